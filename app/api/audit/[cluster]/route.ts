@@ -1,0 +1,10 @@
+import { getAppContext } from "@/server/app/context";
+import { handleAuditPost } from "@/server/ingest/http/auditEndpoint";
+
+export const dynamic = "force-dynamic";
+
+/** The audit webhook for one cluster: point a cluster's webhook kubeconfig at /api/audit/<cluster>. */
+export async function POST(request: Request, context: { params: Promise<{ cluster: string }> }): Promise<Response> {
+  const { cluster } = await context.params;
+  return handleAuditPost(request, cluster, await getAppContext());
+}

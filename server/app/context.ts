@@ -1,0 +1,74 @@
+import { loadConfig, type Config } from "../config/config";
+import type { Database } from "../store/database";
+import { openDatabase } from "../store/open";
+import { settingOrGenerate } from "../store/settings";
+import { startPruner } from "../store/retention/prune";
+import { AdmissionGate } from "../ingest/admission";
+import { createIngestAuthorizer, type IngestAuthorizer } from "../ingest/auth";
+import { convertOptionsOf, createAuditIngestor, type AuditIngestor } from "../ingest/audit/ingest";
+import { ensureGeneratedIngestToken } from "../ingest/ingestToken";
+import { hmacFingerprint } from "../model/redact/redact";
+
+/** Everything a running Kubetrail needs, built once from the configuration. */
+export interface AppContext {
+  config: Config;
+  db: Database;
+  ingestor: AuditIngestor;
+  authorizer: IngestAuthorizer;
+  gate: AdmissionGate;
+  close(): Promise<void>;
+}
+
+export async function createAppContext(config: Config, options: { log?: (message: string) => void; prune?: boolean } = {}): Promise<AppContext> {
+  const log = options.log ?? ((message: string) => console.log(`kubetrail: ${message}`));
+  const db = await openDatabase(config);
+  const redactionKey = config.redactionKey ?? (await settingOrGenerate(db, "redaction_key"));
+  const ingestor = createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)));
+
+  const generated = ensureGeneratedIngestToken(config);
+  if (generated?.created) {
+    log(`generated an ingest token (kept in ${generated.file}). Send audit events with: Authorization: Bearer ${generated.token}`);
+  } else if (generated) {
+    log(`ingest token: see ${generated.file}`);
+  } else if (config.ingestAuth.mode === "disabled") {
+    log("WARNING: ingest authentication is disabled (KUBETRAIL_INGEST_AUTH=disabled): anyone who can reach this server can write audit events");
+  }
+  const authorizer = createIngestAuthorizer(config.ingestAuth, generated?.token ?? null);
+  const gate = new AdmissionGate({
+    concurrency: config.ingestConcurrency,
+    queueLength: config.ingestQueueLength,
+    maxPendingBytes: config.ingestMaxPendingBytes,
+  });
+  const stopPruner =
+    config.retentionMs !== null && (options.prune ?? true) ? startPruner(db, config.retentionMs, config.pruneIntervalMs, log) : () => {};
+  log(`store: ${db.kind === "pglite" ? `embedded database in ${config.dataDir}` : "Postgres (DATABASE_URL)"}`);
+
+  return {
+    config,
+    db,
+    ingestor,
+    authorizer,
+    gate,
+    async close() {
+      stopPruner();
+      await db.close();
+    },
+  };
+}
+
+const GLOBAL_KEY = Symbol.for("kubetrail.appContext");
+type GlobalWithContext = typeof globalThis & { [GLOBAL_KEY]?: Promise<AppContext> };
+
+/**
+ * The process-wide context, created on first use from the environment. Kept on globalThis
+ * so that Next's dev-mode module reloads and its separately bundled route handlers share
+ * one database handle (the embedded database allows only one).
+ */
+export function getAppContext(): Promise<AppContext> {
+  const g = globalThis as GlobalWithContext;
+  g[GLOBAL_KEY] ??= createAppContext(loadConfig()).catch((error) => {
+    delete g[GLOBAL_KEY];
+    throw error;
+  });
+  return g[GLOBAL_KEY];
+}

@@ -1,0 +1,205 @@
+import path from "node:path";
+import { z } from "zod";
+import { parseDurationMs } from "./duration";
+import { DEFAULT_SENSITIVE_RULES, parseSensitiveRules } from "../model/redact/redact";
+import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../ingest/audit/defaults";
+import type { SensitiveRule } from "../ingest/audit/types";
+
+/**
+ * Kubetrail's configuration, read once from environment variables. Every variable is
+ * documented in README.md ("Configuration"); a wrong value fails start-up with a
+ * message that names the variable.
+ */
+export interface Config {
+  /** Postgres connection string; null: the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | null;
+  /** Where the embedded database and generated files live. */
+  dataDir: string;
+  /** The cluster of audit events posted to /api/audit without a cluster segment, and of imports. */
+  defaultCluster: string;
+  ingestAuth: IngestAuthConfig;
+  /** Largest accepted request body. */
+  maxBodyBytes: number;
+  /** Batches written to the database at once; more wait in the queue. */
+  ingestConcurrency: number;
+  /** Batches allowed to wait; beyond this (or maxPendingBytes) ingest answers 429. */
+  ingestQueueLength: number;
+  /** Bytes of request bodies held in memory at once (in flight and waiting). */
+  ingestMaxPendingBytes: number;
+  /** Seconds a 429 asks the apiserver to wait. */
+  retryAfterSeconds: number;
+  /** History older than this is pruned; null keeps everything. */
+  retentionMs: number | null;
+  pruneIntervalMs: number;
+  skipResources: Array<{ apiGroup: string; resource: string }>;
+  skipUserAgentSubstrings: string[];
+  sensitiveRules: SensitiveRule[];
+  /** Key of the fingerprints of redacted values; null: generated once and kept in the database. */
+  redactionKey: string | null;
+}
+
+export type IngestAuthConfig =
+  | { mode: "disabled" }
+  | {
+      mode: "token";
+      /** A token valid for every cluster (null: none configured). */
+      sharedToken: string | null;
+      /** Tokens valid for one cluster each. */
+      clusterTokens: Record<string, string>;
+    };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const clusterName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, "must be a DNS-1123 name (lowercase letters, digits, '-', '.')");
+
+function positiveInt(name: string, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed <= 0) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a positive integer, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+}
+
+function duration(name: string, fallback: string, allowOff: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const text = value === undefined || value === "" ? fallback : value;
+      if (allowOff && (text === "0" || text === "off" || text === "forever")) return null;
+      const ms = parseDurationMs(text);
+      if (ms === null || ms <= 0) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a duration like 30s, 15m, 12h, 14d, got "${text}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : null))
+    .refine((v) => v === null || /^postgres(ql)?:\/\//.test(v), "DATABASE_URL must start with postgres:// or postgresql://"),
+  KUBETRAIL_DATA_DIR: z.string().optional(),
+  KUBETRAIL_DEFAULT_CLUSTER: z.string().optional().transform((v) => v || "default").pipe(clusterName),
+  KUBETRAIL_INGEST_AUTH: z.enum(["token", "disabled"]).optional().default("token"),
+  KUBETRAIL_INGEST_TOKEN: z.string().optional(),
+  KUBETRAIL_INGEST_TOKENS: z.string().optional(),
+  KUBETRAIL_MAX_BODY_BYTES: positiveInt("KUBETRAIL_MAX_BODY_BYTES", 32 * 1024 * 1024),
+  KUBETRAIL_INGEST_CONCURRENCY: positiveInt("KUBETRAIL_INGEST_CONCURRENCY", 2),
+  KUBETRAIL_INGEST_QUEUE: positiveInt("KUBETRAIL_INGEST_QUEUE", 32),
+  KUBETRAIL_INGEST_MAX_PENDING_BYTES: positiveInt("KUBETRAIL_INGEST_MAX_PENDING_BYTES", 256 * 1024 * 1024),
+  KUBETRAIL_RETRY_AFTER_SECONDS: positiveInt("KUBETRAIL_RETRY_AFTER_SECONDS", 1),
+  KUBETRAIL_RETENTION: duration("KUBETRAIL_RETENTION", "14d", true),
+  KUBETRAIL_PRUNE_INTERVAL: duration("KUBETRAIL_PRUNE_INTERVAL", "1h", false),
+  KUBETRAIL_SKIP_RESOURCES: z.string().optional(),
+  KUBETRAIL_SKIP_USER_AGENTS: z.string().optional(),
+  KUBETRAIL_SENSITIVE_FIELDS: z.string().optional(),
+  KUBETRAIL_REDACTION_KEY: z.string().min(16, "KUBETRAIL_REDACTION_KEY must be at least 16 characters").optional(),
+});
+
+/** Parses `cluster=token,cluster2=token2` into a map, naming the variable in errors. */
+function parseClusterTokens(text: string | undefined): Record<string, string> {
+  const tokens: Record<string, string> = {};
+  if (!text) return tokens;
+  for (const [index, pair] of text.split(",").entries()) {
+    if (pair.trim() === "") continue;
+    const eq = pair.indexOf("=");
+    const cluster = pair.slice(0, eq).trim();
+    const token = pair.slice(eq + 1).trim();
+    if (eq <= 0 || token === "") {
+      throw new ConfigError(`KUBETRAIL_INGEST_TOKENS item ${index + 1}: expected cluster=token`);
+    }
+    if (!clusterName.safeParse(cluster).success) {
+      throw new ConfigError(`KUBETRAIL_INGEST_TOKENS item ${index + 1}: "${cluster}" is not a valid cluster name`);
+    }
+    tokens[cluster] = token;
+  }
+  return tokens;
+}
+
+/** Parses `group/resource` items (`leases.coordination.k8s.io` style is not accepted: say `coordination.k8s.io/leases`, or `events` for the core group). */
+function parseResourceList(text: string | undefined): Array<{ apiGroup: string; resource: string }> | null {
+  if (text === undefined) return null;
+  return text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "")
+    .map((item) => {
+      const slash = item.lastIndexOf("/");
+      const apiGroup = slash < 0 ? "" : item.slice(0, slash);
+      const resource = slash < 0 ? item : item.slice(slash + 1);
+      if (!/^[a-z0-9.-]*$/.test(apiGroup) || !/^[a-z0-9-]+$/.test(resource)) {
+        throw new ConfigError(`KUBETRAIL_SKIP_RESOURCES: "${item}" is not group/resource (e.g. coordination.k8s.io/leases, events)`);
+      }
+      return { apiGroup, resource };
+    });
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map((issue) => {
+      const variable = issue.path.join(".");
+      return issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${messages.join("; ")}`);
+  }
+  const e = parsed.data;
+
+  let sensitiveRules: SensitiveRule[] = DEFAULT_SENSITIVE_RULES;
+  if (e.KUBETRAIL_SENSITIVE_FIELDS) {
+    try {
+      // Configured rules add to the defaults: Secrets are always redacted.
+      sensitiveRules = [...DEFAULT_SENSITIVE_RULES, ...parseSensitiveRules(e.KUBETRAIL_SENSITIVE_FIELDS)];
+    } catch (error) {
+      throw new ConfigError(`KUBETRAIL_SENSITIVE_FIELDS: ${(error as Error).message}`);
+    }
+  }
+
+  const ingestAuth: IngestAuthConfig =
+    e.KUBETRAIL_INGEST_AUTH === "disabled"
+      ? { mode: "disabled" }
+      : {
+          mode: "token",
+          sharedToken: e.KUBETRAIL_INGEST_TOKEN || null,
+          clusterTokens: parseClusterTokens(e.KUBETRAIL_INGEST_TOKENS),
+        };
+
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.KUBETRAIL_DATA_DIR || ".data"),
+    defaultCluster: e.KUBETRAIL_DEFAULT_CLUSTER,
+    ingestAuth,
+    maxBodyBytes: e.KUBETRAIL_MAX_BODY_BYTES,
+    ingestConcurrency: e.KUBETRAIL_INGEST_CONCURRENCY,
+    ingestQueueLength: e.KUBETRAIL_INGEST_QUEUE,
+    ingestMaxPendingBytes: e.KUBETRAIL_INGEST_MAX_PENDING_BYTES,
+    retryAfterSeconds: e.KUBETRAIL_RETRY_AFTER_SECONDS,
+    retentionMs: e.KUBETRAIL_RETENTION,
+    pruneIntervalMs: e.KUBETRAIL_PRUNE_INTERVAL,
+    skipResources: parseResourceList(e.KUBETRAIL_SKIP_RESOURCES) ?? DEFAULT_SKIP_RESOURCES,
+    skipUserAgentSubstrings:
+      e.KUBETRAIL_SKIP_USER_AGENTS === undefined
+        ? DEFAULT_SKIP_USER_AGENT_SUBSTRINGS
+        : e.KUBETRAIL_SKIP_USER_AGENTS.split(",").map((s) => s.trim()).filter((s) => s !== ""),
+    sensitiveRules,
+    redactionKey: e.KUBETRAIL_REDACTION_KEY ?? null,
+  };
+}

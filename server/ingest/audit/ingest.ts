@@ -1,0 +1,96 @@
+import type { Config } from "../../config/config";
+import type { Database } from "../../store/database";
+import { addReadCounts, applyWrites, receiptId, recordReceipts } from "../../store/auditWriter";
+import { ClusterRegistry } from "../../store/clusters";
+import { convertAuditEvent } from "./convert";
+import { parseAuditEvent } from "./eventSchema";
+import type { AuditRead, AuditWrite, ConvertOptions, ConvertedAuditEvent } from "./types";
+
+/** What happened to a batch of audit events. Every event is counted in exactly one of accepted, duplicates, rejected. */
+export interface IngestSummary {
+  received: number;
+  /** New events stored (history entries, counted reads, and skipped noise alike). */
+  accepted: number;
+  /** Events stored before (a retried batch, a re-imported file): nothing changed. */
+  duplicates: number;
+  /** Of the accepted: noise or stages we don't trace, stored only as receipts. */
+  skipped: number;
+  /** Of the accepted: history entries written. */
+  history: number;
+  /** Of the accepted: reads counted. */
+  reads: number;
+  /** Events that were not valid, with the position in the batch and why. */
+  rejected: Array<{ index: number; auditId: string | null; reason: string }>;
+}
+
+export interface AuditIngestor {
+  /** Validates, converts and stores a batch in one transaction; resolves only once it is committed. */
+  ingest(clusterName: string, rawItems: unknown[]): Promise<IngestSummary>;
+}
+
+export function convertOptionsOf(config: Config, fingerprint: ConvertOptions["fingerprint"]): ConvertOptions {
+  return {
+    skipResources: config.skipResources,
+    skipUserAgentSubstrings: config.skipUserAgentSubstrings,
+    sensitive: config.sensitiveRules,
+    fingerprint,
+  };
+}
+
+export function createAuditIngestor(db: Database, options: ConvertOptions): AuditIngestor {
+  const clusters = new ClusterRegistry(db);
+
+  return {
+    async ingest(clusterName, rawItems) {
+      const summary: IngestSummary = { received: rawItems.length, accepted: 0, duplicates: 0, skipped: 0, history: 0, reads: 0, rejected: [] };
+      const converted: ConvertedAuditEvent[] = [];
+      const seenInBatch = new Set<string>();
+
+      rawItems.forEach((raw, index) => {
+        const parsed = parseAuditEvent(raw);
+        if (!parsed.ok) {
+          summary.rejected.push({ index, auditId: parsed.auditId, reason: parsed.error });
+          return;
+        }
+        let event: ConvertedAuditEvent;
+        try {
+          event = convertAuditEvent(parsed.event, options);
+        } catch (error) {
+          // Conversion is total for schema-valid events; if it ever throws, reject the one event, not the batch.
+          summary.rejected.push({ index, auditId: parsed.event.auditID, reason: `could not convert: ${(error as Error).message}` });
+          return;
+        }
+        const id = receiptId(event.auditId, event.stage);
+        if (seenInBatch.has(id)) {
+          summary.duplicates++;
+          return;
+        }
+        seenInBatch.add(id);
+        converted.push(event);
+      });
+      if (converted.length === 0) return summary;
+
+      const clusterId = await clusters.idOf(clusterName);
+      await db.transaction(async (tx) => {
+        const fresh = await recordReceipts(tx, clusterId, converted);
+        const writes: AuditWrite[] = [];
+        const reads: AuditRead[] = [];
+        let skipped = 0;
+        for (const event of converted) {
+          if (!fresh.has(receiptId(event.auditId, event.stage))) continue;
+          if (event.kind === "write") writes.push(event);
+          else if (event.kind === "read") reads.push(event);
+          else skipped++;
+        }
+        await applyWrites(tx, clusterId, writes);
+        await addReadCounts(tx, clusterId, reads);
+        summary.accepted = fresh.size;
+        summary.duplicates += converted.length - fresh.size;
+        summary.skipped = skipped;
+        summary.history = writes.length;
+        summary.reads = reads.length;
+      });
+      return summary;
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The shapes that flow through audit ingestion:
+ *   raw JSON  --(eventSchema.ts: parseAuditEvent)-->  AuditEvent
+ *   AuditEvent --(convert.ts: convertAuditEvent)-->   ConvertedAuditEvent
+ *   ConvertedAuditEvent + previous state --(change.ts: computeChange)--> ObjectChange
+ *   everything --(server/store/auditWriter.ts)--> Postgres
+ */
+
+/** A plain JSON object (an API object body, a patch, a Status). */
+export type JsonObject = { [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+/** Identifies the object a request touched, as far as the audit event tells. */
+export interface ObjectIdentity {
+  /** "" for the core API group. */
+  apiGroup: string;
+  apiVersion: string;
+  /** Plural resource name, e.g. "deployments". */
+  resource: string;
+  /** e.g. "Deployment", when a body or the resource tells it; else null. */
+  kind: string | null;
+  /** "" for cluster-scoped objects. */
+  namespace: string;
+  name: string;
+  /** From objectRef.uid or a body's metadata.uid; null when unknown (Metadata level). */
+  uid: string | null;
+}
+
+/** Verbs that change objects and so become history. */
+export const WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"] as const;
+export type WriteVerb = (typeof WRITE_VERBS)[number];
+
+/** A write request (create/update/patch/delete/deletecollection) at stage ResponseComplete or Panic. */
+export interface AuditWrite {
+  kind: "write";
+  auditId: string;
+  stage: string;
+  level: "None" | "Metadata" | "Request" | "RequestResponse";
+  object: ObjectIdentity;
+  verb: WriteVerb;
+  /** "" when none, e.g. "status", "scale". */
+  subresource: string;
+  startTime: Date;
+  endTime: Date;
+  /** The impersonated user when there is one, else the authenticated user. */
+  actor: string;
+  /** `<actor> <verb>[ <subresource>][ (<status text>)]` */
+  title: string;
+  statusCode: number | null;
+  /** True when statusCode >= 300 (the write did not happen). */
+  failed: boolean;
+  userAgent: string | null;
+  details: AuditDetails;
+  /**
+   * The object's full body after the request, redacted, when the event carries it:
+   * the responseObject when it is the object itself (not a Status), else for
+   * create/update the requestObject when it is the object. Null otherwise.
+   */
+  bodyAfter: JsonObject | null;
+  /** For patch requests: the (redacted) patch document, when the event carries it. */
+  patch: JsonValue | null;
+}
+
+/** Everything an audit event says beyond the columns, kept as the entry's details. */
+export interface AuditDetails {
+  user: string;
+  groups: string[];
+  /** Present when the request was impersonated: the authenticated (original) user. */
+  impersonatedBy?: { username: string; groups: string[] };
+  sourceIPs: string[];
+  requestURI: string;
+  annotations: Record<string, string>;
+  /** resourceVersion of the previous state we knew (filled by computeChange) and after the request. */
+  resourceVersionBefore?: string;
+  resourceVersionAfter?: string;
+  /** For failed requests: from the Status body / responseStatus. */
+  failure?: { status?: string; reason?: string; message?: string; causes?: Array<{ reason?: string; message?: string; field?: string }> };
+  /** Patch type from the request, when known (e.g. from requestObject shape or URI). */
+  patch?: JsonValue;
+}
+
+/** A read (get/list/watch) or other non-history request: only counted. */
+export interface AuditRead {
+  kind: "read";
+  auditId: string;
+  stage: string;
+  /** Start of the minute of requestReceivedTimestamp. */
+  minute: Date;
+  verb: string;
+  resource: string;
+  username: string;
+  code: number;
+}
+
+/** Accepted but not history: noise by configuration, or a stage we don't trace. */
+export interface AuditSkipped {
+  kind: "skipped";
+  auditId: string;
+  stage: string;
+  reason: string;
+}
+
+export type ConvertedAuditEvent = AuditWrite | AuditRead | AuditSkipped;
+
+/** One field-level change. `path` like `spec.replicas` or `spec.template.spec.containers[name=nginx].image`. */
+export interface DiffEntry {
+  path: string;
+  /** Absent when the field was added. */
+  old?: JsonValue;
+  /** Absent when the field was removed. */
+  new?: JsonValue;
+  /** True when the field is sensitive: old/new are omitted and only the fact of a change is kept. */
+  redacted?: true;
+}
+
+/** What a write did to an object, computed against the previous known state. */
+export interface ObjectChange {
+  /** Field-level changes; null when there is nothing to diff (Metadata level, failed request, create/delete). */
+  diff: DiffEntry[] | null;
+  /** The object's (redacted) body on create and delete. */
+  snapshot: JsonObject | null;
+  /** An update/patch whose resourceVersion did not change. */
+  noop: boolean;
+  /** The state to remember as the base of the next diff (null: keep what we had). */
+  nextState: JsonObject | null;
+  /** Whether the object is gone after this request. */
+  deleted: boolean;
+}
+
+/**
+ * Which fields are sensitive: for objects of `resource` in `apiGroup` ("" core), every value
+ * at or below each path is never stored or shown. A path is a list of keys, so keys that
+ * contain dots or slashes (annotations) need no escaping.
+ */
+export interface SensitiveRule {
+  apiGroup: string;
+  resource: string;
+  paths: string[][];
+}
+
+/**
+ * Turns a sensitive value into a stable, non-reversible fingerprint (a keyed HMAC), so
+ * that a later diff can tell that a redacted field changed without ever knowing its value.
+ */
+export type Fingerprint = (value: JsonValue) => string;
+
+/** The text shown wherever a sensitive value would be. */
+export const REDACTED = "<redacted>";
+
+/** What convertAuditEvent needs besides the event. */
+export interface ConvertOptions {
+  /** Resources whose audit events are noise (default: leases, events). */
+  skipResources: Array<{ apiGroup: string; resource: string }>;
+  /** User agents containing any of these are noise (default: "/leader-election"). */
+  skipUserAgentSubstrings: string[];
+  sensitive: SensitiveRule[];
+  fingerprint: Fingerprint;
+}

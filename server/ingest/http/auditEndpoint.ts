@@ -1,0 +1,100 @@
+import type { Config } from "../../config/config";
+import type { AdmissionGate } from "../admission";
+import type { IngestAuthorizer } from "../auth";
+import type { AuditIngestor } from "../audit/ingest";
+import { parseEventListEnvelope } from "../audit/eventSchema";
+import { BodyTooLargeError, readBodyWithLimit } from "./readBody";
+import { errorResponse } from "./jsonResponse";
+
+export interface AuditEndpointDeps {
+  config: Pick<Config, "defaultCluster" | "maxBodyBytes" | "retryAfterSeconds">;
+  authorizer: IngestAuthorizer;
+  gate: AdmissionGate;
+  ingestor: AuditIngestor;
+}
+
+const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
+/** How many rejection reasons an answer lists; the count is always exact. */
+const MAX_LISTED_REJECTIONS = 50;
+
+/**
+ * `POST /api/audit[/{cluster}]`: the kube-apiserver audit webhook. Answers 2xx only once
+ * the batch is committed, so the apiserver's retry on any other answer never loses events,
+ * and dedup by (auditID, stage) makes that retry harmless.
+ */
+export async function handleAuditPost(request: Request, clusterSegment: string | undefined, deps: AuditEndpointDeps): Promise<Response> {
+  const { config } = deps;
+  const cluster = clusterSegment ?? config.defaultCluster;
+  if (!CLUSTER_NAME.test(cluster)) {
+    return errorResponse(400, "invalid_cluster", `cluster "${cluster}" is not a valid cluster name (lowercase letters, digits, '-', '.')`);
+  }
+
+  const denied = deps.authorizer.check(request.headers.get("authorization"), cluster);
+  if (denied) return errorResponse(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"' } });
+
+  const contentType = request.headers.get("content-type");
+  if (contentType && !/^application\/(json|[\w.+-]*\+json)\b/i.test(contentType)) {
+    return errorResponse(415, "unsupported_media_type", `Content-Type must be application/json, got "${contentType}"`);
+  }
+
+  const declaredLength = Number(request.headers.get("content-length") ?? NaN);
+  if (declaredLength > config.maxBodyBytes) {
+    return errorResponse(413, "body_too_large", `request body of ${declaredLength} bytes is larger than the limit of ${config.maxBodyBytes} bytes`);
+  }
+
+  const ticket = deps.gate.tryAdmit(Number.isFinite(declaredLength) ? declaredLength : config.maxBodyBytes);
+  if (!ticket) {
+    return errorResponse(429, "overloaded", "too many audit batches in progress; retry later", {
+      headers: { "Retry-After": String(config.retryAfterSeconds) },
+    });
+  }
+  try {
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(await readBodyWithLimit(request.body, config.maxBodyBytes));
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return errorResponse(413, "body_too_large", error.message);
+      if (error instanceof TypeError) return errorResponse(400, "invalid_encoding", "request body is not valid UTF-8");
+      throw error;
+    }
+
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      return errorResponse(400, "invalid_json", `request body is not valid JSON: ${(error as Error).message}`);
+    }
+    const envelope = parseEventListEnvelope(document);
+    if (!envelope.ok) return errorResponse(400, "invalid_event_list", envelope.error);
+
+    await ticket.whenRunning();
+    let summary;
+    try {
+      summary = await deps.ingestor.ingest(cluster, envelope.items);
+    } catch (error) {
+      // The store failed, not the input: 503 makes the apiserver retry the batch later.
+      console.error(`audit ingest for cluster ${cluster} failed: ${(error as Error).stack ?? error}`);
+      return errorResponse(503, "store_unavailable", "the batch could not be stored; retry later", {
+        headers: { "Retry-After": String(config.retryAfterSeconds) },
+      });
+    }
+
+    const body = {
+      cluster,
+      received: summary.received,
+      accepted: summary.accepted,
+      duplicates: summary.duplicates,
+      skipped: summary.skipped,
+      history: summary.history,
+      reads: summary.reads,
+      rejected: summary.rejected.length,
+      rejections: summary.rejected.slice(0, MAX_LISTED_REJECTIONS),
+    };
+    if (summary.received > 0 && summary.rejected.length === summary.received) {
+      return errorResponse(400, "invalid_events", `all ${summary.received} events were rejected`, { details: body });
+    }
+    return Response.json(body, { status: 200 });
+  } finally {
+    ticket.release();
+  }
+}

@@ -1,0 +1,29 @@
+import type { PrismaClient } from "./generated/client";
+
+/** The result of one SQL statement, the same for node-postgres and PGlite. */
+export interface SqlResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+/** Anything that runs SQL: the database itself or an open transaction. */
+export interface Sql {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<SqlResult<Row>>;
+}
+
+/**
+ * Kubetrail's handle on its store: raw SQL for the hot paths (bulk ingest), Prisma
+ * for everything else. Both go to the same database: a Postgres server (`DATABASE_URL`)
+ * or the embedded PGlite database in the data directory.
+ */
+export interface Database extends Sql {
+  readonly kind: "postgres" | "pglite";
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Runs a multi-statement SQL script (a migration) outside of any transaction. */
+  execScript(sql: string): Promise<void>;
+  /** Runs `work` on one connection that holds a session-level advisory lock. */
+  withSessionLock<T>(lockId: number, work: (session: Sql & { execScript(sql: string): Promise<void> }) => Promise<T>): Promise<T>;
+  readonly prisma: PrismaClient;
+  close(): Promise<void>;
+}

@@ -1,0 +1,73 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite, types } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client";
+import type { Database, Sql, SqlResult } from "./database";
+import { acquireDirectoryLock } from "./directoryLock";
+
+interface Queryable {
+  query<Row>(text: string, params?: unknown[]): Promise<{ rows: Row[]; affectedRows?: number }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function sqlOf(target: Queryable): Sql {
+  return {
+    async query<Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> {
+      const result = await target.query<Row>(text, params);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+  };
+}
+
+/**
+ * Opens (creating when needed) the embedded database in `<dataDir>/pglite`. PGlite is one
+ * in-process Postgres: only one process may open a directory, which a lock file enforces
+ * with a clear error instead of a corrupted database.
+ */
+export async function openPglite(dataDir: string | "memory"): Promise<Database> {
+  let releaseLock = () => {};
+  let location: string | undefined;
+  if (dataDir !== "memory") {
+    location = path.join(dataDir, "pglite");
+    fs.mkdirSync(location, { recursive: true });
+    releaseLock = acquireDirectoryLock(path.join(dataDir, "pglite.lock"));
+  }
+  let db: PGlite;
+  try {
+    db = await PGlite.create(location, {
+      extensions: { pg_trgm },
+      // Same as node-postgres in postgres.ts: int8 as numbers.
+      parsers: { [types.INT8]: (value: string) => Number(value) },
+    });
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  const direct = sqlOf(db as unknown as Queryable);
+  const execScript = async (sql: string) => void (await db.exec(sql));
+
+  return {
+    kind: "pglite",
+    prisma,
+    query: direct.query,
+    transaction: (work) => db.transaction((tx) => work(sqlOf(tx as unknown as Queryable))),
+    execScript,
+    // One connection only: the advisory lock still guards against re-entry within the process.
+    async withSessionLock(lockId, work) {
+      await db.query("SELECT pg_advisory_lock($1)", [lockId]);
+      try {
+        return await work({ ...direct, execScript });
+      } finally {
+        await db.query("SELECT pg_advisory_unlock($1)", [lockId]);
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await db.close();
+      releaseLock();
+    },
+  };
+}
