@@ -72,3 +72,8 @@ export function getAppContext(): Promise<AppContext> {
   });
   return g[GLOBAL_KEY];
 }
+
+/** Makes `context` the process-wide one (tests that serve the real route handlers use it). */
+export function installAppContext(context: AppContext): void {
+  (globalThis as GlobalWithContext)[GLOBAL_KEY] = Promise.resolve(context);
+}

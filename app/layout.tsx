@@ -1,0 +1,20 @@
+import type { ReactNode } from "react";
+import "./globals.css";
+
+export const metadata = {
+  title: "Kubetrail",
+  description: "Control-plane tracing for Kubernetes",
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <header className="topbar">
+          <a href="/" className="brand">Kubetrail</a>
+        </header>
+        <main>{children}</main>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,41 @@
+import type { RecentEntry } from "@/server/query/overview";
+
+/** The latest history entries, newest first: one row each, failed requests marked. */
+export function RecentHistory({ entries }: { entries: RecentEntry[] }) {
+  if (entries.length === 0) {
+    return <p className="muted">No history yet. Point an apiserver's audit webhook here or import an audit log (see the README).</p>;
+  }
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Time</th>
+          <th>Cluster</th>
+          <th>Object</th>
+          <th>What</th>
+          <th>Changes</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((entry) => (
+          <tr key={entry.id} className={entry.failed ? "failed" : undefined}>
+            <td><code>{entry.startTime.toISOString()}</code></td>
+            <td>{entry.cluster}</td>
+            <td>
+              <code>
+                {entry.kind ?? entry.resource} {entry.namespace ? `${entry.namespace}/` : ""}
+                {entry.name}
+              </code>
+            </td>
+            <td>{entry.title}</td>
+            <td>
+              {entry.changes.map((line) => (
+                <div key={line}><code>{line}</code></div>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

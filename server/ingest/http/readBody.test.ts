@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { BodyTooLargeError, readBodyWithLimit } from "./readBody";
+
+function streamOf(chunks: Uint8Array[], onPull?: () => void): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      onPull?.();
+      if (i < chunks.length) controller.enqueue(chunks[i++]!);
+      else controller.close();
+    },
+  });
+}
+
+describe("readBodyWithLimit", () => {
+  it("joins the chunks of a body within the limit", async () => {
+    const body = await readBodyWithLimit(streamOf([new Uint8Array([1, 2]), new Uint8Array([3])]), 3);
+    expect([...body]).toEqual([1, 2, 3]);
+  });
+
+  it("stops reading as soon as the limit is passed", async () => {
+    let pulls = 0;
+    const chunks = Array.from({ length: 100 }, () => new Uint8Array(10));
+    await expect(readBodyWithLimit(streamOf(chunks, () => pulls++), 25)).rejects.toBeInstanceOf(BodyTooLargeError);
+    expect(pulls).toBeLessThan(10);
+  });
+
+  it("reads a missing body as empty", async () => {
+    expect((await readBodyWithLimit(null, 10)).byteLength).toBe(0);
+  });
+});

@@ -1,0 +1,89 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyMigrations, pendingMigrations, readMigrations, MigrationError, type Migration } from "./migrate";
+import { openPostgres } from "./postgres";
+import { createPostgresDatabase, openTestDatabase, type TestDatabase } from "../testing/databases";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function freshPostgres(): Promise<string> {
+  const created = await createPostgresDatabase();
+  cleanups.push(created.drop);
+  return created.url;
+}
+
+describe("applyMigrations", () => {
+  it("records each migration in _prisma_migrations the way prisma migrate deploy does", async () => {
+    const test: TestDatabase = await openTestDatabase("postgres", { migrate: false });
+    cleanups.push(test.dispose);
+    const result = await applyMigrations(test.db);
+    const migrations = readMigrations();
+    expect(result.applied).toEqual(migrations.map((m) => m.name));
+
+    const rows = await test.db.query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number; rolled_back_at: Date | null; id: string }>(
+      `SELECT id, migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM _prisma_migrations ORDER BY migration_name`,
+    );
+    expect(rows.rows.map((r) => r.migration_name)).toEqual(migrations.map((m) => m.name));
+    for (const [i, row] of rows.rows.entries()) {
+      expect(row.checksum).toBe(migrations[i]!.checksum);
+      expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.finished_at).not.toBeNull();
+      expect(row.rolled_back_at).toBeNull();
+      expect(row.applied_steps_count).toBe(1);
+      expect(row.id).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(await pendingMigrations(test.db)).toEqual([]);
+  });
+
+  it("applies nothing the second time", async () => {
+    const test = await openTestDatabase("pglite");
+    cleanups.push(test.dispose);
+    const again = await applyMigrations(test.db);
+    expect(again.applied).toEqual([]);
+    expect(again.alreadyApplied).toEqual(readMigrations().map((m) => m.name));
+  });
+
+  it("lets concurrent start-ups apply each migration exactly once", async () => {
+    const url = await freshPostgres();
+    const servers = Array.from({ length: 4 }, () => openPostgres(url));
+    cleanups.push(async () => void (await Promise.all(servers.map((db) => db.close()))));
+    const results = await Promise.all(servers.map((db) => applyMigrations(db)));
+    const appliedBy = results.filter((r) => r.applied.length > 0);
+    expect(appliedBy).toHaveLength(1);
+    const count = await servers[0]!.query<{ n: number }>(`SELECT count(*)::int AS n FROM _prisma_migrations`);
+    expect(count.rows[0]!.n).toBe(readMigrations().length);
+  });
+
+  it("rolls back a failing migration, records its log, and refuses to go on until it is resolved", async () => {
+    const test = await openTestDatabase("postgres", { migrate: false });
+    cleanups.push(test.dispose);
+    const broken: Migration[] = [
+      ...readMigrations(),
+      { name: "29990101000000_broken", sql: `CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;`, checksum: "0".repeat(64) },
+    ];
+    await expect(applyMigrations(test.db, broken)).rejects.toThrow(/29990101000000_broken failed: .*no_such_table/);
+    const half = await test.db.query<{ present: boolean }>(`SELECT to_regclass('half_done') IS NOT NULL AS present`);
+    expect(half.rows[0]!.present).toBe(false);
+    const row = await test.db.query<{ logs: string; finished_at: Date | null }>(`SELECT logs, finished_at FROM _prisma_migrations WHERE migration_name = '29990101000000_broken'`);
+    expect(row.rows[0]!.finished_at).toBeNull();
+    expect(row.rows[0]!.logs).toMatch(/no_such_table/);
+    await expect(applyMigrations(test.db, broken)).rejects.toBeInstanceOf(MigrationError);
+    expect(await pendingMigrations(test.db, broken)).toEqual(["29990101000000_broken"]);
+  });
+
+  it("reads migrations in Prisma's folder layout, in name order", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kt-migrations-"));
+    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    for (const name of ["20260102000000_second", "20260101000000_first"]) {
+      fs.mkdirSync(path.join(dir, name));
+      fs.writeFileSync(path.join(dir, name, "migration.sql"), `-- ${name}\n`);
+    }
+    fs.writeFileSync(path.join(dir, "migration_lock.toml"), 'provider = "postgresql"\n');
+    expect(readMigrations(dir).map((m) => m.name)).toEqual(["20260101000000_first", "20260102000000_second"]);
+  });
+});
