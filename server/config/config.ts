@@ -193,7 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestMaxPendingBytes: e.KUBETRAIL_INGEST_MAX_PENDING_BYTES,
     retryAfterSeconds: e.KUBETRAIL_RETRY_AFTER_SECONDS,
     retentionMs: e.KUBETRAIL_RETENTION,
-    pruneIntervalMs: e.KUBETRAIL_PRUNE_INTERVAL,
+    pruneIntervalMs: e.KUBETRAIL_PRUNE_INTERVAL ?? 3_600_000,
     skipResources: parseResourceList(e.KUBETRAIL_SKIP_RESOURCES) ?? DEFAULT_SKIP_RESOURCES,
     skipUserAgentSubstrings:
       e.KUBETRAIL_SKIP_USER_AGENTS === undefined

@@ -45,7 +45,10 @@ export async function startTestServer(context: AppContext): Promise<TestServer> 
         duplex: "half",
       });
       const response = await route.handler(request, { params: Promise.resolve(params) });
-      res.writeHead(response.status, Object.fromEntries(response.headers));
+      const headers = Object.fromEntries(response.headers);
+      // Answered before the body was read (401, 413, 429): the connection can't be reused.
+      if (hasBody && !req.complete) headers.connection = "close";
+      res.writeHead(response.status, headers);
       res.end(Buffer.from(await response.arrayBuffer()));
     } catch (error) {
       res.writeHead(500, { "content-type": "text/plain" }).end(String((error as Error).stack));

@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STORE_KINDS } from "../../testing/databases";
+import { startTestApp, TEST_TOKEN, type TestApp } from "../../testing/appHarness";
+import { allFalcoEvents, falcoEvents } from "../../testing/realObjects";
+import { eventList } from "../../testing/scenarios/rollout";
+
+describe.each(STORE_KINDS)("POST /api/audit on %s", (kind) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(kind, { KUBETRAIL_INGEST_TOKENS: "prod=prod-token", KUBETRAIL_MAX_BODY_BYTES: String(4 * 1024 * 1024) });
+  });
+  afterAll(() => app.close());
+
+  const historyCount = async (cluster?: string) =>
+    (
+      await app.context.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE $1::text IS NULL OR c.name = $1`,
+        [cluster ?? null],
+      )
+    ).rows[0]!.n;
+
+  describe("health", () => {
+    it("answers liveness and readiness", async () => {
+      expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
+      const ready = await fetch(`${app.url}/api/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: "ready" });
+    });
+
+    it("is not ready while a migration is pending", async () => {
+      await app.context.db.query(`UPDATE _prisma_migrations SET finished_at = NULL`);
+      try {
+        const ready = await fetch(`${app.url}/api/ready`);
+        expect(ready.status).toBe(503);
+        expect((await ready.json()).reason).toMatch(/migrations not applied: 20261125120000_init/);
+      } finally {
+        await app.context.db.query(`UPDATE _prisma_migrations SET finished_at = now()`);
+      }
+    });
+  });
+
+  describe("authentication", () => {
+    const batch = () => eventList(falcoEvents("create_configmap.json"));
+
+    it("refuses a request without a token, with a wrong token, or with another cluster's token", async () => {
+      for (const [token, cluster] of [[null, undefined], ["wrong", undefined], ["prod-token", "staging"]] as const) {
+        const response = await app.postAudit(batch(), { token, cluster });
+        expect(response.status).toBe(401);
+        expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
+        expect((await response.json()).error.code).toBe("unauthorized");
+      }
+    });
+
+    it("accepts the shared token and a cluster's own token", async () => {
+      expect((await app.postAudit(batch(), { token: TEST_TOKEN })).status).toBe(200);
+      expect((await app.postAudit(batch(), { token: "prod-token", cluster: "prod" })).status).toBe(200);
+    });
+  });
+
+  describe("bad input", () => {
+    it.each([
+      ["malformed JSON", '{"kind": "EventList", "items": [', 400, "invalid_json", /not valid JSON/],
+      ["another kind", JSON.stringify({ kind: "Pod", apiVersion: "v1" }), 400, "invalid_event_list", /kind: expected "EventList"/],
+      ["another apiVersion", JSON.stringify({ kind: "EventList", apiVersion: "v1", items: [] }), 400, "invalid_event_list", /apiVersion/],
+      ["items not a list", JSON.stringify({ kind: "EventList", apiVersion: "audit.k8s.io/v1", items: {} }), 400, "invalid_event_list", /items/],
+    ])("answers %s with a clear 4xx", async (_label, body, status, code, message) => {
+      const response = await app.postAudit(body);
+      expect(response.status).toBe(status);
+      const answer = await response.json();
+      expect(answer.error.code).toBe(code);
+      expect(answer.error.message).toMatch(message);
+    });
+
+    it("refuses a body over the limit with 413, whether or not it declares its length", async () => {
+      const huge = JSON.stringify(eventList(Array.from({ length: 3000 }, () => falcoEvents("create_configmap_sensitive_values.json")[0])));
+      expect(huge.length).toBeGreaterThan(4 * 1024 * 1024);
+      const declared = await app.postAudit(huge);
+      expect(declared.status).toBe(413);
+      expect((await declared.json()).error.message).toMatch(/larger than the limit of 4194304 bytes/);
+
+      const chunks = [huge.slice(0, 1_000_000), huge.slice(1_000_000)];
+      const streamed = await fetch(`${app.url}/api/audit`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TEST_TOKEN}` },
+        body: new ReadableStream({
+          pull(controller) {
+            const chunk = chunks.shift();
+            if (chunk === undefined) controller.close();
+            else controller.enqueue(new TextEncoder().encode(chunk));
+          },
+        }),
+        // @ts-expect-error Node's fetch needs duplex for streamed bodies.
+        duplex: "half",
+      });
+      expect(streamed.status).toBe(413);
+    });
+
+    it("refuses a body that is not JSON by its content type", async () => {
+      const response = await app.postAudit("kind: EventList", { headers: { "content-type": "application/yaml" } });
+      expect(response.status).toBe(415);
+    });
+
+    it("keeps the good events of a batch with bad ones and says which were rejected and why", async () => {
+      const [good] = falcoEvents("create_service.json");
+      const items = [
+        good,
+        { ...good, auditID: undefined },
+        { ...good, auditID: "b4d5ab1e-0000-4000-8000-000000000001", stage: "Sideways" },
+        { ...good, auditID: "b4d5ab1e-0000-4000-8000-000000000002", requestReceivedTimestamp: "yesterday" },
+        "not an object",
+      ];
+      const response = await app.postAudit(eventList(items), { cluster: "partial" });
+      expect(response.status).toBe(200);
+      const answer = await response.json();
+      expect(answer).toMatchObject({ received: 5, accepted: 1, rejected: 4, history: 1 });
+      expect(answer.rejections.map((r: { index: number }) => r.index)).toEqual([1, 2, 3, 4]);
+      expect(answer.rejections[0].reason).toMatch(/auditID/);
+      expect(answer.rejections[1].reason).toMatch(/stage/);
+      expect(answer.rejections[1].auditId).toBe("b4d5ab1e-0000-4000-8000-000000000001");
+      expect(answer.rejections[2].reason).toMatch(/requestReceivedTimestamp/);
+      expect(await historyCount("partial")).toBe(1);
+    });
+
+    it("answers 400 when every event of a batch is bad, listing why", async () => {
+      const response = await app.postAudit(eventList([{ kind: "Event" }, 42]));
+      expect(response.status).toBe(400);
+      const answer = await response.json();
+      expect(answer.error.code).toBe("invalid_events");
+      expect(answer.error.rejected).toBe(2);
+    });
+
+    it("refuses an invalid cluster name", async () => {
+      const response = await app.postAudit(eventList([]), { cluster: "Not_A_Cluster" });
+      expect(response.status).toBe(400);
+      expect((await response.json()).error.code).toBe("invalid_cluster");
+    });
+  });
+
+  describe("retries", () => {
+    it("stores a retried batch once", async () => {
+      const batch = eventList(allFalcoEvents());
+      const first = await (await app.postAudit(batch, { cluster: "retry" })).json();
+      // Two falco trace files hold the same event: within one batch it counts as a duplicate.
+      expect(first.accepted + first.duplicates).toBe(batch.items.length);
+      expect(first.accepted).toBe(new Set(batch.items.map((e: { auditID: string }) => e.auditID)).size);
+      const stored = await historyCount("retry");
+      expect(stored).toBe(first.history);
+      expect(stored).toBeGreaterThan(30);
+
+      const again = await (await app.postAudit(batch, { cluster: "retry" })).json();
+      expect(again).toMatchObject({ accepted: 0, duplicates: batch.items.length, history: 0 });
+      expect(await historyCount("retry")).toBe(stored);
+    });
+
+    it("stores an event repeated inside one batch once", async () => {
+      const [event] = falcoEvents("create_serviceaccount.json");
+      const answer = await (await app.postAudit(eventList([event, event]), { cluster: "repeat" })).json();
+      expect(answer).toMatchObject({ received: 2, accepted: 1, duplicates: 1 });
+      expect(await historyCount("repeat")).toBe(1);
+    });
+
+    it("counts reads once however often they are sent", async () => {
+      const [write] = falcoEvents("create_configmap.json");
+      const reads = Array.from({ length: 3 }, (_, i) => ({
+        ...write,
+        auditID: `0ead0000-0000-4000-8000-00000000000${i}`,
+        verb: "get",
+        requestObject: undefined,
+        responseObject: undefined,
+        responseStatus: { code: 200 },
+      }));
+      await app.postAudit(eventList(reads), { cluster: "reads" });
+      await app.postAudit(eventList(reads), { cluster: "reads" });
+      const counts = await app.context.db.query<{ verb: string; resource: string; username: string; code: number; count: number }>(
+        `SELECT verb, resource, username, code, count FROM request_counts r JOIN clusters c ON c.id = r.cluster_id WHERE c.name = 'reads'`,
+      );
+      expect(counts.rows).toEqual([{ verb: "get", resource: "configmaps", username: "minikube-user", code: 200, count: 3 }]);
+    });
+  });
+
+  describe("large batches", () => {
+    it("stores a 400-event batch of real-shaped events whole", async () => {
+      const template = falcoEvents("create_nginx_pod_privileged.json")[0]!;
+      const items = Array.from({ length: 400 }, (_, i) => {
+        const event = structuredClone(template);
+        event.auditID = `1a4e0000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+        event.objectRef.name = `nginx-${i}`;
+        if (event.requestObject?.metadata) event.requestObject.metadata.name = `nginx-${i}`;
+        if (event.responseObject?.metadata) {
+          event.responseObject.metadata.name = `nginx-${i}`;
+          event.responseObject.metadata.uid = `1a4e0000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+        }
+        return event;
+      });
+      const response = await app.postAudit(eventList(items), { cluster: "large" });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ received: 400, accepted: 400, history: 400, rejected: 0 });
+      expect(await historyCount("large")).toBe(400);
+      const objects = await app.context.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'large'`,
+      );
+      expect(objects.rows[0]!.n).toBe(400);
+    });
+  });
+});

@@ -1,0 +1,56 @@
+import type { Config } from "../config/config";
+import { loadConfig } from "../config/config";
+import { AdmissionGate } from "../ingest/admission";
+import { createIngestAuthorizer } from "../ingest/auth";
+import { convertOptionsOf, createAuditIngestor } from "../ingest/audit/ingest";
+import { hmacFingerprint } from "../model/redact/redact";
+import type { AppContext } from "../app/context";
+import { openTestDatabase, type StoreKind, type TestDatabase } from "./databases";
+import { startTestServer, type TestServer } from "./httpServer";
+
+export const TEST_TOKEN = "test-token-0123456789";
+
+/** A running app on a fresh database, served over loopback HTTP: what integration tests post to. */
+export interface TestApp {
+  url: string;
+  context: AppContext;
+  database: TestDatabase;
+  /** POSTs a JSON body (or a raw string) to the audit webhook. */
+  postAudit(body: unknown, options?: { cluster?: string; token?: string | null; headers?: Record<string, string> }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const config: Config = loadConfig({ KUBETRAIL_INGEST_TOKEN: TEST_TOKEN, KUBETRAIL_RETENTION: "off", ...env });
+  const database = await openTestDatabase(kind);
+  const context: AppContext = {
+    config,
+    db: database.db,
+    ingestor: createAuditIngestor(database.db, convertOptionsOf(config, hmacFingerprint("test-redaction-key-0123"))),
+    authorizer: createIngestAuthorizer(config.ingestAuth),
+    gate: new AdmissionGate({ concurrency: config.ingestConcurrency, queueLength: config.ingestQueueLength, maxPendingBytes: config.ingestMaxPendingBytes }),
+    close: () => database.dispose(),
+  };
+  const server: TestServer = await startTestServer(context);
+  return {
+    url: server.url,
+    context,
+    database,
+    postAudit(body, options = {}) {
+      const token = options.token === undefined ? TEST_TOKEN : options.token;
+      return fetch(`${server.url}/api/audit${options.cluster ? `/${options.cluster}` : ""}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...options.headers,
+        },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+    },
+    async close() {
+      await server.close();
+      await database.dispose();
+    },
+  };
+}
