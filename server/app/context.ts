@@ -1,13 +1,11 @@
 import { loadConfig, type Config } from "../config/config";
 import type { Database } from "../store/database";
 import { openDatabase } from "../store/open";
-import { settingOrGenerate } from "../store/settings";
 import { startPruner } from "../store/retention/prune";
 import { AdmissionGate } from "../ingest/admission";
 import { createIngestAuthorizer, type IngestAuthorizer } from "../ingest/auth";
-import { convertOptionsOf, createAuditIngestor, type AuditIngestor } from "../ingest/audit/ingest";
+import { createConfiguredAuditIngestor, type AuditIngestor } from "../ingest/audit/ingest";
 import { ensureGeneratedIngestToken } from "../ingest/ingestToken";
-import { hmacFingerprint } from "../model/redact/redact";
 
 /** Everything a running Kubetrail needs, built once from the configuration. */
 export interface AppContext {
@@ -22,8 +20,7 @@ export interface AppContext {
 export async function createAppContext(config: Config, options: { log?: (message: string) => void; prune?: boolean } = {}): Promise<AppContext> {
   const log = options.log ?? ((message: string) => console.log(`kubetrail: ${message}`));
   const db = await openDatabase(config);
-  const redactionKey = config.redactionKey ?? (await settingOrGenerate(db, "redaction_key"));
-  const ingestor = createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)));
+  const ingestor = await createConfiguredAuditIngestor(db, config);
 
   const generated = ensureGeneratedIngestToken(config);
   if (generated?.created) {

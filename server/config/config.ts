@@ -4,6 +4,7 @@ import { parseDurationMs } from "./duration";
 import { DEFAULT_SENSITIVE_RULES, parseSensitiveRules } from "../model/redact/redact";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../ingest/audit/defaults";
 import type { SensitiveRule } from "../ingest/audit/types";
+import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from "../model/clusterName";
 
 /**
  * Kubetrail's configuration, read once from environment variables. Every variable is
@@ -55,9 +56,7 @@ export class ConfigError extends Error {
   }
 }
 
-const clusterName = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, "must be a DNS-1123 name (lowercase letters, digits, '-', '.')");
+const clusterName = z.string().regex(CLUSTER_NAME_PATTERN, `must be a DNS-1123 name (${CLUSTER_NAME_RULE})`);
 
 function positiveInt(name: string, fallback: number) {
   return z
@@ -152,7 +151,7 @@ function parseResourceList(text: string | undefined): Array<{ apiGroup: string; 
     });
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => {
@@ -184,7 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(e.KUBETRAIL_DATA_DIR || ".data"),
+    dataDir: path.resolve(/*turbopackIgnore: true*/ e.KUBETRAIL_DATA_DIR || ".data"),
     defaultCluster: e.KUBETRAIL_DEFAULT_CLUSTER,
     ingestAuth,
     maxBodyBytes: e.KUBETRAIL_MAX_BODY_BYTES,

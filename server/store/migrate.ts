@@ -10,7 +10,12 @@ import type { Database, Sql } from "./database";
  * CLI agrees about the state on a machine that has the engine.
  */
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
+/**
+ * Resolved from the working directory, not from this module: inside the Next.js server
+ * bundle a module's own location is somewhere under .next/. Every entry point (npm start,
+ * npm run …, the tests) runs in the project folder.
+ */
+export const MIGRATIONS_DIR = path.join(/*turbopackIgnore: true*/ process.cwd(), "prisma", "migrations");
 
 /** Arbitrary but fixed: concurrent start-ups queue on this lock instead of racing. */
 const MIGRATION_LOCK_ID = 0x6b747261; // "ktra"

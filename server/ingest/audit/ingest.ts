@@ -2,6 +2,8 @@ import type { Config } from "../../config/config";
 import type { Database } from "../../store/database";
 import { addReadCounts, applyWrites, receiptId, recordReceipts } from "../../store/auditWriter";
 import { ClusterRegistry } from "../../store/clusters";
+import { settingOrGenerate } from "../../store/settings";
+import { hmacFingerprint } from "../../model/redact/redact";
 import { convertAuditEvent } from "./convert";
 import { parseAuditEvent } from "./eventSchema";
 import type { AuditRead, AuditWrite, ConvertOptions, ConvertedAuditEvent } from "./types";
@@ -35,6 +37,12 @@ export function convertOptionsOf(config: Config, fingerprint: ConvertOptions["fi
     sensitive: config.sensitiveRules,
     fingerprint,
   };
+}
+
+/** The ingestor as configured: noise rules, sensitive fields, and the installation's redaction key. */
+export async function createConfiguredAuditIngestor(db: Database, config: Config): Promise<AuditIngestor> {
+  const redactionKey = config.redactionKey ?? (await settingOrGenerate(db, "redaction_key"));
+  return createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)));
 }
 
 export function createAuditIngestor(db: Database, options: ConvertOptions): AuditIngestor {

@@ -5,11 +5,15 @@ import { createGunzip } from "node:zlib";
  * Streams audit events out of a log file without holding the file in memory:
  * JSON lines (kube-apiserver's `--audit-log-format=json`), one or more `EventList`
  * documents (compact, pretty-printed, or one per line), or a JSON array of events;
- * plain or gzipped. Memory stays bounded by `maxItemBytes` plus one batch.
+ * plain or gzipped. Memory stays bounded: the line or item being read (at most `maxItemBytes`)
+ * plus one batch.
  */
 
-/** One event read from the file, or why it could not be read. */
-export type AuditFileItem = { lineOrIndex: number; raw: unknown } | { lineOrIndex: number; error: string };
+/**
+ * One event read from the file, or why it could not be read: `error` says where and why in full,
+ * `reason` is the short cause alone (e.g. "invalid JSON"), the same for all alike items.
+ */
+export type AuditFileItem = { lineOrIndex: number; raw: unknown } | { lineOrIndex: number; error: string; reason: string };
 
 export interface AuditFileBatch {
   items: AuditFileItem[];
@@ -70,7 +74,7 @@ export async function* readAuditBatches(input: Readable, opts: ReadAuditOptions)
 
   function* ready(final: boolean): Generator<AuditFileBatch> {
     while (reader.pending.length >= opts.batchSize || reader.pendingBytes >= maxBatchBytes || (final && reader.pending.length > 0)) {
-      yield { items: reader.take(opts.batchSize), bytesRead: source.bytesRead, unit: reader.unit };
+      yield { items: reader.take(opts.batchSize, maxBatchBytes), bytesRead: source.bytesRead, unit: reader.unit };
     }
   }
 
@@ -86,7 +90,7 @@ export async function* readAuditBatches(input: Readable, opts: ReadAuditOptions)
     if (!isZlibError(error)) throw error;
     // A truncated or damaged .gz file: keep what was read and say where it stopped.
     reader.end();
-    reader.fail(`cannot decompress the rest of the file: ${(error as Error).message}`);
+    reader.fail("cannot decompress the rest of the file", `: ${(error as Error).message}`);
   }
   stats.bufferedBytes = reader.bufferedBytes;
   yield* ready(true);
@@ -98,11 +102,18 @@ function isZlibError(error: unknown): boolean {
   return typeof code === "string" && code.startsWith("Z_");
 }
 
+const OTHER_COMPRESSIONS = [
+  { name: "zstd", tool: "zstd", magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]) },
+  { name: "xz", tool: "xz", magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) },
+  { name: "bzip2", tool: "bzip2", magic: Buffer.from("BZh") },
+];
+const MAGIC_BYTES_NEEDED = 6;
+
 /** The source's bytes, gunzipped when they start with the gzip magic bytes; counts source bytes. */
 async function* decodedChunks(input: Readable, source: { bytesRead: number }): AsyncGenerator<Buffer> {
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of input) {
-      const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string | Uint8Array);
       source.bytesRead += buf.length;
       yield buf;
     }
@@ -112,24 +123,31 @@ async function* decodedChunks(input: Readable, source: { bytesRead: number }): A
 
   const head: Buffer[] = [];
   let headLength = 0;
-  while (headLength < 2) {
+  while (headLength < MAGIC_BYTES_NEEDED) {
     const next = await chunks.next();
     if (next.done) break;
     head.push(next.value);
     headLength += next.value.length;
   }
   const start = Buffer.concat(head);
+  const other = OTHER_COMPRESSIONS.find(({ magic }) => start.subarray(0, magic.length).equals(magic));
+  if (other) {
+    await chunks.return(undefined);
+    throw new Error(`the input is ${other.name}-compressed; only gzip is read: decompress it first (${other.tool} -dc FILE | npm run import -- -)`);
+  }
   if (start[0] !== 0x1f || start[1] !== 0x8b) {
     if (start.length > 0) yield start;
     yield* rest;
     return;
   }
   const gunzip = createGunzip();
+  // Byte mode, not object mode: it then reads ahead by a few KiB, not 16 chunks, so bytesRead follows progress.
   const compressed = Readable.from(
     (async function* () {
       yield start;
       yield* rest;
     })(),
+    { objectMode: false },
   );
   // Errors reach us through iterating gunzip; the callback only keeps pipeline from throwing.
   pipeline(compressed, gunzip, () => undefined);
@@ -177,12 +195,17 @@ class ByteCollector {
 
 type Emit = (item: AuditFileItem, textBytes: number) => void;
 
+/** An error item: `where` names the line or item, `detail` follows the reason (": …" or " (…)"). */
+function errorItem(lineOrIndex: number, where: string, reason: string, detail = ""): AuditFileItem {
+  return { lineOrIndex, error: `${where}: ${reason}${detail}`, reason };
+}
+
 function describeParseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
 }
 
-function formatBytes(bytes: number): string {
+function formatLimit(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
@@ -233,7 +256,7 @@ class JsonLinesReader {
     if (this.current.oversized) {
       const length = this.current.length;
       this.current.reset();
-      this.emit({ lineOrIndex: line, error: `line ${line}: line longer than ${formatBytes(this.maxLineBytes)} (${length} bytes)` }, 0);
+      this.emit(errorItem(line, `line ${line}`, `line longer than ${formatLimit(this.maxLineBytes)}`, ` (${length} bytes)`), 0);
       return;
     }
     let bytes = this.current.finish(Buffer.alloc(0));
@@ -244,7 +267,7 @@ class JsonLinesReader {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      this.emit({ lineOrIndex: line, error: `line ${line}: invalid JSON: ${describeParseError(error)}` }, 0);
+      this.emit(errorItem(line, `line ${line}`, "invalid JSON", `: ${describeParseError(error)}`), 0);
       return;
     }
     if (isEventList(value)) {
@@ -269,7 +292,7 @@ type ScanState =
   | "skipLine";
 
 /** How the first top-level value looked: decides between JSON lines and this scanner. */
-export type FirstValueShape = "list" | "oneLineObject" | "multiLineObject" | "other";
+type FirstValueShape = "list" | "oneLineObject" | "multiLineObject" | "other";
 
 /**
  * An incremental scanner over a stream of JSON documents: EventLists (their `items` are
@@ -335,7 +358,7 @@ class JsonDocumentScanner {
       }
       switch (this.state) {
         case "top":
-          this.scanTop(chunk, i, b);
+          this.scanTop(i, b);
           break;
         case "head":
           this.scanHead(chunk, i, b);
@@ -367,14 +390,14 @@ class JsonDocumentScanner {
       const line = this.itemInProgress ? this.itemLine : this.line;
       this.collectFrom = -1;
       this.collected.reset();
-      this.fail(line, this.itemInProgress ? "unexpected end of input inside this item" : "unexpected end of input: the list is not closed");
+      this.fail(line, this.itemInProgress ? "unexpected end of input inside an item" : "unexpected end of input: the list is not closed");
     }
     this.state = "top";
   }
 
-  private fail(line: number, message: string): void {
+  private fail(line: number, reason: string): void {
     const index = ++this.itemCount;
-    this.emit({ lineOrIndex: index, error: `item ${index} (line ${line}): ${message}` }, 0);
+    this.emit(errorItem(index, `item ${index} (line ${line})`, reason), 0);
   }
 
   private startCollecting(position: number): void {
@@ -392,14 +415,14 @@ class JsonDocumentScanner {
     if (this.collected.oversized || this.collected.length + tail.length > this.maxItemBytes) {
       const length = this.collected.length + tail.length;
       this.collected.reset();
-      this.emit({ lineOrIndex: index, error: `${where}: item longer than ${formatBytes(this.maxItemBytes)} (${length} bytes)` }, 0);
+      this.emit(errorItem(index, where, `item longer than ${formatLimit(this.maxItemBytes)}`, ` (${length} bytes)`), 0);
       return;
     }
     const bytes = this.collected.finish(tail);
     try {
       this.emit({ lineOrIndex: index, raw: JSON.parse(bytes.toString("utf8")) }, bytes.length);
     } catch (error) {
-      this.emit({ lineOrIndex: index, error: `${where}: invalid JSON: ${describeParseError(error)}` }, 0);
+      this.emit(errorItem(index, where, "invalid JSON", `: ${describeParseError(error)}`), 0);
     }
   }
 
@@ -416,7 +439,7 @@ class JsonDocumentScanner {
     else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) this.depth--;
   }
 
-  private scanTop(chunk: Buffer, i: number, b: number): void {
+  private scanTop(i: number, b: number): void {
     if (isJsonWhitespace(b)) return;
     if (b === OPEN_BRACE) {
       this.state = "head";
@@ -430,8 +453,7 @@ class JsonDocumentScanner {
     } else {
       this.firstValue ??= "other";
       this.state = "skipLine";
-      const index = ++this.itemCount;
-      this.emit({ lineOrIndex: index, error: `item ${index} (line ${this.line}): unexpected text outside of a JSON document` }, 0);
+      this.fail(this.line, "unexpected text outside of a JSON document");
     }
   }
 
@@ -513,7 +535,8 @@ class AuditTextReader {
   /** Text seen while the format is undecided. */
   private undecided: Buffer[] | null = [];
   private undecidedBytes = 0;
-  private atStart = true;
+  /** The first bytes, held until we know whether they are a byte order mark. */
+  private start: Buffer | null = Buffer.alloc(0);
 
   constructor(private readonly maxItemBytes: number) {
     // The document scanner reads speculatively; its items are only kept if it is chosen.
@@ -529,10 +552,14 @@ class AuditTextReader {
   }
 
   push(chunk: Buffer): void {
-    if (this.atStart) {
-      if (chunk.length === 0) return;
-      this.atStart = false;
-      if (chunk.subarray(0, 3).equals(UTF8_BOM)) chunk = chunk.subarray(3);
+    if (this.start) {
+      const start = Buffer.concat([this.start, chunk]);
+      if (start.length < UTF8_BOM.length && start.equals(UTF8_BOM.subarray(0, start.length))) {
+        this.start = start;
+        return;
+      }
+      this.start = null;
+      chunk = start.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? start.subarray(UTF8_BOM.length) : start;
     }
     if (this.undecided) {
       this.undecided.push(chunk);
@@ -545,21 +572,29 @@ class AuditTextReader {
   }
 
   end(): void {
+    if (this.start) {
+      const start = this.start;
+      this.start = null;
+      this.push(start);
+    }
     if (this.undecided) this.decide(true);
     (this.lines ?? this.documents)!.end();
   }
 
   /** Adds an error item after everything read so far. */
-  fail(message: string): void {
+  fail(reason: string, detail = ""): void {
     const position = (this.lines ?? this.documents)!.position;
-    this.emit({ lineOrIndex: position, error: `${this.unit} ${position}: ${message}` }, 0);
+    this.emit(errorItem(position, `${this.unit} ${position}`, reason, detail), 0);
   }
 
-  /** Takes up to `count` items from the front of the queue. */
-  take(count: number): AuditFileItem[] {
-    const items = this.pending.splice(0, count);
-    for (const size of this.pendingSizes.splice(0, items.length)) this.pendingBytes -= size;
-    return items;
+  /** Takes items from the front of the queue: up to `count` of them, and no more once they hold `maxBytes` of text. */
+  take(count: number, maxBytes: number): AuditFileItem[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < count && n < this.pending.length && bytes < maxBytes) bytes += this.pendingSizes[n++]!;
+    this.pendingBytes -= bytes;
+    this.pendingSizes.splice(0, n);
+    return this.pending.splice(0, n);
   }
 
   private decide(atEnd: boolean): void {

@@ -5,6 +5,7 @@ import type { AuditIngestor } from "../audit/ingest";
 import { parseEventListEnvelope } from "../audit/eventSchema";
 import { BodyTooLargeError, readBodyWithLimit } from "./readBody";
 import { errorResponse } from "./jsonResponse";
+import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
 
 export interface AuditEndpointDeps {
   config: Pick<Config, "defaultCluster" | "maxBodyBytes" | "retryAfterSeconds">;
@@ -13,7 +14,6 @@ export interface AuditEndpointDeps {
   ingestor: AuditIngestor;
 }
 
-const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
 /** How many rejection reasons an answer lists; the count is always exact. */
 const MAX_LISTED_REJECTIONS = 50;
 
@@ -25,8 +25,8 @@ const MAX_LISTED_REJECTIONS = 50;
 export async function handleAuditPost(request: Request, clusterSegment: string | undefined, deps: AuditEndpointDeps): Promise<Response> {
   const { config } = deps;
   const cluster = clusterSegment ?? config.defaultCluster;
-  if (!CLUSTER_NAME.test(cluster)) {
-    return errorResponse(400, "invalid_cluster", `cluster "${cluster}" is not a valid cluster name (lowercase letters, digits, '-', '.')`);
+  if (!isValidClusterName(cluster)) {
+    return errorResponse(400, "invalid_cluster", `cluster "${cluster}" is not a valid cluster name (${CLUSTER_NAME_RULE})`);
   }
 
   const denied = deps.authorizer.check(request.headers.get("authorization"), cluster);

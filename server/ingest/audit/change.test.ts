@@ -1,0 +1,326 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SENSITIVE_RULES, hmacFingerprint, redactBody } from "../../model/redact/redact";
+import { exampleSecretBody, loadFalcoTraceEvent, realApiserverDeployment, realApiserverPod } from "../../testing/fixtures";
+import { computeChange, resourceVersionOf, type PreviousState } from "./change";
+import type { AuditWrite, JsonObject, JsonValue } from "./types";
+
+type Loose = Record<string, any>;
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * The AuditWrite of a real audit event, with the fields computeChange reads filled as the
+ * converter fills them (bodyAfter: the response object unless it is a Status). Enough for
+ * these tests; the converter's own tests cover the conversion.
+ */
+function writeOf(event: Loose, overrides: Partial<AuditWrite> = {}): AuditWrite {
+  const ref = event.objectRef as Loose;
+  const code: number | null = event.responseStatus?.code ?? null;
+  const response = event.responseObject as Loose | undefined;
+  return {
+    kind: "write",
+    auditId: event.auditID,
+    stage: event.stage,
+    level: event.level,
+    object: {
+      apiGroup: ref.apiGroup ?? "",
+      apiVersion: ref.apiVersion ?? "v1",
+      resource: ref.resource,
+      kind: null,
+      namespace: ref.namespace ?? "",
+      name: ref.name ?? "",
+      uid: ref.uid ?? null,
+    },
+    verb: event.verb,
+    subresource: ref.subresource ?? "",
+    startTime: new Date(event.requestReceivedTimestamp),
+    endTime: new Date(event.stageTimestamp),
+    actor: event.user.username,
+    title: `${event.user.username} ${event.verb}`,
+    statusCode: code,
+    failed: code !== null && code >= 300,
+    userAgent: event.userAgent ?? null,
+    details: { user: event.user.username, groups: event.user.groups ?? [], sourceIPs: event.sourceIPs ?? [], requestURI: event.requestURI, annotations: event.annotations ?? {} },
+    bodyAfter: response && response.kind !== "Status" ? (structuredClone(response) as JsonObject) : null,
+    patch: null,
+    ...overrides,
+  };
+}
+
+const NOTHING_KNOWN = { diff: null, snapshot: null, noop: false, nextState: null, deleted: false };
+const UNKNOWN: PreviousState = { state: null, resourceVersion: null };
+
+function known(state: JsonObject | Loose): PreviousState {
+  return { state: state as JsonObject, resourceVersion: resourceVersionOf(state as JsonObject) };
+}
+
+// Fresh copies of real objects from the OpenShift capture; tests change them as a real write would.
+const realDeployment = () => realApiserverDeployment() as Loose;
+const realPod = () => realApiserverPod() as Loose;
+
+/**
+ * A write of `body` to the real Deployment, as an update at RequestResponse level (the
+ * envelope of the real falco create_deployment.json event, changed to an update).
+ */
+function deploymentUpdate(body: Loose | null, overrides: Partial<AuditWrite> = {}): AuditWrite {
+  const event = structuredClone(loadFalcoTraceEvent("create_deployment.json")) as Loose;
+  event.verb = "update";
+  event.level = "RequestResponse";
+  event.objectRef = { apiGroup: "apps", apiVersion: "v1", resource: "deployments", namespace: "openshift-apiserver", name: "apiserver" };
+  event.responseStatus = { code: 200 };
+  return writeOf(event, { bodyAfter: body as JsonObject | null, ...overrides });
+}
+
+describe("computeChange: create", () => {
+  it("keeps the created object as the snapshot and the state to diff from", () => {
+    const write = writeOf(loadFalcoTraceEvent("create_nginx_pod_privileged.json"));
+    const change = computeChange(UNKNOWN, write);
+    expect(change).toEqual({ diff: null, snapshot: write.bodyAfter, noop: false, nextState: write.bodyAfter, deleted: false });
+    expect((change.snapshot as Loose).metadata.name).toBe("nginx-deployment-5cdcc99dbf-rgw6z");
+  });
+
+  it("has no snapshot at Metadata level", () => {
+    const write = writeOf(loadFalcoTraceEvent("create_secret.json"));
+    expect(write.bodyAfter).toBeNull();
+    expect(computeChange(UNKNOWN, write)).toEqual(NOTHING_KNOWN);
+  });
+
+  it("does not count a create on a subresource (pods/exec) as a new object", () => {
+    const write = writeOf(loadFalcoTraceEvent("exec_pod.json"));
+    expect(write.subresource).toBe("exec");
+    const previous = known(realPod());
+    expect(computeChange(previous, write)).toEqual(NOTHING_KNOWN);
+  });
+
+  it("never takes an Eviction body for the Pod", () => {
+    // Derived from exec_pod.json's envelope: a drain evicting the real Pod.
+    const event = structuredClone(loadFalcoTraceEvent("exec_pod.json")) as Loose;
+    event.objectRef.subresource = "eviction";
+    event.responseStatus = { code: 201 };
+    const eviction = { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "apiserver-5d887d5fcd-mrn5h", namespace: "openshift-apiserver" } };
+    const change = computeChange(known(realPod()), writeOf(event, { bodyAfter: eviction }));
+    expect(change).toEqual(NOTHING_KNOWN);
+  });
+});
+
+describe("computeChange: failed requests", () => {
+  it("changes nothing when the write failed", () => {
+    // Derived from create_configmap.json: the same kubectl create run again, refused with 409 AlreadyExists.
+    const event = structuredClone(loadFalcoTraceEvent("create_configmap.json")) as Loose;
+    event.responseStatus = { code: 409, status: "Failure", reason: "AlreadyExists", message: 'configmaps "my-config" already exists' };
+    event.responseObject = { apiVersion: "v1", kind: "Status", status: "Failure", reason: "AlreadyExists", code: 409, metadata: {} };
+    const write = writeOf(event);
+    expect(write.failed).toBe(true);
+    const previous = known(loadFalcoTraceEvent("create_configmap.json").responseObject as JsonObject);
+    expect(computeChange(previous, write)).toEqual(NOTHING_KNOWN);
+    // Even with a body at hand (an update refused by a stale resourceVersion).
+    const conflict = deploymentUpdate(realDeployment(), { statusCode: 409, failed: true });
+    expect(computeChange(known(realDeployment()), conflict)).toEqual(NOTHING_KNOWN);
+  });
+});
+
+describe("computeChange: update and patch", () => {
+  it("diffs a kubectl apply patch against the state before it", () => {
+    // Real event: kubectl apply on the bootstrap ClusterRole system:node-problem-detector.
+    // The state before it is rebuilt from the last-applied annotation, which holds the object
+    // as the user fetched it (resourceVersion 62), minus the empty namespace the API never
+    // serves for a cluster-scoped object.
+    const event = loadFalcoTraceEvent("modify_cluster_role_node_problem_detector.json") as Loose;
+    const before = JSON.parse(event.responseObject.metadata.annotations[LAST_APPLIED]) as Loose;
+    delete before.metadata.namespace;
+    const write = writeOf(event, { patch: event.requestObject as JsonValue });
+
+    const change = computeChange(known(before), write);
+    expect(change.diff).toEqual([
+      { path: `metadata.annotations["${LAST_APPLIED}"]`, new: event.responseObject.metadata.annotations[LAST_APPLIED] },
+    ]);
+    expect(change).toMatchObject({ snapshot: null, noop: false, nextState: write.bodyAfter, deleted: false });
+    expect(resourceVersionOf(change.nextState)).toBe("269365");
+  });
+
+  it("diffs a scale of the real Deployment from 1 to 3", () => {
+    // Derived from the real Deployment: the state one write earlier had replicas 1.
+    const before = realDeployment();
+    before.spec.replicas = 1;
+    before.metadata.generation = 2;
+    before.metadata.resourceVersion = "22871";
+    before.status.observedGeneration = 2;
+    const after = realDeployment();
+    const change = computeChange(known(before), deploymentUpdate(after));
+    expect(change).toEqual({
+      diff: [
+        { path: "metadata.generation", old: 2, new: 3 },
+        { path: "spec.replicas", old: 1, new: 3 },
+        { path: "status.observedGeneration", old: 2, new: 3 },
+      ],
+      snapshot: null,
+      noop: false,
+      nextState: after,
+      deleted: false,
+    });
+  });
+
+  it("detects a no-op update: the apiserver answers with the same resourceVersion", () => {
+    // A kubectl apply with nothing to change: the response is the stored object, unchanged.
+    const stored = realDeployment();
+    const change = computeChange(known(stored), deploymentUpdate(realDeployment()));
+    expect(change).toEqual({ diff: [], snapshot: null, noop: true, nextState: realDeployment(), deleted: false });
+  });
+
+  it("does not call an update a no-op from the request body at Request level", () => {
+    // At Request level the body is the request, carrying the resourceVersion the client read.
+    const stored = realDeployment();
+    const request = realDeployment();
+    request.spec.replicas = 5;
+    const change = computeChange(known(stored), deploymentUpdate(request, { level: "Request" }));
+    expect(change.noop).toBe(false);
+    expect(change.diff).toEqual([{ path: "spec.replicas", old: 3, new: 5 }]);
+  });
+
+  it("remembers the body but has nothing to diff without a previous state", () => {
+    const body = realDeployment();
+    expect(computeChange(UNKNOWN, deploymentUpdate(body))).toEqual({ diff: null, snapshot: null, noop: false, nextState: body, deleted: false });
+    // A resourceVersion known from earlier Metadata-level events still tells a no-op.
+    expect(computeChange({ state: null, resourceVersion: "22959" }, deploymentUpdate(body)).noop).toBe(true);
+  });
+
+  it("keeps the known state for a patch at Request level; the caller records the patch", () => {
+    const patch = { spec: { replicas: 5 } };
+    const write = deploymentUpdate(null, { verb: "patch", level: "Request", patch });
+    expect(computeChange(known(realDeployment()), write)).toEqual(NOTHING_KNOWN);
+  });
+
+  it("keeps the known state for an update at Metadata level", () => {
+    expect(computeChange(known(realDeployment()), deploymentUpdate(null, { level: "Metadata" }))).toEqual(NOTHING_KNOWN);
+  });
+
+  it("diffs a status update, whose body is the whole object", () => {
+    const before = realDeployment();
+    before.status.readyReplicas = 2;
+    before.status.availableReplicas = 2;
+    const after = realDeployment();
+    const change = computeChange(known(before), deploymentUpdate(after, { subresource: "status" }));
+    expect(change.diff).toEqual([
+      { path: "status.availableReplicas", old: 2, new: 3 },
+      { path: "status.readyReplicas", old: 2, new: 3 },
+    ]);
+    expect(change.nextState).toBe(after);
+  });
+
+  it("never takes a Scale body for the Deployment", () => {
+    const scale = { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "apiserver", namespace: "openshift-apiserver", resourceVersion: "23100" }, spec: { replicas: 5 }, status: { replicas: 3 } };
+    expect(computeChange(known(realDeployment()), deploymentUpdate(scale, { subresource: "scale", verb: "patch" }))).toEqual(NOTHING_KNOWN);
+    // Even when nothing tells the object's kind to compare with.
+    expect(computeChange(UNKNOWN, deploymentUpdate(scale, { subresource: "scale", verb: "patch" }))).toEqual(NOTHING_KNOWN);
+    // A subresource not known to return another kind is still checked by kind.
+    expect(computeChange(known(realDeployment()), deploymentUpdate(scale, { subresource: "autoscale" }))).toEqual(NOTHING_KNOWN);
+  });
+
+  it("leaves out managedFields and resourceVersion always, and more paths when told to", () => {
+    const before = realDeployment();
+    before.metadata.managedFields = [{ manager: "kube-controller-manager", operation: "Update", time: "2021-09-13T14:57:19Z" }];
+    before.status.readyReplicas = 2;
+    before.spec.replicas = 2;
+    const after = realDeployment();
+    after.metadata.managedFields = [{ manager: "kube-controller-manager", operation: "Update", time: "2021-09-13T15:01:57Z" }];
+    const change = computeChange(known(before), deploymentUpdate(after), { ignorePaths: [["status"]] });
+    expect(change.diff).toEqual([{ path: "spec.replicas", old: 2, new: 3 }]);
+  });
+
+  it("keeps fingerprints in the diff base and tells a rotated Secret value apart", () => {
+    // Fingerprints stay in stored states and snapshots; only output shows <redacted>.
+    const fingerprint = hmacFingerprint("test-redaction-key-0123456789");
+    const redacted = (body: JsonObject) => redactBody(body, { apiGroup: "", resource: "secrets" }, DEFAULT_SENSITIVE_RULES, fingerprint);
+    const before = redacted(exampleSecretBody());
+    const rotated = exampleSecretBody() as Loose;
+    rotated.data.password = "bjN3LXBhNTV3MHJk";
+    rotated.metadata.resourceVersion = "1502";
+    const event = structuredClone(loadFalcoTraceEvent("create_secret.json")) as Loose;
+    event.verb = "update";
+    event.level = "RequestResponse";
+    const after = redacted(rotated as JsonObject);
+    const change = computeChange(known(before), writeOf(event, { bodyAfter: after }));
+    expect(change.diff).toEqual([{ path: "data.password", redacted: true }]);
+    expect(JSON.stringify(change.nextState)).toMatch(/"password":"<redacted:[0-9a-f]{16}>"/);
+  });
+});
+
+describe("computeChange: delete", () => {
+  it("keeps the last known state as the snapshot when the response is a Status", () => {
+    // Real pair: create_configmap.json made default/my-config, delete_configmap.json deleted it.
+    const created = loadFalcoTraceEvent("create_configmap.json").responseObject as JsonObject;
+    const write = writeOf(loadFalcoTraceEvent("delete_configmap.json"));
+    expect(write.bodyAfter).toBeNull();
+    expect(computeChange(known(created), write)).toEqual({ diff: null, snapshot: created, noop: false, nextState: null, deleted: true });
+  });
+
+  it("keeps a Secret's last redacted state as the snapshot at Metadata level", () => {
+    // Real events: create_secret.json and delete_secret.json, both Metadata level, of default/example-secret.
+    const fingerprint = hmacFingerprint("test-redaction-key-0123456789");
+    const state = redactBody(exampleSecretBody(), { apiGroup: "", resource: "secrets" }, DEFAULT_SENSITIVE_RULES, fingerprint);
+    const change = computeChange(known(state), writeOf(loadFalcoTraceEvent("delete_secret.json")));
+    expect(change).toEqual({ diff: null, snapshot: state, noop: false, nextState: null, deleted: true });
+    expect(JSON.stringify(change.snapshot)).not.toContain("MWYyZDFlMmU2N2Rm");
+  });
+
+  it("has no snapshot for an object it never saw", () => {
+    expect(computeChange(UNKNOWN, writeOf(loadFalcoTraceEvent("delete_secret.json")))).toEqual({ ...NOTHING_KNOWN, deleted: true });
+  });
+
+  it("takes a Status that reached it as no body", () => {
+    const write = writeOf(loadFalcoTraceEvent("delete_configmap.json"));
+    const status = loadFalcoTraceEvent("delete_configmap.json").responseObject as JsonObject;
+    const created = loadFalcoTraceEvent("create_configmap.json").responseObject as JsonObject;
+    expect(computeChange(known(created), { ...write, bodyAfter: status }).snapshot).toBe(created);
+  });
+
+  describe("of a real Pod", () => {
+    // Derived from the real Pod (terminationGracePeriodSeconds 70): what kube-apiserver
+    // returns for a graceful delete, and then for the kubelet's final delete.
+    const podDelete = (body: Loose) => {
+      const event = structuredClone(loadFalcoTraceEvent("delete_configmap.json")) as Loose;
+      event.objectRef = { apiVersion: "v1", resource: "pods", namespace: "openshift-apiserver", name: "apiserver-5d887d5fcd-mrn5h" };
+      return writeOf(event, { bodyAfter: body as JsonObject });
+    };
+
+    it("is not gone while its grace period runs", () => {
+      const terminating = realPod();
+      terminating.metadata.deletionTimestamp = "2021-09-13T15:12:10Z";
+      terminating.metadata.deletionGracePeriodSeconds = 70;
+      terminating.metadata.resourceVersion = "25870";
+      const change = computeChange(known(realPod()), podDelete(terminating));
+      expect(change).toEqual({ diff: null, snapshot: terminating, noop: false, nextState: terminating, deleted: false });
+    });
+
+    it("is gone after the kubelet's delete with grace period 0", () => {
+      const final = realPod();
+      final.metadata.deletionTimestamp = "2021-09-13T15:11:00Z";
+      final.metadata.deletionGracePeriodSeconds = 0;
+      expect(computeChange(known(realPod()), podDelete(final))).toMatchObject({ snapshot: final, deleted: true });
+    });
+  });
+
+  it("is not gone while finalizers remain (a foreground delete)", () => {
+    const deleting = realDeployment();
+    deleting.metadata.deletionTimestamp = "2021-09-13T15:20:00Z";
+    deleting.metadata.deletionGracePeriodSeconds = 0;
+    deleting.metadata.finalizers = ["foregroundDeletion"];
+    const change = computeChange(known(realDeployment()), deploymentUpdate(deleting, { verb: "delete" }));
+    expect(change).toMatchObject({ deleted: false, snapshot: deleting, nextState: deleting });
+  });
+
+  it("does not delete any one object by deletecollection", () => {
+    const write = deploymentUpdate(null, { verb: "deletecollection" });
+    expect(computeChange(known(realDeployment()), write)).toEqual(NOTHING_KNOWN);
+  });
+});
+
+describe("resourceVersionOf", () => {
+  it("reads metadata.resourceVersion", () => {
+    expect(resourceVersionOf(realDeployment() as JsonObject)).toBe("22959");
+    expect(resourceVersionOf(null)).toBeNull();
+    expect(resourceVersionOf({ kind: "Pod" })).toBeNull();
+    expect(resourceVersionOf({ metadata: { resourceVersion: "" } })).toBeNull();
+    expect(resourceVersionOf({ metadata: { resourceVersion: 22959 } })).toBeNull();
+  });
+});

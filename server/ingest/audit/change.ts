@@ -1,0 +1,128 @@
+import { DEFAULT_IGNORED_PATHS, diffObjects } from "../../model/diff/diff";
+import type { AuditWrite, JsonObject, JsonValue, ObjectChange } from "./types";
+
+/*
+ * Bodies, snapshots and diff values here keep redaction fingerprints (`<redacted:…>`): the
+ * store keeps them so that a later write can still be told apart from an unchanged secret.
+ * They become the plain REDACTED text only on the way out (toDisplay in model/redact).
+ */
+
+/** What we knew of the object before this write. */
+export interface PreviousState {
+  /** Its last known body; null when we never saw one (e.g. only Metadata-level events). */
+  state: JsonObject | null;
+  /** Its last known resourceVersion, even when the body is unknown. */
+  resourceVersion: string | null;
+}
+
+export interface ChangeOptions {
+  /** Paths to leave out of diffs in addition to DEFAULT_IGNORED_PATHS, which are always left out here. */
+  ignorePaths?: string[][];
+}
+
+/**
+ * Subresources whose request and response bodies are another kind than the object (Scale,
+ * Eviction, Binding, TokenRequest): such a body must never stand in for the object's state.
+ */
+const SUBRESOURCES_WITH_OTHER_BODIES = new Set(["scale", "eviction", "binding", "token"]);
+
+function isJsonObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function kindOf(body: JsonObject | null): string | null {
+  return typeof body?.kind === "string" ? body.kind : null;
+}
+
+/** metadata.resourceVersion of a body, or null when it has none. */
+export function resourceVersionOf(body: JsonObject | null): string | null {
+  const metadata = body?.metadata;
+  const rv = isJsonObject(metadata) ? metadata.resourceVersion : undefined;
+  return typeof rv === "string" && rv !== "" ? rv : null;
+}
+
+/**
+ * The write's body when it is the object itself. The converter already leaves out Status
+ * responses; this also guards against subresource bodies of another kind (a Scale is not its
+ * Deployment), which would otherwise replace the state that later diffs start from.
+ */
+function objectBodyAfter(previous: PreviousState, write: AuditWrite): JsonObject | null {
+  const body = write.bodyAfter;
+  if (body === null) return null;
+  if (body.kind === "Status" && body.apiVersion === "v1") return null;
+  if (write.subresource === "") return body;
+  if (SUBRESOURCES_WITH_OTHER_BODIES.has(write.subresource)) return null;
+  const expectedKind = kindOf(previous.state) ?? write.object.kind;
+  const kind = kindOf(body);
+  return expectedKind !== null && kind !== null && kind !== expectedKind ? null : body;
+}
+
+/**
+ * Whether a body returned by a delete is of an object that still exists: deletion is pending
+ * while finalizers remain, and a graceful Pod delete returns the Pod with a grace period that
+ * the kubelet has yet to honour (its own delete, with grace 0, removes it).
+ */
+function isPendingDeletion(body: JsonObject): boolean {
+  const metadata = body.metadata;
+  if (!isJsonObject(metadata) || typeof metadata.deletionTimestamp !== "string" || metadata.deletionTimestamp === "") return false;
+  const finalizers = metadata.finalizers;
+  const gracePeriod = metadata.deletionGracePeriodSeconds;
+  return (Array.isArray(finalizers) && finalizers.length > 0) || (typeof gracePeriod === "number" && gracePeriod > 0);
+}
+
+function nothingKnown(): ObjectChange {
+  return { diff: null, snapshot: null, noop: false, nextState: null, deleted: false };
+}
+
+/**
+ * An update or patch (or a create on a subresource, e.g. pods/binding, which changes an
+ * existing object). Without the object's body (Metadata level, or a patch at Request level,
+ * whose request body is the patch that the caller records from write.patch), there is
+ * nothing to diff and the known state stays as it was.
+ */
+function modification(previous: PreviousState, write: AuditWrite, body: JsonObject | null, options: ChangeOptions): ObjectChange {
+  if (body === null) return nothingKnown();
+  const ignorePaths = [...DEFAULT_IGNORED_PATHS, ...(options.ignorePaths ?? [])];
+  const resourceVersion = resourceVersionOf(body);
+  return {
+    diff: previous.state === null ? null : diffObjects(previous.state, body, { ignorePaths }),
+    snapshot: null,
+    // Only a response tells the resourceVersion after the write; at Request level the body is
+    // the request, whose resourceVersion is the one the client read, i.e. the previous one.
+    noop: write.level === "RequestResponse" && resourceVersion !== null && resourceVersion === previous.resourceVersion,
+    nextState: body,
+    deleted: false,
+  };
+}
+
+function deletion(previous: PreviousState, body: JsonObject | null): ObjectChange {
+  return {
+    diff: null,
+    // Without a returned body (a Status, or Metadata level), the last state we knew is what was deleted.
+    snapshot: body ?? previous.state,
+    noop: false,
+    nextState: body,
+    // At Metadata level we cannot see a pending deletion, so a delete that succeeded counts as done.
+    deleted: body === null || !isPendingDeletion(body),
+  };
+}
+
+/** What `write` did to its object, given what we knew of the object before it. */
+export function computeChange(previous: PreviousState, write: AuditWrite, options: ChangeOptions = {}): ObjectChange {
+  // A failed write changed nothing.
+  if (write.failed) return nothingKnown();
+  const body = objectBodyAfter(previous, write);
+  switch (write.verb) {
+    case "create":
+      if (write.subresource !== "") return modification(previous, write, body, options);
+      return { diff: null, snapshot: body, noop: false, nextState: body, deleted: false };
+    case "update":
+    case "patch":
+      return modification(previous, write, body, options);
+    case "delete":
+      return deletion(previous, body);
+    case "deletecollection":
+      // The collection, not one object: the objects it removed are not named in the event.
+      return nothingKnown();
+  }
+}

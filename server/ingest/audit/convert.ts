@@ -1,0 +1,303 @@
+import { STATUS_CODES } from "node:http";
+import { builtinResource, kindForResource } from "../../k8s/resources";
+import { redactBody, redactPatch } from "../../model/redact/redact";
+import type { AuditEvent, AuditObjectRef, AuditUserInfo } from "./eventSchema";
+import {
+  WRITE_VERBS,
+  type AuditDetails,
+  type AuditRead,
+  type AuditSkipped,
+  type AuditWrite,
+  type ConvertOptions,
+  type ConvertedAuditEvent,
+  type JsonObject,
+  type JsonValue,
+  type ObjectIdentity,
+  type WriteVerb,
+} from "./types";
+
+/**
+ * Turns a validated audit event into what Kubetrail keeps: a write (history of one object),
+ * a read (only counted per minute), or a skipped event with the reason. Total: it never throws
+ * for a schema-valid event, and no body leaves it unredacted.
+ */
+export function convertAuditEvent(event: AuditEvent, options: ConvertOptions): ConvertedAuditEvent {
+  // Earlier stages of the same request repeat what ResponseComplete (or Panic) will tell, minus the outcome.
+  if (event.stage !== "ResponseComplete" && event.stage !== "Panic") return skipped(event, `stage ${event.stage} is not traced`);
+  const noise = noiseReason(event, options);
+  if (noise !== null) return skipped(event, noise);
+  if (!isWriteVerb(event.verb)) return toRead(event);
+  return toWrite(event, event.verb, options);
+}
+
+function skipped(event: AuditEvent, reason: string): AuditSkipped {
+  return { kind: "skipped", auditId: event.auditID, stage: event.stage, reason };
+}
+
+function isWriteVerb(verb: string): verb is WriteVerb {
+  return (WRITE_VERBS as readonly string[]).includes(verb);
+}
+
+/** Why the event is noise by configuration, or null when it is not. */
+function noiseReason(event: AuditEvent, options: ConvertOptions): string | null {
+  const ref = event.objectRef;
+  if (ref?.resource) {
+    const apiGroup = ref.apiGroup ?? "";
+    const resource = ref.resource;
+    if (options.skipResources.some((skip) => skip.apiGroup === apiGroup && skip.resource === resource)) {
+      return `resource ${apiGroup === "" ? resource : `${apiGroup}/${resource}`} is skipped`;
+    }
+  }
+  const userAgent = event.userAgent;
+  if (userAgent !== null) {
+    const match = options.skipUserAgentSubstrings.find((substring) => substring !== "" && userAgent.includes(substring));
+    if (match !== undefined) return `user agent contains "${match}"`;
+  }
+  return null;
+}
+
+/** The user the request acted as: the impersonated one when there is one. */
+function actorOf(event: AuditEvent): AuditUserInfo {
+  return event.impersonatedUser ?? event.user;
+}
+
+function toRead(event: AuditEvent): AuditRead {
+  return {
+    kind: "read",
+    auditId: event.auditID,
+    stage: event.stage,
+    minute: startOfMinute(event.requestReceivedTime),
+    verb: event.verb,
+    resource: readResourceOf(event),
+    username: actorOf(event).username,
+    code: event.responseStatus?.code ?? 0,
+  };
+}
+
+function startOfMinute(time: Date): Date {
+  return new Date(Math.floor(time.getTime() / 60_000) * 60_000);
+}
+
+/** `pods`, `pods/log`; for non-resource URLs (/healthz, discovery) the URL's path. */
+function readResourceOf(event: AuditEvent): string {
+  const ref = event.objectRef;
+  if (ref?.resource) return ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource;
+  return pathOf(event.requestURI);
+}
+
+function pathOf(requestURI: string): string {
+  return requestURI.split("?", 1)[0] ?? "";
+}
+
+function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): AuditWrite | AuditSkipped {
+  const ref = event.objectRef;
+  if (!ref?.resource) return skipped(event, `${verb} of ${pathOf(event.requestURI) || "an unknown URL"} has no objectRef.resource`);
+
+  const apiGroup = ref.apiGroup ?? "";
+  const resource = ref.resource;
+  const subresource = ref.subresource ?? "";
+  const statusCode = event.responseStatus?.code ?? null;
+  const failed = statusCode !== null && statusCode >= 300;
+
+  const expectedKind = kindForResource(apiGroup, resource);
+  const responseObject = isTheObject(event.responseObject, expectedKind, ref.name) ? event.responseObject : null;
+  // Only a create or update of the object itself sends the object; a subresource's request is something else
+  // (a Binding, an Eviction, a status-only update we would mistake for the whole object at Request level).
+  const requestObject =
+    subresource === "" && (verb === "create" || verb === "update") && isTheObject(event.requestObject, expectedKind, ref.name)
+      ? event.requestObject
+      : null;
+
+  const object = identityOf(ref, verb, apiGroup, resource, expectedKind, responseObject, requestObject);
+  const target = { apiGroup, resource };
+  // A failed request changed nothing, so there is no "after" to show.
+  const after = failed ? null : (responseObject ?? requestObject);
+  const bodyAfter = after === null ? null : redactBody(after, target, options.sensitive, options.fingerprint);
+  const patch =
+    verb === "patch" && event.requestObject !== null ? redactPatch(event.requestObject, target, options.sensitive, options.fingerprint) : null;
+
+  const actor = actorOf(event).username;
+  return {
+    kind: "write",
+    auditId: event.auditID,
+    stage: event.stage,
+    level: event.level,
+    object,
+    verb,
+    subresource,
+    startTime: event.requestReceivedTime,
+    endTime: event.stageTime,
+    actor,
+    title: titleOf(actor, verb, subresource, failed ? statusCode : null),
+    statusCode,
+    failed,
+    userAgent: event.userAgent,
+    details: detailsOf(event, failed, responseObject),
+    bodyAfter,
+    patch,
+  };
+}
+
+function detailsOf(event: AuditEvent, failed: boolean, responseObject: JsonObject | null): AuditDetails {
+  const actor = actorOf(event);
+  const details: AuditDetails = {
+    user: actor.username,
+    groups: [...(actor.groups ?? [])],
+    sourceIPs: [...event.sourceIPs],
+    requestURI: event.requestURI,
+    annotations: { ...event.annotations },
+  };
+  if (event.impersonatedUser !== null) {
+    details.impersonatedBy = { username: event.user.username, groups: [...(event.user.groups ?? [])] };
+  }
+  // Only a response tells the version after the request: a Request-level update sends the version it read.
+  const resourceVersionAfter = !failed && responseObject !== null ? metadataOf(responseObject).resourceVersion : undefined;
+  if (resourceVersionAfter !== undefined) details.resourceVersionAfter = resourceVersionAfter;
+  if (failed) {
+    const failure = failureOf(event);
+    if (failure !== null) details.failure = failure;
+  }
+  return details;
+}
+
+/** `<actor> <verb>[ <subresource>][ (<status text>)]`, e.g. `bob create (Forbidden)`. */
+function titleOf(actor: string, verb: string, subresource: string, failedCode: number | null): string {
+  const action = subresource === "" ? `${actor} ${verb}` : `${actor} ${verb} ${subresource}`;
+  if (failedCode === null) return action;
+  return `${action} (${STATUS_CODES[failedCode] ?? `HTTP ${failedCode}`})`;
+}
+
+/** Kinds that travel in audit bodies without being the object the request is about. */
+const NOT_THE_OBJECT_KINDS = new Set([
+  "Status",
+  "DeleteOptions",
+  "Scale",
+  "Binding",
+  "Eviction",
+  "TokenRequest",
+  "DeploymentRollback",
+  "Table",
+  "PartialObjectMetadata",
+  "WatchEvent",
+]);
+
+/**
+ * Whether a request/response body is the object itself (as for create, update, status updates,
+ * graceful deletes) rather than a Status, Scale, list or options: its kind is the resource's kind,
+ * or it names the object. When the request names no object (a create), a body of an unknown
+ * resource's kind counts when it has a name of its own.
+ */
+function isTheObject(body: JsonValue | null, expectedKind: string | null, name: string | undefined): body is JsonObject {
+  if (!isJsonObject(body)) return false;
+  const kind = body.kind;
+  if (typeof kind !== "string" || NOT_THE_OBJECT_KINDS.has(kind)) return false;
+  if (kind === expectedKind) return true;
+  const bodyName = metadataOf(body).name;
+  if (name !== undefined) return bodyName === name;
+  return expectedKind === null && bodyName !== undefined;
+}
+
+/**
+ * The object a write touched. objectRef names it, except for creates where the server picks the
+ * name (generateName) or only the body has it: then the response, else the request, tells.
+ */
+function identityOf(
+  ref: AuditObjectRef,
+  verb: WriteVerb,
+  apiGroup: string,
+  resource: string,
+  expectedKind: string | null,
+  responseObject: JsonObject | null,
+  requestObject: JsonObject | null,
+): ObjectIdentity {
+  const response = metadataOf(responseObject);
+  const request = metadataOf(requestObject);
+  const bodyKind = responseObject?.kind ?? requestObject?.kind;
+  // The apiserver copies the request body's uid into objectRef; a create's body may carry one
+  // (e.g. a manifest exported from elsewhere) that the server ignores, so only the response tells.
+  // The apiserver puts a Namespace's own name in objectRef.namespace on some requests (delete, get)
+  // and not others (create); cluster-scoped objects must have one identity whichever verb named them.
+  const clusterScoped = builtinResource(apiGroup, resource)?.namespaced === false;
+  return {
+    apiGroup,
+    apiVersion: ref.apiVersion ?? "",
+    resource,
+    kind: typeof bodyKind === "string" ? bodyKind : expectedKind,
+    namespace: clusterScoped ? "" : (ref.namespace ?? response.namespace ?? request.namespace ?? ""),
+    name: ref.name ?? response.name ?? request.name ?? generatedNamePattern(request.generateName ?? response.generateName),
+    uid: response.uid ?? (verb === "create" ? null : (ref.uid ?? request.uid ?? null)),
+  };
+}
+
+/**
+ * A create with generateName whose final name we can't see (a failed request, or a Request-level
+ * event without the response) is recorded on `<prefix>*`, which reads as "one of the objects
+ * named like this". With no name or prefix at all (Metadata level, deletecollection) the name
+ * is "": the collection the request was made on.
+ */
+function generatedNamePattern(generateName: string | undefined): string {
+  return generateName ? `${generateName}*` : "";
+}
+
+interface ObjectMetadata {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+}
+
+/** The string fields of a body's metadata that identify it; empty strings count as absent. */
+function metadataOf(body: JsonObject | null): ObjectMetadata {
+  const metadata = body?.metadata;
+  if (!isJsonObject(metadata)) return {};
+  const result: ObjectMetadata = {};
+  for (const key of ["name", "generateName", "namespace", "uid", "resourceVersion"] as const) {
+    const value = metadata[key];
+    if (typeof value === "string" && value !== "") result[key] = value;
+  }
+  return result;
+}
+
+type Failure = NonNullable<AuditDetails["failure"]>;
+
+/**
+ * Why a request failed: the Status the server answered with when the event carries it (the
+ * fuller account, with causes), filled in from responseStatus. Null when neither says anything.
+ */
+function failureOf(event: AuditEvent): Failure | null {
+  const body = isJsonObject(event.responseObject) && event.responseObject.kind === "Status" ? event.responseObject : {};
+  const fromStatus = failureFrom(event.responseStatus ?? {});
+  const fromBody = failureFrom(body);
+  const failure: Failure = { ...fromStatus, ...fromBody };
+  return Object.keys(failure).length === 0 ? null : failure;
+}
+
+function failureFrom(status: Record<string, unknown>): Failure {
+  const failure: Failure = {};
+  for (const key of ["status", "reason", "message"] as const) {
+    const value = status[key];
+    if (typeof value === "string" && value !== "") failure[key] = value;
+  }
+  const details = status.details;
+  const causes = isRecord(details) && Array.isArray(details.causes) ? details.causes.filter(isRecord).map(causeFrom) : [];
+  if (causes.length > 0) failure.causes = causes;
+  return failure;
+}
+
+function causeFrom(cause: Record<string, unknown>): NonNullable<Failure["causes"]>[number] {
+  const result: NonNullable<Failure["causes"]>[number] = {};
+  for (const key of ["reason", "message", "field"] as const) {
+    const value = cause[key];
+    if (typeof value === "string" && value !== "") result[key] = value;
+  }
+  return result;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isJsonObject(value: JsonValue | null | undefined): value is JsonObject {
+  return isRecord(value);
+}

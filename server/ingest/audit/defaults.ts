@@ -1,0 +1,17 @@
+/**
+ * Resources whose audit events are noise for object histories: leader-election leases are
+ * renewed every few seconds by every controller, and Events are a record of activity already
+ * (Kubetrail reads them separately), not objects whose history anyone wants.
+ */
+export const DEFAULT_SKIP_RESOURCES: Array<{ apiGroup: string; resource: string }> = [
+  { apiGroup: "coordination.k8s.io", resource: "leases" },
+  { apiGroup: "", resource: "events" },
+  { apiGroup: "events.k8s.io", resource: "events" },
+];
+
+/**
+ * kube-controller-manager and kube-scheduler give their leader-election client a user agent
+ * ending in `/leader-election` (client-go's AddUserAgent), which also catches lock renewals on
+ * configmaps/endpoints in clusters that don't use leases.
+ */
+export const DEFAULT_SKIP_USER_AGENT_SUBSTRINGS: string[] = ["/leader-election"];

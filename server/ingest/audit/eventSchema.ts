@@ -1,0 +1,241 @@
+import { z } from "zod";
+import type { JsonValue } from "./types";
+
+/**
+ * The kube-apiserver audit `Event` (audit.k8s.io/v1 and v1beta1) and the `EventList` envelope
+ * the webhook backend posts. Lenient about fields we don't use (clusters add their own, old
+ * versions lack some), strict about the ones conversion relies on, and never throwing: one bad
+ * event must not sink a batch.
+ */
+
+export const AUDIT_API_VERSIONS = ["audit.k8s.io/v1", "audit.k8s.io/v1beta1"] as const;
+export const AUDIT_STAGES = ["RequestReceived", "ResponseStarted", "ResponseComplete", "Panic"] as const;
+export const AUDIT_LEVELS = ["None", "Metadata", "Request", "RequestResponse"] as const;
+
+export type AuditStage = (typeof AUDIT_STAGES)[number];
+export type AuditLevel = (typeof AUDIT_LEVELS)[number];
+
+// RFC 3339 as the apiserver writes it (metav1.MicroTime: up to 9 fractional digits, usually 6).
+const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+const rfc3339Time = z.string().refine((text) => RFC3339.test(text) && !Number.isNaN(Date.parse(text)), {
+  error: "not an RFC 3339 time",
+});
+
+function isJsonValue(value: unknown): value is JsonValue {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJsonValue);
+  if (typeof value === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+    return Object.values(value).every(isJsonValue);
+  }
+  return false;
+}
+
+// Request/response bodies are kept as they are; a JSON patch is an array, so not only objects.
+const jsonBody = z.custom<JsonValue>(isJsonValue, { error: "not a JSON value" });
+
+/** The message for a value outside `values`: "required" when absent, else the list. */
+function oneOf(values: readonly string[]) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? "required" : `expected one of ${values.join("|")}`);
+}
+
+const userInfoSchema = z.looseObject({
+  username: z.string(),
+  uid: z.string().optional(),
+  groups: z.array(z.string()).nullish(),
+  extra: z.record(z.string(), z.array(z.string())).nullish(),
+});
+
+const objectRefSchema = z.looseObject({
+  resource: z.string().optional(),
+  namespace: z.string().optional(),
+  name: z.string().optional(),
+  uid: z.string().optional(),
+  apiGroup: z.string().optional(),
+  apiVersion: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  subresource: z.string().optional(),
+});
+
+const statusCauseSchema = z.looseObject({
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  field: z.string().optional(),
+});
+
+const responseStatusSchema = z.looseObject({
+  code: z.number().int().optional(),
+  status: z.string().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  details: z.looseObject({ causes: z.array(statusCauseSchema).nullish() }).nullish(),
+});
+
+export type AuditUserInfo = z.infer<typeof userInfoSchema>;
+export type AuditObjectRef = z.infer<typeof objectRefSchema>;
+export type AuditResponseStatus = z.infer<typeof responseStatusSchema>;
+
+/** A validated audit event, normalised: absent optional parts are null/empty, times resolved. */
+export interface AuditEvent {
+  /** Null when absent (items of an EventList and some old log files leave it out). */
+  apiVersion: string | null;
+  auditID: string;
+  stage: AuditStage;
+  level: AuditLevel;
+  verb: string;
+  /** "" when absent. */
+  requestURI: string;
+  /** The authenticated user. */
+  user: AuditUserInfo;
+  impersonatedUser: AuditUserInfo | null;
+  sourceIPs: string[];
+  userAgent: string | null;
+  /** Null for non-resource URLs such as /healthz. */
+  objectRef: AuditObjectRef | null;
+  responseStatus: AuditResponseStatus | null;
+  requestObject: JsonValue | null;
+  responseObject: JsonValue | null;
+  annotations: Record<string, string>;
+  /**
+   * As written by the apiserver, keeping its microseconds (a Date keeps only milliseconds).
+   * Old v1beta1 events without it fall back to their `timestamp`.
+   */
+  requestReceivedTimestamp: string;
+  requestReceivedTime: Date;
+  /** As written; falls back like requestReceivedTimestamp, then to it (one-time events read as instant). */
+  stageTimestamp: string;
+  stageTime: Date;
+}
+
+const eventSchema = z
+  .looseObject({
+    kind: z.literal("Event", { error: 'expected "Event"' }).optional(),
+    apiVersion: z.enum(AUDIT_API_VERSIONS, { error: `expected ${AUDIT_API_VERSIONS.join(" or ")}` }).optional(),
+    auditID: z.string().min(1),
+    stage: z.enum(AUDIT_STAGES, { error: oneOf(AUDIT_STAGES) }),
+    level: z.enum(AUDIT_LEVELS, { error: oneOf(AUDIT_LEVELS) }),
+    verb: z.string().min(1),
+    requestURI: z.string().optional(),
+    user: userInfoSchema,
+    impersonatedUser: userInfoSchema.nullish(),
+    sourceIPs: z.array(z.string()).nullish(),
+    userAgent: z.string().optional(),
+    objectRef: objectRefSchema.nullish(),
+    responseStatus: responseStatusSchema.nullish(),
+    requestObject: jsonBody.optional(),
+    responseObject: jsonBody.optional(),
+    annotations: z.record(z.string(), z.string()).nullish(),
+    requestReceivedTimestamp: rfc3339Time.optional(),
+    stageTimestamp: rfc3339Time.optional(),
+    // v1beta1 only: the time the event was made, second precision.
+    timestamp: rfc3339Time.optional(),
+    metadata: z.looseObject({ creationTimestamp: rfc3339Time.nullish() }).nullish(),
+  })
+  .transform((e, ctx): AuditEvent => {
+    const received = e.requestReceivedTimestamp ?? e.timestamp ?? e.metadata?.creationTimestamp ?? undefined;
+    if (received === undefined) {
+      ctx.addIssue({ code: "custom", path: ["requestReceivedTimestamp"], message: "required (and no v1beta1 timestamp to fall back to)" });
+      return z.NEVER;
+    }
+    const stage = e.stageTimestamp ?? received;
+    return {
+      apiVersion: e.apiVersion ?? null,
+      auditID: e.auditID,
+      stage: e.stage,
+      level: e.level,
+      verb: e.verb,
+      requestURI: e.requestURI ?? "",
+      user: e.user,
+      impersonatedUser: e.impersonatedUser ?? null,
+      sourceIPs: e.sourceIPs ?? [],
+      userAgent: e.userAgent ?? null,
+      objectRef: e.objectRef ?? null,
+      responseStatus: e.responseStatus ?? null,
+      requestObject: e.requestObject ?? null,
+      responseObject: e.responseObject ?? null,
+      annotations: e.annotations ?? {},
+      requestReceivedTimestamp: received,
+      requestReceivedTime: new Date(received),
+      stageTimestamp: stage,
+      stageTime: new Date(stage),
+    };
+  });
+
+export type ParsedAuditEvent = { ok: true; event: AuditEvent } | { ok: false; auditId: string | null; error: string };
+
+/** Validates one raw audit event. Never throws; the error names the offending field(s). */
+export function parseAuditEvent(raw: unknown): ParsedAuditEvent {
+  let result: ReturnType<typeof eventSchema.safeParse>;
+  try {
+    result = eventSchema.safeParse(raw, { error: describeIssue });
+  } catch (error) {
+    // Only a body nested past the stack (or cyclic, when not from JSON) gets here.
+    return { ok: false, auditId: auditIdOf(raw), error: `event: could not be read (${(error as Error).message})` };
+  }
+  if (result.success) return { ok: true, event: result.data };
+  return { ok: false, auditId: auditIdOf(raw), error: formatIssues(result.error.issues) };
+}
+
+export type ParsedEventList = { ok: true; apiVersion: string; items: unknown[] } | { ok: false; error: string };
+
+/**
+ * Checks an EventList's kind, apiVersion and items, leaving each item to parseAuditEvent so
+ * that one bad event is reported on its own instead of rejecting the whole batch.
+ */
+export function parseEventListEnvelope(raw: unknown): ParsedEventList {
+  if (!isPlainObject(raw)) return { ok: false, error: `expected an EventList object, got ${describeValue(raw)}` };
+  if (raw.kind !== "EventList") return { ok: false, error: `kind: expected "EventList", got ${describeValue(raw.kind)}` };
+  const apiVersion = raw.apiVersion;
+  if (typeof apiVersion !== "string" || !(AUDIT_API_VERSIONS as readonly string[]).includes(apiVersion)) {
+    return { ok: false, error: `apiVersion: expected ${AUDIT_API_VERSIONS.join(" or ")}, got ${describeValue(apiVersion)}` };
+  }
+  // Go encodes an empty (nil) item slice as null.
+  if (raw.items === null) return { ok: true, apiVersion, items: [] };
+  if (!Array.isArray(raw.items)) return { ok: false, error: `items: expected an array, got ${describeValue(raw.items)}` };
+  return { ok: true, apiVersion, items: raw.items };
+}
+
+const MAX_REPORTED_ISSUES = 3;
+
+function formatIssues(issues: z.core.$ZodIssue[]): string {
+  const described = issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const more = issues.length - MAX_REPORTED_ISSUES;
+  return described.join("; ") + (more > 0 ? `; and ${more} more` : "");
+}
+
+/** `objectRef.name`, `sourceIPs[1]`; "event" for the event itself. */
+function formatPath(path: PropertyKey[]): string {
+  if (path.length === 0) return "event";
+  return path.reduce<string>((text, key) => {
+    if (typeof key === "number") return `${text}[${key}]`;
+    return text === "" ? String(key) : `${text}.${String(key)}`;
+  }, "");
+}
+
+/** Error messages for the issues whose schema gives none: short, and saying what was found. */
+function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === "invalid_type") {
+    return issue.input === undefined ? "required" : `expected ${issue.expected}, got ${describeValue(issue.input)}`;
+  }
+  if (issue.code === "too_small" && issue.origin === "string") return "must not be empty";
+  return undefined;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function auditIdOf(raw: unknown): string | null {
+  if (!isPlainObject(raw)) return null;
+  return typeof raw.auditID === "string" && raw.auditID !== "" ? raw.auditID : null;
+}

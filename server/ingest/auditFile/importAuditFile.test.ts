@@ -1,0 +1,70 @@
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { AuditIngestor, IngestSummary } from "../audit/ingest";
+import { falcoEventLines } from "./falcoFixtures";
+import { importAuditFile } from "./importAuditFile";
+
+/** Accepts each auditID once, rejects items without one; records the batches it got. */
+function fakeIngestor() {
+  const seen = new Set<string>();
+  const batches: unknown[][] = [];
+  const ingestor: AuditIngestor = {
+    async ingest(_cluster, raws) {
+      batches.push(raws);
+      const summary: IngestSummary = { received: raws.length, accepted: 0, duplicates: 0, skipped: 0, history: 0, reads: 0, rejected: [] };
+      raws.forEach((raw, index) => {
+        const id = (raw as { auditID?: unknown }).auditID;
+        if (typeof id !== "string") summary.rejected.push({ index, auditId: null, reason: "auditID: required" });
+        else if (seen.has(id)) summary.duplicates++;
+        else {
+          seen.add(id);
+          summary.accepted++;
+          summary.history++;
+        }
+      });
+      return summary;
+    },
+  };
+  return { ingestor, batches };
+}
+
+describe("importAuditFile", () => {
+  it("feeds batches to the ingestor and reports rejections at their file lines", async () => {
+    const lines = falcoEventLines().slice(0, 10);
+    lines.splice(3, 0, "{not json");
+    lines.splice(7, 0, '{"kind":"Event"}');
+    const { ingestor, batches } = fakeIngestor();
+    const progress: number[] = [];
+    const { summary, interrupted } = await importAuditFile({
+      input: Readable.from([lines.join("\n")]),
+      cluster: "c",
+      batchSize: 4,
+      ingestor,
+      onBatch: (s) => progress.push(s.eventsRead),
+    });
+    expect(interrupted).toBe(false);
+    expect(batches.map((b) => b.length)).toEqual([3, 4, 4]);
+    expect(progress).toEqual([4, 8, 12]);
+    expect(summary).toMatchObject({ unit: "line", eventsRead: 12, accepted: 10, duplicates: 0, rejected: 2 });
+    expect([...summary.rejections.values()]).toEqual([
+      { reason: "invalid JSON", count: 1, positions: [4], example: expect.stringMatching(/^line 4: invalid JSON: /) },
+      { reason: "auditID: required", count: 1, positions: [8], example: null },
+    ]);
+  });
+
+  it("stops after the batch being stored when aborted", async () => {
+    const { ingestor, batches } = fakeIngestor();
+    const stop = new AbortController();
+    const { summary, interrupted } = await importAuditFile({
+      input: Readable.from([falcoEventLines().join("\n")]),
+      cluster: "c",
+      batchSize: 5,
+      ingestor,
+      signal: stop.signal,
+      onBatch: () => stop.abort(),
+    });
+    expect(interrupted).toBe(true);
+    expect(batches).toHaveLength(1);
+    expect(summary.eventsRead).toBe(5);
+  });
+});

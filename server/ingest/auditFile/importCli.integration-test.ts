@@ -1,0 +1,97 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPglite } from "../../store/pglite";
+import { falcoEventLines } from "./falcoFixtures";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+
+/** Runs `npm run import`'s script as a child process on the embedded database in `dataDir`. */
+function runImport(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBETRAIL_DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  delete env.KUBETRAIL_DEFAULT_CLUSTER;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "scripts/import.ts", ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The number in a summary row such as "  accepted    1,234  new: …". */
+function count(stdout: string, label: string): number {
+  const match = new RegExp(`^  ${label} +([\\d,]+)`, "m").exec(stdout);
+  if (!match) throw new Error(`no "${label}" row in:\n${stdout}`);
+  return Number(match[1]!.replaceAll(",", ""));
+}
+
+describe("npm run import", () => {
+  let dir: string;
+  let file: string;
+  let uniqueEvents: number;
+  const corruptLine = 20;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "kubetrail-import-"));
+    // One event per (auditID, stage): the Falco traces repeat a few, and this test counts exactly.
+    const seen = new Set<string>();
+    const lines = falcoEventLines().filter((line) => {
+      const { auditID, stage } = JSON.parse(line) as { auditID: string; stage: string };
+      const key = `${auditID}/${stage}`;
+      return !seen.has(key) && !!seen.add(key);
+    });
+    uniqueEvents = lines.length;
+    lines.splice(corruptLine - 1, 0, '{"kind":"Event","auditID":"cut-off-here');
+    file = path.join(dir, "audit.log.gz");
+    writeFileSync(file, gzipSync(lines.join("\n") + "\n"));
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("imports a gzipped audit log once: a second import finds only duplicates", async () => {
+    const dataDir = path.join(dir, "data");
+    const first = await runImport(dataDir, [file]);
+    expect(first.stderr).not.toMatch(/^import:/m);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`Imported ${file} into cluster "default"`);
+    expect(count(first.stdout, "events read")).toBe(uniqueEvents + 1);
+    expect(count(first.stdout, "accepted")).toBe(uniqueEvents);
+    expect(count(first.stdout, "duplicates")).toBe(0);
+    expect(count(first.stdout, "rejected")).toBe(1);
+    expect(first.stdout).toMatch(new RegExp(`1 × invalid JSON \\(line ${corruptLine}\\)\\n +e\\.g\\. line ${corruptLine}: invalid JSON: `));
+
+    const second = await runImport(dataDir, [file, "--batch-size", "7"]);
+    expect(second.code).toBe(0);
+    expect(count(second.stdout, "accepted")).toBe(0);
+    expect(count(second.stdout, "duplicates")).toBe(uniqueEvents);
+    expect(count(second.stdout, "rejected")).toBe(1);
+
+    const db = await openPglite(dataDir);
+    try {
+      const receipts = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_receipts");
+      expect(receipts.rows[0]!.n).toBe(uniqueEvents);
+      const clusters = await db.query<{ name: string }>("SELECT name FROM clusters");
+      expect(clusters.rows.map((r) => r.name)).toEqual(["default"]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("fails with a message naming a missing file, and exits 2 on bad arguments", async () => {
+    const dataDir = path.join(dir, "unused");
+    const missing = path.join(dir, "no-such-audit.log");
+    const result = await runImport(dataDir, [missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`import: cannot read ${missing}: no such file or directory`);
+
+    const bad = await runImport(dataDir, [file, "--batch-size", "none"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`--batch-size must be a positive integer, got "none"`);
+    expect(bad.stderr).toContain("Usage: npm run import");
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import type { IngestSummary } from "../audit/ingest";
+import { addIngestResult, addUnreadable, createImportSummary, formatImportSummary } from "./importSummary";
+
+function result(partial: Partial<IngestSummary>): IngestSummary {
+  return { received: 0, accepted: 0, duplicates: 0, skipped: 0, history: 0, reads: 0, rejected: [], ...partial };
+}
+
+describe("import summary", () => {
+  it("adds up batches and maps rejected batch positions to file lines", () => {
+    const summary = createImportSummary();
+    addIngestResult(
+      summary,
+      result({
+        received: 4,
+        accepted: 2,
+        history: 1,
+        skipped: 1,
+        duplicates: 1,
+        rejected: [{ index: 2, auditId: "a", reason: "stage: required" }],
+      }),
+      [3, 4, 7, 9],
+    );
+    addUnreadable(summary, { lineOrIndex: 8, error: "line 8: invalid JSON: Unexpected end of JSON input", reason: "invalid JSON" });
+    addIngestResult(summary, result({ received: 1, rejected: [{ index: 0, auditId: null, reason: "stage: required" }] }), [12]);
+    expect(summary).toMatchObject({ eventsRead: 6, accepted: 2, history: 1, skipped: 1, duplicates: 1, rejected: 3 });
+    expect([...summary.rejections.values()]).toEqual([
+      { reason: "stage: required", count: 2, positions: [7, 12], example: null },
+      { reason: "invalid JSON", count: 1, positions: [8], example: "line 8: invalid JSON: Unexpected end of JSON input" },
+    ]);
+  });
+
+  it("prints totals and rejections grouped by reason, most frequent first, with the first few lines", () => {
+    const summary = createImportSummary();
+    addIngestResult(summary, result({ received: 12_345, accepted: 10_000, history: 9_000, reads: 700, skipped: 300, duplicates: 2_338 }), []);
+    for (const line of [20, 33, 40, 41, 50, 60, 70]) {
+      addUnreadable(summary, { lineOrIndex: line, error: `line ${line}: invalid JSON: Unterminated string`, reason: "invalid JSON" });
+    }
+    addIngestResult(summary, result({ received: 1, rejected: [{ index: 0, auditId: null, reason: "auditID: required" }] }), [7]);
+    expect(formatImportSummary(summary, { source: "audit.log.gz", cluster: "prod", elapsedMs: 61_000, interrupted: false })).toBe(
+      [
+        `Imported audit.log.gz into cluster "prod" in 1m01s`,
+        "  events read 12,353",
+        "  accepted    10,000  new: 9,000 history entries, 700 reads counted, 300 skipped as noise",
+        "  duplicates   2,338  already stored, unchanged",
+        "  rejected         8",
+        "    7 × invalid JSON (lines 20, 33, 40, 41, 50, …)",
+        "        e.g. line 20: invalid JSON: Unterminated string",
+        "    1 × auditID: required (line 7)",
+      ].join("\n"),
+    );
+  });
+
+  it("says when an import was interrupted, and counts reasons beyond the listed ones", () => {
+    const summary = createImportSummary();
+    summary.unit = "item";
+    for (let i = 1; i <= 12; i++) addUnreadable(summary, { lineOrIndex: i, error: `item ${i}: r${i}`, reason: `r${i}` });
+    const text = formatImportSummary(summary, { source: "standard input", cluster: "default", elapsedMs: 500, interrupted: true });
+    expect(text.split("\n")[0]).toBe(`Interrupted importing standard input into cluster "default" in 1s`);
+    expect(text).toContain("    1 × r1 (item 1)\n        e.g. item 1: r1\n    1 × r2 (item 2)");
+    expect(text).not.toContain("r11 ");
+    expect(text).toContain("    … and 2 more rejections for 2 other reasons");
+    expect(text.split("\n").at(-1)).toBe("The rest of standard input was not read. Import it again to finish: events already stored count as duplicates.");
+  });
+});

@@ -1,0 +1,113 @@
+import type { IngestSummary } from "../audit/ingest";
+import { formatCount, formatDuration } from "./progress";
+import type { AuditFileUnit } from "./readAuditFile";
+
+/** Events rejected for one reason. */
+export interface RejectionGroup {
+  reason: string;
+  count: number;
+  /** The first few lines (or items) where it happened. */
+  positions: number[];
+  /** The full message of the first one, when it says more than the reason (e.g. the JSON parser's words). */
+  example: string | null;
+}
+
+/** The running totals of an import. Every event read is counted in exactly one of accepted, duplicates, rejected. */
+export interface ImportSummary {
+  /** What positions count: lines or list items (known once the format is). */
+  unit: AuditFileUnit;
+  eventsRead: number;
+  /** New events stored: history entries, counted reads and skipped noise. */
+  accepted: number;
+  history: number;
+  reads: number;
+  skipped: number;
+  /** Events stored before: importing a file twice changes nothing. */
+  duplicates: number;
+  rejected: number;
+  rejections: Map<string, RejectionGroup>;
+}
+
+/** Positions listed per rejection reason. */
+const LISTED_POSITIONS = 5;
+/** Reasons listed in the printed summary; the rest are counted. */
+const LISTED_REASONS = 10;
+
+export function createImportSummary(): ImportSummary {
+  return { unit: "line", eventsRead: 0, accepted: 0, history: 0, reads: 0, skipped: 0, duplicates: 0, rejected: 0, rejections: new Map() };
+}
+
+function addRejection(summary: ImportSummary, reason: string, position: number, example: string | null): void {
+  summary.rejected++;
+  let group = summary.rejections.get(reason);
+  if (!group) {
+    group = { reason, count: 0, positions: [], example };
+    summary.rejections.set(reason, group);
+  }
+  group.count++;
+  if (group.positions.length < LISTED_POSITIONS) group.positions.push(position);
+}
+
+/** Counts an item of the file that could not be read as JSON. */
+export function addUnreadable(summary: ImportSummary, item: { lineOrIndex: number; error: string; reason: string }): void {
+  summary.eventsRead++;
+  addRejection(summary, item.reason, item.lineOrIndex, item.error);
+}
+
+/** Counts what the ingestor did with a batch; `positions[i]` is where the batch's item `i` was in the file. */
+export function addIngestResult(summary: ImportSummary, result: IngestSummary, positions: readonly number[]): void {
+  summary.eventsRead += result.received;
+  summary.accepted += result.accepted;
+  summary.history += result.history;
+  summary.reads += result.reads;
+  summary.skipped += result.skipped;
+  summary.duplicates += result.duplicates;
+  for (const rejection of result.rejected) addRejection(summary, rejection.reason, positions[rejection.index] ?? -1, null);
+}
+
+function plural(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function formatPositions(unit: AuditFileUnit, group: RejectionGroup): string {
+  const listed = group.positions.join(", ");
+  return `${group.positions.length === 1 ? unit : `${unit}s`} ${listed}${group.count > group.positions.length ? ", …" : ""}`;
+}
+
+/** The summary printed at the end of an import. */
+export function formatImportSummary(
+  summary: ImportSummary,
+  run: { source: string; cluster: string; elapsedMs: number; interrupted: boolean },
+): string {
+  const verb = run.interrupted ? "Interrupted importing" : "Imported";
+  const out = [`${verb} ${run.source} into cluster "${run.cluster}" in ${formatDuration(run.elapsedMs)}`];
+  const rows: Array<[string, number, string]> = [
+    ["events read", summary.eventsRead, ""],
+    [
+      "accepted",
+      summary.accepted,
+      summary.accepted > 0
+        ? `new: ${formatCount(summary.history)} history ${summary.history === 1 ? "entry" : "entries"}, ${plural(summary.reads, "read")} counted, ${formatCount(summary.skipped)} skipped as noise`
+        : "",
+    ],
+    ["duplicates", summary.duplicates, summary.duplicates > 0 ? "already stored, unchanged" : ""],
+    ["rejected", summary.rejected, ""],
+  ];
+  const width = Math.max(...rows.map(([, n]) => formatCount(n).length));
+  for (const [label, n, note] of rows) out.push(`  ${label.padEnd(12)}${formatCount(n).padStart(width)}${note ? `  ${note}` : ""}`.trimEnd());
+
+  const groups = [...summary.rejections.values()].sort((a, b) => b.count - a.count);
+  const countWidth = Math.max(0, ...groups.slice(0, LISTED_REASONS).map((g) => formatCount(g.count).length));
+  for (const group of groups.slice(0, LISTED_REASONS)) {
+    out.push(`    ${formatCount(group.count).padStart(countWidth)} × ${group.reason} (${formatPositions(summary.unit, group)})`);
+    if (group.example) out.push(`    ${" ".repeat(countWidth)}   e.g. ${group.example}`);
+  }
+  if (groups.length > LISTED_REASONS) {
+    const rest = groups.slice(LISTED_REASONS);
+    out.push(`    … and ${plural(rest.reduce((n, g) => n + g.count, 0), "more rejection")} for ${plural(rest.length, "other reason")}`);
+  }
+  if (run.interrupted) {
+    out.push(`The rest of ${run.source} was not read. Import it again to finish: events already stored count as duplicates.`);
+  }
+  return out.join("\n");
+}

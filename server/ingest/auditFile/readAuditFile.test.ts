@@ -1,0 +1,254 @@
+import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { falcoEventLines } from "./falcoFixtures";
+import { readAuditBatches, type AuditFileBatch, type AuditFileItem, type AuditReaderStats, type ReadAuditOptions } from "./readAuditFile";
+
+const lines = falcoEventLines();
+const events: unknown[] = lines.map((line) => JSON.parse(line));
+const jsonLines = lines.join("\n") + "\n";
+const eventList = { kind: "EventList", apiVersion: "audit.k8s.io/v1", metadata: {}, items: events };
+const compactList = JSON.stringify(eventList);
+const prettyList = JSON.stringify(eventList, null, 2);
+
+/** A Readable that hands out `bytes` in chunks of `chunkSize` bytes. */
+function chunked(bytes: Buffer | string, chunkSize: number): Readable {
+  const buf = Buffer.from(bytes);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += chunkSize) chunks.push(buf.subarray(i, i + chunkSize));
+  return Readable.from(chunks);
+}
+
+async function readAll(input: Readable, opts: Partial<ReadAuditOptions> = {}): Promise<{ batches: AuditFileBatch[]; items: AuditFileItem[] }> {
+  const batches: AuditFileBatch[] = [];
+  for await (const batch of readAuditBatches(input, { batchSize: 10, ...opts })) batches.push(batch);
+  return { batches, items: batches.flatMap((b) => b.items) };
+}
+
+function raws(items: AuditFileItem[]): unknown[] {
+  return items.map((item) => ("raw" in item ? item.raw : item));
+}
+
+describe("readAuditBatches: JSON lines", () => {
+  it("reads one event per line, numbering lines from 1", async () => {
+    expect(events.length).toBeGreaterThan(40);
+    const { batches, items } = await readAll(chunked(jsonLines, 65536));
+    expect(raws(items)).toEqual(events);
+    expect(items.map((i) => i.lineOrIndex)).toEqual(events.map((_, i) => i + 1));
+    expect(batches.every((b) => b.unit === "line")).toBe(true);
+    expect(batches.map((b) => b.items.length)).toEqual([...Array(Math.floor(events.length / 10)).fill(10), events.length % 10]);
+  });
+
+  it("reads the same from 1-byte chunks", async () => {
+    const { items } = await readAll(chunked(jsonLines, 1));
+    expect(raws(items)).toEqual(events);
+  });
+
+  it("accepts CRLF line endings, blank lines and a missing final newline", async () => {
+    const text = "\r\n" + lines.slice(0, 3).join("\r\n\r\n   \r\n");
+    const { items } = await readAll(chunked(text, 7));
+    expect(raws(items)).toEqual(events.slice(0, 3));
+    expect(items.map((i) => i.lineOrIndex)).toEqual([2, 5, 8]);
+  });
+
+  it("reports a corrupt line with its number and reads on", async () => {
+    const damaged = [...lines];
+    damaged[19] = lines[19]!.slice(0, 200);
+    const { items } = await readAll(chunked(damaged.join("\n"), 4096));
+    expect(items).toHaveLength(events.length);
+    const bad = items[19]!;
+    expect(bad.lineOrIndex).toBe(20);
+    expect(bad).toEqual({ lineOrIndex: 20, error: expect.stringMatching(/^line 20: invalid JSON: /), reason: "invalid JSON" });
+    expect(raws(items.slice(20))).toEqual(events.slice(20));
+  });
+
+  it("keeps braces, escaped quotes and multi-byte characters inside strings, split anywhere", async () => {
+    const tricky = { kind: "Event", auditID: "tricky", annotations: { note: 'a "quoted" {brace} ] and \\ é € 😀', more: "\u0001\t\n" } };
+    const text = JSON.stringify(tricky) + "\n" + lines[0];
+    const { items } = await readAll(chunked(text, 1));
+    expect(raws(items)).toEqual([tricky, events[0]]);
+  });
+
+  it("reports a line over the limit and reads on", async () => {
+    const { items } = await readAll(chunked([lines[0], "x".repeat(5000), lines[1]].join("\n"), 1000), { maxItemBytes: 4000 });
+    expect(raws(items)).toEqual([events[0], { lineOrIndex: 2, error: "line 2: line longer than 4000 bytes (5000 bytes)", reason: "line longer than 4000 bytes" }, events[1]]);
+  });
+
+  it("expands a line that holds an EventList into its items", async () => {
+    const text = [lines[0], JSON.stringify({ kind: "EventList", items: events.slice(1, 4) })].join("\n");
+    const { items } = await readAll(chunked(text, 100));
+    expect(raws(items)).toEqual(events.slice(0, 4));
+    expect(items.map((i) => i.lineOrIndex)).toEqual([1, 2, 2, 2]);
+  });
+
+  it("skips a UTF-8 byte order mark and yields nothing for an empty file", async () => {
+    const { items } = await readAll(chunked(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lines[0]!)]), 2));
+    expect(raws(items)).toEqual([events[0]]);
+    expect((await readAll(chunked("", 1))).batches).toEqual([]);
+    expect((await readAll(chunked("\n \n", 1))).batches).toEqual([]);
+  });
+});
+
+describe("readAuditBatches: EventList documents", () => {
+  for (const [name, text] of [
+    ["compact", compactList],
+    ["pretty-printed", prettyList],
+  ] as const) {
+    it(`streams the items of a ${name} EventList, numbering items from 1`, async () => {
+      const { batches, items } = await readAll(chunked(text, 65536));
+      expect(raws(items)).toEqual(events);
+      expect(items.map((i) => i.lineOrIndex)).toEqual(events.map((_, i) => i + 1));
+      expect(batches.every((b) => b.unit === "item")).toBe(true);
+    });
+
+    it(`streams a ${name} EventList from 1-byte chunks`, async () => {
+      const { items } = await readAll(chunked(text, 1));
+      expect(raws(items)).toEqual(events);
+    });
+  }
+
+  it("reads several EventLists, one per line, and ignores fields after the items", async () => {
+    const text = [
+      JSON.stringify({ kind: "EventList", apiVersion: "audit.k8s.io/v1", items: events.slice(0, 5), metadata: { note: "]}" } }),
+      JSON.stringify({ kind: "EventList", apiVersion: "audit.k8s.io/v1", items: [] }),
+      JSON.stringify({ kind: "EventList", apiVersion: "audit.k8s.io/v1", items: events.slice(5) }),
+    ].join("\n");
+    const { items } = await readAll(chunked(text, 333));
+    expect(raws(items)).toEqual(events);
+  });
+
+  it("keeps braces, escaped quotes and multi-byte characters inside strings, split anywhere", async () => {
+    const tricky = { kind: "Event", auditID: "tricky", annotations: { "items": '"items": [ {"a" } ] \\" é € 😀' } };
+    const text = JSON.stringify({ kind: "EventList", items: [tricky, events[0]] }, null, 1);
+    const { items } = await readAll(chunked(text, 1));
+    expect(raws(items)).toEqual([tricky, events[0]]);
+  });
+
+  it("reports a damaged item with its number and line and reads on", async () => {
+    const text = `{"kind":"EventList","items":[\n${lines[0]},\n{"kind":"Event","auditID":tru},\n${lines[1]}\n]}`;
+    const { items } = await readAll(chunked(text, 64));
+    expect(raws(items)).toEqual([events[0], { lineOrIndex: 2, error: expect.stringMatching(/^item 2 \(line 3\): invalid JSON: /), reason: "invalid JSON" }, events[1]]);
+  });
+
+  it("reports an item over the limit and reads on", async () => {
+    const big = { kind: "Event", auditID: "big", requestObject: { data: "x".repeat(5000) } };
+    const text = JSON.stringify({ kind: "EventList", items: [events[0], big, events[1]] });
+    const { items } = await readAll(chunked(text, 1000), { maxItemBytes: 4000 });
+    expect(raws(items)).toEqual([events[0], { lineOrIndex: 2, error: "item 2 (line 1): item longer than 4000 bytes (" + JSON.stringify(big).length + " bytes)", reason: "item longer than 4000 bytes" }, events[1]]);
+  });
+
+  it("reports a list cut off in the middle of an item", async () => {
+    const cut = compactList.indexOf(JSON.stringify(events[3])) + 40;
+    const { items } = await readAll(chunked(compactList.slice(0, cut), 100));
+    expect(raws(items.slice(0, 3))).toEqual(events.slice(0, 3));
+    expect(items[3]).toEqual({ lineOrIndex: 4, error: "item 4 (line 1): unexpected end of input inside an item", reason: "unexpected end of input inside an item" });
+    expect(items).toHaveLength(4);
+  });
+
+  it("reads a top-level JSON array and pretty-printed events one after another", async () => {
+    expect(raws((await readAll(chunked(JSON.stringify(events.slice(0, 3)), 50))).items)).toEqual(events.slice(0, 3));
+    const pretty = events.slice(0, 3).map((e) => JSON.stringify(e, null, 2)).join("\n");
+    expect(raws((await readAll(chunked(pretty, 50))).items)).toEqual(events.slice(0, 3));
+  });
+});
+
+describe("readAuditBatches: gzip", () => {
+  for (const [name, text] of [
+    ["JSON lines", jsonLines],
+    ["an EventList", prettyList],
+  ] as const) {
+    it(`gunzips ${name} and counts compressed bytes`, async () => {
+      // Large enough that reading takes several steps of the pipe's buffer.
+      const gz = gzipSync(text.repeat(100));
+      const { batches, items } = await readAll(chunked(gz, 512), { batchSize: 5 });
+      expect(items).toHaveLength(events.length * 100);
+      expect(raws(items.slice(0, events.length))).toEqual(events);
+      const read = batches.map((b) => b.bytesRead);
+      expect(read).toEqual([...read].sort((a, b) => a - b));
+      expect(read.at(-1)).toBe(gz.length);
+      expect(read[0]).toBeLessThan(gz.length / 2);
+    });
+  }
+
+  it("gunzips from 1-byte chunks and concatenated gzip members", async () => {
+    const half = Math.floor(lines.length / 2);
+    const gz = Buffer.concat([gzipSync(lines.slice(0, half).join("\n") + "\n"), gzipSync(lines.slice(half).join("\n"))]);
+    expect(raws((await readAll(chunked(gz, 1))).items)).toEqual(events);
+  });
+
+  it("keeps what was read from a truncated gzip file and reports where it stopped", async () => {
+    const gz = gzipSync(jsonLines);
+    const { items } = await readAll(chunked(gz.subarray(0, Math.floor(gz.length * 0.9)), 1024));
+    const last = items.at(-1)!;
+    expect("error" in last && last.error).toMatch(/^line \d+: cannot decompress the rest of the file: unexpected end of file$/);
+    const good = items.filter((i) => "raw" in i);
+    expect(good.length).toBeGreaterThan(events.length / 2);
+    expect(raws(good)).toEqual(events.slice(0, good.length));
+  });
+
+  it("refuses other compressions with advice instead of reading them as text", async () => {
+    const zstd = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58, 0x01, 0x02]);
+    await expect(readAll(chunked(zstd, 1))).rejects.toThrow(/^the input is zstd-compressed; only gzip is read: decompress it first \(zstd -dc FILE/);
+  });
+
+  it("counts plain bytes for an uncompressed source", async () => {
+    const { batches } = await readAll(chunked(jsonLines, 1000));
+    expect(batches.at(-1)!.bytesRead).toBe(Buffer.byteLength(jsonLines));
+  });
+});
+
+describe("readAuditBatches: memory", () => {
+  it("hands out a batch early once its text reaches maxBatchBytes", async () => {
+    const { batches } = await readAll(chunked(jsonLines, 65536), { batchSize: 1000, maxBatchBytes: 4000 });
+    expect(batches.length).toBeGreaterThan(10);
+    expect(batches.flatMap((b) => b.items)).toHaveLength(events.length);
+  });
+
+  it("streams 200 MB of JSON lines holding only a few MB", async () => {
+    const template = lines.find((line) => line.includes('"auditID"') && line.length > 1400 && line.length < 2000)!;
+    const auditIdPattern = /"auditID":"[^"]*"/;
+    const totalBytes = 200 * 1024 * 1024;
+    let produced = 0;
+    let generatedLines = 0;
+    let carry = Buffer.alloc(0);
+    // Chunks cut at an odd size so that lines span chunks, as they do in a file.
+    const source = new Readable({
+      read() {
+        if (produced >= totalBytes) {
+          if (carry.length > 0) this.push(carry);
+          carry = Buffer.alloc(0);
+          this.push(null);
+          return;
+        }
+        const parts: string[] = [];
+        for (let size = 0; size < 65521; generatedLines++) {
+          const line = template.replace(auditIdPattern, `"auditID":"generated-${generatedLines}"`) + "\n";
+          parts.push(line);
+          size += line.length;
+        }
+        const buf = Buffer.concat([carry, Buffer.from(parts.join(""))]);
+        this.push(buf.subarray(0, 65521));
+        carry = buf.subarray(65521);
+        produced += 65521;
+      },
+    });
+
+    const stats: AuditReaderStats = { bufferedBytes: 0, peakBufferedBytes: 0 };
+    let count = 0;
+    let errors = 0;
+    let maxReadAhead = 0;
+    const lineBytes = Buffer.byteLength(template) + 1 + 10;
+    for await (const batch of readAuditBatches(source, { batchSize: 400, stats })) {
+      count += batch.items.length;
+      errors += batch.items.filter((i) => "error" in i).length;
+      // Bytes taken from the source beyond what has been handed out: the reader does not read ahead.
+      maxReadAhead = Math.max(maxReadAhead, batch.bytesRead - count * lineBytes);
+    }
+    expect(errors).toBe(0);
+    expect(count).toBe(generatedLines);
+    expect(produced).toBeGreaterThanOrEqual(totalBytes);
+    expect(stats.peakBufferedBytes).toBeGreaterThan(0);
+    expect(stats.peakBufferedBytes).toBeLessThan(3 * 1024 * 1024);
+    expect(maxReadAhead).toBeLessThan(3 * 1024 * 1024);
+  });
+});

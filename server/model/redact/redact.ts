@@ -1,0 +1,173 @@
+import { createHmac } from "node:crypto";
+import { z } from "zod";
+import { REDACTED, type Fingerprint, type JsonObject, type JsonValue, type SensitiveRule } from "../../ingest/audit/types";
+
+/** The resource a body or patch belongs to, as sensitive rules name it ("" is the core group). */
+export interface RedactionTarget {
+  apiGroup: string;
+  resource: string;
+}
+
+/**
+ * Core Secrets: their values, and the last-applied annotation that `kubectl apply` leaves on
+ * them, which holds the whole Secret as applied (values included). binaryData is a ConfigMap
+ * field, not a Secret one; it is listed so that a Secret that ever carries it stays covered.
+ */
+export const DEFAULT_SENSITIVE_RULES: SensitiveRule[] = [
+  {
+    apiGroup: "",
+    resource: "secrets",
+    paths: [["data"], ["stringData"], ["binaryData"], ["metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"]],
+  },
+];
+
+const FINGERPRINT_MARKER = /^<redacted:[^<>]*>$/;
+
+function isJsonObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** True for a value that redaction replaced: a `<redacted:fingerprint>` marker or the plain REDACTED text. */
+export function isRedactedValue(v: JsonValue): boolean {
+  return typeof v === "string" && (v === REDACTED || FINGERPRINT_MARKER.test(v));
+}
+
+/**
+ * A sensitive value made safe. Objects keep their key names, so that a diff can still say
+ * which key of `data` changed; every other value (arrays included, whose length would
+ * otherwise show) becomes one fingerprint. Markers are kept, so redacting twice changes nothing.
+ */
+function redactValue(value: JsonValue, fingerprint: Fingerprint): JsonValue {
+  if (isRedactedValue(value)) return value;
+  if (isJsonObject(value)) {
+    // Object.fromEntries defines keys as own properties, so even a "__proto__" key stays data.
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redactValue(child, fingerprint)]));
+  }
+  return `<redacted:${fingerprint(value)}>`;
+}
+
+/**
+ * A deep copy of `value` with everything at or below each path redacted. Paths follow
+ * object keys only: a path whose next key meets a list or a scalar has nothing below it.
+ */
+function redactAtPaths(value: JsonValue, paths: string[][], fingerprint: Fingerprint): JsonValue {
+  if (paths.some((p) => p.length === 0)) return redactValue(value, fingerprint);
+  if (!isJsonObject(value)) return structuredClone(value);
+  return Object.fromEntries(
+    Object.entries(value).map(([key, child]) => {
+      const below = paths.filter((p) => p[0] === key).map((p) => p.slice(1));
+      return [key, below.length === 0 ? structuredClone(child) : redactAtPaths(child, below, fingerprint)];
+    }),
+  );
+}
+
+function sensitivePathsFor(target: RedactionTarget, rules: SensitiveRule[]): string[][] {
+  return rules.filter((r) => r.apiGroup === target.apiGroup && r.resource === target.resource).flatMap((r) => r.paths);
+}
+
+/** A deep copy of an object body (or a merge patch) with the target's sensitive fields redacted. */
+export function redactBody(body: JsonObject, target: RedactionTarget, rules: SensitiveRule[], fingerprint: Fingerprint): JsonObject {
+  const paths = sensitivePathsFor(target, rules);
+  // Redaction keeps an object an object (even under an empty path, its keys stay), so the cast holds.
+  return redactAtPaths(body, paths, fingerprint) as JsonObject;
+}
+
+/** RFC 6901: "" is the whole document; otherwise "/"-separated keys with ~1 for "/" and ~0 for "~". */
+function parseJsonPointer(pointer: string): string[] | null {
+  if (pointer === "") return [];
+  if (!pointer.startsWith("/")) return null;
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((segment) => segment.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+function startsWith(path: string[], prefix: string[]): boolean {
+  return prefix.length <= path.length && prefix.every((key, i) => path[i] === key);
+}
+
+/** One JSON patch operation with its `value` redacted where it lands at or above a sensitive path. */
+function redactJsonPatchOperation(operation: JsonValue, paths: string[][], fingerprint: Fingerprint): JsonValue {
+  if (!isJsonObject(operation) || !Object.hasOwn(operation, "value")) return structuredClone(operation);
+  const pointer = typeof operation.path === "string" ? parseJsonPointer(operation.path) : null;
+  // Where a value goes is unknown without a valid pointer, so all of it is treated as sensitive.
+  const below =
+    pointer === null
+      ? [[]]
+      : paths.flatMap((p) => (startsWith(pointer, p) ? [[]] : startsWith(p, pointer) ? [p.slice(pointer.length)] : []));
+  const value = operation.value as JsonValue;
+  return { ...structuredClone(operation), value: redactAtPaths(value, below, fingerprint) };
+}
+
+/**
+ * A deep copy of a patch with the target's sensitive fields redacted: merge and strategic
+ * merge patches (objects) like bodies, JSON patches (arrays of operations) by where each
+ * operation's value lands. A patch in any other form (a string) for a resource with sensitive
+ * fields is redacted whole, since which part of it is sensitive cannot be told.
+ */
+export function redactPatch(patch: JsonValue, target: RedactionTarget, rules: SensitiveRule[], fingerprint: Fingerprint): JsonValue {
+  const paths = sensitivePathsFor(target, rules);
+  if (paths.length === 0) return structuredClone(patch);
+  if (isJsonObject(patch)) return redactAtPaths(patch, paths, fingerprint);
+  if (Array.isArray(patch)) return patch.map((operation) => redactJsonPatchOperation(operation, paths, fingerprint));
+  if (typeof patch === "string") return redactValue(patch, fingerprint);
+  return patch;
+}
+
+/** A deep copy with every redaction marker shown as the plain REDACTED text: fingerprints never leave the store. */
+export function toDisplay(body: JsonValue): JsonValue {
+  if (isRedactedValue(body)) return REDACTED;
+  if (Array.isArray(body)) return body.map(toDisplay);
+  if (isJsonObject(body)) return Object.fromEntries(Object.entries(body).map(([key, child]) => [key, toDisplay(child)]));
+  return body;
+}
+
+/** JSON with object keys sorted at every level, so equal values always fingerprint alike. */
+function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (isJsonObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Fingerprints keyed by a secret `key` (HMAC-SHA256, 16 hex digits): without the key, a
+ * fingerprint cannot be checked against guessed values, as a plain hash could.
+ */
+export function hmacFingerprint(key: string): Fingerprint {
+  if (key === "") throw new Error("hmacFingerprint: the key must not be empty");
+  return (value) => createHmac("sha256", key).update(canonicalJson(value)).digest("hex").slice(0, 16);
+}
+
+const sensitiveRulesSchema = z.array(
+  z.strictObject({
+    apiGroup: z.string().default(""),
+    resource: z.string().min(1, "must not be empty"),
+    paths: z.array(z.array(z.string().min(1, "keys must not be empty")).min(1, "a path needs at least one key")).min(1, "must list at least one path"),
+  }),
+);
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("");
+}
+
+/**
+ * Parses configured sensitive fields: a JSON array of `{apiGroup?, resource, paths}`, e.g.
+ * `[{"resource":"configmaps","paths":[["data","password"]]}]`. Errors name the setting
+ * (`source`) and the place, e.g. `KUBETRAIL_SENSITIVE_FIELDS[0].resource: …`.
+ */
+export function parseSensitiveRules(json: string, source = "KUBETRAIL_SENSITIVE_FIELDS"): SensitiveRule[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new Error(`${source}: not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = sensitiveRulesSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(parsed.error.issues.map((issue) => `${source}${issuePath(issue.path)}: ${issue.message}`).join("; "));
+  }
+  return parsed.data;
+}
