@@ -168,7 +168,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       // Configured rules add to the defaults: Secrets are always redacted.
       sensitiveRules = [...DEFAULT_SENSITIVE_RULES, ...parseSensitiveRules(e.KUBETRAIL_SENSITIVE_FIELDS)];
     } catch (error) {
-      throw new ConfigError(`KUBETRAIL_SENSITIVE_FIELDS: ${(error as Error).message}`);
+      // The parser's messages already name the variable.
+      throw new ConfigError((error as Error).message);
     }
   }
 

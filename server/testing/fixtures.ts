@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import type { JsonObject, JsonValue } from "../ingest/audit/types";
+import { isJsonObject, type JsonObject, type JsonValue } from "../ingest/audit/types";
 
 /**
  * Real recorded Kubernetes data for tests (each folder has a PROVENANCE.md). The repository
@@ -11,9 +11,6 @@ export const FIXTURES_DIR = path.resolve(import.meta.dirname, "../../../shared/f
 
 const FALCO_TRACES = "falco-k8s-audit-traces";
 
-function isJsonObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The items of a `kind: List`-style YAML file (e.g. `kubectl get -o yaml` output), as JSON objects. */
 export function loadYamlList(relativePathUnderReal: string): JsonObject[] {
@@ -113,4 +110,33 @@ export function realApiserverPod(): JsonObject {
 /** The real ReplicaSets of that Deployment, one per revision (apiserver-85b76d5494, -675785f59, -5d887d5fcd). */
 export function realApiserverReplicaSets(): JsonObject[] {
   return loadYamlList(`${OPENSHIFT_APISERVER}/apps/replicasets.yaml`);
+}
+
+/** A loosely typed object: for tests that build scenario data by editing real objects. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EditableObject = Record<string, any>;
+
+/** Every audit event of one Falco trace file (some hold several), fresh on every call. */
+export function falcoEvents(file: string): EditableObject[] {
+  return readJsonLines(path.join(FALCO_TRACES, file)).map(({ value }) => value);
+}
+
+/** Every Falco trace event, in file-name order. */
+export function allFalcoEvents(): EditableObject[] {
+  return loadFalcoTraceEvents().map(({ raw }) => raw);
+}
+
+/** Every Falco trace event as its original JSON text, in file-name order (for audit-log files). */
+export function falcoEventLines(): string[] {
+  return readdirSync(path.join(FIXTURES_DIR, FALCO_TRACES))
+    .filter((name) => name.endsWith(".json"))
+    .sort()
+    .flatMap((name) => readFileSync(path.join(FIXTURES_DIR, FALCO_TRACES, name), "utf8").split("\n"))
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+}
+
+/** One real object from the OpenShift must-gather capture, e.g. ("openshift-apiserver", "apps/deployments.yaml", "apiserver"). */
+export function openshiftObject(namespace: string, file: string, name: string): EditableObject {
+  return itemNamed(loadYamlList(path.join("openshift-must-gather-azure", "namespaces", namespace, file)), name);
 }

@@ -1,5 +1,5 @@
 import { DEFAULT_IGNORED_PATHS, diffObjects } from "../../model/diff/diff";
-import type { AuditWrite, JsonObject, JsonValue, ObjectChange } from "./types";
+import { isJsonObject, type AuditWrite, type JsonObject, type JsonValue, type ObjectChange } from "./types";
 
 /*
  * Bodies, snapshots and diff values here keep redaction fingerprints (`<redacted:…>`): the
@@ -26,9 +26,6 @@ export interface ChangeOptions {
  */
 const SUBRESOURCES_WITH_OTHER_BODIES = new Set(["scale", "eviction", "binding", "token"]);
 
-function isJsonObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function kindOf(body: JsonObject | null): string | null {
   return typeof body?.kind === "string" ? body.kind : null;

@@ -608,3 +608,18 @@ describe("convertAuditEvent: noise", () => {
     expect(convertAuditEvent(parsed.event, none).kind).toBe("write");
   });
 });
+
+describe("review requests", () => {
+  it("counts a TokenReview create like a read: nothing is stored, so it has no history", () => {
+    // Derived from the real create_configmap.json event: the kubelet's webhook-authentication check as the apiserver audits it.
+    const event = falco("create_configmap.json");
+    event.verb = "create";
+    event.user = { username: "system:node:k8s-node-1-perfspec", groups: ["system:nodes", "system:authenticated"] };
+    event.objectRef = { resource: "tokenreviews", apiGroup: "authentication.k8s.io", apiVersion: "v1" };
+    event.requestURI = "/apis/authentication.k8s.io/v1/tokenreviews";
+    delete event.requestObject;
+    delete event.responseObject;
+    const read = asRead(convert(event));
+    expect(read).toMatchObject({ verb: "create", resource: "tokenreviews", username: "system:node:k8s-node-1-perfspec", code: 201 });
+  });
+});

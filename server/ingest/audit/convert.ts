@@ -2,7 +2,7 @@ import { STATUS_CODES } from "node:http";
 import { builtinResource, kindForResource } from "../../k8s/resources";
 import { redactBody, redactPatch } from "../../model/redact/redact";
 import type { AuditEvent, AuditObjectRef, AuditUserInfo } from "./eventSchema";
-import {
+import { isJsonObject,
   WRITE_VERBS,
   type AuditDetails,
   type AuditRead,
@@ -26,8 +26,26 @@ export function convertAuditEvent(event: AuditEvent, options: ConvertOptions): C
   if (event.stage !== "ResponseComplete" && event.stage !== "Panic") return skipped(event, `stage ${event.stage} is not traced`);
   const noise = noiseReason(event, options);
   if (noise !== null) return skipped(event, noise);
-  if (!isWriteVerb(event.verb)) return toRead(event);
+  if (!isWriteVerb(event.verb) || isReviewRequest(event)) return toRead(event);
   return toWrite(event, event.verb, options);
+}
+
+/**
+ * Review APIs (TokenReview, SubjectAccessReview, …) are questions asked with `create`:
+ * nothing is stored, so they are counted like reads rather than given a history.
+ */
+const REVIEW_RESOURCES = new Set([
+  "authentication.k8s.io/tokenreviews",
+  "authentication.k8s.io/selfsubjectreviews",
+  "authorization.k8s.io/subjectaccessreviews",
+  "authorization.k8s.io/selfsubjectaccessreviews",
+  "authorization.k8s.io/localsubjectaccessreviews",
+  "authorization.k8s.io/selfsubjectrulesreviews",
+]);
+
+function isReviewRequest(event: AuditEvent): boolean {
+  const ref = event.objectRef;
+  return ref !== null && REVIEW_RESOURCES.has(`${ref.apiGroup ?? ""}/${ref.resource ?? ""}`);
 }
 
 function skipped(event: AuditEvent, reason: string): AuditSkipped {
@@ -298,6 +316,3 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isJsonObject(value: JsonValue | null | undefined): value is JsonObject {
-  return isRecord(value);
-}

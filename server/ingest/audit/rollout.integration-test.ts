@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
 import { eventList, NEW_IMAGE, ROLLOUT_DEPLOYMENT_UID, rolloutScenario } from "../../testing/scenarios/rollout";
-import { falcoEvents } from "../../testing/realObjects";
+import { falcoEvents } from "../../testing/fixtures";
 import type { DiffEntry } from "./types";
 
 interface Entry {

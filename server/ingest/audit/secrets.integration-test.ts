@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
-import { falcoEvents } from "../../testing/realObjects";
+import { falcoEvents } from "../../testing/fixtures";
 import { eventList } from "../../testing/scenarios/rollout";
 
 const PASSWORD = "hunter2-correct-horse";

@@ -70,7 +70,7 @@ export interface AuditDetails {
   sourceIPs: string[];
   requestURI: string;
   annotations: Record<string, string>;
-  /** resourceVersion of the previous state we knew (filled by computeChange) and after the request. */
+  /** resourceVersion of the previous state we knew (filled by the store) and after the request. */
   resourceVersionBefore?: string;
   resourceVersionAfter?: string;
   /** For failed requests: from the Status body / responseStatus. */
@@ -155,4 +155,9 @@ export interface ConvertOptions {
   skipUserAgentSubstrings: string[];
   sensitive: SensitiveRule[];
   fingerprint: Fingerprint;
+}
+
+/** A JSON object (not an array, not null). */
+export function isJsonObject(value: JsonValue | null | undefined): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { AuditIngestor, IngestSummary } from "../audit/ingest";
-import { falcoEventLines } from "./falcoFixtures";
+import { falcoEventLines } from "../../testing/fixtures";
 import { importAuditFile } from "./importAuditFile";
 
 /** Accepts each auditID once, rejects items without one; records the batches it got. */

@@ -5,7 +5,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPglite } from "../../store/pglite";
-import { falcoEventLines } from "./falcoFixtures";
+import { falcoEventLines } from "../../testing/fixtures";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 

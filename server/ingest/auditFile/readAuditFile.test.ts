@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { falcoEventLines } from "./falcoFixtures";
+import { falcoEventLines } from "../../testing/fixtures";
 import { readAuditBatches, type AuditFileBatch, type AuditFileItem, type AuditReaderStats, type ReadAuditOptions } from "./readAuditFile";
 
 const lines = falcoEventLines();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, TEST_TOKEN, type TestApp } from "../../testing/appHarness";
-import { allFalcoEvents, falcoEvents } from "../../testing/realObjects";
+import { allFalcoEvents, falcoEvents } from "../../testing/fixtures";
 import { eventList } from "../../testing/scenarios/rollout";
 
 describe.each(STORE_KINDS)("POST /api/audit on %s", (kind) => {

@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
-import { falcoEvents } from "../../testing/realObjects";
+import { falcoEvents } from "../../testing/fixtures";
 import { eventList } from "../../testing/scenarios/rollout";
 import { advisoryLockIdOf, objectKeyOf } from "../../store/objectKey";
 

@@ -1,4 +1,4 @@
-import type { DiffEntry, JsonObject, JsonValue } from "../../ingest/audit/types";
+import { isJsonObject, type DiffEntry, type JsonObject, type JsonValue } from "../../ingest/audit/types";
 import { isRedactedValue, toDisplay } from "../redact/redact";
 
 /**
@@ -55,9 +55,6 @@ const SET_LISTS = new Set(["finalizers"]);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLAIN_KEY_VALUE = /^[^\s[\],="]+$/;
 
-function isJsonObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function jsonEqual(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { z } from "zod";
-import { REDACTED, type Fingerprint, type JsonObject, type JsonValue, type SensitiveRule } from "../../ingest/audit/types";
+import { isJsonObject, REDACTED, type Fingerprint, type JsonObject, type JsonValue, type SensitiveRule } from "../../ingest/audit/types";
 
 /** The resource a body or patch belongs to, as sensitive rules name it ("" is the core group). */
 export interface RedactionTarget {
@@ -23,9 +23,6 @@ export const DEFAULT_SENSITIVE_RULES: SensitiveRule[] = [
 
 const FINGERPRINT_MARKER = /^<redacted:[^<>]*>$/;
 
-function isJsonObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** True for a value that redaction replaced: a `<redacted:fingerprint>` marker or the plain REDACTED text. */
 export function isRedactedValue(v: JsonValue): boolean {

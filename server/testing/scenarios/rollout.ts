@@ -1,4 +1,4 @@
-import { openshiftObject } from "../realObjects";
+import { openshiftObject } from "../fixtures";
 
 type Obj = Record<string, any>;
 
