@@ -27,7 +27,10 @@ export function RecentHistory({ entries }: { entries: RecentEntry[] }) {
                 {entry.name}
               </code>
             </td>
-            <td>{entry.title}</td>
+            <td>
+              {entry.title}
+              {entry.noop ? <span className="muted"> (no change)</span> : null}
+            </td>
             <td>
               {entry.changes.map((line) => (
                 <div key={line}><code>{line}</code></div>

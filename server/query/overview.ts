@@ -19,6 +19,8 @@ export interface RecentEntry {
   title: string;
   startTime: Date;
   failed: boolean;
+  /** An update that changed nothing. */
+  noop: boolean;
   /** Up to a few diff lines, `path old -> new`. */
   changes: string[];
 }
@@ -40,6 +42,7 @@ export async function loadOverview(db: Database, limit = 50): Promise<Overview> 
         startTime: true,
         statusCode: true,
         diff: true,
+        noop: true,
         cluster: { select: { name: true } },
         object: { select: { resource: true, kind: true, namespace: true, name: true } },
       },
@@ -60,6 +63,7 @@ export async function loadOverview(db: Database, limit = 50): Promise<Overview> 
         title: row.title,
         startTime: row.startTime,
         failed: (row.statusCode ?? 0) >= 300,
+        noop: row.noop,
         changes,
       };
     }),

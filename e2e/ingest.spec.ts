@@ -1,0 +1,43 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { E2E_TOKEN } from "../playwright.config";
+
+/** The sample audit log shipped in docs/samples, as one EventList. */
+function sampleBatch(): string {
+  const lines = fs.readFileSync(path.resolve("docs/samples/audit-sample.jsonl"), "utf8").trim().split("\n");
+  return `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[${lines.join(",")}]}`;
+}
+
+test("the production server is alive and ready", async ({ request }) => {
+  expect((await request.get("/api/health")).status()).toBe(200);
+  const ready = await request.get("/api/ready");
+  expect(ready.status()).toBe(200);
+  expect(await ready.json()).toEqual({ status: "ready" });
+});
+
+test("the audit webhook takes a real batch once, and refuses a caller without the token", async ({ request }) => {
+  const headers = { "content-type": "application/json", authorization: `Bearer ${E2E_TOKEN}` };
+  const first = await request.post("/api/audit/sample", { headers, data: sampleBatch() });
+  expect(first.status()).toBe(200);
+  expect(await first.json()).toMatchObject({ cluster: "sample", received: 60, accepted: 58, duplicates: 2, history: 55, rejected: 0 });
+
+  const retry = await request.post("/api/audit/sample", { headers, data: sampleBatch() });
+  expect(await retry.json()).toMatchObject({ accepted: 0, duplicates: 60 });
+
+  const anonymous = await request.post("/api/audit/sample", { headers: { "content-type": "application/json" }, data: sampleBatch() });
+  expect(anonymous.status()).toBe(401);
+});
+
+test("the home page shows the latest changes with their diffs", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByText("history entries")).toBeVisible();
+  const conflict = page.getByRole("row", { name: /kube:admin update \(Conflict\)/ });
+  await expect(conflict).toHaveClass(/failed/);
+  const scaleUp = page.getByRole("row", { name: /kube:admin patch/ });
+  await expect(scaleUp).toContainText("spec.replicas 3 -> 5");
+  const imageChange = page.getByRole("row", { name: /openshift-apiserver-operator patch/ });
+  await expect(imageChange).toContainText("spec.template.spec.containers[name=openshift-apiserver].image");
+  await expect(page.getByRole("row", { name: /\(no change\)/ })).toHaveCount(1);
+  await page.screenshot({ path: "test-results/home.png", fullPage: true });
+});
