@@ -1,0 +1,90 @@
+import type { Sql } from "../store/database";
+
+/**
+ * The time-range questions the store is indexed for, one SQL statement each, with no fixed
+ * windows: any [from, to) works. history.indexUse.integration-test.ts proves each one can be
+ * answered from an index.
+ */
+
+export interface TimeRange {
+  from: Date;
+  to: Date;
+}
+
+export interface HistoryRow {
+  id: number;
+  startTime: Date;
+  endTime: Date;
+  actor: string;
+  verb: string;
+  subresource: string;
+  statusCode: number | null;
+  title: string;
+  auditId: string | null;
+  noop: boolean;
+}
+
+export interface ObjectRow {
+  id: number;
+  cluster: string;
+  apiGroup: string;
+  resource: string;
+  kind: string | null;
+  namespace: string;
+  name: string;
+  uid: string | null;
+  firstSeen: Date;
+  lastSeen: Date;
+  deletedAt: Date | null;
+}
+
+export const HISTORY_OF_OBJECT_SQL = `
+  SELECT id, start_time AS "startTime", end_time AS "endTime", actor, verb, subresource, status_code AS "statusCode",
+         title, audit_id AS "auditId", noop
+    FROM history_entries
+   WHERE object_id = $1 AND start_time >= $2 AND start_time < $3
+   ORDER BY start_time, id`;
+
+/** Everything that happened to one object in the range, oldest first (history_object_time_idx). */
+export async function historyOfObject(sql: Sql, objectId: number, range: TimeRange): Promise<HistoryRow[]> {
+  return (await sql.query<HistoryRow>(HISTORY_OF_OBJECT_SQL, [objectId, range.from, range.to])).rows;
+}
+
+const OBJECT_COLUMNS = `o.id, c.name AS cluster, o.api_group AS "apiGroup", o.resource, o.kind, o.namespace, o.name, o.uid,
+  o.first_seen AS "firstSeen", o.last_seen AS "lastSeen", o.deleted_at AS "deletedAt"`;
+
+export const OBJECTS_IN_NAMESPACE_SQL = `
+  SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
+   WHERE o.namespace = $1 AND o.last_seen >= $2 AND o.first_seen < $3
+   ORDER BY o.last_seen DESC LIMIT $4`;
+
+/** Objects of a namespace that existed (were seen) during the range (objects_namespace_last_seen_idx). */
+export async function objectsInNamespace(sql: Sql, namespace: string, range: TimeRange, limit = 100): Promise<ObjectRow[]> {
+  return (await sql.query<ObjectRow>(OBJECTS_IN_NAMESPACE_SQL, [namespace, range.from, range.to, limit])).rows;
+}
+
+export const OBJECTS_NAMED_LIKE_SQL = `
+  SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
+   WHERE o.name ILIKE $1 AND o.last_seen >= $2 AND o.first_seen < $3
+   ORDER BY o.last_seen DESC LIMIT $4`;
+
+/** Turns a user's pattern (`*` any run of characters, otherwise a substring) into an ILIKE pattern. */
+export function likePattern(pattern: string): string {
+  const escaped = pattern.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return escaped.includes("*") ? escaped.replace(/\*/g, "%") : `%${escaped}%`;
+}
+
+/** Objects whose name matches `pattern` seen during the range (objects_name_trgm_idx). */
+export async function objectsNamedLike(sql: Sql, pattern: string, range: TimeRange, limit = 100): Promise<ObjectRow[]> {
+  return (await sql.query<ObjectRow>(OBJECTS_NAMED_LIKE_SQL, [likePattern(pattern), range.from, range.to, limit])).rows;
+}
+
+export const OBJECTS_TOUCHED_BY_SQL = `
+  SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
+   WHERE o.id IN (SELECT h.object_id FROM history_entries h WHERE h.actor = $1 AND h.start_time >= $2 AND h.start_time < $3)
+   ORDER BY o.last_seen DESC LIMIT $4`;
+
+/** Objects that `actor` wrote to during the range (history_actor_time_idx). */
+export async function objectsTouchedBy(sql: Sql, actor: string, range: TimeRange, limit = 100): Promise<ObjectRow[]> {
+  return (await sql.query<ObjectRow>(OBJECTS_TOUCHED_BY_SQL, [actor, range.from, range.to, limit])).rows;
+}
