@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -85,5 +86,17 @@ describe("applyMigrations", () => {
     }
     fs.writeFileSync(path.join(dir, "migration_lock.toml"), 'provider = "postgresql"\n');
     expect(readMigrations(dir).map((m) => m.name)).toEqual(["20260101000000_first", "20260102000000_second"]);
+  });
+
+  it("is what npm run db:migrate does, once", async () => {
+    const url = await freshPostgres();
+    const run = () =>
+      spawnSync(process.execPath, ["--import", "tsx", "scripts/migrate.ts"], { env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" });
+    const first = run();
+    expect(first.status).toBe(0);
+    for (const m of readMigrations()) expect(first.stdout).toContain(`applied ${m.name}`);
+    const second = run();
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/database is up to date/);
   });
 });
