@@ -55,17 +55,17 @@ const OBJECT_COLUMNS = `o.id, c.name AS cluster, o.api_group AS "apiGroup", o.re
 
 export const OBJECTS_IN_NAMESPACE_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
-   WHERE o.namespace = $1 AND o.last_seen >= $2 AND o.first_seen < $3
+   WHERE o.namespace = $1 AND o.first_seen < $3 AND (o.deleted_at IS NULL OR o.deleted_at >= $2)
    ORDER BY o.last_seen DESC LIMIT $4`;
 
-/** Objects of a namespace that existed (were seen) during the range (objects_namespace_last_seen_idx). */
+/** Objects of a namespace alive during the range: created before its end, not deleted before its start (objects_namespace_first_seen_idx). */
 export async function objectsInNamespace(sql: Sql, namespace: string, range: TimeRange, limit = 100): Promise<ObjectRow[]> {
   return (await sql.query<ObjectRow>(OBJECTS_IN_NAMESPACE_SQL, [namespace, range.from, range.to, limit])).rows;
 }
 
 export const OBJECTS_NAMED_LIKE_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
-   WHERE o.name ILIKE $1 AND o.last_seen >= $2 AND o.first_seen < $3
+   WHERE o.name ILIKE $1 AND o.first_seen < $3 AND (o.deleted_at IS NULL OR o.deleted_at >= $2)
    ORDER BY o.last_seen DESC LIMIT $4`;
 
 /** Turns a user's pattern (`*` any run of characters, otherwise a substring) into an ILIKE pattern. */
@@ -74,7 +74,7 @@ export function likePattern(pattern: string): string {
   return escaped.includes("*") ? escaped.replace(/\*/g, "%") : `%${escaped}%`;
 }
 
-/** Objects whose name matches `pattern` seen during the range (objects_name_trgm_idx). */
+/** Objects whose name matches `pattern`, alive during the range (objects_name_trgm_idx). */
 export async function objectsNamedLike(sql: Sql, pattern: string, range: TimeRange, limit = 100): Promise<ObjectRow[]> {
   return (await sql.query<ObjectRow>(OBJECTS_NAMED_LIKE_SQL, [likePattern(pattern), range.from, range.to, limit])).rows;
 }

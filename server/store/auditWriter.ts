@@ -1,13 +1,15 @@
 import type { Sql } from "./database";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
+import type { StateCache } from "./stateCache";
 import { computeChange } from "../ingest/audit/change";
 import { toDisplay } from "../model/redact/redact";
-import type { AuditRead, AuditWrite, JsonObject } from "../ingest/audit/types";
+import type { AuditRead, AuditWrite, JsonObject, ObjectIdentity } from "../ingest/audit/types";
 
 /**
  * Writes one batch of converted audit events in the caller's transaction with a handful
- * of bulk statements (unnest), whatever the batch size: receipts for dedup, objects,
- * history entries, read counts.
+ * of bulk statements, whatever the batch size: receipts for dedup, objects, their states,
+ * history entries, read counts. Rows go to Postgres as one JSON document per statement
+ * (jsonb_to_recordset): cheaper on both sides than arrays of escaped JSON strings.
  */
 
 export interface ReceiptKey {
@@ -36,75 +38,109 @@ export function receiptId(auditId: string, stage: string): string {
 interface ObjectRow {
   id: number;
   isNew: boolean;
+  identity: ObjectIdentity;
   uid: string | null;
   kind: string | null;
-  apiVersion: string;
   firstSeen: Date;
   lastSeen: Date;
   deletedAt: Date | null;
+  /** The last known body; loaded lazily (see loadStates). */
   state: JsonObject | null;
+  /** resourceVersion of the stored state (null: no state stored, or it had none). */
   resourceVersion: string | null;
-  dirty: boolean;
+  hasStoredState: boolean;
+  rowDirty: boolean;
+  stateDirty: boolean;
 }
 
 interface LoadedObject {
   id: number;
   uid: string | null;
   kind: string | null;
+  api_group: string;
   api_version: string;
+  resource: string;
+  namespace: string;
+  name: string;
   first_seen: Date;
   last_seen: Date;
   deleted_at: Date | null;
-  last_state: JsonObject | null;
-  last_resource_version: string | null;
+  has_state: boolean;
+  resource_version: string | null;
 }
 
 function rowOf(loaded: LoadedObject): ObjectRow {
   return {
     id: Number(loaded.id),
     isNew: false,
+    identity: {
+      apiGroup: loaded.api_group,
+      apiVersion: loaded.api_version,
+      resource: loaded.resource,
+      kind: loaded.kind,
+      namespace: loaded.namespace,
+      name: loaded.name,
+      uid: loaded.uid,
+    },
     uid: loaded.uid,
     kind: loaded.kind,
-    apiVersion: loaded.api_version,
     firstSeen: new Date(loaded.first_seen),
     lastSeen: new Date(loaded.last_seen),
     deletedAt: loaded.deleted_at ? new Date(loaded.deleted_at) : null,
-    state: loaded.last_state,
-    resourceVersion: loaded.last_resource_version,
-    dirty: false,
+    state: null,
+    resourceVersion: loaded.resource_version,
+    hasStoredState: loaded.has_state,
+    rowDirty: false,
+    stateDirty: false,
   };
 }
 
-const OBJECT_COLUMNS = `o.id, o.uid, o.kind, o.api_version, o.first_seen, o.last_seen, o.deleted_at, o.last_state, o.last_resource_version`;
+// Narrow on purpose: the state body is fetched separately, and only when the cache lacks it.
+const OBJECT_COLUMNS = `o.id, o.uid, o.kind, o.api_group, o.api_version, o.resource, o.namespace, o.name,
+  o.first_seen, o.last_seen, o.deleted_at, (s.object_id IS NOT NULL) AS has_state, s.resource_version`;
 
 /** The latest incarnation of each name, keyed by objectKeyOf. */
-async function loadLatestByName(sql: Sql, clusterId: number, writes: AuditWrite[]): Promise<Map<string, ObjectRow>> {
-  const unique = new Map<string, AuditWrite["object"]>();
-  for (const w of writes) unique.set(objectKeyOf(clusterId, w.object), w.object);
-  const objects = [...unique.values()];
+async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIdentity[]): Promise<Map<string, ObjectRow>> {
   const result = await sql.query<LoadedObject & { i: number }>(
     `SELECT DISTINCT ON (k.i) k.i, ${OBJECT_COLUMNS}
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(g, r, ns, n, i)
        JOIN objects o ON o.cluster_id = $1 AND o.resource = k.r AND o.namespace = k.ns AND o.name = k.n AND o.api_group = k.g
+       LEFT JOIN object_states s ON s.object_id = o.id
       ORDER BY k.i, o.first_seen DESC, o.id DESC`,
     [clusterId, objects.map((o) => o.apiGroup), objects.map((o) => o.resource), objects.map((o) => o.namespace), objects.map((o) => o.name)],
   );
   const byKey = new Map<string, ObjectRow>();
-  for (const row of result.rows) {
-    const object = objects[Number(row.i) - 1]!;
-    byKey.set(objectKeyOf(clusterId, object), rowOf(row));
-  }
+  for (const row of result.rows) byKey.set(objectKeyOf(clusterId, objects[Number(row.i) - 1]!), rowOf(row));
   return byKey;
 }
 
 /** Objects by uid, for events that name an older incarnation than the latest. */
-async function loadByUid(sql: Sql, clusterId: number, uids: string[]): Promise<Map<string, ObjectRow>> {
-  if (uids.length === 0) return new Map();
+async function loadByUid(sql: Sql, clusterId: number, uids: string[]): Promise<ObjectRow[]> {
+  if (uids.length === 0) return [];
   const result = await sql.query<LoadedObject>(
-    `SELECT ${OBJECT_COLUMNS} FROM objects o WHERE o.cluster_id = $1 AND o.uid = ANY($2::text[])`,
+    `SELECT ${OBJECT_COLUMNS} FROM objects o LEFT JOIN object_states s ON s.object_id = o.id
+      WHERE o.cluster_id = $1 AND o.uid = ANY($2::text[])`,
     [clusterId, uids],
   );
-  return new Map(result.rows.map((row) => [row.uid!, rowOf(row)]));
+  return result.rows.map(rowOf);
+}
+
+/** Fills in the stored states of `rows`, from the cache when it is current, else in one query. */
+async function loadStates(sql: Sql, rows: ObjectRow[], cache: StateCache | null): Promise<void> {
+  const missing: ObjectRow[] = [];
+  for (const row of rows) {
+    if (!row.hasStoredState) continue;
+    const cached = cache?.get(row.id, row.resourceVersion) ?? null;
+    if (cached) row.state = cached;
+    else missing.push(row);
+  }
+  if (missing.length === 0) return;
+  const result = await sql.query<{ object_id: number; state: JsonObject }>(
+    `SELECT object_id, state FROM object_states WHERE object_id = ANY($1::bigint[])`,
+    [missing.map((row) => row.id)],
+  );
+  const states = new Map(result.rows.map((r) => [Number(r.object_id), r.state]));
+  for (const row of missing) row.state = states.get(row.id) ?? null;
 }
 
 interface HistoryRow {
@@ -117,33 +153,54 @@ interface HistoryRow {
   noop: boolean;
 }
 
+/** A change to an object's body or existence: what linkers read relations from. */
+export interface ObjectObservation {
+  objectId: number;
+  identity: ObjectIdentity;
+  /** When the change completed. */
+  at: Date;
+  /** The object's body after the change (null when unknown). */
+  state: JsonObject | null;
+  deleted: boolean;
+}
+
 export interface WriteOutcome {
   historyEntries: number;
   objectsCreated: number;
+  /**
+   * One per write that gave an object a new body or deleted it, in time order: every body,
+   * not just each object's last, so that relations held only inside the batch (a Pod created
+   * and deleted in one import batch) are kept too.
+   */
+  observations: ObjectObservation[];
 }
 
 /**
  * Applies the writes (already deduplicated) to objects and history. Writes to the same
  * object are applied in completion order so each diff is against the state before it.
  */
-export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrite[]): Promise<WriteOutcome> {
-  if (writes.length === 0) return { historyEntries: 0, objectsCreated: 0 };
+export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrite[], cache: StateCache | null = null): Promise<WriteOutcome> {
+  if (writes.length === 0) return { historyEntries: 0, objectsCreated: 0, observations: [] };
 
-  const keys = [...new Set(writes.map((w) => objectKeyOf(clusterId, w.object)))];
-  const lockIds = [...new Set(keys.map(advisoryLockIdOf))].sort();
+  const uniqueObjects = new Map<string, ObjectIdentity>();
+  for (const w of writes) uniqueObjects.set(objectKeyOf(clusterId, w.object), w.object);
+  const lockIds = [...new Set([...uniqueObjects.keys()].map(advisoryLockIdOf))].sort();
   await sql.query(`SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [lockIds]);
 
-  const latestByName = await loadLatestByName(sql, clusterId, writes);
-  const byUid = await loadByUid(sql, clusterId, [...new Set(writes.map((w) => w.object.uid).filter((u): u is string => !!u))]);
+  const latestByName = await loadLatestByName(sql, clusterId, [...uniqueObjects.values()]);
+  const byUid = new Map<string, ObjectRow>();
   for (const row of latestByName.values()) if (row.uid) byUid.set(row.uid, row);
+  const unknownUids = [...new Set(writes.map((w) => w.object.uid).filter((u): u is string => !!u && !byUid.has(u)))];
+  for (const row of await loadByUid(sql, clusterId, unknownUids)) byUid.set(row.uid!, row);
+  await loadStates(sql, [...new Set([...latestByName.values(), ...byUid.values()])], cache);
 
   const ordered = writes
     .map((write, index) => ({ write, index }))
     .sort((a, b) => a.write.endTime.getTime() - b.write.endTime.getTime() || a.index - b.index)
     .map(({ write }) => write);
 
-  const created: ObjectRow[] = [];
-  const newObjectIdentity = new Map<ObjectRow, AuditWrite["object"]>();
+  const touched = new Set<ObjectRow>();
+  const observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }> = [];
   const history: HistoryRow[] = [];
 
   for (const write of ordered) {
@@ -157,28 +214,31 @@ export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrit
         // A successful create means the name was free: the previous incarnation is gone
         // even though we never saw its delete.
         latest.deletedAt = write.startTime;
-        latest.dirty = true;
+        latest.rowDirty = true;
+        touched.add(latest);
+        observed.push({ row: latest, at: write.startTime, state: latest.state, deleted: true });
       }
       row = {
         id: -1,
         isNew: true,
+        identity: write.object,
         uid: write.object.uid,
         kind: write.object.kind,
-        apiVersion: write.object.apiVersion,
         firstSeen: write.startTime,
         lastSeen: write.endTime,
         deletedAt: null,
         state: null,
         resourceVersion: null,
-        dirty: true,
+        hasStoredState: false,
+        rowDirty: true,
+        stateDirty: false,
       };
-      created.push(row);
-      newObjectIdentity.set(row, write.object);
       latestByName.set(key, row);
       if (row.uid) byUid.set(row.uid, row);
     } else {
       row = target;
     }
+    touched.add(row);
 
     const change = computeChange({ state: row.state, resourceVersion: row.resourceVersion }, write);
     if (!row.uid && write.object.uid) {
@@ -188,13 +248,15 @@ export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrit
     if (!row.kind && write.object.kind) row.kind = write.object.kind;
     if (write.startTime < row.firstSeen) row.firstSeen = write.startTime;
     if (write.endTime > row.lastSeen) row.lastSeen = write.endTime;
+    row.rowDirty = true;
     const rvBefore = row.resourceVersion;
     if (change.nextState) {
       row.state = change.nextState;
       row.resourceVersion = stringAt(change.nextState, "metadata", "resourceVersion");
+      row.stateDirty = true;
     }
     if (change.deleted) row.deletedAt = write.endTime;
-    row.dirty = true;
+    if (change.nextState || change.deleted) observed.push({ row, at: write.endTime, state: row.state, deleted: change.deleted });
 
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
     if (rvBefore) details.resourceVersionBefore = rvBefore;
@@ -209,13 +271,17 @@ export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrit
     });
   }
 
-  await insertObjects(sql, clusterId, created, newObjectIdentity);
-  await updateObjects(
-    sql,
-    [...latestByName.values(), ...byUid.values()].filter((row, i, all) => row.dirty && !row.isNew && all.indexOf(row) === i),
-  );
+  const rows = [...touched];
+  const created = rows.filter((row) => row.isNew);
+  await insertObjects(sql, clusterId, created);
+  await updateObjects(sql, rows.filter((row) => !row.isNew && row.rowDirty));
+  const withNewState = rows.filter((row) => row.stateDirty && row.state);
+  await upsertStates(sql, withNewState);
+  for (const row of withNewState) cache?.set(row.id, row.resourceVersion, row.state!);
   await insertHistory(sql, clusterId, history);
-  return { historyEntries: history.length, objectsCreated: created.length };
+
+  const observations = observed.map(({ row, at, state, deleted }) => ({ objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted }));
+  return { historyEntries: history.length, objectsCreated: created.length, observations };
 }
 
 /** Which object a write belongs to: an existing row, or "new" for a new incarnation. */
@@ -240,88 +306,87 @@ function stringAt(body: JsonObject, ...path: string[]): string | null {
   return typeof current === "string" ? current : null;
 }
 
-async function insertObjects(sql: Sql, clusterId: number, rows: ObjectRow[], identity: Map<ObjectRow, AuditWrite["object"]>): Promise<void> {
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+async function insertObjects(sql: Sql, clusterId: number, rows: ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
   // Ids first, so rows and history can be linked without relying on RETURNING order.
   const ids = await sql.query<{ id: number }>(`SELECT nextval('objects_id_seq') AS id FROM generate_series(1, $1)`, [rows.length]);
   rows.forEach((row, i) => (row.id = Number(ids.rows[i]!.id)));
-  const ident = rows.map((row) => identity.get(row)!);
+  const records = rows.map((r) => ({
+    id: r.id,
+    g: r.identity.apiGroup,
+    v: r.identity.apiVersion,
+    r: r.identity.resource,
+    k: r.kind,
+    ns: r.identity.namespace,
+    n: r.identity.name,
+    u: r.uid,
+    fs: iso(r.firstSeen),
+    ls: iso(r.lastSeen),
+    del: iso(r.deletedAt),
+  }));
   await sql.query(
-    `INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid,
-                          first_seen, last_seen, deleted_at, last_state, last_resource_version)
-     SELECT id, $1, g, v, r, k, ns, n, u, fs, ls, del, st::jsonb, rv
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                   $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[])
-            AS t(id, g, v, r, k, ns, n, u, fs, ls, del, st, rv)`,
-    [
-      clusterId,
-      rows.map((r) => r.id),
-      ident.map((o) => o.apiGroup),
-      rows.map((r) => r.apiVersion),
-      ident.map((o) => o.resource),
-      rows.map((r) => r.kind),
-      ident.map((o) => o.namespace),
-      ident.map((o) => o.name),
-      rows.map((r) => r.uid),
-      rows.map((r) => r.firstSeen.toISOString()),
-      rows.map((r) => r.lastSeen.toISOString()),
-      rows.map((r) => r.deletedAt?.toISOString() ?? null),
-      rows.map((r) => (r.state ? JSON.stringify(r.state) : null)),
-      rows.map((r) => r.resourceVersion),
-    ],
+    `INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid, first_seen, last_seen, deleted_at)
+     SELECT id, $1, g, v, r, k, ns, n, u, fs, ls, del
+       FROM jsonb_to_recordset($2::jsonb)
+            AS t(id bigint, g text, v text, r text, k text, ns text, n text, u text, fs timestamptz, ls timestamptz, del timestamptz)`,
+    [clusterId, JSON.stringify(records)],
   );
 }
 
 async function updateObjects(sql: Sql, rows: ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
-  rows.sort((a, b) => a.id - b.id);
+  // In id order: concurrent batches lock rows in the same order (their objects' advisory locks make overlap rare anyway).
+  const records = [...rows]
+    .sort((a, b) => a.id - b.id)
+    .map((r) => ({ id: r.id, u: r.uid, k: r.kind, fs: iso(r.firstSeen), ls: iso(r.lastSeen), del: iso(r.deletedAt) }));
   await sql.query(
-    `UPDATE objects o
-        SET uid = t.u, kind = t.k, first_seen = t.fs, last_seen = t.ls, deleted_at = t.del,
-            last_state = t.st::jsonb, last_resource_version = t.rv
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[])
-            AS t(id, u, k, fs, ls, del, st, rv)
+    `UPDATE objects o SET uid = t.u, kind = t.k, first_seen = t.fs, last_seen = t.ls, deleted_at = t.del
+       FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, u text, k text, fs timestamptz, ls timestamptz, del timestamptz)
       WHERE o.id = t.id`,
-    [
-      rows.map((r) => r.id),
-      rows.map((r) => r.uid),
-      rows.map((r) => r.kind),
-      rows.map((r) => r.firstSeen.toISOString()),
-      rows.map((r) => r.lastSeen.toISOString()),
-      rows.map((r) => r.deletedAt?.toISOString() ?? null),
-      rows.map((r) => (r.state ? JSON.stringify(r.state) : null)),
-      rows.map((r) => r.resourceVersion),
-    ],
+    [JSON.stringify(records)],
+  );
+}
+
+async function upsertStates(sql: Sql, rows: ObjectRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const records = [...rows].sort((a, b) => a.id - b.id).map((r) => ({ id: r.id, st: r.state, rv: r.resourceVersion }));
+  await sql.query(
+    `INSERT INTO object_states (object_id, state, resource_version)
+     SELECT id, st, rv FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, st jsonb, rv text)
+     ON CONFLICT (object_id) DO UPDATE SET state = excluded.state, resource_version = excluded.resource_version`,
+    [JSON.stringify(records)],
   );
 }
 
 async function insertHistory(sql: Sql, clusterId: number, rows: HistoryRow[]): Promise<void> {
   if (rows.length === 0) return;
+  const records = rows.map((r) => ({
+    oid: r.target.id,
+    st: iso(r.write.startTime),
+    et: iso(r.write.endTime),
+    actor: r.write.actor,
+    verb: r.write.verb,
+    sub: r.write.subresource,
+    code: r.write.statusCode,
+    title: r.write.title,
+    aid: r.write.auditId,
+    stage: r.write.stage,
+    ua: r.write.userAgent,
+    det: r.details,
+    dif: r.diff,
+    snap: r.snapshot,
+    noop: r.noop,
+  }));
   await sql.query(
     `INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, subresource,
                                   status_code, title, audit_id, stage, user_agent, details, diff, snapshot, noop)
-     SELECT oid, $1, 'audit', st, et, actor, verb, sub, code, title, aid, stage, ua, det::jsonb, dif::jsonb, snap::jsonb, noop
-       FROM unnest($2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::int[],
-                   $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::boolean[])
-            AS t(oid, st, et, actor, verb, sub, code, title, aid, stage, ua, det, dif, snap, noop)`,
-    [
-      clusterId,
-      rows.map((r) => r.target.id),
-      rows.map((r) => r.write.startTime.toISOString()),
-      rows.map((r) => r.write.endTime.toISOString()),
-      rows.map((r) => r.write.actor),
-      rows.map((r) => r.write.verb),
-      rows.map((r) => r.write.subresource),
-      rows.map((r) => r.write.statusCode),
-      rows.map((r) => r.write.title),
-      rows.map((r) => r.write.auditId),
-      rows.map((r) => r.write.stage),
-      rows.map((r) => r.write.userAgent),
-      rows.map((r) => JSON.stringify(r.details)),
-      rows.map((r) => (r.diff ? JSON.stringify(r.diff) : null)),
-      rows.map((r) => (r.snapshot ? JSON.stringify(r.snapshot) : null)),
-      rows.map((r) => r.noop),
-    ],
+     SELECT oid, $1, 'audit', st, et, actor, verb, sub, code, title, aid, stage, ua, det, dif, snap, noop
+       FROM jsonb_to_recordset($2::jsonb)
+            AS t(oid bigint, st timestamptz, et timestamptz, actor text, verb text, sub text, code int, title text,
+                 aid text, stage text, ua text, det jsonb, dif jsonb, snap jsonb, noop boolean)`,
+    [clusterId, JSON.stringify(records)],
   );
 }
 

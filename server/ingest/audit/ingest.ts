@@ -2,6 +2,12 @@ import type { Config } from "../../config/config";
 import type { Database } from "../../store/database";
 import { addReadCounts, applyWrites, receiptId, recordReceipts } from "../../store/auditWriter";
 import { ClusterRegistry } from "../../store/clusters";
+import { applyRelationClaims, observeRelations } from "../../store/relationWriter";
+import { BUILTIN_LINKERS } from "../../model/links/builtin";
+import { configuredLinkers } from "../../model/links/configured";
+import type { Linker } from "../../model/links/types";
+import { loadPlugins } from "../../plugins/load";
+import { StateCache } from "../../store/stateCache";
 import { settingOrGenerate } from "../../store/settings";
 import { hmacFingerprint } from "../../model/redact/redact";
 import { convertAuditEvent } from "./convert";
@@ -25,9 +31,24 @@ export interface IngestSummary {
   rejected: Array<{ index: number; auditId: string | null; reason: string }>;
 }
 
+/** Object states kept in memory (~2-3 KB each): about 50 MB at most. */
+const STATE_CACHE_OBJECTS = 20_000;
+
 export interface AuditIngestor {
   /** Validates, converts and stores a batch in one transaction; resolves only once it is committed. */
   ingest(clusterName: string, rawItems: unknown[]): Promise<IngestSummary>;
+}
+
+/** A committed batch's new history entries, named by their dedup key (retried events are not in it). */
+export interface CommittedBatch {
+  clusterId: number;
+  cluster: string;
+  historyEntries: Array<{ auditId: string; stage: string }>;
+}
+
+export interface IngestHooks {
+  /** Called once a batch that wrote history is committed (trace export); must return at once and not throw. */
+  onCommitted?(batch: CommittedBatch): void;
 }
 
 export function convertOptionsOf(config: Config, fingerprint: ConvertOptions["fingerprint"]): ConvertOptions {
@@ -39,14 +60,22 @@ export function convertOptionsOf(config: Config, fingerprint: ConvertOptions["fi
   };
 }
 
-/** The ingestor as configured: noise rules, sensitive fields, and the installation's redaction key. */
-export async function createConfiguredAuditIngestor(db: Database, config: Config): Promise<AuditIngestor> {
+/**
+ * The ingestor as configured: noise rules, sensitive fields, the installation's redaction key,
+ * and the linkers (built-in, KUBETRAIL_LINK_RULES_FILE, KUBETRAIL_PLUGINS). A bad rules file or
+ * plugin throws a ConfigError naming it.
+ */
+export async function createConfiguredAuditIngestor(db: Database, config: Config, hooks: IngestHooks = {}): Promise<AuditIngestor> {
+  const linkers = configuredLinkers(config.linkRulesFile, await loadPlugins(config.plugins));
   const redactionKey = config.redactionKey ?? (await settingOrGenerate(db, "redaction_key"));
-  return createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)));
+  return createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)), hooks, linkers);
 }
 
-export function createAuditIngestor(db: Database, options: ConvertOptions): AuditIngestor {
+/** `linkers` read relations from every body a batch stores (server/model/links). */
+export function createAuditIngestor(db: Database, options: ConvertOptions, hooks: IngestHooks = {}, linkers: readonly Linker[] = BUILTIN_LINKERS): AuditIngestor {
   const clusters = new ClusterRegistry(db);
+  // Most writes update an object written moments before: its state usually needs no read.
+  const stateCache = new StateCache(STATE_CACHE_OBJECTS);
 
   return {
     async ingest(clusterName, rawItems) {
@@ -79,6 +108,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions): Audi
       if (converted.length === 0) return summary;
 
       const clusterId = await clusters.idOf(clusterName);
+      let committed: AuditWrite[] = [];
       await db.transaction(async (tx) => {
         const fresh = await recordReceipts(tx, clusterId, converted);
         const writes: AuditWrite[] = [];
@@ -90,7 +120,9 @@ export function createAuditIngestor(db: Database, options: ConvertOptions): Audi
           else if (event.kind === "read") reads.push(event);
           else skipped++;
         }
-        await applyWrites(tx, clusterId, writes);
+        const written = await applyWrites(tx, clusterId, writes, stateCache);
+        await applyRelationClaims(tx, clusterId, observeRelations(written.observations, linkers));
+        committed = writes;
         await addReadCounts(tx, clusterId, reads);
         summary.accepted = fresh.size;
         summary.duplicates += converted.length - fresh.size;
@@ -98,6 +130,13 @@ export function createAuditIngestor(db: Database, options: ConvertOptions): Audi
         summary.history = writes.length;
         summary.reads = reads.length;
       });
+      if (committed.length > 0 && hooks.onCommitted) {
+        try {
+          hooks.onCommitted({ clusterId, cluster: clusterName, historyEntries: committed.map((w) => ({ auditId: w.auditId, stage: w.stage })) });
+        } catch {
+          // The batch is stored; a failing observer must not turn that into an error.
+        }
+      }
       return summary;
     },
   };

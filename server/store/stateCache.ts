@@ -1,0 +1,41 @@
+import type { JsonObject } from "../ingest/audit/types";
+
+/**
+ * Recently written object states, by object id, so that the next write to the same object
+ * needs only the state's resourceVersion from the database (a narrow read) instead of its
+ * whole body. An entry is used only when the database's resourceVersion still matches: a
+ * write by another replica, or anything else that changed the stored state, is noticed.
+ * Bounded (least recently used entries go first), so memory stays flat.
+ */
+export class StateCache {
+  private readonly entries = new Map<number, { resourceVersion: string; state: JsonObject }>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** The cached state of `objectId` when its resourceVersion is `resourceVersion`. */
+  get(objectId: number, resourceVersion: string | null): JsonObject | null {
+    if (resourceVersion === null) return null;
+    const entry = this.entries.get(objectId);
+    if (!entry || entry.resourceVersion !== resourceVersion) return null;
+    // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
+    this.entries.delete(objectId);
+    this.entries.set(objectId, entry);
+    return entry.state;
+  }
+
+  set(objectId: number, resourceVersion: string | null, state: JsonObject): void {
+    this.entries.delete(objectId);
+    if (resourceVersion === null || this.capacity === 0) return;
+    this.entries.set(objectId, { resourceVersion, state });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /** Forgets everything (after a rolled-back transaction, what was set may not be stored). */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
