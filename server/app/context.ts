@@ -6,6 +6,7 @@ import { AdmissionGate } from "../ingest/admission";
 import { createIngestAuthorizer, type IngestAuthorizer } from "../ingest/auth";
 import { createConfiguredAuditIngestor, type AuditIngestor } from "../ingest/audit/ingest";
 import { ensureGeneratedIngestToken } from "../ingest/ingestToken";
+import { createOtlpTraceExport, type TraceExport } from "../export/otlp/traceExport";
 
 /** Everything a running Kubetrail needs, built once from the configuration. */
 export interface AppContext {
@@ -14,13 +15,17 @@ export interface AppContext {
   ingestor: AuditIngestor;
   authorizer: IngestAuthorizer;
   gate: AdmissionGate;
+  /** OTLP trace export (OTEL_EXPORTER_OTLP_ENDPOINT); null when off. */
+  traceExport: TraceExport | null;
   close(): Promise<void>;
 }
 
 export async function createAppContext(config: Config, options: { log?: (message: string) => void; prune?: boolean } = {}): Promise<AppContext> {
   const log = options.log ?? ((message: string) => console.log(`kubetrail: ${message}`));
   const db = await openDatabase(config);
-  const ingestor = await createConfiguredAuditIngestor(db, config);
+  const traceExport = config.otlpExport ? createOtlpTraceExport(db, config.otlpExport, log) : null;
+  const ingestor = await createConfiguredAuditIngestor(db, config, { onCommitted: traceExport?.onCommitted });
+  if (config.otlpExport) log(`exporting traces to ${config.otlpExport.tracesUrl} (OTLP/HTTP protobuf)`);
 
   const generated = ensureGeneratedIngestToken(config);
   if (generated?.created) {
@@ -46,8 +51,11 @@ export async function createAppContext(config: Config, options: { log?: (message
     ingestor,
     authorizer,
     gate,
+    traceExport,
     async close() {
       stopPruner();
+      // Before the database: what is still waiting is read back from it.
+      await traceExport?.shutdown();
       await db.close();
     },
   };

@@ -80,3 +80,109 @@ describe("loadConfig", () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe("loadConfig: the Jaeger-compatible API", () => {
+  it("serves it at /jaeger without a UI by default, or where the settings say", () => {
+    expect(loadConfig({})).toMatchObject({ jaegerBasePath: "/jaeger", jaegerUiDir: null });
+    expect(loadConfig({ KUBETRAIL_JAEGER_BASE_PATH: "/tools/jaeger", JAEGER_UI_DIR: "/opt/jaeger-ui" })).toMatchObject({
+      jaegerBasePath: "/tools/jaeger",
+      jaegerUiDir: "/opt/jaeger-ui",
+    });
+  });
+
+  it.each(["jaeger", "/jaeger/", "/", "/api", "/api/jaeger", "/redirect", "/a b"])("rejects the base path %j with a message naming the setting", (value) => {
+    expect(() => loadConfig({ KUBETRAIL_JAEGER_BASE_PATH: value })).toThrow(/KUBETRAIL_JAEGER_BASE_PATH must/);
+  });
+});
+
+describe("loadConfig: trace depth", () => {
+  it("limits traces to 10 relation hops unless told otherwise, at most 15", () => {
+    expect(loadConfig({}).traceMaxDepth).toBe(10);
+    expect(loadConfig({ KUBETRAIL_TRACE_MAX_DEPTH: "15" }).traceMaxDepth).toBe(15);
+    expect(() => loadConfig({ KUBETRAIL_TRACE_MAX_DEPTH: "16" })).toThrow(/KUBETRAIL_TRACE_MAX_DEPTH must be at most 15/);
+    expect(() => loadConfig({ KUBETRAIL_TRACE_MAX_DEPTH: "0" })).toThrow(/KUBETRAIL_TRACE_MAX_DEPTH must be a positive integer/);
+  });
+});
+
+describe("loadConfig: relation rules and plugins", () => {
+  it("has none by default", () => {
+    expect(loadConfig({})).toMatchObject({ linkRulesFile: null, plugins: [] });
+  });
+
+  it("reads the rules file as an absolute path and the plugin list as given", () => {
+    const config = loadConfig({ KUBETRAIL_LINK_RULES_FILE: "config/links.yaml", KUBETRAIL_PLUGINS: " plugins/argo-rollouts, /opt/kubetrail/plugins/events.mjs ,," });
+    expect(config.linkRulesFile).toBe(path.resolve("config/links.yaml"));
+    expect(config.plugins).toEqual(["plugins/argo-rollouts", "/opt/kubetrail/plugins/events.mjs"]);
+    expect(loadConfig({ KUBETRAIL_LINK_RULES_FILE: "", KUBETRAIL_PLUGINS: "" })).toMatchObject({ linkRulesFile: null, plugins: [] });
+  });
+});
+
+describe("loadConfig: OTLP trace export", () => {
+  it("is off without an OTLP endpoint, or with the SDK disabled", () => {
+    expect(loadConfig({}).otlpExport).toBeNull();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_SDK_DISABLED: "true" }).otlpExport).toBeNull();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_TRACES_EXPORTER: "none" }).otlpExport).toBeNull();
+  });
+
+  it("appends v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT and takes OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is", () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).otlpExport?.tracesUrl).toBe("http://collector:4318/v1/traces");
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example.com/tenant-a/" }).otlpExport?.tracesUrl).toBe("https://otlp.example.com/tenant-a/v1/traces");
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://tempo:4318/otlp/traces" }).otlpExport?.tracesUrl,
+    ).toBe("http://tempo:4318/otlp/traces");
+  });
+
+  it("reads headers (percent-decoded, trace-specific ones winning), timeout, compression and batching", () => {
+    const config = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Basic%20dXNlcjpwYXNz, X-Scope-OrgID=ops",
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-scope-orgid=traces",
+      OTEL_EXPORTER_OTLP_TIMEOUT: "2500",
+      OTEL_EXPORTER_OTLP_COMPRESSION: "gzip",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+      OTEL_BSP_MAX_QUEUE_SIZE: "100",
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "50",
+      OTEL_BSP_SCHEDULE_DELAY: "0",
+    });
+    expect(config.otlpExport).toEqual({
+      tracesUrl: "http://collector:4318/v1/traces",
+      headers: { authorization: "Basic dXNlcjpwYXNz", "x-scope-orgid": "traces" },
+      timeoutMs: 2500,
+      compression: "gzip",
+      maxQueueSize: 100,
+      maxExportBatchSize: 50,
+      scheduledDelayMs: 0,
+      exportTimeoutMs: 30_000,
+    });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).otlpExport).toMatchObject({
+      headers: {},
+      timeoutMs: 10_000,
+      compression: "none",
+      maxQueueSize: 2048,
+      maxExportBatchSize: 512,
+      scheduledDelayMs: 5000,
+    });
+  });
+
+  it.each([
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, /OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ or https:\/\/ URL/],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "grpc://collector:4317" }, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http/],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }, /OTEL_EXPORTER_OTLP_PROTOCOL: only "http\/protobuf" is supported/],
+    [{ OTEL_EXPORTER_OTLP_HEADERS: "just-a-token" }, /OTEL_EXPORTER_OTLP_HEADERS item 1: expected name=value/],
+    [{ OTEL_EXPORTER_OTLP_TRACES_HEADERS: "a=1,authorization=%zz" }, /OTEL_EXPORTER_OTLP_TRACES_HEADERS item 2 \(authorization\): the value is not valid percent-encoding/],
+    [{ OTEL_EXPORTER_OTLP_TIMEOUT: "10s" }, /OTEL_EXPORTER_OTLP_TIMEOUT must be a positive integer, got "10s"/],
+    [{ OTEL_EXPORTER_OTLP_COMPRESSION: "zstd" }, /OTEL_EXPORTER_OTLP_COMPRESSION must be "gzip" or "none"/],
+    [{ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4096" }, /OTEL_BSP_MAX_EXPORT_BATCH_SIZE \(4096\) must not exceed OTEL_BSP_MAX_QUEUE_SIZE \(2048\)/],
+    [{ OTEL_TRACES_EXPORTER: "zipkin" }, /OTEL_TRACES_EXPORTER: only "otlp"/],
+  ])("rejects %o with a message naming the variable", (env, message) => {
+    const withEndpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", ...env };
+    expect(() => loadConfig(withEndpoint)).toThrow(ConfigError);
+    expect(() => loadConfig(withEndpoint)).toThrow(message);
+  });
+
+  it("never repeats a header value in an error", () => {
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_HEADERS: "authorization=secret%zz" })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("secret") }),
+    );
+  });
+});

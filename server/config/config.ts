@@ -5,6 +5,7 @@ import { DEFAULT_SENSITIVE_RULES, parseSensitiveRules } from "../model/redact/re
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../ingest/audit/defaults";
 import type { SensitiveRule } from "../ingest/audit/types";
 import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from "../model/clusterName";
+import { parseOtlpExportEnv, type OtlpExportConfig } from "../export/otlp/otelEnv";
 
 /**
  * Kubetrail's configuration, read once from environment variables. Every variable is
@@ -37,6 +38,18 @@ export interface Config {
   sensitiveRules: SensitiveRule[];
   /** Key of the fingerprints of redacted values; null: generated once and kept in the database. */
   redactionKey: string | null;
+  /** Declarative relation rules (YAML or JSON, server/model/links/rules.ts), absolute; null: none. */
+  linkRulesFile: string | null;
+  /** Plugin module paths as given (resolved from the project root by server/plugins/load.ts). */
+  plugins: string[];
+  /** Most relation hops a trace may follow, whatever a request asks (1..15; a trace ID holds 4 bits). */
+  traceMaxDepth: number;
+  /** Where the Jaeger-compatible query API (and the Jaeger UI, when configured) is served, e.g. "/jaeger". */
+  jaegerBasePath: string;
+  /** A Jaeger UI release build (a folder with index.html and static/) to serve at jaegerBasePath; null: none. */
+  jaegerUiDir: string | null;
+  /** OTLP trace export (the standard OTEL_EXPORTER_OTLP_* variables); null: off. */
+  otlpExport: OtlpExportConfig | null;
 }
 
 export type IngestAuthConfig =
@@ -89,6 +102,19 @@ function duration(name: string, fallback: string, allowOff: boolean) {
     });
 }
 
+/** Paths Kubetrail itself serves, which the Jaeger base path must not shadow. */
+const RESERVED_BASE_PATHS = ["/api", "/redirect", "/_next"];
+
+const jaegerBasePath = z
+  .string()
+  .optional()
+  .transform((v) => v || "/jaeger")
+  .refine((v) => /^(\/[A-Za-z0-9._~-]+)+$/.test(v), "KUBETRAIL_JAEGER_BASE_PATH must start with a slash and not end with one, e.g. /jaeger or /tools/jaeger")
+  .refine(
+    (v) => !RESERVED_BASE_PATHS.some((reserved) => v === reserved || v.startsWith(`${reserved}/`)),
+    `KUBETRAIL_JAEGER_BASE_PATH must not be under ${RESERVED_BASE_PATHS.join(", ")}`,
+  );
+
 const envSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -102,7 +128,7 @@ const envSchema = z.object({
   KUBETRAIL_INGEST_TOKENS: z.string().optional(),
   KUBETRAIL_MAX_BODY_BYTES: positiveInt("KUBETRAIL_MAX_BODY_BYTES", 32 * 1024 * 1024),
   KUBETRAIL_INGEST_CONCURRENCY: positiveInt("KUBETRAIL_INGEST_CONCURRENCY", 2),
-  KUBETRAIL_INGEST_QUEUE: positiveInt("KUBETRAIL_INGEST_QUEUE", 32),
+  KUBETRAIL_INGEST_QUEUE: positiveInt("KUBETRAIL_INGEST_QUEUE", 8),
   KUBETRAIL_INGEST_MAX_PENDING_BYTES: positiveInt("KUBETRAIL_INGEST_MAX_PENDING_BYTES", 256 * 1024 * 1024),
   KUBETRAIL_RETRY_AFTER_SECONDS: positiveInt("KUBETRAIL_RETRY_AFTER_SECONDS", 1),
   KUBETRAIL_RETENTION: duration("KUBETRAIL_RETENTION", "14d", true),
@@ -111,6 +137,11 @@ const envSchema = z.object({
   KUBETRAIL_SKIP_USER_AGENTS: z.string().optional(),
   KUBETRAIL_SENSITIVE_FIELDS: z.string().optional(),
   KUBETRAIL_REDACTION_KEY: z.string().min(16, "KUBETRAIL_REDACTION_KEY must be at least 16 characters").optional(),
+  KUBETRAIL_LINK_RULES_FILE: z.string().optional(),
+  KUBETRAIL_PLUGINS: z.string().optional(),
+  KUBETRAIL_TRACE_MAX_DEPTH: positiveInt("KUBETRAIL_TRACE_MAX_DEPTH", 10).refine((v) => v <= 15, "KUBETRAIL_TRACE_MAX_DEPTH must be at most 15"),
+  KUBETRAIL_JAEGER_BASE_PATH: jaegerBasePath,
+  JAEGER_UI_DIR: z.string().optional(),
 });
 
 /** Parses `cluster=token,cluster2=token2` into a map, naming the variable in errors. */
@@ -173,6 +204,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  let otlpExport: OtlpExportConfig | null;
+  try {
+    otlpExport = parseOtlpExportEnv(env);
+  } catch (error) {
+    // The parser's messages name the variable.
+    throw new ConfigError((error as Error).message);
+  }
+
   const ingestAuth: IngestAuthConfig =
     e.KUBETRAIL_INGEST_AUTH === "disabled"
       ? { mode: "disabled" }
@@ -201,5 +240,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : e.KUBETRAIL_SKIP_USER_AGENTS.split(",").map((s) => s.trim()).filter((s) => s !== ""),
     sensitiveRules,
     redactionKey: e.KUBETRAIL_REDACTION_KEY ?? null,
+    linkRulesFile: e.KUBETRAIL_LINK_RULES_FILE ? path.resolve(/*turbopackIgnore: true*/ e.KUBETRAIL_LINK_RULES_FILE) : null,
+    plugins: (e.KUBETRAIL_PLUGINS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
+    traceMaxDepth: e.KUBETRAIL_TRACE_MAX_DEPTH,
+    jaegerBasePath: e.KUBETRAIL_JAEGER_BASE_PATH,
+    jaegerUiDir: e.JAEGER_UI_DIR ? path.resolve(/*turbopackIgnore: true*/ e.JAEGER_UI_DIR) : null,
+    otlpExport,
   };
 }

@@ -7,6 +7,7 @@ import { hmacFingerprint } from "../model/redact/redact";
 import type { AppContext } from "../app/context";
 import { openTestDatabase, type StoreKind, type TestDatabase } from "./databases";
 import { startTestServer, type TestServer } from "./httpServer";
+import { createOtlpTraceExport } from "../export/otlp/traceExport";
 
 export const TEST_TOKEN = "test-token-0123456789";
 
@@ -23,12 +24,14 @@ export interface TestApp {
 export async function startTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<TestApp> {
   const config: Config = loadConfig({ KUBETRAIL_INGEST_TOKEN: TEST_TOKEN, KUBETRAIL_RETENTION: "off", ...env });
   const database = await openTestDatabase(kind);
+  const traceExport = config.otlpExport ? createOtlpTraceExport(database.db, config.otlpExport, () => {}) : null;
   const context: AppContext = {
     config,
     db: database.db,
-    ingestor: createAuditIngestor(database.db, convertOptionsOf(config, hmacFingerprint("test-redaction-key-0123"))),
+    ingestor: createAuditIngestor(database.db, convertOptionsOf(config, hmacFingerprint("test-redaction-key-0123")), { onCommitted: traceExport?.onCommitted }),
     authorizer: createIngestAuthorizer(config.ingestAuth),
     gate: new AdmissionGate({ concurrency: config.ingestConcurrency, queueLength: config.ingestQueueLength, maxPendingBytes: config.ingestMaxPendingBytes }),
+    traceExport,
     close: () => database.dispose(),
   };
   const server: TestServer = await startTestServer(context);
@@ -50,6 +53,7 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
     },
     async close() {
       await server.close();
+      await traceExport?.shutdown();
       await database.dispose();
     },
   };

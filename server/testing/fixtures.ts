@@ -140,3 +140,24 @@ export function falcoEventLines(): string[] {
 export function openshiftObject(namespace: string, file: string, name: string): EditableObject {
   return itemNamed(loadYamlList(path.join("openshift-must-gather-azure", "namespaces", namespace, file)), name);
 }
+
+/** Every object of one OpenShift must-gather list, e.g. ("openshift-apiserver", "core/pods.yaml"). Fresh on every call. */
+export function openshiftItems(namespace: string, file: string): EditableObject[] {
+  return loadYamlList(path.join("openshift-must-gather-azure", "namespaces", namespace, file));
+}
+
+/**
+ * The objects of a JSON array file, e.g. Sonobuoy's resource dumps
+ * ("sonobuoy-results-missing-e2e/resources/ns/kube-system/Pods.json": items without kind/apiVersion).
+ */
+export function loadJsonArray(relativePathUnderReal: string): EditableObject[] {
+  const file = path.join(FIXTURES_DIR, relativePathUnderReal);
+  const document = JSON.parse(readFileSync(file, "utf8")) as JsonValue;
+  if (!Array.isArray(document) || !document.every(isJsonObject)) throw new Error(`${file}: expected a JSON array of objects`);
+  return document;
+}
+
+/** The Sonobuoy (Kubernetes 1.8) dump of one namespace's resource, e.g. ("kube-system", "Pods"). Fresh on every call. */
+export function sonobuoyItems(namespace: string, resource: "Pods" | "ReplicaSets" | "Deployments" | "Events"): EditableObject[] {
+  return loadJsonArray(path.join("sonobuoy-results-missing-e2e", "resources", "ns", namespace, `${resource}.json`));
+}

@@ -49,15 +49,23 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
     });
   }
   try {
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(await readBodyWithLimit(request.body, config.maxBodyBytes));
+      bytes = await readBodyWithLimit(request.body, config.maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyTooLargeError) return errorResponse(413, "body_too_large", error.message);
-      if (error instanceof TypeError) return errorResponse(400, "invalid_encoding", "request body is not valid UTF-8");
       throw error;
     }
+    // A waiting batch holds only its raw bytes; parsed JSON is several times larger, so it
+    // is made only once the batch may run. That keeps memory flat under overload.
+    await ticket.whenRunning();
 
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      return errorResponse(400, "invalid_encoding", "request body is not valid UTF-8");
+    }
     let document: unknown;
     try {
       document = JSON.parse(text);
@@ -67,7 +75,6 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
     const envelope = parseEventListEnvelope(document);
     if (!envelope.ok) return errorResponse(400, "invalid_event_list", envelope.error);
 
-    await ticket.whenRunning();
     let summary;
     try {
       summary = await deps.ingestor.ingest(cluster, envelope.items);

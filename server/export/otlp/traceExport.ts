@@ -1,0 +1,174 @@
+import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { CommittedBatch } from "../../ingest/audit/ingest";
+import type { Sql } from "../../store/database";
+import { loadCommittedEntries } from "./committedEntries";
+import { ExportedObjectSpans, spansOfCommittedEntries } from "./exportSpans";
+import type { OtlpExportConfig } from "./otelEnv";
+import { ResourceCache } from "./readableSpan";
+
+/**
+ * Exports history as traces while it is ingested. The ingestor calls onCommitted after each
+ * commit and goes on at once: the batch is read back and turned into spans in the background,
+ * one batch at a time, and the SDK's BatchSpanProcessor sends them in batches through the
+ * exporter. Everything waiting — batches not yet read, spans not yet sent — counts against one
+ * bound (maxQueueSize spans); beyond it new spans are dropped, counted and reported in a
+ * warning at most every WARNING_INTERVAL_MS. Nothing here can fail or slow down ingestion.
+ */
+
+export interface TraceExportStats {
+  /** Spans the exporter delivered. */
+  exported: number;
+  /** Spans given up: queue full, exporter failed, batch unreadable. */
+  dropped: number;
+}
+
+export interface TraceExport {
+  /** For the ingestor: a batch was committed. Returns at once; never throws. */
+  onCommitted(batch: CommittedBatch): void;
+  /** Resolves when everything committed so far has been sent (or given up). */
+  flush(): Promise<void>;
+  /** Flushes, then stops: later batches are ignored. */
+  shutdown(): Promise<void>;
+  stats(): TraceExportStats;
+}
+
+export interface TraceExportOptions {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMs: number;
+  exportTimeoutMs: number;
+  /** Where warnings go (dropped spans); never given header values. */
+  log: (message: string) => void;
+}
+
+export const WARNING_INTERVAL_MS = 10_000;
+
+/** The exporter's CompressionAlgorithm enum ("gzip" | "none"), named without importing its internal package. */
+type ExporterCompression = NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>["compression"];
+
+/** Trace export to the OTLP/HTTP (protobuf) endpoint of `config`. */
+export function createOtlpTraceExport(sql: Sql, config: OtlpExportConfig, log: (message: string) => void): TraceExport {
+  const exporter = new OTLPTraceExporter({
+    url: config.tracesUrl,
+    headers: config.headers,
+    timeoutMillis: config.timeoutMs,
+    compression: config.compression as ExporterCompression,
+  });
+  return createTraceExport(sql, exporter, { ...config, log: (message) => log(`OTLP export to ${config.tracesUrl}: ${message}`) });
+}
+
+/** Trace export through any SpanExporter (tests use an in-memory one). */
+export function createTraceExport(sql: Sql, exporter: SpanExporter, options: TraceExportOptions): TraceExport {
+  const stats: TraceExportStats = { exported: 0, dropped: 0 };
+  /** Spans waiting: reserved for batches not yet read, then handed to the processor until their export ends. */
+  let waiting = 0;
+  let closed = false;
+  let tail: Promise<void> = Promise.resolve();
+
+  const unreported = new Map<string, number>();
+  let lastWarning = Number.NEGATIVE_INFINITY;
+  const exportedObjects = new ExportedObjectSpans();
+  const drop = (count: number, reason: string, spans: ReadableSpan[] = []) => {
+    if (count <= 0) return;
+    // A dropped object span must go out again with the object's next entry.
+    for (const span of spans) exportedObjects.forget(span.spanContext().traceId, span.spanContext().spanId);
+    stats.dropped += count;
+    unreported.set(reason, (unreported.get(reason) ?? 0) + count);
+    if (Date.now() - lastWarning >= WARNING_INTERVAL_MS) reportDrops();
+  };
+  const reportDrops = () => {
+    if (unreported.size === 0) return;
+    const reasons = [...unreported].map(([reason, count]) => `${count} (${reason})`).join(", ");
+    const total = [...unreported.values()].reduce((a, b) => a + b, 0);
+    options.log(`dropped ${total} span${total === 1 ? "" : "s"}: ${reasons}; ${stats.dropped} dropped since start`);
+    unreported.clear();
+    lastWarning = Date.now();
+  };
+
+  // Counts what the processor's exports deliver or lose, and knows which are still under way
+  // (the processor's forceFlush doesn't wait for an export its timer started).
+  const underWay = new Set<Promise<void>>();
+  const counting: SpanExporter = {
+    export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
+      let settle = () => {};
+      const settled = new Promise<void>((resolve) => (settle = resolve));
+      underWay.add(settled);
+      exporter.export(spans, (result) => {
+        waiting -= spans.length;
+        if (result.code === ExportResultCode.SUCCESS) stats.exported += spans.length;
+        else drop(spans.length, `export failed: ${result.error?.message ?? "unknown error"}`, spans);
+        underWay.delete(settled);
+        settle();
+        done(result);
+      });
+    },
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
+  const processor = new BatchSpanProcessor(counting, {
+    // Our own bound (`waiting`) is at most this, so the processor never drops silently.
+    maxQueueSize: options.maxQueueSize,
+    maxExportBatchSize: options.maxExportBatchSize,
+    scheduledDelayMillis: options.scheduledDelayMs,
+    exportTimeoutMillis: options.exportTimeoutMs,
+  });
+  const resources = new ResourceCache();
+
+  const exportBatch = async (batch: CommittedBatch, reserved: number) => {
+    let spans: ReadableSpan[];
+    try {
+      spans = spansOfCommittedEntries(await loadCommittedEntries(sql, batch), resources, exportedObjects);
+    } catch (error) {
+      waiting -= reserved;
+      drop(reserved, `could not read the batch back: ${(error as Error).message}`);
+      return;
+    }
+    waiting -= reserved;
+    for (const span of spans) {
+      if (waiting >= options.maxQueueSize) {
+        drop(1, "queue full", [span]);
+        continue;
+      }
+      waiting++;
+      processor.onEnd(span);
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    await tail;
+    // The processor hands its buffer over; the exporter then finishes the requests under way.
+    // A failed export is already counted: flush itself never fails.
+    await processor.forceFlush().catch(() => {});
+    await counting.forceFlush?.().catch(() => {});
+    // Bounded: an exporter that never answers must not hold up a shutdown.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.exportTimeoutMs)));
+    await Promise.race([Promise.all([...underWay]), deadline]);
+    clearTimeout(timer);
+  };
+
+  return {
+    onCommitted(batch) {
+      if (closed) return;
+      const count = batch.historyEntries.length;
+      if (count === 0) return;
+      if (waiting + count > options.maxQueueSize) {
+        drop(count, "queue full");
+        return;
+      }
+      waiting += count;
+      tail = tail.then(() => exportBatch(batch, count));
+    },
+    flush,
+    async shutdown() {
+      if (closed) return;
+      closed = true;
+      await flush();
+      await processor.shutdown().catch(() => {});
+      reportDrops();
+    },
+    stats: () => ({ ...stats }),
+  };
+}

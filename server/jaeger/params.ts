@@ -1,0 +1,169 @@
+import { z } from "zod";
+import { parseGoDurationMicros } from "./goDuration";
+
+/**
+ * Query parameters of the Jaeger-compatible API, validated with zod. A bad parameter is a
+ * ParamError, which each dialect turns into a 400 whose message names the parameter.
+ */
+
+/** A query parameter that could not be used; `message` names it. */
+export class ParamError extends Error {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ParamError";
+  }
+}
+
+/** How a dialect words "this parameter is malformed". */
+export type ParamErrorWording = (param: string, reason: string) => string;
+/** Jaeger v1's wording (`newParseError` in the query service). */
+export const V1_WORDING: ParamErrorWording = (param, reason) => `unable to parse param '${param}': ${reason}`;
+/** The v3 HTTP gateway's wording (`tryParamError`). */
+export const V3_WORDING: ParamErrorWording = (param, reason) => `malformed parameter ${param}: ${reason}`;
+
+/**
+ * Reads `names` from the URL's query into an object: the first non-empty value of each (Go's
+ * `url.Values.Get` treats an empty value as absent), or every value for names in `multi`.
+ * `aliases` maps a canonical name to older spellings, used in order when the canonical one is absent;
+ * the object is keyed by canonical name, and `effective` says which spelling was used.
+ */
+export function readQuery(
+  params: URLSearchParams,
+  names: readonly string[],
+  options: { multi?: readonly string[]; aliases?: Readonly<Record<string, readonly string[]>> } = {},
+): { values: Record<string, string | string[] | undefined>; effective: Record<string, string> } {
+  const values: Record<string, string | string[] | undefined> = {};
+  const effective: Record<string, string> = {};
+  for (const name of names) {
+    effective[name] = name;
+    if (options.multi?.includes(name)) {
+      values[name] = params.getAll(name).filter((v) => v !== "");
+      continue;
+    }
+    for (const spelling of [name, ...(options.aliases?.[name] ?? [])]) {
+      const value = params.get(spelling);
+      if (value) {
+        values[name] = value;
+        effective[name] = spelling;
+        break;
+      }
+    }
+  }
+  return { values, effective };
+}
+
+/**
+ * Validates `values` with `schema`; on failure throws a ParamError for the first issue. An
+ * issue message that already names its parameter is used as is, others are worded by `wording`.
+ */
+export function parseQuery<T extends z.ZodType>(
+  schema: T,
+  query: { values: Record<string, unknown>; effective: Record<string, string> },
+  wording: ParamErrorWording,
+): z.output<T> {
+  const parsed = schema.safeParse(query.values);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const key = String(issue.path[0] ?? "");
+  const param = query.effective[key] ?? key;
+  throw new ParamError(param, issue.message.startsWith("!") ? issue.message.slice(1) : wording(param, issue.message));
+}
+
+/** Marks a message as complete: parseQuery uses it without the dialect's "malformed" wording. */
+export const verbatim = (message: string) => `!${message}`;
+
+/** An optional integer parameter (Go's strconv.ParseInt: optional sign, decimal digits). */
+export const optionalInteger = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (!/^[+-]?\d{1,18}$/.test(value)) {
+      ctx.addIssue({ code: "custom", message: `expected an integer, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return Number(value);
+  });
+
+/** An optional Go duration (`1.2s`, `100ms`, `500us`), in microseconds. */
+export const optionalGoDuration = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const micros = parseGoDurationMicros(value);
+    if (micros === null) {
+      ctx.addIssue({ code: "custom", message: `expected a duration like 1.2s, 100ms or 500us, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return micros;
+  });
+
+/** An optional boolean as Go's strconv.ParseBool reads it. */
+export const optionalBool = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
+    if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
+    ctx.addIssue({ code: "custom", message: `expected true or false, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  });
+
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Microseconds since the epoch of an RFC 3339 timestamp (as Go's time.RFC3339Nano parses), or null. */
+export function parseRfc3339Micros(text: string): number | null {
+  const match = RFC3339.exec(text);
+  if (!match) return null;
+  const [, date, time, fraction = "", zone] = match;
+  const ms = Date.parse(`${date}T${time}${zone!.toUpperCase()}`);
+  if (Number.isNaN(ms)) return null;
+  return ms * 1000 + Math.floor(Number(fraction.padEnd(9, "0")) / 1000);
+}
+
+/** An optional RFC 3339 timestamp, in microseconds since the epoch. */
+export const optionalRfc3339 = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const micros = parseRfc3339Micros(value);
+    if (micros === null) {
+      ctx.addIssue({ code: "custom", message: `expected an RFC 3339 time like 2026-01-02T15:04:05Z, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return micros;
+  });
+
+/** Whether `prettyPrint` asks for indented JSON (any value but empty and "false", as Jaeger reads it). */
+export function wantsPrettyPrint(params: URLSearchParams): boolean {
+  const value = params.get("prettyPrint");
+  return value !== null && value !== "" && value !== "false";
+}
+
+/** A JSON response, indented by four spaces (Jaeger's prettyPrint indent) when asked. */
+export function jsonResponse(body: unknown, init: { status?: number; pretty?: boolean; headers?: Record<string, string> } = {}): Response {
+  return new Response(JSON.stringify(body, null, init.pretty ? 4 : undefined), {
+    status: init.status ?? 200,
+    headers: { "content-type": "application/json", ...init.headers },
+  });
+}
+
+/**
+ * Runs a handler's work and never throws: a ParamError becomes a 400 naming the parameter,
+ * anything else a 500 (logged), each in the dialect's error body.
+ */
+export async function answer(request: Request, work: () => Promise<Response>, errorBody: (status: number, message: string) => Response): Promise<Response> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ParamError) return errorBody(400, error.message);
+    console.error(`kubetrail: ${request.method} ${new URL(request.url).pathname}: ${(error as Error).stack ?? error}`);
+    return errorBody(500, (error as Error).message);
+  }
+}

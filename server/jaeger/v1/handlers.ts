@@ -1,0 +1,196 @@
+import { z } from "zod";
+import { parseDurationMs } from "../../config/duration";
+import { kindDependencies } from "../dependencies";
+import { operationNames, operationParam, operationsOfSpanKind, spanKindParam } from "../operations";
+import { optionalBool, optionalGoDuration, optionalInteger, parseQuery, ParamError, readQuery, V1_WORDING, verbatim } from "../params";
+import { assembleOptionsOf, DEFAULT_SEARCH_LIMIT, searchCriteria, type JaegerDeps, searchLimitOf, searchTraces, traceById } from "../search";
+import { UnknownTagError } from "../searchTags";
+import { listServices } from "../services";
+import { normalizeTraceId, traceIdProblem } from "../traceIdParam";
+import { toJaegerTrace } from "./jaegerJson";
+import { v1Data, v1Error, v1Handle, type V1Error } from "./envelope";
+
+/**
+ * Jaeger's v1 JSON API (the routes of http_handler.go that Jaeger UI 1.x calls, and the
+ * current UI still calls for a trace, operations and dependencies). Framework-free: a route
+ * handler passes the request and the store.
+ */
+
+
+
+/** `GET /api/services`: `*` then every kind in the store. */
+export function handleV1Services(request: Request, deps: JaegerDeps): Promise<Response> {
+  return v1Handle(request, async () => {
+    const services = await listServices(deps.db);
+    return v1Data(request, services, { total: services.length });
+  });
+}
+
+/** `GET /api/services/{service}/operations`: the views, by name; the same for every service. */
+export function handleV1ServiceOperations(request: Request): Promise<Response> {
+  return v1Handle(request, async () => {
+    const names = operationNames();
+    return v1Data(request, names, { total: names.length });
+  });
+}
+
+const operationsSchema = z.object({
+  service: z.string({ error: verbatim("parameter 'service' is required") }),
+  spanKind: spanKindParam,
+});
+
+/** `GET /api/operations?service=&spanKind=`: the views as `{name, spanKind: "internal"}`. */
+export function handleV1Operations(request: Request): Promise<Response> {
+  return v1Handle(request, async () => {
+    const query = parseQuery(operationsSchema, readQuery(new URL(request.url).searchParams, ["service", "spanKind"]), V1_WORDING);
+    const operations = operationsOfSpanKind(query.spanKind);
+    return v1Data(request, operations, { total: operations.length });
+  });
+}
+
+/** Jaeger's default look-back of a search without `start` (the query service's, 2 days). */
+const DEFAULT_LOOKBACK_MICROS = 2 * 86_400 * 1e6;
+
+const lookback = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value === "custom") return undefined;
+    const ms = parseDurationMs(value);
+    if (ms === null || ms <= 0) {
+      ctx.addIssue({ code: "custom", message: `expected a look-back like 1h, 2d or custom, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return ms * 1000;
+  });
+
+const traceIds = z.array(z.string()).transform((values, ctx) =>
+  values.map((value) => {
+    const id = normalizeTraceId(value);
+    if (id === null) ctx.addIssue({ code: "custom", message: verbatim(`cannot parse traceID param: ${traceIdProblem(value)}`) });
+    return id ?? "";
+  }),
+);
+
+/** `tag=key:value`, as Jaeger splits it (the value may contain colons). */
+const simpleTags = z.array(z.string()).transform((values, ctx) => {
+  const tags: Record<string, string> = {};
+  for (const tag of values) {
+    const colon = tag.indexOf(":");
+    if (colon < 0) ctx.addIssue({ code: "custom", message: verbatim(`malformed 'tag' parameter, expecting key:value, received: ${tag}`) });
+    else tags[tag.slice(0, colon)] = tag.slice(colon + 1);
+  }
+  return tags;
+});
+
+/** `tags={"key":"value",…}`, string values only (Go unmarshals into map[string]string). */
+const jsonTags = z.array(z.string()).transform((values, ctx) => {
+  const tags: Record<string, string> = {};
+  for (const text of values) {
+    const parsed = z.record(z.string(), z.string()).safeParse(safeJson(text));
+    if (!parsed.success) ctx.addIssue({ code: "custom", message: verbatim(`malformed 'tags' parameter, expected a JSON object of strings: ${text}`) });
+    else Object.assign(tags, parsed.data);
+  }
+  return tags;
+});
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const searchSchema = z
+  .object({
+    service: z.string().optional(),
+    operation: operationParam,
+    start: optionalInteger,
+    end: optionalInteger,
+    lookback,
+    limit: optionalInteger.refine((v) => v === undefined || v >= 0, { message: "must not be negative" }),
+    minDuration: optionalGoDuration,
+    maxDuration: optionalGoDuration,
+    raw: optionalBool,
+    traceID: traceIds,
+    tag: simpleTags,
+    tags: jsonTags,
+  })
+  .superRefine((query, ctx) => {
+    if (query.minDuration !== undefined && query.maxDuration !== undefined && query.maxDuration < query.minDuration) {
+      ctx.addIssue({ code: "custom", path: ["maxDuration"], message: verbatim("'maxDuration' should be greater than 'minDuration'") });
+    }
+  });
+
+const SEARCH_PARAMS = ["service", "operation", "start", "end", "lookback", "limit", "minDuration", "maxDuration", "raw", "traceID", "tag", "tags"];
+
+/** `GET /api/traces`: the traces of `traceID=a&traceID=b`, or a search. */
+export function handleV1Traces(request: Request, deps: JaegerDeps): Promise<Response> {
+  return v1Handle(request, async () => {
+    const query = parseQuery(searchSchema, readQuery(new URL(request.url).searchParams, SEARCH_PARAMS, { multi: ["traceID", "tag", "tags"] }), V1_WORDING);
+
+    if (query.traceID.length > 0) {
+      const found = await Promise.all(query.traceID.map((id) => traceById(deps.db, id, assembleOptionsOf(deps))));
+      const errors: V1Error[] = query.traceID.filter((_, i) => found[i] === null).map((traceID) => ({ msg: "trace not found", traceID }));
+      const traces = found.flatMap((trace) => (trace ? [toJaegerTrace(trace)] : []));
+      return v1Data(request, traces, errors.length > 0 ? { errors } : {});
+    }
+
+    let criteria;
+    try {
+      criteria = await searchCriteria(deps.db, query.service, { ...query.tags, ...query.tag });
+    } catch (error) {
+      if (!(error instanceof UnknownTagError)) throw error;
+      const param = error.tag in query.tag ? "tag" : "tags";
+      throw new ParamError(param, V1_WORDING(param, error.message));
+    }
+    const end = query.end ?? Date.now() * 1000;
+    const start = query.start ?? end - (query.lookback ?? DEFAULT_LOOKBACK_MICROS);
+    const traces = await searchTraces(deps.db, {
+      criteria,
+      view: query.operation,
+      start,
+      end,
+      minDuration: query.minDuration,
+      maxDuration: query.maxDuration,
+      limit: searchLimitOf(query.limit ?? DEFAULT_SEARCH_LIMIT),
+    }, assembleOptionsOf(deps));
+    return v1Data(request, traces.map(toJaegerTrace));
+  });
+}
+
+const getTraceSchema = z.object({ start: optionalInteger, end: optionalInteger, raw: optionalBool });
+
+/** `GET /api/traces/{traceID}`: 400 for a malformed ID, 404 for an unknown one. */
+export function handleV1Trace(request: Request, traceIdText: string, deps: JaegerDeps): Promise<Response> {
+  return v1Handle(request, async () => {
+    const traceId = normalizeTraceId(traceIdText);
+    if (traceId === null) return v1Error(request, 400, V1_WORDING("traceID", traceIdProblem(traceIdText)));
+    // Accepted for compatibility; a Kubetrail trace ID already holds its time range.
+    parseQuery(getTraceSchema, readQuery(new URL(request.url).searchParams, ["start", "end", "raw"]), V1_WORDING);
+    const trace = await traceById(deps.db, traceId, assembleOptionsOf(deps));
+    if (!trace) return v1Error(request, 404, "trace not found");
+    return v1Data(request, [toJaegerTrace(trace)]);
+  });
+}
+
+/** Jaeger's default dependencies look-back: 24 hours. */
+const DEFAULT_DEPENDENCY_LOOKBACK_MS = 86_400_000;
+
+const dependenciesSchema = z.object({
+  endTs: optionalInteger,
+  lookback: optionalInteger.refine((v) => v === undefined || v > 0, { message: "must be a positive number of milliseconds" }),
+  service: z.string().optional(),
+});
+
+/** `GET /api/dependencies?endTs=&lookback=` (milliseconds): relations between kinds as calls between services. */
+export function handleV1Dependencies(request: Request, deps: JaegerDeps): Promise<Response> {
+  return v1Handle(request, async () => {
+    const query = parseQuery(dependenciesSchema, readQuery(new URL(request.url).searchParams, ["endTs", "lookback", "service"]), V1_WORDING);
+    const endMs = query.endTs ?? Date.now();
+    const links = await kindDependencies(deps.db, { start: new Date(endMs - (query.lookback ?? DEFAULT_DEPENDENCY_LOOKBACK_MS)), end: new Date(endMs) });
+    const service = query.service;
+    return v1Data(request, service ? links.filter((link) => link.parent === service || link.child === service) : links);
+  });
+}

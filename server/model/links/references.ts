@@ -1,0 +1,76 @@
+import { BUILTIN_RESOURCES, builtinResource, type BuiltinResource } from "../../k8s/resources";
+import type { ObjectReference } from "./types";
+
+/**
+ * Turning what bodies say about other objects (apiVersion + kind, as in ownerReferences and
+ * scaleTargetRef) into the group + plural resource + namespace that identify objects in the
+ * store.
+ */
+
+/** The group of an apiVersion: "apps/v1" → "apps", "v1" → "" (core). */
+export function groupOfApiVersion(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
+}
+
+/** The version of an apiVersion: "apps/v1" → "v1", "v1" → "v1". */
+export function versionOfApiVersion(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+}
+
+const byGroupKind = new Map(BUILTIN_RESOURCES.map((r) => [`${r.apiGroup}/${r.kind}`, r]));
+
+/** The built-in resource of `kind` in `apiGroup`, or null (a CRD, or a kind we don't list). */
+export function builtinResourceForKind(apiGroup: string, kind: string): BuiltinResource | null {
+  return byGroupKind.get(`${apiGroup}/${kind}`) ?? null;
+}
+
+/**
+ * The plural resource of a kind: from the built-in table, else guessed the way client-go's
+ * UnsafeGuessKindToResource does (lowercase; s/x/z/ch/sh → +es; consonant+y → ies; else +s).
+ * Custom resources almost always follow it (Rollout → rollouts, Policy → policies).
+ */
+export function resourceForKind(apiGroup: string, kind: string): string {
+  const known = builtinResourceForKind(apiGroup, kind);
+  if (known) return known.resource;
+  const lower = kind.toLowerCase();
+  if (lower === "") return lower;
+  if (/(s|x|z|ch|sh)$/.test(lower)) return `${lower}es`;
+  if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`;
+  return `${lower}s`;
+}
+
+/**
+ * Whether objects of (apiGroup, resource) live in a namespace. Unknown resources (CRDs) are
+ * taken to be namespaced: a reference from a namespaced object to a namespaced owner is the
+ * common case, and cluster-scoped custom owners of namespaced objects are rare.
+ */
+export function isNamespacedResource(apiGroup: string, resource: string): boolean {
+  return builtinResource(apiGroup, resource)?.namespaced ?? true;
+}
+
+/**
+ * A reference to the object of `kind` named `name`, given by apiVersion + kind as bodies name
+ * other objects. Its namespace is `namespace` (the referrer's) unless the kind is cluster-scoped.
+ * Without an apiVersion (old scaleTargetRefs, targetRefs), the group is the first built-in
+ * group serving the kind (apps before extensions), else the core group.
+ */
+export function referenceByKind(fields: { apiVersion?: string | null; kind: string; name: string; namespace: string; uid?: string | null }): ObjectReference {
+  const apiGroup = fields.apiVersion ? groupOfApiVersion(fields.apiVersion) : (BUILTIN_RESOURCES.find((r) => r.kind === fields.kind)?.apiGroup ?? "");
+  const resource = resourceForKind(apiGroup, fields.kind);
+  return {
+    apiGroup,
+    resource,
+    namespace: isNamespacedResource(apiGroup, resource) ? fields.namespace : "",
+    name: fields.name,
+    kind: fields.kind,
+    ...(fields.apiVersion ? { apiVersion: fields.apiVersion } : {}),
+    ...(fields.uid ? { uid: fields.uid } : {}),
+  };
+}
+
+/** A reference to a core-group (v1) object, e.g. a Pod's Node or PersistentVolumeClaim. */
+export function coreReference(resource: string, kind: string, namespace: string, name: string, uid?: string | null): ObjectReference {
+  return { apiGroup: "", resource, namespace, name, kind, apiVersion: "v1", ...(uid ? { uid } : {}) };
+}

@@ -1,0 +1,183 @@
+import { BUILTIN_RESOURCES } from "../../k8s/resources";
+import type { Sql } from "../../store/database";
+import type { TraceObject } from "./assembled";
+import { micros, normalizeObject, OBJECT_COLUMNS } from "./assemble";
+import type { EpochMicros } from "./types";
+
+/**
+ * Finding the objects to trace: what the Jaeger search and `/redirect` ask. Object identity
+ * criteria filter objects; actor criteria (user, userAgent, auditId) filter their history
+ * entries. Either way an object is found only when it has a matching entry in [start, end).
+ */
+export interface TraceRootCriteria {
+  cluster?: string;
+  kind?: string;
+  /** Plural resource, e.g. "deployments". */
+  resource?: string;
+  /** "" for the core group; absent: any group. */
+  apiGroup?: string;
+  /** "" for cluster-scoped objects; absent: any namespace. */
+  namespace?: string;
+  /** Exact, or a pattern where `*` stands for any run of characters (`web-*`). */
+  name?: string;
+  uid?: string;
+  /** The entry's actor (the impersonated user when there is one), exact. */
+  user?: string;
+  /** Exact, or a pattern with `*` (`kubectl/*`). */
+  userAgent?: string;
+  auditId?: string;
+  start: Date;
+  end: Date;
+  limit: number;
+}
+
+/** An object found, with its activity in the range. */
+export interface TraceRoot extends TraceObject {
+  /** The same as `id` (objects.id): the root object of the trace to build. */
+  objectId: number;
+  /** Start of its first matching entry in the range. */
+  firstEntry: EpochMicros;
+  /** Start of its last matching entry in the range. */
+  lastEntry: EpochMicros;
+  /** How many of its entries in the range match. */
+  entryCount: number;
+}
+
+/** A `*` pattern as a LIKE pattern; null when the text has no `*` (then it is matched exactly). */
+export function likePatternOf(text: string): string | null {
+  if (!text.includes("*")) return null;
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, "%");
+}
+
+/** Entries read, most recent first, to find the most recently active objects (see findTraceRoots). */
+export const RECENT_ENTRIES_SCAN = 2000;
+
+interface Conditions {
+  params: unknown[];
+  objectConditions: string[];
+  /** On history_entries h; the first two are the range. */
+  entryConditions: string[];
+  param(value: unknown): string;
+}
+
+/**
+ * The WHERE conditions of a search, only for the criteria given, so that the planner sees
+ * each query's real shape and picks its index: objects_identity_idx (cluster, resource,
+ * namespace, name), objects_uid_idx, objects_name_trgm_idx (names and patterns),
+ * objects_namespace_first_seen_idx; history_actor_time_idx (user), history_audit_event_key
+ * (auditId), history_start_time_idx (the range; a user agent has no index of its own). The
+ * indexes that lead with the cluster are reached without one through
+ * `cluster_id = ANY(all clusters)` — there are few clusters.
+ */
+function conditionsOf(criteria: TraceRootCriteria): Conditions {
+  const params: unknown[] = [criteria.start, criteria.end];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const clusterIds =
+    criteria.cluster !== undefined ? `ARRAY(SELECT id FROM clusters WHERE name = ${param(criteria.cluster)})` : `ARRAY(SELECT id FROM clusters)`;
+  const textMatch = (column: string, value: string) => {
+    const pattern = likePatternOf(value);
+    return pattern === null ? `${column} = ${param(value)}` : `${column} LIKE ${param(pattern)}`;
+  };
+
+  const objectConditions = [`o.last_seen >= $1`, `o.first_seen < $2`, `o.cluster_id = ANY(${clusterIds})`];
+  if (criteria.kind !== undefined) objectConditions.push(`o.kind = ${param(criteria.kind)}`);
+  // A built-in kind has one resource: saying so lets objects_identity_idx serve the search.
+  const builtin = criteria.apiGroup !== undefined && criteria.resource === undefined ? BUILTIN_RESOURCES.find((r) => r.kind === criteria.kind && r.apiGroup === criteria.apiGroup) : undefined;
+  if (builtin) objectConditions.push(`o.resource = ${param(builtin.resource)}`);
+  if (criteria.resource !== undefined) objectConditions.push(`o.resource = ${param(criteria.resource)}`);
+  if (criteria.apiGroup !== undefined) objectConditions.push(`o.api_group = ${param(criteria.apiGroup)}`);
+  if (criteria.namespace !== undefined) objectConditions.push(`o.namespace = ${param(criteria.namespace)}`);
+  if (criteria.name !== undefined) objectConditions.push(textMatch("o.name", criteria.name));
+  if (criteria.uid !== undefined) objectConditions.push(`o.uid = ${param(criteria.uid)}`);
+
+  const entryConditions = [`h.start_time >= $1`, `h.start_time < $2`];
+  if (criteria.user !== undefined) entryConditions.push(`h.actor = ${param(criteria.user)}`);
+  if (criteria.userAgent !== undefined) entryConditions.push(textMatch("h.user_agent", criteria.userAgent));
+  if (criteria.auditId !== undefined) entryConditions.push(`h.cluster_id = ANY(${clusterIds})`, `h.audit_id = ${param(criteria.auditId)}`);
+  return { params, objectConditions, entryConditions, param };
+}
+
+/**
+ * The search as one aggregate: objects matching the object criteria (and, with actor
+ * criteria, having a matching entry), each with its matching entries' count and first and
+ * last start in the range (history_object_time_idx per object), most recent first.
+ * `objectIds` restricts it to objects already chosen.
+ */
+export function traceRootsQuery(criteria: TraceRootCriteria, objectIds?: number[]): { text: string; params: unknown[] } {
+  const { params, objectConditions, entryConditions, param } = conditionsOf(criteria);
+  if (objectIds !== undefined) objectConditions.push(`o.id = ANY(${param(objectIds)}::bigint[])`);
+  else if (entryConditions.length > 2) objectConditions.push(`o.id IN (SELECT h.object_id FROM history_entries h WHERE ${entryConditions.join(" AND ")})`);
+  const text = `
+    SELECT ${OBJECT_COLUMNS}, ${micros("act.first")} AS "firstEntry", ${micros("act.last")} AS "lastEntry", act.count AS "entryCount"
+      FROM objects o
+      JOIN clusters c ON c.id = o.cluster_id
+     CROSS JOIN LATERAL (
+           SELECT min(h.start_time) AS first, max(h.start_time) AS last, count(*) AS count
+             FROM history_entries h
+            WHERE h.object_id = o.id AND ${entryConditions.join(" AND ")}) act
+     WHERE ${objectConditions.join(" AND ")} AND act.count > 0
+     ORDER BY act.last DESC, o.id DESC
+     LIMIT ${param(Math.max(1, Math.floor(criteria.limit)))}`;
+  return { text, params };
+}
+
+/**
+ * The most recent matching entries of the range, newest first (history_start_time_idx or
+ * history_actor_time_idx read backwards), at most RECENT_ENTRIES_SCAN: the first `limit`
+ * distinct objects among them are the `limit` most recently active ones.
+ */
+export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_ENTRIES_SCAN): { text: string; params: unknown[] } {
+  const { params, objectConditions, entryConditions, param } = conditionsOf(criteria);
+  const text = `
+    SELECT h.object_id AS "objectId"
+      FROM history_entries h
+      JOIN objects o ON o.id = h.object_id
+     WHERE ${entryConditions.join(" AND ")} AND ${objectConditions.join(" AND ")}
+     ORDER BY h.start_time DESC, h.id DESC
+     LIMIT ${param(scan)}`;
+  return { text, params };
+}
+
+type RootRow = TraceObject & { firstEntry: number; lastEntry: number; entryCount: number };
+
+/**
+ * Objects matching `criteria` with matching entries in [start, end), most recently active
+ * first, at most `criteria.limit`.
+ *
+ * Criteria that pick few objects (uid, name, namespace) go through the objects' indexes and
+ * one aggregate. Otherwise — a user, a user agent, a kind, or nothing but the range — the
+ * objects are many and the aggregate would visit every one of them: the most recent matching
+ * entries are read instead, newest first, until `limit` distinct objects are found; only when
+ * a bounded read doesn't find them (a rare kind, one busy object) does the aggregate run.
+ */
+export async function findTraceRoots(sql: Sql, criteria: TraceRootCriteria, options: { recentEntriesScan?: number } = {}): Promise<TraceRoot[]> {
+  if (criteria.end.getTime() <= criteria.start.getTime()) return [];
+  const limit = Math.max(1, Math.floor(criteria.limit));
+  const selectsFewObjects = criteria.uid !== undefined || criteria.name !== undefined || criteria.namespace !== undefined || criteria.auditId !== undefined;
+  let query = traceRootsQuery(criteria);
+  if (!selectsFewObjects) {
+    const scan = options.recentEntriesScan ?? RECENT_ENTRIES_SCAN;
+    const recent = recentEntriesQuery(criteria, scan);
+    const rows = (await sql.query<{ objectId: number }>(recent.text, recent.params)).rows;
+    const ids = [...new Set(rows.map((row) => Number(row.objectId)))].slice(0, limit);
+    // Exact when `limit` objects were found, or when the read saw every matching entry.
+    if (ids.length === limit || rows.length < scan) {
+      if (ids.length === 0) return [];
+      query = traceRootsQuery(criteria, ids);
+    }
+  }
+  const rows = (await sql.query<RootRow>(query.text, query.params)).rows;
+  return rows.map((row) => {
+    const object = normalizeObject(row);
+    return {
+      ...object,
+      objectId: object.id,
+      firstEntry: Number(row.firstEntry) as EpochMicros,
+      lastEntry: Number(row.lastEntry) as EpochMicros,
+      entryCount: Number(row.entryCount),
+    };
+  });
+}

@@ -1,0 +1,338 @@
+import type { Sql } from "./database";
+import type { ObjectObservation } from "./auditWriter";
+import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
+import type { ObjectIdentity } from "../ingest/audit/types";
+import { kindForResource } from "../k8s/resources";
+import { claimsOf } from "../model/links/claims";
+import { versionOfApiVersion } from "../model/links/references";
+import type { Linker, ObjectReference, RelationClaim } from "../model/links/types";
+
+/**
+ * Keeps the `relations` table in step with what object bodies state. Each observation is one
+ * body of one object (or its deletion) at one time; the relations its claims state are open
+ * from the first body that states them until a later body of the same object (the claimant)
+ * no longer does, or the object is deleted.
+ *
+ * On the ingest hot path, so a batch costs a few statements whatever its size: one read of the
+ * claimants' open relations (claims that match one need no lookup: the steady state of status
+ * updates stops there), then — only for claims naming objects not yet linked — lookups by uid
+ * and by name, placeholder rows for objects never seen, and one UPDATE and one INSERT.
+ *
+ * Limits, by design: a relation changes only through its claimant (a Pod's relation to its Node
+ * ends when the Pod's body drops it or the Pod is deleted, not when the Node is deleted); and
+ * batches are applied in arrival order, so a batch older than one already applied may end a
+ * relation at a time before it began — such an end is clamped to the relation's start.
+ */
+
+export interface RelationObservation {
+  /** objects.id of the claimant (the incarnation the body belongs to). */
+  objectId: number;
+  identity: ObjectIdentity;
+  /** When the body was current (the write's end time). */
+  at: Date;
+  /** What the body states; null: the object was deleted, so all its claims end. */
+  claims: RelationClaim[] | null;
+}
+
+export interface RelationOutcome {
+  opened: number;
+  ended: number;
+  /** Objects created only because a relation names them (no history of their own yet). */
+  placeholders: number;
+}
+
+/** What the linkers read from each body a batch gave its objects; a deletion ends all claims. */
+export function observeRelations(changes: readonly ObjectObservation[], linkers: readonly Linker[]): RelationObservation[] {
+  return changes.flatMap((change): RelationObservation[] => {
+    if (change.deleted) return [{ objectId: change.objectId, identity: change.identity, at: change.at, claims: null }];
+    if (!change.state) return [];
+    return [{ objectId: change.objectId, identity: change.identity, at: change.at, claims: claimsOf(linkers, change.state, change.identity) }];
+  });
+}
+
+interface OpenRelation {
+  id: number;
+  claimedBy: number;
+  kind: string;
+  role: "parent" | "child";
+  otherId: number;
+  other: { clusterId: number; apiGroup: string; resource: string; namespace: string; name: string; uid: string | null; deleted: boolean };
+}
+
+/** The other object of a claim, with its cluster resolved to an id. */
+interface Target {
+  clusterId: number;
+  ref: ObjectReference;
+}
+
+const nameKey = (clusterId: number, ref: Pick<ObjectReference, "apiGroup" | "resource" | "namespace" | "name">) => objectKeyOf(clusterId, ref);
+const targetKey = (t: Target) => `${nameKey(t.clusterId, t.ref)}\u0000${t.ref.uid ?? ""}`;
+const openMatchKey = (kind: string, role: string, clusterId: number, ref: Pick<ObjectReference, "apiGroup" | "resource" | "namespace" | "name">) =>
+  `${kind}\u0000${role}\u0000${nameKey(clusterId, ref)}`;
+
+export async function applyRelationClaims(sql: Sql, clusterId: number, observations: RelationObservation[]): Promise<RelationOutcome> {
+  const outcome: RelationOutcome = { opened: 0, ended: 0, placeholders: 0 };
+  if (observations.length === 0) return outcome;
+  const ordered = observations
+    .map((observation, index) => ({ observation, index }))
+    .sort((a, b) => a.observation.at.getTime() - b.observation.at.getTime() || a.index - b.index)
+    .map(({ observation }) => observation);
+
+  const claimantIds = [...new Set(ordered.map((o) => o.objectId))];
+  const open = await loadOpenRelations(sql, claimantIds);
+  const clusterIds = await clusterIdsOf(sql, ordered);
+
+  // Which object each claim names: an open relation's object when it matches, else looked up.
+  const openByMatch = new Map<string, OpenRelation[]>();
+  for (const relation of open) {
+    const key = `${relation.claimedBy}\u0000${openMatchKey(relation.kind, relation.role, relation.other.clusterId, relation.other)}`;
+    openByMatch.set(key, [...(openByMatch.get(key) ?? []), relation]);
+  }
+  const resolved = new Map<string, number>();
+  const toResolve = new Map<string, { target: Target; at: Date }>();
+  const claimTarget = new Map<RelationClaim, Target>();
+  for (const observation of ordered) {
+    for (const claim of observation.claims ?? []) {
+      const target: Target = { clusterId: claim.other.cluster ? clusterIds.get(claim.other.cluster)! : clusterId, ref: claim.other };
+      claimTarget.set(claim, target);
+      const candidates = openByMatch.get(`${observation.objectId}\u0000${openMatchKey(claim.kind, claim.role, target.clusterId, claim.other)}`) ?? [];
+      const match = candidates.find((r) => (claim.other.uid ? r.other.uid === null || r.other.uid === claim.other.uid : !r.other.deleted));
+      const key = targetKey(target);
+      if (match) resolved.set(`${observation.objectId}\u0000${claim.kind}\u0000${claim.role}\u0000${key}`, match.otherId);
+      else if (!toResolve.has(key)) toResolve.set(key, { target, at: observation.at });
+    }
+  }
+  const found = await resolveTargets(sql, [...toResolve.values()], outcome);
+
+  const ends: Array<{ id: number; at: Date }> = [];
+  const inserts: Array<{ from: number; to: number; kind: string; claimedBy: number; validFrom: Date; validTo: Date | null }> = [];
+  const openOf = new Map<number, Map<string, { relation?: OpenRelation; kind: string; role: "parent" | "child"; otherId: number; validFrom: Date }>>();
+  for (const relation of open) {
+    const state = openOf.get(relation.claimedBy) ?? new Map();
+    openOf.set(relation.claimedBy, state);
+    const key = `${relation.kind}\u0000${relation.role}\u0000${relation.otherId}`;
+    // Two open rows for one relation (should not happen) are merged into the first.
+    if (state.has(key)) ends.push({ id: relation.id, at: new Date(0) });
+    else state.set(key, { relation, kind: relation.kind, role: relation.role, otherId: relation.otherId, validFrom: new Date(0) });
+  }
+
+  for (const observation of ordered) {
+    const state = openOf.get(observation.objectId) ?? new Map();
+    openOf.set(observation.objectId, state);
+    const stated = new Map<string, { kind: string; role: "parent" | "child"; otherId: number }>();
+    for (const claim of observation.claims ?? []) {
+      const key = targetKey(claimTarget.get(claim)!);
+      const otherId = resolved.get(`${observation.objectId}\u0000${claim.kind}\u0000${claim.role}\u0000${key}`) ?? found.get(key);
+      if (otherId === undefined || otherId === observation.objectId) continue;
+      stated.set(`${claim.kind}\u0000${claim.role}\u0000${otherId}`, { kind: claim.kind, role: claim.role, otherId });
+    }
+    for (const [key, held] of state) {
+      if (stated.has(key)) continue;
+      state.delete(key);
+      if (held.relation) ends.push({ id: held.relation.id, at: observation.at });
+      else if (observation.at > held.validFrom) inserts.push(rowOf(observation.objectId, held, held.validFrom, observation.at));
+    }
+    for (const [key, relation] of stated) {
+      if (!state.has(key)) state.set(key, { ...relation, validFrom: observation.at });
+    }
+  }
+  for (const [claimant, state] of openOf) {
+    for (const held of state.values()) if (!held.relation) inserts.push(rowOf(claimant, held, held.validFrom, null));
+  }
+
+  await endRelations(sql, ends);
+  await insertRelations(sql, clusterId, inserts);
+  outcome.ended = ends.length;
+  outcome.opened = inserts.length;
+  return outcome;
+}
+
+function rowOf(claimant: number, held: { kind: string; role: "parent" | "child"; otherId: number }, validFrom: Date, validTo: Date | null) {
+  // from is the parent side: the other object when it is the claimant's parent.
+  const [from, to] = held.role === "parent" ? [held.otherId, claimant] : [claimant, held.otherId];
+  return { from, to, kind: held.kind, claimedBy: claimant, validFrom, validTo };
+}
+
+async function loadOpenRelations(sql: Sql, claimantIds: number[]): Promise<OpenRelation[]> {
+  const result = await sql.query<{
+    id: number;
+    claimed_by_id: number;
+    kind: string;
+    from_object_id: number;
+    to_object_id: number;
+    other_id: number;
+    cluster_id: number;
+    api_group: string;
+    resource: string;
+    namespace: string;
+    name: string;
+    uid: string | null;
+    deleted: boolean;
+  }>(
+    `SELECT r.id, r.claimed_by_id, r.kind, r.from_object_id, r.to_object_id, o.id AS other_id,
+            o.cluster_id, o.api_group, o.resource, o.namespace, o.name, o.uid, o.deleted_at IS NOT NULL AS deleted
+       FROM relations r
+       JOIN objects o ON o.id = CASE WHEN r.to_object_id = r.claimed_by_id THEN r.from_object_id ELSE r.to_object_id END
+      WHERE r.claimed_by_id = ANY($1::bigint[]) AND r.valid_to IS NULL
+      ORDER BY r.id`,
+    [claimantIds],
+  );
+  return result.rows.map((row) => ({
+    id: Number(row.id),
+    claimedBy: Number(row.claimed_by_id),
+    kind: row.kind,
+    role: Number(row.to_object_id) === Number(row.claimed_by_id) ? "parent" : "child",
+    otherId: Number(row.other_id),
+    other: { clusterId: Number(row.cluster_id), apiGroup: row.api_group, resource: row.resource, namespace: row.namespace, name: row.name, uid: row.uid, deleted: row.deleted },
+  }));
+}
+
+/** Ids of the other clusters claims name (parent-link), created when new. */
+async function clusterIdsOf(sql: Sql, observations: RelationObservation[]): Promise<Map<string, number>> {
+  const names = [...new Set(observations.flatMap((o) => (o.claims ?? []).map((c) => c.other.cluster).filter((c): c is string => !!c)))].sort();
+  if (names.length === 0) return new Map();
+  const result = await sql.query<{ id: number; name: string }>(
+    `INSERT INTO clusters (name) SELECT unnest($1::text[]) ORDER BY 1
+     ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id, name`,
+    [names],
+  );
+  return new Map(result.rows.map((row) => [row.name, Number(row.id)]));
+}
+
+/**
+ * objects.id of each target (by targetKey): by uid when the claim gives one, else the latest
+ * incarnation of the name (unless it has another uid). Objects never seen get a placeholder
+ * row, created under an advisory lock on their name (the lock auditWriter takes to write the
+ * object), after looking again: a concurrent batch may have just written it.
+ */
+async function resolveTargets(sql: Sql, targets: Array<{ target: Target; at: Date }>, outcome: RelationOutcome): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  if (targets.length === 0) return found;
+  let missing = await lookUp(sql, targets, found);
+  if (missing.length === 0) return found;
+
+  const lockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, target.ref))))].sort();
+  await sql.query(`SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [lockIds]);
+  missing = await lookUp(sql, missing, found);
+  if (missing.length === 0) return found;
+
+  // One placeholder per name and uid; claims of that name without a uid share the first one.
+  const byName = new Map<string, Array<{ target: Target; at: Date }>>();
+  for (const item of missing) {
+    const key = nameKey(item.target.clusterId, item.target.ref);
+    byName.set(key, [...(byName.get(key) ?? []), item]);
+  }
+  const rows: Array<{ target: Target; at: Date; keys: string[] }> = [];
+  for (const group of byName.values()) {
+    const withUid = new Map<string, { target: Target; at: Date; keys: string[] }>();
+    for (const item of group) {
+      if (!item.target.ref.uid) continue;
+      const row = withUid.get(item.target.ref.uid) ?? { target: item.target, at: item.at, keys: [] };
+      row.keys.push(targetKey(item.target));
+      if (item.at < row.at) row.at = item.at;
+      withUid.set(item.target.ref.uid, row);
+    }
+    const withoutUid = group.filter((item) => !item.target.ref.uid);
+    const first = [...withUid.values()][0];
+    if (first) {
+      for (const item of withoutUid) first.keys.push(targetKey(item.target));
+    } else if (withoutUid[0]) {
+      const at = new Date(Math.min(...withoutUid.map((item) => item.at.getTime())));
+      rows.push({ target: withoutUid[0].target, at, keys: withoutUid.map((item) => targetKey(item.target)) });
+    }
+    rows.push(...withUid.values());
+  }
+  const ids = await sql.query<{ id: number }>(`SELECT nextval('objects_id_seq') AS id FROM generate_series(1, $1)`, [rows.length]);
+  const refs = rows.map((row) => row.target.ref);
+  await sql.query(
+    `INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid, first_seen, last_seen)
+     SELECT id, c, g, v, r, k, ns, n, u, t, t
+       FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
+            AS x(id, c, g, v, r, k, ns, n, u, t)`,
+    [
+      ids.rows.map((row) => Number(row.id)),
+      rows.map((row) => row.target.clusterId),
+      refs.map((ref) => ref.apiGroup),
+      refs.map((ref) => (ref.apiVersion ? versionOfApiVersion(ref.apiVersion) : ref.apiGroup === "" ? "v1" : "")),
+      refs.map((ref) => ref.resource),
+      refs.map((ref) => ref.kind ?? kindForResource(ref.apiGroup, ref.resource)),
+      refs.map((ref) => ref.namespace),
+      refs.map((ref) => ref.name),
+      refs.map((ref) => ref.uid ?? null),
+      rows.map((row) => row.at.toISOString()),
+    ],
+  );
+  rows.forEach((row, i) => {
+    for (const key of row.keys) found.set(key, Number(ids.rows[i]!.id));
+  });
+  outcome.placeholders = rows.length;
+  return found;
+}
+
+/** Finds what exists of `targets` into `found`; returns the rest. */
+async function lookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, found: Map<string, number>): Promise<Array<{ target: Target; at: Date }>> {
+  const withUid = targets.filter(({ target }) => target.ref.uid);
+  if (withUid.length > 0) {
+    const result = await sql.query<{ id: number; cluster_id: number; uid: string }>(
+      `SELECT DISTINCT ON (o.cluster_id, o.uid) o.id, o.cluster_id, o.uid
+         FROM unnest($1::int[], $2::text[]) AS k(c, u)
+         JOIN objects o ON o.cluster_id = k.c AND o.uid = k.u
+        ORDER BY o.cluster_id, o.uid, o.first_seen DESC, o.id DESC`,
+      [withUid.map(({ target }) => target.clusterId), withUid.map(({ target }) => target.ref.uid)],
+    );
+    const byUid = new Map(result.rows.map((row) => [`${row.cluster_id}\u0000${row.uid}`, Number(row.id)]));
+    for (const { target } of withUid) {
+      const id = byUid.get(`${target.clusterId}\u0000${target.ref.uid}`);
+      if (id !== undefined) found.set(targetKey(target), id);
+    }
+  }
+  const byName = targets.filter(({ target }) => !found.has(targetKey(target)));
+  if (byName.length === 0) return [];
+  const refs = byName.map(({ target }) => target);
+  const result = await sql.query<{ i: number; id: number; uid: string | null }>(
+    `SELECT DISTINCT ON (k.i) k.i, o.id, o.uid
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(c, g, r, ns, n, i)
+       JOIN objects o ON o.cluster_id = k.c AND o.resource = k.r AND o.namespace = k.ns AND o.name = k.n AND o.api_group = k.g
+      ORDER BY k.i, o.first_seen DESC, o.id DESC`,
+    [refs.map((t) => t.clusterId), refs.map((t) => t.ref.apiGroup), refs.map((t) => t.ref.resource), refs.map((t) => t.ref.namespace), refs.map((t) => t.ref.name)],
+  );
+  for (const row of result.rows) {
+    const target = refs[Number(row.i) - 1]!;
+    // A latest incarnation with another uid is another object: the named one was never seen.
+    if (target.ref.uid && row.uid && row.uid !== target.ref.uid) continue;
+    found.set(targetKey(target), Number(row.id));
+  }
+  return byName.filter(({ target }) => !found.has(targetKey(target)));
+}
+
+async function endRelations(sql: Sql, ends: Array<{ id: number; at: Date }>): Promise<void> {
+  if (ends.length === 0) return;
+  await sql.query(
+    `UPDATE relations r SET valid_to = GREATEST(r.valid_from, t.vt)
+       FROM unnest($1::bigint[], $2::timestamptz[]) AS t(id, vt)
+      WHERE r.id = t.id AND r.valid_to IS NULL`,
+    [ends.map((e) => e.id), ends.map((e) => e.at.toISOString())],
+  );
+}
+
+async function insertRelations(
+  sql: Sql,
+  clusterId: number,
+  rows: Array<{ from: number; to: number; kind: string; claimedBy: number; validFrom: Date; validTo: Date | null }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.query(
+    `INSERT INTO relations (cluster_id, from_object_id, to_object_id, kind, claimed_by_id, valid_from, valid_to)
+     SELECT $1, f, t, k, c, vf, vt
+       FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::timestamptz[], $7::timestamptz[]) AS x(f, t, k, c, vf, vt)`,
+    [
+      clusterId,
+      rows.map((r) => r.from),
+      rows.map((r) => r.to),
+      rows.map((r) => r.kind),
+      rows.map((r) => r.claimedBy),
+      rows.map((r) => r.validFrom.toISOString()),
+      rows.map((r) => r.validTo?.toISOString() ?? null),
+    ],
+  );
+}
