@@ -37,10 +37,21 @@ function newestSourceMtimeMs(root: string): number {
   return newest;
 }
 
-/** Whether `.next` holds a build at least as new as every source file. */
+/**
+ * Settings that Next.js bakes into a build (next.config.js reads them at build time): a
+ * build made with other values is stale too.
+ */
+function buildTimeSettings(): string {
+  return JSON.stringify({ KUBETRAIL_JAEGER_BASE_PATH: process.env.KUBETRAIL_JAEGER_BASE_PATH || "/jaeger" });
+}
+const SETTINGS_STAMP = "kubetrail-build-settings.json";
+
+/** Whether `.next` holds a build at least as new as every source file, made with the current build-time settings. */
 export function nextBuildIsCurrent(root: string): boolean {
   const buildId = fs.statSync(path.join(root, ".next", "BUILD_ID"), { throwIfNoEntry: false });
-  return !!buildId && buildId.mtimeMs >= newestSourceMtimeMs(root);
+  if (!buildId || buildId.mtimeMs < newestSourceMtimeMs(root)) return false;
+  const stamp = path.join(root, ".next", SETTINGS_STAMP);
+  return fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === buildTimeSettings();
 }
 
 /**
@@ -52,5 +63,6 @@ export function ensureNextBuild(root: string, log: (message: string) => void = c
   log("kubetrail: building the app (first start, or the sources changed)…");
   const build = spawnSync(process.execPath, [nextBinOf(root), "build"], { cwd: root, stdio: "inherit" });
   if (build.status !== 0) throw new NextBuildError(build.status ?? 1);
+  fs.writeFileSync(path.join(root, ".next", SETTINGS_STAMP), buildTimeSettings());
   return { built: true };
 }

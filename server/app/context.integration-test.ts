@@ -42,6 +42,20 @@ describe("the embedded default database", () => {
   });
 });
 
+describe("a start-up that fails", () => {
+  it("names the bad rules file and leaves the embedded database free for the next start", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kt-badrules-"));
+    dirs.push(dataDir);
+    const rules = path.join(dataDir, "rules.yaml");
+    fs.writeFileSync(rules, "rules:\n  - name: broken\n    path: 42\n");
+    await expect(createAppContext(loadConfig({ KUBETRAIL_DATA_DIR: dataDir, KUBETRAIL_LINK_RULES_FILE: rules }), { log: () => {}, prune: false })).rejects.toThrow(
+      /rules\.yaml/,
+    );
+    const next = await createAppContext(loadConfig({ KUBETRAIL_DATA_DIR: dataDir }), { log: () => {}, prune: false });
+    await next.close();
+  });
+});
+
 describe("npm start", () => {
   it("refuses to start on a wrong setting, naming it", () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {

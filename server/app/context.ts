@@ -23,8 +23,17 @@ export interface AppContext {
 export async function createAppContext(config: Config, options: { log?: (message: string) => void; prune?: boolean } = {}): Promise<AppContext> {
   const log = options.log ?? ((message: string) => console.log(`kubetrail: ${message}`));
   const db = await openDatabase(config);
-  const traceExport = config.otlpExport ? createOtlpTraceExport(db, config.otlpExport, log) : null;
-  const ingestor = await createConfiguredAuditIngestor(db, config, { onCommitted: traceExport?.onCommitted });
+  let traceExport: TraceExport | null = null;
+  let ingestor: AuditIngestor;
+  try {
+    traceExport = config.otlpExport ? createOtlpTraceExport(db, config.otlpExport, log) : null;
+    ingestor = await createConfiguredAuditIngestor(db, config, { onCommitted: traceExport?.onCommitted });
+  } catch (error) {
+    // A bad rules file or plugin: give the database back (the embedded one is locked while open).
+    await traceExport?.shutdown().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw error;
+  }
   if (config.otlpExport) log(`exporting traces to ${config.otlpExport.tracesUrl} (OTLP/HTTP protobuf)`);
 
   const generated = ensureGeneratedIngestToken(config);
