@@ -269,6 +269,8 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect(body.data!.find((link) => link.parent === "ReplicaSet" && link.child === "Pod")!.callCount).toBeGreaterThanOrEqual(7);
       expect(body.data!.some((link) => link.parent === "Node" || link.child === "Node")).toBe(true);
       expect((await v1(`dependencies?endTs=${Date.parse(START)}&lookback=3600000`)).data).toEqual([]);
+      // Far outside what a date holds: as far as it reaches, never a 500.
+      expect((await v1(`dependencies?endTs=999999999999999999&lookback=999999999999999999`)).data).toContainEqual({ parent: "Deployment", child: "ReplicaSet", callCount: 3 });
       const forPod = await v1<Array<{ parent: string; child: string }>>(`dependencies?endTs=${Date.parse(END)}&lookback=${2 * 3_600_000}&service=Pod`);
       expect(forPod.data!.every((link) => link.parent === "Pod" || link.child === "Pod")).toBe(true);
     });

@@ -3,7 +3,7 @@ import { parseDurationMs } from "../../config/duration";
 import { kindDependencies } from "../dependencies";
 import { operationNames, operationParam, operationsOfSpanKind, spanKindParam } from "../operations";
 import { optionalBool, optionalGoDuration, optionalInteger, parseQuery, ParamError, readQuery, V1_WORDING, verbatim } from "../params";
-import { assembleOptionsOf, DEFAULT_SEARCH_LIMIT, searchCriteria, type JaegerDeps, searchLimitOf, searchTraces, traceById } from "../search";
+import { assembleOptionsOf, DEFAULT_SEARCH_LIMIT, searchCriteria, searchLimitOf, searchTraces, traceById, type JaegerDeps } from "../search";
 import { UnknownTagError } from "../searchTags";
 import { listServices } from "../services";
 import { normalizeTraceId, traceIdProblem } from "../traceIdParam";
@@ -15,8 +15,6 @@ import { v1Data, v1Error, v1Handle, type V1Error } from "./envelope";
  * current UI still calls for a trace, operations and dependencies). Framework-free: a route
  * handler passes the request and the store.
  */
-
-
 
 /** `GET /api/services`: `*` then every kind in the store. */
 export function handleV1Services(request: Request, deps: JaegerDeps): Promise<Response> {
@@ -175,6 +173,8 @@ export function handleV1Trace(request: Request, traceIdText: string, deps: Jaege
   });
 }
 
+/** 9999-12-31T23:59:59.999Z: the last time ISO dates (and so the store's drivers) write plainly. */
+const MAX_DATE_MS = 253_402_300_799_999;
 /** Jaeger's default dependencies look-back: 24 hours. */
 const DEFAULT_DEPENDENCY_LOOKBACK_MS = 86_400_000;
 
@@ -188,8 +188,10 @@ const dependenciesSchema = z.object({
 export function handleV1Dependencies(request: Request, deps: JaegerDeps): Promise<Response> {
   return v1Handle(request, async () => {
     const query = parseQuery(dependenciesSchema, readQuery(new URL(request.url).searchParams, ["endTs", "lookback", "service"]), V1_WORDING);
-    const endMs = query.endTs ?? Date.now();
-    const links = await kindDependencies(deps.db, { start: new Date(endMs - (query.lookback ?? DEFAULT_DEPENDENCY_LOOKBACK_MS)), end: new Date(endMs) });
+    // Within 1970..9999, which every date type on the way holds.
+    const endMs = Math.min(Math.max(query.endTs ?? Date.now(), 0), MAX_DATE_MS);
+    const startMs = Math.max(endMs - (query.lookback ?? DEFAULT_DEPENDENCY_LOOKBACK_MS), 0);
+    const links = await kindDependencies(deps.db, { start: new Date(startMs), end: new Date(endMs) });
     const service = query.service;
     return v1Data(request, service ? links.filter((link) => link.parent === service || link.child === service) : links);
   });
