@@ -3,6 +3,8 @@ import { loadConfig } from "../config/config";
 import { AdmissionGate } from "../ingest/admission";
 import { createIngestAuthorizer } from "../ingest/auth";
 import { convertOptionsOf, createAuditIngestor } from "../ingest/audit/ingest";
+import { configuredLinkers } from "../model/links/configured";
+import { loadPlugins } from "../plugins/load";
 import { hmacFingerprint } from "../model/redact/redact";
 import type { AppContext } from "../app/context";
 import { openTestDatabase, type StoreKind, type TestDatabase } from "./databases";
@@ -28,7 +30,13 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
   const context: AppContext = {
     config,
     db: database.db,
-    ingestor: createAuditIngestor(database.db, convertOptionsOf(config, hmacFingerprint("test-redaction-key-0123")), { onCommitted: traceExport?.onCommitted }),
+    ingestor: createAuditIngestor(
+      database.db,
+      convertOptionsOf(config, hmacFingerprint("test-redaction-key-0123")),
+      { onCommitted: traceExport?.onCommitted },
+      // As configured: built-in linkers, KUBETRAIL_LINK_RULES_FILE, KUBETRAIL_PLUGINS.
+      configuredLinkers(config.linkRulesFile, await loadPlugins(config.plugins)),
+    ),
     authorizer: createIngestAuthorizer(config.ingestAuth),
     gate: new AdmissionGate({ concurrency: config.ingestConcurrency, queueLength: config.ingestQueueLength, maxPendingBytes: config.ingestMaxPendingBytes }),
     traceExport,
