@@ -1,5 +1,17 @@
 import type { RecentEntry } from "@/server/query/overview";
 
+/** The object's trace around the entry, through /redirect (the Jaeger UI when served, else the API). */
+function traceLinkOf(entry: RecentEntry): string {
+  const params = new URLSearchParams({
+    cluster: entry.cluster,
+    resource: entry.resource,
+    namespace: entry.namespace,
+    name: entry.name,
+    ts: entry.startTime.toISOString(),
+  });
+  return `/redirect?${params}`;
+}
+
 /** The latest history entries, newest first: one row each, failed requests marked. */
 export function RecentHistory({ entries }: { entries: RecentEntry[] }) {
   if (entries.length === 0) {
@@ -14,6 +26,7 @@ export function RecentHistory({ entries }: { entries: RecentEntry[] }) {
           <th>Object</th>
           <th>What</th>
           <th>Changes</th>
+          <th></th>
         </tr>
       </thead>
       <tbody>
@@ -35,6 +48,9 @@ export function RecentHistory({ entries }: { entries: RecentEntry[] }) {
               {entry.changes.map((line) => (
                 <div key={line}><code>{line}</code></div>
               ))}
+            </td>
+            <td>
+              <a href={traceLinkOf(entry)} title="The object's trace around this time (in the Jaeger UI when it is served)">trace</a>
             </td>
           </tr>
         ))}

@@ -39,5 +39,11 @@ test("the home page shows the latest changes with their diffs", async ({ page })
   const imageChange = page.getByRole("row", { name: /openshift-apiserver-operator patch/ });
   await expect(imageChange).toContainText("spec.template.spec.containers[name=openshift-apiserver].image");
   await expect(page.getByRole("row", { name: /\(no change\)/ })).toHaveCount(1);
+  // Each row links to its object's trace, which the Jaeger-compatible API serves.
+  const [response] = await Promise.all([page.waitForResponse(/\/jaeger\/api\/traces\//), scaleUp.getByRole("link", { name: "trace" }).click()]);
+  expect(response.status()).toBe(200);
+  const trace = (await response.json()).data[0];
+  expect(trace.spans.some((span: { operationName: string }) => span.operationName === "openshift-apiserver/apiserver")).toBe(true);
+  await page.goto("/");
   await page.screenshot({ path: "test-results/home.png", fullPage: true });
 });
