@@ -14,6 +14,13 @@ export interface AuditEndpointDeps {
   ingestor: AuditIngestor;
 }
 
+/**
+ * Sent with answers given before the body was read: the server closes the connection instead
+ * of reading (and discarding) a body of up to tens of MB to keep it alive — under overload,
+ * reading refused bodies would eat the CPU the accepted ones need.
+ */
+const UNREAD_BODY = { Connection: "close" };
+
 /** How many rejection reasons an answer lists; the count is always exact. */
 const MAX_LISTED_REJECTIONS = 50;
 
@@ -30,22 +37,24 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
   }
 
   const denied = deps.authorizer.check(request.headers.get("authorization"), cluster);
-  if (denied) return errorResponse(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"' } });
+  if (denied) return errorResponse(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"', ...UNREAD_BODY } });
 
   const contentType = request.headers.get("content-type");
   if (contentType && !/^application\/(json|[\w.+-]*\+json)\b/i.test(contentType)) {
-    return errorResponse(415, "unsupported_media_type", `Content-Type must be application/json, got "${contentType}"`);
+    return errorResponse(415, "unsupported_media_type", `Content-Type must be application/json, got "${contentType}"`, { headers: UNREAD_BODY });
   }
 
   const declaredLength = Number(request.headers.get("content-length") ?? NaN);
   if (declaredLength > config.maxBodyBytes) {
-    return errorResponse(413, "body_too_large", `request body of ${declaredLength} bytes is larger than the limit of ${config.maxBodyBytes} bytes`);
+    return errorResponse(413, "body_too_large", `request body of ${declaredLength} bytes is larger than the limit of ${config.maxBodyBytes} bytes`, {
+      headers: UNREAD_BODY,
+    });
   }
 
   const ticket = deps.gate.tryAdmit(Number.isFinite(declaredLength) ? declaredLength : config.maxBodyBytes);
   if (!ticket) {
     return errorResponse(429, "overloaded", "too many audit batches in progress; retry later", {
-      headers: { "Retry-After": String(config.retryAfterSeconds) },
+      headers: { "Retry-After": String(config.retryAfterSeconds), ...UNREAD_BODY },
     });
   }
   try {
@@ -53,7 +62,7 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
     try {
       bytes = await readBodyWithLimit(request.body, config.maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return errorResponse(413, "body_too_large", error.message);
+      if (error instanceof BodyTooLargeError) return errorResponse(413, "body_too_large", error.message, { headers: UNREAD_BODY });
       throw error;
     }
     // A waiting batch holds only its raw bytes; parsed JSON is several times larger, so it
