@@ -1,0 +1,150 @@
+// `npm run bench:ingest`: audit-event ingest through the real production server and real
+// HTTP, against the raw COPY limit of the same Postgres, and under overload. See
+// docs/benchmarks.md for what it measures, its settings and the figures of a run.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadConfig } from "../server/config/config";
+import { ensureNextBuild, NextBuildError } from "../scripts/lib/nextBuild";
+import { Cleanup } from "./ingest/cleanup";
+import { printProfileSummary, summarizeCpuProfile } from "./ingest/cpuProfile";
+import { createDatabase, dropDatabase, postgresSettings, withClient } from "./ingest/databases";
+import { copyPhase, overloadPhase, throughputPhase, type PhaseContext } from "./ingest/phases";
+import { machineInfo } from "./ingest/procfs";
+import { kbToMiB, printReport, sourceRevision, writeReport, type BenchReport } from "./ingest/report";
+import { startServer } from "./ingest/server";
+import { BATCH_SIZE, GOALS, OVERLOAD_PAUSE_MS, readSettings } from "./ingest/settings";
+import { round } from "./ingest/stats";
+import { generateWorkload } from "./ingest/workload/workload";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const OUT_DIR = path.join(ROOT, "bench", "out");
+const CLUSTER = "bench";
+
+async function main(cleanup: Cleanup): Promise<void> {
+  const settings = readSettings();
+  const now = new Date();
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
+  const machine = { ...machineInfo(), postgres: await postgresSettings() };
+  console.log(`kubetrail ingest benchmark ${now.toISOString()}: ${machine.cpus} CPUs, ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`);
+
+  // The revision is read before building, so that it names what was built.
+  const source = sourceRevision(ROOT);
+  ensureNextBuild(ROOT);
+
+  // Everything the client will send, serialised before any timing.
+  const generationStarted = performance.now();
+  const workload = generateWorkload({ events: settings.events, batchSize: BATCH_SIZE, seed: 0x6b740001, namespacePrefix: "bench", startTime: "2026-01-05T09:00:00Z" });
+  const surge = generateWorkload({ events: settings.overloadEvents, batchSize: BATCH_SIZE, seed: 0x6b740101, namespacePrefix: "surge", startTime: "2026-01-05T11:00:00Z" });
+  const generationS = round((performance.now() - generationStarted) / 1000);
+  const avgEventBytes = Math.round(workload.eventBytes / workload.events);
+  console.log(`workload: ${workload.events} events (${workload.writes} writes, ${workload.reads} reads), ${workload.batches.length} batches, average event ${avgEventBytes} bytes; overload: ${surge.events} events (${generationS} s to generate)`);
+  if (avgEventBytes < 1500 || avgEventBytes > 2500) console.warn(`warning: the average event (${avgEventBytes} bytes) is outside 1.5–2.5 KB`);
+
+  const database = `kubetrail_bench_${stamp}`;
+  cleanup.checkNotStopping();
+  const url = await createDatabase(database);
+  cleanup.add(`drop database ${database}`, () => dropDatabase(database));
+
+  const token = crypto.randomBytes(24).toString("base64url");
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kubetrail-bench-"));
+  cleanup.add(`remove ${dataDir}`, async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const profileDir = path.join(OUT_DIR, `cpuprofile-${stamp}`);
+  cleanup.checkNotStopping();
+  const server = await startServer({
+    root: ROOT,
+    databaseUrl: url,
+    token,
+    dataDir,
+    nodeOptions: settings.cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    env: settings.serverEnv,
+  });
+  cleanup.add("stop the server", server.stop);
+  console.log(`server ready at ${server.baseUrl}: spawned pid ${server.spawnedPid}, measuring pid ${server.pid} (${server.processes.map((p) => `${p.pid} ${p.command}`).join("; ")})`);
+
+  const ctx: PhaseContext = { settings, server, token, cluster: CLUSTER, database: { name: database, url }, cleanup };
+  const throughput = await throughputPhase(ctx, workload);
+  const copy = await copyPhase(ctx, workload.events);
+  const overload = await overloadPhase(ctx, surge, throughput.report.peakRssMiB);
+  const receipts = await withClient(url, async (c) => Number((await c.query<{ n: string }>("SELECT count(*) AS n FROM audit_receipts")).rows[0]!.n));
+
+  // Stopped here rather than by the cleanup, so that a CPU profile is written before it is read.
+  await server.stop();
+  let profile: BenchReport["profile"];
+  if (settings.cpuProfile) {
+    const file = fs.existsSync(profileDir) ? fs.readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile")) : undefined;
+    if (file) profile = { file: path.join(profileDir, file), ...summarizeCpuProfile(path.join(profileDir, file)) };
+    else console.warn(`warning: the server wrote no CPU profile in ${profileDir}`);
+  }
+
+  const limits = loadConfig({ KUBETRAIL_INGEST_TOKEN: token, ...settings.serverEnv });
+  const eventsPerSecond = throughput.report.eventsPerSecond;
+  const p99 = throughput.report.batchLatencyMs.p99;
+  const appOverCopy = round(eventsPerSecond / copy.eventsPerSecond, 2);
+  const accepted = throughput.acceptedEvents + overload.acceptedEvents;
+  const report: BenchReport = {
+    date: now.toISOString(),
+    source,
+    machine,
+    configuration: {
+      events: settings.events,
+      batchSize: BATCH_SIZE,
+      concurrency: settings.concurrency,
+      overloadEvents: settings.overloadEvents,
+      overloadInFlight: settings.overloadInFlight,
+      overloadPauseMs: OVERLOAD_PAUSE_MS,
+      ingestLimits: {
+        concurrency: limits.ingestConcurrency,
+        queue: limits.ingestQueueLength,
+        maxPendingBytes: limits.ingestMaxPendingBytes,
+        maxBodyBytes: limits.maxBodyBytes,
+        retryAfterSeconds: limits.retryAfterSeconds,
+      },
+      server: { spawnedPid: server.spawnedPid, measuredPid: server.pid, processes: server.processes },
+      cpuProfile: settings.cpuProfile,
+      serverEnv: settings.serverEnv,
+    },
+    workload: {
+      events: workload.events,
+      writes: workload.writes,
+      reads: workload.reads,
+      objects: workload.objects,
+      avgEventBytes,
+      batches: workload.batches.length,
+      batchMiB: kbToMiB(workload.batchBytes / 1024),
+      generationS,
+    },
+    throughput: throughput.report,
+    copy,
+    appOverCopy,
+    overload: overload.report,
+    stored: { receipts, acceptedIn200Answers: accepted, equal: receipts === accepted },
+    goals: [
+      { goal: `app events/s >= ${GOALS.eventsPerSecond}`, value: String(eventsPerSecond), met: eventsPerSecond >= GOALS.eventsPerSecond },
+      { goal: `app / COPY >= ${GOALS.copyRatio}`, value: String(appOverCopy), met: appOverCopy >= GOALS.copyRatio },
+      { goal: `p99 batch latency < ${GOALS.p99BatchMs} ms`, value: `${p99} ms`, met: p99 < GOALS.p99BatchMs },
+      { goal: `overload RSS max / median <= ${GOALS.rssMaxOverMedian}`, value: String(overload.report.maxOverMedian), met: overload.report.maxOverMedian <= GOALS.rssMaxOverMedian },
+      { goal: "every event answered 200 is stored", value: `${receipts} / ${accepted}`, met: receipts === accepted },
+    ],
+    profile,
+  };
+  printReport(report);
+  if (profile) {
+    console.log(`\n-- server CPU profile (${profile.file})`);
+    printProfileSummary(profile);
+  }
+  console.log(`\nreport: ${writeReport(report, OUT_DIR, stamp)}`);
+}
+
+const cleanup = new Cleanup();
+cleanup.onSignals();
+try {
+  await main(cleanup);
+} catch (error) {
+  if (error instanceof NextBuildError) console.error(`bench:ingest: the app does not build (see above): ${error.message}`);
+  else if (!cleanup.stopping) console.error(`bench:ingest failed: ${(error as Error).stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup.runAll();
+}
