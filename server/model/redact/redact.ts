@@ -117,11 +117,27 @@ export function redactPatch(patch: JsonValue, target: RedactionTarget, rules: Se
   return patch;
 }
 
-/** A deep copy with every redaction marker shown as the plain REDACTED text: fingerprints never leave the store. */
+/** The body with every redaction marker shown as the plain REDACTED text (a copy where anything changes; never mutates its input): fingerprints never leave the store. */
 export function toDisplay(body: JsonValue): JsonValue {
   if (isRedactedValue(body)) return REDACTED;
-  if (Array.isArray(body)) return body.map(toDisplay);
-  if (isJsonObject(body)) return Object.fromEntries(Object.entries(body).map(([key, child]) => [key, toDisplay(child)]));
+  // Copy only what holds a marker: most bodies hold none, and this runs for every history entry.
+  if (Array.isArray(body)) {
+    let copy: JsonValue[] | null = null;
+    body.forEach((child, i) => {
+      const shown = toDisplay(child);
+      if (shown !== child) (copy ??= body.slice())[i] = shown;
+    });
+    return copy ?? body;
+  }
+  if (isJsonObject(body)) {
+    let copy: JsonObject | null = null;
+    for (const key in body) {
+      const child = body[key]!;
+      const shown = toDisplay(child);
+      if (shown !== child) (copy ??= { ...body })[key] = shown;
+    }
+    return copy ?? body;
+  }
   return body;
 }
 
