@@ -44,7 +44,7 @@ describe.each(STORE_KINDS)("object states on %s", (kind) => {
     const steps = rolloutScenario();
     await ingestor.ingest("c", steps.slice(0, 3).map((s) => s.event));
     const states = await test.db.query<{ resource_version: string; replicas: number }>(
-      `SELECT resource_version, (state->'spec'->>'replicas')::int AS replicas FROM object_states`,
+      `SELECT resource_version, (state::jsonb->'spec'->>'replicas')::int AS replicas FROM object_states`,
     );
     expect(states.rows).toEqual([{ resource_version: "22003", replicas: 5 }]);
   });

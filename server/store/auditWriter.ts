@@ -135,11 +135,11 @@ async function loadStates(sql: Sql, rows: ObjectRow[], cache: StateCache | null)
     else missing.push(row);
   }
   if (missing.length === 0) return;
-  const result = await sql.query<{ object_id: number; state: JsonObject }>(
+  const result = await sql.query<{ object_id: number; state: string }>(
     `SELECT object_id, state FROM object_states WHERE object_id = ANY($1::bigint[])`,
     [missing.map((row) => row.id)],
   );
-  const states = new Map(result.rows.map((r) => [Number(r.object_id), r.state]));
+  const states = new Map(result.rows.map((r) => [Number(r.object_id), JSON.parse(r.state) as JsonObject]));
   for (const row of missing) row.state = states.get(row.id) ?? null;
 }
 
@@ -351,10 +351,11 @@ async function updateObjects(sql: Sql, rows: ObjectRow[]): Promise<void> {
 
 async function upsertStates(sql: Sql, rows: ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const records = [...rows].sort((a, b) => a.id - b.id).map((r) => ({ id: r.id, st: r.state, rv: r.resourceVersion }));
+  // The state travels as a JSON string inside the document and is stored as text (see schema.prisma).
+  const records = [...rows].sort((a, b) => a.id - b.id).map((r) => ({ id: r.id, st: JSON.stringify(r.state), rv: r.resourceVersion }));
   await sql.query(
     `INSERT INTO object_states (object_id, state, resource_version)
-     SELECT id, st, rv FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, st jsonb, rv text)
+     SELECT id, st, rv FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, st text, rv text)
      ON CONFLICT (object_id) DO UPDATE SET state = excluded.state, resource_version = excluded.resource_version`,
     [JSON.stringify(records)],
   );
