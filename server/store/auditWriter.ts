@@ -3,7 +3,7 @@ import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
 import type { StateCache } from "./stateCache";
 import { computeChange } from "../ingest/audit/change";
 import { toDisplay } from "../model/redact/redact";
-import type { AuditRead, AuditWrite, JsonObject, ObjectIdentity } from "../ingest/audit/types";
+import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectIdentity } from "../ingest/audit/types";
 
 /**
  * Writes one batch of converted audit events in the caller's transaction with a handful
@@ -260,7 +260,7 @@ export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrit
 
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
     if (rvBefore) details.resourceVersionBefore = rvBefore;
-    if (write.patch !== null) details.patch = toDisplay(write.patch);
+    if (write.patch !== null) keepPatch(details, write.patch, change.diff !== null);
     history.push({
       target: row,
       write,
@@ -282,6 +282,20 @@ export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrit
 
   const observations = observed.map(({ row, at, state, deleted }) => ({ objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted }));
   return { historyEntries: history.length, objectsCreated: created.length, observations };
+}
+
+/**
+ * A patch document larger than this is not kept when the diff already shows what it did: the
+ * kubelet's status patches, the most common write in a cluster, run to kilobytes each.
+ */
+const MAX_PATCH_BYTES_WITH_DIFF = 1024;
+
+/** Keeps the patch the client sent: always when it is all we know of the change, else when small. */
+function keepPatch(details: JsonObject, patch: JsonValue, hasDiff: boolean): void {
+  const shown = toDisplay(patch);
+  const bytes = JSON.stringify(shown).length;
+  if (!hasDiff || bytes <= MAX_PATCH_BYTES_WITH_DIFF) details.patch = shown;
+  else details.patchBytes = bytes;
 }
 
 /** Which object a write belongs to: an existing row, or "new" for a new incarnation. */
