@@ -240,7 +240,9 @@ export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrit
     }
     touched.add(row);
 
-    const change = computeChange({ state: row.state, resourceVersion: row.resourceVersion }, write);
+    // A write older than the state we hold (it arrived late) can't be diffed against it, and must not replace it.
+    const late = isOlderVersion(write.bodyAfter ? stringAt(write.bodyAfter, "metadata", "resourceVersion") : null, row.resourceVersion);
+    const change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: row.resourceVersion }, write);
     if (!row.uid && write.object.uid) {
       row.uid = write.object.uid;
       byUid.set(row.uid, row);
@@ -250,7 +252,7 @@ export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrit
     if (write.endTime > row.lastSeen) row.lastSeen = write.endTime;
     row.rowDirty = true;
     const rvBefore = row.resourceVersion;
-    if (change.nextState) {
+    if (change.nextState && !late) {
       row.state = change.nextState;
       row.resourceVersion = stringAt(change.nextState, "metadata", "resourceVersion");
       row.stateDirty = true;
@@ -302,6 +304,13 @@ function keepPatch(details: JsonObject, patch: JsonValue, hasDiff: boolean): voi
 function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: ObjectRow | null): ObjectRow | "new" {
   if (sameUid) return sameUid;
   const createsObject = write.verb === "create" && !write.failed && write.subresource === "";
+  // Batches are applied concurrently, and the apiserver sends them concurrently too: a create
+  // can arrive after later requests to the same object (a Pod's binding, its status). Everything
+  // known of the latest row happened after this create, and no uid says otherwise: it is that
+  // object, not a new incarnation.
+  if (createsObject && latest && !latest.isNew && latest.firstSeen >= write.startTime && (!latest.uid || !write.object.uid || latest.uid === write.object.uid)) {
+    return latest;
+  }
   if (write.object.uid) {
     // A uid we have not seen: the latest row is this object only if we never learnt its uid.
     if (latest && !latest.uid && !latest.deletedAt && (!createsObject || latest.isNew)) return latest;
@@ -309,6 +318,15 @@ function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: Obj
   }
   if (createsObject) return "new";
   return latest ?? "new";
+}
+
+/**
+ * Whether resourceVersion `a` is older than `b`. Kubernetes calls resourceVersions opaque, but
+ * every apiserver backed by etcd hands out increasing integers; anything else is never "older".
+ */
+function isOlderVersion(a: string | null, b: string | null): boolean {
+  if (a === null || b === null || !/^\d{1,30}$/.test(a) || !/^\d{1,30}$/.test(b)) return false;
+  return BigInt(a) < BigInt(b);
 }
 
 function stringAt(body: JsonObject, ...path: string[]): string | null {

@@ -62,7 +62,8 @@ export async function openTestDatabase(kind: StoreKind, options: { migrate?: boo
     return { db, url: null, dispose: () => db.close() };
   }
   const created = await createPostgresDatabase();
-  const db = openPostgres(created.url);
+  // Small pools: test files run in parallel against one server, next to whatever else uses it.
+  const db = openPostgres(created.url, { maxConnections: 4 });
   if (options.migrate ?? true) await applyMigrations(db);
   return {
     db,
