@@ -102,11 +102,15 @@ const OBJECT_COLUMNS = `o.id, o.uid, o.kind, o.api_group, o.api_version, o.resou
 /** The latest incarnation of each name, keyed by objectKeyOf. */
 async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIdentity[]): Promise<Map<string, ObjectRow>> {
   const result = await sql.query<LoadedObject & { i: number }>(
-    `SELECT DISTINCT ON (k.i) k.i, ${OBJECT_COLUMNS}
+    // One index probe per name (LATERAL … LIMIT 1 on objects_identity_idx): a join would let a
+    // planner with stale statistics hash the cluster's every object, on each batch.
+    `SELECT k.i, ${OBJECT_COLUMNS}
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(g, r, ns, n, i)
-       JOIN objects o ON o.cluster_id = $1 AND o.resource = k.r AND o.namespace = k.ns AND o.name = k.n AND o.api_group = k.g
-       LEFT JOIN object_states s ON s.object_id = o.id
-      ORDER BY k.i, o.first_seen DESC, o.id DESC`,
+       CROSS JOIN LATERAL (
+         SELECT x.* FROM objects x
+          WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
+          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
+       LEFT JOIN object_states s ON s.object_id = o.id`,
     [clusterId, objects.map((o) => o.apiGroup), objects.map((o) => o.resource), objects.map((o) => o.namespace), objects.map((o) => o.name)],
   );
   const byKey = new Map<string, ObjectRow>();

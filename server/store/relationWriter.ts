@@ -274,10 +274,12 @@ async function lookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, fo
   const withUid = targets.filter(({ target }) => target.ref.uid);
   if (withUid.length > 0) {
     const result = await sql.query<{ id: number; cluster_id: number; uid: string }>(
-      `SELECT DISTINCT ON (o.cluster_id, o.uid) o.id, o.cluster_id, o.uid
+      // One index probe per key (LATERAL … LIMIT 1), whatever the planner's statistics say.
+      `SELECT o.id, o.cluster_id, o.uid
          FROM unnest($1::int[], $2::text[]) AS k(c, u)
-         JOIN objects o ON o.cluster_id = k.c AND o.uid = k.u
-        ORDER BY o.cluster_id, o.uid, o.first_seen DESC, o.id DESC`,
+         CROSS JOIN LATERAL (
+           SELECT x.id, x.cluster_id, x.uid FROM objects x WHERE x.cluster_id = k.c AND x.uid = k.u
+            ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`,
       [withUid.map(({ target }) => target.clusterId), withUid.map(({ target }) => target.ref.uid)],
     );
     const byUid = new Map(result.rows.map((row) => [`${row.cluster_id}\u0000${row.uid}`, Number(row.id)]));
@@ -290,10 +292,12 @@ async function lookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, fo
   if (byName.length === 0) return [];
   const refs = byName.map(({ target }) => target);
   const result = await sql.query<{ i: number; id: number; uid: string | null }>(
-    `SELECT DISTINCT ON (k.i) k.i, o.id, o.uid
+    `SELECT k.i, o.id, o.uid
        FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(c, g, r, ns, n, i)
-       JOIN objects o ON o.cluster_id = k.c AND o.resource = k.r AND o.namespace = k.ns AND o.name = k.n AND o.api_group = k.g
-      ORDER BY k.i, o.first_seen DESC, o.id DESC`,
+       CROSS JOIN LATERAL (
+         SELECT x.id, x.uid FROM objects x
+          WHERE x.cluster_id = k.c AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
+          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`,
     [refs.map((t) => t.clusterId), refs.map((t) => t.ref.apiGroup), refs.map((t) => t.ref.resource), refs.map((t) => t.ref.namespace), refs.map((t) => t.ref.name)],
   );
   for (const row of result.rows) {
