@@ -1,4 +1,4 @@
-import type { DiffEntry, JsonObject } from "../../ingest/audit/types";
+import type { DiffEntry, JsonObject, ObjectIdentity } from "../../ingest/audit/types";
 import type { EpochMicros, TraceQuery } from "./types";
 
 /**
@@ -6,22 +6,11 @@ import type { EpochMicros, TraceQuery } from "./types";
  * as spans: the objects of the trace as a tree, each with its history entries in the range.
  */
 
-/** An object's identity and lifetime, as stored. */
-export interface TraceObject {
+/** An object's identity (see ObjectIdentity) and lifetime, as stored. */
+export interface TraceObject extends ObjectIdentity {
   /** objects.id */
   id: number;
   cluster: string;
-  /** "" for the core group. */
-  apiGroup: string;
-  apiVersion: string;
-  /** Plural resource, e.g. "replicasets". */
-  resource: string;
-  /** e.g. "ReplicaSet"; null when no source told it. */
-  kind: string | null;
-  /** "" for cluster-scoped objects. */
-  namespace: string;
-  name: string;
-  uid: string | null;
   firstSeen: EpochMicros;
   lastSeen: EpochMicros;
   deletedAt: EpochMicros | null;
