@@ -5,7 +5,7 @@ const jaegerBasePath = process.env.KUBETRAIL_JAEGER_BASE_PATH || "/jaeger";
 const nextConfig = {
   // Loaded by Node at run time rather than bundled: PGlite reads its WASM and data files
   // next to its own modules, and pg has optional native parts.
-  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "@prisma/adapter-pg", "@prisma/client"],
+  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "pg-copy-streams", "@prisma/adapter-pg", "@prisma/client"],
   poweredByHeader: false,
   // `npm test` type-checks the whole project (tsc --noEmit, tests included); `npm start`
   // need not repeat it, and a type error in a test file must not stop the app from starting.

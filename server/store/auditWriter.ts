@@ -1,4 +1,5 @@
-import type { Sql } from "./database";
+import type { Sql, Transaction } from "./database";
+import { copyRow } from "./copyText";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
 import type { StateCache } from "./stateCache";
 import { computeChange } from "../ingest/audit/change";
@@ -135,7 +136,7 @@ async function loadStates(sql: Sql, rows: ObjectRow[], cache: StateCache | null)
   for (const row of rows) {
     if (!row.hasStoredState) continue;
     const cached = cache?.get(row.id, row.resourceVersion) ?? null;
-    if (cached) row.state = cached;
+    if (cached !== null) row.state = JSON.parse(cached) as JsonObject;
     else missing.push(row);
   }
   if (missing.length === 0) return;
@@ -183,7 +184,7 @@ export interface WriteOutcome {
  * Applies the writes (already deduplicated) to objects and history. Writes to the same
  * object are applied in completion order so each diff is against the state before it.
  */
-export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrite[], cache: StateCache | null = null): Promise<WriteOutcome> {
+export async function applyWrites(sql: Transaction, clusterId: number, writes: AuditWrite[], cache: StateCache | null = null): Promise<WriteOutcome> {
   if (writes.length === 0) return { historyEntries: 0, objectsCreated: 0, observations: [] };
 
   const uniqueObjects = new Map<string, ObjectIdentity>();
@@ -281,9 +282,9 @@ export async function applyWrites(sql: Sql, clusterId: number, writes: AuditWrit
   const created = rows.filter((row) => row.isNew);
   await insertObjects(sql, clusterId, created);
   await updateObjects(sql, rows.filter((row) => !row.isNew && row.rowDirty));
-  const withNewState = rows.filter((row) => row.stateDirty && row.state);
-  await upsertStates(sql, withNewState);
-  for (const row of withNewState) cache?.set(row.id, row.resourceVersion, row.state!);
+  const newStates = rows.filter((row) => row.stateDirty && row.state).map((row) => ({ row, text: JSON.stringify(row.state) }));
+  await upsertStates(sql, newStates);
+  for (const { row, text } of newStates) cache?.set(row.id, row.resourceVersion, text);
   await insertHistory(sql, clusterId, history);
 
   const observations = observed.map(({ row, at, state, deleted }) => ({ objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted }));
@@ -344,87 +345,82 @@ function stringAt(body: JsonObject, ...path: string[]): string | null {
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-async function insertObjects(sql: Sql, clusterId: number, rows: ObjectRow[]): Promise<void> {
+/** Bind parameters per statement stay well under Postgres's limit of 65,535. */
+const MAX_PARAMS = 30_000;
+
+/**
+ * Runs `statement(placeholders)` over `rows` in as few statements as the parameter limit
+ * allows: `placeholders` is `($1, $2…), (…)` for a VALUES list with the given casts, one
+ * tuple per row. Text goes to Postgres as raw parameter bytes: nothing to escape on either side.
+ */
+async function valuesInChunks(sql: Sql, rows: unknown[][], casts: readonly string[], statement: (values: string) => string): Promise<void> {
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / casts.length));
+  for (let from = 0; from < rows.length; from += perStatement) {
+    const chunk = rows.slice(from, from + perStatement);
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    for (const row of chunk) {
+      const placeholders = casts.map((cast, column) => `$${params.push(row[column] ?? null)}${cast}`);
+      tuples.push(`(${placeholders.join(", ")})`);
+    }
+    await sql.query(statement(tuples.join(", ")), params);
+  }
+}
+
+const OBJECT_COPY_COLUMNS = ["id", "cluster_id", "api_group", "api_version", "resource", "kind", "namespace", "name", "uid", "first_seen", "last_seen", "deleted_at"];
+
+async function insertObjects(sql: Transaction, clusterId: number, rows: ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
   // Ids first, so rows and history can be linked without relying on RETURNING order.
   const ids = await sql.query<{ id: number }>(`SELECT nextval('objects_id_seq') AS id FROM generate_series(1, $1)`, [rows.length]);
   rows.forEach((row, i) => (row.id = Number(ids.rows[i]!.id)));
-  const records = rows.map((r) => ({
-    id: r.id,
-    g: r.identity.apiGroup,
-    v: r.identity.apiVersion,
-    r: r.identity.resource,
-    k: r.kind,
-    ns: r.identity.namespace,
-    n: r.identity.name,
-    u: r.uid,
-    fs: iso(r.firstSeen),
-    ls: iso(r.lastSeen),
-    del: iso(r.deletedAt),
-  }));
-  await sql.query(
-    `INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid, first_seen, last_seen, deleted_at)
-     SELECT id, $1, g, v, r, k, ns, n, u, fs, ls, del
-       FROM jsonb_to_recordset($2::jsonb)
-            AS t(id bigint, g text, v text, r text, k text, ns text, n text, u text, fs timestamptz, ls timestamptz, del timestamptz)`,
-    [clusterId, JSON.stringify(records)],
-  );
+  let text = "";
+  for (const r of rows) {
+    const { apiGroup, apiVersion, resource, namespace, name } = r.identity;
+    text += copyRow([r.id, clusterId, apiGroup, apiVersion, resource, r.kind, namespace, name, r.uid, iso(r.firstSeen), iso(r.lastSeen), iso(r.deletedAt)]);
+  }
+  await sql.copyFrom("objects", OBJECT_COPY_COLUMNS, text);
 }
 
 async function updateObjects(sql: Sql, rows: ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
   // In id order: concurrent batches lock rows in the same order (their objects' advisory locks make overlap rare anyway).
-  const records = [...rows]
-    .sort((a, b) => a.id - b.id)
-    .map((r) => ({ id: r.id, u: r.uid, k: r.kind, fs: iso(r.firstSeen), ls: iso(r.lastSeen), del: iso(r.deletedAt) }));
-  await sql.query(
+  const values = [...rows].sort((a, b) => a.id - b.id).map((r) => [r.id, r.uid, r.kind, iso(r.firstSeen), iso(r.lastSeen), iso(r.deletedAt)]);
+  await valuesInChunks(sql, values, ["::bigint", "::text", "::text", "::timestamptz", "::timestamptz", "::timestamptz"], (list) =>
     `UPDATE objects o SET uid = t.u, kind = t.k, first_seen = t.fs, last_seen = t.ls, deleted_at = t.del
-       FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, u text, k text, fs timestamptz, ls timestamptz, del timestamptz)
+       FROM (VALUES ${list}) AS t(id, u, k, fs, ls, del)
       WHERE o.id = t.id`,
-    [JSON.stringify(records)],
   );
 }
 
-async function upsertStates(sql: Sql, rows: ObjectRow[]): Promise<void> {
+async function upsertStates(sql: Sql, rows: Array<{ row: ObjectRow; text: string }>): Promise<void> {
   if (rows.length === 0) return;
-  // The state travels as a JSON string inside the document and is stored as text (see schema.prisma).
-  const records = [...rows].sort((a, b) => a.id - b.id).map((r) => ({ id: r.id, st: JSON.stringify(r.state), rv: r.resourceVersion }));
-  await sql.query(
-    `INSERT INTO object_states (object_id, state, resource_version)
-     SELECT id, st, rv FROM jsonb_to_recordset($1::jsonb) AS t(id bigint, st text, rv text)
+  const values = [...rows].sort((a, b) => a.row.id - b.row.id).map(({ row, text }) => [row.id, text, row.resourceVersion]);
+  await valuesInChunks(sql, values, ["::bigint", "::text", "::text"], (list) =>
+    `INSERT INTO object_states (object_id, state, resource_version) VALUES ${list}
      ON CONFLICT (object_id) DO UPDATE SET state = excluded.state, resource_version = excluded.resource_version`,
-    [JSON.stringify(records)],
   );
 }
 
-async function insertHistory(sql: Sql, clusterId: number, rows: HistoryRow[]): Promise<void> {
+const HISTORY_COPY_COLUMNS = [
+  "object_id", "cluster_id", "source", "start_time", "end_time", "actor", "verb", "subresource",
+  "status_code", "title", "audit_id", "stage", "user_agent", "details", "diff", "snapshot", "noop",
+];
+
+const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/** History rows go in with COPY: the bulk of the bytes, and the cheapest way into Postgres. */
+async function insertHistory(sql: Transaction, clusterId: number, rows: HistoryRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const records = rows.map((r) => ({
-    oid: r.target.id,
-    st: iso(r.write.startTime),
-    et: iso(r.write.endTime),
-    actor: r.write.actor,
-    verb: r.write.verb,
-    sub: r.write.subresource,
-    code: r.write.statusCode,
-    title: r.write.title,
-    aid: r.write.auditId,
-    stage: r.write.stage,
-    ua: r.write.userAgent,
-    det: r.details,
-    dif: r.diff,
-    snap: r.snapshot,
-    noop: r.noop,
-  }));
-  await sql.query(
-    `INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, subresource,
-                                  status_code, title, audit_id, stage, user_agent, details, diff, snapshot, noop)
-     SELECT oid, $1, 'audit', st, et, actor, verb, sub, code, title, aid, stage, ua, det, dif, snap, noop
-       FROM jsonb_to_recordset($2::jsonb)
-            AS t(oid bigint, st timestamptz, et timestamptz, actor text, verb text, sub text, code int, title text,
-                 aid text, stage text, ua text, det jsonb, dif jsonb, snap jsonb, noop boolean)`,
-    [clusterId, JSON.stringify(records)],
-  );
+  let text = "";
+  for (const r of rows) {
+    const w = r.write;
+    text += copyRow([
+      r.target.id, clusterId, "audit", iso(w.startTime), iso(w.endTime), w.actor, w.verb, w.subresource,
+      w.statusCode, w.title, w.auditId, w.stage, w.userAgent, JSON.stringify(r.details), jsonOrNull(r.diff), jsonOrNull(r.snapshot), r.noop,
+    ]);
+  }
+  await sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, text);
 }
 
 /** Adds read requests to the per-minute counters. */

@@ -12,6 +12,18 @@ export interface Sql {
 }
 
 /**
+ * An open transaction. It can also bulk-load rows with `COPY … FROM STDIN`, the cheapest way
+ * into Postgres (no statement per row, no parameter encoding): the hot ingest path uses it.
+ */
+export interface Transaction extends Sql {
+  /**
+   * Loads `text`, rows in COPY's text format (server/store/copyText.ts), into `table`'s
+   * `columns`; resolves with the number of rows loaded.
+   */
+  copyFrom(table: string, columns: readonly string[], text: string): Promise<number>;
+}
+
+/**
  * Kubetrail's handle on its store: raw SQL for the hot paths (bulk ingest), Prisma
  * for everything else. Both go to the same database: a Postgres server (`DATABASE_URL`)
  * or the embedded PGlite database in the data directory.
@@ -19,7 +31,7 @@ export interface Sql {
 export interface Database extends Sql {
   readonly kind: "postgres" | "pglite";
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Runs a multi-statement SQL script (a migration) outside of any transaction. */
   execScript(sql: string): Promise<void>;
   /** Runs `work` on one connection that holds a session-level advisory lock. */

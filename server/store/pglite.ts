@@ -4,11 +4,12 @@ import { PGlite, types } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client";
-import type { Database, Sql, SqlResult } from "./database";
+import type { Database, Sql, SqlResult, Transaction } from "./database";
+import { copyStatement } from "./copyText";
 import { acquireDirectoryLock } from "./directoryLock";
 
 interface Queryable {
-  query<Row>(text: string, params?: unknown[]): Promise<{ rows: Row[]; affectedRows?: number }>;
+  query<Row>(text: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: Row[]; affectedRows?: number }>;
   exec(sql: string): Promise<unknown>;
 }
 
@@ -17,6 +18,17 @@ function sqlOf(target: Queryable): Sql {
     async query<Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> {
       const result = await target.query<Row>(text, params);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+  };
+}
+
+function transactionOf(target: Queryable): Transaction {
+  return {
+    ...sqlOf(target),
+    async copyFrom(table, columns, text) {
+      // PGlite has no COPY sub-protocol: it reads the rows from a blob named /dev/blob.
+      const result = await target.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([text]) });
+      return result.affectedRows ?? 0;
     },
   };
 }
@@ -53,7 +65,7 @@ export async function openPglite(dataDir: string | "memory"): Promise<Database> 
     kind: "pglite",
     prisma,
     query: direct.query,
-    transaction: (work) => db.transaction((tx) => work(sqlOf(tx as unknown as Queryable))),
+    transaction: (work) => db.transaction((tx) => work(transactionOf(tx as unknown as Queryable))),
     execScript,
     // One connection only: the advisory lock still guards against re-entry within the process.
     async withSessionLock(lockId, work) {

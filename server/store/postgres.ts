@@ -1,7 +1,11 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
+import { from as copyFromStdin } from "pg-copy-streams";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
-import type { Database, Sql, SqlResult } from "./database";
+import type { Database, Sql, SqlResult, Transaction } from "./database";
+import { copyStatement } from "./copyText";
 
 // node-postgres returns int8 as strings by default; ids and counts fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -11,6 +15,17 @@ function sqlOf(client: pg.Pool | pg.PoolClient): Sql {
     async query<Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> {
       const result = await client.query(text, params as unknown[] | undefined);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+    },
+  };
+}
+
+function transactionOf(client: pg.PoolClient): Transaction {
+  return {
+    ...sqlOf(client),
+    async copyFrom(table, columns, text) {
+      const sink = client.query(copyFromStdin(copyStatement(table, columns)));
+      await pipeline(Readable.from([Buffer.from(text, "utf8")]), sink);
+      return sink.rowCount;
     },
   };
 }
@@ -31,7 +46,7 @@ export function openPostgres(connectionString: string, options: { maxConnections
       const client = await pool.connect();
       try {
         await client.query("BEGIN");
-        const result = await work(sqlOf(client));
+        const result = await work(transactionOf(client));
         await client.query("COMMIT");
         return result;
       } catch (error) {

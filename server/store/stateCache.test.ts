@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { StateCache } from "./stateCache";
 
 describe("StateCache", () => {
-  const state = (n: number) => ({ metadata: { resourceVersion: String(n) } });
+  const state = (n: number) => JSON.stringify({ metadata: { resourceVersion: String(n) } });
 
   it("returns a state only for the resourceVersion it was stored with", () => {
     const cache = new StateCache(10);
