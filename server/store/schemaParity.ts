@@ -22,8 +22,21 @@ export interface TableShape {
   primaryKey: string[];
   /** name → description, e.g. "unique btree (cluster_id, audit_id, stage)". */
   indexes: Record<string, string>;
-  /** name → description, e.g. "(cluster_id) -> clusters(id) on delete cascade". */
+  /**
+   * name → description, e.g. "(cluster_id) -> clusters(id) on delete cascade". None with the
+   * datasource's relationMode "prisma": then the relations exist only in the schema.
+   */
   foreignKeys: Record<string, string>;
+}
+
+/** A relation the schema declares: `table(columns)` refers to `refTable(refColumns)`. */
+export interface Reference {
+  table: string;
+  columns: string[];
+  refTable: string;
+  refColumns: string[];
+  /** "cascade", "restrict", …: what the database (or Prisma Client, emulating it) does on delete. */
+  onDelete: string;
 }
 
 interface DmmfField {
@@ -87,37 +100,59 @@ function defaultOf(field: DmmfField): string | null {
   return String(d);
 }
 
+interface Dmmf {
+  datamodel: { models: DmmfModel[]; enums: Array<{ name: string; dbName?: string | null; values: Array<{ name: string; dbName?: string | null }> }>; indexes: DmmfIndex[] };
+}
+
+const dmmfOf = (schemaText: string) => JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: schemaText }))) as Dmmf;
+const tableOf = (m: DmmfModel) => m.dbName ?? m.name;
+function columnOf(m: DmmfModel, fieldName: string): string {
+  const f = m.fields.find((x) => x.name === fieldName)!;
+  return f.dbName ?? f.name;
+}
+
+/**
+ * The datasource's relationMode: "foreignKeys" (Prisma's default) or "prisma" (no foreign keys
+ * in the database). The DMMF and the WASM module's get_config leave it out, so it is read here.
+ */
+export function relationModeOf(schemaText: string): string {
+  const datasource = /^datasource\s+\w+\s*\{([^}]*)\}/m.exec(schemaText)?.[1] ?? "";
+  return /^\s*relationMode\s*=\s*"(\w+)"/m.exec(datasource)?.[1] ?? "foreignKeys";
+}
+
+/** Every relation schema.prisma declares, whether or not the database has a foreign key for it. */
+export function declaredReferences(schemaText: string = fs.readFileSync(SCHEMA_PATH, "utf8")): Reference[] {
+  const models = dmmfOf(schemaText).datamodel.models;
+  const byName = new Map(models.map((m) => [m.name, m]));
+  return models.flatMap((model) =>
+    model.fields
+      .filter((field) => field.kind === "object" && field.relationFromFields?.length)
+      .map((field) => {
+        const target = byName.get(field.type)!;
+        return {
+          table: tableOf(model),
+          columns: field.relationFromFields!.map((f) => columnOf(model, f)),
+          refTable: tableOf(target),
+          refColumns: (field.relationToFields ?? []).map((f) => columnOf(target, f)),
+          onDelete: (field.relationOnDelete ?? (field.isRequired ? "Restrict" : "SetNull")).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase(),
+        };
+      }),
+  );
+}
+
 /** What schema.prisma declares. */
 export function declaredSchema(schemaText: string = fs.readFileSync(SCHEMA_PATH, "utf8")): SchemaShape {
-  const dmmf = JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: schemaText }))) as {
-    datamodel: { models: DmmfModel[]; enums: Array<{ name: string; dbName?: string | null; values: Array<{ name: string; dbName?: string | null }> }>; indexes: DmmfIndex[] };
-  };
+  const dmmf = dmmfOf(schemaText);
   const enumDbNames = new Map(dmmf.datamodel.enums.map((e) => [e.name, e.dbName ?? e.name]));
   const enums: SchemaShape["enums"] = {};
   for (const e of dmmf.datamodel.enums) enums[e.dbName ?? e.name] = e.values.map((v) => v.dbName ?? v.name);
-
-  const models = new Map(dmmf.datamodel.models.map((m) => [m.name, m]));
-  const tableOf = (m: DmmfModel) => m.dbName ?? m.name;
-  const columnOf = (m: DmmfModel, fieldName: string) => {
-    const f = m.fields.find((x) => x.name === fieldName)!;
-    return f.dbName ?? f.name;
-  };
 
   const tables: SchemaShape["tables"] = {};
   for (const model of dmmf.datamodel.models) {
     const table = tableOf(model);
     const shape: TableShape = { columns: {}, primaryKey: [], indexes: {}, foreignKeys: {} };
     for (const field of model.fields) {
-      if (field.kind === "object") {
-        if (field.relationFromFields?.length) {
-          const target = models.get(field.type)!;
-          const cols = field.relationFromFields.map((f) => columnOf(model, f));
-          const refs = (field.relationToFields ?? []).map((f) => columnOf(target, f));
-          const onDelete = (field.relationOnDelete ?? (field.isRequired ? "Restrict" : "SetNull")).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
-          shape.foreignKeys[`${table}_${cols.join("_")}_fkey`] = `(${cols.join(", ")}) -> ${tableOf(target)}(${refs.join(", ")}) on delete ${onDelete}`;
-        }
-        continue;
-      }
+      if (field.kind === "object") continue;
       shape.columns[field.dbName ?? field.name] = {
         type: scalarType(field, enumDbNames) + (field.isList ? "[]" : ""),
         nullable: !field.isRequired,
@@ -137,6 +172,12 @@ export function declaredSchema(schemaText: string = fs.readFileSync(SCHEMA_PATH,
       shape.indexes[name] = `${unique ? "unique " : ""}${method} (${colText})`;
     }
     tables[table] = shape;
+  }
+  if (relationModeOf(schemaText) === "foreignKeys") {
+    for (const ref of declaredReferences(schemaText)) {
+      tables[ref.table]!.foreignKeys[`${ref.table}_${ref.columns.join("_")}_fkey`] =
+        `(${ref.columns.join(", ")}) -> ${ref.refTable}(${ref.refColumns.join(", ")}) on delete ${ref.onDelete}`;
+    }
   }
   return { enums, tables };
 }

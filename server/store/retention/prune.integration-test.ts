@@ -2,11 +2,25 @@ import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
 import { falcoEvents } from "../../testing/fixtures";
+import { cascadeEventList, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
 import { eventList, rolloutScenario } from "../../testing/scenarios/rollout";
+import { advisoryLockIdOf, objectKeyOf } from "../objectKey";
+import { declaredReferences } from "../schemaParity";
 import { pruneOlderThan } from "./prune";
 
 const count = async (app: TestApp, table: string) =>
   (await app.context.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+
+/** Rows whose parent row is gone, per relation schema.prisma declares: the database has no foreign keys to prevent them. */
+async function orphans(app: TestApp): Promise<string[]> {
+  const found: string[] = [];
+  for (const ref of declaredReferences()) {
+    const match = ref.columns.map((column, i) => `p.${ref.refColumns[i]} = t.${column}`).join(" AND ");
+    const n = await count(app, `${ref.table} t WHERE NOT EXISTS (SELECT 1 FROM ${ref.refTable} p WHERE ${match})`);
+    if (n > 0) found.push(`${n} ${ref.table}(${ref.columns.join(", ")}) -> ${ref.refTable}`);
+  }
+  return found;
+}
 
 describe.each(STORE_KINDS)("retention on %s", (kind) => {
   let app: TestApp;
@@ -45,6 +59,65 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
     for (let i = 0; i < events.length; i += 400) await app.postAudit(eventList(events.slice(i, i + 400)));
     const result = await pruneOlderThan(app.context.db, new Date(Date.now() + 86_400_000));
     expect(result).toMatchObject({ historyEntries: 1200, objects: 1200, receipts: 1200 });
-    for (const table of ["history_entries", "objects", "audit_receipts", "request_counts"]) expect(await count(app, table)).toBe(0);
+    for (const table of ["history_entries", "objects", "object_states", "audit_receipts", "request_counts"]) expect(await count(app, table)).toBe(0);
+  });
+
+  it("leaves no row referring to a missing object or cluster: a pruned object's state goes with it", async () => {
+    app = await startTestApp(kind);
+    // The rollout and the quarantine of the OpenShift scenario: some relations ended (old Pods,
+    // scaled-down ReplicaSets), some still open (the Deployment, its current Pods, their Nodes).
+    const steps = openshiftCascade().filter((step) => step.phase !== "teardown");
+    expect((await app.postAudit(cascadeEventList(steps))).status).toBe(200);
+    const states = await count(app, "object_states");
+    expect(await orphans(app)).toEqual([]);
+
+    const result = await pruneOlderThan(app.context.db, new Date(Date.now() + 86_400_000));
+    expect(result.relations).toBeGreaterThan(0);
+    expect(result.objects).toBeGreaterThan(0);
+    expect(result.objectStates).toBeGreaterThan(0);
+    expect(await count(app, "object_states")).toBe(states - result.objectStates);
+    // Objects in an open relation stay, with their states.
+    expect(await count(app, "relations")).toBeGreaterThan(0);
+    expect(await count(app, "object_states")).toBeGreaterThan(0);
+    expect(await orphans(app)).toEqual([]);
+  });
+});
+
+describe("retention next to ingest on postgres", () => {
+  let app: TestApp;
+  afterEach(() => app.close());
+
+  it("leaves an object alone while an ingest batch holds its name, and prunes it on the next run", async () => {
+    app = await startTestApp("postgres");
+    const db = app.context.db;
+    await app.postAudit(eventList(falcoEvents("create_configmap.json")));
+    const object = (
+      await db.query<{ cluster_id: number; api_group: string; resource: string; namespace: string; name: string }>(
+        `SELECT cluster_id, api_group, resource, namespace, name FROM objects`,
+      )
+    ).rows[0]!;
+    const lockId = advisoryLockIdOf(
+      objectKeyOf(object.cluster_id, { apiGroup: object.api_group, resource: object.resource, namespace: object.namespace, name: object.name }),
+    );
+    const future = new Date(Date.now() + 86_400_000);
+
+    // A batch that has read the object and not yet committed holds the lock auditWriter takes.
+    let release!: () => void;
+    let locked!: () => void;
+    const lockHeld = new Promise<void>((resolve) => (locked = resolve));
+    const batch = db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock($1)`, [lockId]);
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await lockHeld;
+    const during = await pruneOlderThan(db, future);
+    release();
+    await batch;
+    expect(during).toMatchObject({ historyEntries: 1, objects: 0, objectStates: 0 });
+    expect(await count(app, "objects")).toBe(1);
+
+    expect(await pruneOlderThan(db, future)).toMatchObject({ historyEntries: 0, objects: 1, objectStates: 1 });
+    expect(await orphans(app)).toEqual([]);
   });
 });
