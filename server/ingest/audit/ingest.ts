@@ -1,6 +1,6 @@
 import type { Config } from "../../config/config";
 import type { Database } from "../../store/database";
-import { addReadCounts, applyWrites, receiptId, recordReceipts } from "../../store/auditWriter";
+import { addReadCounts, applyWrites, pendingWrite, receiptId, recordReceipts, type PendingWrite } from "../../store/auditWriter";
 import { ClusterRegistry } from "../../store/clusters";
 import { applyRelationClaims, observeRelations } from "../../store/relationWriter";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
@@ -80,7 +80,8 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
   return {
     async ingest(clusterName, rawItems) {
       const summary: IngestSummary = { received: rawItems.length, accepted: 0, duplicates: 0, skipped: 0, history: 0, reads: 0, rejected: [] };
-      const converted: ConvertedAuditEvent[] = [];
+      // Writes are held with their bodies as JSON text until they are diffed (see PendingWrite).
+      const converted: Array<PendingWrite | Exclude<ConvertedAuditEvent, AuditWrite>> = [];
       const seenInBatch = new Set<string>();
 
       rawItems.forEach((raw, index) => {
@@ -103,15 +104,15 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
           return;
         }
         seenInBatch.add(id);
-        converted.push(event);
+        converted.push(event.kind === "write" ? pendingWrite(event) : event);
       });
       if (converted.length === 0) return summary;
 
       const clusterId = await clusters.idOf(clusterName);
-      let committed: AuditWrite[] = [];
+      let committed: Array<{ auditId: string; stage: string }> = [];
       await db.transaction(async (tx) => {
         const fresh = await recordReceipts(tx, clusterId, converted);
-        const writes: AuditWrite[] = [];
+        const writes: PendingWrite[] = [];
         const reads: AuditRead[] = [];
         let skipped = 0;
         for (const event of converted) {
@@ -120,9 +121,9 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
           else if (event.kind === "read") reads.push(event);
           else skipped++;
         }
-        const written = await applyWrites(tx, clusterId, writes, stateCache);
-        await applyRelationClaims(tx, clusterId, observeRelations(written.observations, linkers));
-        committed = writes;
+        const written = await applyWrites(tx, clusterId, writes, stateCache, (changes) => observeRelations(changes, linkers));
+        await applyRelationClaims(tx, clusterId, written.relationObservations);
+        committed = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
         await addReadCounts(tx, clusterId, reads);
         summary.accepted = fresh.size;
         summary.duplicates += converted.length - fresh.size;
@@ -132,7 +133,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
       });
       if (committed.length > 0 && hooks.onCommitted) {
         try {
-          hooks.onCommitted({ clusterId, cluster: clusterName, historyEntries: committed.map((w) => ({ auditId: w.auditId, stage: w.stage })) });
+          hooks.onCommitted({ clusterId, cluster: clusterName, historyEntries: committed });
         } catch {
           // The batch is stored; a failing observer must not turn that into an error.
         }
