@@ -5,7 +5,6 @@ import type { StateCache } from "./stateCache";
 import { computeChange } from "../ingest/audit/change";
 import { toDisplay } from "../model/redact/redact";
 import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectIdentity } from "../ingest/audit/types";
-import type { RelationObservation } from "./relationWriter";
 
 /**
  * Writes one batch of converted audit events in the caller's transaction with a handful
@@ -36,32 +35,6 @@ export function receiptId(auditId: string, stage: string): string {
   return `${auditId}\u0000${stage}`;
 }
 
-/**
- * A write as a batch holds it while it waits for the database: its bodies as JSON text. A
- * batch waits on several round trips before its writes can be diffed, with other batches in
- * flight; parsed bodies (a hundred small objects each) would survive young-generation
- * collections and be copied each time — that copying was the server's largest cost. One
- * string is nearly free to keep, and the body's text is what the state is stored as anyway.
- */
-export interface PendingWrite extends Omit<AuditWrite, "bodyAfter" | "patch"> {
-  bodyAfterJson: string | null;
-  patchJson: string | null;
-}
-
-export function pendingWrite(write: AuditWrite): PendingWrite {
-  const { bodyAfter, patch, ...rest } = write;
-  return { ...rest, bodyAfterJson: bodyAfter === null ? null : JSON.stringify(bodyAfter), patchJson: patch === null ? null : JSON.stringify(patch) };
-}
-
-function parsedWrite(pending: PendingWrite): AuditWrite {
-  const { bodyAfterJson, patchJson, ...rest } = pending;
-  return {
-    ...rest,
-    bodyAfter: bodyAfterJson === null ? null : (JSON.parse(bodyAfterJson) as JsonObject),
-    patch: patchJson === null ? null : (JSON.parse(patchJson) as JsonValue),
-  };
-}
-
 /** What we know of an object row while a batch is being applied. */
 interface ObjectRow {
   id: number;
@@ -74,8 +47,6 @@ interface ObjectRow {
   deletedAt: Date | null;
   /** The last known body; loaded lazily (see loadStates). */
   state: JsonObject | null;
-  /** `state` as JSON text, when it is a body this batch gave the object (what is stored and cached). */
-  stateJson: string | null;
   /** resourceVersion of the stored state (null: no state stored, or it had none). */
   resourceVersion: string | null;
   hasStoredState: boolean;
@@ -118,7 +89,6 @@ function rowOf(loaded: LoadedObject): ObjectRow {
     lastSeen: new Date(loaded.last_seen),
     deletedAt: loaded.deleted_at ? new Date(loaded.deleted_at) : null,
     state: null,
-    stateJson: null,
     resourceVersion: loaded.resource_version,
     hasStoredState: loaded.has_state,
     rowDirty: false,
@@ -181,11 +151,10 @@ async function loadStates(sql: Sql, rows: ObjectRow[], cache: StateCache | null)
 interface HistoryRow {
   /** The object row; its id is known only after new rows are inserted. */
   target: ObjectRow;
-  write: PendingWrite;
-  /** JSON text, ready for COPY (made while the batch's bodies are parsed, so they can go). */
-  details: string;
-  diff: string | null;
-  snapshot: string | null;
+  write: AuditWrite;
+  details: JsonObject;
+  diff: unknown;
+  snapshot: unknown;
   noop: boolean;
 }
 
@@ -200,35 +169,23 @@ export interface ObjectObservation {
   deleted: boolean;
 }
 
-/**
- * Reads relations from the batch's object changes while their bodies are parsed; the result
- * may refer to rows whose ids are assigned later (see WriteOutcome.relationObservations).
- */
-export type ObserveRelations = (changes: ObjectObservation[]) => RelationObservation[];
-
 export interface WriteOutcome {
   historyEntries: number;
   objectsCreated: number;
   /**
-   * What `observe` read from each write that gave an object a new body or deleted it, in time
-   * order: every body, not just each object's last, so that relations held only inside the
-   * batch (a Pod created and deleted in one import batch) are kept too.
+   * One per write that gave an object a new body or deleted it, in time order: every body,
+   * not just each object's last, so that relations held only inside the batch (a Pod created
+   * and deleted in one import batch) are kept too.
    */
-  relationObservations: RelationObservation[];
+  observations: ObjectObservation[];
 }
 
 /**
  * Applies the writes (already deduplicated) to objects and history. Writes to the same
  * object are applied in completion order so each diff is against the state before it.
  */
-export async function applyWrites(
-  sql: Transaction,
-  clusterId: number,
-  writes: PendingWrite[],
-  cache: StateCache | null,
-  observe: ObserveRelations,
-): Promise<WriteOutcome> {
-  if (writes.length === 0) return { historyEntries: 0, objectsCreated: 0, relationObservations: [] };
+export async function applyWrites(sql: Transaction, clusterId: number, writes: AuditWrite[], cache: StateCache | null = null): Promise<WriteOutcome> {
+  if (writes.length === 0) return { historyEntries: 0, objectsCreated: 0, observations: [] };
 
   const uniqueObjects = new Map<string, ObjectIdentity>();
   for (const w of writes) uniqueObjects.set(objectKeyOf(clusterId, w.object), w.object);
@@ -251,8 +208,7 @@ export async function applyWrites(
   const observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }> = [];
   const history: HistoryRow[] = [];
 
-  for (const pending of ordered) {
-    const write = parsedWrite(pending);
+  for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
     const latest = latestByName.get(key) ?? null;
     const target = resolveTarget(write, latest, write.object.uid ? byUid.get(write.object.uid) ?? null : null);
@@ -277,7 +233,6 @@ export async function applyWrites(
         lastSeen: write.endTime,
         deletedAt: null,
         state: null,
-        stateJson: null,
         resourceVersion: null,
         hasStoredState: false,
         rowDirty: true,
@@ -304,8 +259,6 @@ export async function applyWrites(
     const rvBefore = row.resourceVersion;
     if (change.nextState && !late) {
       row.state = change.nextState;
-      // nextState is always the write's own body, whose text we hold.
-      row.stateJson = change.nextState === write.bodyAfter ? pending.bodyAfterJson : JSON.stringify(change.nextState);
       row.resourceVersion = stringAt(change.nextState, "metadata", "resourceVersion");
       row.stateDirty = true;
     }
@@ -314,48 +267,28 @@ export async function applyWrites(
 
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
     if (rvBefore) details.resourceVersionBefore = rvBefore;
-    if (write.patch !== null) keepPatch(details, write.patch, pending.patchJson!.length, change.diff !== null);
+    if (write.patch !== null) keepPatch(details, write.patch, change.diff !== null);
     history.push({
       target: row,
-      write: pending,
-      details: JSON.stringify(toDisplay(details)),
-      diff: change.diff === null ? null : JSON.stringify(change.diff),
-      snapshot: snapshotJson(change.snapshot, change.snapshot === write.bodyAfter ? pending.bodyAfterJson : null),
+      write,
+      details: toDisplay(details) as JsonObject,
+      diff: change.diff,
+      snapshot: change.snapshot ? toDisplay(change.snapshot) : null,
       noop: change.noop,
     });
   }
-
-  // Relations are read now, while the bodies are parsed; the observations name rows, whose
-  // ids new objects get below. Nothing of the batch's parsed bodies is kept past this point.
-  const drafts = observed.map(({ row, at, state, deleted }) => ({ row, observation: { objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted } }));
-  const relationsByDraft = drafts.map(({ observation }) => observe([observation]));
-  for (const row of touched) row.state = null;
 
   const rows = [...touched];
   const created = rows.filter((row) => row.isNew);
   await insertObjects(sql, clusterId, created);
   await updateObjects(sql, rows.filter((row) => !row.isNew && row.rowDirty));
-  const newStates = rows.filter((row) => row.stateDirty && row.stateJson !== null).map((row) => ({ row, text: row.stateJson! }));
+  const newStates = rows.filter((row) => row.stateDirty && row.state).map((row) => ({ row, text: JSON.stringify(row.state) }));
   await upsertStates(sql, newStates);
   for (const { row, text } of newStates) cache?.set(row.id, row.resourceVersion, text);
   await insertHistory(sql, clusterId, history);
 
-  const relationObservations = relationsByDraft.flatMap((observations, i) => observations.map((o) => ({ ...o, objectId: drafts[i]!.row.id })));
-  return { historyEntries: history.length, objectsCreated: created.length, relationObservations };
-}
-
-/** Whether JSON text may hold a redaction marker: each starts with "<redacted", which JSON.stringify writes as is. */
-const mayHoldRedactionMarker = (json: string) => json.includes("<redacted");
-
-/**
- * A snapshot as stored: the display form, where redacted values show as REDACTED. When the
- * snapshot is a body whose text we hold and that text has no redaction marker, that text is
- * already its display form.
- */
-function snapshotJson(snapshot: JsonObject | null, bodyJson: string | null): string | null {
-  if (snapshot === null) return null;
-  if (bodyJson !== null && !mayHoldRedactionMarker(bodyJson)) return bodyJson;
-  return JSON.stringify(toDisplay(snapshot));
+  const observations = observed.map(({ row, at, state, deleted }) => ({ objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted }));
+  return { historyEntries: history.length, objectsCreated: created.length, observations };
 }
 
 /**
@@ -365,14 +298,11 @@ function snapshotJson(snapshot: JsonObject | null, bodyJson: string | null): str
 const MAX_PATCH_BYTES_WITH_DIFF = 1024;
 
 /** Keeps the patch the client sent: always when it is all we know of the change, else when small. */
-function keepPatch(details: JsonObject, patch: JsonValue, patchJsonLength: number, hasDiff: boolean): void {
-  if (hasDiff && patchJsonLength > MAX_PATCH_BYTES_WITH_DIFF) {
-    details.patchBytes = JSON.stringify(toDisplay(patch)).length;
-    return;
-  }
+function keepPatch(details: JsonObject, patch: JsonValue, hasDiff: boolean): void {
   const shown = toDisplay(patch);
-  if (!hasDiff || JSON.stringify(shown).length <= MAX_PATCH_BYTES_WITH_DIFF) details.patch = shown;
-  else details.patchBytes = JSON.stringify(shown).length;
+  const bytes = JSON.stringify(shown).length;
+  if (!hasDiff || bytes <= MAX_PATCH_BYTES_WITH_DIFF) details.patch = shown;
+  else details.patchBytes = bytes;
 }
 
 /** Which object a write belongs to: an existing row, or "new" for a new incarnation. */
@@ -477,6 +407,8 @@ const HISTORY_COPY_COLUMNS = [
   "status_code", "title", "audit_id", "stage", "user_agent", "details", "diff", "snapshot", "noop",
 ];
 
+const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+
 /** History rows go in with COPY: the bulk of the bytes, and the cheapest way into Postgres. */
 async function insertHistory(sql: Transaction, clusterId: number, rows: HistoryRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -485,7 +417,7 @@ async function insertHistory(sql: Transaction, clusterId: number, rows: HistoryR
     const w = r.write;
     text += copyRow([
       r.target.id, clusterId, "audit", iso(w.startTime), iso(w.endTime), w.actor, w.verb, w.subresource,
-      w.statusCode, w.title, w.auditId, w.stage, w.userAgent, r.details, r.diff, r.snapshot, r.noop,
+      w.statusCode, w.title, w.auditId, w.stage, w.userAgent, JSON.stringify(r.details), jsonOrNull(r.diff), jsonOrNull(r.snapshot), r.noop,
     ]);
   }
   await sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, text);

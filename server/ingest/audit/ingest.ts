@@ -1,6 +1,6 @@
 import type { Config } from "../../config/config";
 import type { Database } from "../../store/database";
-import { addReadCounts, applyWrites, pendingWrite, receiptId, recordReceipts, type PendingWrite } from "../../store/auditWriter";
+import { addReadCounts, applyWrites, receiptId, recordReceipts } from "../../store/auditWriter";
 import { ClusterRegistry } from "../../store/clusters";
 import { applyRelationClaims, observeRelations } from "../../store/relationWriter";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
@@ -80,8 +80,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
   return {
     async ingest(clusterName, rawItems) {
       const summary: IngestSummary = { received: rawItems.length, accepted: 0, duplicates: 0, skipped: 0, history: 0, reads: 0, rejected: [] };
-      // Writes are held with their bodies as JSON text until they are diffed (see PendingWrite).
-      const converted: Array<PendingWrite | Exclude<ConvertedAuditEvent, AuditWrite>> = [];
+      const converted: ConvertedAuditEvent[] = [];
       const seenInBatch = new Set<string>();
 
       rawItems.forEach((raw, index) => {
@@ -104,15 +103,15 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
           return;
         }
         seenInBatch.add(id);
-        converted.push(event.kind === "write" ? pendingWrite(event) : event);
+        converted.push(event);
       });
       if (converted.length === 0) return summary;
 
       const clusterId = await clusters.idOf(clusterName);
-      let committed: Array<{ auditId: string; stage: string }> = [];
+      let committed: AuditWrite[] = [];
       await db.transaction(async (tx) => {
         const fresh = await recordReceipts(tx, clusterId, converted);
-        const writes: PendingWrite[] = [];
+        const writes: AuditWrite[] = [];
         const reads: AuditRead[] = [];
         let skipped = 0;
         for (const event of converted) {
@@ -121,9 +120,9 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
           else if (event.kind === "read") reads.push(event);
           else skipped++;
         }
-        const written = await applyWrites(tx, clusterId, writes, stateCache, (changes) => observeRelations(changes, linkers));
-        await applyRelationClaims(tx, clusterId, written.relationObservations);
-        committed = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
+        const written = await applyWrites(tx, clusterId, writes, stateCache);
+        await applyRelationClaims(tx, clusterId, observeRelations(written.observations, linkers));
+        committed = writes;
         await addReadCounts(tx, clusterId, reads);
         summary.accepted = fresh.size;
         summary.duplicates += converted.length - fresh.size;
@@ -133,7 +132,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
       });
       if (committed.length > 0 && hooks.onCommitted) {
         try {
-          hooks.onCommitted({ clusterId, cluster: clusterName, historyEntries: committed });
+          hooks.onCommitted({ clusterId, cluster: clusterName, historyEntries: committed.map((w) => ({ auditId: w.auditId, stage: w.stage })) });
         } catch {
           // The batch is stored; a failing observer must not turn that into an error.
         }
