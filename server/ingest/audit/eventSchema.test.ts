@@ -171,6 +171,35 @@ describe("parseAuditEvent errors", () => {
     expect(rejection(raw).error).toBe("requestObject: not a JSON value");
   });
 
+  it("tells JSON bodies from other values at any depth", () => {
+    const raw = v1Event();
+    const accepted: unknown[] = [
+      { a: [1, "x", true, null, { b: -0.5 }] },
+      [{ op: "add", path: "/x", value: [] }],
+      Object.assign(Object.create(null) as object, { a: 1 }),
+      // A hole is no value (as for Array.prototype.every); JSON.parse never makes one.
+      [1, , 2],
+    ];
+    for (const body of accepted) {
+      raw.requestObject = body;
+      expect(parseAuditEvent(raw).ok).toBe(true);
+    }
+    const rejected: unknown[] = [{ a: { b: [NaN] } }, [Infinity], { a: undefined }, [undefined], { a: () => 1 }, { a: new Map() }, [new (class Thing {})()]];
+    for (const body of rejected) {
+      raw.requestObject = body;
+      expect(rejection(raw).error).toBe("requestObject: not a JSON value");
+    }
+  });
+
+  it("reads bodies nested up to 1000 levels deep, and rejects deeper ones as one event", () => {
+    // Deeper ones would overflow the stack in the diff or the store's JSON.stringify, failing the whole batch.
+    const raw = v1Event();
+    raw.requestObject = JSON.parse("[".repeat(999) + '{"a":1}' + "]".repeat(999));
+    expect(parseAuditEvent(raw).ok).toBe(true);
+    raw.responseObject = JSON.parse('{"a":'.repeat(1000) + "[]" + "}".repeat(1000));
+    expect(rejection(raw).error).toBe("event: could not be read (nested more than 1000 levels deep, or cyclic)");
+  });
+
   it("accepts null where Go would write null for an empty list or map", () => {
     const raw = v1Event();
     raw.sourceIPs = null;

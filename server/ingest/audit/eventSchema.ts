@@ -22,18 +22,51 @@ const rfc3339Time = z.string().refine((text) => RFC3339.test(text) && !Number.is
   error: "not an RFC 3339 time",
 });
 
-function isJsonValue(value: unknown): value is JsonValue {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
-  if (typeof value === "number") return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every(isJsonValue);
-  if (typeof value === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
-    return Object.values(value).every(isJsonValue);
+/**
+ * Deeper than any real object, and shallow enough for every recursive walk a body meets later
+ * (diff, redaction, JSON.stringify for the store), which would otherwise overflow the stack
+ * there and fail the whole batch instead of this one event.
+ */
+const MAX_BODY_DEPTH = 1000;
+
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
+/**
+ * Whether `value` is JSON: finite numbers, plain objects and arrays all the way down. Runs on
+ * every body of every event, so it allocates nothing. Throws (a RangeError, like a stack
+ * overflow) for a value nested deeper than MAX_BODY_DEPTH, or cyclic.
+ */
+function isJsonValue(value: unknown, depth = 0): value is JsonValue {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null) return true;
+      if (depth === MAX_BODY_DEPTH) throw new RangeError(`nested more than ${MAX_BODY_DEPTH} levels deep, or cyclic`);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          // A hole (never from JSON.parse) is no value, as for Array.prototype.every.
+          if (!isJsonValue(value[i], depth + 1) && i in value) return false;
+        }
+        return true;
+      }
+      const prototype: unknown = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      for (const key in value) {
+        if (hasOwnProperty.call(value, key) && !isJsonValue((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
   }
-  return false;
 }
 
 // Request/response bodies are kept as they are; a JSON patch is an array, so not only objects.
-const jsonBody = z.custom<JsonValue>(isJsonValue, { error: "not a JSON value" });
+const jsonBody = z.custom<JsonValue>((value) => isJsonValue(value), { error: "not a JSON value" });
 
 /** The message for a value outside `values`: "required" when absent, else the list. */
 function oneOf(values: readonly string[]) {

@@ -18,6 +18,11 @@ describe("readBodyWithLimit", () => {
     expect([...body]).toEqual([1, 2, 3]);
   });
 
+  it("gives a body that came in one chunk as it came", async () => {
+    const chunk = new Uint8Array([1, 2, 3]);
+    expect(await readBodyWithLimit(streamOf([chunk]), 3)).toBe(chunk);
+  });
+
   it("stops reading as soon as the limit is passed", async () => {
     let pulls = 0;
     const chunks = Array.from({ length: 100 }, () => new Uint8Array(10));

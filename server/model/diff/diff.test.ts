@@ -145,6 +145,16 @@ describe("diffObjects on a real rollout", () => {
     expect(diff(before, after, { ignorePaths })).toEqual([{ path: "spec.replicas", old: 3, new: 5 }]);
   });
 
+  it("matches ignore paths segment by segment, list item labels and indexes included", () => {
+    const before = { status: { ready: 1 }, metadata: { labels: { app: "a", tier: "web" } }, spec: { ports: [{ name: "http", port: 80 }, { name: "https", port: 443 }], args: ["-v", "1"] } };
+    const after = { status: { ready: 2 }, metadata: { labels: { app: "b", tier: "db" } }, spec: { ports: [{ name: "http", port: 8080 }, { name: "https", port: 8443 }], args: ["-v", "2"] } };
+    const ignorePaths = [["status"], ["metadata", "*", "app"], ["spec", "ports", "name=http"], ["spec", "args", "1"], ["spec", "*", "*", "*", "*"]];
+    expect(diff(before, after, { ignorePaths })).toEqual([
+      { path: "metadata.labels.tier", old: "web", new: "db" },
+      { path: "spec.ports[name=https].port", old: 443, new: 8443 },
+    ]);
+  });
+
   it("reports removed keys after the changed and added ones", () => {
     // Derived from the real Deployment: switching its strategy to Recreate drops rollingUpdate.
     const before = realDeployment();
@@ -274,6 +284,18 @@ describe("diffObjects paths", () => {
     const before = { spec: { constructor: [1, 2], toString: "a" } };
     const after = { spec: { constructor: [1, 3], toString: "b" } };
     expect(diff(before, after).map((e) => e.path)).toEqual(["spec.constructor[1]", "spec.toString"]);
+  });
+
+  it("treats a __proto__ key as a plain key, in paths and in the values it copies", () => {
+    const before = JSON.parse('{"spec":{"a":1}}') as Loose;
+    const after = JSON.parse('{"spec":{"a":1,"__proto__":{"polluted":true}}}') as Loose;
+    const [entry] = diff(before, after);
+    expect(entry!.path).toBe("spec.__proto__");
+    expect(entry!.new).toEqual({ polluted: true });
+    expect(entry!.new).not.toBe(after.spec.__proto__);
+    const [whole] = diff({}, after);
+    expect(Object.hasOwn(whole!.new as object, "__proto__")).toBe(true);
+    expect(JSON.stringify(whole!.new)).toBe('{"a":1,"__proto__":{"polluted":true}}');
   });
 
   it("reports a value that changes type as one change", () => {

@@ -1,4 +1,5 @@
 import { isJsonObject, type DiffEntry, type JsonObject, type JsonValue } from "../../ingest/audit/types";
+import { copyJson } from "../json/copyJson";
 import { isRedactedValue, toDisplay } from "../redact/redact";
 
 /**
@@ -55,34 +56,57 @@ const SET_LISTS = new Set(["finalizers"]);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLAIN_KEY_VALUE = /^[^\s[\],="]+$/;
 
+const hasOwnProperty = Object.prototype.hasOwnProperty;
 
+// Loops, not every() and Object.keys(): this runs on every node of both versions of each written object.
 function jsonEqual(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i] as JsonValue));
-  if (isJsonObject(a) && isJsonObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key] as JsonValue, b[key] as JsonValue));
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i]!, b[i]!)) return false;
+    return true;
   }
-  return false;
+  if (Array.isArray(b)) return false;
+  let unmatchedKeys = 0;
+  for (const key in a) {
+    if (!hasOwnProperty.call(a, key)) continue;
+    if (!hasOwnProperty.call(b, key) || !jsonEqual(a[key]!, b[key]!)) return false;
+    unmatchedKeys++;
+  }
+  for (const key in b) if (hasOwnProperty.call(b, key)) unmatchedKeys--;
+  return unmatchedKeys === 0;
 }
 
-/** Where a value sits: the readable path, and its segments for matching ignore patterns. */
-interface Location {
-  path: string;
-  segments: string[];
+/**
+ * Where a changed value sits: its parent, and the key or list-item label under it, which is
+ * also the segment an ignore pattern matches. Made only for values that differ, and the
+ * readable path only for those that get an entry (or have children that do).
+ */
+class Location {
+  readonly depth: number;
+  private pathText: string | undefined;
+
+  constructor(
+    readonly parent: Location | null,
+    readonly segment: string,
+    private readonly isItem: boolean,
+  ) {
+    this.depth = parent === null ? 0 : parent.depth + 1;
+  }
+
+  get path(): string {
+    return (this.pathText ??= this.parent === null ? "" : pathTo(this.parent, this.segment, this.isItem));
+  }
 }
 
-function childAt(at: Location, key: string): Location {
-  const path = IDENTIFIER.test(key) ? (at.path === "" ? key : `${at.path}.${key}`) : `${at.path}[${JSON.stringify(key)}]`;
-  return { path, segments: [...at.segments, key] };
+/** `spec.replicas`, `metadata.labels["app.kubernetes.io/name"]`, or for a list item (label `3` or `name=nginx`) `spec.containers[name=nginx]`. */
+function pathTo(parent: Location, segment: string, isItem: boolean): string {
+  const base = parent.path;
+  if (isItem) return `${base}[${segment}]`;
+  if (!IDENTIFIER.test(segment)) return `${base}[${JSON.stringify(segment)}]`;
+  return base === "" ? segment : `${base}.${segment}`;
 }
-
-/** A list item: `label` is `3` or `name=nginx`, also the segment an ignore pattern matches. */
-function itemAt(at: Location, label: string): Location {
-  return { path: `${at.path}[${label}]`, segments: [...at.segments, label] };
-}
-
-type ItemKey = (item: JsonValue) => string;
 
 function keyValueText(value: JsonValue): string {
   return typeof value === "string" && !PLAIN_KEY_VALUE.test(value) ? JSON.stringify(value) : String(value);
@@ -97,104 +121,134 @@ function identifyingValue(item: JsonObject, field: string): string | number | bo
 /** The label of an item under a key set (`key=…,effect=…`), or null when the item lacks the first field. */
 function labelUnder(keySet: string[], item: JsonValue): string | null {
   if (!isJsonObject(item) || identifyingValue(item, keySet[0] ?? "") === null) return null;
-  return keySet
-    .flatMap((field) => {
-      const value = identifyingValue(item, field);
-      return value === null ? [] : [`${field}=${keyValueText(value)}`];
-    })
-    .join(",");
+  let label = "";
+  for (const field of keySet) {
+    const value = identifyingValue(item, field);
+    if (value !== null) label += `${label === "" ? "" : ","}${field}=${keyValueText(value)}`;
+  }
+  return label;
 }
 
-function fits(keySet: string[], lists: JsonValue[][]): boolean {
-  return lists.every((list) => {
-    const labels = list.map((item) => labelUnder(keySet, item));
-    return labels.every((label) => label !== null) && new Set(labels).size === labels.length;
-  });
+/** A list's items by their labels under `keySet`, in list order; null when the key set does not fit (an item lacks it, or two share a label). */
+function itemsByLabel(keySet: string[], list: JsonValue[]): Map<string, JsonValue> | null {
+  const items = new Map<string, JsonValue>();
+  for (const item of list) {
+    const label = labelUnder(keySet, item);
+    if (label === null || items.has(label)) return null;
+    items.set(label, item);
+  }
+  return items;
 }
 
-/** How to match the items of two versions of a list: by a key, or null when there is none. */
-function itemKeyFor(field: string | null, before: JsonValue[], after: JsonValue[]): ItemKey | null {
-  // Any list of uniquely named objects is keyed by name, known field or not.
-  const keySets = [...((field !== null && LIST_ITEM_KEYS.get(field)) || []), ["name"]];
-  const keySet = keySets.find((candidate) => fits(candidate, [before, after]));
-  return keySet ? (item) => labelUnder(keySet, item) as string : null;
+/** The key sets to try for a list under `field`: its known ones, then name, since any list of uniquely named objects is keyed by name. */
+const NAME_KEY_SETS: string[][] = [["name"]];
+const KEY_SETS_BY_FIELD = new Map([...LIST_ITEM_KEYS].map(([field, keySets]) => [field, [...keySets, ...NAME_KEY_SETS]]));
+
+/** Both versions of a list keyed by the first key set that fits both, or null when none does. */
+function keyedItems(field: string | null, before: JsonValue[], after: JsonValue[]): [Map<string, JsonValue>, Map<string, JsonValue>] | null {
+  const keySets = (field !== null && KEY_SETS_BY_FIELD.get(field)) || NAME_KEY_SETS;
+  for (const keySet of keySets) {
+    const beforeItems = itemsByLabel(keySet, before);
+    if (beforeItems === null) continue;
+    const afterItems = itemsByLabel(keySet, after);
+    if (afterItems !== null) return [beforeItems, afterItems];
+  }
+  return null;
+}
+
+function allStrings(list: JsonValue[]): boolean {
+  for (const item of list) if (typeof item !== "string") return false;
+  return true;
 }
 
 class Differ {
   readonly entries: DiffEntry[] = [];
+  /** Ignore patterns by their length, which is the depth they match at. */
+  private readonly ignoredByDepth: Array<string[][] | undefined> = [];
 
-  constructor(private readonly ignorePaths: string[][]) {}
-
-  private ignored(at: Location): boolean {
-    return this.ignorePaths.some(
-      (pattern) => pattern.length === at.segments.length && pattern.every((key, i) => key === "*" || key === at.segments[i]),
-    );
+  constructor(ignorePaths: string[][]) {
+    for (const pattern of ignorePaths) (this.ignoredByDepth[pattern.length] ??= []).push(pattern);
   }
 
-  private added(at: Location, value: JsonValue): void {
-    if (this.ignored(at)) return;
-    this.entries.push(isRedactedValue(value) ? { path: at.path, redacted: true } : { path: at.path, new: structuredClone(value) });
+  /** Whether the value at `segment` under `parent` is left out. */
+  private ignored(parent: Location, segment: string): boolean {
+    const patterns = this.ignoredByDepth[parent.depth + 1];
+    if (patterns === undefined) return false;
+    patterns: for (const pattern of patterns) {
+      const last = pattern.length - 1;
+      if (pattern[last] !== "*" && pattern[last] !== segment) continue;
+      let at: Location | null = parent;
+      for (let i = last - 1; i >= 0 && at !== null; i--, at = at.parent) {
+        if (pattern[i] !== "*" && pattern[i] !== at.segment) continue patterns;
+      }
+      return true;
+    }
+    return false;
   }
 
-  private removed(at: Location, value: JsonValue): void {
-    if (this.ignored(at)) return;
-    this.entries.push(isRedactedValue(value) ? { path: at.path, redacted: true } : { path: at.path, old: structuredClone(value) });
+  // Entries hold copies, so that they share nothing with the bodies (scalars, most values, need none).
+  private added(parent: Location, segment: string, isItem: boolean, value: JsonValue): void {
+    if (this.ignored(parent, segment)) return;
+    const path = pathTo(parent, segment, isItem);
+    this.entries.push(isRedactedValue(value) ? { path, redacted: true } : { path, new: copyJson(value) });
   }
 
-  private changed(at: Location, before: JsonValue, after: JsonValue): void {
-    this.entries.push({ path: at.path, old: structuredClone(before), new: structuredClone(after) });
+  private removed(parent: Location, segment: string, isItem: boolean, value: JsonValue): void {
+    if (this.ignored(parent, segment)) return;
+    const path = pathTo(parent, segment, isItem);
+    this.entries.push(isRedactedValue(value) ? { path, redacted: true } : { path, old: copyJson(value) });
   }
 
-  /** `field` is the key the values sit under, which tells how a list's items are matched. */
-  values(before: JsonValue, after: JsonValue, at: Location, field: string | null): void {
-    if (this.ignored(at) || jsonEqual(before, after)) return;
+  private changed(path: string, before: JsonValue, after: JsonValue): void {
+    this.entries.push({ path, old: copyJson(before), new: copyJson(after) });
+  }
+
+  /** `field` is the key the values sit under (null for list items), which tells how a list's items are matched. */
+  private values(before: JsonValue, after: JsonValue, parent: Location, segment: string, isItem: boolean, field: string | null): void {
+    if (this.ignored(parent, segment) || jsonEqual(before, after)) return;
     // A sensitive value's fingerprints differ: say that it changed, never what it was.
-    if (isRedactedValue(before) || isRedactedValue(after)) this.entries.push({ path: at.path, redacted: true });
-    else if (isJsonObject(before) && isJsonObject(after)) this.objects(before, after, at);
-    else if (Array.isArray(before) && Array.isArray(after)) this.lists(before, after, at, field);
-    else this.changed(at, before, after);
+    if (isRedactedValue(before) || isRedactedValue(after)) this.entries.push({ path: pathTo(parent, segment, isItem), redacted: true });
+    else if (isJsonObject(before) && isJsonObject(after)) this.objects(before, after, new Location(parent, segment, isItem));
+    else if (Array.isArray(before) && Array.isArray(after)) this.lists(before, after, new Location(parent, segment, isItem), field);
+    else this.changed(pathTo(parent, segment, isItem), before, after);
   }
 
   /** Keys in the order of `after`, then the removed ones in the order of `before`. */
   objects(before: JsonObject, after: JsonObject, at: Location): void {
-    for (const [key, value] of Object.entries(after)) {
-      if (Object.hasOwn(before, key)) this.values(before[key] as JsonValue, value, childAt(at, key), key);
-      else this.added(childAt(at, key), value);
+    for (const key in after) {
+      if (!hasOwnProperty.call(after, key)) continue;
+      if (hasOwnProperty.call(before, key)) this.values(before[key]!, after[key]!, at, key, false, key);
+      else this.added(at, key, false, after[key]!);
     }
-    for (const [key, value] of Object.entries(before)) {
-      if (!Object.hasOwn(after, key)) this.removed(childAt(at, key), value);
+    for (const key in before) {
+      if (hasOwnProperty.call(before, key) && !hasOwnProperty.call(after, key)) this.removed(at, key, false, before[key]!);
     }
   }
 
   private lists(before: JsonValue[], after: JsonValue[], at: Location, field: string | null): void {
-    const strings = (list: JsonValue[]) => list.every((item) => typeof item === "string");
-    if (field !== null && SET_LISTS.has(field) && strings(before) && strings(after)) {
+    if (field !== null && SET_LISTS.has(field) && allStrings(before) && allStrings(after)) {
       const same = before.length === after.length && before.every((item) => after.includes(item)) && after.every((item) => before.includes(item));
-      if (!same) this.changed(at, before, after);
+      if (!same) this.changed(at.path, before, after);
       return;
     }
-    const itemKey = itemKeyFor(field, before, after);
-    if (itemKey) return this.keyedLists(before, after, at, itemKey);
+    const keyed = keyedItems(field, before, after);
+    if (keyed) return this.keyedLists(keyed[0], keyed[1], at);
     if (before.length === after.length) {
-      before.forEach((item, i) => this.values(item, after[i] as JsonValue, itemAt(at, String(i)), null));
+      for (let i = 0; i < before.length; i++) this.values(before[i]!, after[i]!, at, String(i), true, null);
       return;
     }
-    this.changed(at, before, after);
+    this.changed(at.path, before, after);
   }
 
   /** Items matched by key: a pure reorder is no change; an added or removed item is one entry. */
-  private keyedLists(before: JsonValue[], after: JsonValue[], at: Location, itemKey: ItemKey): void {
-    const beforeByKey = new Map(before.map((item) => [itemKey(item), item]));
-    const afterKeys = new Set<string>();
-    for (const item of after) {
-      const label = itemKey(item);
-      afterKeys.add(label);
-      const previous = beforeByKey.get(label);
-      if (previous === undefined) this.added(itemAt(at, label), item);
-      else this.values(previous, item, itemAt(at, label), null);
+  private keyedLists(before: Map<string, JsonValue>, after: Map<string, JsonValue>, at: Location): void {
+    for (const [label, item] of after) {
+      const previous = before.get(label);
+      if (previous === undefined) this.added(at, label, true, item);
+      else this.values(previous, item, at, label, true, null);
     }
-    for (const [label, item] of beforeByKey) {
-      if (!afterKeys.has(label)) this.removed(itemAt(at, label), item);
+    for (const [label, item] of before) {
+      if (!after.has(label)) this.removed(at, label, true, item);
     }
   }
 }
@@ -207,7 +261,7 @@ class Differ {
  */
 export function diffObjects(before: JsonObject, after: JsonObject, options: DiffOptions = {}): DiffEntry[] {
   const differ = new Differ(options.ignorePaths ?? DEFAULT_IGNORED_PATHS);
-  differ.objects(before, after, { path: "", segments: [] });
+  differ.objects(before, after, new Location(null, "", false));
   return differ.entries;
 }
 

@@ -176,6 +176,26 @@ describe("isRedactedValue and toDisplay", () => {
     expect(isRedactedValue("redacted")).toBe(false);
     expect(isRedactedValue({ value: marker("x") })).toBe(false);
     expect(isRedactedValue(null)).toBe(false);
+    // Starting like a marker is not enough: it must be one whole.
+    expect(isRedactedValue("<redacted:abc")).toBe(false);
+    expect(isRedactedValue("<redacted:a<b>")).toBe(false);
+    expect(isRedactedValue("<redacted:abc>\n")).toBe(false);
+    expect(isRedactedValue(" <redacted>")).toBe(false);
+  });
+
+  it("shows a body without markers as it is, and copies only the parts that hold one", () => {
+    const plain = exampleSecretBody();
+    expect(toDisplay(plain)).toBe(plain);
+    const labelled = exampleSecretBody();
+    (labelled.metadata as Loose).labels = { app: "web" };
+    const redacted = redactBody(labelled, SECRETS, DEFAULT_SENSITIVE_RULES, fingerprint) as Loose;
+    const untouched = structuredClone(redacted);
+    const shown = toDisplay([redacted, { plain: ["a", 1] }]) as Loose[];
+    expect(redacted).toEqual(untouched);
+    expect(shown[0]).not.toBe(redacted);
+    expect(shown[0]!.metadata.annotations[LAST_APPLIED]).toBe(REDACTED);
+    expect(shown[0]!.metadata.labels).toBe(redacted.metadata.labels);
+    expect(shown[1]).toEqual({ plain: ["a", 1] });
   });
 
   it("shows every fingerprint as <redacted> and leaves everything else", () => {

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { z } from "zod";
+import { copyJson } from "../json/copyJson";
 import { isJsonObject, REDACTED, type Fingerprint, type JsonObject, type JsonValue, type SensitiveRule } from "../../ingest/audit/types";
 
 /** The resource a body or patch belongs to, as sensitive rules name it ("" is the core group). */
@@ -22,11 +23,12 @@ export const DEFAULT_SENSITIVE_RULES: SensitiveRule[] = [
 ];
 
 const FINGERPRINT_MARKER = /^<redacted:[^<>]*>$/;
-
+/** What both a marker and REDACTED start with: a string without it needs no regex. */
+const MARKER_PREFIX = "<redacted";
 
 /** True for a value that redaction replaced: a `<redacted:fingerprint>` marker or the plain REDACTED text. */
 export function isRedactedValue(v: JsonValue): boolean {
-  return typeof v === "string" && (v === REDACTED || FINGERPRINT_MARKER.test(v));
+  return typeof v === "string" && v.startsWith(MARKER_PREFIX) && (v === REDACTED || FINGERPRINT_MARKER.test(v));
 }
 
 /**
@@ -91,7 +93,7 @@ function startsWith(path: string[], prefix: string[]): boolean {
 
 /** One JSON patch operation with its `value` redacted where it lands at or above a sensitive path. */
 function redactJsonPatchOperation(operation: JsonValue, paths: string[][], fingerprint: Fingerprint): JsonValue {
-  if (!isJsonObject(operation) || !Object.hasOwn(operation, "value")) return structuredClone(operation);
+  if (!isJsonObject(operation) || !Object.hasOwn(operation, "value")) return copyJson(operation);
   const pointer = typeof operation.path === "string" ? parseJsonPointer(operation.path) : null;
   // Where a value goes is unknown without a valid pointer, so all of it is treated as sensitive.
   const below =
@@ -99,7 +101,7 @@ function redactJsonPatchOperation(operation: JsonValue, paths: string[][], finge
       ? [[]]
       : paths.flatMap((p) => (startsWith(pointer, p) ? [[]] : startsWith(p, pointer) ? [p.slice(pointer.length)] : []));
   const value = operation.value as JsonValue;
-  return { ...structuredClone(operation), value: redactAtPaths(value, below, fingerprint) };
+  return { ...copyJson(operation), value: redactAtPaths(value, below, fingerprint) };
 }
 
 /**
@@ -110,7 +112,7 @@ function redactJsonPatchOperation(operation: JsonValue, paths: string[][], finge
  */
 export function redactPatch(patch: JsonValue, target: RedactionTarget, rules: SensitiveRule[], fingerprint: Fingerprint): JsonValue {
   const paths = sensitivePathsFor(target, rules);
-  if (paths.length === 0) return structuredClone(patch);
+  if (paths.length === 0) return copyJson(patch);
   if (isJsonObject(patch)) return redactAtPaths(patch, paths, fingerprint);
   if (Array.isArray(patch)) return patch.map((operation) => redactJsonPatchOperation(operation, paths, fingerprint));
   if (typeof patch === "string") return redactValue(patch, fingerprint);
@@ -119,26 +121,25 @@ export function redactPatch(patch: JsonValue, target: RedactionTarget, rules: Se
 
 /** The body with every redaction marker shown as the plain REDACTED text (a copy where anything changes; never mutates its input): fingerprints never leave the store. */
 export function toDisplay(body: JsonValue): JsonValue {
-  if (isRedactedValue(body)) return REDACTED;
+  if (typeof body === "string") return isRedactedValue(body) ? REDACTED : body;
+  if (typeof body !== "object" || body === null) return body;
   // Copy only what holds a marker: most bodies hold none, and this runs for every history entry.
   if (Array.isArray(body)) {
     let copy: JsonValue[] | null = null;
-    body.forEach((child, i) => {
+    for (let i = 0; i < body.length; i++) {
+      const child = body[i]!;
       const shown = toDisplay(child);
       if (shown !== child) (copy ??= body.slice())[i] = shown;
-    });
-    return copy ?? body;
-  }
-  if (isJsonObject(body)) {
-    let copy: JsonObject | null = null;
-    for (const key in body) {
-      const child = body[key]!;
-      const shown = toDisplay(child);
-      if (shown !== child) (copy ??= { ...body })[key] = shown;
     }
     return copy ?? body;
   }
-  return body;
+  let copy: JsonObject | null = null;
+  for (const key in body) {
+    const child = body[key]!;
+    const shown = toDisplay(child);
+    if (shown !== child) (copy ??= { ...body })[key] = shown;
+  }
+  return copy ?? body;
 }
 
 /** JSON with object keys sorted at every level, so equal values always fingerprint alike. */
