@@ -5,10 +5,9 @@
  * write by another replica, or anything else that changed the stored state, is noticed.
  * Bounded (least recently used entries go first), so memory stays flat.
  *
- * States are kept as JSON text, not parsed: one string per object is nearly free for the
- * garbage collector to keep, where a parsed body is a hundred objects or so that every full
- * collection must trace (20,000 of them made GC the server's largest cost). The text is made
- * anyway, to store the state; parsing it back costs less than tracing it.
+ * States are kept as JSON text, not parsed: a parsed body takes five to ten times the memory
+ * of its text, and is a hundred small objects or so that every full collection must trace.
+ * The text is made anyway, to store the state; parsing it back is the price.
  */
 export class StateCache {
   private readonly entries = new Map<number, { resourceVersion: string; state: string }>();
