@@ -9,7 +9,7 @@ import { loadConfig } from "../server/config/config";
 import { ensureNextBuild, NextBuildError } from "../scripts/lib/nextBuild";
 import { Cleanup } from "./ingest/cleanup";
 import { printProfileSummary, summarizeCpuProfile } from "./ingest/cpuProfile";
-import { createDatabase, dropDatabase, postgresSettings, withClient } from "./ingest/databases";
+import { ADMIN_URL, connectionOf, createDatabase, dropDatabase, postgresSettings, withClient } from "./ingest/databases";
 import { copyPhase, overloadPhase, throughputPhase, type PhaseContext } from "./ingest/phases";
 import { machineInfo } from "./ingest/procfs";
 import { kbToMiB, printReport, sourceRevision, writeReport, type BenchReport } from "./ingest/report";
@@ -26,7 +26,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const settings = readSettings();
   const now = new Date();
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
-  const machine = { ...machineInfo(), postgres: await postgresSettings() };
+  const machine = { ...machineInfo(), postgres: await postgresSettings(), postgresConnection: connectionOf(ADMIN_URL) };
   console.log(`kubetrail ingest benchmark ${now.toISOString()}: ${machine.cpus} CPUs, ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`);
 
   // The revision is read before building, so that it names what was built.

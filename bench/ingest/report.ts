@@ -19,7 +19,7 @@ export interface BenchReport {
   date: string;
   /** The commit the app was built from, and how many of the files that go into the app (not bench/ or docs/) differed from it. */
   source: { commit: string; changedFiles: number };
-  machine: MachineInfo & { postgres: Record<string, string> };
+  machine: MachineInfo & { postgres: Record<string, string>; postgresConnection: string };
   configuration: {
     events: number;
     batchSize: number;
@@ -114,6 +114,7 @@ export function printReport(r: BenchReport): void {
   const { server_version: postgresVersion, ...postgresSettings } = r.machine.postgres;
   line("software", `node ${r.machine.node}, PostgreSQL ${postgresVersion}`);
   line("postgres settings", Object.entries(postgresSettings).map(([k, v]) => `${k}=${v}`).join(", "));
+  line("postgres connection", r.machine.postgresConnection);
   const l = r.configuration.ingestLimits;
   const changed = Object.entries(r.configuration.serverEnv);
   line(`server ingest limits (${changed.length ? "changed" : "defaults"})`, `${l.concurrency} writers, queue ${l.queue}, ${l.maxPendingBytes / 2 ** 20} MiB pending, Retry-After ${l.retryAfterSeconds} s`);
