@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../server/config/config";
 import { ensureNextBuild, NextBuildError } from "../scripts/lib/nextBuild";
+import { SERVER_NODE_FLAGS } from "../scripts/lib/serverNodeFlags";
 import { Cleanup } from "./ingest/cleanup";
 import { printProfileSummary, summarizeCpuProfile } from "./ingest/cpuProfile";
 import { ADMIN_URL, connectionOf, createDatabase, dropDatabase, postgresSettings, withClient } from "./ingest/databases";
@@ -101,7 +102,7 @@ async function main(cleanup: Cleanup): Promise<void> {
         maxBodyBytes: limits.maxBodyBytes,
         retryAfterSeconds: limits.retryAfterSeconds,
       },
-      server: { spawnedPid: server.spawnedPid, measuredPid: server.pid, processes: server.processes },
+      server: { spawnedPid: server.spawnedPid, measuredPid: server.pid, processes: server.processes, nodeFlags: SERVER_NODE_FLAGS },
       cpuProfile: settings.cpuProfile,
       serverEnv: settings.serverEnv,
     },

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { loadConfig } from "../server/config/config";
 import { ensureNextBuild, NextBuildError, nextBinOf } from "./lib/nextBuild";
+import { SERVER_NODE_FLAGS } from "./lib/serverNodeFlags";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -23,7 +24,7 @@ try {
 }
 
 const port = process.env.PORT ?? "3000";
-const server = spawn(process.execPath, [nextBinOf(root), "start", "--port", port, ...(process.env.HOSTNAME ? ["--hostname", process.env.HOSTNAME] : [])], {
+const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, nextBinOf(root), "start", "--port", port, ...(process.env.HOSTNAME ? ["--hostname", process.env.HOSTNAME] : [])], {
   cwd: root,
   stdio: "inherit",
 });

@@ -29,7 +29,7 @@ export interface BenchReport {
     overloadPauseMs: number;
     /** The server's ingest limits (its defaults unless serverEnv says otherwise). */
     ingestLimits: { concurrency: number; queue: number; maxPendingBytes: number; maxBodyBytes: number; retryAfterSeconds: number };
-    server: { spawnedPid: number; measuredPid: number; processes: Array<{ pid: number; command: string }> };
+    server: { spawnedPid: number; measuredPid: number; processes: Array<{ pid: number; command: string }>; nodeFlags: readonly string[] };
     cpuProfile: boolean;
     /** Settings given to the server instead of its defaults (BENCH_SERVER_ENV). */
     serverEnv: Record<string, string>;
@@ -120,6 +120,7 @@ export function printReport(r: BenchReport): void {
   line(`server ingest limits (${changed.length ? "changed" : "defaults"})`, `${l.concurrency} writers, queue ${l.queue}, ${l.maxPendingBytes / 2 ** 20} MiB pending, Retry-After ${l.retryAfterSeconds} s`);
   if (changed.length) line("server settings changed", changed.map(([k, v]) => `${k}=${v}`).join(", "));
   line("server process measured", `pid ${r.configuration.server.measuredPid} (spawned ${r.configuration.server.spawnedPid}; ${r.configuration.server.processes.length} process(es))`);
+  line("server node flags", r.configuration.server.nodeFlags.join(" ") || "none");
   const w = r.workload;
   line("events", `${w.events} (${w.writes} writes, ${w.reads} reads) in ${w.batches} batches of ${r.configuration.batchSize}`);
   line("objects", Object.entries(w.objects).map(([k, v]) => `${v} ${k}`).join(", "));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { nextBinOf } from "../../scripts/lib/nextBuild";
+import { SERVER_NODE_FLAGS } from "../../scripts/lib/serverNodeFlags";
 import { commandLine, listeningProcess, processTree } from "./procfs";
 
 /** The real production server (`next start`), on loopback, as the benchmark drives it. */
@@ -78,7 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     KUBETRAIL_DATA_DIR: options.dataDir,
     ...options.env,
   });
-  const child = spawn(process.execPath, [...options.nodeOptions, nextBinOf(options.root), "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...options.nodeOptions, nextBinOf(options.root), "start", "--port", String(port), "--hostname", "127.0.0.1"], {
     cwd: options.root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
