@@ -70,6 +70,44 @@ describe.each(STORE_KINDS)("object states on %s", (kind) => {
     expect(diff.rows[0]!.diff.map((d) => d.path)).not.toContain("spec.replicas");
   });
 
+  it("marks an object deleted when the update that removes its last finalizer completes a pending delete", async () => {
+    test = await openTestDatabase(kind);
+    const ingestor = createAuditIngestor(test.db, options);
+    const steps = rolloutScenario();
+    const step = (label: string) => structuredClone(steps.find((s) => s.label === label)!.event);
+    // Derived from the scenario's scale-down update (the whole Deployment in request and response):
+    // a foreground delete leaves the Deployment with a finalizer; the garbage collector's update
+    // that removes it, once the ReplicaSets are gone, is the end of the Deployment.
+    const withDeletion = (auditID: string, finalizers: string[] | undefined, resourceVersion: string) => {
+      const event = step("scale down");
+      event.auditID = auditID;
+      const body = event.responseObject;
+      body.metadata.deletionTimestamp = "2021-09-13T15:20:00Z";
+      body.metadata.deletionGracePeriodSeconds = 0;
+      body.metadata.resourceVersion = resourceVersion;
+      if (finalizers) body.metadata.finalizers = finalizers;
+      else delete body.metadata.finalizers;
+      event.requestObject = body;
+      return event;
+    };
+    const pending = withDeletion("5f0c7e3a-0000-4000-8000-0000000000a1", ["foregroundDeletion"], "23001");
+    pending.verb = "delete";
+    const released = withDeletion("5f0c7e3a-0000-4000-8000-0000000000a2", undefined, "23002");
+    released.user = { username: "system:serviceaccount:kube-system:generic-garbage-collector", groups: ["system:serviceaccounts"] };
+    await ingestor.ingest("c", [step("create"), pending]);
+    const before = await test.db.query<{ deleted: boolean }>(`SELECT deleted_at IS NOT NULL AS deleted FROM objects WHERE name = 'apiserver'`);
+    expect(before.rows).toEqual([{ deleted: false }]);
+
+    await ingestor.ingest("c", [released]);
+    const after = await test.db.query<{ deleted_at: Date | null }>(`SELECT deleted_at FROM objects WHERE name = 'apiserver'`);
+    expect(after.rows).toHaveLength(1);
+    expect(after.rows[0]!.deleted_at?.toISOString()).toBe(new Date(released.stageTimestamp).toISOString());
+    const last = await test.db.query<{ snapshot: { metadata: { resourceVersion: string } } | null }>(
+      `SELECT snapshot FROM history_entries WHERE audit_id = '5f0c7e3a-0000-4000-8000-0000000000a2'`,
+    );
+    expect(last.rows[0]!.snapshot?.metadata.resourceVersion).toBe("23002");
+  });
+
   it("adopts a uid-less row for a create that arrives after it", async () => {
     test = await openTestDatabase(kind);
     const ingestor = createAuditIngestor(test.db, options);

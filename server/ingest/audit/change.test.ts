@@ -309,6 +309,44 @@ describe("computeChange: delete", () => {
     expect(change).toMatchObject({ deleted: false, snapshot: deleting, nextState: deleting });
   });
 
+  describe("when a finalizer is removed from an object being deleted", () => {
+    // Derived from the real Deployment: the foreground delete above, then the garbage
+    // collector's update that removes its finalizer once the ReplicaSets are gone.
+    const deleting = () => {
+      const body = realDeployment();
+      body.metadata.deletionTimestamp = "2021-09-13T15:20:00Z";
+      body.metadata.deletionGracePeriodSeconds = 0;
+      body.metadata.finalizers = ["foregroundDeletion"];
+      return body;
+    };
+
+    it("is gone when the last finalizer goes: that update completes the delete", () => {
+      const released = deleting();
+      delete released.metadata.finalizers;
+      released.metadata.resourceVersion = "23001";
+      const change = computeChange(known(deleting() as JsonObject), deploymentUpdate(released));
+      expect(change).toMatchObject({ deleted: true, snapshot: released, nextState: released });
+      expect(change.diff).toEqual([{ path: "metadata.finalizers", old: ["foregroundDeletion"] }]);
+    });
+
+    it("is not gone while another finalizer remains", () => {
+      const oneLeft = deleting();
+      oneLeft.metadata.finalizers = ["example.com/cleanup"];
+      expect(computeChange(known(deleting() as JsonObject), deploymentUpdate(oneLeft))).toMatchObject({ deleted: false, snapshot: null });
+    });
+
+    it("is not gone by a status update of a Pod in its grace period", () => {
+      const terminating = realPod();
+      terminating.metadata.deletionTimestamp = "2021-09-13T15:12:10Z";
+      terminating.metadata.deletionGracePeriodSeconds = 70;
+      const event = structuredClone(loadFalcoTraceEvent("delete_configmap.json")) as Loose;
+      event.verb = "patch";
+      event.objectRef = { apiVersion: "v1", resource: "pods", namespace: "openshift-apiserver", name: "apiserver-5d887d5fcd-mrn5h", subresource: "status" };
+      const write = writeOf(event, { bodyAfter: terminating as JsonObject });
+      expect(computeChange(known(realPod() as JsonObject), write)).toMatchObject({ deleted: false });
+    });
+  });
+
   it("does not delete any one object by deletecollection", () => {
     const write = deploymentUpdate(null, { verb: "deletecollection" });
     expect(computeChange(known(realDeployment()), write)).toEqual(NOTHING_KNOWN);

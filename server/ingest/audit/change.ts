@@ -54,14 +54,20 @@ function objectBodyAfter(previous: PreviousState, write: AuditWrite): JsonObject
   return expectedKind !== null && kind !== null && kind !== expectedKind ? null : body;
 }
 
+/** Whether a body carries a deletionTimestamp: a delete was requested. */
+function isBeingDeleted(body: JsonObject): boolean {
+  const metadata = body.metadata;
+  return isJsonObject(metadata) && typeof metadata.deletionTimestamp === "string" && metadata.deletionTimestamp !== "";
+}
+
 /**
  * Whether a body returned by a delete is of an object that still exists: deletion is pending
  * while finalizers remain, and a graceful Pod delete returns the Pod with a grace period that
  * the kubelet has yet to honour (its own delete, with grace 0, removes it).
  */
 function isPendingDeletion(body: JsonObject): boolean {
-  const metadata = body.metadata;
-  if (!isJsonObject(metadata) || typeof metadata.deletionTimestamp !== "string" || metadata.deletionTimestamp === "") return false;
+  if (!isBeingDeleted(body)) return false;
+  const metadata = body.metadata as JsonObject;
   const finalizers = metadata.finalizers;
   const gracePeriod = metadata.deletionGracePeriodSeconds;
   return (Array.isArray(finalizers) && finalizers.length > 0) || (typeof gracePeriod === "number" && gracePeriod > 0);
@@ -81,14 +87,17 @@ function modification(previous: PreviousState, write: AuditWrite, body: JsonObje
   if (body === null) return nothingKnown();
   const ignorePaths = [...DEFAULT_IGNORED_PATHS, ...(options.ignorePaths ?? [])];
   const resourceVersion = resourceVersionOf(body);
+  // The write that removes the last finalizer of an object being deleted completes the
+  // delete: the apiserver removes the object as this request ends, and no delete request follows.
+  const deletionCompleted = isBeingDeleted(body) && !isPendingDeletion(body);
   return {
     diff: previous.state === null ? null : diffObjects(previous.state, body, { ignorePaths }),
-    snapshot: null,
+    snapshot: deletionCompleted ? body : null,
     // Only a response tells the resourceVersion after the write; at Request level the body is
     // the request, whose resourceVersion is the one the client read, i.e. the previous one.
     noop: write.level === "RequestResponse" && resourceVersion !== null && resourceVersion === previous.resourceVersion,
     nextState: body,
-    deleted: false,
+    deleted: deletionCompleted,
   };
 }
 
