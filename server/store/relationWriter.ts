@@ -202,18 +202,18 @@ async function clusterIdsOf(sql: Sql, observations: RelationObservation[]): Prom
 /**
  * objects.id of each target (by targetKey): by uid when the claim gives one, else the latest
  * incarnation of the name (unless it has another uid). Objects never seen get a placeholder
- * row, created under an advisory lock on their name (the lock auditWriter takes to write the
- * object), after looking again: a concurrent batch may have just written it.
+ * row. Both under an advisory lock on the target's name (see below).
  */
 async function resolveTargets(sql: Sql, targets: Array<{ target: Target; at: Date }>, outcome: RelationOutcome): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   if (targets.length === 0) return found;
-  let missing = await lookUp(sql, targets, found);
-  if (missing.length === 0) return found;
-
-  const lockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, target.ref))))].sort();
+  // Every target's name is locked before it is looked up: the lock auditWriter takes to write an
+  // object and the pruner to delete one. A target found here can't be pruned before this batch
+  // commits its relation to it (there are no foreign keys to stop that), and a missing one can't
+  // get two placeholders from concurrent batches.
+  const lockIds = [...new Set(targets.map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, target.ref))))].sort();
   await sql.query(`SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [lockIds]);
-  missing = await lookUp(sql, missing, found);
+  const missing = await lookUp(sql, targets, found);
   if (missing.length === 0) return found;
 
   // One placeholder per name and uid; claims of that name without a uid share the first one.

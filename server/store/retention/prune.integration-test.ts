@@ -6,6 +6,7 @@ import { cascadeEventList, openshiftCascade } from "../../testing/scenarios/open
 import { eventList, rolloutScenario } from "../../testing/scenarios/rollout";
 import { advisoryLockIdOf, objectKeyOf } from "../objectKey";
 import { declaredReferences } from "../schemaParity";
+import { applyRelationClaims } from "../relationWriter";
 import { pruneOlderThan } from "./prune";
 
 const count = async (app: TestApp, table: string) =>
@@ -118,6 +119,53 @@ describe("retention next to ingest on postgres", () => {
     expect(await count(app, "objects")).toBe(1);
 
     expect(await pruneOlderThan(db, future)).toMatchObject({ historyEntries: 0, objects: 1, objectStates: 1 });
+    expect(await orphans(app)).toEqual([]);
+  });
+
+  it("leaves an object alone while a batch links a new relation to it, so the relation never names a pruned object", async () => {
+    app = await startTestApp("postgres");
+    const db = app.context.db;
+    // Two real ConfigMaps (falco's create_configmap.json, and the same event renamed): the first
+    // will be the target of a relation the second's batch states.
+    const [created] = falcoEvents("create_configmap.json") as Array<Record<string, any>>;
+    const claimantEvent = structuredClone(created!);
+    claimantEvent.auditID = "7d6f2c1e-0000-4000-8000-000000000001";
+    claimantEvent.objectRef.name = "claimant";
+    claimantEvent.responseObject.metadata.name = "claimant";
+    claimantEvent.responseObject.metadata.uid = "7d6f2c1e-0000-4000-8000-0000000000aa";
+    await app.postAudit(eventList([created!, claimantEvent]));
+    const rows = (await db.query<{ id: number; name: string; cluster_id: number; namespace: string }>(`SELECT id, name, cluster_id, namespace FROM objects`)).rows;
+    const target = rows.find((r) => r.name !== "claimant")!;
+    const claimant = rows.find((r) => r.name === "claimant")!;
+    const future = new Date(Date.now() + 86_400_000);
+
+    let release!: () => void;
+    let linked!: () => void;
+    const relationStated = new Promise<void>((resolve) => (linked = resolve));
+    const batch = db.transaction(async (tx) => {
+      // As in ingest: the batch writing the claimant holds the claimant's name (auditWriter), then states its relations.
+      const claimantLock = advisoryLockIdOf(objectKeyOf(claimant.cluster_id, { apiGroup: "", resource: "configmaps", namespace: claimant.namespace, name: "claimant" }));
+      await tx.query(`SELECT pg_advisory_xact_lock($1)`, [claimantLock]);
+      await applyRelationClaims(tx, claimant.cluster_id, [
+        {
+          objectId: claimant.id,
+          identity: { apiGroup: "", apiVersion: "v1", resource: "configmaps", kind: "ConfigMap", namespace: claimant.namespace, name: "claimant", uid: null },
+          at: new Date(),
+          claims: [{ kind: "owner", role: "parent", other: { apiGroup: "", resource: "configmaps", namespace: target.namespace, name: target.name } }],
+        },
+      ]);
+      linked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await relationStated;
+    // Everything is older than the cutoff, and the relation is not committed yet: only the locks
+    // of the open batch keep the pruner from the claimant and from the object it names.
+    const during = await pruneOlderThan(db, future);
+    release();
+    await batch;
+    expect(during.objects).toBe(0);
+    expect((await db.query<{ name: string }>(`SELECT name FROM objects ORDER BY name`)).rows.map((r) => r.name)).toEqual(["claimant", target.name].sort());
+    expect(await count(app, "relations")).toBe(1);
     expect(await orphans(app)).toEqual([]);
   });
 });
