@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadFalcoTraceEvent, loadFalcoTraceEvents } from "../../testing/fixtures";
-import { parseAuditEvent, parseEventListEnvelope, type AuditEvent } from "./eventSchema";
+import { loadHkermaEvents } from "../../testing/hkermaCsv";
+import { openshiftCascade } from "../../testing/scenarios/openshiftCascade";
+import { rolloutScenario } from "../../testing/scenarios/rollout";
+import { parseAuditEvent, parseEventListEnvelope, parseWithSchema, readWellFormedEvent, type AuditEvent } from "./eventSchema";
 
 /** A recorded audit.k8s.io/v1 event (create_secret.json), as a base to vary. */
 function v1Event(): Record<string, unknown> {
@@ -271,5 +274,75 @@ describe("parseEventListEnvelope", () => {
     const results = envelope.items.map(parseAuditEvent);
     expect(results.map((r) => r.ok)).toEqual([true, false]);
     expect(results[1]).toMatchObject({ ok: false, auditId: "x" });
+  });
+});
+
+describe("the fast path of parseAuditEvent", () => {
+  // Real events: every falco trace (RequestResponse bodies, Metadata-level Secrets), the 16.5k
+  // hkerma events rebuilt from the CSV (reads and writes of a kubeadm cluster), and the real
+  // OpenShift rollout as audit events.
+  const real: unknown[] = [
+    ...loadFalcoTraceEvents().map((e) => e.raw),
+    ...loadHkermaEvents(),
+    ...rolloutScenario().map((s) => s.event),
+    ...openshiftCascade().map((s) => s.event),
+  ];
+
+  it("gives exactly what the schema gives, for every real event", () => {
+    expect(real.length).toBeGreaterThan(16_000);
+    for (const raw of real) expect(parseAuditEvent(raw)).toEqual(parseWithSchema(raw));
+  });
+
+  it("takes every real event the schema accepts, without the schema", () => {
+    const valid = real.filter((raw) => parseWithSchema(raw).ok);
+    expect(valid.length).toBeGreaterThan(16_000);
+    expect(valid.filter((raw) => readWellFormedEvent(raw) === null)).toEqual([]);
+  });
+
+  // Every field (and nested field) of real events set, in turn, to values of every JSON type,
+  // absent, empty, or malformed: wherever the fast path accepts, the schema must agree exactly.
+  const WRONG_VALUES: unknown[] = [undefined, null, "", "x", "2024-13-01T00:00:00Z", "2024-05-01T10:00:00.123456Z", 0, 1.5, -1, 2 ** 60, true, [], ["a"], [1], {}, { a: "b" }, { a: 1 }];
+
+  function* variants(raw: Record<string, unknown>): Generator<unknown> {
+    for (const [key, value] of Object.entries(raw)) {
+      for (const wrong of WRONG_VALUES) yield { ...raw, [key]: wrong };
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        for (const [inner, innerValue] of Object.entries(value)) {
+          for (const wrong of WRONG_VALUES) yield { ...raw, [key]: { ...(value as object), [inner]: wrong } };
+          if (innerValue && typeof innerValue === "object" && !Array.isArray(innerValue)) {
+            for (const deepKey of Object.keys(innerValue)) {
+              for (const wrong of WRONG_VALUES) yield { ...raw, [key]: { ...(value as object), [inner]: { ...(innerValue as object), [deepKey]: wrong } } };
+            }
+          }
+        }
+      }
+      if (Array.isArray(value)) for (const wrong of WRONG_VALUES) yield { ...raw, [key]: [...value, wrong] };
+    }
+    for (const extra of ["responseStatus", "impersonatedUser", "metadata", "timestamp"]) {
+      for (const wrong of WRONG_VALUES) yield { ...raw, [extra]: wrong };
+    }
+  }
+
+  it("agrees with the schema on every field made wrong in turn", () => {
+    const bases = [
+      loadFalcoTraceEvent("create_secret.json"),
+      loadFalcoTraceEvent("delete_configmap.json"),
+      loadFalcoTraceEvent("create_nginx_pod_unprivileged.json"),
+      rolloutScenario().find((s) => s.label === "conflict")!.event,
+    ] as Array<Record<string, unknown>>;
+    let checked = 0;
+    let acceptedByBoth = 0;
+    for (const base of bases) {
+      for (const variant of variants(base)) {
+        const fast = parseAuditEvent(variant);
+        expect(fast).toEqual(parseWithSchema(variant));
+        checked++;
+        if (fast.ok) acceptedByBoth++;
+      }
+    }
+    // Both outcomes are exercised: many variants are valid (optional fields, extra keys), many not.
+    expect(checked).toBeGreaterThan(2_000);
+    expect(acceptedByBoth).toBeGreaterThan(300);
+    expect(checked - acceptedByBoth).toBeGreaterThan(300);
   });
 });

@@ -197,8 +197,23 @@ const eventSchema = z
 
 export type ParsedAuditEvent = { ok: true; event: AuditEvent } | { ok: false; auditId: string | null; error: string };
 
-/** Validates one raw audit event. Never throws; the error names the offending field(s). */
+/**
+ * Validates one raw audit event. Never throws; the error names the offending field(s).
+ *
+ * Nearly every event is well formed, and zod's general machinery cost more per event than
+ * parsing it (about 10 µs of the ingest's ~120 µs of server CPU). So a hand-written check of the
+ * same rules goes first; on anything it does not accept plainly, the schema above decides, and
+ * words the error. eventSchema.test.ts holds the two to the same results on real events and on
+ * every field made wrong in turn.
+ */
 export function parseAuditEvent(raw: unknown): ParsedAuditEvent {
+  const wellFormed = readWellFormedEvent(raw);
+  if (wellFormed !== null) return { ok: true, event: wellFormed };
+  return parseWithSchema(raw);
+}
+
+/** parseAuditEvent by the schema alone (exported for the test that holds the fast path to it). */
+export function parseWithSchema(raw: unknown): ParsedAuditEvent {
   let result: ReturnType<typeof eventSchema.safeParse>;
   try {
     result = eventSchema.safeParse(raw, { error: describeIssue });
@@ -208,6 +223,119 @@ export function parseAuditEvent(raw: unknown): ParsedAuditEvent {
   }
   if (result.success) return { ok: true, event: result.data };
   return { ok: false, auditId: auditIdOf(raw), error: formatIssues(result.error.issues) };
+}
+
+// The fast path: what the schema accepts, checked by hand. Null means "not plainly well formed":
+// the schema then decides. It returns the event's own parts where the schema returns copies
+// (equal in value; nothing downstream mutates them).
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isOptionalString = (value: unknown) => value === undefined || typeof value === "string";
+const isNullishString = (value: unknown) => value === undefined || value === null || typeof value === "string";
+
+function isStringArray(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== "string") return false;
+  return true;
+}
+
+function isStringRecord(value: unknown, isValue: (v: unknown) => boolean): boolean {
+  if (!isObject(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (hasOwnProperty.call(value, key) && !isValue(value[key])) return false;
+  return true;
+}
+
+const isNullish = (value: unknown) => value === undefined || value === null;
+
+function isRfc3339(value: unknown): value is string {
+  return typeof value === "string" && RFC3339.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+function isUserInfo(value: unknown): value is AuditUserInfo {
+  return (
+    isObject(value) &&
+    typeof value.username === "string" &&
+    isOptionalString(value.uid) &&
+    (isNullish(value.groups) || isStringArray(value.groups)) &&
+    (isNullish(value.extra) || isStringRecord(value.extra, isStringArray))
+  );
+}
+
+const OBJECT_REF_FIELDS = ["resource", "namespace", "name", "uid", "apiGroup", "apiVersion", "resourceVersion", "subresource"] as const;
+
+function isObjectRef(value: unknown): value is AuditObjectRef {
+  if (!isObject(value)) return false;
+  for (const field of OBJECT_REF_FIELDS) if (!isOptionalString(value[field])) return false;
+  return true;
+}
+
+function isStatusCause(value: unknown): boolean {
+  return isObject(value) && isOptionalString(value.reason) && isOptionalString(value.message) && isOptionalString(value.field);
+}
+
+function isResponseStatus(value: unknown): value is AuditResponseStatus {
+  if (!isObject(value)) return false;
+  if (value.code !== undefined && !Number.isSafeInteger(value.code)) return false;
+  if (!isOptionalString(value.status) || !isOptionalString(value.reason) || !isOptionalString(value.message)) return false;
+  const details = value.details;
+  if (isNullish(details)) return true;
+  if (!isObject(details)) return false;
+  const causes = details.causes;
+  return isNullish(causes) || (Array.isArray(causes) && causes.every(isStatusCause));
+}
+
+function isOptionalBody(value: unknown): boolean {
+  if (value === undefined) return true;
+  try {
+    return isJsonValue(value);
+  } catch {
+    return false;
+  }
+}
+
+export function readWellFormedEvent(raw: unknown): AuditEvent | null {
+  if (!isObject(raw)) return null;
+  const e = raw;
+  if (e.kind !== undefined && e.kind !== "Event") return null;
+  if (e.apiVersion !== undefined && !(AUDIT_API_VERSIONS as readonly unknown[]).includes(e.apiVersion)) return null;
+  if (typeof e.auditID !== "string" || e.auditID === "" || typeof e.verb !== "string" || e.verb === "") return null;
+  if (!(AUDIT_STAGES as readonly unknown[]).includes(e.stage) || !(AUDIT_LEVELS as readonly unknown[]).includes(e.level)) return null;
+  if (!isOptionalString(e.requestURI) || !isOptionalString(e.userAgent)) return null;
+  if (!isUserInfo(e.user) || !(isNullish(e.impersonatedUser) || isUserInfo(e.impersonatedUser))) return null;
+  if (!(isNullish(e.sourceIPs) || isStringArray(e.sourceIPs))) return null;
+  if (!(isNullish(e.objectRef) || isObjectRef(e.objectRef))) return null;
+  if (!(isNullish(e.responseStatus) || isResponseStatus(e.responseStatus))) return null;
+  if (!(isNullish(e.annotations) || isStringRecord(e.annotations, (v) => typeof v === "string"))) return null;
+  if (!isOptionalBody(e.requestObject) || !isOptionalBody(e.responseObject)) return null;
+  for (const field of ["requestReceivedTimestamp", "stageTimestamp", "timestamp"] as const) {
+    if (e[field] !== undefined && !isRfc3339(e[field])) return null;
+  }
+  const metadata = e.metadata;
+  if (!isNullish(metadata) && !(isObject(metadata) && (isNullish(metadata.creationTimestamp) || isRfc3339(metadata.creationTimestamp)))) return null;
+  const received = (e.requestReceivedTimestamp ?? e.timestamp ?? (isObject(metadata) ? metadata.creationTimestamp ?? undefined : undefined)) as string | undefined;
+  if (received === undefined) return null;
+  const stage = (e.stageTimestamp as string | undefined) ?? received;
+  return {
+    apiVersion: (e.apiVersion as string | undefined) ?? null,
+    auditID: e.auditID,
+    stage: e.stage as AuditStage,
+    level: e.level as AuditLevel,
+    verb: e.verb,
+    requestURI: (e.requestURI as string | undefined) ?? "",
+    user: e.user,
+    impersonatedUser: (e.impersonatedUser as AuditUserInfo | null | undefined) ?? null,
+    sourceIPs: (e.sourceIPs as string[] | null | undefined) ?? [],
+    userAgent: (e.userAgent as string | undefined) ?? null,
+    objectRef: (e.objectRef as AuditObjectRef | null | undefined) ?? null,
+    responseStatus: (e.responseStatus as AuditResponseStatus | null | undefined) ?? null,
+    requestObject: (e.requestObject as JsonValue | undefined) ?? null,
+    responseObject: (e.responseObject as JsonValue | undefined) ?? null,
+    annotations: (e.annotations as Record<string, string> | null | undefined) ?? {},
+    requestReceivedTimestamp: received,
+    requestReceivedTime: new Date(received),
+    stageTimestamp: stage,
+    stageTime: new Date(stage),
+  };
 }
 
 export type ParsedEventList = { ok: true; apiVersion: string; items: unknown[] } | { ok: false; error: string };
