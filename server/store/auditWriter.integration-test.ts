@@ -49,6 +49,26 @@ describe.each(STORE_KINDS)("object states on %s", (kind) => {
     expect(states.rows).toEqual([{ resource_version: "22003", replicas: 5 }]);
   });
 
+  it("keeps the state without managedFields, which diffs never compare, and the create's snapshot with them", async () => {
+    test = await openTestDatabase(kind);
+    const ingestor = createAuditIngestor(test.db, options);
+    const steps = rolloutScenario();
+    // The recorded objects come without managedFields; a current apiserver returns them on every
+    // body. Added here to the real Deployment's responses as the apiserver writes them.
+    const managedFields = [
+      { manager: "cluster-openshift-apiserver-operator", operation: "Update", apiVersion: "apps/v1", time: "2021-09-13T14:53:39Z", fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:replicas": {}, "f:template": { "f:spec": { "f:containers": {} } } } } },
+      { manager: "kube-controller-manager", operation: "Update", apiVersion: "apps/v1", time: "2021-09-13T14:53:40Z", fieldsType: "FieldsV1", fieldsV1: { "f:status": { "f:replicas": {}, "f:observedGeneration": {} } }, subresource: "status" },
+    ];
+    for (const step of steps.slice(0, 3)) step.event.responseObject.metadata.managedFields = managedFields;
+    await ingestor.ingest("c", steps.slice(0, 3).map((s) => s.event));
+    const state = await test.db.query<{ has: boolean; replicas: number }>(
+      `SELECT (state::jsonb->'metadata') ? 'managedFields' AS has, (state::jsonb->'spec'->>'replicas')::int AS replicas FROM object_states`,
+    );
+    expect(state.rows).toEqual([{ has: false, replicas: 5 }]);
+    const snapshot = await test.db.query<{ has: boolean }>(`SELECT (snapshot::jsonb->'metadata') ? 'managedFields' AS has FROM history_entries WHERE verb = 'create'`);
+    expect(snapshot.rows).toEqual([{ has: true }]);
+  });
+
   it("puts requests that arrive before the object's create on the same object, and keeps the newest state", async () => {
     test = await openTestDatabase(kind);
     const ingestor = createAuditIngestor(test.db, options);
