@@ -12,6 +12,7 @@ import { settingOrGenerate } from "../../store/settings";
 import { hmacFingerprint } from "../../model/redact/redact";
 import { convertAuditEvent } from "./convert";
 import { parseAuditEvent } from "./eventSchema";
+import { fieldWithNul } from "./storableText";
 import type { AuditRead, AuditWrite, ConvertOptions, ConvertedAuditEvent } from "./types";
 
 /** What happened to a batch of audit events. Every event is counted in exactly one of accepted, duplicates, rejected. */
@@ -95,6 +96,11 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
         } catch (error) {
           // Conversion is total for schema-valid events; if it ever throws, reject the one event, not the batch.
           summary.rejected.push({ index, auditId: parsed.event.auditID, reason: `could not convert: ${(error as Error).message}` });
+          return;
+        }
+        const unstorable = fieldWithNul(event);
+        if (unstorable !== null) {
+          summary.rejected.push({ index, auditId: parsed.event.auditID, reason: `${unstorable}: contains a NUL character (U+0000), which cannot be stored` });
           return;
         }
         const id = receiptId(event.auditId, event.stage);

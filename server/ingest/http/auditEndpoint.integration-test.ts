@@ -123,6 +123,17 @@ describe.each(STORE_KINDS)("POST /api/audit on %s", (kind) => {
       expect(await historyCount("partial")).toBe(1);
     });
 
+    it("rejects an event whose text fields hold a NUL, which Postgres cannot store, and keeps the rest of the batch", async () => {
+      const [good] = falcoEvents("create_service.json");
+      const withNul = { ...good, auditID: "b4d5ab1e-0000-4000-8000-0000000000f0", userAgent: "kubectl\u0000/v1.21" };
+      const response = await app.postAudit(eventList([good, withNul]), { cluster: "nul" });
+      expect(response.status).toBe(200);
+      const answer = await response.json();
+      expect(answer).toMatchObject({ received: 2, accepted: 1, rejected: 1, history: 1 });
+      expect(answer.rejections).toEqual([{ index: 1, auditId: "b4d5ab1e-0000-4000-8000-0000000000f0", reason: "userAgent: contains a NUL character (U+0000), which cannot be stored" }]);
+      expect(await historyCount("nul")).toBe(1);
+    });
+
     it("answers 400 when every event of a batch is bad, listing why", async () => {
       const response = await app.postAudit(eventList([{ kind: "Event" }, 42]));
       expect(response.status).toBe(400);
