@@ -4,6 +4,8 @@ import { createAuditIngestor } from "../ingest/audit/ingest";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../ingest/audit/defaults";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../model/redact/redact";
 import { rolloutScenario } from "../testing/scenarios/rollout";
+import { falcoEvents } from "../testing/fixtures";
+import { loadHkermaEvents } from "../testing/hkermaCsv";
 
 const options = {
   skipResources: DEFAULT_SKIP_RESOURCES,
@@ -143,5 +145,60 @@ describe.each(STORE_KINDS)("object states on %s", (kind) => {
       `SELECT uid, deleted_at IS NOT NULL AS deleted, (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries FROM objects o`,
     );
     expect(objects.rows).toEqual([{ uid: "fbf76809-33a5-4017-a1f5-8be34cd2b2fd", deleted: false, entries: 2 }]);
+  });
+});
+
+/**
+ * A batch's statements go out back to back (planWrites, storeWrites, the relation writer): a
+ * failure in any of them must still fail the whole batch, leave nothing behind, and let the
+ * apiserver's retry store it all once, with the same diffs.
+ */
+describe.each(STORE_KINDS)("a batch that fails in one of its statements on %s", (kind) => {
+  let test: TestDatabase;
+  afterEach(() => test.dispose());
+
+  const TABLES = ["audit_receipts", "objects", "object_states", "history_entries", "relations", "request_counts"] as const;
+
+  /** The rollout's first three writes, a Pod with an owner (a relation), and 20 real reads. */
+  function mixedBatch(): unknown[] {
+    const rollout = rolloutScenario().slice(0, 3).map((s) => s.event);
+    const reads = loadHkermaEvents()
+      .filter((e) => ["get", "list"].includes((e as { verb: string }).verb))
+      .slice(0, 20);
+    return [...rollout, ...falcoEvents("create_nginx_pod_privileged.json"), ...reads];
+  }
+
+  async function rowCounts(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of TABLES) counts[table] = (await test.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+    return counts;
+  }
+
+  it("stores nothing of it, whichever statement fails, and its retry stores it once", async () => {
+    test = await openTestDatabase(kind);
+    const ingestor = createAuditIngestor(test.db, options);
+    for (const table of TABLES) {
+      // Every row this batch would add to `table` now breaks a constraint: that statement fails.
+      await test.db.query(`ALTER TABLE ${table} ADD CONSTRAINT refuse_all CHECK (false) NOT VALID`);
+      await expect(ingestor.ingest("c", mixedBatch()), table).rejects.toThrow(/refuse_all/);
+      await test.db.query(`ALTER TABLE ${table} DROP CONSTRAINT refuse_all`);
+      expect(await rowCounts(), `after a failure in ${table}`).toEqual(Object.fromEntries(TABLES.map((t) => [t, 0])));
+    }
+
+    const summary = await ingestor.ingest("c", mixedBatch());
+    expect(summary).toMatchObject({ received: 24, accepted: 24, history: 4, rejected: [] });
+    expect(summary.reads + summary.skipped).toBe(20); // a read of a lease is noise, skipped
+    expect(summary.reads).toBeGreaterThan(0);
+    const stored = await rowCounts();
+    expect(stored).toMatchObject({ audit_receipts: 24, history_entries: 4, object_states: 2, relations: 1 });
+    expect(stored.request_counts).toBeGreaterThan(0);
+    const scaleUp = await test.db.query<{ diff: Array<{ path: string; old: unknown; new: unknown }> }>(
+      `SELECT diff FROM history_entries WHERE verb = 'patch' AND subresource = ''`,
+    );
+    expect(scaleUp.rows[0]!.diff).toContainEqual({ path: "spec.replicas", old: 3, new: 5 });
+
+    // And once more: every event is a duplicate now.
+    expect(await ingestor.ingest("c", mixedBatch())).toMatchObject({ accepted: 0, duplicates: 24 });
+    expect(await rowCounts()).toEqual(stored);
   });
 });

@@ -1,6 +1,7 @@
 import type { Sql, Transaction } from "./database";
 import { copyRow } from "./copyText";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
+import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { computeChange } from "../ingest/audit/change";
 import { toDisplay } from "../model/redact/redact";
@@ -9,8 +10,8 @@ import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectIdentity } fro
 /**
  * Writes one batch of converted audit events in the caller's transaction with a handful
  * of bulk statements, whatever the batch size: receipts for dedup, objects, their states,
- * history entries, read counts. Rows go to Postgres as one JSON document per statement
- * (jsonb_to_recordset): cheaper on both sides than arrays of escaped JSON strings.
+ * history entries, read counts. New objects and history go in with COPY; updates and states
+ * as VALUES lists of bind parameters. Nothing is escaped but COPY's few characters.
  */
 
 export interface ReceiptKey {
@@ -148,16 +149,6 @@ async function loadStates(sql: Sql, rows: ObjectRow[], cache: StateCache | null)
   for (const row of missing) row.state = states.get(row.id) ?? null;
 }
 
-interface HistoryRow {
-  /** The object row; its id is known only after new rows are inserted. */
-  target: ObjectRow;
-  write: AuditWrite;
-  details: JsonObject;
-  diff: unknown;
-  snapshot: unknown;
-  noop: boolean;
-}
-
 /** A change to an object's body or existence: what linkers read relations from. */
 export interface ObjectObservation {
   objectId: number;
@@ -169,40 +160,93 @@ export interface ObjectObservation {
   deleted: boolean;
 }
 
-export interface WriteOutcome {
+/**
+ * A batch's writes, resolved and diffed, as rows ready to store: no parsed body is left in it
+ * but the observations' (see takeObservations).
+ */
+export interface WritePlan {
   historyEntries: number;
   objectsCreated: number;
   /**
    * One per write that gave an object a new body or deleted it, in time order: every body,
    * not just each object's last, so that relations held only inside the batch (a Pod created
-   * and deleted in one import batch) are kept too.
+   * and deleted in one import batch) are kept too. Handed over once: the plan keeps none.
    */
-  observations: ObjectObservation[];
+  takeObservations(): ObjectObservation[];
+  /** New object rows (ids assigned), rows to update, states as JSON text, history as COPY text. */
+  readonly created: readonly ObjectRow[];
+  readonly updated: readonly ObjectRow[];
+  readonly states: ReadonlyArray<{ row: ObjectRow; text: string }>;
+  readonly historyCopyText: string;
+}
+
+/** The objects a batch's writes name: locked for the transaction, and each name's latest incarnation. */
+export interface LockedObjects {
+  /** objectKeyOf of every object locked. */
+  locked: ReadonlySet<string>;
+  latestByName: Map<string, ObjectRow>;
 }
 
 /**
- * Applies the writes (already deduplicated) to objects and history. Writes to the same
- * object are applied in completion order so each diff is against the state before it.
+ * Takes the advisory locks of the objects `identities` name (held until the transaction ends) and
+ * loads the latest incarnation of each name. Call it with every write of a batch, before knowing
+ * which are duplicates: it can then go out with the receipts instead of after them.
  */
-export async function applyWrites(sql: Transaction, clusterId: number, writes: AuditWrite[], cache: StateCache | null = null): Promise<WriteOutcome> {
-  if (writes.length === 0) return { historyEntries: 0, objectsCreated: 0, observations: [] };
-
+export async function lockAndLoadObjects(sql: Sql, clusterId: number, identities: readonly ObjectIdentity[]): Promise<LockedObjects> {
   const uniqueObjects = new Map<string, ObjectIdentity>();
-  for (const w of writes) uniqueObjects.set(objectKeyOf(clusterId, w.object), w.object);
+  for (const identity of identities) uniqueObjects.set(objectKeyOf(clusterId, identity), identity);
+  if (uniqueObjects.size === 0) return { locked: new Set(), latestByName: new Map() };
   const lockIds = [...new Set([...uniqueObjects.keys()].map(advisoryLockIdOf))].sort();
-  await sql.query(`SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [lockIds]);
-  // Every statement below touches a few hundred rows by key. Without fresh statistics (a table
-  // that grew since its last ANALYZE) the planner may hash-join a batch against the whole
+  // Every statement that follows touches a few hundred rows by key. Without fresh statistics (a
+  // table that grew since its last ANALYZE) the planner may hash-join a batch against the whole
   // objects table instead: seen as UPDATE objects taking 16% of Postgres's time, growing with
-  // the table. Index probes are the right plan at any size.
-  await sql.query(`SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
+  // the table. Index probes are the right plan at any size. (Set with the locks: one round trip.)
+  const locking = sql.query(
+    `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+            (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id) AS locked)`,
+    [lockIds],
+  );
+  // Sent without waiting for the locks: a connection runs its statements in order, so the lookup
+  // still starts (and takes its snapshot) only once every lock is held. Not waiting saves the
+  // wait for this thread between the two, which other batches' work makes the longer part.
+  const [, latestByName] = await Promise.all([locking, loadLatestByName(sql, clusterId, [...uniqueObjects.values()])]);
+  return { locked: new Set(uniqueObjects.keys()), latestByName };
+}
 
-  const latestByName = await loadLatestByName(sql, clusterId, [...uniqueObjects.values()]);
+/**
+ * Resolves the writes (already deduplicated) to object rows and turns them into rows to store.
+ * `objects` must come from lockAndLoadObjects in the same transaction, for these writes or more. Writes to the same object are
+ * applied in completion order so each diff is against the state before it.
+ *
+ * Consumes `writes`: the array is emptied once their rows are built, and the plan keeps no body
+ * but the observations', so that a batch waiting on the database holds compact text rather than
+ * hundreds of parsed objects (which every young-generation collection would copy).
+ */
+export async function planWrites(
+  sql: Sql,
+  clusterId: number,
+  writes: AuditWrite[],
+  objects: LockedObjects,
+  cache: StateCache | null,
+  objectIds: ObjectIdPool,
+): Promise<WritePlan> {
+  if (writes.length === 0) return emptyPlan();
+
+  const latestByName = objects.latestByName;
+  for (const w of writes) {
+    if (!objects.locked.has(objectKeyOf(clusterId, w.object))) throw new Error(`write ${w.auditId}: its object was not locked (lockAndLoadObjects)`);
+  }
   const byUid = new Map<string, ObjectRow>();
   for (const row of latestByName.values()) if (row.uid) byUid.set(row.uid, row);
   const unknownUids = [...new Set(writes.map((w) => w.object.uid).filter((u): u is string => !!u && !byUid.has(u)))];
-  for (const row of await loadByUid(sql, clusterId, unknownUids)) byUid.set(row.uid!, row);
-  await loadStates(sql, [...new Set([...latestByName.values(), ...byUid.values()])], cache);
+  const loaded = [...latestByName.values()];
+  // Ids for the objects the batch may create (at most one per write; the rest go back), older
+  // incarnations by uid, and states missing from the cache: each a statement only when needed.
+  const [ids, olderIncarnations] = await Promise.all([objectIds.take(sql, writes.length), loadByUid(sql, clusterId, unknownUids), loadStates(sql, loaded, cache)]);
+  for (const row of olderIncarnations) byUid.set(row.uid!, row);
+  await loadStates(sql, olderIncarnations, cache);
+  loaded.push(...olderIncarnations);
+  let idsUsed = 0;
 
   const ordered = writes
     .map((write, index) => ({ write, index }))
@@ -211,7 +255,7 @@ export async function applyWrites(sql: Transaction, clusterId: number, writes: A
 
   const touched = new Set<ObjectRow>();
   const observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }> = [];
-  const history: HistoryRow[] = [];
+  let historyCopyText = "";
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
@@ -229,7 +273,7 @@ export async function applyWrites(sql: Transaction, clusterId: number, writes: A
         observed.push({ row: latest, at: write.startTime, state: latest.state, deleted: true });
       }
       row = {
-        id: -1,
+        id: ids[idsUsed++]!,
         isNew: true,
         identity: write.object,
         uid: write.object.uid,
@@ -273,27 +317,51 @@ export async function applyWrites(sql: Transaction, clusterId: number, writes: A
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
     if (rvBefore) details.resourceVersionBefore = rvBefore;
     if (write.patch !== null) keepPatch(details, write.patch, change.diff !== null);
-    history.push({
-      target: row,
-      write,
-      details: toDisplay(details) as JsonObject,
-      diff: change.diff,
-      snapshot: change.snapshot ? toDisplay(change.snapshot) : null,
-      noop: change.noop,
-    });
+    historyCopyText += historyCopyRow(row.id, clusterId, write, toDisplay(details), change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop);
   }
+  objectIds.giveBack(ids.slice(idsUsed));
+  const historyEntries = ordered.length;
+  writes.length = 0;
+  ordered.length = 0;
 
   const rows = [...touched];
+  const states = rows.filter((row) => row.stateDirty && row.state).map((row) => ({ row, text: JSON.stringify(row.state) }));
+  // The parsed states are done with; the observations keep what the linkers will read.
+  for (const row of loaded) row.state = null;
+  for (const row of rows) row.state = null;
+  let observations: ObjectObservation[] | null = observed.map(({ row, at, state, deleted }) => ({ objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted }));
+  observed.length = 0;
   const created = rows.filter((row) => row.isNew);
-  await insertObjects(sql, clusterId, created);
-  await updateObjects(sql, rows.filter((row) => !row.isNew && row.rowDirty));
-  const newStates = rows.filter((row) => row.stateDirty && row.state).map((row) => ({ row, text: JSON.stringify(row.state) }));
-  await upsertStates(sql, newStates);
-  for (const { row, text } of newStates) cache?.set(row.id, row.resourceVersion, text);
-  await insertHistory(sql, clusterId, history);
+  return {
+    historyEntries,
+    objectsCreated: created.length,
+    takeObservations() {
+      const taken = observations ?? [];
+      observations = null;
+      return taken;
+    },
+    created,
+    updated: rows.filter((row) => !row.isNew && row.rowDirty),
+    states,
+    historyCopyText,
+  };
+}
 
-  const observations = observed.map(({ row, at, state, deleted }) => ({ objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted }));
-  return { historyEntries: history.length, objectsCreated: created.length, observations };
+function emptyPlan(): WritePlan {
+  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], states: [], historyCopyText: "" };
+}
+
+/**
+ * Stores a plan in the transaction that made it (its advisory locks are still held). Every
+ * statement is sent before this returns, without waiting for the one before (they don't depend
+ * on each other): statements the caller sends next run after them, on the same connection.
+ */
+export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan, cache: StateCache | null): Promise<void> {
+  const statements = [insertObjects(sql, clusterId, plan.created), updateObjects(sql, plan.updated), upsertStates(sql, plan.states)];
+  if (plan.historyCopyText !== "") statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
+  return Promise.all(statements).then(() => {
+    for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text);
+  });
 }
 
 /**
@@ -388,11 +456,9 @@ async function valuesInChunks(sql: Sql, rows: unknown[][], casts: readonly strin
 
 const OBJECT_COPY_COLUMNS = ["id", "cluster_id", "api_group", "api_version", "resource", "kind", "namespace", "name", "uid", "first_seen", "last_seen", "deleted_at"];
 
-async function insertObjects(sql: Transaction, clusterId: number, rows: ObjectRow[]): Promise<void> {
+async function insertObjects(sql: Transaction, clusterId: number, rows: readonly ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
-  // Ids first, so rows and history can be linked without relying on RETURNING order.
-  const ids = await sql.query<{ id: number }>(`SELECT nextval('objects_id_seq') AS id FROM generate_series(1, $1)`, [rows.length]);
-  rows.forEach((row, i) => (row.id = Number(ids.rows[i]!.id)));
+  // Ids come from the pool (planWrites), so rows and history are linked without RETURNING.
   let text = "";
   for (const r of rows) {
     const { apiGroup, apiVersion, resource, namespace, name } = r.identity;
@@ -401,7 +467,7 @@ async function insertObjects(sql: Transaction, clusterId: number, rows: ObjectRo
   await sql.copyFrom("objects", OBJECT_COPY_COLUMNS, text);
 }
 
-async function updateObjects(sql: Sql, rows: ObjectRow[]): Promise<void> {
+async function updateObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
   // In id order: concurrent batches lock rows in the same order (their objects' advisory locks make overlap rare anyway).
   const values = [...rows].sort((a, b) => a.id - b.id).map((r) => [r.id, r.uid, r.kind, iso(r.firstSeen), iso(r.lastSeen), iso(r.deletedAt)]);
@@ -412,7 +478,7 @@ async function updateObjects(sql: Sql, rows: ObjectRow[]): Promise<void> {
   );
 }
 
-async function upsertStates(sql: Sql, rows: Array<{ row: ObjectRow; text: string }>): Promise<void> {
+async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text: string }>): Promise<void> {
   if (rows.length === 0) return;
   const values = [...rows].sort((a, b) => a.row.id - b.row.id).map(({ row, text }) => [row.id, text, row.resourceVersion]);
   await valuesInChunks(sql, values, ["::bigint", "::text", "::text"], (list) =>
@@ -428,18 +494,12 @@ const HISTORY_COPY_COLUMNS = [
 
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
-/** History rows go in with COPY: the bulk of the bytes, and the cheapest way into Postgres. */
-async function insertHistory(sql: Transaction, clusterId: number, rows: HistoryRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  let text = "";
-  for (const r of rows) {
-    const w = r.write;
-    text += copyRow([
-      r.target.id, clusterId, "audit", iso(w.startTime), iso(w.endTime), w.actor, w.verb, w.subresource,
-      w.statusCode, w.title, w.auditId, w.stage, w.userAgent, JSON.stringify(r.details), jsonOrNull(r.diff), jsonOrNull(r.snapshot), r.noop,
-    ]);
-  }
-  await sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, text);
+/** One history row in COPY text: history is the bulk of the bytes, and COPY the cheapest way in. */
+function historyCopyRow(objectId: number, clusterId: number, w: AuditWrite, details: unknown, diff: unknown, snapshot: unknown, noop: boolean): string {
+  return copyRow([
+    objectId, clusterId, "audit", iso(w.startTime), iso(w.endTime), w.actor, w.verb, w.subresource,
+    w.statusCode, w.title, w.auditId, w.stage, w.userAgent, JSON.stringify(details), jsonOrNull(diff), jsonOrNull(snapshot), noop,
+  ]);
 }
 
 /** Adds read requests to the per-minute counters. */

@@ -79,8 +79,8 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
     .map(({ observation }) => observation);
 
   const claimantIds = [...new Set(ordered.map((o) => o.objectId))];
-  const open = await loadOpenRelations(sql, claimantIds);
-  const clusterIds = await clusterIdsOf(sql, ordered);
+  // Independent statements go out back to back: the connection runs them in order anyway.
+  const [open, clusterIds] = await Promise.all([loadOpenRelations(sql, claimantIds), clusterIdsOf(sql, ordered)]);
 
   // Which object each claim names: an open relation's object when it matches, else looked up.
   const openByMatch = new Map<string, OpenRelation[]>();
@@ -140,8 +140,7 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
     for (const held of state.values()) if (!held.relation) inserts.push(rowOf(claimant, held, held.validFrom, null));
   }
 
-  await endRelations(sql, ends);
-  await insertRelations(sql, clusterId, inserts);
+  await Promise.all([endRelations(sql, ends), insertRelations(sql, clusterId, inserts)]);
   outcome.ended = ends.length;
   outcome.opened = inserts.length;
   return outcome;

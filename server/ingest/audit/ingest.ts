@@ -1,6 +1,7 @@
 import type { Config } from "../../config/config";
 import type { Database } from "../../store/database";
-import { addReadCounts, applyWrites, receiptId, recordReceipts } from "../../store/auditWriter";
+import { addReadCounts, lockAndLoadObjects, planWrites, receiptId, recordReceipts, storeWrites } from "../../store/auditWriter";
+import { ObjectIdPool } from "../../store/objectIdPool";
 import { ClusterRegistry } from "../../store/clusters";
 import { applyRelationClaims, observeRelations } from "../../store/relationWriter";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
@@ -34,6 +35,13 @@ export interface IngestSummary {
 
 /** Object states kept in memory (~2-3 KB each): about 50 MB at most. */
 const STATE_CACHE_OBJECTS = 20_000;
+
+/** A batch once validated and converted: what the store still needs of it. */
+interface ConvertedBatch {
+  summary: IngestSummary;
+  /** Emptied once split into writes and reads, so that nothing else holds the bodies. */
+  converted: ConvertedAuditEvent[];
+}
 
 export interface AuditIngestor {
   /** Validates, converts and stores a batch in one transaction; resolves only once it is committed. */
@@ -77,73 +85,104 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
   const clusters = new ClusterRegistry(db);
   // Most writes update an object written moments before: its state usually needs no read.
   const stateCache = new StateCache(STATE_CACHE_OBJECTS);
+  const objectIds = new ObjectIdPool();
+
+  /**
+   * Validates and converts a batch: synchronous, so that the parsed events it was given can be
+   * collected as soon as it returns (an async function keeps its parameters and locals alive
+   * across every await, even those it no longer uses). What it returns holds only the
+   * converted events, which the store then consumes.
+   */
+  function convertBatch(rawItems: unknown[]): ConvertedBatch {
+    const summary: IngestSummary = { received: rawItems.length, accepted: 0, duplicates: 0, skipped: 0, history: 0, reads: 0, rejected: [] };
+    const converted: ConvertedAuditEvent[] = [];
+    const seenInBatch = new Set<string>();
+    for (let index = 0; index < rawItems.length; index++) {
+      const parsed = parseAuditEvent(rawItems[index]);
+      if (!parsed.ok) {
+        summary.rejected.push({ index, auditId: parsed.auditId, reason: parsed.error });
+        continue;
+      }
+      let event: ConvertedAuditEvent;
+      try {
+        event = convertAuditEvent(parsed.event, options);
+      } catch (error) {
+        // Conversion is total for schema-valid events; if it ever throws, reject the one event, not the batch.
+        summary.rejected.push({ index, auditId: parsed.event.auditID, reason: `could not convert: ${(error as Error).message}` });
+        continue;
+      }
+      const unstorable = fieldWithNul(event);
+      if (unstorable !== null) {
+        summary.rejected.push({ index, auditId: parsed.event.auditID, reason: `${unstorable}: contains a NUL character (U+0000), which cannot be stored` });
+        continue;
+      }
+      const id = receiptId(event.auditId, event.stage);
+      if (seenInBatch.has(id)) {
+        summary.duplicates++;
+        continue;
+      }
+      seenInBatch.add(id);
+      converted.push(event);
+    }
+    return { summary, converted };
+  }
+
+  async function storeBatch(clusterName: string, batch: ConvertedBatch): Promise<IngestSummary> {
+    const { summary } = batch;
+    if (batch.converted.length === 0) return summary;
+
+    const clusterId = await clusters.idOf(clusterName);
+    let committed: Array<{ auditId: string; stage: string }> = [];
+    await db.transaction(async (tx) => {
+      const receipts = recordReceipts(tx, clusterId, batch.converted);
+      // Locked and looked up alongside the receipts (one wait, not two), for every write: the
+      // few that turn out to be duplicates cost a lock and a lookup for nothing.
+      const objects = lockAndLoadObjects(tx, clusterId, batch.converted.flatMap((event) => (event.kind === "write" ? [event.object] : [])));
+      const [fresh, lockedObjects] = await Promise.all([receipts, objects]);
+      const writes: AuditWrite[] = [];
+      const reads: AuditRead[] = [];
+      let skipped = 0;
+      for (const event of batch.converted) {
+        if (!fresh.has(receiptId(event.auditId, event.stage))) continue;
+        if (event.kind === "write") writes.push(event);
+        else if (event.kind === "read") reads.push(event);
+        else skipped++;
+      }
+      summary.accepted = fresh.size;
+      summary.duplicates += batch.converted.length - fresh.size;
+      summary.skipped = skipped;
+      summary.history = writes.length;
+      summary.reads = reads.length;
+      // From here on the bodies are reachable only through `writes`, which planWrites empties.
+      batch.converted = [];
+      const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
+
+      const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds);
+      const relations = observeRelations(plan.takeObservations(), linkers);
+      // Sent back to back (see storeWrites): the relation writer's lookups run after the rows
+      // they may look for are written, as the connection runs statements in order.
+      await Promise.all([storeWrites(tx, clusterId, plan, stateCache), applyRelationClaims(tx, clusterId, relations), addReadCounts(tx, clusterId, reads)]);
+      committed = keys;
+    });
+    if (committed.length > 0 && hooks.onCommitted) {
+      try {
+        hooks.onCommitted({ clusterId, cluster: clusterName, historyEntries: committed });
+      } catch {
+        // The batch is stored; a failing observer must not turn that into an error.
+      }
+    }
+    return summary;
+  }
 
   return {
-    async ingest(clusterName, rawItems) {
-      const summary: IngestSummary = { received: rawItems.length, accepted: 0, duplicates: 0, skipped: 0, history: 0, reads: 0, rejected: [] };
-      const converted: ConvertedAuditEvent[] = [];
-      const seenInBatch = new Set<string>();
-
-      rawItems.forEach((raw, index) => {
-        const parsed = parseAuditEvent(raw);
-        if (!parsed.ok) {
-          summary.rejected.push({ index, auditId: parsed.auditId, reason: parsed.error });
-          return;
-        }
-        let event: ConvertedAuditEvent;
-        try {
-          event = convertAuditEvent(parsed.event, options);
-        } catch (error) {
-          // Conversion is total for schema-valid events; if it ever throws, reject the one event, not the batch.
-          summary.rejected.push({ index, auditId: parsed.event.auditID, reason: `could not convert: ${(error as Error).message}` });
-          return;
-        }
-        const unstorable = fieldWithNul(event);
-        if (unstorable !== null) {
-          summary.rejected.push({ index, auditId: parsed.event.auditID, reason: `${unstorable}: contains a NUL character (U+0000), which cannot be stored` });
-          return;
-        }
-        const id = receiptId(event.auditId, event.stage);
-        if (seenInBatch.has(id)) {
-          summary.duplicates++;
-          return;
-        }
-        seenInBatch.add(id);
-        converted.push(event);
-      });
-      if (converted.length === 0) return summary;
-
-      const clusterId = await clusters.idOf(clusterName);
-      let committed: AuditWrite[] = [];
-      await db.transaction(async (tx) => {
-        const fresh = await recordReceipts(tx, clusterId, converted);
-        const writes: AuditWrite[] = [];
-        const reads: AuditRead[] = [];
-        let skipped = 0;
-        for (const event of converted) {
-          if (!fresh.has(receiptId(event.auditId, event.stage))) continue;
-          if (event.kind === "write") writes.push(event);
-          else if (event.kind === "read") reads.push(event);
-          else skipped++;
-        }
-        const written = await applyWrites(tx, clusterId, writes, stateCache);
-        await applyRelationClaims(tx, clusterId, observeRelations(written.observations, linkers));
-        committed = writes;
-        await addReadCounts(tx, clusterId, reads);
-        summary.accepted = fresh.size;
-        summary.duplicates += converted.length - fresh.size;
-        summary.skipped = skipped;
-        summary.history = writes.length;
-        summary.reads = reads.length;
-      });
-      if (committed.length > 0 && hooks.onCommitted) {
-        try {
-          hooks.onCommitted({ clusterId, cluster: clusterName, historyEntries: committed.map((w) => ({ auditId: w.auditId, stage: w.stage })) });
-        } catch {
-          // The batch is stored; a failing observer must not turn that into an error.
-        }
+    ingest(clusterName, rawItems) {
+      let batch: ConvertedBatch;
+      try {
+        batch = convertBatch(rawItems);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return summary;
+      return storeBatch(clusterName, batch);
     },
   };
 }
