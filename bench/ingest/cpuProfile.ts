@@ -36,7 +36,7 @@ export interface ProfileSummary {
 type Frame = ProfileNode["callFrame"];
 
 /** Where a frame's code came from: its source file and line, through the bundle's source map when it has one. */
-class SourceLocator {
+export class SourceLocator {
   private readonly maps = new Map<string, SourceMap | null>();
 
   locate(frame: Frame): { file: string; line: number; name: string } {

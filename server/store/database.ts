@@ -30,7 +30,12 @@ export interface Transaction extends Sql {
  */
 export interface Database extends Sql {
   readonly kind: "postgres" | "pglite";
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws.
+   * Statements the work sends without waiting for them are part of it: the transaction commits
+   * once they have completed, and fails (rolled back) if any of them failed. (The work must
+   * still handle such a statement's rejection, or Node reports it as unhandled.)
+   */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Runs a multi-statement SQL script (a migration) outside of any transaction. */
   execScript(sql: string): Promise<void>;

@@ -22,13 +22,27 @@ function sqlOf(target: Queryable): Sql {
   };
 }
 
-function transactionOf(target: Queryable): Transaction {
+/**
+ * PGlite runs one statement at a time, in the order they are sent, so statements sent without
+ * waiting need no queue here; they are tracked only so that the transaction waits for them
+ * (and fails with them) before it commits, as Database.transaction promises.
+ */
+function transactionOf(target: Queryable): Transaction & { settle(): Promise<void> } {
+  const outstanding: Array<Promise<unknown>> = [];
+  const track = <T>(statement: Promise<T>): Promise<T> => {
+    outstanding.push(statement);
+    return statement;
+  };
+  const sql = sqlOf(target);
   return {
-    ...sqlOf(target),
-    async copyFrom(table, columns, text) {
+    query: (text, params) => track(sql.query(text, params)),
+    copyFrom(table, columns, text) {
       // PGlite has no COPY sub-protocol: it reads the rows from a blob named /dev/blob.
-      const result = await target.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([text]) });
-      return result.affectedRows ?? 0;
+      return track(target.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([text]) }).then((result) => result.affectedRows ?? 0));
+    },
+    async settle() {
+      const failed = (await Promise.allSettled(outstanding)).find((outcome) => outcome.status === "rejected");
+      if (failed) throw (failed as PromiseRejectedResult).reason;
     },
   };
 }
@@ -65,7 +79,18 @@ export async function openPglite(dataDir: string | "memory"): Promise<Database> 
     kind: "pglite",
     prisma,
     query: direct.query,
-    transaction: (work) => db.transaction((tx) => work(transactionOf(tx as unknown as Queryable))),
+    transaction: (work) =>
+      db.transaction(async (pgliteTx) => {
+        const tx = transactionOf(pgliteTx as unknown as Queryable);
+        try {
+          const result = await work(tx);
+          await tx.settle();
+          return result;
+        } catch (error) {
+          await tx.settle().catch(() => undefined);
+          throw error;
+        }
+      }),
     execScript,
     // One connection only: the advisory lock still guards against re-entry within the process.
     async withSessionLock(lockId, work) {

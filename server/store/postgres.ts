@@ -4,7 +4,8 @@ import pg from "pg";
 import { from as copyFromStdin } from "pg-copy-streams";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
-import type { Database, Sql, SqlResult, Transaction } from "./database";
+import type { Database, Sql, SqlResult } from "./database";
+import { PipelinedTransaction, type StatementRunner } from "./pipelinedTransaction";
 import { copyStatement } from "./copyText";
 
 // node-postgres returns int8 as strings by default; ids and counts fit in a double.
@@ -19,9 +20,10 @@ function sqlOf(client: pg.Pool | pg.PoolClient): Sql {
   };
 }
 
-function transactionOf(client: pg.PoolClient): Transaction {
+/** One connection's statements and COPYs, for a PipelinedTransaction. */
+function runnerOf(client: pg.PoolClient): StatementRunner {
   return {
-    ...sqlOf(client),
+    query: (text, params) => client.query(text, params as unknown[] | undefined),
     async copyFrom(table, columns, text) {
       const sink = client.query(copyFromStdin(copyStatement(table, columns)));
       await pipeline(Readable.from([Buffer.from(text, "utf8")]), sink);
@@ -44,13 +46,13 @@ export function openPostgres(connectionString: string, options: { maxConnections
     query: direct.query,
     async transaction(work) {
       const client = await pool.connect();
+      const tx = new PipelinedTransaction(runnerOf(client));
       try {
-        await client.query("BEGIN");
-        const result = await work(transactionOf(client));
-        await client.query("COMMIT");
+        const result = await work(tx);
+        await tx.commit();
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
+        await tx.rollback();
         throw error;
       } finally {
         client.release();
