@@ -1,69 +1,65 @@
 import type { SqlResult, Transaction } from "./database";
 
-/** What a pipelined transaction needs of a connection: run one statement, or one COPY. */
+/**
+ * What a pipelined transaction needs of a connection: statements and COPYs that go out when
+ * called, without waiting for those sent before them (node-postgres's pipeline mode), and are
+ * answered in order.
+ */
 export interface StatementRunner {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null; command?: string }>;
   copyFrom(table: string, columns: readonly string[], text: string): Promise<number>;
 }
 
-/** Thrown by statements sent after one that failed: they never reached the database. */
-export class EarlierStatementFailedError extends Error {
-  constructor(readonly cause: unknown) {
-    super(`not sent: an earlier statement of this transaction failed (${(cause as Error)?.message ?? cause})`);
-  }
-}
-
 /**
- * A transaction on one connection whose statements are sent as soon as the one before them
- * has completed, without waiting for the caller to ask for the next one.
+ * A transaction on a pipelined connection: every statement is sent when the work asks for it,
+ * behind those still running, so that statements that do not depend on each other's results
+ * cost one round trip together instead of one each. On a busy server the round trip is the
+ * lesser part: a reply waits in the socket until this thread is done with whatever else it is
+ * doing (other batches' parsing and diffing, milliseconds each) while the transaction holds its
+ * locks. COMMIT is sent the same way, behind the last statement, even one the work did not wait
+ * for. Postgres runs the statements in the order sent; after one fails, it refuses the rest
+ * ("current transaction is aborted") and answers COMMIT with a rollback.
  *
- * The caller may send several statements without awaiting each: they queue here in order, and
- * each goes out from the completion of the one before, in the same turn of the event loop. On
- * a busy server that turn matters: a reply otherwise waits in the socket until this thread is
- * done with whatever else it is doing (other batches' parsing and diffing, milliseconds each),
- * while the transaction holds its locks. BEGIN is queued the same way, in front of the first
- * statement, and COMMIT right behind the last, even one the work did not wait for.
- *
- * After a statement fails, nothing more is sent (the database would refuse it anyway): later
- * statements reject with EarlierStatementFailedError, and commit() rolls back and rejects.
+ * Only BEGIN is waited for before anything else is sent: were it to fail, the statements behind
+ * it would each run, and commit, on their own.
  */
 export class PipelinedTransaction implements Transaction {
-  private tail: Promise<unknown> = Promise.resolve();
   private readonly outstanding: Array<Promise<unknown>> = [];
   private failure: { error: unknown } | null = null;
   private ended = false;
 
-  constructor(private readonly connection: StatementRunner) {
-    void this.enqueue(() => connection.query("BEGIN")).catch(() => undefined);
+  private constructor(private readonly connection: StatementRunner) {}
+
+  static async begin(connection: StatementRunner): Promise<PipelinedTransaction> {
+    await connection.query("BEGIN");
+    return new PipelinedTransaction(connection);
   }
 
   query<Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> {
-    return this.enqueue(() => this.connection.query(text, params)).then((result) => ({ rows: result.rows as Row[], rowCount: result.rowCount ?? 0 }));
+    return this.track(this.connection.query(text, params)).then((result) => ({ rows: result.rows as Row[], rowCount: result.rowCount ?? 0 }));
   }
 
   copyFrom(table: string, columns: readonly string[], text: string): Promise<number> {
-    return this.enqueue(() => this.connection.copyFrom(table, columns, text));
+    return this.track(this.connection.copyFrom(table, columns, text));
   }
 
   /**
-   * Sends COMMIT behind every statement sent so far, waits for all of them, and resolves once
-   * the transaction is committed. Rejects with the first failure (the transaction is then rolled
-   * back) — also for statements the work sent and did not wait for.
+   * Sends COMMIT behind every statement sent so far and resolves once the transaction is
+   * committed. Rejects with the first failure, also of statements the work did not wait for;
+   * the transaction is then rolled back.
    */
   async commit(): Promise<void> {
-    const committed = this.failure ? null : this.enqueue(() => this.connection.query("COMMIT"));
-    await Promise.allSettled(this.outstanding);
-    if (this.failure) {
-      await this.rollback();
-      throw this.failure.error;
-    }
-    // COMMIT of a transaction that failed is answered as a ROLLBACK, not an error.
-    const result = await committed!;
+    const committing = this.connection.query("COMMIT");
+    const [commitOutcome] = await Promise.allSettled([committing, ...this.outstanding]);
     this.ended = true;
-    if (result.command !== undefined && result.command !== "COMMIT") throw new Error(`the transaction was not committed (${result.command})`);
+    if (this.failure) throw this.failure.error;
+    if (commitOutcome.status === "rejected") throw commitOutcome.reason;
+    // COMMIT of a transaction that failed is answered as a ROLLBACK, not as an error.
+    const command = commitOutcome.value.command;
+    if (command !== undefined && command !== "COMMIT") throw new Error(`the transaction was not committed (${command})`);
   }
 
-  /** Waits for whatever was sent, then rolls back (once); never rejects. */
+  /** Waits for whatever was sent, then rolls back unless the transaction has ended; never rejects. */
   async rollback(): Promise<void> {
     await Promise.allSettled(this.outstanding);
     if (this.ended) return;
@@ -71,17 +67,12 @@ export class PipelinedTransaction implements Transaction {
     await this.connection.query("ROLLBACK").catch(() => undefined);
   }
 
-  private enqueue<T>(send: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(() => {
-      if (this.failure) throw new EarlierStatementFailedError(this.failure.error);
-      return send();
-    });
-    this.tail = run.catch(() => undefined);
+  private track<T>(statement: Promise<T>): Promise<T> {
     this.outstanding.push(
-      run.catch((error) => {
+      statement.catch((error) => {
         this.failure ??= { error };
       }),
     );
-    return run;
+    return statement;
   }
 }

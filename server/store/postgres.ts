@@ -1,12 +1,10 @@
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { from as copyFromStdin } from "pg-copy-streams";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
 import type { Database, Sql, SqlResult } from "./database";
 import { PipelinedTransaction, type StatementRunner } from "./pipelinedTransaction";
 import { copyStatement } from "./copyText";
+import { EagerCopyQuery } from "./eagerCopy";
 
 // node-postgres returns int8 as strings by default; ids and counts fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -20,23 +18,27 @@ function sqlOf(client: pg.Pool | pg.PoolClient): Sql {
   };
 }
 
-/** One connection's statements and COPYs, for a PipelinedTransaction. */
+/** One pipelined connection's statements and COPYs, for a PipelinedTransaction. */
 function runnerOf(client: pg.PoolClient): StatementRunner {
   return {
     query: (text, params) => client.query(text, params as unknown[] | undefined),
-    async copyFrom(table, columns, text) {
-      const sink = client.query(copyFromStdin(copyStatement(table, columns)));
-      await pipeline(Readable.from([Buffer.from(text, "utf8")]), sink);
-      return sink.rowCount;
+    copyFrom(table, columns, text) {
+      return new Promise((resolve, reject) => {
+        client.query(new EagerCopyQuery(copyStatement(table, columns), Buffer.from(text, "utf8"), (error, result) => (error ? reject(error) : resolve(result.rowCount ?? 0))));
+      });
     },
   };
 }
 
 /** Opens a pool to a Postgres server. */
 export function openPostgres(connectionString: string, options: { maxConnections?: number } = {}): Database {
-  const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10 });
+  const max = options.maxConnections ?? 10;
+  const pool = new pg.Pool({ connectionString, max });
+  // Transactions (ingest's, the pruner's) have their own connections, in pipeline mode: see
+  // PipelinedTransaction. Prisma and single statements keep the ordinary ones.
+  const transactionPool = new pg.Pool({ connectionString, max, pipeline: true });
   // An idle client that loses its connection must not crash the process.
-  pool.on("error", (error) => console.error(`postgres pool: ${error.message}`));
+  for (const p of [pool, transactionPool]) p.on("error", (error) => console.error(`postgres pool: ${error.message}`));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const direct = sqlOf(pool);
 
@@ -45,14 +47,16 @@ export function openPostgres(connectionString: string, options: { maxConnections
     prisma,
     query: direct.query,
     async transaction(work) {
-      const client = await pool.connect();
-      const tx = new PipelinedTransaction(runnerOf(client));
+      const client = await transactionPool.connect();
+      let tx: PipelinedTransaction | null = null;
       try {
+        tx = await PipelinedTransaction.begin(runnerOf(client));
         const result = await work(tx);
         await tx.commit();
         return result;
       } catch (error) {
-        await tx.rollback();
+        if (tx) await tx.rollback();
+        else await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       } finally {
         client.release();
@@ -76,7 +80,7 @@ export function openPostgres(connectionString: string, options: { maxConnections
     },
     async close() {
       await prisma.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), transactionPool.end()]);
     },
   };
 }
