@@ -202,3 +202,37 @@ describe.each(STORE_KINDS)("a batch that fails in one of its statements on %s", 
     expect(await rowCounts()).toEqual(stored);
   });
 });
+
+describe("relations from batches stored at the same time (Postgres: PGlite has one connection)", () => {
+  let test: TestDatabase;
+  afterEach(() => test.dispose());
+
+  it("gives an owner that concurrent batches all name one placeholder, and every Pod its relation to it", async () => {
+    test = await openTestDatabase("postgres");
+    // Derived from the real recorded Pod create: eight Pods of the same ReplicaSet (never seen
+    // itself), each with its own name, uid and auditID, sent by eight replicas at once.
+    const pods = Array.from({ length: 8 }, (_, i) => {
+      const [event] = falcoEvents("create_nginx_pod_privileged.json");
+      const suffix = `-${i}`;
+      event!.auditID = `${event!.auditID.slice(0, -2)}${String(i).padStart(2, "0")}`;
+      event!.objectRef.name = `${event!.responseObject.metadata.name}${suffix}`;
+      for (const body of [event!.requestObject, event!.responseObject]) {
+        if (!body) continue;
+        body.metadata.name = `${body.metadata.name ?? event!.responseObject.metadata.name}${suffix}`;
+        if (body.metadata.uid) body.metadata.uid = `${body.metadata.uid.slice(0, -2)}${String(i).padStart(2, "0")}`;
+      }
+      return event!;
+    });
+    const replicas = pods.map(() => createAuditIngestor(test.db, options));
+    const summaries = await Promise.all(pods.map((pod, i) => replicas[i]!.ingest("c", [pod])));
+    expect(summaries.map((s) => s.history)).toEqual(pods.map(() => 1));
+
+    const owners = await test.db.query<{ id: number; uid: string }>(`SELECT id, uid FROM objects WHERE resource = 'replicasets'`);
+    expect(owners.rows).toHaveLength(1);
+    expect(owners.rows[0]!.uid).toBe(pods[0]!.responseObject.metadata.ownerReferences[0].uid);
+    const relations = await test.db.query<{ n: number; parents: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT from_object_id)::int AS parents FROM relations WHERE kind = 'controller-owner'`,
+    );
+    expect(relations.rows[0]).toEqual({ n: 8, parents: 1 });
+  });
+});

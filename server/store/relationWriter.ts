@@ -206,13 +206,21 @@ async function clusterIdsOf(sql: Sql, observations: RelationObservation[]): Prom
 async function resolveTargets(sql: Sql, targets: Array<{ target: Target; at: Date }>, outcome: RelationOutcome): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   if (targets.length === 0) return found;
-  // Every target's name is locked before it is looked up: the lock auditWriter takes to write an
-  // object and the pruner to delete one. A target found here can't be pruned before this batch
-  // commits its relation to it (there are no foreign keys to stop that), and a missing one can't
-  // get two placeholders from concurrent batches.
+  // Every target's name is locked before it is looked up, in shared mode: the lock auditWriter
+  // takes (exclusive) to write an object and the pruner to delete one. A target found here can't
+  // be pruned before this batch commits its relation to it (there are no foreign keys to stop
+  // that). Shared, because many batches name the same few targets at once (every Pod created on
+  // a Node names it): exclusive, they would wait for each other's commits.
   const lockIds = [...new Set(targets.map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, target.ref))))].sort();
-  await sql.query(`SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [lockIds]);
-  const missing = await lookUp(sql, targets, found);
+  await sql.query(`SELECT pg_advisory_xact_lock_shared(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [lockIds]);
+  let missing = await lookUp(sql, targets, found);
+  if (missing.length === 0) return found;
+  // Placeholders are made by one batch at a time per name, under an exclusive lock of their own,
+  // and only for targets still missing once it is held: a batch that made one meanwhile has
+  // committed by then, and this lookup (a new statement) sees it.
+  const creationLockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, target.ref)}`)))].sort();
+  await sql.query(`SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [creationLockIds]);
+  missing = await lookUp(sql, missing, found);
   if (missing.length === 0) return found;
 
   // One placeholder per name and uid; claims of that name without a uid share the first one.
