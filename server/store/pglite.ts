@@ -27,7 +27,7 @@ function sqlOf(target: Queryable): Sql {
  * waiting need no queue here; they are tracked only so that the transaction waits for them
  * (and fails with them) before it commits, as Database.transaction promises.
  */
-function transactionOf(target: Queryable): Transaction & { settle(): Promise<void> } {
+function transactionOf(target: Queryable): Transaction & { settle(): Promise<void>; firstFailure(): Promise<unknown> } {
   const outstanding: Array<Promise<unknown>> = [];
   const track = <T>(statement: Promise<T>): Promise<T> => {
     outstanding.push(statement);
@@ -43,6 +43,10 @@ function transactionOf(target: Queryable): Transaction & { settle(): Promise<voi
     async settle() {
       const failed = (await Promise.allSettled(outstanding)).find((outcome) => outcome.status === "rejected");
       if (failed) throw (failed as PromiseRejectedResult).reason;
+    },
+    async firstFailure() {
+      const failed = (await Promise.allSettled(outstanding)).find((outcome) => outcome.status === "rejected");
+      return failed ? (failed as PromiseRejectedResult).reason : null;
     },
   };
 }
@@ -87,8 +91,9 @@ export async function openPglite(dataDir: string | "memory"): Promise<Database> 
           await tx.settle();
           return result;
         } catch (error) {
-          await tx.settle().catch(() => undefined);
-          throw error;
+          // The first statement that failed, in the order sent, is the cause; what failed after it
+          // ("current transaction is aborted") and code waiting on it is not.
+          throw (await tx.firstFailure()) ?? error;
         }
       }),
     execScript,

@@ -25,7 +25,8 @@ export interface StatementRunner {
  */
 export class PipelinedTransaction implements Transaction {
   private readonly outstanding: Array<Promise<unknown>> = [];
-  private failure: { error: unknown } | null = null;
+  /** The failed statement sent first: rejections may settle out of order (promise chains differ in length). */
+  private failure: { index: number; error: unknown } | null = null;
   private ended = false;
 
   private constructor(private readonly connection: StatementRunner) {}
@@ -59,6 +60,14 @@ export class PipelinedTransaction implements Transaction {
     if (command !== undefined && command !== "COMMIT") throw new Error(`the transaction was not committed (${command})`);
   }
 
+  /**
+   * The first statement that failed, in the order sent: the cause, where the statements after it
+   * (and code waiting on them) fail with "current transaction is aborted". Call after rollback().
+   */
+  firstFailure(): unknown {
+    return this.failure?.error ?? null;
+  }
+
   /** Waits for whatever was sent, then rolls back unless the transaction has ended; never rejects. */
   async rollback(): Promise<void> {
     await Promise.allSettled(this.outstanding);
@@ -68,9 +77,10 @@ export class PipelinedTransaction implements Transaction {
   }
 
   private track<T>(statement: Promise<T>): Promise<T> {
+    const index = this.outstanding.length;
     this.outstanding.push(
       statement.catch((error) => {
-        this.failure ??= { error };
+        if (!this.failure || index < this.failure.index) this.failure = { index, error };
       }),
     );
     return statement;

@@ -55,9 +55,12 @@ export function openPostgres(connectionString: string, options: { maxConnections
         await tx.commit();
         return result;
       } catch (error) {
-        if (tx) await tx.rollback();
-        else await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
+        if (!tx) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw error;
+        }
+        await tx.rollback();
+        throw tx.firstFailure() ?? error;
       } finally {
         client.release();
       }

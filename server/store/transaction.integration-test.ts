@@ -51,6 +51,21 @@ describe.each(STORE_KINDS)("transactions with statements sent without waiting on
     expect(await values()).toEqual([]);
   });
 
+  it("fails with the statement that failed first, not with those refused after it", async () => {
+    test = await openTestDatabase(kind);
+    await test.db.query(`CREATE TABLE probe (seq serial, v int CHECK (v < 10))`);
+    // The COPY behind the failing INSERT is refused ("current transaction is aborted"), and its
+    // rejection may reach the work before the INSERT's: the transaction still names the cause.
+    for (let i = 0; i < 5; i++) {
+      await expect(
+        test.db.transaction(async (tx) => {
+          await Promise.all([tx.query(`INSERT INTO probe (v) VALUES (99)`), tx.copyFrom("probe", ["v"], "1\n"), tx.query(`SELECT 1`)]);
+        }),
+      ).rejects.toThrow(/probe_v_check/);
+    }
+    expect(await values()).toEqual([]);
+  });
+
   it("copies rows sent with the COPY statement, between other statements, and fails with a COPY that fails", async () => {
     test = await openTestDatabase(kind);
     await test.db.query(`CREATE TABLE probe (seq serial, v int)`);
