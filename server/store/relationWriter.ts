@@ -1,4 +1,5 @@
 import type { Sql } from "./database";
+import { ObjectIdPool } from "./objectIdPool";
 import type { ObjectObservation } from "./auditWriter";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
 import type { ObjectIdentity } from "../ingest/audit/types";
@@ -70,7 +71,8 @@ const targetKey = (t: Target) => `${nameKey(t.clusterId, t.ref)}\u0000${t.ref.ui
 const openMatchKey = (kind: string, role: string, clusterId: number, ref: Pick<ObjectReference, "apiGroup" | "resource" | "namespace" | "name">) =>
   `${kind}\u0000${role}\u0000${nameKey(clusterId, ref)}`;
 
-export async function applyRelationClaims(sql: Sql, clusterId: number, observations: RelationObservation[]): Promise<RelationOutcome> {
+/** `objectIds`: where placeholders' ids come from (a pool shared with the audit writer; a private one if not given). */
+export async function applyRelationClaims(sql: Sql, clusterId: number, observations: RelationObservation[], objectIds: ObjectIdPool = new ObjectIdPool(0)): Promise<RelationOutcome> {
   const outcome: RelationOutcome = { opened: 0, ended: 0, placeholders: 0 };
   if (observations.length === 0) return outcome;
   const ordered = observations
@@ -102,7 +104,7 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
       else if (!toResolve.has(key)) toResolve.set(key, { target, at: observation.at });
     }
   }
-  const found = await resolveTargets(sql, [...toResolve.values()], outcome);
+  const { found, placeholdersWritten } = await resolveTargets(sql, [...toResolve.values()], outcome, objectIds);
 
   const ends: Array<{ id: number; at: Date }> = [];
   const inserts: Array<{ from: number; to: number; kind: string; claimedBy: number; validFrom: Date; validTo: Date | null }> = [];
@@ -140,7 +142,7 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
     for (const held of state.values()) if (!held.relation) inserts.push(rowOf(claimant, held, held.validFrom, null));
   }
 
-  await Promise.all([endRelations(sql, ends), insertRelations(sql, clusterId, inserts)]);
+  await Promise.all([placeholdersWritten, endRelations(sql, ends), insertRelations(sql, clusterId, inserts)]);
   outcome.ended = ends.length;
   outcome.opened = inserts.length;
   return outcome;
@@ -203,25 +205,33 @@ async function clusterIdsOf(sql: Sql, observations: RelationObservation[]): Prom
  * incarnation of the name (unless it has another uid). Objects never seen get a placeholder
  * row. Both under an advisory lock on the target's name (see below).
  */
-async function resolveTargets(sql: Sql, targets: Array<{ target: Target; at: Date }>, outcome: RelationOutcome): Promise<Map<string, number>> {
+async function resolveTargets(
+  sql: Sql,
+  targets: Array<{ target: Target; at: Date }>,
+  outcome: RelationOutcome,
+  objectIds: ObjectIdPool,
+): Promise<{ found: Map<string, number>; placeholdersWritten: Promise<unknown> }> {
   const found = new Map<string, number>();
-  if (targets.length === 0) return found;
+  const none = { found, placeholdersWritten: Promise.resolve() };
+  if (targets.length === 0) return none;
   // Every target's name is locked before it is looked up, in shared mode: the lock auditWriter
   // takes (exclusive) to write an object and the pruner to delete one. A target found here can't
   // be pruned before this batch commits its relation to it (there are no foreign keys to stop
   // that). Shared, because many batches name the same few targets at once (every Pod created on
   // a Node names it): exclusive, they would wait for each other's commits.
   const lockIds = [...new Set(targets.map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, target.ref))))].sort();
-  await sql.query(`SELECT pg_advisory_xact_lock_shared(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [lockIds]);
-  let missing = await lookUp(sql, targets, found);
-  if (missing.length === 0) return found;
+  // The lookups are sent right behind the locks, not after waiting for them: the connection runs
+  // them in order, so they still start once every lock is held.
+  const sharedLocks = sql.query(`SELECT pg_advisory_xact_lock_shared(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [lockIds]);
+  let [, missing] = await Promise.all([sharedLocks, lookUp(sql, targets, found)]);
+  if (missing.length === 0) return none;
   // Placeholders are made by one batch at a time per name, under an exclusive lock of their own,
   // and only for targets still missing once it is held: a batch that made one meanwhile has
   // committed by then, and this lookup (a new statement) sees it.
   const creationLockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, target.ref)}`)))].sort();
-  await sql.query(`SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [creationLockIds]);
-  missing = await lookUp(sql, missing, found);
-  if (missing.length === 0) return found;
+  const creationLocks = sql.query(`SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [creationLockIds]);
+  [, missing] = await Promise.all([creationLocks, lookUp(sql, missing, found)]);
+  if (missing.length === 0) return none;
 
   // One placeholder per name and uid; claims of that name without a uid share the first one.
   const byName = new Map<string, Array<{ target: Target; at: Date }>>();
@@ -249,15 +259,16 @@ async function resolveTargets(sql: Sql, targets: Array<{ target: Target; at: Dat
     }
     rows.push(...withUid.values());
   }
-  const ids = await sql.query<{ id: number }>(`SELECT nextval('objects_id_seq') AS id FROM generate_series(1, $1)`, [rows.length]);
+  const ids = await objectIds.take(sql, rows.length);
   const refs = rows.map((row) => row.target.ref);
-  await sql.query(
+  // Not waited for: the relations that name these rows are sent behind it (applyRelationClaims).
+  const placeholdersWritten = sql.query(
     `INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid, first_seen, last_seen)
      SELECT id, c, g, v, r, k, ns, n, u, t, t
        FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
             AS x(id, c, g, v, r, k, ns, n, u, t)`,
     [
-      ids.rows.map((row) => Number(row.id)),
+      ids,
       rows.map((row) => row.target.clusterId),
       refs.map((ref) => ref.apiGroup),
       refs.map((ref) => (ref.apiVersion ? versionOfApiVersion(ref.apiVersion) : ref.apiGroup === "" ? "v1" : "")),
@@ -269,36 +280,36 @@ async function resolveTargets(sql: Sql, targets: Array<{ target: Target; at: Dat
       rows.map((row) => row.at.toISOString()),
     ],
   );
+  placeholdersWritten.catch(() => undefined); // awaited by the caller; this only keeps a throw in between from leaving it unhandled
   rows.forEach((row, i) => {
-    for (const key of row.keys) found.set(key, Number(ids.rows[i]!.id));
+    for (const key of row.keys) found.set(key, ids[i]!);
   });
   outcome.placeholders = rows.length;
-  return found;
+  return { found, placeholdersWritten };
 }
 
-/** Finds what exists of `targets` into `found`; returns the rest. */
+/**
+ * Finds what exists of `targets` into `found`; returns the rest. By uid where the claim gives
+ * one, else (or when no object has that uid) the latest incarnation of the name: both lookups
+ * are sent at once, the second for every target, and a name's answer counts only for targets
+ * the uid did not find.
+ */
 async function lookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, found: Map<string, number>): Promise<Array<{ target: Target; at: Date }>> {
   const withUid = targets.filter(({ target }) => target.ref.uid);
-  if (withUid.length > 0) {
-    const result = await sql.query<{ id: number; cluster_id: number; uid: string }>(
-      // One index probe per key (LATERAL … LIMIT 1), whatever the planner's statistics say.
-      `SELECT o.id, o.cluster_id, o.uid
-         FROM unnest($1::int[], $2::text[]) AS k(c, u)
-         CROSS JOIN LATERAL (
-           SELECT x.id, x.cluster_id, x.uid FROM objects x WHERE x.cluster_id = k.c AND x.uid = k.u
-            ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`,
-      [withUid.map(({ target }) => target.clusterId), withUid.map(({ target }) => target.ref.uid)],
-    );
-    const byUid = new Map(result.rows.map((row) => [`${row.cluster_id}\u0000${row.uid}`, Number(row.id)]));
-    for (const { target } of withUid) {
-      const id = byUid.get(`${target.clusterId}\u0000${target.ref.uid}`);
-      if (id !== undefined) found.set(targetKey(target), id);
-    }
-  }
-  const byName = targets.filter(({ target }) => !found.has(targetKey(target)));
-  if (byName.length === 0) return [];
-  const refs = byName.map(({ target }) => target);
-  const result = await sql.query<{ i: number; id: number; uid: string | null }>(
+  const byUid =
+    withUid.length === 0
+      ? Promise.resolve({ rows: [] as Array<{ id: number; cluster_id: number; uid: string }> })
+      : sql.query<{ id: number; cluster_id: number; uid: string }>(
+          // One index probe per key (LATERAL … LIMIT 1), whatever the planner's statistics say.
+          `SELECT o.id, o.cluster_id, o.uid
+             FROM unnest($1::int[], $2::text[]) AS k(c, u)
+             CROSS JOIN LATERAL (
+               SELECT x.id, x.cluster_id, x.uid FROM objects x WHERE x.cluster_id = k.c AND x.uid = k.u
+                ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`,
+          [withUid.map(({ target }) => target.clusterId), withUid.map(({ target }) => target.ref.uid)],
+        );
+  const refs = targets.map(({ target }) => target);
+  const byName = sql.query<{ i: number; id: number; uid: string | null }>(
     `SELECT k.i, o.id, o.uid
        FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(c, g, r, ns, n, i)
        CROSS JOIN LATERAL (
@@ -307,13 +318,20 @@ async function lookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, fo
           ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`,
     [refs.map((t) => t.clusterId), refs.map((t) => t.ref.apiGroup), refs.map((t) => t.ref.resource), refs.map((t) => t.ref.namespace), refs.map((t) => t.ref.name)],
   );
-  for (const row of result.rows) {
+  const [uidResult, nameResult] = await Promise.all([byUid, byName]);
+  const idsByUid = new Map(uidResult.rows.map((row) => [`${row.cluster_id}\u0000${row.uid}`, Number(row.id)]));
+  for (const { target } of withUid) {
+    const id = idsByUid.get(`${target.clusterId}\u0000${target.ref.uid}`);
+    if (id !== undefined) found.set(targetKey(target), id);
+  }
+  for (const row of nameResult.rows) {
     const target = refs[Number(row.i) - 1]!;
+    if (found.has(targetKey(target))) continue;
     // A latest incarnation with another uid is another object: the named one was never seen.
     if (target.ref.uid && row.uid && row.uid !== target.ref.uid) continue;
     found.set(targetKey(target), Number(row.id));
   }
-  return byName.filter(({ target }) => !found.has(targetKey(target)));
+  return targets.filter(({ target }) => !found.has(targetKey(target)));
 }
 
 async function endRelations(sql: Sql, ends: Array<{ id: number; at: Date }>): Promise<void> {
