@@ -134,6 +134,7 @@ export async function overloadPhase(ctx: PhaseContext, workload: Workload, throu
       rssMiB: { min: Math.min(...rssMiB), median, max, samples: rssMiB.length },
       maxOverMedian: round(max / median, 2),
       maxOverThroughputPeak: round(max / throughputPeakRssMiB, 2),
+      maxOverFirstSample: round(max / rssMiB[0]!, 2),
       rssSamplesMiB: rssMiB,
       peakRssMiB: kbToMiB(memory.hwmKb),
       batchLatencyMs: { p50: round(percentile(result.latenciesMs, 50)), p99: round(percentile(result.latenciesMs, 99)) },

@@ -77,6 +77,11 @@ export interface BenchReport {
     maxOverMedian: number;
     /** Overload RSS max over the throughput phase's peak (VmHWM). */
     maxOverThroughputPeak: number;
+    /**
+     * Overload RSS max over the phase's first sample: growth during the phase. (max / median
+     * also reads a fall from the RSS the throughput phase left as growth.)
+     */
+    maxOverFirstSample: number;
     /** Every sample, in order (MiB). */
     rssSamplesMiB: number[];
     /** VmHWM after the phase. */
@@ -158,6 +163,7 @@ export function printReport(r: BenchReport): void {
   line("RSS over the phase (0/25/50/75/100%)", `${[0, 0.25, 0.5, 0.75, 1].map((f) => o.rssSamplesMiB[Math.round(f * (o.rssSamplesMiB.length - 1))]).join(" / ")} MiB`);
   line("RSS max / median", o.maxOverMedian);
   line("RSS max / throughput peak", o.maxOverThroughputPeak);
+  line("RSS max / first sample (growth)", o.maxOverFirstSample);
   line("server RSS peak (VmHWM) after", `${o.peakRssMiB} MiB`);
   line("batch latency p50 / p99 (200s)", `${o.batchLatencyMs.p50} / ${o.batchLatencyMs.p99} ms`);
   line("CPU s: server / postgres / client", `${o.cpu.serverS} / ${o.cpu.postgresS} / ${o.cpu.benchClientS} (of ${round(o.cpu.wallS * r.machine.cpus)} available)`);
