@@ -4,6 +4,7 @@ import type { IngestAuthorizer } from "../auth";
 import type { AuditIngestor } from "../audit/ingest";
 import { parseEventListEnvelope } from "../audit/eventSchema";
 import { BodyTooLargeError, readBodyWithLimit } from "./readBody";
+import { InvalidUtf8Error, parseEventListJson } from "./eventListJson";
 import { errorResponse } from "./jsonResponse";
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
 
@@ -69,16 +70,11 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
     // is made only once the batch may run. That keeps memory flat under overload.
     await ticket.whenRunning();
 
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      return errorResponse(400, "invalid_encoding", "request body is not valid UTF-8");
-    }
     let document: unknown;
     try {
-      document = JSON.parse(text);
+      document = parseEventListJson(bytes);
     } catch (error) {
+      if (error instanceof InvalidUtf8Error) return errorResponse(400, "invalid_encoding", error.message);
       return errorResponse(400, "invalid_json", `request body is not valid JSON: ${(error as Error).message}`);
     }
     const envelope = parseEventListEnvelope(document);
