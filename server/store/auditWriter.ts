@@ -1,5 +1,5 @@
 import type { Sql, Transaction } from "./database";
-import { copyRow } from "./copyText";
+import { CopyTextBuilder, type CopyText, type CopyValue } from "./copyText";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
@@ -177,7 +177,7 @@ export interface WritePlan {
   readonly created: readonly ObjectRow[];
   readonly updated: readonly ObjectRow[];
   readonly states: ReadonlyArray<{ row: ObjectRow; text: string }>;
-  readonly historyCopyText: string;
+  readonly historyCopyText: CopyText;
 }
 
 /** The objects a batch's writes name: locked for the transaction, and each name's latest incarnation. */
@@ -255,7 +255,7 @@ export async function planWrites(
 
   const touched = new Set<ObjectRow>();
   const observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }> = [];
-  let historyCopyText = "";
+  const historyRows = new CopyTextBuilder();
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
@@ -317,7 +317,7 @@ export async function planWrites(
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
     if (rvBefore) details.resourceVersionBefore = rvBefore;
     if (write.patch !== null) keepPatch(details, write.patch, change.diff !== null);
-    historyCopyText += historyCopyRow(row.id, clusterId, write, toDisplay(details), change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop);
+    historyRows.addRow(historyCopyRow(row.id, clusterId, write, toDisplay(details), change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
   }
   objectIds.giveBack(ids.slice(idsUsed));
   const historyEntries = ordered.length;
@@ -343,12 +343,12 @@ export async function planWrites(
     created,
     updated: rows.filter((row) => !row.isNew && row.rowDirty),
     states,
-    historyCopyText,
+    historyCopyText: historyRows.take(),
   };
 }
 
 function emptyPlan(): WritePlan {
-  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], states: [], historyCopyText: "" };
+  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], states: [], historyCopyText: [] };
 }
 
 /**
@@ -358,7 +358,7 @@ function emptyPlan(): WritePlan {
  */
 export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan, cache: StateCache | null): Promise<void> {
   const statements = [insertObjects(sql, clusterId, plan.created), updateObjects(sql, plan.updated), upsertStates(sql, plan.states)];
-  if (plan.historyCopyText !== "") statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
+  if (plan.historyCopyText.length > 0) statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
   return Promise.all(statements).then(() => {
     for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text);
   });
@@ -459,12 +459,12 @@ const OBJECT_COPY_COLUMNS = ["id", "cluster_id", "api_group", "api_version", "re
 async function insertObjects(sql: Transaction, clusterId: number, rows: readonly ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
   // Ids come from the pool (planWrites), so rows and history are linked without RETURNING.
-  let text = "";
+  const text = new CopyTextBuilder();
   for (const r of rows) {
     const { apiGroup, apiVersion, resource, namespace, name } = r.identity;
-    text += copyRow([r.id, clusterId, apiGroup, apiVersion, resource, r.kind, namespace, name, r.uid, iso(r.firstSeen), iso(r.lastSeen), iso(r.deletedAt)]);
+    text.addRow([r.id, clusterId, apiGroup, apiVersion, resource, r.kind, namespace, name, r.uid, iso(r.firstSeen), iso(r.lastSeen), iso(r.deletedAt)]);
   }
-  await sql.copyFrom("objects", OBJECT_COPY_COLUMNS, text);
+  await sql.copyFrom("objects", OBJECT_COPY_COLUMNS, text.take());
 }
 
 async function updateObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<void> {
@@ -494,12 +494,12 @@ const HISTORY_COPY_COLUMNS = [
 
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
-/** One history row in COPY text: history is the bulk of the bytes, and COPY the cheapest way in. */
-function historyCopyRow(objectId: number, clusterId: number, w: AuditWrite, details: unknown, diff: unknown, snapshot: unknown, noop: boolean): string {
-  return copyRow([
+/** One history row's COPY values: history is the bulk of the bytes, and COPY the cheapest way in. */
+function historyCopyRow(objectId: number, clusterId: number, w: AuditWrite, details: unknown, diff: unknown, snapshot: unknown, noop: boolean): CopyValue[] {
+  return [
     objectId, clusterId, "audit", iso(w.startTime), iso(w.endTime), w.actor, w.verb, w.subresource,
     w.statusCode, w.title, w.auditId, w.stage, w.userAgent, JSON.stringify(details), jsonOrNull(diff), jsonOrNull(snapshot), noop,
-  ]);
+  ];
 }
 
 /** Adds read requests to the per-minute counters. */

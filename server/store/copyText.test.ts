@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyField, copyRow, copyStatement } from "./copyText";
+import { CopyTextBuilder, copyField, copyRow, copyStatement } from "./copyText";
 
 describe("COPY text format", () => {
   it("escapes the characters COPY gives a meaning to, and nothing else", () => {
@@ -24,5 +24,30 @@ describe("COPY text format", () => {
     expect(copyStatement("history_entries", ["id", "object_id"])).toBe("COPY history_entries (id, object_id) FROM STDIN");
     expect(() => copyStatement("t; DROP TABLE x", ["id"])).toThrow(/not a plain SQL identifier/);
     expect(() => copyStatement("t", ['"id"'])).toThrow(/not a plain SQL identifier/);
+  });
+
+  it("builds text in pieces of whole rows that together are the rows in order", () => {
+    const builder = new CopyTextBuilder();
+    const rows = Array.from({ length: 300 }, (_, i) => [i, "x".repeat(i * 7), i % 3 ? null : "tab\there"] as const);
+    for (const row of rows) builder.addRow(row);
+    expect(builder.rows).toBe(300);
+    const pieces = builder.take();
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join("")).toBe(rows.map((row) => copyRow(row)).join(""));
+    for (const piece of pieces) {
+      expect(piece.endsWith("\n")).toBe(true);
+      // A piece passes the limit by at most one row (the longest row here is 2,100 characters).
+      expect(piece.length).toBeLessThan(32 * 1024 + 2200);
+    }
+    expect(builder.take()).toEqual([]);
+    expect(builder.rows).toBe(0);
+  });
+
+  it("keeps a row longer than a piece whole", () => {
+    const builder = new CopyTextBuilder();
+    builder.addRow(["a"]);
+    builder.addRow(["y".repeat(100_000)]);
+    builder.addRow(["b"]);
+    expect(builder.take()).toEqual([`a\n${"y".repeat(100_000)}\n`, "b\n"]);
   });
 });

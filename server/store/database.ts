@@ -1,3 +1,4 @@
+import type { CopyText } from "./copyText";
 import type { PrismaClient } from "./generated/client";
 
 /** The result of one SQL statement, the same for node-postgres and PGlite. */
@@ -17,10 +18,10 @@ export interface Sql {
  */
 export interface Transaction extends Sql {
   /**
-   * Loads `text`, rows in COPY's text format (server/store/copyText.ts), into `table`'s
-   * `columns`; resolves with the number of rows loaded.
+   * Loads `text`, rows in COPY's text format (server/store/copyText.ts), whole or in pieces,
+   * into `table`'s `columns`; resolves with the number of rows loaded.
    */
-  copyFrom(table: string, columns: readonly string[], text: string): Promise<number>;
+  copyFrom(table: string, columns: readonly string[], text: string | CopyText): Promise<number>;
 }
 
 /**

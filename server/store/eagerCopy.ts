@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { Connection } from "pg";
 
-/** A CopyData message carries at most this much; larger loads are split. */
+/** A CopyData message carries at most this much; larger pieces are split. */
 const MAX_COPY_DATA_BYTES = 1 << 20;
 
 /**
@@ -19,7 +19,8 @@ const MAX_COPY_DATA_BYTES = 1 << 20;
 export class EagerCopyQuery extends pg.Query {
   constructor(
     statement: string,
-    private readonly data: Buffer,
+    /** COPY text in pieces (copyText.ts: each piece is encoded on its own, and small pieces are cheap). */
+    private readonly pieces: readonly string[],
     callback: (error: Error | undefined, result: pg.QueryResult) => void,
   ) {
     super(statement, undefined, callback as never);
@@ -31,14 +32,7 @@ export class EagerCopyQuery extends pg.Query {
     stream.cork?.();
     try {
       connection.query((this as unknown as { text: string }).text);
-      for (let offset = 0; offset < this.data.length; offset += MAX_COPY_DATA_BYTES) {
-        const chunk = this.data.subarray(offset, offset + MAX_COPY_DATA_BYTES);
-        const header = Buffer.alloc(5);
-        header[0] = 0x64; // 'd': CopyData
-        header.writeUInt32BE(chunk.length + 4, 1);
-        stream.write(header);
-        stream.write(chunk);
-      }
+      for (const piece of this.pieces) writeCopyData(stream, piece);
       stream.write(Buffer.from([0x63, 0, 0, 0, 4])); // 'c': CopyDone
     } finally {
       stream.uncork?.();
@@ -47,4 +41,26 @@ export class EagerCopyQuery extends pg.Query {
 
   /** The rows are already on their way (pg.Query would answer CopyFail here). */
   handleCopyInResponse(): void {}
+}
+
+/** One piece of COPY text as CopyData messages: one message (and one buffer) unless it is over the limit. */
+function writeCopyData(stream: NodeJS.WritableStream, piece: string): void {
+  const length = Buffer.byteLength(piece, "utf8");
+  if (length <= MAX_COPY_DATA_BYTES) {
+    const message = Buffer.allocUnsafe(5 + length);
+    message[0] = 0x64; // 'd': CopyData
+    message.writeUInt32BE(length + 4, 1);
+    message.write(piece, 5, "utf8");
+    stream.write(message);
+    return;
+  }
+  const data = Buffer.from(piece, "utf8");
+  for (let offset = 0; offset < data.length; offset += MAX_COPY_DATA_BYTES) {
+    const chunk = data.subarray(offset, offset + MAX_COPY_DATA_BYTES);
+    const header = Buffer.alloc(5);
+    header[0] = 0x64;
+    header.writeUInt32BE(chunk.length + 4, 1);
+    stream.write(header);
+    stream.write(chunk);
+  }
 }

@@ -38,7 +38,7 @@ function transactionOf(target: Queryable): Transaction & { settle(): Promise<voi
     query: (text, params) => track(sql.query(text, params)),
     copyFrom(table, columns, text) {
       // PGlite has no COPY sub-protocol: it reads the rows from a blob named /dev/blob.
-      return track(target.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([text]) }).then((result) => result.affectedRows ?? 0));
+      return track(target.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob(typeof text === "string" ? [text] : [...text]) }).then((result) => result.affectedRows ?? 0));
     },
     async settle() {
       const failed = (await Promise.allSettled(outstanding)).find((outcome) => outcome.status === "rejected");

@@ -1,3 +1,4 @@
+import type { CopyText } from "./copyText";
 import type { SqlResult, Transaction } from "./database";
 
 /**
@@ -7,7 +8,7 @@ import type { SqlResult, Transaction } from "./database";
  */
 export interface StatementRunner {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null; command?: string }>;
-  copyFrom(table: string, columns: readonly string[], text: string): Promise<number>;
+  copyFrom(table: string, columns: readonly string[], text: string | CopyText): Promise<number>;
 }
 
 /**
@@ -40,7 +41,7 @@ export class PipelinedTransaction implements Transaction {
     return this.track(this.connection.query(text, params)).then((result) => ({ rows: result.rows as Row[], rowCount: result.rowCount ?? 0 }));
   }
 
-  copyFrom(table: string, columns: readonly string[], text: string): Promise<number> {
+  copyFrom(table: string, columns: readonly string[], text: string | CopyText): Promise<number> {
     return this.track(this.connection.copyFrom(table, columns, text));
   }
 

@@ -24,7 +24,7 @@ function runnerOf(client: pg.PoolClient): StatementRunner {
     query: (text, params) => client.query(text, params as unknown[] | undefined),
     copyFrom(table, columns, text) {
       return new Promise((resolve, reject) => {
-        client.query(new EagerCopyQuery(copyStatement(table, columns), Buffer.from(text, "utf8"), (error, result) => (error ? reject(error) : resolve(result.rowCount ?? 0))));
+        client.query(new EagerCopyQuery(copyStatement(table, columns), typeof text === "string" ? [text] : text, (error, result) => (error ? reject(error) : resolve(result.rowCount ?? 0))));
       });
     },
   };
