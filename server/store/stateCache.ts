@@ -1,3 +1,5 @@
+import { Buffer } from "node:buffer";
+
 /**
  * Recently written object states, by object id, so that the next write to the same object
  * needs only the state's resourceVersion from the database (a narrow read) instead of its
@@ -8,9 +10,13 @@
  * States are kept as JSON text, not parsed: a parsed body takes five to ten times the memory
  * of its text, and is a hundred small objects or so that every full collection must trace.
  * The text is made anyway, to store the state; parsing it back is the price.
+ *
+ * The text is kept as UTF-8 bytes outside V8's heap. Kept as a string, every state (a couple
+ * of kilobytes, one per write) would be copied by two young-generation collections and then
+ * promoted, only to become old-generation garbage at the object's next write.
  */
 export class StateCache {
-  private readonly entries = new Map<number, { resourceVersion: string; state: string }>();
+  private readonly entries = new Map<number, { resourceVersion: string; state: Buffer }>();
 
   constructor(private readonly capacity: number) {}
 
@@ -22,13 +28,16 @@ export class StateCache {
     // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
     this.entries.delete(objectId);
     this.entries.set(objectId, entry);
-    return entry.state;
+    return entry.state.toString("utf8");
   }
 
   set(objectId: number, resourceVersion: string | null, state: string): void {
     this.entries.delete(objectId);
     if (resourceVersion === null || this.capacity === 0) return;
-    this.entries.set(objectId, { resourceVersion, state });
+    // Exactly sized, and not a slice of Buffer's shared pool, which a cached slice would keep alive whole.
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(state, "utf8"));
+    bytes.write(state, 0, "utf8");
+    this.entries.set(objectId, { resourceVersion, state: bytes });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
