@@ -4,7 +4,7 @@ import { exportIngestRows, migrate, timeCopy } from "./copyBaseline";
 import { checkpoint, createDatabase, dropDatabase } from "./databases";
 import { runOverload } from "./overload";
 import { PgActivitySampler } from "./pgActivity";
-import { cpuSeconds, postgresCpuSeconds, processMemory } from "./procfs";
+import { cpuSeconds, kernelUse, postgresCpuSeconds, processMemory } from "./procfs";
 import { kbToMiB, type BenchReport, type CpuUse } from "./report";
 import type { RunningServer } from "./server";
 import { BATCH_SIZE, OVERLOAD_PAUSE_MS, OVERLOAD_TIME_LIMIT_MS, PG_ACTIVITY_SAMPLE_EVERY_MS, RSS_SAMPLE_EVERY_MS, type BenchSettings } from "./settings";
@@ -26,12 +26,14 @@ export interface PhaseContext {
 
 /** Starts counting the CPU time of the server, of Postgres and of this process; the function returned reads it. */
 function startCpuMeter(serverPid: number): (wallMs: number) => CpuUse {
-  const before = { server: cpuSeconds(serverPid), postgres: postgresCpuSeconds(), client: process.cpuUsage() };
+  const before = { server: cpuSeconds(serverPid), serverKernel: kernelUse(serverPid), postgres: postgresCpuSeconds(), client: process.cpuUsage() };
   return (wallMs) => {
     const client = process.cpuUsage(before.client);
     return {
       wallS: round(wallMs / 1000, 2),
       serverS: round(cpuSeconds(serverPid) - before.server),
+      serverSystemS: round(kernelUse(serverPid).systemS - before.serverKernel.systemS),
+      serverMinorFaults: kernelUse(serverPid).minorFaults - before.serverKernel.minorFaults,
       postgresS: round(postgresCpuSeconds() - before.postgres),
       benchClientS: round((client.user + client.system) / 1e6),
     };

@@ -41,6 +41,14 @@ export function cpuSeconds(pid: number, options: { children?: boolean } = {}): n
   return ticks / CLOCK_TICKS;
 }
 
+/** CPU time a process spent in the kernel, and its minor page faults: on a VM, page faults can cost much of a process's CPU. */
+export function kernelUse(pid: number): { systemS: number; minorFaults: number } {
+  const fields = statFields(pid);
+  if (!fields) return { systemS: 0, minorFaults: 0 };
+  // minflt is field 10 of stat (8 after the name), stime field 15 (13 after the name).
+  return { systemS: Number(fields[12]) / CLOCK_TICKS, minorFaults: Number(fields[7]) };
+}
+
 function parentOf(pid: number): number | null {
   const fields = statFields(pid);
   return fields ? Number(fields[1]) : null;

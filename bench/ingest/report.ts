@@ -10,6 +10,9 @@ import { round } from "./stats";
 export interface CpuUse {
   wallS: number;
   serverS: number;
+  /** Of serverS, the time in the kernel (system calls, page faults). */
+  serverSystemS: number;
+  serverMinorFaults: number;
   postgresS: number;
   benchClientS: number;
 }
@@ -141,6 +144,7 @@ export function printReport(r: BenchReport): void {
   for (const failure of t.failures) line("  failure", failure);
   line("server RSS peak (VmHWM) / end", `${t.peakRssMiB} / ${t.endRssMiB} MiB`);
   line("CPU s: server / postgres / client", `${t.cpu.serverS} / ${t.cpu.postgresS} / ${t.cpu.benchClientS} (of ${round(t.cpu.wallS * r.machine.cpus)} available)`);
+  line("server CPU in the kernel; page faults", `${t.cpu.serverSystemS} s; ${t.cpu.serverMinorFaults} minor faults`);
   if (t.pgActivity) {
     const a = t.pgActivity;
     line("postgres statements running at once", `${Object.entries(a.activeBackends).map(([n, share]) => `${n}: ${share}%`).join(", ")} of ${a.samples} samples`);
