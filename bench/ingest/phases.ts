@@ -137,6 +137,7 @@ export async function overloadPhase(ctx: PhaseContext, workload: Workload, throu
       maxOverMedian: round(max / median, 2),
       maxOverThroughputPeak: round(max / throughputPeakRssMiB, 2),
       maxOverFirstSample: round(max / rssMiB[0]!, 2),
+      trend: round(Math.max(...rssMiB.slice(Math.floor(rssMiB.length / 2))) / Math.max(...rssMiB.slice(0, Math.max(1, Math.floor(rssMiB.length / 2)))), 2),
       rssSamplesMiB: rssMiB,
       peakRssMiB: kbToMiB(memory.hwmKb),
       batchLatencyMs: { p50: round(percentile(result.latenciesMs, 50)), p99: round(percentile(result.latenciesMs, 99)) },

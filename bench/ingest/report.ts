@@ -85,6 +85,13 @@ export interface BenchReport {
      * also reads a fall from the RSS the throughput phase left as growth.)
      */
     maxOverFirstSample: number;
+    /**
+     * The largest RSS sample of the phase's second half over that of its first half: above 1
+     * when memory grows as overload goes on. The goal's measure, with maxOverThroughputPeak.
+     * (max / median, the earlier measure, reads a fall from the RSS the throughput phase left
+     * as growth.)
+     */
+    trend: number;
     /** Every sample, in order (MiB). */
     rssSamplesMiB: number[];
     /** VmHWM after the phase. */
@@ -168,6 +175,7 @@ export function printReport(r: BenchReport): void {
   line("RSS max / median", o.maxOverMedian);
   line("RSS max / throughput peak", o.maxOverThroughputPeak);
   line("RSS max / first sample (growth)", o.maxOverFirstSample);
+  line("RSS max, 2nd half / 1st half (trend)", o.trend);
   line("server RSS peak (VmHWM) after", `${o.peakRssMiB} MiB`);
   line("batch latency p50 / p99 (200s)", `${o.batchLatencyMs.p50} / ${o.batchLatencyMs.p99} ms`);
   line("CPU s: server / postgres / client", `${o.cpu.serverS} / ${o.cpu.postgresS} / ${o.cpu.benchClientS} (of ${round(o.cpu.wallS * r.machine.cpus)} available)`);
