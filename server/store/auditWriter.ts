@@ -1,5 +1,6 @@
 import type { Sql, Transaction } from "./database";
 import { CopyTextBuilder, type CopyText, type CopyValue } from "./copyText";
+import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
@@ -27,7 +28,7 @@ export async function recordReceipts(sql: Sql, clusterId: number, keys: ReceiptK
      SELECT $1, a, s FROM unnest($2::text[], $3::text[]) AS t(a, s)
      ON CONFLICT DO NOTHING
      RETURNING audit_id, stage`,
-    [clusterId, keys.map((k) => k.auditId), keys.map((k) => k.stage)],
+    [clusterId, textArray(keys.map((k) => k.auditId)), textArray(keys.map((k) => k.stage))],
   );
   return new Set(result.rows.map((row) => receiptId(row.audit_id, row.stage)));
 }
@@ -113,7 +114,7 @@ async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIden
           WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
           ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
        LEFT JOIN object_states s ON s.object_id = o.id`,
-    [clusterId, objects.map((o) => o.apiGroup), objects.map((o) => o.resource), objects.map((o) => o.namespace), objects.map((o) => o.name)],
+    [clusterId, textArray(objects.map((o) => o.apiGroup)), textArray(objects.map((o) => o.resource)), textArray(objects.map((o) => o.namespace)), textArray(objects.map((o) => o.name))],
   );
   const byKey = new Map<string, ObjectRow>();
   for (const row of result.rows) byKey.set(objectKeyOf(clusterId, objects[Number(row.i) - 1]!), rowOf(row));
@@ -432,28 +433,6 @@ function stringAt(body: JsonObject, ...path: string[]): string | null {
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-/** Bind parameters per statement stay well under Postgres's limit of 65,535. */
-const MAX_PARAMS = 30_000;
-
-/**
- * Runs `statement(placeholders)` over `rows` in as few statements as the parameter limit
- * allows: `placeholders` is `($1, $2…), (…)` for a VALUES list with the given casts, one
- * tuple per row. Text goes to Postgres as raw parameter bytes: nothing to escape on either side.
- */
-async function valuesInChunks(sql: Sql, rows: unknown[][], casts: readonly string[], statement: (values: string) => string): Promise<void> {
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / casts.length));
-  for (let from = 0; from < rows.length; from += perStatement) {
-    const chunk = rows.slice(from, from + perStatement);
-    const params: unknown[] = [];
-    const tuples: string[] = [];
-    for (const row of chunk) {
-      const placeholders = casts.map((cast, column) => `$${params.push(row[column] ?? null)}${cast}`);
-      tuples.push(`(${placeholders.join(", ")})`);
-    }
-    await sql.query(statement(tuples.join(", ")), params);
-  }
-}
-
 const OBJECT_COPY_COLUMNS = ["id", "cluster_id", "api_group", "api_version", "resource", "kind", "namespace", "name", "uid", "first_seen", "last_seen", "deleted_at"];
 
 async function insertObjects(sql: Transaction, clusterId: number, rows: readonly ObjectRow[]): Promise<void> {
@@ -470,20 +449,31 @@ async function insertObjects(sql: Transaction, clusterId: number, rows: readonly
 async function updateObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
   // In id order: concurrent batches lock rows in the same order (their objects' advisory locks make overlap rare anyway).
-  const values = [...rows].sort((a, b) => a.id - b.id).map((r) => [r.id, r.uid, r.kind, iso(r.firstSeen), iso(r.lastSeen), iso(r.deletedAt)]);
-  await valuesInChunks(sql, values, ["::bigint", "::text", "::text", "::timestamptz", "::timestamptz", "::timestamptz"], (list) =>
+  const sorted = [...rows].sort((a, b) => a.id - b.id);
+  await sql.query(
     `UPDATE objects o SET uid = t.u, kind = t.k, first_seen = t.fs, last_seen = t.ls, deleted_at = t.del
-       FROM (VALUES ${list}) AS t(id, u, k, fs, ls, del)
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS t(id, u, k, fs, ls, del)
       WHERE o.id = t.id`,
+    [
+      int8Array(sorted.map((r) => r.id)),
+      textArray(sorted.map((r) => r.uid)),
+      textArray(sorted.map((r) => r.kind)),
+      timestamptzArray(sorted.map((r) => r.firstSeen)),
+      timestamptzArray(sorted.map((r) => r.lastSeen)),
+      timestamptzArray(sorted.map((r) => r.deletedAt)),
+    ],
   );
 }
 
 async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text: string }>): Promise<void> {
   if (rows.length === 0) return;
-  const values = [...rows].sort((a, b) => a.row.id - b.row.id).map(({ row, text }) => [row.id, text, row.resourceVersion]);
-  await valuesInChunks(sql, values, ["::bigint", "::text", "::text"], (list) =>
-    `INSERT INTO object_states (object_id, state, resource_version) VALUES ${list}
+  const sorted = [...rows].sort((a, b) => a.row.id - b.row.id);
+  // ORDER BY: rows are locked in id order, as in updateObjects.
+  await sql.query(
+    `INSERT INTO object_states (object_id, state, resource_version)
+     SELECT id, state, rv FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, state, rv) ORDER BY id
      ON CONFLICT (object_id) DO UPDATE SET state = excluded.state, resource_version = excluded.resource_version`,
+    [int8Array(sorted.map(({ row }) => row.id)), textArray(sorted.map(({ text }) => text)), textArray(sorted.map(({ row }) => row.resourceVersion))],
   );
 }
 
@@ -520,12 +510,12 @@ export async function addReadCounts(sql: Sql, clusterId: number, reads: AuditRea
      ON CONFLICT (cluster_id, minute, verb, resource, username, code) DO UPDATE SET count = request_counts.count + excluded.count`,
     [
       clusterId,
-      sorted.map((e) => e.read.minute.toISOString()),
-      sorted.map((e) => e.read.verb),
-      sorted.map((e) => e.read.resource),
-      sorted.map((e) => e.read.username),
-      sorted.map((e) => e.read.code),
-      sorted.map((e) => e.count),
+      timestamptzArray(sorted.map((e) => e.read.minute)),
+      textArray(sorted.map((e) => e.read.verb)),
+      textArray(sorted.map((e) => e.read.resource)),
+      textArray(sorted.map((e) => e.read.username)),
+      int4Array(sorted.map((e) => e.read.code)),
+      int8Array(sorted.map((e) => e.count)),
     ],
   );
 }

@@ -7,6 +7,7 @@ import { PrismaClient } from "./generated/client";
 import type { Database, Sql, SqlResult, Transaction } from "./database";
 import { copyStatement } from "./copyText";
 import { acquireDirectoryLock } from "./directoryLock";
+import { isArrayParam, plainArray } from "./arrayParam";
 
 interface Queryable {
   query<Row>(text: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: Row[]; affectedRows?: number }>;
@@ -16,7 +17,8 @@ interface Queryable {
 function sqlOf(target: Queryable): Sql {
   return {
     async query<Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> {
-      const result = await target.query<Row>(text, params);
+      // Array parameters as plain arrays, which PGlite serialises itself (arrayParam.ts).
+      const result = await target.query<Row>(text, params?.map((param) => (isArrayParam(param) ? plainArray(param) : param)));
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
     },
   };

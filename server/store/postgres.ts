@@ -5,14 +5,21 @@ import type { Database, Sql, SqlResult } from "./database";
 import { PipelinedTransaction, type StatementRunner } from "./pipelinedTransaction";
 import { copyStatement } from "./copyText";
 import { EagerCopyQuery } from "./eagerCopy";
+import { binaryArray, isArrayParam } from "./arrayParam";
 
 // node-postgres returns int8 as strings by default; ids and counts fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+/** Bind parameters as node-postgres takes them: array parameters in binary (arrayParam.ts). */
+function driverParams(params: unknown[] | undefined): unknown[] | undefined {
+  if (!params?.some(isArrayParam)) return params;
+  return params.map((param) => (isArrayParam(param) ? binaryArray(param) : param));
+}
+
 function sqlOf(client: pg.Pool | pg.PoolClient): Sql {
   return {
     async query<Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> {
-      const result = await client.query(text, params as unknown[] | undefined);
+      const result = await client.query(text, driverParams(params));
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
   };
@@ -21,7 +28,7 @@ function sqlOf(client: pg.Pool | pg.PoolClient): Sql {
 /** One pipelined connection's statements and COPYs, for a PipelinedTransaction. */
 function runnerOf(client: pg.PoolClient): StatementRunner {
   return {
-    query: (text, params) => client.query(text, params as unknown[] | undefined),
+    query: (text, params) => client.query(text, driverParams(params)),
     copyFrom(table, columns, text) {
       return new Promise((resolve, reject) => {
         client.query(new EagerCopyQuery(copyStatement(table, columns), typeof text === "string" ? [text] : text, (error, result) => (error ? reject(error) : resolve(result.rowCount ?? 0))));
