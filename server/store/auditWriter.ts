@@ -1,4 +1,4 @@
-import type { Sql, Transaction } from "./database";
+import { prepared, type Sql, type Transaction } from "./database";
 import { CopyTextBuilder, type CopyText, type CopyValue } from "./copyText";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
@@ -24,10 +24,10 @@ export interface ReceiptKey {
 export async function recordReceipts(sql: Sql, clusterId: number, keys: ReceiptKey[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
   const result = await sql.query<{ audit_id: string; stage: string }>(
-    `INSERT INTO audit_receipts (cluster_id, audit_id, stage)
+    prepared("kt_record_receipts", `INSERT INTO audit_receipts (cluster_id, audit_id, stage)
      SELECT $1, a, s FROM unnest($2::text[], $3::text[]) AS t(a, s)
      ON CONFLICT DO NOTHING
-     RETURNING audit_id, stage`,
+     RETURNING audit_id, stage`),
     [clusterId, textArray(keys.map((k) => k.auditId)), textArray(keys.map((k) => k.stage))],
   );
   return new Set(result.rows.map((row) => receiptId(row.audit_id, row.stage)));
@@ -107,13 +107,13 @@ async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIden
   const result = await sql.query<LoadedObject & { i: number }>(
     // One index probe per name (LATERAL … LIMIT 1 on objects_identity_idx): a join would let a
     // planner with stale statistics hash the cluster's every object, on each batch.
-    `SELECT k.i, ${OBJECT_COLUMNS}
+    prepared("kt_latest_by_name", `SELECT k.i, ${OBJECT_COLUMNS}
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(g, r, ns, n, i)
        CROSS JOIN LATERAL (
          SELECT x.* FROM objects x
           WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
           ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
-       LEFT JOIN object_states s ON s.object_id = o.id`,
+       LEFT JOIN object_states s ON s.object_id = o.id`),
     [clusterId, textArray(objects.map((o) => o.apiGroup)), textArray(objects.map((o) => o.resource)), textArray(objects.map((o) => o.namespace)), textArray(objects.map((o) => o.name))],
   );
   const byKey = new Map<string, ObjectRow>();
@@ -125,8 +125,8 @@ async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIden
 async function loadByUid(sql: Sql, clusterId: number, uids: string[]): Promise<ObjectRow[]> {
   if (uids.length === 0) return [];
   const result = await sql.query<LoadedObject>(
-    `SELECT ${OBJECT_COLUMNS} FROM objects o LEFT JOIN object_states s ON s.object_id = o.id
-      WHERE o.cluster_id = $1 AND o.uid = ANY($2::text[])`,
+    prepared("kt_objects_by_uid", `SELECT ${OBJECT_COLUMNS} FROM objects o LEFT JOIN object_states s ON s.object_id = o.id
+      WHERE o.cluster_id = $1 AND o.uid = ANY($2::text[])`),
     [clusterId, uids],
   );
   return result.rows.map(rowOf);
@@ -143,7 +143,7 @@ async function loadStates(sql: Sql, rows: ObjectRow[], cache: StateCache | null)
   }
   if (missing.length === 0) return;
   const result = await sql.query<{ object_id: number; state: string }>(
-    `SELECT object_id, state FROM object_states WHERE object_id = ANY($1::bigint[])`,
+    prepared("kt_states_by_id", `SELECT object_id, state FROM object_states WHERE object_id = ANY($1::bigint[])`),
     [missing.map((row) => row.id)],
   );
   const states = new Map(result.rows.map((r) => [Number(r.object_id), JSON.parse(r.state) as JsonObject]));
@@ -203,8 +203,8 @@ export async function lockAndLoadObjects(sql: Sql, clusterId: number, identities
   // objects table instead: seen as UPDATE objects taking 16% of Postgres's time, growing with
   // the table. Index probes are the right plan at any size. (Set with the locks: one round trip.)
   const locking = sql.query(
-    `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
-            (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id) AS locked)`,
+    prepared("kt_lock_objects", `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+            (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id) AS locked)`),
     [lockIds],
   );
   // Sent without waiting for the locks: a connection runs its statements in order, so the lookup
@@ -451,9 +451,9 @@ async function updateObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<void
   // In id order: concurrent batches lock rows in the same order (their objects' advisory locks make overlap rare anyway).
   const sorted = [...rows].sort((a, b) => a.id - b.id);
   await sql.query(
-    `UPDATE objects o SET uid = t.u, kind = t.k, first_seen = t.fs, last_seen = t.ls, deleted_at = t.del
+    prepared("kt_update_objects", `UPDATE objects o SET uid = t.u, kind = t.k, first_seen = t.fs, last_seen = t.ls, deleted_at = t.del
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS t(id, u, k, fs, ls, del)
-      WHERE o.id = t.id`,
+      WHERE o.id = t.id`),
     [
       int8Array(sorted.map((r) => r.id)),
       textArray(sorted.map((r) => r.uid)),
@@ -470,9 +470,9 @@ async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text
   const sorted = [...rows].sort((a, b) => a.row.id - b.row.id);
   // ORDER BY: rows are locked in id order, as in updateObjects.
   await sql.query(
-    `INSERT INTO object_states (object_id, state, resource_version)
+    prepared("kt_upsert_states", `INSERT INTO object_states (object_id, state, resource_version)
      SELECT id, state, rv FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, state, rv) ORDER BY id
-     ON CONFLICT (object_id) DO UPDATE SET state = excluded.state, resource_version = excluded.resource_version`,
+     ON CONFLICT (object_id) DO UPDATE SET state = excluded.state, resource_version = excluded.resource_version`),
     [int8Array(sorted.map(({ row }) => row.id)), textArray(sorted.map(({ text }) => text)), textArray(sorted.map(({ row }) => row.resourceVersion))],
   );
 }
@@ -505,9 +505,9 @@ export async function addReadCounts(sql: Sql, clusterId: number, reads: AuditRea
   // Sorted so that concurrent batches lock counter rows in the same order (no deadlocks).
   const sorted = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
   await sql.query(
-    `INSERT INTO request_counts (cluster_id, minute, verb, resource, username, code, count)
+    prepared("kt_add_read_counts", `INSERT INTO request_counts (cluster_id, minute, verb, resource, username, code, count)
      SELECT $1, m, v, r, u, c, n FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[]) AS t(m, v, r, u, c, n)
-     ON CONFLICT (cluster_id, minute, verb, resource, username, code) DO UPDATE SET count = request_counts.count + excluded.count`,
+     ON CONFLICT (cluster_id, minute, verb, resource, username, code) DO UPDATE SET count = request_counts.count + excluded.count`),
     [
       clusterId,
       timestamptzArray(sorted.map((e) => e.read.minute)),

@@ -7,9 +7,35 @@ export interface SqlResult<Row> {
   rowCount: number;
 }
 
+/**
+ * A statement whose text never varies, run often: a Postgres connection parses, analyses and
+ * plans it once (the first time it runs there) and then only binds and executes it. For the
+ * bulk statements of ingest that work was about a fifth of Postgres's CPU time. Made by
+ * `prepared`, which keeps names unique.
+ */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** SQL text, or a prepared statement. */
+export type Statement = string | PreparedStatement;
+
+const preparedTexts = new Map<string, string>();
+
+/** The statement `text` under `name`; a name stands for one text in the whole process. */
+export function prepared(name: string, text: string): PreparedStatement {
+  const known = preparedTexts.get(name);
+  if (known === undefined) preparedTexts.set(name, text);
+  else if (known !== text) throw new Error(`prepared statement "${name}" was already defined with another text`);
+  return { name, text };
+}
+
+export const statementText = (statement: Statement): string => (typeof statement === "string" ? statement : statement.text);
+
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Sql {
-  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<SqlResult<Row>>;
+  query<Row = Record<string, unknown>>(statement: Statement, params?: unknown[]): Promise<SqlResult<Row>>;
 }
 
 /**

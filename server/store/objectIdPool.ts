@@ -1,4 +1,4 @@
-import type { Sql } from "./database";
+import { prepared, type Sql } from "./database";
 
 /**
  * Ids for new `objects` rows, drawn from `objects_id_seq` in blocks and handed out per batch.
@@ -23,7 +23,7 @@ export class ObjectIdPool {
     // Concurrent batches share the pool: after an await, another may have taken what was drawn.
     while (this.free.length < count) {
       const wanted = Math.max(count - this.free.length, this.blockSize);
-      const drawn = await sql.query<{ id: number }>(`SELECT nextval('objects_id_seq') AS id FROM generate_series(1, $1)`, [wanted]);
+      const drawn = await sql.query<{ id: number }>(prepared("kt_draw_object_ids", `SELECT nextval('objects_id_seq') AS id FROM generate_series(1, $1)`), [wanted]);
       for (const row of drawn.rows) this.free.push(Number(row.id));
     }
     return this.free.splice(0, count);

@@ -4,7 +4,7 @@ import { PGlite, types } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client";
-import type { Database, Sql, SqlResult, Transaction } from "./database";
+import { statementText, type Database, type Sql, type SqlResult, type Statement, type Transaction } from "./database";
 import { copyStatement } from "./copyText";
 import { acquireDirectoryLock } from "./directoryLock";
 import { isArrayParam, plainArray } from "./arrayParam";
@@ -16,9 +16,10 @@ interface Queryable {
 
 function sqlOf(target: Queryable): Sql {
   return {
-    async query<Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> {
-      // Array parameters as plain arrays, which PGlite serialises itself (arrayParam.ts).
-      const result = await target.query<Row>(text, params?.map((param) => (isArrayParam(param) ? plainArray(param) : param)));
+    async query<Row>(statement: Statement, params?: unknown[]): Promise<SqlResult<Row>> {
+      // Array parameters as plain arrays, which PGlite serialises itself (arrayParam.ts). One
+      // process, one connection: nothing to gain from preparing statements by name.
+      const result = await target.query<Row>(statementText(statement), params?.map((param) => (isArrayParam(param) ? plainArray(param) : param)));
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
     },
   };

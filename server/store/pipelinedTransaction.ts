@@ -1,5 +1,5 @@
 import type { CopyText } from "./copyText";
-import type { SqlResult, Transaction } from "./database";
+import type { SqlResult, Statement, Transaction } from "./database";
 
 /**
  * What a pipelined transaction needs of a connection: statements and COPYs that go out when
@@ -7,7 +7,7 @@ import type { SqlResult, Transaction } from "./database";
  * answered in order.
  */
 export interface StatementRunner {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null; command?: string }>;
+  query(statement: Statement, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null; command?: string }>;
   copyFrom(table: string, columns: readonly string[], text: string | CopyText): Promise<number>;
 }
 
@@ -37,8 +37,8 @@ export class PipelinedTransaction implements Transaction {
     return new PipelinedTransaction(connection);
   }
 
-  query<Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> {
-    return this.track(this.connection.query(text, params)).then((result) => ({ rows: result.rows as Row[], rowCount: result.rowCount ?? 0 }));
+  query<Row>(statement: Statement, params?: unknown[]): Promise<SqlResult<Row>> {
+    return this.track(this.connection.query(statement, params)).then((result) => ({ rows: result.rows as Row[], rowCount: result.rowCount ?? 0 }));
   }
 
   copyFrom(table: string, columns: readonly string[], text: string | CopyText): Promise<number> {

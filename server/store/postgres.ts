@@ -1,7 +1,7 @@
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
-import type { Database, Sql, SqlResult } from "./database";
+import type { Database, Sql, SqlResult, Statement } from "./database";
 import { PipelinedTransaction, type StatementRunner } from "./pipelinedTransaction";
 import { copyStatement } from "./copyText";
 import { EagerCopyQuery } from "./eagerCopy";
@@ -16,10 +16,16 @@ function driverParams(params: unknown[] | undefined): unknown[] | undefined {
   return params.map((param) => (isArrayParam(param) ? binaryArray(param) : param));
 }
 
+/** A statement as node-postgres takes it: a prepared one by name (it parses it once per connection). */
+function driverQuery(statement: Statement, params: unknown[] | undefined): pg.QueryConfig {
+  const values = driverParams(params);
+  return typeof statement === "string" ? { text: statement, values } : { name: statement.name, text: statement.text, values };
+}
+
 function sqlOf(client: pg.Pool | pg.PoolClient): Sql {
   return {
-    async query<Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> {
-      const result = await client.query(text, driverParams(params));
+    async query<Row>(statement: Statement, params?: unknown[]): Promise<SqlResult<Row>> {
+      const result = await client.query(driverQuery(statement, params));
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
   };
@@ -28,7 +34,7 @@ function sqlOf(client: pg.Pool | pg.PoolClient): Sql {
 /** One pipelined connection's statements and COPYs, for a PipelinedTransaction. */
 function runnerOf(client: pg.PoolClient): StatementRunner {
   return {
-    query: (text, params) => client.query(text, driverParams(params)),
+    query: (statement, params) => client.query(driverQuery(statement, params)),
     copyFrom(table, columns, text) {
       return new Promise((resolve, reject) => {
         client.query(new EagerCopyQuery(copyStatement(table, columns), typeof text === "string" ? [text] : text, (error, result) => (error ? reject(error) : resolve(result.rowCount ?? 0))));
