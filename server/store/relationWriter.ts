@@ -1,4 +1,5 @@
-import type { Sql } from "./database";
+import { prepared, type Sql } from "./database";
+import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import { ObjectIdPool } from "./objectIdPool";
 import type { ObjectObservation } from "./auditWriter";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
@@ -170,13 +171,13 @@ async function loadOpenRelations(sql: Sql, claimantIds: number[]): Promise<OpenR
     uid: string | null;
     deleted: boolean;
   }>(
-    `SELECT r.id, r.claimed_by_id, r.kind, r.from_object_id, r.to_object_id, o.id AS other_id,
+    prepared("kt_open_relations", `SELECT r.id, r.claimed_by_id, r.kind, r.from_object_id, r.to_object_id, o.id AS other_id,
             o.cluster_id, o.api_group, o.resource, o.namespace, o.name, o.uid, o.deleted_at IS NOT NULL AS deleted
        FROM relations r
        JOIN objects o ON o.id = CASE WHEN r.to_object_id = r.claimed_by_id THEN r.from_object_id ELSE r.to_object_id END
       WHERE r.claimed_by_id = ANY($1::bigint[]) AND r.valid_to IS NULL
-      ORDER BY r.id`,
-    [claimantIds],
+      ORDER BY r.id`),
+    [int8Array(claimantIds)],
   );
   return result.rows.map((row) => ({
     id: Number(row.id),
@@ -193,9 +194,9 @@ async function clusterIdsOf(sql: Sql, observations: RelationObservation[]): Prom
   const names = [...new Set(observations.flatMap((o) => (o.claims ?? []).map((c) => c.other.cluster).filter((c): c is string => !!c)))].sort();
   if (names.length === 0) return new Map();
   const result = await sql.query<{ id: number; name: string }>(
-    `INSERT INTO clusters (name) SELECT unnest($1::text[]) ORDER BY 1
-     ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id, name`,
-    [names],
+    prepared("kt_clusters_named", `INSERT INTO clusters (name) SELECT unnest($1::text[]) ORDER BY 1
+     ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id, name`),
+    [textArray(names)],
   );
   return new Map(result.rows.map((row) => [row.name, Number(row.id)]));
 }
@@ -222,14 +223,14 @@ async function resolveTargets(
   const lockIds = [...new Set(targets.map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, target.ref))))].sort();
   // The lookups are sent right behind the locks, not after waiting for them: the connection runs
   // them in order, so they still start once every lock is held.
-  const sharedLocks = sql.query(`SELECT pg_advisory_xact_lock_shared(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [lockIds]);
+  const sharedLocks = sql.query(prepared("kt_lock_names_shared", `SELECT pg_advisory_xact_lock_shared(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [lockIds]);
   let [, missing] = await Promise.all([sharedLocks, lookUp(sql, targets, found)]);
   if (missing.length === 0) return none;
   // Placeholders are made by one batch at a time per name, under an exclusive lock of their own,
   // and only for targets still missing once it is held: a batch that made one meanwhile has
   // committed by then, and this lookup (a new statement) sees it.
   const creationLockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, target.ref)}`)))].sort();
-  const creationLocks = sql.query(`SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`, [creationLockIds]);
+  const creationLocks = sql.query(prepared("kt_lock_placeholder_names", `SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [creationLockIds]);
   [, missing] = await Promise.all([creationLocks, lookUp(sql, missing, found)]);
   if (missing.length === 0) return none;
 
@@ -263,21 +264,21 @@ async function resolveTargets(
   const refs = rows.map((row) => row.target.ref);
   // Not waited for: the relations that name these rows are sent behind it (applyRelationClaims).
   const placeholdersWritten = sql.query(
-    `INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid, first_seen, last_seen)
+    prepared("kt_insert_placeholders", `INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid, first_seen, last_seen)
      SELECT id, c, g, v, r, k, ns, n, u, t, t
        FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
-            AS x(id, c, g, v, r, k, ns, n, u, t)`,
+            AS x(id, c, g, v, r, k, ns, n, u, t)`),
     [
-      ids,
-      rows.map((row) => row.target.clusterId),
-      refs.map((ref) => ref.apiGroup),
-      refs.map((ref) => (ref.apiVersion ? versionOfApiVersion(ref.apiVersion) : ref.apiGroup === "" ? "v1" : "")),
-      refs.map((ref) => ref.resource),
-      refs.map((ref) => ref.kind ?? kindForResource(ref.apiGroup, ref.resource)),
-      refs.map((ref) => ref.namespace),
-      refs.map((ref) => ref.name),
-      refs.map((ref) => ref.uid ?? null),
-      rows.map((row) => row.at.toISOString()),
+      int8Array(ids),
+      int4Array(rows.map((row) => row.target.clusterId)),
+      textArray(refs.map((ref) => ref.apiGroup)),
+      textArray(refs.map((ref) => (ref.apiVersion ? versionOfApiVersion(ref.apiVersion) : ref.apiGroup === "" ? "v1" : ""))),
+      textArray(refs.map((ref) => ref.resource)),
+      textArray(refs.map((ref) => ref.kind ?? kindForResource(ref.apiGroup, ref.resource))),
+      textArray(refs.map((ref) => ref.namespace)),
+      textArray(refs.map((ref) => ref.name)),
+      textArray(refs.map((ref) => ref.uid ?? null)),
+      timestamptzArray(rows.map((row) => row.at)),
     ],
   );
   placeholdersWritten.catch(() => undefined); // awaited by the caller; this only keeps a throw in between from leaving it unhandled
@@ -301,22 +302,28 @@ async function lookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, fo
       ? Promise.resolve({ rows: [] as Array<{ id: number; cluster_id: number; uid: string }> })
       : sql.query<{ id: number; cluster_id: number; uid: string }>(
           // One index probe per key (LATERAL … LIMIT 1), whatever the planner's statistics say.
-          `SELECT o.id, o.cluster_id, o.uid
+          prepared("kt_targets_by_uid", `SELECT o.id, o.cluster_id, o.uid
              FROM unnest($1::int[], $2::text[]) AS k(c, u)
              CROSS JOIN LATERAL (
                SELECT x.id, x.cluster_id, x.uid FROM objects x WHERE x.cluster_id = k.c AND x.uid = k.u
-                ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`,
-          [withUid.map(({ target }) => target.clusterId), withUid.map(({ target }) => target.ref.uid)],
+                ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`),
+          [int4Array(withUid.map(({ target }) => target.clusterId)), textArray(withUid.map(({ target }) => target.ref.uid!))],
         );
   const refs = targets.map(({ target }) => target);
   const byName = sql.query<{ i: number; id: number; uid: string | null }>(
-    `SELECT k.i, o.id, o.uid
+    prepared("kt_targets_by_name", `SELECT k.i, o.id, o.uid
        FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(c, g, r, ns, n, i)
        CROSS JOIN LATERAL (
          SELECT x.id, x.uid FROM objects x
           WHERE x.cluster_id = k.c AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
-          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`,
-    [refs.map((t) => t.clusterId), refs.map((t) => t.ref.apiGroup), refs.map((t) => t.ref.resource), refs.map((t) => t.ref.namespace), refs.map((t) => t.ref.name)],
+          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`),
+    [
+      int4Array(refs.map((t) => t.clusterId)),
+      textArray(refs.map((t) => t.ref.apiGroup)),
+      textArray(refs.map((t) => t.ref.resource)),
+      textArray(refs.map((t) => t.ref.namespace)),
+      textArray(refs.map((t) => t.ref.name)),
+    ],
   );
   const [uidResult, nameResult] = await Promise.all([byUid, byName]);
   const idsByUid = new Map(uidResult.rows.map((row) => [`${row.cluster_id}\u0000${row.uid}`, Number(row.id)]));
@@ -337,10 +344,10 @@ async function lookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, fo
 async function endRelations(sql: Sql, ends: Array<{ id: number; at: Date }>): Promise<void> {
   if (ends.length === 0) return;
   await sql.query(
-    `UPDATE relations r SET valid_to = GREATEST(r.valid_from, t.vt)
+    prepared("kt_end_relations", `UPDATE relations r SET valid_to = GREATEST(r.valid_from, t.vt)
        FROM unnest($1::bigint[], $2::timestamptz[]) AS t(id, vt)
-      WHERE r.id = t.id AND r.valid_to IS NULL`,
-    [ends.map((e) => e.id), ends.map((e) => e.at.toISOString())],
+      WHERE r.id = t.id AND r.valid_to IS NULL`),
+    [int8Array(ends.map((e) => e.id)), timestamptzArray(ends.map((e) => e.at))],
   );
 }
 
@@ -351,17 +358,17 @@ async function insertRelations(
 ): Promise<void> {
   if (rows.length === 0) return;
   await sql.query(
-    `INSERT INTO relations (cluster_id, from_object_id, to_object_id, kind, claimed_by_id, valid_from, valid_to)
+    prepared("kt_insert_relations", `INSERT INTO relations (cluster_id, from_object_id, to_object_id, kind, claimed_by_id, valid_from, valid_to)
      SELECT $1, f, t, k, c, vf, vt
-       FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::timestamptz[], $7::timestamptz[]) AS x(f, t, k, c, vf, vt)`,
+       FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::timestamptz[], $7::timestamptz[]) AS x(f, t, k, c, vf, vt)`),
     [
       clusterId,
-      rows.map((r) => r.from),
-      rows.map((r) => r.to),
-      rows.map((r) => r.kind),
-      rows.map((r) => r.claimedBy),
-      rows.map((r) => r.validFrom.toISOString()),
-      rows.map((r) => r.validTo?.toISOString() ?? null),
+      int8Array(rows.map((r) => r.from)),
+      int8Array(rows.map((r) => r.to)),
+      textArray(rows.map((r) => r.kind)),
+      int8Array(rows.map((r) => r.claimedBy)),
+      timestamptzArray(rows.map((r) => r.validFrom)),
+      timestamptzArray(rows.map((r) => r.validTo)),
     ],
   );
 }
