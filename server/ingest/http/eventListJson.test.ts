@@ -38,6 +38,38 @@ describe("parseEventListJson", () => {
     expect(parseEventListJson(bytesOf(pretty))).toEqual(JSON.parse(pretty));
   });
 
+  it("cuts an apiserver's EventList at each event's start, and scans when a cut falls inside an event", () => {
+    const recorded = loadFalcoTraceEvents().map((event) => event.raw as Record<string, unknown>);
+    // The recorded events in the apiserver's own key order (Go's encoding/json: the struct's
+    // fields in order, kind and apiVersion first), v1 and v1beta1; the rest of the falco files
+    // were rewritten by a tool with sorted keys.
+    const events = recorded.filter((event) => Object.keys(event)[0] === "kind" && Object.keys(event)[1] === "apiVersion");
+    expect(new Set(events.map((event) => event.apiVersion))).toEqual(new Set(["audit.k8s.io/v1", "audit.k8s.io/v1beta1"]));
+    expect(events.length).toBeGreaterThan(10);
+    const list = (items: unknown[]) => JSON.stringify({ kind: "EventList", apiVersion: "audit.k8s.io/v1", metadata: {}, items });
+    const text = list(events);
+    expect(splitItems(bytesOf(text), { byEventMarker: true })?.elements).toEqual(splitItems(bytesOf(text))?.elements);
+    expect(parseByItems(Buffer.from(text))).toEqual({ value: JSON.parse(text) });
+
+    // Events in another key order: pieces hold several events, don't parse, and scanning splits them.
+    const mixed = list(recorded);
+    expect(splitItems(bytesOf(mixed), { byEventMarker: true })?.elements.length).toBeLessThan(recorded.length * 2);
+    expect(parseByItems(Buffer.from(mixed))).toEqual({ value: JSON.parse(mixed) });
+
+    // A response that is itself a list of audit events (from an aggregated API, say): the
+    // separator appears inside an event, the cut pieces don't parse, and scanning finds the items.
+    const nested = [events[0], { ...events[1], responseObject: { kind: "EventList", apiVersion: "audit.k8s.io/v1", items: [events[2], events[3]] } }, events[4]];
+    const nestedText = list(nested);
+    expect(splitItems(bytesOf(nestedText), { byEventMarker: true })?.elements.length).toBe((nested.length + 1) * 2);
+    expect(parseByItems(Buffer.from(nestedText))).toEqual({ value: JSON.parse(nestedText) });
+
+    // Items not the last key: the last piece runs into the next key and does not parse.
+    const itemsFirst = JSON.stringify({ items: events.slice(0, 3), kind: "EventList", extra: [{ a: 1 }] });
+    expect(parseByItems(Buffer.from(itemsFirst))).toEqual({ value: JSON.parse(itemsFirst) });
+    const twice = `{"kind":"EventList","items":${JSON.stringify(events.slice(0, 2))},"items":${JSON.stringify(events.slice(2, 4))}}`;
+    expect(parseEventListJson(bytesOf(twice))).toEqual(JSON.parse(twice));
+  });
+
   it("finds element boundaries past quotes, brackets and backslashes inside strings", () => {
     const tricky = [
       { s: 'a "quoted" ] } [ { , word' },

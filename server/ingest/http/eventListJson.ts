@@ -49,7 +49,12 @@ export function parseEventListJson(bytes: Uint8Array): unknown {
  * piece is not valid JSON (the caller then parses the whole text).
  */
 export function parseByItems(buffer: Buffer): { value: unknown } | undefined {
-  const split = splitItems(buffer);
+  // Split where an apiserver's EventList puts its items first; should a piece then not parse
+  // (the marker was inside an item, or the text is laid out otherwise), by scanning.
+  return parseSplit(buffer, splitItems(buffer, { byEventMarker: true })) ?? parseSplit(buffer, splitItems(buffer));
+}
+
+function parseSplit(buffer: Buffer, split: ItemsSplit | null): { value: unknown } | undefined {
   if (split === null) return undefined;
   try {
     const envelope: unknown = JSON.parse(buffer.toString("utf8", 0, split.open + 1) + buffer.toString("utf8", split.close, buffer.length));
@@ -63,18 +68,39 @@ export function parseByItems(buffer: Buffer): { value: unknown } | undefined {
   }
 }
 
+/** Where the items array opens and closes, and each element's [start, end) in between, flattened into pairs. */
+export interface ItemsSplit {
+  open: number;
+  close: number;
+  elements: number[];
+}
+
+/**
+ * What comes between two events of an EventList as kube-apiserver writes it: Go's encoding/json
+ * writes no spaces and a struct's fields in order, and an audit Event starts with its TypeMeta.
+ * A `{"` is never inside a JSON string (a quote there is escaped), so every match is structure,
+ * but it may be inside an event (a response that lists audit events): a piece cut there is not
+ * a whole value, does not parse, and the caller scans instead. A piece that parses is a whole
+ * value, so pieces that all parse are the elements exactly.
+ */
+const EVENT_SEPARATOR = Buffer.from('},{"kind":"Event","apiVersion":"audit.k8s.io/');
+
 /**
  * Where the top-level object's `items` array opens (`[`) and closes (`]`), and each element's
  * [start, end) in between, flattened into pairs. Null when the text is not a top-level object with
  * exactly one plainly written `items` key whose value is an array, or when its structure is not
  * what JSON allows where the splitter looks (the pieces are parsed by JSON.parse anyway).
+ *
+ * `byEventMarker`: the items are taken to be the document's last key, and elements are cut at
+ * each EVENT_SEPARATOR instead of found by scanning every byte (ten times faster). Right only
+ * when every piece parses: the caller must check, and split by scanning when one does not.
  */
-export function splitItems(bytes: Uint8Array): { open: number; close: number; elements: number[] } | null {
+export function splitItems(bytes: Uint8Array, options: { byEventMarker?: boolean } = {}): ItemsSplit | null {
   const n = bytes.length;
   let p = skipSpace(bytes, 0);
   if (bytes[p] !== OPEN_BRACE) return null;
   p = skipSpace(bytes, p + 1);
-  let found: { open: number; close: number; elements: number[] } | null = null;
+  let found: ItemsSplit | null = null;
   if (bytes[p] === CLOSE_BRACE) return null;
   for (;;) {
     if (bytes[p] !== QUOTE) return null;
@@ -90,6 +116,14 @@ export function splitItems(bytes: Uint8Array): { open: number; close: number; el
     if (isItems) {
       if (found !== null || bytes[p] !== OPEN_BRACKET) return null;
       const open = p;
+      if (options.byEventMarker) {
+        found = splitByEventMarker(bytes, open);
+        if (found === null) return null;
+        p = found.close + 1;
+        p = skipSpace(bytes, p);
+        if (bytes[p] !== CLOSE_BRACE) return null;
+        break;
+      }
       const elements: number[] = [];
       p = skipSpace(bytes, p + 1);
       if (bytes[p] !== CLOSE_BRACKET) {
@@ -115,6 +149,38 @@ export function splitItems(bytes: Uint8Array): { open: number; close: number; el
     p = skipSpace(bytes, p + 1);
   }
   return skipSpace(bytes, p + 1) === n ? found : null;
+}
+
+/**
+ * The items array that opens at `open` taken to end at the document's last `]` (the one before
+ * its closing brace), its elements cut at each EVENT_SEPARATOR.
+ */
+function splitByEventMarker(bytes: Uint8Array, open: number): ItemsSplit | null {
+  let end = bytes.length - 1;
+  while (end > open && isSpace(bytes[end]!)) end--;
+  if (bytes[end] !== CLOSE_BRACE) return null;
+  end--;
+  while (end > open && isSpace(bytes[end]!)) end--;
+  if (bytes[end] !== CLOSE_BRACKET) return null;
+  const close = end;
+  const elements: number[] = [];
+  let start = skipSpace(bytes, open + 1);
+  if (start === close) return { open, close, elements };
+  let last = close - 1;
+  while (isSpace(bytes[last]!)) last--;
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (;;) {
+    const separator = buffer.indexOf(EVENT_SEPARATOR, start);
+    if (separator < 0 || separator >= last) break;
+    elements.push(start, separator + 1);
+    start = separator + 2;
+  }
+  elements.push(start, last + 1);
+  return { open, close, elements };
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function skipSpace(bytes: Uint8Array, p: number): number {
