@@ -317,8 +317,8 @@ export async function planWrites(
 
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
     if (rvBefore) details.resourceVersionBefore = rvBefore;
-    if (write.patch !== null) keepPatch(details, write.patch, change.diff !== null);
-    historyRows.addRow(historyCopyRow(row.id, clusterId, write, toDisplay(details), change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
+    const detailsText = detailsJson(details, write.patch, change.diff !== null);
+    historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
   }
   objectIds.giveBack(ids.slice(idsUsed));
   const historyEntries = ordered.length;
@@ -385,12 +385,23 @@ function withoutManagedFields(body: JsonObject): JsonObject {
  */
 const MAX_PATCH_BYTES_WITH_DIFF = 1024;
 
-/** Keeps the patch the client sent: always when it is all we know of the change, else when small. */
-function keepPatch(details: JsonObject, patch: JsonValue, hasDiff: boolean): void {
-  const shown = toDisplay(patch);
-  const bytes = JSON.stringify(shown).length;
-  if (!hasDiff || bytes <= MAX_PATCH_BYTES_WITH_DIFF) details.patch = shown;
-  else details.patchBytes = bytes;
+/**
+ * The history entry's details as JSON text, with the patch the client sent: always when it is
+ * all we know of the change, else when small (else only its size, `patchBytes`). The patch is
+ * turned into text once, to measure it, and that text is put in as the last key.
+ */
+export function detailsJson(details: JsonObject, patch: JsonValue | null, hasDiff: boolean): string {
+  const text = JSON.stringify(toDisplay(details));
+  if (patch === null) return text;
+  const patchText = JSON.stringify(toDisplay(patch));
+  const kept = !hasDiff || patchText.length <= MAX_PATCH_BYTES_WITH_DIFF;
+  if (Object.hasOwn(details, "patch") || Object.hasOwn(details, "patchBytes")) {
+    // Not so from the converter; were it, the key is replaced where it stands, as assignment does.
+    return JSON.stringify(toDisplay({ ...details, ...(kept ? { patch } : { patchBytes: patchText.length }) }));
+  }
+  const member = kept ? `"patch":${patchText}` : `"patchBytes":${patchText.length}`;
+  // `details` is a plain object, so its text ends with "}"; "{}" takes no comma.
+  return text === "{}" ? `{${member}}` : `${text.slice(0, -1)},${member}}`;
 }
 
 /** Which object a write belongs to: an existing row, or "new" for a new incarnation. */
@@ -485,10 +496,10 @@ const HISTORY_COPY_COLUMNS = [
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
 /** One history row's COPY values: history is the bulk of the bytes, and COPY the cheapest way in. */
-function historyCopyRow(objectId: number, clusterId: number, w: AuditWrite, details: unknown, diff: unknown, snapshot: unknown, noop: boolean): CopyValue[] {
+function historyCopyRow(objectId: number, clusterId: number, w: AuditWrite, detailsText: string, diff: unknown, snapshot: unknown, noop: boolean): CopyValue[] {
   return [
     objectId, clusterId, "audit", iso(w.startTime), iso(w.endTime), w.actor, w.verb, w.subresource,
-    w.statusCode, w.title, w.auditId, w.stage, w.userAgent, JSON.stringify(details), jsonOrNull(diff), jsonOrNull(snapshot), noop,
+    w.statusCode, w.title, w.auditId, w.stage, w.userAgent, detailsText, jsonOrNull(diff), jsonOrNull(snapshot), noop,
   ];
 }
 
