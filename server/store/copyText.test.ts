@@ -7,6 +7,8 @@ describe("COPY text format", () => {
     expect(copyField('{"a":"x\\"y"}')).toBe('{"a":"x\\\\"y"}');
     expect(copyField("tab\there\nnew\rret")).toBe("tab\\there\\nnew\\rret");
     expect(copyField("üñí ☃ \\N")).toBe("üñí ☃ \\\\N");
+    // Backslashes and control characters in one value, and backslashes in a row.
+    expect(copyField("a\\b\tc\\\\\n")).toBe("a\\\\b\\tc\\\\\\\\\\n");
   });
 
   it("writes null as \\N and other values as text", () => {
