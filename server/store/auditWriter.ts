@@ -20,17 +20,36 @@ export interface ReceiptKey {
   stage: string;
 }
 
-/** Records receipts; returns the keys that were new (the rest were accepted before). */
-export async function recordReceipts(sql: Sql, clusterId: number, keys: ReceiptKey[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const result = await sql.query<{ audit_id: string; stage: string }>(
-    prepared("kt_record_receipts", `INSERT INTO audit_receipts (cluster_id, audit_id, stage)
-     SELECT $1, a, s FROM unnest($2::text[], $3::text[]) AS t(a, s)
-     ON CONFLICT DO NOTHING
-     RETURNING audit_id, stage`),
+/** Which of a batch's events were new: the rest were accepted before (a retried batch, a re-imported file). */
+export interface RecordedReceipts {
+  /** How many were new. */
+  count: number;
+  isNew(auditId: string, stage: string): boolean;
+}
+
+/**
+ * Records receipts (`keys` must be distinct). Usually every event of a batch is new: then one
+ * row with the count comes back, not a row per receipt, and only when some were there before
+ * are the new ones listed.
+ */
+export async function recordReceipts(sql: Sql, clusterId: number, keys: ReceiptKey[]): Promise<RecordedReceipts> {
+  if (keys.length === 0) return { count: 0, isNew: () => false };
+  const result = await sql.query<{ inserted: number; audit_ids: string[] | null; stages: string[] | null }>(
+    prepared("kt_record_receipts", `WITH inserted AS (
+       INSERT INTO audit_receipts (cluster_id, audit_id, stage)
+       SELECT $1, a, s FROM unnest($2::text[], $3::text[]) AS t(a, s)
+       ON CONFLICT DO NOTHING
+       RETURNING audit_id, stage)
+     SELECT count(*)::int AS inserted,
+            CASE WHEN count(*) < cardinality($2::text[]) THEN array_agg(audit_id) END AS audit_ids,
+            CASE WHEN count(*) < cardinality($2::text[]) THEN array_agg(stage) END AS stages
+       FROM inserted`),
     [clusterId, textArray(keys.map((k) => k.auditId)), textArray(keys.map((k) => k.stage))],
   );
-  return new Set(result.rows.map((row) => receiptId(row.audit_id, row.stage)));
+  const { inserted, audit_ids: auditIds, stages } = result.rows[0]!;
+  if (inserted === keys.length) return { count: inserted, isNew: () => true };
+  const fresh = new Set((auditIds ?? []).map((auditId, i) => receiptId(auditId, stages![i]!)));
+  return { count: fresh.size, isNew: (auditId, stage) => fresh.has(receiptId(auditId, stage)) };
 }
 
 export function receiptId(auditId: string, stage: string): string {

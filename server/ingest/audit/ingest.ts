@@ -143,13 +143,13 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
       const reads: AuditRead[] = [];
       let skipped = 0;
       for (const event of batch.converted) {
-        if (!fresh.has(receiptId(event.auditId, event.stage))) continue;
+        if (!fresh.isNew(event.auditId, event.stage)) continue;
         if (event.kind === "write") writes.push(event);
         else if (event.kind === "read") reads.push(event);
         else skipped++;
       }
-      summary.accepted = fresh.size;
-      summary.duplicates += batch.converted.length - fresh.size;
+      summary.accepted = fresh.count;
+      summary.duplicates += batch.converted.length - fresh.count;
       summary.skipped = skipped;
       summary.history = writes.length;
       summary.reads = reads.length;

@@ -165,6 +165,25 @@ describe.each(STORE_KINDS)("POST /api/audit on %s", (kind) => {
       expect(await historyCount("retry")).toBe(stored);
     });
 
+    it("stores only the new events of a batch that overlaps one stored before", async () => {
+      const seen = new Set<string>();
+      const unique = allFalcoEvents().filter((e: { auditID: string; stage: string }) => !seen.has(`${e.auditID}/${e.stage}`) && !!seen.add(`${e.auditID}/${e.stage}`));
+      const half = Math.floor(unique.length / 2);
+      const first = await (await app.postAudit(eventList(unique.slice(0, half + 5)), { cluster: "overlap" })).json();
+      expect(first).toMatchObject({ accepted: half + 5, duplicates: 0 });
+      const storedFirst = await historyCount("overlap");
+
+      const second = await (await app.postAudit(eventList(unique.slice(half)), { cluster: "overlap" })).json();
+      expect(second).toMatchObject({ received: unique.length - half, accepted: unique.length - half - 5, duplicates: 5 });
+      expect(await historyCount("overlap")).toBe(storedFirst + second.history);
+      // Together, the history of all of them sent at once: nothing lost, nothing twice.
+      const all = await (await app.postAudit(eventList(unique), { cluster: "overlap-all" })).json();
+      expect(second.history).toBeGreaterThan(0);
+      expect(await historyCount("overlap")).toBe(all.history);
+      const again = await (await app.postAudit(eventList(unique), { cluster: "overlap" })).json();
+      expect(again).toMatchObject({ accepted: 0, duplicates: unique.length, history: 0 });
+    });
+
     it("stores an event repeated inside one batch once", async () => {
       const [event] = falcoEvents("create_serviceaccount.json");
       const answer = await (await app.postAudit(eventList([event, event]), { cluster: "repeat" })).json();
