@@ -167,7 +167,8 @@ describe.each(STORE_KINDS)("POST /api/audit on %s", (kind) => {
 
     it("stores only the new events of a batch that overlaps one stored before", async () => {
       const seen = new Set<string>();
-      const unique = allFalcoEvents().filter((e: { auditID: string; stage: string }) => !seen.has(`${e.auditID}/${e.stage}`) && !!seen.add(`${e.auditID}/${e.stage}`));
+      const keyOf = (e: Record<string, unknown>) => `${String(e.auditID)}/${String(e.stage)}`;
+      const unique = allFalcoEvents().filter((e) => !seen.has(keyOf(e)) && !!seen.add(keyOf(e)));
       const half = Math.floor(unique.length / 2);
       const first = await (await app.postAudit(eventList(unique.slice(0, half + 5)), { cluster: "overlap" })).json();
       expect(first).toMatchObject({ accepted: half + 5, duplicates: 0 });
