@@ -56,6 +56,18 @@ describe("binaryArray", () => {
     expect(() => binaryArray(timestamptzArray([new Date(Number.NaN)]))).toThrow(/invalid Date/);
   });
 
+  it("writes int8 and timestamp elements as the two's-complement int64 Postgres reads", () => {
+    const values = [0, 1, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32 - 1, 2 ** 32, -(2 ** 32), -(2 ** 32) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 1_764_097_200_123_000];
+    const bytes = binaryArray(int8Array(values));
+    values.forEach((value, i) => {
+      expect(bytes.readInt32BE(20 + i * 12)).toBe(8);
+      expect(bytes.readBigInt64BE(24 + i * 12)).toBe(BigInt(value));
+    });
+    const times = [new Date("1970-01-01T00:00:00.000Z"), new Date("2026-11-25T21:30:01.523Z"), new Date(-8.64e15), new Date(8.64e15)];
+    const timeBytes = binaryArray(timestamptzArray(times));
+    times.forEach((time, i) => expect(timeBytes.readBigInt64BE(24 + i * 12)).toBe(BigInt(time.getTime() - Date.UTC(2000, 0, 1)) * 1000n));
+  });
+
   it("writes array_send's layout: dimensions, null flag, element type, bounds, then length-prefixed elements", () => {
     const bytes = binaryArray(textArray(["ab", null]));
     expect([...bytes]).toEqual([0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 25, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0x61, 0x62, 0xff, 0xff, 0xff, 0xff]);

@@ -81,18 +81,32 @@ export function binaryArray(param: ArrayParam): Buffer {
         break;
       case "int8":
         offset = out.writeInt32BE(8, offset);
-        offset = out.writeBigInt64BE(BigInt(checkedInteger(value as number, "int8")), offset);
+        offset = writeInt64(out, checkedInteger(value as number, "int8"), offset);
         break;
       case "timestamptz": {
         const ms = (value as Date).getTime();
         if (!Number.isFinite(ms)) throw new TypeError("timestamptz array: invalid Date");
         offset = out.writeInt32BE(8, offset);
-        offset = out.writeBigInt64BE(BigInt(ms - POSTGRES_EPOCH_MS) * 1000n, offset);
+        // Microseconds are a safe integer for 285 years either side of 2000; beyond, as a BigInt.
+        const micros = (ms - POSTGRES_EPOCH_MS) * 1000;
+        offset = Number.isSafeInteger(micros) ? writeInt64(out, micros, offset) : out.writeBigInt64BE(BigInt(ms - POSTGRES_EPOCH_MS) * 1000n, offset);
         break;
       }
     }
   }
   return out;
+}
+
+const TWO_TO_THE_32 = 2 ** 32;
+
+/**
+ * A safe integer as a big-endian two's-complement int64, in two 32-bit halves: the same bytes
+ * as writeBigInt64BE(BigInt(value)) without making a BigInt per element.
+ */
+function writeInt64(out: Buffer, value: number, offset: number): number {
+  const high = Math.floor(value / TWO_TO_THE_32);
+  offset = out.writeInt32BE(high, offset);
+  return out.writeUInt32BE(value - high * TWO_TO_THE_32, offset);
 }
 
 function checkedInteger(value: number, type: string): number {
