@@ -91,6 +91,9 @@ interface LoadedObject {
   resource_version: string | null;
 }
 
+/** Both drivers give timestamptz as a fresh Date: used as it is (a Date's copy costs more under Next, which wraps Date). */
+const dateOf = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
+
 function rowOf(loaded: LoadedObject): ObjectRow {
   return {
     id: Number(loaded.id),
@@ -106,9 +109,9 @@ function rowOf(loaded: LoadedObject): ObjectRow {
     },
     uid: loaded.uid,
     kind: loaded.kind,
-    firstSeen: new Date(loaded.first_seen),
-    lastSeen: new Date(loaded.last_seen),
-    deletedAt: loaded.deleted_at ? new Date(loaded.deleted_at) : null,
+    firstSeen: dateOf(loaded.first_seen),
+    lastSeen: dateOf(loaded.last_seen),
+    deletedAt: loaded.deleted_at ? dateOf(loaded.deleted_at) : null,
     state: null,
     resourceVersion: loaded.resource_version,
     hasStoredState: loaded.has_state,
