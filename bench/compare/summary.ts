@@ -1,0 +1,114 @@
+import type { BenchReport } from "../ingest/report";
+
+/**
+ * What `npm run bench:compare` prints: the runs of two builds, alternated in the same minutes,
+ * side by side, with each side's mean and the ratio of the means. On a VM whose speed moves by
+ * a quarter between back-to-back runs, only such pairs tell a change from the machine.
+ */
+
+export type Side = "base" | "head";
+
+export interface ComparedRun {
+  side: Side;
+  report: BenchReport;
+}
+
+/** One figure of a run, how it is read from the report, and which way is better. */
+interface Figure {
+  label: string;
+  of(report: BenchReport): number;
+  better: "higher" | "lower";
+  digits: number;
+}
+
+const perEvent = (seconds: number, report: BenchReport) => (seconds * 1e6) / report.workload.events;
+
+export const FIGURES: readonly Figure[] = [
+  { label: "events/s, app end to end", of: (r) => r.throughput.eventsPerSecond, better: "higher", digits: 0 },
+  { label: "batch latency p50 (ms)", of: (r) => r.throughput.batchLatencyMs.p50, better: "lower", digits: 1 },
+  { label: "batch latency p99 (ms)", of: (r) => r.throughput.batchLatencyMs.p99, better: "lower", digits: 1 },
+  { label: "server CPU per event (µs)", of: (r) => perEvent(r.throughput.cpu.serverS, r), better: "lower", digits: 1 },
+  { label: "Postgres CPU per event (µs)", of: (r) => perEvent(r.throughput.cpu.postgresS, r), better: "lower", digits: 1 },
+  { label: "server minor page faults", of: (r) => r.throughput.cpu.serverMinorFaults, better: "lower", digits: 0 },
+  { label: "server peak RSS (MiB)", of: (r) => r.throughput.peakRssMiB, better: "lower", digits: 1 },
+  { label: "events/s, COPY of the same rows", of: (r) => r.copy.eventsPerSecond, better: "higher", digits: 0 },
+  { label: "app / COPY", of: (r) => r.appOverCopy, better: "higher", digits: 2 },
+  { label: "overload: events stored per second", of: (r) => r.overload.eventsPerSecond, better: "higher", digits: 0 },
+  { label: "overload RSS trend", of: (r) => r.overload.trend, better: "lower", digits: 2 },
+];
+
+export interface FigureComparison {
+  label: string;
+  base: number[];
+  head: number[];
+  baseMean: number;
+  headMean: number;
+  /** headMean / baseMean. */
+  ratio: number;
+  /**
+   * Every head run better than every base run, or every one worse: a change the runs' spread
+   * does not explain. Not judged from a single run of a side.
+   */
+  separated: "head better" | "head worse" | "overlapping" | "one run";
+}
+
+export interface Comparison {
+  baseCommit: string;
+  headCommit: string;
+  pairs: number;
+  figures: FigureComparison[];
+  /** Runs that lost events (stored ≠ accepted in 200 answers) or had failed batches: their figures mean nothing. */
+  problems: string[];
+}
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+export function compareRuns(runs: readonly ComparedRun[]): Comparison {
+  const base = runs.filter((r) => r.side === "base").map((r) => r.report);
+  const head = runs.filter((r) => r.side === "head").map((r) => r.report);
+  if (base.length === 0 || head.length === 0) throw new Error("a comparison needs at least one run of each side");
+  const problems: string[] = [];
+  runs.forEach(({ side, report }, i) => {
+    if (!report.stored.equal) problems.push(`run ${i + 1} (${side}): ${report.stored.receipts} stored, ${report.stored.acceptedIn200Answers} accepted in 200 answers`);
+    if (report.throughput.failedBatches > 0) problems.push(`run ${i + 1} (${side}): ${report.throughput.failedBatches} failed batches`);
+  });
+  const figures = FIGURES.map((figure): FigureComparison => {
+    const b = base.map(figure.of);
+    const h = head.map(figure.of);
+    const headAbove = Math.min(...h) > Math.max(...b);
+    const headBelow = Math.max(...h) < Math.min(...b);
+    const better = figure.better === "higher" ? headAbove : headBelow;
+    const worse = figure.better === "higher" ? headBelow : headAbove;
+    return {
+      label: figure.label,
+      base: b,
+      head: h,
+      baseMean: mean(b),
+      headMean: mean(h),
+      ratio: mean(h) / mean(b),
+      separated: b.length < 2 || h.length < 2 ? "one run" : better ? "head better" : worse ? "head worse" : "overlapping",
+    };
+  });
+  return { baseCommit: base[0]!.source.commit, headCommit: head[0]!.source.commit, pairs: Math.min(base.length, head.length), figures, problems };
+}
+
+function formatNumber(value: number, digits: number): string {
+  return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** The comparison as a Markdown table, ready for docs/benchmarks.md. */
+export function formatComparison(c: Comparison): string {
+  const digitsOf = (label: string) => FIGURES.find((f) => f.label === label)!.digits;
+  const lines = [
+    `| Figure | \`${c.baseCommit}\` (base) | \`${c.headCommit}\` (head) | head / base |`,
+    "| --- | --- | --- | --- |",
+  ];
+  for (const f of c.figures) {
+    const d = digitsOf(f.label);
+    const runs = (values: number[], m: number) => `${values.map((v) => formatNumber(v, d)).join(" / ")} (mean ${formatNumber(m, d)})`;
+    const note = f.separated === "head better" ? ", every head run better than every base run" : f.separated === "head worse" ? ", every head run worse than every base run" : "";
+    lines.push(`| ${f.label} | ${runs(f.base, f.baseMean)} | ${runs(f.head, f.headMean)} | ${f.ratio.toFixed(3)}${note} |`);
+  }
+  if (c.problems.length > 0) lines.push("", "Problems (these runs' figures mean nothing):", ...c.problems.map((p) => `- ${p}`));
+  return lines.join("\n");
+}
