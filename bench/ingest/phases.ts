@@ -78,6 +78,7 @@ export async function throughputPhase(ctx: PhaseContext, workload: Workload): Pr
       endRssMiB: kbToMiB(memory.rssKb),
       cpu,
       pgActivity,
+      timeline: result.timeline,
     },
   };
 }

@@ -31,7 +31,7 @@ export interface BenchReport {
     overloadInFlight: number;
     overloadPauseMs: number;
     /** The server's ingest limits (its defaults unless serverEnv says otherwise). */
-    ingestLimits: { concurrency: number; queue: number; maxPendingBytes: number; maxBodyBytes: number; retryAfterSeconds: number };
+    ingestLimits: { concurrency: number; queue: number; maxPendingBytes: number; maxBodyBytes: number; retryAfterSeconds: number; /** Ingest worker threads (absent in reports before they existed: none). */ workers?: number };
     server: { spawnedPid: number; measuredPid: number; processes: Array<{ pid: number; command: string }>; nodeFlags: readonly string[] };
     cpuProfile: boolean;
     /** Settings given to the server instead of its defaults (BENCH_SERVER_ENV). */
@@ -51,6 +51,8 @@ export interface BenchReport {
     wallS: number;
     eventsPerSecond: number;
     batchLatencyMs: { p50: number; p99: number; max: number };
+    /** Each batch answered 200, in the order answered: [its index in the workload, ms into the phase its request started, its latency in ms]. Not printed: to see where the tail comes from. */
+    timeline: Array<[batch: number, startMs: number, ms: number]>;
     statuses: Record<string, number>;
     okBatches: number;
     failedBatches: number;
@@ -132,7 +134,7 @@ export function printReport(r: BenchReport): void {
   line("postgres connection", r.machine.postgresConnection);
   const l = r.configuration.ingestLimits;
   const changed = Object.entries(r.configuration.serverEnv);
-  line(`server ingest limits (${changed.length ? "changed" : "defaults"})`, `${l.concurrency} writers, queue ${l.queue}, ${l.maxPendingBytes / 2 ** 20} MiB pending, Retry-After ${l.retryAfterSeconds} s`);
+  line(`server ingest limits (${changed.length ? "changed" : "defaults"})`, `${l.concurrency} writers, queue ${l.queue}, ${l.maxPendingBytes / 2 ** 20} MiB pending, Retry-After ${l.retryAfterSeconds} s, ${l.workers ?? 0} ingest worker thread(s)`);
   if (changed.length) line("server settings changed", changed.map(([k, v]) => `${k}=${v}`).join(", "));
   line("server process measured", `pid ${r.configuration.server.measuredPid} (spawned ${r.configuration.server.spawnedPid}; ${r.configuration.server.processes.length} process(es))`);
   line("server node flags", r.configuration.server.nodeFlags.join(" ") || "none");

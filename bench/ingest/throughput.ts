@@ -11,6 +11,8 @@ export interface ThroughputResult {
   wallMs: number;
   /** Per batch answered 200: the time of that request. */
   latenciesMs: number[];
+  /** Per batch answered 200: its index in the workload, when its answering request started (ms into the phase), and its latency. */
+  timeline: Array<[batch: number, startMs: number, ms: number]>;
   /** Every answer, retries included, by status (0: no answer). */
   statuses: Record<string, number>;
   okBatches: number;
@@ -29,12 +31,14 @@ const MAX_LISTED_FAILURES = 10;
 export async function runThroughput(poster: AuditPoster, batches: Buffer[], eventsPerBatch: (index: number) => number, concurrency: number): Promise<ThroughputResult> {
   const statuses: number[] = [];
   const latenciesMs: number[] = [];
+  const timeline: ThroughputResult["timeline"] = [];
   const failures: string[] = [];
   let next = 0;
   let okBatches = 0;
   let acceptedEvents = 0;
   let shortBatches = 0;
   let failedBatches = 0;
+  const started = performance.now();
 
   const fail = (message: string) => {
     failedBatches++;
@@ -44,11 +48,13 @@ export async function runThroughput(poster: AuditPoster, batches: Buffer[], even
   async function worker(): Promise<void> {
     for (let index = next++; index < batches.length; index = next++) {
       for (let tries = 1; ; tries++) {
+        const sentAt = performance.now() - started;
         const result = await poster.post(batches[index]!);
         statuses.push(result.status);
         if (result.status === 200) {
           okBatches++;
           latenciesMs.push(result.ms);
+          timeline.push([index, Math.round(sentAt), Math.round(result.ms * 10) / 10]);
           acceptedEvents += result.accepted ?? 0;
           if (result.accepted !== eventsPerBatch(index)) shortBatches++;
           break;
@@ -63,11 +69,11 @@ export async function runThroughput(poster: AuditPoster, batches: Buffer[], even
     }
   }
 
-  const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   return {
     wallMs: performance.now() - started,
     latenciesMs,
+    timeline,
     statuses: tally(statuses),
     okBatches,
     acceptedEvents,
