@@ -79,7 +79,8 @@ async function main(cleanup: Cleanup): Promise<void> {
     else console.warn(`warning: the server wrote no CPU profile in ${profileDir}`);
   }
 
-  const limits = loadConfig({ KUBETRAIL_INGEST_TOKEN: token, ...settings.serverEnv });
+  // As the server read it (its DATABASE_URL decides what KUBETRAIL_INGEST_WORKERS=auto means).
+  const limits = loadConfig({ KUBETRAIL_INGEST_TOKEN: token, DATABASE_URL: url, ...settings.serverEnv });
   const eventsPerSecond = throughput.report.eventsPerSecond;
   const p99 = throughput.report.batchLatencyMs.p99;
   const appOverCopy = round(eventsPerSecond / copy.eventsPerSecond, 2);
@@ -101,6 +102,7 @@ async function main(cleanup: Cleanup): Promise<void> {
         maxPendingBytes: limits.ingestMaxPendingBytes,
         maxBodyBytes: limits.maxBodyBytes,
         retryAfterSeconds: limits.retryAfterSeconds,
+        workers: limits.ingestWorkers,
       },
       server: { spawnedPid: server.spawnedPid, measuredPid: server.pid, processes: server.processes, nodeFlags: SERVER_NODE_FLAGS },
       cpuProfile: settings.cpuProfile,

@@ -5,6 +5,7 @@ import { startPruner } from "../store/retention/prune";
 import { AdmissionGate } from "../ingest/admission";
 import { createIngestAuthorizer, type IngestAuthorizer } from "../ingest/auth";
 import { createConfiguredAuditIngestor, type AuditIngestor } from "../ingest/audit/ingest";
+import { IngestWorkerPool } from "../ingest/workers/pool";
 import { ensureGeneratedIngestToken } from "../ingest/ingestToken";
 import { createOtlpTraceExport, type TraceExport } from "../export/otlp/traceExport";
 
@@ -12,7 +13,10 @@ import { createOtlpTraceExport, type TraceExport } from "../export/otlp/traceExp
 export interface AppContext {
   config: Config;
   db: Database;
+  /** Stores batches on this thread (the import script's way, and the webhook's without workers). */
   ingestor: AuditIngestor;
+  /** The webhook's worker threads (KUBETRAIL_INGEST_WORKERS); null: the webhook uses `ingestor`. */
+  ingestWorkers: IngestWorkerPool | null;
   authorizer: IngestAuthorizer;
   gate: AdmissionGate;
   /** OTLP trace export (OTEL_EXPORTER_OTLP_ENDPOINT); null when off. */
@@ -25,9 +29,15 @@ export async function createAppContext(config: Config, options: { log?: (message
   const db = await openDatabase(config);
   let traceExport: TraceExport | null = null;
   let ingestor: AuditIngestor;
+  let ingestWorkers: IngestWorkerPool | null = null;
   try {
     traceExport = config.otlpExport ? createOtlpTraceExport(db, config.otlpExport, log) : null;
+    // First on this thread: a bad rules file or plugin is reported once, and the redaction key
+    // exists before any worker reads it.
     ingestor = await createConfiguredAuditIngestor(db, config, { onCommitted: traceExport?.onCommitted });
+    if (config.ingestWorkers > 0) {
+      ingestWorkers = await IngestWorkerPool.start({ workers: config.ingestWorkers, config, onCommitted: traceExport?.onCommitted, log });
+    }
   } catch (error) {
     // A bad rules file or plugin: give the database back (the embedded one is locked while open).
     await traceExport?.shutdown().catch(() => undefined);
@@ -53,16 +63,20 @@ export async function createAppContext(config: Config, options: { log?: (message
   const stopPruner =
     config.retentionMs !== null && (options.prune ?? true) ? startPruner(db, config.retentionMs, config.pruneIntervalMs, log) : () => {};
   log(`store: ${db.kind === "pglite" ? `embedded database in ${config.dataDir}` : "Postgres (DATABASE_URL)"}`);
+  if (ingestWorkers) log(`ingest: ${config.ingestWorkers} worker thread${config.ingestWorkers === 1 ? "" : "s"} (KUBETRAIL_INGEST_WORKERS)`);
 
   return {
     config,
     db,
     ingestor,
+    ingestWorkers,
     authorizer,
     gate,
     traceExport,
     async close() {
       stopPruner();
+      // Batches in hand are finished (their commits reach the trace export) before it stops.
+      await ingestWorkers?.close();
       // Before the database: what is still waiting is read back from it.
       await traceExport?.shutdown();
       await db.close();

@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config";
@@ -75,9 +76,28 @@ describe("loadConfig", () => {
     [{ KUBETRAIL_SKIP_RESOURCES: "Leases.Coordination" }, /KUBETRAIL_SKIP_RESOURCES: "Leases.Coordination" is not group\/resource/],
     [{ KUBETRAIL_SENSITIVE_FIELDS: "[{}]" }, /KUBETRAIL_SENSITIVE_FIELDS/],
     [{ KUBETRAIL_REDACTION_KEY: "short" }, /KUBETRAIL_REDACTION_KEY must be at least 16 characters/],
+    [{ KUBETRAIL_INGEST_WORKERS: "two" }, /KUBETRAIL_INGEST_WORKERS must be "auto" or an integer from 0 to 16, got "two"/],
+    [{ DATABASE_URL: "postgresql://db/kt", KUBETRAIL_INGEST_WORKERS: "17" }, /KUBETRAIL_INGEST_WORKERS must be "auto" or an integer from 0 to 16/],
+    [{ KUBETRAIL_INGEST_WORKERS: "2" }, /KUBETRAIL_INGEST_WORKERS: ingest workers need Postgres \(DATABASE_URL\)/],
   ])("rejects %o with a message naming the setting", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe("loadConfig: ingest worker threads", () => {
+  it("uses none with the embedded database, which lives in the server's own thread", () => {
+    expect(loadConfig({}).ingestWorkers).toBe(0);
+    expect(loadConfig({ KUBETRAIL_INGEST_WORKERS: "auto" }).ingestWorkers).toBe(0);
+    expect(loadConfig({ KUBETRAIL_INGEST_WORKERS: "0" }).ingestWorkers).toBe(0);
+  });
+
+  it("uses one per CPU with Postgres, at most 4, unless told a number", () => {
+    const auto = Math.min(os.availableParallelism(), 4);
+    expect(loadConfig({ DATABASE_URL: "postgresql://db/kt" }).ingestWorkers).toBe(auto);
+    expect(loadConfig({ DATABASE_URL: "postgresql://db/kt", KUBETRAIL_INGEST_WORKERS: "auto" }).ingestWorkers).toBe(auto);
+    expect(loadConfig({ DATABASE_URL: "postgresql://db/kt", KUBETRAIL_INGEST_WORKERS: "0" }).ingestWorkers).toBe(0);
+    expect(loadConfig({ DATABASE_URL: "postgresql://db/kt", KUBETRAIL_INGEST_WORKERS: "6" }).ingestWorkers).toBe(6);
   });
 });
 

@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { parseDurationMs } from "./duration";
@@ -24,6 +25,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Batches written to the database at once; more wait in the queue. */
   ingestConcurrency: number;
+  /** Worker threads that parse, convert and store batches (Postgres only); 0: the server's own thread does. */
+  ingestWorkers: number;
   /** Batches allowed to wait; beyond this (or maxPendingBytes) ingest answers 429. */
   ingestQueueLength: number;
   /** Bytes of request bodies held in memory at once (in flight and waiting). */
@@ -115,6 +118,9 @@ const jaegerBasePath = z
     `KUBETRAIL_JAEGER_BASE_PATH must not be under ${RESERVED_BASE_PATHS.join(", ")}`,
   );
 
+/** More ingest workers than this would only add connections and memory on any machine we know. */
+const MAX_INGEST_WORKERS = 16;
+
 const envSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -128,6 +134,18 @@ const envSchema = z.object({
   KUBETRAIL_INGEST_TOKENS: z.string().optional(),
   KUBETRAIL_MAX_BODY_BYTES: positiveInt("KUBETRAIL_MAX_BODY_BYTES", 32 * 1024 * 1024),
   KUBETRAIL_INGEST_CONCURRENCY: positiveInt("KUBETRAIL_INGEST_CONCURRENCY", 4),
+  KUBETRAIL_INGEST_WORKERS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "" || value === "auto") return "auto" as const;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < 0 || parsed > MAX_INGEST_WORKERS) {
+        ctx.addIssue({ code: "custom", message: `KUBETRAIL_INGEST_WORKERS must be "auto" or an integer from 0 to ${MAX_INGEST_WORKERS}, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
   KUBETRAIL_INGEST_QUEUE: positiveInt("KUBETRAIL_INGEST_QUEUE", 8),
   KUBETRAIL_INGEST_MAX_PENDING_BYTES: positiveInt("KUBETRAIL_INGEST_MAX_PENDING_BYTES", 256 * 1024 * 1024),
   KUBETRAIL_RETRY_AFTER_SECONDS: positiveInt("KUBETRAIL_RETRY_AFTER_SECONDS", 1),
@@ -143,6 +161,16 @@ const envSchema = z.object({
   KUBETRAIL_JAEGER_BASE_PATH: jaegerBasePath,
   JAEGER_UI_DIR: z.string().optional(),
 });
+
+/**
+ * "auto": with Postgres, a worker per CPU (at most AUTO_INGEST_WORKERS_MAX), so that parsing and
+ * diffing use every core while Postgres has its own; with the embedded database, none.
+ */
+function autoIngestWorkers(databaseUrl: string | null): number {
+  return databaseUrl === null ? 0 : Math.min(os.availableParallelism(), AUTO_INGEST_WORKERS_MAX);
+}
+
+const AUTO_INGEST_WORKERS_MAX = 4;
 
 /** Parses `cluster=token,cluster2=token2` into a map, naming the variable in errors. */
 function parseClusterTokens(text: string | undefined): Record<string, string> {
@@ -212,6 +240,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError((error as Error).message);
   }
 
+  if (e.KUBETRAIL_INGEST_WORKERS !== "auto" && e.KUBETRAIL_INGEST_WORKERS > 0 && e.DATABASE_URL === null) {
+    // PGlite runs inside one thread: no other thread can reach it.
+    throw new ConfigError("KUBETRAIL_INGEST_WORKERS: ingest workers need Postgres (DATABASE_URL); the embedded database serves only the server's own thread");
+  }
+
   const ingestAuth: IngestAuthConfig =
     e.KUBETRAIL_INGEST_AUTH === "disabled"
       ? { mode: "disabled" }
@@ -228,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingestAuth,
     maxBodyBytes: e.KUBETRAIL_MAX_BODY_BYTES,
     ingestConcurrency: e.KUBETRAIL_INGEST_CONCURRENCY,
+    ingestWorkers: e.KUBETRAIL_INGEST_WORKERS === "auto" ? autoIngestWorkers(e.DATABASE_URL) : e.KUBETRAIL_INGEST_WORKERS,
     ingestQueueLength: e.KUBETRAIL_INGEST_QUEUE,
     ingestMaxPendingBytes: e.KUBETRAIL_INGEST_MAX_PENDING_BYTES,
     retryAfterSeconds: e.KUBETRAIL_RETRY_AFTER_SECONDS,

@@ -10,6 +10,7 @@ import type { AppContext } from "../app/context";
 import { openTestDatabase, type StoreKind, type TestDatabase } from "./databases";
 import { startTestServer, type TestServer } from "./httpServer";
 import { createOtlpTraceExport } from "../export/otlp/traceExport";
+import { IngestWorkerPool } from "../ingest/workers/pool";
 
 export const TEST_TOKEN = "test-token-0123456789";
 
@@ -23,24 +24,51 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** How integration tests of the webhook run the app: on each store, and with ingest on worker threads. */
+export interface AppSetup {
+  label: string;
+  kind: StoreKind;
+  env: Record<string, string>;
+}
+
+export const APP_SETUPS: AppSetup[] = [
+  { label: "postgres", kind: "postgres", env: {} },
+  { label: "pglite", kind: "pglite", env: {} },
+  // Two workers take sequential batches in turn: each write's previous state was stored by the other.
+  { label: "postgres with 2 ingest workers", kind: "postgres", env: { KUBETRAIL_INGEST_WORKERS: "2" } },
+];
+
 export async function startTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<TestApp> {
-  const config: Config = loadConfig({ KUBETRAIL_INGEST_TOKEN: TEST_TOKEN, KUBETRAIL_RETENTION: "off", ...env });
   const database = await openTestDatabase(kind);
+  // No ingest workers unless a test asks for them (KUBETRAIL_INGEST_WORKERS): they need the URL of the database.
+  const config: Config = loadConfig({
+    KUBETRAIL_INGEST_TOKEN: TEST_TOKEN,
+    KUBETRAIL_RETENTION: "off",
+    KUBETRAIL_INGEST_WORKERS: "0",
+    KUBETRAIL_REDACTION_KEY: "test-redaction-key-0123",
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...env,
+  });
   const traceExport = config.otlpExport ? createOtlpTraceExport(database.db, config.otlpExport, () => {}) : null;
   const context: AppContext = {
     config,
     db: database.db,
     ingestor: createAuditIngestor(
       database.db,
-      convertOptionsOf(config, hmacFingerprint("test-redaction-key-0123")),
+      convertOptionsOf(config, hmacFingerprint(config.redactionKey!)),
       { onCommitted: traceExport?.onCommitted },
       // As configured: built-in linkers, KUBETRAIL_LINK_RULES_FILE, KUBETRAIL_PLUGINS.
       configuredLinkers(config.linkRulesFile, await loadPlugins(config.plugins)),
     ),
+    ingestWorkers:
+      config.ingestWorkers > 0 ? await IngestWorkerPool.start({ workers: config.ingestWorkers, config, onCommitted: traceExport?.onCommitted, log: () => {} }) : null,
     authorizer: createIngestAuthorizer(config.ingestAuth),
     gate: new AdmissionGate({ concurrency: config.ingestConcurrency, queueLength: config.ingestQueueLength, maxPendingBytes: config.ingestMaxPendingBytes }),
     traceExport,
-    close: () => database.dispose(),
+    close: async () => {
+      await context.ingestWorkers?.close();
+      await database.dispose();
+    },
   };
   const server: TestServer = await startTestServer(context);
   return {
@@ -61,6 +89,7 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
     },
     async close() {
       await server.close();
+      await context.ingestWorkers?.close();
       await traceExport?.shutdown();
       await database.dispose();
     },

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORE_KINDS } from "../../testing/databases";
-import { startTestApp, type TestApp } from "../../testing/appHarness";
+import { APP_SETUPS, startTestApp, type TestApp } from "../../testing/appHarness";
 import { eventList, NEW_IMAGE, ROLLOUT_DEPLOYMENT_UID, rolloutScenario } from "../../testing/scenarios/rollout";
 import { falcoEvents } from "../../testing/fixtures";
 import type { DiffEntry } from "./types";
@@ -17,13 +16,13 @@ interface Entry {
   details: Record<string, any>;
 }
 
-describe.each(STORE_KINDS)("a Deployment rollout through the webhook on %s", (kind) => {
+describe.each(APP_SETUPS)("a Deployment rollout through the webhook on $label", ({ kind, env }) => {
   let app: TestApp;
   let entries: Entry[];
   const steps = rolloutScenario();
 
   beforeAll(async () => {
-    app = await startTestApp(kind);
+    app = await startTestApp(kind, env);
     // One batch per step, as a webhook in blocking mode would send them.
     for (const step of steps) {
       const response = await app.postAudit(eventList([step.event]), { cluster: "rollout" });
@@ -125,10 +124,10 @@ describe.each(STORE_KINDS)("a Deployment rollout through the webhook on %s", (ki
   });
 });
 
-describe.each(STORE_KINDS)("object identity on %s", (kind) => {
+describe.each(APP_SETUPS)("object identity on $label", ({ kind, env }) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp(kind);
+    app = await startTestApp(kind, env);
   });
   afterAll(() => app.close());
 

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORE_KINDS } from "../../testing/databases";
-import { startTestApp, TEST_TOKEN, type TestApp } from "../../testing/appHarness";
+import { APP_SETUPS, startTestApp, TEST_TOKEN, type TestApp } from "../../testing/appHarness";
 import { allFalcoEvents, falcoEvents } from "../../testing/fixtures";
 import { eventList } from "../../testing/scenarios/rollout";
 
-describe.each(STORE_KINDS)("POST /api/audit on %s", (kind) => {
+describe.each(APP_SETUPS)("POST /api/audit on $label", ({ kind, env }) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp(kind, { KUBETRAIL_INGEST_TOKENS: "prod=prod-token", KUBETRAIL_MAX_BODY_BYTES: String(4 * 1024 * 1024) });
+    app = await startTestApp(kind, { ...env, KUBETRAIL_INGEST_TOKENS: "prod=prod-token", KUBETRAIL_MAX_BODY_BYTES: String(4 * 1024 * 1024) });
   });
   afterAll(() => app.close());
 

@@ -2,9 +2,8 @@ import type { Config } from "../../config/config";
 import type { AdmissionGate } from "../admission";
 import type { IngestAuthorizer } from "../auth";
 import type { AuditIngestor } from "../audit/ingest";
-import { parseEventListEnvelope } from "../audit/eventSchema";
+import { ingestEventList, type EventListIngestor, type EventListOutcome } from "../eventList";
 import { BodyTooLargeError, readBodyWithLimit } from "./readBody";
-import { InvalidUtf8Error, parseEventListJson } from "./eventListJson";
 import { errorResponse } from "./jsonResponse";
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
 
@@ -12,7 +11,10 @@ export interface AuditEndpointDeps {
   config: Pick<Config, "defaultCluster" | "maxBodyBytes" | "retryAfterSeconds">;
   authorizer: IngestAuthorizer;
   gate: AdmissionGate;
+  /** Stores batches on this thread when ingestWorkers is null. */
   ingestor: AuditIngestor;
+  /** Worker threads that parse and store batches (KUBETRAIL_INGEST_WORKERS); null: none. */
+  ingestWorkers: EventListIngestor | null;
 }
 
 /**
@@ -70,19 +72,9 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
     // is made only once the batch may run. That keeps memory flat under overload.
     await ticket.whenRunning();
 
-    let document: unknown;
+    let outcome: EventListOutcome;
     try {
-      document = parseEventListJson(bytes);
-    } catch (error) {
-      if (error instanceof InvalidUtf8Error) return errorResponse(400, "invalid_encoding", error.message);
-      return errorResponse(400, "invalid_json", `request body is not valid JSON: ${(error as Error).message}`);
-    }
-    const envelope = parseEventListEnvelope(document);
-    if (!envelope.ok) return errorResponse(400, "invalid_event_list", envelope.error);
-
-    let summary;
-    try {
-      summary = await deps.ingestor.ingest(cluster, envelope.items);
+      outcome = deps.ingestWorkers ? await deps.ingestWorkers.ingest(cluster, bytes) : await ingestEventList(deps.ingestor, cluster, bytes);
     } catch (error) {
       // The store failed, not the input: 503 makes the apiserver retry the batch later.
       console.error(`audit ingest for cluster ${cluster} failed: ${(error as Error).stack ?? error}`);
@@ -90,6 +82,8 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
         headers: { "Retry-After": String(config.retryAfterSeconds) },
       });
     }
+    if (!outcome.ok) return errorResponse(400, outcome.code, outcome.message);
+    const { summary } = outcome;
 
     const body = {
       cluster,

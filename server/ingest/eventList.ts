@@ -1,0 +1,34 @@
+import type { AuditIngestor, IngestSummary } from "./audit/ingest";
+import { parseEventListEnvelope } from "./audit/eventSchema";
+import { InvalidUtf8Error, parseEventListJson } from "./http/eventListJson";
+
+/**
+ * What became of one webhook body: stored (a summary, which may still reject some events), or
+ * refused whole because it is not an EventList. A failing store is neither: the promise
+ * rejects, and the caller answers "retry later".
+ */
+export type EventListOutcome =
+  | { ok: true; summary: IngestSummary }
+  | { ok: false; code: EventListErrorCode; message: string };
+
+/** Why a body was refused whole (each answered 400). */
+export type EventListErrorCode = "invalid_encoding" | "invalid_json" | "invalid_event_list";
+
+/** Stores the audit events of one webhook body (an `audit.k8s.io` EventList as UTF-8 JSON). */
+export interface EventListIngestor {
+  ingest(cluster: string, body: Uint8Array): Promise<EventListOutcome>;
+}
+
+/** Parses, checks and stores one body on this thread. */
+export async function ingestEventList(ingestor: AuditIngestor, cluster: string, body: Uint8Array): Promise<EventListOutcome> {
+  let document: unknown;
+  try {
+    document = parseEventListJson(body);
+  } catch (error) {
+    if (error instanceof InvalidUtf8Error) return { ok: false, code: "invalid_encoding", message: error.message };
+    return { ok: false, code: "invalid_json", message: `request body is not valid JSON: ${(error as Error).message}` };
+  }
+  const envelope = parseEventListEnvelope(document);
+  if (!envelope.ok) return { ok: false, code: "invalid_event_list", message: envelope.error };
+  return { ok: true, summary: await ingestor.ingest(cluster, envelope.items) };
+}

@@ -1,0 +1,100 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { loadConfig, type Config } from "../../config/config";
+import type { CommittedBatch } from "../audit/ingest";
+import { openTestDatabase, type TestDatabase } from "../../testing/databases";
+import { falcoEvents } from "../../testing/fixtures";
+import { eventList } from "../../testing/scenarios/rollout";
+import { IngestWorkerPool } from "./pool";
+
+const body = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value));
+const EXITING_WORKER = path.join(import.meta.dirname, "testing", "exitingWorker.mjs");
+
+describe("ingest worker threads on Postgres", () => {
+  let database: TestDatabase;
+  let config: Config;
+  let pool: IngestWorkerPool;
+  const committed: CommittedBatch[] = [];
+
+  beforeAll(async () => {
+    database = await openTestDatabase("postgres");
+    config = loadConfig({ DATABASE_URL: database.url!, KUBETRAIL_INGEST_WORKERS: "2", KUBETRAIL_REDACTION_KEY: "test-redaction-key-0123" });
+    pool = await IngestWorkerPool.start({ workers: config.ingestWorkers, config, onCommitted: (batch) => committed.push(batch), log: () => {} });
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await database?.dispose();
+  });
+
+  it("starts the configured number of workers", () => {
+    expect(pool.running).toBe(2);
+  });
+
+  it("stores a real batch and tells this thread what was committed", async () => {
+    const events = falcoEvents("create_configmap.json");
+    const outcome = await pool.ingest("workers", body(eventList(events)));
+    expect(outcome).toEqual({ ok: true, summary: expect.objectContaining({ received: events.length, accepted: events.length, history: 1, rejected: [] }) });
+    const rows = await database.db.query<{ audit_id: string }>(
+      `SELECT h.audit_id FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = 'workers'`,
+    );
+    expect(rows.rows.map((r) => r.audit_id)).toEqual([events[0]!.auditID]);
+    await vi.waitFor(() => expect(committed.flatMap((b) => b.historyEntries.map((e) => e.auditId))).toContain(events[0]!.auditID));
+    expect(committed.find((b) => b.cluster === "workers")?.clusterId).toEqual(expect.any(Number));
+  });
+
+  it("stores a batch sent to each worker once: the other worker sees the first one's receipts", async () => {
+    const events = falcoEvents("create_service.json");
+    const [first, second] = await Promise.all([pool.ingest("workers-retry", body(eventList(events))), pool.ingest("workers-retry", body(eventList(events)))]);
+    const accepted = [first, second].map((o) => (o.ok ? o.summary.accepted : -1)).sort();
+    expect(accepted).toEqual([0, events.length]);
+  });
+
+  it("answers bodies that are not an EventList with what is wrong, as the webhook does", async () => {
+    expect(await pool.ingest("workers", body("{not json"))).toMatchObject({ ok: false, code: "invalid_json", message: expect.stringMatching(/not valid JSON/) });
+    expect(await pool.ingest("workers", body({ kind: "PodList", apiVersion: "v1", items: [] }))).toMatchObject({
+      ok: false,
+      code: "invalid_event_list",
+      message: expect.stringMatching(/kind: expected "EventList"/),
+    });
+    expect(await pool.ingest("workers", Buffer.from([0x7b, 0xff, 0x7d]))).toMatchObject({ ok: false, code: "invalid_encoding" });
+  });
+
+  it("leaves the caller's body as it was (the worker gets a copy of its own)", async () => {
+    const sent = body(eventList(falcoEvents("create_nginx_pod_unprivileged.json")));
+    const before = Buffer.from(sent);
+    await pool.ingest("workers", sent);
+    expect(sent.equals(before)).toBe(true);
+  });
+
+  it("finishes the batches in hand when closed", async () => {
+    const closing = await IngestWorkerPool.start({ workers: 1, config, log: () => {} });
+    const events = falcoEvents("delete_configmap.json");
+    const stored = closing.ingest("workers-closing", body(eventList(events)));
+    await closing.close();
+    expect(await stored).toMatchObject({ ok: true, summary: { accepted: events.length } });
+    await expect(closing.ingest("workers-closing", body(eventList(events)))).rejects.toThrow(/closing/);
+  });
+
+  it("does not start when a worker cannot, and says why", async () => {
+    const broken = loadConfig({ DATABASE_URL: database.url!, KUBETRAIL_PLUGINS: "./no/such/plugin.mjs" });
+    await expect(IngestWorkerPool.start({ workers: 2, config: broken, log: () => {} })).rejects.toThrow(/ingest worker \d could not start: .*no\/such\/plugin/);
+  });
+});
+
+describe("a worker that stops", () => {
+  it("fails the batch it held, and is started again", async () => {
+    const logged: string[] = [];
+    const pool = await IngestWorkerPool.start({ workers: 1, config: loadConfig({}), log: (m) => logged.push(m), entry: EXITING_WORKER });
+    try {
+      expect(await pool.ingest("ok", body("{}"))).toMatchObject({ ok: true, summary: { received: 2 } });
+      await expect(pool.ingest("exit", body("{}"))).rejects.toThrow(/ingest worker 1 stopped \(exit code 3\) before the batch was stored/);
+      // Until it is back, batches are refused (the webhook answers 503 and the apiserver retries).
+      await expect(pool.ingest("ok", body("{}"))).rejects.toThrow(/no ingest worker is running/);
+      await vi.waitFor(() => expect(pool.running).toBe(1), { timeout: 10_000 });
+      expect(await pool.ingest("ok", body("{}"))).toMatchObject({ ok: true });
+      expect(logged).toContainEqual(expect.stringMatching(/ingest worker 1 stopped \(exit code 3\); starting it again/));
+    } finally {
+      await pool.close();
+    }
+  });
+});
