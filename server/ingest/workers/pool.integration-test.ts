@@ -70,9 +70,12 @@ describe("ingest worker threads on Postgres", () => {
     const closing = await IngestWorkerPool.start({ workers: 1, config, log: () => {} });
     const events = falcoEvents("delete_configmap.json");
     const stored = closing.ingest("workers-closing", body(eventList(events)));
-    await closing.close();
+    const closed = closing.close();
+    // Refused from the moment closing starts, while the worker is still finishing.
+    await expect(closing.ingest("workers-closing", body(eventList(events)))).rejects.toThrow(/ingest workers are closing/);
+    await closed;
     expect(await stored).toMatchObject({ ok: true, summary: { accepted: events.length } });
-    await expect(closing.ingest("workers-closing", body(eventList(events)))).rejects.toThrow(/closing/);
+    expect(closing.running).toBe(0);
   });
 
   it("does not start when a worker cannot, and says why", async () => {

@@ -85,8 +85,9 @@ export class IngestWorkerPool implements EventListIngestor {
   }
 
   ingest(cluster: string, body: Uint8Array): Promise<EventListOutcome> {
+    if (this.closing) return Promise.reject(new Error("ingest workers are closing"));
     const slot = this.leastBusy();
-    if (!slot?.worker) return Promise.reject(new Error(this.closing ? "ingest workers are closing" : "no ingest worker is running"));
+    if (!slot?.worker) return Promise.reject(new Error("no ingest worker is running"));
     const worker = slot.worker;
     const id = this.nextId++;
     // A buffer of its own, handed over rather than copied again: the body may be a view into
