@@ -86,7 +86,11 @@ function runBench(cwd: string, logFile: string): Promise<BenchReport> {
       log.end();
       const reportFile = /^report: (.+\.json)$/m.exec(output)?.[1];
       if (code !== 0 || !reportFile) reject(new Error(`npm run bench:ingest in ${cwd} exited with ${code}; see ${logFile}`));
-      else resolve(JSON.parse(fs.readFileSync(reportFile, "utf8")) as BenchReport);
+      else {
+        // Kept beside the log: the base's own copy goes with its worktree.
+        fs.copyFileSync(reportFile, logFile.replace(/\.log$/, ".json"));
+        resolve(JSON.parse(fs.readFileSync(reportFile, "utf8")) as BenchReport);
+      }
     });
   });
 }
