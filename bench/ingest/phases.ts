@@ -9,7 +9,7 @@ import { kbToMiB, type BenchReport, type CpuUse } from "./report";
 import type { RunningServer } from "./server";
 import { BATCH_SIZE, OVERLOAD_PAUSE_MS, OVERLOAD_TIME_LIMIT_MS, PG_ACTIVITY_SAMPLE_EVERY_MS, RSS_SAMPLE_EVERY_MS, type BenchSettings } from "./settings";
 import { percentile, round } from "./stats";
-import { runThroughput } from "./throughput";
+import { runThroughput, type ThroughputResult } from "./throughput";
 import type { Workload } from "./workload/workload";
 
 /** The three measured phases; each returns its part of the report. */
@@ -38,6 +38,12 @@ function startCpuMeter(serverPid: number): (wallMs: number) => CpuUse {
       benchClientS: round((client.user + client.system) / 1e6),
     };
   };
+}
+
+/** The p99 latency of the batches sent once the phase had run a second; undefined when none was (a tiny run). */
+function p99AfterFirstSecond(timeline: ThroughputResult["timeline"]): number | undefined {
+  const warm = timeline.filter(([, startMs]) => startMs >= 1000).map(([, , ms]) => ms);
+  return warm.length > 0 ? round(percentile(warm, 99)) : undefined;
 }
 
 /** Every batch through real HTTP at the configured concurrency; CPU of server, Postgres and client alongside. */
@@ -74,7 +80,7 @@ export async function throughputPhase(ctx: PhaseContext, workload: Workload): Pr
         max: round(Math.max(...result.latenciesMs)),
         // The first batches meet a cold server (code not yet optimised, connections being opened)
         // and are the slowest of a run: this is the tail without them.
-        p99AfterFirstSecond: round(percentile(result.timeline.filter(([, startMs]) => startMs >= 1000).map(([, , ms]) => ms), 99)),
+        p99AfterFirstSecond: p99AfterFirstSecond(result.timeline),
       },
       statuses: result.statuses,
       okBatches: result.okBatches,
