@@ -18,9 +18,16 @@ describe("readBodyWithLimit", () => {
     expect([...body]).toEqual([1, 2, 3]);
   });
 
-  it("gives a body that came in one chunk as it came", async () => {
-    const chunk = new Uint8Array([1, 2, 3]);
-    expect(await readBodyWithLimit(streamOf([chunk]), 3)).toBe(chunk);
+  it("gives the body a buffer of its own, whole, even when it came in one chunk", async () => {
+    const shared = new Uint8Array([9, 1, 2, 3, 9]);
+    const chunk = shared.subarray(1, 4);
+    const body = await readBodyWithLimit(streamOf([chunk]), 3);
+    expect([...body]).toEqual([1, 2, 3]);
+    expect(body.buffer).not.toBe(shared.buffer);
+    expect(body.byteOffset).toBe(0);
+    expect(body.buffer.byteLength).toBe(3);
+    const joined = await readBodyWithLimit(streamOf([new Uint8Array([1]), new Uint8Array([2, 3])]), 3);
+    expect([joined.byteOffset, joined.buffer.byteLength]).toEqual([0, 3]);
   });
 
   it("stops reading as soon as the limit is passed", async () => {

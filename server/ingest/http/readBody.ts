@@ -9,7 +9,8 @@ export class BodyTooLargeError extends Error {
 
 /**
  * Reads a request body, stopping as soon as it passes `limit` bytes, so an oversized
- * body costs at most `limit` bytes of memory whatever its Content-Length claims.
+ * body costs at most `limit` bytes of memory whatever its Content-Length claims. The body
+ * spans the whole of its ArrayBuffer, which nothing else refers to.
  */
 export async function readBodyWithLimit(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
   if (!body) return new Uint8Array(0);
@@ -26,6 +27,14 @@ export async function readBodyWithLimit(body: ReadableStream<Uint8Array> | null,
     }
     chunks.push(value);
   }
-  // A body that came in one chunk is that chunk; else one copy, into memory that is not zeroed first.
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  // One copy, into memory of its own (never a slice of Buffer's shared pool, nor of the HTTP
+  // layer's): the body can then be handed to an ingest worker by moving its memory, and is freed
+  // with it, instead of lingering on this thread, which allocates too little to collect often.
+  const bytes = Buffer.allocUnsafeSlow(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }

@@ -59,11 +59,18 @@ describe("ingest worker threads on Postgres", () => {
     expect(await pool.ingest("workers", Buffer.from([0x7b, 0xff, 0x7d]))).toMatchObject({ ok: false, code: "invalid_encoding" });
   });
 
-  it("leaves the caller's body as it was (the worker gets a copy of its own)", async () => {
-    const sent = body(eventList(falcoEvents("create_nginx_pod_unprivileged.json")));
-    const before = Buffer.from(sent);
-    await pool.ingest("workers", sent);
-    expect(sent.equals(before)).toBe(true);
+  it("moves a body that spans its buffer to the worker, and copies one that is a view into a larger buffer", async () => {
+    const events = falcoEvents("create_nginx_pod_unprivileged.json");
+    const whole = new Uint8Array(body(eventList(events)));
+    expect(await pool.ingest("workers-moved", whole)).toMatchObject({ ok: true, summary: { accepted: events.length } });
+    expect(whole.byteLength).toBe(0); // detached: its memory went with the message
+
+    const text = body(eventList(falcoEvents("create_deployment.json")));
+    const larger = new Uint8Array(text.byteLength + 8);
+    larger.set(text, 4);
+    const view = larger.subarray(4, 4 + text.byteLength);
+    expect(await pool.ingest("workers-moved", view)).toMatchObject({ ok: true });
+    expect(Buffer.from(view).equals(text)).toBe(true);
   });
 
   it("finishes the batches in hand when closed", async () => {

@@ -84,20 +84,22 @@ export class IngestWorkerPool implements EventListIngestor {
     return this.slots.filter((slot) => slot.worker !== null).length;
   }
 
+  /** Takes `body`: when it spans its whole buffer, that buffer is moved to the worker and is empty here afterwards. */
   ingest(cluster: string, body: Uint8Array): Promise<EventListOutcome> {
     if (this.closing) return Promise.reject(new Error("ingest workers are closing"));
     const slot = this.leastBusy();
     if (!slot?.worker) return Promise.reject(new Error("no ingest worker is running"));
     const worker = slot.worker;
     const id = this.nextId++;
-    // A buffer of its own, handed over rather than copied again: the body may be a view into
-    // memory the HTTP layer owns, which must not be detached under it.
-    const own = new Uint8Array(body.byteLength);
-    own.set(body);
+    // Moved, not copied, when the body spans its whole buffer (the webhook's always does): its
+    // memory then goes with it, and is freed by the worker, whose collector runs often, rather
+    // than by this thread's, which allocates little and under overload let bodies pile up.
+    // A view into a larger buffer is copied: the rest of that buffer is not ours to move.
+    const moved = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body : body.slice();
     return new Promise<EventListOutcome>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      const message: ToIngestWorker = { type: "ingest", id, cluster, body: own };
-      worker.postMessage(message, [own.buffer]);
+      const message: ToIngestWorker = { type: "ingest", id, cluster, body: moved };
+      worker.postMessage(message, [moved.buffer as ArrayBuffer]);
     });
   }
 
