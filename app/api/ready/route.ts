@@ -4,5 +4,5 @@ import { handleReady } from "@/server/app/health";
 export const dynamic = "force-dynamic";
 
 export function GET(): Promise<Response> {
-  return handleReady(async () => (await getAppContext()).db);
+  return handleReady(getAppContext);
 }
