@@ -73,10 +73,15 @@ async function main(cleanup: Cleanup): Promise<void> {
   // Stopped here rather than by the cleanup, so that a CPU profile is written before it is read.
   await server.stop();
   let profile: BenchReport["profile"];
+  let workerProfiles: BenchReport["workerProfiles"];
   if (settings.cpuProfile) {
-    const file = fs.existsSync(profileDir) ? fs.readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile")) : undefined;
-    if (file) profile = { file: path.join(profileDir, file), ...summarizeCpuProfile(path.join(profileDir, file)) };
-    else console.warn(`warning: the server wrote no CPU profile in ${profileDir}`);
+    // One file per thread, named CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the
+    // server's own, the others its ingest workers' (and their module loaders').
+    const files = fs.existsSync(profileDir) ? fs.readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile")).sort(byThread) : [];
+    if (files.length > 0) {
+      profile = { file: path.join(profileDir, files[0]!), ...summarizeCpuProfile(path.join(profileDir, files[0]!)) };
+      workerProfiles = files.slice(1).map((f) => ({ file: path.join(profileDir, f), ...summarizeCpuProfile(path.join(profileDir, f)) }));
+    } else console.warn(`warning: the server wrote no CPU profile in ${profileDir}`);
   }
 
   // As the server read it (its DATABASE_URL decides what KUBETRAIL_INGEST_WORKERS=auto means).
@@ -135,13 +140,25 @@ async function main(cleanup: Cleanup): Promise<void> {
       { goal: "every event answered 200 is stored", value: `${receipts} / ${accepted}`, met: receipts === accepted },
     ],
     profile,
+    workerProfiles,
   };
   printReport(report);
   if (profile) {
     console.log(`\n-- server CPU profile (${profile.file})`);
     printProfileSummary(profile);
+    // Each ingest worker runs on a thread of its own, and so does the module loader (tsx) of each.
+    for (const thread of workerProfiles ?? []) {
+      console.log(`\n-- server thread ${path.basename(thread.file).split(".")[4]} CPU profile (${thread.file})`);
+      printProfileSummary(thread);
+    }
   }
   console.log(`\nreport: ${writeReport(report, OUT_DIR, stamp)}`);
+}
+
+/** Orders CPU profiles by the thread that wrote them (the fifth dot-separated part of the name). */
+function byThread(a: string, b: string): number {
+  const thread = (name: string) => Number(name.split(".")[4]);
+  return thread(a) - thread(b);
 }
 
 const cleanup = new Cleanup();

@@ -107,6 +107,8 @@ export interface BenchReport {
   stored: { receipts: number; acceptedIn200Answers: number; equal: boolean };
   goals: Array<{ goal: string; value: string; met: boolean }>;
   profile?: ProfileSummary & { file: string };
+  /** The other threads' profiles (ingest workers, and the module loader thread of each), when the server ran any. */
+  workerProfiles?: Array<ProfileSummary & { file: string }>;
 }
 
 /** The checked-out commit and the number of changed or new files outside bench/ and docs/ (read-only git commands). */

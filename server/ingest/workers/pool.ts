@@ -135,9 +135,11 @@ export class IngestWorkerPool implements EventListIngestor {
   /** Starts the slot's worker; resolves once it is ready, rejects with the worker's own reason if it cannot start. */
   private startWorker(slot: Slot): Promise<void> {
     const workerData: IngestWorkerData = { config: this.options.config };
-    // No execArgv of the server's: a worker accepts few of them, and V8's flags (the young
-    // generation's size) are the process's anyway.
-    const worker = new Worker(this.options.entry ?? WORKER_ENTRY, { workerData, execArgv: [], name: `kubetrail-ingest-${slot.index + 1}` });
+    // Of the server's execArgv only the CPU profiler's (bench:ingest's BENCH_SERVER_CPU_PROF):
+    // a worker accepts few of the others, and V8's flags (the young generation's size) are the
+    // process's anyway.
+    const execArgv = process.execArgv.filter((flag) => flag.startsWith("--cpu-prof"));
+    const worker = new Worker(this.options.entry ?? WORKER_ENTRY, { workerData, execArgv, name: `kubetrail-ingest-${slot.index + 1}` });
     this.live.add(worker);
     return new Promise<void>((resolve, reject) => {
       let ready = false;
