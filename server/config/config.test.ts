@@ -1,7 +1,7 @@
-import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config";
+import { usableCpus } from "./usableCpus";
 
 describe("loadConfig", () => {
   it("defaults to the embedded database in ./.data with token-authenticated ingest", () => {
@@ -92,8 +92,8 @@ describe("loadConfig: ingest worker threads", () => {
     expect(loadConfig({ KUBETRAIL_INGEST_WORKERS: "0" }).ingestWorkers).toBe(0);
   });
 
-  it("uses one per CPU with Postgres, at most 4, unless told a number", () => {
-    const auto = Math.min(os.availableParallelism(), 4);
+  it("uses one per CPU with Postgres (a container's CPU limit included), at most 4, unless told a number", () => {
+    const auto = Math.min(usableCpus(), 4);
     expect(loadConfig({ DATABASE_URL: "postgresql://db/kt" }).ingestWorkers).toBe(auto);
     expect(loadConfig({ DATABASE_URL: "postgresql://db/kt", KUBETRAIL_INGEST_WORKERS: "auto" }).ingestWorkers).toBe(auto);
     expect(loadConfig({ DATABASE_URL: "postgresql://db/kt", KUBETRAIL_INGEST_WORKERS: "0" }).ingestWorkers).toBe(0);

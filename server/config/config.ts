@@ -1,7 +1,7 @@
-import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { parseDurationMs } from "./duration";
+import { usableCpus } from "./usableCpus";
 import { DEFAULT_SENSITIVE_RULES, parseSensitiveRules } from "../model/redact/redact";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../ingest/audit/defaults";
 import type { SensitiveRule } from "../ingest/audit/types";
@@ -163,11 +163,12 @@ const envSchema = z.object({
 });
 
 /**
- * "auto": with Postgres, a worker per CPU (at most AUTO_INGEST_WORKERS_MAX), so that parsing and
- * diffing use every core while Postgres has its own; with the embedded database, none.
+ * "auto": with Postgres, a worker per CPU the process can use (its container's CPU limit
+ * included; at most AUTO_INGEST_WORKERS_MAX), so that parsing and diffing use every core; with
+ * the embedded database, none.
  */
 function autoIngestWorkers(databaseUrl: string | null): number {
-  return databaseUrl === null ? 0 : Math.min(os.availableParallelism(), AUTO_INGEST_WORKERS_MAX);
+  return databaseUrl === null ? 0 : Math.min(usableCpus(), AUTO_INGEST_WORKERS_MAX);
 }
 
 const AUTO_INGEST_WORKERS_MAX = 4;
