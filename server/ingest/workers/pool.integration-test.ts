@@ -71,6 +71,15 @@ describe("ingest worker threads on Postgres", () => {
     const view = larger.subarray(4, 4 + text.byteLength);
     expect(await pool.ingest("workers-moved", view)).toMatchObject({ ok: true });
     expect(Buffer.from(view).equals(text)).toBe(true);
+
+    // A small Buffer is a view into Node's shared pool, as are its neighbours: moving the pool's
+    // memory would empty them too.
+    const small = Buffer.from(JSON.stringify(eventList([])));
+    const neighbour = Buffer.from("a neighbour in the pool");
+    expect(small.buffer).toBe(neighbour.buffer);
+    expect(await pool.ingest("workers-moved", small)).toMatchObject({ ok: true, summary: { received: 0 } });
+    expect(neighbour.toString()).toBe("a neighbour in the pool");
+    expect(small.byteLength).toBeGreaterThan(0);
   });
 
   it("finishes the batches in hand when closed", async () => {

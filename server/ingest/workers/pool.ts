@@ -94,8 +94,9 @@ export class IngestWorkerPool implements EventListIngestor {
     // Moved, not copied, when the body spans its whole buffer (the webhook's always does): its
     // memory then goes with it, and is freed by the worker, whose collector runs often, rather
     // than by this thread's, which allocates little and under overload let bodies pile up.
-    // A view into a larger buffer is copied: the rest of that buffer is not ours to move.
-    const moved = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body : body.slice();
+    // A view into a larger buffer is copied (into one of its own size; a Buffer's slice() would be
+    // another view): the rest of that buffer is not ours to move.
+    const moved = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body : new Uint8Array(body);
     return new Promise<EventListOutcome>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       const message: ToIngestWorker = { type: "ingest", id, cluster, body: moved };
