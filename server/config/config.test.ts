@@ -1,7 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config";
-import { usableCpus } from "./usableCpus";
+import { autoIngestWorkers, ConfigError, loadConfig } from "./config";
 
 describe("loadConfig", () => {
   it("defaults to the embedded database in ./.data with token-authenticated ingest", () => {
@@ -92,8 +91,18 @@ describe("loadConfig: ingest worker threads", () => {
     expect(loadConfig({ KUBETRAIL_INGEST_WORKERS: "0" }).ingestWorkers).toBe(0);
   });
 
-  it("uses one per CPU with Postgres (a container's CPU limit included), at most 4, unless told a number", () => {
-    const auto = Math.min(usableCpus(), 4);
+  it("uses one per CPU with Postgres, at most 4, as many as the memory holds", () => {
+    const GiB = 2 ** 30;
+    expect(autoIngestWorkers("postgresql://db/kt", 2, 24 * GiB)).toBe(2);
+    expect(autoIngestWorkers("postgresql://db/kt", 32, 24 * GiB)).toBe(4);
+    // 512 MiB for the server, 256 MiB a worker.
+    expect(autoIngestWorkers("postgresql://db/kt", 4, 1 * GiB)).toBe(2);
+    expect(autoIngestWorkers("postgresql://db/kt", 4, 0.5 * GiB)).toBe(0);
+    expect(autoIngestWorkers(null, 4, 24 * GiB)).toBe(0);
+  });
+
+  it("reads \"auto\" from this machine's CPUs and memory, unless told a number", () => {
+    const auto = autoIngestWorkers("postgresql://db/kt");
     expect(loadConfig({ DATABASE_URL: "postgresql://db/kt" }).ingestWorkers).toBe(auto);
     expect(loadConfig({ DATABASE_URL: "postgresql://db/kt", KUBETRAIL_INGEST_WORKERS: "auto" }).ingestWorkers).toBe(auto);
     expect(loadConfig({ DATABASE_URL: "postgresql://db/kt", KUBETRAIL_INGEST_WORKERS: "0" }).ingestWorkers).toBe(0);

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { parseDurationMs } from "./duration";
-import { usableCpus } from "./usableCpus";
+import { usableCpus, usableMemoryBytes } from "./machineLimits";
 import { DEFAULT_SENSITIVE_RULES, parseSensitiveRules } from "../model/redact/redact";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../ingest/audit/defaults";
 import type { SensitiveRule } from "../ingest/audit/types";
@@ -164,14 +164,21 @@ const envSchema = z.object({
 
 /**
  * "auto": with Postgres, a worker per CPU the process can use (its container's CPU limit
- * included; at most AUTO_INGEST_WORKERS_MAX), so that parsing and diffing use every core; with
- * the embedded database, none.
+ * included; at most AUTO_INGEST_WORKERS_MAX), so that parsing and diffing use every core, as
+ * many as its memory (a container's limit included) holds beside the server itself; with the
+ * embedded database, none.
  */
-function autoIngestWorkers(databaseUrl: string | null): number {
-  return databaseUrl === null ? 0 : Math.min(usableCpus(), AUTO_INGEST_WORKERS_MAX);
+export function autoIngestWorkers(databaseUrl: string | null, cpus = usableCpus(), memoryBytes = usableMemoryBytes()): number {
+  if (databaseUrl === null) return 0;
+  const fitInMemory = Math.floor((memoryBytes - SERVER_MEMORY_BYTES) / WORKER_MEMORY_BYTES);
+  return Math.max(0, Math.min(cpus, AUTO_INGEST_WORKERS_MAX, fitInMemory));
 }
 
 const AUTO_INGEST_WORKERS_MAX = 4;
+/** The server's peak without workers in the ingest benchmark was about 470 MiB. */
+const SERVER_MEMORY_BYTES = 512 * 2 ** 20;
+/** Each worker added about 165 MiB to the peak in the ingest benchmark; with room to spare. */
+const WORKER_MEMORY_BYTES = 256 * 2 ** 20;
 
 /** Parses `cluster=token,cluster2=token2` into a map, naming the variable in errors. */
 function parseClusterTokens(text: string | undefined): Record<string, string> {

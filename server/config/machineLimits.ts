@@ -23,6 +23,24 @@ export function cgroupCpuQuota(readFile: (file: string) => string | null): numbe
   return quotaOf(readFile("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")?.trim(), readFile("/sys/fs/cgroup/cpu/cpu.cfs_period_us")?.trim());
 }
 
+/**
+ * Bytes of memory this process may use: the machine's, and in a container with a memory limit,
+ * that limit (`memory.max` in cgroup v2, where "max" is none; `memory.limit_in_bytes` in v1,
+ * where no limit reads as a number near 2^63).
+ */
+export function usableMemoryBytes(readFile: (file: string) => string | null = readIfPresent, total = os.totalmem()): number {
+  const limit = cgroupMemoryLimit(readFile);
+  return limit === null ? total : Math.min(total, limit);
+}
+
+export function cgroupMemoryLimit(readFile: (file: string) => string | null): number | null {
+  const text = (readFile("/sys/fs/cgroup/memory.max") ?? readFile("/sys/fs/cgroup/memory/memory.limit_in_bytes"))?.trim();
+  if (text === undefined || text === "max") return null;
+  const bytes = Number(text);
+  // v1 says "no limit" with the largest page-aligned int64.
+  return Number.isFinite(bytes) && bytes > 0 && bytes < 2 ** 62 ? bytes : null;
+}
+
 function quotaOf(quota: string | undefined, period: string | undefined): number | null {
   if (quota === undefined || period === undefined || quota === "max") return null;
   const q = Number(quota);

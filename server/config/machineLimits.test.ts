@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cgroupCpuQuota, usableCpus } from "./usableCpus";
+import { cgroupCpuQuota, usableCpus, usableMemoryBytes } from "./machineLimits";
 
 const files = (contents: Record<string, string>) => (file: string) => contents[file] ?? null;
 
@@ -24,5 +24,23 @@ describe("usableCpus", () => {
 
   it("uses the CPUs the process may run on where there is no cgroup to read", () => {
     expect(usableCpus(files({}), 6)).toBe(6);
+  });
+});
+
+describe("usableMemoryBytes", () => {
+  const GiB = 2 ** 30;
+  it("reads a cgroup v2 memory limit, and none when it says max", () => {
+    expect(usableMemoryBytes(files({ "/sys/fs/cgroup/memory.max": "536870912\n" }), 24 * GiB)).toBe(0.5 * GiB);
+    expect(usableMemoryBytes(files({ "/sys/fs/cgroup/memory.max": "max\n" }), 24 * GiB)).toBe(24 * GiB);
+  });
+
+  it("reads a cgroup v1 memory limit, and none when it is the v1 'unlimited' number", () => {
+    expect(usableMemoryBytes(files({ "/sys/fs/cgroup/memory/memory.limit_in_bytes": "1073741824\n" }), 24 * GiB)).toBe(GiB);
+    expect(usableMemoryBytes(files({ "/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n" }), 24 * GiB)).toBe(24 * GiB);
+  });
+
+  it("never gives more than the machine has", () => {
+    expect(usableMemoryBytes(files({ "/sys/fs/cgroup/memory.max": String(64 * GiB) }), 24 * GiB)).toBe(24 * GiB);
+    expect(usableMemoryBytes(files({}), 24 * GiB)).toBe(24 * GiB);
   });
 });
