@@ -67,4 +67,41 @@ describe("importAuditFile", () => {
     expect(batches).toHaveLength(1);
     expect(summary.eventsRead).toBe(5);
   });
+
+  it("reads the next batch while the one before is being stored, and stores them in file order", async () => {
+    const lines = falcoEventLines().slice(0, 12);
+    let linesRead = 0;
+    // One line per read, nothing read ahead by the stream itself.
+    const input = new Readable({
+      highWaterMark: 1,
+      read() {
+        this.push(linesRead < lines.length ? `${lines[linesRead++]}\n` : null);
+      },
+    });
+    const { ingestor: counting, batches } = fakeIngestor();
+    let linesReadWhileFirstStored = 0;
+    const ingestor: AuditIngestor = {
+      async ingest(cluster, raws) {
+        if (batches.length === 0) {
+          // Stored slowly: the event loop turns over while the reader may go on.
+          for (let turn = 0; turn < 100 && linesRead < 8; turn++) await new Promise((resolve) => setImmediate(resolve));
+          linesReadWhileFirstStored = linesRead;
+        }
+        return counting.ingest(cluster, raws);
+      },
+    };
+    const { summary } = await importAuditFile({ input, cluster: "c", batchSize: 4, ingestor });
+    expect(linesReadWhileFirstStored).toBeGreaterThanOrEqual(8);
+    expect(batches.map((b) => b.map((raw) => (raw as { auditID: string }).auditID))).toEqual(
+      [0, 4, 8].map((start) => lines.slice(start, start + 4).map((line) => (JSON.parse(line) as { auditID: string }).auditID)),
+    );
+    expect(summary.accepted).toBe(12);
+  });
+
+  it("closes the reader and reports the store's failure", async () => {
+    const failing: AuditIngestor = { ingest: async () => Promise.reject(new Error("database gone")) };
+    const input = Readable.from(falcoEventLines().map((line) => `${line}\n`));
+    await expect(importAuditFile({ input, cluster: "c", batchSize: 3, ingestor: failing })).rejects.toThrow("database gone");
+    expect(input.destroyed).toBe(true);
+  });
 });

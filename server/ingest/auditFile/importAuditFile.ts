@@ -18,24 +18,42 @@ export interface ImportAuditFileOptions {
 /**
  * Reads an audit log and stores its events batch by batch, each batch in one transaction
  * (the same ingestion as the webhook, so the same dedup), counting what became of every event.
+ *
+ * Batches are stored one at a time, in file order, so that each write is diffed against the one
+ * before it. The next batch is read and parsed while the one before is being stored: the
+ * database's time and the parsing overlap, and at most two batches are held at once.
  */
 export async function importAuditFile(options: ImportAuditFileOptions): Promise<{ summary: ImportSummary; interrupted: boolean }> {
   const summary = createImportSummary();
-  for await (const batch of readAuditBatches(options.input, { batchSize: options.batchSize, maxItemBytes: options.maxItemBytes })) {
-    summary.unit = batch.unit;
-    const raws: unknown[] = [];
-    const positions: number[] = [];
-    for (const item of batch.items) {
-      if ("raw" in item) {
-        raws.push(item.raw);
-        positions.push(item.lineOrIndex);
-      } else {
-        addUnreadable(summary, item);
+  const batches = readAuditBatches(options.input, { batchSize: options.batchSize, maxItemBytes: options.maxItemBytes });
+  let next = batches.next();
+  try {
+    for (;;) {
+      const { value: batch, done } = await next;
+      if (done) return { summary, interrupted: false };
+      summary.unit = batch.unit;
+      const raws: unknown[] = [];
+      const positions: number[] = [];
+      for (const item of batch.items) {
+        if ("raw" in item) {
+          raws.push(item.raw);
+          positions.push(item.lineOrIndex);
+        } else {
+          addUnreadable(summary, item);
+        }
       }
+      const stored = raws.length > 0 ? options.ingestor.ingest(options.cluster, raws) : null;
+      next = batches.next();
+      // A read error is taken up when the loop comes back to it; until then it must not count as unhandled.
+      next.catch(() => undefined);
+      if (stored) addIngestResult(summary, await stored, positions);
+      options.onBatch?.(summary, batch.bytesRead);
+      if (options.signal?.aborted) return { summary, interrupted: true };
     }
-    if (raws.length > 0) addIngestResult(summary, await options.ingestor.ingest(options.cluster, raws), positions);
-    options.onBatch?.(summary, batch.bytesRead);
-    if (options.signal?.aborted) return { summary, interrupted: true };
+  } finally {
+    // Stopped early (aborted, or the store failed): the batch read ahead is dropped, unstored,
+    // and the reader closed behind it.
+    await next.catch(() => undefined);
+    await batches.return(undefined);
   }
-  return { summary, interrupted: false };
 }
