@@ -4,7 +4,7 @@ import path from "node:path";
 import { defineConfig } from "@playwright/test";
 
 /**
- * Browser tests against the real production server (`npm start`: next build + next start) on
+ * Browser tests against the real production server (`npm start`: next build, then scripts/serve.mjs) on
  * the embedded database in a fresh directory, driving Debian's Chromium (Playwright's own
  * browser download is not used).
  */

@@ -1,11 +1,12 @@
 // `npm start`: checks the configuration, builds the app when the build is missing or older
-// than the sources, then runs the Next.js production server. The server itself opens the
-// store and applies migrations at start-up (instrumentation.ts).
+// than the sources, then runs the production server (scripts/serve.mjs: Next.js, with the
+// audit webhook answered by the server itself). The server opens the store and applies
+// migrations at start-up.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { loadConfig } from "../server/config/config";
-import { ensureNextBuild, NextBuildError, nextBinOf } from "./lib/nextBuild";
-import { SERVER_NODE_FLAGS } from "./lib/serverNodeFlags";
+import { ensureNextBuild, NextBuildError } from "./lib/nextBuild";
+import { SERVER_NODE_FLAGS, serverEntryOf } from "./lib/serverNodeFlags";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -23,8 +24,8 @@ try {
   throw error;
 }
 
-const port = process.env.PORT ?? "3000";
-const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, nextBinOf(root), "start", "--port", port, ...(process.env.HOSTNAME ? ["--hostname", process.env.HOSTNAME] : [])], {
+// The server reads PORT and HOSTNAME from the environment it inherits.
+const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, serverEntryOf(root)], {
   cwd: root,
   stdio: "inherit",
 });

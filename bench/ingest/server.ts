@@ -1,10 +1,21 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { nextBinOf } from "../../scripts/lib/nextBuild";
 import { SERVER_NODE_FLAGS } from "../../scripts/lib/serverNodeFlags";
 import { commandLine, listeningProcess, processTree } from "./procfs";
 
-/** The real production server (`next start`), on loopback, as the benchmark drives it. */
+/**
+ * The real production server, on loopback, as the benchmark drives it: `scripts/serve.mjs`,
+ * what `npm start` runs. A checkout from before it existed (a base of bench:compare, which
+ * runs this bench/ on it) ran `next start`, and is run that way.
+ */
+function serverCommand(root: string, port: number): { args: string[]; env: Record<string, string> } {
+  const entry = path.join(root, "scripts", "serve.mjs");
+  if (fs.existsSync(entry)) return { args: [entry], env: { PORT: String(port), HOSTNAME: "127.0.0.1" } };
+  return { args: [nextBinOf(root), "start", "--port", String(port), "--hostname", "127.0.0.1"], env: {} };
+}
 
 export interface ServerOptions {
   root: string;
@@ -79,13 +90,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     KUBETRAIL_DATA_DIR: options.dataDir,
     ...options.env,
   });
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...options.nodeOptions, nextBinOf(options.root), "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+  const command = serverCommand(options.root, port);
+  Object.assign(env, command.env);
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...options.nodeOptions, ...command.args], {
     cwd: options.root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const spawnedPid = child.pid;
-  if (spawnedPid === undefined) throw new Error("could not start next start");
+  if (spawnedPid === undefined) throw new Error("could not start the server");
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding("utf8");
     let partial = "";
@@ -112,8 +125,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`next start exited (${child.exitCode ?? child.signalCode}) before it was ready`);
-      if (Date.now() > deadline) throw new Error(`next start was not ready after ${READY_TIMEOUT_MS / 1000} s`);
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before it was ready`);
+      if (Date.now() > deadline) throw new Error(`the server was not ready after ${READY_TIMEOUT_MS / 1000} s`);
       const ready = await fetch(`${baseUrl}/api/ready`).then((r) => r.status === 200, () => false);
       if (ready) break;
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -17,7 +17,7 @@ import { GOALS } from "./settings";
  * - `model`: buildTrace / searchTraces, the trace model the API converts from;
  * - `api`: the Jaeger v3 route handler called in-process with a Request (what the route runs:
  *   parameters, the model, OTLP JSON or summaries, JSON text), no socket;
- * - `http`: the same URL through `next start` over loopback.
+ * - `http`: the same URL through the production server (`npm start`'s) over loopback.
  */
 export type CasePath = "sql" | "roots" | "model" | "api" | "http";
 export type CaseGroup = "baseline" | "single object" | "full tree" | "search";
@@ -61,7 +61,7 @@ export interface CaseContext {
   namespace: string;
   humanUser: string;
   controllerUser: string;
-  /** `next start`'s address, when the http path is measured. */
+  /** The production server's address, when the http path is measured. */
   baseUrl: string | null;
 }
 

@@ -5,7 +5,7 @@ export interface QuerySettings {
   runs: number;
   /** Untimed rounds first (BENCH_QUERY_WARMUP). */
   warmup: number;
-  /** Also measure through `next start` over loopback HTTP (BENCH_QUERY_HTTP, default 1; builds the app when its build is stale). */
+  /** Also measure through the production server (`npm start`'s) over loopback HTTP (BENCH_QUERY_HTTP, default 1; builds the app when its build is stale). */
   http: boolean;
   /** Namespaces of the simulated cluster (BENCH_QUERY_NAMESPACES): 50 give ≥ 1,000,000 entries over ≥ 50,000 objects. */
   namespaces: number;

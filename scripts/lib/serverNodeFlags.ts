@@ -1,3 +1,5 @@
+import path from "node:path";
+
 /**
  * Node flags of the production server process (`npm start`, and the ingest benchmark, which
  * must measure what production runs).
@@ -9,3 +11,8 @@
  * (the young generation does not grow with load).
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=64"];
+
+/** The production server's entry point (`scripts/serve.mjs`), run with the current node and the flags above. */
+export function serverEntryOf(root: string): string {
+  return path.join(root, "scripts", "serve.mjs");
+}

@@ -8,7 +8,7 @@ import { loadPlugins } from "../plugins/load";
 import { hmacFingerprint } from "../model/redact/redact";
 import type { AppContext } from "../app/context";
 import { openTestDatabase, type StoreKind, type TestDatabase } from "./databases";
-import { startTestServer, type TestServer } from "./httpServer";
+import { startTestServer, type AuditVia, type TestServer } from "./httpServer";
 import { createOtlpTraceExport } from "../export/otlp/traceExport";
 import { IngestWorkerPool } from "../ingest/workers/pool";
 
@@ -29,6 +29,8 @@ export interface AppSetup {
   label: string;
   kind: StoreKind;
   env: Record<string, string>;
+  /** Who answers the webhook; by default the production server's own handler. */
+  auditVia?: AuditVia;
 }
 
 export const APP_SETUPS: AppSetup[] = [
@@ -38,7 +40,7 @@ export const APP_SETUPS: AppSetup[] = [
   { label: "postgres with 2 ingest workers", kind: "postgres", env: { KUBETRAIL_INGEST_WORKERS: "2" } },
 ];
 
-export async function startTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(kind: StoreKind, env: Record<string, string> = {}, options: { auditVia?: AuditVia } = {}): Promise<TestApp> {
   const database = await openTestDatabase(kind);
   // No ingest workers unless a test asks for them (KUBETRAIL_INGEST_WORKERS): they need the URL of the database.
   const config: Config = loadConfig({
@@ -70,7 +72,7 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
       await database.dispose();
     },
   };
-  const server: TestServer = await startTestServer(context);
+  const server: TestServer = await startTestServer(context, options);
   return {
     url: server.url,
     context,

@@ -2,6 +2,7 @@ import http from "node:http";
 import { Readable } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { installAppContext, type AppContext } from "../app/context";
+import { createAuditWebhookHandler } from "../ingest/http/nodeAuditEndpoint";
 import * as auditRoute from "../../app/api/audit/route";
 import * as auditClusterRoute from "../../app/api/audit/[cluster]/route";
 import * as healthRoute from "../../app/api/health/route";
@@ -24,8 +25,9 @@ type Handler = (request: Request, context: { params: Promise<Record<string, stri
 
 /**
  * Serves the app's real route handlers (the files under app/api) over real HTTP on
- * loopback, routed the way Next.js routes them, without building the Next.js app:
- * integration tests exercise the same handler code `next start` runs.
+ * loopback, routed the way Next.js routes them, without building the Next.js app, and the
+ * audit webhook the way the production server answers it: integration tests exercise the
+ * same handler code `npm start` runs.
  */
 const ROUTES: Array<{ method: string; pattern: RegExp; params: string[]; handler: Handler }> = [
   { method: "POST", pattern: /^\/api\/audit\/?$/, params: [], handler: auditRoute.POST as Handler },
@@ -64,9 +66,19 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(context: AppContext): Promise<TestServer> {
+/**
+ * Who answers the audit webhook: the production server's own handler (`server`, as
+ * `npm start` serves it: scripts/serve.mjs) or the Next.js route handlers under app/api/audit
+ * (`route-handler`, as `next dev` serves it).
+ */
+export type AuditVia = "server" | "route-handler";
+
+export async function startTestServer(context: AppContext, options: { auditVia?: AuditVia } = {}): Promise<TestServer> {
   installAppContext(context);
+  const auditVia = options.auditVia ?? "server";
+  const handleAudit = auditVia === "server" ? createAuditWebhookHandler(context) : () => false;
   const server = http.createServer(async (req, res) => {
+    if (handleAudit(req, res)) return;
     try {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
       const pathname = rewriteJaegerBasePath(url.pathname, context.config.jaegerBasePath);

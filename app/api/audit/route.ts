@@ -1,5 +1,5 @@
 import { getAppContext } from "@/server/app/context";
-import { handleAuditPost } from "@/server/ingest/http/auditEndpoint";
+import { handleAuditPost } from "@/server/ingest/http/webAuditEndpoint";
 
 export const dynamic = "force-dynamic";
 

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APP_SETUPS, startTestApp, TEST_TOKEN, type TestApp } from "../../testing/appHarness";
+import { APP_SETUPS, startTestApp, TEST_TOKEN, type AppSetup, type TestApp } from "../../testing/appHarness";
 import { allFalcoEvents, falcoEvents } from "../../testing/fixtures";
 import { eventList } from "../../testing/scenarios/rollout";
 
-describe.each(APP_SETUPS)("POST /api/audit on $label", ({ kind, env }) => {
+// Every setup, and the Next.js route handlers (`next dev`'s webhook) once, on Postgres.
+const SETUPS: AppSetup[] = [...APP_SETUPS, { label: "postgres through the Next.js route handler", kind: "postgres", env: {}, auditVia: "route-handler" }];
+
+describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp(kind, { ...env, KUBETRAIL_INGEST_TOKENS: "prod=prod-token", KUBETRAIL_MAX_BODY_BYTES: String(4 * 1024 * 1024) });
+    app = await startTestApp(kind, { ...env, KUBETRAIL_INGEST_TOKENS: "prod=prod-token", KUBETRAIL_MAX_BODY_BYTES: String(4 * 1024 * 1024) }, { auditVia });
   });
   afterAll(() => app.close());
 

@@ -3,8 +3,7 @@ import type { AdmissionGate } from "../admission";
 import type { IngestAuthorizer } from "../auth";
 import type { AuditIngestor } from "../audit/ingest";
 import { ingestEventList, type EventListIngestor, type EventListOutcome } from "../eventList";
-import { BodyTooLargeError, readBodyWithLimit } from "./readBody";
-import { errorResponse } from "./jsonResponse";
+import { BodyTooLargeError } from "./readBody";
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
 
 export interface AuditEndpointDeps {
@@ -18,6 +17,32 @@ export interface AuditEndpointDeps {
 }
 
 /**
+ * An audit webhook request as the endpoint sees it, whatever HTTP layer carries it: the
+ * Next.js route handlers (web `Request`) and the production server's own handler (Node's
+ * `IncomingMessage`, `nodeAuditEndpoint.ts`) both make one.
+ */
+export interface AuditPost {
+  /** The `{cluster}` path segment; undefined: the configured default cluster. */
+  clusterSegment: string | undefined;
+  authorization: string | null;
+  contentType: string | null;
+  contentLength: string | null;
+  /**
+   * Reads the whole body into memory of its own (so it can be moved to an ingest worker),
+   * throwing BodyTooLargeError as soon as it passes `limit` bytes. Called at most once, and
+   * not at all when the request is refused from its headers.
+   */
+  readBody(limit: number): Promise<Uint8Array>;
+}
+
+/** The answer to an audit post: always a JSON body. */
+export interface AuditAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/**
  * Sent with answers given before the body was read: the server closes the connection instead
  * of reading (and discarding) a body of up to tens of MB to keep it alive — under overload,
  * reading refused bodies would eat the CPU the accepted ones need.
@@ -27,45 +52,50 @@ const UNREAD_BODY = { Connection: "close" };
 /** How many rejection reasons an answer lists; the count is always exact. */
 const MAX_LISTED_REJECTIONS = 50;
 
+/** A JSON error answer: `{"error": {"code", "message", ...details}}`. */
+export function errorAnswer(status: number, code: string, message: string, extra: { headers?: Record<string, string>; details?: Record<string, unknown> } = {}): AuditAnswer {
+  return { status, headers: extra.headers ?? {}, body: { error: { code, message, ...extra.details } } };
+}
+
 /**
  * `POST /api/audit[/{cluster}]`: the kube-apiserver audit webhook. Answers 2xx only once
  * the batch is committed, so the apiserver's retry on any other answer never loses events,
  * and dedup by (auditID, stage) makes that retry harmless.
  */
-export async function handleAuditPost(request: Request, clusterSegment: string | undefined, deps: AuditEndpointDeps): Promise<Response> {
+export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps): Promise<AuditAnswer> {
   const { config } = deps;
-  const cluster = clusterSegment ?? config.defaultCluster;
+  const cluster = post.clusterSegment ?? config.defaultCluster;
   if (!isValidClusterName(cluster)) {
-    return errorResponse(400, "invalid_cluster", `cluster "${cluster}" is not a valid cluster name (${CLUSTER_NAME_RULE})`);
+    return errorAnswer(400, "invalid_cluster", `cluster "${cluster}" is not a valid cluster name (${CLUSTER_NAME_RULE})`, { headers: UNREAD_BODY });
   }
 
-  const denied = deps.authorizer.check(request.headers.get("authorization"), cluster);
-  if (denied) return errorResponse(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"', ...UNREAD_BODY } });
+  const denied = deps.authorizer.check(post.authorization, cluster);
+  if (denied) return errorAnswer(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"', ...UNREAD_BODY } });
 
-  const contentType = request.headers.get("content-type");
+  const { contentType } = post;
   if (contentType && !/^application\/(json|[\w.+-]*\+json)\b/i.test(contentType)) {
-    return errorResponse(415, "unsupported_media_type", `Content-Type must be application/json, got "${contentType}"`, { headers: UNREAD_BODY });
+    return errorAnswer(415, "unsupported_media_type", `Content-Type must be application/json, got "${contentType}"`, { headers: UNREAD_BODY });
   }
 
-  const declaredLength = Number(request.headers.get("content-length") ?? NaN);
+  const declaredLength = Number(post.contentLength ?? NaN);
   if (declaredLength > config.maxBodyBytes) {
-    return errorResponse(413, "body_too_large", `request body of ${declaredLength} bytes is larger than the limit of ${config.maxBodyBytes} bytes`, {
+    return errorAnswer(413, "body_too_large", `request body of ${declaredLength} bytes is larger than the limit of ${config.maxBodyBytes} bytes`, {
       headers: UNREAD_BODY,
     });
   }
 
   const ticket = deps.gate.tryAdmit(Number.isFinite(declaredLength) ? declaredLength : config.maxBodyBytes);
   if (!ticket) {
-    return errorResponse(429, "overloaded", "too many audit batches in progress; retry later", {
+    return errorAnswer(429, "overloaded", "too many audit batches in progress; retry later", {
       headers: { "Retry-After": String(config.retryAfterSeconds), ...UNREAD_BODY },
     });
   }
   try {
     let bytes: Uint8Array;
     try {
-      bytes = await readBodyWithLimit(request.body, config.maxBodyBytes);
+      bytes = await post.readBody(config.maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return errorResponse(413, "body_too_large", error.message, { headers: UNREAD_BODY });
+      if (error instanceof BodyTooLargeError) return errorAnswer(413, "body_too_large", error.message, { headers: UNREAD_BODY });
       throw error;
     }
     // A waiting batch holds only its raw bytes; parsed JSON is several times larger, so it
@@ -78,11 +108,11 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
     } catch (error) {
       // The store failed, not the input: 503 makes the apiserver retry the batch later.
       console.error(`audit ingest for cluster ${cluster} failed: ${(error as Error).stack ?? error}`);
-      return errorResponse(503, "store_unavailable", "the batch could not be stored; retry later", {
+      return errorAnswer(503, "store_unavailable", "the batch could not be stored; retry later", {
         headers: { "Retry-After": String(config.retryAfterSeconds) },
       });
     }
-    if (!outcome.ok) return errorResponse(400, outcome.code, outcome.message);
+    if (!outcome.ok) return errorAnswer(400, outcome.code, outcome.message);
     const { summary } = outcome;
 
     const body = {
@@ -97,9 +127,9 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
       rejections: summary.rejected.slice(0, MAX_LISTED_REJECTIONS),
     };
     if (summary.received > 0 && summary.rejected.length === summary.received) {
-      return errorResponse(400, "invalid_events", `all ${summary.received} events were rejected`, { details: body });
+      return errorAnswer(400, "invalid_events", `all ${summary.received} events were rejected`, { details: body });
     }
-    return Response.json(body, { status: 200 });
+    return { status: 200, headers: {}, body };
   } finally {
     ticket.release();
   }

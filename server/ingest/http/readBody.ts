@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import type { Readable } from "node:stream";
 
 /** Thrown when a request body is larger than allowed: answered with 413. */
 export class BodyTooLargeError extends Error {
@@ -37,4 +38,71 @@ export async function readBodyWithLimit(body: ReadableStream<Uint8Array> | null,
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/**
+ * `readBodyWithLimit` for a Node request stream, without web streams in between. When the
+ * request declares its length (within the limit), its bytes are copied straight into one
+ * buffer of that size as they arrive; otherwise the chunks are kept and joined at the end.
+ * Past the limit it stops reading (the stream is paused, not destroyed, so that the 413 can
+ * still be written; that answer closes the connection).
+ */
+export function readNodeBodyWithLimit(request: Readable, declaredLength: number | null, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const presized = declaredLength !== null && declaredLength <= limit ? Buffer.allocUnsafeSlow(declaredLength) : null;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const cleanUp = () => {
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", onError);
+      request.off("close", onClose);
+    };
+    const fail = (error: Error) => {
+      cleanUp();
+      request.pause();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      if (total + chunk.byteLength > (presized ? presized.byteLength : limit)) {
+        // More than declared cannot reach us (Node's HTTP parser frames the body by its
+        // Content-Length), so this is an undeclared body over the limit.
+        return fail(new BodyTooLargeError(limit));
+      }
+      if (presized) presized.set(chunk, total);
+      else chunks.push(chunk);
+      total += chunk.byteLength;
+    };
+    const onEnd = () => {
+      cleanUp();
+      if (presized) {
+        if (total !== presized.byteLength) return reject(new IncompleteBodyError(presized.byteLength, total));
+        return resolve(presized);
+      }
+      const bytes = Buffer.allocUnsafeSlow(total);
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      resolve(bytes);
+    };
+    const onError = (error: Error) => fail(error);
+    // The client went away before the body ended: nothing to answer, nothing to store.
+    const onClose = () => fail(new IncompleteBodyError(declaredLength, total));
+    request.on("data", onData);
+    request.on("end", onEnd);
+    request.on("error", onError);
+    request.on("close", onClose);
+  });
+}
+
+/** The request ended (or its connection closed) before all of its body arrived. */
+export class IncompleteBodyError extends Error {
+  constructor(
+    readonly declared: number | null,
+    readonly received: number,
+  ) {
+    super(`request body ended after ${received} bytes${declared === null ? "" : ` of the ${declared} declared`}`);
+  }
 }

@@ -1,0 +1,76 @@
+// The production server process: what `npm start` runs (with the Node flags of
+// scripts/lib/serverNodeFlags.ts), on PORT (default 3000) and HOSTNAME (default: every address).
+//
+// Next.js serves the app, except for the audit webhook (POST /api/audit[/{cluster}]), which is
+// answered on Node's own request and response (server/ingest/http/nodeAuditEndpoint.ts). A
+// webhook batch is about 1 MB; through Next's route handler it is read as a web stream, which
+// cost the server's one thread about a quarter of all the CPU it spent per event while the
+// ingest workers did the rest (docs/benchmarks.md, "Runs, 2026-12-05"). The route handlers
+// under app/api/audit stay, for `next dev`; both paths give the same answers.
+//
+// This file is plain JavaScript so that the server's modules are loaded once, by Next, from its
+// build: Next's instrumentation hook (instrumentation.ts → server/app/startup.ts) opens the app
+// and publishes the webhook's handler and the app context on globalThis.
+import http from "node:http";
+import path from "node:path";
+import next from "next";
+
+const AUDIT_WEBHOOK_HANDLER_KEY = Symbol.for("kubetrail.auditWebhookHandler");
+const APP_CONTEXT_KEY = Symbol.for("kubetrail.appContext");
+/** How long a stop may take (ingest workers finishing their batches) before the process exits anyway. */
+const STOP_TIMEOUT_MS = 20_000;
+
+process.env.NODE_ENV = "production";
+const port = Number(process.env.PORT || 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`kubetrail: cannot start: PORT must be a port number, got "${process.env.PORT}"`);
+  process.exit(1);
+}
+const hostname = process.env.HOSTNAME || undefined;
+
+const app = next({ dev: false, dir: path.resolve(import.meta.dirname, ".."), hostname, port });
+await app.prepare();
+const handleWithNext = app.getRequestHandler();
+
+// Published by the app once Next has run its instrumentation hook, which it does before the
+// first request it handles; until then the webhook goes through Next's route handler, which
+// gives the same answers.
+const server = http.createServer((request, response) => {
+  const handleAuditWebhook = globalThis[AUDIT_WEBHOOK_HANDLER_KEY];
+  if (handleAuditWebhook?.(request, response)) return;
+  void handleWithNext(request, response);
+});
+server.on("error", (error) => {
+  console.error(`kubetrail: cannot listen on ${hostname ?? "*"}:${port}: ${error.message}`);
+  process.exit(1);
+});
+await new Promise((resolve) => server.listen(port, hostname, resolve));
+
+// Next runs the hook on the first request, not at start: ask for readiness ourselves, so that
+// the store is opened, migrated and checked now, and a wrong setting stops the server at once.
+const { port: boundPort } = server.address();
+const ownAddress = !hostname || hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname.includes(":") ? `[${hostname}]` : hostname;
+await fetch(`http://${ownAddress}:${boundPort}/api/ready`).then((answer) => answer.arrayBuffer());
+if (typeof globalThis[AUDIT_WEBHOOK_HANDLER_KEY] !== "function") {
+  console.error("kubetrail: cannot start: the app did not publish its audit webhook handler (instrumentation.ts did not run)");
+  process.exit(1);
+}
+console.log(`kubetrail: listening on http://${hostname ?? "localhost"}:${boundPort}`);
+
+let stopping = false;
+for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143]]) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(exitCode), STOP_TIMEOUT_MS).unref();
+    // Batches in hand are stored and answered (the server closes once their connections have)
+    // before the ingest workers and the database close.
+    server.close(() => {
+      Promise.resolve(globalThis[APP_CONTEXT_KEY])
+        .then((context) => context?.close())
+        .catch((error) => console.error(`kubetrail: stopping: ${error.message}`))
+        .finally(() => process.exit(exitCode));
+    });
+    server.closeIdleConnections();
+  });
+}
