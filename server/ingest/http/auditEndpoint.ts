@@ -43,9 +43,12 @@ export interface AuditAnswer {
 }
 
 /**
- * Sent with answers given before the body was read: the server closes the connection instead
- * of reading (and discarding) a body of up to tens of MB to keep it alive — under overload,
- * reading refused bodies would eat the CPU the accepted ones need.
+ * Sent with refusals given before the body was read: the server closes the connection instead
+ * of reading (and discarding) a body of up to tens of MB, from a caller it won't serve, to keep
+ * it alive. Not with 429: a body within the limit is read and dropped by Node's HTTP server,
+ * which costs little next to storing a batch, and keeps the connection. Closing it instead
+ * made the kernel reset connections with unread data, now and then before the apiserver had
+ * read the 429 (seen in the benchmark's overload phase).
  */
 const UNREAD_BODY = { Connection: "close" };
 
@@ -87,7 +90,7 @@ export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps):
   const ticket = deps.gate.tryAdmit(Number.isFinite(declaredLength) ? declaredLength : config.maxBodyBytes);
   if (!ticket) {
     return errorAnswer(429, "overloaded", "too many audit batches in progress; retry later", {
-      headers: { "Retry-After": String(config.retryAfterSeconds), ...UNREAD_BODY },
+      headers: { "Retry-After": String(config.retryAfterSeconds) },
     });
   }
   try {
