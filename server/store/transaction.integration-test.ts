@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import net from "node:net";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
 
 describe.each(STORE_KINDS)("transactions with statements sent without waiting on %s", (kind) => {
@@ -82,5 +83,42 @@ describe.each(STORE_KINDS)("transactions with statements sent without waiting on
     // The connection is still usable, in its pool, after rows that were sent for a COPY that failed.
     for (let i = 0; i < 12; i++) await test.db.transaction((tx) => tx.query(`SELECT 1`));
     expect(await values()).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe("transactions on Postgres", () => {
+  let test: TestDatabase;
+  afterEach(() => {
+    vi.restoreAllMocks();
+    return test.dispose();
+  });
+
+  it("send the statements and COPYs the work sends together in one socket write", async () => {
+    test = await openTestDatabase("postgres");
+    await test.db.query(`CREATE TABLE probe (seq serial, v int)`);
+    const writes: number[] = [];
+    await test.db.transaction(async (tx) => {
+      // Counted from here: BEGIN has been answered.
+      const countWrite = () => writes.push(1);
+      const single = net.Socket.prototype._write;
+      const gathered = net.Socket.prototype._writev!;
+      vi.spyOn(net.Socket.prototype, "_write").mockImplementation(function (this: net.Socket, ...args) {
+        countWrite();
+        return single.apply(this, args);
+      });
+      vi.spyOn(net.Socket.prototype, "_writev").mockImplementation(function (this: net.Socket, ...args) {
+        countWrite();
+        return gathered.apply(this, args);
+      });
+      const statements = [
+        ...[1, 2, 3].map((v) => tx.query({ name: "probe_insert", text: `INSERT INTO probe (v) VALUES ($1)` }, [v])),
+        tx.copyFrom("probe", ["v"], "4\n5\n"),
+        tx.query(`SELECT count(*) FROM probe`),
+      ];
+      await Promise.all(statements);
+      vi.restoreAllMocks();
+    });
+    expect(writes.length).toBe(1);
+    expect((await test.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM probe`)).rows[0]!.n).toBe(5);
   });
 });
