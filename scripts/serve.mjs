@@ -50,7 +50,12 @@ await new Promise((resolve) => server.listen(port, hostname, resolve));
 // the store is opened, migrated and checked now, and a wrong setting stops the server at once.
 const { port: boundPort } = server.address();
 const ownAddress = !hostname || hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname.includes(":") ? `[${hostname}]` : hostname;
-await fetch(`http://${ownAddress}:${boundPort}/api/ready`).then((answer) => answer.arrayBuffer());
+try {
+  await fetch(`http://${ownAddress}:${boundPort}/api/ready`).then((answer) => answer.arrayBuffer());
+} catch (error) {
+  console.error(`kubetrail: cannot start: could not reach this server at ${ownAddress}:${boundPort}: ${error.cause?.message ?? error.message}`);
+  process.exit(1);
+}
 if (typeof globalThis[AUDIT_WEBHOOK_HANDLER_KEY] !== "function") {
   console.error("kubetrail: cannot start: the app did not publish its audit webhook handler (instrumentation.ts did not run)");
   process.exit(1);
