@@ -95,7 +95,7 @@ describe.each(STORE_KINDS)("finding trace roots on %s", (kind) => {
       // Where one index alone fits, the plan uses it; elsewhere, on this little data, the
       // planner may rightly prefer another index: what matters is that none scans a table.
       expect(await plan({ user: "kube:admin" })).toMatch(/history_actor_time_idx/);
-      expect(await plan({ auditId: "5f0c7e3a-0000-4000-8000-000000000009" })).toMatch(/history_audit_event_key/);
+      expect(await plan({ auditId: "5f0c7e3a-0000-4000-8000-000000000009" })).toMatch(/history_audit_id_idx/);
       const recent = async (criteria: Partial<TraceRootCriteria>) => {
         const { text, params } = recentEntriesQuery({ ...RANGE, ...criteria });
         return (await tx.query<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");

@@ -64,7 +64,7 @@ interface Conditions {
  * The WHERE conditions of a search, only for the criteria given, so that the planner sees
  * each query's real shape and picks its index: objects_identity_idx (cluster, resource,
  * namespace, name), objects_uid_idx, objects_name_trgm_idx (names and patterns),
- * objects_namespace_first_seen_idx; history_actor_time_idx (user), history_audit_event_key
+ * objects_namespace_first_seen_idx; history_actor_time_idx (user), history_audit_id_idx
  * (auditId), history_start_time_idx (the range; a user agent has no index of its own). The
  * indexes that lead with the cluster are reached without one through
  * `cluster_id = ANY(all clusters)` — there are few clusters.
