@@ -95,6 +95,21 @@ function runBench(cwd: string, logFile: string): Promise<BenchReport> {
   });
 }
 
+/**
+ * Builds the app on both sides before any run is timed. A run that has to build first (each
+ * side's first, after a change) was 3–15% slower than the same build's next run, in the
+ * compares of 2026-12-05 (docs/benchmarks.md): the build's CPU and its written files are still
+ * settling when timing starts. `sync` then writes the build's files out, so that their
+ * write-back does not meet Postgres's fsyncs.
+ */
+function buildBothSides(dirs: string[]): void {
+  for (const dir of dirs) {
+    console.log(`building ${path.relative(path.dirname(ROOT), dir) || dir} if its build is stale…`);
+    execFileSync("npx", ["tsx", "-e", `import("./scripts/lib/nextBuild.ts").then((m) => m.ensureNextBuild(process.cwd()))`], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  execFileSync("sync");
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const baseCommit = git("rev-parse", "--verify", `${args.baseRef}^{commit}`);
@@ -104,6 +119,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(logDir, { recursive: true });
   const runs: ComparedRun[] = [];
   try {
+    buildBothSides([baseDir, ROOT]);
     for (let pair = 0; pair < args.pairs; pair++) {
       // base, head, then head, base: a machine that drifts one way favours neither side.
       const order: Side[] = pair % 2 === 0 ? ["base", "head"] : ["head", "base"];
