@@ -37,6 +37,9 @@ function parseArgs(argv: string[]): Args {
   return { baseRef, pairs, keep };
 }
 
+/** A warm-up run: half the default events, a short overload phase. */
+const WARM_UP_SETTINGS = { BENCH_EVENTS: "100000", BENCH_OVERLOAD_EVENTS: "8000" };
+
 const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
 
 /**
@@ -70,11 +73,11 @@ function copyBench(from: string, to: string): void {
   }
 }
 
-/** One `npm run bench:ingest` in `cwd`, its output kept in `logFile`; its report. */
-function runBench(cwd: string, logFile: string): Promise<BenchReport> {
+/** One `npm run bench:ingest` in `cwd` (with `env` over this process's), its output kept in `logFile`; its report. */
+function runBench(cwd: string, logFile: string, env: Record<string, string> = {}): Promise<BenchReport> {
   return new Promise((resolve, reject) => {
     const log = fs.createWriteStream(logFile);
-    const child = spawn("npm", ["run", "bench:ingest"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["run", "bench:ingest"], { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
@@ -95,21 +98,6 @@ function runBench(cwd: string, logFile: string): Promise<BenchReport> {
   });
 }
 
-/**
- * Builds the app on both sides before any run is timed. A run that has to build first (each
- * side's first, after a change) was 3–15% slower than the same build's next run, in the
- * compares of 2026-12-05 (docs/benchmarks.md): the build's CPU and its written files are still
- * settling when timing starts. `sync` then writes the build's files out, so that their
- * write-back does not meet Postgres's fsyncs.
- */
-function buildBothSides(dirs: string[]): void {
-  for (const dir of dirs) {
-    console.log(`building ${path.relative(path.dirname(ROOT), dir) || dir} if its build is stale…`);
-    execFileSync("npx", ["tsx", "-e", `import("./scripts/lib/nextBuild.ts").then((m) => m.ensureNextBuild(process.cwd()))`], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
-  }
-  execFileSync("sync");
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const baseCommit = git("rev-parse", "--verify", `${args.baseRef}^{commit}`);
@@ -119,7 +107,14 @@ async function main(): Promise<void> {
   fs.mkdirSync(logDir, { recursive: true });
   const runs: ComparedRun[] = [];
   try {
-    buildBothSides([baseDir, ROOT]);
+    // Not counted: in the comparisons of 2026-12-05 a compare's first run was 3–15% slower than
+    // the same build's next run (docs/benchmarks.md, "First runs"), also when no build came
+    // before it. A shorter run of each side first builds it and warms the machine.
+    for (const side of ["base", "head"] as const) {
+      process.stdout.write(`warm-up (${side}, not counted)… `);
+      const report = await runBench(side === "base" ? baseDir : ROOT, path.join(logDir, `run-0-warm-up-${side}.log`), WARM_UP_SETTINGS);
+      console.log(`${report.throughput.eventsPerSecond} events/s`);
+    }
     for (let pair = 0; pair < args.pairs; pair++) {
       // base, head, then head, base: a machine that drifts one way favours neither side.
       const order: Side[] = pair % 2 === 0 ? ["base", "head"] : ["head", "base"];
