@@ -101,10 +101,8 @@ export async function startTestServer(context: AppContext, options: { auditVia?:
         duplex: "half",
       });
       const response = await route.handler(request, { params: Promise.resolve(params) });
-      const headers = Object.fromEntries(response.headers);
-      // Answered before the body was read (401, 413, 429): the connection can't be reused.
-      if (hasBody && !req.complete) headers.connection = "close";
-      res.writeHead(response.status, headers);
+      // A body the handler did not read is read and dropped by Node's server, unless the answer closes the connection.
+      res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     } catch (error) {
       res.writeHead(500, { "content-type": "text/plain" }).end(String((error as Error).stack));

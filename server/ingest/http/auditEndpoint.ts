@@ -42,15 +42,21 @@ export interface AuditAnswer {
   body: unknown;
 }
 
+/** Refused bodies up to this many times the limit are read and dropped; see refusalHeaders. */
+const DRAINED_BODY_FACTOR = 2;
+
 /**
- * Sent with refusals given before the body was read: the server closes the connection instead
- * of reading (and discarding) a body of up to tens of MB, from a caller it won't serve, to keep
- * it alive. Not with 429: a body within the limit is read and dropped by Node's HTTP server,
- * which costs little next to storing a batch, and keeps the connection. Closing it instead
- * made the kernel reset connections with unread data, now and then before the apiserver had
- * read the 429 (seen in the benchmark's overload phase).
+ * Headers of a refusal given before the body was read. A body whose declared length is at most
+ * twice the limit is read and dropped by Node's HTTP server, which keeps the connection, and the
+ * caller reads the answer. Closing instead, with the body still arriving, makes the kernel reset
+ * the connection, often before the caller has read the answer: the apiserver would log a broken
+ * pipe instead of the 401 or 413 that says what is wrong (seen with 429s in the benchmark's
+ * overload phase, and with 413s in serve.integration-test.ts). A larger body, or one of unknown
+ * length, is not worth reading from a caller that is refused: the connection is closed.
  */
-const UNREAD_BODY = { Connection: "close" };
+export function refusalHeaders(declaredLength: number, maxBodyBytes: number): Record<string, string> {
+  return declaredLength <= DRAINED_BODY_FACTOR * maxBodyBytes ? {} : { Connection: "close" };
+}
 
 /** How many rejection reasons an answer lists; the count is always exact. */
 const MAX_LISTED_REJECTIONS = 50;
@@ -67,30 +73,31 @@ export function errorAnswer(status: number, code: string, message: string, extra
  */
 export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps): Promise<AuditAnswer> {
   const { config } = deps;
+  const declaredLength = Number(post.contentLength ?? NaN);
+  const unread = refusalHeaders(declaredLength, config.maxBodyBytes);
   const cluster = post.clusterSegment ?? config.defaultCluster;
   if (!isValidClusterName(cluster)) {
-    return errorAnswer(400, "invalid_cluster", `cluster "${cluster}" is not a valid cluster name (${CLUSTER_NAME_RULE})`, { headers: UNREAD_BODY });
+    return errorAnswer(400, "invalid_cluster", `cluster "${cluster}" is not a valid cluster name (${CLUSTER_NAME_RULE})`, { headers: unread });
   }
 
   const denied = deps.authorizer.check(post.authorization, cluster);
-  if (denied) return errorAnswer(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"', ...UNREAD_BODY } });
+  if (denied) return errorAnswer(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"', ...unread } });
 
   const { contentType } = post;
   if (contentType && !/^application\/(json|[\w.+-]*\+json)\b/i.test(contentType)) {
-    return errorAnswer(415, "unsupported_media_type", `Content-Type must be application/json, got "${contentType}"`, { headers: UNREAD_BODY });
+    return errorAnswer(415, "unsupported_media_type", `Content-Type must be application/json, got "${contentType}"`, { headers: unread });
   }
 
-  const declaredLength = Number(post.contentLength ?? NaN);
   if (declaredLength > config.maxBodyBytes) {
     return errorAnswer(413, "body_too_large", `request body of ${declaredLength} bytes is larger than the limit of ${config.maxBodyBytes} bytes`, {
-      headers: UNREAD_BODY,
+      headers: unread,
     });
   }
 
   const ticket = deps.gate.tryAdmit(Number.isFinite(declaredLength) ? declaredLength : config.maxBodyBytes);
   if (!ticket) {
     return errorAnswer(429, "overloaded", "too many audit batches in progress; retry later", {
-      headers: { "Retry-After": String(config.retryAfterSeconds) },
+      headers: { "Retry-After": String(config.retryAfterSeconds), ...unread },
     });
   }
   try {
@@ -98,7 +105,8 @@ export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps):
     try {
       bytes = await post.readBody(config.maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return errorAnswer(413, "body_too_large", error.message, { headers: UNREAD_BODY });
+      // A body of unknown length, read up to the limit: the rest is not read.
+      if (error instanceof BodyTooLargeError) return errorAnswer(413, "body_too_large", error.message, { headers: { Connection: "close" } });
       throw error;
     }
     // A waiting batch holds only its raw bytes; parsed JSON is several times larger, so it

@@ -59,7 +59,7 @@ describe.each(STORE_KINDS)("overload on %s", (kind) => {
     const refused = await app.postAudit(batch(3));
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("3");
-    // The refused body is read and dropped, so the connection is kept (see UNREAD_BODY).
+    // The refused body is read and dropped, so the connection is kept (refusalHeaders).
     expect(refused.headers.get("connection")).not.toBe("close");
     expect((await refused.json()).error.code).toBe("overloaded");
 

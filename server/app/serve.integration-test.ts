@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureNextBuild } from "../../scripts/lib/nextBuild";
+import { SERVER_NODE_FLAGS, serverEntryOf } from "../../scripts/lib/serverNodeFlags";
+import { createPostgresDatabase } from "../testing/databases";
+
+/**
+ * The production server process itself (`scripts/serve.mjs`, what `npm start` runs) on Postgres
+ * with ingest workers: the browser tests run it on the embedded database, where ingest stays on
+ * the server's thread. The webhook is answered by the server's own handler, the rest by Next.
+ */
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const TOKEN = "serve-test-token-0123456789";
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function sampleBatch(): string {
+  const lines = fs.readFileSync(path.join(ROOT, "docs/samples/audit-sample.jsonl"), "utf8").trim().split("\n");
+  return `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[${lines.join(",")}]}`;
+}
+
+describe("the production server (scripts/serve.mjs) on Postgres with ingest workers", () => {
+  let server: ChildProcess;
+  let output = "";
+  let url = "";
+  let database: { url: string; drop: () => Promise<void> };
+  let dataDir: string;
+
+  beforeAll(async () => {
+    ensureNextBuild(ROOT, () => {});
+    database = await createPostgresDatabase();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kubetrail-serve-"));
+    server = spawn(process.execPath, [...SERVER_NODE_FLAGS, serverEntryOf(ROOT)], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        NODE_ENV: "production",
+        // Any free port: the server says which in its "listening on" line.
+        PORT: "0",
+        HOSTNAME: "127.0.0.1",
+        DATABASE_URL: database.url,
+        KUBETRAIL_DATA_DIR: dataDir,
+        KUBETRAIL_INGEST_TOKEN: TOKEN,
+        KUBETRAIL_INGEST_WORKERS: "2",
+        KUBETRAIL_RETENTION: "off",
+        KUBETRAIL_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    for (const stream of [server.stdout!, server.stderr!]) stream.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const check = setInterval(() => {
+        const listening = /kubetrail: listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (listening) {
+          clearInterval(check);
+          url = listening[1]!;
+          resolve();
+        } else if (server.exitCode !== null) {
+          clearInterval(check);
+          reject(new Error(`serve.mjs exited (${server.exitCode}):\n${output}`));
+        }
+      }, 50);
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill("SIGKILL");
+      await new Promise((resolve) => server.once("exit", resolve));
+    }
+    await database?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}/api/audit/sample`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}`, ...headers }, body });
+
+  it("started its ingest workers, and Next serves the app's other routes", async () => {
+    expect(output).toContain("ingest: 2 worker threads");
+    const ready = await fetch(`${url}/api/ready`);
+    expect(await ready.json()).toEqual({ status: "ready" });
+    expect((await fetch(`${url}/`)).status).toBe(200);
+    expect((await fetch(`${url}/api/audit`)).status).toBe(405);
+  });
+
+  it("takes a real batch once, and its retry changes nothing", async () => {
+    const first = await post(sampleBatch());
+    expect(first.status).toBe(200);
+    expect(first.headers.get("content-type")).toBe("application/json");
+    expect(await first.json()).toMatchObject({ cluster: "sample", received: 60, accepted: 58, duplicates: 2, history: 55, rejected: 0 });
+    const retry = await post(sampleBatch());
+    expect(await retry.json()).toMatchObject({ accepted: 0, duplicates: 60 });
+  });
+
+  it("refuses a caller without the token, and a body over the limit, with answers the caller gets to read", async () => {
+    const anonymous = await fetch(`${url}/api/audit/sample`, { method: "POST", headers: { "content-type": "application/json" }, body: sampleBatch() });
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error.code).toBe("unauthorized");
+    // Over the limit, but within twice it: read and dropped (refusalHeaders), so the 413 is read.
+    const batch = sampleBatch();
+    const huge = `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[${Array.from({ length: Math.ceil((1.5 * MAX_BODY_BYTES) / batch.length) }, () => batch).join(",")}]}`;
+    expect(huge.length).toBeGreaterThan(MAX_BODY_BYTES);
+    expect(huge.length).toBeLessThan(2 * MAX_BODY_BYTES);
+    const refused = await post(huge);
+    expect(refused.status).toBe(413);
+    expect((await refused.json()).error.code).toBe("body_too_large");
+  });
+
+  it("answers malformed JSON with a 400 that names the problem", async () => {
+    const answer = await post('{"kind": "EventList", "items": [');
+    expect(answer.status).toBe(400);
+    expect((await answer.json()).error).toMatchObject({ code: "invalid_json" });
+  });
+
+  it("stops on SIGTERM, closing its workers and the database, with the exit code of a signal", async () => {
+    const exit = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
+    server.kill("SIGTERM");
+    expect(await exit).toBe(143);
+  });
+});
