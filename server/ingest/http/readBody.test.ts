@@ -92,6 +92,16 @@ describe("readNodeBodyWithLimit", () => {
     expect((await readNodeBodyWithLimit(requestOf([]), null, 10)).byteLength).toBe(0);
   });
 
+  it("fails with IncompleteBodyError when the request errors (an aborted request) before the body ends", async () => {
+    const request = new Readable({ read() {} });
+    const reading = readNodeBodyWithLimit(request, 10, 100);
+    request.push(Buffer.from("ab"));
+    request.destroy(new Error("aborted"));
+    const error = await reading.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IncompleteBodyError);
+    expect((error as Error).message).toBe("request body ended after 2 bytes of the 10 declared");
+  });
+
   it("fails with IncompleteBodyError when the connection closes before the body ends", async () => {
     const error = await readNodeBodyWithLimit(requestOf([Buffer.from("abc")], { closeEarly: true }), 10, 100).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IncompleteBodyError);

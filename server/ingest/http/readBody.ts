@@ -87,8 +87,9 @@ export function readNodeBodyWithLimit(request: Readable, declaredLength: number 
       }
       resolve(bytes);
     };
-    const onError = (error: Error) => fail(error);
-    // The client went away before the body ended: nothing to answer, nothing to store.
+    // The client went away before the body ended (an aborted request errors, then closes):
+    // nothing to answer, nothing to store.
+    const onError = () => fail(new IncompleteBodyError(declaredLength, total));
     const onClose = () => fail(new IncompleteBodyError(declaredLength, total));
     request.on("data", onData);
     request.on("end", onEnd);
