@@ -29,6 +29,19 @@ function raws(items: AuditFileItem[]): unknown[] {
   return items.map((item) => ("raw" in item ? item.raw : item));
 }
 
+describe("readAuditBatches: closed early", () => {
+  it("closes its input when the reader is closed while the input's only chunk is being read, plain or gzipped", async () => {
+    for (const bytes of [Buffer.from(jsonLines), gzipSync(jsonLines)]) {
+      const input = Readable.from([bytes]);
+      for await (const batch of readAuditBatches(input, { batchSize: 10 })) {
+        expect(batch.items).toHaveLength(10);
+        break;
+      }
+      expect(input.destroyed).toBe(true);
+    }
+  });
+});
+
 describe("readAuditBatches: JSON lines", () => {
   it("reads one event per line, numbering lines from 1", async () => {
     expect(events.length).toBeGreaterThan(40);

@@ -136,8 +136,16 @@ async function* decodedChunks(input: Readable, source: { bytesRead: number }): A
     throw new Error(`the input is ${other.name}-compressed; only gzip is read: decompress it first (${other.tool} -dc FILE | npm run import -- -)`);
   }
   if (start[0] !== 0x1f || start[1] !== 0x8b) {
-    if (start.length > 0) yield start;
-    yield* rest;
+    let delegated = false;
+    try {
+      if (start.length > 0) yield start;
+      delegated = true;
+      yield* rest;
+    } finally {
+      // Closed while the first chunk was out (all of a small input is one chunk): the source
+      // is not being read, so it can be closed (yield* closes it from then on).
+      if (!delegated) await chunks.return(undefined);
+    }
     return;
   }
   const gunzip = createGunzip();
