@@ -14,8 +14,9 @@ import path from "node:path";
  * scavenge or concurrent marking helpers). Under load every CPU is already busy with an ingest
  * worker or Postgres (KUBETRAIL_INGEST_WORKERS=auto starts one worker per CPU), so helper
  * threads only take turns with them and add their synchronisation. On the 2-CPU benchmark
- * machine (docs/benchmarks.md, "Runs, 2026-12-05"): events/s +7.6%, server CPU per event -6%,
- * p99 216 → 186 ms, for 5% more peak memory.
+ * machine (docs/benchmarks.md, "Runs, 2026-12-05"), over three pairs: batches stored under
+ * overload +20%, server CPU per event -3%, events/s +2% (within the noise), for 5% more peak
+ * memory.
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=64", "--single-threaded-gc"];
 
