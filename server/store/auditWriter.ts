@@ -5,7 +5,6 @@ import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
 import { isOlderVersion } from "./resourceVersion";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
-import { packStates, type SharedStates } from "./stateSharing";
 import { computeChange } from "../ingest/audit/change";
 import { toDisplay } from "../model/redact/redact";
 import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectIdentity } from "../ingest/audit/types";
@@ -383,17 +382,12 @@ function emptyPlan(): WritePlan {
  * Stores a plan in the transaction that made it (its advisory locks are still held). Every
  * statement is sent before this returns, without waiting for the one before (they don't depend
  * on each other): statements the caller sends next run after them, on the same connection.
- * Resolves with the states stored, packed as the cache keeps them (null when none has a
- * resourceVersion): for the other ingest workers, once the transaction is committed.
  */
-export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan, cache: StateCache | null): Promise<SharedStates | null> {
+export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan, cache: StateCache | null): Promise<void> {
   const statements = [insertObjects(sql, clusterId, plan.created), updateObjects(sql, plan.updated), upsertStates(sql, plan.states)];
   if (plan.historyCopyText.length > 0) statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
   return Promise.all(statements).then(() => {
-    // Packed once: this cache keeps views into it, and the other ingest workers receive it.
-    const packed = packStates(plan.states.map(({ row, text }) => ({ objectId: row.id, resourceVersion: row.resourceVersion, text })));
-    if (packed) cache?.setPacked(packed, { fromOtherWorker: false });
-    return packed;
+    for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text);
   });
 }
 

@@ -1,6 +1,5 @@
 import { Buffer } from "node:buffer";
 import { isOlderVersion } from "./resourceVersion";
-import type { SharedStates } from "./stateSharing";
 
 /**
  * Recently written object states, by object id, so that the next write to the same object
@@ -16,27 +15,11 @@ import type { SharedStates } from "./stateSharing";
  * The text is kept as UTF-8 bytes outside V8's heap. Kept as a string, every state (a couple
  * of kilobytes, one per write) would be copied by two young-generation collections and then
  * promoted, only to become old-generation garbage at the object's next write.
- *
- * A batch's states are kept as views into one buffer (SharedStates, which is also what the
- * other ingest workers receive): one allocation per batch, not one per state. A buffer stays
- * alive while any of its states is cached, so the bound is on the bytes of the buffers held as
- * well as on the number of entries. (With a buffer per state, twice the buffers that sharing
- * brings made V8's full collections 47% longer in the ingest benchmark.)
  */
 export class StateCache {
-  private readonly entries = new Map<number, { resourceVersion: string; state: Uint8Array }>();
-  /** How many entries hold a view into each buffer. */
-  private readonly holders = new Map<ArrayBufferLike, number>();
-  private heldBytes = 0;
+  private readonly entries = new Map<number, { resourceVersion: string; state: Buffer }>();
 
-  /**
-   * `capacity`: entries at most. `maxHeldBytes`: the buffers that cached states are views into,
-   * at most (one entry may exceed it: the cache then holds that one alone).
-   */
-  constructor(
-    private readonly capacity: number,
-    private readonly maxHeldBytes = Number.POSITIVE_INFINITY,
-  ) {}
+  constructor(private readonly capacity: number) {}
 
   /** The cached state of `objectId` when its resourceVersion is `resourceVersion`. */
   get(objectId: number, resourceVersion: string | null): string | null {
@@ -46,79 +29,41 @@ export class StateCache {
     // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
     this.entries.delete(objectId);
     this.entries.set(objectId, entry);
-    const { state } = entry;
-    return Buffer.from(state.buffer, state.byteOffset, state.byteLength).toString("utf8");
+    return entry.state.toString("utf8");
   }
 
-  /** One state this thread stored. */
   set(objectId: number, resourceVersion: string | null, state: string): void {
-    this.forget(objectId);
+    this.entries.delete(objectId);
     if (resourceVersion === null || this.capacity === 0) return;
     // Exactly sized, and not a slice of Buffer's shared pool, which a cached slice would keep alive whole.
     const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(state, "utf8"));
     bytes.write(state, 0, "utf8");
-    this.keep(objectId, resourceVersion, bytes);
+    this.entries.set(objectId, { resourceVersion, state: bytes });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
   /**
-   * The states of a batch, packed (stateSharing.ts's packStates): stored by this thread, or by
-   * another worker (`fromOtherWorker`). Another worker's message can arrive after this thread's
-   * own, later write of an object: a state older than the one held is not kept.
+   * A state another ingest worker stored (server/store/stateSharing.ts), as UTF-8 bytes: kept
+   * unless this cache already holds a newer version of the object (messages from other threads
+   * can arrive after this thread's own, later write).
    */
-  setPacked(packed: SharedStates, options: { fromOtherWorker: boolean }): void {
+  offer(objectId: number, resourceVersion: string, utf8: Uint8Array): void {
     if (this.capacity === 0) return;
-    const { objectIds, resourceVersions, ends, utf8 } = packed;
-    let start = 0;
-    for (let i = 0; i < objectIds.length; i++) {
-      const objectId = objectIds[i]!;
-      const resourceVersion = resourceVersions[i]!;
-      const end = ends[i]!;
-      const state = utf8.subarray(start, end);
-      start = end;
-      const held = this.entries.get(objectId);
-      if (options.fromOtherWorker && held && isOlderVersion(resourceVersion, held.resourceVersion)) continue;
-      this.forget(objectId);
-      this.keep(objectId, resourceVersion, state);
-    }
+    const held = this.entries.get(objectId);
+    if (held && isOlderVersion(resourceVersion, held.resourceVersion)) return;
+    this.entries.delete(objectId);
+    const bytes = Buffer.allocUnsafeSlow(utf8.byteLength);
+    bytes.set(utf8);
+    this.entries.set(objectId, { resourceVersion, state: bytes });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
   /** Forgets everything (after a rolled-back transaction, what was set may not be stored). */
   clear(): void {
     this.entries.clear();
-    this.holders.clear();
-    this.heldBytes = 0;
   }
 
   get size(): number {
     return this.entries.size;
-  }
-
-  /** Bytes of the buffers that cached states are views into. */
-  get bytesHeld(): number {
-    return this.heldBytes;
-  }
-
-  private keep(objectId: number, resourceVersion: string, state: Uint8Array): void {
-    this.entries.set(objectId, { resourceVersion, state });
-    const holders = this.holders.get(state.buffer) ?? 0;
-    this.holders.set(state.buffer, holders + 1);
-    if (holders === 0) this.heldBytes += state.buffer.byteLength;
-    while (this.entries.size > this.capacity || (this.heldBytes > this.maxHeldBytes && this.entries.size > 1)) {
-      this.forget(this.entries.keys().next().value!);
-    }
-  }
-
-  private forget(objectId: number): void {
-    const entry = this.entries.get(objectId);
-    if (!entry) return;
-    this.entries.delete(objectId);
-    const buffer = entry.state.buffer;
-    const holders = this.holders.get(buffer)! - 1;
-    if (holders > 0) {
-      this.holders.set(buffer, holders);
-      return;
-    }
-    this.holders.delete(buffer);
-    this.heldBytes -= buffer.byteLength;
   }
 }

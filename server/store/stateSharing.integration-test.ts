@@ -6,7 +6,7 @@ import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../i
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../model/redact/redact";
 import { rolloutScenario } from "../testing/scenarios/rollout";
 import type { Database, Statement, Transaction } from "./database";
-import { receiveStates } from "./stateSharing";
+import { packStates, receiveStates } from "./stateSharing";
 
 const options = {
   skipResources: DEFAULT_SKIP_RESOURCES,
@@ -53,7 +53,10 @@ function workerLikeIngestor(db: Database, channelName: string | null): { ingesto
     db,
     options,
     {
-      onStatesCommitted: (states) => channel?.postMessage(states),
+      onStatesCommitted: (states) => {
+        const packed = packStates(states);
+        if (packed) channel?.postMessage(packed);
+      },
     },
     undefined,
     cache,

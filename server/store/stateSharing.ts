@@ -22,11 +22,7 @@ export interface StoredState {
   text: string;
 }
 
-/**
- * A batch's stored states, packed: what the storing worker's cache keeps (views into `utf8`)
- * and what the other workers receive. A few typed arrays and one byte buffer clone far faster
- * than hundreds of strings, and cost one allocation where hundreds of buffers would cost as many.
- */
+/** A batch's stored states in one message: a few typed arrays and one byte buffer clone far faster than hundreds of strings. */
 export interface SharedStates {
   objectIds: Float64Array;
   resourceVersions: string[];
@@ -55,13 +51,19 @@ export function packStates(states: readonly StoredState[]): SharedStates | null 
 }
 
 /**
- * Keeps the states of a message from another worker in `cache`; returns how many there were.
- * Anything that is not a well-formed SharedStates is ignored (0): the cache is only an optimisation.
+ * Offers the states of a message from another worker to `cache`; returns how many. Anything
+ * that is not a well-formed SharedStates is ignored (0): the cache is only an optimisation.
  */
 export function receiveStates(cache: StateCache, message: unknown): number {
   if (!isSharedStates(message)) return 0;
-  cache.setPacked(message, { fromOtherWorker: true });
-  return message.objectIds.length;
+  const { objectIds, resourceVersions, ends, utf8 } = message;
+  let start = 0;
+  for (let i = 0; i < objectIds.length; i++) {
+    const end = ends[i]!;
+    cache.offer(objectIds[i]!, resourceVersions[i]!, utf8.subarray(start, end));
+    start = end;
+  }
+  return objectIds.length;
 }
 
 function isSharedStates(value: unknown): value is SharedStates {

@@ -9,7 +9,7 @@ import { configuredLinkers } from "../../model/links/configured";
 import type { Linker } from "../../model/links/types";
 import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
-import type { SharedStates } from "../../store/stateSharing";
+import type { StoredState } from "../../store/stateSharing";
 import { settingOrGenerate } from "../../store/settings";
 import { hmacFingerprint } from "../../model/redact/redact";
 import { convertAuditEvent } from "./convert";
@@ -36,11 +36,9 @@ export interface IngestSummary {
 
 /** Object states kept in memory (~2-3 KB each): about 50 MB at most. */
 const STATE_CACHE_OBJECTS = 20_000;
-/** And the batches' buffers they are views into (see StateCache). */
-const STATE_CACHE_BYTES = 64 * 1024 * 1024;
 
-/** An ingestor's cache of object states (an ingest worker shares what it stores with the others: server/store/stateSharing.ts). */
-export const newStateCache = (): StateCache => new StateCache(STATE_CACHE_OBJECTS, STATE_CACHE_BYTES);
+/** An ingestor's cache of object states (an ingest worker shares it with the others: server/store/stateSharing.ts). */
+export const newStateCache = (): StateCache => new StateCache(STATE_CACHE_OBJECTS);
 
 /** A batch once validated and converted: what the store still needs of it. */
 interface ConvertedBatch {
@@ -64,8 +62,8 @@ export interface CommittedBatch {
 export interface IngestHooks {
   /** Called once a batch that wrote history is committed (trace export); must return at once and not throw. */
   onCommitted?(batch: CommittedBatch): void;
-  /** Called once a batch is committed with the object states it stored, packed; must return at once and not throw. */
-  onStatesCommitted?(states: SharedStates): void;
+  /** Called once a batch is committed with the object states it stored; must return at once and not throw. */
+  onStatesCommitted?(states: StoredState[]): void;
 }
 
 export function convertOptionsOf(config: Config, fingerprint: ConvertOptions["fingerprint"]): ConvertOptions {
@@ -148,7 +146,7 @@ export function createAuditIngestor(
 
     const clusterId = await clusters.idOf(clusterName);
     let committed: Array<{ auditId: string; stage: string }> = [];
-    let storedStates: SharedStates | null = null;
+    let storedStates: StoredState[] = [];
     await db.transaction(async (tx) => {
       const receipts = recordReceipts(tx, clusterId, batch.converted);
       // Locked and looked up alongside the receipts (one wait, not two), for every write: the
@@ -177,16 +175,16 @@ export function createAuditIngestor(
       const relations = observeRelations(plan.takeObservations(), linkers);
       // Sent back to back (see storeWrites): the relation writer's lookups run after the rows
       // they may look for are written, as the connection runs statements in order.
-      const [packedStates] = await Promise.all([storeWrites(tx, clusterId, plan, stateCache), applyRelationClaims(tx, clusterId, relations, objectIds)]);
+      await Promise.all([storeWrites(tx, clusterId, plan, stateCache), applyRelationClaims(tx, clusterId, relations, objectIds)]);
       // Every batch of the same minutes updates the same read counters, whose row locks last
       // until COMMIT: sent last and not waited for, so that COMMIT goes right behind them and
       // the locks are held for those two statements only. The transaction waits for (and fails
       // with) this statement; its rejection is handled there.
       addReadCounts(tx, clusterId, reads).catch(() => undefined);
       committed = keys;
-      storedStates = packedStates;
+      if (hooks.onStatesCommitted) storedStates = plan.states.map(({ row, text }) => ({ objectId: row.id, resourceVersion: row.resourceVersion, text }));
     });
-    if (storedStates !== null && hooks.onStatesCommitted) {
+    if (storedStates.length > 0) {
       try {
         hooks.onStatesCommitted!(storedStates);
       } catch {

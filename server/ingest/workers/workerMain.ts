@@ -2,7 +2,7 @@ import { BroadcastChannel, parentPort, workerData } from "node:worker_threads";
 import { openPostgres } from "../../store/postgres";
 import type { Database } from "../../store/database";
 import { createConfiguredAuditIngestor, newStateCache, type AuditIngestor } from "../audit/ingest";
-import { receiveStates } from "../../store/stateSharing";
+import { packStates, receiveStates } from "../../store/stateSharing";
 import { ingestEventList } from "../eventList";
 import type { FromIngestWorker, IngestWorkerData, ToIngestWorker } from "./protocol";
 
@@ -42,7 +42,10 @@ async function start(): Promise<void> {
         config,
         {
           onCommitted: (batch) => post({ type: "committed", batch }),
-          onStatesCommitted: (states) => sharing?.postMessage(states),
+          onStatesCommitted: (states) => {
+            const packed = sharing && packStates(states);
+            if (packed) sharing!.postMessage(packed);
+          },
         },
         stateCache,
       );
