@@ -2,7 +2,6 @@ import { prepared, type Sql, type Transaction } from "./database";
 import { CopyTextBuilder, type CopyText, type CopyValue } from "./copyText";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
-import { isOlderVersion } from "./resourceVersion";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { computeChange } from "../ingest/audit/change";
@@ -448,6 +447,15 @@ function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: Obj
   }
   if (createsObject) return "new";
   return latest ?? "new";
+}
+
+/**
+ * Whether resourceVersion `a` is older than `b`. Kubernetes calls resourceVersions opaque, but
+ * every apiserver backed by etcd hands out increasing integers; anything else is never "older".
+ */
+function isOlderVersion(a: string | null, b: string | null): boolean {
+  if (a === null || b === null || !/^\d{1,30}$/.test(a) || !/^\d{1,30}$/.test(b)) return false;
+  return BigInt(a) < BigInt(b);
 }
 
 function stringAt(body: JsonObject, ...path: string[]): string | null {

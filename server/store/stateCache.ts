@@ -1,5 +1,4 @@
 import { Buffer } from "node:buffer";
-import { isOlderVersion } from "./resourceVersion";
 
 /**
  * Recently written object states, by object id, so that the next write to the same object
@@ -38,22 +37,6 @@ export class StateCache {
     // Exactly sized, and not a slice of Buffer's shared pool, which a cached slice would keep alive whole.
     const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(state, "utf8"));
     bytes.write(state, 0, "utf8");
-    this.entries.set(objectId, { resourceVersion, state: bytes });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  /**
-   * A state another ingest worker stored (server/store/stateSharing.ts), as UTF-8 bytes: kept
-   * unless this cache already holds a newer version of the object (messages from other threads
-   * can arrive after this thread's own, later write).
-   */
-  offer(objectId: number, resourceVersion: string, utf8: Uint8Array): void {
-    if (this.capacity === 0) return;
-    const held = this.entries.get(objectId);
-    if (held && isOlderVersion(resourceVersion, held.resourceVersion)) return;
-    this.entries.delete(objectId);
-    const bytes = Buffer.allocUnsafeSlow(utf8.byteLength);
-    bytes.set(utf8);
     this.entries.set(objectId, { resourceVersion, state: bytes });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }

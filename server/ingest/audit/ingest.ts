@@ -9,7 +9,6 @@ import { configuredLinkers } from "../../model/links/configured";
 import type { Linker } from "../../model/links/types";
 import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
-import type { StoredState } from "../../store/stateSharing";
 import { settingOrGenerate } from "../../store/settings";
 import { hmacFingerprint } from "../../model/redact/redact";
 import { convertAuditEvent } from "./convert";
@@ -37,9 +36,6 @@ export interface IngestSummary {
 /** Object states kept in memory (~2-3 KB each): about 50 MB at most. */
 const STATE_CACHE_OBJECTS = 20_000;
 
-/** An ingestor's cache of object states (an ingest worker shares it with the others: server/store/stateSharing.ts). */
-export const newStateCache = (): StateCache => new StateCache(STATE_CACHE_OBJECTS);
-
 /** A batch once validated and converted: what the store still needs of it. */
 interface ConvertedBatch {
   summary: IngestSummary;
@@ -62,8 +58,6 @@ export interface CommittedBatch {
 export interface IngestHooks {
   /** Called once a batch that wrote history is committed (trace export); must return at once and not throw. */
   onCommitted?(batch: CommittedBatch): void;
-  /** Called once a batch is committed with the object states it stored; must return at once and not throw. */
-  onStatesCommitted?(states: StoredState[]): void;
 }
 
 export function convertOptionsOf(config: Config, fingerprint: ConvertOptions["fingerprint"]): ConvertOptions {
@@ -80,24 +74,17 @@ export function convertOptionsOf(config: Config, fingerprint: ConvertOptions["fi
  * and the linkers (built-in, KUBETRAIL_LINK_RULES_FILE, KUBETRAIL_PLUGINS). A bad rules file or
  * plugin throws a ConfigError naming it.
  */
-export async function createConfiguredAuditIngestor(db: Database, config: Config, hooks: IngestHooks = {}, stateCache: StateCache = newStateCache()): Promise<AuditIngestor> {
+export async function createConfiguredAuditIngestor(db: Database, config: Config, hooks: IngestHooks = {}): Promise<AuditIngestor> {
   const linkers = configuredLinkers(config.linkRulesFile, await loadPlugins(config.plugins));
   const redactionKey = config.redactionKey ?? (await settingOrGenerate(db, "redaction_key"));
-  return createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)), hooks, linkers, stateCache);
+  return createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)), hooks, linkers);
 }
 
-/**
- * `linkers` read relations from every body a batch stores (server/model/links). Most writes
- * update an object written moments before: with its state in `stateCache`, it needs no read.
- */
-export function createAuditIngestor(
-  db: Database,
-  options: ConvertOptions,
-  hooks: IngestHooks = {},
-  linkers: readonly Linker[] = BUILTIN_LINKERS,
-  stateCache: StateCache = newStateCache(),
-): AuditIngestor {
+/** `linkers` read relations from every body a batch stores (server/model/links). */
+export function createAuditIngestor(db: Database, options: ConvertOptions, hooks: IngestHooks = {}, linkers: readonly Linker[] = BUILTIN_LINKERS): AuditIngestor {
   const clusters = new ClusterRegistry(db);
+  // Most writes update an object written moments before: its state usually needs no read.
+  const stateCache = new StateCache(STATE_CACHE_OBJECTS);
   const objectIds = new ObjectIdPool();
 
   /**
@@ -146,7 +133,6 @@ export function createAuditIngestor(
 
     const clusterId = await clusters.idOf(clusterName);
     let committed: Array<{ auditId: string; stage: string }> = [];
-    let storedStates: StoredState[] = [];
     await db.transaction(async (tx) => {
       const receipts = recordReceipts(tx, clusterId, batch.converted);
       // Locked and looked up alongside the receipts (one wait, not two), for every write: the
@@ -182,15 +168,7 @@ export function createAuditIngestor(
       // with) this statement; its rejection is handled there.
       addReadCounts(tx, clusterId, reads).catch(() => undefined);
       committed = keys;
-      if (hooks.onStatesCommitted) storedStates = plan.states.map(({ row, text }) => ({ objectId: row.id, resourceVersion: row.resourceVersion, text }));
     });
-    if (storedStates.length > 0) {
-      try {
-        hooks.onStatesCommitted!(storedStates);
-      } catch {
-        // Only an optimisation for other workers' caches: never an error for this batch.
-      }
-    }
     if (committed.length > 0 && hooks.onCommitted) {
       try {
         hooks.onCommitted({ clusterId, cluster: clusterName, historyEntries: committed });

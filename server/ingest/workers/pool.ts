@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Config } from "../../config/config";
@@ -12,11 +11,10 @@ import type { FromIngestWorker, IngestWorkerData, ToIngestWorker } from "./proto
  * connections. One thread doing all of it is the limit on a machine with a core to spare
  * (docs/benchmarks.md): with workers, the work of batches in flight runs on every core.
  *
- * Batches go to the worker with the fewest in hand. Workers share the database, and each tells
- * the others the object states it stored (server/store/stateSharing.ts) so that their caches
- * spare them reading those back. Each object is locked for a batch's transaction (advisory
- * locks), and a worker's state cache is used only while it matches the resourceVersion stored,
- * so a state that reached a worker late costs a read, never a wrong diff.
+ * Batches go to the worker with the fewest in hand. Workers share nothing but the database:
+ * each object is locked for a batch's transaction (advisory locks), and a worker's state cache
+ * is used only while it matches the resourceVersion stored, so a write that another worker
+ * stored last costs a read, never a wrong diff.
  *
  * A worker that dies fails the batches it held (the apiserver retries them: ingest is
  * idempotent) and is started again.
@@ -63,12 +61,9 @@ export class IngestWorkerPool implements EventListIngestor {
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   /** Every thread not yet exited, ready or still starting. */
   private readonly live = new Set<Worker>();
-  /** Unique to this pool: pools of other tests in the same process store into other databases. */
-  private readonly stateChannel: string | null;
 
   private constructor(private readonly options: IngestWorkerPoolOptions) {
     this.slots = Array.from({ length: options.workers }, (_, index) => ({ index, worker: null, pending: new Map(), failedStarts: 0 }));
-    this.stateChannel = options.workers > 1 ? `kubetrail-object-states-${randomUUID()}` : null;
   }
 
   /** Starts every worker and waits until each is ready; if one cannot start, stops them all and throws why. */
@@ -140,7 +135,7 @@ export class IngestWorkerPool implements EventListIngestor {
 
   /** Starts the slot's worker; resolves once it is ready, rejects with the worker's own reason if it cannot start. */
   private startWorker(slot: Slot): Promise<void> {
-    const workerData: IngestWorkerData = { config: this.options.config, stateChannel: this.stateChannel };
+    const workerData: IngestWorkerData = { config: this.options.config };
     // Of the server's execArgv only the CPU profiler's (bench:ingest's BENCH_SERVER_CPU_PROF):
     // a worker accepts few of the others, and V8's flags (the young generation's size) are the
     // process's anyway.

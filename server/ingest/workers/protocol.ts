@@ -7,11 +7,6 @@ import type { EventListOutcome } from "../eventList";
 /** `workerData` of an ingest worker: the configuration the server parsed, so both agree. */
 export interface IngestWorkerData {
   config: Config;
-  /**
-   * The BroadcastChannel on which the pool's workers share the object states they store
-   * (server/store/stateSharing.ts); unique to the pool. Null with a single worker.
-   */
-  stateChannel: string | null;
 }
 
 export type ToIngestWorker =

@@ -1,8 +1,7 @@
-import { BroadcastChannel, parentPort, workerData } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { openPostgres } from "../../store/postgres";
 import type { Database } from "../../store/database";
-import { createConfiguredAuditIngestor, newStateCache, type AuditIngestor } from "../audit/ingest";
-import { packStates, receiveStates } from "../../store/stateSharing";
+import { createConfiguredAuditIngestor, type AuditIngestor } from "../audit/ingest";
 import { ingestEventList } from "../eventList";
 import type { FromIngestWorker, IngestWorkerData, ToIngestWorker } from "./protocol";
 
@@ -18,7 +17,7 @@ const port = parentPort;
 const post = (message: FromIngestWorker) => port.postMessage(message);
 
 async function start(): Promise<void> {
-  const { config, stateChannel } = workerData as IngestWorkerData;
+  const { config } = workerData as IngestWorkerData;
   let db: Database;
   let ingestor: AuditIngestor;
   try {
@@ -29,26 +28,7 @@ async function start(): Promise<void> {
     // lets no more in, for all workers together): that many connections are enough.
     db = openPostgres(config.databaseUrl, { maxConnections: config.ingestConcurrency });
     try {
-      const stateCache = newStateCache();
-      // The other workers' stored states, into this worker's cache (see stateSharing.ts).
-      // Unreferenced: the channel must not keep a worker alive that was told to close.
-      const sharing = stateChannel === null ? null : new BroadcastChannel(stateChannel);
-      if (sharing) {
-        sharing.unref();
-        sharing.onmessage = (event) => void receiveStates(stateCache, event.data);
-      }
-      ingestor = await createConfiguredAuditIngestor(
-        db,
-        config,
-        {
-          onCommitted: (batch) => post({ type: "committed", batch }),
-          onStatesCommitted: (states) => {
-            const packed = sharing && packStates(states);
-            if (packed) sharing!.postMessage(packed);
-          },
-        },
-        stateCache,
-      );
+      ingestor = await createConfiguredAuditIngestor(db, config, { onCommitted: (batch) => post({ type: "committed", batch }) });
     } catch (error) {
       await db.close().catch(() => undefined);
       throw error;
