@@ -1,10 +1,11 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig, type Config } from "../../config/config";
-import type { CommittedBatch } from "../audit/ingest";
+import { convertOptionsOf, createAuditIngestor, type CommittedBatch } from "../audit/ingest";
+import { hmacFingerprint } from "../../model/redact/redact";
 import { openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { falcoEvents } from "../../testing/fixtures";
-import { eventList } from "../../testing/scenarios/rollout";
+import { eventList, rolloutScenario } from "../../testing/scenarios/rollout";
 import { IngestWorkerPool } from "./pool";
 
 const body = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value));
@@ -47,6 +48,28 @@ describe("ingest worker threads on Postgres", () => {
     const [first, second] = await Promise.all([pool.ingest("workers-retry", body(eventList(events))), pool.ingest("workers-retry", body(eventList(events)))]);
     const accepted = [first, second].map((o) => (o.ok ? o.summary.accepted : -1)).sort();
     expect(accepted).toEqual([0, events.length]);
+  });
+
+  it("diffs a rollout sent step by step to each worker in turn as one ingestor does", async () => {
+    // One batch at a time goes to the workers in turn (both have none in hand), so every step is
+    // diffed by the worker that did not store the step before: its own cache holds an older
+    // version of the Deployment, if any, and the diff must be against the state read back.
+    const steps = rolloutScenario();
+    for (const { event } of steps) expect(await pool.ingest("workers-rollout", body(eventList([event])))).toMatchObject({ ok: true, summary: { accepted: 1 } });
+    const reference = createAuditIngestor(database.db, convertOptionsOf(config, hmacFingerprint(config.redactionKey!)));
+    for (const { event } of steps) await reference.ingest("one-ingestor", [event]);
+
+    const diffsIn = async (cluster: string) =>
+      (
+        await database.db.query<{ title: string; diff: unknown; noop: boolean }>(
+          `SELECT h.title, h.diff, h.noop FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = $1 ORDER BY h.start_time, h.id`,
+          [cluster],
+        )
+      ).rows;
+    const byWorkers = await diffsIn("workers-rollout");
+    expect(byWorkers).toHaveLength(steps.length);
+    expect(byWorkers.filter((row) => Array.isArray(row.diff) && row.diff.length > 0).length).toBeGreaterThanOrEqual(4);
+    expect(byWorkers).toEqual(await diffsIn("one-ingestor"));
   });
 
   it("answers bodies that are not an EventList with what is wrong, as the webhook does", async () => {
