@@ -4,6 +4,11 @@ import type { BenchReport } from "../ingest/report";
  * What `npm run bench:compare` prints: the runs of two builds, alternated in the same minutes,
  * side by side, with each side's mean and the ratio of the means. On a VM whose speed moves by
  * a quarter between back-to-back runs, only such pairs tell a change from the machine.
+ *
+ * Each pair's own ratio too (head over base of two back-to-back runs): the VM's speed also
+ * drifts over a comparison's quarter of an hour, which moves both runs of a pair alike but
+ * spreads each side's runs, so that a change the means cannot tell from the spread may still
+ * show in every pair.
  */
 
 export type Side = "base" | "head";
@@ -50,6 +55,10 @@ export interface FigureComparison {
    * does not explain. Not judged from a single run of a side.
    */
   separated: "head better" | "head worse" | "overlapping" | "one run";
+  /** Head over base in each pair of back-to-back runs, in run order. */
+  pairRatios: number[];
+  /** Head better in every pair, or worse in every one. Not judged from a single pair. */
+  everyPair: "head better" | "head worse" | "mixed" | "one pair";
 }
 
 export interface Comparison {
@@ -72,9 +81,13 @@ export function compareRuns(runs: readonly ComparedRun[]): Comparison {
     if (!report.stored.equal) problems.push(`run ${i + 1} (${side}): ${report.stored.receipts} stored, ${report.stored.acceptedIn200Answers} accepted in 200 answers`);
     if (report.throughput.failedBatches > 0) problems.push(`run ${i + 1} (${side}): ${report.throughput.failedBatches} failed batches`);
   });
+  const pairs = pairsOf(runs);
   const figures = FIGURES.map((figure): FigureComparison => {
     const b = base.map(figure.of);
     const h = head.map(figure.of);
+    const pairRatios = pairs.map(([baseRun, headRun]) => figure.of(headRun) / figure.of(baseRun));
+    const improves = (ratio: number) => (figure.better === "higher" ? ratio > 1 : ratio < 1);
+    const worsens = (ratio: number) => (figure.better === "higher" ? ratio < 1 : ratio > 1);
     const headAbove = Math.min(...h) > Math.max(...b);
     const headBelow = Math.max(...h) < Math.min(...b);
     const better = figure.better === "higher" ? headAbove : headBelow;
@@ -87,9 +100,22 @@ export function compareRuns(runs: readonly ComparedRun[]): Comparison {
       headMean: mean(h),
       ratio: mean(h) / mean(b),
       separated: b.length < 2 || h.length < 2 ? "one run" : better ? "head better" : worse ? "head worse" : "overlapping",
+      pairRatios,
+      everyPair: pairRatios.length < 2 ? "one pair" : pairRatios.every(improves) ? "head better" : pairRatios.every(worsens) ? "head worse" : "mixed",
     };
   });
   return { baseCommit: base[0]!.source.commit, headCommit: head[0]!.source.commit, pairs: Math.min(base.length, head.length), figures, problems };
+}
+
+/** Runs 1 and 2, 3 and 4, … as [base, head] when they are one of each (bench:compare alternates base, head, head, base, …). */
+function pairsOf(runs: readonly ComparedRun[]): Array<[BenchReport, BenchReport]> {
+  const pairs: Array<[BenchReport, BenchReport]> = [];
+  for (let i = 0; i + 1 < runs.length; i += 2) {
+    const [a, b] = [runs[i]!, runs[i + 1]!];
+    if (a.side === b.side) continue;
+    pairs.push(a.side === "base" ? [a.report, b.report] : [b.report, a.report]);
+  }
+  return pairs;
 }
 
 function formatNumber(value: number, digits: number): string {
@@ -107,7 +133,8 @@ export function formatComparison(c: Comparison): string {
     const d = digitsOf(f.label);
     const runs = (values: number[], m: number) => `${values.map((v) => formatNumber(v, d)).join(" / ")} (mean ${formatNumber(m, d)})`;
     const note = f.separated === "head better" ? ", every head run better than every base run" : f.separated === "head worse" ? ", every head run worse than every base run" : "";
-    lines.push(`| ${f.label} | ${runs(f.base, f.baseMean)} | ${runs(f.head, f.headMean)} | ${f.ratio.toFixed(3)}${note} |`);
+    const pairs = f.pairRatios.length < 2 ? "" : `; pairs ${f.pairRatios.map((r) => r.toFixed(2)).join(" / ")}${f.everyPair === "head better" ? ", every pair better" : f.everyPair === "head worse" ? ", every pair worse" : ""}`;
+    lines.push(`| ${f.label} | ${runs(f.base, f.baseMean)} | ${runs(f.head, f.headMean)} | ${f.ratio.toFixed(3)}${note}${pairs} |`);
   }
   if (c.problems.length > 0) lines.push("", "Problems (these runs' figures mean nothing):", ...c.problems.map((p) => `- ${p}`));
   return lines.join("\n");
