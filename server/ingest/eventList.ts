@@ -19,8 +19,24 @@ export interface EventListIngestor {
   ingest(cluster: string, body: Uint8Array): Promise<EventListOutcome>;
 }
 
-/** Parses, checks and stores one body on this thread. */
+/**
+ * Parses, checks and stores one body on this thread. The body is parsed once the batch's
+ * transaction is on its way (AuditIngestor.ingest), so that parsing hides the round trip of
+ * its BEGIN; a body that is no EventList is refused whole, and then nothing is stored.
+ */
 export async function ingestEventList(ingestor: AuditIngestor, cluster: string, body: Uint8Array): Promise<EventListOutcome> {
+  let refusal: Extract<EventListOutcome, { ok: false }> | null = null;
+  const summary = await ingestor.ingest(cluster, () => {
+    const read = readEventList(body);
+    if (read.ok) return read.items;
+    refusal = read;
+    return [];
+  });
+  return refusal ?? { ok: true, summary };
+}
+
+/** The items of an EventList body, or why it is none. */
+function readEventList(body: Uint8Array): { ok: true; items: unknown[] } | Extract<EventListOutcome, { ok: false }> {
   let document: unknown;
   try {
     document = parseEventListJson(body);
@@ -30,5 +46,5 @@ export async function ingestEventList(ingestor: AuditIngestor, cluster: string, 
   }
   const envelope = parseEventListEnvelope(document);
   if (!envelope.ok) return { ok: false, code: "invalid_event_list", message: envelope.error };
-  return { ok: true, summary: await ingestor.ingest(cluster, envelope.items) };
+  return { ok: true, items: envelope.items };
 }

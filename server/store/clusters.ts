@@ -6,6 +6,11 @@ export class ClusterRegistry {
 
   constructor(private readonly sql: Sql) {}
 
+  /** The id of a cluster this registry has already looked up or created. */
+  known(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
   async idOf(name: string): Promise<number> {
     const cached = this.ids.get(name);
     if (cached !== undefined) return cached;

@@ -61,7 +61,9 @@ export interface Database extends Sql {
    * Runs `work` in one transaction: committed when it resolves, rolled back when it throws.
    * Statements the work sends without waiting for them are part of it: the transaction commits
    * once they have completed, and fails (rolled back) if any of them failed. (The work must
-   * still handle such a statement's rejection, or Node reports it as unhandled.)
+   * still handle such a statement's rejection, or Node reports it as unhandled.) On Postgres
+   * the work starts before the server has answered BEGIN, and its statements are held until it
+   * has (PipelinedTransaction): work done before the first statement hides that round trip.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Runs a multi-statement SQL script (a migration) outside of any transaction. */

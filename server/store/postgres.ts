@@ -39,35 +39,40 @@ function sqlOf(client: pg.Pool | pg.PoolClient): Sql {
  * the benchmark's VMs those calls (writev) were 6% of an ingest worker's time for about ten
  * statements and one COPY per batch. Statements a step sends together now share one call.
  */
-function writesGatheredPerTick(client: pg.PoolClient): () => void {
+function writesGatheredPerTick(client: pg.PoolClient): { gather(): void; flush(): void } {
   const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
   let gathering = false;
-  const send = () => {
+  const flush = () => {
+    if (!gathering) return;
     gathering = false;
     socket.uncork();
   };
-  return () => {
-    if (gathering) return;
-    gathering = true;
-    socket.cork();
-    process.nextTick(send);
+  return {
+    gather() {
+      if (gathering) return;
+      gathering = true;
+      socket.cork();
+      process.nextTick(flush);
+    },
+    flush,
   };
 }
 
 /** One pipelined connection's statements and COPYs, for a PipelinedTransaction. */
 function runnerOf(client: pg.PoolClient): StatementRunner {
-  const gatherWrites = writesGatheredPerTick(client);
+  const writes = writesGatheredPerTick(client);
   return {
     query(statement, params) {
-      gatherWrites();
+      writes.gather();
       return client.query(driverQuery(statement, params));
     },
     copyFrom(table, columns, text) {
-      gatherWrites();
+      writes.gather();
       return new Promise((resolve, reject) => {
         client.query(new EagerCopyQuery(copyStatement(table, columns), typeof text === "string" ? [text] : text, (error, result) => (error ? reject(error) : resolve(result.rowCount ?? 0))));
       });
     },
+    flush: writes.flush,
   };
 }
 
@@ -89,17 +94,13 @@ export function openPostgres(connectionString: string, options: { maxConnections
     query: direct.query,
     async transaction(work) {
       const client = await transactionPool.connect();
-      let tx: PipelinedTransaction | null = null;
+      // The work starts while BEGIN is on its way (see PipelinedTransaction).
+      const tx = PipelinedTransaction.begin(runnerOf(client));
       try {
-        tx = await PipelinedTransaction.begin(runnerOf(client));
         const result = await work(tx);
         await tx.commit();
         return result;
       } catch (error) {
-        if (!tx) {
-          await client.query("ROLLBACK").catch(() => undefined);
-          throw error;
-        }
         await tx.rollback();
         throw tx.firstFailure() ?? error;
       } finally {

@@ -1,5 +1,5 @@
 import type { Config } from "../../config/config";
-import type { Database } from "../../store/database";
+import type { Database, Transaction } from "../../store/database";
 import { addReadCounts, lockAndLoadObjects, planWrites, receiptId, recordReceipts, storeWrites } from "../../store/auditWriter";
 import { ObjectIdPool } from "../../store/objectIdPool";
 import { ClusterRegistry } from "../../store/clusters";
@@ -43,9 +43,21 @@ interface ConvertedBatch {
   converted: ConvertedAuditEvent[];
 }
 
+/**
+ * A batch's raw audit events, or a function that reads them (parses a webhook body). A function
+ * is called once the batch's transaction has been asked to begin, so that reading the batch
+ * overlaps the round trip (Database.transaction). It must not throw: a body that is no batch
+ * reads as no events, and the caller says why.
+ */
+export type RawItems = unknown[] | (() => unknown[]);
+
 export interface AuditIngestor {
-  /** Validates, converts and stores a batch in one transaction; resolves only once it is committed. */
-  ingest(clusterName: string, rawItems: unknown[]): Promise<IngestSummary>;
+  /**
+   * Validates, converts and stores a batch in one transaction; resolves only once it is
+   * committed. A batch with nothing valid and new to store needs no database: its summary
+   * stands even if the transaction fails.
+   */
+  ingest(clusterName: string, rawItems: RawItems): Promise<IngestSummary>;
 }
 
 /** A committed batch's new history entries, named by their dedup key (retried events are not in it). */
@@ -127,48 +139,93 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
     return { summary, converted };
   }
 
-  async function storeBatch(clusterName: string, batch: ConvertedBatch): Promise<IngestSummary> {
-    const { summary } = batch;
-    if (batch.converted.length === 0) return summary;
+  /** Stores a converted batch in `tx`; returns the keys of the history entries it sent. */
+  async function storeConverted(tx: Transaction, clusterId: number, batch: ConvertedBatch): Promise<Array<{ auditId: string; stage: string }>> {
+    const receipts = recordReceipts(tx, clusterId, batch.converted);
+    // Locked and looked up alongside the receipts (one wait, not two), for every write: the
+    // few that turn out to be duplicates cost a lock and a lookup for nothing.
+    const objects = lockAndLoadObjects(tx, clusterId, batch.converted.flatMap((event) => (event.kind === "write" ? [event.object] : [])));
+    const [fresh, lockedObjects] = await Promise.all([receipts, objects]);
+    const summary = batch.summary;
+    const writes: AuditWrite[] = [];
+    const reads: AuditRead[] = [];
+    let skipped = 0;
+    for (const event of batch.converted) {
+      if (!fresh.isNew(event.auditId, event.stage)) continue;
+      if (event.kind === "write") writes.push(event);
+      else if (event.kind === "read") reads.push(event);
+      else skipped++;
+    }
+    summary.accepted = fresh.count;
+    summary.duplicates += batch.converted.length - fresh.count;
+    summary.skipped = skipped;
+    summary.history = writes.length;
+    summary.reads = reads.length;
+    // From here on the bodies are reachable only through `writes`, which planWrites empties.
+    batch.converted = [];
+    const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
 
-    const clusterId = await clusters.idOf(clusterName);
+    const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds);
+    const relations = observeRelations(plan.takeObservations(), linkers);
+    // Sent back to back (see storeWrites): the relation writer's lookups run after the rows
+    // they may look for are written, as the connection runs statements in order.
+    await Promise.all([storeWrites(tx, clusterId, plan, stateCache), applyRelationClaims(tx, clusterId, relations, objectIds)]);
+    // Every batch of the same minutes updates the same read counters, whose row locks last
+    // until COMMIT: sent last and not waited for, so that COMMIT goes right behind them and
+    // the locks are held for those two statements only. The transaction waits for (and fails
+    // with) this statement; its rejection is handled there.
+    addReadCounts(tx, clusterId, reads).catch(() => undefined);
+    return keys;
+  }
+
+  /** Converts the batch once, keeping only its summary and whether it has anything to store. */
+  function converterOf(source: { items: RawItems | null }) {
+    const converted = { summary: null as IngestSummary | null, storesSomething: false };
+    return {
+      converted,
+      convert(): ConvertedBatch {
+        const items = source.items;
+        source.items = null;
+        if (items === null) throw new Error("a batch is converted once");
+        const batch = convertBatch(typeof items === "function" ? items() : items);
+        converted.summary = batch.summary;
+        converted.storesSomething = batch.converted.length > 0;
+        return batch;
+      },
+    };
+  }
+
+  async function storeBatch(clusterName: string, source: { items: RawItems | null }): Promise<IngestSummary> {
+    const converter = converterOf(source);
+    let knownClusterId = clusters.known(clusterName);
+    // A cluster's first batch is converted before its transaction: the cluster's row is made only
+    // for a batch with something to store, and outside the transaction (on PGlite, whose one
+    // connection the transaction holds, the insert would wait for it to end).
+    const early = { batch: null as ConvertedBatch | null };
+    if (knownClusterId === undefined) {
+      early.batch = converter.convert();
+      if (!converter.converted.storesSomething) return early.batch.summary;
+      knownClusterId = await clusters.idOf(clusterName);
+    }
+    const clusterId = knownClusterId;
     let committed: Array<{ auditId: string; stage: string }> = [];
-    await db.transaction(async (tx) => {
-      const receipts = recordReceipts(tx, clusterId, batch.converted);
-      // Locked and looked up alongside the receipts (one wait, not two), for every write: the
-      // few that turn out to be duplicates cost a lock and a lookup for nothing.
-      const objects = lockAndLoadObjects(tx, clusterId, batch.converted.flatMap((event) => (event.kind === "write" ? [event.object] : [])));
-      const [fresh, lockedObjects] = await Promise.all([receipts, objects]);
-      const writes: AuditWrite[] = [];
-      const reads: AuditRead[] = [];
-      let skipped = 0;
-      for (const event of batch.converted) {
-        if (!fresh.isNew(event.auditId, event.stage)) continue;
-        if (event.kind === "write") writes.push(event);
-        else if (event.kind === "read") reads.push(event);
-        else skipped++;
-      }
-      summary.accepted = fresh.count;
-      summary.duplicates += batch.converted.length - fresh.count;
-      summary.skipped = skipped;
-      summary.history = writes.length;
-      summary.reads = reads.length;
-      // From here on the bodies are reachable only through `writes`, which planWrites empties.
-      batch.converted = [];
-      const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
-
-      const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds);
-      const relations = observeRelations(plan.takeObservations(), linkers);
-      // Sent back to back (see storeWrites): the relation writer's lookups run after the rows
-      // they may look for are written, as the connection runs statements in order.
-      await Promise.all([storeWrites(tx, clusterId, plan, stateCache), applyRelationClaims(tx, clusterId, relations, objectIds)]);
-      // Every batch of the same minutes updates the same read counters, whose row locks last
-      // until COMMIT: sent last and not waited for, so that COMMIT goes right behind them and
-      // the locks are held for those two statements only. The transaction waits for (and fails
-      // with) this statement; its rejection is handled there.
-      addReadCounts(tx, clusterId, reads).catch(() => undefined);
-      committed = keys;
-    });
+    try {
+      await db.transaction(async (tx) => {
+        // Converted while BEGIN is on its way: reading and converting a batch takes longer than the round trip.
+        const batch = early.batch ?? converter.convert();
+        early.batch = null;
+        if (batch.converted.length === 0) return;
+        committed = await storeConverted(tx, clusterId, batch);
+      });
+    } catch (error) {
+      // The transaction never began (no connection), so the batch is not converted yet: it is
+      // now, to tell whether it needed the database at all.
+      if (source.items !== null) converter.convert();
+      const { summary, storesSomething } = converter.converted;
+      if (summary !== null && !storesSomething) return summary;
+      throw error;
+    }
+    const summary = converter.converted.summary!;
     if (committed.length > 0 && hooks.onCommitted) {
       try {
         hooks.onCommitted({ clusterId, cluster: clusterName, historyEntries: committed });
@@ -181,13 +238,9 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
 
   return {
     ingest(clusterName, rawItems) {
-      let batch: ConvertedBatch;
-      try {
-        batch = convertBatch(rawItems);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return storeBatch(clusterName, batch);
+      // Handed over in a holder that conversion empties: neither this function nor the async
+      // ones behind it keep the raw events alive while the batch is stored.
+      return storeBatch(clusterName, { items: rawItems });
     },
   };
 }

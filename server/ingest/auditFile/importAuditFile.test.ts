@@ -9,7 +9,8 @@ function fakeIngestor() {
   const seen = new Set<string>();
   const batches: unknown[][] = [];
   const ingestor: AuditIngestor = {
-    async ingest(_cluster, raws) {
+    async ingest(_cluster, rawItems) {
+      const raws = typeof rawItems === "function" ? rawItems() : rawItems;
       batches.push(raws);
       const summary: IngestSummary = { received: raws.length, accepted: 0, duplicates: 0, skipped: 0, history: 0, reads: 0, rejected: [] };
       raws.forEach((raw, index) => {
