@@ -270,6 +270,36 @@ describe.each(STORE_KINDS)("relations from audit bodies on %s", (storeKind) => {
     ]);
   });
 
+  it("makes one placeholder for an owner named in one batch by a Pod it creates and by a Pod it already knew", async () => {
+    // The real Pods qnvqh and mrn5h, both of the ReplicaSet of rev3, which nothing else names yet.
+    // Claims of objects a batch creates are looked up before the others (a round trip sooner):
+    // the two lookups must still make one row of the owner, not one each.
+    const known = openshiftObject(CASCADE.namespace, "core/pods.yaml", "apiserver-5d887d5fcd-qnvqh");
+    const created = openshiftObject(CASCADE.namespace, "core/pods.yaml", "apiserver-5d887d5fcd-mrn5h");
+    const withoutClaims = structuredClone(known);
+    delete withoutClaims.metadata.ownerReferences;
+    delete withoutClaims.spec.nodeName;
+    withoutClaims.metadata.resourceVersion = "1";
+    const first = writeEvent({ id: "3b1d0000-0000-4000-8000-000000000001", at: at("15:50:00.000"), verb: "update", apiGroup: "", resource: "pods", body: withoutClaims });
+    first.requestURI = `/api/v1/namespaces/${CASCADE.namespace}/pods/${known.metadata.name}`;
+    expect((await app.postAudit(eventList([first]), { cluster: "mixed" })).status).toBe(200);
+
+    const update = writeEvent({ id: "3b1d0000-0000-4000-8000-000000000002", at: at("15:51:00.000"), verb: "update", apiGroup: "", resource: "pods", body: known });
+    update.requestURI = first.requestURI;
+    const create = writeEvent({ id: "3b1d0000-0000-4000-8000-000000000003", at: at("15:51:00.500"), verb: "create", apiGroup: "", resource: "pods", body: created });
+    expect((await app.postAudit(eventList([update, create]), { cluster: "mixed" })).status).toBe(200);
+
+    const owners = await app.context.db.query<{ uid: string }>(
+      `SELECT o.uid FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'mixed' AND o.resource = 'replicasets'`,
+    );
+    expect(owners.rows).toEqual([{ uid: CASCADE.replicaSets.rev3.uid }]);
+    const ownership = await relationsOf(app, "mixed", "controller-owner");
+    expect(ownership.map((r) => [r.from, r.to])).toEqual([
+      [`replicasets/${CASCADE.replicaSets.rev3.name}`, "pods/apiserver-5d887d5fcd-qnvqh"],
+      [`replicasets/${CASCADE.replicaSets.rev3.name}`, "pods/apiserver-5d887d5fcd-mrn5h"],
+    ]);
+  });
+
   it("lets a body that arrives late (an older resourceVersion) change no relation the newer body states", async () => {
     const pod = openshiftObject(CASCADE.namespace, "core/pods.yaml", "apiserver-5d887d5fcd-mrn5h");
     pod.metadata.resourceVersion = "40002";
