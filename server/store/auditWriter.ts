@@ -181,8 +181,6 @@ export interface ObjectObservation {
   /** The object's body after the change (null when unknown). */
   state: JsonObject | null;
   deleted: boolean;
-  /** The object's row was made by this batch. */
-  created: boolean;
 }
 
 /**
@@ -357,14 +355,7 @@ export async function planWrites(
   // The parsed states are done with; the observations keep what the linkers will read.
   for (const row of loaded) row.state = null;
   for (const row of rows) row.state = null;
-  let observations: ObjectObservation[] | null = observed.map(({ row, at, state, deleted }) => ({
-    objectId: row.id,
-    identity: { ...row.identity, uid: row.uid, kind: row.kind },
-    at,
-    state,
-    deleted,
-    created: row.isNew,
-  }));
+  let observations: ObjectObservation[] | null = observed.map(({ row, at, state, deleted }) => ({ objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted }));
   observed.length = 0;
   const created = rows.filter((row) => row.isNew);
   return {

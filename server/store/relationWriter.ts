@@ -34,8 +34,6 @@ export interface RelationObservation {
   at: Date;
   /** What the body states; null: the object was deleted, so all its claims end. */
   claims: RelationClaim[] | null;
-  /** The claimant's row was made by the batch being applied: it can hold no open relation yet. */
-  claimantCreated?: boolean;
 }
 
 export interface RelationOutcome {
@@ -48,10 +46,9 @@ export interface RelationOutcome {
 /** What the linkers read from each body a batch gave its objects; a deletion ends all claims. */
 export function observeRelations(changes: readonly ObjectObservation[], linkers: readonly Linker[]): RelationObservation[] {
   return changes.flatMap((change): RelationObservation[] => {
-    const observation = { objectId: change.objectId, identity: change.identity, at: change.at, claimantCreated: change.created };
-    if (change.deleted) return [{ ...observation, claims: null }];
+    if (change.deleted) return [{ objectId: change.objectId, identity: change.identity, at: change.at, claims: null }];
     if (!change.state) return [];
-    return [{ ...observation, claims: claimsOf(linkers, change.state, change.identity) }];
+    return [{ objectId: change.objectId, identity: change.identity, at: change.at, claims: claimsOf(linkers, change.state, change.identity) }];
   });
 }
 
@@ -85,27 +82,8 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
     .map(({ observation }) => observation);
 
   const claimantIds = [...new Set(ordered.map((o) => o.objectId))];
-  // What the claims of objects this batch created name is looked up at once: no open relation
-  // can match them (the claims of other clusters' objects wait for those clusters' ids). A batch
-  // of creates, whose every claim is new, saves a round trip; the rest are looked up once the
-  // open relations are known.
-  const found = new Map<string, number>();
-  const early = new Map<string, { target: Target; at: Date }>();
-  for (const observation of ordered) {
-    if (!observation.claimantCreated) continue;
-    for (const claim of observation.claims ?? []) {
-      if (claim.other.cluster) continue;
-      const target: Target = { clusterId, ref: claim.other };
-      const key = targetKey(target);
-      if (!early.has(key)) early.set(key, { target, at: observation.at });
-    }
-  }
   // Independent statements go out back to back: the connection runs them in order anyway.
-  const [open, clusterIds, earlyMissing] = await Promise.all([
-    loadOpenRelations(sql, claimantIds),
-    clusterIdsOf(sql, ordered),
-    lockAndLookUp(sql, [...early.values()], found),
-  ]);
+  const [open, clusterIds] = await Promise.all([loadOpenRelations(sql, claimantIds), clusterIdsOf(sql, ordered)]);
 
   // Which object each claim names: an open relation's object when it matches, else looked up.
   const openByMatch = new Map<string, OpenRelation[]>();
@@ -124,11 +102,10 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
       const match = candidates.find((r) => (claim.other.uid ? r.other.uid === null || r.other.uid === claim.other.uid : !r.other.deleted));
       const key = targetKey(target);
       if (match) resolved.set(`${observation.objectId}\u0000${claim.kind}\u0000${claim.role}\u0000${key}`, match.otherId);
-      else if (!toResolve.has(key) && !early.has(key)) toResolve.set(key, { target, at: observation.at });
+      else if (!toResolve.has(key)) toResolve.set(key, { target, at: observation.at });
     }
   }
-  const lateMissing = await lockAndLookUp(sql, [...toResolve.values()], found);
-  const placeholders = await createPlaceholders(sql, [...earlyMissing, ...lateMissing], found, outcome, objectIds);
+  const { found, placeholdersWritten } = await resolveTargets(sql, [...toResolve.values()], outcome, objectIds);
 
   const ends: Array<{ id: number; at: Date }> = [];
   const inserts: Array<{ from: number; to: number; kind: string; claimedBy: number; validFrom: Date; validTo: Date | null }> = [];
@@ -166,7 +143,7 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
     for (const held of state.values()) if (!held.relation) inserts.push(rowOf(claimant, held, held.validFrom, null));
   }
 
-  await Promise.all([placeholders.written, endRelations(sql, ends), insertRelations(sql, clusterId, inserts)]);
+  await Promise.all([placeholdersWritten, endRelations(sql, ends), insertRelations(sql, clusterId, inserts)]);
   outcome.ended = ends.length;
   outcome.opened = inserts.length;
   return outcome;
@@ -225,36 +202,29 @@ async function clusterIdsOf(sql: Sql, observations: RelationObservation[]): Prom
 }
 
 /**
- * Looks `targets` up into `found` (by targetKey): by uid when the claim gives one, else the
- * latest incarnation of the name (unless it has another uid). Returns those not found. Every
- * target's name is locked first, in shared mode: the lock auditWriter takes (exclusive) to write
- * an object and the pruner to delete one. A target found here can't be pruned before this
- * batch commits its relation to it (there are no foreign keys to stop that). Shared, because
- * many batches name the same few targets at once (every Pod created on a Node names it):
- * exclusive, they would wait for each other's commits.
+ * objects.id of each target (by targetKey): by uid when the claim gives one, else the latest
+ * incarnation of the name (unless it has another uid). Objects never seen get a placeholder
+ * row. Both under an advisory lock on the target's name (see below).
  */
-async function lockAndLookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, found: Map<string, number>): Promise<Array<{ target: Target; at: Date }>> {
-  if (targets.length === 0) return [];
+async function resolveTargets(
+  sql: Sql,
+  targets: Array<{ target: Target; at: Date }>,
+  outcome: RelationOutcome,
+  objectIds: ObjectIdPool,
+): Promise<{ found: Map<string, number>; placeholdersWritten: Promise<unknown> }> {
+  const found = new Map<string, number>();
+  const none = { found, placeholdersWritten: Promise.resolve() };
+  if (targets.length === 0) return none;
+  // Every target's name is locked before it is looked up, in shared mode: the lock auditWriter
+  // takes (exclusive) to write an object and the pruner to delete one. A target found here can't
+  // be pruned before this batch commits its relation to it (there are no foreign keys to stop
+  // that). Shared, because many batches name the same few targets at once (every Pod created on
+  // a Node names it): exclusive, they would wait for each other's commits.
   const lockIds = [...new Set(targets.map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, target.ref))))].sort();
   // The lookups are sent right behind the locks, not after waiting for them: the connection runs
   // them in order, so they still start once every lock is held.
   const sharedLocks = sql.query(prepared("kt_lock_names_shared", `SELECT pg_advisory_xact_lock_shared(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [lockIds]);
-  const [, missing] = await Promise.all([sharedLocks, lookUp(sql, targets, found)]);
-  return missing;
-}
-
-/**
- * Placeholder rows for targets no object exists for (`missing`, from lockAndLookUp), their ids
- * put in `found`. Resolves once they are sent, with `written`, which settles when they are.
- */
-async function createPlaceholders(
-  sql: Sql,
-  missing: Array<{ target: Target; at: Date }>,
-  found: Map<string, number>,
-  outcome: RelationOutcome,
-  objectIds: ObjectIdPool,
-): Promise<{ written: Promise<unknown> }> {
-  const none = { written: Promise.resolve() };
+  let [, missing] = await Promise.all([sharedLocks, lookUp(sql, targets, found)]);
   if (missing.length === 0) return none;
   // Placeholders are made by one batch at a time per name, under an exclusive lock of their own,
   // and only for targets still missing once it is held: a batch that made one meanwhile has
@@ -316,7 +286,7 @@ async function createPlaceholders(
     for (const key of row.keys) found.set(key, ids[i]!);
   });
   outcome.placeholders = rows.length;
-  return { written: placeholdersWritten };
+  return { found, placeholdersWritten };
 }
 
 /**
