@@ -71,8 +71,6 @@ interface ObjectRow {
   /** resourceVersion of the stored state (null: no state stored, or it had none). */
   resourceVersion: string | null;
   hasStoredState: boolean;
-  /** The stored state's text, when the lookup returned it (the cache did not hold that version). */
-  fetchedState: string | null;
   rowDirty: boolean;
   stateDirty: boolean;
 }
@@ -91,8 +89,6 @@ interface LoadedObject {
   deleted_at: Date | null;
   has_state: boolean;
   resource_version: string | null;
-  /** Only from the lookup by name, and only when the cache lacks it. */
-  state?: string | null;
 }
 
 /** Both drivers give timestamptz as a fresh Date: used as it is (a Date's copy costs more under Next, which wraps Date). */
@@ -119,7 +115,6 @@ function rowOf(loaded: LoadedObject): ObjectRow {
     state: null,
     resourceVersion: loaded.resource_version,
     hasStoredState: loaded.has_state,
-    fetchedState: loaded.state ?? null,
     rowDirty: false,
     stateDirty: false,
   };
@@ -129,38 +124,22 @@ function rowOf(loaded: LoadedObject): ObjectRow {
 const OBJECT_COLUMNS = `o.id, o.uid, o.kind, o.api_group, o.api_version, o.resource, o.namespace, o.name,
   o.first_seen, o.last_seen, o.deleted_at, (s.object_id IS NOT NULL) AS has_state, s.resource_version`;
 
-/**
- * The latest incarnation of each name, keyed by objectKeyOf. With each, its stored state when the
- * cache does not hold that version: the lookup is given the version the cache holds for each
- * name, so that a state missing from the cache costs no statement (and round trip) of its own.
- */
-async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIdentity[], cache: StateCache | null): Promise<Map<string, ObjectRow>> {
-  const keys = objects.map((o) => objectKeyOf(clusterId, o));
+/** The latest incarnation of each name, keyed by objectKeyOf. */
+async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIdentity[]): Promise<Map<string, ObjectRow>> {
   const result = await sql.query<LoadedObject & { i: number }>(
     // One index probe per name (LATERAL … LIMIT 1 on objects_identity_idx): a join would let a
     // planner with stale statistics hash the cluster's every object, on each batch.
-    // resourceVersions are unique within a cluster (etcd's revision), so one equal to the cached
-    // one names that very state; were they not, the state read by id (loadStates) would still
-    // find out, as the cache checks the object's id too.
-    prepared("kt_latest_by_name", `SELECT k.i, ${OBJECT_COLUMNS},
-            CASE WHEN s.resource_version IS NOT DISTINCT FROM k.cached THEN NULL ELSE s.state END AS state
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS k(g, r, ns, n, cached, i)
+    prepared("kt_latest_by_name", `SELECT k.i, ${OBJECT_COLUMNS}
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(g, r, ns, n, i)
        CROSS JOIN LATERAL (
          SELECT x.* FROM objects x
           WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
           ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
        LEFT JOIN object_states s ON s.object_id = o.id`),
-    [
-      clusterId,
-      textArray(objects.map((o) => o.apiGroup)),
-      textArray(objects.map((o) => o.resource)),
-      textArray(objects.map((o) => o.namespace)),
-      textArray(objects.map((o) => o.name)),
-      textArray(keys.map((key) => cache?.versionFor(key) ?? null)),
-    ],
+    [clusterId, textArray(objects.map((o) => o.apiGroup)), textArray(objects.map((o) => o.resource)), textArray(objects.map((o) => o.namespace)), textArray(objects.map((o) => o.name))],
   );
   const byKey = new Map<string, ObjectRow>();
-  for (const row of result.rows) byKey.set(keys[Number(row.i) - 1]!, rowOf(row));
+  for (const row of result.rows) byKey.set(objectKeyOf(clusterId, objects[Number(row.i) - 1]!), rowOf(row));
   return byKey;
 }
 
@@ -175,17 +154,12 @@ async function loadByUid(sql: Sql, clusterId: number, uids: string[]): Promise<O
   return result.rows.map(rowOf);
 }
 
-/**
- * Fills in the stored states of `rows`: from the cache when it is current, else as the lookup
- * returned it, else in one query.
- */
+/** Fills in the stored states of `rows`, from the cache when it is current, else in one query. */
 async function loadStates(sql: Sql, rows: ObjectRow[], cache: StateCache | null): Promise<void> {
   const missing: ObjectRow[] = [];
   for (const row of rows) {
-    const fetched = row.fetchedState;
-    row.fetchedState = null;
     if (!row.hasStoredState) continue;
-    const cached = cache?.get(row.id, row.resourceVersion) ?? fetched;
+    const cached = cache?.get(row.id, row.resourceVersion) ?? null;
     if (cached !== null) row.state = JSON.parse(cached) as JsonObject;
     else missing.push(row);
   }
@@ -241,7 +215,7 @@ export interface LockedObjects {
  * loads the latest incarnation of each name. Call it with every write of a batch, before knowing
  * which are duplicates: it can then go out with the receipts instead of after them.
  */
-export async function lockAndLoadObjects(sql: Sql, clusterId: number, identities: readonly ObjectIdentity[], cache: StateCache | null = null): Promise<LockedObjects> {
+export async function lockAndLoadObjects(sql: Sql, clusterId: number, identities: readonly ObjectIdentity[]): Promise<LockedObjects> {
   const uniqueObjects = new Map<string, ObjectIdentity>();
   for (const identity of identities) uniqueObjects.set(objectKeyOf(clusterId, identity), identity);
   if (uniqueObjects.size === 0) return { locked: new Set(), latestByName: new Map() };
@@ -261,7 +235,7 @@ export async function lockAndLoadObjects(sql: Sql, clusterId: number, identities
   // Sent without waiting for the locks: a connection runs its statements in order, so the lookup
   // still starts (and takes its snapshot) only once every lock is held. Not waiting saves the
   // wait for this thread between the two, which other batches' work makes the longer part.
-  const [, latestByName] = await Promise.all([locking, loadLatestByName(sql, clusterId, [...uniqueObjects.values()], cache)]);
+  const [, latestByName] = await Promise.all([locking, loadLatestByName(sql, clusterId, [...uniqueObjects.values()])]);
   return { locked: new Set(uniqueObjects.keys()), latestByName };
 }
 
@@ -336,7 +310,6 @@ export async function planWrites(
         state: null,
         resourceVersion: null,
         hasStoredState: false,
-        fetchedState: null,
         rowDirty: true,
         stateDirty: false,
       };
@@ -413,7 +386,7 @@ export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan
   const statements = [insertObjects(sql, clusterId, plan.created), updateObjects(sql, plan.updated), upsertStates(sql, plan.states)];
   if (plan.historyCopyText.length > 0) statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
   return Promise.all(statements).then(() => {
-    for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text, objectKeyOf(clusterId, row.identity));
+    for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text);
   });
 }
 

@@ -32,20 +32,4 @@ describe("StateCache", () => {
     expect(cache.get(1, "1")).toBeNull();
     expect(cache.size).toBe(0);
   });
-
-  it("tells which version it holds for an object key, until the entry goes", () => {
-    const cache = new StateCache(2);
-    cache.set(1, "10", state(10), "c\u0000apps\u0000deployments\u0000ns\u0000web");
-    cache.set(2, "20", state(20));
-    expect(cache.versionFor("c\u0000apps\u0000deployments\u0000ns\u0000web")).toBe("10");
-    cache.set(1, "11", state(11), "c\u0000apps\u0000deployments\u0000ns\u0000web");
-    expect(cache.versionFor("c\u0000apps\u0000deployments\u0000ns\u0000web")).toBe("11");
-    // Evicted (least recently used), or replaced without a version: no longer held.
-    cache.set(3, "30", state(30), "other");
-    cache.set(4, "40", state(40));
-    expect(cache.versionFor("c\u0000apps\u0000deployments\u0000ns\u0000web")).toBeNull();
-    expect(cache.versionFor("other")).toBe("30");
-    cache.set(3, null, state(31), "other");
-    expect(cache.versionFor("other")).toBeNull();
-  });
 });

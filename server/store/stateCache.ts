@@ -16,21 +16,9 @@ import { Buffer } from "node:buffer";
  * promoted, only to become old-generation garbage at the object's next write.
  */
 export class StateCache {
-  private readonly entries = new Map<number, { resourceVersion: string; state: Buffer; key: string | null }>();
-  /** The object id cached under each object key (objectKeyOf), for versionFor. */
-  private readonly idsByKey = new Map<string, number>();
+  private readonly entries = new Map<number, { resourceVersion: string; state: Buffer }>();
 
   constructor(private readonly capacity: number) {}
-
-  /**
-   * The resourceVersion of the state cached for the object named by `key` (objectKeyOf), as
-   * given to `set`: the name lookup sends it, so that the database returns a state with the
-   * object's row only when the cache does not hold that version.
-   */
-  versionFor(key: string): string | null {
-    const id = this.idsByKey.get(key);
-    return id === undefined ? null : (this.entries.get(id)?.resourceVersion ?? null);
-  }
 
   /** The cached state of `objectId` when its resourceVersion is `resourceVersion`. */
   get(objectId: number, resourceVersion: string | null): string | null {
@@ -43,29 +31,19 @@ export class StateCache {
     return entry.state.toString("utf8");
   }
 
-  /** `key`: the object's objectKeyOf, when it is to be found by versionFor. */
-  set(objectId: number, resourceVersion: string | null, state: string, key: string | null = null): void {
-    this.forget(objectId);
+  set(objectId: number, resourceVersion: string | null, state: string): void {
+    this.entries.delete(objectId);
     if (resourceVersion === null || this.capacity === 0) return;
     // Exactly sized, and not a slice of Buffer's shared pool, which a cached slice would keep alive whole.
     const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(state, "utf8"));
     bytes.write(state, 0, "utf8");
-    this.entries.set(objectId, { resourceVersion, state: bytes, key });
-    if (key !== null) this.idsByKey.set(key, objectId);
-    if (this.entries.size > this.capacity) this.forget(this.entries.keys().next().value!);
-  }
-
-  private forget(objectId: number): void {
-    const entry = this.entries.get(objectId);
-    if (!entry) return;
-    this.entries.delete(objectId);
-    if (entry.key !== null && this.idsByKey.get(entry.key) === objectId) this.idsByKey.delete(entry.key);
+    this.entries.set(objectId, { resourceVersion, state: bytes });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
   /** Forgets everything (after a rolled-back transaction, what was set may not be stored). */
   clear(): void {
     this.entries.clear();
-    this.idsByKey.clear();
   }
 
   get size(): number {

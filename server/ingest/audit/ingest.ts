@@ -144,7 +144,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
     const receipts = recordReceipts(tx, clusterId, batch.converted);
     // Locked and looked up alongside the receipts (one wait, not two), for every write: the
     // few that turn out to be duplicates cost a lock and a lookup for nothing.
-    const objects = lockAndLoadObjects(tx, clusterId, batch.converted.flatMap((event) => (event.kind === "write" ? [event.object] : [])), stateCache);
+    const objects = lockAndLoadObjects(tx, clusterId, batch.converted.flatMap((event) => (event.kind === "write" ? [event.object] : [])));
     const [fresh, lockedObjects] = await Promise.all([receipts, objects]);
     const summary = batch.summary;
     const writes: AuditWrite[] = [];
