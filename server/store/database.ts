@@ -66,14 +66,6 @@ export interface Database extends Sql {
    * has (PipelinedTransaction): work done before the first statement hides that round trip.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
-  /**
-   * Runs `work` in a short transaction of its own, on connections apart from those of
-   * `transaction`, so that it commits whatever becomes of a transaction open meanwhile, and
-   * can run while one waits for it. Work given to it must never wait for a lock that an open
-   * `transaction` may hold, or the two would wait for each other. Only where the store has more
-   * than one connection: absent on PGlite, whose one connection an open transaction holds.
-   */
-  readonly separateTransaction?: <T>(work: (tx: Transaction) => Promise<T>) => Promise<T>;
   /** Runs a multi-statement SQL script (a migration) outside of any transaction. */
   execScript(sql: string): Promise<void>;
   /** Runs `work` on one connection that holds a session-level advisory lock. */

@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
-import type { Database, Sql, SqlResult, Statement, Transaction } from "./database";
+import type { Database, Sql, SqlResult, Statement } from "./database";
 import { PipelinedTransaction, type StatementRunner } from "./pipelinedTransaction";
 import { copyStatement } from "./copyText";
 import { EagerCopyQuery } from "./eagerCopy";
@@ -76,26 +76,6 @@ function runnerOf(client: pg.PoolClient): StatementRunner {
   };
 }
 
-/** Connections for separate transactions, per process (or ingest worker). */
-const SEPARATE_CONNECTIONS = 2;
-
-/** Runs `work` in a pipelined transaction on a connection of `pool` (see PipelinedTransaction). */
-async function pipelinedTransactionOn<T>(pool: pg.Pool, work: (tx: Transaction) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  // The work starts while BEGIN is on its way (see PipelinedTransaction).
-  const tx = PipelinedTransaction.begin(runnerOf(client));
-  try {
-    const result = await work(tx);
-    await tx.commit();
-    return result;
-  } catch (error) {
-    await tx.rollback();
-    throw tx.firstFailure() ?? error;
-  } finally {
-    client.release();
-  }
-}
-
 /** Opens a pool to a Postgres server. */
 export function openPostgres(connectionString: string, options: { maxConnections?: number } = {}): Database {
   const max = options.maxConnections ?? 10;
@@ -103,11 +83,8 @@ export function openPostgres(connectionString: string, options: { maxConnections
   // Transactions (ingest's, the pruner's) have their own connections, in pipeline mode: see
   // PipelinedTransaction. Prisma and single statements keep the ordinary ones.
   const transactionPool = new pg.Pool({ connectionString, max, pipeline: true });
-  // Separate transactions are short and rare (see Database.separateTransaction): two connections
-  // of their own, so that they never queue behind the transactions that wait for them.
-  const separatePool = new pg.Pool({ connectionString, max: SEPARATE_CONNECTIONS, pipeline: true });
   // An idle client that loses its connection must not crash the process.
-  for (const p of [pool, transactionPool, separatePool]) p.on("error", (error) => console.error(`postgres pool: ${error.message}`));
+  for (const p of [pool, transactionPool]) p.on("error", (error) => console.error(`postgres pool: ${error.message}`));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const direct = sqlOf(pool);
 
@@ -115,8 +92,21 @@ export function openPostgres(connectionString: string, options: { maxConnections
     kind: "postgres",
     prisma,
     query: direct.query,
-    transaction: (work) => pipelinedTransactionOn(transactionPool, work),
-    separateTransaction: (work) => pipelinedTransactionOn(separatePool, work),
+    async transaction(work) {
+      const client = await transactionPool.connect();
+      // The work starts while BEGIN is on its way (see PipelinedTransaction).
+      const tx = PipelinedTransaction.begin(runnerOf(client));
+      try {
+        const result = await work(tx);
+        await tx.commit();
+        return result;
+      } catch (error) {
+        await tx.rollback();
+        throw tx.firstFailure() ?? error;
+      } finally {
+        client.release();
+      }
+    },
     async execScript(sql) {
       await pool.query(sql);
     },
@@ -135,7 +125,7 @@ export function openPostgres(connectionString: string, options: { maxConnections
     },
     async close() {
       await prisma.$disconnect();
-      await Promise.all([pool.end(), transactionPool.end(), separatePool.end()]);
+      await Promise.all([pool.end(), transactionPool.end()]);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { prepared, type Database, type Sql } from "./database";
+import { prepared, type Sql } from "./database";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import { ObjectIdPool } from "./objectIdPool";
 import type { ObjectObservation } from "./auditWriter";
@@ -72,19 +72,8 @@ const targetKey = (t: Target) => `${nameKey(t.clusterId, t.ref)}\u0000${t.ref.ui
 const openMatchKey = (kind: string, role: string, clusterId: number, ref: Pick<ObjectReference, "apiGroup" | "resource" | "namespace" | "name">) =>
   `${kind}\u0000${role}\u0000${nameKey(clusterId, ref)}`;
 
-/**
- * `objectIds`: where placeholders' ids come from (a pool shared with the audit writer; a private
- * one if not given). `separateTransaction`: where the store has one (Postgres), placeholders are
- * made and committed in it, so that other batches naming the same objects need not wait for
- * this one to commit (see makePlaceholders).
- */
-export async function applyRelationClaims(
-  sql: Sql,
-  clusterId: number,
-  observations: RelationObservation[],
-  objectIds: ObjectIdPool = new ObjectIdPool(0),
-  separateTransaction?: Database["separateTransaction"],
-): Promise<RelationOutcome> {
+/** `objectIds`: where placeholders' ids come from (a pool shared with the audit writer; a private one if not given). */
+export async function applyRelationClaims(sql: Sql, clusterId: number, observations: RelationObservation[], objectIds: ObjectIdPool = new ObjectIdPool(0)): Promise<RelationOutcome> {
   const outcome: RelationOutcome = { opened: 0, ended: 0, placeholders: 0 };
   if (observations.length === 0) return outcome;
   const ordered = observations
@@ -116,7 +105,7 @@ export async function applyRelationClaims(
       else if (!toResolve.has(key)) toResolve.set(key, { target, at: observation.at });
     }
   }
-  const { found, placeholdersWritten } = await resolveTargets(sql, [...toResolve.values()], outcome, objectIds, separateTransaction);
+  const { found, placeholdersWritten } = await resolveTargets(sql, [...toResolve.values()], outcome, objectIds);
 
   const ends: Array<{ id: number; at: Date }> = [];
   const inserts: Array<{ from: number; to: number; kind: string; claimedBy: number; validFrom: Date; validTo: Date | null }> = [];
@@ -222,7 +211,6 @@ async function resolveTargets(
   targets: Array<{ target: Target; at: Date }>,
   outcome: RelationOutcome,
   objectIds: ObjectIdPool,
-  separateTransaction: Database["separateTransaction"],
 ): Promise<{ found: Map<string, number>; placeholdersWritten: Promise<unknown> }> {
   const found = new Map<string, number>();
   const none = { found, placeholdersWritten: Promise.resolve() };
@@ -236,44 +224,15 @@ async function resolveTargets(
   // The lookups are sent right behind the locks, not after waiting for them: the connection runs
   // them in order, so they still start once every lock is held.
   const sharedLocks = sql.query(prepared("kt_lock_names_shared", `SELECT pg_advisory_xact_lock_shared(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [lockIds]);
-  const [, missing] = await Promise.all([sharedLocks, lookUp(sql, targets, found)]);
+  let [, missing] = await Promise.all([sharedLocks, lookUp(sql, targets, found)]);
   if (missing.length === 0) return none;
-  if (separateTransaction) {
-    // Made and committed on their own: a batch that waits for them waits for this short
-    // transaction, not for the whole batch to commit. That is when a cluster's first batches
-    // arrive, all naming the same Nodes and owners that Kubetrail has not seen yet. The names
-    // stay locked (shared) by this batch, so the pruner cannot take a placeholder away before
-    // the relation to it is committed; should the batch fail, the placeholder stays, an object
-    // with no history that retention prunes like any other.
-    outcome.placeholders = await separateTransaction(async (side) => {
-      const made = await makePlaceholders(side, missing, found, objectIds);
-      await made.written;
-      return made.count;
-    });
-    return none;
-  }
-  const made = await makePlaceholders(sql, missing, found, objectIds);
-  outcome.placeholders = made.count;
-  return { found, placeholdersWritten: made.written };
-}
-
-/**
- * Placeholder rows for the targets still missing, their ids put into `found`. Made by one
- * transaction at a time per name, under an exclusive lock of their own, and only for targets
- * still missing once it is held: a transaction that made one meanwhile has committed by then,
- * and this lookup (a new statement) sees it. Locks of no other kind are taken, so that a
- * separate transaction running this never waits for a batch's transaction.
- */
-async function makePlaceholders(
-  sql: Sql,
-  targets: Array<{ target: Target; at: Date }>,
-  found: Map<string, number>,
-  objectIds: ObjectIdPool,
-): Promise<{ count: number; written: Promise<unknown> }> {
-  const creationLockIds = [...new Set(targets.map(({ target }) => advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, target.ref)}`)))].sort();
+  // Placeholders are made by one batch at a time per name, under an exclusive lock of their own,
+  // and only for targets still missing once it is held: a batch that made one meanwhile has
+  // committed by then, and this lookup (a new statement) sees it.
+  const creationLockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, target.ref)}`)))].sort();
   const creationLocks = sql.query(prepared("kt_lock_placeholder_names", `SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [creationLockIds]);
-  const [, missing] = await Promise.all([creationLocks, lookUp(sql, targets, found)]);
-  if (missing.length === 0) return { count: 0, written: Promise.resolve() };
+  [, missing] = await Promise.all([creationLocks, lookUp(sql, missing, found)]);
+  if (missing.length === 0) return none;
 
   // One placeholder per name and uid; claims of that name without a uid share the first one.
   const byName = new Map<string, Array<{ target: Target; at: Date }>>();
@@ -303,9 +262,8 @@ async function makePlaceholders(
   }
   const ids = await objectIds.take(sql, rows.length);
   const refs = rows.map((row) => row.target.ref);
-  // Not waited for here: in a batch's transaction the relations that name these rows are sent
-  // behind it (applyRelationClaims).
-  const written = sql.query(
+  // Not waited for: the relations that name these rows are sent behind it (applyRelationClaims).
+  const placeholdersWritten = sql.query(
     prepared("kt_insert_placeholders", `INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid, first_seen, last_seen)
      SELECT id, c, g, v, r, k, ns, n, u, t, t
        FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
@@ -323,11 +281,12 @@ async function makePlaceholders(
       timestamptzArray(rows.map((row) => row.at)),
     ],
   );
-  written.catch(() => undefined); // awaited by the caller; this only keeps a throw in between from leaving it unhandled
+  placeholdersWritten.catch(() => undefined); // awaited by the caller; this only keeps a throw in between from leaving it unhandled
   rows.forEach((row, i) => {
     for (const key of row.keys) found.set(key, ids[i]!);
   });
-  return { count: rows.length, written };
+  outcome.placeholders = rows.length;
+  return { found, placeholdersWritten };
 }
 
 /**

@@ -169,7 +169,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
     const relations = observeRelations(plan.takeObservations(), linkers);
     // Sent back to back (see storeWrites): the relation writer's lookups run after the rows
     // they may look for are written, as the connection runs statements in order.
-    await Promise.all([storeWrites(tx, clusterId, plan, stateCache), applyRelationClaims(tx, clusterId, relations, objectIds, db.separateTransaction)]);
+    await Promise.all([storeWrites(tx, clusterId, plan, stateCache), applyRelationClaims(tx, clusterId, relations, objectIds)]);
     // Every batch of the same minutes updates the same read counters, whose row locks last
     // until COMMIT: sent last and not waited for, so that COMMIT goes right behind them and
     // the locks are held for those two statements only. The transaction waits for (and fails
