@@ -13,22 +13,30 @@ import type { BenchReport } from "../ingest/report";
 
 export type Side = "base" | "head";
 
-export interface ComparedRun {
+export interface ComparedRun<R = BenchReport> {
   side: Side;
-  report: BenchReport;
+  report: R;
 }
 
 /** One figure of a run, how it is read from the report, and which way is better. */
-interface Figure {
+export interface Figure<R> {
   label: string;
-  of(report: BenchReport): number;
+  of(report: R): number;
   better: "higher" | "lower";
   digits: number;
 }
 
+/** What a comparison reads from one kind of report (bench:ingest's, bench:cpu's). */
+export interface ComparisonSpec<R> {
+  figures: ReadonlyArray<Figure<R>>;
+  commitOf(report: R): string;
+  /** Why a run's figures mean nothing, if they don't. */
+  problemsOf(report: R): string[];
+}
+
 const perEvent = (seconds: number, report: BenchReport) => (seconds * 1e6) / report.workload.events;
 
-export const FIGURES: readonly Figure[] = [
+export const FIGURES: ReadonlyArray<Figure<BenchReport>> = [
   { label: "events/s, app end to end", of: (r) => r.throughput.eventsPerSecond, better: "higher", digits: 0 },
   { label: "batch latency p50 (ms)", of: (r) => r.throughput.batchLatencyMs.p50, better: "lower", digits: 1 },
   { label: "batch latency p99 (ms)", of: (r) => r.throughput.batchLatencyMs.p99, better: "lower", digits: 1 },
@@ -44,6 +52,7 @@ export const FIGURES: readonly Figure[] = [
 
 export interface FigureComparison {
   label: string;
+  digits: number;
   base: number[];
   head: number[];
   baseMean: number;
@@ -72,17 +81,30 @@ export interface Comparison {
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
-export function compareRuns(runs: readonly ComparedRun[]): Comparison {
+/** bench:ingest's reports. */
+export const INGEST_COMPARISON: ComparisonSpec<BenchReport> = {
+  figures: FIGURES,
+  commitOf: (report) => report.source.commit,
+  problemsOf(report) {
+    const problems: string[] = [];
+    if (!report.stored.equal) problems.push(`${report.stored.receipts} stored, ${report.stored.acceptedIn200Answers} accepted in 200 answers`);
+    if (report.throughput.failedBatches > 0) problems.push(`${report.throughput.failedBatches} failed batches`);
+    return problems;
+  },
+};
+
+export function compareRuns(runs: ReadonlyArray<ComparedRun<BenchReport>>): Comparison;
+export function compareRuns<R>(runs: ReadonlyArray<ComparedRun<R>>, spec: ComparisonSpec<R>): Comparison;
+export function compareRuns<R>(runs: ReadonlyArray<ComparedRun<R>>, spec: ComparisonSpec<R> = INGEST_COMPARISON as unknown as ComparisonSpec<R>): Comparison {
   const base = runs.filter((r) => r.side === "base").map((r) => r.report);
   const head = runs.filter((r) => r.side === "head").map((r) => r.report);
   if (base.length === 0 || head.length === 0) throw new Error("a comparison needs at least one run of each side");
   const problems: string[] = [];
   runs.forEach(({ side, report }, i) => {
-    if (!report.stored.equal) problems.push(`run ${i + 1} (${side}): ${report.stored.receipts} stored, ${report.stored.acceptedIn200Answers} accepted in 200 answers`);
-    if (report.throughput.failedBatches > 0) problems.push(`run ${i + 1} (${side}): ${report.throughput.failedBatches} failed batches`);
+    for (const problem of spec.problemsOf(report)) problems.push(`run ${i + 1} (${side}): ${problem}`);
   });
   const pairs = pairsOf(runs);
-  const figures = FIGURES.map((figure): FigureComparison => {
+  const figures = spec.figures.map((figure): FigureComparison => {
     const b = base.map(figure.of);
     const h = head.map(figure.of);
     const pairRatios = pairs.map(([baseRun, headRun]) => figure.of(headRun) / figure.of(baseRun));
@@ -94,6 +116,7 @@ export function compareRuns(runs: readonly ComparedRun[]): Comparison {
     const worse = figure.better === "higher" ? headBelow : headAbove;
     return {
       label: figure.label,
+      digits: figure.digits,
       base: b,
       head: h,
       baseMean: mean(b),
@@ -104,12 +127,12 @@ export function compareRuns(runs: readonly ComparedRun[]): Comparison {
       everyPair: pairRatios.length < 2 ? "one pair" : pairRatios.every(improves) ? "head better" : pairRatios.every(worsens) ? "head worse" : "mixed",
     };
   });
-  return { baseCommit: base[0]!.source.commit, headCommit: head[0]!.source.commit, pairs: Math.min(base.length, head.length), figures, problems };
+  return { baseCommit: spec.commitOf(base[0]!), headCommit: spec.commitOf(head[0]!), pairs: Math.min(base.length, head.length), figures, problems };
 }
 
 /** Runs 1 and 2, 3 and 4, … as [base, head] when they are one of each (bench:compare alternates base, head, head, base, …). */
-function pairsOf(runs: readonly ComparedRun[]): Array<[BenchReport, BenchReport]> {
-  const pairs: Array<[BenchReport, BenchReport]> = [];
+function pairsOf<R>(runs: ReadonlyArray<ComparedRun<R>>): Array<[R, R]> {
+  const pairs: Array<[R, R]> = [];
   for (let i = 0; i + 1 < runs.length; i += 2) {
     const [a, b] = [runs[i]!, runs[i + 1]!];
     if (a.side === b.side) continue;
@@ -124,13 +147,12 @@ function formatNumber(value: number, digits: number): string {
 
 /** The comparison as a Markdown table, ready for docs/benchmarks.md. */
 export function formatComparison(c: Comparison): string {
-  const digitsOf = (label: string) => FIGURES.find((f) => f.label === label)!.digits;
   const lines = [
     `| Figure | \`${c.baseCommit}\` (base) | \`${c.headCommit}\` (head) | head / base |`,
     "| --- | --- | --- | --- |",
   ];
   for (const f of c.figures) {
-    const d = digitsOf(f.label);
+    const d = f.digits;
     const runs = (values: number[], m: number) => `${values.map((v) => formatNumber(v, d)).join(" / ")} (mean ${formatNumber(m, d)})`;
     const note = f.separated === "head better" ? ", every head run better than every base run" : f.separated === "head worse" ? ", every head run worse than every base run" : "";
     const pairs = f.pairRatios.length < 2 ? "" : `; pairs ${f.pairRatios.map((r) => r.toFixed(2)).join(" / ")}${f.everyPair === "head better" ? ", every pair better" : f.everyPair === "head worse" ? ", every pair worse" : ""}`;

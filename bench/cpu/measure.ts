@@ -1,0 +1,115 @@
+import fs from "node:fs";
+import { PerformanceObserver } from "node:perf_hooks";
+import { loadConfig } from "../../server/config/config";
+import { openDatabase } from "../../server/store/open";
+import { openPostgres } from "../../server/store/postgres";
+import { createConfiguredAuditIngestor } from "../../server/ingest/audit/ingest";
+import { ingestEventList } from "../../server/ingest/eventList";
+import { parseEventListJson } from "../../server/ingest/http/eventListJson";
+import { postgresCpuSeconds } from "../ingest/procfs";
+import { readBatches } from "./batchFile";
+import type { CpuRound } from "./report";
+
+/** A quarter of the batches parsed once more: samples all through the round, a little extra garbage. */
+const PARSE_SAMPLE_EVERY = 4;
+
+/**
+ * One round of `npm run bench:cpu`, in a process of its own started with the server's Node flags
+ * (bench/cpu.ts): the batches in `argv[2]` stored into the empty database at `argv[3]` exactly
+ * as an ingest worker stores webhook bodies (`ingestEventList`, `argv[4]` at a time), and some
+ * of them parsed once more on the side (the baseline). Prints the round's figures as one JSON line.
+ */
+
+const [batchFile, databaseUrl, inFlightArg] = process.argv.slice(2);
+if (!batchFile || !databaseUrl || !inFlightArg) throw new Error("usage: measure.ts <batch file> <database url> <batches in flight>");
+const inFlight = Number(inFlightArg);
+
+/** Process CPU (user and system), minor faults and GC pause time since `start()`. */
+function meter() {
+  let gcMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  const usage0 = process.resourceUsage();
+  const pg0 = postgresCpuSeconds();
+  const t0 = performance.now();
+  let wallS = 0;
+  return {
+    /** The work is done: its wall time ends here. */
+    done() {
+      wallS = (performance.now() - t0) / 1000;
+    },
+    /** The figures, once the GC entries of the work are in (settle). */
+    stop() {
+      const usage = process.resourceUsage();
+      const result = {
+        wallS,
+        userS: (usage.userCPUTime - usage0.userCPUTime) / 1e6,
+        systemS: (usage.systemCPUTime - usage0.systemCPUTime) / 1e6,
+        minorFaults: usage.minorPageFault - usage0.minorPageFault,
+        postgresS: postgresCpuSeconds() - pg0,
+        gcS: gcMs / 1000,
+      };
+      observer.disconnect();
+      return result;
+    },
+  };
+}
+
+/** Lets the GC observer's entries for the work just done be delivered before it is read. */
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 50));
+
+async function main(): Promise<void> {
+  const batches = readBatches(batchFile!);
+  const events = batches.reduce((sum, b) => sum + b.events, 0);
+  // Every KUBETRAIL_* setting at its default, as the ingest benchmark's server runs.
+  const config = loadConfig({ DATABASE_URL: databaseUrl, KUBETRAIL_INGEST_TOKEN: "bench-cpu-token-0123456789abcdef", KUBETRAIL_RETENTION: "off" });
+  const migrated = await openDatabase(config, { migrate: true });
+  await migrated.close();
+  // As an ingest worker opens its store (server/ingest/workers/workerMain.ts).
+  const db = openPostgres(databaseUrl!, { maxConnections: config.ingestConcurrency });
+  const ingestor = await createConfiguredAuditIngestor(db, config);
+
+  // The parser's code compiled first, as ingest's is by its first batches.
+  for (const batch of batches) parseEventListJson(batch.body);
+  await settle();
+
+  // The baseline, the least any ingest must do with a body: parsing it. Measured at the same
+  // moments as ingest, on every PARSE_SAMPLE_EVERY-th batch once it is stored (a synchronous
+  // parse, so nothing else runs on this thread meanwhile), because this VM's speed moves by a
+  // tenth or more from one minute to the next: a baseline measured before ingest, or in
+  // another process, does not divide that out. The samples' CPU is taken out of ingest's.
+  const parseSample = { events: 0, cpuS: 0 };
+  const ingestMeter = meter();
+  let accepted = 0;
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < batches.length; i = next++) {
+      const batch = batches[i]!;
+      const outcome = await ingestEventList(ingestor, "bench", batch.body);
+      if (!outcome.ok) throw new Error(`batch ${i} refused: ${outcome.message}`);
+      accepted += outcome.summary.accepted;
+      if (i % PARSE_SAMPLE_EVERY === 0) {
+        const before = process.cpuUsage();
+        parseEventListJson(batch.body);
+        const used = process.cpuUsage(before);
+        parseSample.cpuS += (used.user + used.system) / 1e6;
+        parseSample.events += batch.events;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  ingestMeter.done();
+  await settle();
+  const measured = ingestMeter.stop();
+  await db.close();
+  if (accepted !== events) throw new Error(`${accepted} of ${events} events accepted`);
+  // The samples' CPU taken out of ingest's, as user time (a parse makes no system call).
+  const ingest = { ...measured, userS: measured.userS - parseSample.cpuS };
+
+  const round: CpuRound = { events, ingest, parseSample };
+  console.log(JSON.stringify(round));
+}
+
+await main();
