@@ -11,6 +11,7 @@ import { SERVER_NODE_FLAGS } from "../scripts/lib/serverNodeFlags";
 import { writeBatches } from "./cpu/batchFile";
 import { figuresOf, medianOf, printCpuReport, writeCpuReport, type CpuReport, type CpuRound } from "./cpu/report";
 import { Cleanup } from "./ingest/cleanup";
+import { printInclusiveSummary, summarizeCpuProfile } from "./ingest/cpuProfile";
 import { ADMIN_URL, checkpoint, connectionOf, createDatabase, dropDatabase, postgresSettings } from "./ingest/databases";
 import { machineInfo } from "./ingest/procfs";
 import { sourceRevision } from "./ingest/report";
@@ -24,6 +25,8 @@ interface CpuSettings {
   events: number;
   rounds: number;
   inFlight: number;
+  /** Each round's ingest pass under V8's profiler, and where its time went printed (its figures then include the profiler's cost). */
+  profile: boolean;
 }
 
 function positiveInteger(name: string, fallback: number, max: number): number {
@@ -40,15 +43,17 @@ function readCpuSettings(): CpuSettings {
     rounds: positiveInteger("BENCH_CPU_ROUNDS", 3, 20),
     // What one ingest worker holds at a time with the server's defaults: 4 writers over 2 workers.
     inFlight: positiveInteger("BENCH_CPU_IN_FLIGHT", 2, 16),
+    profile: process.env.BENCH_CPU_PROF === "1",
   };
 }
 
-/** Runs one round (bench/cpu/measure.ts) in a new process with the server's Node flags. */
-function runRound(batchFile: string, databaseUrl: string, inFlight: number): Promise<CpuRound> {
+/** Runs one round (bench/cpu/measure.ts) in a new process with the server's Node flags; with `profileFile`, its ingest pass profiled into it. */
+function runRound(batchFile: string, databaseUrl: string, inFlight: number, profileFile: string | null): Promise<CpuRound> {
   return new Promise((resolve, reject) => {
     // Every KUBETRAIL_* and OTEL_* setting cleared, as bench:ingest does for its server.
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("KUBETRAIL_") && !key.startsWith("OTEL_"))) as NodeJS.ProcessEnv;
-    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", path.join(ROOT, "bench", "cpu", "measure.ts"), batchFile, databaseUrl, String(inFlight)], {
+    const args = [batchFile, databaseUrl, String(inFlight), ...(profileFile ? [profileFile] : [])];
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", path.join(ROOT, "bench", "cpu", "measure.ts"), ...args], {
       cwd: ROOT,
       env,
       stdio: ["ignore", "pipe", "inherit"],
@@ -85,7 +90,11 @@ async function main(cleanup: Cleanup): Promise<void> {
   const averageEventBytes = Math.round(workload.eventBytes / workload.events);
   console.log(`workload: ${workload.events} events (${workload.writes} writes, ${workload.reads} reads), ${workload.batches.length} batches, average event ${averageEventBytes} bytes`);
 
+  if (settings.profile) console.log("BENCH_CPU_PROF=1: every round under the profiler, which costs CPU of its own: compare these figures only with profiled ones");
   const rounds: CpuRound[] = [];
+  const profiles: string[] = [];
+  const profileDir = path.join(OUT_DIR, `cpuprofile-cpu-${stamp}`);
+  if (settings.profile) fs.mkdirSync(profileDir, { recursive: true });
   for (let i = 0; i < settings.rounds; i++) {
     cleanup.checkNotStopping();
     const database = `kubetrail_bench_cpu_${stamp}_${i}`;
@@ -95,9 +104,11 @@ async function main(cleanup: Cleanup): Promise<void> {
     // (without this, each round of a run used more CPU than the one before it).
     await checkpoint();
     process.stdout.write(`round ${i + 1} of ${settings.rounds}… `);
-    const round = await runRound(batchFile, url, settings.inFlight);
+    const profileFile = settings.profile ? path.join(profileDir, `round-${i + 1}.cpuprofile`) : null;
+    const round = await runRound(batchFile, url, settings.inFlight, profileFile);
     const figures = figuresOf(round);
     console.log(`ingest ${figures.ingestUs.toFixed(1)} µs/event, parse ${figures.parseUs.toFixed(1)}, ratio ${figures.ingestOverParse.toFixed(2)}, Postgres ${figures.postgresUs.toFixed(1)}`);
+    if (profileFile) profiles.push(profileFile);
     rounds.push(round);
     await dropDatabase(database);
   }
@@ -115,6 +126,11 @@ async function main(cleanup: Cleanup): Promise<void> {
     median: medianOf(figures),
   };
   printCpuReport(report);
+  for (const [i, file] of profiles.entries()) {
+    console.log(`\n-- round ${i + 1}: where the ingest pass's time went (${file})`);
+    const summary = summarizeCpuProfile(file, 40);
+    printInclusiveSummary(summary);
+  }
   console.log(`\nreport: ${writeCpuReport(report, OUT_DIR, stamp)}`);
 }
 

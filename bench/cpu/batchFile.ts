@@ -35,7 +35,9 @@ export function readBatches(file: string): StoredBatch[] {
     const events = all.readUInt32BE(offset);
     const length = all.readUInt32BE(offset + 4);
     if (offset + 8 + length > all.length) throw new Error(`${file}: truncated at byte ${offset}`);
-    batches.push({ events, body: Buffer.from(all.subarray(offset + 8, offset + 8 + length)) });
+    const body = Buffer.allocUnsafeSlow(length);
+    all.copy(body, 0, offset + 8, offset + 8 + length);
+    batches.push({ events, body });
     offset += 8 + length;
   }
   return batches;

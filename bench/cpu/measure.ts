@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import inspector from "node:inspector";
 import { PerformanceObserver } from "node:perf_hooks";
 import { loadConfig } from "../../server/config/config";
 import { openDatabase } from "../../server/store/open";
@@ -20,8 +21,8 @@ const PARSE_SAMPLE_EVERY = 4;
  * of them parsed once more on the side (the baseline). Prints the round's figures as one JSON line.
  */
 
-const [batchFile, databaseUrl, inFlightArg] = process.argv.slice(2);
-if (!batchFile || !databaseUrl || !inFlightArg) throw new Error("usage: measure.ts <batch file> <database url> <batches in flight>");
+const [batchFile, databaseUrl, inFlightArg, profileFile] = process.argv.slice(2);
+if (!batchFile || !databaseUrl || !inFlightArg) throw new Error("usage: measure.ts <batch file> <database url> <batches in flight> [<CPU profile to write>]");
 const inFlight = Number(inFlightArg);
 
 /** Process CPU (user and system), minor faults and GC pause time since `start()`. */
@@ -57,6 +58,23 @@ function meter() {
   };
 }
 
+/** V8's profiler on this thread, through the inspector: the ingest pass alone, not the start-up around it. */
+async function startProfiler() {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  return {
+    async stop(): Promise<unknown> {
+      const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+      session.disconnect();
+      return profile;
+    },
+  };
+}
+
 /** Lets the GC observer's entries for the work just done be delivered before it is read. */
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 50));
 
@@ -81,6 +99,7 @@ async function main(): Promise<void> {
   // tenth or more from one minute to the next: a baseline measured before ingest, or in
   // another process, does not divide that out. The samples' CPU is taken out of ingest's.
   const parseSample = { events: 0, cpuS: 0 };
+  const profiler = profileFile ? await startProfiler() : null;
   const ingestMeter = meter();
   let accepted = 0;
   let next = 0;
@@ -101,6 +120,7 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
   ingestMeter.done();
+  if (profiler) fs.writeFileSync(profileFile!, JSON.stringify(await profiler.stop()));
   await settle();
   const measured = ingestMeter.stop();
   await db.close();

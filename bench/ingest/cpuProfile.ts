@@ -31,6 +31,11 @@ export interface ProfileSummary {
   busyMs: number;
   byArea: Array<{ area: string; ms: number; share: number }>;
   topFunctions: Array<{ name: string; where: string; ms: number; share: number }>;
+  /**
+   * Functions by inclusive time (theirs and their callees', each sample counted once per
+   * function on its stack), with their share of the busy time: which steps cost what.
+   */
+  topInclusive: Array<{ name: string; where: string; ms: number; share: number }>;
 }
 
 type Frame = ProfileNode["callFrame"];
@@ -86,6 +91,9 @@ export function summarizeCpuProfile(file: string, top = 25): ProfileSummary {
   const areas = new Map<string, number>();
   const functions = new Map<string, { name: string; where: string; us: number }>();
   let totalUs = 0;
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const inclusive = new Map<string, { name: string; where: string; us: number }>();
   for (const [id, us] of selfUs) {
     const frame = byId.get(id)!.callFrame;
     totalUs += us;
@@ -97,10 +105,26 @@ export function summarizeCpuProfile(file: string, top = 25): ProfileSummary {
     const entry = functions.get(key) ?? { name: source.name || "(anonymous)", where, us: 0 };
     entry.us += us;
     functions.set(key, entry);
+    if (area === "(idle)") continue;
+    // Every function on the sample's stack, once (a recursive one appears several times).
+    const onStack = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const stackFrame = byId.get(at)!.callFrame;
+      if (stackFrame.functionName === "(root)") continue;
+      const located = locator.locate(stackFrame);
+      const stackWhere = stackFrame.url ? `${located.file.split("node_modules/").pop()}:${located.line}` : "";
+      const stackKey = `${located.name}\u0000${stackWhere}`;
+      if (onStack.has(stackKey)) continue;
+      onStack.add(stackKey);
+      const total = inclusive.get(stackKey) ?? { name: located.name || "(anonymous)", where: stackWhere, us: 0 };
+      total.us += us;
+      inclusive.set(stackKey, total);
+    }
   }
   const share = (us: number) => Math.round((us / totalUs) * 1000) / 10;
   const ms = (us: number) => Math.round(us / 1000);
   const idleUs = areas.get("(idle)") ?? 0;
+  const busyShare = (us: number) => Math.round((us / Math.max(1, totalUs - idleUs)) * 1000) / 10;
   return {
     totalMs: ms(totalUs),
     busyMs: ms(totalUs - idleUs),
@@ -109,6 +133,10 @@ export function summarizeCpuProfile(file: string, top = 25): ProfileSummary {
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
       .map((f) => ({ name: f.name, where: f.where, ms: ms(f.us), share: share(f.us) })),
+    topInclusive: [...inclusive.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => ({ name: f.name, where: f.where, ms: ms(f.us), share: busyShare(f.us) })),
   };
 }
 
@@ -118,6 +146,12 @@ export function printProfileSummary(summary: ProfileSummary): void {
   for (const a of summary.byArea.slice(0, 15)) console.log(`    ${String(a.share).padStart(5)}%  ${String(a.ms).padStart(7)} ms  ${a.area}`);
   console.log("  top functions (self time):");
   for (const f of summary.topFunctions) console.log(`    ${String(f.share).padStart(5)}%  ${String(f.ms).padStart(7)} ms  ${f.name}  ${f.where}`);
+}
+
+/** The functions by inclusive time, as shares of the busy time. */
+export function printInclusiveSummary(summary: ProfileSummary, count = summary.topInclusive.length): void {
+  console.log("  top functions (inclusive: with their callees, share of the busy time):");
+  for (const f of summary.topInclusive.slice(0, count)) console.log(`    ${String(f.share).padStart(5)}%  ${String(f.ms).padStart(7)} ms  ${f.name}  ${f.where}`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
