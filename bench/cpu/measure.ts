@@ -25,7 +25,7 @@ const [batchFile, databaseUrl, inFlightArg, profileFile] = process.argv.slice(2)
 if (!batchFile || !databaseUrl || !inFlightArg) throw new Error("usage: measure.ts <batch file> <database url> <batches in flight> [<CPU profile to write>]");
 const inFlight = Number(inFlightArg);
 
-/** Process CPU (user and system), minor faults and GC pause time since `start()`. */
+/** The process's CPU (user and system), minor faults and GC pauses, and Postgres's CPU, from now on. */
 function meter() {
   let gcMs = 0;
   const observer = new PerformanceObserver((list) => {
@@ -120,12 +120,14 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
   ingestMeter.done();
-  if (profiler) fs.writeFileSync(profileFile!, JSON.stringify(await profiler.stop()));
   await settle();
   const measured = ingestMeter.stop();
+  // Written once the figures are taken: serialising the profile is not ingest's CPU.
+  if (profiler) fs.writeFileSync(profileFile!, JSON.stringify(await profiler.stop()));
   await db.close();
   if (accepted !== events) throw new Error(`${accepted} of ${events} events accepted`);
-  // The samples' CPU taken out of ingest's, as user time (a parse makes no system call).
+  // The samples' CPU taken out of ingest's, from its user time (their few page faults' system
+  // time included: the sum is what the figures use).
   const ingest = { ...measured, userS: measured.userS - parseSample.cpuS };
 
   const round: CpuRound = { events, ingest, parseSample };
