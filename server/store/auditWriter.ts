@@ -143,14 +143,15 @@ async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIden
   return byKey;
 }
 
+/** Statements that read rows by an array of keys (exported for the plan test: auditWriter.integration-test.ts). */
+export const OBJECTS_BY_UID_SQL = `SELECT ${OBJECT_COLUMNS} FROM objects o LEFT JOIN object_states s ON s.object_id = o.id
+      WHERE o.cluster_id = $1 AND o.uid = ANY($2::text[])`;
+export const STATES_BY_ID_SQL = `SELECT object_id, state FROM object_states WHERE object_id = ANY($1::bigint[])`;
+
 /** Objects by uid, for events that name an older incarnation than the latest. */
 async function loadByUid(sql: Sql, clusterId: number, uids: string[]): Promise<ObjectRow[]> {
   if (uids.length === 0) return [];
-  const result = await sql.query<LoadedObject>(
-    prepared("kt_objects_by_uid", `SELECT ${OBJECT_COLUMNS} FROM objects o LEFT JOIN object_states s ON s.object_id = o.id
-      WHERE o.cluster_id = $1 AND o.uid = ANY($2::text[])`),
-    [clusterId, uids],
-  );
+  const result = await sql.query<LoadedObject>(prepared("kt_objects_by_uid", OBJECTS_BY_UID_SQL), [clusterId, uids]);
   return result.rows.map(rowOf);
 }
 
@@ -165,7 +166,7 @@ async function loadStates(sql: Sql, rows: ObjectRow[], cache: StateCache | null)
   }
   if (missing.length === 0) return;
   const result = await sql.query<{ object_id: number; state: string }>(
-    prepared("kt_states_by_id", `SELECT object_id, state FROM object_states WHERE object_id = ANY($1::bigint[])`),
+    prepared("kt_states_by_id", STATES_BY_ID_SQL),
     [missing.map((row) => row.id)],
   );
   const states = new Map(result.rows.map((r) => [Number(r.object_id), JSON.parse(r.state) as JsonObject]));
@@ -211,6 +212,27 @@ export interface LockedObjects {
 }
 
 /**
+ * Planner settings for the rest of an ingest transaction (set_config(…, true): they end with it).
+ * Every statement that follows the locks touches a few hundred rows by key, and index probes are
+ * the right plan at any table size; but without fresh statistics (a table that grew since its
+ * last ANALYZE, or was never analysed: autovacuum off) the planner may pick another:
+ * - a hash join of a batch against the whole objects table: seen as UPDATE objects taking 16% of
+ *   Postgres's time, growing with the table;
+ * - a sequential scan testing every row against a batch's key array (`= ANY($1)`), which it
+ *   guesses matches most of the table (0.5% per key): seen as 23% of Postgres's CPU in
+ *   ExecEvalScalarArrayOp and int8eq on the open-relations lookup (docs/benchmarks.md);
+ * - a Memoize node per probe, which took a quarter of the name lookup's time though the keys of
+ *   a statement are distinct, so there is nothing to memoize.
+ * Turned off, a plan of that kind is only chosen where no index can serve.
+ */
+export const INGEST_PLANNER_SETTINGS: ReadonlyArray<readonly [string, "off"]> = [
+  ["enable_hashjoin", "off"],
+  ["enable_mergejoin", "off"],
+  ["enable_memoize", "off"],
+  ["enable_seqscan", "off"],
+];
+
+/**
  * Takes the advisory locks of the objects `identities` name (held until the transaction ends) and
  * loads the latest incarnation of each name. Call it with every write of a batch, before knowing
  * which are duplicates: it can then go out with the receipts instead of after them.
@@ -220,15 +242,9 @@ export async function lockAndLoadObjects(sql: Sql, clusterId: number, identities
   for (const identity of identities) uniqueObjects.set(objectKeyOf(clusterId, identity), identity);
   if (uniqueObjects.size === 0) return { locked: new Set(), latestByName: new Map() };
   const lockIds = [...new Set([...uniqueObjects.keys()].map(advisoryLockIdOf))].sort();
-  // Every statement that follows touches a few hundred rows by key. Without fresh statistics (a
-  // table that grew since its last ANALYZE) the planner may hash-join a batch against the whole
-  // objects table instead: seen as UPDATE objects taking 16% of Postgres's time, growing with
-  // the table. Index probes are the right plan at any size. Nor is there anything to memoize:
-  // the keys of a statement are distinct, and a Memoize node per probe took a quarter of the
-  // name lookup's time. (Set with the locks: one round trip.)
+  // The planner settings (INGEST_PLANNER_SETTINGS) go with the locks: one round trip.
   const locking = sql.query(
-    prepared("kt_lock_objects", `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
-            set_config('enable_memoize', 'off', true),
+    prepared("kt_lock_objects", `SELECT ${INGEST_PLANNER_SETTINGS.map(([name, value]) => `set_config('${name}', '${value}', true)`).join(", ")},
             (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id) AS locked)`),
     [lockIds],
   );

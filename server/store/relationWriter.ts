@@ -155,6 +155,18 @@ function rowOf(claimant: number, held: { kind: string; role: "parent" | "child";
   return { from, to, kind: held.kind, claimedBy: claimant, validFrom, validTo };
 }
 
+/**
+ * The open relations the claimants stated, with the object at the other end. Runs under the
+ * ingest transaction's planner settings (INGEST_PLANNER_SETTINGS), which keep it an index
+ * probe per claimant on a table that grew since its statistics (exported for the plan test).
+ */
+export const OPEN_RELATIONS_SQL = `SELECT r.id, r.claimed_by_id, r.kind, r.from_object_id, r.to_object_id, o.id AS other_id,
+            o.cluster_id, o.api_group, o.resource, o.namespace, o.name, o.uid, o.deleted_at IS NOT NULL AS deleted
+       FROM relations r
+       JOIN objects o ON o.id = CASE WHEN r.to_object_id = r.claimed_by_id THEN r.from_object_id ELSE r.to_object_id END
+      WHERE r.claimed_by_id = ANY($1::bigint[]) AND r.valid_to IS NULL
+      ORDER BY r.id`;
+
 async function loadOpenRelations(sql: Sql, claimantIds: number[]): Promise<OpenRelation[]> {
   const result = await sql.query<{
     id: number;
@@ -171,12 +183,7 @@ async function loadOpenRelations(sql: Sql, claimantIds: number[]): Promise<OpenR
     uid: string | null;
     deleted: boolean;
   }>(
-    prepared("kt_open_relations", `SELECT r.id, r.claimed_by_id, r.kind, r.from_object_id, r.to_object_id, o.id AS other_id,
-            o.cluster_id, o.api_group, o.resource, o.namespace, o.name, o.uid, o.deleted_at IS NOT NULL AS deleted
-       FROM relations r
-       JOIN objects o ON o.id = CASE WHEN r.to_object_id = r.claimed_by_id THEN r.from_object_id ELSE r.to_object_id END
-      WHERE r.claimed_by_id = ANY($1::bigint[]) AND r.valid_to IS NULL
-      ORDER BY r.id`),
+    prepared("kt_open_relations", OPEN_RELATIONS_SQL),
     [int8Array(claimantIds)],
   );
   return result.rows.map((row) => ({
