@@ -25,6 +25,8 @@ interface CpuSettings {
   events: number;
   rounds: number;
   inFlight: number;
+  /** Events per batch: the apiserver's default maximum, or fewer (a cluster with less traffic sends smaller batches). */
+  batchSize: number;
   /** Each round's ingest pass under V8's profiler, and where its time went printed (its figures then include the profiler's cost). */
   profile: boolean;
 }
@@ -43,6 +45,7 @@ function readCpuSettings(): CpuSettings {
     rounds: positiveInteger("BENCH_CPU_ROUNDS", 3, 20),
     // What one ingest worker holds at a time with the server's defaults: 4 writers over 2 workers.
     inFlight: positiveInteger("BENCH_CPU_IN_FLIGHT", 2, 16),
+    batchSize: positiveInteger("BENCH_CPU_BATCH", BATCH_SIZE, 2_000),
     profile: process.env.BENCH_CPU_PROF === "1",
   };
 }
@@ -79,13 +82,13 @@ async function main(cleanup: Cleanup): Promise<void> {
   const source = sourceRevision(ROOT);
 
   // The same workload as bench:ingest's throughput phase (its seed and times), fewer events by default.
-  const workload = generateWorkload({ events: settings.events, batchSize: BATCH_SIZE, seed: 0x6b740001, namespacePrefix: "bench", startTime: "2026-01-05T09:00:00Z" });
+  const workload = generateWorkload({ events: settings.events, batchSize: settings.batchSize, seed: 0x6b740001, namespacePrefix: "bench", startTime: "2026-01-05T09:00:00Z" });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubetrail-bench-cpu-"));
   cleanup.add(`remove ${dir}`, async () => fs.rmSync(dir, { recursive: true, force: true }));
   const batchFile = path.join(dir, "batches");
   writeBatches(
     batchFile,
-    workload.batches.map((body, i) => ({ body, events: Math.min(BATCH_SIZE, workload.events - i * BATCH_SIZE) })),
+    workload.batches.map((body, i) => ({ body, events: Math.min(settings.batchSize, workload.events - i * settings.batchSize) })),
   );
   const averageEventBytes = Math.round(workload.eventBytes / workload.events);
   console.log(`workload: ${workload.events} events (${workload.writes} writes, ${workload.reads} reads), ${workload.batches.length} batches, average event ${averageEventBytes} bytes`);

@@ -46,7 +46,7 @@ export interface CpuReport {
   machine: MachineInfo & { postgresConnection: string };
   /** The Postgres server's version string. */
   postgres: string;
-  settings: { events: number; rounds: number; inFlight: number; nodeFlags: readonly string[] };
+  settings: { events: number; rounds: number; inFlight: number; batchSize: number; nodeFlags: readonly string[] };
   workload: { events: number; writes: number; reads: number; averageEventBytes: number };
   rounds: RoundFigures[];
   /** The median of each figure over the rounds. */
@@ -100,7 +100,7 @@ export function printCpuReport(r: CpuReport): void {
   line("machine", `${r.machine.cpus} CPUs (nproc), ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Linux ${r.machine.kernel}`);
   line("software", `node ${r.machine.node}, ${r.postgres} (${r.machine.postgresConnection})`);
   line("workload", `${r.workload.events} events (${r.workload.writes} writes, ${r.workload.reads} reads), average ${r.workload.averageEventBytes} bytes`);
-  line("settings", `${r.settings.rounds} rounds, ${r.settings.inFlight} batches in flight, node ${r.settings.nodeFlags.join(" ")}`);
+  line("settings", `${r.settings.rounds} rounds, batches of ${r.settings.batchSize} events, ${r.settings.inFlight} in flight, node ${r.settings.nodeFlags.join(" ")}`);
   console.log(`\n  ${"figure".padEnd(44)} ${"median".padStart(9)}   rounds`);
   for (const [key, label, digits] of LABELS) {
     const rounds = r.rounds.map((round) => round[key].toFixed(digits)).join(" / ");
