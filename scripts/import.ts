@@ -6,7 +6,6 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { loadConfig } from "../server/config/config";
 import { openDatabase } from "../server/store/open";
-import { cleanNameIndexPendingList, startNameIndexCleaner } from "../server/store/nameIndexCleaner";
 import { createConfiguredAuditIngestor } from "../server/ingest/audit/ingest";
 import { IMPORT_USAGE, parseImportArgs } from "../server/ingest/auditFile/importArgs";
 import { importAuditFile } from "../server/ingest/auditFile/importAuditFile";
@@ -59,8 +58,6 @@ async function main(): Promise<number> {
   const cluster = args.cluster ?? config.defaultCluster;
   const source = await openSource(args.file);
   const db = await openDatabase(config);
-  // As the server does: the names an import adds go into their index beside it, not in its batches.
-  const stopNameIndexCleaner = startNameIndexCleaner(db, undefined, (message) => process.stderr.write(`import: ${message}\n`));
   let latest: { summary: ImportSummary; bytesRead: number } | null = null;
   const startedAtMs = Date.now();
   const progressState = (): ImportProgressState => ({
@@ -95,9 +92,6 @@ async function main(): Promise<number> {
         progress.update(progressState());
       },
     });
-    await stopNameIndexCleaner();
-    // The last names too, so that searches find no pending list to scan.
-    await cleanNameIndexPendingList(db).catch(() => undefined);
     progress.finish(progressState());
     console.log(formatImportSummary(summary, { source: source.name, cluster, elapsedMs: Date.now() - startedAtMs, interrupted }));
     return interrupted ? 130 : 0;
@@ -111,7 +105,6 @@ async function main(): Promise<number> {
     throw error;
   } finally {
     process.off("SIGINT", onSigint);
-    await stopNameIndexCleaner();
     await db.close();
   }
 }

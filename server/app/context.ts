@@ -2,7 +2,6 @@ import { loadConfig, type Config } from "../config/config";
 import type { Database } from "../store/database";
 import { openDatabase } from "../store/open";
 import { startPruner } from "../store/retention/prune";
-import { startNameIndexCleaner } from "../store/nameIndexCleaner";
 import { AdmissionGate } from "../ingest/admission";
 import { createIngestAuthorizer, type IngestAuthorizer } from "../ingest/auth";
 import { createConfiguredAuditIngestor, type AuditIngestor } from "../ingest/audit/ingest";
@@ -63,7 +62,6 @@ export async function createAppContext(config: Config, options: { log?: (message
   });
   const stopPruner =
     config.retentionMs !== null && (options.prune ?? true) ? startPruner(db, config.retentionMs, config.pruneIntervalMs, log) : () => {};
-  const stopNameIndexCleaner = startNameIndexCleaner(db, undefined, log);
   log(`store: ${db.kind === "pglite" ? `embedded database in ${config.dataDir}` : "Postgres (DATABASE_URL)"}`);
   if (ingestWorkers) log(`ingest: ${config.ingestWorkers} worker thread${config.ingestWorkers === 1 ? "" : "s"} (KUBETRAIL_INGEST_WORKERS)`);
 
@@ -77,7 +75,6 @@ export async function createAppContext(config: Config, options: { log?: (message
     traceExport,
     async close() {
       stopPruner();
-      await stopNameIndexCleaner();
       // Batches in hand are finished (their commits reach the trace export) before it stops.
       await ingestWorkers?.close();
       // Before the database: what is still waiting is read back from it.
