@@ -143,15 +143,26 @@ async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIden
   return byKey;
 }
 
-/** Statements that read rows by an array of keys (exported for the plan test: auditWriter.integration-test.ts). */
-export const OBJECTS_BY_UID_SQL = `SELECT ${OBJECT_COLUMNS} FROM objects o LEFT JOIN object_states s ON s.object_id = o.id
-      WHERE o.cluster_id = $1 AND o.uid = ANY($2::text[])`;
+/**
+ * Statements that read rows by an array of keys (exported for the plan test,
+ * ingestPlans.integration-test.ts). By uid: one index probe per uid (LATERAL … LIMIT 1, the
+ * latest incarnation holding it). As `uid = ANY($2)` the planner, with no statistics, took
+ * `cluster_id = $1` for 0.5% of the table and read the whole cluster's objects through the
+ * identity index to test each against the uids: 12 ms a batch on 12,000 objects, where the
+ * probes take 3.
+ */
+export const OBJECTS_BY_UID_SQL = `SELECT ${OBJECT_COLUMNS}
+       FROM unnest($2::text[]) AS k(u)
+       CROSS JOIN LATERAL (
+         SELECT x.* FROM objects x WHERE x.cluster_id = $1 AND x.uid = k.u
+          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
+       LEFT JOIN object_states s ON s.object_id = o.id`;
 export const STATES_BY_ID_SQL = `SELECT object_id, state FROM object_states WHERE object_id = ANY($1::bigint[])`;
 
 /** Objects by uid, for events that name an older incarnation than the latest. */
 async function loadByUid(sql: Sql, clusterId: number, uids: string[]): Promise<ObjectRow[]> {
   if (uids.length === 0) return [];
-  const result = await sql.query<LoadedObject>(prepared("kt_objects_by_uid", OBJECTS_BY_UID_SQL), [clusterId, uids]);
+  const result = await sql.query<LoadedObject>(prepared("kt_objects_by_uid", OBJECTS_BY_UID_SQL), [clusterId, textArray(uids)]);
   return result.rows.map(rowOf);
 }
 

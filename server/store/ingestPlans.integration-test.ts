@@ -53,6 +53,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
         expect(plan).toMatch(/Index Scan|Index Only Scan|Bitmap Index Scan/);
       }
       expect(plans.openRelations).toMatch(/relations_claimed_by_idx/);
+      // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.
+      expect(plans.objectsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = \S+\) AND \(uid = k\.u\)\)/);
     });
   });
 });
