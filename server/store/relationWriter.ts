@@ -157,8 +157,8 @@ function rowOf(claimant: number, held: { kind: string; role: "parent" | "child";
 
 /**
  * The open relations the claimants stated, with the object at the other end. Runs under the
- * ingest transaction's planner settings (INGEST_PLANNER_SETTINGS), which keep it an index
- * probe per claimant on a table that grew since its statistics (exported for the plan test).
+ * ingest transaction's planner settings (INGEST_PLANNER_SETTINGS), which keep it an index scan
+ * on a table that grew since its statistics (exported for the plan test).
  */
 export const OPEN_RELATIONS_SQL = `SELECT r.id, r.claimed_by_id, r.kind, r.from_object_id, r.to_object_id, o.id AS other_id,
             o.cluster_id, o.api_group, o.resource, o.namespace, o.name, o.uid, o.deleted_at IS NOT NULL AS deleted
