@@ -118,6 +118,15 @@ describe("parseAuditEvent time fallbacks", () => {
     expect(rejection(raw).error).toBe("requestReceivedTimestamp: required (and no v1beta1 timestamp to fall back to)");
   });
 
+  it("accepts the first and the last time Postgres and RFC 3339 share", () => {
+    const raw = v1Event();
+    raw.requestReceivedTimestamp = "0001-01-01T00:00:00Z";
+    raw.stageTimestamp = "9999-12-31T23:59:59.999999Z";
+    const event = parsed(raw);
+    expect(event.requestReceivedTime.toISOString()).toBe("0001-01-01T00:00:00.000Z");
+    expect(event.stageTime.toISOString()).toBe("9999-12-31T23:59:59.999Z");
+  });
+
   it("accepts offsets and nanoseconds", () => {
     const raw = v1Event();
     raw.requestReceivedTimestamp = "2020-04-21T19:57:05.541358123+02:00";
@@ -125,12 +134,18 @@ describe("parseAuditEvent time fallbacks", () => {
   });
 });
 
+const NOT_A_TIME = "not an RFC 3339 time in the years 0001–9999 (UTC)";
+
 describe("parseAuditEvent errors", () => {
   it.each([
     ["stage", "Done", "stage: expected one of RequestReceived|ResponseStarted|ResponseComplete|Panic"],
     ["level", "Everything", "level: expected one of None|Metadata|Request|RequestResponse"],
-    ["requestReceivedTimestamp", "2020-04-21 17:57:05", "requestReceivedTimestamp: not an RFC 3339 time"],
-    ["stageTimestamp", "2020-13-21T17:57:05Z", "stageTimestamp: not an RFC 3339 time"],
+    ["requestReceivedTimestamp", "2020-04-21 17:57:05", `requestReceivedTimestamp: ${NOT_A_TIME}`],
+    ["stageTimestamp", "2020-13-21T17:57:05Z", `stageTimestamp: ${NOT_A_TIME}`],
+    // Dates JavaScript takes and Postgres's timestamptz does not: year 0, and UTC years past 9999.
+    ["requestReceivedTimestamp", "0000-01-01T00:00:00Z", `requestReceivedTimestamp: ${NOT_A_TIME}`],
+    ["stageTimestamp", "0001-01-01T00:30:00+01:00", `stageTimestamp: ${NOT_A_TIME}`],
+    ["stageTimestamp", "9999-12-31T23:30:00-01:00", `stageTimestamp: ${NOT_A_TIME}`],
     ["verb", 7, "verb: expected string, got 7"],
     ["kind", "Pod", 'kind: expected "Event"'],
     ["apiVersion", "audit.k8s.io/v1alpha1", "apiVersion: expected audit.k8s.io/v1 or audit.k8s.io/v1beta1"],

@@ -18,8 +18,27 @@ export type AuditLevel = (typeof AUDIT_LEVELS)[number];
 // RFC 3339 as the apiserver writes it (metav1.MicroTime: up to 9 fractional digits, usually 6).
 const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
-const rfc3339Time = z.string().refine((text) => RFC3339.test(text) && !Number.isNaN(Date.parse(text)), {
-  error: "not an RFC 3339 time",
+/**
+ * The UTC years a time may fall in. Postgres's timestamptz has no year 0 (1 BC comes before
+ * 1 AD) and reads no ISO year of more than four digits, while JavaScript's Date takes both
+ * ("0000-01-01T00:00:00Z", or 9999-12-31 with a negative offset). Such a time, stored, failed
+ * the whole batch, which the apiserver then resent forever; now it is its own event's error.
+ * Go writes four-digit years too, so no apiserver's clock is refused.
+ */
+const MIN_UTC_YEAR = 1;
+const MAX_UTC_YEAR = 9999;
+
+/** An RFC 3339 time as the apiserver writes it, that the store can hold. */
+function isStorableRfc3339(text: string): boolean {
+  if (!RFC3339.test(text)) return false;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return false;
+  const year = new Date(ms).getUTCFullYear();
+  return year >= MIN_UTC_YEAR && year <= MAX_UTC_YEAR;
+}
+
+const rfc3339Time = z.string().refine(isStorableRfc3339, {
+  error: `not an RFC 3339 time in the years ${String(MIN_UTC_YEAR).padStart(4, "0")}–${MAX_UTC_YEAR} (UTC)`,
 });
 
 /**
@@ -248,7 +267,7 @@ function isStringRecord(value: unknown, isValue: (v: unknown) => boolean): boole
 const isNullish = (value: unknown) => value === undefined || value === null;
 
 function isRfc3339(value: unknown): value is string {
-  return typeof value === "string" && RFC3339.test(value) && !Number.isNaN(Date.parse(value));
+  return typeof value === "string" && isStorableRfc3339(value);
 }
 
 function isUserInfo(value: unknown): value is AuditUserInfo {

@@ -136,6 +136,19 @@ describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => 
       expect(await historyCount("nul")).toBe(1);
     });
 
+    it("rejects an event timed where Postgres has no date (year 0), and keeps the rest of the batch", async () => {
+      const [good] = falcoEvents("create_service.json");
+      const yearZero = { ...good, auditID: "b4d5ab1e-0000-4000-8000-0000000000f1", requestReceivedTimestamp: "0000-01-01T00:00:00Z" };
+      const response = await app.postAudit(eventList([yearZero, good]), { cluster: "year-zero" });
+      expect(response.status).toBe(200);
+      const answer = await response.json();
+      expect(answer).toMatchObject({ received: 2, accepted: 1, rejected: 1, history: 1 });
+      expect(answer.rejections).toEqual([
+        { index: 0, auditId: "b4d5ab1e-0000-4000-8000-0000000000f1", reason: "requestReceivedTimestamp: not an RFC 3339 time in the years 0001–9999 (UTC)" },
+      ]);
+      expect(await historyCount("year-zero")).toBe(1);
+    });
+
     it("answers 400 when every event of a batch is bad, listing why", async () => {
       const response = await app.postAudit(eventList([{ kind: "Event" }, 42]));
       expect(response.status).toBe(400);
