@@ -118,6 +118,14 @@ describe("parseAuditEvent time fallbacks", () => {
     expect(rejection(raw).error).toBe("requestReceivedTimestamp: required (and no v1beta1 timestamp to fall back to)");
   });
 
+  it("accepts response codes at both ends of Go's int32", () => {
+    for (const code of [2 ** 31 - 1, -(2 ** 31)]) {
+      const raw = v1Event();
+      raw.responseStatus = { code };
+      expect(parsed(raw).responseStatus?.code).toBe(code);
+    }
+  });
+
   it("accepts the first and the last time Postgres and RFC 3339 share", () => {
     const raw = v1Event();
     raw.requestReceivedTimestamp = "0001-01-01T00:00:00Z";
@@ -153,6 +161,9 @@ describe("parseAuditEvent errors", () => {
     ["user", { groups: [] }, "user.username: required"],
     ["objectRef", { name: 5 }, "objectRef.name: expected string, got 5"],
     ["responseStatus", { code: "403" }, 'responseStatus.code: expected number, got "403"'],
+    // The store keeps it as an integer column, as Go's metav1.Status keeps an int32.
+    ["responseStatus", { code: 2 ** 31 }, "responseStatus.code: not a 32-bit integer"],
+    ["responseStatus", { code: -(2 ** 31) - 1 }, "responseStatus.code: not a 32-bit integer"],
     ["annotations", { a: 1 }, "annotations.a: expected string, got 1"],
   ])("names the field when %s is %j", (field, value, error) => {
     const raw = v1Event();

@@ -116,8 +116,13 @@ const statusCauseSchema = z.looseObject({
   field: z.string().optional(),
 });
 
+/** Go's int32, as metav1.Status.Code is, and the store's integer column: a code beyond it failed its whole batch. */
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const isInt32 = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= INT32_MIN && (value as number) <= INT32_MAX;
+
 const responseStatusSchema = z.looseObject({
-  code: z.number().int().optional(),
+  code: z.number().int().refine(isInt32, { error: "not a 32-bit integer" }).optional(),
   status: z.string().optional(),
   reason: z.string().optional(),
   message: z.string().optional(),
@@ -294,7 +299,7 @@ function isStatusCause(value: unknown): boolean {
 
 function isResponseStatus(value: unknown): value is AuditResponseStatus {
   if (!isObject(value)) return false;
-  if (value.code !== undefined && !Number.isSafeInteger(value.code)) return false;
+  if (value.code !== undefined && !isInt32(value.code)) return false;
   if (!isOptionalString(value.status) || !isOptionalString(value.reason) || !isOptionalString(value.message)) return false;
   const details = value.details;
   if (isNullish(details)) return true;
