@@ -13,7 +13,7 @@ import { settingOrGenerate } from "../../store/settings";
 import { hmacFingerprint } from "../../model/redact/redact";
 import { convertAuditEvent } from "./convert";
 import { parseAuditEvent } from "./eventSchema";
-import { fieldWithNul } from "./storableText";
+import { unstorableText } from "./storableText";
 import type { AuditRead, AuditWrite, ConvertOptions, ConvertedAuditEvent } from "./types";
 
 /** What happened to a batch of audit events. Every event is counted in exactly one of accepted, duplicates, rejected. */
@@ -123,9 +123,9 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
         summary.rejected.push({ index, auditId: parsed.event.auditID, reason: `could not convert: ${(error as Error).message}` });
         continue;
       }
-      const unstorable = fieldWithNul(event);
+      const unstorable = unstorableText(event);
       if (unstorable !== null) {
-        summary.rejected.push({ index, auditId: parsed.event.auditID, reason: `${unstorable}: contains a NUL character (U+0000), which cannot be stored` });
+        summary.rejected.push({ index, auditId: parsed.event.auditID, reason: unstorable });
         continue;
       }
       const id = receiptId(event.auditId, event.stage);

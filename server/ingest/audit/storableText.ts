@@ -1,36 +1,55 @@
-import type { ConvertedAuditEvent } from "./types";
-
-const hasNul = (value: string | null) => value !== null && value.includes("\u0000");
+import { INDEXED_TEXT_MAX_BYTES as MAX, unstorableTextProblem } from "../../store/indexedText";
+import type { ConvertedAuditEvent, JsonObject } from "./types";
 
 /**
- * Postgres text cannot hold U+0000 (NUL): a value with one fails the statement, and with it the
- * whole batch, which the apiserver would then retry forever. JSON columns are safe (JSON text
- * writes NUL as the escape `\u0000`); the plain text columns a converted event fills are not.
- * Such an event is rejected on its own instead: this names the first field holding a NUL, or
- * returns null. Runs on every event, so it allocates nothing.
+ * Why the store cannot hold a converted event's text fields (server/store/indexedText.ts: a
+ * NUL, or a value too long for the btree index it goes in), as "<field>: <problem>", or null.
+ * Such an event is rejected on its own, where storing it would fail the whole batch (which the
+ * apiserver would then resend forever). JSON columns are safe from both: JSON text writes NUL
+ * as the escape `\u0000`, and they are not indexed. Runs on every event, so it allocates
+ * nothing when all is well.
  */
-export function fieldWithNul(event: ConvertedAuditEvent): string | null {
-  if (hasNul(event.auditId)) return "auditID";
-  if (hasNul(event.stage)) return "stage";
-  if (event.kind === "read") {
-    if (hasNul(event.verb)) return "verb";
-    if (hasNul(event.resource)) return "objectRef.resource";
-    if (hasNul(event.username)) return "user.username";
-    return null;
-  }
-  if (event.kind !== "write") return null;
-  if (hasNul(event.actor)) return "user";
-  if (hasNul(event.title)) return "title";
-  if (hasNul(event.verb)) return "verb";
-  if (hasNul(event.subresource)) return "objectRef.subresource";
-  if (hasNul(event.userAgent)) return "userAgent";
+export function unstorableText(event: ConvertedAuditEvent): string | null {
+  return (
+    problem("auditID", event.auditId, MAX.auditId) ??
+    problem("stage", event.stage) ??
+    (event.kind === "read"
+      ? (problem("verb", event.verb, MAX.verb) ?? problem("objectRef.resource", event.resource, MAX.resource) ?? problem("user.username", event.username, MAX.username))
+      : event.kind === "write"
+        ? writeProblem(event)
+        : null)
+  );
+}
+
+function writeProblem(event: Extract<ConvertedAuditEvent, { kind: "write" }>): string | null {
   const o = event.object;
-  if (hasNul(o.apiGroup)) return "objectRef.apiGroup";
-  if (hasNul(o.apiVersion)) return "objectRef.apiVersion";
-  if (hasNul(o.resource)) return "objectRef.resource";
-  if (hasNul(o.kind)) return "kind";
-  if (hasNul(o.namespace)) return "objectRef.namespace";
-  if (hasNul(o.name)) return "objectRef.name";
-  if (hasNul(o.uid)) return "objectRef.uid";
-  return null;
+  return (
+    problem("user", event.actor, MAX.username) ??
+    problem("title", event.title) ??
+    problem("verb", event.verb) ??
+    problem("objectRef.subresource", event.subresource) ??
+    problem("userAgent", event.userAgent) ??
+    problem("objectRef.apiGroup", o.apiGroup) ??
+    problem("objectRef.apiVersion", o.apiVersion) ??
+    problem("objectRef.resource", o.resource, MAX.resource) ??
+    problem("kind", o.kind) ??
+    problem("objectRef.namespace", o.namespace, MAX.namespace) ??
+    problem("objectRef.name", o.name, MAX.name) ??
+    problem("objectRef.uid", o.uid, MAX.uid) ??
+    // Kept as the object's state's version, a text column of its own.
+    problem("metadata.resourceVersion", resourceVersionOf(event.bodyAfter))
+  );
+}
+
+function problem(field: string, text: string | null, maxBytes?: number): string | null {
+  if (text === null) return null;
+  const found = unstorableTextProblem(text, maxBytes);
+  return found === null ? null : `${field}: ${found}`;
+}
+
+function resourceVersionOf(body: JsonObject | null): string | null {
+  const metadata = body?.metadata;
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) return null;
+  const version = metadata.resourceVersion;
+  return typeof version === "string" ? version : null;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_SETUPS, startTestApp, TEST_TOKEN, type AppSetup, type TestApp } from "../../testing/appHarness";
 import { allFalcoEvents, falcoEvents } from "../../testing/fixtures";
+import { incompressibleText } from "../../testing/incompressibleText";
 import { eventList } from "../../testing/scenarios/rollout";
 
 // Every setup, and the Next.js route handlers (`next dev`'s webhook) once, on Postgres.
@@ -147,6 +148,39 @@ describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => 
         { index: 0, auditId: "b4d5ab1e-0000-4000-8000-0000000000f1", reason: "requestReceivedTimestamp: not an RFC 3339 time in the years 0001–9999 (UTC)" },
       ]);
       expect(await historyCount("year-zero")).toBe(1);
+    });
+
+    it("rejects the events whose values its columns or indexes cannot hold, and keeps the rest of the batch", async () => {
+      // Each of these, stored, failed the whole batch (which the apiserver would resend forever).
+      const configMap = falcoEvents("create_configmap.json")[0]!;
+      const pod = falcoEvents("create_nginx_pod_unprivileged.json")[0]!;
+      const id = (n: number) => `b4d5ab1e-0000-4000-8000-00000000010${n}`;
+      const longUid = structuredClone(configMap);
+      longUid.auditID = id(1);
+      longUid.objectRef.uid = longUid.responseObject.metadata.uid = incompressibleText(300);
+      const hugeCode = { ...configMap, auditID: id(2), responseStatus: { ...configMap.responseStatus, code: 2 ** 31 } };
+      const longReader = { ...configMap, auditID: id(3), verb: "get", user: { ...configMap.user, username: incompressibleText(1100) } };
+      const nulVersion = structuredClone(configMap);
+      nulVersion.auditID = id(4);
+      nulVersion.responseObject.metadata.resourceVersion = "259\u0000832";
+      // Stored, but without the relation to an owner no object could be named as.
+      const nulOwner = structuredClone(pod);
+      nulOwner.responseObject.metadata.ownerReferences[0].name = "nginx\u0000deployment";
+      const response = await app.postAudit(eventList([longUid, hugeCode, longReader, nulVersion, nulOwner]), { cluster: "unstorable" });
+      expect(response.status).toBe(200);
+      const answer = await response.json();
+      expect(answer).toMatchObject({ received: 5, accepted: 1, rejected: 4, history: 1 });
+      expect(answer.rejections).toEqual([
+        { index: 0, auditId: id(1), reason: "objectRef.uid: longer than 256 bytes (UTF-8), more than the store indexes" },
+        { index: 1, auditId: id(2), reason: "responseStatus.code: not a 32-bit integer" },
+        { index: 2, auditId: id(3), reason: "user.username: longer than 1024 bytes (UTF-8), more than the store indexes" },
+        { index: 3, auditId: id(4), reason: "metadata.resourceVersion: contains a NUL character (U+0000), which cannot be stored" },
+      ]);
+      expect(await historyCount("unstorable")).toBe(1);
+      const { rows } = await app.context.db.query<{ relations: number }>(
+        `SELECT count(*)::int AS relations FROM relations r JOIN clusters c ON c.id = r.cluster_id WHERE c.name = 'unstorable'`,
+      );
+      expect(rows).toEqual([{ relations: 0 }]);
     });
 
     it("answers 400 when every event of a batch is bad, listing why", async () => {

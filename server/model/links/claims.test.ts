@@ -36,4 +36,17 @@ describe("claimsOf", () => {
       "notArray: claims() did not return an array",
     ]);
   });
+
+  it("drops a claim naming an object the store cannot hold, from a real Pod edited so, and reports it", () => {
+    const onError = vi.fn();
+    const edited = structuredClone(pod);
+    edited.metadata.ownerReferences[0].name = "apiserver\u00005d887d5fcd";
+    edited.spec.nodeName = "n".repeat(1025);
+    const claims = claimsOf(BUILTIN_LINKERS, asBody(edited), self, onError);
+    expect(claims).toEqual([]);
+    expect(onError.mock.calls.map(([linker, error]) => `${linker.name}: ${error.message}`)).toEqual([
+      expect.stringMatching(/^ownerReferences: claim .*: other\.name: contains a NUL character \(U\+0000\), which cannot be stored$/),
+      expect.stringMatching(/^podNode: claim .*: other\.name: longer than 1024 bytes \(UTF-8\), more than the store indexes$/),
+    ]);
+  });
 });

@@ -1,4 +1,5 @@
 import type { JsonObject, ObjectIdentity } from "../../ingest/audit/types";
+import { INDEXED_TEXT_MAX_BYTES as MAX, unstorableTextProblem } from "../../store/indexedText";
 import type { Linker, ObjectReference, RelationClaim } from "./types";
 
 /**
@@ -29,6 +30,12 @@ export function claimsOf(
     for (const claim of claims) {
       if (!isWellFormedClaim(claim)) {
         onError(linker, new Error(`malformed claim ${safeJson(claim)}`));
+        continue;
+      }
+      const unstorable = unstorableReference(claim);
+      if (unstorable !== null) {
+        // Names no object Kubernetes could hold; stored, it would fail the batch (indexedText.ts).
+        onError(linker, new Error(`claim ${safeJson(claim)}: ${unstorable}`));
         continue;
       }
       if (isSelf(claim.other, self)) continue;
@@ -75,6 +82,26 @@ function isWellFormedClaim(value: unknown): value is RelationClaim {
     (other.kind === undefined || isString(other.kind)) &&
     (other.apiVersion === undefined || isString(other.apiVersion))
   );
+}
+
+/** Why the store cannot hold the object a claim names (it becomes an objects row), as "<field>: <problem>", or null. */
+function unstorableReference(claim: RelationClaim): string | null {
+  const o = claim.other;
+  const fields: Array<[string, string | undefined, number?]> = [
+    ["kind", claim.kind],
+    ["other.apiGroup", o.apiGroup],
+    ["other.apiVersion", o.apiVersion],
+    ["other.resource", o.resource, MAX.resource],
+    ["other.kind", o.kind],
+    ["other.namespace", o.namespace, MAX.namespace],
+    ["other.name", o.name, MAX.name],
+    ["other.uid", o.uid, MAX.uid],
+  ];
+  for (const [field, text, maxBytes] of fields) {
+    const problem = text === undefined ? null : unstorableTextProblem(text, maxBytes);
+    if (problem !== null) return `${field}: ${problem}`;
+  }
+  return null;
 }
 
 function safeJson(value: unknown): string {
