@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
 import { allFalcoEvents } from "../testing/fixtures";
+import { loadHkermaEvents } from "../testing/hkermaCsv";
 import { incompressibleText } from "../testing/incompressibleText";
 import { rolloutScenario } from "../testing/scenarios/rollout";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../model/redact/redact";
@@ -9,8 +10,8 @@ import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./au
 import { ingestEventList } from "./eventList";
 
 /**
- * Real audit events (the falco traces and the rollout scenario built from real OpenShift
- * objects), each damaged in one to three places, sent in batches as the webhook receives them.
+ * Real audit events (the falco traces, the rollout scenario built from real OpenShift objects,
+ * and Metadata-level events rebuilt from the hkerma CSV, reads among them), each damaged in one to three places, sent in batches as the webhook receives them.
  * Whatever an event holds, a batch must be stored or its bad events rejected by name: a store
  * that fails is answered "retry later", and the apiserver resends that batch forever. Each batch
  * is sent twice, and the second time must change nothing.
@@ -89,7 +90,8 @@ describe.each(STORE_KINDS)("damaged real audit events on %s", (kind) => {
 
   it("are stored or rejected by name, never fail their batch, and change nothing when sent again", async () => {
     const ingestor = createAuditIngestor(test.db, options);
-    const originals: unknown[] = [...allFalcoEvents(), ...rolloutScenario().map((step) => step.event)];
+    const hkerma = loadHkermaEvents();
+    const originals: unknown[] = [...allFalcoEvents(), ...rolloutScenario().map((step) => step.event), ...hkerma.filter((_, i) => i % 250 === 0)];
     const random = generator(1);
     let accepted = 0;
     let rejected = 0;
