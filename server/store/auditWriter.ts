@@ -368,7 +368,10 @@ export async function planWrites(
     if (change.nextState || change.deleted) observed.push({ row, at: write.endTime, state: row.state, deleted: change.deleted });
 
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
-    if (rvBefore) details.resourceVersionBefore = rvBefore;
+    // A late write did not happen on top of the version held: say which newer one was known
+    // (why it has no diff) rather than call that its version before.
+    if (late) details.arrivedAfterResourceVersion = rvBefore!;
+    else if (rvBefore) details.resourceVersionBefore = rvBefore;
     const detailsText = detailsJson(details, write.patch, change.diff !== null);
     historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
   }

@@ -73,6 +73,12 @@ export interface AuditDetails {
   /** resourceVersion of the previous state we knew (filled by the store) and after the request. */
   resourceVersionBefore?: string;
   resourceVersionAfter?: string;
+  /**
+   * Set by the store instead of resourceVersionBefore when the write arrived after a newer
+   * version of its object (batches sent concurrently, a log imported out of order): that
+   * version. Such a write has no diff, and does not replace the newer state.
+   */
+  arrivedAfterResourceVersion?: string;
   /** For failed requests: from the Status body / responseStatus. */
   failure?: { status?: string; reason?: string; message?: string; causes?: Array<{ reason?: string; message?: string; field?: string }> };
   /** Patch type from the request, when known (e.g. from requestObject shape or URI). */

@@ -83,6 +83,8 @@ export const ATTR = {
   resourceVersionBefore: "resourceVersionBefore",
   /** Entry: resourceVersion after the request. */
   resourceVersionAfter: "resourceVersionAfter",
+  /** Entry: the newer resourceVersion Kubetrail already held when this write arrived; a write that came late has no diff. */
+  arrivedAfterResourceVersion: "arrivedAfterResourceVersion",
   /** Entry: the field-level changes, one per line: `spec.replicas 3 -> 5`, `spec.x (added) 1`, `data.password (redacted) changed`. */
   diff: "diff",
   /** Entry: the object's full body (secret values redacted), JSON, on create and delete. */

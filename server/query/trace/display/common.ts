@@ -91,6 +91,7 @@ const AUDIT_DETAIL_KEYS = new Set([
   "annotations",
   "resourceVersionBefore",
   "resourceVersionAfter",
+  "arrivedAfterResourceVersion",
   "failure",
   "patch",
   "level",
@@ -134,6 +135,7 @@ export function entryAttributes(entry: TraceEntry): Record<string, AttributeValu
   set(ATTR.requestUri, typeof d.requestURI === "string" ? d.requestURI : null);
   set(ATTR.resourceVersionBefore, typeof d.resourceVersionBefore === "string" ? d.resourceVersionBefore : null);
   set(ATTR.resourceVersionAfter, typeof d.resourceVersionAfter === "string" ? d.resourceVersionAfter : null);
+  set(ATTR.arrivedAfterResourceVersion, typeof d.arrivedAfterResourceVersion === "string" ? d.arrivedAfterResourceVersion : null);
   set(ATTR.diff, diffText(entry.diff));
   set(ATTR.snapshot, entry.snapshot ? json(entry.snapshot) : null);
   set(ATTR.patch, d.patch !== undefined ? scalarOrJson(d.patch) : null);
