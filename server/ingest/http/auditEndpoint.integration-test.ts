@@ -214,6 +214,18 @@ describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => 
       expect(await historyCount("retry")).toBe(stored);
     });
 
+    it("stores a batch once when its retries arrive while it is still being stored", async () => {
+      // The apiserver resends a batch it timed out on, which may still be in flight here.
+      const batch = eventList(allFalcoEvents());
+      const distinct = new Set(batch.items.map((e: { auditID: string }) => e.auditID)).size;
+      const answers = await Promise.all([1, 2, 3, 4].map(async () => (await app.postAudit(batch, { cluster: "racing-retries" })).json()));
+      expect(answers.map((a) => a.accepted + a.duplicates)).toEqual([1, 2, 3, 4].map(() => batch.items.length));
+      expect(answers.reduce((sum, a) => sum + a.accepted, 0)).toBe(distinct);
+      const stored = answers.reduce((sum, a) => sum + a.history, 0);
+      expect(stored).toBeGreaterThan(30);
+      expect(await historyCount("racing-retries")).toBe(stored);
+    });
+
     it("stores only the new events of a batch that overlaps one stored before", async () => {
       const seen = new Set<string>();
       const keyOf = (e: Record<string, unknown>) => `${String(e.auditID)}/${String(e.stage)}`;
