@@ -15,10 +15,18 @@ import { Buffer } from "node:buffer";
  * of kilobytes, one per write) would be copied by two young-generation collections and then
  * promoted, only to become old-generation garbage at the object's next write.
  */
+export interface StateCacheLimits {
+  /** Entries kept at most. */
+  objects: number;
+  /** UTF-8 bytes of state kept at most: an object may be up to about 1.5 MB (etcd's limit), so a count alone bounds nothing. */
+  bytes: number;
+}
+
 export class StateCache {
   private readonly entries = new Map<number, { resourceVersion: string; state: Buffer }>();
+  private bytes = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(private readonly limits: StateCacheLimits) {}
 
   /** The cached state of `objectId` when its resourceVersion is `resourceVersion`. */
   get(objectId: number, resourceVersion: string | null): string | null {
@@ -32,21 +40,37 @@ export class StateCache {
   }
 
   set(objectId: number, resourceVersion: string | null, state: string): void {
-    this.entries.delete(objectId);
-    if (resourceVersion === null || this.capacity === 0) return;
+    this.forget(objectId);
+    if (resourceVersion === null || this.limits.objects === 0) return;
+    const length = Buffer.byteLength(state, "utf8");
+    if (length > this.limits.bytes) return;
     // Exactly sized, and not a slice of Buffer's shared pool, which a cached slice would keep alive whole.
-    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(state, "utf8"));
+    const bytes = Buffer.allocUnsafeSlow(length);
     bytes.write(state, 0, "utf8");
     this.entries.set(objectId, { resourceVersion, state: bytes });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.bytes += length;
+    while (this.entries.size > this.limits.objects || this.bytes > this.limits.bytes) this.forget(this.entries.keys().next().value!);
   }
 
   /** Forgets everything (after a rolled-back transaction, what was set may not be stored). */
   clear(): void {
     this.entries.clear();
+    this.bytes = 0;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** UTF-8 bytes of the states kept. */
+  get byteSize(): number {
+    return this.bytes;
+  }
+
+  private forget(objectId: number): void {
+    const entry = this.entries.get(objectId);
+    if (!entry) return;
+    this.entries.delete(objectId);
+    this.bytes -= entry.state.length;
   }
 }

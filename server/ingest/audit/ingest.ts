@@ -33,8 +33,12 @@ export interface IngestSummary {
   rejected: Array<{ index: number; auditId: string | null; reason: string }>;
 }
 
-/** Object states kept in memory (~2-3 KB each): about 50 MB at most. */
-const STATE_CACHE_OBJECTS = 20_000;
+/**
+ * Object states kept in memory, per ingest worker: typically 2–3 KB each, so the count decides
+ * (about 50 MB), unless the objects are large (ConfigMaps of dashboards, CRDs of hundreds of
+ * kilobytes), when the bytes do.
+ */
+const STATE_CACHE_LIMITS = { objects: 20_000, bytes: 64 * 1024 * 1024 };
 
 /** A batch once validated and converted: what the store still needs of it. */
 interface ConvertedBatch {
@@ -96,7 +100,7 @@ export async function createConfiguredAuditIngestor(db: Database, config: Config
 export function createAuditIngestor(db: Database, options: ConvertOptions, hooks: IngestHooks = {}, linkers: readonly Linker[] = BUILTIN_LINKERS): AuditIngestor {
   const clusters = new ClusterRegistry(db);
   // Most writes update an object written moments before: its state usually needs no read.
-  const stateCache = new StateCache(STATE_CACHE_OBJECTS);
+  const stateCache = new StateCache(STATE_CACHE_LIMITS);
   const objectIds = new ObjectIdPool();
 
   /**
