@@ -23,7 +23,7 @@ const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3])
  * 1 AD) and reads no ISO year of more than four digits, while JavaScript's Date takes both
  * ("0000-01-01T00:00:00Z", or 9999-12-31 with a negative offset). Such a time, stored, failed
  * the whole batch, which the apiserver then resent forever; now it is its own event's error.
- * Go writes four-digit years too, so no apiserver's clock is refused.
+ * No apiserver's clock is near either end.
  */
 const FIRST_STORABLE_MS = Date.parse("0001-01-01T00:00:00Z");
 const FIRST_UNSTORABLE_MS = Date.parse("+010000-01-01T00:00:00Z");

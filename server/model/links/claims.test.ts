@@ -27,13 +27,16 @@ describe("claimsOf", () => {
     const throws: Linker = { name: "throws", claims: () => { throw new Error("boom"); } };
     const nonsense: Linker = { name: "nonsense", claims: () => [{ kind: "", role: "parent", other: { apiGroup: "", resource: "nodes", namespace: "", name: "x" } }, { kind: "k", role: "up" } as never] };
     const notArray: Linker = { name: "notArray", claims: () => "x" as never };
-    const claims = claimsOf([throws, nonsense, notArray, ...BUILTIN_LINKERS], asBody(pod), self, onError);
+    // Another cluster is created by name: a name no cluster may have is no claim.
+    const badCluster: Linker = { name: "badCluster", claims: () => [{ kind: "parent-link", role: "parent", other: { cluster: "Not_A\u0000Cluster", apiGroup: "", resource: "nodes", namespace: "", name: "x" } }] };
+    const claims = claimsOf([throws, nonsense, notArray, badCluster, ...BUILTIN_LINKERS], asBody(pod), self, onError);
     expect(claims).toHaveLength(2);
     expect(onError.mock.calls.map(([linker, error]) => `${linker.name}: ${error.message}`)).toEqual([
       "throws: boom",
       expect.stringMatching(/^nonsense: malformed claim \{"kind":"",/),
       expect.stringMatching(/^nonsense: malformed claim \{"kind":"k","role":"up"\}/),
       "notArray: claims() did not return an array",
+      expect.stringMatching(/^badCluster: malformed claim \{"kind":"parent-link",.*"cluster":"Not_A\\u0000Cluster"/),
     ]);
   });
 

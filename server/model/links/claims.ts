@@ -1,5 +1,6 @@
 import type { JsonObject, ObjectIdentity } from "../../ingest/audit/types";
 import { INDEXED_TEXT_MAX_BYTES as MAX, unstorableTextProblem } from "../../store/indexedText";
+import { isValidClusterName } from "../clusterName";
 import type { Linker, ObjectReference, RelationClaim } from "./types";
 
 /**
@@ -77,7 +78,8 @@ function isWellFormedClaim(value: unknown): value is RelationClaim {
     isNonEmptyString(other.resource) &&
     isString(other.namespace) &&
     isNonEmptyString(other.name) &&
-    (other.cluster === undefined || isNonEmptyString(other.cluster)) &&
+    // Another cluster is created by name when new: only a name a cluster may have.
+    (other.cluster === undefined || (typeof other.cluster === "string" && isValidClusterName(other.cluster))) &&
     (other.uid === undefined || isString(other.uid)) &&
     (other.kind === undefined || isString(other.kind)) &&
     (other.apiVersion === undefined || isString(other.apiVersion))
