@@ -15,3 +15,14 @@ export const DEFAULT_SKIP_RESOURCES: Array<{ apiGroup: string; resource: string 
  * configmaps/endpoints in clusters that don't use leases.
  */
 export const DEFAULT_SKIP_USER_AGENT_SUBSTRINGS: string[] = ["/leader-election"];
+
+/**
+ * Events stored per transaction at most (kube-apiserver's default webhook batch, what the
+ * benchmarks measure). A transaction holds an advisory lock per object it writes and per object
+ * its relations name until it commits, and all connections share one lock table
+ * (max_locks_per_transaction × max_connections: 6,400 by default). A sender's larger batch
+ * (`--audit-webhook-batch-max-size`, or an import) is stored in consecutive transactions of
+ * this many: one of 20,000 objects ran the table out ("out of shared memory") and failed
+ * whole, every time it was resent.
+ */
+export const MAX_EVENTS_PER_TRANSACTION = 400;

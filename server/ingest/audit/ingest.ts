@@ -14,6 +14,7 @@ import { hmacFingerprint } from "../../model/redact/redact";
 import { convertAuditEvent } from "./convert";
 import { parseAuditEvent } from "./eventSchema";
 import { unstorableText } from "./storableText";
+import { MAX_EVENTS_PER_TRANSACTION } from "./defaults";
 import type { AuditRead, AuditWrite, ConvertOptions, ConvertedAuditEvent } from "./types";
 
 /** What happened to a batch of audit events. Every event is counted in exactly one of accepted, duplicates, rejected. */
@@ -160,11 +161,12 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
       else if (event.kind === "read") reads.push(event);
       else skipped++;
     }
-    summary.accepted = fresh.count;
+    // Added to: a large batch is stored in several transactions (MAX_EVENTS_PER_TRANSACTION).
+    summary.accepted += fresh.count;
     summary.duplicates += batch.converted.length - fresh.count;
-    summary.skipped = skipped;
-    summary.history = writes.length;
-    summary.reads = reads.length;
+    summary.skipped += skipped;
+    summary.history += writes.length;
+    summary.reads += reads.length;
     // From here on the bodies are reachable only through `writes`, which planWrites empties.
     batch.converted = [];
     const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
@@ -213,12 +215,15 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
     }
     const clusterId = knownClusterId;
     let committed: Array<{ auditId: string; stage: string }> = [];
+    // What a batch larger than one transaction takes is left for the transactions after the first.
+    let rest: ConvertedAuditEvent[] = [];
     try {
       await db.transaction(async (tx) => {
         // Converted while BEGIN is on its way: reading and converting a batch takes longer than the round trip.
         const batch = early.batch ?? converter.convert();
         early.batch = null;
         if (batch.converted.length === 0) return;
+        rest = batch.converted.splice(MAX_EVENTS_PER_TRANSACTION);
         committed = await storeConverted(tx, clusterId, batch);
       });
     } catch (error) {
@@ -230,14 +235,24 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
       throw error;
     }
     const summary = converter.converted.summary!;
-    if (committed.length > 0 && hooks.onCommitted) {
-      try {
-        hooks.onCommitted({ clusterId, cluster: clusterName, historyEntries: committed });
-      } catch {
-        // The batch is stored; a failing observer must not turn that into an error.
-      }
+    notifyCommitted(clusterId, clusterName, committed);
+    // In order, each once the one before is committed: a later write to an object is diffed
+    // against the state an earlier part left. Should one fail, the parts before it stay stored,
+    // and the sender's retry finds them among the duplicates.
+    while (rest.length > 0) {
+      const part: ConvertedBatch = { summary, converted: rest.splice(0, MAX_EVENTS_PER_TRANSACTION) };
+      notifyCommitted(clusterId, clusterName, await db.transaction((tx) => storeConverted(tx, clusterId, part)));
     }
     return summary;
+  }
+
+  function notifyCommitted(clusterId: number, cluster: string, historyEntries: Array<{ auditId: string; stage: string }>): void {
+    if (historyEntries.length === 0 || !hooks.onCommitted) return;
+    try {
+      hooks.onCommitted({ clusterId, cluster, historyEntries });
+    } catch {
+      // The batch is stored; a failing observer must not turn that into an error.
+    }
   }
 
   return {

@@ -1,4 +1,5 @@
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
+import { MAX_EVENTS_PER_TRANSACTION } from "../audit/defaults";
 /** What `npm run import` was asked to do. */
 export interface ImportArgs {
   /** A file path, or "-" for standard input. */
@@ -20,7 +21,8 @@ changes nothing: events already stored are counted as duplicates.
 
 Options:
   --cluster NAME     the cluster the events belong to (default: KUBETRAIL_DEFAULT_CLUSTER, "default")
-  --batch-size N     events written per transaction (default: ${DEFAULT_IMPORT_BATCH_SIZE})
+  --batch-size N     events read and stored at a time (default: ${DEFAULT_IMPORT_BATCH_SIZE});
+                     a larger batch is stored in transactions of ${MAX_EVENTS_PER_TRANSACTION}
   -h, --help         show this help
 
 The database is the one configured for the server (DATABASE_URL, or the embedded database

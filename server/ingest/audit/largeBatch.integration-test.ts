@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
+import { falcoEvents } from "../../testing/fixtures";
+import { rolloutScenario } from "../../testing/scenarios/rollout";
+import type { Database } from "../../store/database";
+import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
+import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS, MAX_EVENTS_PER_TRANSACTION } from "./defaults";
+import { createAuditIngestor } from "./ingest";
+import type { DiffEntry } from "./types";
+
+const options = {
+  skipResources: DEFAULT_SKIP_RESOURCES,
+  skipUserAgentSubstrings: DEFAULT_SKIP_USER_AGENT_SUBSTRINGS,
+  sensitive: DEFAULT_SENSITIVE_RULES,
+  fingerprint: hmacFingerprint("test-key-0123456789"),
+};
+
+/** `count` creates of distinct ConfigMaps, each the real falco create_configmap event renamed. */
+function configMapCreates(count: number, prefix: string): Record<string, any>[] {
+  const real = falcoEvents("create_configmap.json")[0]!;
+  return Array.from({ length: count }, (_, i) => {
+    const event = structuredClone(real);
+    const name = `${prefix}-${i}`;
+    event.auditID = `${prefix}-${i}`;
+    event.objectRef.name = event.requestObject.metadata.name = event.responseObject.metadata.name = name;
+    event.objectRef.uid = event.responseObject.metadata.uid = `${prefix}-uid-${i}`;
+    return event;
+  });
+}
+
+/** The real database, counting its transactions, and failing the one numbered `failing` (from 1) before it begins. */
+function countingTransactions(db: Database, failing?: number): { db: Database; transactions: () => number } {
+  let count = 0;
+  const wrapped = new Proxy(db, {
+    get(target, property, receiver) {
+      if (property !== "transaction") return Reflect.get(target, property, receiver);
+      return (work: Parameters<Database["transaction"]>[0]) => {
+        count++;
+        if (count === failing) return Promise.reject(new Error("connection lost"));
+        return target.transaction(work);
+      };
+    },
+  });
+  return { db: wrapped, transactions: () => count };
+}
+
+const historyOf = async (db: Database, cluster: string) =>
+  (
+    await db.query<{ audit_id: string; diff: DiffEntry[] | null }>(
+      `SELECT h.audit_id, h.diff FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = $1`,
+      [cluster],
+    )
+  ).rows;
+
+describe.each(STORE_KINDS)("a batch larger than one transaction takes, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeEach(async () => {
+    test = await openTestDatabase(kind);
+  });
+  afterEach(() => test.dispose());
+
+  it("is stored whole in transactions of at most MAX_EVENTS_PER_TRANSACTION events, in order", async () => {
+    const steps = rolloutScenario();
+    const create = steps.find((s) => s.label === "create")!.event;
+    const scaleUp = steps.find((s) => s.label === "scale up")!.event;
+    // The Deployment's create first and its scale-up last: two transactions apart.
+    const batch = [create, ...configMapCreates(998, "big"), scaleUp];
+    expect(batch.length).toBeGreaterThan(2 * MAX_EVENTS_PER_TRANSACTION);
+    const counted = countingTransactions(test.db);
+    const ingestor = createAuditIngestor(counted.db, options);
+    await ingestor.ingest("big", [configMapCreates(1, "first")[0]]); // the cluster's row, on its own
+    const before = counted.transactions();
+
+    const summary = await ingestor.ingest("big", batch);
+    expect(summary).toMatchObject({ received: 1000, accepted: 1000, duplicates: 0, history: 1000, rejected: [] });
+    expect(counted.transactions() - before).toBe(Math.ceil(1000 / MAX_EVENTS_PER_TRANSACTION));
+    const history = await historyOf(test.db, "big");
+    expect(history).toHaveLength(1001);
+    // Diffed against the state the first transaction stored.
+    const scaled = history.find((h) => h.audit_id === scaleUp.auditID)!;
+    expect(scaled.diff?.map((d) => d.path)).toContain("spec.replicas");
+  });
+
+  it("keeps the parts stored before one that failed, and stores only the rest when the batch is resent", async () => {
+    const batch = configMapCreates(1000, "resent");
+    const first = createAuditIngestor(test.db, options);
+    await first.ingest("resent", [configMapCreates(1, "first")[0]]);
+    // The cluster is known: the batch's transactions are its first, second and third.
+    const failing = countingTransactions(test.db, 2);
+    await expect(createAuditIngestor(failing.db, options).ingest("resent", batch)).rejects.toThrow("connection lost");
+    expect(await historyOf(test.db, "resent")).toHaveLength(1 + MAX_EVENTS_PER_TRANSACTION);
+
+    const again = await first.ingest("resent", batch);
+    expect(again).toMatchObject({ received: 1000, accepted: 1000 - MAX_EVENTS_PER_TRANSACTION, duplicates: MAX_EVENTS_PER_TRANSACTION, history: 1000 - MAX_EVENTS_PER_TRANSACTION });
+    expect(await historyOf(test.db, "resent")).toHaveLength(1001);
+  });
+});
+
+describe("a batch of 20,000 objects on postgres", () => {
+  let test: TestDatabase;
+  beforeEach(async () => {
+    test = await openTestDatabase("postgres");
+  });
+  afterEach(() => test.dispose());
+
+  // In one transaction, its advisory locks (one per object) ran out Postgres's shared lock
+  // table, with its default max_locks_per_transaction: "out of shared memory", every time.
+  it("is stored", async () => {
+    const summary = await createAuditIngestor(test.db, options).ingest("many", configMapCreates(20_000, "many"));
+    expect(summary).toMatchObject({ received: 20_000, accepted: 20_000, history: 20_000, rejected: [] });
+  });
+});
