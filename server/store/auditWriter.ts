@@ -7,6 +7,7 @@ import type { StateCache } from "./stateCache";
 import { computeChange } from "../ingest/audit/change";
 import { toDisplay } from "../model/redact/redact";
 import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectIdentity } from "../ingest/audit/types";
+import type { RelationClaim } from "../model/links/types";
 
 /**
  * Writes one batch of converted audit events in the caller's transaction with a handful
@@ -193,6 +194,8 @@ export interface ObjectObservation {
   /** The object's body after the change (null when unknown). */
   state: JsonObject | null;
   deleted: boolean;
+  /** What the linkers state of `state`, when already known (transactionParts.ts ran them on the write's body). */
+  claims?: RelationClaim[];
 }
 
 /**
@@ -282,6 +285,8 @@ export async function planWrites(
   objects: LockedObjects,
   cache: StateCache | null,
   objectIds: ObjectIdPool,
+  /** The linkers' claims of a write's body, when they were run already. */
+  knownClaims?: WeakMap<AuditWrite, RelationClaim[]>,
 ): Promise<WritePlan> {
   if (writes.length === 0) return emptyPlan();
 
@@ -307,7 +312,7 @@ export async function planWrites(
     .map(({ write }) => write);
 
   const touched = new Set<ObjectRow>();
-  const observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }> = [];
+  const observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean; claims?: RelationClaim[] }> = [];
   const historyRows = new CopyTextBuilder();
 
   for (const write of ordered) {
@@ -365,7 +370,11 @@ export async function planWrites(
       row.stateDirty = true;
     }
     if (change.deleted) row.deletedAt = write.endTime;
-    if (change.nextState || change.deleted) observed.push({ row, at: write.endTime, state: row.state, deleted: change.deleted });
+    if (change.nextState || change.deleted) {
+      // The state is this write's body (less managedFields, which no linker reads) unless the write came late.
+      const claims = change.nextState && !late ? knownClaims?.get(write) : undefined;
+      observed.push({ row, at: write.endTime, state: row.state, deleted: change.deleted, claims });
+    }
 
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
     // A late write did not happen on top of the version held: say which newer one was known
@@ -385,7 +394,7 @@ export async function planWrites(
   // The parsed states are done with; the observations keep what the linkers will read.
   for (const row of loaded) row.state = null;
   for (const row of rows) row.state = null;
-  let observations: ObjectObservation[] | null = observed.map(({ row, at, state, deleted }) => ({ objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted }));
+  let observations: ObjectObservation[] | null = observed.map(({ row, at, state, deleted, claims }) => ({ objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted, claims }));
   observed.length = 0;
   const created = rows.filter((row) => row.isNew);
   return {

@@ -48,7 +48,7 @@ export function observeRelations(changes: readonly ObjectObservation[], linkers:
   return changes.flatMap((change): RelationObservation[] => {
     if (change.deleted) return [{ objectId: change.objectId, identity: change.identity, at: change.at, claims: null }];
     if (!change.state) return [];
-    return [{ objectId: change.objectId, identity: change.identity, at: change.at, claims: claimsOf(linkers, change.state, change.identity) }];
+    return [{ objectId: change.objectId, identity: change.identity, at: change.at, claims: change.claims ?? claimsOf(linkers, change.state, change.identity) }];
   });
 }
 

@@ -17,12 +17,10 @@ export const DEFAULT_SKIP_RESOURCES: Array<{ apiGroup: string; resource: string 
 export const DEFAULT_SKIP_USER_AGENT_SUBSTRINGS: string[] = ["/leader-election"];
 
 /**
- * Events stored per transaction at most (kube-apiserver's default webhook batch, what the
- * benchmarks measure). A transaction holds an advisory lock per object it writes and per object
- * its relations name until it commits, and all connections share one lock table
- * (max_locks_per_transaction × max_connections: 6,400 by default). A sender's larger batch
- * (`--audit-webhook-batch-max-size`, or an import) is stored in consecutive transactions of
- * this many: one of 20,000 objects ran the table out ("out of shared memory") and failed
- * whole, every time it was resent.
+ * Events stored per transaction at most: kube-apiserver's default webhook batch, what the
+ * benchmarks measure. A sender's larger batch (`--audit-webhook-batch-max-size`, or an import's
+ * `--batch-size`) is stored in consecutive transactions, each within this and the lock budget
+ * of transactionParts.ts: one of 20,000 objects ran Postgres's lock table out ("out of shared
+ * memory") and failed whole, every time it was resent.
  */
 export const MAX_EVENTS_PER_TRANSACTION = 400;

@@ -6,7 +6,7 @@ import { ClusterRegistry } from "../../store/clusters";
 import { applyRelationClaims, observeRelations } from "../../store/relationWriter";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { configuredLinkers } from "../../model/links/configured";
-import type { Linker } from "../../model/links/types";
+import type { Linker, RelationClaim } from "../../model/links/types";
 import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
 import { settingOrGenerate } from "../../store/settings";
@@ -14,7 +14,7 @@ import { hmacFingerprint } from "../../model/redact/redact";
 import { convertAuditEvent } from "./convert";
 import { parseAuditEvent } from "./eventSchema";
 import { unstorableText } from "./storableText";
-import { MAX_EVENTS_PER_TRANSACTION } from "./defaults";
+import { firstPartLength } from "./transactionParts";
 import type { AuditRead, AuditWrite, ConvertOptions, ConvertedAuditEvent } from "./types";
 
 /** What happened to a batch of audit events. Every event is counted in exactly one of accepted, duplicates, rejected. */
@@ -103,6 +103,8 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
   // Most writes update an object written moments before: its state usually needs no read.
   const stateCache = new StateCache(STATE_CACHE_LIMITS);
   const objectIds = new ObjectIdPool();
+  // Run on each write's body to size a transaction (transactionParts.ts), and used again when it is stored.
+  const knownClaims = new WeakMap<AuditWrite, RelationClaim[]>();
 
   /**
    * Validates and converts a batch: synchronous, so that the parsed events it was given can be
@@ -161,7 +163,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
       else if (event.kind === "read") reads.push(event);
       else skipped++;
     }
-    // Added to: a large batch is stored in several transactions (MAX_EVENTS_PER_TRANSACTION).
+    // Added to: a large batch is stored in several transactions (transactionParts.ts).
     summary.accepted += fresh.count;
     summary.duplicates += batch.converted.length - fresh.count;
     summary.skipped += skipped;
@@ -171,7 +173,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
     batch.converted = [];
     const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
 
-    const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds);
+    const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds, knownClaims);
     const relations = observeRelations(plan.takeObservations(), linkers);
     // Sent back to back (see storeWrites): the relation writer's lookups run after the rows
     // they may look for are written, as the connection runs statements in order.
@@ -223,7 +225,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
         const batch = early.batch ?? converter.convert();
         early.batch = null;
         if (batch.converted.length === 0) return;
-        rest = batch.converted.splice(MAX_EVENTS_PER_TRANSACTION);
+        rest = batch.converted.splice(firstPartLength(batch.converted, linkers, knownClaims));
         committed = await storeConverted(tx, clusterId, batch);
       });
     } catch (error) {
@@ -240,7 +242,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
     // against the state an earlier part left. Should one fail, the parts before it stay stored,
     // and the sender's retry finds them among the duplicates.
     while (rest.length > 0) {
-      const part: ConvertedBatch = { summary, converted: rest.splice(0, MAX_EVENTS_PER_TRANSACTION) };
+      const part: ConvertedBatch = { summary, converted: rest.splice(0, firstPartLength(rest, linkers, knownClaims)) };
       notifyCommitted(clusterId, clusterName, await db.transaction((tx) => storeConverted(tx, clusterId, part)));
     }
     return summary;

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
-import { falcoEvents } from "../../testing/fixtures";
+import { falcoEvents, openshiftItems } from "../../testing/fixtures";
 import { rolloutScenario } from "../../testing/scenarios/rollout";
 import type { Database } from "../../store/database";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS, MAX_EVENTS_PER_TRANSACTION } from "./defaults";
+import { TRANSACTION_LIMITS } from "./transactionParts";
 import { createAuditIngestor } from "./ingest";
 import type { DiffEntry } from "./types";
 
@@ -24,6 +25,45 @@ function configMapCreates(count: number, prefix: string): Record<string, any>[] 
     event.auditID = `${prefix}-${i}`;
     event.objectRef.name = event.requestObject.metadata.name = event.responseObject.metadata.name = name;
     event.objectRef.uid = event.responseObject.metadata.uid = `${prefix}-uid-${i}`;
+    return event;
+  });
+}
+
+/**
+ * Creates of `count` EndpointSlices, each listing `podsPerSlice` Pods of its own: the slice the
+ * EndpointSlice controller keeps for openshift-apiserver's Service (its real Pods' shape, as in
+ * endpointSlice.test.ts), renamed, in the real falco create event's envelope.
+ */
+function endpointSliceCreates(count: number, podsPerSlice: number): Record<string, any>[] {
+  const envelope = falcoEvents("create_configmap.json")[0]!;
+  const pod = openshiftItems("openshift-apiserver", "core/pods.yaml")[0]!;
+  return Array.from({ length: count }, (_, s) => {
+    const event = structuredClone(envelope);
+    const name = `api-${s}-7x2kq`;
+    event.auditID = `slice-${s}`;
+    event.requestURI = "/apis/discovery.k8s.io/v1/namespaces/openshift-apiserver/endpointslices";
+    event.objectRef = { resource: "endpointslices", namespace: "openshift-apiserver", name, apiGroup: "discovery.k8s.io", apiVersion: "v1" };
+    delete event.requestObject;
+    event.responseObject = {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: {
+        name,
+        namespace: "openshift-apiserver",
+        uid: `slice-uid-${s}`,
+        resourceVersion: String(100_000 + s),
+        labels: { "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io", "kubernetes.io/service-name": `api-${s}` },
+        ownerReferences: [{ apiVersion: "v1", kind: "Service", name: `api-${s}`, uid: `service-uid-${s}`, controller: true, blockOwnerDeletion: true }],
+      },
+      addressType: "IPv4",
+      endpoints: Array.from({ length: podsPerSlice }, (_, p) => ({
+        addresses: [pod.status.podIP],
+        conditions: { ready: true, serving: true, terminating: false },
+        nodeName: pod.spec.nodeName,
+        targetRef: { kind: "Pod", namespace: pod.metadata.namespace, name: `${pod.metadata.name}-${s}-${p}`, uid: `pod-uid-${s}-${p}` },
+      })),
+      ports: [{ name: "https", port: 8443, protocol: "TCP" }],
+    };
     return event;
   });
 }
@@ -93,6 +133,34 @@ describe.each(STORE_KINDS)("a batch larger than one transaction takes, on %s", (
     const again = await first.ingest("resent", batch);
     expect(again).toMatchObject({ received: 1000, accepted: 1000 - MAX_EVENTS_PER_TRANSACTION, duplicates: MAX_EVENTS_PER_TRANSACTION, history: 1000 - MAX_EVENTS_PER_TRANSACTION });
     expect(await historyOf(test.db, "resent")).toHaveLength(1001);
+  });
+});
+
+describe.each(STORE_KINDS)("a webhook batch whose relations name more objects than one transaction may lock, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeEach(async () => {
+    test = await openTestDatabase(kind);
+  });
+  afterEach(() => test.dispose());
+
+  // 400 EndpointSlices of 20 Pods each: some 16,000 advisory locks in one transaction, which
+  // ran Postgres's lock table out ("out of shared memory"), every time the batch was resent.
+  it("is stored whole, in transactions within the lock budget, with every relation", async () => {
+    const counted = countingTransactions(test.db);
+    const ingestor = createAuditIngestor(counted.db, options);
+    await ingestor.ingest("slices", [configMapCreates(1, "first")[0]]);
+    const before = counted.transactions();
+    const summary = await ingestor.ingest("slices", endpointSliceCreates(400, 20));
+    expect(summary).toMatchObject({ received: 400, accepted: 400, history: 400, rejected: [] });
+    // Each slice: itself, its Service and 20 Pods, the last two counted twice (TransactionLimits).
+    const slicesPerTransaction = Math.floor(TRANSACTION_LIMITS.locks / (1 + 2 * 21));
+    expect(counted.transactions() - before).toBe(Math.ceil(400 / slicesPerTransaction));
+    const { rows } = await test.db.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM relations GROUP BY kind ORDER BY kind`);
+    expect(rows).toEqual([
+      { kind: "controller-owner", n: 400 },
+      { kind: "endpoint-target", n: 400 * 20 },
+      { kind: "service-endpointslice", n: 400 },
+    ]);
   });
 });
 

@@ -1,0 +1,55 @@
+import { claimsOf } from "../../model/links/claims";
+import type { Linker, RelationClaim } from "../../model/links/types";
+import { MAX_EVENTS_PER_TRANSACTION } from "./defaults";
+import type { AuditWrite, ConvertedAuditEvent } from "./types";
+
+/**
+ * How much of a batch one transaction stores. A transaction holds, until it commits, an
+ * advisory lock on each object it writes and, for each object its relations name, a shared
+ * lock and (when that object is not stored yet) one to create its placeholder. All
+ * connections share Postgres's lock table: max_locks_per_transaction × max_connections, 6,400
+ * by default, with four ingest writers and retention taking turns in it. One 400-event batch of
+ * EndpointSlices naming 20 Pods each needed some 16,000 and failed with "out of shared memory",
+ * every time it was resent.
+ */
+export interface TransactionLimits {
+  /** Events per transaction. */
+  events: number;
+  /** Locks a transaction may need, counted as distinct objects written plus twice the distinct objects their relations name. */
+  locks: number;
+}
+
+export const TRANSACTION_LIMITS: TransactionLimits = { events: MAX_EVENTS_PER_TRANSACTION, locks: 1000 };
+
+/**
+ * How many of `events`, from the first, one transaction stores: all of them up to the limits,
+ * and always at least one. Runs the linkers on each write's body to count the objects its
+ * relations name, and keeps their claims in `claims`, so that the store need not run them
+ * again on the same body.
+ */
+export function firstPartLength(
+  events: readonly ConvertedAuditEvent[],
+  linkers: readonly Linker[],
+  claims: WeakMap<AuditWrite, RelationClaim[]>,
+  limits: TransactionLimits = TRANSACTION_LIMITS,
+): number {
+  const written = new Set<string>();
+  const named = new Set<string>();
+  const length = Math.min(events.length, limits.events);
+  for (let i = 0; i < length; i++) {
+    const event = events[i]!;
+    if (event.kind !== "write") continue;
+    written.add(nameKey(undefined, event.object));
+    if (event.bodyAfter !== null) {
+      let stated = claims.get(event);
+      if (stated === undefined) claims.set(event, (stated = claimsOf(linkers, event.bodyAfter, event.object)));
+      for (const claim of stated) named.add(nameKey(claim.other.cluster, claim.other));
+    }
+    if (i > 0 && written.size + 2 * named.size > limits.locks) return i;
+  }
+  return length;
+}
+
+function nameKey(cluster: string | undefined, o: { apiGroup: string; resource: string; namespace: string; name: string }): string {
+  return `${cluster ?? ""}\u0000${o.apiGroup}\u0000${o.resource}\u0000${o.namespace}\u0000${o.name}`;
+}
