@@ -285,8 +285,6 @@ export async function planWrites(
   objects: LockedObjects,
   cache: StateCache | null,
   objectIds: ObjectIdPool,
-  /** The linkers' claims of a write's body, when they were run already. */
-  knownClaims?: WeakMap<AuditWrite, RelationClaim[]>,
 ): Promise<WritePlan> {
   if (writes.length === 0) return emptyPlan();
 
@@ -372,7 +370,7 @@ export async function planWrites(
     if (change.deleted) row.deletedAt = write.endTime;
     if (change.nextState || change.deleted) {
       // The state is this write's body (less managedFields, which no linker reads) unless the write came late.
-      const claims = change.nextState && !late ? knownClaims?.get(write) : undefined;
+      const claims = change.nextState && !late ? write.claims : undefined;
       observed.push({ row, at: write.endTime, state: row.state, deleted: change.deleted, claims });
     }
 

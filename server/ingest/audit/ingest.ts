@@ -6,7 +6,7 @@ import { ClusterRegistry } from "../../store/clusters";
 import { applyRelationClaims, observeRelations } from "../../store/relationWriter";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { configuredLinkers } from "../../model/links/configured";
-import type { Linker, RelationClaim } from "../../model/links/types";
+import type { Linker } from "../../model/links/types";
 import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
 import { settingOrGenerate } from "../../store/settings";
@@ -103,8 +103,6 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
   // Most writes update an object written moments before: its state usually needs no read.
   const stateCache = new StateCache(STATE_CACHE_LIMITS);
   const objectIds = new ObjectIdPool();
-  // Run on each write's body to size a transaction (transactionParts.ts), and used again when it is stored.
-  const knownClaims = new WeakMap<AuditWrite, RelationClaim[]>();
 
   /**
    * Validates and converts a batch: synchronous, so that the parsed events it was given can be
@@ -173,7 +171,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
     batch.converted = [];
     const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
 
-    const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds, knownClaims);
+    const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds);
     const relations = observeRelations(plan.takeObservations(), linkers);
     // Sent back to back (see storeWrites): the relation writer's lookups run after the rows
     // they may look for are written, as the connection runs statements in order.
@@ -225,7 +223,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
         const batch = early.batch ?? converter.convert();
         early.batch = null;
         if (batch.converted.length === 0) return;
-        rest = batch.converted.splice(firstPartLength(batch.converted, linkers, knownClaims));
+        rest = batch.converted.splice(firstPartLength(batch.converted, linkers));
         committed = await storeConverted(tx, clusterId, batch);
       });
     } catch (error) {
@@ -242,7 +240,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
     // against the state an earlier part left. Should one fail, the parts before it stay stored,
     // and the sender's retry finds them among the duplicates.
     while (rest.length > 0) {
-      const part: ConvertedBatch = { summary, converted: rest.splice(0, firstPartLength(rest, linkers, knownClaims)) };
+      const part: ConvertedBatch = { summary, converted: rest.splice(0, firstPartLength(rest, linkers)) };
       notifyCommitted(clusterId, clusterName, await db.transaction((tx) => storeConverted(tx, clusterId, part)));
     }
     return summary;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openshiftObject } from "../../testing/fixtures";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
-import type { RelationClaim } from "../../model/links/types";
 import { firstPartLength } from "./transactionParts";
 import type { AuditWrite, ConvertedAuditEvent, JsonObject } from "./types";
 
@@ -40,33 +39,32 @@ const read: ConvertedAuditEvent = { kind: "read", auditId: "r", stage: "Response
 describe("firstPartLength", () => {
   it("takes a whole batch within the limits", () => {
     const events = [read, ...Array.from({ length: 300 }, (_, i) => podWrite(`p${i}`, "node-a", "rs-a")), read];
-    expect(firstPartLength(events, BUILTIN_LINKERS, new WeakMap(), { events: 400, locks: 1000 })).toBe(302);
+    expect(firstPartLength(events, BUILTIN_LINKERS, { events: 400, locks: 1000 })).toBe(302);
   });
 
   it("stops at the event limit", () => {
     const events = Array.from({ length: 10 }, () => read);
-    expect(firstPartLength(events, BUILTIN_LINKERS, new WeakMap(), { events: 4, locks: 1000 })).toBe(4);
+    expect(firstPartLength(events, BUILTIN_LINKERS, { events: 4, locks: 1000 })).toBe(4);
   });
 
   it("counts each object written once, and each object relations name twice, once however often named", () => {
     // Pods on one Node under one ReplicaSet: 1 lock each, and 2 × 2 for the pair.
     const shared = Array.from({ length: 20 }, (_, i) => podWrite(`s${i}`, "node-a", "rs-a"));
-    expect(firstPartLength(shared, BUILTIN_LINKERS, new WeakMap(), { events: 400, locks: 24 })).toBe(20);
-    expect(firstPartLength(shared, BUILTIN_LINKERS, new WeakMap(), { events: 400, locks: 23 })).toBe(19);
+    expect(firstPartLength(shared, BUILTIN_LINKERS, { events: 400, locks: 24 })).toBe(20);
+    expect(firstPartLength(shared, BUILTIN_LINKERS, { events: 400, locks: 23 })).toBe(19);
     // Each its own Node and ReplicaSet: 5 a Pod.
     const own = Array.from({ length: 20 }, (_, i) => podWrite(`o${i}`, `node-${i}`, `rs-${i}`));
-    expect(firstPartLength(own, BUILTIN_LINKERS, new WeakMap(), { events: 400, locks: 50 })).toBe(10);
+    expect(firstPartLength(own, BUILTIN_LINKERS, { events: 400, locks: 50 })).toBe(10);
   });
 
   it("takes at least one event, however many objects it names", () => {
     const own = [podWrite("a", "node-a", "rs-a"), podWrite("b", "node-b", "rs-b")];
-    expect(firstPartLength(own, BUILTIN_LINKERS, new WeakMap(), { events: 400, locks: 1 })).toBe(1);
+    expect(firstPartLength(own, BUILTIN_LINKERS, { events: 400, locks: 1 })).toBe(1);
   });
 
   it("keeps the claims it ran the linkers for, for the store to use", () => {
     const write = podWrite("k", "node-k", "rs-k");
-    const claims = new WeakMap<AuditWrite, RelationClaim[]>();
-    firstPartLength([write], BUILTIN_LINKERS, claims);
-    expect(claims.get(write)?.map((c) => `${c.kind} ${c.other.resource}/${c.other.name}`)).toEqual(["controller-owner replicasets/rs-k", "node nodes/node-k"]);
+    firstPartLength([write], BUILTIN_LINKERS);
+    expect(write.claims?.map((c) => `${c.kind} ${c.other.resource}/${c.other.name}`)).toEqual(["controller-owner replicasets/rs-k", "node nodes/node-k"]);
   });
 });

@@ -1,7 +1,7 @@
 import { claimsOf } from "../../model/links/claims";
-import type { Linker, RelationClaim } from "../../model/links/types";
+import type { Linker } from "../../model/links/types";
 import { MAX_EVENTS_PER_TRANSACTION } from "./defaults";
-import type { AuditWrite, ConvertedAuditEvent } from "./types";
+import type { ConvertedAuditEvent } from "./types";
 
 /**
  * How much of a batch one transaction stores. A transaction holds, until it commits, an
@@ -24,15 +24,10 @@ export const TRANSACTION_LIMITS: TransactionLimits = { events: MAX_EVENTS_PER_TR
 /**
  * How many of `events`, from the first, one transaction stores: all of them up to the limits,
  * and always at least one. Runs the linkers on each write's body to count the objects its
- * relations name, and keeps their claims in `claims`, so that the store need not run them
- * again on the same body.
+ * relations name, and keeps their claims on the write (`claims`), so that the store need not
+ * run them again on the same body.
  */
-export function firstPartLength(
-  events: readonly ConvertedAuditEvent[],
-  linkers: readonly Linker[],
-  claims: WeakMap<AuditWrite, RelationClaim[]>,
-  limits: TransactionLimits = TRANSACTION_LIMITS,
-): number {
+export function firstPartLength(events: readonly ConvertedAuditEvent[], linkers: readonly Linker[], limits: TransactionLimits = TRANSACTION_LIMITS): number {
   const written = new Set<string>();
   const named = new Set<string>();
   const length = Math.min(events.length, limits.events);
@@ -41,9 +36,8 @@ export function firstPartLength(
     if (event.kind !== "write") continue;
     written.add(nameKey(undefined, event.object));
     if (event.bodyAfter !== null) {
-      let stated = claims.get(event);
-      if (stated === undefined) claims.set(event, (stated = claimsOf(linkers, event.bodyAfter, event.object)));
-      for (const claim of stated) named.add(nameKey(claim.other.cluster, claim.other));
+      event.claims ??= claimsOf(linkers, event.bodyAfter, event.object);
+      for (const claim of event.claims) named.add(nameKey(claim.other.cluster, claim.other));
     }
     if (i > 0 && written.size + 2 * named.size > limits.locks) return i;
   }

@@ -1,3 +1,5 @@
+import type { RelationClaim } from "../../model/links/types";
+
 /**
  * The shapes that flow through audit ingestion:
  *   raw JSON  --(eventSchema.ts: parseAuditEvent)-->  AuditEvent
@@ -59,6 +61,11 @@ export interface AuditWrite {
   bodyAfter: JsonObject | null;
   /** For patch requests: the (redacted) patch document, when the event carries it. */
   patch: JsonValue | null;
+  /**
+   * What the linkers state of bodyAfter, once run (transactionParts.ts counts the objects they
+   * name to size a transaction); the store uses them rather than running the linkers again.
+   */
+  claims?: RelationClaim[];
 }
 
 /** Everything an audit event says beyond the columns, kept as the entry's details. */
