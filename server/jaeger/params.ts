@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseGoDurationMicros } from "./goDuration";
+import { isCalendarDate } from "../model/time/calendarDate";
 
 /**
  * Query parameters of the Jaeger-compatible API, validated with zod. A bad parameter is a
@@ -121,6 +122,7 @@ export function parseRfc3339Micros(text: string): number | null {
   const match = RFC3339.exec(text);
   if (!match) return null;
   const [, date, time, fraction = "", zone] = match;
+  if (!isCalendarDate(date!)) return null;
   const ms = Date.parse(`${date}T${time}${zone!.toUpperCase()}`);
   if (Number.isNaN(ms)) return null;
   return ms * 1000 + Math.floor(Number(fraction.padEnd(9, "0")) / 1000);

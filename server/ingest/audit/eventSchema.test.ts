@@ -142,7 +142,7 @@ describe("parseAuditEvent time fallbacks", () => {
   });
 });
 
-const NOT_A_TIME = "not an RFC 3339 time in the years 0001–9999 (UTC)";
+const NOT_A_TIME = "not an RFC 3339 time of a real date in the years 0001–9999 (UTC)";
 
 describe("parseAuditEvent errors", () => {
   it.each([
@@ -154,6 +154,9 @@ describe("parseAuditEvent errors", () => {
     ["requestReceivedTimestamp", "0000-01-01T00:00:00Z", `requestReceivedTimestamp: ${NOT_A_TIME}`],
     ["stageTimestamp", "0001-01-01T00:30:00+01:00", `stageTimestamp: ${NOT_A_TIME}`],
     ["stageTimestamp", "9999-12-31T23:30:00-01:00", `stageTimestamp: ${NOT_A_TIME}`],
+    // Days that do not exist, which JavaScript rolls over into the next month.
+    ["requestReceivedTimestamp", "2023-02-29T10:00:00Z", `requestReceivedTimestamp: ${NOT_A_TIME}`],
+    ["stageTimestamp", "2024-04-31T10:00:00Z", `stageTimestamp: ${NOT_A_TIME}`],
     ["verb", 7, "verb: expected string, got 7"],
     ["kind", "Pod", 'kind: expected "Event"'],
     ["apiVersion", "audit.k8s.io/v1alpha1", "apiVersion: expected audit.k8s.io/v1 or audit.k8s.io/v1beta1"],

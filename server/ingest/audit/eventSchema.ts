@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { JsonValue } from "./types";
+import { isCalendarDate } from "../../model/time/calendarDate";
 
 /**
  * The kube-apiserver audit `Event` (audit.k8s.io/v1 and v1beta1) and the `EventList` envelope
@@ -30,12 +31,12 @@ const FIRST_UNSTORABLE_MS = Date.parse("+010000-01-01T00:00:00Z");
 
 /** An RFC 3339 time as the apiserver writes it, that the store can hold. */
 function isStorableRfc3339(text: string): boolean {
-  if (!RFC3339.test(text)) return false;
+  if (!RFC3339.test(text) || !isCalendarDate(text)) return false;
   const ms = Date.parse(text); // NaN when V8 cannot read it, and NaN compares false
   return ms >= FIRST_STORABLE_MS && ms < FIRST_UNSTORABLE_MS;
 }
 
-const rfc3339Time = z.string().refine(isStorableRfc3339, { error: "not an RFC 3339 time in the years 0001–9999 (UTC)" });
+const rfc3339Time = z.string().refine(isStorableRfc3339, { error: "not an RFC 3339 time of a real date in the years 0001–9999 (UTC)" });
 
 /**
  * Deeper than any real object, and shallow enough for every recursive walk a body meets later

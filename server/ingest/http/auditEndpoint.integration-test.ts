@@ -145,7 +145,7 @@ describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => 
       const answer = await response.json();
       expect(answer).toMatchObject({ received: 2, accepted: 1, rejected: 1, history: 1 });
       expect(answer.rejections).toEqual([
-        { index: 0, auditId: "b4d5ab1e-0000-4000-8000-0000000000f1", reason: "requestReceivedTimestamp: not an RFC 3339 time in the years 0001–9999 (UTC)" },
+        { index: 0, auditId: "b4d5ab1e-0000-4000-8000-0000000000f1", reason: "requestReceivedTimestamp: not an RFC 3339 time of a real date in the years 0001–9999 (UTC)" },
       ]);
       expect(await historyCount("year-zero")).toBe(1);
     });
