@@ -14,7 +14,7 @@ import { hmacFingerprint } from "../../model/redact/redact";
 import { convertAuditEvent } from "./convert";
 import { parseAuditEvent } from "./eventSchema";
 import { unstorableText } from "./storableText";
-import { firstPartLength } from "./transactionParts";
+import { firstPartLength, readLockTableSize, TRANSACTION_LIMITS, transactionLimitsFor, type TransactionLimits } from "./transactionParts";
 import type { AuditRead, AuditWrite, ConvertOptions, ConvertedAuditEvent } from "./types";
 
 /** What happened to a batch of audit events. Every event is counted in exactly one of accepted, duplicates, rejected. */
@@ -94,11 +94,23 @@ export function convertOptionsOf(config: Config, fingerprint: ConvertOptions["fi
 export async function createConfiguredAuditIngestor(db: Database, config: Config, hooks: IngestHooks = {}): Promise<AuditIngestor> {
   const linkers = configuredLinkers(config.linkRulesFile, await loadPlugins(config.plugins));
   const redactionKey = config.redactionKey ?? (await settingOrGenerate(db, "redaction_key"));
-  return createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)), hooks, linkers);
+  // The admission gate lets this many batches, each one transaction at a time, in at once, in all
+  // of the server's ingest workers together.
+  const limits = transactionLimitsFor(await readLockTableSize(db), config.ingestConcurrency);
+  return createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)), hooks, linkers, limits);
 }
 
-/** `linkers` read relations from every body a batch stores (server/model/links). */
-export function createAuditIngestor(db: Database, options: ConvertOptions, hooks: IngestHooks = {}, linkers: readonly Linker[] = BUILTIN_LINKERS): AuditIngestor {
+/**
+ * `linkers` read relations from every body a batch stores (server/model/links); `limits` bound
+ * what one transaction stores (transactionParts.ts).
+ */
+export function createAuditIngestor(
+  db: Database,
+  options: ConvertOptions,
+  hooks: IngestHooks = {},
+  linkers: readonly Linker[] = BUILTIN_LINKERS,
+  limits: TransactionLimits = TRANSACTION_LIMITS,
+): AuditIngestor {
   const clusters = new ClusterRegistry(db);
   // Most writes update an object written moments before: its state usually needs no read.
   const stateCache = new StateCache(STATE_CACHE_LIMITS);
@@ -223,7 +235,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
         const batch = early.batch ?? converter.convert();
         early.batch = null;
         if (batch.converted.length === 0) return;
-        rest = batch.converted.splice(firstPartLength(batch.converted, linkers));
+        rest = batch.converted.splice(firstPartLength(batch.converted, linkers, limits));
         committed = await storeConverted(tx, clusterId, batch);
       });
     } catch (error) {
@@ -240,7 +252,7 @@ export function createAuditIngestor(db: Database, options: ConvertOptions, hooks
     // against the state an earlier part left. Should one fail, the parts before it stay stored,
     // and the sender's retry finds them among the duplicates.
     while (rest.length > 0) {
-      const part: ConvertedBatch = { summary, converted: rest.splice(0, firstPartLength(rest, linkers)) };
+      const part: ConvertedBatch = { summary, converted: rest.splice(0, firstPartLength(rest, linkers, limits)) };
       notifyCommitted(clusterId, clusterName, await db.transaction((tx) => storeConverted(tx, clusterId, part)));
     }
     return summary;

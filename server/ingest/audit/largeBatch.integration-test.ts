@@ -2,11 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { falcoEvents, openshiftItems } from "../../testing/fixtures";
 import { rolloutScenario } from "../../testing/scenarios/rollout";
-import type { Database } from "../../store/database";
+import type { Database, Transaction } from "../../store/database";
+import { openPostgres } from "../../store/postgres";
+import { loadConfig } from "../../config/config";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS, MAX_EVENTS_PER_TRANSACTION } from "./defaults";
-import { TRANSACTION_LIMITS } from "./transactionParts";
-import { createAuditIngestor } from "./ingest";
+import { readLockTableSize, TRANSACTION_LIMITS } from "./transactionParts";
+import { createAuditIngestor, createConfiguredAuditIngestor } from "./ingest";
 import type { DiffEntry } from "./types";
 
 const options = {
@@ -34,13 +36,13 @@ function configMapCreates(count: number, prefix: string): Record<string, any>[] 
  * EndpointSlice controller keeps for openshift-apiserver's Service (its real Pods' shape, as in
  * endpointSlice.test.ts), renamed, in the real falco create event's envelope.
  */
-function endpointSliceCreates(count: number, podsPerSlice: number): Record<string, any>[] {
+function endpointSliceCreates(count: number, podsPerSlice: number, prefix = "api"): Record<string, any>[] {
   const envelope = falcoEvents("create_configmap.json")[0]!;
   const pod = openshiftItems("openshift-apiserver", "core/pods.yaml")[0]!;
   return Array.from({ length: count }, (_, s) => {
     const event = structuredClone(envelope);
-    const name = `api-${s}-7x2kq`;
-    event.auditID = `slice-${s}`;
+    const name = `${prefix}-${s}-7x2kq`;
+    event.auditID = `${prefix}-slice-${s}`;
     event.requestURI = "/apis/discovery.k8s.io/v1/namespaces/openshift-apiserver/endpointslices";
     event.objectRef = { resource: "endpointslices", namespace: "openshift-apiserver", name, apiGroup: "discovery.k8s.io", apiVersion: "v1" };
     delete event.requestObject;
@@ -50,17 +52,17 @@ function endpointSliceCreates(count: number, podsPerSlice: number): Record<strin
       metadata: {
         name,
         namespace: "openshift-apiserver",
-        uid: `slice-uid-${s}`,
+        uid: `${prefix}-slice-uid-${s}`,
         resourceVersion: String(100_000 + s),
-        labels: { "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io", "kubernetes.io/service-name": `api-${s}` },
-        ownerReferences: [{ apiVersion: "v1", kind: "Service", name: `api-${s}`, uid: `service-uid-${s}`, controller: true, blockOwnerDeletion: true }],
+        labels: { "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io", "kubernetes.io/service-name": `${prefix}-${s}` },
+        ownerReferences: [{ apiVersion: "v1", kind: "Service", name: `${prefix}-${s}`, uid: `${prefix}-service-uid-${s}`, controller: true, blockOwnerDeletion: true }],
       },
       addressType: "IPv4",
       endpoints: Array.from({ length: podsPerSlice }, (_, p) => ({
         addresses: [pod.status.podIP],
         conditions: { ready: true, serving: true, terminating: false },
         nodeName: pod.spec.nodeName,
-        targetRef: { kind: "Pod", namespace: pod.metadata.namespace, name: `${pod.metadata.name}-${s}-${p}`, uid: `pod-uid-${s}-${p}` },
+        targetRef: { kind: "Pod", namespace: pod.metadata.namespace, name: `${pod.metadata.name}-${prefix}-${s}-${p}`, uid: `${prefix}-pod-uid-${s}-${p}` },
       })),
       ports: [{ name: "https", port: 8443, protocol: "TCP" }],
     };
@@ -160,6 +162,80 @@ describe.each(STORE_KINDS)("a webhook batch whose relations name more objects th
       { kind: "controller-owner", n: 400 },
       { kind: "endpoint-target", n: 400 * 20 },
       { kind: "service-endpointslice", n: 400 },
+    ]);
+  });
+});
+
+describe.each(STORE_KINDS)("the lock table's size, on %s", (kind) => {
+  it("is read from the server's settings", async () => {
+    const test = await openTestDatabase(kind, { migrate: false });
+    try {
+      const { rows } = await test.db.query<{ name: string; setting: string }>(
+        `SELECT name, setting FROM pg_settings WHERE name IN ('max_locks_per_transaction', 'max_connections', 'max_prepared_transactions')`,
+      );
+      const setting = (name: string) => Number(rows.find((r) => r.name === name)!.setting);
+      const size = await readLockTableSize(test.db);
+      expect(size).toBe(setting("max_locks_per_transaction") * (setting("max_connections") + setting("max_prepared_transactions")));
+      // The embedded database runs on Postgres's defaults.
+      if (kind === "pglite") expect(size).toBe(64 * 100);
+    } finally {
+      await test.dispose();
+    }
+  });
+});
+
+/** The real database, recording how many advisory locks each transaction held at its end (all of them: they last until COMMIT). */
+function countingLocks(db: Database): { db: Database; locksHeld: number[] } {
+  const locksHeld: number[] = [];
+  const wrapped = new Proxy(db, {
+    get(target, property, receiver) {
+      if (property !== "transaction") return Reflect.get(target, property, receiver);
+      return <T,>(work: (tx: Transaction) => Promise<T>) =>
+        target.transaction(async (tx) => {
+          const result = await work(tx);
+          const { rows } = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`);
+          locksHeld.push(rows[0]!.n);
+          return result;
+        });
+    },
+  });
+  return { db: wrapped, locksHeld };
+}
+
+describe("sixteen writers at once on postgres (KUBETRAIL_INGEST_CONCURRENCY=16)", () => {
+  let test: TestDatabase;
+  let pool: Database;
+  beforeEach(async () => {
+    test = await openTestDatabase("postgres");
+    // As an ingest worker opens it: a connection for each batch the admission gate lets in.
+    pool = openPostgres(test.url!, { maxConnections: 16 });
+  });
+  afterEach(async () => {
+    await pool.close();
+    await test.dispose();
+  });
+
+  // At 1,000 locks each (what each of four writers may take), sixteen transactions at once could
+  // take 16,000 entries of a lock table of 6,400 (nominal; it failed at about 12,000 here):
+  // "out of shared memory". Each writer now takes its share of the table.
+  it("keep every transaction within its share of the lock table, and store every batch", async () => {
+    const config = loadConfig({ DATABASE_URL: test.url!, KUBETRAIL_INGEST_CONCURRENCY: "16", KUBETRAIL_REDACTION_KEY: "test-redaction-key-0123" });
+    const counted = countingLocks(pool);
+    const ingestor = await createConfiguredAuditIngestor(counted.db, config);
+    await ingestor.ingest("writers", [configMapCreates(1, "first")[0]]);
+    const batches = Array.from({ length: 16 }, (_, b) => endpointSliceCreates(100, 20, `w${b}`));
+    const summaries = await Promise.all(batches.map((batch) => ingestor.ingest("writers", batch)));
+    for (const summary of summaries) expect(summary).toMatchObject({ received: 100, accepted: 100, history: 100, rejected: [] });
+
+    const lockTable = await readLockTableSize(test.db);
+    const share = Math.floor((lockTable * 5) / 8 / 16);
+    expect(Math.max(...counted.locksHeld)).toBeLessThanOrEqual(share);
+    expect(counted.locksHeld.length).toBeGreaterThan(1 + 16); // the batches were split to fit
+    const { rows } = await test.db.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM relations GROUP BY kind ORDER BY kind`);
+    expect(rows).toEqual([
+      { kind: "controller-owner", n: 1600 },
+      { kind: "endpoint-target", n: 1600 * 20 },
+      { kind: "service-endpointslice", n: 1600 },
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { openshiftObject } from "../../testing/fixtures";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
-import { firstPartLength } from "./transactionParts";
+import { firstPartLength, TRANSACTION_LIMITS, transactionLimitsFor } from "./transactionParts";
 import type { AuditWrite, ConvertedAuditEvent, JsonObject } from "./types";
 
 // A real Pod (openshift-apiserver): its relations name its ReplicaSet and its Node.
@@ -66,5 +66,22 @@ describe("firstPartLength", () => {
     const write = podWrite("k", "node-k", "rs-k");
     firstPartLength([write], BUILTIN_LINKERS);
     expect(write.claims?.map((c) => `${c.kind} ${c.other.resource}/${c.other.name}`)).toEqual(["controller-owner replicasets/rs-k", "node nodes/node-k"]);
+  });
+});
+
+describe("transactionLimitsFor", () => {
+  it("gives four writers 1,000 locks each of Postgres's default table (64 × 100 connections)", () => {
+    expect(transactionLimitsFor(6400, 4)).toEqual(TRANSACTION_LIMITS);
+    expect(TRANSACTION_LIMITS.locks).toBe(1000);
+  });
+
+  it("divides five eighths of the table among more writers", () => {
+    expect(transactionLimitsFor(6400, 16)).toEqual({ events: TRANSACTION_LIMITS.events, locks: 250 });
+    expect(transactionLimitsFor(6400, 5)).toEqual({ events: TRANSACTION_LIMITS.events, locks: 800 });
+  });
+
+  it("takes no more than 1,000 from a larger table, and at least one lock", () => {
+    expect(transactionLimitsFor(64 * 1000, 4).locks).toBe(1000);
+    expect(transactionLimitsFor(64, 1000).locks).toBe(1);
   });
 });

@@ -1,4 +1,5 @@
 import { claimsOf } from "../../model/links/claims";
+import type { Sql } from "../../store/database";
 import type { Linker } from "../../model/links/types";
 import { MAX_EVENTS_PER_TRANSACTION } from "./defaults";
 import type { ConvertedAuditEvent } from "./types";
@@ -20,6 +21,34 @@ export interface TransactionLimits {
 }
 
 export const TRANSACTION_LIMITS: TransactionLimits = { events: MAX_EVENTS_PER_TRANSACTION, locks: 1000 };
+
+/**
+ * The share of the lock table that ingest's transactions may hold together: the rest is left to
+ * retention, queries, an import running beside the server, and whatever else uses the same
+ * Postgres. At Postgres's defaults (6,400) and four writers, that is TRANSACTION_LIMITS' 1,000 each.
+ */
+const INGEST_SHARE_OF_LOCK_TABLE = 5 / 8;
+
+/**
+ * The limits for `writers` transactions at once (KUBETRAIL_INGEST_CONCURRENCY) sharing a lock
+ * table of `lockTableSize` entries: TRANSACTION_LIMITS, with fewer locks each when more writers
+ * or a smaller table would let them run it out together. Postgres's table takes more than its
+ * nominal size before it fails (on these machines some 12,000 of a nominal 6,400), but how much
+ * more depends on the rest of its shared memory, so the nominal size is what is divided.
+ */
+export function transactionLimitsFor(lockTableSize: number, writers: number): TransactionLimits {
+  const share = Math.floor((lockTableSize * INGEST_SHARE_OF_LOCK_TABLE) / Math.max(1, writers));
+  return { events: TRANSACTION_LIMITS.events, locks: Math.max(1, Math.min(TRANSACTION_LIMITS.locks, share)) };
+}
+
+/** The lock table's nominal size: max_locks_per_transaction × (max_connections + max_prepared_transactions). */
+export async function readLockTableSize(sql: Sql): Promise<number> {
+  const result = await sql.query<{ size: number }>(
+    `SELECT current_setting('max_locks_per_transaction')::int
+            * (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int) AS size`,
+  );
+  return Number(result.rows[0]!.size);
+}
 
 /**
  * How many of `events`, from the first, one transaction stores: all of them up to the limits,
