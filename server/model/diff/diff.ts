@@ -119,7 +119,7 @@ function identifyingValue(item: JsonObject, field: string): string | number | bo
 }
 
 /** The label of an item under a key set (`key=…,effect=…`), or null when the item lacks the first field. */
-function labelUnder(keySet: string[], item: JsonValue): string | null {
+export function labelUnder(keySet: string[], item: JsonValue): string | null {
   if (!isJsonObject(item) || identifyingValue(item, keySet[0] ?? "") === null) return null;
   let label = "";
   for (const field of keySet) {
@@ -144,10 +144,14 @@ function itemsByLabel(keySet: string[], list: JsonValue[]): Map<string, JsonValu
 const NAME_KEY_SETS: string[][] = [["name"]];
 const KEY_SETS_BY_FIELD = new Map([...LIST_ITEM_KEYS].map(([field, keySets]) => [field, [...keySets, ...NAME_KEY_SETS]]));
 
+/** The key sets a list under `field` (null: a list that is itself a list's item) may be keyed by, in the order diffs try them. */
+export function keySetsFor(field: string | null): string[][] {
+  return (field !== null && KEY_SETS_BY_FIELD.get(field)) || NAME_KEY_SETS;
+}
+
 /** Both versions of a list keyed by the first key set that fits both, or null when none does. */
 function keyedItems(field: string | null, before: JsonValue[], after: JsonValue[]): [Map<string, JsonValue>, Map<string, JsonValue>] | null {
-  const keySets = (field !== null && KEY_SETS_BY_FIELD.get(field)) || NAME_KEY_SETS;
-  for (const keySet of keySets) {
+  for (const keySet of keySetsFor(field)) {
     const beforeItems = itemsByLabel(keySet, before);
     if (beforeItems === null) continue;
     const afterItems = itemsByLabel(keySet, after);
