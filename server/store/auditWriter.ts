@@ -6,7 +6,8 @@ import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { computeChange } from "../ingest/audit/change";
 import { toDisplay } from "../model/redact/redact";
-import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectIdentity } from "../ingest/audit/types";
+import { isDecimal, placeLateWrites, type LatePlacement, type ObjectVersion, type VersionStep } from "../ingest/audit/lateWrites";
+import type { AuditRead, AuditWrite, DiffEntry, JsonObject, JsonValue, ObjectChange, ObjectIdentity } from "../ingest/audit/types";
 import type { RelationClaim } from "../model/links/types";
 
 /**
@@ -216,6 +217,8 @@ export interface WritePlan {
   readonly updated: readonly ObjectRow[];
   readonly states: ReadonlyArray<{ row: ObjectRow; text: string }>;
   readonly historyCopyText: CopyText;
+  /** Stored entries whose diff changes, since a late write now comes before them (lateWrites.ts). */
+  readonly rediffedHistory: readonly RediffedEntry[];
 }
 
 /** The objects a batch's writes name: locked for the transaction, and each name's latest incarnation. */
@@ -308,10 +311,13 @@ export async function planWrites(
     .map((write, index) => ({ write, index }))
     .sort((a, b) => a.write.endTime.getTime() - b.write.endTime.getTime() || a.index - b.index)
     .map(({ write }) => write);
+  inResourceVersionOrderPerObject(ordered, clusterId);
 
   const touched = new Set<ObjectRow>();
   const observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean; claims?: RelationClaim[] }> = [];
   const historyRows = new CopyTextBuilder();
+  // Late writes that may yet get their diff, by object: placed once every write is resolved.
+  const lateByRow = new Map<ObjectRow, LateGroup>();
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
@@ -376,12 +382,33 @@ export async function planWrites(
 
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
     // A late write did not happen on top of the version held: say which newer one was known
-    // (why it has no diff) rather than call that its version before.
+    // rather than call that its version before.
     if (late) details.arrivedAfterResourceVersion = rvBefore!;
     else if (rvBefore) details.resourceVersionBefore = rvBefore;
+    if (late && row.state !== null && isPlaceable(write, change)) {
+      let group = lateByRow.get(row);
+      if (!group) lateByRow.set(row, (group = { newest: { resourceVersion: rvBefore!, state: row.state }, writes: [] }));
+      group.writes.push({ write, body: change.nextState!, details });
+      continue;
+    }
     const detailsText = detailsJson(details, write.patch, change.diff !== null);
     historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
   }
+  const rediffedHistory: RediffedEntry[] = [];
+  for (const [row, group] of lateByRow) {
+    const placed = await placeLateGroup(sql, row.id, group);
+    rediffedHistory.push(...placed.rediffed);
+    group.writes.forEach(({ write, details }, i) => {
+      const placement = placed.placements[i]!;
+      const base = placement.placed ? placement.base : null;
+      // Placed: diffed against the version it was made on, as if it had arrived in order.
+      const change = computeChange(placement.placed ? { state: base?.state ?? null, resourceVersion: base?.resourceVersion ?? null } : { state: null, resourceVersion: null }, write);
+      if (base) details.resourceVersionBefore = base.resourceVersion;
+      const detailsText = detailsJson(details, write.patch, change.diff !== null);
+      historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
+    });
+  }
+  lateByRow.clear();
   objectIds.giveBack(ids.slice(idsUsed));
   const historyEntries = ordered.length;
   writes.length = 0;
@@ -407,11 +434,110 @@ export async function planWrites(
     updated: rows.filter((row) => !row.isNew && row.rowDirty),
     states,
     historyCopyText: historyRows.take(),
+    rediffedHistory,
   };
 }
 
 function emptyPlan(): WritePlan {
-  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], states: [], historyCopyText: [] };
+  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], states: [], historyCopyText: [], rediffedHistory: [] };
+}
+
+/** An object's late writes in one batch, and the version it held when they arrived. */
+interface LateGroup {
+  newest: ObjectVersion;
+  writes: Array<{ write: AuditWrite; body: JsonObject; details: JsonObject }>;
+}
+
+/** A stored history entry whose diff starts from a late write's version now. */
+export interface RediffedEntry {
+  id: number;
+  diffText: string;
+  detailsText: string;
+}
+
+/**
+ * Writes that can be placed among the versions (lateWrites.ts): updates and patches whose body
+ * is the object as they left it, the response (RequestResponse), with an etcd resourceVersion.
+ */
+function isPlaceable(write: AuditWrite, change: ObjectChange): boolean {
+  if (write.level !== "RequestResponse" || (write.verb !== "update" && write.verb !== "patch")) return false;
+  if (change.nextState === null || change.deleted) return false;
+  const rv = stringAt(change.nextState, "metadata", "resourceVersion");
+  return rv !== null && isDecimal(rv);
+}
+
+/**
+ * How far back, before the oldest of an object's late writes began, its stored entries are read.
+ * A write that overtook it completed after it, and requests end within the apiserver's request
+ * timeout (a minute by default): ten minutes leave room for slow ones.
+ */
+const LATE_WRITE_LOOKBACK_MS = 10 * 60_000;
+
+/** Places an object's late writes, reading its stored entries of the minutes before them. */
+async function placeLateGroup(sql: Sql, objectId: number, group: LateGroup): Promise<{ placements: LatePlacement[]; rediffed: RediffedEntry[] }> {
+  const since = new Date(Math.min(...group.writes.map(({ write }) => write.startTime.getTime())) - LATE_WRITE_LOOKBACK_MS);
+  const result = await sql.query<{ id: number | string; verb: string; subresource: string; details: JsonObject; diff: DiffEntry[] | null }>(
+    prepared("kt_history_since", `SELECT id, verb, subresource, details, diff FROM history_entries WHERE object_id = $1 AND start_time >= $2`),
+    [objectId, since.toISOString()],
+  );
+  const detailsById = new Map<number, JsonObject>();
+  const steps: Array<VersionStep<number>> = [];
+  for (const entry of result.rows) {
+    const details = entry.details;
+    const after = details.resourceVersionAfter;
+    if (typeof after !== "string" || !isDecimal(after)) continue;
+    const before = typeof details.resourceVersionBefore === "string" ? details.resourceVersionBefore : null;
+    // A late write left unplaced made no version the others were diffed from.
+    if (before === null && details.arrivedAfterResourceVersion !== undefined) continue;
+    const id = Number(entry.id);
+    detailsById.set(id, details);
+    steps.push({ ref: id, resourceVersionBefore: before, resourceVersionAfter: after, diff: entry.diff, creates: entry.verb === "create" && entry.subresource === "" });
+  }
+  const { placements, rediffed } = placeLateWrites(group.newest, steps, group.writes.map(({ body }) => ({ resourceVersion: stringAt(body, "metadata", "resourceVersion")!, body })));
+  return {
+    placements,
+    rediffed: [...rediffed].map(([id, { resourceVersionBefore, diff }]) => ({
+      id,
+      diffText: JSON.stringify(diff),
+      detailsText: JSON.stringify({ ...detailsById.get(id)!, resourceVersionBefore }),
+    })),
+  };
+}
+
+/**
+ * Writes to one object in the order of their resourceVersions, in the places the batch's time
+ * order gave that object's writes: a request can complete (its stageTimestamp) after a later
+ * one to the same object, and in resourceVersion order no write of a batch is late to another.
+ * Writes without an etcd resourceVersion in a response stay where they are.
+ */
+function inResourceVersionOrderPerObject(writes: AuditWrite[], clusterId: number): void {
+  let positions: Map<string, number[]> | null = null;
+  for (let i = 0; i < writes.length; i++) {
+    if (responseVersion(writes[i]!) === null) continue;
+    const key = objectKeyOf(clusterId, writes[i]!.object);
+    positions ??= new Map();
+    const list = positions.get(key);
+    if (list) list.push(i);
+    else positions.set(key, [i]);
+  }
+  if (positions === null) return;
+  for (const indices of positions.values()) {
+    if (indices.length < 2) continue;
+    const sorted = indices.map((i) => writes[i]!).sort((a, b) => compareVersions(responseVersion(a)!, responseVersion(b)!));
+    indices.forEach((index, k) => (writes[index] = sorted[k]!));
+  }
+}
+
+/** The resourceVersion a write's response gave its object, when it is an etcd one. */
+function responseVersion(write: AuditWrite): string | null {
+  if (write.level !== "RequestResponse" || write.failed || write.bodyAfter === null) return null;
+  const rv = stringAt(write.bodyAfter, "metadata", "resourceVersion");
+  return rv !== null && isDecimal(rv) ? rv : null;
+}
+
+function compareVersions(a: string, b: string): number {
+  // Decimal strings without leading zeros compare by length first (etcd writes none).
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /**
@@ -420,7 +546,7 @@ function emptyPlan(): WritePlan {
  * on each other): statements the caller sends next run after them, on the same connection.
  */
 export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan, cache: StateCache | null): Promise<void> {
-  const statements = [insertObjects(sql, clusterId, plan.created), updateObjects(sql, plan.updated), upsertStates(sql, plan.states)];
+  const statements = [insertObjects(sql, clusterId, plan.created), updateObjects(sql, plan.updated), upsertStates(sql, plan.states), rediffHistory(sql, plan.rediffedHistory)];
   if (plan.historyCopyText.length > 0) statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
   return Promise.all(statements).then(() => {
     for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text);
@@ -547,6 +673,15 @@ async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text
      SELECT id, state, rv FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, state, rv) ORDER BY id
      ON CONFLICT (object_id) DO UPDATE SET state = excluded.state, resource_version = excluded.resource_version`),
     [int8Array(sorted.map(({ row }) => row.id)), textArray(sorted.map(({ text }) => text)), textArray(sorted.map(({ row }) => row.resourceVersion))],
+  );
+}
+
+async function rediffHistory(sql: Sql, entries: readonly RediffedEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await sql.query(
+    prepared("kt_rediff_history", `UPDATE history_entries h SET diff = t.d::json, details = t.x::json
+       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, d, x) WHERE h.id = t.id`),
+    [int8Array(entries.map((e) => e.id)), textArray(entries.map((e) => e.diffText)), textArray(entries.map((e) => e.detailsText))],
   );
 }
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { NEW_IMAGE, rolloutScenario } from "../../testing/scenarios/rollout";
+import { secretScenario } from "../../testing/scenarios/secret";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
-import { createAuditIngestor } from "./ingest";
+import { createAuditIngestor, type AuditIngestor } from "./ingest";
 import type { DiffEntry } from "./types";
 
 const options = {
@@ -14,57 +15,151 @@ const options = {
 };
 
 interface Entry {
-  auditId: string;
   diff: DiffEntry[] | null;
+  noop: boolean;
   details: Record<string, unknown>;
 }
 
+type Event = Record<string, any>;
+
+const steps = rolloutScenario();
+const event = (label: string) => steps.find((s) => s.label === label)!.event;
+const versionAfter = (label: string) => event(label).responseObject.metadata.resourceVersion as string;
+/** The writes between the rollout's create and its delete that may arrive in any order. */
+const MIDDLE = ["status generation 1", "scale up", "status generation 2", "image change", "scale down", "conflict"];
+
+/** Seeded (mulberry32), so that a failing order can be replayed. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
+
 /**
- * The apiserver's webhook sends batches concurrently, and a log can be imported out of order:
- * a write may reach Kubetrail after a newer version of its object. The rollout's scale-up patch
- * here arrives after the controller's status update that followed it.
+ * The rollout's steps in `middle`'s order between its create and its delete. The no-op update
+ * goes right after the scale-down, whose version it repeats: had it come first, nothing could
+ * tell which of the two made the version.
  */
-describe.each(STORE_KINDS)("a write that arrives after a newer version of its object, on %s", (kind) => {
+function rolloutIn(middle: readonly string[]): string[] {
+  return ["create", ...middle.flatMap((label) => (label === "scale down" ? [label, "no-op update"] : [label])), "delete"];
+}
+
+/**
+ * The apiserver's webhook sends batches concurrently, Kubetrail stores several at once, and a log
+ * can be imported out of order: a write may reach Kubetrail after a newer version of its object.
+ */
+describe.each(STORE_KINDS)("writes that arrive after a newer version of their object, on %s", (kind) => {
   let test: TestDatabase;
-  let entries: Map<string, Entry>;
-  const steps = rolloutScenario();
-  const event = (label: string) => steps.find((s) => s.label === label)!.event;
-  const versionAfter = (label: string) => event(label).responseObject.metadata.resourceVersion as string;
+  let ingestor: AuditIngestor;
+  let inOrder: Map<string, Entry>;
+
+  async function historyOf(cluster: string): Promise<Map<string, Entry>> {
+    const rows = await test.db.query<{ audit_id: string; diff: DiffEntry[] | null; noop: boolean; details: Record<string, unknown> }>(
+      `SELECT h.audit_id, h.diff, h.noop, h.details FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = $1`,
+      [cluster],
+    );
+    return new Map(rows.rows.map((r) => [r.audit_id, { diff: r.diff, noop: r.noop, details: r.details }]));
+  }
+
+  /** Each batch stored before the next is sent. */
+  async function ingestBatches(cluster: string, batches: Event[][]): Promise<Map<string, Entry>> {
+    for (const batch of batches) expect(await ingestor.ingest(cluster, batch)).toMatchObject({ accepted: batch.length, rejected: [] });
+    return historyOf(cluster);
+  }
+
+  /** What arrival order cannot change: each write's diff, whether it was a no-op, and the version it was made on. */
+  function comparable(history: Map<string, Entry>) {
+    return Object.fromEntries(
+      [...history].map(([auditId, entry]) => [
+        auditId,
+        // A failed request made no version: the version it names is whichever was known when it arrived.
+        { diff: entry.diff, noop: entry.noop, before: entry.details.failure ? undefined : entry.details.resourceVersionBefore },
+      ]),
+    );
+  }
 
   beforeAll(async () => {
     test = await openTestDatabase(kind);
-    const ingestor = createAuditIngestor(test.db, options);
-    const order = ["create", "status generation 1", "status generation 2", "scale up", "image change", "scale down"];
-    for (const label of order) {
-      const summary = await ingestor.ingest("late", [event(label)]);
-      expect(summary, label).toMatchObject({ accepted: 1, history: 1 });
-    }
-    const rows = await test.db.query<{ audit_id: string; diff: DiffEntry[] | null; details: Record<string, unknown> }>(`SELECT audit_id, diff, details FROM history_entries`);
-    entries = new Map(rows.rows.map((r) => [r.audit_id, { auditId: r.audit_id, diff: r.diff, details: r.details }]));
+    ingestor = createAuditIngestor(test.db, options);
+    inOrder = await ingestBatches("in-order", rolloutIn(MIDDLE).map((label) => [event(label)]));
   });
   afterAll(() => test.dispose());
 
-  const entry = (label: string) => entries.get(event(label).auditID as string)!;
-  const paths = (label: string) => (entry(label).diff ?? []).map((d) => d.path);
+  describe("the scale-up, overtaken by the controller's status update after it", () => {
+    let history: Map<string, Entry>;
+    const entry = (label: string) => history.get(event(label).auditID as string)!;
+    const paths = (label: string) => (entry(label).diff ?? []).map((d) => d.path);
 
-  it("keeps the late write, without a diff, saying which newer version was known", () => {
-    const late = entry("scale up");
+    beforeAll(async () => {
+      const order = ["create", "status generation 1", "status generation 2", "scale up", "image change", "scale down"];
+      history = await ingestBatches("overtaken", order.map((label) => [event(label)]));
+    });
+
+    it("gets the diff it has in order, on the version it was made on, and says it arrived late", () => {
+      expect(entry("scale up").diff).toEqual(inOrder.get(event("scale up").auditID)!.diff);
+      expect(paths("scale up")).toEqual(["metadata.generation", "spec.replicas"]);
+      expect(entry("scale up").details.resourceVersionBefore).toBe(versionAfter("status generation 1"));
+      expect(entry("scale up").details.arrivedAfterResourceVersion).toBe(versionAfter("status generation 2"));
+    });
+
+    it("no longer shows its change in the diff of the write that overtook it", () => {
+      expect(paths("status generation 2")).not.toContain("spec.replicas");
+      expect(entry("status generation 2").diff).toEqual(inOrder.get(event("status generation 2").auditID)!.diff);
+      expect(entry("status generation 2").details.resourceVersionBefore).toBe(versionAfter("scale up"));
+    });
+
+    it("leaves the newer version as the state the next write is diffed against", () => {
+      expect(paths("image change")).toEqual(["metadata.generation", "spec.template.spec.containers[name=openshift-apiserver].image"]);
+      expect(entry("image change").diff?.find((d) => d.path.endsWith(".image"))?.new).toBe(NEW_IMAGE);
+      expect(entry("image change").details.resourceVersionBefore).toBe(versionAfter("status generation 2"));
+      expect(entry("image change").details.arrivedAfterResourceVersion).toBeUndefined();
+    });
+  });
+
+  it("gives the same history as in order, whatever order the rollout's writes arrive in", async () => {
+    const orders = [[...MIDDLE].reverse(), ...Array.from({ length: 24 }, (_, seed) => shuffled(MIDDLE, seed + 1))];
+    for (const [n, middle] of orders.entries()) {
+      const history = await ingestBatches(`shuffled-${n}`, rolloutIn(middle).map((label) => [event(label)]));
+      expect(comparable(history), `arrival order ${middle.join(", ")}`).toEqual(comparable(inOrder));
+    }
+  });
+
+  it("gives the same history when a batch's requests completed out of order", async () => {
+    // One batch, in which the scale-up's response completed after the status update that followed it.
+    const batch = rolloutIn(MIDDLE).map((label) => structuredClone(event(label)));
+    const scaleUp = batch.find((e) => e.auditID === event("scale up").auditID)!;
+    scaleUp.stageTimestamp = new Date(Date.parse(event("status generation 2").stageTimestamp) + 1).toISOString();
+    const history = await ingestBatches("one-batch", [batch]);
+    expect(comparable(history)).toEqual(comparable(inOrder));
+  });
+
+  it("keeps a late write without a diff when the versions before it cannot be rebuilt: a Secret's redacted data", async () => {
+    const { create, passwordChange, labelChange } = secretScenario();
+    const history = await ingestBatches("secret", [[create], [labelChange], [passwordChange]]);
+    const late = history.get(passwordChange.auditID)!;
     expect(late.diff).toBeNull();
-    expect(late.details.arrivedAfterResourceVersion).toBe(versionAfter("status generation 2"));
-    // It did not happen on top of that version: the details must not say so.
+    expect(late.details.arrivedAfterResourceVersion).toBe("102");
     expect(late.details.resourceVersionBefore).toBeUndefined();
-    expect(late.details.resourceVersionAfter).toBe(versionAfter("scale up"));
+    // The write that overtook it keeps the diff it got, over both changes.
+    expect(history.get(labelChange.auditID)!.diff).toEqual(
+      expect.arrayContaining([{ path: "data.password", redacted: true }, { path: "metadata.labels", new: { tier: "backend" } }]),
+    );
   });
 
-  it("diffs the write that overtook it against the version before both", () => {
-    expect(paths("status generation 2")).toContain("spec.replicas");
-    expect(entry("status generation 2").details.resourceVersionBefore).toBe(versionAfter("status generation 1"));
-  });
-
-  it("keeps the newer version as the state the next write is diffed against", () => {
-    expect(paths("image change")).toEqual(["metadata.generation", "spec.template.spec.containers[name=openshift-apiserver].image"]);
-    expect(entry("image change").diff?.find((d) => d.path.endsWith(".image"))?.new).toBe(NEW_IMAGE);
-    expect(entry("image change").details.resourceVersionBefore).toBe(versionAfter("status generation 2"));
-    expect(entry("image change").details.arrivedAfterResourceVersion).toBeUndefined();
+  it("stores nothing twice when a late batch is sent again", async () => {
+    const before = comparable(await historyOf("overtaken"));
+    expect(await ingestor.ingest("overtaken", [event("scale up")])).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(comparable(await historyOf("overtaken"))).toEqual(before);
   });
 });

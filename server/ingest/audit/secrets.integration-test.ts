@@ -1,50 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
-import { falcoEvents } from "../../testing/fixtures";
+import { b64, SECRET_NEW_PASSWORD, SECRET_PASSWORD, secretScenario } from "../../testing/scenarios/secret";
 import { eventList } from "../../testing/scenarios/rollout";
 
-const PASSWORD = "hunter2-correct-horse";
-const NEW_PASSWORD = "battery-staple-42";
-const b64 = (text: string) => Buffer.from(text).toString("base64");
+const PASSWORD = SECRET_PASSWORD;
+const NEW_PASSWORD = SECRET_NEW_PASSWORD;
 
-/**
- * A Secret created and then changed, at RequestResponse level. Derived from the real falco
- * trace create_secret.json (a Metadata-level event): same envelope, with the bodies the
- * apiserver records at RequestResponse level added.
- */
 function secretEvents() {
-  const [base] = falcoEvents("create_secret.json");
-  const secret = (password: string, rv: string) => ({
-    kind: "Secret",
-    apiVersion: "v1",
-    metadata: {
-      name: "example-secret",
-      namespace: "default",
-      uid: "0f1e2d3c-0000-4000-8000-00000000beef",
-      resourceVersion: rv,
-      annotations: {
-        "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify({ apiVersion: "v1", kind: "Secret", data: { password: b64(password) } }),
-        team: "payments",
-      },
-    },
-    type: "Opaque",
-    data: { password: b64(password), username: b64("admin") },
-  });
-  const create = { ...structuredClone(base!), level: "RequestResponse", requestObject: { ...secret(PASSWORD, ""), stringData: { token: PASSWORD } }, responseObject: secret(PASSWORD, "100") };
-  const update = {
-    ...structuredClone(base!),
-    auditID: "55a81824-ab56-46c5-8b02-96336f5e78d8",
-    verb: "patch",
-    level: "RequestResponse",
-    requestURI: "/api/v1/namespaces/default/secrets/example-secret",
-    requestReceivedTimestamp: "2020-04-21T17:58:05.541358Z",
-    stageTimestamp: "2020-04-21T17:58:05.548299Z",
-    responseStatus: { metadata: {}, code: 200 },
-    requestObject: { data: { password: b64(NEW_PASSWORD) } },
-    responseObject: secret(NEW_PASSWORD, "101"),
-  };
-  return [create, update];
+  const { create, passwordChange } = secretScenario();
+  return [create, passwordChange];
 }
 
 describe.each(STORE_KINDS)("Secrets on %s", (kind) => {

@@ -81,9 +81,10 @@ export interface AuditDetails {
   resourceVersionBefore?: string;
   resourceVersionAfter?: string;
   /**
-   * Set by the store instead of resourceVersionBefore when the write arrived after a newer
-   * version of its object (batches sent concurrently, a log imported out of order): that
-   * version. Such a write has no diff, and does not replace the newer state.
+   * Set by the store when the write arrived after a newer version of its object (batches sent
+   * concurrently, a log imported out of order): that version. Such a write does not replace the
+   * newer state. It has a diff and a resourceVersionBefore when the versions before it could be
+   * rebuilt (lateWrites.ts), else neither.
    */
   arrivedAfterResourceVersion?: string;
   /** For failed requests: from the Status body / responseStatus. */

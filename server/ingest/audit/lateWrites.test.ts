@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { diffObjects } from "../../model/diff/diff";
+import { rolloutScenario } from "../../testing/scenarios/rollout";
+import { placeLateWrites, type ObjectVersion, type VersionStep } from "./lateWrites";
+import type { JsonObject } from "./types";
+
+// The rollout's versions of the real openshift-apiserver Deployment, by step: each write's response.
+const steps = rolloutScenario();
+const body = (label: string) => steps.find((s) => s.label === label)!.event.responseObject as JsonObject;
+const rv = (label: string) => (body(label).metadata as JsonObject).resourceVersion as string;
+const version = (label: string): ObjectVersion => ({ resourceVersion: rv(label), state: body(label) });
+const late = (label: string) => ({ resourceVersion: rv(label), body: body(label) });
+
+/** The entry the store kept for `label`, diffed against `base` (null: against nothing). */
+function step(label: string, base: string | null): VersionStep<string> {
+  if (label === "create") return { ref: label, resourceVersionBefore: null, resourceVersionAfter: rv(label), diff: null, creates: true };
+  return { ref: label, resourceVersionBefore: base === null ? null : rv(base), resourceVersionAfter: rv(label), diff: base === null ? null : diffObjects(body(base), body(label)), creates: false };
+}
+
+describe("placeLateWrites", () => {
+  it("puts a write that was overtaken on the version before it, and rediffs the write that overtook it", () => {
+    // Arrived: create, status 1, status 2 (diffed against status 1), then the scale-up between them.
+    const stored = [step("create", null), step("status generation 1", "create"), step("status generation 2", "status generation 1")];
+    const { placements, rediffed } = placeLateWrites(version("status generation 2"), stored, [late("scale up")]);
+    expect(placements).toHaveLength(1);
+    const placement = placements[0]!;
+    expect(placement.placed && placement.base?.resourceVersion).toBe(rv("status generation 1"));
+    expect(placement.placed && diffObjects(body("status generation 1"), placement.base!.state)).toEqual([]);
+    expect(rediffed).toEqual(new Map([["status generation 2", { resourceVersionBefore: rv("scale up"), diff: diffObjects(body("scale up"), body("status generation 2")) }]]));
+    // The overtaking write's diff no longer shows the scale-up.
+    expect(rediffed.get("status generation 2")!.diff.map((d) => d.path)).not.toContain("spec.replicas");
+  });
+
+  it("places several late writes, in resourceVersion order whatever order they come in", () => {
+    // The image change overtook both the scale-up and the controller's status update after it.
+    const stored = [step("create", null), step("status generation 1", "create"), step("image change", "status generation 1")];
+    const { placements, rediffed } = placeLateWrites(version("image change"), stored, [late("status generation 2"), late("scale up")]);
+    expect(placements.map((p) => p.placed && p.base?.resourceVersion)).toEqual([rv("scale up"), rv("status generation 1")]);
+    expect(rediffed).toEqual(new Map([["image change", { resourceVersionBefore: rv("status generation 2"), diff: diffObjects(body("status generation 2"), body("image change")) }]]));
+  });
+
+  it("rebuilds versions back over several stored entries", () => {
+    const stored = [step("create", null), step("status generation 1", "create"), step("status generation 2", "status generation 1"), step("image change", "status generation 2"), step("scale down", "image change")];
+    const { placements, rediffed } = placeLateWrites(version("scale down"), stored, [late("scale up")]);
+    expect(placements[0]!.placed && placements[0]!.base?.resourceVersion).toBe(rv("status generation 1"));
+    expect([...rediffed.keys()]).toEqual(["status generation 2"]);
+  });
+
+  it("puts a write under an entry that was diffed against nothing, which it becomes the base of", () => {
+    // The create never arrived; the status update was the first write seen.
+    const stored = [step("status generation 2", null)];
+    const { placements, rediffed } = placeLateWrites(version("status generation 2"), stored, [late("scale up")]);
+    expect(placements).toEqual([{ placed: true, base: null }]);
+    expect(rediffed.get("status generation 2")).toEqual({ resourceVersionBefore: rv("scale up"), diff: diffObjects(body("scale up"), body("status generation 2")) });
+  });
+
+  it("puts a write that made no new version (a no-op) on the version it left alone", () => {
+    const stored = [step("create", null), step("status generation 1", "create"), step("scale up", "status generation 1"), step("status generation 2", "scale up")];
+    const noop = { resourceVersion: rv("scale up"), body: body("scale up") };
+    const { placements, rediffed } = placeLateWrites(version("status generation 2"), stored, [noop]);
+    expect(placements[0]!.placed && placements[0]!.base?.resourceVersion).toBe(rv("scale up"));
+    expect(rediffed.size).toBe(0);
+  });
+
+  it("leaves a write unplaced when the versions before it cannot be rebuilt", () => {
+    const newest = version("status generation 2");
+    const unplaced = [{ placed: false }];
+    // No stored entry made the newest version.
+    expect(placeLateWrites(newest, [step("create", null)], [late("scale up")]).placements).toEqual(unplaced);
+    // A gap: the entry that made the version it would go on is missing.
+    expect(placeLateWrites(version("image change"), [step("image change", "status generation 2")], [late("scale up")]).placements).toEqual(unplaced);
+    // Older than the create.
+    expect(placeLateWrites(version("create"), [step("create", null)], [{ resourceVersion: "1", body: body("create") }]).placements).toEqual(unplaced);
+    // A diff that does not lead to the newest version.
+    const wrong = { ...step("status generation 2", "status generation 1"), diff: [{ path: "spec.replicas", old: 1, new: 2 }] };
+    expect(placeLateWrites(newest, [wrong], [late("scale up")]).placements).toEqual(unplaced);
+    // Two entries claiming the same version.
+    const twice = [step("status generation 2", "status generation 1"), { ...step("status generation 2", "status generation 1"), ref: "again" }];
+    expect(placeLateWrites(newest, twice, [late("scale up")]).placements).toEqual(unplaced);
+  });
+});
