@@ -473,12 +473,21 @@ function isPlaceable(write: AuditWrite, change: ObjectChange): boolean {
  */
 const LATE_WRITE_LOOKBACK_MS = 10 * 60_000;
 
+/**
+ * The newest entries read at most: the versions a late write goes between are rebuilt back from
+ * the newest, one entry at a time. A write later than that many others of its object (an old
+ * log imported after a newer one) is kept without a diff rather than make each batch read and
+ * undo an object's whole history.
+ */
+export const LATE_WRITE_MAX_ENTRIES = 500;
+
 /** Places an object's late writes, reading its stored entries of the minutes before them. */
 async function placeLateGroup(sql: Sql, objectId: number, group: LateGroup): Promise<{ placements: LatePlacement[]; rediffed: RediffedEntry[] }> {
   const since = new Date(Math.min(...group.writes.map(({ write }) => write.startTime.getTime())) - LATE_WRITE_LOOKBACK_MS);
   const result = await sql.query<{ id: number | string; verb: string; subresource: string; details: JsonObject; diff: DiffEntry[] | null }>(
-    prepared("kt_history_since", `SELECT id, verb, subresource, details, diff FROM history_entries WHERE object_id = $1 AND start_time >= $2`),
-    [objectId, since.toISOString()],
+    prepared("kt_history_since", `SELECT id, verb, subresource, details, diff FROM history_entries
+       WHERE object_id = $1 AND start_time >= $2 ORDER BY start_time DESC, id DESC LIMIT $3`),
+    [objectId, since.toISOString(), LATE_WRITE_MAX_ENTRIES],
   );
   const detailsById = new Map<number, JsonObject>();
   const steps: Array<VersionStep<number>> = [];

@@ -5,6 +5,7 @@ import { secretScenario } from "../../testing/scenarios/secret";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
 import { createAuditIngestor, type AuditIngestor } from "./ingest";
+import { LATE_WRITE_MAX_ENTRIES } from "../../store/auditWriter";
 import type { DiffEntry } from "./types";
 
 const options = {
@@ -155,6 +156,28 @@ describe.each(STORE_KINDS)("writes that arrive after a newer version of their ob
     expect(history.get(labelChange.auditID)!.diff).toEqual(
       expect.arrayContaining([{ path: "data.password", redacted: true }, { path: "metadata.labels", new: { tier: "backend" } }]),
     );
+  });
+
+  it(`rebuilds versions back over at most ${LATE_WRITE_MAX_ENTRIES} entries, and keeps a write later than that many without a diff`, async () => {
+    /** `count` status updates of the rollout's Deployment, each a new version, all after the scale-up. */
+    const statusUpdates = (count: number) =>
+      Array.from({ length: count }, (_, i) => {
+        const update = structuredClone(event("status generation 2"));
+        update.auditID = `0b1d9e7a-0000-4000-8000-${String(i).padStart(12, "0")}`;
+        const body = update.responseObject;
+        body.metadata.resourceVersion = String(30_000 + i);
+        body.status.readyReplicas = i;
+        update.requestObject = body;
+        const at = Date.parse(update.stageTimestamp) + i;
+        update.requestReceivedTimestamp = update.stageTimestamp = new Date(at).toISOString();
+        return update;
+      });
+    const placed = await ingestBatches("within", [[event("create"), event("status generation 1")], statusUpdates(10), [event("scale up")]]);
+    expect(placed.get(event("scale up").auditID)!.diff).toEqual(inOrder.get(event("scale up").auditID)!.diff);
+
+    const unplaced = await ingestBatches("beyond", [[event("create"), event("status generation 1")], statusUpdates(LATE_WRITE_MAX_ENTRIES + 1), [event("scale up")]]);
+    expect(unplaced.get(event("scale up").auditID)!.diff).toBeNull();
+    expect(unplaced.get(event("scale up").auditID)!.details.arrivedAfterResourceVersion).toBe(String(30_000 + LATE_WRITE_MAX_ENTRIES));
   });
 
   it("stores nothing twice when a late batch is sent again", async () => {
