@@ -6,7 +6,7 @@ import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { computeChange } from "../ingest/audit/change";
 import { toDisplay } from "../model/redact/redact";
-import { isDecimal, placeLateWrites, type LatePlacement, type ObjectVersion, type VersionStep } from "../ingest/audit/lateWrites";
+import { isDecimal, placeLateWrites, type LatePlacement, type LatePlacements, type ObjectVersion, type VersionStep } from "../ingest/audit/lateWrites";
 import type { AuditRead, AuditWrite, DiffEntry, JsonObject, JsonValue, ObjectChange, ObjectIdentity } from "../ingest/audit/types";
 import type { RelationClaim } from "../model/links/types";
 
@@ -484,33 +484,50 @@ export const LATE_WRITE_MAX_ENTRIES = 500;
 /** Places an object's late writes, reading its stored entries of the minutes before them. */
 async function placeLateGroup(sql: Sql, objectId: number, group: LateGroup): Promise<{ placements: LatePlacement[]; rediffed: RediffedEntry[] }> {
   const since = new Date(Math.min(...group.writes.map(({ write }) => write.startTime.getTime())) - LATE_WRITE_LOOKBACK_MS);
+  const late = group.writes.map(({ body }) => ({ resourceVersion: stringAt(body, "metadata", "resourceVersion")!, body }));
+  // A late write is usually a version or two behind: the newest few entries are read first, and
+  // the rest (up to the limit) only when those do not reach back to every late write.
+  let placed: LatePlacements<number> | null = null;
+  let details = new Map<number, JsonObject>();
+  for (const limit of [LATE_WRITE_FIRST_ENTRIES, LATE_WRITE_MAX_ENTRIES]) {
+    const read = await readVersionSteps(sql, objectId, since, limit);
+    placed = placeLateWrites(group.newest, read.steps, late);
+    details = read.details;
+    if (read.rows < limit || placed.placements.every((p) => p.placed)) break;
+  }
+  return {
+    placements: placed!.placements,
+    rediffed: [...placed!.rediffed].map(([id, { resourceVersionBefore, diff }]) => ({
+      id,
+      diffText: JSON.stringify(diff),
+      detailsText: JSON.stringify({ ...details.get(id)!, resourceVersionBefore }),
+    })),
+  };
+}
+
+/** The entries read first when placing an object's late writes. */
+const LATE_WRITE_FIRST_ENTRIES = 32;
+
+/** An object's newest `limit` history entries since `since`, as the steps between its versions, with each one's details. */
+async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: number): Promise<{ rows: number; steps: Array<VersionStep<number>>; details: Map<number, JsonObject> }> {
   const result = await sql.query<{ id: number | string; verb: string; subresource: string; details: JsonObject; diff: DiffEntry[] | null }>(
     prepared("kt_history_since", `SELECT id, verb, subresource, details, diff FROM history_entries
        WHERE object_id = $1 AND start_time >= $2 ORDER BY start_time DESC, id DESC LIMIT $3`),
-    [objectId, since.toISOString(), LATE_WRITE_MAX_ENTRIES],
+    [objectId, since.toISOString(), limit],
   );
-  const detailsById = new Map<number, JsonObject>();
+  const details = new Map<number, JsonObject>();
   const steps: Array<VersionStep<number>> = [];
   for (const entry of result.rows) {
-    const details = entry.details;
-    const after = details.resourceVersionAfter;
+    const after = entry.details.resourceVersionAfter;
     if (typeof after !== "string" || !isDecimal(after)) continue;
-    const before = typeof details.resourceVersionBefore === "string" ? details.resourceVersionBefore : null;
+    const before = typeof entry.details.resourceVersionBefore === "string" ? entry.details.resourceVersionBefore : null;
     // A late write left unplaced made no version the others were diffed from.
-    if (before === null && details.arrivedAfterResourceVersion !== undefined) continue;
+    if (before === null && entry.details.arrivedAfterResourceVersion !== undefined) continue;
     const id = Number(entry.id);
-    detailsById.set(id, details);
+    details.set(id, entry.details);
     steps.push({ ref: id, resourceVersionBefore: before, resourceVersionAfter: after, diff: entry.diff, creates: entry.verb === "create" && entry.subresource === "" });
   }
-  const { placements, rediffed } = placeLateWrites(group.newest, steps, group.writes.map(({ body }) => ({ resourceVersion: stringAt(body, "metadata", "resourceVersion")!, body })));
-  return {
-    placements,
-    rediffed: [...rediffed].map(([id, { resourceVersionBefore, diff }]) => ({
-      id,
-      diffText: JSON.stringify(diff),
-      detailsText: JSON.stringify({ ...detailsById.get(id)!, resourceVersionBefore }),
-    })),
-  };
+  return { rows: result.rows.length, steps, details };
 }
 
 /**

@@ -172,7 +172,8 @@ describe.each(STORE_KINDS)("writes that arrive after a newer version of their ob
         update.requestReceivedTimestamp = update.stageTimestamp = new Date(at).toISOString();
         return update;
       });
-    const placed = await ingestBatches("within", [[event("create"), event("status generation 1")], statusUpdates(10), [event("scale up")]]);
+    // More than are read at first (32): the rest are read too.
+    const placed = await ingestBatches("within", [[event("create"), event("status generation 1")], statusUpdates(40), [event("scale up")]]);
     expect(placed.get(event("scale up").auditID)!.diff).toEqual(inOrder.get(event("scale up").auditID)!.diff);
 
     const unplaced = await ingestBatches("beyond", [[event("create"), event("status generation 1")], statusUpdates(LATE_WRITE_MAX_ENTRIES + 1), [event("scale up")]]);
