@@ -456,11 +456,12 @@ export interface RediffedEntry {
 }
 
 /**
- * Writes that can be placed among the versions (lateWrites.ts): updates and patches whose body
- * is the object as they left it, the response (RequestResponse), with an etcd resourceVersion.
+ * Writes that can be placed among the versions (lateWrites.ts): updates, patches and creates
+ * whose body is the object as they left it, the response (RequestResponse), with an etcd
+ * resourceVersion.
  */
 function isPlaceable(write: AuditWrite, change: ObjectChange): boolean {
-  if (write.level !== "RequestResponse" || (write.verb !== "update" && write.verb !== "patch")) return false;
+  if (write.level !== "RequestResponse" || (write.verb !== "update" && write.verb !== "patch" && write.verb !== "create")) return false;
   if (change.nextState === null || change.deleted) return false;
   const rv = stringAt(change.nextState, "metadata", "resourceVersion");
   return rv !== null && isDecimal(rv);
@@ -484,7 +485,11 @@ export const LATE_WRITE_MAX_ENTRIES = 500;
 /** Places an object's late writes, reading its stored entries of the minutes before them. */
 async function placeLateGroup(sql: Sql, objectId: number, group: LateGroup): Promise<{ placements: LatePlacement[]; rediffed: RediffedEntry[] }> {
   const since = new Date(Math.min(...group.writes.map(({ write }) => write.startTime.getTime())) - LATE_WRITE_LOOKBACK_MS);
-  const late = group.writes.map(({ body }) => ({ resourceVersion: stringAt(body, "metadata", "resourceVersion")!, body }));
+  const late = group.writes.map(({ write, body }) => ({
+    resourceVersion: stringAt(body, "metadata", "resourceVersion")!,
+    body,
+    creates: write.verb === "create" && write.subresource === "",
+  }));
   // A late write is usually a version or two behind: the newest few entries are read first, and
   // the rest (up to the limit) only when those do not reach back to every late write.
   let placed: LatePlacements<number> | null = null;

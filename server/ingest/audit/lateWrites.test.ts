@@ -54,6 +54,25 @@ describe("placeLateWrites", () => {
     expect(rediffed.get("status generation 2")).toEqual({ resourceVersionBefore: rv("scale up"), diff: diffObjects(body("scale up"), body("status generation 2")) });
   });
 
+  it("puts a create that arrived after the object's later writes before them all (an old log imported after a newer one)", () => {
+    const stored = [step("status generation 2", null)];
+    const create = { ...late("create"), creates: true };
+    const { placements, rediffed } = placeLateWrites(version("status generation 2"), stored, [late("status generation 1"), create]);
+    expect(placements[1]).toEqual({ placed: true, base: null });
+    // The status update goes on the create's version, and the first write known is rediffed from it.
+    expect(placements[0]!.placed && placements[0]!.base?.resourceVersion).toBe(rv("create"));
+    expect(rediffed.get("status generation 2")).toEqual({ resourceVersionBefore: rv("status generation 1"), diff: diffObjects(body("status generation 1"), body("status generation 2")) });
+    // Nothing goes before a create.
+    const older = { resourceVersion: "1", body: body("create") };
+    expect(placeLateWrites(version("status generation 2"), stored, [create, older]).placements).toEqual([{ placed: true, base: null }, { placed: false }]);
+  });
+
+  it("leaves a create unplaced when versions of the object are known before it", () => {
+    const stored = [step("create", null), step("status generation 2", "create")];
+    const { placements } = placeLateWrites(version("status generation 2"), stored, [{ ...late("status generation 1"), creates: true }]);
+    expect(placements).toEqual([{ placed: false }]);
+  });
+
   it("puts a write that made no new version (a no-op) on the version it left alone", () => {
     const stored = [step("create", null), step("status generation 1", "create"), step("scale up", "status generation 1"), step("status generation 2", "scale up")];
     const noop = { resourceVersion: rv("scale up"), body: body("scale up") };

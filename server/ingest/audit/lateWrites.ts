@@ -37,6 +37,8 @@ export interface LateWrite {
   resourceVersion: string;
   /** The object as the write left it. */
   body: JsonObject;
+  /** It created the object (an old log imported after a newer one): it can only go before every version known. */
+  creates?: boolean;
 }
 
 /** Where a late write goes: on a known version, on nothing known (it came before every version known), or nowhere. */
@@ -71,10 +73,14 @@ export function placeLateWrites<Ref>(newest: ObjectVersion, steps: ReadonlyArray
   const order = late.map((_, i) => i).sort((a, b) => compare(BigInt(late[a]!.resourceVersion), BigInt(late[b]!.resourceVersion)));
   const oldest = BigInt(late[order[0]!]!.resourceVersion);
   const versions = rebuildVersions(newest, steps, oldest);
+  // Nothing of this object comes before its create.
+  const creates = late.filter((w) => w.creates).map((w) => BigInt(w.resourceVersion));
+  const created = creates.length > 0 ? creates.reduce((a, b) => (a < b ? a : b)) : null;
 
   for (const i of order) {
     const write = late[i]!;
     const rv = BigInt(write.resourceVersion);
+    if (created !== null && rv < created) continue;
     // versions run newest first: the first one not newer than the write is the one it was made on.
     const below = versions.findIndex((v) => v.resourceVersion <= rv);
     if (below >= 0 && versions[below]!.resourceVersion === rv) {
@@ -85,12 +91,14 @@ export function placeLateWrites<Ref>(newest: ObjectVersion, steps: ReadonlyArray
     if (below === 0) continue; // newer than every version known: not late
     const bottom = versions[versions.length - 1]!;
     if (below < 0 && !bottom.openBelow) continue;
+    if (write.creates && below >= 0) continue; // a create after a version of its object: not this object's create
     const above = below < 0 ? bottom : versions[below - 1]!;
     const maker = above.madeBy as VersionStep<Ref> | null;
     if (maker === null) continue;
     placements[i] = { placed: true, base: below < 0 ? null : publicVersion(versions[below]!) };
     rediffed.set(maker.ref, { resourceVersionBefore: write.resourceVersion, diff: diffObjects(write.body, above.state) });
-    const version: Version = { resourceVersion: rv, text: write.resourceVersion, state: write.body, madeBy: null, openBelow: below < 0 };
+    // Nothing comes before a create.
+    const version: Version = { resourceVersion: rv, text: write.resourceVersion, state: write.body, madeBy: null, openBelow: below < 0 && !write.creates };
     if (below < 0) {
       bottom.openBelow = false;
       versions.push(version);

@@ -6,6 +6,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPglite } from "../../store/pglite";
 import { falcoEventLines } from "../../testing/fixtures";
+import { rolloutScenario } from "../../testing/scenarios/rollout";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 
@@ -80,6 +81,41 @@ describe("npm run import", () => {
     } finally {
       await db.close();
     }
+  });
+
+  it("gives an object the history it has in order when an older log is imported after a newer one", async () => {
+    // The rollout of the real openshift-apiserver Deployment, split between two rotated logs.
+    const lines = rolloutScenario().map((step) => JSON.stringify(step.event));
+    const older = path.join(dir, "audit-older.log");
+    const newer = path.join(dir, "audit-newer.log");
+    writeFileSync(older, lines.slice(0, 3).join("\n") + "\n"); // create, status, scale up
+    writeFileSync(newer, lines.slice(3).join("\n") + "\n");
+    const both = path.join(dir, "audit-both.log");
+    writeFileSync(both, lines.join("\n") + "\n");
+
+    const history = async (dataDir: string) => {
+      const db = await openPglite(dataDir);
+      try {
+        const rows = await db.query<{ audit_id: string; diff: unknown; snapshot: unknown; noop: boolean; before: string | null }>(
+          `SELECT audit_id, diff, snapshot, noop, details->>'resourceVersionBefore' AS before FROM history_entries ORDER BY audit_id`,
+        );
+        return rows.rows;
+      } finally {
+        await db.close();
+      }
+    };
+    const inOrder = path.join(dir, "in-order");
+    expect((await runImport(inOrder, [both])).code).toBe(0);
+    const reversed = path.join(dir, "newer-first");
+    expect((await runImport(reversed, [newer])).code).toBe(0);
+    expect((await runImport(reversed, [older])).code).toBe(0);
+
+    const expected = await history(inOrder);
+    expect(expected).toHaveLength(lines.length);
+    // The failed update's version is whichever was known when it arrived: the rest must agree.
+    const conflict = rolloutScenario().find((step) => step.label === "conflict")!.event.auditID;
+    const comparable = (rows: typeof expected) => rows.map((row) => (row.audit_id === conflict ? { ...row, before: null } : row));
+    expect(comparable(await history(reversed))).toEqual(comparable(expected));
   });
 
   it("fails with a message naming a missing file, and exits 2 on bad arguments", async () => {
