@@ -395,8 +395,11 @@ export async function planWrites(
     historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
   }
   const rediffedHistory: RediffedEntry[] = [];
-  for (const [row, group] of lateByRow) {
-    const placed = await placeLateGroup(sql, row.id, group);
+  // Every object's entries are asked for at once: the connection runs the reads back to back.
+  const lateGroups = [...lateByRow];
+  const placedGroups = await Promise.all(lateGroups.map(([row, group]) => placeLateGroup(sql, row.id, group)));
+  for (const [g, [row, group]] of lateGroups.entries()) {
+    const placed = placedGroups[g]!;
     rediffedHistory.push(...placed.rediffed);
     group.writes.forEach(({ write, details }, i) => {
       const placement = placed.placements[i]!;
