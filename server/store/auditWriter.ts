@@ -394,23 +394,7 @@ export async function planWrites(
     const detailsText = detailsJson(details, write.patch, change.diff !== null);
     historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
   }
-  const rediffedHistory: RediffedEntry[] = [];
-  // Every object's entries are asked for at once: the connection runs the reads back to back.
-  const lateGroups = [...lateByRow];
-  const placedGroups = await Promise.all(lateGroups.map(([row, group]) => placeLateGroup(sql, row.id, group)));
-  for (const [g, [row, group]] of lateGroups.entries()) {
-    const placed = placedGroups[g]!;
-    rediffedHistory.push(...placed.rediffed);
-    group.writes.forEach(({ write, details }, i) => {
-      const placement = placed.placements[i]!;
-      const base = placement.placed ? placement.base : null;
-      // Placed: diffed against the version it was made on, as if it had arrived in order.
-      const change = computeChange(placement.placed ? { state: base?.state ?? null, resourceVersion: base?.resourceVersion ?? null } : { state: null, resourceVersion: null }, write);
-      if (base) details.resourceVersionBefore = base.resourceVersion;
-      const detailsText = detailsJson(details, write.patch, change.diff !== null);
-      historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
-    });
-  }
+  const rediffedHistory = await addLateWrites(sql, clusterId, lateByRow, historyRows);
   lateByRow.clear();
   objectIds.giveBack(ids.slice(idsUsed));
   const historyEntries = ordered.length;
@@ -443,6 +427,31 @@ export async function planWrites(
 
 function emptyPlan(): WritePlan {
   return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], states: [], historyCopyText: [], rediffedHistory: [] };
+}
+
+/**
+ * Adds the history rows of the batch's late writes, each diffed against the version it was made
+ * on where that could be found (else without a diff); returns the stored entries to rediff.
+ */
+async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap<ObjectRow, LateGroup>, historyRows: CopyTextBuilder): Promise<RediffedEntry[]> {
+  const groups = [...lateByRow];
+  // Every object's entries are asked for at once: the connection runs the reads back to back.
+  const placedGroups = await Promise.all(groups.map(([row, group]) => placeLateGroup(sql, row.id, group)));
+  const rediffed: RediffedEntry[] = [];
+  for (const [g, [row, group]] of groups.entries()) {
+    const placed = placedGroups[g]!;
+    rediffed.push(...placed.rediffed);
+    group.writes.forEach(({ write, details }, i) => {
+      const placement = placed.placements[i]!;
+      const base = placement.placed ? placement.base : null;
+      // Unplaced, or placed before every version known: diffed against nothing.
+      const change = computeChange({ state: base?.state ?? null, resourceVersion: base?.resourceVersion ?? null }, write);
+      if (base) details.resourceVersionBefore = base.resourceVersion;
+      const detailsText = detailsJson(details, write.patch, change.diff !== null);
+      historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
+    });
+  }
+  return rediffed;
 }
 
 /** An object's late writes in one batch, and the version it held when they arrived. */
