@@ -85,16 +85,49 @@ function closingBracket(path: string, from: number): number {
 /**
  * The version before the change `diff` made, given the version after it; null when the diff
  * cannot be undone: a redacted entry (its values were never kept), a path that is not there, or
- * a result whose diff to `after` is not `diff` itself. That last check makes the answer exact
- * wherever a diff looks: what it leaves unknown (the order of keyed list items, the ignored
- * paths such as managedFields) no diff can see either. `options` must be those the diff was made with.
+ * a result whose diff to `after` does not say what `diff` says. That last check makes the answer
+ * exact wherever a diff looks: what it leaves unknown (the order of keys and of keyed list items,
+ * the ignored paths such as managedFields) no diff can see either. `options` must be those the diff was made with.
  */
 export function stateBefore(after: JsonObject, diff: readonly DiffEntry[], options: DiffOptions = {}): JsonObject | null {
   const before = copyJson(after);
   for (const entry of diff) {
     if (!undo(before, entry)) return null;
   }
-  return JSON.stringify(diffObjects(before, after, options)) === JSON.stringify(diff) ? before : null;
+  return sameChanges(diffObjects(before, after, options), diff) ? before : null;
+}
+
+/**
+ * Whether two diffs say the same: the same paths, each with equal old and new values, where
+ * equal is as diffs see it (object keys and keyed list items in any order). Not their text: a
+ * version rebuilt by undoing has re-added keys and items last, so its diffs list entries, and
+ * keys within values, in another order than the diff made from the version itself.
+ */
+function sameChanges(a: readonly DiffEntry[], b: readonly DiffEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  const byPath = new Map(b.map((entry) => [entry.path, entry]));
+  if (byPath.size !== b.length) return false;
+  for (const entry of a) {
+    const other = byPath.get(entry.path);
+    if (other === undefined || Boolean(entry.redacted) !== Boolean(other.redacted)) return false;
+    if (diffObjects(sidesOf(entry), sidesOf(other), { ignorePaths: [] }).length > 0) return false;
+  }
+  return true;
+}
+
+/**
+ * An entry's old and new values as one object (a side absent when the field was added or
+ * removed), each under the field it sits under, so that a list is matched as the diff matched
+ * it: `tolerations` by key and effect, whatever the order of its items.
+ */
+function sidesOf(entry: DiffEntry): JsonObject {
+  const segments = parseDiffPath(entry.path);
+  const last = segments?.[segments.length - 1];
+  const field = last !== undefined && "key" in last ? last.key : "item";
+  const sides: JsonObject = {};
+  if (entry.old !== undefined) sides.old = { [field]: entry.old };
+  if (entry.new !== undefined) sides.new = { [field]: entry.new };
+  return sides;
 }
 
 function undo(root: JsonObject, entry: DiffEntry): boolean {
