@@ -446,7 +446,12 @@ async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap
       const base = placement.placed ? placement.base : null;
       // Unplaced, or placed before every version known: diffed against nothing.
       const change = computeChange({ state: base?.state ?? null, resourceVersion: base?.resourceVersion ?? null }, write);
-      if (base) details.resourceVersionBefore = base.resourceVersion;
+      if (placement.placed) {
+        // It is where it would have been had it arrived in order, and a later late write may be
+        // placed against it: only an unplaced one keeps the mark that leaves it out of the versions.
+        delete details.arrivedAfterResourceVersion;
+        if (base) details.resourceVersionBefore = base.resourceVersion;
+      }
       const detailsText = detailsJson(details, write.patch, change.diff !== null);
       historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
     });
@@ -538,8 +543,8 @@ async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: 
     const after = entry.details.resourceVersionAfter;
     if (typeof after !== "string" || !isDecimal(after)) continue;
     const before = typeof entry.details.resourceVersionBefore === "string" ? entry.details.resourceVersionBefore : null;
-    // A late write left unplaced made no version the others were diffed from.
-    if (before === null && entry.details.arrivedAfterResourceVersion !== undefined) continue;
+    // A late write left unplaced made no version the others were diffed from (a placed one has no mark).
+    if (entry.details.arrivedAfterResourceVersion !== undefined) continue;
     const id = Number(entry.id);
     details.set(id, entry.details);
     steps.push({ ref: id, resourceVersionBefore: before, resourceVersionAfter: after, diff: entry.diff, creates: entry.verb === "create" && entry.subresource === "" });

@@ -81,10 +81,11 @@ export interface AuditDetails {
   resourceVersionBefore?: string;
   resourceVersionAfter?: string;
   /**
-   * Set by the store when the write arrived after a newer version of its object (batches sent
-   * concurrently, a log imported out of order): that version. Such a write does not replace the
-   * newer state. It has a diff and a resourceVersionBefore when the versions before it could be
-   * rebuilt (lateWrites.ts), else neither.
+   * Set by the store, instead of resourceVersionBefore, when the write arrived after a newer
+   * version of its object (batches sent concurrently, a log imported out of order) and the
+   * version it was made on could not be rebuilt (lateWrites.ts): that newer version. Such a
+   * write has no diff, and does not replace the newer state. A late write that was placed
+   * carries no mark: its entry is as if it had arrived in order.
    */
   arrivedAfterResourceVersion?: string;
   /** For failed requests: from the Status body / responseStatus. */
