@@ -571,7 +571,11 @@ function inResourceVersionOrderPerObject(writes: AuditWrite[], clusterId: number
   if (positions === null) return;
   for (const indices of positions.values()) {
     if (indices.length < 2) continue;
-    const sorted = indices.map((i) => writes[i]!).sort((a, b) => compareVersions(responseVersion(a)!, responseVersion(b)!));
+    // Of two writes with one version (a no-op update repeats the version it read), the one that
+    // made it started first: the other could only read the version once it existed.
+    const sorted = indices
+      .map((i) => writes[i]!)
+      .sort((a, b) => compareVersions(responseVersion(a)!, responseVersion(b)!) || a.startTime.getTime() - b.startTime.getTime());
     indices.forEach((index, k) => (writes[index] = sorted[k]!));
   }
 }

@@ -146,6 +146,20 @@ describe.each(STORE_KINDS)("writes that arrive after a newer version of their ob
     expect(comparable(history)).toEqual(comparable(inOrder));
   });
 
+  it("tells a no-op update from the write that made its version when it completed first in one batch", async () => {
+    // The no-op update read the scaled-down version, so it started after the scale-down; its
+    // response completed before the scale-down's did.
+    const batch = rolloutIn(MIDDLE).map((label) => structuredClone(event(label)));
+    const scaleDown = batch.find((e) => e.auditID === event("scale down").auditID)!;
+    const noop = batch.find((e) => e.auditID === event("no-op update").auditID)!;
+    noop.requestReceivedTimestamp = new Date(Date.parse(scaleDown.requestReceivedTimestamp) + 1).toISOString();
+    noop.stageTimestamp = new Date(Date.parse(noop.requestReceivedTimestamp) + 1).toISOString();
+    scaleDown.stageTimestamp = new Date(Date.parse(noop.stageTimestamp) + 1).toISOString();
+    const history = await ingestBatches("noop-first", [batch]);
+    expect(comparable(history)).toEqual(comparable(inOrder));
+    expect(history.get(noop.auditID)!.noop).toBe(true);
+  });
+
   it("keeps a late write without a diff when the versions before it cannot be rebuilt: a Secret's redacted data", async () => {
     const { create, passwordChange, labelChange } = secretScenario();
     const history = await ingestBatches("secret", [[create], [labelChange], [passwordChange]]);
