@@ -6,8 +6,9 @@ import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { computeChange } from "../ingest/audit/change";
 import { toDisplay } from "../model/redact/redact";
-import { isDecimal, placeLateWrites, type LatePlacement, type LatePlacements, type ObjectVersion, type VersionStep } from "../ingest/audit/lateWrites";
-import type { AuditRead, AuditWrite, DiffEntry, JsonObject, JsonValue, ObjectChange, ObjectIdentity } from "../ingest/audit/types";
+import { isDecimal, type ObjectVersion } from "../ingest/audit/lateWrites";
+import { placeAmongStoredVersions, rediffHistory, type RediffedEntry } from "./lateWriteHistory";
+import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectChange, ObjectIdentity } from "../ingest/audit/types";
 import type { RelationClaim } from "../model/links/types";
 
 /**
@@ -436,7 +437,21 @@ function emptyPlan(): WritePlan {
 async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap<ObjectRow, LateGroup>, historyRows: CopyTextBuilder): Promise<RediffedEntry[]> {
   const groups = [...lateByRow];
   // Every object's entries are asked for at once: the connection runs the reads back to back.
-  const placedGroups = await Promise.all(groups.map(([row, group]) => placeLateGroup(sql, row.id, group)));
+  const placedGroups = await Promise.all(
+    groups.map(([row, group]) =>
+      placeAmongStoredVersions(
+        sql,
+        row.id,
+        group.newest,
+        group.writes.map(({ write, body }) => ({
+          resourceVersion: stringAt(body, "metadata", "resourceVersion")!,
+          body,
+          creates: write.verb === "create" && write.subresource === "",
+          startTime: write.startTime,
+        })),
+      ),
+    ),
+  );
   const rediffed: RediffedEntry[] = [];
   for (const [g, [row, group]] of groups.entries()) {
     const placed = placedGroups[g]!;
@@ -465,13 +480,6 @@ interface LateGroup {
   writes: Array<{ write: AuditWrite; body: JsonObject; details: JsonObject }>;
 }
 
-/** A stored history entry whose diff starts from a late write's version now. */
-export interface RediffedEntry {
-  id: number;
-  diffText: string;
-  detailsText: string;
-}
-
 /**
  * Writes that can be placed among the versions (lateWrites.ts): updates, patches and creates
  * whose body is the object as they left it, the response (RequestResponse), with an etcd
@@ -482,74 +490,6 @@ function isPlaceable(write: AuditWrite, change: ObjectChange): boolean {
   if (change.nextState === null || change.deleted) return false;
   const rv = stringAt(change.nextState, "metadata", "resourceVersion");
   return rv !== null && isDecimal(rv);
-}
-
-/**
- * How far back, before the oldest of an object's late writes began, its stored entries are read.
- * A write that overtook it completed after it, and requests end within the apiserver's request
- * timeout (a minute by default): ten minutes leave room for slow ones.
- */
-const LATE_WRITE_LOOKBACK_MS = 10 * 60_000;
-
-/**
- * The newest entries read at most: the versions a late write goes between are rebuilt back from
- * the newest, one entry at a time. A write later than that many others of its object (an old
- * log imported after a newer one) is kept without a diff rather than make each batch read and
- * undo an object's whole history.
- */
-export const LATE_WRITE_MAX_ENTRIES = 500;
-
-/** Places an object's late writes, reading its stored entries of the minutes before them. */
-async function placeLateGroup(sql: Sql, objectId: number, group: LateGroup): Promise<{ placements: LatePlacement[]; rediffed: RediffedEntry[] }> {
-  const since = new Date(Math.min(...group.writes.map(({ write }) => write.startTime.getTime())) - LATE_WRITE_LOOKBACK_MS);
-  const late = group.writes.map(({ write, body }) => ({
-    resourceVersion: stringAt(body, "metadata", "resourceVersion")!,
-    body,
-    creates: write.verb === "create" && write.subresource === "",
-  }));
-  // A late write is usually a version or two behind: the newest few entries are read first, and
-  // the rest (up to the limit) only when those do not reach back to every late write.
-  let placed: LatePlacements<number> | null = null;
-  let details = new Map<number, JsonObject>();
-  for (const limit of [LATE_WRITE_FIRST_ENTRIES, LATE_WRITE_MAX_ENTRIES]) {
-    const read = await readVersionSteps(sql, objectId, since, limit);
-    placed = placeLateWrites(group.newest, read.steps, late);
-    details = read.details;
-    if (read.rows < limit || placed.placements.every((p) => p.placed)) break;
-  }
-  return {
-    placements: placed!.placements,
-    rediffed: [...placed!.rediffed].map(([id, { resourceVersionBefore, diff }]) => ({
-      id,
-      diffText: JSON.stringify(diff),
-      detailsText: JSON.stringify({ ...details.get(id)!, resourceVersionBefore }),
-    })),
-  };
-}
-
-/** The entries read first when placing an object's late writes. */
-const LATE_WRITE_FIRST_ENTRIES = 32;
-
-/** An object's newest `limit` history entries since `since`, as the steps between its versions, with each one's details. */
-async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: number): Promise<{ rows: number; steps: Array<VersionStep<number>>; details: Map<number, JsonObject> }> {
-  const result = await sql.query<{ id: number | string; verb: string; subresource: string; details: JsonObject; diff: DiffEntry[] | null }>(
-    prepared("kt_history_since", `SELECT id, verb, subresource, details, diff FROM history_entries
-       WHERE object_id = $1 AND start_time >= $2 ORDER BY start_time DESC, id DESC LIMIT $3`),
-    [objectId, since.toISOString(), limit],
-  );
-  const details = new Map<number, JsonObject>();
-  const steps: Array<VersionStep<number>> = [];
-  for (const entry of result.rows) {
-    const after = entry.details.resourceVersionAfter;
-    if (typeof after !== "string" || !isDecimal(after)) continue;
-    const before = typeof entry.details.resourceVersionBefore === "string" ? entry.details.resourceVersionBefore : null;
-    // A late write left unplaced made no version the others were diffed from (a placed one has no mark).
-    if (entry.details.arrivedAfterResourceVersion !== undefined) continue;
-    const id = Number(entry.id);
-    details.set(id, entry.details);
-    steps.push({ ref: id, resourceVersionBefore: before, resourceVersionAfter: after, diff: entry.diff, creates: entry.verb === "create" && entry.subresource === "" });
-  }
-  return { rows: result.rows.length, steps, details };
 }
 
 /**
@@ -669,7 +609,7 @@ function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: Obj
  * every apiserver backed by etcd hands out increasing integers; anything else is never "older".
  */
 function isOlderVersion(a: string | null, b: string | null): boolean {
-  if (a === null || b === null || !/^\d{1,30}$/.test(a) || !/^\d{1,30}$/.test(b)) return false;
+  if (a === null || b === null || !isDecimal(a) || !isDecimal(b)) return false;
   return BigInt(a) < BigInt(b);
 }
 
@@ -725,15 +665,6 @@ async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text
      SELECT id, state, rv FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, state, rv) ORDER BY id
      ON CONFLICT (object_id) DO UPDATE SET state = excluded.state, resource_version = excluded.resource_version`),
     [int8Array(sorted.map(({ row }) => row.id)), textArray(sorted.map(({ text }) => text)), textArray(sorted.map(({ row }) => row.resourceVersion))],
-  );
-}
-
-async function rediffHistory(sql: Sql, entries: readonly RediffedEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await sql.query(
-    prepared("kt_rediff_history", `UPDATE history_entries h SET diff = t.d::json, details = t.x::json
-       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, d, x) WHERE h.id = t.id`),
-    [int8Array(entries.map((e) => e.id)), textArray(entries.map((e) => e.diffText)), textArray(entries.map((e) => e.detailsText))],
   );
 }
 

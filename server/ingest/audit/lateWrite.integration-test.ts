@@ -5,7 +5,7 @@ import { secretScenario } from "../../testing/scenarios/secret";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
 import { createAuditIngestor, type AuditIngestor } from "./ingest";
-import { LATE_WRITE_MAX_ENTRIES } from "../../store/auditWriter";
+import { LATE_WRITE_MAX_ENTRIES } from "../../store/lateWriteHistory";
 import type { DiffEntry } from "./types";
 
 const options = {

@@ -1,0 +1,98 @@
+import { prepared, type Sql } from "./database";
+import { int8Array, textArray } from "./arrayParam";
+import { isDecimal, placeLateWrites, type LatePlacement, type LatePlacements, type LateWrite, type ObjectVersion, type VersionStep } from "../ingest/audit/lateWrites";
+import type { DiffEntry, JsonObject } from "../ingest/audit/types";
+
+/**
+ * The store's side of placing late writes (server/ingest/audit/lateWrites.ts): reading an
+ * object's stored entries as the steps between its versions, and rewriting the entries that a
+ * late write now comes before. Called by the audit writer, in the transaction that holds the
+ * object's advisory lock.
+ */
+
+/**
+ * How far back, before the oldest of an object's late writes began, its stored entries are read.
+ * A write that overtook it completed after it, and requests end within the apiserver's request
+ * timeout (a minute by default): ten minutes leave room for slow ones.
+ */
+const LATE_WRITE_LOOKBACK_MS = 10 * 60_000;
+
+/** The entries read first: a late write is usually a version or two behind. */
+const LATE_WRITE_FIRST_ENTRIES = 32;
+
+/**
+ * The newest entries read at most: the versions a late write goes between are rebuilt back from
+ * the newest, one entry at a time. A write later than that many others of its object (an old
+ * log imported after a newer one) is kept without a diff rather than make each batch read and
+ * undo an object's whole history.
+ */
+export const LATE_WRITE_MAX_ENTRIES = 500;
+
+/** A stored history entry whose diff starts from a late write's version now. */
+export interface RediffedEntry {
+  id: number;
+  diffText: string;
+  detailsText: string;
+}
+
+/**
+ * Places an object's late writes among the versions its stored entries lead to, from `newest`
+ * (the version held) back: the newest few entries first, the rest (up to the limit) only when
+ * those do not reach back to every late write.
+ */
+export async function placeAmongStoredVersions(
+  sql: Sql,
+  objectId: number,
+  newest: ObjectVersion,
+  late: ReadonlyArray<LateWrite & { startTime: Date }>,
+): Promise<{ placements: LatePlacement[]; rediffed: RediffedEntry[] }> {
+  const since = new Date(Math.min(...late.map((write) => write.startTime.getTime())) - LATE_WRITE_LOOKBACK_MS);
+  let placed: LatePlacements<number> | null = null;
+  let details = new Map<number, JsonObject>();
+  for (const limit of [LATE_WRITE_FIRST_ENTRIES, LATE_WRITE_MAX_ENTRIES]) {
+    const read = await readVersionSteps(sql, objectId, since, limit);
+    placed = placeLateWrites(newest, read.steps, late);
+    details = read.details;
+    if (read.rows < limit || placed.placements.every((p) => p.placed)) break;
+  }
+  return {
+    placements: placed!.placements,
+    rediffed: [...placed!.rediffed].map(([id, { resourceVersionBefore, diff }]) => ({
+      id,
+      diffText: JSON.stringify(diff),
+      detailsText: JSON.stringify({ ...details.get(id)!, resourceVersionBefore }),
+    })),
+  };
+}
+
+/** An object's newest `limit` history entries since `since`, as the steps between its versions, with each one's details. */
+async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: number): Promise<{ rows: number; steps: Array<VersionStep<number>>; details: Map<number, JsonObject> }> {
+  const result = await sql.query<{ id: number | string; verb: string; subresource: string; details: JsonObject; diff: DiffEntry[] | null }>(
+    prepared("kt_history_since", `SELECT id, verb, subresource, details, diff FROM history_entries
+       WHERE object_id = $1 AND start_time >= $2 ORDER BY start_time DESC, id DESC LIMIT $3`),
+    [objectId, since.toISOString(), limit],
+  );
+  const details = new Map<number, JsonObject>();
+  const steps: Array<VersionStep<number>> = [];
+  for (const entry of result.rows) {
+    const after = entry.details.resourceVersionAfter;
+    if (typeof after !== "string" || !isDecimal(after)) continue;
+    const before = typeof entry.details.resourceVersionBefore === "string" ? entry.details.resourceVersionBefore : null;
+    // A late write left unplaced made no version the others were diffed from (a placed one has no mark).
+    if (entry.details.arrivedAfterResourceVersion !== undefined) continue;
+    const id = Number(entry.id);
+    details.set(id, entry.details);
+    steps.push({ ref: id, resourceVersionBefore: before, resourceVersionAfter: after, diff: entry.diff, creates: entry.verb === "create" && entry.subresource === "" });
+  }
+  return { rows: result.rows.length, steps, details };
+}
+
+/** Rewrites the diff and details of entries a late write now comes before. */
+export async function rediffHistory(sql: Sql, entries: readonly RediffedEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await sql.query(
+    prepared("kt_rediff_history", `UPDATE history_entries h SET diff = t.d::json, details = t.x::json
+       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, d, x) WHERE h.id = t.id`),
+    [int8Array(entries.map((e) => e.id)), textArray(entries.map((e) => e.diffText)), textArray(entries.map((e) => e.detailsText))],
+  );
+}
