@@ -10,6 +10,7 @@ describe("loadConfig", () => {
     expect(config.defaultCluster).toBe("default");
     expect(config.ingestAuth).toEqual({ mode: "token", sharedToken: null, clusterTokens: {} });
     expect(config.retentionMs).toBe(14 * 86_400_000);
+    expect(config.maxBatchEvents).toBe(5000);
     expect(config.skipResources).toContainEqual({ apiGroup: "coordination.k8s.io", resource: "leases" });
     expect(config.skipUserAgentSubstrings).toEqual(["/leader-election"]);
     expect(config.sensitiveRules.some((rule) => rule.resource === "secrets" && rule.apiGroup === "")).toBe(true);
@@ -23,6 +24,7 @@ describe("loadConfig", () => {
       KUBETRAIL_INGEST_TOKEN: "shared-secret",
       KUBETRAIL_INGEST_TOKENS: "prod-eu-1=abc, staging=def",
       KUBETRAIL_MAX_BODY_BYTES: "1048576",
+      KUBETRAIL_MAX_BATCH_EVENTS: "2000",
       KUBETRAIL_INGEST_CONCURRENCY: "3",
       KUBETRAIL_INGEST_QUEUE: "5",
       KUBETRAIL_INGEST_MAX_PENDING_BYTES: "2000000",
@@ -40,6 +42,7 @@ describe("loadConfig", () => {
       defaultCluster: "prod-eu-1",
       ingestAuth: { mode: "token", sharedToken: "shared-secret", clusterTokens: { "prod-eu-1": "abc", staging: "def" } },
       maxBodyBytes: 1048576,
+      maxBatchEvents: 2000,
       ingestConcurrency: 3,
       ingestQueueLength: 5,
       ingestMaxPendingBytes: 2000000,
@@ -58,6 +61,17 @@ describe("loadConfig", () => {
     expect(config.sensitiveRules.map((r) => r.resource)).toEqual(expect.arrayContaining(["secrets", "configmaps"]));
   });
 
+  it("takes a token read from a file without its newline, and refuses one that could never be sent", () => {
+    expect(loadConfig({ KUBETRAIL_INGEST_TOKEN: "s3cret\n", KUBETRAIL_INGEST_TOKENS: "prod= abc\n" }).ingestAuth).toEqual({
+      mode: "token",
+      sharedToken: "s3cret",
+      clusterTokens: { prod: "abc" },
+    });
+    expect(loadConfig({ KUBETRAIL_INGEST_TOKEN: "  " }).ingestAuth).toMatchObject({ sharedToken: null });
+    expect(() => loadConfig({ KUBETRAIL_INGEST_TOKEN: "my token" })).toThrow("KUBETRAIL_INGEST_TOKEN: a bearer token cannot contain whitespace");
+    expect(() => loadConfig({ KUBETRAIL_INGEST_TOKENS: "prod=a\tb" })).toThrow("KUBETRAIL_INGEST_TOKENS item 1: a bearer token cannot contain whitespace");
+  });
+
   it("can keep history forever and can disable ingest authentication explicitly", () => {
     const config = loadConfig({ KUBETRAIL_RETENTION: "off", KUBETRAIL_INGEST_AUTH: "disabled" });
     expect(config.retentionMs).toBeNull();
@@ -71,6 +85,7 @@ describe("loadConfig", () => {
     [{ KUBETRAIL_INGEST_TOKENS: "prod" }, /KUBETRAIL_INGEST_TOKENS item 1: expected cluster=token/],
     [{ KUBETRAIL_MAX_BODY_BYTES: "10MB" }, /KUBETRAIL_MAX_BODY_BYTES must be a positive integer, got "10MB"/],
     [{ KUBETRAIL_INGEST_CONCURRENCY: "0" }, /KUBETRAIL_INGEST_CONCURRENCY must be a positive integer/],
+    [{ KUBETRAIL_MAX_BATCH_EVENTS: "-1" }, /KUBETRAIL_MAX_BATCH_EVENTS must be a positive integer/],
     [{ KUBETRAIL_RETENTION: "two weeks" }, /KUBETRAIL_RETENTION must be a duration/],
     [{ KUBETRAIL_SKIP_RESOURCES: "Leases.Coordination" }, /KUBETRAIL_SKIP_RESOURCES: "Leases.Coordination" is not group\/resource/],
     [{ KUBETRAIL_SENSITIVE_FIELDS: "[{}]" }, /KUBETRAIL_SENSITIVE_FIELDS/],

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseDurationMs } from "./duration";
 import { usableCpus, usableMemoryBytes } from "./machineLimits";
 import { DEFAULT_SENSITIVE_RULES, parseSensitiveRules } from "../model/redact/redact";
-import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../ingest/audit/defaults";
+import { DEFAULT_MAX_BATCH_EVENTS, DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../ingest/audit/defaults";
 import type { SensitiveRule } from "../ingest/audit/types";
 import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from "../model/clusterName";
 import { parseOtlpExportEnv, type OtlpExportConfig } from "../export/otlp/otelEnv";
@@ -23,6 +23,12 @@ export interface Config {
   ingestAuth: IngestAuthConfig;
   /** Largest accepted request body. */
   maxBodyBytes: number;
+  /**
+   * Most events one webhook request may carry (the apiserver sends 400 by default). Checking an
+   * event costs about the same however small it is, so the body limit alone would let a batch of
+   * millions of tiny items hold a thread for minutes.
+   */
+  maxBatchEvents: number;
   /** Batches written to the database at once; more wait in the queue. */
   ingestConcurrency: number;
   /** Worker threads that parse, convert and store batches (Postgres only); 0: the server's own thread does. */
@@ -133,6 +139,7 @@ const envSchema = z.object({
   KUBETRAIL_INGEST_TOKEN: z.string().optional(),
   KUBETRAIL_INGEST_TOKENS: z.string().optional(),
   KUBETRAIL_MAX_BODY_BYTES: positiveInt("KUBETRAIL_MAX_BODY_BYTES", 32 * 1024 * 1024),
+  KUBETRAIL_MAX_BATCH_EVENTS: positiveInt("KUBETRAIL_MAX_BATCH_EVENTS", DEFAULT_MAX_BATCH_EVENTS),
   KUBETRAIL_INGEST_CONCURRENCY: positiveInt("KUBETRAIL_INGEST_CONCURRENCY", 4),
   KUBETRAIL_INGEST_WORKERS: z
     .string()
@@ -180,6 +187,19 @@ const SERVER_MEMORY_BYTES = 512 * 2 ** 20;
 /** Each worker added about 165 MiB to the peak in the ingest benchmark; with room to spare. */
 const WORKER_MEMORY_BYTES = 256 * 2 ** 20;
 
+/**
+ * A configured ingest token, without the whitespace around it (a token read from a file, as a
+ * Kubernetes Secret mounted or passed with `--from-file` gives it, ends with a newline); null
+ * when blank. A token with whitespace inside could never be sent: `Authorization: Bearer <token>`
+ * ends the token at the first space.
+ */
+function bearerToken(value: string, setting: string): string | null {
+  const token = value.trim();
+  if (token === "") return null;
+  if (/\s/.test(token)) throw new ConfigError(`${setting}: a bearer token cannot contain whitespace`);
+  return token;
+}
+
 /** Parses `cluster=token,cluster2=token2` into a map, naming the variable in errors. */
 function parseClusterTokens(text: string | undefined): Record<string, string> {
   const tokens: Record<string, string> = {};
@@ -188,8 +208,8 @@ function parseClusterTokens(text: string | undefined): Record<string, string> {
     if (pair.trim() === "") continue;
     const eq = pair.indexOf("=");
     const cluster = pair.slice(0, eq).trim();
-    const token = pair.slice(eq + 1).trim();
-    if (eq <= 0 || token === "") {
+    const token = bearerToken(pair.slice(eq + 1), `KUBETRAIL_INGEST_TOKENS item ${index + 1}`);
+    if (eq <= 0 || token === null) {
       throw new ConfigError(`KUBETRAIL_INGEST_TOKENS item ${index + 1}: expected cluster=token`);
     }
     if (!clusterName.safeParse(cluster).success) {
@@ -258,7 +278,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { mode: "disabled" }
       : {
           mode: "token",
-          sharedToken: e.KUBETRAIL_INGEST_TOKEN || null,
+          sharedToken: bearerToken(e.KUBETRAIL_INGEST_TOKEN ?? "", "KUBETRAIL_INGEST_TOKEN"),
           clusterTokens: parseClusterTokens(e.KUBETRAIL_INGEST_TOKENS),
         };
 
@@ -268,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultCluster: e.KUBETRAIL_DEFAULT_CLUSTER,
     ingestAuth,
     maxBodyBytes: e.KUBETRAIL_MAX_BODY_BYTES,
+    maxBatchEvents: e.KUBETRAIL_MAX_BATCH_EVENTS,
     ingestConcurrency: e.KUBETRAIL_INGEST_CONCURRENCY,
     ingestWorkers: e.KUBETRAIL_INGEST_WORKERS === "auto" ? autoIngestWorkers(e.DATABASE_URL) : e.KUBETRAIL_INGEST_WORKERS,
     ingestQueueLength: e.KUBETRAIL_INGEST_QUEUE,

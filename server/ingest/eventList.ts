@@ -1,4 +1,5 @@
 import type { AuditIngestor, IngestSummary } from "./audit/ingest";
+import { DEFAULT_MAX_BATCH_EVENTS } from "./audit/defaults";
 import { parseEventListEnvelope } from "./audit/eventSchema";
 import { InvalidUtf8Error, parseEventListJson } from "./http/eventListJson";
 
@@ -11,8 +12,8 @@ export type EventListOutcome =
   | { ok: true; summary: IngestSummary }
   | { ok: false; code: EventListErrorCode; message: string };
 
-/** Why a body was refused whole (each answered 400). */
-export type EventListErrorCode = "invalid_encoding" | "invalid_json" | "invalid_event_list";
+/** Why a body was refused whole (answered 413 for too many events, else 400). */
+export type EventListErrorCode = "invalid_encoding" | "invalid_json" | "invalid_event_list" | "too_many_events";
 
 /** Stores the audit events of one webhook body (an `audit.k8s.io` EventList as UTF-8 JSON). */
 export interface EventListIngestor {
@@ -24,10 +25,15 @@ export interface EventListIngestor {
  * transaction is on its way (AuditIngestor.ingest), so that parsing hides the round trip of
  * its BEGIN; a body that is no EventList is refused whole, and then nothing is stored.
  */
-export async function ingestEventList(ingestor: AuditIngestor, cluster: string, body: Uint8Array): Promise<EventListOutcome> {
+export async function ingestEventList(
+  ingestor: AuditIngestor,
+  cluster: string,
+  body: Uint8Array,
+  maxEvents: number = DEFAULT_MAX_BATCH_EVENTS,
+): Promise<EventListOutcome> {
   let refusal: Extract<EventListOutcome, { ok: false }> | null = null;
   const summary = await ingestor.ingest(cluster, () => {
-    const read = readEventList(body);
+    const read = readEventList(body, maxEvents);
     if (read.ok) return read.items;
     refusal = read;
     return [];
@@ -35,8 +41,8 @@ export async function ingestEventList(ingestor: AuditIngestor, cluster: string, 
   return refusal ?? { ok: true, summary };
 }
 
-/** The items of an EventList body, or why it is none. */
-function readEventList(body: Uint8Array): { ok: true; items: unknown[] } | Extract<EventListOutcome, { ok: false }> {
+/** The items of an EventList body of at most `maxEvents` items, or why it is none. */
+function readEventList(body: Uint8Array, maxEvents: number): { ok: true; items: unknown[] } | Extract<EventListOutcome, { ok: false }> {
   let document: unknown;
   try {
     document = parseEventListJson(body);
@@ -46,5 +52,8 @@ function readEventList(body: Uint8Array): { ok: true; items: unknown[] } | Extra
   }
   const envelope = parseEventListEnvelope(document);
   if (!envelope.ok) return { ok: false, code: "invalid_event_list", message: envelope.error };
+  if (envelope.items.length > maxEvents) {
+    return { ok: false, code: "too_many_events", message: `the EventList has ${envelope.items.length} events, more than the limit of ${maxEvents} per request (KUBETRAIL_MAX_BATCH_EVENTS)` };
+  }
   return { ok: true, items: envelope.items };
 }

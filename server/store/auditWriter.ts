@@ -4,7 +4,7 @@ import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam"
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
-import { computeChange } from "../ingest/audit/change";
+import { computeChange, createsObject } from "../ingest/audit/change";
 import { toDisplay } from "../model/redact/redact";
 import { isDecimal, type ObjectVersion } from "../ingest/audit/lateWrites";
 import { placeAmongStoredVersions, rediffHistory, type RediffedEntry } from "./lateWriteHistory";
@@ -327,7 +327,7 @@ export async function planWrites(
 
     let row: ObjectRow;
     if (target === "new") {
-      if (latest && !latest.deletedAt && write.verb === "create" && !write.failed) {
+      if (latest && !latest.deletedAt && createsObject(write)) {
         // A successful create means the name was free: the previous incarnation is gone
         // even though we never saw its delete.
         latest.deletedAt = write.startTime;
@@ -446,7 +446,7 @@ async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap
         group.writes.map(({ write, body }) => ({
           resourceVersion: stringAt(body, "metadata", "resourceVersion")!,
           body,
-          creates: write.verb === "create" && write.subresource === "",
+          creates: createsObject(write),
           startTime: write.startTime,
         })),
       ),
@@ -587,20 +587,20 @@ export function detailsJson(details: JsonObject, patch: JsonValue | null, hasDif
 /** Which object a write belongs to: an existing row, or "new" for a new incarnation. */
 function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: ObjectRow | null): ObjectRow | "new" {
   if (sameUid) return sameUid;
-  const createsObject = write.verb === "create" && !write.failed && write.subresource === "";
+  const creates = createsObject(write);
   // Batches are applied concurrently, and the apiserver sends them concurrently too: a create
   // can arrive after later requests to the same object (a Pod's binding, its status). Everything
   // known of the latest row happened after this create, and no uid says otherwise: it is that
   // object, not a new incarnation.
-  if (createsObject && latest && !latest.isNew && latest.firstSeen >= write.startTime && (!latest.uid || !write.object.uid || latest.uid === write.object.uid)) {
+  if (creates && latest && !latest.isNew && latest.firstSeen >= write.startTime && (!latest.uid || !write.object.uid || latest.uid === write.object.uid)) {
     return latest;
   }
   if (write.object.uid) {
     // A uid we have not seen: the latest row is this object only if we never learnt its uid.
-    if (latest && !latest.uid && !latest.deletedAt && (!createsObject || latest.isNew)) return latest;
+    if (latest && !latest.uid && !latest.deletedAt && (!creates || latest.isNew)) return latest;
     return "new";
   }
-  if (createsObject) return "new";
+  if (creates) return "new";
   return latest ?? "new";
 }
 

@@ -1,7 +1,8 @@
 import { prepared, type Sql } from "./database";
 import { int8Array, textArray } from "./arrayParam";
 import { isDecimal, placeLateWrites, type LatePlacement, type LatePlacements, type LateWrite, type ObjectVersion, type VersionStep } from "../ingest/audit/lateWrites";
-import type { DiffEntry, JsonObject } from "../ingest/audit/types";
+import { createsObject } from "../ingest/audit/change";
+import type { DiffEntry, JsonObject, WriteVerb } from "../ingest/audit/types";
 
 /**
  * The store's side of placing late writes (server/ingest/audit/lateWrites.ts): reading an
@@ -67,8 +68,8 @@ export async function placeAmongStoredVersions(
 
 /** An object's newest `limit` history entries since `since`, as the steps between its versions, with each one's details. */
 async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: number): Promise<{ rows: number; steps: Array<VersionStep<number>>; details: Map<number, JsonObject> }> {
-  const result = await sql.query<{ id: number | string; verb: string; subresource: string; details: JsonObject; diff: DiffEntry[] | null }>(
-    prepared("kt_history_since", `SELECT id, verb, subresource, details, diff FROM history_entries
+  const result = await sql.query<{ id: number | string; verb: string; subresource: string; status_code: number | null; details: JsonObject; diff: DiffEntry[] | null }>(
+    prepared("kt_history_since", `SELECT id, verb, subresource, status_code, details, diff FROM history_entries
        WHERE object_id = $1 AND start_time >= $2 ORDER BY start_time DESC, id DESC LIMIT $3`),
     [objectId, since.toISOString(), limit],
   );
@@ -82,9 +83,15 @@ async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: 
     if (entry.details.arrivedAfterResourceVersion !== undefined) continue;
     const id = Number(entry.id);
     details.set(id, entry.details);
-    steps.push({ ref: id, resourceVersionBefore: before, resourceVersionAfter: after, diff: entry.diff, creates: entry.verb === "create" && entry.subresource === "" });
+    steps.push({ ref: id, resourceVersionBefore: before, resourceVersionAfter: after, diff: entry.diff, creates: createsObject(storedWrite(entry)) });
   }
   return { rows: result.rows.length, steps, details };
+}
+
+/** What createsObject needs of a stored entry (stored failed writes and dry runs have no version after them, and never get here). */
+function storedWrite(entry: { verb: string; subresource: string; status_code: number | null; details: JsonObject }) {
+  const statusCode = entry.status_code;
+  return { verb: entry.verb as WriteVerb, subresource: entry.subresource, statusCode, failed: statusCode !== null && statusCode >= 300, dryRun: entry.details.dryRun === true };
 }
 
 /** Rewrites the diff and details of entries a late write now comes before. */

@@ -86,7 +86,7 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...options.headers,
         },
-        body: typeof body === "string" ? body : JSON.stringify(body),
+        body: typeof body === "string" ? body : body instanceof Uint8Array ? new Blob([new Uint8Array(body)]) : JSON.stringify(body),
       });
     },
     async close() {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint, redactBody } from "../../model/redact/redact";
 import { exampleSecretBody, loadFalcoTraceEvent, realApiserverDeployment, realApiserverPod } from "../../testing/fixtures";
-import { computeChange, resourceVersionOf, type PreviousState } from "./change";
+import { computeChange, createsObject, resourceVersionOf, type PreviousState } from "./change";
 import type { AuditWrite, JsonObject, JsonValue } from "./types";
 
 type Loose = Record<string, any>;
@@ -39,6 +39,7 @@ function writeOf(event: Loose, overrides: Partial<AuditWrite> = {}): AuditWrite 
     title: `${event.user.username} ${event.verb}`,
     statusCode: code,
     failed: code !== null && code >= 300,
+    dryRun: false,
     userAgent: event.userAgent ?? null,
     details: { user: event.user.username, groups: event.user.groups ?? [], sourceIPs: event.sourceIPs ?? [], requestURI: event.requestURI, annotations: event.annotations ?? {} },
     bodyAfter: response && response.kind !== "Status" ? (structuredClone(response) as JsonObject) : null,
@@ -116,6 +117,35 @@ describe("computeChange: failed requests", () => {
     // Even with a body at hand (an update refused by a stale resourceVersion).
     const conflict = deploymentUpdate(realDeployment(), { statusCode: 409, failed: true });
     expect(computeChange(known(realDeployment()), conflict)).toEqual(NOTHING_KNOWN);
+  });
+});
+
+describe("computeChange: dry runs", () => {
+  it("changes nothing by a dry-run update, delete or create, even with a body at hand", () => {
+    const scaled = realDeployment();
+    scaled.spec.replicas = 5;
+    for (const verb of ["update", "patch", "delete", "create"] as const) {
+      expect(computeChange(known(realDeployment()), deploymentUpdate(scaled, { verb, dryRun: true })), verb).toEqual(NOTHING_KNOWN);
+    }
+  });
+});
+
+describe("computeChange: server-side apply of a new object", () => {
+  // `kubectl apply --server-side` creates an object that does not exist with a patch, answered 201 Created.
+  it("takes a patch answered 201 for a create: a snapshot, and no diff against an earlier incarnation", () => {
+    const created = realDeployment();
+    const write = deploymentUpdate(created, { verb: "patch", statusCode: 201 });
+    expect(createsObject(write)).toBe(true);
+    const earlier = realDeployment();
+    earlier.metadata.resourceVersion = "100";
+    expect(computeChange(known(earlier), write)).toEqual({ diff: null, snapshot: created, noop: false, nextState: created, deleted: false });
+  });
+
+  it("does not take a patch answered 200, a failed one or a dry run for a create", () => {
+    expect(createsObject(deploymentUpdate(realDeployment(), { verb: "patch", statusCode: 200 }))).toBe(false);
+    expect(createsObject(deploymentUpdate(null, { verb: "patch", statusCode: 409, failed: true }))).toBe(false);
+    expect(createsObject(deploymentUpdate(realDeployment(), { verb: "patch", statusCode: 201, dryRun: true }))).toBe(false);
+    expect(createsObject(deploymentUpdate(realDeployment(), { verb: "patch", statusCode: 201, subresource: "status" }))).toBe(false);
   });
 });
 
@@ -344,6 +374,37 @@ describe("computeChange: delete", () => {
       event.objectRef = { apiVersion: "v1", resource: "pods", namespace: "openshift-apiserver", name: "apiserver-5d887d5fcd-mrn5h", subresource: "status" };
       const write = writeOf(event, { bodyAfter: terminating as JsonObject });
       expect(computeChange(known(realPod() as JsonObject), write)).toMatchObject({ deleted: false });
+    });
+  });
+
+  describe("of a Namespace", () => {
+    // Derived from the real falco Namespace create (minikube_creates_namespace_foo.json), shaped
+    // as the apiserver answers its delete and the namespace controller's finalize: the Namespace
+    // waits in Terminating for the `kubernetes` finalizer of its spec while its contents go.
+    const namespaceEvent = () => structuredClone(loadFalcoTraceEvent("minikube_creates_namespace_foo.json")) as Loose;
+    const active = (): Loose => ({ ...(namespaceEvent().requestObject as Loose), metadata: { name: "foo", uid: "1f0c1c0e-d920-11e8-a2e6-080027728ac4", resourceVersion: "268001" }, spec: { finalizers: ["kubernetes"] } });
+    const terminating = () => {
+      const body = active();
+      body.metadata = { ...body.metadata, resourceVersion: "268101", deletionTimestamp: "2018-10-26T13:53:00Z" };
+      body.status = { phase: "Terminating" };
+      return body;
+    };
+    const namespaceWrite = (body: Loose, verb: AuditWrite["verb"], subresource = "") =>
+      writeOf(namespaceEvent(), { verb, subresource, statusCode: 200, level: "RequestResponse", bodyAfter: body as JsonObject });
+
+    it("is not gone while its spec's finalizers remain", () => {
+      expect(computeChange(known(active()), namespaceWrite(terminating(), "delete"))).toMatchObject({ deleted: false });
+      const statusUpdate = terminating();
+      statusUpdate.metadata.resourceVersion = "268150";
+      statusUpdate.status = { phase: "Terminating", conditions: [{ type: "NamespaceContentRemaining", status: "True" }] };
+      expect(computeChange(known(terminating()), namespaceWrite(statusUpdate, "update", "status"))).toMatchObject({ deleted: false, snapshot: null });
+    });
+
+    it("is gone once the finalize update leaves its spec without finalizers", () => {
+      const finalized = terminating();
+      finalized.metadata.resourceVersion = "268200";
+      finalized.spec = {};
+      expect(computeChange(known(terminating()), namespaceWrite(finalized, "update", "finalize"))).toMatchObject({ deleted: true, snapshot: finalized });
     });
   });
 

@@ -63,14 +63,22 @@ function isBeingDeleted(body: JsonObject): boolean {
 /**
  * Whether a body returned by a delete is of an object that still exists: deletion is pending
  * while finalizers remain, and a graceful Pod delete returns the Pod with a grace period that
- * the kubelet has yet to honour (its own delete, with grace 0, removes it).
+ * the kubelet has yet to honour (its own delete, with grace 0, removes it). A Namespace also
+ * waits for the finalizers of its spec (`kubernetes`: its contents deleted), which the namespace
+ * controller removes through `namespaces/finalize` before it deletes the Namespace again.
  */
 function isPendingDeletion(body: JsonObject): boolean {
   if (!isBeingDeleted(body)) return false;
   const metadata = body.metadata as JsonObject;
   const finalizers = metadata.finalizers;
   const gracePeriod = metadata.deletionGracePeriodSeconds;
-  return (Array.isArray(finalizers) && finalizers.length > 0) || (typeof gracePeriod === "number" && gracePeriod > 0);
+  return (Array.isArray(finalizers) && finalizers.length > 0) || (typeof gracePeriod === "number" && gracePeriod > 0) || hasSpecFinalizers(body);
+}
+
+function hasSpecFinalizers(body: JsonObject): boolean {
+  if (body.kind !== "Namespace" || !isJsonObject(body.spec)) return false;
+  const finalizers = body.spec.finalizers;
+  return Array.isArray(finalizers) && finalizers.length > 0;
 }
 
 function nothingKnown(): ObjectChange {
@@ -113,15 +121,24 @@ function deletion(previous: PreviousState, body: JsonObject | null): ObjectChang
   };
 }
 
+/**
+ * Whether a write brought its object into being: a create of the object itself, or a patch the
+ * apiserver answered with 201 Created (server-side apply, `kubectl apply --server-side`, creates
+ * an object that does not exist yet with a patch).
+ */
+export function createsObject(write: Pick<AuditWrite, "verb" | "subresource" | "statusCode" | "failed" | "dryRun">): boolean {
+  if (write.failed || write.dryRun || write.subresource !== "") return false;
+  return write.verb === "create" || (write.verb === "patch" && write.statusCode === 201);
+}
+
 /** What `write` did to its object, given what we knew of the object before it. */
 export function computeChange(previous: PreviousState, write: AuditWrite, options: ChangeOptions = {}): ObjectChange {
-  // A failed write changed nothing.
-  if (write.failed) return nothingKnown();
+  // A failed write changed nothing, nor did a dry run.
+  if (write.failed || write.dryRun) return nothingKnown();
   const body = objectBodyAfter(previous, write);
+  if (createsObject(write)) return { diff: null, snapshot: body, noop: false, nextState: body, deleted: false };
   switch (write.verb) {
     case "create":
-      if (write.subresource !== "") return modification(previous, write, body, options);
-      return { diff: null, snapshot: body, noop: false, nextState: body, deleted: false };
     case "update":
     case "patch":
       return modification(previous, write, body, options);

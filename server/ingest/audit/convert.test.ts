@@ -224,10 +224,64 @@ describe("convertAuditEvent: object identity and bodies", () => {
     expect(write.bodyAfter).toMatchObject({ kind: "Prometheus" });
   });
 
+  it("takes an unknown resource's create with generateName at Request level by its body, on `<prefix>*`", () => {
+    const raw = falco("create_clusterrole.json"); // derived: a custom resource created with generateName
+    raw.level = "Request";
+    raw.objectRef = { apiGroup: "batch.volcano.sh", apiVersion: "v1alpha1", resource: "jobs", namespace: "ml" };
+    raw.requestObject = { apiVersion: "batch.volcano.sh/v1alpha1", kind: "Job", metadata: { generateName: "train-", namespace: "ml" } };
+    delete raw.responseObject;
+    const write = asWrite(convert(raw));
+    expect(write.object).toMatchObject({ kind: "Job", namespace: "ml", name: "train-*" });
+    expect(write.bodyAfter).toMatchObject({ metadata: { generateName: "train-" } });
+  });
+
   it("leaves the kind of an unknown resource without a body null", () => {
     const raw = falco("create_secret.json"); // derived: a custom resource at Metadata level
     raw.objectRef = { apiGroup: "longhorn.io", apiVersion: "v1beta2", resource: "volumes", namespace: "longhorn-system", name: "pvc-1" };
     expect(asWrite(convert(raw)).object.kind).toBeNull();
+  });
+});
+
+describe("convertAuditEvent: dry runs", () => {
+  // Derived from the real create_configmap.json: the same requests as `kubectl apply --dry-run=server`
+  // and `kubectl diff` send them, with `?dryRun=All`; the apiserver answers as if it wrote.
+  function dryRunOf(verb: string, query = "dryRun=All"): RawEvent {
+    const raw = falco("create_configmap.json");
+    raw.verb = verb;
+    raw.requestURI = `/api/v1/namespaces/default/configmaps${verb === "create" ? "" : "/my-config"}?fieldManager=kubectl-client-side-apply&${query}`;
+    if (verb !== "create") raw.objectRef.name = "my-config";
+    if (verb === "create") raw.responseObject.metadata.resourceVersion = "";
+    return raw;
+  }
+
+  it("marks a dry run in the title and details, and keeps no body after it", () => {
+    for (const verb of ["create", "update", "patch", "delete"]) {
+      const write = asWrite(convert(dryRunOf(verb)));
+      expect(write, verb).toMatchObject({ dryRun: true, bodyAfter: null, title: `minikube-user ${verb} (dry run)`, details: { dryRun: true } });
+      expect(write.details.resourceVersionAfter, verb).toBeUndefined();
+    }
+  });
+
+  it("names a dry-run create by its request, not by the name and uid the answer made up", () => {
+    const raw = dryRunOf("create");
+    raw.requestObject.metadata = { generateName: "my-config-", namespace: "default" };
+    raw.responseObject.metadata = { ...raw.responseObject.metadata, name: "my-config-x7k2p", uid: "ffffffff-0000-4000-8000-000000000001" };
+    delete raw.objectRef.name;
+    expect(asWrite(convert(raw)).object).toMatchObject({ name: "my-config-*", uid: null, kind: "ConfigMap" });
+  });
+
+  it("says both when a dry run fails", () => {
+    const raw = dryRunOf("update");
+    raw.responseStatus = { code: 409, status: "Failure", reason: "Conflict", metadata: {} };
+    expect(asWrite(convert(raw))).toMatchObject({ failed: true, dryRun: true, title: "minikube-user update (Conflict, dry run)" });
+  });
+
+  it("is not fooled by a dryRun that is empty, or a name that contains the word", () => {
+    expect(asWrite(convert(dryRunOf("patch", "dryRun="))).dryRun).toBe(false);
+    const raw = dryRunOf("patch", "x=1");
+    raw.requestURI = raw.requestURI.replace("my-config", "dryRun-config");
+    expect(asWrite(convert(raw))).toMatchObject({ dryRun: false, title: "minikube-user patch" });
+    expect(asWrite(convert(falco("create_configmap.json"))).details.dryRun).toBeUndefined();
   });
 });
 
@@ -372,6 +426,48 @@ describe("convertAuditEvent: secrets", () => {
     const write = asWrite(convert(raw));
     expect(JSON.stringify(write)).not.toContain(values[1]);
     expect(write.patch).toEqual([{ op: "replace", path: "/data/password", value: expect.stringMatching(/^<redacted:/) }]);
+  });
+
+  it("never lets a secret value out of a mutating webhook's patch, recorded as an audit annotation", () => {
+    // The apiserver records each mutating webhook's JSON patch (values included) as an annotation;
+    // a webhook that injects Secret data (bank-vaults, say) would leave the values there.
+    const raw = secretCreatedWithData();
+    const webhookPatch = { configuration: "secret-injector", webhook: "inject.example.com", patch: [{ op: "replace", path: "/data/password", value: values[1] }, { op: "add", path: "/metadata/labels", value: { injected: "true" } }], patchType: "JSONPatch" };
+    raw.annotations["patch.webhook.admission.k8s.io/round_0_index_0"] = JSON.stringify(webhookPatch);
+    raw.annotations["patch.webhook.admission.k8s.io/round_0_index_1"] = `not json ${values[0]}`;
+    raw.annotations["mutation.webhook.admission.k8s.io/round_0_index_0"] = JSON.stringify({ configuration: "secret-injector", webhook: "inject.example.com", mutated: true });
+    const write = asWrite(convert(raw));
+    for (const value of values) expect(JSON.stringify(write)).not.toContain(value);
+    expect(JSON.parse(write.details.annotations["patch.webhook.admission.k8s.io/round_0_index_0"]!)).toEqual({
+      ...webhookPatch,
+      patch: [{ op: "replace", path: "/data/password", value: "<redacted>" }, { op: "add", path: "/metadata/labels", value: { injected: "true" } }],
+    });
+    expect(write.details.annotations["patch.webhook.admission.k8s.io/round_0_index_1"]).toBe("<redacted>");
+    expect(write.details.annotations["mutation.webhook.admission.k8s.io/round_0_index_0"]).toBe(raw.annotations["mutation.webhook.admission.k8s.io/round_0_index_0"]);
+    expect(write.details.annotations["authorization.k8s.io/decision"]).toBe("allow");
+  });
+
+  it("leaves webhook patches of kinds without sensitive fields as they were", () => {
+    const raw = falco("create_configmap.json");
+    const annotation = JSON.stringify({ configuration: "labeller", webhook: "label.example.com", patch: [{ op: "add", path: "/data/x", value: "y" }], patchType: "JSONPatch" });
+    raw.annotations["patch.webhook.admission.k8s.io/round_0_index_0"] = annotation;
+    expect(asWrite(convert(raw)).details.annotations["patch.webhook.admission.k8s.io/round_0_index_0"]).toBe(annotation);
+  });
+
+  it("redacts the last-applied annotation of any kind given sensitive fields, which repeats their values", () => {
+    const raw = falco("create_configmap.json");
+    const data = { "ui.properties": raw.responseObject.data["ui.properties"], password: "hunter2" };
+    const lastApplied = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "my-config", namespace: "default" }, data });
+    for (const body of [raw.requestObject, raw.responseObject]) {
+      body.data = data;
+      body.metadata.annotations = { "kubectl.kubernetes.io/last-applied-configuration": lastApplied };
+    }
+    const sensitive = [{ apiGroup: "", resource: "configmaps", paths: [["data", "password"]] }];
+    const parsed = parseAuditEvent(raw);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const write = asWrite(convertAuditEvent(parsed.event, { ...options, sensitive }));
+    expect(JSON.stringify(write)).not.toContain("hunter2");
+    expect(write.bodyAfter).toMatchObject({ data: { "ui.properties": data["ui.properties"], password: expect.stringMatching(/^<redacted:/) }, metadata: { annotations: { "kubectl.kubernetes.io/last-applied-configuration": expect.stringMatching(/^<redacted:/) } } });
   });
 
   it("gives the same value the same fingerprint, so a later diff can tell it did not change", () => {
@@ -542,6 +638,19 @@ describe("convertAuditEvent: reads", () => {
     expect(asRead(convert(raw)).resource).toBe("pods/log");
   });
 
+  it("names a resource of a named group with its group, so that same-named resources count apart", () => {
+    const raw = falco("create_nginx_pod_unsensitive_mount.json"); // derived: reads of Deployments and of events.k8s.io Events
+    raw.objectRef = { resource: "deployments", apiGroup: "apps", apiVersion: "v1", namespace: "default", name: "nginx" };
+    expect(asRead(convert(raw)).resource).toBe("deployments.apps");
+    raw.objectRef.subresource = "scale";
+    expect(asRead(convert(raw)).resource).toBe("deployments.apps/scale");
+    raw.objectRef = { resource: "events", apiGroup: "events.k8s.io", apiVersion: "v1", namespace: "default" };
+    const custom = { ...options, skipResources: [] };
+    const parsed = parseAuditEvent(raw);
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(convertAuditEvent(parsed.event, custom)).toMatchObject({ kind: "read", resource: "events.events.k8s.io" });
+  });
+
   it("names a non-resource request by its path, without the query", () => {
     const raw = falco("create_nginx_pod_unsensitive_mount.json"); // derived: a health check
     delete raw.objectRef;
@@ -620,6 +729,6 @@ describe("review requests", () => {
     delete event.requestObject;
     delete event.responseObject;
     const read = asRead(convert(event));
-    expect(read).toMatchObject({ verb: "create", resource: "tokenreviews", username: "system:node:k8s-node-1-perfspec", code: 201 });
+    expect(read).toMatchObject({ verb: "create", resource: "tokenreviews.authentication.k8s.io", username: "system:node:k8s-node-1-perfspec", code: 201 });
   });
 });

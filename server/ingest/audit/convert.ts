@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import { builtinResource, kindForResource } from "../../k8s/resources";
-import { redactBody, redactPatch } from "../../model/redact/redact";
+import { redactAuditAnnotations, redactBody, redactPatch } from "../../model/redact/redact";
 import type { AuditEvent, AuditObjectRef, AuditUserInfo } from "./eventSchema";
 import { isJsonObject,
   WRITE_VERBS,
@@ -96,11 +96,17 @@ function startOfMinute(time: Date): Date {
   return new Date(Math.floor(time.getTime() / 60_000) * 60_000);
 }
 
-/** `pods`, `pods/log`; for non-resource URLs (/healthz, discovery) the URL's path. */
+/**
+ * The resource as kubectl names it, `<resource>[.<group>][/<subresource>]`: `pods`, `pods/log`,
+ * `deployments.apps/scale`, so that resources of the same name in two groups (`events` and
+ * `events.events.k8s.io`) are counted apart. For non-resource URLs (/healthz, discovery) the
+ * URL's path.
+ */
 function readResourceOf(event: AuditEvent): string {
   const ref = event.objectRef;
-  if (ref?.resource) return ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource;
-  return pathOf(event.requestURI);
+  if (!ref?.resource) return pathOf(event.requestURI);
+  const resource = ref.apiGroup ? `${ref.resource}.${ref.apiGroup}` : ref.resource;
+  return ref.subresource ? `${resource}/${ref.subresource}` : resource;
 }
 
 function pathOf(requestURI: string): string {
@@ -126,10 +132,14 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
       ? event.requestObject
       : null;
 
-  const object = identityOf(ref, verb, apiGroup, resource, expectedKind, responseObject, requestObject);
+  const dryRun = isDryRun(event.requestURI);
+  // A dry-run create answers with the name and uid the object would have had: never its own.
+  const identifyingResponse = dryRun && (verb === "create" || statusCode === 201) ? null : responseObject;
+  const object = identityOf(ref, verb, apiGroup, resource, expectedKind, identifyingResponse, requestObject);
   const target = { apiGroup, resource };
-  // A failed request changed nothing, so there is no "after" to show.
-  const after = failed ? null : (responseObject ?? requestObject);
+  // A failed request changed nothing, so there is no "after" to show; nor does a dry run, whose
+  // answer shows what the object would have become.
+  const after = failed || dryRun ? null : (responseObject ?? requestObject);
   const bodyAfter = after === null ? null : redactBody(after, target, options.sensitive, options.fingerprint);
   const patch =
     verb === "patch" && event.requestObject !== null ? redactPatch(event.requestObject, target, options.sensitive, options.fingerprint) : null;
@@ -146,30 +156,40 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
     startTime: event.requestReceivedTime,
     endTime: event.stageTime,
     actor,
-    title: titleOf(actor, verb, subresource, failed ? statusCode : null),
+    title: titleOf(actor, verb, subresource, failed ? statusCode : null, dryRun),
     statusCode,
     failed,
+    dryRun,
     userAgent: event.userAgent,
-    details: detailsOf(event, failed, responseObject),
+    details: detailsOf(event, failed, dryRun, responseObject, options, target),
     bodyAfter,
     patch,
   };
 }
 
-function detailsOf(event: AuditEvent, failed: boolean, responseObject: JsonObject | null): AuditDetails {
+function detailsOf(
+  event: AuditEvent,
+  failed: boolean,
+  dryRun: boolean,
+  responseObject: JsonObject | null,
+  options: ConvertOptions,
+  target: { apiGroup: string; resource: string },
+): AuditDetails {
   const actor = actorOf(event);
   const details: AuditDetails = {
     user: actor.username,
     groups: [...(actor.groups ?? [])],
     sourceIPs: [...event.sourceIPs],
     requestURI: event.requestURI,
-    annotations: { ...event.annotations },
+    annotations: redactAuditAnnotations({ ...event.annotations }, target, options.sensitive, options.fingerprint),
   };
+  if (dryRun) details.dryRun = true;
   if (event.impersonatedUser !== null) {
     details.impersonatedBy = { username: event.user.username, groups: [...(event.user.groups ?? [])] };
   }
-  // Only a response tells the version after the request: a Request-level update sends the version it read.
-  const resourceVersionAfter = !failed && responseObject !== null ? metadataOf(responseObject).resourceVersion : undefined;
+  // Only a response tells the version after the request: a Request-level update sends the version
+  // it read. A dry run made no version.
+  const resourceVersionAfter = !failed && !dryRun && responseObject !== null ? metadataOf(responseObject).resourceVersion : undefined;
   if (resourceVersionAfter !== undefined) details.resourceVersionAfter = resourceVersionAfter;
   if (failed) {
     const failure = failureOf(event);
@@ -178,11 +198,24 @@ function detailsOf(event: AuditEvent, failed: boolean, responseObject: JsonObjec
   return details;
 }
 
-/** `<actor> <verb>[ <subresource>][ (<status text>)]`, e.g. `bob create (Forbidden)`. */
-function titleOf(actor: string, verb: string, subresource: string, failedCode: number | null): string {
+/**
+ * `<actor> <verb>[ <subresource>][ (<status text>)]`, e.g. `bob create (Forbidden)`; a dry run
+ * says so in the parentheses: `bob patch (dry run)`, `bob create (Conflict, dry run)`.
+ */
+function titleOf(actor: string, verb: string, subresource: string, failedCode: number | null, dryRun: boolean): string {
   const action = subresource === "" ? `${actor} ${verb}` : `${actor} ${verb} ${subresource}`;
-  if (failedCode === null) return action;
-  return `${action} (${STATUS_CODES[failedCode] ?? `HTTP ${failedCode}`})`;
+  const notes = [...(failedCode === null ? [] : [STATUS_CODES[failedCode] ?? `HTTP ${failedCode}`]), ...(dryRun ? ["dry run"] : [])];
+  return notes.length === 0 ? action : `${action} (${notes.join(", ")})`;
+}
+
+/**
+ * Whether the request asked for a dry run: the `dryRun` query parameter, which the apiserver
+ * accepts only as `All` (any other value is refused, and the event records a failure anyway).
+ */
+function isDryRun(requestURI: string): boolean {
+  const query = requestURI.indexOf("?");
+  if (query < 0 || !requestURI.includes("dryRun", query)) return false;
+  return new URLSearchParams(requestURI.slice(query + 1)).getAll("dryRun").some((value) => value !== "");
 }
 
 /** Kinds that travel in audit bodies without being the object the request is about. */
@@ -203,16 +236,17 @@ const NOT_THE_OBJECT_KINDS = new Set([
  * Whether a request/response body is the object itself (as for create, update, status updates,
  * graceful deletes) rather than a Status, Scale, list or options: its kind is the resource's kind,
  * or it names the object. When the request names no object (a create), a body of an unknown
- * resource's kind counts when it has a name of its own.
+ * resource's kind counts when it has a name or a generateName of its own.
  */
 function isTheObject(body: JsonValue | null, expectedKind: string | null, name: string | undefined): body is JsonObject {
   if (!isJsonObject(body)) return false;
   const kind = body.kind;
   if (typeof kind !== "string" || NOT_THE_OBJECT_KINDS.has(kind)) return false;
   if (kind === expectedKind) return true;
-  const bodyName = metadataOf(body).name;
-  if (name !== undefined) return bodyName === name;
-  return expectedKind === null && bodyName !== undefined;
+  const metadata = metadataOf(body);
+  if (name !== undefined) return metadata.name === name;
+  // A create names its object in the body: by name, or by the prefix the server completes.
+  return expectedKind === null && (metadata.name !== undefined || metadata.generateName !== undefined);
 }
 
 /**

@@ -24,3 +24,9 @@ export const DEFAULT_SKIP_USER_AGENT_SUBSTRINGS: string[] = ["/leader-election"]
  * memory") and failed whole, every time it was resent.
  */
 export const MAX_EVENTS_PER_TRANSACTION = 400;
+
+/**
+ * Events one webhook request may carry unless configured (KUBETRAIL_MAX_BATCH_EVENTS): the
+ * apiserver sends 400 by default, and a batch this large is still well within the body limit.
+ */
+export const DEFAULT_MAX_BATCH_EVENTS = 5000;

@@ -27,6 +27,7 @@ function podWrite(name: string, node: string, owner: string): AuditWrite {
     title: "u create",
     statusCode: 201,
     failed: false,
+    dryRun: false,
     userAgent: null,
     details: { user: "u", groups: [], sourceIPs: [], requestURI: "/", annotations: {} },
     bodyAfter: body,

@@ -51,6 +51,11 @@ export interface AuditWrite {
   statusCode: number | null;
   /** True when statusCode >= 300 (the write did not happen). */
   failed: boolean;
+  /**
+   * True for a dry run (`?dryRun=All`: `kubectl apply --dry-run=server`, `kubectl diff`): the
+   * apiserver answered as if it wrote, and stored nothing. Such a write has no body after it.
+   */
+  dryRun: boolean;
   userAgent: string | null;
   details: AuditDetails;
   /**
@@ -88,6 +93,8 @@ export interface AuditDetails {
    * carries no mark: its entry is as if it had arrived in order.
    */
   arrivedAfterResourceVersion?: string;
+  /** A dry run (AuditWrite.dryRun): recorded as asked, with nothing changed. */
+  dryRun?: true;
   /** For failed requests: from the Status body / responseStatus. */
   failure?: { status?: string; reason?: string; message?: string; causes?: Array<{ reason?: string; message?: string; field?: string }> };
   /** Patch type from the request, when known (e.g. from requestObject shape or URI). */

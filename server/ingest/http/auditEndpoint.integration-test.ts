@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_SETUPS, startTestApp, TEST_TOKEN, type AppSetup, type TestApp } from "../../testing/appHarness";
 import { allFalcoEvents, falcoEvents } from "../../testing/fixtures";
@@ -10,7 +11,7 @@ const SETUPS: AppSetup[] = [...APP_SETUPS, { label: "postgres through the Next.j
 describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp(kind, { ...env, KUBETRAIL_INGEST_TOKENS: "prod=prod-token", KUBETRAIL_MAX_BODY_BYTES: String(4 * 1024 * 1024) }, { auditVia });
+    app = await startTestApp(kind, { ...env, KUBETRAIL_INGEST_TOKENS: "prod=prod-token", KUBETRAIL_MAX_BODY_BYTES: String(4 * 1024 * 1024), KUBETRAIL_MAX_BATCH_EVENTS: "1000" }, { auditVia });
   });
   afterAll(() => app.close());
 
@@ -103,6 +104,28 @@ describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => 
     it("refuses a body that is not JSON by its content type", async () => {
       const response = await app.postAudit("kind: EventList", { headers: { "content-type": "application/yaml" } });
       expect(response.status).toBe(415);
+      // Another type that only begins like JSON's.
+      expect((await app.postAudit(eventList([]), { headers: { "content-type": "application/json-seq" } })).status).toBe(415);
+      expect((await app.postAudit(eventList([]), { headers: { "content-type": "application/json; charset=utf-8" } })).status).toBe(200);
+    });
+
+    it("refuses a compressed body with 415 that names the encoding, rather than call it bad UTF-8", async () => {
+      const compressed = gzipSync(JSON.stringify(eventList(falcoEvents("create_service.json"))));
+      const response = await app.postAudit(compressed, { cluster: "gzip", headers: { "content-encoding": "gzip" } });
+      expect(response.status).toBe(415);
+      expect(await response.json()).toMatchObject({ error: { code: "unsupported_content_encoding", message: expect.stringContaining('"gzip"') } });
+      expect(await historyCount("gzip")).toBe(0);
+    });
+
+    it("refuses a batch of more events than KUBETRAIL_MAX_BATCH_EVENTS with 413, storing none of it", async () => {
+      const [event] = falcoEvents("create_service.json");
+      const items = Array.from({ length: 1001 }, (_, i) => ({ ...event, auditID: `many-${i}` }));
+      const response = await app.postAudit(eventList(items), { cluster: "many" });
+      expect(response.status).toBe(413);
+      expect(await response.json()).toMatchObject({ error: { code: "too_many_events", message: expect.stringMatching(/1001 events, more than the limit of 1000 .*KUBETRAIL_MAX_BATCH_EVENTS/) } });
+      expect(await historyCount("many")).toBe(0);
+      // At the limit, it is stored.
+      expect((await app.postAudit(eventList(items.slice(0, 1000)), { cluster: "many" })).status).toBe(200);
     });
 
     it("keeps the good events of a batch with bad ones and says which were rejected and why", async () => {

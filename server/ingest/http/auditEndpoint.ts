@@ -7,7 +7,7 @@ import { BodyTooLargeError } from "./readBody";
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
 
 export interface AuditEndpointDeps {
-  config: Pick<Config, "defaultCluster" | "maxBodyBytes" | "retryAfterSeconds">;
+  config: Pick<Config, "defaultCluster" | "maxBodyBytes" | "maxBatchEvents" | "retryAfterSeconds">;
   authorizer: IngestAuthorizer;
   gate: AdmissionGate;
   /** Stores batches on this thread when ingestWorkers is null. */
@@ -26,6 +26,8 @@ export interface AuditPost {
   clusterSegment: string | undefined;
   authorization: string | null;
   contentType: string | null;
+  /** The Content-Encoding header: kube-apiserver sends none. */
+  contentEncoding: string | null;
   contentLength: string | null;
   /**
    * Reads the whole body into memory of its own (so it can be moved to an ingest worker),
@@ -84,8 +86,12 @@ export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps):
   if (denied) return errorAnswer(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"', ...unread } });
 
   const { contentType } = post;
-  if (contentType && !/^application\/(json|[\w.+-]*\+json)\b/i.test(contentType)) {
+  if (contentType && !/^application\/(json|[\w.+-]*\+json)\s*(;|$)/i.test(contentType)) {
     return errorAnswer(415, "unsupported_media_type", `Content-Type must be application/json, got "${contentType}"`, { headers: unread });
+  }
+  const encoding = post.contentEncoding?.trim().toLowerCase();
+  if (encoding && encoding !== "identity") {
+    return errorAnswer(415, "unsupported_content_encoding", `Content-Encoding "${post.contentEncoding}" is not supported: send the body uncompressed, as kube-apiserver does`, { headers: unread });
   }
 
   if (declaredLength > config.maxBodyBytes) {
@@ -115,7 +121,7 @@ export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps):
 
     let outcome: EventListOutcome;
     try {
-      outcome = deps.ingestWorkers ? await deps.ingestWorkers.ingest(cluster, bytes) : await ingestEventList(deps.ingestor, cluster, bytes);
+      outcome = deps.ingestWorkers ? await deps.ingestWorkers.ingest(cluster, bytes) : await ingestEventList(deps.ingestor, cluster, bytes, config.maxBatchEvents);
     } catch (error) {
       // The store failed, not the input: 503 makes the apiserver retry the batch later.
       console.error(`audit ingest for cluster ${cluster} failed: ${(error as Error).stack ?? error}`);
@@ -123,7 +129,7 @@ export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps):
         headers: { "Retry-After": String(config.retryAfterSeconds) },
       });
     }
-    if (!outcome.ok) return errorAnswer(400, outcome.code, outcome.message);
+    if (!outcome.ok) return errorAnswer(outcome.code === "too_many_events" ? 413 : 400, outcome.code, outcome.message);
     const { summary } = outcome;
 
     const body = {

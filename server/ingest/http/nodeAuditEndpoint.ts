@@ -44,6 +44,7 @@ export async function serveAuditPost(request: IncomingMessage, response: ServerR
         clusterSegment,
         authorization: headerOf(request, "authorization"),
         contentType: headerOf(request, "content-type"),
+        contentEncoding: headerOf(request, "content-encoding"),
         contentLength,
         readBody: (limit) => readNodeBodyWithLimit(request, declaredLength, limit),
       },

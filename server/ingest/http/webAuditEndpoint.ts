@@ -13,6 +13,7 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
       clusterSegment,
       authorization: headers.get("authorization"),
       contentType: headers.get("content-type"),
+      contentEncoding: headers.get("content-encoding"),
       contentLength: headers.get("content-length"),
       readBody: (limit) => readBodyWithLimit(request.body, limit),
     },

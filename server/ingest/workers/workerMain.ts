@@ -47,7 +47,7 @@ async function start(): Promise<void> {
       return;
     }
     const { id, cluster, body } = message;
-    const work = ingestEventList(ingestor, cluster, body).then(
+    const work = ingestEventList(ingestor, cluster, body, config.maxBatchEvents).then(
       (outcome) => post({ type: "done", id, outcome }),
       (error: Error) => post({ type: "failed", id, message: error.stack ?? error.message }),
     );

@@ -66,8 +66,17 @@ function redactAtPaths(value: JsonValue, paths: string[][], fingerprint: Fingerp
   );
 }
 
+/** Where `kubectl apply` keeps the whole object as applied, sensitive values included. */
+const LAST_APPLIED_PATH = ["metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"];
+
+/**
+ * The sensitive paths of the target's objects. Any resource with a sensitive field also has its
+ * last-applied annotation redacted, since that annotation repeats the field's value.
+ */
 function sensitivePathsFor(target: RedactionTarget, rules: SensitiveRule[]): string[][] {
-  return rules.filter((r) => r.apiGroup === target.apiGroup && r.resource === target.resource).flatMap((r) => r.paths);
+  const paths = rules.filter((r) => r.apiGroup === target.apiGroup && r.resource === target.resource).flatMap((r) => r.paths);
+  if (paths.length === 0 || paths.some((p) => startsWith(LAST_APPLIED_PATH, p))) return paths;
+  return [...paths, LAST_APPLIED_PATH];
 }
 
 /** A copy of an object body or a merge patch with the target's sensitive fields redacted (unchanged parts shared). */
@@ -117,6 +126,45 @@ export function redactPatch(patch: JsonValue, target: RedactionTarget, rules: Se
   if (Array.isArray(patch)) return patch.map((operation) => redactJsonPatchOperation(operation, paths, fingerprint));
   if (typeof patch === "string") return redactValue(patch, fingerprint);
   return patch;
+}
+
+/**
+ * The apiserver records what each mutating admission webhook changed as an audit annotation
+ * (`patch.webhook.admission.k8s.io/round_<n>_index_<m>`): JSON holding the webhook's JSON patch,
+ * values included. A webhook that injects a Secret's data would leave it there.
+ */
+const WEBHOOK_PATCH_ANNOTATION_PREFIX = "patch.webhook.admission.k8s.io/";
+
+/**
+ * A request's audit annotations with the sensitive values of the target's webhook patches shown
+ * as REDACTED (annotations are never diffed, so they keep no fingerprint). An annotation that is
+ * not the JSON the apiserver writes is redacted whole. Unchanged when the target has no
+ * sensitive fields.
+ */
+export function redactAuditAnnotations(
+  annotations: Record<string, string>,
+  target: RedactionTarget,
+  rules: SensitiveRule[],
+  fingerprint: Fingerprint,
+): Record<string, string> {
+  const paths = sensitivePathsFor(target, rules);
+  if (paths.length === 0) return annotations;
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(annotations)) {
+    result[key] = key.startsWith(WEBHOOK_PATCH_ANNOTATION_PREFIX) ? redactWebhookPatchAnnotation(value, target, rules, fingerprint) : value;
+  }
+  return result;
+}
+
+function redactWebhookPatchAnnotation(text: string, target: RedactionTarget, rules: SensitiveRule[], fingerprint: Fingerprint): string {
+  let parsed: JsonValue;
+  try {
+    parsed = JSON.parse(text) as JsonValue;
+  } catch {
+    return REDACTED;
+  }
+  if (!isJsonObject(parsed) || !Object.hasOwn(parsed, "patch")) return REDACTED;
+  return JSON.stringify({ ...parsed, patch: toDisplay(redactPatch(parsed.patch as JsonValue, target, rules, fingerprint)) });
 }
 
 /** The body with every redaction marker shown as the plain REDACTED text (a copy where anything changes; never mutates its input): fingerprints never leave the store. */

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
+import { rolloutScenario, ROLLOUT_DEPLOYMENT_UID } from "../../testing/scenarios/rollout";
+import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
+import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
+import { createAuditIngestor, type AuditIngestor } from "./ingest";
+import type { DiffEntry } from "./types";
+
+/*
+ * Requests whose verb does not tell what they did to their object: dry runs, which change
+ * nothing though the apiserver answers as if they had, and server-side apply, whose patch may
+ * create the object. The events are the rollout scenario's (a real OpenShift Deployment),
+ * changed as `kubectl apply --dry-run=server`, `kubectl delete --dry-run=server` and
+ * `kubectl apply --server-side` send them.
+ */
+
+const options = {
+  skipResources: DEFAULT_SKIP_RESOURCES,
+  skipUserAgentSubstrings: DEFAULT_SKIP_USER_AGENT_SUBSTRINGS,
+  sensitive: DEFAULT_SENSITIVE_RULES,
+  fingerprint: hmacFingerprint("test-key-0123456789"),
+};
+
+type Event = Record<string, any>;
+
+const step = (label: string): Event => structuredClone(rolloutScenario().find((s) => s.label === label)!.event);
+
+function asDryRun(event: Event, auditId: string): Event {
+  return { ...event, auditID: auditId, requestURI: `${event.requestURI}?dryRun=All&fieldManager=kubectl-client-side-apply` };
+}
+
+interface Entry {
+  audit_id: string;
+  title: string;
+  diff: DiffEntry[] | null;
+  snapshot: unknown;
+  details: Record<string, unknown>;
+}
+
+describe.each(STORE_KINDS)("dry runs and server-side apply, on %s", (kind) => {
+  let test: TestDatabase;
+  let ingestor: AuditIngestor;
+  beforeAll(async () => {
+    test = await openTestDatabase(kind);
+    ingestor = createAuditIngestor(test.db, options);
+  });
+  afterAll(() => test.dispose());
+
+  const historyOf = async (cluster: string) =>
+    (
+      await test.db.query<Entry>(
+        `SELECT h.audit_id, h.title, h.diff, h.snapshot, h.details FROM history_entries h JOIN clusters c ON c.id = h.cluster_id
+          WHERE c.name = $1 ORDER BY h.start_time, h.id`,
+        [cluster],
+      )
+    ).rows;
+  const objectsOf = async (cluster: string) =>
+    (
+      await test.db.query<{ uid: string | null; deleted_at: Date | null; first_seen: Date }>(
+        `SELECT o.uid, o.deleted_at, o.first_seen FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.resource = 'deployments' ORDER BY o.first_seen`,
+        [cluster],
+      )
+    ).rows;
+
+  it("records dry runs without letting them change the object: the real write after one is diffed against the real state", async () => {
+    const dryScale = asDryRun(step("scale up"), "dry-scale");
+    const dryDelete = asDryRun(step("delete"), "dry-delete");
+    // A dry-run delete answers with the object as it would be, being deleted.
+    dryDelete.responseObject = { ...structuredClone(step("scale up").responseObject), metadata: { ...step("scale up").responseObject.metadata, deletionTimestamp: "2021-09-13T15:00:00Z", deletionGracePeriodSeconds: 0 } };
+    dryDelete.responseObject.metadata.resourceVersion = step("create").responseObject.metadata.resourceVersion;
+    const dryStart = (event: Event, minute: number) => ({ ...event, requestReceivedTimestamp: `2021-09-13T14:5${minute}:30.000000Z`, stageTimestamp: `2021-09-13T14:5${minute}:30.007000Z` });
+    for (const batch of [[step("create")], [dryStart(dryScale, 4), dryStart(dryDelete, 4)], [step("scale up")]]) {
+      expect(await ingestor.ingest("dry", batch)).toMatchObject({ accepted: batch.length, rejected: [] });
+    }
+
+    const history = await historyOf("dry");
+    const byId = new Map(history.map((entry) => [entry.audit_id, entry]));
+    expect(byId.get("dry-scale")).toMatchObject({ title: expect.stringMatching(/ patch \(dry run\)$/), diff: null, snapshot: null, details: { dryRun: true } });
+    expect(byId.get("dry-delete")).toMatchObject({ title: expect.stringMatching(/ delete \(dry run\)$/), diff: null, snapshot: null, details: { dryRun: true } });
+    // The real scale-up is diffed against the created object, as it is with no dry run in between,
+    // not against the dry run's answer (which would leave it no diff at all).
+    for (const batch of [[step("create")], [step("scale up")]]) await ingestor.ingest("no-dry", batch);
+    const withoutDryRuns = (await historyOf("no-dry")).find((entry) => entry.audit_id === step("scale up").auditID)!.diff;
+    expect(withoutDryRuns).toContainEqual({ path: "spec.replicas", old: 3, new: 5 });
+    expect(byId.get(step("scale up").auditID)!.diff).toEqual(withoutDryRuns);
+    expect(await objectsOf("dry")).toEqual([expect.objectContaining({ uid: ROLLOUT_DEPLOYMENT_UID, deleted_at: null })]);
+  });
+
+  it("takes a server-side apply answered 201 for the object's create: a snapshot, and a new incarnation after one never seen deleted", async () => {
+    const applied = (auditId: string, uid: string, minute: number) => {
+      const event = step("create");
+      event.auditID = auditId;
+      event.verb = "patch";
+      event.requestURI = `${event.requestURI}/apiserver?fieldManager=kubectl&fieldValidation=Strict&force=false`;
+      event.requestReceivedTimestamp = `2021-09-13T15:0${minute}:00.000000Z`;
+      event.stageTimestamp = `2021-09-13T15:0${minute}:00.009000Z`;
+      event.responseObject.metadata.uid = uid;
+      return event;
+    };
+    const first = applied("ssa-1", "11111111-0000-4000-8000-000000000001", 1);
+    const second = applied("ssa-2", "11111111-0000-4000-8000-000000000002", 2);
+    second.responseObject.metadata.resourceVersion = "23001";
+    for (const batch of [[first], [second]]) expect(await ingestor.ingest("ssa", batch)).toMatchObject({ accepted: 1, rejected: [] });
+
+    const history = await historyOf("ssa");
+    expect(history.map((entry) => [entry.audit_id, entry.diff, (entry.snapshot as Event | null)?.metadata?.uid])).toEqual([
+      ["ssa-1", null, "11111111-0000-4000-8000-000000000001"],
+      ["ssa-2", null, "11111111-0000-4000-8000-000000000002"],
+    ]);
+    // The second apply could only create it if the first incarnation was gone.
+    const objects = await objectsOf("ssa");
+    expect(objects.map((o) => [o.uid, o.deleted_at?.toISOString() ?? null])).toEqual([
+      ["11111111-0000-4000-8000-000000000001", "2021-09-13T15:02:00.000Z"],
+      ["11111111-0000-4000-8000-000000000002", null],
+    ]);
+  });
+});
