@@ -87,6 +87,8 @@ describe("loadConfig", () => {
     [{ KUBETRAIL_INGEST_CONCURRENCY: "0" }, /KUBETRAIL_INGEST_CONCURRENCY must be a positive integer/],
     [{ KUBETRAIL_MAX_BATCH_EVENTS: "-1" }, /KUBETRAIL_MAX_BATCH_EVENTS must be a positive integer/],
     [{ KUBETRAIL_RETENTION: "two weeks" }, /KUBETRAIL_RETENTION must be a duration/],
+    [{ KUBETRAIL_RETENTION: "1000000000d" }, /KUBETRAIL_RETENTION must be at most 36500d \(use "off" to keep everything\), got "1000000000d"/],
+    [{ KUBETRAIL_PRUNE_INTERVAL: "4w" }, /KUBETRAIL_PRUNE_INTERVAL must be at most 24d, got "4w"/],
     [{ KUBETRAIL_SKIP_RESOURCES: "Leases.Coordination" }, /KUBETRAIL_SKIP_RESOURCES: "Leases.Coordination" is not group\/resource/],
     [{ KUBETRAIL_SENSITIVE_FIELDS: "[{}]" }, /KUBETRAIL_SENSITIVE_FIELDS/],
     [{ KUBETRAIL_REDACTION_KEY: "short" }, /KUBETRAIL_REDACTION_KEY must be at least 16 characters/],

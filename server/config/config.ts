@@ -95,7 +95,7 @@ function positiveInt(name: string, fallback: number) {
     });
 }
 
-function duration(name: string, fallback: string, allowOff: boolean) {
+function duration(name: string, fallback: string, allowOff: boolean, max: { ms: number; text: string }) {
   return z
     .string()
     .optional()
@@ -105,6 +105,10 @@ function duration(name: string, fallback: string, allowOff: boolean) {
       const ms = parseDurationMs(text);
       if (ms === null || ms <= 0) {
         ctx.addIssue({ code: "custom", message: `${name} must be a duration like 30s, 15m, 12h, 14d, got "${text}"` });
+        return z.NEVER;
+      }
+      if (ms > max.ms) {
+        ctx.addIssue({ code: "custom", message: `${name} must be at most ${max.text}, got "${text}"` });
         return z.NEVER;
       }
       return ms;
@@ -156,8 +160,10 @@ const envSchema = z.object({
   KUBETRAIL_INGEST_QUEUE: positiveInt("KUBETRAIL_INGEST_QUEUE", 8),
   KUBETRAIL_INGEST_MAX_PENDING_BYTES: positiveInt("KUBETRAIL_INGEST_MAX_PENDING_BYTES", 256 * 1024 * 1024),
   KUBETRAIL_RETRY_AFTER_SECONDS: positiveInt("KUBETRAIL_RETRY_AFTER_SECONDS", 1),
-  KUBETRAIL_RETENTION: duration("KUBETRAIL_RETENTION", "14d", true),
-  KUBETRAIL_PRUNE_INTERVAL: duration("KUBETRAIL_PRUNE_INTERVAL", "1h", false),
+  // Beyond a century, "off" says it better, and a cutoff before year 1 is no time Postgres or Date holds.
+  KUBETRAIL_RETENTION: duration("KUBETRAIL_RETENTION", "14d", true, { ms: 36_500 * 86_400_000, text: '36500d (use "off" to keep everything)' }),
+  // Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer interval would fire every millisecond.
+  KUBETRAIL_PRUNE_INTERVAL: duration("KUBETRAIL_PRUNE_INTERVAL", "1h", false, { ms: 24 * 86_400_000, text: "24d" }),
   KUBETRAIL_SKIP_RESOURCES: z.string().optional(),
   KUBETRAIL_SKIP_USER_AGENTS: z.string().optional(),
   KUBETRAIL_SENSITIVE_FIELDS: z.string().optional(),

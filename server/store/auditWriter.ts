@@ -698,7 +698,7 @@ export async function addReadCounts(sql: Sql, clusterId: number, reads: AuditRea
   await sql.query(
     prepared("kt_add_read_counts", `INSERT INTO request_counts (cluster_id, minute, verb, resource, username, code, count)
      SELECT $1, m, v, r, u, c, n FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[]) AS t(m, v, r, u, c, n)
-     ON CONFLICT (cluster_id, minute, verb, resource, username, code) DO UPDATE SET count = request_counts.count + excluded.count`),
+     ON CONFLICT (cluster_id, minute, verb, resource, username, code) DO UPDATE SET count = request_counts.count + excluded.count, stored_at = excluded.stored_at`),
     [
       clusterId,
       timestamptzArray(sorted.map((e) => e.read.minute)),

@@ -27,13 +27,28 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
   let app: TestApp;
   afterEach(() => app.close());
 
-  it("prunes history older than the cutoff and the objects left without history, keeping newer ones", async () => {
+  it("keeps what was stored within the retention however old its events, so an imported log is not pruned at once", async () => {
     app = await startTestApp(kind);
-    // Falco traces were recorded in 2018-2020; the rollout scenario is from 2021-09-13.
+    // Falco traces were recorded in 2018-2020, the rollout scenario on 2021-09-13: an old log imported today.
+    const old = [...falcoEvents("create_configmap.json"), ...falcoEvents("create_service.json")];
+    await app.postAudit(eventList(old));
+    await app.postAudit(eventList([...rolloutScenario().map((s) => s.event), ...falcoEvents("create_nginx_pod_unsensitive_mount.json")]));
+    const stored = { history: await count(app, "history_entries"), relations: await count(app, "relations"), reads: await count(app, "request_counts") };
+    expect(stored.reads).toBeGreaterThan(0);
+
+    const result = await pruneOlderThan(app.context.db, new Date(Date.now() - 14 * 86_400_000));
+    expect(result).toEqual({ historyEntries: 0, receipts: 0, requestCounts: 0, relations: 0, objects: 0, objectStates: 0 });
+    expect({ history: await count(app, "history_entries"), relations: await count(app, "relations"), reads: await count(app, "request_counts") }).toEqual(stored);
+  });
+
+  it("prunes history older than the cutoff, once stored for longer, and the objects left without history, keeping newer ones", async () => {
+    app = await startTestApp(kind);
     const old = [...falcoEvents("create_configmap.json"), ...falcoEvents("create_service.json")];
     await app.postAudit(eventList(old));
     await app.postAudit(eventList(rolloutScenario().map((s) => s.event)));
     const before = await count(app, "history_entries");
+    // As if stored in 2020, before the cutoff: the rollout's events (2021) are still newer than it.
+    for (const table of ["history_entries", "relations", "request_counts"]) await app.context.db.query(`UPDATE ${table} SET stored_at = '2020-06-01T00:00:00Z'`);
 
     const result = await pruneOlderThan(app.context.db, new Date("2021-01-01T00:00:00Z"));
     expect(result.historyEntries).toBe(2);

@@ -78,15 +78,18 @@ async function pruneObjects(db: Database, at: string): Promise<{ objects: number
 }
 
 /**
- * Deletes what is older than `cutoff`: history entries by start time, dedup receipts,
- * read counters, ended relations, and then the objects that left nothing referring to them
- * (last seen before the cutoff, no history, no relation), with their states.
+ * Deletes what is older than `cutoff`: history entries, read counters and ended relations whose
+ * time (start, minute, end) and storage (stored_at) are both before it, so that history imported
+ * from an old log is kept as long as history received live; dedup receipts received before it
+ * (so an event can be stored again once its entry is gone, and not before); and then the objects
+ * that left nothing referring to them (last seen before the cutoff, no history, no relation),
+ * with their states.
  */
 export async function pruneOlderThan(db: Database, cutoff: Date): Promise<PruneResult> {
   const at = cutoff.toISOString();
   const historyEntries = await deleteInBatches(
     db,
-    `DELETE FROM history_entries WHERE id IN (SELECT id FROM history_entries WHERE start_time < $1 LIMIT ${BATCH})`,
+    `DELETE FROM history_entries WHERE id IN (SELECT id FROM history_entries WHERE stored_at < $1 AND start_time < $1 LIMIT ${BATCH})`,
     [at],
   );
   const receipts = await deleteInBatches(
@@ -98,12 +101,12 @@ export async function pruneOlderThan(db: Database, cutoff: Date): Promise<PruneR
   const requestCounts = await deleteInBatches(
     db,
     `DELETE FROM request_counts WHERE (cluster_id, minute, verb, resource, username, code) IN
-       (SELECT cluster_id, minute, verb, resource, username, code FROM request_counts WHERE minute < $1 LIMIT ${BATCH})`,
+       (SELECT cluster_id, minute, verb, resource, username, code FROM request_counts WHERE minute < $1 AND stored_at < $1 LIMIT ${BATCH})`,
     [at],
   );
   const relations = await deleteInBatches(
     db,
-    `DELETE FROM relations WHERE id IN (SELECT id FROM relations WHERE valid_to < $1 LIMIT ${BATCH})`,
+    `DELETE FROM relations WHERE id IN (SELECT id FROM relations WHERE valid_to < $1 AND stored_at < $1 LIMIT ${BATCH})`,
     [at],
   );
   const { objects, objectStates } = await pruneObjects(db, at);
