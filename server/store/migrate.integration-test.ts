@@ -60,8 +60,8 @@ describe("applyMigrations", () => {
     expect(count.rows[0]!.n).toBe(readMigrations().length);
   });
 
-  it("rolls back a failing migration, records its log, and refuses to go on until it is resolved", async () => {
-    const test = await openTestDatabase("postgres", { migrate: false });
+  it.each(["postgres", "pglite"] as const)("rolls back a failing migration, records its log, and refuses to go on until it is resolved, on %s", async (kind) => {
+    const test = await openTestDatabase(kind, { migrate: false });
     cleanups.push(test.dispose);
     const broken: Migration[] = [
       ...readMigrations(),
@@ -75,6 +75,43 @@ describe("applyMigrations", () => {
     expect(row.rows[0]!.logs).toMatch(/no_such_table/);
     await expect(applyMigrations(test.db, broken)).rejects.toBeInstanceOf(MigrationError);
     expect(await pendingMigrations(test.db, broken)).toEqual(["29990101000000_broken"]);
+  });
+
+  it("refuses to go on after a failed migration whose folder is gone, as Prisma does", async () => {
+    const test = await openTestDatabase("pglite", { migrate: false });
+    cleanups.push(test.dispose);
+    const broken: Migration = { name: "29990101000000_broken", sql: `SELECT * FROM no_such_table;`, checksum: "0".repeat(64) };
+    await expect(applyMigrations(test.db, [...readMigrations(), broken])).rejects.toThrow(/29990101000000_broken failed/);
+    // Renamed once fixed, and a later one added: neither may run until the failure is resolved.
+    const fixed: Migration = { name: "29990101000000_broken_fixed", sql: `CREATE TABLE fixed (id int);`, checksum: "1".repeat(64) };
+    const later: Migration = { name: "29990102000000_later", sql: `CREATE TABLE later (id int);`, checksum: "2".repeat(64) };
+    await expect(applyMigrations(test.db, [...readMigrations(), fixed, later])).rejects.toThrow(
+      "migration 29990101000000_broken failed earlier and was not rolled back; fix the database, then mark it rolled back (prisma migrate resolve --rolled-back 29990101000000_broken)",
+    );
+    const tables = await test.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('fixed', 'later')`);
+    expect(tables.rows[0]!.n).toBe(0);
+    // Resolved as Prisma resolves it: the rest then runs.
+    await test.db.query(`UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = '29990101000000_broken'`);
+    expect((await applyMigrations(test.db, [...readMigrations(), fixed, later])).applied).toEqual([fixed.name, later.name]);
+  });
+
+  it("runs a migration of one statement that cannot run in a transaction block, as Prisma sends it", async () => {
+    const test = await openTestDatabase("postgres");
+    cleanups.push(test.dispose);
+    const concurrently: Migration = { name: "29990101000000_concurrent_index", sql: `CREATE INDEX CONCURRENTLY "objects_kind_idx" ON "objects" ("kind");\n`, checksum: "3".repeat(64) };
+    expect((await applyMigrations(test.db, [...readMigrations(), concurrently])).applied).toEqual([concurrently.name]);
+    const index = await test.db.query<{ present: boolean }>(`SELECT to_regclass('objects_kind_idx') IS NOT NULL AS present`);
+    expect(index.rows[0]!.present).toBe(true);
+  });
+
+  it("refuses a migration folder without its migration.sql, as Prisma does", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kt-migrations-"));
+    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(dir, "20260101000000_first"));
+    fs.writeFileSync(path.join(dir, "20260101000000_first", "migration.sql"), "-- first\n");
+    fs.mkdirSync(path.join(dir, "20260102000000_empty"));
+    expect(() => readMigrations(dir)).toThrow(MigrationError);
+    expect(() => readMigrations(dir)).toThrow(`migration 20260102000000_empty has no migration.sql (looked for ${path.join(dir, "20260102000000_empty", "migration.sql")})`);
   });
 
   it("reads migrations in Prisma's folder layout, in name order", () => {

@@ -17,8 +17,11 @@ import type { Database, Sql } from "./database";
  */
 export const MIGRATIONS_DIR = path.join(/*turbopackIgnore: true*/ process.cwd(), "prisma", "migrations");
 
-/** Arbitrary but fixed: concurrent start-ups queue on this lock instead of racing. */
-const MIGRATION_LOCK_ID = 0x6b747261; // "ktra"
+/**
+ * The advisory lock Prisma's migration engine takes on Postgres: concurrent start-ups queue on
+ * it instead of racing, and so does a `prisma migrate deploy` run beside them.
+ */
+const MIGRATION_LOCK_ID = 72707369;
 
 export interface Migration {
   name: string;
@@ -27,14 +30,20 @@ export interface Migration {
   checksum: string;
 }
 
+/**
+ * Every migration folder of `dir`, in name order. A folder without its migration.sql is an
+ * error, as it is to Prisma (P3015): skipping it would apply the migrations after it without it.
+ */
 export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(dir, entry.name, "migration.sql")))
+    .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort()
     .map((name) => {
-      const bytes = fs.readFileSync(path.join(dir, name, "migration.sql"));
+      const file = path.join(dir, name, "migration.sql");
+      if (!fs.existsSync(file)) throw new MigrationError(`migration ${name} has no migration.sql (looked for ${file})`);
+      const bytes = fs.readFileSync(file);
       return { name, sql: bytes.toString("utf8"), checksum: crypto.createHash("sha256").update(bytes).digest("hex") };
     });
 }
@@ -73,11 +82,23 @@ async function appliedMigrations(sql: Sql): Promise<AppliedRow[]> {
   return result.rows;
 }
 
-/** Applies every migration not yet applied, in name order, each in its own transaction. */
+/**
+ * Applies every migration not yet applied, in name order, each sent as one script, as Prisma
+ * sends it: Postgres runs a script of several statements as one implicit transaction, and a
+ * script of one statement that may not run in a transaction (CREATE INDEX CONCURRENTLY) alone.
+ */
 export async function applyMigrations(db: Database, migrations: Migration[] = readMigrations()): Promise<MigrationResult> {
   return db.withSessionLock(MIGRATION_LOCK_ID, async (session) => {
     await session.execScript(CREATE_MIGRATIONS_TABLE);
     const rows = await appliedMigrations(session);
+    // Any failed migration stops them all, as with Prisma (P3009), whether or not its folder is
+    // still here: one renamed after it failed would otherwise let the rest go on without it.
+    const failed = rows.find((row) => row.finished_at === null && row.rolled_back_at === null);
+    if (failed) {
+      throw new MigrationError(
+        `migration ${failed.migration_name} failed earlier and was not rolled back; fix the database, then mark it rolled back (prisma migrate resolve --rolled-back ${failed.migration_name})`,
+      );
+    }
     const result: MigrationResult = { applied: [], alreadyApplied: [] };
 
     for (const migration of migrations) {
@@ -91,11 +112,6 @@ export async function applyMigrations(db: Database, migrations: Migration[] = re
         result.alreadyApplied.push(migration.name);
         continue;
       }
-      if (records.length > 0) {
-        throw new MigrationError(
-          `migration ${migration.name} failed earlier and was not rolled back; fix the database, then mark it rolled back (prisma migrate resolve --rolled-back ${migration.name})`,
-        );
-      }
 
       const id = crypto.randomUUID();
       await session.query(
@@ -103,7 +119,7 @@ export async function applyMigrations(db: Database, migrations: Migration[] = re
         [id, migration.checksum, migration.name],
       );
       try {
-        await session.execScript(`BEGIN;\n${migration.sql}\n;COMMIT;`);
+        await session.execScript(migration.sql);
       } catch (error) {
         await session.execScript("ROLLBACK").catch(() => undefined);
         await session.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, String((error as Error).message)]);
