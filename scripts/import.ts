@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   const onSigint = () => {
     if (stop.signal.aborted) process.exit(130);
     stop.abort();
-    process.stderr.write("\nimport: stopping after the batch being stored (Ctrl-C again quits at once)\n");
+    process.stderr.write("\nimport: stopping once the events read are stored (Ctrl-C again quits at once)\n");
   };
   process.on("SIGINT", onSigint);
 

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { AuditIngestor, IngestSummary } from "../audit/ingest";
 import { falcoEventLines } from "../../testing/fixtures";
@@ -67,6 +67,29 @@ describe("importAuditFile", () => {
     expect(interrupted).toBe(true);
     expect(batches).toHaveLength(1);
     expect(summary.eventsRead).toBe(5);
+  });
+
+  it("stores what it read and stops when aborted while waiting for input that may never come (a live pipe)", async () => {
+    const { ingestor, batches } = fakeIngestor();
+    const stop = new AbortController();
+    const pipe = new PassThrough();
+    const lines = falcoEventLines().slice(0, 7);
+    // Seven whole lines and the start of an eighth, and the writer goes quiet without closing.
+    pipe.write(`${lines.join("\n")}\n${falcoEventLines()[7]!.slice(0, 100)}`);
+    const { summary, interrupted } = await importAuditFile({
+      input: pipe,
+      cluster: "c",
+      batchSize: 5,
+      ingestor,
+      signal: stop.signal,
+      // Once the first five are stored, the other two wait for a batch to fill: Ctrl-C.
+      onBatch: () => void setTimeout(() => stop.abort(), 20),
+    });
+    expect(interrupted).toBe(true);
+    expect(batches.map((b) => b.length)).toEqual([5, 2]);
+    // The line cut short by the stop is not the file's fault: not counted as invalid.
+    expect(summary).toMatchObject({ eventsRead: 7, accepted: 7, rejected: 0 });
+    expect(pipe.destroyed).toBe(true);
   });
 
   it("reads the next batch while the one before is being stored, and stores them in file order", async () => {

@@ -10,7 +10,10 @@ export interface ImportAuditFileOptions {
   ingestor: AuditIngestor;
   /** Called after each batch is stored. */
   onBatch?: (summary: ImportSummary, bytesRead: number) => void;
-  /** When aborted, the import stops after the batch being stored; what was stored stays. */
+  /**
+   * When aborted, the import stops after the batch being stored (what was stored stays); when it
+   * was waiting for input (a pipe from a live log), it stores the events read so far and stops.
+   */
   signal?: AbortSignal;
   maxItemBytes?: ReadAuditOptions["maxItemBytes"];
 }
@@ -25,7 +28,7 @@ export interface ImportAuditFileOptions {
  */
 export async function importAuditFile(options: ImportAuditFileOptions): Promise<{ summary: ImportSummary; interrupted: boolean }> {
   const summary = createImportSummary();
-  const batches = readAuditBatches(options.input, { batchSize: options.batchSize, maxItemBytes: options.maxItemBytes });
+  const batches = readAuditBatches(options.input, { batchSize: options.batchSize, maxItemBytes: options.maxItemBytes, signal: options.signal });
   let next = batches.next();
   try {
     for (;;) {

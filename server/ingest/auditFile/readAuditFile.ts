@@ -39,6 +39,12 @@ export interface ReadAuditOptions {
   /** A batch is also handed out once its items' JSON text reaches this many bytes. Default 32 MiB. */
   maxBatchBytes?: number;
   stats?: AuditReaderStats;
+  /**
+   * When aborted, reading stops at once, even while waiting for input that may never come (a
+   * pipe from a live log); the complete items read so far still come out, as a last batch, and
+   * an item cut short by the stop does not, nor does it count as invalid.
+   */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_MAX_ITEM_BYTES = 16 * 1024 * 1024;
@@ -78,19 +84,28 @@ export async function* readAuditBatches(input: Readable, opts: ReadAuditOptions)
     }
   }
 
+  const stopped = () => opts.signal?.aborted === true;
+  // A read waiting for input ends when the input is destroyed (the for-await below then throws).
+  const stopReading = () => input.destroy();
+  opts.signal?.addEventListener("abort", stopReading, { once: true });
   try {
     for await (const chunk of decodedChunks(input, source)) {
       reader.push(chunk);
       stats.bufferedBytes = reader.bufferedBytes + chunk.length;
       stats.peakBufferedBytes = Math.max(stats.peakBufferedBytes, stats.bufferedBytes);
       yield* ready(false);
+      if (stopped()) break;
     }
-    reader.end();
+    if (!stopped()) reader.end();
   } catch (error) {
-    if (!isZlibError(error)) throw error;
-    // A truncated or damaged .gz file: keep what was read and say where it stopped.
-    reader.end();
-    reader.fail("cannot decompress the rest of the file", `: ${(error as Error).message}`);
+    if (!stopped()) {
+      if (!isZlibError(error)) throw error;
+      // A truncated or damaged .gz file: keep what was read and say where it stopped.
+      reader.end();
+      reader.fail("cannot decompress the rest of the file", `: ${(error as Error).message}`);
+    }
+  } finally {
+    opts.signal?.removeEventListener("abort", stopReading);
   }
   stats.bufferedBytes = reader.bufferedBytes;
   yield* ready(true);
