@@ -218,6 +218,9 @@ describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => 
       const response = await app.postAudit(eventList([]), { cluster: "Not_A_Cluster" });
       expect(response.status).toBe(400);
       expect((await response.json()).error.code).toBe("invalid_cluster");
+      // Only to a caller with a valid token: anyone else is told no more than 401.
+      expect((await app.postAudit(eventList([]), { cluster: "Not_A_Cluster", token: "wrong" })).status).toBe(401);
+      expect((await app.postAudit(eventList([]), { cluster: "Not_A_Cluster", token: null })).status).toBe(401);
     });
   });
 

@@ -78,12 +78,12 @@ export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps):
   const declaredLength = Number(post.contentLength ?? NaN);
   const unread = refusalHeaders(declaredLength, config.maxBodyBytes);
   const cluster = post.clusterSegment ?? config.defaultCluster;
+  // Authenticated first: a caller without a valid token learns nothing else about its request.
+  const denied = deps.authorizer.check(post.authorization, cluster);
+  if (denied) return errorAnswer(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"', ...unread } });
   if (!isValidClusterName(cluster)) {
     return errorAnswer(400, "invalid_cluster", `cluster "${cluster}" is not a valid cluster name (${CLUSTER_NAME_RULE})`, { headers: unread });
   }
-
-  const denied = deps.authorizer.check(post.authorization, cluster);
-  if (denied) return errorAnswer(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"', ...unread } });
 
   const { contentType } = post;
   if (contentType && !/^application\/(json|[\w.+-]*\+json)\s*(;|$)/i.test(contentType)) {
