@@ -11,6 +11,7 @@ describe("loadConfig", () => {
     expect(config.ingestAuth).toEqual({ mode: "token", sharedToken: null, clusterTokens: {} });
     expect(config.retentionMs).toBe(14 * 86_400_000);
     expect(config.maxBatchEvents).toBe(5000);
+    expect(config.bodyIdleTimeoutMs).toBe(30_000);
     expect(config.skipResources).toContainEqual({ apiGroup: "coordination.k8s.io", resource: "leases" });
     expect(config.skipUserAgentSubstrings).toEqual(["/leader-election"]);
     expect(config.sensitiveRules.some((rule) => rule.resource === "secrets" && rule.apiGroup === "")).toBe(true);
@@ -29,6 +30,7 @@ describe("loadConfig", () => {
       KUBETRAIL_INGEST_QUEUE: "5",
       KUBETRAIL_INGEST_MAX_PENDING_BYTES: "2000000",
       KUBETRAIL_RETRY_AFTER_SECONDS: "7",
+      KUBETRAIL_BODY_IDLE_TIMEOUT: "2m",
       KUBETRAIL_RETENTION: "36h",
       KUBETRAIL_PRUNE_INTERVAL: "10m",
       KUBETRAIL_SKIP_RESOURCES: "coordination.k8s.io/leases, events, example.com/widgets",
@@ -47,6 +49,7 @@ describe("loadConfig", () => {
       ingestQueueLength: 5,
       ingestMaxPendingBytes: 2000000,
       retryAfterSeconds: 7,
+      bodyIdleTimeoutMs: 120_000,
       retentionMs: 36 * 3_600_000,
       pruneIntervalMs: 600_000,
       skipResources: [

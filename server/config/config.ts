@@ -39,6 +39,8 @@ export interface Config {
   ingestMaxPendingBytes: number;
   /** Seconds a 429 asks the apiserver to wait. */
   retryAfterSeconds: number;
+  /** A webhook body that stops arriving for this long is answered 408 (its admission released). */
+  bodyIdleTimeoutMs: number;
   /** History older than this is pruned; null keeps everything. */
   retentionMs: number | null;
   pruneIntervalMs: number;
@@ -160,6 +162,7 @@ const envSchema = z.object({
   KUBETRAIL_INGEST_QUEUE: positiveInt("KUBETRAIL_INGEST_QUEUE", 8),
   KUBETRAIL_INGEST_MAX_PENDING_BYTES: positiveInt("KUBETRAIL_INGEST_MAX_PENDING_BYTES", 256 * 1024 * 1024),
   KUBETRAIL_RETRY_AFTER_SECONDS: positiveInt("KUBETRAIL_RETRY_AFTER_SECONDS", 1),
+  KUBETRAIL_BODY_IDLE_TIMEOUT: duration("KUBETRAIL_BODY_IDLE_TIMEOUT", "30s", false, { ms: 3_600_000, text: "1h" }),
   // Beyond a century, "off" says it better, and a cutoff before year 1 is no time Postgres or Date holds.
   KUBETRAIL_RETENTION: duration("KUBETRAIL_RETENTION", "14d", true, { ms: 36_500 * 86_400_000, text: '36500d (use "off" to keep everything)' }),
   // Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer interval would fire every millisecond.
@@ -300,6 +303,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingestQueueLength: e.KUBETRAIL_INGEST_QUEUE,
     ingestMaxPendingBytes: e.KUBETRAIL_INGEST_MAX_PENDING_BYTES,
     retryAfterSeconds: e.KUBETRAIL_RETRY_AFTER_SECONDS,
+    bodyIdleTimeoutMs: e.KUBETRAIL_BODY_IDLE_TIMEOUT!,
     retentionMs: e.KUBETRAIL_RETENTION,
     pruneIntervalMs: e.KUBETRAIL_PRUNE_INTERVAL ?? 3_600_000,
     skipResources: parseResourceList(e.KUBETRAIL_SKIP_RESOURCES) ?? DEFAULT_SKIP_RESOURCES,

@@ -3,11 +3,11 @@ import type { AdmissionGate } from "../admission";
 import type { IngestAuthorizer } from "../auth";
 import type { AuditIngestor } from "../audit/ingest";
 import { ingestEventList, type EventListIngestor, type EventListOutcome } from "../eventList";
-import { BodyTooLargeError } from "./readBody";
+import { BodyTimeoutError, BodyTooLargeError } from "./readBody";
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
 
 export interface AuditEndpointDeps {
-  config: Pick<Config, "defaultCluster" | "maxBodyBytes" | "maxBatchEvents" | "retryAfterSeconds">;
+  config: Pick<Config, "defaultCluster" | "maxBodyBytes" | "maxBatchEvents" | "retryAfterSeconds" | "bodyIdleTimeoutMs">;
   authorizer: IngestAuthorizer;
   gate: AdmissionGate;
   /** Stores batches on this thread when ingestWorkers is null. */
@@ -113,6 +113,8 @@ export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps):
     } catch (error) {
       // A body of unknown length, read up to the limit: the rest is not read.
       if (error instanceof BodyTooLargeError) return errorAnswer(413, "body_too_large", error.message, { headers: { Connection: "close" } });
+      // The rest of the body may still come, and would be read as the next request: closed.
+      if (error instanceof BodyTimeoutError) return errorAnswer(408, "body_timeout", error.message, { headers: { Connection: "close" } });
       throw error;
     }
     // A waiting batch holds only its raw bytes; parsed JSON is several times larger, so it

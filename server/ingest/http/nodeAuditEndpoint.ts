@@ -46,7 +46,7 @@ export async function serveAuditPost(request: IncomingMessage, response: ServerR
         contentType: headerOf(request, "content-type"),
         contentEncoding: headerOf(request, "content-encoding"),
         contentLength,
-        readBody: (limit) => readNodeBodyWithLimit(request, declaredLength, limit),
+        readBody: (limit) => readNodeBodyWithLimit(request, declaredLength, limit, deps.config.bodyIdleTimeoutMs),
       },
       deps,
     );

@@ -1,6 +1,13 @@
 import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
 
+/** Thrown when no part of a request body arrived for too long: answered with 408. */
+export class BodyTimeoutError extends Error {
+  constructor(readonly idleMs: number) {
+    super(`no part of the request body arrived for ${idleMs / 1000} s`);
+  }
+}
+
 /** Thrown when a request body is larger than allowed: answered with 413. */
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -47,12 +54,21 @@ export async function readBodyWithLimit(body: ReadableStream<Uint8Array> | null,
  * Past the limit it stops reading (the stream is paused, not destroyed, so that the 413 can
  * still be written; that answer closes the connection).
  */
-export function readNodeBodyWithLimit(request: Readable, declaredLength: number | null, limit: number): Promise<Uint8Array> {
+export function readNodeBodyWithLimit(request: Readable, declaredLength: number | null, limit: number, idleTimeoutMs: number | null = null): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const presized = declaredLength !== null && declaredLength <= limit ? Buffer.allocUnsafeSlow(declaredLength) : null;
     const chunks: Buffer[] = [];
     let total = 0;
+    // A sender that stops mid-body would hold its place among the batches admitted (and their
+    // memory) until Node's request timeout, 5 minutes: it gets a 408 once it has been silent this long.
+    let idle: NodeJS.Timeout | null = null;
+    const restartIdleTimer = () => {
+      if (idleTimeoutMs === null) return;
+      if (idle) idle.refresh();
+      else idle = setTimeout(() => fail(new BodyTimeoutError(idleTimeoutMs)), idleTimeoutMs);
+    };
     const cleanUp = () => {
+      if (idle) clearTimeout(idle);
       request.off("data", onData);
       request.off("end", onEnd);
       request.off("error", onError);
@@ -64,6 +80,7 @@ export function readNodeBodyWithLimit(request: Readable, declaredLength: number 
       reject(error);
     };
     const onData = (chunk: Buffer) => {
+      restartIdleTimer();
       if (total + chunk.byteLength > (presized ? presized.byteLength : limit)) {
         // More than declared cannot reach us (Node's HTTP parser frames the body by its
         // Content-Length), so this is an undeclared body over the limit.
@@ -95,6 +112,7 @@ export function readNodeBodyWithLimit(request: Readable, declaredLength: number 
     request.on("end", onEnd);
     request.on("error", onError);
     request.on("close", onClose);
+    restartIdleTimer();
   });
 }
 
