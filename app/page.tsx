@@ -1,12 +1,17 @@
 import { getAppContext } from "@/server/app/context";
+import { traceLinkOf } from "@/server/jaeger/redirect";
 import { loadOverview } from "@/server/query/overview";
 import { RecentHistory } from "@/components/RecentHistory";
 
 export const dynamic = "force-dynamic";
 
 export default async function HomePage() {
-  const { db } = await getAppContext();
+  const { db, config } = await getAppContext();
   const overview = await loadOverview(db);
+  // Linked by the object itself, not by its name through /redirect: a name reused after a
+  // delete belongs to several objects, and /redirect would only list them.
+  const links = { basePath: config.jaegerBasePath, uiServed: config.jaegerUiDir !== null };
+  const recent = overview.recent.map((entry) => ({ ...entry, traceLink: traceLinkOf(entry.objectId, entry.startTime.getTime(), links).location }));
   return (
     <>
       <div className="stats">
@@ -15,7 +20,7 @@ export default async function HomePage() {
         <div><strong>{overview.historyEntries}</strong>history entries</div>
       </div>
       <h2>Latest changes</h2>
-      <RecentHistory entries={overview.recent} />
+      <RecentHistory entries={recent} />
     </>
   );
 }

@@ -1,19 +1,10 @@
 import type { RecentEntry } from "@/server/query/overview";
 
-/** The object's trace around the entry, through /redirect (the Jaeger UI when served, else the API). */
-function traceLinkOf(entry: RecentEntry): string {
-  const params = new URLSearchParams({
-    cluster: entry.cluster,
-    resource: entry.resource,
-    namespace: entry.namespace,
-    name: entry.name,
-    ts: entry.startTime.toISOString(),
-  });
-  return `/redirect?${params}`;
-}
-
-/** The latest history entries, newest first: one row each, failed requests marked. */
-export function RecentHistory({ entries }: { entries: RecentEntry[] }) {
+/**
+ * The latest history entries, newest first: one row each, failed requests marked, each linked
+ * to its object's trace around it (`traceLink`: the Jaeger UI when it is served, else the API).
+ */
+export function RecentHistory({ entries }: { entries: Array<RecentEntry & { traceLink: string }> }) {
   if (entries.length === 0) {
     return <p className="muted">No history yet. Point an apiserver's audit webhook here or import an audit log (see the README).</p>;
   }
@@ -50,7 +41,7 @@ export function RecentHistory({ entries }: { entries: RecentEntry[] }) {
               ))}
             </td>
             <td>
-              <a href={traceLinkOf(entry)} title="The object's trace around this time (in the Jaeger UI when it is served)">trace</a>
+              <a href={entry.traceLink} title="The object's trace around this time (in the Jaeger UI when it is served)">trace</a>
             </td>
           </tr>
         ))}

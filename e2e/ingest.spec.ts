@@ -45,5 +45,10 @@ test("the home page shows the latest changes with their diffs", async ({ page })
   const trace = (await response.json()).data[0];
   expect(trace.spans.some((span: { operationName: string }) => span.operationName === "openshift-apiserver/apiserver")).toBe(true);
   await page.goto("/");
+  // Every row's link opens its own object's trace, also for a name that several objects had in
+  // turn (the sample's ClusterRole some-reader was created and deleted four times).
+  const links = await page.getByRole("link", { name: "trace" }).evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).href));
+  expect(links.length).toBeGreaterThan(40);
+  for (const link of links) expect((await page.request.get(link)).status(), link).toBe(200);
   await page.screenshot({ path: "test-results/home.png", fullPage: true });
 });

@@ -68,6 +68,16 @@ export const REDIRECT_CANDIDATES_SQL = `
    ORDER BY o.last_seen DESC, o.id DESC
    LIMIT ${CANDIDATE_LIMIT}`;
 
+/**
+ * The trace of object `objectId` around `ts` (ms), as /redirect answers it: tracing, full tree,
+ * ts ± 30 minutes, in the Jaeger UI when it is served, else in the v1 API. For a page that knows
+ * the object, not only its name, which a recreated object shares with the ones before it.
+ */
+export function traceLinkOf(objectId: number, ts: number, deps: Pick<RedirectDeps, "basePath" | "uiServed">): { traceId: string; location: string } {
+  const traceId = encodeTraceId(traceQueryOf({ rootObjectId: objectId, start: new Date(ts - REDIRECT_WINDOW_MS), end: new Date(ts + REDIRECT_WINDOW_MS) }));
+  return { traceId, location: deps.uiServed ? `${deps.basePath}/trace/${traceId}` : `${deps.basePath}/api/traces/${traceId}` };
+}
+
 function error(status: number, code: string, message: string, details: Record<string, unknown> = {}): Response {
   return jsonResponse({ error: { code, message, ...details } }, { status });
 }
@@ -91,10 +101,7 @@ async function redirect(request: Request, deps: RedirectDeps): Promise<Response>
   const around = `${start.toISOString()} .. ${end.toISOString()}`;
   if (rows.length === 0) return error(404, "not_found", `no object with ${described} existed in ${around}`);
 
-  const linkOf = (row: Candidate) => {
-    const traceId = encodeTraceId(traceQueryOf({ rootObjectId: Number(row.id), start, end }));
-    return { traceId, location: deps.uiServed ? `${deps.basePath}/trace/${traceId}` : `${deps.basePath}/api/traces/${traceId}` };
-  };
+  const linkOf = (row: Candidate) => traceLinkOf(Number(row.id), query.ts, deps);
   if (rows.length > 1) {
     const candidates = rows.map((row) => ({
       cluster: row.cluster,

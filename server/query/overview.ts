@@ -11,6 +11,7 @@ export interface Overview {
 
 export interface RecentEntry {
   id: number;
+  objectId: number;
   cluster: string;
   resource: string;
   kind: string | null;
@@ -43,6 +44,7 @@ export async function loadOverview(db: Database, limit = 50): Promise<Overview> 
         statusCode: true,
         diff: true,
         noop: true,
+        objectId: true,
         cluster: { select: { name: true } },
         object: { select: { resource: true, kind: true, namespace: true, name: true } },
       },
@@ -58,6 +60,7 @@ export async function loadOverview(db: Database, limit = 50): Promise<Overview> 
       if (diff.length > MAX_CHANGE_LINES) changes.push(`… ${diff.length - MAX_CHANGE_LINES} more`);
       return {
         id: Number(row.id),
+        objectId: Number(row.objectId),
         cluster: row.cluster.name,
         ...row.object,
         title: row.title,
