@@ -357,38 +357,52 @@ export async function planWrites(
     }
     touched.add(row);
 
-    // A write older than the state we hold (it arrived late) can't be diffed against it, and must not replace it.
-    const late = isOlderVersion(write.bodyAfter ? stringAt(write.bodyAfter, "metadata", "resourceVersion") : null, row.resourceVersion);
+    // A write older than the state we hold (it arrived late) can't be diffed against it, and must
+    // not replace it. So is a create that reaches an object whose body later writes already told
+    // (resolveTarget gives it that object), whether or not its own body tells a resourceVersion.
+    // (An object known only as a relation's target has no body yet: its create gives the first.)
+    const lateCreate = createsObject(write) && target !== "new" && write.startTime <= row.firstSeen && row.state !== null;
+    const late = lateCreate || isOlderVersion(write.bodyAfter ? stringAt(write.bodyAfter, "metadata", "resourceVersion") : null, row.resourceVersion);
     const change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: row.resourceVersion }, write);
+    // A delete completed before anything known of this object happened was of an earlier
+    // incarnation of its name, which a write that names no uid cannot tell apart (Metadata level):
+    // it is recorded here, but does not end this one.
+    const deletesEarlier = change.deleted && !row.isNew && write.endTime < row.firstSeen;
     if (!row.uid && write.object.uid) {
       row.uid = write.object.uid;
       byUid.set(row.uid, row);
     }
     if (!row.kind && write.object.kind) row.kind = write.object.kind;
-    if (write.startTime < row.firstSeen) row.firstSeen = write.startTime;
+    if (write.startTime < row.firstSeen && !deletesEarlier) row.firstSeen = write.startTime;
     if (write.endTime > row.lastSeen) row.lastSeen = write.endTime;
     row.rowDirty = true;
     const rvBefore = row.resourceVersion;
     if (change.nextState && !late) {
       row.state = withoutManagedFields(change.nextState);
-      row.resourceVersion = stringAt(change.nextState, "metadata", "resourceVersion");
+      // Only a response tells the version a body is: a Request-level write's body is the request,
+      // which carries the version it was made on. Stored under that one, it would be taken (by a
+      // state cache of another worker or process) for the body the previous write left there.
+      row.resourceVersion = write.details.resourceVersionAfter ?? null;
       row.stateDirty = true;
     }
-    if (change.deleted) row.deletedAt = write.endTime;
-    if (change.nextState || change.deleted) {
-      // The state is this write's body (less managedFields, which no linker reads) unless the write came late.
-      const claims = change.nextState && !late ? write.claims : undefined;
-      observed.push({ row, at: write.endTime, state: row.state, deleted: change.deleted, claims });
+    if (change.deleted && !deletesEarlier) row.deletedAt = write.endTime;
+    // A late write changes no relation (docs/relations.md): what the object states now was said
+    // by the newer writes already stored.
+    if ((change.nextState || change.deleted) && !late && !deletesEarlier) {
+      observed.push({ row, at: write.endTime, state: row.state, deleted: change.deleted, claims: change.nextState ? write.claims : undefined });
     }
 
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
     // A late write did not happen on top of the version held: say which newer one was known
     // rather than call that its version before.
-    if (late) details.arrivedAfterResourceVersion = rvBefore!;
-    else if (rvBefore) details.resourceVersionBefore = rvBefore;
-    if (late && row.state !== null && isPlaceable(write, change)) {
+    if (late) {
+      if (rvBefore) details.arrivedAfterResourceVersion = rvBefore;
+    } else if (rvBefore) details.resourceVersionBefore = rvBefore;
+    // Placed among the versions since, when the version held is one (a body whose resourceVersion
+    // a response told).
+    if (late && row.state !== null && rvBefore !== null && isDecimal(rvBefore) && isPlaceable(write, change)) {
       let group = lateByRow.get(row);
-      if (!group) lateByRow.set(row, (group = { newest: { resourceVersion: rvBefore!, state: row.state }, writes: [] }));
+      if (!group) lateByRow.set(row, (group = { newest: { resourceVersion: rvBefore, state: row.state }, writes: [] }));
       group.writes.push({ write, body: change.nextState!, details });
       continue;
     }

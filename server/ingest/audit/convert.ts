@@ -136,6 +136,9 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
   // A dry-run create answers with the name and uid the object would have had: never its own.
   const identifyingResponse = dryRun && (verb === "create" || statusCode === 201) ? null : responseObject;
   const object = identityOf(ref, verb, apiGroup, resource, expectedKind, identifyingResponse, requestObject);
+  // A delete answered with a Status (ConfigMaps, Secrets, most kinds but Pods) names the deleted
+  // object's uid there: what tells it from a later object of the same name.
+  if (object.uid === null && verb === "delete" && !failed) object.uid = deletedUidOf(event.responseObject);
   const target = { apiGroup, resource };
   // A failed request changed nothing, so there is no "after" to show; nor does a dry run, whose
   // answer shows what the object would have become.
@@ -289,6 +292,13 @@ function identityOf(
  */
 function generatedNamePattern(generateName: string | undefined): string {
   return generateName ? `${generateName}*` : "";
+}
+
+/** The uid a successful delete's Status answer names (`details.uid`), or null. */
+function deletedUidOf(response: JsonValue | null): string | null {
+  if (!isJsonObject(response) || response.kind !== "Status" || !isJsonObject(response.details)) return null;
+  const uid = response.details.uid;
+  return typeof uid === "string" && uid !== "" ? uid : null;
 }
 
 interface ObjectMetadata {
