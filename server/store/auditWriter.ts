@@ -254,17 +254,33 @@ export const INGEST_PLANNER_SETTINGS: ReadonlyArray<readonly [string, "off"]> = 
  * Takes the advisory locks of the objects `identities` name (held until the transaction ends) and
  * loads the latest incarnation of each name. Call it with every write of a batch, before knowing
  * which are duplicates: it can then go out with the receipts instead of after them.
+ *
+ * `relationTargets`, the objects of this cluster the writes' relations name, are locked too, in
+ * shared mode, as the relation writer locks them later (it then finds them held). In one pass,
+ * in one order with the objects written: taken apart, one batch could hold a written object's
+ * lock and wait for a target's, which another batch writes, while that batch waits for the
+ * first's object as its own target — a deadlock Postgres breaks by failing one of them (a Pod
+ * created in one batch names its ReplicaSet, created in another that names the Deployment the
+ * first one updates: a rollout).
  */
-export async function lockAndLoadObjects(sql: Sql, clusterId: number, identities: readonly ObjectIdentity[]): Promise<LockedObjects> {
+export async function lockAndLoadObjects(
+  sql: Sql,
+  clusterId: number,
+  identities: readonly ObjectIdentity[],
+  relationTargets: ReadonlyArray<Pick<ObjectIdentity, "apiGroup" | "resource" | "namespace" | "name">> = [],
+): Promise<LockedObjects> {
   const uniqueObjects = new Map<string, ObjectIdentity>();
   for (const identity of identities) uniqueObjects.set(objectKeyOf(clusterId, identity), identity);
   if (uniqueObjects.size === 0) return { locked: new Set(), latestByName: new Map() };
-  const lockIds = [...new Set([...uniqueObjects.keys()].map(advisoryLockIdOf))].sort();
+  const exclusive = new Set([...uniqueObjects.keys()].map(advisoryLockIdOf));
+  const shared = new Set(relationTargets.map((target) => advisoryLockIdOf(objectKeyOf(clusterId, target))).filter((id) => !exclusive.has(id)));
+  const lockIds = [...exclusive, ...shared].sort();
   // The planner settings (INGEST_PLANNER_SETTINGS) go with the locks: one round trip.
   const locking = sql.query(
     prepared("kt_lock_objects", `SELECT ${INGEST_PLANNER_SETTINGS.map(([name, value]) => `set_config('${name}', '${value}', true)`).join(", ")},
-            (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id) AS locked)`),
-    [lockIds],
+            (SELECT count(*) FROM (SELECT CASE WHEN t.exclusive THEN pg_advisory_xact_lock(t.id) ELSE pg_advisory_xact_lock_shared(t.id) END
+                                     FROM unnest($1::bigint[], $2::boolean[]) AS t(id, exclusive) ORDER BY t.id) AS locked)`),
+    [lockIds, lockIds.map((id) => exclusive.has(id))],
   );
   // Sent without waiting for the locks: a connection runs its statements in order, so the lookup
   // still starts (and takes its snapshot) only once every lock is held. Not waiting saves the

@@ -5,6 +5,8 @@ import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/red
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
 import { createAuditIngestor, type AuditIngestor } from "./ingest";
 import type { DiffEntry } from "./types";
+import { NEW_PODS, RS_NEW, rolloutTreeEvents } from "../../query/trace/rolloutTree.fixture";
+import { rolloutScenario } from "../../testing/scenarios/rollout";
 
 /*
  * Writes to one name that reach Kubetrail in other batches than their order, or through other
@@ -153,5 +155,34 @@ describe.each(STORE_KINDS)("writes to one name across batches and workers, on %s
     expect(open.rows[0]!.n).toBe(0);
     const ended = await test.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM relations r JOIN clusters c ON c.id = r.cluster_id WHERE c.name = $1`, [cluster]);
     expect(ended.rows[0]!.n).toBe(1);
+  });
+});
+
+/**
+ * Two batches stored at once, by two workers: one creates a Pod (naming its ReplicaSet) and
+ * updates the Deployment; the other creates the ReplicaSet (naming the Deployment). Each writes
+ * an object the other's relations name. From the rollout of the real OpenShift Deployment
+ * (server/query/trace/rolloutTree.fixture.ts), each round in a cluster of its own.
+ */
+describe("batches that write each other's relation targets, stored at once on postgres", () => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await openTestDatabase("postgres");
+  });
+  afterAll(() => test.dispose());
+
+  it("never deadlock: every batch is stored the first time", async () => {
+    const events = rolloutTreeEvents();
+    const find = (verb: string, resource: string, name: string) =>
+      events.find((e) => e.verb === verb && e.objectRef.resource === resource && (e.objectRef.name ?? e.responseObject?.metadata?.name) === name && !e.objectRef.subresource)!;
+    const podCreate = find("create", "pods", NEW_PODS[0]!);
+    const replicaSetCreate = find("create", "replicasets", RS_NEW);
+    const deploymentUpdate = rolloutScenario().find((step) => step.label === "image change")!.event;
+    const [first, second] = [createAuditIngestor(test.db, options), createAuditIngestor(test.db, options)];
+    for (let round = 0; round < 10; round++) {
+      const cluster = `rollout-${round}`;
+      const answers = await Promise.allSettled([first.ingest(cluster, [podCreate, deploymentUpdate]), second.ingest(cluster, [replicaSetCreate])]);
+      expect(answers.map((a) => (a.status === "fulfilled" ? a.value.accepted : String(a.reason))), `round ${round}`).toEqual([2, 1]);
+    }
   });
 });

@@ -6,7 +6,7 @@ import { ClusterRegistry } from "../../store/clusters";
 import { applyRelationClaims, observeRelations } from "../../store/relationWriter";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { configuredLinkers } from "../../model/links/configured";
-import type { Linker } from "../../model/links/types";
+import type { Linker, ObjectReference } from "../../model/links/types";
 import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
 import { settingOrGenerate } from "../../store/settings";
@@ -15,7 +15,7 @@ import { convertAuditEvent } from "./convert";
 import { parseAuditEvent } from "./eventSchema";
 import { unstorableText } from "./storableText";
 import { firstPartLength, readLockTableSize, TRANSACTION_LIMITS, transactionLimitsFor, type TransactionLimits } from "./transactionParts";
-import type { AuditRead, AuditWrite, ConvertOptions, ConvertedAuditEvent } from "./types";
+import type { AuditRead, AuditWrite, ConvertOptions, ConvertedAuditEvent, ObjectIdentity } from "./types";
 
 /** What happened to a batch of audit events. Every event is counted in exactly one of accepted, duplicates, rejected. */
 export interface IngestSummary {
@@ -156,12 +156,28 @@ export function createAuditIngestor(
     return { summary, converted };
   }
 
+  /**
+   * The objects a batch's writes write, and those their relations name in this cluster
+   * (transactionParts.ts ran the linkers), for lockAndLoadObjects. A function of its own, so that
+   * no array of the writes outlives it in storeConverted's frame (see convertBatch).
+   */
+  function objectsToLock(events: readonly ConvertedAuditEvent[]): [ObjectIdentity[], ObjectReference[]] {
+    const written: ObjectIdentity[] = [];
+    const named: ObjectReference[] = [];
+    for (const event of events) {
+      if (event.kind !== "write") continue;
+      written.push(event.object);
+      for (const claim of event.claims ?? []) if (!claim.other.cluster) named.push(claim.other);
+    }
+    return [written, named];
+  }
+
   /** Stores a converted batch in `tx`; returns the keys of the history entries it sent. */
   async function storeConverted(tx: Transaction, clusterId: number, batch: ConvertedBatch): Promise<Array<{ auditId: string; stage: string }>> {
     const receipts = recordReceipts(tx, clusterId, batch.converted);
     // Locked and looked up alongside the receipts (one wait, not two), for every write: the
     // few that turn out to be duplicates cost a lock and a lookup for nothing.
-    const objects = lockAndLoadObjects(tx, clusterId, batch.converted.flatMap((event) => (event.kind === "write" ? [event.object] : [])));
+    const objects = lockAndLoadObjects(tx, clusterId, ...objectsToLock(batch.converted));
     const [fresh, lockedObjects] = await Promise.all([receipts, objects]);
     const summary = batch.summary;
     const writes: AuditWrite[] = [];
