@@ -255,13 +255,13 @@ export const INGEST_PLANNER_SETTINGS: ReadonlyArray<readonly [string, "off"]> = 
  * loads the latest incarnation of each name. Call it with every write of a batch, before knowing
  * which are duplicates: it can then go out with the receipts instead of after them.
  *
- * `relationTargets`, the objects of this cluster the writes' relations name, are locked too, in
- * shared mode, as the relation writer locks them later (it then finds them held). In one pass,
- * in one order with the objects written: taken apart, one batch could hold a written object's
- * lock and wait for a target's, which another batch writes, while that batch waits for the
- * first's object as its own target — a deadlock Postgres breaks by failing one of them (a Pod
- * created in one batch names its ReplicaSet, created in another that names the Deployment the
- * first one updates: a rollout).
+ * `relationTargets`, objects of this cluster that relations the writes open will name, are locked
+ * too, in shared mode, as the relation writer locks them later (it then finds them held). In one
+ * pass, in one order with the objects written: taken apart, one batch could hold a written
+ * object's lock and wait for a target's, which another batch writes, while that batch waits for
+ * the first's object as its own target — a deadlock Postgres breaks by failing one of them (a
+ * Pod created in one batch names its ReplicaSet, created in another that names the Deployment
+ * the first one updates: a rollout).
  */
 export async function lockAndLoadObjects(
   sql: Sql,

@@ -11,6 +11,7 @@ import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
 import { settingOrGenerate } from "../../store/settings";
 import { hmacFingerprint } from "../../model/redact/redact";
+import { createsObject } from "./change";
 import { convertAuditEvent } from "./convert";
 import { parseAuditEvent } from "./eventSchema";
 import { unstorableText } from "./storableText";
@@ -157,8 +158,11 @@ export function createAuditIngestor(
   }
 
   /**
-   * The objects a batch's writes write, and those their relations name in this cluster
-   * (transactionParts.ts ran the linkers), for lockAndLoadObjects. A function of its own, so that
+   * The objects a batch's writes write, and those its creates' relations name in this cluster
+   * (transactionParts.ts ran the linkers), for lockAndLoadObjects. A create's relations are new,
+   * so the relation writer will lock their targets; an update's are mostly open already, and
+   * locking their targets up front too cost Postgres a sixth more CPU per event and ingest a
+   * fifth (docs/benchmarks.md, "Runs, 2026-12-06 11:19–12:40"). A function of its own, so that
    * no array of the writes outlives it in storeConverted's frame (see convertBatch).
    */
   function objectsToLock(events: readonly ConvertedAuditEvent[]): [ObjectIdentity[], ObjectReference[]] {
@@ -167,6 +171,7 @@ export function createAuditIngestor(
     for (const event of events) {
       if (event.kind !== "write") continue;
       written.push(event.object);
+      if (!createsObject(event)) continue;
       for (const claim of event.claims ?? []) if (!claim.other.cluster) named.push(claim.other);
     }
     return [written, named];
