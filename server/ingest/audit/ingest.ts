@@ -162,7 +162,7 @@ export function createAuditIngestor(
    * (transactionParts.ts ran the linkers), for lockAndLoadObjects. A create's relations are new,
    * so the relation writer will lock their targets; an update's are mostly open already, and
    * locking their targets up front too cost Postgres a sixth more CPU per event and ingest a
-   * fifth (docs/benchmarks.md, "Runs, 2026-12-06 11:19–12:40"). A function of its own, so that
+   * fifth (docs/benchmarks.md, "Runs, 2026-12-06 11:19–12:30"). A function of its own, so that
    * no array of the writes outlives it in storeConverted's frame (see convertBatch).
    */
   function objectsToLock(events: readonly ConvertedAuditEvent[]): [ObjectIdentity[], ObjectReference[]] {
