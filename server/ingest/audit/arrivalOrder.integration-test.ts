@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { generateWorkload } from "../../../bench/ingest/workload/workload";
-import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
-import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
 import { createAuditIngestor } from "./ingest";
+import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 
-const options = {
-  skipResources: DEFAULT_SKIP_RESOURCES,
-  skipUserAgentSubstrings: DEFAULT_SKIP_USER_AGENT_SUBSTRINGS,
-  sensitive: DEFAULT_SENSITIVE_RULES,
-  fingerprint: hmacFingerprint("test-key-0123456789"),
-};
+const options = TEST_CONVERT_OPTIONS;
 
 type Event = Record<string, any>;
 

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { loadFalcoTraceEvent } from "../../testing/fixtures";
-import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
-import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
 import { createAuditIngestor, type AuditIngestor } from "./ingest";
 import type { DiffEntry } from "./types";
 import { NEW_PODS, RS_NEW, rolloutTreeEvents } from "../../query/trace/rolloutTree.fixture";
 import { rolloutScenario } from "../../testing/scenarios/rollout";
+import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 
 /*
  * Writes to one name that reach Kubetrail in other batches than their order, or through other
@@ -15,12 +14,7 @@ import { rolloutScenario } from "../../testing/scenarios/rollout";
  * Status naming the deleted uid), changed as the later writes of that ConfigMap would be.
  */
 
-const options = {
-  skipResources: DEFAULT_SKIP_RESOURCES,
-  skipUserAgentSubstrings: DEFAULT_SKIP_USER_AGENT_SUBSTRINGS,
-  sensitive: DEFAULT_SENSITIVE_RULES,
-  fingerprint: hmacFingerprint("test-key-0123456789"),
-};
+const options = TEST_CONVERT_OPTIONS;
 
 type Event = Record<string, any>;
 const UID_1 = "ded3abb9-d920-11e8-a2e6-080027728ac4"; // the recorded one

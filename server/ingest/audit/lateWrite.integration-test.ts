@@ -2,18 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { NEW_IMAGE, rolloutScenario } from "../../testing/scenarios/rollout";
 import { secretScenario } from "../../testing/scenarios/secret";
-import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
-import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
 import { createAuditIngestor, type AuditIngestor } from "./ingest";
 import { LATE_WRITE_MAX_ENTRIES } from "../../store/lateWriteHistory";
 import type { DiffEntry } from "./types";
+import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 
-const options = {
-  skipResources: DEFAULT_SKIP_RESOURCES,
-  skipUserAgentSubstrings: DEFAULT_SKIP_USER_AGENT_SUBSTRINGS,
-  sensitive: DEFAULT_SENSITIVE_RULES,
-  fingerprint: hmacFingerprint("test-key-0123456789"),
-};
+const options = TEST_CONVERT_OPTIONS;
 
 interface Entry {
   diff: DiffEntry[] | null;

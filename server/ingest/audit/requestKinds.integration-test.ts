@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { rolloutScenario, ROLLOUT_DEPLOYMENT_UID } from "../../testing/scenarios/rollout";
-import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
-import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
 import { createAuditIngestor, type AuditIngestor } from "./ingest";
 import type { DiffEntry } from "./types";
+import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 
 /*
  * Requests whose verb does not tell what they did to their object: dry runs, which change
@@ -14,12 +13,7 @@ import type { DiffEntry } from "./types";
  * `kubectl apply --server-side` send them.
  */
 
-const options = {
-  skipResources: DEFAULT_SKIP_RESOURCES,
-  skipUserAgentSubstrings: DEFAULT_SKIP_USER_AGENT_SUBSTRINGS,
-  sensitive: DEFAULT_SENSITIVE_RULES,
-  fingerprint: hmacFingerprint("test-key-0123456789"),
-};
+const options = TEST_CONVERT_OPTIONS;
 
 type Event = Record<string, any>;
 
