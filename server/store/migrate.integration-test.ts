@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { applyMigrations, pendingMigrations, readMigrations, MigrationError, type Migration } from "./migrate";
+import { applyMigrations, matchesChecksum, pendingMigrations, readMigrations, MigrationError, type Migration } from "./migrate";
 import { openPostgres } from "./postgres";
 import { createPostgresDatabase, openTestDatabase, type TestDatabase } from "../testing/databases";
 
@@ -112,6 +112,22 @@ describe("applyMigrations", () => {
     fs.mkdirSync(path.join(dir, "20260102000000_empty"));
     expect(() => readMigrations(dir)).toThrow(MigrationError);
     expect(() => readMigrations(dir)).toThrow(`migration 20260102000000_empty has no migration.sql (looked for ${path.join(dir, "20260102000000_empty", "migration.sql")})`);
+  });
+
+  it("takes a migration checked out with other line endings for the one applied, as Prisma does", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kt-migrations-"));
+    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(dir, "20260101000000_first"));
+    const file = path.join(dir, "20260101000000_first", "migration.sql");
+    fs.writeFileSync(file, "-- first\nCREATE TABLE a (id int);\n");
+    const [applied] = readMigrations(dir);
+    fs.writeFileSync(file, "-- first\r\nCREATE TABLE a (id int);\r\n");
+    const [crlf] = readMigrations(dir);
+    expect(crlf!.checksum).not.toBe(applied!.checksum);
+    expect(matchesChecksum(applied!.checksum, crlf!)).toBe(true);
+    expect(matchesChecksum(crlf!.checksum, applied!)).toBe(true);
+    fs.writeFileSync(file, "-- first\nCREATE TABLE a (id bigint);\n");
+    expect(matchesChecksum(applied!.checksum, readMigrations(dir)[0]!)).toBe(false);
   });
 
   it("reads migrations in Prisma's folder layout, in name order", () => {

@@ -48,6 +48,19 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     });
 }
 
+const sha256 = (text: string) => crypto.createHash("sha256").update(text, "utf8").digest("hex");
+
+/**
+ * Whether `checksum` (recorded when the migration was applied) is this migration's, as Prisma
+ * compares them: also with its line endings the other way round, so that a checkout with CRLF
+ * line endings (git's autocrlf on Windows) is not taken for an edited migration.
+ */
+export function matchesChecksum(checksum: string, migration: Migration): boolean {
+  if (checksum === migration.checksum) return true;
+  const lf = migration.sql.replaceAll("\r\n", "\n");
+  return checksum === sha256(lf) || checksum === sha256(lf.replaceAll("\n", "\r\n"));
+}
+
 // The table as Prisma's migration engine creates it.
 const CREATE_MIGRATIONS_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -105,7 +118,7 @@ export async function applyMigrations(db: Database, migrations: Migration[] = re
       const records = rows.filter((row) => row.migration_name === migration.name && row.rolled_back_at === null);
       const finished = records.find((row) => row.finished_at !== null);
       if (finished) {
-        if (finished.checksum !== migration.checksum) {
+        if (!matchesChecksum(finished.checksum, migration)) {
           // Prisma warns and goes on; so do we: editing an applied migration is a mistake to fix, not a reason to stop serving.
           console.warn(`migration ${migration.name} was modified after it was applied (checksum differs)`);
         }
