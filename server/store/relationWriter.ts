@@ -196,17 +196,34 @@ async function loadOpenRelations(sql: Sql, claimantIds: number[]): Promise<OpenR
   }));
 }
 
-/** Ids of the other clusters claims name (parent-link), created when new. */
+/**
+ * Ids of the other clusters claims name (parent-link), created when new. Read, and inserted only
+ * when missing (DO NOTHING): an upsert that finds the row (DO UPDATE) locks it until COMMIT, so
+ * every batch naming that cluster would wait for the one before it to commit, and two such
+ * batches could deadlock on it and the advisory locks the relation writer takes after it. A
+ * name that another transaction inserted after this statement's snapshot is neither inserted
+ * nor seen by it: the next statement, with a snapshot of its own, sees it.
+ */
 async function clusterIdsOf(sql: Sql, observations: RelationObservation[]): Promise<Map<string, number>> {
   const names = [...new Set(observations.flatMap((o) => (o.claims ?? []).map((c) => c.other.cluster).filter((c): c is string => !!c)))].sort();
-  if (names.length === 0) return new Map();
-  const result = await sql.query<{ id: number; name: string }>(
-    prepared("kt_clusters_named", `INSERT INTO clusters (name) SELECT unnest($1::text[]) ORDER BY 1
-     ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id, name`),
-    [textArray(names)],
-  );
-  return new Map(result.rows.map((row) => [row.name, Number(row.id)]));
+  const ids = new Map<string, number>();
+  for (let attempt = 0; attempt < CLUSTER_LOOKUP_ATTEMPTS && ids.size < names.length; attempt++) {
+    const result = await sql.query<{ id: number; name: string }>(prepared("kt_clusters_named", CLUSTERS_NAMED_SQL), [textArray(names.filter((name) => !ids.has(name)))]);
+    for (const row of result.rows) ids.set(row.name, Number(row.id));
+  }
+  const missing = names.filter((name) => !ids.has(name));
+  if (missing.length > 0) throw new Error(`could not find or create the clusters ${missing.join(", ")} that parent links name`);
+  return ids;
 }
+
+/** One statement of clusterIdsOf each time: a second sees rows committed while the first ran. */
+const CLUSTER_LOOKUP_ATTEMPTS = 3;
+
+export const CLUSTERS_NAMED_SQL = `WITH wanted AS (SELECT unnest($1::text[]) AS name),
+  found AS (SELECT c.id, c.name FROM clusters c JOIN wanted USING (name)),
+  made AS (INSERT INTO clusters (name) SELECT name FROM wanted WHERE name NOT IN (SELECT name FROM found) ORDER BY 1
+           ON CONFLICT (name) DO NOTHING RETURNING id, name)
+SELECT id, name FROM found UNION ALL SELECT id, name FROM made`;
 
 /**
  * objects.id of each target (by targetKey): by uid when the claim gives one, else the latest
