@@ -3,7 +3,8 @@ import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/
 import { loadFalcoTraceEvent } from "../../testing/fixtures";
 import { createAuditIngestor, type AuditIngestor } from "./ingest";
 import type { DiffEntry } from "./types";
-import { NEW_PODS, RS_NEW, rolloutTreeEvents } from "../../query/trace/rolloutTree.fixture";
+import { CONTROLLERS, KCM_AGENT, NEW_PODS, RS_NEW, RS_OLD, createRequest, rolloutTreeEvents, stored, write } from "../../query/trace/rolloutTree.fixture";
+import { realApiserverPod, realApiserverReplicaSets, type EditableObject } from "../../testing/fixtures";
 import { rolloutScenario } from "../../testing/scenarios/rollout";
 import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 
@@ -179,4 +180,76 @@ describe("batches that write each other's relation targets, stored at once on po
       expect(answers.map((a) => (a.status === "fulfilled" ? a.value.accepted : String(a.reason))), `round ${round}`).toEqual([2, 1]);
     }
   });
+});
+
+/**
+ * Two batches stored at once, each updating a ReplicaSet's status and adopting an orphan Pod into
+ * the other's ReplicaSet, as the replicaset controller does: each locks the ReplicaSet it writes,
+ * then the one its adoption names, which the other batch holds. No lock order rules that cycle
+ * out (an update's new relations are found only once its object is locked and loaded), so
+ * Postgres breaks it by failing one transaction, and the ingestor stores that batch again. From
+ * the real ReplicaSets and Pod of the OpenShift rollout (server/testing/fixtures.ts).
+ */
+describe("batches whose updates link to objects the other writes, stored at once on postgres", () => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await openTestDatabase("postgres");
+  });
+  afterAll(() => test.dispose());
+
+  const replicaSets = new Map((realApiserverReplicaSets() as EditableObject[]).map((rs) => [rs.metadata.name as string, rs]));
+  const controller = { user: CONTROLLERS.replicaset, userAgent: KCM_AGENT("replicaset-controller") };
+
+  function orphanPod(name: string, uid: string): EditableObject {
+    const pod = structuredClone(realApiserverPod()) as EditableObject;
+    pod.metadata.name = name;
+    pod.metadata.uid = uid;
+    delete pod.metadata.generateName;
+    delete pod.metadata.ownerReferences;
+    return pod;
+  }
+  const orphans = { a: orphanPod("orphan-a", "6a0e2f55-0000-4000-8000-00000000000a"), b: orphanPod("orphan-b", "6a0e2f55-0000-4000-8000-00000000000b") };
+
+  const setup = [
+    ...[RS_OLD, RS_NEW].map((name) => {
+      const rs = replicaSets.get(name)!;
+      return write("2021-09-13T15:10:00Z", { ...controller, user: CONTROLLERS.deployment, userAgent: KCM_AGENT("deployment-controller"), verb: "create", resource: "replicasets", apiGroup: "apps", requestObject: createRequest(rs, false), responseObject: stored(rs), code: 201 });
+    }),
+    ...Object.values(orphans).map((pod) => write("2021-09-13T15:10:01Z", { ...controller, verb: "create", resource: "pods", apiGroup: "", requestObject: createRequest(pod, false), responseObject: stored(pod), code: 201 })),
+  ];
+  const statusUpdate = (name: string) => {
+    const rs = stored({ ...replicaSets.get(name)!, status: { replicas: 1, observedGeneration: 1 } });
+    return write("2021-09-13T15:10:05Z", { ...controller, verb: "update", resource: "replicasets", apiGroup: "apps", name, subresource: "status", requestObject: rs, responseObject: rs, code: 200 });
+  };
+  const adoption = (pod: EditableObject, owner: string) => {
+    const ownerReferences = [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: owner, uid: replicaSets.get(owner)!.metadata.uid, controller: true, blockOwnerDeletion: true }];
+    return write("2021-09-13T15:10:05Z", { ...controller, verb: "patch", resource: "pods", apiGroup: "", name: pod.metadata.name, requestObject: { metadata: { ownerReferences } }, responseObject: stored({ ...pod, metadata: { ...pod.metadata, ownerReferences } }), code: 200 });
+  };
+  const batchA = [statusUpdate(RS_NEW), adoption(orphans.a, RS_OLD)];
+  const batchB = [statusUpdate(RS_OLD), adoption(orphans.b, RS_NEW)];
+
+  it("stores both, the one Postgres failed for the deadlock again", async () => {
+    const [first, second] = [createAuditIngestor(test.db, options), createAuditIngestor(test.db, options)];
+    for (let round = 0; round < 5; round++) {
+      const cluster = `adoption-${round}`;
+      await store(first, cluster, setup);
+      // As the webhook hands a body over: a function that reads it (again, if need be).
+      const answers = await Promise.allSettled([first.ingest(cluster, () => structuredClone(batchA)), second.ingest(cluster, () => structuredClone(batchB))]);
+      expect(answers.map((a) => (a.status === "fulfilled" ? a.value.accepted : String(a.reason))), `round ${round}`).toEqual([2, 2]);
+      const owners = await test.db.query<{ pod: string; owner: string }>(
+        `SELECT p.name AS pod, o.name AS owner FROM relations r JOIN objects p ON p.id = r.to_object_id JOIN objects o ON o.id = r.from_object_id
+           JOIN clusters c ON c.id = r.cluster_id
+          WHERE c.name = $1 AND p.resource = 'pods' AND r.kind = 'controller-owner' AND r.valid_to IS NULL ORDER BY 1`,
+        [cluster],
+      );
+      expect(owners.rows, `round ${round}`).toEqual([
+        { pod: "orphan-a", owner: RS_OLD },
+        { pod: "orphan-b", owner: RS_NEW },
+      ]);
+    }
+  });
+
+  async function store(target: AuditIngestor, cluster: string, batch: Event[]) {
+    expect(await target.ingest(cluster, structuredClone(batch))).toMatchObject({ accepted: batch.length, rejected: [] });
+  }
 });

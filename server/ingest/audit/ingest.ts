@@ -53,9 +53,26 @@ interface ConvertedBatch {
  * A batch's raw audit events, or a function that reads them (parses a webhook body). A function
  * is called once the batch's transaction has been asked to begin, so that reading the batch
  * overlaps the round trip (Database.transaction). It must not throw: a body that is no batch
- * reads as no events, and the caller says why.
+ * reads as no events, and the caller says why. Given a function, the ingestor may call it again
+ * to store the batch once more (see CONFLICT_ATTEMPTS).
  */
 export type RawItems = unknown[] | (() => unknown[]);
+
+/**
+ * How many times a batch given as a function is stored when Postgres fails its transaction
+ * only because of another one running at once: a deadlock (40P01), which the lock order cannot
+ * rule out everywhere (docs/storage.md, "Locks"), or a serialization failure (40001). Stored
+ * again at once, by the same code, it usually succeeds, where the apiserver would send it again
+ * only after its back-off (ten seconds by default). Only a batch none of whose transactions
+ * committed: after one has, its summary could no longer say what this request stored.
+ */
+const CONFLICT_ATTEMPTS = 3;
+const CONFLICT_CODES = new Set(["40P01", "40001"]);
+
+function isConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && CONFLICT_CODES.has(code);
+}
 
 export interface AuditIngestor {
   /**
@@ -234,7 +251,22 @@ export function createAuditIngestor(
     };
   }
 
-  async function storeBatch(clusterName: string, source: { items: RawItems | null }): Promise<IngestSummary> {
+  /** Stores a batch, again while it fails only for a conflict with another (see CONFLICT_ATTEMPTS). */
+  async function storeBatchRetryingConflicts(clusterName: string, source: { items: RawItems | null }): Promise<IngestSummary> {
+    // Kept only when it is a function: an array kept here would stay alive while it is stored.
+    const readAgain = typeof source.items === "function" ? source.items : null;
+    for (let attempt = 1; ; attempt++) {
+      const progress = { committed: false };
+      try {
+        return await storeBatch(clusterName, source, progress);
+      } catch (error) {
+        if (readAgain === null || progress.committed || attempt >= CONFLICT_ATTEMPTS || !isConflict(error)) throw error;
+        source = { items: readAgain };
+      }
+    }
+  }
+
+  async function storeBatch(clusterName: string, source: { items: RawItems | null }, progress: { committed: boolean }): Promise<IngestSummary> {
     const converter = converterOf(source);
     let knownClusterId = clusters.known(clusterName);
     // A cluster's first batch is converted before its transaction: the cluster's row is made only
@@ -267,6 +299,7 @@ export function createAuditIngestor(
       if (summary !== null && !storesSomething) return summary;
       throw error;
     }
+    progress.committed = true;
     const summary = converter.converted.summary!;
     notifyCommitted(clusterId, clusterName, committed);
     // In order, each once the one before is committed: a later write to an object is diffed
@@ -292,7 +325,7 @@ export function createAuditIngestor(
     ingest(clusterName, rawItems) {
       // Handed over in a holder that conversion empties: neither this function nor the async
       // ones behind it keep the raw events alive while the batch is stored.
-      return storeBatch(clusterName, { items: rawItems });
+      return storeBatchRetryingConflicts(clusterName, { items: rawItems });
     },
   };
 }

@@ -16,12 +16,12 @@ import { eventList, rolloutScenario } from "../../testing/scenarios/rollout";
  * EndpointSlice → Pod for one Pod (a second, weaker hierarchical parent).
  */
 
-const CONTROLLERS = {
+export const CONTROLLERS = {
   deployment: { username: "system:serviceaccount:kube-system:deployment-controller", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"] },
   replicaset: { username: "system:serviceaccount:kube-system:replicaset-controller", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"] },
   kubelet: (node: string) => ({ username: `system:node:${node}`, groups: ["system:nodes", "system:authenticated"] }),
 };
-const KCM_AGENT = (sa: string) => `kube-controller-manager/v1.21.1 (linux/amd64) kubernetes/a4ab7a9/system:serviceaccount:kube-system:${sa}`;
+export const KCM_AGENT = (sa: string) => `kube-controller-manager/v1.21.1 (linux/amd64) kubernetes/a4ab7a9/system:serviceaccount:kube-system:${sa}`;
 const KUBELET_AGENT = "kubelet/v1.21.1+f36aa36 (linux/amd64) kubernetes/f36aa36";
 const NAMESPACE = "openshift-apiserver";
 
@@ -35,7 +35,7 @@ export const SLICE = "api-7xk2p";
 let auditCounter = 0;
 let resourceVersion = 30_000;
 
-function write(at: string, fields: { user: { username: string; groups: string[] }; userAgent: string; verb: string; resource: string; apiGroup: string; name?: string; subresource?: string; requestObject?: EditableObject; responseObject?: EditableObject; code: number }): EditableObject {
+export function write(at: string, fields: { user: { username: string; groups: string[] }; userAgent: string; verb: string; resource: string; apiGroup: string; name?: string; subresource?: string; requestObject?: EditableObject; responseObject?: EditableObject; code: number }): EditableObject {
   const received = new Date(at);
   const path = fields.apiGroup === "" ? `/api/v1/namespaces/${NAMESPACE}/${fields.resource}` : `/apis/${fields.apiGroup}/v1/namespaces/${NAMESPACE}/${fields.resource}`;
   return {
@@ -66,7 +66,7 @@ function write(at: string, fields: { user: { username: string; groups: string[] 
   };
 }
 
-function stored(body: EditableObject): EditableObject {
+export function stored(body: EditableObject): EditableObject {
   const copy = structuredClone(body);
   copy.metadata.resourceVersion = String(++resourceVersion);
   delete copy.metadata.managedFields;
@@ -74,7 +74,7 @@ function stored(body: EditableObject): EditableObject {
 }
 
 /** A create as the controller sends it: no uid, resourceVersion or status; with generateName for Pods. */
-function createRequest(body: EditableObject, generateName: boolean): EditableObject {
+export function createRequest(body: EditableObject, generateName: boolean): EditableObject {
   const request = structuredClone(body);
   for (const key of ["uid", "resourceVersion", "creationTimestamp", "managedFields"]) delete request.metadata[key];
   delete request.status;
