@@ -214,6 +214,11 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       ["tags=%7B%22http.method%22%3A%22GET%22%7D", /^unable to parse param 'tags': unknown tag/],
       ["traceID=not-a-trace-id", /^cannot parse traceID param: /],
       ["raw=maybe", /'raw'/],
+      // NUL, which Postgres refuses in a text parameter: a 400, not the database's error as a 500.
+      [`tags=${encodeURIComponent(JSON.stringify({ name: "api\u0000server" }))}`, /^malformed 'tags' parameter/],
+      [`tags=${encodeURIComponent(JSON.stringify({ "name\u0000": "apiserver" }))}`, /^malformed 'tags' parameter/],
+      ["tag=user:kube%00admin", /^unable to parse param 'tag': must not contain a NUL character/],
+      ["service=Pod%00", /^unable to parse param 'service': must not contain a NUL character/],
     ])("answers %s with a 400 naming the parameter", async (query, message) => {
       await v1BadParam(`traces?${query}`, message);
     });
@@ -334,6 +339,8 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       [`${V3_RANGE}&query.operationName=HTTP%20GET`, /^malformed parameter query.operationName: unknown operation/],
       [`${V3_RANGE}&query.filter=x`, /^malformed parameter query.filter: /],
       [`${V3_RANGE}&query.rawTraces=maybe`, /^malformed parameter query.rawTraces: /],
+      [`${V3_RANGE}&query.attributes=${encodeURIComponent(JSON.stringify({ namespace: "\u0000" }))}`, /^malformed parameter query.attributes: /],
+      [`${V3_RANGE}&query.service_name=Pod%00`, /^malformed parameter query.service_name: must not contain a NUL character/],
     ])("answers %j with a 400 naming the parameter", async (query, message) => {
       await v3BadParam(`trace-summaries?${query}`, message);
       await v3BadParam(`traces?${query}`, message);
@@ -433,6 +440,8 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
         [`resource=deployments&namespace=${NAMESPACE}`, /^parameter 'name' is required$/],
         [`name=apiserver`, /^parameter 'resource' is required$/],
         [`cluster=prod&${identity}&ts=99999999999999`, /^parameter 'ts': must be between 1970 and 2106/],
+        [`resource=deployments&name=api%00server`, /^parameter 'name': must not contain a NUL character/],
+        [`cluster=%00&resource=deployments&name=apiserver`, /^parameter 'cluster': must not contain a NUL character/],
       ] as const) {
         const response = await redirect(query);
         expect(response.status).toBe(400);

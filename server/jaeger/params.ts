@@ -65,6 +65,10 @@ export function parseQuery<T extends z.ZodType>(
   query: { values: Record<string, unknown>; effective: Record<string, string> },
   wording: ParamErrorWording,
 ): z.output<T> {
+  for (const [key, value] of Object.entries(query.values)) {
+    const param = query.effective[key] ?? key;
+    if ([value].flat().some((text) => typeof text === "string" && text.includes("\u0000"))) throw new ParamError(param, wording(param, NUL_PROBLEM));
+  }
   const parsed = schema.safeParse(query.values);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
@@ -72,6 +76,18 @@ export function parseQuery<T extends z.ZodType>(
   const param = query.effective[key] ?? key;
   throw new ParamError(param, issue.message.startsWith("!") ? issue.message.slice(1) : wording(param, issue.message));
 }
+
+/**
+ * Why a text holding NUL (U+0000) is refused: Postgres cannot take it in a text parameter, so
+ * a search for it would fail in the database (a 500). No stored text holds one (ingest refuses
+ * them), so it could match nothing anyway.
+ */
+export const NUL_PROBLEM = "must not contain a NUL character (U+0000)";
+
+/** A JSON object of strings (search tags), none holding NUL: see NUL_PROBLEM. */
+export const stringMap = z
+  .record(z.string(), z.string())
+  .refine((map) => !Object.entries(map).some(([key, value]) => key.includes("\u0000") || value.includes("\u0000")), { message: NUL_PROBLEM });
 
 /** Marks a message as complete: parseQuery uses it without the dialect's "malformed" wording. */
 export const verbatim = (message: string) => `!${message}`;

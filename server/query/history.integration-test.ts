@@ -57,6 +57,39 @@ describe.each(STORE_KINDS)("history queries on %s", (kind) => {
     expect(await objectsTouchedBy(app.context.db, "kube:admin", { from: day("2022-01-01"), to: day("2023-01-01") })).toEqual([]);
   });
 
+  it("finds what a user only tried to do, under the impersonated user's name", async () => {
+    // The rollout's refused update (409), made by mallory acting as bob, in a cluster where nothing else happened.
+    const conflict = rolloutScenario().find((s) => s.label === "conflict")!.event;
+    await app.postAudit(eventList([{ ...conflict, user: { username: "mallory", groups: ["system:authenticated"] }, impersonatedUser: { username: "bob" } }]), { cluster: "impersonation" });
+    const range = { from: day("2021-09-13T15:01:16Z"), to: day("2021-09-13T15:01:17Z") };
+    expect((await objectsTouchedBy(app.context.db, "bob", range)).map((o) => [o.cluster, o.kind, o.name])).toEqual([["impersonation", "Deployment", "apiserver"]]);
+    // Half-open: an entry that starts at the range's end is outside it.
+    expect(await objectsTouchedBy(app.context.db, "bob", { from: day("2021-09-13T15:00:00Z"), to: day("2021-09-13T15:01:16Z") })).toEqual([]);
+  });
+
+  it("orders objects seen last at the same time by id, newest first, so that a limit cuts the same list every time", async () => {
+    // Five objects whose last write has the same time (one deletecollection ends them all), stored out of id order.
+    const ids = [9_000_003, 9_000_001, 9_000_005, 9_000_002, 9_000_004];
+    await app.context.db.query(
+      `INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid, first_seen, last_seen)
+       SELECT id, (SELECT min(id) FROM clusters), '', 'v1', 'configmaps', 'ConfigMap', 'ties', 'tie-' || id, NULL, '2021-01-01', '2021-01-02' FROM unnest($1::bigint[]) AS t(id)`,
+      [ids],
+    );
+    await app.context.db.query(
+      `INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, title, details)
+       SELECT id, (SELECT min(id) FROM clusters), 'audit', '2021-01-02', '2021-01-02', 'tie-maker', 'deletecollection', 'tie-maker deletecollection', '{}' FROM unnest($1::bigint[]) AS t(id)`,
+      [ids],
+    );
+    const range = { from: day("2020-01-01"), to: day("2022-01-01") };
+    const newestFirst = [...ids].sort((a, b) => b - a);
+    const idsOf = (rows: Array<{ id: number }>) => rows.map((o) => Number(o.id));
+    for (const limit of [1, 2, 3, 5]) {
+      expect(idsOf(await objectsInNamespace(app.context.db, "ties", range, limit))).toEqual(newestFirst.slice(0, limit));
+      expect(idsOf(await objectsNamedLike(app.context.db, "tie-*", range, limit))).toEqual(newestFirst.slice(0, limit));
+      expect(idsOf(await objectsTouchedBy(app.context.db, "tie-maker", range, limit))).toEqual(newestFirst.slice(0, limit));
+    }
+  });
+
   it("answers each question from an index", async () => {
     // With sequential scans priced out, a plan without the index would still be chosen if no index could serve.
     await app.context.db.transaction(async (tx) => {

@@ -2,8 +2,9 @@ import type { Sql } from "../store/database";
 
 /**
  * The time-range questions the store is indexed for, one SQL statement each, with no fixed
- * windows: any [from, to) works. history.indexUse.integration-test.ts proves each one can be
- * answered from an index.
+ * windows: any [from, to) works. history.integration-test.ts proves each one can be
+ * answered from an index. Objects come most recently seen first, then by id (newest first), so
+ * that `limit` cuts the same list every time, whatever order the rows lie in.
  */
 
 export interface TimeRange {
@@ -56,7 +57,7 @@ const OBJECT_COLUMNS = `o.id, c.name AS cluster, o.api_group AS "apiGroup", o.re
 export const OBJECTS_IN_NAMESPACE_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
    WHERE o.namespace = $1 AND o.first_seen < $3 AND (o.deleted_at IS NULL OR o.deleted_at >= $2)
-   ORDER BY o.last_seen DESC LIMIT $4`;
+   ORDER BY o.last_seen DESC, o.id DESC LIMIT $4`;
 
 /** Objects of a namespace alive during the range: created before its end, not deleted before its start (objects_namespace_first_seen_idx). */
 export async function objectsInNamespace(sql: Sql, namespace: string, range: TimeRange, limit = 100): Promise<ObjectRow[]> {
@@ -66,7 +67,7 @@ export async function objectsInNamespace(sql: Sql, namespace: string, range: Tim
 export const OBJECTS_NAMED_LIKE_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
    WHERE o.name ILIKE $1 AND o.first_seen < $3 AND (o.deleted_at IS NULL OR o.deleted_at >= $2)
-   ORDER BY o.last_seen DESC LIMIT $4`;
+   ORDER BY o.last_seen DESC, o.id DESC LIMIT $4`;
 
 /** Turns a user's pattern (`*` any run of characters, otherwise a substring) into an ILIKE pattern. */
 export function likePattern(pattern: string): string {
@@ -82,7 +83,7 @@ export async function objectsNamedLike(sql: Sql, pattern: string, range: TimeRan
 export const OBJECTS_TOUCHED_BY_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
    WHERE o.id IN (SELECT h.object_id FROM history_entries h WHERE h.actor = $1 AND h.start_time >= $2 AND h.start_time < $3)
-   ORDER BY o.last_seen DESC LIMIT $4`;
+   ORDER BY o.last_seen DESC, o.id DESC LIMIT $4`;
 
 /** Objects that `actor` wrote to during the range (history_actor_time_idx). */
 export async function objectsTouchedBy(sql: Sql, actor: string, range: TimeRange, limit = 100): Promise<ObjectRow[]> {

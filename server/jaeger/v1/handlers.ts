@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseDurationMs } from "../../config/duration";
 import { kindDependencies } from "../dependencies";
 import { operationNames, operationParam, operationsOfSpanKind, spanKindParam } from "../operations";
-import { optionalBool, optionalGoDuration, optionalInteger, parseQuery, ParamError, readQuery, V1_WORDING, verbatim } from "../params";
+import { optionalBool, optionalGoDuration, optionalInteger, parseQuery, ParamError, readQuery, stringMap, V1_WORDING, verbatim } from "../params";
 import { assembleOptionsOf, DEFAULT_SEARCH_LIMIT, searchCriteria, searchLimitOf, searchTraces, traceById, type JaegerDeps } from "../search";
 import { UnknownTagError } from "../searchTags";
 import { listServices } from "../services";
@@ -85,7 +85,7 @@ const simpleTags = z.array(z.string()).transform((values, ctx) => {
 const jsonTags = z.array(z.string()).transform((values, ctx) => {
   const tags: Record<string, string> = {};
   for (const text of values) {
-    const parsed = z.record(z.string(), z.string()).safeParse(safeJson(text));
+    const parsed = stringMap.safeParse(safeJson(text));
     if (!parsed.success) ctx.addIssue({ code: "custom", message: verbatim(`malformed 'tags' parameter, expected a JSON object of strings: ${text}`) });
     else Object.assign(tags, parsed.data);
   }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { operationParam, operationsOfSpanKind, spanKindParam } from "../operations";
-import { answer, jsonResponse, optionalBool, optionalGoDuration, optionalInteger, optionalRfc3339, parseQuery, ParamError, readQuery, V3_WORDING, verbatim, wantsPrettyPrint } from "../params";
+import { answer, jsonResponse, optionalBool, optionalGoDuration, optionalInteger, optionalRfc3339, parseQuery, ParamError, readQuery, stringMap, V3_WORDING, verbatim, wantsPrettyPrint } from "../params";
 import type { Sql } from "../../store/database";
 import { assembleOptionsOf, searchCriteria, searchLimitOf, searchTraces, traceById, type JaegerDeps, type TraceSearch } from "../search";
 import { UnknownTagError } from "../searchTags";
@@ -73,9 +73,9 @@ const findSchema = z
         } catch {
           json = undefined;
         }
-        const parsed = z.record(z.string(), z.string()).safeParse(json);
+        const parsed = stringMap.safeParse(json);
         if (!parsed.success) {
-          ctx.addIssue({ code: "custom", message: `expected a JSON object of strings like {"namespace":"prod"}, got ${text}` });
+          ctx.addIssue({ code: "custom", message: `expected a JSON object of strings (without NUL) like {"namespace":"prod"}, got ${text}` });
           return z.NEVER;
         }
         return parsed.data;
