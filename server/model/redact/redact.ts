@@ -73,7 +73,7 @@ const LAST_APPLIED_PATH = ["metadata", "annotations", "kubectl.kubernetes.io/las
  * The sensitive paths of the target's objects. Any resource with a sensitive field also has its
  * last-applied annotation redacted, since that annotation repeats the field's value.
  */
-function sensitivePathsFor(target: RedactionTarget, rules: SensitiveRule[]): string[][] {
+export function sensitivePathsFor(target: RedactionTarget, rules: SensitiveRule[]): string[][] {
   const paths = rules.filter((r) => r.apiGroup === target.apiGroup && r.resource === target.resource).flatMap((r) => r.paths);
   if (paths.length === 0 || paths.some((p) => startsWith(LAST_APPLIED_PATH, p))) return paths;
   return [...paths, LAST_APPLIED_PATH];
