@@ -71,6 +71,14 @@ describe("redactFailure", () => {
     expect(JSON.stringify(redactFailure(failure, { apiGroup: "", resource: "secrets" }, DEFAULT_SENSITIVE_RULES))).not.toContain("x-secret-x");
   });
 
+  it("steps over list indexes in a field, as sensitive paths do", () => {
+    const rules = [{ apiGroup: "example.com", resource: "databases", paths: [["spec", "users", "password"]] }];
+    for (const field of ["spec.users[0].password", "spec.users.0.password"]) {
+      const failure = { message: `Database.example.com "orders" is invalid: ${field}: Invalid value: "hunter2"`, causes: [invalid(field, `Invalid value: "hunter2"`)] };
+      expect(JSON.stringify(redactFailure(failure, DATABASES, rules)), field).not.toContain("hunter2");
+    }
+  });
+
   it("hides every echoed value of a message whose Status lists no causes, since its fields are unknown", () => {
     const failure = { message: `Database.example.com "orders" is invalid: [spec.password: Invalid value: "hunter2": bad, spec.size: Invalid value: 3: too big]` };
     expect(redactFailure(failure, DATABASES, RULES).message).toBe(

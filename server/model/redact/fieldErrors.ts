@@ -56,14 +56,17 @@ export function redactFailure(failure: Failure, target: RedactionTarget, rules: 
 
 /**
  * Whether a field path as Kubernetes prints it (`spec.password`, `data[db.password]`,
- * `spec.users[0].password`; none for the whole object) is at, below or above one of the dotted sensitive paths. Both are
- * compared as dotted text, so that keys holding dots (annotations) match either way.
+ * `spec.users[0].password`, `spec.users.0.password`; none for the whole object) is at, below or
+ * above one of the dotted sensitive paths. Both are compared as dotted text, so that keys holding
+ * dots (annotations) match either way.
  */
 function isRelatedField(field: string, paths: string[]): boolean {
   const dotted = field.replace(/\[([^\]]*)\]/g, ".$1");
   // An error about the whole object has no field, or Go's "<nil>" for it.
   if (dotted === "" || dotted === "<nil>") return true;
-  return paths.some((path) => dotted === path || dotted.startsWith(`${path}.`) || path.startsWith(`${dotted}.`));
+  // Sensitive paths step over lists: a number in the field may be an index (or a key, so both).
+  const withoutIndexes = dotted.replace(/\.(?:0|[1-9][0-9]*)(?=\.|$)/g, "");
+  return [dotted, withoutIndexes].some((f) => paths.some((path) => f === path || f.startsWith(`${path}.`) || path.startsWith(`${f}.`)));
 }
 
 /**
