@@ -23,6 +23,7 @@ describe("the embedded default database", () => {
     expect(first.db.kind).toBe("pglite");
     expect(logs.join("\n")).toMatch(/generated an ingest token \(kept in .*ingest-token\)/);
     const token = fs.readFileSync(path.join(dataDir, "ingest-token"), "utf8").trim();
+    expect(logs.join("\n")).not.toContain(token);
     expect(first.authorizer.check(`Bearer ${token}`, "default")).toBeNull();
 
     // A second process-wide context on the same directory would corrupt it: refused clearly.

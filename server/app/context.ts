@@ -48,7 +48,8 @@ export async function createAppContext(config: Config, options: { log?: (message
 
   const generated = ensureGeneratedIngestToken(config);
   if (generated?.created) {
-    log(`generated an ingest token (kept in ${generated.file}). Send audit events with: Authorization: Bearer ${generated.token}`);
+    // Where it is, not what it is: logs are collected and kept where the token must not be.
+    log(`generated an ingest token (kept in ${generated.file}). Send audit events with: Authorization: Bearer $(cat ${generated.file})`);
   } else if (generated) {
     log(`ingest token: see ${generated.file}`);
   } else if (config.ingestAuth.mode === "disabled") {

@@ -530,6 +530,33 @@ describe("convertAuditEvent: failures", () => {
     });
   });
 
+  it("hides a configured sensitive field's value that schema validation echoes, at any level", () => {
+    // Derived: the recorded create turned into a custom resource's, refused by its CRD's schema
+    // (apiextensions words it so; the apiserver keeps the Status in responseStatus even at Metadata level).
+    const raw = falco("create_configmap.json");
+    raw.objectRef = { apiGroup: "example.com", apiVersion: "v1", resource: "databases", namespace: "default", name: "orders" };
+    raw.requestURI = "/apis/example.com/v1/namespaces/default/databases";
+    const cause = { reason: "FieldValueInvalid", message: `Invalid value: "hunter2": spec.password in body should match '^[a-z]+$'`, field: "spec.password" };
+    const status = { status: "Failure", reason: "Invalid", message: `Database.example.com "orders" is invalid: spec.password: ${cause.message}`, details: { name: "orders", group: "example.com", kind: "Database", causes: [cause] }, code: 422 };
+    raw.responseStatus = { metadata: {}, ...status };
+    raw.requestObject = { apiVersion: "example.com/v1", kind: "Database", metadata: { name: "orders", namespace: "default" }, spec: { password: "hunter2" } };
+    raw.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, ...status };
+    const sensitive = [{ apiGroup: "example.com", resource: "databases", paths: [["spec", "password"]] }];
+    for (const level of ["Metadata", "RequestResponse"]) {
+      raw.level = level;
+      const parsed = parseAuditEvent(level === "Metadata" ? { ...raw, requestObject: undefined, responseObject: undefined } : raw);
+      if (!parsed.ok) throw new Error(parsed.error);
+      const write = asWrite(convertAuditEvent(parsed.event, { ...options, sensitive }));
+      expect(JSON.stringify(write), level).not.toContain("hunter2");
+      expect(write.details.failure).toEqual({
+        status: "Failure",
+        reason: "Invalid",
+        message: `Database.example.com "orders" is invalid: spec.password: Invalid value: <redacted>: spec.password in body should match '^[a-z]+$'`,
+        causes: [{ ...cause, message: `Invalid value: <redacted>: spec.password in body should match '^[a-z]+$'` }],
+      });
+    }
+  });
+
   it("falls back to responseStatus without a Status body", () => {
     const raw = falco("delete_secret.json"); // derived: deleting a secret that is already gone
     raw.responseStatus = { code: 404, metadata: {}, status: "Failure", reason: "NotFound", message: 'secrets "example-secret" not found' };

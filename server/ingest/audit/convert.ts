@@ -1,5 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import { builtinResource, kindForResource } from "../../k8s/resources";
+import { redactFailure } from "../../model/redact/fieldErrors";
 import { redactAuditAnnotations, redactBody, redactPatch } from "../../model/redact/redact";
 import type { AuditEvent, AuditObjectRef, AuditUserInfo } from "./eventSchema";
 import { isJsonObject,
@@ -196,7 +197,8 @@ function detailsOf(
   if (resourceVersionAfter !== undefined) details.resourceVersionAfter = resourceVersionAfter;
   if (failed) {
     const failure = failureOf(event);
-    if (failure !== null) details.failure = failure;
+    // Validation echoes the values it refuses, a sensitive field's too.
+    if (failure !== null) details.failure = redactFailure(failure, target, options.sensitive);
   }
   return details;
 }

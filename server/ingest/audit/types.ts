@@ -152,7 +152,8 @@ export interface ObjectChange {
 /**
  * Which fields are sensitive: for objects of `resource` in `apiGroup` ("" core), every value
  * at or below each path is never stored or shown. A path is a list of keys, so keys that
- * contain dots or slashes (annotations) need no escaping.
+ * contain dots or slashes (annotations) need no escaping; a list met on the way is stepped
+ * over, every item followed with the rest of the path.
  */
 export interface SensitiveRule {
   apiGroup: string;

@@ -97,10 +97,17 @@ describe("redactBody on other resources", () => {
     expect(JSON.stringify(redacted)).not.toContain("MY-KEY");
   });
 
-  it("follows object keys only: a path that meets a list or a missing key redacts nothing", () => {
-    const pod = structuredClone(loadFalcoTraceEvent("create_nginx_pod_privileged.json").responseObject) as JsonObject;
+  it("steps over lists, following every item with the rest of the path; a missing key redacts nothing", () => {
+    // Derived: the recorded Pod given an env var with a credential in it.
+    const pod = structuredClone(loadFalcoTraceEvent("create_nginx_pod_privileged.json").responseObject) as Loose;
+    pod.spec.containers[0].env = [{ name: "DB_PASSWORD", value: "hunter2" }];
     const rules = [{ apiGroup: "", resource: "pods", paths: [["spec", "containers", "env"], ["spec", "nothing", "here"]] }];
-    expect(redactBody(pod, { apiGroup: "", resource: "pods" }, rules, fingerprint)).toEqual(pod);
+    const redacted = redactBody(pod, { apiGroup: "", resource: "pods" }, rules, fingerprint) as Loose;
+    expect(redacted.spec.containers[0].env).toBe(marker([{ name: "DB_PASSWORD", value: "hunter2" }]));
+    expect(redacted.spec.containers[0].image).toBe("nginx");
+    expect({ ...redacted, spec: { ...redacted.spec, containers: [] } }).toEqual({ ...pod, spec: { ...pod.spec, containers: [] } });
+    const untouched = structuredClone(loadFalcoTraceEvent("create_nginx_pod_privileged.json").responseObject) as JsonObject;
+    expect(redactBody(untouched, { apiGroup: "", resource: "pods" }, rules, fingerprint)).toEqual(untouched);
   });
 });
 
@@ -125,6 +132,22 @@ describe("redactPatch", () => {
       { op: "add", path: "/data", value: { password: marker("bmV3"), username: marker("YWRtaW4=") } },
       { op: "add", path: "/metadata/labels/rotated", value: "true" },
       { op: "remove", path: "/data/username" },
+    ]);
+  });
+
+  it("redacts a JSON patch value that reaches a sensitive path through a list index", () => {
+    const rules = [{ apiGroup: "example.com", resource: "databases", paths: [["spec", "users", "password"]] }];
+    const patch: JsonValue = [
+      { op: "replace", path: "/spec/users/0/password", value: "hunter2" },
+      { op: "add", path: "/spec/users/-", value: { name: "bob", password: "hunter3" } },
+      { op: "replace", path: "/spec/users", value: [{ name: "carol", password: "hunter4" }] },
+      { op: "replace", path: "/spec/users/0/name", value: "dave" },
+    ];
+    expect(redactPatch(patch, { apiGroup: "example.com", resource: "databases" }, rules, fingerprint)).toEqual([
+      { op: "replace", path: "/spec/users/0/password", value: marker("hunter2") },
+      { op: "add", path: "/spec/users/-", value: { name: "bob", password: marker("hunter3") } },
+      { op: "replace", path: "/spec/users", value: [{ name: "carol", password: marker("hunter4") }] },
+      { op: "replace", path: "/spec/users/0/name", value: "dave" },
     ]);
   });
 

@@ -46,8 +46,10 @@ function redactValue(value: JsonValue, fingerprint: Fingerprint): JsonValue {
 }
 
 /**
- * A copy of `value` (sharing unchanged parts) with everything at or below each path redacted. Paths follow
- * object keys only: a path whose next key meets a list or a scalar has nothing below it.
+ * A copy of `value` (sharing unchanged parts) with everything at or below each path redacted.
+ * Paths name object keys; a list on the way is stepped over, each item followed with the rest
+ * of the path (`["spec", "containers", "env"]` reaches every container's env), since a path
+ * cannot name an item and the rule means all of them. A path that meets a scalar ends there.
  */
 /**
  * Copies only what it changes: parts with no sensitive path below them are shared with the
@@ -57,6 +59,10 @@ function redactValue(value: JsonValue, fingerprint: Fingerprint): JsonValue {
 function redactAtPaths(value: JsonValue, paths: string[][], fingerprint: Fingerprint): JsonValue {
   if (paths.length === 0) return value;
   if (paths.some((p) => p.length === 0)) return redactValue(value, fingerprint);
+  if (Array.isArray(value)) {
+    const items = value.map((item) => redactAtPaths(item, paths, fingerprint));
+    return items.every((item, i) => item === value[i]) ? value : items;
+  }
   if (!isJsonObject(value)) return value;
   return Object.fromEntries(
     Object.entries(value).map(([key, child]) => {
@@ -73,7 +79,7 @@ const LAST_APPLIED_PATH = ["metadata", "annotations", "kubectl.kubernetes.io/las
  * The sensitive paths of the target's objects. Any resource with a sensitive field also has its
  * last-applied annotation redacted, since that annotation repeats the field's value.
  */
-function sensitivePathsFor(target: RedactionTarget, rules: SensitiveRule[]): string[][] {
+export function sensitivePathsFor(target: RedactionTarget, rules: SensitiveRule[]): string[][] {
   const paths = rules.filter((r) => r.apiGroup === target.apiGroup && r.resource === target.resource).flatMap((r) => r.paths);
   if (paths.length === 0 || paths.some((p) => startsWith(LAST_APPLIED_PATH, p))) return paths;
   return [...paths, LAST_APPLIED_PATH];
@@ -100,15 +106,29 @@ function startsWith(path: string[], prefix: string[]): boolean {
   return prefix.length <= path.length && prefix.every((key, i) => path[i] === key);
 }
 
+/** A JSON pointer segment that may be a list index (`-` appends), which a sensitive path steps over. */
+const LIST_INDEX = /^(?:0|[1-9][0-9]*|-)$/;
+
+/**
+ * What of `path` lies below a value put at `pointer`: [[]] when the value is at or below the
+ * path (all of it is sensitive), the rest of the path when the value lands above it, none when
+ * apart. A segment that may be a list index is tried both as the index the path steps over
+ * and as a key the path names, since only the object could tell.
+ */
+function pathsBelowPointer(pointer: string[], path: string[]): string[][] {
+  if (path.length === 0) return [[]];
+  if (pointer.length === 0) return [path];
+  const [segment, ...rest] = pointer as [string, ...string[]];
+  const asKey = segment === path[0] ? pathsBelowPointer(rest, path.slice(1)) : [];
+  return LIST_INDEX.test(segment) ? [...asKey, ...pathsBelowPointer(rest, path)] : asKey;
+}
+
 /** One JSON patch operation with its `value` redacted where it lands at or above a sensitive path. */
 function redactJsonPatchOperation(operation: JsonValue, paths: string[][], fingerprint: Fingerprint): JsonValue {
   if (!isJsonObject(operation) || !Object.hasOwn(operation, "value")) return copyJson(operation);
   const pointer = typeof operation.path === "string" ? parseJsonPointer(operation.path) : null;
   // Where a value goes is unknown without a valid pointer, so all of it is treated as sensitive.
-  const below =
-    pointer === null
-      ? [[]]
-      : paths.flatMap((p) => (startsWith(pointer, p) ? [[]] : startsWith(p, pointer) ? [p.slice(pointer.length)] : []));
+  const below = pointer === null ? [[]] : paths.flatMap((p) => pathsBelowPointer(pointer, p));
   const value = operation.value as JsonValue;
   return { ...copyJson(operation), value: redactAtPaths(value, below, fingerprint) };
 }
