@@ -199,6 +199,45 @@ describe("readAuditBatches: gzip", () => {
     expect(raws(good)).toEqual(events.slice(0, good.length));
   });
 
+  it("reads every event before junk after the last gzip member, then reports the junk", async () => {
+    const half = Math.floor(lines.length / 2);
+    const members = Buffer.concat([gzipSync(lines.slice(0, half).join("\n") + "\n"), gzipSync(lines.slice(half).join("\n") + "\n")]);
+    const notGzip = `the data after the gzip data, from byte ${members.length} on, is not gzip data`;
+    for (const [junk, message] of [
+      [Buffer.from("rotated by logrotate\n"), notGzip],
+      [Buffer.from([0x00, 0x00, 0x2a]), notGzip],
+      [Buffer.from([0x1f, 0x8b, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]), "unknown compression method"],
+      [Buffer.from([0x1f, 0x8b, 0x08]), "unexpected end of file"],
+    ] as const) {
+      for (const chunkSize of [members.length + junk.length, 1024, 1]) {
+        const { items } = await readAll(chunked(Buffer.concat([members, junk]), chunkSize));
+        expect(raws(items.slice(0, -1))).toEqual(events);
+        expect(items.at(-1)).toEqual({
+          lineOrIndex: events.length + 1,
+          error: `line ${events.length + 1}: cannot decompress the rest of the file: ${message}`,
+          reason: "cannot decompress the rest of the file",
+        });
+      }
+    }
+    // Zero bytes after the data are padding (tape blocks), as gzip itself reads them.
+    expect(raws((await readAll(chunked(Buffer.concat([members, Buffer.alloc(512)]), 100))).items)).toEqual(events);
+  });
+
+  it("reads a gzip header with a file name and a comment, as gzip(1) writes them", async () => {
+    const gz = gzipSync(jsonLines);
+    const flags = 0x08 | 0x10;
+    const named = Buffer.concat([gz.subarray(0, 3), Buffer.from([flags]), gz.subarray(4, 10), Buffer.from("audit.log\0rotated\0"), gz.subarray(10)]);
+    expect(raws((await readAll(chunked(named, 7))).items)).toEqual(events);
+  });
+
+  it("reports a gzip member whose check value does not match", async () => {
+    const gz = gzipSync(jsonLines);
+    gz[gz.length - 8]! ^= 0xff;
+    const { items } = await readAll(chunked(gz, 1024));
+    expect(raws(items.slice(0, -1))).toEqual(events);
+    expect(items.at(-1)).toMatchObject({ error: `line ${events.length + 1}: cannot decompress the rest of the file: incorrect data check` });
+  });
+
   it("refuses other compressions with advice instead of reading them as text", async () => {
     const zstd = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58, 0x01, 0x02]);
     await expect(readAll(chunked(zstd, 1))).rejects.toThrow(/^the input is zstd-compressed; only gzip is read: decompress it first \(zstd -dc FILE/);
