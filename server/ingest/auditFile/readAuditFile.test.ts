@@ -130,6 +130,34 @@ describe("readAuditBatches: EventList documents", () => {
     expect(raws(items)).toEqual(events);
   });
 
+  it("reads on after a line cut short among EventLists one per line: the bad line costs only itself", async () => {
+    const list = (from: number, to: number) => JSON.stringify({ kind: "EventList", apiVersion: "audit.k8s.io/v1", items: events.slice(from, to) });
+    const second = list(5, 10);
+    const itemsAt = second.indexOf('"items":[') + '"items":['.length;
+    const afterFirstItem = itemsAt + JSON.stringify(events[5]).length + 1;
+    for (const [cut, kept, reason] of [
+      [20, 0, "unexpected end of line inside a JSON document"], // in a string of the list's head
+      [itemsAt - 1, 0, "unexpected end of line inside a JSON document"], // before its items
+      [itemsAt + 30, 0, "unexpected end of line inside an item"], // in a string of the first item
+      [afterFirstItem, 1, "unexpected end of line: the list is not closed"], // after a comma between items
+      [afterFirstItem + 1, 1, "unexpected end of line inside an item"], // just inside the second item
+    ] as const) {
+      const text = [list(0, 5), second.slice(0, cut), list(10, 20)].join("\r\n") + "\n";
+      for (const chunkSize of [256, 1]) {
+        const { items } = await readAll(chunked(text, chunkSize));
+        const index = 6 + kept;
+        expect(raws(items)).toEqual([
+          ...events.slice(0, 5 + kept),
+          { lineOrIndex: index, error: `item ${index} (line 2): ${reason}`, reason },
+          ...events.slice(10, 20),
+        ]);
+      }
+    }
+    // Cut on the first line, while the format is not yet known.
+    const { items } = await readAll(chunked([second.slice(0, afterFirstItem + 1), list(10, 20)].join("\n"), 256));
+    expect(raws(items)).toEqual([events[5], { lineOrIndex: 2, error: "item 2 (line 1): unexpected end of line inside an item", reason: "unexpected end of line inside an item" }, ...events.slice(10, 20)]);
+  });
+
   it("keeps braces, escaped quotes and multi-byte characters inside strings, split anywhere", async () => {
     const tricky = { kind: "Event", auditID: "tricky", annotations: { "items": '"items": [ {"a" } ] \\" é € 😀' } };
     const text = JSON.stringify({ kind: "EventList", items: [tricky, events[0]] }, null, 1);

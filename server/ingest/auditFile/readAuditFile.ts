@@ -501,6 +501,13 @@ class JsonDocumentScanner {
   private lastStringWasItemsKey = false;
   private awaitingItemsValue = false;
   private sawValueSeparator = false;
+  /**
+   * Whether the document being read is written on one line (as EventLists one per line are):
+   * null until what follows its opening bracket, or its items array's, tells: text on the same
+   * line (true) or a line break (false, pretty-printed). A line break inside a one-line document
+   * means the line was cut short: the document ends there, and the next line is read afresh.
+   */
+  private oneLine: boolean | null = null;
 
   firstValue: FirstValueShape | null = null;
   /** A raw line break inside a string: the text is not JSON documents (likely broken JSON lines). */
@@ -526,6 +533,14 @@ class JsonDocumentScanner {
     const n = chunk.length;
     for (let i = 0; i < n; i++) {
       const b = chunk[i]!;
+      if (this.state !== "top" && this.state !== "skipLine") {
+        if (b === LF && this.oneLine) {
+          this.abandon("unexpected end of line");
+          this.line++;
+          continue;
+        }
+        if (this.oneLine === null && (b === LF || !isJsonWhitespace(b))) this.oneLine = b !== LF;
+      }
       if (b === LF) this.line++;
       if (this.inString) {
         if (this.escaped) this.escaped = false;
@@ -561,17 +576,26 @@ class JsonDocumentScanner {
   }
 
   end(): void {
+    this.abandon("unexpected end of input");
+  }
+
+  /** Ends the document being read where its text ended (`cause`), reporting what it left unfinished. */
+  private abandon(cause: string): void {
     if (this.state === "head") {
       this.collectFrom = -1;
       this.collected.reset();
-      this.fail(this.itemLine, "unexpected end of input inside a JSON document");
+      this.fail(this.itemLine, `${cause} inside a JSON document`);
     } else if (this.state === "items" || this.state === "tail") {
       const line = this.itemInProgress ? this.itemLine : this.line;
       this.collectFrom = -1;
       this.collected.reset();
-      this.fail(line, this.itemInProgress ? "unexpected end of input inside an item" : "unexpected end of input: the list is not closed");
+      this.fail(line, this.itemInProgress ? `${cause} inside an item` : `${cause}: the list is not closed`);
     }
     this.state = "top";
+    this.depth = 0;
+    this.inString = false;
+    this.escaped = false;
+    this.keyMatched = -1;
   }
 
   private fail(line: number, reason: string): void {
@@ -622,12 +646,14 @@ class JsonDocumentScanner {
     if (isJsonWhitespace(b)) return;
     if (b === OPEN_BRACE) {
       this.state = "head";
+      this.oneLine = null;
       this.depth = 1;
       this.awaitingItemsValue = false;
       this.lastStringWasItemsKey = false;
       this.startCollecting(i);
     } else if (b === OPEN_BRACKET) {
       this.firstValue ??= "list";
+      this.oneLine = null;
       this.enterItems(1);
     } else {
       this.firstValue ??= "other";
@@ -644,6 +670,8 @@ class JsonDocumentScanner {
         this.collectFrom = -1;
         this.collected.reset();
         this.firstValue ??= "list";
+        // `{"kind":"EventList","items":[` then one event per line is not a one-line document.
+        if (this.oneLine) this.oneLine = null;
         this.enterItems(2);
         return;
       }
