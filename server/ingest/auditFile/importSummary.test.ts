@@ -62,4 +62,15 @@ describe("import summary", () => {
     expect(text).toContain("    … and 2 more rejections for 2 other reasons");
     expect(text.split("\n").at(-1)).toBe("The rest of standard input was not read. Import it again to finish: events already stored count as duplicates.");
   });
+
+  it("writes control characters quoted from the file as escapes, not to the terminal", () => {
+    const summary = createImportSummary();
+    // What JSON.parse says of a line holding an escape sequence, and a reason quoting a decoded value.
+    addUnreadable(summary, { lineOrIndex: 1, error: `line 1: invalid JSON: Unexpected token '\u001b', "\u001b]0;title\u0007\u001b[2J" is not valid JSON`, reason: "invalid JSON" });
+    addIngestResult(summary, result({ received: 1, rejected: [{ index: 0, auditId: null, reason: 'event: expected object, got "\u001b[31m\nred"' }] }), [2]);
+    const text = formatImportSummary(summary, { source: "audit.log", cluster: "c", elapsedMs: 0, interrupted: false });
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain(`e.g. line 1: invalid JSON: Unexpected token '\\u001b', "\\u001b]0;title\\u0007\\u001b[2J" is not valid JSON`);
+    expect(text).toContain(`× event: expected object, got "\\u001b[31m\\u000ared" (line 2)`);
+  });
 });

@@ -74,6 +74,14 @@ function formatPositions(unit: AuditFileUnit, group: RejectionGroup): string {
   return `${group.positions.length === 1 ? unit : `${unit}s`} ${listed}${group.count > group.positions.length ? ", …" : ""}`;
 }
 
+/**
+ * Text from the file made safe for a terminal: the parser quotes the bad line, and a reason can
+ * quote a value, so control characters (escape sequences among them) are written as `\u001b`.
+ */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** The summary printed at the end of an import. */
 export function formatImportSummary(
   summary: ImportSummary,
@@ -99,8 +107,8 @@ export function formatImportSummary(
   const groups = [...summary.rejections.values()].sort((a, b) => b.count - a.count);
   const countWidth = Math.max(0, ...groups.slice(0, LISTED_REASONS).map((g) => formatCount(g.count).length));
   for (const group of groups.slice(0, LISTED_REASONS)) {
-    out.push(`    ${formatCount(group.count).padStart(countWidth)} × ${group.reason} (${formatPositions(summary.unit, group)})`);
-    if (group.example) out.push(`    ${" ".repeat(countWidth)}   e.g. ${group.example}`);
+    out.push(`    ${formatCount(group.count).padStart(countWidth)} × ${printable(group.reason)} (${formatPositions(summary.unit, group)})`);
+    if (group.example) out.push(`    ${" ".repeat(countWidth)}   e.g. ${printable(group.example)}`);
   }
   if (groups.length > LISTED_REASONS) {
     const rest = groups.slice(LISTED_REASONS);

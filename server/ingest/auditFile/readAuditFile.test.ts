@@ -130,6 +130,34 @@ describe("readAuditBatches: EventList documents", () => {
     expect(raws(items)).toEqual(events);
   });
 
+  it("reads on after a line cut short among EventLists one per line: the bad line costs only itself", async () => {
+    const list = (from: number, to: number) => JSON.stringify({ kind: "EventList", apiVersion: "audit.k8s.io/v1", items: events.slice(from, to) });
+    const second = list(5, 10);
+    const itemsAt = second.indexOf('"items":[') + '"items":['.length;
+    const afterFirstItem = itemsAt + JSON.stringify(events[5]).length + 1;
+    for (const [cut, kept, reason] of [
+      [20, 0, "unexpected end of line inside a JSON document"], // in a string of the list's head
+      [itemsAt - 1, 0, "unexpected end of line inside a JSON document"], // before its items
+      [itemsAt + 30, 0, "unexpected end of line inside an item"], // in a string of the first item
+      [afterFirstItem, 1, "unexpected end of line: the list is not closed"], // after a comma between items
+      [afterFirstItem + 1, 1, "unexpected end of line inside an item"], // just inside the second item
+    ] as const) {
+      const text = [list(0, 5), second.slice(0, cut), list(10, 20)].join("\r\n") + "\n";
+      for (const chunkSize of [256, 1]) {
+        const { items } = await readAll(chunked(text, chunkSize));
+        const index = 6 + kept;
+        expect(raws(items)).toEqual([
+          ...events.slice(0, 5 + kept),
+          { lineOrIndex: index, error: `item ${index} (line 2): ${reason}`, reason },
+          ...events.slice(10, 20),
+        ]);
+      }
+    }
+    // Cut on the first line, while the format is not yet known.
+    const { items } = await readAll(chunked([second.slice(0, afterFirstItem + 1), list(10, 20)].join("\n"), 256));
+    expect(raws(items)).toEqual([events[5], { lineOrIndex: 2, error: "item 2 (line 1): unexpected end of line inside an item", reason: "unexpected end of line inside an item" }, ...events.slice(10, 20)]);
+  });
+
   it("keeps braces, escaped quotes and multi-byte characters inside strings, split anywhere", async () => {
     const tricky = { kind: "Event", auditID: "tricky", annotations: { "items": '"items": [ {"a" } ] \\" é € 😀' } };
     const text = JSON.stringify({ kind: "EventList", items: [tricky, events[0]] }, null, 1);
@@ -197,6 +225,45 @@ describe("readAuditBatches: gzip", () => {
     const good = items.filter((i) => "raw" in i);
     expect(good.length).toBeGreaterThan(events.length / 2);
     expect(raws(good)).toEqual(events.slice(0, good.length));
+  });
+
+  it("reads every event before junk after the last gzip member, then reports the junk", async () => {
+    const half = Math.floor(lines.length / 2);
+    const members = Buffer.concat([gzipSync(lines.slice(0, half).join("\n") + "\n"), gzipSync(lines.slice(half).join("\n") + "\n")]);
+    const notGzip = `the data after the gzip data, from byte ${members.length} on, is not gzip data`;
+    for (const [junk, message] of [
+      [Buffer.from("rotated by logrotate\n"), notGzip],
+      [Buffer.from([0x00, 0x00, 0x2a]), notGzip],
+      [Buffer.from([0x1f, 0x8b, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]), "unknown compression method"],
+      [Buffer.from([0x1f, 0x8b, 0x08]), "unexpected end of file"],
+    ] as const) {
+      for (const chunkSize of [members.length + junk.length, 1024, 1]) {
+        const { items } = await readAll(chunked(Buffer.concat([members, junk]), chunkSize));
+        expect(raws(items.slice(0, -1))).toEqual(events);
+        expect(items.at(-1)).toEqual({
+          lineOrIndex: events.length + 1,
+          error: `line ${events.length + 1}: cannot decompress the rest of the file: ${message}`,
+          reason: "cannot decompress the rest of the file",
+        });
+      }
+    }
+    // Zero bytes after the data are padding (tape blocks), as gzip itself reads them.
+    expect(raws((await readAll(chunked(Buffer.concat([members, Buffer.alloc(512)]), 100))).items)).toEqual(events);
+  });
+
+  it("reads a gzip header with a file name and a comment, as gzip(1) writes them", async () => {
+    const gz = gzipSync(jsonLines);
+    const flags = 0x08 | 0x10;
+    const named = Buffer.concat([gz.subarray(0, 3), Buffer.from([flags]), gz.subarray(4, 10), Buffer.from("audit.log\0rotated\0"), gz.subarray(10)]);
+    expect(raws((await readAll(chunked(named, 7))).items)).toEqual(events);
+  });
+
+  it("reports a gzip member whose check value does not match", async () => {
+    const gz = gzipSync(jsonLines);
+    gz[gz.length - 8]! ^= 0xff;
+    const { items } = await readAll(chunked(gz, 1024));
+    expect(raws(items.slice(0, -1))).toEqual(events);
+    expect(items.at(-1)).toMatchObject({ error: `line ${events.length + 1}: cannot decompress the rest of the file: incorrect data check` });
   });
 
   it("refuses other compressions with advice instead of reading them as text", async () => {

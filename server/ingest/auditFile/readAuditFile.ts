@@ -1,5 +1,5 @@
-import { Readable, pipeline } from "node:stream";
-import { createGunzip } from "node:zlib";
+import type { Readable } from "node:stream";
+import { crc32, createInflateRaw } from "node:zlib";
 
 /**
  * Streams audit events out of a log file without holding the file in memory:
@@ -163,18 +163,174 @@ async function* decodedChunks(input: Readable, source: { bytesRead: number }): A
     }
     return;
   }
-  const gunzip = createGunzip();
-  // Byte mode, not object mode: it then reads ahead by a few KiB, not 16 chunks, so bytesRead follows progress.
-  const compressed = Readable.from(
-    (async function* () {
-      yield start;
-      yield* rest;
-    })(),
-    { objectMode: false },
-  );
-  // Errors reach us through iterating gunzip; the callback only keeps pipeline from throwing.
-  pipeline(compressed, gunzip, () => undefined);
-  yield* gunzip as AsyncIterable<Buffer>;
+  try {
+    yield* gunzipMembers(new ByteSource(start, chunks));
+  } finally {
+    // Stopped early, the inflater may still be waiting for input: closing the input ends that wait.
+    input.destroy();
+  }
+}
+
+/** A gzip-format error: reported as "cannot decompress the rest of the file", like zlib's own. */
+function gzipError(message: string, code = "Z_DATA_ERROR"): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** Bytes from an async source, with some held back (read ahead, or handed back unused). */
+class ByteSource {
+  /** Bytes taken from the source so far. */
+  position = 0;
+
+  constructor(
+    private held: Buffer,
+    private readonly chunks: AsyncIterator<Buffer>,
+  ) {}
+
+  /** Holds at least `n` bytes, or all the rest if fewer; returns how many are held. */
+  async fill(n: number): Promise<number> {
+    while (this.held.length < n) {
+      const next = await this.chunks.next();
+      if (next.done) break;
+      this.held = this.held.length === 0 ? next.value : Buffer.concat([this.held, next.value]);
+    }
+    return this.held.length;
+  }
+
+  peek(): Buffer {
+    return this.held;
+  }
+
+  take(n: number): Buffer {
+    const taken = this.held.subarray(0, n);
+    this.held = this.held.subarray(n);
+    this.position += taken.length;
+    return taken;
+  }
+
+  /** The held bytes, or else the source's next chunk; null at the end. */
+  async next(): Promise<Buffer | null> {
+    if (this.held.length === 0) {
+      const next = await this.chunks.next();
+      if (next.done) return null;
+      this.held = next.value;
+    }
+    return this.take(this.held.length);
+  }
+
+  /** Gives back the last `bytes` taken, to be read again. */
+  unread(bytes: Buffer): void {
+    this.held = this.held.length === 0 ? bytes : Buffer.concat([bytes, this.held]);
+    this.position -= bytes.length;
+  }
+}
+
+const GZIP_FLAGS = { HCRC: 0x02, EXTRA: 0x04, NAME: 0x08, COMMENT: 0x10, RESERVED: 0xe0 };
+/** Longest file name or comment read in a gzip header. */
+const MAX_GZIP_HEADER_TEXT = 64 * 1024;
+
+/**
+ * Gunzips one gzip member after another. Node's gunzip would do that itself, but text after the
+ * last member that is not gzip makes it fail before it hands over what it had just inflated: the
+ * file's last events would be lost. So each member's deflate data goes to a raw inflater, which
+ * stops at its end, and what follows is looked at here: another member, zero padding (ignored,
+ * as gzip does), or anything else (an error, after every event before it).
+ */
+async function* gunzipMembers(source: ByteSource): AsyncGenerator<Buffer> {
+  for (;;) {
+    await readGzipHeader(source);
+    let crc = 0;
+    let size = 0;
+    for await (const out of inflateRaw(source)) {
+      crc = crc32(out, crc);
+      size = (size + out.length) % 2 ** 32;
+      yield out;
+    }
+    if ((await source.fill(8)) < 8) throw gzipError("unexpected end of file", "Z_BUF_ERROR");
+    const trailer = source.take(8);
+    if (trailer.readUInt32LE(0) !== crc) throw gzipError("incorrect data check");
+    if (trailer.readUInt32LE(4) !== size) throw gzipError("incorrect length check");
+    if ((await source.fill(2)) === 0) return;
+    const next = source.peek();
+    if (next[0] === 0x1f && next[1] === 0x8b) continue;
+    const at = source.position;
+    for (let bytes = await source.next(); bytes; bytes = await source.next()) {
+      if (bytes.some((b) => b !== 0)) throw gzipError(`the data after the gzip data, from byte ${at} on, is not gzip data`);
+    }
+    return;
+  }
+}
+
+/** Reads a gzip member's header (RFC 1952), leaving `source` at its deflate data. */
+async function readGzipHeader(source: ByteSource): Promise<void> {
+  if ((await source.fill(10)) < 10) throw gzipError("unexpected end of file", "Z_BUF_ERROR");
+  const header = source.take(10);
+  if (header[0] !== 0x1f || header[1] !== 0x8b) throw gzipError("incorrect header check");
+  if (header[2] !== 8) throw gzipError("unknown compression method");
+  const flags = header[3]!;
+  if (flags & GZIP_FLAGS.RESERVED) throw gzipError("unknown header flags set");
+  if (flags & GZIP_FLAGS.EXTRA) {
+    if ((await source.fill(2)) < 2) throw gzipError("unexpected end of file", "Z_BUF_ERROR");
+    const length = source.take(2).readUInt16LE(0);
+    if ((await source.fill(length)) < length) throw gzipError("unexpected end of file", "Z_BUF_ERROR");
+    source.take(length);
+  }
+  for (const flag of [GZIP_FLAGS.NAME, GZIP_FLAGS.COMMENT]) {
+    if (!(flags & flag)) continue;
+    let end = source.peek().indexOf(0);
+    while (end < 0) {
+      const held = source.peek().length;
+      if (held > MAX_GZIP_HEADER_TEXT) throw gzipError("invalid gzip header: a name or comment without an end");
+      if ((await source.fill(held + 1)) === held) throw gzipError("unexpected end of file", "Z_BUF_ERROR");
+      end = source.peek().indexOf(0);
+    }
+    source.take(end + 1);
+  }
+  if (flags & GZIP_FLAGS.HCRC) {
+    if ((await source.fill(2)) < 2) throw gzipError("unexpected end of file", "Z_BUF_ERROR");
+    source.take(2);
+  }
+}
+
+/** Inflates deflate data from `source` up to its end; what follows it is left in `source`. */
+async function* inflateRaw(source: ByteSource): AsyncGenerator<Buffer> {
+  const inflater = createInflateRaw();
+  // Bytes given to the inflater that it may not have used yet, from offset `givenFrom` of the data.
+  const given: Buffer[] = [];
+  let givenFrom = 0;
+  const stopped = () => inflater.readableEnded || inflater.destroyed;
+  const feeding = (async () => {
+    while (!stopped()) {
+      const chunk = await source.next();
+      if (!chunk) {
+        inflater.end();
+        return;
+      }
+      given.push(chunk);
+      while (given.length > 1 && givenFrom + given[0]!.length <= inflater.bytesWritten) givenFrom += given.shift()!.length;
+      if (!inflater.write(chunk) && !stopped()) await once(inflater, ["drain", "end", "close"]);
+    }
+  })().catch((error: unknown) => {
+    inflater.destroy(error as Error);
+  });
+  try {
+    yield* inflater as AsyncIterable<Buffer>;
+    await feeding;
+  } finally {
+    inflater.destroy();
+  }
+  const unused = Buffer.concat(given).subarray(inflater.bytesWritten - givenFrom);
+  if (unused.length > 0) source.unread(unused);
+}
+
+/** Resolves at the first of `events`. */
+function once(emitter: NodeJS.EventEmitter, events: string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const event of events) emitter.off(event, done);
+      resolve();
+    };
+    for (const event of events) emitter.on(event, done);
+  });
 }
 
 /** A growing byte sequence kept as pieces; gives up (and frees them) past a size limit. */
@@ -345,6 +501,13 @@ class JsonDocumentScanner {
   private lastStringWasItemsKey = false;
   private awaitingItemsValue = false;
   private sawValueSeparator = false;
+  /**
+   * Whether the document being read is written on one line (as EventLists one per line are):
+   * null until what follows its opening bracket, or its items array's, tells: text on the same
+   * line (true) or a line break (false, pretty-printed). A line break inside a one-line document
+   * means the line was cut short: the document ends there, and the next line is read afresh.
+   */
+  private oneLine: boolean | null = null;
 
   firstValue: FirstValueShape | null = null;
   /** A raw line break inside a string: the text is not JSON documents (likely broken JSON lines). */
@@ -370,6 +533,14 @@ class JsonDocumentScanner {
     const n = chunk.length;
     for (let i = 0; i < n; i++) {
       const b = chunk[i]!;
+      if (this.state !== "top" && this.state !== "skipLine") {
+        if (b === LF && this.oneLine) {
+          this.abandon("unexpected end of line");
+          this.line++;
+          continue;
+        }
+        if (this.oneLine === null && (b === LF || !isJsonWhitespace(b))) this.oneLine = b !== LF;
+      }
       if (b === LF) this.line++;
       if (this.inString) {
         if (this.escaped) this.escaped = false;
@@ -405,17 +576,26 @@ class JsonDocumentScanner {
   }
 
   end(): void {
+    this.abandon("unexpected end of input");
+  }
+
+  /** Ends the document being read where its text ended (`cause`), reporting what it left unfinished. */
+  private abandon(cause: string): void {
     if (this.state === "head") {
       this.collectFrom = -1;
       this.collected.reset();
-      this.fail(this.itemLine, "unexpected end of input inside a JSON document");
+      this.fail(this.itemLine, `${cause} inside a JSON document`);
     } else if (this.state === "items" || this.state === "tail") {
       const line = this.itemInProgress ? this.itemLine : this.line;
       this.collectFrom = -1;
       this.collected.reset();
-      this.fail(line, this.itemInProgress ? "unexpected end of input inside an item" : "unexpected end of input: the list is not closed");
+      this.fail(line, this.itemInProgress ? `${cause} inside an item` : `${cause}: the list is not closed`);
     }
     this.state = "top";
+    this.depth = 0;
+    this.inString = false;
+    this.escaped = false;
+    this.keyMatched = -1;
   }
 
   private fail(line: number, reason: string): void {
@@ -466,12 +646,14 @@ class JsonDocumentScanner {
     if (isJsonWhitespace(b)) return;
     if (b === OPEN_BRACE) {
       this.state = "head";
+      this.oneLine = null;
       this.depth = 1;
       this.awaitingItemsValue = false;
       this.lastStringWasItemsKey = false;
       this.startCollecting(i);
     } else if (b === OPEN_BRACKET) {
       this.firstValue ??= "list";
+      this.oneLine = null;
       this.enterItems(1);
     } else {
       this.firstValue ??= "other";
@@ -488,6 +670,8 @@ class JsonDocumentScanner {
         this.collectFrom = -1;
         this.collected.reset();
         this.firstValue ??= "list";
+        // `{"kind":"EventList","items":[` then one event per line is not a one-line document.
+        if (this.oneLine) this.oneLine = null;
         this.enterItems(2);
         return;
       }
