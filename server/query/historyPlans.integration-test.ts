@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
 import type { Sql } from "../store/database";
 import { REDIRECT_CANDIDATES_SQL } from "../jaeger/redirect";
+import { KINDS_SQL } from "../jaeger/services";
 import { recentEntriesQuery, traceRootsQuery, type TraceRootCriteria } from "./trace/search";
 import { HISTORY_OF_OBJECT_SQL, likePattern, OBJECTS_IN_NAMESPACE_SQL, OBJECTS_NAMED_LIKE_SQL, OBJECTS_TOUCHED_BY_SQL } from "./history";
 
@@ -55,6 +56,8 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
       namedLike: await planOf(test.db, OBJECTS_NAMED_LIKE_SQL, [likePattern("pod-1234*"), ...range, 100]),
       touchedBy: await planOf(test.db, OBJECTS_TOUCHED_BY_SQL, ["user-7", ...range, 100]),
       redirect: await planOf(test.db, REDIRECT_CANDIDATES_SQL, ["pod-12345", "pods", null, null, null, ...range]),
+      // Jaeger's services (every search by service, and the UI's list): one probe per kind.
+      kinds: await planOf(test.db, KINDS_SQL, []),
       ...Object.fromEntries(
         SEARCHES.map((criteria) => {
           const query = "user" in criteria || Object.keys(criteria).length === 0 ? recentEntriesQuery({ ...criteria, start: range[0]!, end: range[1]!, limit: 20 }) : traceRootsQuery({ ...criteria, start: range[0]!, end: range[1]!, limit: 20 });
@@ -68,6 +71,7 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
     expect(plans.namespace).toMatch(/objects_namespace_first_seen_idx/);
     expect(plans.namedLike).toMatch(/objects_name_trgm_idx/);
     expect(plans.touchedBy).toMatch(/history_actor_time_idx/);
+    expect(plans.kinds).toMatch(/objects_kinds_idx/);
     const search = (criteria: Partial<TraceRootCriteria>) => plans[`search ${JSON.stringify(criteria)}`];
     expect(search({ namespace: "ns-7" })).toMatch(/objects_namespace_first_seen_idx/);
     expect(search({ name: "pod-1234*" })).toMatch(/objects_name_trgm_idx/);
