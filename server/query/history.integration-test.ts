@@ -57,12 +57,15 @@ describe.each(STORE_KINDS)("history queries on %s", (kind) => {
     expect(await objectsTouchedBy(app.context.db, "kube:admin", { from: day("2022-01-01"), to: day("2023-01-01") })).toEqual([]);
   });
 
-  it("finds what a user only tried to do, under the impersonated user's name", async () => {
+  it("finds what a user only tried to do, under the impersonated user's name and under the impersonating one's", async () => {
     // The rollout's refused update (409), made by mallory acting as bob, in a cluster where nothing else happened.
     const conflict = rolloutScenario().find((s) => s.label === "conflict")!.event;
     await app.postAudit(eventList([{ ...conflict, user: { username: "mallory", groups: ["system:authenticated"] }, impersonatedUser: { username: "bob" } }]), { cluster: "impersonation" });
     const range = { from: day("2021-09-13T15:01:16Z"), to: day("2021-09-13T15:01:17Z") };
     expect((await objectsTouchedBy(app.context.db, "bob", range)).map((o) => [o.cluster, o.kind, o.name])).toEqual([["impersonation", "Deployment", "apiserver"]]);
+    // An audit asks what mallory did, as herself or as anyone else.
+    expect((await objectsTouchedBy(app.context.db, "mallory", range)).map((o) => [o.cluster, o.kind, o.name])).toEqual([["impersonation", "Deployment", "apiserver"]]);
+    expect(await objectsTouchedBy(app.context.db, "alice", range)).toEqual([]);
     // Half-open: an entry that starts at the range's end is outside it.
     expect(await objectsTouchedBy(app.context.db, "bob", { from: day("2021-09-13T15:00:00Z"), to: day("2021-09-13T15:01:16Z") })).toEqual([]);
   });

@@ -82,10 +82,16 @@ export async function objectsNamedLike(sql: Sql, pattern: string, range: TimeRan
 
 export const OBJECTS_TOUCHED_BY_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
-   WHERE o.id IN (SELECT h.object_id FROM history_entries h WHERE h.actor = $1 AND h.start_time >= $2 AND h.start_time < $3)
+   WHERE o.id IN (SELECT h.object_id FROM history_entries h WHERE h.actor = $1 AND h.start_time >= $2 AND h.start_time < $3
+                  UNION ALL
+                  SELECT h.object_id FROM history_entries h WHERE h.impersonator = $1 AND h.start_time >= $2 AND h.start_time < $3)
    ORDER BY o.last_seen DESC, o.id DESC LIMIT $4`;
 
-/** Objects that `actor` wrote to during the range (history_actor_time_idx). */
+/**
+ * Objects that `actor` wrote to during the range, as themselves or impersonating someone
+ * (history_actor_time_idx, history_impersonator_time_idx: one each, where an OR of the two
+ * made the planner read the range's every entry).
+ */
 export async function objectsTouchedBy(sql: Sql, actor: string, range: TimeRange, limit = 100): Promise<ObjectRow[]> {
   return (await sql.query<ObjectRow>(OBJECTS_TOUCHED_BY_SQL, [actor, range.from, range.to, limit])).rows;
 }

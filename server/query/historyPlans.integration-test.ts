@@ -71,12 +71,14 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
     expect(plans.namespace).toMatch(/objects_namespace_first_seen_idx/);
     expect(plans.namedLike).toMatch(/objects_name_trgm_idx/);
     expect(plans.touchedBy).toMatch(/history_actor_time_idx/);
+    expect(plans.touchedBy).toMatch(/history_impersonator_time_idx/);
     expect(plans.kinds).toMatch(/objects_kinds_idx/);
     const search = (criteria: Partial<TraceRootCriteria>) => plans[`search ${JSON.stringify(criteria)}`];
     expect(search({ namespace: "ns-7" })).toMatch(/objects_namespace_first_seen_idx/);
     expect(search({ name: "pod-1234*" })).toMatch(/objects_name_trgm_idx/);
     expect(search({ cluster: "prod", uid: "uid-12345" })).toMatch(/objects_uid_idx/);
     expect(search({ user: "user-7" })).toMatch(/history_actor_time_idx/);
+    expect(search({ user: "user-7" })).toMatch(/history_impersonator_time_idx/);
     expect(search({})).toMatch(/history_start_time_idx/);
   });
 });

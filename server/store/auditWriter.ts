@@ -700,7 +700,7 @@ async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text
 
 const HISTORY_COPY_COLUMNS = [
   "object_id", "cluster_id", "source", "start_time", "end_time", "actor", "verb", "subresource",
-  "status_code", "title", "audit_id", "stage", "user_agent", "details", "diff", "snapshot", "noop",
+  "status_code", "title", "audit_id", "stage", "user_agent", "details", "diff", "snapshot", "noop", "impersonator",
 ];
 
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -710,6 +710,7 @@ function historyCopyRow(objectId: number, clusterId: number, w: AuditWrite, deta
   return [
     objectId, clusterId, "audit", iso(w.startTime), iso(w.endTime), w.actor, w.verb, w.subresource,
     w.statusCode, w.title, w.auditId, w.stage, w.userAgent, detailsText, jsonOrNull(diff), jsonOrNull(snapshot), noop,
+    w.details.impersonatedBy?.username ?? null,
   ];
 }
 

@@ -153,3 +153,24 @@ describe("applyMigrations", () => {
     expect(second.stdout).toMatch(/database is up to date/);
   });
 });
+
+describe("migrations that fill new columns from what was stored", () => {
+  it("20261206150000 gives history stored before it the impersonator its details kept", async () => {
+    const test = await openTestDatabase("pglite", { migrate: false });
+    cleanups.push(test.dispose);
+    const migrations = readMigrations();
+    const at = migrations.findIndex((m) => m.name === "20261206150000_history_impersonator");
+    expect(at).toBeGreaterThan(0);
+    await applyMigrations(test.db, migrations.slice(0, at));
+    await test.db.query(`INSERT INTO clusters (id, name) VALUES (1, 'prod')`);
+    await test.db.query(`INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, title, details)
+      VALUES (1, 1, 'audit', now(), now(), 'bob', 'patch', 'bob patch', '{"impersonatedBy":{"username":"mallory","groups":["system:authenticated"]}}'),
+             (1, 1, 'audit', now(), now(), 'alice', 'patch', 'alice patch', '{"userAgent":"kubectl"}')`);
+    await applyMigrations(test.db, migrations);
+    const rows = await test.db.query<{ actor: string; impersonator: string | null }>(`SELECT actor, impersonator FROM history_entries ORDER BY actor`);
+    expect(rows.rows).toEqual([
+      { actor: "alice", impersonator: null },
+      { actor: "bob", impersonator: "mallory" },
+    ]);
+  });
+});

@@ -92,4 +92,18 @@ describe("the parity check", () => {
       await test.dispose();
     }
   });
+
+  it("notices a partial index that covers other rows than the schema says", async () => {
+    const test = await openTestDatabase("pglite");
+    try {
+      const declared = declaredSchema().tables.history_entries?.indexes.history_impersonator_time_idx;
+      expect(declared).toBe("btree (impersonator, start_time) where impersonator IS NOT NULL");
+      expect((await actualSchema(test.db)).tables.history_entries?.indexes.history_impersonator_time_idx).toBe(declared);
+      await test.db.query(`DROP INDEX history_impersonator_time_idx`);
+      await test.db.query(`CREATE INDEX history_impersonator_time_idx ON history_entries (impersonator, start_time)`);
+      expect((await actualSchema(test.db)).tables.history_entries?.indexes.history_impersonator_time_idx).toBe("btree (impersonator, start_time)");
+    } finally {
+      await test.dispose();
+    }
+  });
 });

@@ -140,9 +140,32 @@ export function declaredReferences(schemaText: string = fs.readFileSync(SCHEMA_P
   );
 }
 
+/**
+ * The predicate of each partial index, by name: `@@index([...], map: "name", where: raw("..."))`
+ * (the preview feature partialIndexes). The DMMF leaves predicates out, so they are read here.
+ */
+export function indexPredicatesOf(schemaText: string): Map<string, string> {
+  const predicates = new Map<string, string>();
+  for (const match of schemaText.matchAll(/@@(?:index|unique)\(([^\n]*)\)\s*$/gm)) {
+    const args = match[1]!;
+    const name = /\bmap:\s*"([^"]+)"/.exec(args)?.[1];
+    const predicate = /\bwhere:\s*raw\("((?:[^"\\]|\\.)*)"\)/.exec(args)?.[1];
+    if (name && predicate) predicates.set(name, normalisedPredicate(predicate));
+  }
+  return predicates;
+}
+
+/** A predicate as text to compare: outer parentheses and runs of spaces gone (Postgres adds and drops them). */
+function normalisedPredicate(text: string): string {
+  let t = text.trim().replace(/\s+/g, " ");
+  while (t.startsWith("(") && t.endsWith(")")) t = t.slice(1, -1).trim();
+  return t;
+}
+
 /** What schema.prisma declares. */
 export function declaredSchema(schemaText: string = fs.readFileSync(SCHEMA_PATH, "utf8")): SchemaShape {
   const dmmf = dmmfOf(schemaText);
+  const predicates = indexPredicatesOf(schemaText);
   const enumDbNames = new Map(dmmf.datamodel.enums.map((e) => [e.name, e.dbName ?? e.name]));
   const enums: SchemaShape["enums"] = {};
   for (const e of dmmf.datamodel.enums) enums[e.dbName ?? e.name] = e.values.map((v) => v.dbName ?? v.name);
@@ -169,7 +192,8 @@ export function declaredSchema(schemaText: string = fs.readFileSync(SCHEMA_PATH,
       const name = index.dbName ?? `${table}_${cols.join("_")}_${unique ? "key" : "idx"}`;
       const method = (index.algorithm ?? "BTree").toLowerCase();
       const colText = index.fields.map((f, i) => cols[i] + (f.operatorClass ? ` ${f.operatorClass.toLowerCase()}` : "")).join(", ");
-      shape.indexes[name] = `${unique ? "unique " : ""}${method} (${colText})`;
+      const predicate = predicates.get(name);
+      shape.indexes[name] = `${unique ? "unique " : ""}${method} (${colText})${predicate ? ` where ${predicate}` : ""}`;
     }
     tables[table] = shape;
   }
@@ -209,8 +233,9 @@ export async function actualSchema(sql: Sql): Promise<SchemaShape> {
     table.columns[row.column_name] = { type, nullable: row.is_nullable === "YES", default: def };
   }
 
-  const indexRows = await sql.query<{ table: string; name: string; is_primary: boolean; is_unique: boolean; method: string; columns: string[]; opclasses: string[] }>(
+  const indexRows = await sql.query<{ table: string; name: string; is_primary: boolean; is_unique: boolean; method: string; columns: string[]; opclasses: string[]; predicate: string | null }>(
     `SELECT t.relname AS table, i.relname AS name, x.indisprimary AS is_primary, x.indisunique AS is_unique, am.amname AS method,
+            pg_get_expr(x.indpred, x.indrelid) AS predicate,
             array(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(attnum, ord)
                     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns,
             array(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname END FROM unnest(x.indclass) WITH ORDINALITY k(oid, ord)
@@ -227,7 +252,8 @@ export async function actualSchema(sql: Sql): Promise<SchemaShape> {
       continue;
     }
     const colText = row.columns.map((c, i) => c + (row.opclasses[i] ? ` ${row.opclasses[i]}` : "")).join(", ");
-    table.indexes[row.name] = `${row.is_unique ? "unique " : ""}${row.method} (${colText})`;
+    const predicate = row.predicate === null ? "" : ` where ${normalisedPredicate(row.predicate)}`;
+    table.indexes[row.name] = `${row.is_unique ? "unique " : ""}${row.method} (${colText})${predicate}`;
   }
 
   const fkRows = await sql.query<{ table: string; name: string; columns: string[]; ref_table: string; ref_columns: string[]; on_delete: string }>(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
-import { ROLLOUT_DEPLOYMENT_UID } from "../../testing/scenarios/rollout";
+import { eventList, ROLLOUT_DEPLOYMENT_UID, rolloutScenario } from "../../testing/scenarios/rollout";
 import { loadRolloutTree, NEW_PODS, OLD_POD, RS_MIDDLE, RS_NEW, RS_OLD } from "./rolloutTree.fixture";
 import { findTraceRoots, likePatternOf, recentEntriesQuery, traceRootsQuery, type TraceRootCriteria } from "./search";
 
@@ -64,6 +64,20 @@ describe.each(STORE_KINDS)("finding trace roots on %s", (kind) => {
     expect(await find({ cluster: "openshift", auditId: "5f0c7e3a-0000-4000-8000-000000000009" })).toEqual(["openshift/Deployment/apiserver"]);
     expect((await find({ auditId: "5f0c7e3a-0000-4000-8000-000000000009" })).sort()).toEqual(["openshift/Deployment/apiserver", "staging/Deployment/apiserver"]);
     expect(await find({ cluster: "openshift", user: "kube:admin", kind: "Pod" })).toEqual([]);
+  });
+
+  it("finds what a user did while impersonating someone, under either name, by both ways of searching", async () => {
+    // The rollout's scale-up, made by mallory acting as bob, in a cluster of its own.
+    const scale = rolloutScenario().find((s) => s.label === "scale up")!.event;
+    const answer = await app.postAudit(eventList([{ ...scale, user: { username: "mallory", groups: ["system:authenticated"] }, impersonatedUser: { username: "bob", groups: ["system:authenticated"] } }]), { cluster: "impersonated" });
+    expect(answer.status).toBe(200);
+    for (const recentEntriesScan of [undefined, 1]) {
+      for (const user of ["bob", "mallory"]) {
+        const found = await findTraceRoots(app.context.db, { ...RANGE, cluster: "impersonated", user }, { recentEntriesScan });
+        expect(found.map((r) => `${r.kind}/${r.name}:${r.entryCount}`), `${user}, scan ${recentEntriesScan}`).toEqual(["Deployment/apiserver:1"]);
+      }
+      expect(await findTraceRoots(app.context.db, { ...RANGE, cluster: "impersonated", user: "alice" }, { recentEntriesScan })).toEqual([]);
+    }
   });
 
   it("needs activity inside the range", async () => {

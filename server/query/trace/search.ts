@@ -21,7 +21,10 @@ export interface TraceRootCriteria {
   /** Exact, or a pattern where `*` stands for any run of characters (`web-*`). */
   name?: string;
   uid?: string;
-  /** The entry's actor (the impersonated user when there is one), exact. */
+  /**
+   * Exact: the entry's actor (the impersonated user when there is one), or the user who
+   * impersonated that actor.
+   */
   user?: string;
   /** Exact, or a pattern with `*` (`kubectl/*`). */
   userAgent?: string;
@@ -58,7 +61,12 @@ interface Conditions {
   /** On history_entries h; the first two are the range. */
   entryConditions: string[];
   param(value: unknown): string;
+  /** The user criterion's parameter, when there is one: entryConditions hold userCondition(it). */
+  userParam: string | null;
 }
+
+/** A user's entries: those they made as themselves, or as someone they impersonated (history_impersonator_time_idx). */
+const userCondition = (userParam: string) => `(h.actor = ${userParam} OR h.impersonator = ${userParam})`;
 
 /**
  * The WHERE conditions of a search, only for the criteria given, so that the planner sees
@@ -94,10 +102,11 @@ function conditionsOf(criteria: TraceRootCriteria): Conditions {
   if (criteria.uid !== undefined) objectConditions.push(`o.uid = ${param(criteria.uid)}`);
 
   const entryConditions = [`h.start_time >= $1`, `h.start_time < $2`];
-  if (criteria.user !== undefined) entryConditions.push(`h.actor = ${param(criteria.user)}`);
+  const userParam = criteria.user !== undefined ? param(criteria.user) : null;
+  if (userParam !== null) entryConditions.push(userCondition(userParam));
   if (criteria.userAgent !== undefined) entryConditions.push(textMatch("h.user_agent", criteria.userAgent));
   if (criteria.auditId !== undefined) entryConditions.push(`h.cluster_id = ANY(${clusterIds})`, `h.audit_id = ${param(criteria.auditId)}`);
-  return { params, objectConditions, entryConditions, param };
+  return { params, objectConditions, entryConditions, param, userParam };
 }
 
 /**
@@ -107,9 +116,9 @@ function conditionsOf(criteria: TraceRootCriteria): Conditions {
  * `objectIds` restricts it to objects already chosen.
  */
 export function traceRootsQuery(criteria: TraceRootCriteria, objectIds?: number[]): { text: string; params: unknown[] } {
-  const { params, objectConditions, entryConditions, param } = conditionsOf(criteria);
+  const { params, objectConditions, entryConditions, param, userParam } = conditionsOf(criteria);
   if (objectIds !== undefined) objectConditions.push(`o.id = ANY(${param(objectIds)}::bigint[])`);
-  else if (entryConditions.length > 2) objectConditions.push(`o.id IN (SELECT h.object_id FROM history_entries h WHERE ${entryConditions.join(" AND ")})`);
+  else if (entryConditions.length > 2) objectConditions.push(`o.id IN (${objectsOfEntries(entryConditions, userParam)})`);
   const text = `
     SELECT ${OBJECT_COLUMNS}, ${micros("act.first")} AS "firstEntry", ${micros("act.last")} AS "lastEntry", act.count AS "entryCount"
       FROM objects o
@@ -124,20 +133,37 @@ export function traceRootsQuery(criteria: TraceRootCriteria, objectIds?: number[
   return { text, params };
 }
 
+/** The objects of the entries matching `entryConditions`; a user's through each of their two indexes (an OR reads neither). */
+function objectsOfEntries(entryConditions: string[], userParam: string | null): string {
+  const select = (conditions: string[]) => `SELECT h.object_id FROM history_entries h WHERE ${conditions.join(" AND ")}`;
+  if (userParam === null) return select(entryConditions);
+  const others = entryConditions.filter((condition) => condition !== userCondition(userParam));
+  return `${select([...others, `h.actor = ${userParam}`])} UNION ALL ${select([...others, `h.impersonator = ${userParam}`])}`;
+}
+
 /**
  * The most recent matching entries of the range, newest first (history_start_time_idx or
  * history_actor_time_idx read backwards), at most RECENT_ENTRIES_SCAN: the first `limit`
  * distinct objects among them are the `limit` most recently active ones.
  */
 export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_ENTRIES_SCAN): { text: string; params: unknown[] } {
-  const { params, objectConditions, entryConditions, param } = conditionsOf(criteria);
-  const text = `
-    SELECT h.object_id AS "objectId"
+  const { params, objectConditions, entryConditions, param, userParam } = conditionsOf(criteria);
+  const limit = param(scan);
+  const newest = (conditions: string[]) => `
+    SELECT h.object_id AS "objectId", h.start_time, h.id
       FROM history_entries h
       JOIN objects o ON o.id = h.object_id
-     WHERE ${entryConditions.join(" AND ")} AND ${objectConditions.join(" AND ")}
+     WHERE ${conditions.join(" AND ")} AND ${objectConditions.join(" AND ")}
      ORDER BY h.start_time DESC, h.id DESC
-     LIMIT ${param(scan)}`;
+     LIMIT ${limit}`;
+  if (userParam === null) return { text: `SELECT "objectId" FROM (${newest(entryConditions)}) e`, params };
+  // A user's entries as themselves and as someone else, each read newest first from its own
+  // index (an OR would read all of both, then sort), then merged.
+  const others = entryConditions.filter((condition) => condition !== userCondition(userParam));
+  const text = `
+    SELECT "objectId" FROM ((${newest([...others, `h.actor = ${userParam}`])}) UNION ALL (${newest([...others, `h.impersonator = ${userParam}`])})) e
+     ORDER BY start_time DESC, id DESC
+     LIMIT ${limit}`;
   return { text, params };
 }
 
