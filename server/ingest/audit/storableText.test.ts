@@ -30,6 +30,14 @@ describe("unstorableText", () => {
     expect(unstorableText(converted((e) => (e.userAgent = "kubectl\u0000")))).toBe(`userAgent: ${NUL}`);
     expect(unstorableText(converted((e) => (e.user.username = "al\u0000ice")))).toBe(`user: ${NUL}`);
     expect(unstorableText(converted((e) => (e.objectRef.name = "my\u0000config")))).toBe(`objectRef.name: ${NUL}`);
+    // Impersonated: the actor is the impersonated user, and the one who impersonated is stored (and indexed) too.
+    const impersonatedBy = (username: string) => (e: Record<string, any>) => {
+      e.impersonatedUser = { username: "bob" };
+      e.user.username = username;
+    };
+    expect(unstorableText(converted(impersonatedBy("mal\u0000lory")))).toBe(`user.username: ${NUL}`);
+    expect(unstorableText(converted(impersonatedBy(incompressibleText(1025))))).toBe(`user.username: ${tooLong(1024)}`);
+    expect(unstorableText(converted(impersonatedBy("mallory")))).toBeNull();
     expect(unstorableText(converted((e) => (e.auditID = "a\u0000b")))).toBe(`auditID: ${NUL}`);
     // Not a field of the event's own, but stored as the version of the object's state.
     expect(unstorableText(converted((e) => (e.responseObject.metadata.resourceVersion = "25\u00009832")))).toBe(`metadata.resourceVersion: ${NUL}`);

@@ -25,7 +25,8 @@ function writeProblem(event: Extract<ConvertedAuditEvent, { kind: "write" }>): s
   const o = event.object;
   return (
     problem("user", event.actor, MAX.username) ??
-    problem("user.username (impersonating)", event.details.impersonatedBy?.username ?? null, MAX.username) ??
+    // The user who impersonated the actor: indexed too (history_impersonator_time_idx).
+    problem("user.username", event.details.impersonatedBy?.username ?? null, MAX.username) ??
     problem("title", event.title) ??
     problem("verb", event.verb) ??
     problem("objectRef.subresource", event.subresource) ??
