@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
-import { loadFalcoTraceEvent, loadFalcoTraceEvents } from "../../testing/fixtures";
+import { exampleSecretBody, loadFalcoTraceEvent, loadFalcoTraceEvents } from "../../testing/fixtures";
 import { convertAuditEvent } from "./convert";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
 import { parseAuditEvent } from "./eventSchema";
@@ -555,6 +555,30 @@ describe("convertAuditEvent: failures", () => {
         causes: [{ ...cause, message: `Invalid value: <redacted>: spec.password in body should match '^[a-z]+$'` }],
       });
     }
+  });
+
+  it("hides a Secret's values that an admission webhook's denial and a policy's audit annotation repeat", () => {
+    // Derived: the recorded Secret create (create_secret.json) at RequestResponse level, with the
+    // body kube-apiserver returns for it (exampleSecretBody), denied by a webhook whose message
+    // interpolates the object, as Kyverno's can; a ValidatingAdmissionPolicy's audit annotation too.
+    const raw = falco("create_secret.json");
+    const secret = exampleSecretBody();
+    raw.level = "RequestResponse";
+    raw.requestObject = secret;
+    const message = 'admission webhook "validate.kyverno.svc" denied the request: password 1f2d1e2e67df (MWYyZDFlMmU2N2Rm) is on the list of leaked passwords';
+    const status = { status: "Failure", reason: "Forbidden", message, code: 403 };
+    raw.responseStatus = { metadata: {}, ...status };
+    raw.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, ...status };
+    (raw.annotations as Record<string, string>)["validation.policy.admission.k8s.io/validation_failure"] = '[{"message":"user admin may not set 1f2d1e2e67df","policy":"no-leaked-passwords"}]';
+    const write = asWrite(convert(raw));
+    expect(JSON.stringify(write)).not.toMatch(/1f2d1e2e67df|MWYyZDFlMmU2N2Rm/);
+    expect(write.details.failure?.message).toBe('admission webhook "validate.kyverno.svc" denied the request: password <redacted> (<redacted>) is on the list of leaked passwords');
+    expect(write.details.annotations["validation.policy.admission.k8s.io/validation_failure"]).toBe('[{"message":"user <redacted> may not set <redacted>","policy":"no-leaked-passwords"}]');
+    // The same request for a ConfigMap holding the same text: nothing there is sensitive.
+    const configMap = falco("create_configmap.json");
+    configMap.responseStatus = { metadata: {}, ...status };
+    configMap.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, ...status };
+    expect(asWrite(convert(configMap)).details.failure?.message).toBe(message);
   });
 
   it("falls back to responseStatus without a Status body", () => {

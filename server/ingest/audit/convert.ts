@@ -1,6 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import { builtinResource, kindForResource } from "../../k8s/resources";
 import { redactFailure } from "../../model/redact/fieldErrors";
+import { sensitiveValuesIn, withoutKnownValues } from "../../model/redact/knownValues";
 import { redactAuditAnnotations, redactBody, redactPatch } from "../../model/redact/redact";
 import type { AuditEvent, AuditObjectRef, AuditUserInfo } from "./eventSchema";
 import { isJsonObject,
@@ -200,6 +201,10 @@ function detailsOf(
     // Validation echoes the values it refuses, a sensitive field's too.
     if (failure !== null) details.failure = redactFailure(failure, target, options.sensitive);
   }
+  // Free text (a webhook's denial, a policy's audit annotation) may repeat a sensitive value the bodies hold.
+  const request = event.requestObject;
+  const patchNotObject = Array.isArray(request) || typeof request === "string" ? request : null;
+  withoutKnownValues(details, sensitiveValuesIn([request, event.responseObject], patchNotObject, target, options.sensitive));
   return details;
 }
 
