@@ -1,6 +1,6 @@
 // `npm run import -- <file|-> [--cluster NAME] [--batch-size N]`: imports a kube-apiserver
 // audit log into the configured database. Exit codes: 0 done (even with rejected events),
-// 1 fatal error, 2 bad arguments, 130 interrupted.
+// 1 fatal error, or nothing in the input could be stored, 2 bad arguments, 130 interrupted.
 import fs from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -9,7 +9,7 @@ import { openDatabase } from "../server/store/open";
 import { createConfiguredAuditIngestor } from "../server/ingest/audit/ingest";
 import { IMPORT_USAGE, parseImportArgs } from "../server/ingest/auditFile/importArgs";
 import { importAuditFile } from "../server/ingest/auditFile/importAuditFile";
-import { formatImportSummary, type ImportSummary } from "../server/ingest/auditFile/importSummary";
+import { formatImportSummary, nothingStorable, type ImportSummary } from "../server/ingest/auditFile/importSummary";
 import { createProgressWriter, type ImportProgressState } from "../server/ingest/auditFile/progress";
 
 class FatalError extends Error {}
@@ -94,7 +94,8 @@ async function main(): Promise<number> {
     });
     progress.finish(progressState());
     console.log(formatImportSummary(summary, { source: source.name, cluster, elapsedMs: Date.now() - startedAtMs, interrupted }));
-    return interrupted ? 130 : 0;
+    // A script that imports the wrong file (a YAML manifest, a binary) should notice.
+    return interrupted ? 130 : nothingStorable(summary) ? 1 : 0;
   } catch (error) {
     // What was stored stays stored: say how far the import got.
     if (latest) {

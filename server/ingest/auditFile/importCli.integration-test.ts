@@ -118,6 +118,23 @@ describe("npm run import", () => {
     expect(comparable(await history(reversed))).toEqual(comparable(expected));
   });
 
+  it("says so, and exits 1, when nothing in the file is an audit event: a Kubernetes manifest given by mistake", async () => {
+    const manifest = path.join(dir, "deployment.yaml");
+    // The head of the rollout's Deployment as `kubectl get -o yaml` prints it: a manifest, not an audit log.
+    writeFileSync(manifest, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: apiserver\n  namespace: openshift-apiserver\n");
+    const result = await runImport(path.join(dir, "manifest-data"), [manifest]);
+    expect(result.code).toBe(1);
+    expect(count(result.stdout, "rejected")).toBe(5);
+    expect(result.stdout).toContain(`Nothing in ${manifest} could be stored. Is it a kube-apiserver audit log?`);
+
+    // An empty file is not a mistake: nothing to read, nothing wrong.
+    const empty = path.join(dir, "empty.log");
+    writeFileSync(empty, "");
+    const none = await runImport(path.join(dir, "manifest-data"), [empty]);
+    expect(none.code).toBe(0);
+    expect(none.stdout).not.toContain("Nothing in");
+  });
+
   it("fails with a message naming a missing file, and exits 2 on bad arguments", async () => {
     const dataDir = path.join(dir, "unused");
     const missing = path.join(dir, "no-such-audit.log");

@@ -82,6 +82,11 @@ function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** Every item read was rejected: most likely the file is not an audit log at all. */
+export function nothingStorable(summary: ImportSummary): boolean {
+  return summary.eventsRead > 0 && summary.rejected === summary.eventsRead;
+}
+
 /** The summary printed at the end of an import. */
 export function formatImportSummary(
   summary: ImportSummary,
@@ -116,6 +121,10 @@ export function formatImportSummary(
   }
   if (run.interrupted) {
     out.push(`The rest of ${run.source} was not read. Import it again to finish: events already stored count as duplicates.`);
+  } else if (nothingStorable(summary)) {
+    out.push(
+      `Nothing in ${run.source} could be stored. Is it a kube-apiserver audit log? Kubetrail reads audit.k8s.io Events as JSON lines (--audit-log-format=json), EventList documents or a JSON array of Events, plain or gzip.`,
+    );
   }
   return out.join("\n");
 }
