@@ -151,6 +151,9 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       // Kind.group works for Kubernetes' own groups too.
       expect((await v1<JaegerTrace[]>(`traces?service=Deployment.apps&${V1_RANGE}&tag=cluster:prod`)).data!.map((t) => t.traceID)).toEqual([deploymentTraceId]);
       expect((await v1<JaegerTrace[]>(`traces?service=Deployment.example.com&${V1_RANGE}`)).data).toEqual([]);
+      // A key in both: the tags JSON wins, as Jaeger's query service merges them.
+      const both = await v1<JaegerTrace[]>(`traces?service=Deployment&${V1_RANGE}&tag=cluster:staging&tags=${encodeURIComponent('{"cluster":"prod"}')}`);
+      expect(both.data!.map((t) => t.traceID)).toEqual([deploymentTraceId]);
       // A Pod service with a Deployment's name finds nothing.
       expect((await v1<JaegerTrace[]>(`traces?service=Pod&${V1_RANGE}&tag=name:apiserver`)).data).toEqual([]);
     });

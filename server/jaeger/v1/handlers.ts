@@ -140,7 +140,8 @@ export function handleV1Traces(request: Request, deps: JaegerDeps): Promise<Resp
 
     let criteria;
     try {
-      criteria = await searchCriteria(deps.db, query.service, { ...query.tags, ...query.tag });
+      // A key in both: the JSON's value, as the query service merges them (parseTags).
+      criteria = await searchCriteria(deps.db, query.service, { ...query.tag, ...query.tags });
     } catch (error) {
       if (!(error instanceof UnknownTagError)) throw error;
       const param = Object.hasOwn(query.tag, error.tag) ? "tag" : "tags";
