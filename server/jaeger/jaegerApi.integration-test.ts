@@ -151,6 +151,9 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       // Kind.group works for Kubernetes' own groups too.
       expect((await v1<JaegerTrace[]>(`traces?service=Deployment.apps&${V1_RANGE}&tag=cluster:prod`)).data!.map((t) => t.traceID)).toEqual([deploymentTraceId]);
       expect((await v1<JaegerTrace[]>(`traces?service=Deployment.example.com&${V1_RANGE}`)).data).toEqual([]);
+      // A key in both: the tags JSON wins, as Jaeger's query service merges them.
+      const both = await v1<JaegerTrace[]>(`traces?service=Deployment&${V1_RANGE}&tag=cluster:staging&tags=${encodeURIComponent('{"cluster":"prod"}')}`);
+      expect(both.data!.map((t) => t.traceID)).toEqual([deploymentTraceId]);
       // A Pod service with a Deployment's name finds nothing.
       expect((await v1<JaegerTrace[]>(`traces?service=Pod&${V1_RANGE}&tag=name:apiserver`)).data).toEqual([]);
     });
@@ -212,6 +215,11 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       ["tag=nocolon", /^malformed 'tag' parameter, expecting key:value/],
       ["tag=http.method:GET", /^unable to parse param 'tag': unknown tag "http.method"/],
       ["tags=%7B%22http.method%22%3A%22GET%22%7D", /^unable to parse param 'tags': unknown tag/],
+      // Keys that name Object.prototype's members: a 400 too, never a tag silently dropped (every trace found).
+      [`tags=${encodeURIComponent('{"__proto__":"x"}')}`, /^unable to parse param 'tags': unknown tag "__proto__"/],
+      [`tags=${encodeURIComponent('{"constructor":"x"}')}`, /^unable to parse param 'tags': unknown tag "constructor"/],
+      ["tag=__proto__:x", /^unable to parse param 'tag': unknown tag "__proto__"/],
+      ["tag=constructor:x", /^unable to parse param 'tag': unknown tag "constructor"/],
       ["traceID=not-a-trace-id", /^cannot parse traceID param: /],
       ["raw=maybe", /'raw'/],
       // NUL, which Postgres refuses in a text parameter: a 400, not the database's error as a 500.
@@ -336,6 +344,8 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       [`${V3_RANGE}&query.duration_max=1x`, /^malformed parameter query.duration_max: /],
       [`${V3_RANGE}&query.attributes=%7Bnope`, /^malformed parameter query.attributes: /],
       [`${V3_RANGE}&query.attributes=%7B%22http.method%22%3A%22GET%22%7D`, /^malformed parameter query.attributes: unknown tag "http.method"/],
+      [`${V3_RANGE}&query.attributes=${encodeURIComponent('{"__proto__":"x"}')}`, /^malformed parameter query.attributes: unknown tag "__proto__"/],
+      [`${V3_RANGE}&query.attributes=${encodeURIComponent('{"constructor":"x"}')}`, /^malformed parameter query.attributes: unknown tag "constructor"/],
       [`${V3_RANGE}&query.operationName=HTTP%20GET`, /^malformed parameter query.operationName: unknown operation/],
       [`${V3_RANGE}&query.filter=x`, /^malformed parameter query.filter: /],
       [`${V3_RANGE}&query.rawTraces=maybe`, /^malformed parameter query.rawTraces: /],

@@ -84,10 +84,23 @@ export function parseQuery<T extends z.ZodType>(
  */
 export const NUL_PROBLEM = "must not contain a NUL character (U+0000)";
 
-/** A JSON object of strings (search tags), none holding NUL: see NUL_PROBLEM. */
-export const stringMap = z
-  .record(z.string(), z.string())
-  .refine((map) => !Object.entries(map).some(([key, value]) => key.includes("\u0000") || value.includes("\u0000")), { message: NUL_PROBLEM });
+/**
+ * A JSON object of strings (search tags), none holding NUL: see NUL_PROBLEM. Rebuilt with
+ * Object.fromEntries, which keeps a `__proto__` key as a tag (zod's record assigns it, which
+ * drops it: the search would then ignore the tag instead of refusing it).
+ */
+export const stringMap = z.unknown().transform((json, ctx) => {
+  const entries: Array<[string, unknown]> | null = typeof json === "object" && json !== null && !Array.isArray(json) ? Object.entries(json) : null;
+  if (entries === null || !entries.every((entry): entry is [string, string] => typeof entry[1] === "string")) {
+    ctx.addIssue({ code: "custom", message: "expected a JSON object of strings" });
+    return z.NEVER;
+  }
+  if (entries.some(([key, value]) => key.includes("\u0000") || value.includes("\u0000"))) {
+    ctx.addIssue({ code: "custom", message: NUL_PROBLEM });
+    return z.NEVER;
+  }
+  return Object.fromEntries(entries);
+});
 
 /** Marks a message as complete: parseQuery uses it without the dialect's "malformed" wording. */
 export const verbatim = (message: string) => `!${message}`;

@@ -54,4 +54,10 @@ describe("criteriaOf (search tags)", () => {
     expect(() => criteriaOf({ "http.method": "GET" })).toThrow(UnknownTagError);
     expect(() => criteriaOf({ "http.method": "GET" })).toThrow(/unknown tag "http.method"; search by cluster, resource, kind/);
   });
+
+  it("refuses the names of Object.prototype's members like any other unknown tag", () => {
+    for (const key of ["constructor", "__proto__", "toString", "valueOf"]) {
+      expect(() => criteriaOf(Object.fromEntries([[key, "x"]]))).toThrow(new UnknownTagError(key).message);
+    }
+  });
 });

@@ -50,7 +50,9 @@ export function parseResource(value: string): { resource: string; apiGroup?: str
 export function criteriaOf(tags: Record<string, string>): ObjectCriteria | null {
   let criteria: ObjectCriteria | null = {};
   for (const [rawKey, value] of Object.entries(tags)) {
-    const key = TAG_KEYS[rawKey.trim().toLowerCase()];
+    const name = rawKey.trim().toLowerCase();
+    // Own keys only: "constructor" would otherwise find Object.prototype's, and the tag be dropped.
+    const key = Object.hasOwn(TAG_KEYS, name) ? TAG_KEYS[name] : undefined;
     if (!key) throw new UnknownTagError(rawKey);
     if (criteria === null) continue;
     if (key === "kind") criteria = narrow(criteria, parseKind(value.trim()));

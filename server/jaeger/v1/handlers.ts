@@ -70,24 +70,27 @@ const traceIds = z.array(z.string()).transform((values, ctx) =>
   }),
 );
 
-/** `tag=key:value`, as Jaeger splits it (the value may contain colons). */
+/**
+ * `tag=key:value`, as Jaeger splits it (the value may contain colons). Tag maps are built
+ * with Object.fromEntries and spreads, never assignments, which would drop a `__proto__` tag.
+ */
 const simpleTags = z.array(z.string()).transform((values, ctx) => {
-  const tags: Record<string, string> = {};
+  const tags: Array<[string, string]> = [];
   for (const tag of values) {
     const colon = tag.indexOf(":");
     if (colon < 0) ctx.addIssue({ code: "custom", message: verbatim(`malformed 'tag' parameter, expecting key:value, received: ${tag}`) });
-    else tags[tag.slice(0, colon)] = tag.slice(colon + 1);
+    else tags.push([tag.slice(0, colon), tag.slice(colon + 1)]);
   }
-  return tags;
+  return Object.fromEntries(tags);
 });
 
 /** `tags={"key":"value",…}`, string values only (Go unmarshals into map[string]string). */
 const jsonTags = z.array(z.string()).transform((values, ctx) => {
-  const tags: Record<string, string> = {};
+  let tags: Record<string, string> = {};
   for (const text of values) {
     const parsed = stringMap.safeParse(safeJson(text));
     if (!parsed.success) ctx.addIssue({ code: "custom", message: verbatim(`malformed 'tags' parameter, expected a JSON object of strings: ${text}`) });
-    else Object.assign(tags, parsed.data);
+    else tags = { ...tags, ...parsed.data };
   }
   return tags;
 });
@@ -137,10 +140,11 @@ export function handleV1Traces(request: Request, deps: JaegerDeps): Promise<Resp
 
     let criteria;
     try {
-      criteria = await searchCriteria(deps.db, query.service, { ...query.tags, ...query.tag });
+      // A key in both: the JSON's value, as the query service merges them (parseTags).
+      criteria = await searchCriteria(deps.db, query.service, { ...query.tag, ...query.tags });
     } catch (error) {
       if (!(error instanceof UnknownTagError)) throw error;
-      const param = error.tag in query.tag ? "tag" : "tags";
+      const param = Object.hasOwn(query.tag, error.tag) ? "tag" : "tags";
       throw new ParamError(param, V1_WORDING(param, error.message));
     }
     const end = query.end ?? Date.now() * 1000;

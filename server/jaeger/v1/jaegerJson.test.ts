@@ -63,4 +63,10 @@ describe("toJaegerTrace", () => {
   it("writes a non-finite number as a string rather than invalid JSON", () => {
     expect(toKeyValue("x", Number.NaN)).toEqual({ key: "x", type: "string", value: "NaN" });
   });
+
+  it("writes a whole number beyond 2^53 (a detail's 1e20) as float64, as OTLP gets it a doubleValue, not an int64 Go can't read", () => {
+    expect(toKeyValue("x", 1e20)).toEqual({ key: "x", type: "float64", value: 1e20 });
+    expect(toKeyValue("x", -(2 ** 53))).toEqual({ key: "x", type: "float64", value: -(2 ** 53) });
+    expect(toKeyValue("x", 2 ** 53 - 1)).toEqual({ key: "x", type: "int64", value: 2 ** 53 - 1 });
+  });
 });

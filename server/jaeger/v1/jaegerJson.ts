@@ -50,12 +50,15 @@ export interface JaegerTrace {
   warnings: string[] | null;
 }
 
-/** One attribute as a typed Jaeger tag (whole numbers are int64, others float64). */
+/**
+ * One attribute as a typed Jaeger tag: whole numbers JavaScript holds exactly are int64, other
+ * numbers float64 (1e20 as int64 would overflow Go's int64; OTLP JSON makes it a doubleValue too).
+ */
 export function toKeyValue(key: string, value: AttributeValue): JaegerKeyValue {
   if (typeof value === "boolean") return { key, type: "bool", value };
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return { key, type: "string", value: String(value) };
-    return Number.isInteger(value) ? { key, type: "int64", value } : { key, type: "float64", value };
+    return Number.isSafeInteger(value) ? { key, type: "int64", value } : { key, type: "float64", value };
   }
   return { key, type: "string", value };
 }
