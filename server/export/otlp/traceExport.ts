@@ -14,7 +14,7 @@ import { ResourceCache } from "./readableSpan";
  * one batch at a time, and the SDK's BatchSpanProcessor sends them in batches through the
  * exporter. Everything waiting — batches not yet read, spans not yet sent — counts against one
  * bound (maxQueueSize spans); beyond it new spans are dropped, counted and reported in a
- * warning at most every WARNING_INTERVAL_MS. Nothing here can fail or slow down ingestion.
+ * warning at once, then at most every WARNING_INTERVAL_MS (drops within it when it ends). Nothing here can fail or slow down ingestion.
  */
 
 export interface TraceExportStats {
@@ -41,6 +41,8 @@ export interface TraceExportOptions {
   exportTimeoutMs: number;
   /** Where warnings go (dropped spans); never given header values. */
   log: (message: string) => void;
+  /** Least time between two warnings; WARNING_INTERVAL_MS unless a test says otherwise. */
+  warningIntervalMs?: number;
 }
 
 export const WARNING_INTERVAL_MS = 10_000;
@@ -68,7 +70,10 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
   let tail: Promise<void> = Promise.resolve();
 
   const unreported = new Map<string, number>();
+  const warningIntervalMs = options.warningIntervalMs ?? WARNING_INTERVAL_MS;
   let lastWarning = Number.NEGATIVE_INFINITY;
+  /** Set while drops wait for the interval to pass: they are reported then, not at the next drop, which may never come. */
+  let warningTimer: NodeJS.Timeout | undefined;
   const exportedObjects = new ExportedObjectSpans();
   const drop = (count: number, reason: string, spans: ReadableSpan[] = []) => {
     if (count <= 0) return;
@@ -76,9 +81,13 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
     for (const span of spans) exportedObjects.forget(span.spanContext().traceId, span.spanContext().spanId);
     stats.dropped += count;
     unreported.set(reason, (unreported.get(reason) ?? 0) + count);
-    if (Date.now() - lastWarning >= WARNING_INTERVAL_MS) reportDrops();
+    const wait = lastWarning + warningIntervalMs - Date.now();
+    if (wait <= 0) reportDrops();
+    else warningTimer ??= setTimeout(reportDrops, wait).unref();
   };
   const reportDrops = () => {
+    clearTimeout(warningTimer);
+    warningTimer = undefined;
     if (unreported.size === 0) return;
     const reasons = [...unreported].map(([reason, count]) => `${count} (${reason})`).join(", ");
     const total = [...unreported.values()].reduce((a, b) => a + b, 0);
