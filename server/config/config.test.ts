@@ -229,6 +229,12 @@ describe("loadConfig: OTLP trace export", () => {
     expect(() => loadConfig(withEndpoint)).toThrow(message);
   });
 
+  it("never repeats credentials or a query of the endpoint in an error", () => {
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "grpc://user:s3cret@collector:4317/?token=s3cret" })).toThrow(
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http:// or https:// URL, got "grpc://…@collector:4317/?…"',
+    );
+  });
+
   it("never repeats a header value in an error", () => {
     expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_HEADERS: "authorization=secret%zz" })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining("secret") }),

@@ -33,14 +33,29 @@ function firstSet(env: Env, ...names: string[]): { name: string; value: string }
   return null;
 }
 
+/**
+ * A URL as logs and errors may show it: credentials in it (`user:password@`, which the exporter
+ * sends as Basic authentication) and its query (a token, with some backends) left out.
+ */
+export function urlForLogs(url: string | URL): string {
+  const shown = new URL(url);
+  const credentials = shown.username !== "" || shown.password !== "";
+  shown.username = "";
+  shown.password = "";
+  const query = shown.search !== "";
+  shown.search = "";
+  const text = shown.toString();
+  return `${credentials ? text.replace("//", "//…@") : text}${query ? "?…" : ""}`;
+}
+
 function httpUrl(name: string, value: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`${name} must be an http:// or https:// URL, got "${value}"`);
+    throw new Error(`${name} must be an http:// or https:// URL`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`${name} must be an http:// or https:// URL, got "${value}"`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`${name} must be an http:// or https:// URL, got "${urlForLogs(url)}"`);
   return url;
 }
 

@@ -5,7 +5,7 @@ import type { CommittedBatch } from "../../ingest/audit/ingest";
 import type { Sql } from "../../store/database";
 import { loadCommittedEntries } from "./committedEntries";
 import { ExportedObjectSpans, spansOfCommittedEntries } from "./exportSpans";
-import type { OtlpExportConfig } from "./otelEnv";
+import { urlForLogs, type OtlpExportConfig } from "./otelEnv";
 import { ResourceCache } from "./readableSpan";
 
 /**
@@ -58,7 +58,7 @@ export function createOtlpTraceExport(sql: Sql, config: OtlpExportConfig, log: (
     timeoutMillis: config.timeoutMs,
     compression: config.compression as ExporterCompression,
   });
-  return createTraceExport(sql, exporter, { ...config, log: (message) => log(`OTLP export to ${config.tracesUrl}: ${message}`) });
+  return createTraceExport(sql, exporter, { ...config, log: (message) => log(`OTLP export to ${urlForLogs(config.tracesUrl)}: ${message}`) });
 }
 
 /** Trace export through any SpanExporter (tests use an in-memory one). */
