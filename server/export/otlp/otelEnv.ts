@@ -74,6 +74,7 @@ function tracesUrlOf(env: Env): string | null {
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** `key1=value1,key2=value2` (W3C Baggage syntax, values percent-encoded), as the spec defines OTEL_EXPORTER_OTLP_HEADERS. */
 export function parseOtlpHeaders(name: string, text: string): Record<string, string> {
@@ -90,6 +91,8 @@ export function parseOtlpHeaders(name: string, text: string): Record<string, str
       // The message never repeats the value: headers usually hold credentials.
       throw new Error(`${name} item ${index + 1} (${key}): the value is not valid percent-encoding`);
     }
+    // What HTTP allows in a field value (RFC 9110): a line break would fail every request instead.
+    if (!HEADER_VALUE.test(value)) throw new Error(`${name} item ${index + 1} (${key}): the value holds a character a header cannot (a control character such as a line break)`);
     headers[key.toLowerCase()] = value;
   }
   return headers;
