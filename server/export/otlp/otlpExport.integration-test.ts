@@ -210,6 +210,22 @@ describe.each(STORE_KINDS)("OTLP export when the receiver fails, on %s", (kind) 
     }
   });
 
+  it("counts the spans a receiver refuses in a partial success as dropped", async () => {
+    const receiver = await startOtlpReceiver();
+    const app = await startTestApp(kind, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...fastFailure });
+    try {
+      receiver.rejectSpans({ count: 2, message: "spans older than the retention window" });
+      const response = await app.postAudit(eventList(steps.map((s) => s.event)), { cluster: "rollout" });
+      expect(await response.json()).toMatchObject({ history: steps.length });
+      await app.context.traceExport!.flush();
+      expect(receiver.spans).toHaveLength(steps.length + 1);
+      expect(app.context.traceExport!.stats()).toEqual({ exported: steps.length - 1, dropped: 2 });
+    } finally {
+      await app.close();
+      await receiver.close();
+    }
+  });
+
   it("keeps ingesting when nothing listens at the endpoint", async () => {
     const gone = await startOtlpReceiver();
     await gone.close();
