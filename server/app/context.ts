@@ -8,6 +8,7 @@ import { createConfiguredAuditIngestor, type AuditIngestor } from "../ingest/aud
 import { IngestWorkerPool } from "../ingest/workers/pool";
 import { ensureGeneratedIngestToken } from "../ingest/ingestToken";
 import { createOtlpTraceExport, type TraceExport } from "../export/otlp/traceExport";
+import { urlForLogs } from "../export/otlp/otelEnv";
 
 /** Everything a running Kubetrail needs, built once from the configuration. */
 export interface AppContext {
@@ -44,7 +45,7 @@ export async function createAppContext(config: Config, options: { log?: (message
     await db.close().catch(() => undefined);
     throw error;
   }
-  if (config.otlpExport) log(`exporting traces to ${config.otlpExport.tracesUrl} (OTLP/HTTP protobuf)`);
+  if (config.otlpExport) log(`exporting traces to ${urlForLogs(config.otlpExport.tracesUrl)} (OTLP/HTTP protobuf)`);
 
   const generated = ensureGeneratedIngestToken(config);
   if (generated?.created) {

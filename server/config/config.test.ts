@@ -219,6 +219,7 @@ describe("loadConfig: OTLP trace export", () => {
     [{ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }, /OTEL_EXPORTER_OTLP_PROTOCOL: only "http\/protobuf" is supported/],
     [{ OTEL_EXPORTER_OTLP_HEADERS: "just-a-token" }, /OTEL_EXPORTER_OTLP_HEADERS item 1: expected name=value/],
     [{ OTEL_EXPORTER_OTLP_TRACES_HEADERS: "a=1,authorization=%zz" }, /OTEL_EXPORTER_OTLP_TRACES_HEADERS item 2 \(authorization\): the value is not valid percent-encoding/],
+    [{ OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20abc%0D%0AX-Injected:%201" }, /OTEL_EXPORTER_OTLP_HEADERS item 1 \(authorization\): the value holds a character a header cannot/],
     [{ OTEL_EXPORTER_OTLP_TIMEOUT: "10s" }, /OTEL_EXPORTER_OTLP_TIMEOUT must be a positive integer, got "10s"/],
     [{ OTEL_EXPORTER_OTLP_COMPRESSION: "zstd" }, /OTEL_EXPORTER_OTLP_COMPRESSION must be "gzip" or "none"/],
     [{ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4096" }, /OTEL_BSP_MAX_EXPORT_BATCH_SIZE \(4096\) must not exceed OTEL_BSP_MAX_QUEUE_SIZE \(2048\)/],
@@ -227,6 +228,12 @@ describe("loadConfig: OTLP trace export", () => {
     const withEndpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", ...env };
     expect(() => loadConfig(withEndpoint)).toThrow(ConfigError);
     expect(() => loadConfig(withEndpoint)).toThrow(message);
+  });
+
+  it("never repeats credentials or a query of the endpoint in an error", () => {
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "grpc://user:s3cret@collector:4317/?token=s3cret" })).toThrow(
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http:// or https:// URL, got "grpc://…@collector:4317/?…"',
+    );
   });
 
   it("never repeats a header value in an error", () => {

@@ -101,6 +101,8 @@ export interface OtlpReceiver {
   refused: number;
   /** Answer every later request with this status (e.g. 503) without keeping its spans; null: accept again. */
   failWith(status: number | null): void;
+  /** Answer every later request 200 with a partial success refusing this many of its spans (null: full success); the spans are kept. */
+  rejectSpans(partial: { count: number; message: string } | null): void;
   close(): Promise<void>;
 }
 
@@ -155,11 +157,13 @@ export function decodeExportTraceServiceRequest(body: Uint8Array): ReceivedSpan[
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   let failure: number | null = null;
+  let partial: { count: number; message: string } | null = null;
   const receiver: Omit<OtlpReceiver, "endpoint" | "close"> = {
     spans: [],
     requests: [],
     refused: 0,
     failWith: (status) => void (failure = status),
+    rejectSpans: (rejected) => void (partial = rejected),
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -183,7 +187,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       }
       receiver.spans.push(...spans);
       receiver.requests.push({ contentType, contentEncoding: req.headers["content-encoding"], headers: req.headers, spanCount: spans.length });
-      reply(200, ExportTraceServiceResponse.encode({}).finish(), "application/x-protobuf");
+      const response = partial ? { partialSuccess: { rejectedSpans: partial.count, errorMessage: partial.message } } : {};
+      reply(200, ExportTraceServiceResponse.encode(response).finish(), "application/x-protobuf");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

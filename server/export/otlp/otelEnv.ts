@@ -33,14 +33,29 @@ function firstSet(env: Env, ...names: string[]): { name: string; value: string }
   return null;
 }
 
+/**
+ * A URL as logs and errors may show it: credentials in it (`user:password@`, which the exporter
+ * sends as Basic authentication) and its query (a token, with some backends) left out.
+ */
+export function urlForLogs(url: string | URL): string {
+  const shown = new URL(url);
+  const credentials = shown.username !== "" || shown.password !== "";
+  shown.username = "";
+  shown.password = "";
+  const query = shown.search !== "";
+  shown.search = "";
+  const text = shown.toString();
+  return `${credentials ? text.replace("//", "//…@") : text}${query ? "?…" : ""}`;
+}
+
 function httpUrl(name: string, value: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`${name} must be an http:// or https:// URL, got "${value}"`);
+    throw new Error(`${name} must be an http:// or https:// URL`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`${name} must be an http:// or https:// URL, got "${value}"`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`${name} must be an http:// or https:// URL, got "${urlForLogs(url)}"`);
   return url;
 }
 
@@ -59,6 +74,7 @@ function tracesUrlOf(env: Env): string | null {
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** `key1=value1,key2=value2` (W3C Baggage syntax, values percent-encoded), as the spec defines OTEL_EXPORTER_OTLP_HEADERS. */
 export function parseOtlpHeaders(name: string, text: string): Record<string, string> {
@@ -75,6 +91,8 @@ export function parseOtlpHeaders(name: string, text: string): Record<string, str
       // The message never repeats the value: headers usually hold credentials.
       throw new Error(`${name} item ${index + 1} (${key}): the value is not valid percent-encoding`);
     }
+    // What HTTP allows in a field value (RFC 9110): a line break would fail every request instead.
+    if (!HEADER_VALUE.test(value)) throw new Error(`${name} item ${index + 1} (${key}): the value holds a character a header cannot (a control character such as a line break)`);
     headers[key.toLowerCase()] = value;
   }
   return headers;

@@ -1,4 +1,10 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../config/config";
+import { createAppContext } from "../../app/context";
+import { falcoEvents } from "../../testing/fixtures";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../../testing/otlpReceiver";
@@ -204,6 +210,22 @@ describe.each(STORE_KINDS)("OTLP export when the receiver fails, on %s", (kind) 
     }
   });
 
+  it("counts the spans a receiver refuses in a partial success as dropped", async () => {
+    const receiver = await startOtlpReceiver();
+    const app = await startTestApp(kind, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...fastFailure });
+    try {
+      receiver.rejectSpans({ count: 2, message: "spans older than the retention window" });
+      const response = await app.postAudit(eventList(steps.map((s) => s.event)), { cluster: "rollout" });
+      expect(await response.json()).toMatchObject({ history: steps.length });
+      await app.context.traceExport!.flush();
+      expect(receiver.spans).toHaveLength(steps.length + 1);
+      expect(app.context.traceExport!.stats()).toEqual({ exported: steps.length - 1, dropped: 2 });
+    } finally {
+      await app.close();
+      await receiver.close();
+    }
+  });
+
   it("keeps ingesting when nothing listens at the endpoint", async () => {
     const gone = await startOtlpReceiver();
     await gone.close();
@@ -217,6 +239,34 @@ describe.each(STORE_KINDS)("OTLP export when the receiver fails, on %s", (kind) 
     } finally {
       await app.close();
     }
+  });
+});
+
+describe("credentials in the OTLP endpoint", () => {
+  it("are sent as Basic authentication, and never logged", async () => {
+    const receiver = await startOtlpReceiver();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kt-otlp-credentials-"));
+    const endpoint = receiver.endpoint.replace("://", "://kubetrail:s3cret-pass@");
+    const logs: string[] = [];
+    const config = loadConfig({ KUBETRAIL_DATA_DIR: dataDir, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_TIMEOUT: "500", OTEL_BSP_SCHEDULE_DELAY: "10" });
+    const context = await createAppContext(config, { log: (m) => logs.push(m), prune: false });
+    try {
+      expect((await context.ingestor.ingest("default", falcoEvents("create_configmap.json"))).history).toBe(1);
+      await context.traceExport!.flush();
+      expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from("kubetrail:s3cret-pass").toString("base64")}`);
+
+      receiver.failWith(401);
+      expect((await context.ingestor.ingest("default", falcoEvents("delete_configmap.json"))).history).toBe(1);
+      await context.traceExport!.flush();
+    } finally {
+      await context.close();
+      await receiver.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+    const port = new URL(receiver.endpoint).port;
+    expect(logs).toContain(`exporting traces to http://…@127.0.0.1:${port}/v1/traces (OTLP/HTTP protobuf)`);
+    expect(logs).toContainEqual(expect.stringMatching(new RegExp(`^OTLP export to http://…@127\\.0\\.0\\.1:${port}/v1/traces: dropped 1 span: 1 \\(export failed: Unauthorized\\)`)));
+    for (const line of logs) expect(line).not.toMatch(/s3cret/);
   });
 });
 

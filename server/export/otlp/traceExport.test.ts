@@ -139,6 +139,22 @@ describe("createTraceExport", () => {
     expect(logs).toEqual(["dropped 2 spans: 2 (queue full); 2 dropped since start", "dropped 1 span: 1 (queue full); 3 dropped since start"]);
   });
 
+  it("reports drops made within the warning interval once it ends, without waiting for another drop", async () => {
+    const exporter = new InMemorySpanExporter();
+    const logs: string[] = [];
+    const entries = [entry(1, podA.id, "2024-05-01T12:00:00Z"), entry(2, podA.id, "2024-05-01T12:01:00Z")];
+    const traceExport = createTraceExport(fakeStore(entries), exporter, { ...options, maxQueueSize: 2, warningIntervalMs: 50, log: (m) => logs.push(m) });
+    traceExport.onCommitted(batchOf(entries));
+    // A burst: the first drop is reported at once, the next ones within the interval are not yet.
+    traceExport.onCommitted(batchOf(entries));
+    traceExport.onCommitted(batchOf(entries));
+    expect(logs).toEqual(["dropped 2 spans: 2 (queue full); 2 dropped since start"]);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    // The third batch, and one span of the first: its object's, for which the queue had no room.
+    expect(logs).toEqual(["dropped 2 spans: 2 (queue full); 2 dropped since start", "dropped 3 spans: 3 (queue full); 5 dropped since start"]);
+    await traceExport.shutdown();
+  });
+
   it("gives up a batch it cannot read back, and ignores batches after shutdown", async () => {
     const exporter = new InMemorySpanExporter();
     const broken: Sql = { query: () => Promise.reject(new Error("connection terminated")) };

@@ -1,11 +1,13 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { OTLPExporterBase } from "@opentelemetry/otlp-exporter-base";
+import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from "@opentelemetry/otlp-exporter-base/node-http";
+import { ProtobufTraceSerializer, TraceExporterMetricsHelper, type IExportTraceServiceResponse, type ISerializer } from "@opentelemetry/otlp-transformer";
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { CommittedBatch } from "../../ingest/audit/ingest";
 import type { Sql } from "../../store/database";
 import { loadCommittedEntries } from "./committedEntries";
 import { ExportedObjectSpans, spansOfCommittedEntries } from "./exportSpans";
-import type { OtlpExportConfig } from "./otelEnv";
+import { urlForLogs, type OtlpExportConfig } from "./otelEnv";
 import { ResourceCache } from "./readableSpan";
 
 /**
@@ -14,13 +16,13 @@ import { ResourceCache } from "./readableSpan";
  * one batch at a time, and the SDK's BatchSpanProcessor sends them in batches through the
  * exporter. Everything waiting — batches not yet read, spans not yet sent — counts against one
  * bound (maxQueueSize spans); beyond it new spans are dropped, counted and reported in a
- * warning at most every WARNING_INTERVAL_MS. Nothing here can fail or slow down ingestion.
+ * warning at once, then at most every WARNING_INTERVAL_MS (drops within it when it ends). Nothing here can fail or slow down ingestion.
  */
 
 export interface TraceExportStats {
   /** Spans the exporter delivered. */
   exported: number;
-  /** Spans given up: queue full, exporter failed, batch unreadable. */
+  /** Spans given up: queue full, exporter failed, batch unreadable, refused by the receiver. */
   dropped: number;
 }
 
@@ -41,22 +43,60 @@ export interface TraceExportOptions {
   exportTimeoutMs: number;
   /** Where warnings go (dropped spans); never given header values. */
   log: (message: string) => void;
+  /** Least time between two warnings; WARNING_INTERVAL_MS unless a test says otherwise. */
+  warningIntervalMs?: number;
 }
 
 export const WARNING_INTERVAL_MS = 10_000;
 
-/** The exporter's CompressionAlgorithm enum ("gzip" | "none"), named without importing its internal package. */
-type ExporterCompression = NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>["compression"];
+/** The exporter's CompressionAlgorithm enum ("gzip" | "none"), named without importing its internal module. */
+type ExporterCompression = NonNullable<Parameters<typeof convertLegacyHttpOptions>[0]["compression"]>;
 
-/** Trace export to the OTLP/HTTP (protobuf) endpoint of `config`. */
+/** An export the receiver accepted, and what of it the receiver refused (OTLP's partial success). */
+export interface PartialExportResult extends ExportResult {
+  refused?: { count: number; message: string };
+}
+
+/**
+ * Trace export to the OTLP/HTTP (protobuf) endpoint of `config`. The exporter is
+ * @opentelemetry/exporter-trace-otlp-proto's OTLPTraceExporter, built from the same parts, except
+ * that the receiver's answer is read for a partial success: the SDK only tells its diagnostic
+ * logger (off) about one, and the spans the receiver refused would count as delivered.
+ */
 export function createOtlpTraceExport(sql: Sql, config: OtlpExportConfig, log: (message: string) => void): TraceExport {
-  const exporter = new OTLPTraceExporter({
-    url: config.tracesUrl,
-    headers: config.headers,
-    timeoutMillis: config.timeoutMs,
-    compression: config.compression as ExporterCompression,
-  });
-  return createTraceExport(sql, exporter, { ...config, log: (message) => log(`OTLP export to ${config.tracesUrl}: ${message}`) });
+  let refused: PartialExportResult["refused"];
+  const serializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
+    serializeRequest: (spans) => ProtobufTraceSerializer.serializeRequest(spans),
+    deserializeResponse(data) {
+      const response = ProtobufTraceSerializer.deserializeResponse(data);
+      const count = Number(response.partialSuccess?.rejectedSpans ?? 0);
+      if (count > 0) refused = { count, message: response.partialSuccess?.errorMessage || "no reason given" };
+      return response;
+    },
+  };
+  const options = { url: config.tracesUrl, headers: config.headers, timeoutMillis: config.timeoutMs, compression: config.compression as ExporterCompression };
+  const base = new OTLPExporterBase<ReadableSpan[]>(
+    createOtlpHttpExportDelegate(
+      convertLegacyHttpOptions(options, "TRACES", "v1/traces", { "Content-Type": "application/x-protobuf" }),
+      serializer,
+      "otlp_http_span_exporter",
+      TraceExporterMetricsHelper,
+      undefined,
+    ),
+  );
+  const exporter: SpanExporter = {
+    export(spans, done) {
+      base.export(spans, (result) => {
+        // The delegate decodes an answer and calls back in one go: what `refused` holds is this export's.
+        const partial: PartialExportResult = refused && result.code === ExportResultCode.SUCCESS ? { ...result, refused } : result;
+        refused = undefined;
+        done(partial);
+      });
+    },
+    shutdown: () => base.shutdown(),
+    forceFlush: () => base.forceFlush(),
+  };
+  return createTraceExport(sql, exporter, { ...config, log: (message) => log(`OTLP export to ${urlForLogs(config.tracesUrl)}: ${message}`) });
 }
 
 /** Trace export through any SpanExporter (tests use an in-memory one). */
@@ -68,7 +108,10 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
   let tail: Promise<void> = Promise.resolve();
 
   const unreported = new Map<string, number>();
+  const warningIntervalMs = options.warningIntervalMs ?? WARNING_INTERVAL_MS;
   let lastWarning = Number.NEGATIVE_INFINITY;
+  /** Set while drops wait for the interval to pass: they are reported then, not at the next drop, which may never come. */
+  let warningTimer: NodeJS.Timeout | undefined;
   const exportedObjects = new ExportedObjectSpans();
   const drop = (count: number, reason: string, spans: ReadableSpan[] = []) => {
     if (count <= 0) return;
@@ -76,9 +119,13 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
     for (const span of spans) exportedObjects.forget(span.spanContext().traceId, span.spanContext().spanId);
     stats.dropped += count;
     unreported.set(reason, (unreported.get(reason) ?? 0) + count);
-    if (Date.now() - lastWarning >= WARNING_INTERVAL_MS) reportDrops();
+    const wait = lastWarning + warningIntervalMs - Date.now();
+    if (wait <= 0) reportDrops();
+    else warningTimer ??= setTimeout(reportDrops, wait).unref();
   };
   const reportDrops = () => {
+    clearTimeout(warningTimer);
+    warningTimer = undefined;
     if (unreported.size === 0) return;
     const reasons = [...unreported].map(([reason, count]) => `${count} (${reason})`).join(", ");
     const total = [...unreported.values()].reduce((a, b) => a + b, 0);
@@ -97,8 +144,12 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
       underWay.add(settled);
       exporter.export(spans, (result) => {
         waiting -= spans.length;
-        if (result.code === ExportResultCode.SUCCESS) stats.exported += spans.length;
-        else drop(spans.length, `export failed: ${result.error?.message ?? "unknown error"}`, spans);
+        if (result.code === ExportResultCode.SUCCESS) {
+          // Which spans a partial success refused, it doesn't say: object spans among them are not sent again.
+          const refused = Math.min((result as PartialExportResult).refused?.count ?? 0, spans.length);
+          stats.exported += spans.length - refused;
+          drop(refused, `refused by the receiver: ${(result as PartialExportResult).refused?.message}`);
+        } else drop(spans.length, `export failed: ${result.error?.message ?? "unknown error"}`, spans);
         underWay.delete(settled);
         settle();
         done(result);
