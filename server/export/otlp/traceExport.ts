@@ -58,10 +58,11 @@ export interface PartialExportResult extends ExportResult {
 }
 
 /**
- * Trace export to the OTLP/HTTP (protobuf) endpoint of `config`. The exporter is
- * @opentelemetry/exporter-trace-otlp-proto's OTLPTraceExporter, built from the same parts, except
- * that the receiver's answer is read for a partial success: the SDK only tells its diagnostic
- * logger (off) about one, and the spans the receiver refused would count as delivered.
+ * Trace export to the OTLP/HTTP (protobuf) endpoint of `config`: built from the parts that
+ * @opentelemetry/exporter-trace-otlp-proto's OTLPTraceExporter is made of (that package is no
+ * longer needed), except that the receiver's answer is read for a partial success: the SDK only
+ * tells its diagnostic logger (off) about one, and the spans the receiver refused would count as
+ * delivered.
  */
 export function createOtlpTraceExport(sql: Sql, config: OtlpExportConfig, log: (message: string) => void): TraceExport {
   let refused: PartialExportResult["refused"];
