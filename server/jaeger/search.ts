@@ -99,6 +99,19 @@ export async function searchTraces(sql: Sql, search: TraceSearch, options: Assem
 }
 
 /** The trace a (normalized, 32 hex) trace ID stands for; null when there is none. */
+/**
+ * The traces of `traceIds`, in their order (null for an unknown one), BUILD_CONCURRENCY at a
+ * time: a URL can name hundreds (`/api/traces?traceID=…&traceID=…`), and building them all at
+ * once would take every connection of the pool.
+ */
+export async function tracesById(sql: Sql, traceIds: readonly string[], options: AssembleOptions = {}): Promise<Array<Trace | null>> {
+  const traces: Array<Trace | null> = [];
+  for (let i = 0; i < traceIds.length; i += BUILD_CONCURRENCY) {
+    traces.push(...(await Promise.all(traceIds.slice(i, i + BUILD_CONCURRENCY).map((id) => traceById(sql, id, options)))));
+  }
+  return traces;
+}
+
 export async function traceById(sql: Sql, traceId: string, options: AssembleOptions = {}): Promise<Trace | null> {
   let query;
   try {

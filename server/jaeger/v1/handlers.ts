@@ -3,7 +3,7 @@ import { parseDurationMs } from "../../config/duration";
 import { kindDependencies } from "../dependencies";
 import { operationNames, operationParam, operationsOfSpanKind, spanKindParam } from "../operations";
 import { optionalBool, optionalGoDuration, optionalInteger, parseQuery, ParamError, readQuery, stringMap, V1_WORDING, verbatim } from "../params";
-import { assembleOptionsOf, DEFAULT_SEARCH_LIMIT, searchCriteria, searchLimitOf, searchTraces, traceById, type JaegerDeps } from "../search";
+import { assembleOptionsOf, DEFAULT_SEARCH_LIMIT, searchCriteria, searchLimitOf, searchTraces, traceById, tracesById, type JaegerDeps } from "../search";
 import { UnknownTagError } from "../searchTags";
 import { listServices } from "../services";
 import { normalizeTraceId, traceIdProblem } from "../traceIdParam";
@@ -132,7 +132,7 @@ export function handleV1Traces(request: Request, deps: JaegerDeps): Promise<Resp
     const query = parseQuery(searchSchema, readQuery(new URL(request.url).searchParams, SEARCH_PARAMS, { multi: ["traceID", "tag", "tags"] }), V1_WORDING);
 
     if (query.traceID.length > 0) {
-      const found = await Promise.all(query.traceID.map((id) => traceById(deps.db, id, assembleOptionsOf(deps))));
+      const found = await tracesById(deps.db, query.traceID, assembleOptionsOf(deps));
       const errors: V1Error[] = query.traceID.filter((_, i) => found[i] === null).map((traceID) => ({ msg: "trace not found", traceID }));
       const traces = found.flatMap((trace) => (trace ? [toJaegerTrace(trace)] : []));
       return v1Data(request, traces, errors.length > 0 ? { errors } : {});
