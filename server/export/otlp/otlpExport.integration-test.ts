@@ -6,7 +6,7 @@ import { loadConfig } from "../../config/config";
 import { createAppContext } from "../../app/context";
 import { falcoEvents } from "../../testing/fixtures";
 import { STORE_KINDS } from "../../testing/databases";
-import { startTestApp, type TestApp } from "../../testing/appHarness";
+import { APP_SETUPS, startTestApp, type TestApp } from "../../testing/appHarness";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../../testing/otlpReceiver";
 import { eventList, ROLLOUT_DEPLOYMENT_UID, rolloutScenario } from "../../testing/scenarios/rollout";
 import { buildTrace } from "../../query/trace/buildTrace";
@@ -18,7 +18,8 @@ const nanos = (timestamp: string) => BigInt(Date.parse(timestamp)) * 1_000_000n;
 const DAY_START = nanos("2021-09-13T00:00:00Z");
 const DAY_END = nanos("2021-09-14T00:00:00Z");
 
-describe.each(STORE_KINDS)("OTLP export of a Deployment rollout on %s", (kind) => {
+// With ingest workers too: their commits reach the export on the server's thread.
+describe.each(APP_SETUPS)("OTLP export of a Deployment rollout on $label", ({ kind, env }) => {
   let receiver: OtlpReceiver;
   let app: TestApp;
   const steps = rolloutScenario();
@@ -28,6 +29,7 @@ describe.each(STORE_KINDS)("OTLP export of a Deployment rollout on %s", (kind) =
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     app = await startTestApp(kind, {
+      ...env,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20otlp-secret,X-Scope-OrgID=kubetrail",
     });
