@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SpanStatusCode } from "@opentelemetry/api";
-import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { InMemorySpanExporter, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { Sql } from "../../store/database";
 import { OBJECTS_SQL, PARENTS_SQL } from "../../query/trace/assemble";
 import type { TraceEntry, TraceObject } from "../../query/trace/assembled";
@@ -153,6 +153,19 @@ describe("createTraceExport", () => {
     // The third batch, and one span of the first: its object's, for which the queue had no room.
     expect(logs).toEqual(["dropped 2 spans: 2 (queue full); 2 dropped since start", "dropped 3 spans: 3 (queue full); 5 dropped since start"]);
     await traceExport.shutdown();
+  });
+
+  it("gives up, counts and reports what a receiver that never answers still holds when the export shuts down", async () => {
+    // An exporter whose requests never come back: a collector that accepts connections and hangs.
+    const hanging: SpanExporter = { export: () => {}, shutdown: async () => {} };
+    const logs: string[] = [];
+    const entries = [entry(1, podA.id, "2024-05-01T12:00:00Z"), entry(2, podA.id, "2024-05-01T12:01:00Z"), entry(3, podA.id, "2024-05-01T12:02:00Z")];
+    // Its own timeouts far beyond the test's: only the shutdown's bound can end the wait.
+    const traceExport = createTraceExport(fakeStore(entries), hanging, { ...options, exportTimeoutMs: 600_000, maxQueueSize: 100, shutdownTimeoutMs: 100, log: (m) => logs.push(m) });
+    traceExport.onCommitted(batchOf(entries));
+    await traceExport.shutdown();
+    expect(traceExport.stats()).toEqual({ exported: 0, dropped: 4 });
+    expect(logs).toEqual(["dropped 4 spans: 4 (not sent before shutdown); 4 dropped since start"]);
   });
 
   it("gives up a batch it cannot read back, and ignores batches after shutdown", async () => {

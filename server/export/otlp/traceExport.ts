@@ -45,9 +45,19 @@ export interface TraceExportOptions {
   log: (message: string) => void;
   /** Least time between two warnings; WARNING_INTERVAL_MS unless a test says otherwise. */
   warningIntervalMs?: number;
+  /** Longest a shutdown waits for what is still being sent; SHUTDOWN_TIMEOUT_MS unless a test says otherwise. */
+  shutdownTimeoutMs?: number;
 }
 
 export const WARNING_INTERVAL_MS = 10_000;
+
+/**
+ * A shutdown gives up on what is still being sent after this long: the server stops within 20
+ * seconds (scripts/serve.mjs), and the database must still be closed after the export, which a
+ * receiver that never answers (up to OTEL_EXPORTER_OTLP_TIMEOUT per request, and the reading
+ * back of batches besides) would leave no time for. What is given up is counted and reported.
+ */
+export const SHUTDOWN_TIMEOUT_MS = 5_000;
 
 /** The exporter's CompressionAlgorithm enum ("gzip" | "none"), named without importing its internal module. */
 type ExporterCompression = NonNullable<Parameters<typeof convertLegacyHttpOptions>[0]["compression"]>;
@@ -106,6 +116,8 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
   /** Spans waiting: reserved for batches not yet read, then handed to the processor until their export ends. */
   let waiting = 0;
   let closed = false;
+  /** Set when a shutdown gave up on what was still being sent, and counted it dropped. */
+  let givenUp = false;
   let tail: Promise<void> = Promise.resolve();
 
   const unreported = new Map<string, number>();
@@ -115,7 +127,7 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
   let warningTimer: NodeJS.Timeout | undefined;
   const exportedObjects = new ExportedObjectSpans();
   const drop = (count: number, reason: string, spans: ReadableSpan[] = []) => {
-    if (count <= 0) return;
+    if (count <= 0 || givenUp) return;
     // A dropped object span must go out again with the object's next entry.
     for (const span of spans) exportedObjects.forget(span.spanContext().traceId, span.spanContext().spanId);
     stats.dropped += count;
@@ -145,7 +157,9 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
       underWay.add(settled);
       exporter.export(spans, (result) => {
         waiting -= spans.length;
-        if (result.code === ExportResultCode.SUCCESS) {
+        if (givenUp) {
+          // Counted as dropped when the shutdown gave up on it.
+        } else if (result.code === ExportResultCode.SUCCESS) {
           // Which spans a partial success refused, it doesn't say: object spans among them are not sent again.
           const refused = Math.min((result as PartialExportResult).refused?.count ?? 0, spans.length);
           stats.exported += spans.length - refused;
@@ -217,8 +231,20 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
     async shutdown() {
       if (closed) return;
       closed = true;
-      await flush();
-      await processor.shutdown().catch(() => {});
+      const finished = flush().then(() => processor.shutdown().catch(() => {}));
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        finished.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (gaveUp && waiting > 0) {
+        stats.dropped += waiting;
+        unreported.set("not sent before shutdown", (unreported.get("not sent before shutdown") ?? 0) + waiting);
+        // Whatever still ends after this is not counted again.
+        waiting = 0;
+        givenUp = true;
+      }
       reportDrops();
     },
     stats: () => ({ ...stats }),
