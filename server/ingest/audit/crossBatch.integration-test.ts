@@ -1,4 +1,6 @@
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importAuditFile } from "../auditFile/importAuditFile";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { loadFalcoTraceEvent } from "../../testing/fixtures";
 import { createAuditIngestor, type AuditIngestor } from "./ingest";
@@ -246,6 +248,20 @@ describe("batches whose updates link to objects the other writes, stored at once
         { pod: "orphan-a", owner: RS_OLD },
         { pod: "orphan-b", owner: RS_NEW },
       ]);
+    }
+  });
+
+  it("stores both when they are imports of two log files, the one Postgres failed again", async () => {
+    const [first, second] = [createAuditIngestor(test.db, options), createAuditIngestor(test.db, options)];
+    const logOf = (batch: Event[]) => Readable.from([batch.map((event) => JSON.stringify(event)).join("\n") + "\n"]);
+    for (let round = 0; round < 5; round++) {
+      const cluster = `adoption-import-${round}`;
+      await store(first, cluster, setup);
+      const imports = await Promise.allSettled([
+        importAuditFile({ input: logOf(batchA), cluster, batchSize: 500, ingestor: first }),
+        importAuditFile({ input: logOf(batchB), cluster, batchSize: 500, ingestor: second }),
+      ]);
+      expect(imports.map((i) => (i.status === "fulfilled" ? i.value.summary.accepted : String(i.reason))), `round ${round}`).toEqual([2, 2]);
     }
   });
 
