@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { applyMigrations, matchesChecksum, pendingMigrations, readMigrations, MigrationError, type Migration } from "./migrate";
 import { openPostgres } from "./postgres";
 import { createPostgresDatabase, openTestDatabase, type TestDatabase } from "../testing/databases";
+import { incompressibleText } from "../testing/incompressibleText";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -171,6 +172,45 @@ describe("migrations that fill new columns from what was stored", () => {
     expect(rows.rows).toEqual([
       { actor: "alice", impersonator: null },
       { actor: "bob", impersonator: "mallory" },
+    ]);
+  });
+});
+
+describe("migrations that fill new columns from what was stored, from values ingest now refuses", () => {
+  // Before 20261206150000 the impersonating user's name was kept in details only, unchecked: a NUL
+  // (JSON's \u0000, which ->> cannot turn into text) or a name too long for a btree index entry
+  // must not stop the migration, and with it every start-up.
+  it.each(["pglite", "postgres"] as const)("20261206150000 reads history whose details hold a NUL or a name no index takes, on %s", async (kind) => {
+    const test = await openTestDatabase(kind, { migrate: false });
+    cleanups.push(test.dispose);
+    const migrations = readMigrations();
+    const at = migrations.findIndex((m) => m.name === "20261206150000_history_impersonator");
+    await applyMigrations(test.db, migrations.slice(0, at));
+    await test.db.query(`INSERT INTO clusters (id, name) VALUES (1, 'prod')`);
+    const details = (username: string) => JSON.stringify({ impersonatedBy: { username, groups: [] } });
+    const rows: Array<[actor: string, details: string]> = [
+      ["bob", details("mallory")],
+      ["carol", details("mal\u0000lory")],
+      ["dave", details(incompressibleText(4000))],
+      // A NUL elsewhere (a ConfigMap's value in the patch kept in details): the name is still read.
+      ["erin", JSON.stringify({ impersonatedBy: { username: "trent", groups: [] }, patch: { data: { blob: "a\u0000b" } } })],
+      ["frank", JSON.stringify({ patch: { data: { blob: "a\u0000b", text: "\\u0000" } } })],
+    ];
+    for (const [actor, text] of rows) {
+      await test.db.query(
+        `INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, title, details)
+         VALUES (1, 1, 'audit', now(), now(), $1, 'patch', 'patch', $2)`,
+        [actor, text],
+      );
+    }
+    await applyMigrations(test.db, migrations);
+    const stored = await test.db.query<{ actor: string; impersonator: string | null }>(`SELECT actor, impersonator FROM history_entries ORDER BY actor`);
+    expect(stored.rows).toEqual([
+      { actor: "bob", impersonator: "mallory" },
+      { actor: "carol", impersonator: null },
+      { actor: "dave", impersonator: null },
+      { actor: "erin", impersonator: "trent" },
+      { actor: "frank", impersonator: null },
     ]);
   });
 });

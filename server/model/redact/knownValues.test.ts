@@ -72,3 +72,25 @@ describe("withoutKnownValues", () => {
     expect(withoutValues("token abcd-efgh and abcd", ["abcd-efgh", "abcd"])).toBe("token <redacted> and <redacted>");
   });
 });
+
+describe("sensitiveValuesIn, values that are not plain strings", () => {
+  const target = { apiGroup: "example.com", resource: "apikeys" };
+  const rules: SensitiveRule[] = [{ apiGroup: "example.com", resource: "apikeys", paths: [["spec", "keys"], ["spec", "credentials"]] }];
+
+  it("finds the items of a sensitive list, which redaction fingerprints whole", () => {
+    const body = { spec: { keys: ["k3y-alpha-1", "k3y-beta-2"], credentials: { tokens: ["t0ken-gamma"] } } };
+    expect(sensitiveValuesIn([body], null, target, rules)).toEqual(expect.arrayContaining(["k3y-alpha-1", "k3y-beta-2", "t0ken-gamma"]));
+  });
+
+  it("does not take true and false for secrets: they would be cut out of every message", () => {
+    const body = { spec: { credentials: { enabled: true, rotate: false, password: "hunter2!" } } };
+    expect(sensitiveValuesIn([body], null, target, rules)).toEqual(["hunter2!"]);
+  });
+
+  it("finds a decoded Secret value as a message would quote it, escaped", () => {
+    const config = `{"password":"p4ss"}\n`;
+    const values = sensitiveValuesIn([{ data: { "config.json": Buffer.from(config).toString("base64") } }], null, SECRETS, DEFAULT_SENSITIVE_RULES);
+    expect(values).toContain(config);
+    expect(values).toContain(JSON.stringify(config).slice(1, -1));
+  });
+});

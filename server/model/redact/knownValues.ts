@@ -35,14 +35,28 @@ export function sensitiveValuesIn(bodies: ReadonlyArray<JsonValue | null | undef
 }
 
 function addTextsOf(value: JsonValue, found: Set<string>): void {
-  if (value === null || typeof value === "object") return;
-  const text = String(value);
-  add(text, found);
-  add(JSON.stringify(text).slice(1, -1), found);
+  // Redaction fingerprints a list whole (and an object's lists within it): its items are values too.
+  if (Array.isArray(value)) {
+    for (const item of value) addTextsOf(item, found);
+    return;
+  }
+  if (isJsonObject(value)) {
+    for (const child of Object.values(value)) addTextsOf(child, found);
+    return;
+  }
+  // true and false are no secret, and cut out they would take every "true" of every message with them.
+  if (value === null || typeof value === "boolean") return;
+  addWritten(String(value), found);
   if (typeof value === "string") {
     const decoded = decodedBase64(value);
-    if (decoded !== null) add(decoded, found);
+    if (decoded !== null) addWritten(decoded, found);
   }
+}
+
+/** A text as written, and as a message that quotes it escaped would (JSON's escapes, which Go's %q shares for quotes and line breaks). */
+function addWritten(text: string, found: Set<string>): void {
+  add(text, found);
+  add(JSON.stringify(text).slice(1, -1), found);
 }
 
 function add(text: string, found: Set<string>): void {
