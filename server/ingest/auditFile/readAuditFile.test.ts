@@ -75,6 +75,25 @@ describe("readAuditBatches: JSON lines", () => {
     expect(raws(items.slice(20))).toEqual(events.slice(20));
   });
 
+  it("reads JSON that starts on one line and goes on over others: a list of events, and EventLists broken after a field or an item", async () => {
+    const list = (items: unknown[]) => ({ kind: "EventList", apiVersion: "audit.k8s.io/v1", metadata: {}, items });
+    const texts = [
+      // A top-level array, the first event on the bracket's line, one event per line after it.
+      `[${events.slice(0, 5).map((e) => JSON.stringify(e)).join(",\n")}]\n`,
+      // An EventList whose first item is on the items array's line.
+      `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[${events.slice(0, 5).map((e) => JSON.stringify(e)).join(",\n")}]}\n`,
+      // An EventList broken after a field of its head, then its items one per line.
+      `{"kind":"EventList","apiVersion":"audit.k8s.io/v1",\n"metadata":{},"items":[\n${events.slice(0, 5).map((e) => JSON.stringify(e)).join(",\n")}\n]}\n`,
+      JSON.stringify(list(events.slice(0, 5)), null, 2),
+    ];
+    for (const text of texts) {
+      for (const chunkSize of [256, 1]) {
+        const { items } = await readAll(chunked(text, chunkSize));
+        expect(raws(items), text.slice(0, 60)).toEqual(events.slice(0, 5));
+      }
+    }
+  });
+
   it("keeps braces, escaped quotes and multi-byte characters inside strings, split anywhere", async () => {
     const tricky = { kind: "Event", auditID: "tricky", annotations: { note: 'a "quoted" {brace} ] and \\ é € 😀', more: "\u0001\t\n" } };
     const text = JSON.stringify(tricky) + "\n" + lines[0];
@@ -135,12 +154,13 @@ describe("readAuditBatches: EventList documents", () => {
     const second = list(5, 10);
     const itemsAt = second.indexOf('"items":[') + '"items":['.length;
     const afterFirstItem = itemsAt + JSON.stringify(events[5]).length + 1;
+    // Cut inside a string: JSON allows no line break there, so the line ended early. (A cut exactly
+    // between two values cannot be told from JSON that goes on over lines, which is read on.)
     for (const [cut, kept, reason] of [
-      [20, 0, "unexpected end of line inside a JSON document"], // in a string of the list's head
-      [itemsAt - 1, 0, "unexpected end of line inside a JSON document"], // before its items
+      [25, 0, "unexpected end of line inside a JSON document"], // in a string of the list's head
+      [itemsAt - 4, 0, "unexpected end of line inside a JSON document"], // in the "items" key
       [itemsAt + 30, 0, "unexpected end of line inside an item"], // in a string of the first item
-      [afterFirstItem, 1, "unexpected end of line: the list is not closed"], // after a comma between items
-      [afterFirstItem + 1, 1, "unexpected end of line inside an item"], // just inside the second item
+      [afterFirstItem + 5, 1, "unexpected end of line inside an item"], // in the second item's first key
     ] as const) {
       const text = [list(0, 5), second.slice(0, cut), list(10, 20)].join("\r\n") + "\n";
       for (const chunkSize of [256, 1]) {
@@ -154,8 +174,27 @@ describe("readAuditBatches: EventList documents", () => {
       }
     }
     // Cut on the first line, while the format is not yet known.
-    const { items } = await readAll(chunked([second.slice(0, afterFirstItem + 1), list(10, 20)].join("\n"), 256));
+    const { items } = await readAll(chunked([second.slice(0, afterFirstItem + 5), list(10, 20)].join("\n"), 256));
     expect(raws(items)).toEqual([events[5], { lineOrIndex: 2, error: "item 2 (line 1): unexpected end of line inside an item", reason: "unexpected end of line inside an item" }, ...events.slice(10, 20)]);
+  });
+
+  it("reads JSON that starts on one line and goes on over others: a list of events, and EventLists broken after a field or an item", async () => {
+    const list = (items: unknown[]) => ({ kind: "EventList", apiVersion: "audit.k8s.io/v1", metadata: {}, items });
+    const texts = [
+      // A top-level array, the first event on the bracket's line, one event per line after it.
+      `[${events.slice(0, 5).map((e) => JSON.stringify(e)).join(",\n")}]\n`,
+      // An EventList whose first item is on the items array's line.
+      `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[${events.slice(0, 5).map((e) => JSON.stringify(e)).join(",\n")}]}\n`,
+      // An EventList broken after a field of its head, then its items one per line.
+      `{"kind":"EventList","apiVersion":"audit.k8s.io/v1",\n"metadata":{},"items":[\n${events.slice(0, 5).map((e) => JSON.stringify(e)).join(",\n")}\n]}\n`,
+      JSON.stringify(list(events.slice(0, 5)), null, 2),
+    ];
+    for (const text of texts) {
+      for (const chunkSize of [256, 1]) {
+        const { items } = await readAll(chunked(text, chunkSize));
+        expect(raws(items), text.slice(0, 60)).toEqual(events.slice(0, 5));
+      }
+    }
   });
 
   it("keeps braces, escaped quotes and multi-byte characters inside strings, split anywhere", async () => {

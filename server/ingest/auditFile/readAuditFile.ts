@@ -504,8 +504,12 @@ class JsonDocumentScanner {
   /**
    * Whether the document being read is written on one line (as EventLists one per line are):
    * null until what follows its opening bracket, or its items array's, tells: text on the same
-   * line (true) or a line break (false, pretty-printed). A line break inside a one-line document
-   * means the line was cut short: the document ends there, and the next line is read afresh.
+   * line (true) or a line break (false, pretty-printed). A line break inside a string of a
+   * one-line document, which JSON does not allow, means the line was cut short: the document
+   * ends there, and the next line is read afresh. A line break outside strings is not taken for
+   * a cut, since valid JSON may start on one line and go on over others (`[{…},` then an event
+   * per line, or a list whose head breaks after a field); a line cut exactly between two values
+   * therefore still runs into the next line, as it did before.
    */
   private oneLine: boolean | null = null;
 
@@ -534,7 +538,7 @@ class JsonDocumentScanner {
     for (let i = 0; i < n; i++) {
       const b = chunk[i]!;
       if (this.state !== "top" && this.state !== "skipLine") {
-        if (b === LF && this.oneLine) {
+        if (b === LF && this.oneLine && this.inString) {
           this.abandon("unexpected end of line");
           this.line++;
           continue;
