@@ -98,7 +98,6 @@ export async function searchTraces(sql: Sql, search: TraceSearch, options: Assem
   return traces;
 }
 
-/** The trace a (normalized, 32 hex) trace ID stands for; null when there is none. */
 /**
  * The traces of `traceIds`, in their order (null for an unknown one), BUILD_CONCURRENCY at a
  * time: a URL can name hundreds (`/api/traces?traceID=…&traceID=…`), and building them all at
@@ -112,6 +111,7 @@ export async function tracesById(sql: Sql, traceIds: readonly string[], options:
   return traces;
 }
 
+/** The trace a (normalized, 32 hex) trace ID stands for; null when there is none. */
 export async function traceById(sql: Sql, traceId: string, options: AssembleOptions = {}): Promise<Trace | null> {
   let query;
   try {
