@@ -335,6 +335,8 @@ export async function planWrites(
   const historyRows = new CopyTextBuilder();
   // Late writes that may yet get their diff, by object: placed once every write is resolved.
   const lateByRow = new Map<ObjectRow, LateGroup>();
+  // Deletes that name no uid and ended before the object of their name began: of an earlier incarnation.
+  const earlierDeletes: EarlierDelete[] = [];
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
@@ -384,6 +386,12 @@ export async function planWrites(
     // incarnation of its name, which a write that names no uid cannot tell apart (Metadata level):
     // it is recorded here, but does not end this one.
     const deletesEarlier = change.deleted && !row.isNew && write.endTime < row.firstSeen;
+    if (deletesEarlier) {
+      // Recorded on the incarnation it ended, once that is looked up (after this loop); the
+      // newer object's body is not that one's, so it shows neither in a diff nor as a snapshot.
+      earlierDeletes.push({ write, newer: row, change: computeChange({ state: null, resourceVersion: null }, write) });
+      continue;
+    }
     if (!row.uid && write.object.uid) {
       row.uid = write.object.uid;
       byUid.set(row.uid, row);
@@ -425,6 +433,13 @@ export async function planWrites(
     const detailsText = detailsJson(details, write.patch, change.diff !== null);
     historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
   }
+  if (earlierDeletes.length > 0) {
+    const ended = await endEarlierIncarnations(sql, clusterId, earlierDeletes, [...loaded, ...touched], historyRows);
+    for (const { row, newlyDeleted } of ended) {
+      touched.add(row);
+      if (newlyDeleted) observed.push({ row, at: row.deletedAt!, state: null, deleted: true });
+    }
+  }
   const rediffedHistory = await addLateWrites(sql, clusterId, lateByRow, historyRows);
   lateByRow.clear();
   objectIds.giveBack(ids.slice(idsUsed));
@@ -454,6 +469,75 @@ export async function planWrites(
     historyCopyText: historyRows.take(),
     rediffedHistory,
   };
+}
+
+/** A delete that names no uid (Metadata level), ended before `newer`, the latest object of its name, began. */
+interface EarlierDelete {
+  write: AuditWrite;
+  newer: ObjectRow;
+  change: ReturnType<typeof computeChange>;
+}
+
+/**
+ * The incarnation of each delete's name that began last at or before the delete, other than
+ * the newer one: one index probe per delete (objects_identity_idx).
+ */
+export const EARLIER_INCARNATIONS_SQL = `SELECT k.i, ${OBJECT_COLUMNS}
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint[]) WITH ORDINALITY AS k(g, r, ns, n, t, newer, i)
+       CROSS JOIN LATERAL (
+         SELECT x.* FROM objects x
+          WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
+            AND x.first_seen <= k.t AND x.id <> k.newer
+          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
+       LEFT JOIN object_states s ON s.object_id = o.id`;
+
+/**
+ * Records each delete on the earlier incarnation of its name that it ended, and ends that one
+ * there (its end was only guessed from the next create, which found the name free); on the
+ * newer object, as before, when no earlier one is known. Returns the rows it changed, and
+ * whether each was not known to be deleted before.
+ */
+async function endEarlierIncarnations(
+  sql: Sql,
+  clusterId: number,
+  deletes: EarlierDelete[],
+  known: Iterable<ObjectRow>,
+  historyRows: CopyTextBuilder,
+): Promise<Array<{ row: ObjectRow; newlyDeleted: boolean }>> {
+  const result = await sql.query<LoadedObject & { i: number }>(prepared("kt_earlier_incarnations", EARLIER_INCARNATIONS_SQL), [
+    clusterId,
+    textArray(deletes.map((d) => d.write.object.apiGroup)),
+    textArray(deletes.map((d) => d.write.object.resource)),
+    textArray(deletes.map((d) => d.write.object.namespace)),
+    textArray(deletes.map((d) => d.write.object.name)),
+    timestamptzArray(deletes.map((d) => d.write.startTime)),
+    int8Array(deletes.map((d) => d.newer.id)),
+  ]);
+  // The batch may hold a row already (an incarnation loaded by uid): changes go to that one.
+  const rowsById = new Map<number, ObjectRow>();
+  for (const row of known) rowsById.set(row.id, row);
+  const earlier = new Map<number, ObjectRow>();
+  for (const loaded of result.rows) {
+    const row = rowsById.get(Number(loaded.id)) ?? rowOf(loaded);
+    rowsById.set(row.id, row);
+    earlier.set(Number(loaded.i) - 1, row);
+  }
+  const changed = new Map<ObjectRow, boolean>();
+  deletes.forEach(({ write, newer, change }, index) => {
+    const row = earlier.get(index) ?? newer;
+    if (row !== newer) {
+      const newlyDeleted = row.deletedAt === null;
+      if (row.deletedAt === null || write.endTime < row.deletedAt) row.deletedAt = write.endTime;
+      if (write.endTime > row.lastSeen) row.lastSeen = write.endTime;
+      row.rowDirty = true;
+      changed.set(row, (changed.get(row) ?? false) || newlyDeleted);
+    }
+    const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
+    if (row !== newer && row.resourceVersion) details.resourceVersionBefore = row.resourceVersion;
+    const detailsText = detailsJson(details, write.patch, change.diff !== null);
+    historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
+  });
+  return [...changed].map(([row, newlyDeleted]) => ({ row, newlyDeleted }));
 }
 
 function emptyPlan(): WritePlan {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
-import { INGEST_PLANNER_SETTINGS, OBJECTS_BY_UID_SQL, STATES_BY_ID_SQL } from "./auditWriter";
+import { EARLIER_INCARNATIONS_SQL, INGEST_PLANNER_SETTINGS, OBJECTS_BY_UID_SQL, STATES_BY_ID_SQL } from "./auditWriter";
 import { OPEN_RELATIONS_SQL } from "./relationWriter";
-import { int8Array, textArray } from "./arrayParam";
+import { int8Array, textArray, timestamptzArray } from "./arrayParam";
 import type { Sql } from "./database";
 
 /**
@@ -47,12 +47,22 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
         openRelations: await planOf(tx, OPEN_RELATIONS_SQL, [ids]),
         statesById: await planOf(tx, STATES_BY_ID_SQL, [ids]),
         objectsByUid: await planOf(tx, OBJECTS_BY_UID_SQL, [1, uids]),
+        earlierIncarnations: await planOf(tx, EARLIER_INCARNATIONS_SQL, [
+          1,
+          textArray(BATCH_KEYS.map(() => "")),
+          textArray(BATCH_KEYS.map(() => "pods")),
+          textArray(BATCH_KEYS.map(() => "default")),
+          textArray(BATCH_KEYS.map((id) => `pod-${id}`)),
+          timestamptzArray(BATCH_KEYS.map(() => new Date())),
+          ids,
+        ]),
       };
       for (const plan of Object.values(plans)) {
         expect(plan).not.toMatch(/Seq Scan/);
         expect(plan).toMatch(/Index Scan|Index Only Scan|Bitmap Index Scan/);
       }
       expect(plans.openRelations).toMatch(/relations_claimed_by_idx/);
+      expect(plans.earlierIncarnations).toMatch(/objects_identity_idx/);
       // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.
       expect(plans.objectsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = \S+\) AND \(uid = k\.u\)\)/);
     });

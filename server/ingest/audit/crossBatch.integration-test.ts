@@ -104,11 +104,24 @@ describe.each(STORE_KINDS)("writes to one name across batches and workers, on %s
     expect((await entriesOf(cluster)).get("delete-1")!.object_id).toBe(objects[0]!.id);
   });
 
-  it("does not let a delete that names no uid (Metadata level) end a later object of its name", async () => {
+  it("gives a delete that names no uid (Metadata level) and arrives after its name was taken again to the object alive when it ran", async () => {
     const cluster = "late-delete-metadata";
     await store(ingestor(), cluster, [configMapWrite("create-1", 0, { verb: "create", uid: UID_1, rv: "100", value: "a" })], [configMapWrite("create-2", 11, { verb: "create", uid: UID_2, rv: "120", value: "b" })], [configMapDelete("delete-1", 10, UID_1, "Metadata")]);
     const objects = await objectsOf(cluster);
-    expect(objects.find((o) => o.uid === UID_2)).toMatchObject({ firstSeen: "2018-10-26T13:13:11.000Z", deletedAt: null });
+    // The first ends when its delete did (the second's create had only told that it was gone by then); the second goes on.
+    expect(objects.map(({ id: _id, ...o }) => o)).toEqual([
+      { uid: UID_1, firstSeen: "2018-10-26T13:13:00.000Z", deletedAt: "2018-10-26T13:13:10.005Z" },
+      { uid: UID_2, firstSeen: "2018-10-26T13:13:11.000Z", deletedAt: null },
+    ]);
+    const entry = (await entriesOf(cluster)).get("delete-1")!;
+    expect(entry.object_id).toBe(objects[0]!.id);
+    expect(entry.details.resourceVersionBefore).toBe("100");
+    // A delete of a name never seen before it: kept on the only object there is, which it does not end.
+    const alone = "late-delete-metadata-alone";
+    await store(ingestor(), alone, [configMapWrite("create-2", 11, { verb: "create", uid: UID_2, rv: "120", value: "b" })], [configMapDelete("delete-1", 10, UID_1, "Metadata")]);
+    const only = await objectsOf(alone);
+    expect(only.map(({ id: _id, ...o }) => o)).toEqual([{ uid: UID_2, firstSeen: "2018-10-26T13:13:11.000Z", deletedAt: null }]);
+    expect((await entriesOf(alone)).get("delete-1")!.object_id).toBe(only[0]!.id);
   });
 
   it("diffs against what another worker stored after a Request-level write, not against a cached body of the same version", async () => {
