@@ -75,25 +75,6 @@ describe("readAuditBatches: JSON lines", () => {
     expect(raws(items.slice(20))).toEqual(events.slice(20));
   });
 
-  it("reads JSON that starts on one line and goes on over others: a list of events, and EventLists broken after a field or an item", async () => {
-    const list = (items: unknown[]) => ({ kind: "EventList", apiVersion: "audit.k8s.io/v1", metadata: {}, items });
-    const texts = [
-      // A top-level array, the first event on the bracket's line, one event per line after it.
-      `[${events.slice(0, 5).map((e) => JSON.stringify(e)).join(",\n")}]\n`,
-      // An EventList whose first item is on the items array's line.
-      `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[${events.slice(0, 5).map((e) => JSON.stringify(e)).join(",\n")}]}\n`,
-      // An EventList broken after a field of its head, then its items one per line.
-      `{"kind":"EventList","apiVersion":"audit.k8s.io/v1",\n"metadata":{},"items":[\n${events.slice(0, 5).map((e) => JSON.stringify(e)).join(",\n")}\n]}\n`,
-      JSON.stringify(list(events.slice(0, 5)), null, 2),
-    ];
-    for (const text of texts) {
-      for (const chunkSize of [256, 1]) {
-        const { items } = await readAll(chunked(text, chunkSize));
-        expect(raws(items), text.slice(0, 60)).toEqual(events.slice(0, 5));
-      }
-    }
-  });
-
   it("keeps braces, escaped quotes and multi-byte characters inside strings, split anywhere", async () => {
     const tricky = { kind: "Event", auditID: "tricky", annotations: { note: 'a "quoted" {brace} ] and \\ é € 😀', more: "\u0001\t\n" } };
     const text = JSON.stringify(tricky) + "\n" + lines[0];
