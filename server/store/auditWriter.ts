@@ -317,8 +317,14 @@ export async function planWrites(
   const unknownUids = [...new Set(writes.map((w) => w.object.uid).filter((u): u is string => !!u && !byUid.has(u)))];
   const loaded = [...latestByName.values()];
   // Ids for the objects the batch may create (at most one per write; the rest go back), older
-  // incarnations by uid, and states missing from the cache: each a statement only when needed.
-  const [ids, olderIncarnations] = await Promise.all([objectIds.take(sql, writes.length), loadByUid(sql, clusterId, unknownUids), loadStates(sql, loaded, cache)]);
+  // incarnations by uid, states missing from the cache, and which rows that creates may fill in
+  // are placeholders: each a statement only when needed.
+  const [ids, olderIncarnations, , placeholders] = await Promise.all([
+    objectIds.take(sql, writes.length),
+    loadByUid(sql, clusterId, unknownUids),
+    loadStates(sql, loaded, cache),
+    placeholdersAmong(sql, writes.filter(createsObject).map((w) => latestByName.get(objectKeyOf(clusterId, w.object))).filter((row) => row !== undefined)),
+  ]);
   for (const row of olderIncarnations) byUid.set(row.uid!, row);
   await loadStates(sql, olderIncarnations, cache);
   loaded.push(...olderIncarnations);
@@ -341,7 +347,10 @@ export async function planWrites(
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
     const latest = latestByName.get(key) ?? null;
-    const target = resolveTarget(write, latest, write.object.uid ? byUid.get(write.object.uid) ?? null : null);
+    // A row only a relation named so far (a Pod's ephemeral volume claim, an Ingress's Service
+    // applied after it) is the object its name's create makes: its relations stay with it.
+    const fillsPlaceholder = latest !== null && createsObject(write) && placeholders.has(latest.id) && !touched.has(latest);
+    const target = fillsPlaceholder ? latest : resolveTarget(write, latest, write.object.uid ? byUid.get(write.object.uid) ?? null : null);
 
     let row: ObjectRow;
     if (target === "new") {
@@ -397,7 +406,8 @@ export async function planWrites(
       byUid.set(row.uid, row);
     }
     if (!row.kind && write.object.kind) row.kind = write.object.kind;
-    if (write.startTime < row.firstSeen && !deletesEarlier) row.firstSeen = write.startTime;
+    // An object begins at its create, also when a relation named it before.
+    if ((write.startTime < row.firstSeen || fillsPlaceholder) && !deletesEarlier) row.firstSeen = write.startTime;
     if (write.endTime > row.lastSeen) row.lastSeen = write.endTime;
     row.rowDirty = true;
     const rvBefore = row.resourceVersion;
@@ -699,6 +709,21 @@ export function detailsJson(details: JsonObject, patch: JsonValue | null, hasDif
 }
 
 /** Which object a write belongs to: an existing row, or "new" for a new incarnation. */
+/**
+ * The ids of `rows` that are placeholders: rows made for the targets of relations (relationWriter.ts),
+ * with no uid, no body and no history yet. Only rows without a uid or a stored state are asked about.
+ */
+async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<number>> {
+  const candidates = [...new Set(rows.filter((row) => !row.isNew && !row.uid && !row.deletedAt && !row.hasStoredState).map((row) => row.id))];
+  if (candidates.length === 0) return new Set();
+  const result = await sql.query<{ id: number }>(
+    prepared("kt_placeholders_among", `SELECT k.id FROM unnest($1::bigint[]) AS k(id)
+      WHERE NOT EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = k.id)`),
+    [int8Array(candidates)],
+  );
+  return new Set(result.rows.map((row) => Number(row.id)));
+}
+
 function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: ObjectRow | null): ObjectRow | "new" {
   if (sameUid) return sameUid;
   const creates = createsObject(write);

@@ -270,6 +270,45 @@ describe.each(STORE_KINDS)("relations from audit bodies on %s", (storeKind) => {
     ]);
   });
 
+  it("makes the placeholder of a claim named before it existed the object its create makes (a Pod's ephemeral volume claim)", async () => {
+    // The real Pod qnvqh with a generic ephemeral volume: the ephemeral-volume controller creates
+    // its claim, <pod>-<volume>, owned by the Pod, after the Pod that names it.
+    const pod = openshiftObject(CASCADE.namespace, "core/pods.yaml", "apiserver-5d887d5fcd-qnvqh");
+    pod.spec.volumes.push({ name: "scratch", ephemeral: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } } } });
+    const claim = {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: {
+        name: `${pod.metadata.name}-scratch`,
+        namespace: CASCADE.namespace,
+        uid: "5e0c0a1e-9b8f-4c1d-a2e3-f4a5b6c7d8e9",
+        resourceVersion: "50001",
+        ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: pod.metadata.name, uid: pod.metadata.uid, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    };
+    const podCreate = writeEvent({ id: "e9e00000-0000-4000-8000-000000000001", at: at("16:10:00.000"), verb: "create", apiGroup: "", resource: "pods", body: pod });
+    podCreate.requestURI = `/api/v1/namespaces/${CASCADE.namespace}/pods`;
+    const claimCreate = writeEvent({ id: "e9e00000-0000-4000-8000-000000000002", at: at("16:10:00.300"), verb: "create", apiGroup: "", resource: "persistentvolumeclaims", body: claim });
+    claimCreate.requestURI = `/api/v1/namespaces/${CASCADE.namespace}/persistentvolumeclaims`;
+    expect((await app.postAudit(eventList([podCreate]), { cluster: "ephemeral" })).status).toBe(200);
+    expect((await app.postAudit(eventList([claimCreate]), { cluster: "ephemeral" })).status).toBe(200);
+
+    // One row for the claim, alive, with its create: the placeholder the Pod's body made.
+    const claims = await app.context.db.query<{ uid: string; first_seen: Date; deleted_at: Date | null; entries: number }>(
+      `SELECT o.uid, o.first_seen, o.deleted_at, (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries
+         FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'ephemeral' AND o.resource = 'persistentvolumeclaims'`,
+    );
+    expect(claims.rows.map((r) => ({ ...r, first_seen: iso(r.first_seen), deleted_at: iso(r.deleted_at) }))).toEqual([
+      { uid: claim.metadata.uid, first_seen: at("16:10:00.295"), deleted_at: null, entries: 1 },
+    ]);
+    const rows = (await relationsOf(app, "ephemeral")).filter((r) => r.kind === "volume-claim" || r.to.startsWith("persistentvolumeclaims/"));
+    expect(rows.map((r) => [r.kind, r.from, r.to, r.validFrom, r.validTo])).toEqual([
+      ["volume-claim", `persistentvolumeclaims/${claim.metadata.name}`, `pods/${pod.metadata.name}`, at("16:10:00.000"), null],
+      ["controller-owner", `pods/${pod.metadata.name}`, `persistentvolumeclaims/${claim.metadata.name}`, at("16:10:00.300"), null],
+    ]);
+  });
+
   it("makes one placeholder for an owner named in one batch by a Pod it creates and by a Pod it already knew", async () => {
     // The real Pods qnvqh and mrn5h, both of the ReplicaSet of rev3, which nothing else names yet.
     // Claims of objects a batch creates are looked up before the others (a round trip sooner):
