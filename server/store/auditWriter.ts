@@ -424,6 +424,9 @@ export async function planWrites(
     // by the newer writes already stored.
     if ((change.nextState || change.deleted) && !late && !deletesEarlier) {
       observed.push({ row, at: write.endTime, state: row.state, deleted: change.deleted, claims: change.nextState ? write.claims : undefined });
+      // A body of an object whose later delete is stored already (batches arrive out of order; a
+      // delete answered with a Status left no body to call this one late): what it states ends there.
+      if (!change.deleted && row.deletedAt && row.deletedAt > write.endTime) observed.push({ row, at: row.deletedAt, state: null, deleted: true });
     }
 
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };

@@ -352,6 +352,24 @@ describe.each(STORE_KINDS)("relations from audit bodies on %s", (storeKind) => {
     expect((await relationsOf(app, "late-order", "node")).map((r) => [r.validFrom, r.validTo])).toEqual([[at("16:00:00.000"), null]]);
   });
 
+  it("ends what a body states at the object's delete when that delete, answered with a Status, arrived first", async () => {
+    // The real ReplicaSet of rev3: the garbage collector's delete (a Status, no body) reaches
+    // Kubetrail before the batch holding an earlier status update, as concurrent batches may.
+    const replicaSet = openshiftObject(CASCADE.namespace, "apps/replicasets.yaml", CASCADE.replicaSets.rev3.name);
+    const update = writeEvent({ id: "9cde0000-0000-4000-8000-000000000001", at: at("16:20:00.000"), verb: "update", apiGroup: "apps", resource: "replicasets", body: replicaSet });
+    const remove = writeEvent({ id: "9cde0000-0000-4000-8000-000000000002", at: at("16:25:00.000"), verb: "update", apiGroup: "apps", resource: "replicasets", body: replicaSet });
+    remove.verb = "delete";
+    remove.user = { username: "system:serviceaccount:kube-system:generic-garbage-collector" };
+    remove.requestObject = { kind: "DeleteOptions", apiVersion: "meta.k8s.io/v1", propagationPolicy: "Background" };
+    remove.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details: { name: replicaSet.metadata.name, group: "apps", kind: "replicasets", uid: replicaSet.metadata.uid } };
+    expect((await app.postAudit(eventList([remove]), { cluster: "gc-order" })).status).toBe(200);
+    expect((await app.postAudit(eventList([update]), { cluster: "gc-order" })).status).toBe(200);
+
+    expect((await relationsOf(app, "gc-order")).map((r) => [r.kind, r.from, r.to, r.validFrom, r.validTo])).toEqual([
+      ["controller-owner", "deployments/apiserver", `replicasets/${CASCADE.replicaSets.rev3.name}`, at("16:20:00.000"), at("16:25:00.000")],
+    ]);
+  });
+
   it("refuses to start with a bad rules file or an unknown plugin, naming it", async () => {
     const bad = path.join(dir, "bad.yaml");
     fs.writeFileSync(bad, "- name: x\n  match: {resource: pods}\n  path: spec..x\n  target: {apiGroup: '', resource: nodes}\n  relation: r\n  role: parent\n  hierarchical: false\n");
