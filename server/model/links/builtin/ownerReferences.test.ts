@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openshiftItems, openshiftObject, sonobuoyItems } from "../../../testing/fixtures";
+import { falcoEvents, openshiftItems, openshiftObject, sonobuoyItems } from "../../../testing/fixtures";
 import { asBody, identityOf } from "../../../testing/linkers";
 import { ownerReferencesLinker } from "./ownerReferences";
 
@@ -77,6 +77,19 @@ describe("ownerReferences linker", () => {
     expect(claims.map((c) => c.kind)).toEqual(["controller-owner", "owner", "owner"]);
     expect(claims[1]!.other).toMatchObject({ apiGroup: "operator.openshift.io", resource: "openshiftapiservers", namespace: "openshift-apiserver" });
     expect(claims[2]!.other).toMatchObject({ apiGroup: "", resource: "nodes", namespace: "", name: "ci-ln-k7vx6h2-002ac-w7gjh-master-1" });
+  });
+
+  it("states no owner of a cluster-scoped object that names a namespaced kind (Kubernetes cannot resolve it)", () => {
+    // The real ClusterRole of the falco trace, given owners as an operator might: a Deployment
+    // (namespaced: garbage collection treats it as unresolvable) and a cluster-scoped Namespace.
+    const clusterRole = falcoEvents("create_clusterrole.json")[0]!.responseObject;
+    clusterRole.metadata.ownerReferences = [
+      { apiVersion: "apps/v1", kind: "Deployment", name: "apiserver", uid: "0b1d2d3e-0000-4000-8000-000000000002", controller: true },
+      { apiVersion: "v1", kind: "Namespace", name: "openshift-apiserver", uid: "0b1d2d3e-0000-4000-8000-000000000003" },
+    ];
+    expect(claimsOf(clusterRole, "rbac.authorization.k8s.io", "clusterroles")).toEqual([
+      { kind: "owner", role: "parent", other: expect.objectContaining({ apiGroup: "", resource: "namespaces", namespace: "", name: "openshift-apiserver" }) },
+    ]);
   });
 
   it("skips malformed owner references and never throws", () => {

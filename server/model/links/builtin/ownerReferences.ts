@@ -1,5 +1,5 @@
 import { objectsAt, stringAt } from "../fields";
-import { referenceByKind } from "../references";
+import { builtinResourceForKind, groupOfApiVersion, referenceByKind } from "../references";
 import type { Linker, RelationClaim } from "../types";
 
 /**
@@ -16,6 +16,9 @@ export const ownerReferencesLinker: Linker = {
       const kind = stringAt(owner, "kind");
       const name = stringAt(owner, "name");
       if (!apiVersion || !kind || !name) continue;
+      // A cluster-scoped object cannot be owned by a namespaced one: Kubernetes's garbage
+      // collector finds no such owner (an unresolvable reference), so it names no object.
+      if (self.namespace === "" && builtinResourceForKind(groupOfApiVersion(apiVersion), kind)?.namespaced) continue;
       claims.push({
         kind: owner.controller === true ? "controller-owner" : "owner",
         role: "parent",
