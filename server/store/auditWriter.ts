@@ -711,7 +711,6 @@ export function detailsJson(details: JsonObject, patch: JsonValue | null, hasDif
   return text === "{}" ? `{${member}}` : `${text.slice(0, -1)},${member}}`;
 }
 
-/** Which object a write belongs to: an existing row, or "new" for a new incarnation. */
 /**
  * The ids of `rows` that are placeholders: rows made for the targets of relations (relationWriter.ts),
  * with no uid, no body and no history yet. Only rows without a uid or a stored state are asked about.
@@ -727,6 +726,7 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
   return new Set(result.rows.map((row) => Number(row.id)));
 }
 
+/** Which object a write belongs to: an existing row, or "new" for a new incarnation. */
 function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: ObjectRow | null): ObjectRow | "new" {
   if (sameUid) return sameUid;
   const creates = createsObject(write);
