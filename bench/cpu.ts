@@ -110,7 +110,7 @@ async function main(cleanup: Cleanup): Promise<void> {
     const profileFile = settings.profile ? path.join(profileDir, `round-${i + 1}.cpuprofile`) : null;
     const round = await runRound(batchFile, url, settings.inFlight, profileFile);
     const figures = figuresOf(round);
-    console.log(`ingest ${figures.ingestUs.toFixed(1)} µs/event, parse ${figures.parseUs.toFixed(1)}, ratio ${figures.ingestOverParse.toFixed(2)}, Postgres ${figures.postgresUs.toFixed(1)}`);
+    console.log(`ingest ${figures.ingestUs.toFixed(1)} µs/event, parse ${figures.parseUs.toFixed(1)}, ratio ${figures.ingestOverParse.toFixed(2)}, floor ${figures.floorUs.toFixed(1)} (ingest / floor ${figures.ingestOverFloor.toFixed(2)}), Postgres ${figures.postgresUs.toFixed(1)}`);
     if (profileFile) profiles.push(profileFile);
     rounds.push(round);
     await dropDatabase(database);

@@ -9,6 +9,7 @@ function round(ingestUserS: number, parseS: number): CpuRound {
     ingest: { wallS: 9.7, userS: ingestUserS, systemS: 0.77, minorFaults: 66_000, postgresS: 5.11, gcS: 0.68 },
     // Every fourth batch of 400 events parsed once more: 63 batches.
     parseSample: { events: 25_200, cpuS: parseS },
+    floor: { cpuS: 2.4, rows: 60_000 },
   };
 }
 
@@ -18,6 +19,10 @@ describe("bench:cpu figures", () => {
     expect(figures.ingestUs).toBeCloseTo(83.5, 5);
     expect(figures.parseUs).toBeCloseTo(9.4, 5);
     expect(figures.ingestOverParse).toBeCloseTo(83.5 / 9.4, 5);
+    expect(figures.floorUs).toBeCloseTo(24, 5);
+    expect(figures.ingestOverFloor).toBeCloseTo(83.5 / 24, 5);
+    // A round from before the floor was measured (a report read back) has none.
+    expect(figuresOf({ ...round(7.58, 0.23688), floor: undefined }).floorUs).toBeNaN();
     expect(figures).toMatchObject({ minorFaults: 0.66, eventsPerSecond: 100_000 / 9.7 });
     expect(figures.ingestSystemUs).toBeCloseTo(7.7, 5);
     expect(figures.gcUs).toBeCloseTo(6.8, 5);

@@ -23,6 +23,8 @@ export interface CpuRound {
   ingest: PassUse;
   /** The baseline: CPU of parsing the sampled batches' bodies once more, and their events. */
   parseSample: { events: number; cpuS: number };
+  /** The floor (bench/cpu/floor.ts) over every batch, after ingest: its CPU, and the history rows it made. Absent in reports from before 2026-12-06 16:00. */
+  floor?: { cpuS: number; rows: number };
 }
 
 /** A round's figures per event, in microseconds (faults: per event). */
@@ -35,6 +37,10 @@ export interface RoundFigures {
   postgresUs: number;
   /** ingestUs / parseUs: what ingest costs in parses of the same bytes, the machine's speed divided out. */
   ingestOverParse: number;
+  /** The floor's CPU per event (bench/cpu/floor.ts): the least an ingest with every object's body in memory could spend. NaN when not measured. */
+  floorUs: number;
+  /** ingestUs / floorUs: how far the store's design is from that least. */
+  ingestOverFloor: number;
   /** One thread's ingest rate (no other ingest thread competes for the CPUs). */
   eventsPerSecond: number;
 }
@@ -57,6 +63,7 @@ export function figuresOf(round: CpuRound): RoundFigures {
   const perEvent = (seconds: number) => (seconds * 1e6) / round.events;
   const parseUs = (round.parseSample.cpuS * 1e6) / round.parseSample.events;
   const ingestUs = perEvent(round.ingest.userS + round.ingest.systemS);
+  const floorUs = round.floor ? perEvent(round.floor.cpuS) : Number.NaN;
   return {
     parseUs,
     ingestUs,
@@ -65,6 +72,8 @@ export function figuresOf(round: CpuRound): RoundFigures {
     minorFaults: round.ingest.minorFaults / round.events,
     postgresUs: perEvent(round.ingest.postgresS),
     ingestOverParse: ingestUs / parseUs,
+    floorUs,
+    ingestOverFloor: ingestUs / floorUs,
     eventsPerSecond: round.events / round.ingest.wallS,
   };
 }
@@ -85,6 +94,8 @@ const LABELS: Array<[keyof RoundFigures, string, number]> = [
   ["parseUs", "parse only, CPU per event (µs) [baseline]", 2],
   ["ingestUs", "ingest, CPU per event (µs)", 1],
   ["ingestOverParse", "ingest / parse", 2],
+  ["floorUs", "floor, CPU per event (µs)", 1],
+  ["ingestOverFloor", "ingest / floor", 2],
   ["ingestSystemUs", "  of which in the kernel (µs)", 1],
   ["gcUs", "  of which GC pauses (µs)", 1],
   ["minorFaults", "minor page faults per event", 2],
@@ -121,6 +132,7 @@ export const CPU_COMPARISON: ComparisonSpec<CpuReport> = {
     { label: "ingest, CPU per event (µs)", of: (r) => r.median.ingestUs, better: "lower", digits: 1 },
     { label: "parse only, CPU per event (µs) [baseline]", of: (r) => r.median.parseUs, better: "lower", digits: 1 },
     { label: "ingest / parse", of: (r) => r.median.ingestOverParse, better: "lower", digits: 2 },
+    { label: "ingest / floor", of: (r) => r.median.ingestOverFloor, better: "lower", digits: 2 },
     { label: "ingest, CPU in the kernel per event (µs)", of: (r) => r.median.ingestSystemUs, better: "lower", digits: 1 },
     { label: "ingest, GC pauses per event (µs)", of: (r) => r.median.gcUs, better: "lower", digits: 1 },
     { label: "minor page faults per event", of: (r) => r.median.minorFaults, better: "lower", digits: 2 },
