@@ -32,12 +32,38 @@ const app = next({ dev: false, dir: path.resolve(import.meta.dirname, ".."), hos
 await app.prepare();
 const handleWithNext = app.getRequestHandler();
 
+/**
+ * The request's path when it is not valid percent-encoding (`%E0%A4%A`, `%ZZ`), else null. Next
+ * answers such a path with a 500: its router's decodeURIComponent throws. Bad input is the
+ * caller's error, so it gets a 400 that says so before Next sees it.
+ */
+function badlyEncodedPath(url) {
+  const pathOnly = (url ?? "/").split("?", 1)[0];
+  try {
+    decodeURIComponent(pathOnly);
+    return null;
+  } catch {
+    return pathOnly;
+  }
+}
+
+/** The longest part of a bad path quoted back: enough to find the mistake, not an echo of a huge URL. */
+const QUOTED_PATH_CHARS = 200;
+
 // Published by the app once Next has run its instrumentation hook, which it does before the
 // first request it handles; until then the webhook goes through Next's route handler, which
 // gives the same answers.
 const server = http.createServer((request, response) => {
   const handleAuditWebhook = globalThis[AUDIT_WEBHOOK_HANDLER_KEY];
   if (handleAuditWebhook?.(request, response)) return;
+  const badPath = badlyEncodedPath(request.url);
+  if (badPath !== null) {
+    const quoted = badPath.length > QUOTED_PATH_CHARS ? `${badPath.slice(0, QUOTED_PATH_CHARS)}…` : badPath;
+    const message = `the request path is not valid percent-encoding (each % must start a UTF-8 byte as two hex digits): ${JSON.stringify(quoted)}`;
+    response.writeHead(400, { "content-type": "application/json" });
+    response.end(JSON.stringify({ error: { code: "invalid_path", message } }));
+    return;
+  }
   void handleWithNext(request, response);
 });
 server.on("error", (error) => {

@@ -114,6 +114,20 @@ describe("the production server (scripts/serve.mjs) on Postgres with ingest work
     expect((await answer.json()).error).toMatchObject({ code: "invalid_json" });
   });
 
+  it("answers a path that is not valid percent-encoding with a 400 naming it, where Next would answer 500", async () => {
+    for (const bad of ["/jaeger/api/traces/%E0%A4%A", "/jaeger/api/v3/traces/%ZZ", "/api/ready%"]) {
+      const answer = await fetch(`${url}${bad}`);
+      expect(answer.status).toBe(400);
+      const { error } = await answer.json();
+      expect(error.code).toBe("invalid_path");
+      expect(error.message).toContain(JSON.stringify(bad));
+    }
+    // Valid percent-encoding still reaches Next: an escaped letter in a trace ID is a trace ID.
+    const escaped = await fetch(`${url}/jaeger/api/traces/%61bc`);
+    expect(escaped.status).toBe(404);
+    expect((await escaped.json()).errors[0].code).toBe(404);
+  });
+
   it("stops on SIGTERM, closing its workers and the database, with the exit code of a signal", async () => {
     const exit = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
     server.kill("SIGTERM");
