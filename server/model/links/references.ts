@@ -44,11 +44,13 @@ export function resourceForKind(apiGroup: string, kind: string): string {
 /**
  * Whether objects of (apiGroup, resource) live in a namespace. Unknown resources (CRDs) are
  * taken to be namespaced: a reference from a namespaced object to a namespaced owner is the
- * common case, and cluster-scoped custom owners of namespaced objects are rare.
+ * common case, and cluster-scoped custom owners of namespaced objects are rare. When the guess
+ * is wrong, the uid the reference gives corrects it in the store (docs/relations.md).
  */
 export function isNamespacedResource(apiGroup: string, resource: string): boolean {
   return builtinResource(apiGroup, resource)?.namespaced ?? true;
 }
+
 
 /**
  * A reference to the object of `kind` named `name`, given by apiVersion + kind as bodies name
