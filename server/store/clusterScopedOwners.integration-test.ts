@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { convertAuditEvent } from "../ingest/audit/convert";
+import { parseAuditEvent } from "../ingest/audit/eventSchema";
 import { createAuditIngestor } from "../ingest/audit/ingest";
-import type { ObjectIdentity } from "../ingest/audit/types";
+import type { AuditWrite, ObjectIdentity } from "../ingest/audit/types";
+import { BUILTIN_LINKERS } from "../model/links/builtin";
 import { historyOfObject, objectsInNamespace } from "../query/history";
 import { APP_SETUPS, startTestApp, type TestApp } from "../testing/appHarness";
 import { TEST_CONVERT_OPTIONS } from "../testing/convertOptions";
@@ -8,9 +11,12 @@ import { openTestDatabase, type TestDatabase } from "../testing/databases";
 import { openshiftObject, sonobuoyItems, type EditableObject } from "../testing/fixtures";
 import { eventList } from "../testing/scenarios/rollout";
 import { writeEvent } from "../testing/writeEvent";
+import { lockAndLoadObjects, planWrites, storeWrites } from "./auditWriter";
 import { ClusterRegistry } from "./clusters";
 import type { Database, Sql, Transaction } from "./database";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
+import { ObjectIdPool } from "./objectIdPool";
+import { applyRelationClaims, observeRelations } from "./relationWriter";
 
 /*
  * A namespaced object owned by a cluster-scoped custom resource. An ownerReference does not say
@@ -178,9 +184,10 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
 });
 
 /**
- * Ingest beside another transaction that holds what it locked: the pruner deleting a row ingest
- * finds by uid. Neither sees what the other has not committed. The held one runs the pruner's
- * statements; the other goes through the ingestor, which must wait for it.
+ * Ingest beside another transaction that holds what it locked: another writer (the Console's
+ * first write, the Pod's batch that names it), or the pruner deleting a row ingest finds by uid.
+ * Neither sees what the other has not committed. The held one runs the store's own functions (or
+ * the pruner's statements); the other goes through the ingestor, which must wait for it.
  */
 describe("a Console and a Pod naming it beside another transaction, on postgres", () => {
   let test: TestDatabase;
@@ -202,6 +209,19 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     });
     await Promise.race([isDone, transaction]);
     return { commit: () => (release(), transaction) };
+  }
+
+  /** Stores `event` as ingest does, in a transaction held open (holdOpen). */
+  async function storeHeldOpen(db: Database, cluster: string, event: EditableObject): Promise<{ commit(): Promise<void> }> {
+    const clusterId = await new ClusterRegistry(db).idOf(cluster);
+    const parsed = parseAuditEvent(event);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const write = convertAuditEvent(parsed.event, TEST_CONVERT_OPTIONS) as AuditWrite;
+    return holdOpen(db, async (tx) => {
+      const ids = new ObjectIdPool(0);
+      const plan = await planWrites(tx, clusterId, [write], await lockAndLoadObjects(tx, clusterId, [write.object]), null, ids);
+      await Promise.all([storeWrites(tx, clusterId, plan, null), applyRelationClaims(tx, clusterId, observeRelations(plan.takeObservations(), BUILTIN_LINKERS), ids)]);
+    });
   }
 
   /**
@@ -251,6 +271,24 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
+
+  it.each([
+    ["the Console's write", "race-console", () => consoleUpdate("c0a50000-0000-4000-8000-000000000051", "15:01:00.000", "31001"), () => podUpdate("c0a50000-0000-4000-8000-000000000052", "15:00:00.000", "25400")],
+    ["the Pod's placeholder", "race-pod", () => podUpdate("c0a50000-0000-4000-8000-000000000062", "15:00:00.000", "25400"), () => consoleUpdate("c0a50000-0000-4000-8000-000000000061", "15:01:00.000", "31001")],
+  ])("makes one cluster-scoped Console that owns the Pod when %s is stored first", async (_first, cluster, held, then) => {
+    const holder = await storeHeldOpen(test.db, cluster, held());
+    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then()]);
+    try {
+      // The other writer must wait for the first to commit: the Console's name is what both lock.
+      expect(await settledOrWaiting(other)).toBe("advisory");
+    } finally {
+      await holder.commit();
+      await other;
+    }
+    const [console] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
+    expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 1 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
+  });
 
   it("links a Pod's ownerReference to the Console found by uid only once the Console's name is locked: the pruner may be deleting it", async () => {
     await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("pruned-owner", [consoleUpdate("c0a50000-0000-4000-8000-000000000071", "15:01:00.000", "31001")]);

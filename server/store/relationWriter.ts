@@ -6,7 +6,7 @@ import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
 import type { ObjectIdentity } from "../ingest/audit/types";
 import { kindForResource } from "../k8s/resources";
 import { claimsOf } from "../model/links/claims";
-import { versionOfApiVersion } from "../model/links/references";
+import { mayBeClusterScoped, versionOfApiVersion } from "../model/links/references";
 import type { Linker, ObjectReference, RelationClaim } from "../model/links/types";
 
 /**
@@ -264,8 +264,22 @@ async function resolveTargets(
   // Placeholders are made by one batch at a time per name, under an exclusive lock of their own,
   // and only for targets still missing once it is held: a batch that made one meanwhile has
   // committed by then, and this lookup (a new statement) sees it.
+  //
+  // The placeholder of an object that may be cluster-scoped though the claim puts it in a
+  // namespace (mayBeClusterScoped) waits, too, for a batch writing the cluster-scoped name: were
+  // they stored at once, neither would see the other's row, and the placeholder would hold the
+  // uid in the wrong namespace beside the object. Whichever commits second now sees the first's
+  // row: this lookup finds the object by uid, or the object's write finds the placeholder and
+  // makes it the object (auditWriter.ts). Shared, as any target's name; and taken before this
+  // batch's placeholder locks, as the batch writing that name takes it before any of its own:
+  // neither can then hold a placeholder lock the other waits for while it waits for this one.
+  const scopeLockIds = [
+    ...new Set(missing.filter(({ target }) => target.ref.uid && mayBeClusterScoped(target.ref)).map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, { ...target.ref, namespace: "" })))),
+  ].filter((id) => !held.has(id));
+  for (const id of scopeLockIds) held.add(id);
   const creationLockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, target.ref)}`)))].sort();
-  const [, second] = await Promise.all([
+  const [, , second] = await Promise.all([
+    scopeLockIds.length > 0 ? lockNamesShared(sql, scopeLockIds) : null,
     sql.query(prepared("kt_lock_placeholder_names", `SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [creationLockIds]),
     lookUp(sql, missing, found),
   ]);
