@@ -1,7 +1,7 @@
 import { prepared, type Sql, type Transaction } from "./database";
 import { CopyTextBuilder, type CopyText, type CopyValue } from "./copyText";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
-import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
+import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { computeChange, createsObject } from "../ingest/audit/change";
@@ -76,6 +76,8 @@ interface ObjectRow {
   hasStoredState: boolean;
   rowDirty: boolean;
   stateDirty: boolean;
+  /** Its group, version, resource, namespace or name changed: a placeholder that became the object its uid names. */
+  identityDirty: boolean;
 }
 
 interface LoadedObject {
@@ -120,6 +122,7 @@ function rowOf(loaded: LoadedObject): ObjectRow {
     hasStoredState: loaded.has_state,
     rowDirty: false,
     stateDirty: false,
+    identityDirty: false,
   };
 }
 
@@ -216,6 +219,8 @@ export interface WritePlan {
   /** New object rows (ids assigned), rows to update, states as JSON text, history as COPY text. */
   readonly created: readonly ObjectRow[];
   readonly updated: readonly ObjectRow[];
+  /** Of `updated`, the placeholders that took the identity of the object their uid names. */
+  readonly reidentified: readonly ObjectRow[];
   readonly states: ReadonlyArray<{ row: ObjectRow; text: string }>;
   readonly historyCopyText: CopyText;
   /** Stored entries whose diff changes, since a late write now comes before them (lateWrites.ts). */
@@ -326,7 +331,7 @@ export async function planWrites(
     placeholdersAmong(sql, writes.filter(createsObject).map((w) => latestByName.get(objectKeyOf(clusterId, w.object))).filter((row) => row !== undefined)),
   ]);
   for (const row of olderIncarnations) byUid.set(row.uid!, row);
-  await loadStates(sql, olderIncarnations, cache);
+  const [, misplaced] = await Promise.all([loadStates(sql, olderIncarnations, cache), settleRowsNamedElsewhere(sql, clusterId, olderIncarnations, writes, objects.locked, byUid)]);
   loaded.push(...olderIncarnations);
   let idsUsed = 0;
 
@@ -376,6 +381,7 @@ export async function planWrites(
         hasStoredState: false,
         rowDirty: true,
         stateDirty: false,
+        identityDirty: false,
       };
       latestByName.set(key, row);
       if (row.uid) byUid.set(row.uid, row);
@@ -383,6 +389,15 @@ export async function planWrites(
       row = target;
     }
     touched.add(row);
+    // The placeholder a relation made for this uid under another name (a guessed scope, an old
+    // API group) is this object: it takes the write's identity, and relations keep naming it.
+    const reidentifies = misplaced.delete(row);
+    if (reidentifies) {
+      row.identity = { ...write.object, uid: row.uid };
+      if (write.object.kind) row.kind = write.object.kind;
+      row.identityDirty = true;
+      if (!latestByName.has(key)) latestByName.set(key, row);
+    }
 
     // A write older than the state we hold (it arrived late) can't be diffed against it, and must
     // not replace it. So is a create that reaches an object whose body later writes already told
@@ -407,7 +422,7 @@ export async function planWrites(
     }
     if (!row.kind && write.object.kind) row.kind = write.object.kind;
     // An object begins at its create, also when a relation named it before.
-    if ((write.startTime < row.firstSeen || fillsPlaceholder) && !deletesEarlier) row.firstSeen = write.startTime;
+    if ((write.startTime < row.firstSeen || fillsPlaceholder || (reidentifies && createsObject(write))) && !deletesEarlier) row.firstSeen = write.startTime;
     if (write.endTime > row.lastSeen) row.lastSeen = write.endTime;
     row.rowDirty = true;
     const rvBefore = row.resourceVersion;
@@ -478,6 +493,7 @@ export async function planWrites(
     },
     created,
     updated: rows.filter((row) => !row.isNew && row.rowDirty),
+    reidentified: rows.filter((row) => row.identityDirty),
     states,
     historyCopyText: historyRows.take(),
     rediffedHistory,
@@ -554,7 +570,7 @@ async function endEarlierIncarnations(
 }
 
 function emptyPlan(): WritePlan {
-  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], states: [], historyCopyText: [], rediffedHistory: [] };
+  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], reidentified: [], states: [], historyCopyText: [], rediffedHistory: [] };
 }
 
 /**
@@ -665,7 +681,13 @@ function compareVersions(a: string, b: string): number {
  * on each other): statements the caller sends next run after them, on the same connection.
  */
 export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan, cache: StateCache | null): Promise<void> {
-  const statements = [insertObjects(sql, clusterId, plan.created), updateObjects(sql, plan.updated), upsertStates(sql, plan.states), rediffHistory(sql, plan.rediffedHistory)];
+  const statements = [
+    insertObjects(sql, clusterId, plan.created),
+    updateObjects(sql, plan.updated),
+    reidentifyObjects(sql, plan.reidentified),
+    upsertStates(sql, plan.states),
+    rediffHistory(sql, plan.rediffedHistory),
+  ];
   if (plan.historyCopyText.length > 0) statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
   return Promise.all(statements).then(() => {
     for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text);
@@ -725,6 +747,77 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
   );
   return new Set(result.rows.map((row) => Number(row.id)));
 }
+
+/**
+ * Rows a batch found by uid under another name than the writes naming that uid, checked again
+ * once their names are locked: returns the placeholders among them, which those writes make the
+ * object they name, and takes out of `byUid` the rows those writes do not belong to.
+ *
+ * A relation names its object as its claimant's body tells it, and that may be wrong where the
+ * uid is not: an ownerReference does not say its owner's scope, so an owner of a kind we don't
+ * know is put in its dependent's namespace (references.ts), though it may be cluster-scoped; an
+ * old body names its owner through an old API group (extensions). A placeholder, a row only
+ * relations made (no history, no state), then holds the uid under a name no write will use.
+ *
+ * A row with history of its own is an object we saw written under its name. An object's namespace
+ * never changes in Kubernetes, so one in another namespace than the write is another object,
+ * whatever its uid (two clusters' logs sent under one cluster name, an edited log): its history
+ * stays where it was written, and the write goes to the rows of its own name. One in the same
+ * namespace under another group is the same object served by two API groups (extensions and apps
+ * Deployments), which has always been kept as one.
+ *
+ * The names are locked as relations' targets are (shared): the pruner deletes a row only under
+ * its name's lock, with no history and no relation left, and the lock this batch holds is the
+ * write's name, not the row's. Read again behind the locks, a row deleted meanwhile is gone and
+ * one written meanwhile has history.
+ */
+async function settleRowsNamedElsewhere(
+  sql: Sql,
+  clusterId: number,
+  rows: readonly ObjectRow[],
+  writes: readonly AuditWrite[],
+  locked: ReadonlySet<string>,
+  byUid: Map<string, ObjectRow>,
+): Promise<Set<ObjectRow>> {
+  const misplaced = new Set<ObjectRow>();
+  if (rows.length === 0) return misplaced;
+  const namedByUid = new Map<string, ObjectIdentity>();
+  for (const write of writes) if (write.object.uid && !namedByUid.has(write.object.uid)) namedByUid.set(write.object.uid, write.object);
+  const elsewhere = rows.filter((row) => {
+    const named = namedByUid.get(row.uid!);
+    return named !== undefined && objectKeyOf(clusterId, named) !== objectKeyOf(clusterId, row.identity);
+  });
+  if (elsewhere.length === 0) return misplaced;
+  const lockIds = [...new Set(elsewhere.map((row) => objectKeyOf(clusterId, row.identity)).filter((key) => !locked.has(key)))].map(advisoryLockIdOf);
+  const [, current] = await Promise.all([
+    lockIds.length > 0 ? lockNamesShared(sql, lockIds) : null,
+    sql.query<Omit<LoadedObject, "first_seen" | "last_seen" | "deleted_at" | "has_state" | "resource_version" | "uid"> & { has_history: boolean }>(
+      prepared("kt_rows_named_elsewhere", ROWS_NAMED_ELSEWHERE_SQL),
+      [int8Array(elsewhere.map((row) => row.id))],
+    ),
+  ]);
+  const byId = new Map(current.rows.map((row) => [Number(row.id), row]));
+  for (const row of elsewhere) {
+    const now = byId.get(row.id);
+    const named = namedByUid.get(row.uid!)!;
+    if (now !== undefined) {
+      row.identity = { apiGroup: now.api_group, apiVersion: now.api_version, resource: now.resource, kind: now.kind, namespace: now.namespace, name: now.name, uid: row.uid };
+      if (!now.has_history) {
+        misplaced.add(row);
+        continue;
+      }
+      if (now.namespace === named.namespace) continue;
+    }
+    if (byUid.get(row.uid!) === row) byUid.delete(row.uid!);
+  }
+  return misplaced;
+}
+
+/** Rows by id as they are now, and whether each has history or a body (settleRowsNamedElsewhere). */
+export const ROWS_NAMED_ELSEWHERE_SQL = `SELECT o.id, o.api_group, o.api_version, o.resource, o.kind, o.namespace, o.name,
+         EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = o.id)
+           OR EXISTS (SELECT 1 FROM object_states s WHERE s.object_id = o.id) AS has_history
+    FROM objects o WHERE o.id = ANY($1::bigint[])`;
 
 /** Which object a write belongs to: an existing row, or "new" for a new incarnation. */
 function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: ObjectRow | null): ObjectRow | "new" {
@@ -794,6 +887,25 @@ async function updateObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<void
       timestamptzArray(sorted.map((r) => r.firstSeen)),
       timestamptzArray(sorted.map((r) => r.lastSeen)),
       timestamptzArray(sorted.map((r) => r.deletedAt)),
+    ],
+  );
+}
+
+/** Gives placeholders the identity of the object their uid names (settleRowsNamedElsewhere). */
+async function reidentifyObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const sorted = [...rows].sort((a, b) => a.id - b.id);
+  await sql.query(
+    prepared("kt_reidentify_objects", `UPDATE objects o SET api_group = t.g, api_version = t.v, resource = t.r, namespace = t.ns, name = t.n
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(id, g, v, r, ns, n)
+      WHERE o.id = t.id`),
+    [
+      int8Array(sorted.map((r) => r.id)),
+      textArray(sorted.map((r) => r.identity.apiGroup)),
+      textArray(sorted.map((r) => r.identity.apiVersion)),
+      textArray(sorted.map((r) => r.identity.resource)),
+      textArray(sorted.map((r) => r.identity.namespace)),
+      textArray(sorted.map((r) => r.identity.name)),
     ],
   );
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
-import { EARLIER_INCARNATIONS_SQL, INGEST_PLANNER_SETTINGS, OBJECTS_BY_UID_SQL, STATES_BY_ID_SQL } from "./auditWriter";
+import { EARLIER_INCARNATIONS_SQL, INGEST_PLANNER_SETTINGS, OBJECTS_BY_UID_SQL, ROWS_NAMED_ELSEWHERE_SQL, STATES_BY_ID_SQL } from "./auditWriter";
 import { OPEN_RELATIONS_SQL } from "./relationWriter";
 import { int8Array, textArray, timestamptzArray } from "./arrayParam";
 import type { Sql } from "./database";
@@ -47,6 +47,7 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
         openRelations: await planOf(tx, OPEN_RELATIONS_SQL, [ids]),
         statesById: await planOf(tx, STATES_BY_ID_SQL, [ids]),
         objectsByUid: await planOf(tx, OBJECTS_BY_UID_SQL, [1, uids]),
+        rowsNamedElsewhere: await planOf(tx, ROWS_NAMED_ELSEWHERE_SQL, [ids]),
         earlierIncarnations: await planOf(tx, EARLIER_INCARNATIONS_SQL, [
           1,
           textArray(BATCH_KEYS.map(() => "")),

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import type { ObjectIdentity } from "../ingest/audit/types";
+import { prepared, type Sql } from "./database";
 
 /** The name-based identity of an object (all incarnations of a name share it). */
 export function objectKeyOf(clusterId: number, o: Pick<ObjectIdentity, "apiGroup" | "resource" | "namespace" | "name">): string {
@@ -15,4 +16,13 @@ export function advisoryLockIdOf(objectKey: string): string {
   // replicas of two versions still serialise on the same objects. crypto.hash's one call
   // costs less than half of a Hash object's three, and this runs for every object of a batch.
   return BigInt.asIntN(64, BigInt(`0x${crypto.hash("sha1", objectKey).slice(0, 16)}`)).toString();
+}
+
+/**
+ * Takes the advisory locks `lockIds` in shared mode, in order, until the transaction ends: the
+ * mode in which a batch holds the names of objects it does not write but must not see pruned
+ * (docs/storage.md, "Locks"). Statements sent behind it start once every lock is held.
+ */
+export function lockNamesShared(sql: Sql, lockIds: readonly string[]): Promise<unknown> {
+  return sql.query(prepared("kt_lock_names_shared", `SELECT pg_advisory_xact_lock_shared(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [[...lockIds]]);
 }

@@ -2,11 +2,11 @@ import { prepared, type Sql } from "./database";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import { ObjectIdPool } from "./objectIdPool";
 import type { ObjectObservation } from "./auditWriter";
-import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
+import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
 import type { ObjectIdentity } from "../ingest/audit/types";
 import { kindForResource } from "../k8s/resources";
 import { claimsOf } from "../model/links/claims";
-import { versionOfApiVersion } from "../model/links/references";
+import { mayBeClusterScoped, versionOfApiVersion } from "../model/links/references";
 import type { Linker, ObjectReference, RelationClaim } from "../model/links/types";
 
 /**
@@ -71,6 +71,7 @@ const nameKey = (clusterId: number, ref: Pick<ObjectReference, "apiGroup" | "res
 const targetKey = (t: Target) => `${nameKey(t.clusterId, t.ref)}\u0000${t.ref.uid ?? ""}`;
 const openMatchKey = (kind: string, role: string, clusterId: number, ref: Pick<ObjectReference, "apiGroup" | "resource" | "namespace" | "name">) =>
   `${kind}\u0000${role}\u0000${nameKey(clusterId, ref)}`;
+const openUidKey = (claimant: number, kind: string, role: string, clusterId: number, uid: string) => `${claimant}\u0000${kind}\u0000${role}\u0000${clusterId}\u0000${uid}`;
 
 /** `objectIds`: where placeholders' ids come from (a pool shared with the audit writer; a private one if not given). */
 export async function applyRelationClaims(sql: Sql, clusterId: number, observations: RelationObservation[], objectIds: ObjectIdPool = new ObjectIdPool(0)): Promise<RelationOutcome> {
@@ -87,9 +88,11 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
 
   // Which object each claim names: an open relation's object when it matches, else looked up.
   const openByMatch = new Map<string, OpenRelation[]>();
+  const openByUid = new Map<string, OpenRelation>();
   for (const relation of open) {
     const key = `${relation.claimedBy}\u0000${openMatchKey(relation.kind, relation.role, relation.other.clusterId, relation.other)}`;
     openByMatch.set(key, [...(openByMatch.get(key) ?? []), relation]);
+    if (relation.other.uid) openByUid.set(openUidKey(relation.claimedBy, relation.kind, relation.role, relation.other.clusterId, relation.other.uid), relation);
   }
   const resolved = new Map<string, number>();
   const toResolve = new Map<string, { target: Target; at: Date }>();
@@ -99,7 +102,12 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
       const target: Target = { clusterId: claim.other.cluster ? clusterIds.get(claim.other.cluster)! : clusterId, ref: claim.other };
       claimTarget.set(claim, target);
       const candidates = openByMatch.get(`${observation.objectId}\u0000${openMatchKey(claim.kind, claim.role, target.clusterId, claim.other)}`) ?? [];
-      const match = candidates.find((r) => (claim.other.uid ? r.other.uid === null || r.other.uid === claim.other.uid : !r.other.deleted));
+      // An object the uid found under another name than the claim gives (an owner the claim puts
+      // in its claimant's namespace, found cluster-scoped) is matched by its uid: where the two
+      // differ, the name is the guess.
+      const match =
+        candidates.find((r) => (claim.other.uid ? r.other.uid === null || r.other.uid === claim.other.uid : !r.other.deleted)) ??
+        (claim.other.uid ? openByUid.get(openUidKey(observation.objectId, claim.kind, claim.role, target.clusterId, claim.other.uid)) : undefined);
       const key = targetKey(target);
       if (match) resolved.set(`${observation.objectId}\u0000${claim.kind}\u0000${claim.role}\u0000${key}`, match.otherId);
       else if (!toResolve.has(key)) toResolve.set(key, { target, at: observation.at });
@@ -228,7 +236,8 @@ SELECT id, name FROM found UNION ALL SELECT id, name FROM made`;
 /**
  * objects.id of each target (by targetKey): by uid when the claim gives one, else the latest
  * incarnation of the name (unless it has another uid). Objects never seen get a placeholder
- * row. Both under an advisory lock on the target's name (see below).
+ * row. Both under an advisory lock on the target's name (see below), and an object the uid
+ * finds under another name under that name's lock too.
  */
 async function resolveTargets(
   sql: Sql,
@@ -245,17 +254,36 @@ async function resolveTargets(
   // that). Shared, because many batches name the same few targets at once (every Pod created on
   // a Node names it): exclusive, they would wait for each other's commits.
   const lockIds = [...new Set(targets.map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, target.ref))))].sort();
+  // Names locked before the lookups that follow: what those find there cannot be pruned.
+  const held = new Set(lockIds);
   // The lookups are sent right behind the locks, not after waiting for them: the connection runs
   // them in order, so they still start once every lock is held.
-  const sharedLocks = sql.query(prepared("kt_lock_names_shared", `SELECT pg_advisory_xact_lock_shared(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [lockIds]);
-  let [, missing] = await Promise.all([sharedLocks, lookUp(sql, targets, found)]);
+  const [, first] = await Promise.all([lockNamesShared(sql, lockIds), lookUp(sql, targets, found)]);
+  let missing = [...first.missing, ...(await holdFoundElsewhere(sql, first.elsewhere, found, held))];
   if (missing.length === 0) return none;
   // Placeholders are made by one batch at a time per name, under an exclusive lock of their own,
   // and only for targets still missing once it is held: a batch that made one meanwhile has
   // committed by then, and this lookup (a new statement) sees it.
+  //
+  // The placeholder of an object that may be cluster-scoped though the claim puts it in a
+  // namespace (mayBeClusterScoped) waits, too, for a batch writing the cluster-scoped name: were
+  // they stored at once, neither would see the other's row, and the placeholder would hold the
+  // uid in the wrong namespace beside the object. Whichever commits second now sees the first's
+  // row: this lookup finds the object by uid, or the object's write finds the placeholder and
+  // makes it the object (auditWriter.ts). Shared, as any target's name; and taken before this
+  // batch's placeholder locks, as the batch writing that name takes it before any of its own:
+  // neither can then hold a placeholder lock the other waits for while it waits for this one.
+  const scopeLockIds = [
+    ...new Set(missing.filter(({ target }) => target.ref.uid && mayBeClusterScoped(target.ref)).map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, { ...target.ref, namespace: "" })))),
+  ].filter((id) => !held.has(id));
+  for (const id of scopeLockIds) held.add(id);
   const creationLockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, target.ref)}`)))].sort();
-  const creationLocks = sql.query(prepared("kt_lock_placeholder_names", `SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [creationLockIds]);
-  [, missing] = await Promise.all([creationLocks, lookUp(sql, missing, found)]);
+  const [, , second] = await Promise.all([
+    scopeLockIds.length > 0 ? lockNamesShared(sql, scopeLockIds) : null,
+    sql.query(prepared("kt_lock_placeholder_names", `SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [creationLockIds]),
+    lookUp(sql, missing, found),
+  ]);
+  missing = [...second.missing, ...(await holdFoundElsewhere(sql, second.elsewhere, found, held))];
   if (missing.length === 0) return none;
 
   // One placeholder per name and uid; claims of that name without a uid share the first one.
@@ -313,23 +341,32 @@ async function resolveTargets(
   return { found, placeholdersWritten };
 }
 
+type TargetItem = { target: Target; at: Date };
+
+/** What lookUp left missing, and the targets it found by uid under another name than theirs (with that name's lock id). */
+interface LookedUp {
+  missing: TargetItem[];
+  elsewhere: Array<{ item: TargetItem; id: number; lockId: string }>;
+}
+
 /**
  * Finds what exists of `targets` into `found`; returns the rest. By uid where the claim gives
  * one, else (or when no object has that uid) the latest incarnation of the name: both lookups
  * are sent at once, the second for every target, and a name's answer counts only for targets
  * the uid did not find.
  */
-async function lookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, found: Map<string, number>): Promise<Array<{ target: Target; at: Date }>> {
+async function lookUp(sql: Sql, targets: TargetItem[], found: Map<string, number>): Promise<LookedUp> {
+  type ByUidRow = { id: number; cluster_id: number; uid: string; api_group: string; resource: string; namespace: string; name: string };
   const withUid = targets.filter(({ target }) => target.ref.uid);
   const byUid =
     withUid.length === 0
-      ? Promise.resolve({ rows: [] as Array<{ id: number; cluster_id: number; uid: string }> })
-      : sql.query<{ id: number; cluster_id: number; uid: string }>(
+      ? Promise.resolve({ rows: [] as ByUidRow[] })
+      : sql.query<ByUidRow>(
           // One index probe per key (LATERAL … LIMIT 1), whatever the planner's statistics say.
-          prepared("kt_targets_by_uid", `SELECT o.id, o.cluster_id, o.uid
+          prepared("kt_targets_by_uid", `SELECT o.id, o.cluster_id, o.uid, o.api_group, o.resource, o.namespace, o.name
              FROM unnest($1::int[], $2::text[]) AS k(c, u)
              CROSS JOIN LATERAL (
-               SELECT x.id, x.cluster_id, x.uid FROM objects x WHERE x.cluster_id = k.c AND x.uid = k.u
+               SELECT x.id, x.cluster_id, x.uid, x.api_group, x.resource, x.namespace, x.name FROM objects x WHERE x.cluster_id = k.c AND x.uid = k.u
                 ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`),
           [int4Array(withUid.map(({ target }) => target.clusterId)), textArray(withUid.map(({ target }) => target.ref.uid!))],
         );
@@ -350,10 +387,15 @@ async function lookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, fo
     ],
   );
   const [uidResult, nameResult] = await Promise.all([byUid, byName]);
-  const idsByUid = new Map(uidResult.rows.map((row) => [`${row.cluster_id}\u0000${row.uid}`, Number(row.id)]));
-  for (const { target } of withUid) {
-    const id = idsByUid.get(`${target.clusterId}\u0000${target.ref.uid}`);
-    if (id !== undefined) found.set(targetKey(target), id);
+  const rowsByUid = new Map(uidResult.rows.map((row) => [`${row.cluster_id}\u0000${row.uid}`, row]));
+  const elsewhere: LookedUp["elsewhere"] = [];
+  for (const item of withUid) {
+    const { target } = item;
+    const row = rowsByUid.get(`${target.clusterId}\u0000${target.ref.uid}`);
+    if (row === undefined) continue;
+    found.set(targetKey(target), Number(row.id));
+    const key = nameKey(Number(row.cluster_id), { apiGroup: row.api_group, resource: row.resource, namespace: row.namespace, name: row.name });
+    if (key !== nameKey(target.clusterId, target.ref)) elsewhere.push({ item, id: Number(row.id), lockId: advisoryLockIdOf(key) });
   }
   for (const row of nameResult.rows) {
     const target = refs[Number(row.i) - 1]!;
@@ -362,7 +404,28 @@ async function lookUp(sql: Sql, targets: Array<{ target: Target; at: Date }>, fo
     if (target.ref.uid && row.uid && row.uid !== target.ref.uid) continue;
     found.set(targetKey(target), Number(row.id));
   }
-  return targets.filter(({ target }) => !found.has(targetKey(target)));
+  return { missing: targets.filter(({ target }) => !found.has(targetKey(target))), elsewhere };
+}
+
+/**
+ * Locks the names of objects lookUp found by uid under another name than their claims give (a
+ * cluster-scoped owner of a namespaced object), unless `held` already: the lock on the claim's
+ * name keeps no other row from the pruner. Returns the targets whose object was pruned before
+ * the lock was taken, taken out of `found`: they are missing.
+ */
+async function holdFoundElsewhere(sql: Sql, elsewhere: LookedUp["elsewhere"], found: Map<string, number>, held: Set<string>): Promise<TargetItem[]> {
+  const unheld = elsewhere.filter(({ lockId }) => !held.has(lockId));
+  if (unheld.length === 0) return [];
+  const lockIds = [...new Set(unheld.map(({ lockId }) => lockId))];
+  for (const id of lockIds) held.add(id);
+  const [, present] = await Promise.all([
+    lockNamesShared(sql, lockIds),
+    sql.query<{ id: number }>(prepared("kt_objects_present", `SELECT id FROM objects WHERE id = ANY($1::bigint[])`), [int8Array(unheld.map(({ id }) => id))]),
+  ]);
+  const there = new Set(present.rows.map((row) => Number(row.id)));
+  const gone = unheld.filter(({ id }) => !there.has(id)).map(({ item }) => item);
+  for (const { target } of gone) found.delete(targetKey(target));
+  return gone;
 }
 
 async function endRelations(sql: Sql, ends: Array<{ id: number; at: Date }>): Promise<void> {

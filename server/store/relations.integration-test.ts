@@ -6,9 +6,10 @@ import { ConfigError, loadConfig } from "../config/config";
 import { createConfiguredAuditIngestor } from "../ingest/audit/ingest";
 import { startTestApp, type TestApp } from "../testing/appHarness";
 import { STORE_KINDS } from "../testing/databases";
-import { openshiftObject, type EditableObject } from "../testing/fixtures";
+import { openshiftObject } from "../testing/fixtures";
 import { CASCADE, cascadeEventList, openshiftCascade } from "../testing/scenarios/openshiftCascade";
 import { eventList } from "../testing/scenarios/rollout";
+import { writeEvent } from "../testing/writeEvent";
 
 /**
  * Relations end to end: audit events of the real OpenShift rollout (server/testing/scenarios/
@@ -63,30 +64,6 @@ async function relationsOf(app: TestApp, cluster: string, kind?: string): Promis
     validFrom: iso(row.valid_from)!,
     validTo: iso(row.valid_to),
   }));
-}
-
-/** A RequestResponse audit event of one write, in the style of the scenarios. */
-function writeEvent(fields: { id: string; at: string; verb: "create" | "update"; apiGroup: string; resource: string; body: EditableObject }): EditableObject {
-  const { body } = fields;
-  const stage = new Date(fields.at);
-  return {
-    kind: "Event",
-    apiVersion: "audit.k8s.io/v1",
-    level: "RequestResponse",
-    auditID: fields.id,
-    stage: "ResponseComplete",
-    requestURI: `/apis/${fields.apiGroup}/v1/namespaces/${body.metadata.namespace}/${fields.resource}${fields.verb === "create" ? "" : `/${body.metadata.name}`}`,
-    verb: fields.verb,
-    user: { username: "kube:admin", groups: ["system:cluster-admins", "system:authenticated"] },
-    sourceIPs: ["10.0.0.5"],
-    userAgent: "kubectl/v1.21.1 (linux/amd64) kubernetes/a4ab7a9",
-    objectRef: { resource: fields.resource, namespace: body.metadata.namespace, name: body.metadata.name, apiGroup: fields.apiGroup, apiVersion: body.apiVersion.split("/").pop() },
-    responseStatus: { metadata: {}, code: fields.verb === "create" ? 201 : 200 },
-    requestObject: body,
-    responseObject: body,
-    requestReceivedTimestamp: new Date(stage.getTime() - 5).toISOString(),
-    stageTimestamp: stage.toISOString(),
-  };
 }
 
 describe.each(STORE_KINDS)("relations from audit bodies on %s", (storeKind) => {
@@ -249,7 +226,6 @@ describe.each(STORE_KINDS)("relations from audit bodies on %s", (storeKind) => {
     const pod = openshiftObject(CASCADE.namespace, "core/pods.yaml", "apiserver-5d887d5fcd-qnvqh");
     const replicaSet = openshiftObject(CASCADE.namespace, "apps/replicasets.yaml", CASCADE.replicaSets.rev3.name);
     const podUpdate = writeEvent({ id: "1a7e0000-0000-4000-8000-000000000001", at: at("15:40:00.000"), verb: "update", apiGroup: "", resource: "pods", body: pod });
-    podUpdate.requestURI = `/api/v1/namespaces/${CASCADE.namespace}/pods/${pod.metadata.name}`;
     expect((await app.postAudit(eventList([podUpdate]), { cluster: "late" })).status).toBe(200);
     const rsUpdate = writeEvent({ id: "1a7e0000-0000-4000-8000-000000000002", at: at("15:41:00.000"), verb: "update", apiGroup: "apps", resource: "replicasets", body: replicaSet });
     expect((await app.postAudit(eventList([rsUpdate]), { cluster: "late" })).status).toBe(200);
@@ -288,9 +264,7 @@ describe.each(STORE_KINDS)("relations from audit bodies on %s", (storeKind) => {
       spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
     };
     const podCreate = writeEvent({ id: "e9e00000-0000-4000-8000-000000000001", at: at("16:10:00.000"), verb: "create", apiGroup: "", resource: "pods", body: pod });
-    podCreate.requestURI = `/api/v1/namespaces/${CASCADE.namespace}/pods`;
     const claimCreate = writeEvent({ id: "e9e00000-0000-4000-8000-000000000002", at: at("16:10:00.300"), verb: "create", apiGroup: "", resource: "persistentvolumeclaims", body: claim });
-    claimCreate.requestURI = `/api/v1/namespaces/${CASCADE.namespace}/persistentvolumeclaims`;
     expect((await app.postAudit(eventList([podCreate]), { cluster: "ephemeral" })).status).toBe(200);
     expect((await app.postAudit(eventList([claimCreate]), { cluster: "ephemeral" })).status).toBe(200);
 
@@ -320,11 +294,9 @@ describe.each(STORE_KINDS)("relations from audit bodies on %s", (storeKind) => {
     delete withoutClaims.spec.nodeName;
     withoutClaims.metadata.resourceVersion = "1";
     const first = writeEvent({ id: "3b1d0000-0000-4000-8000-000000000001", at: at("15:50:00.000"), verb: "update", apiGroup: "", resource: "pods", body: withoutClaims });
-    first.requestURI = `/api/v1/namespaces/${CASCADE.namespace}/pods/${known.metadata.name}`;
     expect((await app.postAudit(eventList([first]), { cluster: "mixed" })).status).toBe(200);
 
     const update = writeEvent({ id: "3b1d0000-0000-4000-8000-000000000002", at: at("15:51:00.000"), verb: "update", apiGroup: "", resource: "pods", body: known });
-    update.requestURI = first.requestURI;
     const create = writeEvent({ id: "3b1d0000-0000-4000-8000-000000000003", at: at("15:51:00.500"), verb: "create", apiGroup: "", resource: "pods", body: created });
     expect((await app.postAudit(eventList([update, create]), { cluster: "mixed" })).status).toBe(200);
 

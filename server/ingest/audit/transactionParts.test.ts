@@ -58,6 +58,16 @@ describe("firstPartLength", () => {
     expect(firstPartLength(own, BUILTIN_LINKERS, { events: 400, locks: 50 })).toBe(10);
   });
 
+  it("counts once more an owner of a kind it does not know, whose placeholder also locks the cluster-scoped name", () => {
+    // The real Pod's ReplicaSet and Node, and an owner as the OpenShift console operator sets:
+    // its Console, a custom resource the Pod's namespace is only a guess for.
+    const pods = Array.from({ length: 10 }, (_, i) => podWrite(`c${i}`, "node-a", "rs-a"));
+    for (const pod of pods) (pod.bodyAfter as Record<string, any>).metadata.ownerReferences.push({ apiVersion: "operator.openshift.io/v1", kind: "Console", name: "cluster", uid: "6c0e3a52-8b1f-4d7e-9a41-2f5c7d9e0b13" });
+    // 10 Pods, 2 × 3 named, and 1 for the Console's cluster-scoped name.
+    expect(firstPartLength(pods, BUILTIN_LINKERS, { events: 400, locks: 17 })).toBe(10);
+    expect(firstPartLength(pods, BUILTIN_LINKERS, { events: 400, locks: 16 })).toBe(9);
+  });
+
   it("takes at least one event, however many objects it names", () => {
     const own = [podWrite("a", "node-a", "rs-a"), podWrite("b", "node-b", "rs-b")];
     expect(firstPartLength(own, BUILTIN_LINKERS, { events: 400, locks: 1 })).toBe(1);

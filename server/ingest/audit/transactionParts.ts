@@ -1,4 +1,5 @@
 import { claimsOf } from "../../model/links/claims";
+import { mayBeClusterScoped } from "../../model/links/references";
 import type { Sql } from "../../store/database";
 import type { Linker } from "../../model/links/types";
 import { MAX_EVENTS_PER_TRANSACTION } from "./defaults";
@@ -7,7 +8,8 @@ import type { ConvertedAuditEvent } from "./types";
 /**
  * How much of a batch one transaction stores. A transaction holds, until it commits, an
  * advisory lock on each object it writes and, for each object its relations name, a shared
- * lock and (when that object is not stored yet) one to create its placeholder. All
+ * lock and (when that object is not stored yet) one to create its placeholder, and one on the
+ * cluster-scoped name of an object whose scope the relation guessed (relationWriter.ts). All
  * connections share Postgres's lock table: max_locks_per_transaction × max_connections, 6,400
  * by default, with four ingest writers and retention taking turns in it. One 400-event batch of
  * EndpointSlices naming 20 Pods each needed some 16,000 and failed with "out of shared memory",
@@ -16,7 +18,10 @@ import type { ConvertedAuditEvent } from "./types";
 export interface TransactionLimits {
   /** Events per transaction. */
   events: number;
-  /** Locks a transaction may need, counted as distinct objects written plus twice the distinct objects their relations name. */
+  /**
+   * Locks a transaction may need, counted as distinct objects written plus twice the distinct
+   * objects their relations name, and once more each of those that may be cluster-scoped.
+   */
   locks: number;
 }
 
@@ -59,6 +64,7 @@ export async function readLockTableSize(sql: Sql): Promise<number> {
 export function firstPartLength(events: readonly ConvertedAuditEvent[], linkers: readonly Linker[], limits: TransactionLimits = TRANSACTION_LIMITS): number {
   const written = new Set<string>();
   const named = new Set<string>();
+  const maybeClusterScoped = new Set<string>();
   const length = Math.min(events.length, limits.events);
   for (let i = 0; i < length; i++) {
     const event = events[i]!;
@@ -66,9 +72,13 @@ export function firstPartLength(events: readonly ConvertedAuditEvent[], linkers:
     written.add(nameKey(undefined, event.object));
     if (event.bodyAfter !== null) {
       event.claims ??= claimsOf(linkers, event.bodyAfter, event.object);
-      for (const claim of event.claims) named.add(nameKey(claim.other.cluster, claim.other));
+      for (const claim of event.claims) {
+        const key = nameKey(claim.other.cluster, claim.other);
+        named.add(key);
+        if (claim.other.uid && mayBeClusterScoped(claim.other)) maybeClusterScoped.add(key);
+      }
     }
-    if (i > 0 && written.size + 2 * named.size > limits.locks) return i;
+    if (i > 0 && written.size + 2 * named.size + maybeClusterScoped.size > limits.locks) return i;
   }
   return length;
 }

@@ -44,10 +44,21 @@ export function resourceForKind(apiGroup: string, kind: string): string {
 /**
  * Whether objects of (apiGroup, resource) live in a namespace. Unknown resources (CRDs) are
  * taken to be namespaced: a reference from a namespaced object to a namespaced owner is the
- * common case, and cluster-scoped custom owners of namespaced objects are rare.
+ * common case, and cluster-scoped custom owners of namespaced objects are rare. When the guess
+ * is wrong, the uid the reference gives corrects it in the store (mayBeClusterScoped).
  */
 export function isNamespacedResource(apiGroup: string, resource: string): boolean {
   return builtinResource(apiGroup, resource)?.namespaced ?? true;
+}
+
+/**
+ * Whether the object `ref` names may be cluster-scoped though `ref` puts it in a namespace: the
+ * namespace of a kind we don't know is the guess above (isNamespacedResource), and Kubernetes
+ * lets a namespaced object's owner be cluster-scoped (an OpenShift operator's Console, which owns
+ * objects in openshift-console). The store then finds it by uid (docs/relations.md).
+ */
+export function mayBeClusterScoped(ref: Pick<ObjectReference, "apiGroup" | "resource" | "namespace">): boolean {
+  return ref.namespace !== "" && builtinResource(ref.apiGroup, ref.resource) === null;
 }
 
 /**

@@ -1,0 +1,325 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { convertAuditEvent } from "../ingest/audit/convert";
+import { parseAuditEvent } from "../ingest/audit/eventSchema";
+import { createAuditIngestor } from "../ingest/audit/ingest";
+import type { AuditWrite, ObjectIdentity } from "../ingest/audit/types";
+import { BUILTIN_LINKERS } from "../model/links/builtin";
+import { historyOfObject, objectsInNamespace } from "../query/history";
+import { APP_SETUPS, startTestApp, type TestApp } from "../testing/appHarness";
+import { TEST_CONVERT_OPTIONS } from "../testing/convertOptions";
+import { openTestDatabase, type TestDatabase } from "../testing/databases";
+import { openshiftObject, sonobuoyItems, type EditableObject } from "../testing/fixtures";
+import { eventList } from "../testing/scenarios/rollout";
+import { writeEvent } from "../testing/writeEvent";
+import { lockAndLoadObjects, planWrites, storeWrites } from "./auditWriter";
+import { ClusterRegistry } from "./clusters";
+import type { Database, Sql, Transaction } from "./database";
+import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
+import { ObjectIdPool } from "./objectIdPool";
+import { applyRelationClaims, observeRelations } from "./relationWriter";
+
+/*
+ * A namespaced object owned by a cluster-scoped custom resource. An ownerReference does not say
+ * its owner's scope, and Kubernetes lets a namespaced object name a cluster-scoped owner or one in
+ * its own namespace; the linker takes a kind it does not know to be namespaced (references.ts).
+ *
+ * The Pod is the real openshift-console/console-6f454f786d-mxr8m (OpenShift 4.8 must-gather) with
+ * an owner added as the console operator would: its Console, `operator.openshift.io/v1` kind
+ * Console named `cluster`, which is cluster-scoped. The capture holds no Console, so its body is
+ * written here as the API serves one, with a uid of our own.
+ */
+
+const NAMESPACE = "openshift-console";
+const POD = "console-6f454f786d-mxr8m";
+const CONSOLE_UID = "6c0e3a52-8b1f-4d7e-9a41-2f5c7d9e0b13";
+const at = (clock: string) => `2021-09-13T${clock}Z`;
+const DAY = { from: new Date(at("00:00:00.000")), to: new Date("2021-09-14T00:00:00Z") };
+
+function pod(resourceVersion: string): EditableObject {
+  const body = openshiftObject(NAMESPACE, "core/pods.yaml", POD);
+  body.metadata.resourceVersion = resourceVersion;
+  body.metadata.ownerReferences.push({ apiVersion: "operator.openshift.io/v1", kind: "Console", name: "cluster", uid: CONSOLE_UID });
+  return body;
+}
+
+/** The Console as `GET /apis/operator.openshift.io/v1/consoles/cluster` returns it; `namespace` only to make the impossible namespaced twin. */
+function consoleBody(resourceVersion: string, namespace?: string): EditableObject {
+  return {
+    apiVersion: "operator.openshift.io/v1",
+    kind: "Console",
+    metadata: {
+      name: "cluster",
+      ...(namespace ? { namespace } : {}),
+      uid: CONSOLE_UID,
+      resourceVersion,
+      generation: 1,
+      creationTimestamp: "2021-09-13T14:16:02Z",
+      annotations: { "include.release.openshift.io/self-managed-high-availability": "true", "release.openshift.io/create-only": "true" },
+    },
+    spec: { logLevel: "Normal", managementState: "Managed", operatorLogLevel: "Normal" },
+    status: { observedGeneration: 1, readyReplicas: 2, conditions: [{ type: "DeploymentAvailable", status: "True", lastTransitionTime: "2021-09-13T14:40:11Z" }] },
+  };
+}
+
+const podUpdate = (id: string, clock: string, resourceVersion: string) =>
+  writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: pod(resourceVersion) });
+const consoleUpdate = (id: string, clock: string, resourceVersion: string, namespace?: string) =>
+  writeEvent({ id, at: at(clock), verb: "update", apiGroup: "operator.openshift.io", resource: "consoles", body: consoleBody(resourceVersion, namespace) });
+
+/** An object row as the tests compare it: its identity, and how many history entries it holds. */
+type StoredObject = Omit<ObjectIdentity, "uid"> & { id: number; entries: number };
+
+/** Every object of the cluster holding `uid`, oldest row first. */
+async function objectsWithUid(sql: Sql, cluster: string, uid: string): Promise<StoredObject[]> {
+  const result = await sql.query<StoredObject>(
+    `SELECT o.id, o.api_group AS "apiGroup", o.api_version AS "apiVersion", o.resource, o.kind, o.namespace, o.name,
+            (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries
+       FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.uid = $2 ORDER BY o.id`,
+    [cluster, uid],
+  );
+  return result.rows.map((row) => ({ ...row, id: Number(row.id) }));
+}
+
+/** The relations of `kind` that name the object `name` as their child: its parent's id and when each held. */
+async function parentsOf(sql: Sql, cluster: string, name: string, kind: string): Promise<Array<{ parent: number; validFrom: string; validTo: string | null }>> {
+  const result = await sql.query<{ parent: number; valid_from: Date; valid_to: Date | null }>(
+    `SELECT r.from_object_id AS parent, r.valid_from, r.valid_to
+       FROM relations r JOIN objects t ON t.id = r.to_object_id JOIN clusters c ON c.id = r.cluster_id
+      WHERE c.name = $1 AND t.name = $2 AND r.kind = $3 ORDER BY r.valid_from, r.id`,
+    [cluster, name, kind],
+  );
+  return result.rows.map((row) => ({ parent: Number(row.parent), validFrom: new Date(row.valid_from).toISOString(), validTo: row.valid_to && new Date(row.valid_to).toISOString() }));
+}
+
+/** The objects a search by namespace finds in `cluster`, as resource/name. */
+async function inNamespace(sql: Sql, cluster: string, namespace: string): Promise<string[]> {
+  return (await objectsInNamespace(sql, namespace, DAY)).filter((o) => o.cluster === cluster).map((o) => `${o.resource}/${o.name}`).sort();
+}
+
+const CONSOLE = { apiGroup: "operator.openshift.io", apiVersion: "v1", resource: "consoles", kind: "Console", name: "cluster" };
+
+describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $label", ({ kind, env }) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(kind, env);
+  });
+  afterAll(() => app?.close());
+  const post = async (cluster: string, events: EditableObject[]) => expect((await app.postAudit(eventList(events), { cluster })).status).toBe(200);
+
+  it("turns the namespaced placeholder a Pod's ownerReference made into the Console once the Console is written", async () => {
+    const db = app.context.db;
+    await post("pod-first", [podUpdate("c0a50000-0000-4000-8000-000000000001", "15:00:00.000", "25400")]);
+    // Until the Console is seen, its scope is a guess: the Pod's namespace.
+    const [placeholder] = await objectsWithUid(db, "pod-first", CONSOLE_UID);
+    expect(placeholder).toEqual({ id: expect.any(Number), ...CONSOLE, namespace: NAMESPACE, entries: 0 });
+
+    await post("pod-first", [consoleUpdate("c0a50000-0000-4000-8000-000000000002", "15:01:00.000", "31001")]);
+    await post("pod-first", [podUpdate("c0a50000-0000-4000-8000-000000000003", "15:02:00.000", "25401")]);
+    // One row, the placeholder's, now cluster-scoped and holding the Console's history.
+    expect(await objectsWithUid(db, "pod-first", CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: "", entries: 1 }]);
+    expect((await historyOfObject(db, placeholder!.id, DAY)).map((h) => [h.verb, h.auditId])).toEqual([["update", "c0a50000-0000-4000-8000-000000000002"]]);
+    expect(await inNamespace(db, "pod-first", NAMESPACE)).not.toContain("consoles/cluster");
+    expect(await inNamespace(db, "pod-first", "")).toContain("consoles/cluster");
+    // The Pod's owner is that object, from its first body on, through the Pod's later body.
+    expect(await parentsOf(db, "pod-first", POD, "owner")).toEqual([{ parent: placeholder!.id, validFrom: at("15:00:00.000"), validTo: null }]);
+  });
+
+  it("links a Pod's ownerReference to the Console stored before it, by uid, without a namespaced placeholder", async () => {
+    const db = app.context.db;
+    await post("console-first", [consoleUpdate("c0a50000-0000-4000-8000-000000000011", "15:01:00.000", "31001")]);
+    await post("console-first", [podUpdate("c0a50000-0000-4000-8000-000000000012", "15:02:00.000", "25400")]);
+    await post("console-first", [podUpdate("c0a50000-0000-4000-8000-000000000013", "15:03:00.000", "25401")]);
+    const [console] = await objectsWithUid(db, "console-first", CONSOLE_UID);
+    expect(await objectsWithUid(db, "console-first", CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 1 }]);
+    expect(await parentsOf(db, "console-first", POD, "owner")).toEqual([{ parent: console!.id, validFrom: at("15:02:00.000"), validTo: null }]);
+    expect(await inNamespace(db, "console-first", NAMESPACE)).toEqual([`pods/${POD}`, "replicasets/console-6f454f786d"]);
+  });
+
+  it("links them the same way when both come in one batch, as an import sends them", async () => {
+    const db = app.context.db;
+    await post("one-batch", [podUpdate("c0a50000-0000-4000-8000-000000000021", "15:00:00.000", "25400"), consoleUpdate("c0a50000-0000-4000-8000-000000000022", "15:01:00.000", "31001")]);
+    const [console] = await objectsWithUid(db, "one-batch", CONSOLE_UID);
+    expect(await objectsWithUid(db, "one-batch", CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 1 }]);
+    expect(await parentsOf(db, "one-batch", POD, "owner")).toEqual([{ parent: console!.id, validFrom: at("15:00:00.000"), validTo: null }]);
+  });
+
+  it("never moves an object with history of its own to another namespace because a uid matches", async () => {
+    // The same uid in openshift-console, written there (the CRD namespaced, or two clusters' logs
+    // sent under one name): its history is that object's, whatever comes with its uid later.
+    const db = app.context.db;
+    await post("twins", [podUpdate("c0a50000-0000-4000-8000-000000000031", "15:00:00.000", "25400")]);
+    await post("twins", [consoleUpdate("c0a50000-0000-4000-8000-000000000032", "15:01:00.000", "31001", NAMESPACE)]);
+    await post("twins", [consoleUpdate("c0a50000-0000-4000-8000-000000000033", "15:02:00.000", "31002")]);
+    const [namespaced, clusterScoped] = await objectsWithUid(db, "twins", CONSOLE_UID);
+    expect([namespaced, clusterScoped]).toEqual([
+      { id: expect.any(Number), ...CONSOLE, namespace: NAMESPACE, entries: 1 },
+      { id: expect.any(Number), ...CONSOLE, namespace: "", entries: 1 },
+    ]);
+    expect((await historyOfObject(db, namespaced!.id, DAY)).map((h) => h.auditId)).toEqual(["c0a50000-0000-4000-8000-000000000032"]);
+    expect((await historyOfObject(db, clusterScoped!.id, DAY)).map((h) => h.auditId)).toEqual(["c0a50000-0000-4000-8000-000000000033"]);
+    expect(await inNamespace(db, "twins", NAMESPACE)).toContain("consoles/cluster");
+    // The Pod's relation stays with the object it was opened to.
+    expect(await parentsOf(db, "twins", POD, "owner")).toEqual([{ parent: namespaced!.id, validFrom: at("15:00:00.000"), validTo: null }]);
+  });
+
+  it("gives the placeholder of an owner named through an old API group the group its own write tells", async () => {
+    // Kubernetes 1.8 (Sonobuoy): the real ReplicaSet kube-dns-545bc4bfd4 names its Deployment as
+    // extensions/v1beta1; the real Deployment kube-dns is then written through apps/v1beta2.
+    const db = app.context.db;
+    const replicaSet = sonobuoyItems("kube-system", "ReplicaSets").find((rs) => rs.metadata.name === "kube-dns-545bc4bfd4")!;
+    Object.assign(replicaSet, { apiVersion: "extensions/v1beta1", kind: "ReplicaSet" });
+    const deployment = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!;
+    Object.assign(deployment, { apiVersion: "apps/v1beta2", kind: "Deployment" });
+    await post("old-groups", [writeEvent({ id: "c0a50000-0000-4000-8000-000000000041", at: "2017-12-14T10:00:00Z", verb: "update", apiGroup: "extensions", resource: "replicasets", body: replicaSet })]);
+    expect(await objectsWithUid(db, "old-groups", deployment.metadata.uid)).toEqual([
+      { id: expect.any(Number), apiGroup: "extensions", apiVersion: "v1beta1", resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns", entries: 0 },
+    ]);
+    await post("old-groups", [writeEvent({ id: "c0a50000-0000-4000-8000-000000000042", at: "2017-12-14T10:01:00Z", verb: "update", apiGroup: "apps", resource: "deployments", body: deployment })]);
+    const [owner] = await objectsWithUid(db, "old-groups", deployment.metadata.uid);
+    expect(await objectsWithUid(db, "old-groups", deployment.metadata.uid)).toEqual([
+      { id: owner!.id, apiGroup: "apps", apiVersion: "v1beta2", resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns", entries: 1 },
+    ]);
+    expect((await parentsOf(db, "old-groups", replicaSet.metadata.name, "controller-owner")).map((r) => r.parent)).toEqual([owner!.id]);
+  });
+});
+
+/**
+ * Ingest beside another transaction that holds what it locked: another writer (the Console's
+ * first write, the Pod's batch that names it), or the pruner deleting a row ingest finds by uid.
+ * Neither sees what the other has not committed. The held one runs the store's own functions (or
+ * the pruner's statements); the other goes through the ingestor, which must wait for it.
+ */
+describe("a Console and a Pod naming it beside another transaction, on postgres", () => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await openTestDatabase("postgres");
+  });
+  afterAll(() => test?.dispose());
+
+  /** Runs `work` in a transaction that stays open, with what it locked, until `commit` is called. */
+  async function holdOpen(db: Database, work: (tx: Transaction) => Promise<unknown>): Promise<{ commit(): Promise<void> }> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let done!: () => void;
+    const isDone = new Promise<void>((resolve) => (done = resolve));
+    const transaction = db.transaction(async (tx) => {
+      await work(tx);
+      done();
+      await released;
+    });
+    await Promise.race([isDone, transaction]);
+    return { commit: () => (release(), transaction) };
+  }
+
+  /** Stores `event` as ingest does, in a transaction held open (holdOpen). */
+  async function storeHeldOpen(db: Database, cluster: string, event: EditableObject): Promise<{ commit(): Promise<void> }> {
+    const clusterId = await new ClusterRegistry(db).idOf(cluster);
+    const parsed = parseAuditEvent(event);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const write = convertAuditEvent(parsed.event, TEST_CONVERT_OPTIONS) as AuditWrite;
+    return holdOpen(db, async (tx) => {
+      const ids = new ObjectIdPool(0);
+      const plan = await planWrites(tx, clusterId, [write], await lockAndLoadObjects(tx, clusterId, [write.object]), null, ids);
+      await Promise.all([storeWrites(tx, clusterId, plan, null), applyRelationClaims(tx, clusterId, observeRelations(plan.takeObservations(), BUILTIN_LINKERS), ids)]);
+    });
+  }
+
+  /**
+   * Deletes the object `id` as retention's pruner does (server/store/retention/prune.ts: under
+   * the advisory lock of its name, once nothing refers to it), in a transaction held open.
+   */
+  async function pruneHeldOpen(db: Database, cluster: string, id: number): Promise<{ commit(): Promise<void> }> {
+    const clusterId = await new ClusterRegistry(db).idOf(cluster);
+    const row = (await db.query<{ api_group: string; resource: string; namespace: string; name: string }>(`SELECT api_group, resource, namespace, name FROM objects WHERE id = $1`, [id])).rows[0]!;
+    const lockId = advisoryLockIdOf(objectKeyOf(clusterId, { apiGroup: row.api_group, resource: row.resource, namespace: row.namespace, name: row.name }));
+    return holdOpen(db, async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock($1)`, [lockId]);
+      // What the pruner leaves nothing of before it deletes an object: its history and relations.
+      await tx.query(`DELETE FROM history_entries WHERE object_id = $1`, [id]);
+      await tx.query(`DELETE FROM relations WHERE from_object_id = $1 OR to_object_id = $1`, [id]);
+      await tx.query(`DELETE FROM object_states WHERE object_id = $1`, [id]);
+      await tx.query(`DELETE FROM objects WHERE id = $1`, [id]);
+    });
+  }
+
+  /** Rows of history and relations that name an object no longer there. */
+  async function dangling(db: Database): Promise<number> {
+    const result = await db.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM history_entries h WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = h.object_id))
+            + (SELECT count(*) FROM relations r WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = r.from_object_id)
+                                                  OR NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = r.to_object_id)) AS n`,
+    );
+    return Number(result.rows[0]!.n);
+  }
+
+  /**
+   * Resolves once `work` has settled ("settled") or waits for a lock: then with the lock's type
+   * ("advisory" for the locks on names, "transactionid" for a row another transaction changed).
+   */
+  async function settledOrWaiting(work: Promise<unknown>): Promise<string> {
+    let settled = false;
+    void work.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    for (;;) {
+      if (settled) return "settled";
+      const waiting = await test.db.query<{ locktype: string }>(
+        `SELECT l.locktype FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()`,
+      );
+      if (waiting.rows.length > 0) return waiting.rows[0]!.locktype;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it.each([
+    ["the Console's write", "race-console", () => consoleUpdate("c0a50000-0000-4000-8000-000000000051", "15:01:00.000", "31001"), () => podUpdate("c0a50000-0000-4000-8000-000000000052", "15:00:00.000", "25400")],
+    ["the Pod's placeholder", "race-pod", () => podUpdate("c0a50000-0000-4000-8000-000000000062", "15:00:00.000", "25400"), () => consoleUpdate("c0a50000-0000-4000-8000-000000000061", "15:01:00.000", "31001")],
+  ])("makes one cluster-scoped Console that owns the Pod when %s is stored first", async (_first, cluster, held, then) => {
+    const holder = await storeHeldOpen(test.db, cluster, held());
+    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then()]);
+    try {
+      // The other writer must wait for the first to commit: the Console's name is what both lock.
+      expect(await settledOrWaiting(other)).toBe("advisory");
+    } finally {
+      await holder.commit();
+      await other;
+    }
+    const [console] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
+    expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 1 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
+  });
+
+  it("links a Pod's ownerReference to the Console found by uid only once the Console's name is locked: the pruner may be deleting it", async () => {
+    await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("pruned-owner", [consoleUpdate("c0a50000-0000-4000-8000-000000000071", "15:01:00.000", "31001")]);
+    const [console] = await objectsWithUid(test.db, "pruned-owner", CONSOLE_UID);
+    const pruner = await pruneHeldOpen(test.db, "pruned-owner", console!.id);
+    const pod = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("pruned-owner", [podUpdate("c0a50000-0000-4000-8000-000000000072", "15:02:00.000", "25400")]);
+    try {
+      expect(await settledOrWaiting(pod)).toBe("advisory");
+    } finally {
+      await pruner.commit();
+      await pod;
+    }
+    // The Console is gone: the Pod's owner is a placeholder again, not a row that is no more.
+    expect(await dangling(test.db)).toBe(0);
+    const [placeholder] = await objectsWithUid(test.db, "pruned-owner", CONSOLE_UID);
+    expect(placeholder).toEqual({ id: expect.any(Number), ...CONSOLE, namespace: NAMESPACE, entries: 0 });
+    expect((await parentsOf(test.db, "pruned-owner", POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+  });
+
+  it("writes the Console's history on the placeholder found by uid only once the placeholder's name is locked: the pruner may be deleting it", async () => {
+    await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("pruned-placeholder", [podUpdate("c0a50000-0000-4000-8000-000000000081", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUid(test.db, "pruned-placeholder", CONSOLE_UID);
+    const pruner = await pruneHeldOpen(test.db, "pruned-placeholder", placeholder!.id);
+    const console = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("pruned-placeholder", [consoleUpdate("c0a50000-0000-4000-8000-000000000082", "15:01:00.000", "31001")]);
+    try {
+      expect(await settledOrWaiting(console)).toBe("advisory");
+    } finally {
+      await pruner.commit();
+      await console;
+    }
+    expect(await dangling(test.db)).toBe(0);
+    expect(await objectsWithUid(test.db, "pruned-placeholder", CONSOLE_UID)).toEqual([{ id: expect.any(Number), ...CONSOLE, namespace: "", entries: 1 }]);
+  });
+});
