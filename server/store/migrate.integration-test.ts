@@ -7,6 +7,7 @@ import { applyMigrations, matchesChecksum, pendingMigrations, readMigrations, Mi
 import { openPostgres } from "./postgres";
 import { createPostgresDatabase, openTestDatabase, type TestDatabase } from "../testing/databases";
 import { incompressibleText } from "../testing/incompressibleText";
+import { longestEntry } from "./longestEntry";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -173,6 +174,31 @@ describe("migrations that fill new columns from what was stored", () => {
       { actor: "alice", impersonator: null },
       { actor: "bob", impersonator: "mallory" },
     ]);
+  });
+});
+
+describe("20261207120000: ranges take the entries that overlap them", () => {
+  it.each(["pglite", "postgres"] as const)("bounds the history stored before it, and makes instant the entries that end before they start, on %s", async (kind) => {
+    const test = await openTestDatabase(kind, { migrate: false });
+    cleanups.push(test.dispose);
+    const migrations = readMigrations();
+    const at = migrations.findIndex((m) => m.name === "20261207120000_longest_history_entry");
+    expect(at).toBeGreaterThan(0);
+    await applyMigrations(test.db, migrations.slice(0, at));
+    await test.db.query(`INSERT INTO clusters (id, name) VALUES (1, 'minikube')`);
+    await test.db.query(`INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, first_seen, last_seen)
+      VALUES (1, 1, '', 'v1', 'pods', 'Pod', 'default', 'nginx-deployment-7998647bdf-phvq7', '2018-10-26T13:38:34.867Z', '2018-10-26T14:08:34.867Z')`);
+    // The exec session of server/testing/scenarios/sessions.ts (half an hour), a request whose
+    // stage was stamped before it was received, and an instant one.
+    await test.db.query(`INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, subresource, title, details) VALUES
+      (1, 1, 'audit', '2018-10-26T13:38:34.867Z', '2018-10-26T14:08:34.867Z', 'minikube-user', 'create', 'exec', 'minikube-user create exec', '{}'),
+      (1, 1, 'audit', '2018-10-26T13:42:46.764Z', '2018-10-26T13:42:40.000Z', 'minikube-user', 'create', 'attach', 'minikube-user create attach', '{}'),
+      (1, 1, 'audit', '2018-10-26T13:55:00.000Z', '2018-10-26T13:55:00.000Z', 'minikube-user', 'patch', '', 'minikube-user patch', '{}')`);
+    await applyMigrations(test.db, migrations);
+
+    expect(await longestEntry(test.db)).toBe(30 * 60 * 1e6);
+    const attach = await test.db.query<{ instant: boolean }>(`SELECT end_time = start_time AS instant FROM history_entries WHERE subresource = 'attach'`);
+    expect(attach.rows).toEqual([{ instant: true }]);
   });
 });
 
