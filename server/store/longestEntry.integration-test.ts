@@ -5,10 +5,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createAuditIngestor } from "../ingest/audit/ingest";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../ingest/audit/defaults";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../model/redact/redact";
+import { historyOfObject } from "../query/history";
+import { startTestApp, type TestApp } from "../testing/appHarness";
 import { createPostgresDatabase, openTestDatabase, STORE_KINDS, type StoreKind } from "../testing/databases";
-import { completedSession } from "../testing/scenarios/sessions";
+import { eventList } from "../testing/scenarios/rollout";
+import { completedSession, DURING_EXEC, EXEC_AUDIT_ID, SESSION_POD } from "../testing/scenarios/sessions";
 import { statementText, type Database, type Statement, type Transaction } from "./database";
-import { longestEntry } from "./longestEntry";
+import { knownLongestEntry, longestEntry } from "./longestEntry";
 import { applyMigrations } from "./migrate";
 import { openPglite } from "./pglite";
 import { openPostgres } from "./postgres";
@@ -107,6 +110,9 @@ describe.each(STORE_KINDS)("the longest history entry on %s", (kind) => {
       // Its first batch raises the bound to what it holds, as it knows no bound yet: greatest() keeps the longer one.
       await createAuditIngestor(after, options).ingest("minikube", [execSession(5)]);
       expect(await longestEntry(after)).toBe(30 * MINUTE_US);
+      const podId = Number((await after.query<{ id: number }>(`SELECT id FROM objects WHERE name = $1`, [SESSION_POD])).rows[0]!.id);
+      // The half-hour session runs into the range, the five-minute one ended before it.
+      expect((await historyOfObject(after, podId, DURING_EXEC)).map((h) => h.auditId)).toEqual([execSession(30).auditID]);
     } finally {
       await after.close();
     }
@@ -155,5 +161,31 @@ describe("the longest history entry under concurrent ingest (Postgres: PGlite ha
     await first.ingest("minikube", [execSession(75)]);
     expect(sent.filter((name) => name === "kt_raise_longest_entry")).toHaveLength(1);
     expect(await longestEntry(test.db)).toBe(80 * MINUTE_US);
+  });
+});
+
+describe("queries on a store whose longest entry another process raised", () => {
+  let app: TestApp;
+  afterEach(() => app.close());
+
+  it("learn the longer bound and find the entries that overlap their range", async () => {
+    // Ingest on two worker threads, each with its own module state: this thread's queries know
+    // nothing of the bound the workers store, and have to find it out.
+    app = await startTestApp("postgres", { KUBETRAIL_INGEST_WORKERS: "2" });
+    const known = knownLongestEntry();
+    // Longer than any other session of this file: the bound grows past what this thread knows.
+    const sessions = [execSession(90), execSession(85), execSession(88)];
+    const answers = await Promise.all(sessions.map((session) => app.postAudit(eventList([session]), { cluster: "minikube" })));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(await longestEntry(app.context.db)).toBe(90 * MINUTE_US);
+    expect(knownLongestEntry()).toBe(known);
+
+    const podId = Number((await app.context.db.query<{ id: number }>(`SELECT id FROM objects WHERE name = $1`, [SESSION_POD])).rows[0]!.id);
+    // An hour and a half after they began: the 90- and 88-minute sessions run into it, the 85-minute one ended before.
+    const range = { from: new Date("2018-10-26T15:06:00Z"), to: new Date("2018-10-26T15:10:00Z") };
+    const found = await historyOfObject(app.context.db, podId, range);
+    expect(found.map((h) => h.auditId).sort()).toEqual([sessions[0]!.auditID, sessions[2]!.auditID].sort());
+    expect(found.map((h) => h.auditId)).not.toContain(EXEC_AUDIT_ID);
+    expect(knownLongestEntry()).toBe(90 * MINUTE_US);
   });
 });

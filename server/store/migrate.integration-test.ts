@@ -7,6 +7,7 @@ import { applyMigrations, matchesChecksum, pendingMigrations, readMigrations, Mi
 import { openPostgres } from "./postgres";
 import { createPostgresDatabase, openTestDatabase, type TestDatabase } from "../testing/databases";
 import { incompressibleText } from "../testing/incompressibleText";
+import { historyOfObject } from "../query/history";
 import { longestEntry } from "./longestEntry";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -199,6 +200,11 @@ describe("20261207120000: ranges take the entries that overlap them", () => {
     expect(await longestEntry(test.db)).toBe(30 * 60 * 1e6);
     const attach = await test.db.query<{ instant: boolean }>(`SELECT end_time = start_time AS instant FROM history_entries WHERE subresource = 'attach'`);
     expect(attach.rows).toEqual([{ instant: true }]);
+    // A range that begins while the session ran finds it; one that begins when the attach began finds that.
+    const during = await historyOfObject(test.db, 1, { from: new Date("2018-10-26T13:50:00Z"), to: new Date("2018-10-26T14:00:00Z") });
+    expect(during.map((h) => h.subresource)).toEqual(["exec", ""]);
+    const atAttach = await historyOfObject(test.db, 1, { from: new Date("2018-10-26T13:42:46.764Z"), to: new Date("2018-10-26T13:43:00Z") });
+    expect(atAttach.map((h) => h.subresource)).toEqual(["exec", "attach"]);
   });
 });
 
