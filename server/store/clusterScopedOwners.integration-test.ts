@@ -290,6 +290,60 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
   });
 
+  /** Resolves once `count` transactions wait for a lock on a name; rejects if one of `works` fails first. */
+  async function untilWaiting(count: number, ...works: Array<Promise<unknown>>): Promise<void> {
+    let failed: unknown = null;
+    for (const work of works) work.catch((error) => (failed ??= error));
+    for (;;) {
+      if (failed !== null) throw failed;
+      const waiting = await test.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE NOT l.granted AND l.locktype = 'advisory' AND a.datname = current_database()`,
+      );
+      if (waiting.rows[0]!.n >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it("stores a Pod created with the Console as its owner beside a batch writing the Console and waiting for the Pod's batch, without a deadlock", async () => {
+    // The Pod's batch creates the real console-6f454f786d-mxr8m and updates its ReplicaSet; the
+    // other batch updates the Console (its operator) and the ReplicaSet's other Pod, whose first
+    // body names that ReplicaSet. A batch locks the names its creates point to with the names it
+    // writes, in one order; one that locked the Console's name only once it found the Console by
+    // uid held the ReplicaSet meanwhile, which the Console's batch waited for while holding the
+    // Console: a cycle Postgres breaks by failing one of them.
+    const cluster = "console-rollout";
+    await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [consoleUpdate("c0a50000-0000-4000-8000-000000000091", "15:01:00.000", "31001")]);
+    const [console] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
+    const replicaSet = openshiftObject(NAMESPACE, "apps/replicasets.yaml", "console-6f454f786d");
+    const secondPod = openshiftObject(NAMESPACE, "core/pods.yaml", "console-6f454f786d-xgq64");
+    // A third batch, the Deployment's, holds the Pod's batch back until the Console's batch waits too.
+    const deployment = await storeHeldOpen(
+      test.db,
+      cluster,
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000092", at: at("15:02:00.000"), verb: "update", apiGroup: "apps", resource: "deployments", body: openshiftObject(NAMESPACE, "apps/deployments.yaml", "console") }),
+    );
+    const podBatch = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000093", at: at("15:02:01.000"), verb: "update", apiGroup: "apps", resource: "replicasets", body: replicaSet }),
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000094", at: at("15:02:02.000"), verb: "create", apiGroup: "", resource: "pods", body: pod("25400") }),
+    ]);
+    let consoleBatch: Promise<unknown> = Promise.resolve();
+    try {
+      await untilWaiting(1, podBatch);
+      consoleBatch = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [
+        consoleUpdate("c0a50000-0000-4000-8000-000000000095", "15:02:03.000", "31002"),
+        writeEvent({ id: "c0a50000-0000-4000-8000-000000000096", at: at("15:02:04.000"), verb: "update", apiGroup: "", resource: "pods", body: secondPod }),
+      ]);
+      await untilWaiting(2, podBatch, consoleBatch);
+    } finally {
+      await deployment.commit();
+    }
+    const [pods, consoles] = await Promise.allSettled([podBatch, consoleBatch]);
+    expect([pods.status, consoles.status, (pods as PromiseRejectedResult).reason?.message ?? (consoles as PromiseRejectedResult).reason?.message]).toEqual(["fulfilled", "fulfilled", undefined]);
+    expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 2 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
+  });
+
   it("links a Pod's ownerReference to the Console found by uid only once the Console's name is locked: the pruner may be deleting it", async () => {
     await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("pruned-owner", [consoleUpdate("c0a50000-0000-4000-8000-000000000071", "15:01:00.000", "31001")]);
     const [console] = await objectsWithUid(test.db, "pruned-owner", CONSOLE_UID);

@@ -6,7 +6,7 @@ import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
 import type { ObjectIdentity } from "../ingest/audit/types";
 import { kindForResource } from "../k8s/resources";
 import { claimsOf } from "../model/links/claims";
-import { mayBeClusterScoped, versionOfApiVersion } from "../model/links/references";
+import { clusterScopedNameToLock, versionOfApiVersion } from "../model/links/references";
 import type { Linker, ObjectReference, RelationClaim } from "../model/links/types";
 
 /**
@@ -253,7 +253,24 @@ async function resolveTargets(
   // be pruned before this batch commits its relation to it (there are no foreign keys to stop
   // that). Shared, because many batches name the same few targets at once (every Pod created on
   // a Node names it): exclusive, they would wait for each other's commits.
-  const lockIds = [...new Set(targets.map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, target.ref))))].sort();
+  //
+  // An object that may be cluster-scoped though the claim puts it in a namespace (an owner of a
+  // kind we don't know, given a uid: clusterScopedNameToLock) has its cluster-scoped name locked
+  // too, in the same statement. Its writer holds that name exclusively: were they stored at once,
+  // neither would see the other's row, and a placeholder would hold the uid in the wrong
+  // namespace beside the object. Whichever commits second now sees the first's row: the lookup
+  // finds the object by uid, or the object's write finds the placeholder and makes it the object
+  // (auditWriter.ts). And the object the lookup finds by uid is there, under a name held. The
+  // targets of a batch's creates, the cluster-scoped names with them, were locked already with
+  // the names it writes (lockAndLoadObjects): taken only here, after those, a batch would hold a
+  // name the object's writer waits for while it waits for the object's name.
+  const names = new Set<string>();
+  for (const { target } of targets) {
+    names.add(advisoryLockIdOf(nameKey(target.clusterId, target.ref)));
+    const clusterScoped = clusterScopedNameToLock(target.ref);
+    if (clusterScoped) names.add(advisoryLockIdOf(nameKey(target.clusterId, clusterScoped)));
+  }
+  const lockIds = [...names].sort();
   // Names locked before the lookups that follow: what those find there cannot be pruned.
   const held = new Set(lockIds);
   // The lookups are sent right behind the locks, not after waiting for them: the connection runs
@@ -264,22 +281,8 @@ async function resolveTargets(
   // Placeholders are made by one batch at a time per name, under an exclusive lock of their own,
   // and only for targets still missing once it is held: a batch that made one meanwhile has
   // committed by then, and this lookup (a new statement) sees it.
-  //
-  // The placeholder of an object that may be cluster-scoped though the claim puts it in a
-  // namespace (mayBeClusterScoped) waits, too, for a batch writing the cluster-scoped name: were
-  // they stored at once, neither would see the other's row, and the placeholder would hold the
-  // uid in the wrong namespace beside the object. Whichever commits second now sees the first's
-  // row: this lookup finds the object by uid, or the object's write finds the placeholder and
-  // makes it the object (auditWriter.ts). Shared, as any target's name; and taken before this
-  // batch's placeholder locks, as the batch writing that name takes it before any of its own:
-  // neither can then hold a placeholder lock the other waits for while it waits for this one.
-  const scopeLockIds = [
-    ...new Set(missing.filter(({ target }) => target.ref.uid && mayBeClusterScoped(target.ref)).map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, { ...target.ref, namespace: "" })))),
-  ].filter((id) => !held.has(id));
-  for (const id of scopeLockIds) held.add(id);
   const creationLockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, target.ref)}`)))].sort();
-  const [, , second] = await Promise.all([
-    scopeLockIds.length > 0 ? lockNamesShared(sql, scopeLockIds) : null,
+  const [, second] = await Promise.all([
     sql.query(prepared("kt_lock_placeholder_names", `SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [creationLockIds]),
     lookUp(sql, missing, found),
   ]);
