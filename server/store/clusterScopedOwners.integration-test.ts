@@ -61,6 +61,22 @@ function consoleBody(resourceVersion: string, namespace?: string): EditableObjec
   };
 }
 
+/**
+ * A real Pod of another namespace, openshift-authentication/oauth-openshift-5d8c6749f5-7xkp6,
+ * owned by the Console too: a cluster-scoped owner may own objects in any namespace (the console
+ * operator's own objects are in several).
+ */
+const OTHER_NAMESPACE = "openshift-authentication";
+const OTHER_POD = "oauth-openshift-5d8c6749f5-7xkp6";
+function otherPod(resourceVersion: string): EditableObject {
+  const body = openshiftObject(OTHER_NAMESPACE, "core/pods.yaml", OTHER_POD);
+  body.metadata.resourceVersion = resourceVersion;
+  body.metadata.ownerReferences.push({ apiVersion: "operator.openshift.io/v1", kind: "Console", name: "cluster", uid: CONSOLE_UID });
+  return body;
+}
+const otherPodUpdate = (id: string, clock: string, resourceVersion: string) =>
+  writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: otherPod(resourceVersion) });
+
 const podUpdate = (id: string, clock: string, resourceVersion: string) =>
   writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: pod(resourceVersion) });
 const consoleUpdate = (id: string, clock: string, resourceVersion: string, namespace?: string) =>
@@ -141,6 +157,18 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     const [console] = await objectsWithUid(db, "one-batch", CONSOLE_UID);
     expect(await objectsWithUid(db, "one-batch", CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 1 }]);
     expect(await parentsOf(db, "one-batch", POD, "owner")).toEqual([{ parent: console!.id, validFrom: at("15:00:00.000"), validTo: null }]);
+  });
+
+  it("makes one placeholder for an owner that Pods of two namespaces name in one batch, which becomes the Console", async () => {
+    const db = app.context.db;
+    await post("two-namespaces", [podUpdate("c0a50000-0000-4000-8000-0000000000a1", "15:00:00.000", "25400"), otherPodUpdate("c0a50000-0000-4000-8000-0000000000a2", "15:00:01.000", "25500")]);
+    const [placeholder] = await objectsWithUid(db, "two-namespaces", CONSOLE_UID);
+    expect(await objectsWithUid(db, "two-namespaces", CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: NAMESPACE, entries: 0 }]);
+
+    await post("two-namespaces", [consoleUpdate("c0a50000-0000-4000-8000-0000000000a3", "15:01:00.000", "31001")]);
+    expect(await objectsWithUid(db, "two-namespaces", CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: "", entries: 1 }]);
+    expect((await parentsOf(db, "two-namespaces", POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+    expect((await parentsOf(db, "two-namespaces", OTHER_POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
   });
 
   it("never moves an object with history of its own to another namespace because a uid matches", async () => {
@@ -288,6 +316,22 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     const [console] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
     expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 1 }]);
     expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
+  });
+
+  it("makes one placeholder for an owner that Pods of two namespaces name in batches stored at once", async () => {
+    // Each batch would miss the other's uncommitted placeholder: the second waits for the first.
+    const cluster = "two-namespaces-at-once";
+    const first = await storeHeldOpen(test.db, cluster, podUpdate("c0a50000-0000-4000-8000-0000000000b1", "15:00:00.000", "25400"));
+    const second = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [otherPodUpdate("c0a50000-0000-4000-8000-0000000000b2", "15:00:01.000", "25500")]);
+    try {
+      expect(await settledOrWaiting(second)).toBe("advisory");
+    } finally {
+      await first.commit();
+      await second;
+    }
+    const [placeholder] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
+    expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: NAMESPACE, entries: 0 }]);
+    expect((await parentsOf(test.db, cluster, OTHER_POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
   });
 
   /** Resolves once `count` transactions wait for a lock on a name; rejects if one of `works` fails first. */

@@ -6,7 +6,7 @@ import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
 import type { ObjectIdentity } from "../ingest/audit/types";
 import { kindForResource } from "../k8s/resources";
 import { claimsOf } from "../model/links/claims";
-import { clusterScopedNameToLock, versionOfApiVersion } from "../model/links/references";
+import { clusterScopedNameToLock, mayBeClusterScoped, versionOfApiVersion } from "../model/links/references";
 import type { Linker, ObjectReference, RelationClaim } from "../model/links/types";
 
 /**
@@ -280,8 +280,11 @@ async function resolveTargets(
   if (missing.length === 0) return none;
   // Placeholders are made by one batch at a time per name, under an exclusive lock of their own,
   // and only for targets still missing once it is held: a batch that made one meanwhile has
-  // committed by then, and this lookup (a new statement) sees it.
-  const creationLockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, target.ref)}`)))].sort();
+  // committed by then, and this lookup (a new statement) sees it. For an object that may be
+  // cluster-scoped the name is the cluster-scoped one: batches naming it from two namespaces
+  // would each make a placeholder holding its uid, and only one becomes the object; the second
+  // now finds the first's by uid.
+  const creationLockIds = [...new Set(missing.map(({ target }) => placeholderLockId(target)))].sort();
   const [, second] = await Promise.all([
     sql.query(prepared("kt_lock_placeholder_names", `SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [creationLockIds]),
     lookUp(sql, missing, found),
@@ -289,31 +292,39 @@ async function resolveTargets(
   missing = [...second.missing, ...(await holdFoundElsewhere(sql, second.elsewhere, found, held))];
   if (missing.length === 0) return none;
 
-  // One placeholder per name and uid; claims of that name without a uid share the first one.
-  const byName = new Map<string, Array<{ target: Target; at: Date }>>();
+  // One placeholder per uid, under the name of the first claim giving it: claims may place one
+  // object under several names (an owner that may be cluster-scoped, named from two namespaces).
+  // Claims of a name without a uid share the first placeholder made under that name.
+  const byName = new Map<string, TargetItem[]>();
   for (const item of missing) {
     const key = nameKey(item.target.clusterId, item.target.ref);
     byName.set(key, [...(byName.get(key) ?? []), item]);
   }
   const rows: Array<{ target: Target; at: Date; keys: string[] }> = [];
+  const rowsByUid = new Map<string, { target: Target; at: Date; keys: string[] }>();
   for (const group of byName.values()) {
-    const withUid = new Map<string, { target: Target; at: Date; keys: string[] }>();
+    let firstOfName: { target: Target; at: Date; keys: string[] } | undefined;
     for (const item of group) {
       if (!item.target.ref.uid) continue;
-      const row = withUid.get(item.target.ref.uid) ?? { target: item.target, at: item.at, keys: [] };
+      const uidKey = `${item.target.clusterId}\u0000${item.target.ref.uid}`;
+      let row = rowsByUid.get(uidKey);
+      if (row === undefined) {
+        row = { target: item.target, at: item.at, keys: [] };
+        rowsByUid.set(uidKey, row);
+        rows.push(row);
+        firstOfName ??= row;
+      }
       row.keys.push(targetKey(item.target));
       if (item.at < row.at) row.at = item.at;
-      withUid.set(item.target.ref.uid, row);
     }
     const withoutUid = group.filter((item) => !item.target.ref.uid);
-    const first = [...withUid.values()][0];
-    if (first) {
-      for (const item of withoutUid) first.keys.push(targetKey(item.target));
-    } else if (withoutUid[0]) {
+    if (withoutUid.length === 0) continue;
+    if (firstOfName) {
+      for (const item of withoutUid) firstOfName.keys.push(targetKey(item.target));
+    } else {
       const at = new Date(Math.min(...withoutUid.map((item) => item.at.getTime())));
-      rows.push({ target: withoutUid[0].target, at, keys: withoutUid.map((item) => targetKey(item.target)) });
+      rows.push({ target: withoutUid[0]!.target, at, keys: withoutUid.map((item) => targetKey(item.target)) });
     }
-    rows.push(...withUid.values());
   }
   const ids = await objectIds.take(sql, rows.length);
   const refs = rows.map((row) => row.target.ref);
@@ -345,6 +356,15 @@ async function resolveTargets(
 }
 
 type TargetItem = { target: Target; at: Date };
+
+/**
+ * The lock under which the placeholder of `target` is made: one per name, the cluster-scoped
+ * name for an object that may be cluster-scoped though the claim puts it in a namespace.
+ */
+function placeholderLockId(target: Target): string {
+  const name = mayBeClusterScoped(target.ref) ? { ...target.ref, namespace: "" } : target.ref;
+  return advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, name)}`);
+}
 
 /** What lookUp left missing, and the targets it found by uid under another name than theirs (with that name's lock id). */
 interface LookedUp {
