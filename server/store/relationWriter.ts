@@ -86,14 +86,34 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
   // Independent statements go out back to back: the connection runs them in order anyway.
   const [open, clusterIds] = await Promise.all([loadOpenRelations(sql, claimantIds), clusterIdsOf(sql, ordered)]);
 
+  const ends: Array<{ id: number; at: Date }> = [];
+  const inserts: Array<{ from: number; to: number; kind: string; claimedBy: number; validFrom: Date; validTo: Date | null }> = [];
+  const openOf = new Map<number, Map<string, { relation?: OpenRelation; kind: string; role: "parent" | "child"; otherId: number; validFrom: Date }>>();
+  for (const relation of open) {
+    const state = openOf.get(relation.claimedBy) ?? new Map();
+    openOf.set(relation.claimedBy, state);
+    const key = `${relation.kind}\u0000${relation.role}\u0000${relation.otherId}`;
+    // Two open rows for one relation (should not happen) are merged into the first.
+    if (state.has(key)) ends.push({ id: relation.id, at: new Date(0) });
+    else state.set(key, { relation, kind: relation.kind, role: relation.role, otherId: relation.otherId, validFrom: new Date(0) });
+  }
+
   // Which object each claim names: an open relation's object when it matches, else looked up.
   const openByMatch = new Map<string, OpenRelation[]>();
-  const openByUid = new Map<string, OpenRelation>();
   for (const relation of open) {
     const key = `${relation.claimedBy}\u0000${openMatchKey(relation.kind, relation.role, relation.other.clusterId, relation.other)}`;
     openByMatch.set(key, [...(openByMatch.get(key) ?? []), relation]);
-    if (relation.other.uid) openByUid.set(openUidKey(relation.claimedBy, relation.kind, relation.role, relation.other.clusterId, relation.other.uid), relation);
   }
+  // By uid too, for the claims of an object with open relations that none matches by name:
+  // built only then, as almost every claim of a batch of updates matches by name.
+  let openByUid: Map<string, OpenRelation> | null = null;
+  const openWithUid = (claimant: number, claim: RelationClaim, clusterId: number, uid: string): OpenRelation | undefined => {
+    if (openByUid === null) {
+      openByUid = new Map();
+      for (const r of open) if (r.other.uid) openByUid.set(openUidKey(r.claimedBy, r.kind, r.role, r.other.clusterId, r.other.uid), r);
+    }
+    return openByUid.get(openUidKey(claimant, claim.kind, claim.role, clusterId, uid));
+  };
   const resolved = new Map<string, number>();
   const toResolve = new Map<string, { target: Target; at: Date }>();
   const claimTarget = new Map<RelationClaim, Target>();
@@ -107,25 +127,13 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
       // differ, the name is the guess.
       const match =
         candidates.find((r) => (claim.other.uid ? r.other.uid === null || r.other.uid === claim.other.uid : !r.other.deleted)) ??
-        (claim.other.uid ? openByUid.get(openUidKey(observation.objectId, claim.kind, claim.role, target.clusterId, claim.other.uid)) : undefined);
+        (claim.other.uid && openOf.has(observation.objectId) ? openWithUid(observation.objectId, claim, target.clusterId, claim.other.uid) : undefined);
       const key = targetKey(target);
       if (match) resolved.set(`${observation.objectId}\u0000${claim.kind}\u0000${claim.role}\u0000${key}`, match.otherId);
       else if (!toResolve.has(key)) toResolve.set(key, { target, at: observation.at });
     }
   }
   const { found, placeholdersWritten } = await resolveTargets(sql, [...toResolve.values()], outcome, objectIds);
-
-  const ends: Array<{ id: number; at: Date }> = [];
-  const inserts: Array<{ from: number; to: number; kind: string; claimedBy: number; validFrom: Date; validTo: Date | null }> = [];
-  const openOf = new Map<number, Map<string, { relation?: OpenRelation; kind: string; role: "parent" | "child"; otherId: number; validFrom: Date }>>();
-  for (const relation of open) {
-    const state = openOf.get(relation.claimedBy) ?? new Map();
-    openOf.set(relation.claimedBy, state);
-    const key = `${relation.kind}\u0000${relation.role}\u0000${relation.otherId}`;
-    // Two open rows for one relation (should not happen) are merged into the first.
-    if (state.has(key)) ends.push({ id: relation.id, at: new Date(0) });
-    else state.set(key, { relation, kind: relation.kind, role: relation.role, otherId: relation.otherId, validFrom: new Date(0) });
-  }
 
   for (const observation of ordered) {
     const state = openOf.get(observation.objectId) ?? new Map();
