@@ -359,14 +359,7 @@ export async function planWrites(
 
     let row: ObjectRow;
     if (target === "new") {
-      if (latest && !latest.deletedAt && createsObject(write)) {
-        // A successful create means the name was free: the previous incarnation is gone
-        // even though we never saw its delete.
-        latest.deletedAt = write.startTime;
-        latest.rowDirty = true;
-        touched.add(latest);
-        observed.push({ row: latest, at: write.startTime, state: latest.state, deleted: true });
-      }
+      if (latest && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
       row = {
         id: ids[idsUsed++]!,
         isNew: true,
@@ -391,12 +384,15 @@ export async function planWrites(
     touched.add(row);
     // The placeholder a relation made for this uid under another name (a guessed scope, an old
     // API group) is this object: it takes the write's identity, and relations keep naming it.
+    // It is then the latest object of its new name, as a new row would be: the batch's writes to
+    // that name that name no uid go to it, and its create ends the one before.
     const reidentifies = misplaced.delete(row);
     if (reidentifies) {
       row.identity = { ...write.object, uid: row.uid };
       if (write.object.kind) row.kind = write.object.kind;
       row.identityDirty = true;
-      if (!latestByName.has(key)) latestByName.set(key, row);
+      if (latest && latest !== row && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
+      latestByName.set(key, row);
     }
 
     // A write older than the state we hold (it arrived late) can't be diffed against it, and must
@@ -498,6 +494,18 @@ export async function planWrites(
     historyCopyText: historyRows.take(),
     rediffedHistory,
   };
+}
+
+/**
+ * Ends `previous`, the latest object of a name that `create` made a new object of: a successful
+ * create means the name was free, so the previous incarnation is gone even though we never saw
+ * its delete.
+ */
+function endIncarnation(previous: ObjectRow, create: AuditWrite, touched: Set<ObjectRow>, observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }>): void {
+  previous.deletedAt = create.startTime;
+  previous.rowDirty = true;
+  touched.add(previous);
+  observed.push({ row: previous, at: create.startTime, state: previous.state, deleted: true });
 }
 
 /** A delete that names no uid (Metadata level), ended before `newer`, the latest object of its name, began. */

@@ -43,14 +43,14 @@ function pod(resourceVersion: string): EditableObject {
 }
 
 /** The Console as `GET /apis/operator.openshift.io/v1/consoles/cluster` returns it; `namespace` only to make the impossible namespaced twin. */
-function consoleBody(resourceVersion: string, namespace?: string): EditableObject {
+function consoleBody(resourceVersion: string, namespace?: string, uid = CONSOLE_UID): EditableObject {
   return {
     apiVersion: "operator.openshift.io/v1",
     kind: "Console",
     metadata: {
       name: "cluster",
       ...(namespace ? { namespace } : {}),
-      uid: CONSOLE_UID,
+      uid,
       resourceVersion,
       generation: 1,
       creationTimestamp: "2021-09-13T14:16:02Z",
@@ -169,6 +169,28 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(await objectsWithUid(db, "two-namespaces", CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: "", entries: 1 }]);
     expect((await parentsOf(db, "two-namespaces", POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
     expect((await parentsOf(db, "two-namespaces", OTHER_POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+  });
+
+  it("makes the placeholder of a recreated Console the name's latest object: the old one ends at its create, and a delete that names no uid ends the new one", async () => {
+    // The Console before, with another uid, whose delete was not recorded; then a Pod names the
+    // new one, which is created and deleted in one batch, the delete at Metadata level (no body, no uid).
+    const db = app.context.db;
+    const OLD_UID = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
+    await post("recreated", [writeEvent({ id: "c0a50000-0000-4000-8000-0000000000c1", at: at("14:50:00.000"), verb: "update", apiGroup: "operator.openshift.io", resource: "consoles", body: consoleBody("30001", undefined, OLD_UID) })]);
+    await post("recreated", [podUpdate("c0a50000-0000-4000-8000-0000000000c2", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUid(db, "recreated", CONSOLE_UID);
+    const create = writeEvent({ id: "c0a50000-0000-4000-8000-0000000000c3", at: at("15:01:00.000"), verb: "create", apiGroup: "operator.openshift.io", resource: "consoles", body: consoleBody("31001") });
+    const remove: EditableObject = { ...consoleUpdate("c0a50000-0000-4000-8000-0000000000c4", "15:02:00.000", "31002"), verb: "delete", level: "Metadata" };
+    delete remove.requestObject;
+    delete remove.responseObject;
+    await post("recreated", [create, remove]);
+
+    const [old] = await objectsWithUid(db, "recreated", OLD_UID);
+    expect(await objectsWithUid(db, "recreated", CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: "", entries: 2 }]);
+    expect(old).toEqual({ id: expect.any(Number), ...CONSOLE, namespace: "", entries: 1 });
+    const deletedAt = async (id: number) => (await db.query<{ deleted_at: Date }>(`SELECT deleted_at FROM objects WHERE id = $1`, [id])).rows.map((row) => new Date(row.deleted_at).toISOString());
+    expect(await deletedAt(old!.id)).toEqual([new Date(new Date(at("15:01:00.000")).getTime() - 5).toISOString()]);
+    expect(await deletedAt(placeholder!.id)).toEqual([at("15:02:00.000")]);
   });
 
   it("never moves an object with history of its own to another namespace because a uid matches", async () => {
