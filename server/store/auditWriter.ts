@@ -770,8 +770,9 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
  * A row with history of its own is an object we saw written under its name. An object's namespace
  * never changes in Kubernetes, so one in another namespace than the write is another object,
  * whatever its uid (two clusters' logs sent under one cluster name, an edited log): its history
- * stays where it was written, and the write goes to the rows of its own name. One in the same
- * namespace under another group is the same object served by two API groups (extensions and apps
+ * stays where it was written, and the write goes to the rows of its own name; so does one under
+ * another name (a name never changes either). One in the same namespace, of the same resource and
+ * name, under another group is the same object served by two API groups (extensions and apps
  * Deployments), which has always been kept as one.
  *
  * The names are locked as relations' targets are (shared): the pruner deletes a row only under
@@ -814,7 +815,8 @@ async function settleRowsNamedElsewhere(
         misplaced.add(row);
         continue;
       }
-      if (now.namespace === named.namespace) continue;
+      // The same object through another API group: the same namespace, resource and name.
+      if (now.namespace === named.namespace && now.resource === named.resource && now.name === named.name) continue;
     }
     if (byUid.get(row.uid!) === row) byUid.delete(row.uid!);
   }

@@ -212,6 +212,38 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(await parentsOf(db, "twins", POD, "owner")).toEqual([{ parent: namespaced!.id, validFrom: at("15:00:00.000"), validTo: null }]);
   });
 
+  it("never writes an object's history on another object of its namespace because a uid matches", async () => {
+    // An edited log: the real Pod console-6f454f786d-xgq64 carrying the uid of its sibling
+    // console-6f454f786d-mxr8m, stored before it. A name never changes: it is another object.
+    const db = app.context.db;
+    const sibling = openshiftObject(NAMESPACE, "core/pods.yaml", "console-6f454f786d-xgq64");
+    await post("uid-twins", [podUpdate("c0a50000-0000-4000-8000-0000000000d1", "15:00:00.000", "25400")]);
+    const first = pod("25400");
+    sibling.metadata.uid = first.metadata.uid;
+    await post("uid-twins", [writeEvent({ id: "c0a50000-0000-4000-8000-0000000000d2", at: at("15:01:00.000"), verb: "update", apiGroup: "", resource: "pods", body: sibling })]);
+    const rows = await db.query<{ name: string; entries: number }>(
+      `SELECT o.name, (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries
+         FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'uid-twins' AND o.uid = $1 ORDER BY o.name`,
+      [first.metadata.uid],
+    );
+    expect(rows.rows).toEqual([
+      { name: POD, entries: 1 },
+      { name: "console-6f454f786d-xgq64", entries: 1 },
+    ]);
+  });
+
+  it("keeps one object for a Deployment written through two API groups", async () => {
+    // Kubernetes 1.8 (Sonobuoy): the real Deployment kube-dns, written through extensions/v1beta1
+    // and then through apps/v1beta2, as both groups served it.
+    const db = app.context.db;
+    const deployment = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!;
+    await post("two-groups", [writeEvent({ id: "c0a50000-0000-4000-8000-0000000000e1", at: "2017-12-14T10:00:00Z", verb: "update", apiGroup: "extensions", resource: "deployments", body: { ...deployment, apiVersion: "extensions/v1beta1", kind: "Deployment" } })]);
+    await post("two-groups", [writeEvent({ id: "c0a50000-0000-4000-8000-0000000000e2", at: "2017-12-14T10:01:00Z", verb: "update", apiGroup: "apps", resource: "deployments", body: { ...deployment, apiVersion: "apps/v1beta2", kind: "Deployment" } })]);
+    expect(await objectsWithUid(db, "two-groups", deployment.metadata.uid)).toEqual([
+      { id: expect.any(Number), apiGroup: "extensions", apiVersion: "v1beta1", resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns", entries: 2 },
+    ]);
+  });
+
   it("gives the placeholder of an owner named through an old API group the group its own write tells", async () => {
     // Kubernetes 1.8 (Sonobuoy): the real ReplicaSet kube-dns-545bc4bfd4 names its Deployment as
     // extensions/v1beta1; the real Deployment kube-dns is then written through apps/v1beta2.
