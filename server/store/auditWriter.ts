@@ -359,14 +359,7 @@ export async function planWrites(
 
     let row: ObjectRow;
     if (target === "new") {
-      if (latest && !latest.deletedAt && createsObject(write)) {
-        // A successful create means the name was free: the previous incarnation is gone
-        // even though we never saw its delete.
-        latest.deletedAt = write.startTime;
-        latest.rowDirty = true;
-        touched.add(latest);
-        observed.push({ row: latest, at: write.startTime, state: latest.state, deleted: true });
-      }
+      if (latest && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
       row = {
         id: ids[idsUsed++]!,
         isNew: true,
@@ -391,12 +384,15 @@ export async function planWrites(
     touched.add(row);
     // The placeholder a relation made for this uid under another name (a guessed scope, an old
     // API group) is this object: it takes the write's identity, and relations keep naming it.
+    // It is then the latest object of its new name, as a new row would be: the batch's writes to
+    // that name that name no uid go to it, and its create ends the one before.
     const reidentifies = misplaced.delete(row);
     if (reidentifies) {
       row.identity = { ...write.object, uid: row.uid };
       if (write.object.kind) row.kind = write.object.kind;
       row.identityDirty = true;
-      if (!latestByName.has(key)) latestByName.set(key, row);
+      if (latest && latest !== row && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
+      latestByName.set(key, row);
     }
 
     // A write older than the state we hold (it arrived late) can't be diffed against it, and must
@@ -498,6 +494,18 @@ export async function planWrites(
     historyCopyText: historyRows.take(),
     rediffedHistory,
   };
+}
+
+/**
+ * Ends `previous`, the latest object of a name that `create` made a new object of: a successful
+ * create means the name was free, so the previous incarnation is gone even though we never saw
+ * its delete.
+ */
+function endIncarnation(previous: ObjectRow, create: AuditWrite, touched: Set<ObjectRow>, observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }>): void {
+  previous.deletedAt = create.startTime;
+  previous.rowDirty = true;
+  touched.add(previous);
+  observed.push({ row: previous, at: create.startTime, state: previous.state, deleted: true });
 }
 
 /** A delete that names no uid (Metadata level), ended before `newer`, the latest object of its name, began. */
@@ -762,8 +770,9 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
  * A row with history of its own is an object we saw written under its name. An object's namespace
  * never changes in Kubernetes, so one in another namespace than the write is another object,
  * whatever its uid (two clusters' logs sent under one cluster name, an edited log): its history
- * stays where it was written, and the write goes to the rows of its own name. One in the same
- * namespace under another group is the same object served by two API groups (extensions and apps
+ * stays where it was written, and the write goes to the rows of its own name; so does one under
+ * another name (a name never changes either). One in the same namespace, of the same resource and
+ * name, under another group is the same object served by two API groups (extensions and apps
  * Deployments), which has always been kept as one.
  *
  * The names are locked as relations' targets are (shared): the pruner deletes a row only under
@@ -806,7 +815,8 @@ async function settleRowsNamedElsewhere(
         misplaced.add(row);
         continue;
       }
-      if (now.namespace === named.namespace) continue;
+      // The same object through another API group: the same namespace, resource and name.
+      if (now.namespace === named.namespace && now.resource === named.resource && now.name === named.name) continue;
     }
     if (byUid.get(row.uid!) === row) byUid.delete(row.uid!);
   }

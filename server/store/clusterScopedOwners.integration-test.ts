@@ -43,14 +43,14 @@ function pod(resourceVersion: string): EditableObject {
 }
 
 /** The Console as `GET /apis/operator.openshift.io/v1/consoles/cluster` returns it; `namespace` only to make the impossible namespaced twin. */
-function consoleBody(resourceVersion: string, namespace?: string): EditableObject {
+function consoleBody(resourceVersion: string, namespace?: string, uid = CONSOLE_UID): EditableObject {
   return {
     apiVersion: "operator.openshift.io/v1",
     kind: "Console",
     metadata: {
       name: "cluster",
       ...(namespace ? { namespace } : {}),
-      uid: CONSOLE_UID,
+      uid,
       resourceVersion,
       generation: 1,
       creationTimestamp: "2021-09-13T14:16:02Z",
@@ -60,6 +60,22 @@ function consoleBody(resourceVersion: string, namespace?: string): EditableObjec
     status: { observedGeneration: 1, readyReplicas: 2, conditions: [{ type: "DeploymentAvailable", status: "True", lastTransitionTime: "2021-09-13T14:40:11Z" }] },
   };
 }
+
+/**
+ * A real Pod of another namespace, openshift-authentication/oauth-openshift-5d8c6749f5-7xkp6,
+ * owned by the Console too: a cluster-scoped owner may own objects in any namespace (the console
+ * operator's own objects are in several).
+ */
+const OTHER_NAMESPACE = "openshift-authentication";
+const OTHER_POD = "oauth-openshift-5d8c6749f5-7xkp6";
+function otherPod(resourceVersion: string): EditableObject {
+  const body = openshiftObject(OTHER_NAMESPACE, "core/pods.yaml", OTHER_POD);
+  body.metadata.resourceVersion = resourceVersion;
+  body.metadata.ownerReferences.push({ apiVersion: "operator.openshift.io/v1", kind: "Console", name: "cluster", uid: CONSOLE_UID });
+  return body;
+}
+const otherPodUpdate = (id: string, clock: string, resourceVersion: string) =>
+  writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: otherPod(resourceVersion) });
 
 const podUpdate = (id: string, clock: string, resourceVersion: string) =>
   writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: pod(resourceVersion) });
@@ -143,6 +159,40 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(await parentsOf(db, "one-batch", POD, "owner")).toEqual([{ parent: console!.id, validFrom: at("15:00:00.000"), validTo: null }]);
   });
 
+  it("makes one placeholder for an owner that Pods of two namespaces name in one batch, which becomes the Console", async () => {
+    const db = app.context.db;
+    await post("two-namespaces", [podUpdate("c0a50000-0000-4000-8000-0000000000a1", "15:00:00.000", "25400"), otherPodUpdate("c0a50000-0000-4000-8000-0000000000a2", "15:00:01.000", "25500")]);
+    const [placeholder] = await objectsWithUid(db, "two-namespaces", CONSOLE_UID);
+    expect(await objectsWithUid(db, "two-namespaces", CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: NAMESPACE, entries: 0 }]);
+
+    await post("two-namespaces", [consoleUpdate("c0a50000-0000-4000-8000-0000000000a3", "15:01:00.000", "31001")]);
+    expect(await objectsWithUid(db, "two-namespaces", CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: "", entries: 1 }]);
+    expect((await parentsOf(db, "two-namespaces", POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+    expect((await parentsOf(db, "two-namespaces", OTHER_POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+  });
+
+  it("makes the placeholder of a recreated Console the name's latest object: the old one ends at its create, and a delete that names no uid ends the new one", async () => {
+    // The Console before, with another uid, whose delete was not recorded; then a Pod names the
+    // new one, which is created and deleted in one batch, the delete at Metadata level (no body, no uid).
+    const db = app.context.db;
+    const OLD_UID = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
+    await post("recreated", [writeEvent({ id: "c0a50000-0000-4000-8000-0000000000c1", at: at("14:50:00.000"), verb: "update", apiGroup: "operator.openshift.io", resource: "consoles", body: consoleBody("30001", undefined, OLD_UID) })]);
+    await post("recreated", [podUpdate("c0a50000-0000-4000-8000-0000000000c2", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUid(db, "recreated", CONSOLE_UID);
+    const create = writeEvent({ id: "c0a50000-0000-4000-8000-0000000000c3", at: at("15:01:00.000"), verb: "create", apiGroup: "operator.openshift.io", resource: "consoles", body: consoleBody("31001") });
+    const remove: EditableObject = { ...consoleUpdate("c0a50000-0000-4000-8000-0000000000c4", "15:02:00.000", "31002"), verb: "delete", level: "Metadata" };
+    delete remove.requestObject;
+    delete remove.responseObject;
+    await post("recreated", [create, remove]);
+
+    const [old] = await objectsWithUid(db, "recreated", OLD_UID);
+    expect(await objectsWithUid(db, "recreated", CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: "", entries: 2 }]);
+    expect(old).toEqual({ id: expect.any(Number), ...CONSOLE, namespace: "", entries: 1 });
+    const deletedAt = async (id: number) => (await db.query<{ deleted_at: Date }>(`SELECT deleted_at FROM objects WHERE id = $1`, [id])).rows.map((row) => new Date(row.deleted_at).toISOString());
+    expect(await deletedAt(old!.id)).toEqual([new Date(new Date(at("15:01:00.000")).getTime() - 5).toISOString()]);
+    expect(await deletedAt(placeholder!.id)).toEqual([at("15:02:00.000")]);
+  });
+
   it("never moves an object with history of its own to another namespace because a uid matches", async () => {
     // The same uid in openshift-console, written there (the CRD namespaced, or two clusters' logs
     // sent under one name): its history is that object's, whatever comes with its uid later.
@@ -160,6 +210,38 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(await inNamespace(db, "twins", NAMESPACE)).toContain("consoles/cluster");
     // The Pod's relation stays with the object it was opened to.
     expect(await parentsOf(db, "twins", POD, "owner")).toEqual([{ parent: namespaced!.id, validFrom: at("15:00:00.000"), validTo: null }]);
+  });
+
+  it("never writes an object's history on another object of its namespace because a uid matches", async () => {
+    // An edited log: the real Pod console-6f454f786d-xgq64 carrying the uid of its sibling
+    // console-6f454f786d-mxr8m, stored before it. A name never changes: it is another object.
+    const db = app.context.db;
+    const sibling = openshiftObject(NAMESPACE, "core/pods.yaml", "console-6f454f786d-xgq64");
+    await post("uid-twins", [podUpdate("c0a50000-0000-4000-8000-0000000000d1", "15:00:00.000", "25400")]);
+    const first = pod("25400");
+    sibling.metadata.uid = first.metadata.uid;
+    await post("uid-twins", [writeEvent({ id: "c0a50000-0000-4000-8000-0000000000d2", at: at("15:01:00.000"), verb: "update", apiGroup: "", resource: "pods", body: sibling })]);
+    const rows = await db.query<{ name: string; entries: number }>(
+      `SELECT o.name, (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries
+         FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'uid-twins' AND o.uid = $1 ORDER BY o.name`,
+      [first.metadata.uid],
+    );
+    expect(rows.rows).toEqual([
+      { name: POD, entries: 1 },
+      { name: "console-6f454f786d-xgq64", entries: 1 },
+    ]);
+  });
+
+  it("keeps one object for a Deployment written through two API groups", async () => {
+    // Kubernetes 1.8 (Sonobuoy): the real Deployment kube-dns, written through extensions/v1beta1
+    // and then through apps/v1beta2, as both groups served it.
+    const db = app.context.db;
+    const deployment = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!;
+    await post("two-groups", [writeEvent({ id: "c0a50000-0000-4000-8000-0000000000e1", at: "2017-12-14T10:00:00Z", verb: "update", apiGroup: "extensions", resource: "deployments", body: { ...deployment, apiVersion: "extensions/v1beta1", kind: "Deployment" } })]);
+    await post("two-groups", [writeEvent({ id: "c0a50000-0000-4000-8000-0000000000e2", at: "2017-12-14T10:01:00Z", verb: "update", apiGroup: "apps", resource: "deployments", body: { ...deployment, apiVersion: "apps/v1beta2", kind: "Deployment" } })]);
+    expect(await objectsWithUid(db, "two-groups", deployment.metadata.uid)).toEqual([
+      { id: expect.any(Number), apiGroup: "extensions", apiVersion: "v1beta1", resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns", entries: 2 },
+    ]);
   });
 
   it("gives the placeholder of an owner named through an old API group the group its own write tells", async () => {
@@ -287,6 +369,76 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     }
     const [console] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
     expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 1 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
+  });
+
+  it("makes one placeholder for an owner that Pods of two namespaces name in batches stored at once", async () => {
+    // Each batch would miss the other's uncommitted placeholder: the second waits for the first.
+    const cluster = "two-namespaces-at-once";
+    const first = await storeHeldOpen(test.db, cluster, podUpdate("c0a50000-0000-4000-8000-0000000000b1", "15:00:00.000", "25400"));
+    const second = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [otherPodUpdate("c0a50000-0000-4000-8000-0000000000b2", "15:00:01.000", "25500")]);
+    try {
+      expect(await settledOrWaiting(second)).toBe("advisory");
+    } finally {
+      await first.commit();
+      await second;
+    }
+    const [placeholder] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
+    expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: NAMESPACE, entries: 0 }]);
+    expect((await parentsOf(test.db, cluster, OTHER_POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+  });
+
+  /** Resolves once `count` transactions wait for a lock on a name; rejects if one of `works` fails first. */
+  async function untilWaiting(count: number, ...works: Array<Promise<unknown>>): Promise<void> {
+    let failed: unknown = null;
+    for (const work of works) work.catch((error) => (failed ??= error));
+    for (;;) {
+      if (failed !== null) throw failed;
+      const waiting = await test.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE NOT l.granted AND l.locktype = 'advisory' AND a.datname = current_database()`,
+      );
+      if (waiting.rows[0]!.n >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it("stores a Pod created with the Console as its owner beside a batch writing the Console and waiting for the Pod's batch, without a deadlock", async () => {
+    // The Pod's batch creates the real console-6f454f786d-mxr8m and updates its ReplicaSet; the
+    // other batch updates the Console (its operator) and the ReplicaSet's other Pod, whose first
+    // body names that ReplicaSet. A batch locks the names its creates point to with the names it
+    // writes, in one order; one that locked the Console's name only once it found the Console by
+    // uid held the ReplicaSet meanwhile, which the Console's batch waited for while holding the
+    // Console: a cycle Postgres breaks by failing one of them.
+    const cluster = "console-rollout";
+    await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [consoleUpdate("c0a50000-0000-4000-8000-000000000091", "15:01:00.000", "31001")]);
+    const [console] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
+    const replicaSet = openshiftObject(NAMESPACE, "apps/replicasets.yaml", "console-6f454f786d");
+    const secondPod = openshiftObject(NAMESPACE, "core/pods.yaml", "console-6f454f786d-xgq64");
+    // A third batch, the Deployment's, holds the Pod's batch back until the Console's batch waits too.
+    const deployment = await storeHeldOpen(
+      test.db,
+      cluster,
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000092", at: at("15:02:00.000"), verb: "update", apiGroup: "apps", resource: "deployments", body: openshiftObject(NAMESPACE, "apps/deployments.yaml", "console") }),
+    );
+    const podBatch = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000093", at: at("15:02:01.000"), verb: "update", apiGroup: "apps", resource: "replicasets", body: replicaSet }),
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000094", at: at("15:02:02.000"), verb: "create", apiGroup: "", resource: "pods", body: pod("25400") }),
+    ]);
+    let consoleBatch: Promise<unknown> = Promise.resolve();
+    try {
+      await untilWaiting(1, podBatch);
+      consoleBatch = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [
+        consoleUpdate("c0a50000-0000-4000-8000-000000000095", "15:02:03.000", "31002"),
+        writeEvent({ id: "c0a50000-0000-4000-8000-000000000096", at: at("15:02:04.000"), verb: "update", apiGroup: "", resource: "pods", body: secondPod }),
+      ]);
+      await untilWaiting(2, podBatch, consoleBatch);
+    } finally {
+      await deployment.commit();
+    }
+    const [pods, consoles] = await Promise.allSettled([podBatch, consoleBatch]);
+    expect([pods.status, consoles.status, (pods as PromiseRejectedResult).reason?.message ?? (consoles as PromiseRejectedResult).reason?.message]).toEqual(["fulfilled", "fulfilled", undefined]);
+    expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 2 }]);
     expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
   });
 

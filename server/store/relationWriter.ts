@@ -6,7 +6,7 @@ import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
 import type { ObjectIdentity } from "../ingest/audit/types";
 import { kindForResource } from "../k8s/resources";
 import { claimsOf } from "../model/links/claims";
-import { mayBeClusterScoped, versionOfApiVersion } from "../model/links/references";
+import { clusterScopedNameToLock, mayBeClusterScoped, versionOfApiVersion } from "../model/links/references";
 import type { Linker, ObjectReference, RelationClaim } from "../model/links/types";
 
 /**
@@ -86,14 +86,34 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
   // Independent statements go out back to back: the connection runs them in order anyway.
   const [open, clusterIds] = await Promise.all([loadOpenRelations(sql, claimantIds), clusterIdsOf(sql, ordered)]);
 
+  const ends: Array<{ id: number; at: Date }> = [];
+  const inserts: Array<{ from: number; to: number; kind: string; claimedBy: number; validFrom: Date; validTo: Date | null }> = [];
+  const openOf = new Map<number, Map<string, { relation?: OpenRelation; kind: string; role: "parent" | "child"; otherId: number; validFrom: Date }>>();
+  for (const relation of open) {
+    const state = openOf.get(relation.claimedBy) ?? new Map();
+    openOf.set(relation.claimedBy, state);
+    const key = `${relation.kind}\u0000${relation.role}\u0000${relation.otherId}`;
+    // Two open rows for one relation (should not happen) are merged into the first.
+    if (state.has(key)) ends.push({ id: relation.id, at: new Date(0) });
+    else state.set(key, { relation, kind: relation.kind, role: relation.role, otherId: relation.otherId, validFrom: new Date(0) });
+  }
+
   // Which object each claim names: an open relation's object when it matches, else looked up.
   const openByMatch = new Map<string, OpenRelation[]>();
-  const openByUid = new Map<string, OpenRelation>();
   for (const relation of open) {
     const key = `${relation.claimedBy}\u0000${openMatchKey(relation.kind, relation.role, relation.other.clusterId, relation.other)}`;
     openByMatch.set(key, [...(openByMatch.get(key) ?? []), relation]);
-    if (relation.other.uid) openByUid.set(openUidKey(relation.claimedBy, relation.kind, relation.role, relation.other.clusterId, relation.other.uid), relation);
   }
+  // By uid too, for the claims of an object with open relations that none matches by name:
+  // built only then, as almost every claim of a batch of updates matches by name.
+  let openByUid: Map<string, OpenRelation> | null = null;
+  const openWithUid = (claimant: number, claim: RelationClaim, clusterId: number, uid: string): OpenRelation | undefined => {
+    if (openByUid === null) {
+      openByUid = new Map();
+      for (const r of open) if (r.other.uid) openByUid.set(openUidKey(r.claimedBy, r.kind, r.role, r.other.clusterId, r.other.uid), r);
+    }
+    return openByUid.get(openUidKey(claimant, claim.kind, claim.role, clusterId, uid));
+  };
   const resolved = new Map<string, number>();
   const toResolve = new Map<string, { target: Target; at: Date }>();
   const claimTarget = new Map<RelationClaim, Target>();
@@ -107,25 +127,13 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
       // differ, the name is the guess.
       const match =
         candidates.find((r) => (claim.other.uid ? r.other.uid === null || r.other.uid === claim.other.uid : !r.other.deleted)) ??
-        (claim.other.uid ? openByUid.get(openUidKey(observation.objectId, claim.kind, claim.role, target.clusterId, claim.other.uid)) : undefined);
+        (claim.other.uid && openOf.has(observation.objectId) ? openWithUid(observation.objectId, claim, target.clusterId, claim.other.uid) : undefined);
       const key = targetKey(target);
       if (match) resolved.set(`${observation.objectId}\u0000${claim.kind}\u0000${claim.role}\u0000${key}`, match.otherId);
       else if (!toResolve.has(key)) toResolve.set(key, { target, at: observation.at });
     }
   }
   const { found, placeholdersWritten } = await resolveTargets(sql, [...toResolve.values()], outcome, objectIds);
-
-  const ends: Array<{ id: number; at: Date }> = [];
-  const inserts: Array<{ from: number; to: number; kind: string; claimedBy: number; validFrom: Date; validTo: Date | null }> = [];
-  const openOf = new Map<number, Map<string, { relation?: OpenRelation; kind: string; role: "parent" | "child"; otherId: number; validFrom: Date }>>();
-  for (const relation of open) {
-    const state = openOf.get(relation.claimedBy) ?? new Map();
-    openOf.set(relation.claimedBy, state);
-    const key = `${relation.kind}\u0000${relation.role}\u0000${relation.otherId}`;
-    // Two open rows for one relation (should not happen) are merged into the first.
-    if (state.has(key)) ends.push({ id: relation.id, at: new Date(0) });
-    else state.set(key, { relation, kind: relation.kind, role: relation.role, otherId: relation.otherId, validFrom: new Date(0) });
-  }
 
   for (const observation of ordered) {
     const state = openOf.get(observation.objectId) ?? new Map();
@@ -253,7 +261,24 @@ async function resolveTargets(
   // be pruned before this batch commits its relation to it (there are no foreign keys to stop
   // that). Shared, because many batches name the same few targets at once (every Pod created on
   // a Node names it): exclusive, they would wait for each other's commits.
-  const lockIds = [...new Set(targets.map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, target.ref))))].sort();
+  //
+  // An object that may be cluster-scoped though the claim puts it in a namespace (an owner of a
+  // kind we don't know, given a uid: clusterScopedNameToLock) has its cluster-scoped name locked
+  // too, in the same statement. Its writer holds that name exclusively: were they stored at once,
+  // neither would see the other's row, and a placeholder would hold the uid in the wrong
+  // namespace beside the object. Whichever commits second now sees the first's row: the lookup
+  // finds the object by uid, or the object's write finds the placeholder and makes it the object
+  // (auditWriter.ts). And the object the lookup finds by uid is there, under a name held. The
+  // targets of a batch's creates, the cluster-scoped names with them, were locked already with
+  // the names it writes (lockAndLoadObjects): taken only here, after those, a batch would hold a
+  // name the object's writer waits for while it waits for the object's name.
+  const names = new Set<string>();
+  for (const { target } of targets) {
+    names.add(advisoryLockIdOf(nameKey(target.clusterId, target.ref)));
+    const clusterScoped = clusterScopedNameToLock(target.ref);
+    if (clusterScoped) names.add(advisoryLockIdOf(nameKey(target.clusterId, clusterScoped)));
+  }
+  const lockIds = [...names].sort();
   // Names locked before the lookups that follow: what those find there cannot be pruned.
   const held = new Set(lockIds);
   // The lookups are sent right behind the locks, not after waiting for them: the connection runs
@@ -263,54 +288,51 @@ async function resolveTargets(
   if (missing.length === 0) return none;
   // Placeholders are made by one batch at a time per name, under an exclusive lock of their own,
   // and only for targets still missing once it is held: a batch that made one meanwhile has
-  // committed by then, and this lookup (a new statement) sees it.
-  //
-  // The placeholder of an object that may be cluster-scoped though the claim puts it in a
-  // namespace (mayBeClusterScoped) waits, too, for a batch writing the cluster-scoped name: were
-  // they stored at once, neither would see the other's row, and the placeholder would hold the
-  // uid in the wrong namespace beside the object. Whichever commits second now sees the first's
-  // row: this lookup finds the object by uid, or the object's write finds the placeholder and
-  // makes it the object (auditWriter.ts). Shared, as any target's name; and taken before this
-  // batch's placeholder locks, as the batch writing that name takes it before any of its own:
-  // neither can then hold a placeholder lock the other waits for while it waits for this one.
-  const scopeLockIds = [
-    ...new Set(missing.filter(({ target }) => target.ref.uid && mayBeClusterScoped(target.ref)).map(({ target }) => advisoryLockIdOf(nameKey(target.clusterId, { ...target.ref, namespace: "" })))),
-  ].filter((id) => !held.has(id));
-  for (const id of scopeLockIds) held.add(id);
-  const creationLockIds = [...new Set(missing.map(({ target }) => advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, target.ref)}`)))].sort();
-  const [, , second] = await Promise.all([
-    scopeLockIds.length > 0 ? lockNamesShared(sql, scopeLockIds) : null,
+  // committed by then, and this lookup (a new statement) sees it. For an object that may be
+  // cluster-scoped the name is the cluster-scoped one: batches naming it from two namespaces
+  // would each make a placeholder holding its uid, and only one becomes the object; the second
+  // now finds the first's by uid.
+  const creationLockIds = [...new Set(missing.map(({ target }) => placeholderLockId(target)))].sort();
+  const [, second] = await Promise.all([
     sql.query(prepared("kt_lock_placeholder_names", `SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [creationLockIds]),
     lookUp(sql, missing, found),
   ]);
   missing = [...second.missing, ...(await holdFoundElsewhere(sql, second.elsewhere, found, held))];
   if (missing.length === 0) return none;
 
-  // One placeholder per name and uid; claims of that name without a uid share the first one.
-  const byName = new Map<string, Array<{ target: Target; at: Date }>>();
+  // One placeholder per uid, under the name of the first claim giving it: claims may place one
+  // object under several names (an owner that may be cluster-scoped, named from two namespaces).
+  // Claims of a name without a uid share the first placeholder made under that name.
+  const byName = new Map<string, TargetItem[]>();
   for (const item of missing) {
     const key = nameKey(item.target.clusterId, item.target.ref);
     byName.set(key, [...(byName.get(key) ?? []), item]);
   }
   const rows: Array<{ target: Target; at: Date; keys: string[] }> = [];
+  const rowsByUid = new Map<string, { target: Target; at: Date; keys: string[] }>();
   for (const group of byName.values()) {
-    const withUid = new Map<string, { target: Target; at: Date; keys: string[] }>();
+    let firstOfName: { target: Target; at: Date; keys: string[] } | undefined;
     for (const item of group) {
       if (!item.target.ref.uid) continue;
-      const row = withUid.get(item.target.ref.uid) ?? { target: item.target, at: item.at, keys: [] };
+      const uidKey = `${item.target.clusterId}\u0000${item.target.ref.uid}`;
+      let row = rowsByUid.get(uidKey);
+      if (row === undefined) {
+        row = { target: item.target, at: item.at, keys: [] };
+        rowsByUid.set(uidKey, row);
+        rows.push(row);
+        firstOfName ??= row;
+      }
       row.keys.push(targetKey(item.target));
       if (item.at < row.at) row.at = item.at;
-      withUid.set(item.target.ref.uid, row);
     }
     const withoutUid = group.filter((item) => !item.target.ref.uid);
-    const first = [...withUid.values()][0];
-    if (first) {
-      for (const item of withoutUid) first.keys.push(targetKey(item.target));
-    } else if (withoutUid[0]) {
+    if (withoutUid.length === 0) continue;
+    if (firstOfName) {
+      for (const item of withoutUid) firstOfName.keys.push(targetKey(item.target));
+    } else {
       const at = new Date(Math.min(...withoutUid.map((item) => item.at.getTime())));
-      rows.push({ target: withoutUid[0].target, at, keys: withoutUid.map((item) => targetKey(item.target)) });
+      rows.push({ target: withoutUid[0]!.target, at, keys: withoutUid.map((item) => targetKey(item.target)) });
     }
-    rows.push(...withUid.values());
   }
   const ids = await objectIds.take(sql, rows.length);
   const refs = rows.map((row) => row.target.ref);
@@ -342,6 +364,15 @@ async function resolveTargets(
 }
 
 type TargetItem = { target: Target; at: Date };
+
+/**
+ * The lock under which the placeholder of `target` is made: one per name, the cluster-scoped
+ * name for an object that may be cluster-scoped though the claim puts it in a namespace.
+ */
+function placeholderLockId(target: Target): string {
+  const name = mayBeClusterScoped(target.ref) ? { ...target.ref, namespace: "" } : target.ref;
+  return advisoryLockIdOf(`placeholder\u0000${nameKey(target.clusterId, name)}`);
+}
 
 /** What lookUp left missing, and the targets it found by uid under another name than theirs (with that name's lock id). */
 interface LookedUp {

@@ -6,6 +6,7 @@ import { ClusterRegistry } from "../../store/clusters";
 import { applyRelationClaims, observeRelations } from "../../store/relationWriter";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { configuredLinkers } from "../../model/links/configured";
+import { clusterScopedNameToLock } from "../../model/links/references";
 import type { Linker, ObjectReference } from "../../model/links/types";
 import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
@@ -202,7 +203,14 @@ export function createAuditIngestor(
       if (event.kind !== "write") continue;
       written.push(event.object);
       if (!createsObject(event)) continue;
-      for (const claim of event.claims ?? []) if (!claim.other.cluster) named.push(claim.other);
+      for (const claim of event.claims ?? []) {
+        if (claim.other.cluster) continue;
+        named.push(claim.other);
+        // An owner that may be cluster-scoped: the relation writer finds it by uid under that
+        // name, which its writer holds. Locked later, it would be out of this one order.
+        const clusterScoped = clusterScopedNameToLock(claim.other);
+        if (clusterScoped) named.push(clusterScoped);
+      }
     }
     return [written, named];
   }

@@ -1,5 +1,5 @@
 import { claimsOf } from "../../model/links/claims";
-import { mayBeClusterScoped } from "../../model/links/references";
+import { clusterScopedNameToLock } from "../../model/links/references";
 import type { Sql } from "../../store/database";
 import type { Linker } from "../../model/links/types";
 import { MAX_EVENTS_PER_TRANSACTION } from "./defaults";
@@ -9,7 +9,9 @@ import type { ConvertedAuditEvent } from "./types";
  * How much of a batch one transaction stores. A transaction holds, until it commits, an
  * advisory lock on each object it writes and, for each object its relations name, a shared
  * lock and (when that object is not stored yet) one to create its placeholder, and one on the
- * cluster-scoped name of an object whose scope the relation guessed (relationWriter.ts). All
+ * cluster-scoped name of an object whose scope the relation guessed (clusterScopedNameToLock).
+ * (Not counted: the name of a placeholder a write finds by uid under another name, locked once,
+ * as it then takes the write's name; auditWriter.ts, settleRowsNamedElsewhere.) All
  * connections share Postgres's lock table: max_locks_per_transaction × max_connections, 6,400
  * by default, with four ingest writers and retention taking turns in it. One 400-event batch of
  * EndpointSlices naming 20 Pods each needed some 16,000 and failed with "out of shared memory",
@@ -75,7 +77,7 @@ export function firstPartLength(events: readonly ConvertedAuditEvent[], linkers:
       for (const claim of event.claims) {
         const key = nameKey(claim.other.cluster, claim.other);
         named.add(key);
-        if (claim.other.uid && mayBeClusterScoped(claim.other)) maybeClusterScoped.add(key);
+        if (clusterScopedNameToLock(claim.other)) maybeClusterScoped.add(key);
       }
     }
     if (i > 0 && written.size + 2 * named.size + maybeClusterScoped.size > limits.locks) return i;

@@ -62,6 +62,16 @@ export function mayBeClusterScoped(ref: Pick<ObjectReference, "apiGroup" | "reso
 }
 
 /**
+ * The cluster-scoped name of the object `ref` names, when `ref` gives its uid and it may be
+ * cluster-scoped (mayBeClusterScoped), else null: a batch whose relations name it locks that
+ * name too, with the names it writes, as the writer of that object locks it (docs/storage.md,
+ * "Locks"; transactionParts.ts counts it).
+ */
+export function clusterScopedNameToLock<T extends Pick<ObjectReference, "apiGroup" | "resource" | "namespace" | "uid">>(ref: T): T | null {
+  return ref.uid && mayBeClusterScoped(ref) ? { ...ref, namespace: "" } : null;
+}
+
+/**
  * A reference to the object of `kind` named `name`, given by apiVersion + kind as bodies name
  * other objects. Its namespace is `namespace` (the referrer's) unless the kind is cluster-scoped.
  * Without an apiVersion (old scaleTargetRefs, targetRefs), the group is the first built-in
