@@ -1,6 +1,5 @@
 import { historyOfObject } from "../../server/query/history";
 import { ENTRIES_SQL } from "../../server/query/trace/assemble";
-import { queryOverlapping } from "../../server/store/longestEntry";
 import { buildTrace } from "../../server/query/trace/buildTrace";
 import { findTraceRoots } from "../../server/query/trace/search";
 import { DEFAULT_TRACE_DEPTH, encodeTraceId } from "../../server/query/trace/traceId";
@@ -99,9 +98,7 @@ function rawSubjects(ctx: CaseContext) {
 function baselineCases(ctx: CaseContext, { range }: Shared): QueryCase[] {
   const raw = rawSubjects(ctx);
   const sqlCase = (subject: string, run: (sql: Sql) => Promise<number>): QueryCase => ({ group: "baseline", subject, path: "sql", run: async (sql) => ({ rows: await run(sql) }) });
-  // Given the longest-entry bound this process knows, as assembleTrace gives it (server/store/longestEntry.ts).
-  const entries = (text: string, ids: number[]) => async (sql: Sql) =>
-    (await queryOverlapping(sql, (longest) => ({ text, params: [ids, range.from, range.to, longest] }))).rowCount;
+  const entries = (text: string, ids: number[]) => async (sql: Sql) => (await sql.query(text, [ids, range.from, range.to])).rowCount;
   // What the snapshots (create and delete bodies) cost in the same statement.
   const withoutSnapshots = ENTRIES_SQL.replace("h.diff, h.snapshot, h.noop", "h.diff, h.noop");
   if (withoutSnapshots === ENTRIES_SQL) throw new Error("ENTRIES_SQL changed: update the snapshot-less baseline");

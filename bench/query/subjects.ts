@@ -1,7 +1,6 @@
 import { assembleTrace } from "../../server/query/trace/assemble";
 import type { TraceNode } from "../../server/query/trace/assembled";
 import type { Sql } from "../../server/store/database";
-import { checkLongestEntry, overlapsRange, queryOverlapping } from "../../server/store/longestEntry";
 import { round } from "../ingest/stats";
 import { traceQueryOf } from "./cases";
 import type { World } from "./dataset/world";
@@ -27,15 +26,15 @@ export async function subjectsOf(sql: Sql, world: World, range: { startSeconds: 
     if (!assembled) throw new Error(`no trace for ${describe(index)}`);
     return assembled.nodes;
   };
-  /** The JSON columns of a trace's entries (those that overlap the range, as assembleTrace takes them) as stored text. */
+  /** The JSON columns of a trace's entries as stored text. */
   const jsonOf = async (nodes: TraceNode[]) => {
     const row = (
-      await queryOverlapping<{ details: number; diff: number; snapshot: number; snapshots: number }>(sql, (longest) => ({
-        text: `SELECT sum(octet_length(details::text)) AS details, coalesce(sum(octet_length(diff::text)), 0) AS diff,
-                      coalesce(sum(octet_length(snapshot::text)), 0) AS snapshot, count(snapshot) AS snapshots
-                 FROM history_entries h WHERE h.object_id = ANY($1::bigint[]) AND ${overlapsRange("h", "$2", "$3", "$4")} AND ${checkLongestEntry("$4")}`,
-        params: [nodes.map((n) => n.object.id), new Date(range.startSeconds * 1000), new Date(range.endSeconds * 1000), longest],
-      }))
+      await sql.query<{ details: number; diff: number; snapshot: number; snapshots: number }>(
+        `SELECT sum(octet_length(details::text)) AS details, coalesce(sum(octet_length(diff::text)), 0) AS diff,
+                coalesce(sum(octet_length(snapshot::text)), 0) AS snapshot, count(snapshot) AS snapshots
+           FROM history_entries WHERE object_id = ANY($1::bigint[]) AND start_time >= $2 AND start_time < $3`,
+        [nodes.map((n) => n.object.id), new Date(range.startSeconds * 1000), new Date(range.endSeconds * 1000)],
+      )
     ).rows[0]!;
     const kib = (bytes: number) => round(Number(bytes) / 1024, 0);
     return { detailsKiB: kib(row.details), diffKiB: kib(row.diff), snapshotKiB: kib(row.snapshot), snapshots: Number(row.snapshots) };

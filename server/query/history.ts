@@ -1,12 +1,8 @@
 import type { Sql } from "../store/database";
-import { checkLongestEntry, overlapsRange, queryOverlapping } from "../store/longestEntry";
 
 /**
  * The time-range questions the store is indexed for, one SQL statement each, with no fixed
- * windows: any [from, to) works. A range takes every history entry that overlaps it, also one
- * that began before it and was still running at its start (an exec session, a slow delete): the
- * start_time indexes are read from `from` minus the longest an entry has lasted, a parameter
- * of the statement (server/store/longestEntry.ts). history.integration-test.ts proves each one can be
+ * windows: any [from, to) works. history.integration-test.ts proves each one can be
  * answered from an index. Objects come most recently seen first, then by id (newest first), so
  * that `limit` cuts the same list every time, whatever order the rows lie in.
  */
@@ -44,18 +40,15 @@ export interface ObjectRow {
 }
 
 export const HISTORY_OF_OBJECT_SQL = `
-  SELECT h.id, h.start_time AS "startTime", h.end_time AS "endTime", h.actor, h.verb, h.subresource, h.status_code AS "statusCode",
-         h.title, h.audit_id AS "auditId", h.noop
-    FROM history_entries h
-   WHERE h.object_id = $1 AND ${overlapsRange("h", "$2", "$3", "$4")} AND ${checkLongestEntry("$4")}
-   ORDER BY h.start_time, h.id`;
+  SELECT id, start_time AS "startTime", end_time AS "endTime", actor, verb, subresource, status_code AS "statusCode",
+         title, audit_id AS "auditId", noop
+    FROM history_entries
+   WHERE object_id = $1 AND start_time >= $2 AND start_time < $3
+   ORDER BY start_time, id`;
 
-/**
- * Everything that happened to one object in the range, oldest first by start: what began in it
- * and what was still running at its start (history_object_time_idx).
- */
+/** Everything that happened to one object in the range, oldest first (history_object_time_idx). */
 export async function historyOfObject(sql: Sql, objectId: number, range: TimeRange): Promise<HistoryRow[]> {
-  return (await queryOverlapping<HistoryRow>(sql, (longest) => ({ text: HISTORY_OF_OBJECT_SQL, params: [objectId, range.from, range.to, longest] }))).rows;
+  return (await sql.query<HistoryRow>(HISTORY_OF_OBJECT_SQL, [objectId, range.from, range.to])).rows;
 }
 
 const OBJECT_COLUMNS = `o.id, c.name AS cluster, o.api_group AS "apiGroup", o.resource, o.kind, o.namespace, o.name, o.uid,
@@ -87,21 +80,18 @@ export async function objectsNamedLike(sql: Sql, pattern: string, range: TimeRan
   return (await sql.query<ObjectRow>(OBJECTS_NAMED_LIKE_SQL, [likePattern(pattern), range.from, range.to, limit])).rows;
 }
 
-const TOUCHED_IN_RANGE = overlapsRange("h", "$2", "$3", "$5");
-
 export const OBJECTS_TOUCHED_BY_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
-   WHERE o.id IN (SELECT h.object_id FROM history_entries h WHERE h.actor = $1 AND ${TOUCHED_IN_RANGE}
+   WHERE o.id IN (SELECT h.object_id FROM history_entries h WHERE h.actor = $1 AND h.start_time >= $2 AND h.start_time < $3
                   UNION ALL
-                  SELECT h.object_id FROM history_entries h WHERE h.impersonator = $1 AND ${TOUCHED_IN_RANGE})
-     AND ${checkLongestEntry("$5")}
+                  SELECT h.object_id FROM history_entries h WHERE h.impersonator = $1 AND h.start_time >= $2 AND h.start_time < $3)
    ORDER BY o.last_seen DESC, o.id DESC LIMIT $4`;
 
 /**
- * Objects that `actor` wrote to during the range (by a request that overlaps it), as themselves
- * or impersonating someone (history_actor_time_idx, history_impersonator_time_idx: one each,
- * where an OR of the two made the planner read the range's every entry).
+ * Objects that `actor` wrote to during the range, as themselves or impersonating someone
+ * (history_actor_time_idx, history_impersonator_time_idx: one each, where an OR of the two
+ * made the planner read the range's every entry).
  */
 export async function objectsTouchedBy(sql: Sql, actor: string, range: TimeRange, limit = 100): Promise<ObjectRow[]> {
-  return (await queryOverlapping<ObjectRow>(sql, (longest) => ({ text: OBJECTS_TOUCHED_BY_SQL, params: [actor, range.from, range.to, limit, longest] }))).rows;
+  return (await sql.query<ObjectRow>(OBJECTS_TOUCHED_BY_SQL, [actor, range.from, range.to, limit])).rows;
 }

@@ -5,7 +5,6 @@ import { from as copyFrom } from "pg-copy-streams";
 import { uuidOf } from "../../ingest/workload/clock";
 import { copyText, copyTimestamp, copyValue, COPY_NULL } from "./copyText";
 import { render, TOKEN_INDEX, TOKENS } from "./templates";
-import { LONGEST_ENTRY_SETTING } from "../../../server/store/longestEntry";
 import type { World, WorldEntry, WorldObject } from "./world";
 
 /**
@@ -141,13 +140,6 @@ export async function loadWorld(url: string, world: World, clusterName: string, 
       ),
     );
     log(`  history_entries: ${stats.at(-1)!.rows} rows, ${stats.at(-1)!.MiB} MiB of COPY text in ${stats.at(-1)!.seconds} s`);
-    // The longest entry, as ingest keeps it (server/store/longestEntry.ts): every range reads back by it.
-    await client.query(
-      `INSERT INTO settings (key, value)
-       SELECT $1, coalesce((extract(epoch FROM max(end_time - start_time)) * 1000000)::bigint, 0)::text FROM history_entries
-       ON CONFLICT (key) DO UPDATE SET value = greatest(settings.value::bigint, excluded.value::bigint)::text`,
-      [LONGEST_ENTRY_SETTING],
-    );
     const started = performance.now();
     await client.query("VACUUM (ANALYZE) objects, relations, history_entries, clusters");
     stats.push({ table: "VACUUM ANALYZE", rows: 0, MiB: 0, seconds: Math.round((performance.now() - started) / 100) / 10 });

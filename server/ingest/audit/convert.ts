@@ -159,10 +159,7 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
     verb,
     subresource,
     startTime: event.requestReceivedTime,
-    // A stage before the request was received (a clock step, a hand-made event) is taken as
-    // instant: time ranges find an entry by its end being at or after their start
-    // (server/store/longestEntry.ts), which must not come before its start.
-    endTime: event.stageTime < event.requestReceivedTime ? event.requestReceivedTime : event.stageTime,
+    endTime: event.stageTime,
     actor,
     title: titleOf(actor, verb, subresource, failed ? statusCode : null, dryRun),
     statusCode,

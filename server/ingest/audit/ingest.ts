@@ -11,7 +11,6 @@ import type { Linker, ObjectReference } from "../../model/links/types";
 import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
 import { settingOrGenerate } from "../../store/settings";
-import { entryMicros, learnLongestEntry, raiseLongestEntry } from "../../store/longestEntry";
 import { hmacFingerprint } from "../../model/redact/redact";
 import { createsObject } from "./change";
 import { convertAuditEvent } from "./convert";
@@ -43,14 +42,6 @@ export interface IngestSummary {
  * kilobytes), when the bytes do.
  */
 const STATE_CACHE_LIMITS = { objects: 20_000, bytes: 64 * 1024 * 1024 };
-
-/** What one transaction of a batch stored, once it has committed. */
-interface StoredPart {
-  /** The keys of the history entries it wrote. */
-  keys: Array<{ auditId: string; stage: string }>;
-  /** The store-wide longest entry as the transaction left it, when it raised it (else null). */
-  longestEntry: Promise<number> | null;
-}
 
 /** A batch once validated and converted: what the store still needs of it. */
 interface ConvertedBatch {
@@ -143,10 +134,6 @@ export function createAuditIngestor(
   // Most writes update an object written moments before: its state usually needs no read.
   const stateCache = new StateCache(STATE_CACHE_LIMITS);
   const objectIds = new ObjectIdPool();
-  // The store-wide longest entry (server/store/longestEntry.ts) as this ingestor last saw it
-  // committed: a batch raises it only when it holds a longer entry, so most batches send nothing
-  // for it. Unknown (0) until then: the first batch of a process sends it once and learns it.
-  let committedLongestEntry = 0;
 
   /**
    * Validates and converts a batch: synchronous, so that the parsed events it was given can be
@@ -215,8 +202,8 @@ export function createAuditIngestor(
     return [written, named];
   }
 
-  /** Stores a converted batch in `tx`; to be read with committedPart once the transaction has committed. */
-  async function storeConverted(tx: Transaction, clusterId: number, batch: ConvertedBatch): Promise<StoredPart> {
+  /** Stores a converted batch in `tx`; returns the keys of the history entries it sent. */
+  async function storeConverted(tx: Transaction, clusterId: number, batch: ConvertedBatch): Promise<Array<{ auditId: string; stage: string }>> {
     const receipts = recordReceipts(tx, clusterId, batch.converted);
     // Locked and looked up alongside the receipts (one wait, not two), for every write: the
     // few that turn out to be duplicates cost a lock and a lookup for nothing.
@@ -241,9 +228,6 @@ export function createAuditIngestor(
     // From here on the bodies are reachable only through `writes`, which planWrites empties.
     batch.converted = [];
     const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
-    // Every write is one history entry: the longest of them may raise the store's bound.
-    let longest = 0;
-    for (const w of writes) longest = Math.max(longest, entryMicros(w.startTime, w.endTime));
 
     const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds);
     const relations = observeRelations(plan.takeObservations(), linkers);
@@ -255,26 +239,7 @@ export function createAuditIngestor(
     // the locks are held for those two statements only. The transaction waits for (and fails
     // with) this statement; its rejection is handled there.
     addReadCounts(tx, clusterId, reads).catch(() => undefined);
-    // Behind them, for the same reason: it locks the settings row until COMMIT, and sent before
-    // any lock on an object it could close a cycle with a batch that holds one and waits for it.
-    const longestEntry = longest > committedLongestEntry ? raiseLongestEntry(tx, longest) : null;
-    longestEntry?.catch(() => undefined);
-    return { keys, longestEntry };
-  }
-
-  /**
-   * The keys of a committed part's history entries. Learns the bound it stored only now: were a
-   * transaction that raised it rolled back, a bound learnt from it would keep every later batch
-   * from storing it. The queries of this process learn it too, and need not find it out.
-   */
-  async function committedPart(part: StoredPart | null): Promise<Array<{ auditId: string; stage: string }>> {
-    if (part === null) return [];
-    if (part.longestEntry !== null) {
-      const stored = await part.longestEntry;
-      committedLongestEntry = Math.max(committedLongestEntry, stored);
-      learnLongestEntry(stored);
-    }
-    return part.keys;
+    return keys;
   }
 
   /** Converts the batch once, keeping only its summary and whether it has anything to store. */
@@ -322,7 +287,7 @@ export function createAuditIngestor(
       knownClusterId = await clusters.idOf(clusterName);
     }
     const clusterId = knownClusterId;
-    let stored: StoredPart | null = null;
+    let committed: Array<{ auditId: string; stage: string }> = [];
     // What a batch larger than one transaction takes is left for the transactions after the first.
     let rest: ConvertedAuditEvent[] = [];
     try {
@@ -332,7 +297,7 @@ export function createAuditIngestor(
         early.batch = null;
         if (batch.converted.length === 0) return;
         rest = batch.converted.splice(firstPartLength(batch.converted, linkers, limits));
-        stored = await storeConverted(tx, clusterId, batch);
+        committed = await storeConverted(tx, clusterId, batch);
       });
     } catch (error) {
       // The transaction never began (no connection), so the batch is not converted yet: it is
@@ -344,13 +309,13 @@ export function createAuditIngestor(
     }
     progress.committed = true;
     const summary = converter.converted.summary!;
-    notifyCommitted(clusterId, clusterName, await committedPart(stored));
+    notifyCommitted(clusterId, clusterName, committed);
     // In order, each once the one before is committed: a later write to an object is diffed
     // against the state an earlier part left. Should one fail, the parts before it stay stored,
     // and the sender's retry finds them among the duplicates.
     while (rest.length > 0) {
       const part: ConvertedBatch = { summary, converted: rest.splice(0, firstPartLength(rest, linkers, limits)) };
-      notifyCommitted(clusterId, clusterName, await committedPart(await db.transaction((tx) => storeConverted(tx, clusterId, part))));
+      notifyCommitted(clusterId, clusterName, await db.transaction((tx) => storeConverted(tx, clusterId, part)));
     }
     return summary;
   }

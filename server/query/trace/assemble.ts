@@ -1,5 +1,4 @@
 import type { Sql } from "../../store/database";
-import { checkLongestEntry, overlapsRange, queryOverlapping } from "../../store/longestEntry";
 import { BUILTIN_RELATION_KINDS, parentPrecedence, relationKindInfo } from "../../model/links/kinds";
 import type { AssembledTrace, RelatedObject, TraceEntry, TraceNode, TraceObject } from "./assembled";
 import type { EpochMicros, TraceQuery } from "./types";
@@ -7,8 +6,7 @@ import type { EpochMicros, TraceQuery } from "./types";
 /**
  * Trace assembly: the queried object, the relatives its relation mode reaches through
  * hierarchical relations valid at some time in [start, end), and every history entry of those
- * objects that overlaps the range: that started in it, or before it and was still running at its
- * start.
+ * objects that started in the range.
  *
  * The tree: every object has one parent in a trace. Going up, each object's parent is its
  * best-ranked hierarchical parent (parentPrecedence: its controller before an EndpointSlice
@@ -30,8 +28,7 @@ import type { EpochMicros, TraceQuery } from "./types";
  * the relation kinds that rules files and plugins register in this process — SQL doesn't.
  * Every statement is answered from an index: relations_to_idx / relations_from_idx
  * (object id + valid_from), the objects primary key, history_object_time_idx (object id +
- * start time, from the range's start minus the longest entry: server/store/longestEntry.ts) — see
- * assemble.integration-test.ts, which checks the plans.
+ * start time) — see assemble.integration-test.ts, which checks the plans.
  */
 
 /** The configured maximum depth when the caller gives none (KUBETRAIL_TRACE_MAX_DEPTH's default). */
@@ -81,7 +78,7 @@ export const ENTRIES_SQL = `
          h.actor, h.verb, h.subresource, h.status_code AS "statusCode", h.title, h.audit_id AS "auditId", h.stage,
          h.user_agent AS "userAgent", h.details, h.diff, h.snapshot, h.noop
     FROM history_entries h
-   WHERE h.object_id = ANY($1::bigint[]) AND ${overlapsRange("h", "$2", "$3", "$4")} AND ${checkLongestEntry("$4")}
+   WHERE h.object_id = ANY($1::bigint[]) AND h.start_time >= $2 AND h.start_time < $3
    ORDER BY h.start_time, h.id`;
 
 /**
@@ -207,7 +204,7 @@ export async function assembleTrace(sql: Sql, query: TraceQuery, options: Assemb
   const ids = [...placements.keys()];
   const [objects, entries, related] = await Promise.all([
     sql.query<ObjectRow>(OBJECTS_SQL, [ids]),
-    queryOverlapping<EntryRow>(sql, (longest) => ({ text: ENTRIES_SQL, params: [ids, range.from, range.to, longest] })),
+    sql.query<EntryRow>(ENTRIES_SQL, [ids, range.from, range.to]),
     sql.query<RelatedRow>(RELATED_SQL, [ids, range.from, range.to, RELATED_LIMIT + 1, BUILTIN_HIERARCHICAL_KINDS]),
   ]);
 

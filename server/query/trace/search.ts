@@ -1,6 +1,5 @@
 import { BUILTIN_RESOURCES } from "../../k8s/resources";
 import type { Sql } from "../../store/database";
-import { checkLongestEntry, knownLongestEntry, overlapsRange, queryOverlapping } from "../../store/longestEntry";
 import type { TraceObject } from "./assembled";
 import { micros, normalizeObject, OBJECT_COLUMNS } from "./assemble";
 import type { EpochMicros } from "./types";
@@ -8,8 +7,7 @@ import type { EpochMicros } from "./types";
 /**
  * Finding the objects to trace: what the Jaeger search and `/redirect` ask. Object identity
  * criteria filter objects; actor criteria (user, userAgent, auditId) filter their history
- * entries. Either way an object is found only when it has a matching entry that overlaps
- * [start, end): one that began in it, or before it and was still running at its start.
+ * entries. Either way an object is found only when it has a matching entry in [start, end).
  */
 export interface TraceRootCriteria {
   cluster?: string;
@@ -40,7 +38,7 @@ export interface TraceRootCriteria {
 export interface TraceRoot extends TraceObject {
   /** The same as `id` (objects.id): the root object of the trace to build. */
   objectId: number;
-  /** Start of its first matching entry in the range (before the range, for one that began before it). */
+  /** Start of its first matching entry in the range. */
   firstEntry: EpochMicros;
   /** Start of its last matching entry in the range. */
   lastEntry: EpochMicros;
@@ -60,10 +58,8 @@ export const RECENT_ENTRIES_SCAN = 2000;
 interface Conditions {
   params: unknown[];
   objectConditions: string[];
-  /** On history_entries h: the range (overlapsRange), then the criteria. */
+  /** On history_entries h; the first two are the range. */
   entryConditions: string[];
-  /** The condition on no row that the bound the range is read back by is the stored one's (checkLongestEntry). */
-  checkLongest: string;
   param(value: unknown): string;
   /** The user criterion's parameter, when there is one: entryConditions hold userCondition(it). */
   userParam: string | null;
@@ -81,8 +77,8 @@ const userCondition = (userParam: string) => `(h.actor = ${userParam} OR h.imper
  * indexes that lead with the cluster are reached without one through
  * `cluster_id = ANY(all clusters)` — there are few clusters.
  */
-function conditionsOf(criteria: TraceRootCriteria, longest: number): Conditions {
-  const params: unknown[] = [criteria.start, criteria.end, longest];
+function conditionsOf(criteria: TraceRootCriteria): Conditions {
+  const params: unknown[] = [criteria.start, criteria.end];
   const param = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
@@ -105,27 +101,24 @@ function conditionsOf(criteria: TraceRootCriteria, longest: number): Conditions 
   if (criteria.name !== undefined) objectConditions.push(textMatch("o.name", criteria.name));
   if (criteria.uid !== undefined) objectConditions.push(`o.uid = ${param(criteria.uid)}`);
 
-  // Entries that overlap [$1, $2), read back $3, the longest an entry lasts (server/store/longestEntry.ts).
-  const entryConditions = [overlapsRange("h", "$1", "$2", "$3")];
+  const entryConditions = [`h.start_time >= $1`, `h.start_time < $2`];
   const userParam = criteria.user !== undefined ? param(criteria.user) : null;
   if (userParam !== null) entryConditions.push(userCondition(userParam));
   if (criteria.userAgent !== undefined) entryConditions.push(textMatch("h.user_agent", criteria.userAgent));
   if (criteria.auditId !== undefined) entryConditions.push(`h.cluster_id = ANY(${clusterIds})`, `h.audit_id = ${param(criteria.auditId)}`);
-  return { params, objectConditions, entryConditions, checkLongest: checkLongestEntry("$3"), param, userParam };
+  return { params, objectConditions, entryConditions, param, userParam };
 }
 
 /**
  * The search as one aggregate: objects matching the object criteria (and, with actor
  * criteria, having a matching entry), each with its matching entries' count and first and
  * last start in the range (history_object_time_idx per object), most recent first.
- * `objectIds` restricts it to objects already chosen. `longest`: the bound entries are read back
- * by, as known to this process (server/store/longestEntry.ts).
+ * `objectIds` restricts it to objects already chosen.
  */
-export function traceRootsQuery(criteria: TraceRootCriteria, objectIds?: number[], longest = knownLongestEntry()): { text: string; params: unknown[] } {
-  const { params, objectConditions, entryConditions, checkLongest, param, userParam } = conditionsOf(criteria, longest);
+export function traceRootsQuery(criteria: TraceRootCriteria, objectIds?: number[]): { text: string; params: unknown[] } {
+  const { params, objectConditions, entryConditions, param, userParam } = conditionsOf(criteria);
   if (objectIds !== undefined) objectConditions.push(`o.id = ANY(${param(objectIds)}::bigint[])`);
-  else if (entryConditions.length > 1) objectConditions.push(`o.id IN (${objectsOfEntries(entryConditions, userParam)})`);
-  objectConditions.push(checkLongest);
+  else if (entryConditions.length > 2) objectConditions.push(`o.id IN (${objectsOfEntries(entryConditions, userParam)})`);
   const text = `
     SELECT ${OBJECT_COLUMNS}, ${micros("act.first")} AS "firstEntry", ${micros("act.last")} AS "lastEntry", act.count AS "entryCount"
       FROM objects o
@@ -153,8 +146,8 @@ function objectsOfEntries(entryConditions: string[], userParam: string | null): 
  * history_actor_time_idx read backwards), at most RECENT_ENTRIES_SCAN: the first `limit`
  * distinct objects among them are the `limit` most recently active ones.
  */
-export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_ENTRIES_SCAN, longest = knownLongestEntry()): { text: string; params: unknown[] } {
-  const { params, objectConditions, entryConditions, checkLongest, param, userParam } = conditionsOf(criteria, longest);
+export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_ENTRIES_SCAN): { text: string; params: unknown[] } {
+  const { params, objectConditions, entryConditions, param, userParam } = conditionsOf(criteria);
   const limit = param(scan);
   const newest = (conditions: string[]) => `
     SELECT h.object_id AS "objectId", h.start_time, h.id
@@ -163,13 +156,12 @@ export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_EN
      WHERE ${conditions.join(" AND ")} AND ${objectConditions.join(" AND ")}
      ORDER BY h.start_time DESC, h.id DESC
      LIMIT ${limit}`;
-  if (userParam === null) return { text: `SELECT "objectId" FROM (${newest(entryConditions)}) e WHERE ${checkLongest}`, params };
+  if (userParam === null) return { text: `SELECT "objectId" FROM (${newest(entryConditions)}) e`, params };
   // A user's entries as themselves and as someone else, each read newest first from its own
   // index (an OR would read all of both, then sort), then merged.
   const others = entryConditions.filter((condition) => condition !== userCondition(userParam));
   const text = `
     SELECT "objectId" FROM ((${newest([...others, `h.actor = ${userParam}`])}) UNION ALL (${newest([...others, `h.impersonator = ${userParam}`])})) e
-     WHERE ${checkLongest}
      ORDER BY start_time DESC, id DESC
      LIMIT ${limit}`;
   return { text, params };
@@ -178,8 +170,8 @@ export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_EN
 type RootRow = TraceObject & { firstEntry: number; lastEntry: number; entryCount: number };
 
 /**
- * Objects matching `criteria` with matching entries that overlap [start, end), most recently
- * active first, at most `criteria.limit`.
+ * Objects matching `criteria` with matching entries in [start, end), most recently active
+ * first, at most `criteria.limit`.
  *
  * Criteria that pick few objects (uid, name, namespace) go through the objects' indexes and
  * one aggregate. Otherwise — a user, a user agent, a kind, or nothing but the range — the
@@ -191,18 +183,19 @@ export async function findTraceRoots(sql: Sql, criteria: TraceRootCriteria, opti
   if (criteria.end.getTime() <= criteria.start.getTime()) return [];
   const limit = Math.max(1, Math.floor(criteria.limit));
   const selectsFewObjects = criteria.uid !== undefined || criteria.name !== undefined || criteria.namespace !== undefined || criteria.auditId !== undefined;
-  let objectIds: number[] | undefined;
+  let query = traceRootsQuery(criteria);
   if (!selectsFewObjects) {
     const scan = options.recentEntriesScan ?? RECENT_ENTRIES_SCAN;
-    const rows = (await queryOverlapping<{ objectId: number }>(sql, (longest) => recentEntriesQuery(criteria, scan, longest))).rows;
+    const recent = recentEntriesQuery(criteria, scan);
+    const rows = (await sql.query<{ objectId: number }>(recent.text, recent.params)).rows;
     const ids = [...new Set(rows.map((row) => Number(row.objectId)))].slice(0, limit);
     // Exact when `limit` objects were found, or when the read saw every matching entry.
     if (ids.length === limit || rows.length < scan) {
       if (ids.length === 0) return [];
-      objectIds = ids;
+      query = traceRootsQuery(criteria, ids);
     }
   }
-  const rows = (await queryOverlapping<RootRow>(sql, (longest) => traceRootsQuery(criteria, objectIds, longest))).rows;
+  const rows = (await sql.query<RootRow>(query.text, query.params)).rows;
   return rows.map((row) => {
     const object = normalizeObject(row);
     return {

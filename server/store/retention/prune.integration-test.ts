@@ -4,8 +4,6 @@ import { startTestApp, type TestApp } from "../../testing/appHarness";
 import { falcoEvents } from "../../testing/fixtures";
 import { cascadeEventList, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
 import { eventList, rolloutScenario } from "../../testing/scenarios/rollout";
-import { DURING_EXEC, EXEC_AUDIT_ID, execAndAttachSessions, SESSION_POD } from "../../testing/scenarios/sessions";
-import { historyOfObject } from "../../query/history";
 import { advisoryLockIdOf, objectKeyOf } from "../objectKey";
 import { declaredReferences } from "../schemaParity";
 import { applyRelationClaims } from "../relationWriter";
@@ -62,20 +60,6 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
     expect(result.receipts).toBe(0);
     const retry = await (await app.postAudit(eventList(old))).json();
     expect(retry).toMatchObject({ accepted: 0, duplicates: 2 });
-  });
-
-  it("keeps an entry still running at the cutoff, which a range after it finds, and prunes one ended before it", async () => {
-    app = await startTestApp(kind);
-    // The exec session ran from 13:38 to 14:08, the attach from 13:42 to 13:44.
-    await app.postAudit(eventList(execAndAttachSessions()));
-    await app.context.db.query(`UPDATE history_entries SET stored_at = '2018-01-01T00:00:00Z'`);
-
-    const result = await pruneOlderThan(app.context.db, DURING_EXEC.from);
-    expect(result.historyEntries).toBe(1);
-    const left = await app.context.db.query<{ audit_id: string }>(`SELECT audit_id FROM history_entries`);
-    expect(left.rows.map((row) => row.audit_id)).toEqual([EXEC_AUDIT_ID]);
-    const podId = Number((await app.context.db.query<{ id: number }>(`SELECT id FROM objects WHERE name = $1`, [SESSION_POD])).rows[0]!.id);
-    expect((await historyOfObject(app.context.db, podId, DURING_EXEC)).map((h) => h.auditId)).toEqual([EXEC_AUDIT_ID]);
   });
 
   it("prunes everything, in batches, when everything is older than the cutoff", async () => {

@@ -79,11 +79,8 @@ async function pruneObjects(db: Database, at: string): Promise<{ objects: number
 
 /**
  * Deletes what is older than `cutoff`: history entries, read counters and ended relations whose
- * time (end, minute, end) and storage (stored_at) are both before it, so that history imported
- * from an old log is kept as long as history received live. An entry goes once it has ended
- * before the cutoff, as a relation does: one still running then overlaps the time kept, and a
- * range there finds it (server/store/longestEntry.ts; the bound on how long entries last is left
- * as it is: too long, it only makes a query read more). Dedup receipts received before it
+ * time (start, minute, end) and storage (stored_at) are both before it, so that history imported
+ * from an old log is kept as long as history received live; dedup receipts received before it
  * (so an event can be stored again once its entry is gone, and not before); and then the objects
  * that left nothing referring to them (last seen before the cutoff, no history, no relation),
  * with their states.
@@ -92,8 +89,7 @@ export async function pruneOlderThan(db: Database, cutoff: Date): Promise<PruneR
   const at = cutoff.toISOString();
   const historyEntries = await deleteInBatches(
     db,
-    // start_time < $1 follows from end_time < $1 (an entry ends at or after its start): said, so that history_start_time_idx can serve.
-    `DELETE FROM history_entries WHERE id IN (SELECT id FROM history_entries WHERE stored_at < $1 AND start_time < $1 AND end_time < $1 LIMIT ${BATCH})`,
+    `DELETE FROM history_entries WHERE id IN (SELECT id FROM history_entries WHERE stored_at < $1 AND start_time < $1 LIMIT ${BATCH})`,
     [at],
   );
   const receipts = await deleteInBatches(
