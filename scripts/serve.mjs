@@ -33,22 +33,72 @@ await app.prepare();
 const handleWithNext = app.getRequestHandler();
 
 /**
- * The request's path when it is not valid percent-encoding (`%E0%A4%A`, `%ZZ`), else null. Next
- * answers such a path with a 500: its router's decodeURIComponent throws. Bad input is the
- * caller's error, so it gets a 400 that says so before Next sees it.
+ * What of the request's URL is not valid percent-encoding (`%E0%A4%A`, `%ZZ`), or null. Next
+ * answers such a path with a 500 (its router's decodeURIComponent throws), and rewrites such a
+ * query before a handler sees it: `%zz` stays as those three characters and a cut UTF-8
+ * sequence becomes U+FFFD, so a search would quietly look for something the caller did not
+ * mean. Bad input is the caller's error, so it gets a 400 that says so before Next sees it.
  */
-function badlyEncodedPath(url) {
-  const pathOnly = (url ?? "/").split("?", 1)[0];
+function badlyEncodedPart(url) {
+  const [pathOnly, query = ""] = splitOnce(url ?? "/", "?");
+  if (decodes(pathOnly)) {
+    const badParam = firstBadlyEncodedParam(query);
+    return badParam === null ? null : { path: pathOnly, ...badParam };
+  }
+  return { path: pathOnly };
+}
+
+function splitOnce(text, separator) {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+function decodes(text) {
   try {
-    decodeURIComponent(pathOnly);
-    return null;
+    decodeURIComponent(text);
+    return true;
   } catch {
-    return pathOnly;
+    return false;
   }
 }
 
-/** The longest part of a bad path quoted back: enough to find the mistake, not an echo of a huge URL. */
-const QUOTED_PATH_CHARS = 200;
+/** The first `name=value` pair of a query that does not decode: its name (raw if the name is the bad part) and the pair. */
+function firstBadlyEncodedParam(query) {
+  if (!query.includes("%")) return null;
+  for (const pair of query.split("&")) {
+    if (decodes(pair)) continue;
+    const [rawName] = splitOnce(pair, "=");
+    return { param: decodes(rawName) ? decodeURIComponent(rawName.replace(/\+/g, " ")) : rawName, pair };
+  }
+  return null;
+}
+
+/** The longest part of a bad path or parameter quoted back: enough to find the mistake, not an echo of a huge URL. */
+const QUOTED_CHARS = 200;
+const quote = (text) => JSON.stringify(text.length > QUOTED_CHARS ? `${text.slice(0, QUOTED_CHARS)}…` : text);
+const BAD_ENCODING = "not valid percent-encoding (each % must start a UTF-8 byte as two hex digits)";
+
+// The Jaeger-compatible API answers errors in Jaeger's own bodies and words (server/jaeger/v1,
+// server/jaeger/v3, server/jaeger/params.ts), which its clients read; a bad URL under it gets the
+// same. The base path is the one the build took.
+const JAEGER_API_PATH = `${process.env.KUBETRAIL_JAEGER_BASE_PATH || "/jaeger"}/api/`;
+
+/** The 400 body for a badly encoded URL, in the dialect of the API its path is under. */
+function badEncodingBody({ path: pathOnly, param, pair }) {
+  const v3 = pathOnly.startsWith(`${JAEGER_API_PATH}v3/`);
+  const v1 = !v3 && pathOnly.startsWith(JAEGER_API_PATH);
+  if (param === undefined) {
+    const message = `the request path is ${BAD_ENCODING}: ${quote(pathOnly)}`;
+    if (v3) return { error: { httpCode: 400, message } };
+    if (v1) return { data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 400, msg: message }] };
+    return { error: { code: "invalid_path", message } };
+  }
+  const reason = `${BAD_ENCODING}: ${quote(pair)}`;
+  if (v3) return { error: { httpCode: 400, message: `malformed parameter ${param}: ${reason}` } };
+  if (v1) return { data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 400, msg: `unable to parse param '${param}': ${reason}` }] };
+  // The app's own endpoints that take parameters (/redirect) word them so.
+  return { error: { code: "bad_parameter", message: `parameter '${param}': ${reason}` } };
+}
 
 // Published by the app once Next has run its instrumentation hook, which it does before the
 // first request it handles; until then the webhook goes through Next's route handler, which
@@ -56,12 +106,10 @@ const QUOTED_PATH_CHARS = 200;
 const server = http.createServer((request, response) => {
   const handleAuditWebhook = globalThis[AUDIT_WEBHOOK_HANDLER_KEY];
   if (handleAuditWebhook?.(request, response)) return;
-  const badPath = badlyEncodedPath(request.url);
-  if (badPath !== null) {
-    const quoted = badPath.length > QUOTED_PATH_CHARS ? `${badPath.slice(0, QUOTED_PATH_CHARS)}…` : badPath;
-    const message = `the request path is not valid percent-encoding (each % must start a UTF-8 byte as two hex digits): ${JSON.stringify(quoted)}`;
+  const badPart = badlyEncodedPart(request.url);
+  if (badPart !== null) {
     response.writeHead(400, { "content-type": "application/json" });
-    response.end(JSON.stringify({ error: { code: "invalid_path", message } }));
+    response.end(JSON.stringify(badEncodingBody(badPart)));
     return;
   }
   void handleWithNext(request, response);

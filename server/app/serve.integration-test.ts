@@ -115,17 +115,44 @@ describe("the production server (scripts/serve.mjs) on Postgres with ingest work
   });
 
   it("answers a path that is not valid percent-encoding with a 400 naming it, where Next would answer 500", async () => {
-    for (const bad of ["/jaeger/api/traces/%E0%A4%A", "/jaeger/api/v3/traces/%ZZ", "/api/ready%"]) {
-      const answer = await fetch(`${url}${bad}`);
+    type ErrorBody = { errors?: Array<{ code: number; msg: string }>; error?: { httpCode?: number; code?: string; message: string } };
+    const badPaths: Array<{ path: string; message: (body: ErrorBody) => string }> = [
+      // Under the Jaeger API, in the body its clients read: v1's errors list, v3's error.
+      { path: "/jaeger/api/traces/%E0%A4%A", message: (body) => (expect(body.errors?.[0]?.code).toBe(400), body.errors![0]!.msg) },
+      { path: "/jaeger/api/v3/traces/%ZZ", message: (body) => (expect(body.error?.httpCode).toBe(400), body.error!.message) },
+      { path: "/api/ready%", message: (body) => (expect(body.error?.code).toBe("invalid_path"), body.error!.message) },
+    ];
+    for (const { path, message } of badPaths) {
+      const answer = await fetch(`${url}${path}`);
       expect(answer.status).toBe(400);
-      const { error } = await answer.json();
-      expect(error.code).toBe("invalid_path");
-      expect(error.message).toContain(JSON.stringify(bad));
+      expect(message((await answer.json()) as ErrorBody)).toContain(`not valid percent-encoding (each % must start a UTF-8 byte as two hex digits): ${JSON.stringify(path)}`);
     }
     // Valid percent-encoding still reaches Next: an escaped letter in a trace ID is a trace ID.
     const escaped = await fetch(`${url}/jaeger/api/traces/%61bc`);
     expect(escaped.status).toBe(404);
     expect((await escaped.json()).errors[0].code).toBe(404);
+  });
+
+  it("answers a query parameter that is not valid percent-encoding with a 400 naming it, where Next would rewrite it", async () => {
+    const refusal = async (pathAndQuery: string) => {
+      const answer = await fetch(`${url}${pathAndQuery}`);
+      expect(answer.status).toBe(400);
+      return answer.json();
+    };
+    const reason = (pair: string) => `not valid percent-encoding (each % must start a UTF-8 byte as two hex digits): ${JSON.stringify(pair)}`;
+    // Next would hand the v1 handler "%zz" as those three characters, a cut UTF-8 sequence as U+FFFD.
+    expect((await refusal("/jaeger/api/traces?service=Deployment&operation=%zz")).errors).toEqual([
+      { code: 400, msg: `unable to parse param 'operation': ${reason("operation=%zz")}` },
+    ]);
+    expect((await refusal("/jaeger/api/v3/traces?query.service_name=Pod%E0%A4")).error).toEqual({
+      httpCode: 400,
+      message: `malformed parameter query.service_name: ${reason("query.service_name=Pod%E0%A4")}`,
+    });
+    expect((await refusal("/redirect?cluster=a&name=web%")).error).toEqual({ code: "bad_parameter", message: `parameter 'name': ${reason("name=web%")}` });
+    // Valid encoding, form spaces included, goes through: Jaeger's answer to an unknown service.
+    const valid = await fetch(`${url}/jaeger/api/traces?service=no+such%20service%E2%9C%93&lookback=1h`);
+    expect(valid.status).toBe(200);
+    expect((await valid.json()).data).toEqual([]);
   });
 
   it("stops on SIGTERM, closing its workers and the database, with the exit code of a signal", async () => {
