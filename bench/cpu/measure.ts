@@ -4,12 +4,15 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { loadConfig } from "../../server/config/config";
 import { openDatabase } from "../../server/store/open";
 import { openPostgres } from "../../server/store/postgres";
-import { createConfiguredAuditIngestor } from "../../server/ingest/audit/ingest";
+import { convertOptionsOf, createConfiguredAuditIngestor } from "../../server/ingest/audit/ingest";
+import { BUILTIN_LINKERS } from "../../server/model/links/builtin";
+import { hmacFingerprint } from "../../server/model/redact/redact";
 import { ingestEventList } from "../../server/ingest/eventList";
 import { parseEventListJson } from "../../server/ingest/http/eventListJson";
 import { postgresCpuSeconds } from "../ingest/procfs";
 import { readBatches } from "./batchFile";
 import { floorPass } from "./floor";
+import { leanPass, leanPassAvailable } from "./lean";
 import type { CpuRound } from "./report";
 
 /** A quarter of the batches parsed once more: samples all through the round, a little extra garbage. */
@@ -141,7 +144,21 @@ async function main(): Promise<void> {
   const floorUsed = process.cpuUsage(floorStart);
   const floor = { cpuS: (floorUsed.user + floorUsed.system) / 1e6, rows: floorResult.rows };
 
-  const round: CpuRound = { events, ingest, parseSample, floor };
+  // The lean pass (bench/cpu/lean.ts) the same way: ingest's own work less the store's. Not
+  // with older server code (bench:compare's base), which lacks what it needs.
+  let lean: CpuRound["lean"];
+  if (leanPassAvailable()) {
+    const leanOptions = convertOptionsOf(config, hmacFingerprint("bench-cpu-lean-pass-key"));
+    leanPass(bodies.slice(0, 25), leanOptions, BUILTIN_LINKERS);
+    await settle();
+    const leanStart = process.cpuUsage();
+    const leanResult = leanPass(bodies, leanOptions, BUILTIN_LINKERS);
+    const leanUsed = process.cpuUsage(leanStart);
+    lean = { cpuS: (leanUsed.user + leanUsed.system) / 1e6, rows: leanResult.rows };
+    if (lean.rows !== floor.rows) throw new Error(`the lean pass made ${lean.rows} history rows, the floor ${floor.rows}`);
+  }
+
+  const round: CpuRound = { events, ingest, parseSample, floor, ...(lean ? { lean } : {}) };
   console.log(JSON.stringify(round));
 }
 

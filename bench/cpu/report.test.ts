@@ -10,6 +10,7 @@ function round(ingestUserS: number, parseS: number): CpuRound {
     // Every fourth batch of 400 events parsed once more: 63 batches.
     parseSample: { events: 25_200, cpuS: parseS },
     floor: { cpuS: 2.4, rows: 60_000 },
+    lean: { cpuS: 4.2, rows: 60_000 },
   };
 }
 
@@ -23,6 +24,10 @@ describe("bench:cpu figures", () => {
     expect(figures.ingestOverFloor).toBeCloseTo(83.5 / 24, 5);
     // A round from before the floor was measured (a report read back) has none.
     expect(figuresOf({ ...round(7.58, 0.23688), floor: undefined }).floorUs).toBeNaN();
+    expect(figures.leanUs).toBeCloseTo(42, 5);
+    expect(figures.leanOverFloor).toBeCloseTo(42 / 24, 5);
+    expect(figures.ingestOverLean).toBeCloseTo(83.5 / 42, 5);
+    expect(figuresOf({ ...round(7.58, 0.23688), lean: undefined }).ingestOverLean).toBeNaN();
     expect(figures).toMatchObject({ minorFaults: 0.66, eventsPerSecond: 100_000 / 9.7 });
     expect(figures.ingestSystemUs).toBeCloseTo(7.7, 5);
     expect(figures.gcUs).toBeCloseTo(6.8, 5);

@@ -25,6 +25,8 @@ export interface CpuRound {
   parseSample: { events: number; cpuS: number };
   /** The floor (bench/cpu/floor.ts) over every batch, after ingest: its CPU, and the history rows it made. Absent in reports from before 2026-12-06 16:00. */
   floor?: { cpuS: number; rows: number };
+  /** The lean pass (bench/cpu/lean.ts) over every batch, after the floor. Absent in reports from before 2026-12-06 18:00. */
+  lean?: { cpuS: number; rows: number };
 }
 
 /** A round's figures per event, in microseconds (faults: per event). */
@@ -41,6 +43,12 @@ export interface RoundFigures {
   floorUs: number;
   /** ingestUs / floorUs: how far the store's design is from that least. */
   ingestOverFloor: number;
+  /** The lean pass's CPU per event (bench/cpu/lean.ts): ingest's own work without the store's reads, updates and locks. NaN when not measured. */
+  leanUs: number;
+  /** leanUs / floorUs: what validation, conversion, redaction, relations and the rest add to the floor. */
+  leanOverFloor: number;
+  /** ingestUs / leanUs: what the present store's reads, updates, locks and protocol add to that. */
+  ingestOverLean: number;
   /** One thread's ingest rate (no other ingest thread competes for the CPUs). */
   eventsPerSecond: number;
 }
@@ -64,6 +72,7 @@ export function figuresOf(round: CpuRound): RoundFigures {
   const parseUs = (round.parseSample.cpuS * 1e6) / round.parseSample.events;
   const ingestUs = perEvent(round.ingest.userS + round.ingest.systemS);
   const floorUs = round.floor ? perEvent(round.floor.cpuS) : Number.NaN;
+  const leanUs = round.lean ? perEvent(round.lean.cpuS) : Number.NaN;
   return {
     parseUs,
     ingestUs,
@@ -74,6 +83,9 @@ export function figuresOf(round: CpuRound): RoundFigures {
     ingestOverParse: ingestUs / parseUs,
     floorUs,
     ingestOverFloor: ingestUs / floorUs,
+    leanUs,
+    leanOverFloor: leanUs / floorUs,
+    ingestOverLean: ingestUs / leanUs,
     eventsPerSecond: round.events / round.ingest.wallS,
   };
 }
@@ -96,6 +108,9 @@ const LABELS: Array<[keyof RoundFigures, string, number]> = [
   ["ingestOverParse", "ingest / parse", 2],
   ["floorUs", "floor, CPU per event (µs)", 1],
   ["ingestOverFloor", "ingest / floor", 2],
+  ["leanUs", "lean pass, CPU per event (µs)", 1],
+  ["leanOverFloor", "lean / floor", 2],
+  ["ingestOverLean", "ingest / lean", 2],
   ["ingestSystemUs", "  of which in the kernel (µs)", 1],
   ["gcUs", "  of which GC pauses (µs)", 1],
   ["minorFaults", "minor page faults per event", 2],
@@ -133,6 +148,7 @@ export const CPU_COMPARISON: ComparisonSpec<CpuReport> = {
     { label: "parse only, CPU per event (µs) [baseline]", of: (r) => r.median.parseUs, better: "lower", digits: 1 },
     { label: "ingest / parse", of: (r) => r.median.ingestOverParse, better: "lower", digits: 2 },
     { label: "ingest / floor", of: (r) => r.median.ingestOverFloor, better: "lower", digits: 2 },
+    { label: "ingest / lean", of: (r) => r.median.ingestOverLean, better: "lower", digits: 2 },
     { label: "ingest, CPU in the kernel per event (µs)", of: (r) => r.median.ingestSystemUs, better: "lower", digits: 1 },
     { label: "ingest, GC pauses per event (µs)", of: (r) => r.median.gcUs, better: "lower", digits: 1 },
     { label: "minor page faults per event", of: (r) => r.median.minorFaults, better: "lower", digits: 2 },

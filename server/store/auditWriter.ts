@@ -709,7 +709,7 @@ export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan
  * (create, delete) still show it. A shallow copy: the body itself is not changed. (Were diffs
  * ever configured to compare managedFields, the state would have to keep it.)
  */
-function withoutManagedFields(body: JsonObject): JsonObject {
+export function withoutManagedFields(body: JsonObject): JsonObject {
   const metadata = body.metadata;
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata) || !("managedFields" in metadata)) return body;
   const { managedFields: _omitted, ...rest } = metadata;
@@ -940,7 +940,7 @@ const HISTORY_COPY_COLUMNS = [
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
 /** One history row's COPY values: history is the bulk of the bytes, and COPY the cheapest way in. */
-function historyCopyRow(objectId: number, clusterId: number, w: AuditWrite, detailsText: string, diff: unknown, snapshot: unknown, noop: boolean): CopyValue[] {
+export function historyCopyRow(objectId: number, clusterId: number, w: AuditWrite, detailsText: string, diff: unknown, snapshot: unknown, noop: boolean): CopyValue[] {
   return [
     objectId, clusterId, "audit", iso(w.startTime), iso(w.endTime), w.actor, w.verb, w.subresource,
     w.statusCode, w.title, w.auditId, w.stage, w.userAgent, detailsText, jsonOrNull(diff), jsonOrNull(snapshot), noop,
