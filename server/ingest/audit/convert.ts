@@ -159,7 +159,10 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
     verb,
     subresource,
     startTime: event.requestReceivedTime,
-    endTime: event.stageTime,
+    // A stage before the request was received (a clock step, a hand-made event) is taken as
+    // instant: a time range takes an entry that began before it by its end being at or after its
+    // start (server/query/overlappingEntries.ts), which must not come before the entry's start.
+    endTime: event.stageTime < event.requestReceivedTime ? event.requestReceivedTime : event.stageTime,
     actor,
     title: titleOf(actor, verb, subresource, failed ? statusCode : null, dryRun),
     statusCode,
