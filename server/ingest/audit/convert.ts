@@ -160,8 +160,8 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
     subresource,
     startTime: event.requestReceivedTime,
     // A stage before the request was received (a clock step, a hand-made event) is taken as
-    // instant: a time range takes an entry that began before it by its end being at or after its
-    // start (server/query/overlappingEntries.ts), which must not come before the entry's start.
+    // instant: the parts a time range is asked in take exactly the entries that overlap it only
+    // when none ends before it starts (server/query/overlappingEntries.ts).
     endTime: event.stageTime < event.requestReceivedTime ? event.requestReceivedTime : event.stageTime,
     actor,
     title: titleOf(actor, verb, subresource, failed ? statusCode : null, dryRun),
