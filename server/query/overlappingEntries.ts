@@ -38,11 +38,12 @@
 export const LONG_ENTRY = "interval '5 minutes'";
 
 /**
- * SQL: whether entry `h` is long, written exactly as the predicate of history_long_end_time_idx
- * (and, inside the `IS TRUE`, as the statistics the planner estimates it by: migration
- * 20261208120000 says why): the planner uses that index only for a query whose conditions it can
- * prove imply its predicate, which it does by comparing expressions, and a parameter's value it
- * does not know.
+ * SQL: whether entry `h` lasted more than LONG_ENTRY, written word for word as the predicate of
+ * history_long_end_time_idx: the planner uses a partial index only for conditions it can prove
+ * imply its predicate, which it does by comparing expressions (a parameter in place of the
+ * interval would not do). `IS TRUE`, so that the planner estimates it from the statistics
+ * migration 20261208120000 keeps on the comparison inside, and knows long entries are few (the
+ * migration says why).
  */
 export const isLongEntry = (h: string) => `(${h}.end_time - ${h}.start_time > ${LONG_ENTRY}) IS TRUE`;
 
