@@ -1,6 +1,7 @@
 import { assembleTrace } from "../../server/query/trace/assemble";
 import type { TraceNode } from "../../server/query/trace/assembled";
 import type { Sql } from "../../server/store/database";
+import { overRangeParts } from "../../server/query/overlappingEntries";
 import { round } from "../ingest/stats";
 import { traceQueryOf } from "./cases";
 import type { World } from "./dataset/world";
@@ -26,13 +27,14 @@ export async function subjectsOf(sql: Sql, world: World, range: { startSeconds: 
     if (!assembled) throw new Error(`no trace for ${describe(index)}`);
     return assembled.nodes;
   };
-  /** The JSON columns of a trace's entries as stored text. */
+  /** The JSON columns of a trace's entries (those that overlap the range, as assembleTrace takes them) as stored text. */
   const jsonOf = async (nodes: TraceNode[]) => {
+    const entries = overRangeParts((inRange) => `SELECT h.details, h.diff, h.snapshot FROM history_entries h WHERE h.object_id = ANY($1::bigint[]) AND ${inRange}`, "h", "$2", "$3");
     const row = (
       await sql.query<{ details: number; diff: number; snapshot: number; snapshots: number }>(
         `SELECT sum(octet_length(details::text)) AS details, coalesce(sum(octet_length(diff::text)), 0) AS diff,
                 coalesce(sum(octet_length(snapshot::text)), 0) AS snapshot, count(snapshot) AS snapshots
-           FROM history_entries WHERE object_id = ANY($1::bigint[]) AND start_time >= $2 AND start_time < $3`,
+           FROM (${entries}) h`,
         [nodes.map((n) => n.object.id), new Date(range.startSeconds * 1000), new Date(range.endSeconds * 1000)],
       )
     ).rows[0]!;

@@ -1,8 +1,11 @@
 import type { Sql } from "../store/database";
+import { overRangeParts } from "./overlappingEntries";
 
 /**
  * The time-range questions the store is indexed for, one SQL statement each, with no fixed
- * windows: any [from, to) works. history.integration-test.ts proves each one can be
+ * windows: any [from, to) works. A range takes every history entry that overlaps it, also one
+ * that began before it and was still running at its start (an exec session), asked in parts
+ * that each read an index (overlappingEntries.ts). history.integration-test.ts proves each one can be
  * answered from an index. Objects come most recently seen first, then by id (newest first), so
  * that `limit` cuts the same list every time, whatever order the rows lie in.
  */
@@ -40,13 +43,22 @@ export interface ObjectRow {
 }
 
 export const HISTORY_OF_OBJECT_SQL = `
-  SELECT id, start_time AS "startTime", end_time AS "endTime", actor, verb, subresource, status_code AS "statusCode",
-         title, audit_id AS "auditId", noop
-    FROM history_entries
-   WHERE object_id = $1 AND start_time >= $2 AND start_time < $3
-   ORDER BY start_time, id`;
+  ${overRangeParts(
+    (range) => `
+    SELECT h.id, h.start_time AS "startTime", h.end_time AS "endTime", h.actor, h.verb, h.subresource, h.status_code AS "statusCode",
+           h.title, h.audit_id AS "auditId", h.noop
+      FROM history_entries h
+     WHERE h.object_id = $1 AND ${range}`,
+    "h",
+    "$2",
+    "$3",
+  )}
+   ORDER BY "startTime", id`;
 
-/** Everything that happened to one object in the range, oldest first (history_object_time_idx). */
+/**
+ * Everything that happened to one object in the range, oldest first by start: what began in it
+ * and what was still running at its start (history_object_time_idx; the long entries' index).
+ */
 export async function historyOfObject(sql: Sql, objectId: number, range: TimeRange): Promise<HistoryRow[]> {
   return (await sql.query<HistoryRow>(HISTORY_OF_OBJECT_SQL, [objectId, range.from, range.to])).rows;
 }
@@ -80,17 +92,20 @@ export async function objectsNamedLike(sql: Sql, pattern: string, range: TimeRan
   return (await sql.query<ObjectRow>(OBJECTS_NAMED_LIKE_SQL, [likePattern(pattern), range.from, range.to, limit])).rows;
 }
 
+/** The objects of the entries in the range that `column` ($1) names. */
+const touchedObjects = (column: string) => overRangeParts((range) => `SELECT h.object_id FROM history_entries h WHERE h.${column} = $1 AND ${range}`, "h", "$2", "$3");
+
 export const OBJECTS_TOUCHED_BY_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id
-   WHERE o.id IN (SELECT h.object_id FROM history_entries h WHERE h.actor = $1 AND h.start_time >= $2 AND h.start_time < $3
+   WHERE o.id IN (${touchedObjects("actor")}
                   UNION ALL
-                  SELECT h.object_id FROM history_entries h WHERE h.impersonator = $1 AND h.start_time >= $2 AND h.start_time < $3)
+                  ${touchedObjects("impersonator")})
    ORDER BY o.last_seen DESC, o.id DESC LIMIT $4`;
 
 /**
- * Objects that `actor` wrote to during the range, as themselves or impersonating someone
- * (history_actor_time_idx, history_impersonator_time_idx: one each, where an OR of the two
- * made the planner read the range's every entry).
+ * Objects that `actor` wrote to during the range (by a request that overlaps it), as themselves
+ * or impersonating someone (history_actor_time_idx, history_impersonator_time_idx: one each,
+ * where an OR of the two made the planner read the range's every entry).
  */
 export async function objectsTouchedBy(sql: Sql, actor: string, range: TimeRange, limit = 100): Promise<ObjectRow[]> {
   return (await sql.query<ObjectRow>(OBJECTS_TOUCHED_BY_SQL, [actor, range.from, range.to, limit])).rows;

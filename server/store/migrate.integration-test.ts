@@ -5,8 +5,9 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyMigrations, matchesChecksum, pendingMigrations, readMigrations, MigrationError, type Migration } from "./migrate";
 import { openPostgres } from "./postgres";
-import { createPostgresDatabase, openTestDatabase, type TestDatabase } from "../testing/databases";
+import { createPostgresDatabase, openTestDatabase, type StoreKind, type TestDatabase } from "../testing/databases";
 import { incompressibleText } from "../testing/incompressibleText";
+import { isLongEntry } from "../query/overlappingEntries";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -155,14 +156,20 @@ describe("applyMigrations", () => {
   });
 });
 
+/** A new database of `kind` with the migrations before `name` applied, and every migration, to apply the rest. */
+async function migratedUpTo(kind: StoreKind, name: string): Promise<{ test: TestDatabase; migrations: Migration[] }> {
+  const test = await openTestDatabase(kind, { migrate: false });
+  cleanups.push(test.dispose);
+  const migrations = readMigrations();
+  const at = migrations.findIndex((m) => m.name === name);
+  expect(at).toBeGreaterThan(0);
+  await applyMigrations(test.db, migrations.slice(0, at));
+  return { test, migrations };
+}
+
 describe("migrations that fill new columns from what was stored", () => {
   it("20261206150000 gives history stored before it the impersonator its details kept", async () => {
-    const test = await openTestDatabase("pglite", { migrate: false });
-    cleanups.push(test.dispose);
-    const migrations = readMigrations();
-    const at = migrations.findIndex((m) => m.name === "20261206150000_history_impersonator");
-    expect(at).toBeGreaterThan(0);
-    await applyMigrations(test.db, migrations.slice(0, at));
+    const { test, migrations } = await migratedUpTo("pglite", "20261206150000_history_impersonator");
     await test.db.query(`INSERT INTO clusters (id, name) VALUES (1, 'prod')`);
     await test.db.query(`INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, title, details)
       VALUES (1, 1, 'audit', now(), now(), 'bob', 'patch', 'bob patch', '{"impersonatedBy":{"username":"mallory","groups":["system:authenticated"]}}'),
@@ -176,16 +183,50 @@ describe("migrations that fill new columns from what was stored", () => {
   });
 });
 
+describe("20261208120000: ranges take the entries that overlap them", () => {
+  it.each(["pglite", "postgres"] as const)("makes instant the entries that end before they start, and indexes the long ones by end, on %s", async (kind) => {
+    const { test, migrations } = await migratedUpTo(kind, "20261208120000_history_long_entries");
+    await test.db.query(`INSERT INTO clusters (id, name) VALUES (1, 'minikube')`);
+    // The exec session of server/testing/scenarios/sessions.ts (half an hour), a request whose
+    // stage was stamped before it was received, and an instant one.
+    await test.db.query(`INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, subresource, title, details) VALUES
+      (1, 1, 'audit', '2018-10-26T13:38:34.867Z', '2018-10-26T14:08:34.867Z', 'minikube-user', 'create', 'exec', 'minikube-user create exec', '{}'),
+      (1, 1, 'audit', '2018-10-26T13:42:46.764Z', '2018-10-26T13:42:40.000Z', 'minikube-user', 'create', 'attach', 'minikube-user create attach', '{}'),
+      (1, 1, 'audit', '2018-10-26T13:55:00.000Z', '2018-10-26T13:55:00.000Z', 'minikube-user', 'patch', '', 'minikube-user patch', '{}')`);
+    // What the reverted 20261207120000_longest_history_entry left on a database that ran it.
+    await test.db.query(`CREATE FUNCTION check_longest_entry(known bigint) RETURNS boolean LANGUAGE sql STABLE AS 'SELECT true'`);
+    await test.db.query(`INSERT INTO settings (key, value) VALUES ('history_longest_entry_us', '1800000000')`);
+    await applyMigrations(test.db, migrations);
+
+    const instant = await test.db.query<{ subresource: string; instant: boolean }>(`SELECT subresource, end_time = start_time AS instant FROM history_entries ORDER BY start_time`);
+    expect(instant.rows).toEqual([
+      { subresource: "exec", instant: false },
+      { subresource: "attach", instant: true },
+      { subresource: "", instant: true },
+    ]);
+    // Read through the partial index alone (a bitmap scan reads nothing else): it holds the session only.
+    await test.db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL enable_seqscan = off`);
+      await tx.query(`SET LOCAL enable_indexscan = off`);
+      const text = `SELECT h.subresource FROM history_entries h WHERE ${isLongEntry("h")} AND h.end_time >= '2018-01-01'`;
+      const plan = (await tx.query<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(plan).toMatch(/Bitmap Index Scan on history_long_end_time_idx/);
+      expect((await tx.query<{ subresource: string }>(text)).rows).toEqual([{ subresource: "exec" }]);
+    });
+    const leftovers = await test.db.query<{ functions: number; settings: number }>(
+      `SELECT (SELECT count(*) FROM pg_proc WHERE proname = 'check_longest_entry')::int AS functions,
+              (SELECT count(*) FROM settings WHERE key = 'history_longest_entry_us')::int AS settings`,
+    );
+    expect(leftovers.rows).toEqual([{ functions: 0, settings: 0 }]);
+  });
+});
+
 describe("migrations that fill new columns from what was stored, from values ingest now refuses", () => {
   // Before 20261206150000 the impersonating user's name was kept in details only, unchecked: a NUL
   // (JSON's \u0000, which ->> cannot turn into text) or a name too long for a btree index entry
   // must not stop the migration, and with it every start-up.
   it.each(["pglite", "postgres"] as const)("20261206150000 reads history whose details hold a NUL or a name no index takes, on %s", async (kind) => {
-    const test = await openTestDatabase(kind, { migrate: false });
-    cleanups.push(test.dispose);
-    const migrations = readMigrations();
-    const at = migrations.findIndex((m) => m.name === "20261206150000_history_impersonator");
-    await applyMigrations(test.db, migrations.slice(0, at));
+    const { test, migrations } = await migratedUpTo(kind, "20261206150000_history_impersonator");
     await test.db.query(`INSERT INTO clusters (id, name) VALUES (1, 'prod')`);
     const details = (username: string) => JSON.stringify({ impersonatedBy: { username, groups: [] } });
     const rows: Array<[actor: string, details: string]> = [

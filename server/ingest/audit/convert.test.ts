@@ -316,6 +316,15 @@ describe("convertAuditEvent: subresources", () => {
     expect(write.endTime.toISOString()).toBe("2018-10-26T13:50:00.000Z");
   });
 
+  it("takes a request whose stage came before it was received as instant, so that it ends no earlier than it starts", () => {
+    const raw = falco("exec_pod.json"); // derived: a stage timestamp a clock step put before the request's
+    raw.stage = "ResponseComplete";
+    raw.stageTimestamp = "2018-10-26T13:38:30.000000Z";
+    const write = asWrite(convert(raw));
+    expect(write.startTime.toISOString()).toBe("2018-10-26T13:38:34.867Z");
+    expect(write.endTime.toISOString()).toBe("2018-10-26T13:38:34.867Z");
+  });
+
   it("treats a status update's response as the object", () => {
     const raw = falco("create_nginx_pod_privileged.json"); // derived: the kubelet updating the pod's status
     raw.verb = "update";

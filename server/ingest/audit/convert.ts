@@ -159,7 +159,10 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
     verb,
     subresource,
     startTime: event.requestReceivedTime,
-    endTime: event.stageTime,
+    // A stage before the request was received (a clock step, a hand-made event) is taken as
+    // instant: the parts a time range is asked in take exactly the entries that overlap it only
+    // when none ends before it starts (server/query/overlappingEntries.ts).
+    endTime: event.stageTime < event.requestReceivedTime ? event.requestReceivedTime : event.stageTime,
     actor,
     title: titleOf(actor, verb, subresource, failed ? statusCode : null, dryRun),
     statusCode,

@@ -1,4 +1,5 @@
 import type { Sql } from "../../store/database";
+import { overRangeParts } from "../overlappingEntries";
 import { BUILTIN_RELATION_KINDS, parentPrecedence, relationKindInfo } from "../../model/links/kinds";
 import type { AssembledTrace, RelatedObject, TraceEntry, TraceNode, TraceObject } from "./assembled";
 import type { EpochMicros, TraceQuery } from "./types";
@@ -6,7 +7,8 @@ import type { EpochMicros, TraceQuery } from "./types";
 /**
  * Trace assembly: the queried object, the relatives its relation mode reaches through
  * hierarchical relations valid at some time in [start, end), and every history entry of those
- * objects that started in the range.
+ * objects that overlaps the range: that started in it, or before it and was still running at its
+ * start.
  *
  * The tree: every object has one parent in a trace. Going up, each object's parent is its
  * best-ranked hierarchical parent (parentPrecedence: its controller before an EndpointSlice
@@ -28,7 +30,8 @@ import type { EpochMicros, TraceQuery } from "./types";
  * the relation kinds that rules files and plugins register in this process — SQL doesn't.
  * Every statement is answered from an index: relations_to_idx / relations_from_idx
  * (object id + valid_from), the objects primary key, history_object_time_idx (object id +
- * start time) — see assemble.integration-test.ts, which checks the plans.
+ * start time) and history_long_end_time_idx (the entries that ran into the range from long before
+ * it: ../overlappingEntries.ts) — see assemble.integration-test.ts, which checks the plans.
  */
 
 /** The configured maximum depth when the caller gives none (KUBETRAIL_TRACE_MAX_DEPTH's default). */
@@ -73,13 +76,20 @@ export const OBJECT_COLUMNS = `o.id, c.name AS cluster, o.api_group AS "apiGroup
 export const OBJECTS_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE o.id = ANY($1::bigint[])`;
 
+/** Ordered by start (µs, as `start`), then id; in three parts, whose rows are told apart by their start. */
 export const ENTRIES_SQL = `
-  SELECT h.id, h.object_id AS "objectId", h.source, ${micros("h.start_time")} AS start, ${micros("h.end_time")} AS "end",
-         h.actor, h.verb, h.subresource, h.status_code AS "statusCode", h.title, h.audit_id AS "auditId", h.stage,
-         h.user_agent AS "userAgent", h.details, h.diff, h.snapshot, h.noop
-    FROM history_entries h
-   WHERE h.object_id = ANY($1::bigint[]) AND h.start_time >= $2 AND h.start_time < $3
-   ORDER BY h.start_time, h.id`;
+  ${overRangeParts(
+    (range) => `
+    SELECT h.id, h.object_id AS "objectId", h.source, ${micros("h.start_time")} AS start, ${micros("h.end_time")} AS "end",
+           h.actor, h.verb, h.subresource, h.status_code AS "statusCode", h.title, h.audit_id AS "auditId", h.stage,
+           h.user_agent AS "userAgent", h.details, h.diff, h.snapshot, h.noop
+      FROM history_entries h
+     WHERE h.object_id = ANY($1::bigint[]) AND ${range}`,
+    "h",
+    "$2",
+    "$3",
+  )}
+   ORDER BY start, id`;
 
 /**
  * Each object's relations other than to its children: every relation where it is the child

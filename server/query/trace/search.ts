@@ -1,5 +1,6 @@
 import { BUILTIN_RESOURCES } from "../../k8s/resources";
 import type { Sql } from "../../store/database";
+import { overRangeParts, rangePartCondition, RUNNING_PARTS, type RangePart } from "../overlappingEntries";
 import type { TraceObject } from "./assembled";
 import { micros, normalizeObject, OBJECT_COLUMNS } from "./assemble";
 import type { EpochMicros } from "./types";
@@ -7,7 +8,9 @@ import type { EpochMicros } from "./types";
 /**
  * Finding the objects to trace: what the Jaeger search and `/redirect` ask. Object identity
  * criteria filter objects; actor criteria (user, userAgent, auditId) filter their history
- * entries. Either way an object is found only when it has a matching entry in [start, end).
+ * entries. Either way an object is found only when it has a matching entry that overlaps
+ * [start, end): one that began in it, or before it and was still running at its start
+ * (../overlappingEntries.ts).
  */
 export interface TraceRootCriteria {
   cluster?: string;
@@ -38,11 +41,11 @@ export interface TraceRootCriteria {
 export interface TraceRoot extends TraceObject {
   /** The same as `id` (objects.id): the root object of the trace to build. */
   objectId: number;
-  /** Start of its first matching entry in the range. */
+  /** Start of its first matching entry in the range: before the range, for one that began before it and ran into it. */
   firstEntry: EpochMicros;
-  /** Start of its last matching entry in the range. */
+  /** Start of its last matching entry in the range (also before the range, when that is its only one). */
   lastEntry: EpochMicros;
-  /** How many of its entries in the range match. */
+  /** How many of its entries that overlap the range match. */
   entryCount: number;
 }
 
@@ -58,7 +61,7 @@ export const RECENT_ENTRIES_SCAN = 2000;
 interface Conditions {
   params: unknown[];
   objectConditions: string[];
-  /** On history_entries h; the first two are the range. */
+  /** On history_entries h, besides the range ($1, $2: see overRangeParts). */
   entryConditions: string[];
   param(value: unknown): string;
   /** The user criterion's parameter, when there is one: entryConditions hold userCondition(it). */
@@ -101,7 +104,7 @@ function conditionsOf(criteria: TraceRootCriteria): Conditions {
   if (criteria.name !== undefined) objectConditions.push(textMatch("o.name", criteria.name));
   if (criteria.uid !== undefined) objectConditions.push(`o.uid = ${param(criteria.uid)}`);
 
-  const entryConditions = [`h.start_time >= $1`, `h.start_time < $2`];
+  const entryConditions: string[] = [];
   const userParam = criteria.user !== undefined ? param(criteria.user) : null;
   if (userParam !== null) entryConditions.push(userCondition(userParam));
   if (criteria.userAgent !== undefined) entryConditions.push(textMatch("h.user_agent", criteria.userAgent));
@@ -109,59 +112,80 @@ function conditionsOf(criteria: TraceRootCriteria): Conditions {
   return { params, objectConditions, entryConditions, param, userParam };
 }
 
+/** SQL: `select` of each of `parts` of the range [$1, $2) and `conditions`, under UNION ALL. */
+function overRange(select: (where: string) => string, conditions: string[], parts?: readonly RangePart[]): string {
+  return overRangeParts((range) => select([range, ...conditions].join(" AND ")), "h", "$1", "$2", parts);
+}
+
 /**
  * The search as one aggregate: objects matching the object criteria (and, with actor
  * criteria, having a matching entry), each with its matching entries' count and first and
- * last start in the range (history_object_time_idx per object), most recent first.
- * `objectIds` restricts it to objects already chosen.
+ * last start among those that overlap the range, most recent first. `objectIds` restricts it
+ * to objects already chosen.
+ *
+ * The entries that began in the range are counted per object (history_object_time_idx), as
+ * before ranges took the others. Those that began before it and were still running at its start
+ * are few: they are read once for every object, grouped by object and joined (a probe of each
+ * object's index for them, two more per object, made the aggregate of a namespace's thousand
+ * objects twice as slow on a table like the query benchmark's).
  */
 export function traceRootsQuery(criteria: TraceRootCriteria, objectIds?: number[]): { text: string; params: unknown[] } {
   const { params, objectConditions, entryConditions, param, userParam } = conditionsOf(criteria);
   if (objectIds !== undefined) objectConditions.push(`o.id = ANY(${param(objectIds)}::bigint[])`);
-  else if (entryConditions.length > 2) objectConditions.push(`o.id IN (${objectsOfEntries(entryConditions, userParam)})`);
+  else if (entryConditions.length > 0) objectConditions.push(`o.id IN (${objectsOfEntries(entryConditions, userParam)})`);
+  const began = [rangePartCondition("began", "h", "$1", "$2"), ...entryConditions];
+  // least() and greatest() pass over a NULL: an object with no entry of one kind.
   const text = `
-    SELECT ${OBJECT_COLUMNS}, ${micros("act.first")} AS "firstEntry", ${micros("act.last")} AS "lastEntry", act.count AS "entryCount"
+    SELECT ${OBJECT_COLUMNS}, ${micros("least(act.first, running.first)")} AS "firstEntry", ${micros("greatest(act.last, running.last)")} AS "lastEntry",
+           act.count + coalesce(running.count, 0) AS "entryCount"
       FROM objects o
       JOIN clusters c ON c.id = o.cluster_id
      CROSS JOIN LATERAL (
            SELECT min(h.start_time) AS first, max(h.start_time) AS last, count(*) AS count
              FROM history_entries h
-            WHERE h.object_id = o.id AND ${entryConditions.join(" AND ")}) act
-     WHERE ${objectConditions.join(" AND ")} AND act.count > 0
-     ORDER BY act.last DESC, o.id DESC
+            WHERE h.object_id = o.id AND ${began.join(" AND ")}) act
+      LEFT JOIN (
+           SELECT h.object_id, min(h.start_time) AS first, max(h.start_time) AS last, count(*) AS count
+             FROM (${overRange((where) => `SELECT h.object_id, h.start_time FROM history_entries h WHERE ${where}`, entryConditions, RUNNING_PARTS)}) h
+            GROUP BY h.object_id) running ON running.object_id = o.id
+     WHERE ${objectConditions.join(" AND ")} AND act.count + coalesce(running.count, 0) > 0
+     ORDER BY greatest(act.last, running.last) DESC, o.id DESC
      LIMIT ${param(Math.max(1, Math.floor(criteria.limit)))}`;
   return { text, params };
 }
 
 /** The objects of the entries matching `entryConditions`; a user's through each of their two indexes (an OR reads neither). */
 function objectsOfEntries(entryConditions: string[], userParam: string | null): string {
-  const select = (conditions: string[]) => `SELECT h.object_id FROM history_entries h WHERE ${conditions.join(" AND ")}`;
-  if (userParam === null) return select(entryConditions);
+  const select = (where: string) => `SELECT h.object_id FROM history_entries h WHERE ${where}`;
+  if (userParam === null) return overRange(select, entryConditions);
   const others = entryConditions.filter((condition) => condition !== userCondition(userParam));
-  return `${select([...others, `h.actor = ${userParam}`])} UNION ALL ${select([...others, `h.impersonator = ${userParam}`])}`;
+  return `${overRange(select, [...others, `h.actor = ${userParam}`])} UNION ALL ${overRange(select, [...others, `h.impersonator = ${userParam}`])}`;
 }
 
 /**
- * The most recent matching entries of the range, newest first (history_start_time_idx or
- * history_actor_time_idx read backwards), at most RECENT_ENTRIES_SCAN: the first `limit`
- * distinct objects among them are the `limit` most recently active ones.
+ * The most recent matching entries that overlap the range, newest first (history_start_time_idx
+ * or history_actor_time_idx read backwards), at most RECENT_ENTRIES_SCAN: the first `limit`
+ * distinct objects among them are the `limit` most recently active ones. Each part of the range
+ * (../overlappingEntries.ts) is read newest first with the limit, and they are merged: the part
+ * that began in the range reads its index as it did before ranges had parts, and stops as early;
+ * the other two are short reads.
  */
 export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_ENTRIES_SCAN): { text: string; params: unknown[] } {
   const { params, objectConditions, entryConditions, param, userParam } = conditionsOf(criteria);
   const limit = param(scan);
-  const newest = (conditions: string[]) => `
+  const newest = (where: string) => `
     SELECT h.object_id AS "objectId", h.start_time, h.id
       FROM history_entries h
       JOIN objects o ON o.id = h.object_id
-     WHERE ${conditions.join(" AND ")} AND ${objectConditions.join(" AND ")}
+     WHERE ${where} AND ${objectConditions.join(" AND ")}
      ORDER BY h.start_time DESC, h.id DESC
      LIMIT ${limit}`;
-  if (userParam === null) return { text: `SELECT "objectId" FROM (${newest(entryConditions)}) e`, params };
   // A user's entries as themselves and as someone else, each read newest first from its own
   // index (an OR would read all of both, then sort), then merged.
-  const others = entryConditions.filter((condition) => condition !== userCondition(userParam));
+  const others = entryConditions.filter((condition) => userParam === null || condition !== userCondition(userParam));
+  const parts = userParam === null ? overRange(newest, others) : `${overRange(newest, [...others, `h.actor = ${userParam}`])} UNION ALL ${overRange(newest, [...others, `h.impersonator = ${userParam}`])}`;
   const text = `
-    SELECT "objectId" FROM ((${newest([...others, `h.actor = ${userParam}`])}) UNION ALL (${newest([...others, `h.impersonator = ${userParam}`])})) e
+    SELECT "objectId" FROM (${parts}) e
      ORDER BY start_time DESC, id DESC
      LIMIT ${limit}`;
   return { text, params };
@@ -170,8 +194,8 @@ export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_EN
 type RootRow = TraceObject & { firstEntry: number; lastEntry: number; entryCount: number };
 
 /**
- * Objects matching `criteria` with matching entries in [start, end), most recently active
- * first, at most `criteria.limit`.
+ * Objects matching `criteria` with matching entries that overlap [start, end), most recently
+ * active first, at most `criteria.limit`.
  *
  * Criteria that pick few objects (uid, name, namespace) go through the objects' indexes and
  * one aggregate. Otherwise — a user, a user agent, a kind, or nothing but the range — the
