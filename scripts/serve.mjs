@@ -68,14 +68,15 @@ function firstBadlyEncodedParam(query) {
   for (const pair of query.split("&")) {
     if (decodes(pair)) continue;
     const [rawName] = splitOnce(pair, "=");
-    return { param: decodes(rawName) ? decodeURIComponent(rawName.replace(/\+/g, " ")) : rawName, pair };
+    return { param: shortened(decodes(rawName) ? decodeURIComponent(rawName.replace(/\+/g, " ")) : rawName), pair };
   }
   return null;
 }
 
 /** The longest part of a bad path or parameter quoted back: enough to find the mistake, not an echo of a huge URL. */
 const QUOTED_CHARS = 200;
-const quote = (text) => JSON.stringify(text.length > QUOTED_CHARS ? `${text.slice(0, QUOTED_CHARS)}…` : text);
+const shortened = (text) => (text.length > QUOTED_CHARS ? `${text.slice(0, QUOTED_CHARS)}…` : text);
+const quote = (text) => JSON.stringify(shortened(text));
 const BAD_ENCODING = "not valid percent-encoding (each % must start a UTF-8 byte as two hex digits)";
 
 // The Jaeger-compatible API answers errors in Jaeger's own bodies and words (server/jaeger/v1,
