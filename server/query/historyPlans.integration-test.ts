@@ -15,7 +15,7 @@ import { HISTORY_OF_OBJECT_SQL, likePattern, OBJECTS_IN_NAMESPACE_SQL, OBJECTS_N
  * fixed cost makes a scan of a few thousand names the cheaper plan, and the planner rightly takes it.)
  *
  * A range takes the entries that overlap it, in three parts (overlappingEntries.ts): the entries
- * that began in it, read as before; those that began at most five minutes before it, a short
+ * that began in it, read as before; those that began at most a minute before it, a short
  * range of the same indexes; and the long ones, through history_long_end_time_idx.
  */
 const SMALL = 300;

@@ -33,10 +33,12 @@ const minutes = (date: Date, n: number) => new Date(date.getTime() + n * 60_000)
 
 const RANGES: Array<{ what: string; range: TimeRange; auditIds: string[] }> = [
   { what: "in which both began", range: { from: at("13:38:00"), to: at("13:43:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
-  // The exec began less than five minutes before the range (the part "recent").
-  { what: "that begins less than five minutes after the exec began", range: { from: at("13:40:00"), to: at("13:46:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
-  // The exec began more than five minutes before the range (the part "long"), the attach less.
-  { what: "that begins more than five minutes after the exec began, while the attach runs", range: { from: at("13:44:00"), to: at("13:46:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
+  // The exec began less than a minute before the range (the part "recent").
+  { what: "that begins less than a minute after the exec began", range: { from: at("13:39:00"), to: at("13:46:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
+  // The exec began more than a minute before the range (the part "long"), the attach less ("recent").
+  { what: "that begins less than a minute after the attach began, more after the exec", range: { from: at("13:43:00"), to: at("13:46:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
+  // Both began more than a minute before the range: both "long".
+  { what: "that begins more than a minute after both began, while the attach runs", range: { from: at("13:44:00"), to: at("13:46:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
   { what: "that begins as the attach ends", range: { from: ATTACH_END, to: at("13:46:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
   { what: "that begins just after the attach ended", range: { from: new Date(ATTACH_END.getTime() + 1), to: at("13:46:00") }, auditIds: [EXEC_AUDIT_ID] },
   { what: "that ends as the attach begins", range: { from: at("13:40:00"), to: ATTACH_START }, auditIds: [EXEC_AUDIT_ID] },

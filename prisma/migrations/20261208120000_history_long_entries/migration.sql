@@ -1,8 +1,8 @@
 -- A time range now takes every history entry that overlaps it, not only those that began in it:
 -- an entry that began before the range and was still running at its start (an exec session, a
 -- slow request) is part of what happened in it. Each query takes the entries that began in the
--- range as before, those that began at most five minutes before it and end in or after it, and
--- the long ones, those that lasted more than five minutes and end in or after it, through the
+-- range as before, those that began at most a minute before it and end in or after it, and
+-- the long ones, those that lasted more than a minute and end in or after it, through the
 -- index below (server/query/overlappingEntries.ts, docs/storage.md "Entries that overlap a range").
 
 -- An entry that ends before it starts (a stage timestamp before the request was received: a
@@ -26,8 +26,8 @@ UPDATE "history_entries" SET "end_time" = "start_time" WHERE "end_time" < "start
 -- backwards for the long entries a search expected, or joined the few it found to a hash of every
 -- object. (ANALYZE keeps the statistics; schema.prisma cannot declare them, and the parity check
 -- does not read them.)
-CREATE INDEX "history_long_end_time_idx" ON "history_entries"("end_time") WHERE ("end_time" - "start_time" > interval '5 minutes') IS TRUE;
-CREATE STATISTICS "history_long_entries_stats" ON (("end_time" - "start_time" > interval '5 minutes')) FROM "history_entries";
+CREATE INDEX "history_long_end_time_idx" ON "history_entries"("end_time") WHERE ("end_time" - "start_time" > interval '1 minute') IS TRUE;
+CREATE STATISTICS "history_long_entries_stats" ON (("end_time" - "start_time" > interval '1 minute')) FROM "history_entries";
 
 -- Left by the reverted 20261207120000_longest_history_entry on a database that ran it (main
 -- between f2c72b9 and c6d2958): its global bound is not used.
