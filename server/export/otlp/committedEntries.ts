@@ -1,8 +1,8 @@
 import type { Sql } from "../../store/database";
 import type { CommittedBatch } from "../../ingest/audit/ingest";
-import { BUILTIN_RELATION_KINDS, parentPrecedence, relationKindInfo } from "../../model/links/kinds";
-import { OBJECTS_SQL, PARENTS_SQL } from "../../query/trace/assemble";
+import { BUILTIN_REFERENCE_KINDS, OBJECTS_SQL, PARENTS_SQL } from "../../query/trace/assemble";
 import type { TraceEntry, TraceObject } from "../../query/trace/assembled";
+import { climb, type AncestorLine, type ParentCandidate } from "../../query/trace/parentChoice";
 import type { EpochMicros } from "../../query/trace/types";
 import { MAX_ENCODABLE_DEPTH } from "../../query/trace/traceId";
 import { utcDayOf } from "./ids";
@@ -23,12 +23,6 @@ export interface CommittedEntry {
   relations: string[];
 }
 
-/** An object's line of ancestors while it is walked: ids nearest first, and the relation kinds between them. */
-interface Line {
-  ids: number[];
-  relations: string[];
-}
-
 const micros = (column: string) => `(extract(epoch from ${column}) * 1000000)::bigint`;
 
 /** The entries a batch wrote, by their dedup key, with every column trace assembly reads. */
@@ -40,22 +34,6 @@ export const COMMITTED_ENTRIES_SQL = `
     JOIN history_entries h ON h.cluster_id = $1 AND h.audit_id = k.audit_id AND h.stage = k.stage
    ORDER BY h.start_time, h.id`;
 
-const REFERENCE_KINDS = Object.entries(BUILTIN_RELATION_KINDS)
-  .filter(([, info]) => !info.hierarchical)
-  .map(([kind]) => kind);
-
-interface ParentRow {
-  fromId: number;
-  toId: number;
-  kind: string;
-  validFrom: number;
-}
-
-/** The parent trace assembly would choose (assemble.ts, walkUp): best-ranked kind, latest relation, lowest id. */
-function preferred(a: ParentRow, b: ParentRow): number {
-  return parentPrecedence(a.kind) - parentPrecedence(b.kind) || b.validFrom - a.validFrom || a.fromId - b.fromId;
-}
-
 export async function loadCommittedEntries(sql: Sql, batch: CommittedBatch): Promise<CommittedEntry[]> {
   if (batch.historyEntries.length === 0) return [];
   const rows = await sql.query<TraceEntry>(COMMITTED_ENTRIES_SQL, [
@@ -65,13 +43,13 @@ export async function loadCommittedEntries(sql: Sql, batch: CommittedBatch): Pro
   ]);
   const entries = rows.rows.map(normalizeEntry);
 
-  // Ancestry per (object, day): the same parent choice assembly makes for a trace over that day.
-  const lines = new Map<string, Line>();
+  // Ancestry per (object, day): the parent choice trace assembly makes for a trace over that day (parentChoice.ts).
+  const lines = new Map<string, AncestorLine>();
   const keyOf = (objectId: number, day: number) => `${objectId}@${day}`;
   const byDay = new Map<number, Set<number>>();
   for (const entry of entries) {
     const day = utcDayOf(entry.start).startSeconds;
-    lines.set(keyOf(entry.objectId, day), { ids: [entry.objectId], relations: [] });
+    lines.set(keyOf(entry.objectId, day), { ids: [entry.objectId], links: [] });
     const objectsOfDay = byDay.get(day) ?? new Set<number>();
     objectsOfDay.add(entry.objectId);
     byDay.set(day, objectsOfDay);
@@ -81,21 +59,15 @@ export async function loadCommittedEntries(sql: Sql, batch: CommittedBatch): Pro
     const to = new Date(utcDayOf(day * 1_000_000).endSeconds * 1000);
     let open = [...objectIds].map((id) => lines.get(keyOf(id, day))!);
     for (let level = 1; level <= MAX_ENCODABLE_DEPTH && open.length > 0; level++) {
-      const heads = [...new Set(open.map((line) => line.ids[line.ids.length - 1]!))];
-      const parents = (await sql.query<ParentRow>(PARENTS_SQL, [heads, from, to, REFERENCE_KINDS])).rows
-        .map((row) => ({ fromId: Number(row.fromId), toId: Number(row.toId), kind: row.kind, validFrom: Number(row.validFrom) }))
-        .filter((row) => relationKindInfo(row.kind).hierarchical)
-        .sort(preferred);
-      const next: Line[] = [];
-      for (const line of open) {
-        const head = line.ids[line.ids.length - 1]!;
-        const parent = parents.find((row) => row.toId === head && !line.ids.includes(row.fromId));
-        if (!parent) continue;
-        line.ids.push(parent.fromId);
-        line.relations.push(parent.kind);
-        next.push(line);
+      const headOf = (line: AncestorLine) => line.ids[line.ids.length - 1]!;
+      const heads = [...new Set(open.map(headOf))];
+      const parentsOf = new Map<number, ParentCandidate[]>();
+      for (const row of (await sql.query<ParentCandidate>(PARENTS_SQL, [heads, from, to, BUILTIN_REFERENCE_KINDS])).rows) {
+        const list = parentsOf.get(row.toId);
+        if (list) list.push(row);
+        else parentsOf.set(row.toId, [row]);
       }
-      open = next;
+      open = open.filter((line) => climb(line, parentsOf.get(headOf(line)) ?? []));
     }
   }
 
@@ -103,7 +75,7 @@ export async function loadCommittedEntries(sql: Sql, batch: CommittedBatch): Pro
   const objects = new Map((await sql.query<TraceObject>(OBJECTS_SQL, [objectIds])).rows.map((row) => [Number(row.id), normalizeObject(row)]));
   const result: CommittedEntry[] = [];
   for (const entry of entries) {
-    const { ids, relations } = lines.get(keyOf(entry.objectId, utcDayOf(entry.start).startSeconds))!;
+    const { ids, links } = lines.get(keyOf(entry.objectId, utcDayOf(entry.start).startSeconds))!;
     const line: TraceObject[] = [];
     for (const id of ids) {
       const object = objects.get(id);
@@ -111,7 +83,7 @@ export async function loadCommittedEntries(sql: Sql, batch: CommittedBatch): Pro
       if (!object) break;
       line.push(object);
     }
-    if (line.length > 0) result.push({ entry, line, relations: relations.slice(0, line.length - 1) });
+    if (line.length > 0) result.push({ entry, line, relations: links.slice(0, line.length - 1).map((link) => link.kind) });
   }
   return result;
 }

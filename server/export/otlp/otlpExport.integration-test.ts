@@ -12,7 +12,7 @@ import { eventList, ROLLOUT_DEPLOYMENT_UID, rolloutScenario } from "../../testin
 import { buildTrace } from "../../query/trace/buildTrace";
 import { decodeTraceId } from "../../query/trace/traceId";
 import { loadCommittedEntries } from "./committedEntries";
-import { NEW_PODS, OLD_POD, RS_NEW, RS_OLD, rolloutTreeEvents } from "../../query/trace/rolloutTree.fixture";
+import { NEW_PODS, OLD_POD, RS_NEW, RS_OLD, rolloutTreeEvents, withParentLinkToDeployment } from "../../query/trace/rolloutTree.fixture";
 
 const nanos = (timestamp: string) => BigInt(Date.parse(timestamp)) * 1_000_000n;
 const DAY_START = nanos("2021-09-13T00:00:00Z");
@@ -176,6 +176,43 @@ describe.each(STORE_KINDS)("OTLP export of a Deployment with its ReplicaSets and
       expect(new Set(receiver.spans.map((span) => span.spanId)).size).toBe(receiver.spans.length);
       const { rows } = await app.context.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM history_entries`);
       expect(receiver.spans.length - objects.length).toBe(rows[0]!.n);
+    } finally {
+      await app.close();
+      await receiver.close();
+    }
+  });
+});
+
+describe.each(STORE_KINDS)("OTLP export of a Pod reachable at two depths on %s", (kind) => {
+  it("places it where the query API places it in the trace of the same ID: under its ReplicaSet", async () => {
+    const receiver = await startOtlpReceiver();
+    const app = await startTestApp(kind, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
+    try {
+      // The real rollout tree (rolloutTree.fixture.ts: OpenShift's apiserver Deployment, ReplicaSets
+      // and Pods), its first new Pod also naming the Deployment in a kubetrail.io/parent-link: the
+      // Deployment reaches it directly and through the Pod's ReplicaSet.
+      const events = withParentLinkToDeployment(rolloutTreeEvents(), NEW_PODS[0]!);
+      expect((await app.postAudit(eventList(events), { cluster: "linked" })).status).toBe(200);
+      await app.context.traceExport!.flush();
+      const kinds = await app.context.db.query<{ kind: string }>(
+        `SELECT r.kind FROM relations r JOIN objects o ON o.id = r.to_object_id WHERE o.name = $1 ORDER BY r.kind`,
+        [NEW_PODS[0]],
+      );
+      expect(kinds.rows.map((row) => row.kind)).toEqual(["controller-owner", "node", "parent-link"]);
+
+      const objects = receiver.spans.filter((span) => span.attributes.objectID !== undefined && span.attributes.entryID === undefined);
+      const objectSpan = (name: string) => objects.find((span) => span.attributes.name === name)!;
+      expect(objectSpan(NEW_PODS[0]!).parentSpanId).toBe(objectSpan(RS_NEW).spanId);
+      expect(objectSpan(NEW_PODS[0]!).attributes.relation).toBe("controller-owner");
+
+      // The query API rebuilds the exported trace from its ID with every span under the same parent.
+      const traceId = objectSpan("apiserver").traceId;
+      const rebuilt = await buildTrace(app.context.db, decodeTraceId(traceId), { maxDepth: 15 });
+      const byId = new Map(rebuilt!.spans.map((span) => [span.spanId, span]));
+      for (const span of receiver.spans) {
+        expect(span.traceId).toBe(traceId);
+        expect(byId.get(span.spanId)?.parentSpanId, span.name).toBe(span.parentSpanId);
+      }
     } finally {
       await app.close();
       await receiver.close();

@@ -7,7 +7,7 @@ import { ATTR } from "./attributes";
 import { buildTrace, buildTraceById } from "./buildTrace";
 import { encodeTraceId, traceQueryOf, type TraceQueryInput } from "./traceId";
 import type { Trace, TraceSpan } from "./types";
-import { loadRolloutTree, NEW_PODS, objectIdOf, OLD_POD, RS_MIDDLE, RS_NEW, RS_OLD, SLICE } from "./rolloutTree.fixture";
+import { loadRolloutTree, NEW_PODS, objectIdOf, OLD_POD, rolloutTreeEvents, RS_MIDDLE, RS_NEW, RS_OLD, SLICE, withParentLinkToDeployment } from "./rolloutTree.fixture";
 
 const FROM = new Date("2021-09-13T14:00:00Z");
 const TO = new Date("2021-09-13T16:00:00Z");
@@ -36,6 +36,8 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
     app = await startTestApp(kind);
     await loadRolloutTree(app, "openshift");
     await loadRolloutTree(app, "staging");
+    // The same rollout, its first new Pod annotated with a parent-link to the Deployment.
+    await loadRolloutTree(app, "linked", withParentLinkToDeployment(rolloutTreeEvents(), NEW_PODS[0]!));
     id = (resource, name) => objectIdOf(app.context.db, "openshift", resource, name);
     deploymentId = await id("deployments", "apiserver");
   });
@@ -76,6 +78,30 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
     expect(spanOf(trace, NEW_PODS[1]!).attributes["related.node"]).toBe("Node ci-ln-k7vx6h2-002ac-w7gjh-master-1");
     // Nodes and EndpointSlices are not part of the Deployment's tree.
     expect(trace.spans.some((s) => s.serviceName === "Node" || s.serviceName === "EndpointSlice")).toBe(false);
+  });
+
+  it("places a Pod reachable at two depths under its best-ranked parent, not under the one that reached it first", async () => {
+    // Deployment → Pod directly (parent-link, level 1) and Deployment → ReplicaSet → Pod (controller-owner, level 2).
+    const linked = (resource: string, name: string) => objectIdOf(app.context.db, "linked", resource, name);
+    const [deployment, pod] = [await linked("deployments", "apiserver"), await linked("pods", NEW_PODS[0]!)];
+    const link = await app.context.db.query(`SELECT 1 FROM relations WHERE from_object_id = $1 AND to_object_id = $2 AND kind = 'parent-link'`, [deployment, pod]);
+    expect(link.rows).toHaveLength(1);
+
+    for (const relationMode of ["full", "descendants"] as const) {
+      const trace = await build(deployment, { relationMode });
+      expect(names(trace)).toEqual(names(await build(deploymentId, { relationMode })));
+      const span = spanOf(trace, NEW_PODS[0]!);
+      expect(parentOf(trace, span)?.attributes[ATTR.name]).toBe(RS_NEW);
+      expect(span.attributes[ATTR.relation]).toBe("controller-owner");
+      // The parent not chosen is still shown.
+      expect(span.attributes["related.parent-link"]).toBe("Deployment openshift-apiserver/apiserver");
+    }
+    // From the Pod up, the same line.
+    expect(names(await build(pod, { relationMode: "ancestors" }))).toEqual(["Deployment apiserver", `ReplicaSet ${RS_NEW}`, `Pod ${NEW_PODS[0]}`]);
+    // One level deep, the ReplicaSet's children are not loaded: the Pod hangs where its link puts it.
+    const shallow = await build(deployment, { relationMode: "descendants", depth: 1 });
+    expect(parentOf(shallow, spanOf(shallow, NEW_PODS[0]!))?.attributes[ATTR.name]).toBe("apiserver");
+    expect(spanOf(shallow, NEW_PODS[0]!).attributes[ATTR.relation]).toBe("parent-link");
   });
 
   it("ancestors from one ReplicaSet: the Deployment with exactly that ReplicaSet, no sibling", async () => {

@@ -1,7 +1,8 @@
 import type { Sql } from "../../store/database";
 import { overRangeParts } from "../overlappingEntries";
-import { BUILTIN_RELATION_KINDS, parentPrecedence, relationKindInfo } from "../../model/links/kinds";
+import { BUILTIN_RELATION_KINDS, relationKindInfo } from "../../model/links/kinds";
 import type { AssembledTrace, RelatedObject, TraceEntry, TraceNode, TraceObject } from "./assembled";
+import { climb, placeDescendants, type AncestorLine, type ParentCandidate } from "./parentChoice";
 import type { EpochMicros, TraceQuery } from "./types";
 
 /**
@@ -10,12 +11,13 @@ import type { EpochMicros, TraceQuery } from "./types";
  * objects that overlaps the range: that started in it, or before it and was still running at its
  * start.
  *
- * The tree: every object has one parent in a trace. Going up, each object's parent is its
- * best-ranked hierarchical parent (parentPrecedence: its controller before an EndpointSlice
- * that routes to it), so the ancestors form a single line to the queried object and no
- * sibling of that line is ever loaded. Going down, every hierarchical child is included; one
- * reached from several parents sits under the best-ranked one. Parents not chosen, and
- * reference relations (a Pod's Node, its volume claims), are listed on the object
+ * The tree: every object has one parent in a trace, chosen by the rule of parentChoice.ts,
+ * which the OTLP export shares. Going up, each object's parent is its best-ranked hierarchical
+ * parent (parentPrecedence: its controller before an EndpointSlice that routes to it), so the
+ * ancestors form a single line to the queried object and no sibling of that line is ever
+ * loaded. Going down, every hierarchical child is included, under its best-ranked parent among
+ * the root and its descendants, whichever level the walk reached each at. Parents not chosen,
+ * and reference relations (a Pod's Node, its volume claims), are listed on the object
  * (TraceNode.related) for display modes to show as links and tags.
  *
  * Objects below the queried one that have no entries in the range, and nothing below them
@@ -48,7 +50,7 @@ export interface AssembleOptions {
 export const micros = (column: string) => `(extract(epoch from ${column}) * 1000000)::bigint`;
 
 /** Built-in reference kinds, excluded in SQL from the walk (custom ones are excluded in TypeScript). */
-const BUILTIN_REFERENCE_KINDS = Object.entries(BUILTIN_RELATION_KINDS)
+export const BUILTIN_REFERENCE_KINDS = Object.entries(BUILTIN_RELATION_KINDS)
   .filter(([, info]) => !info.hierarchical)
   .map(([kind]) => kind);
 const BUILTIN_HIERARCHICAL_KINDS = Object.entries(BUILTIN_RELATION_KINDS)
@@ -113,13 +115,6 @@ export const RELATED_SQL = `
     JOIN objects o ON o.id = rel.other_id
     JOIN clusters c ON c.id = o.cluster_id`;
 
-interface RelationRow {
-  fromId: number;
-  toId: number;
-  kind: string;
-  validFrom: number;
-}
-
 /** Where an object sits in the tree, before its row is loaded. */
 interface Placement {
   id: number;
@@ -135,49 +130,46 @@ interface Range {
 
 const isHierarchical = (kind: string) => relationKindInfo(kind).hierarchical;
 
-/** Orders candidate edges: best-ranked kind, then the most recently started relation, then ids (for stable traces). */
-function byPreference(a: RelationRow, b: RelationRow): number {
-  return parentPrecedence(a.kind) - parentPrecedence(b.kind) || b.validFrom - a.validFrom || a.fromId - b.fromId || a.toId - b.toId || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0);
-}
-
 /**
  * The ancestors' line: the queried object's placement (under its chosen parent) and one
  * ancestor per level above it (≤ depth queries).
  */
 async function walkUp(sql: Sql, rootId: number, depth: number, range: Range): Promise<Placement[]> {
-  let child: Placement = { id: rootId, parentId: null, relation: null, level: 0 };
-  const line = [child];
-  const seen = new Set([rootId]);
+  const line: AncestorLine = { ids: [rootId], links: [] };
   for (let level = 1; level <= depth; level++) {
-    const rows = (await sql.query<RelationRow>(PARENTS_SQL, [[child.id], range.from, range.to, BUILTIN_REFERENCE_KINDS])).rows;
-    const best = rows.filter((row) => isHierarchical(row.kind) && !seen.has(row.fromId)).sort(byPreference)[0];
-    if (!best) break;
-    child.parentId = best.fromId;
-    child.relation = best.kind;
-    child = { id: best.fromId, parentId: null, relation: null, level: -level };
-    line.push(child);
-    seen.add(best.fromId);
+    const head = line.ids[line.ids.length - 1]!;
+    const rows = (await sql.query<ParentCandidate>(PARENTS_SQL, [[head], range.from, range.to, BUILTIN_REFERENCE_KINDS])).rows;
+    if (!climb(line, rows)) break;
   }
-  return line;
+  return line.ids.map((id, i) => ({ id, parentId: line.ids[i + 1] ?? null, relation: line.links[i]?.kind ?? null, level: -i }));
 }
 
-/** Descendants, level by level (≤ depth queries); each object under its best-ranked parent. */
-async function walkDown(sql: Sql, rootId: number, depth: number, range: Range): Promise<Placement[]> {
-  const placed: Placement[] = [];
+/** What the downward walk found: the objects, level by level, and the hierarchical relations that lead to them. */
+interface Descendants {
+  reached: number[];
+  links: ParentCandidate[];
+}
+
+/** Descendants, level by level (≤ depth queries), with every relation to them from the level above. */
+async function walkDown(sql: Sql, rootId: number, depth: number, range: Range): Promise<Descendants> {
+  const found: Descendants = { reached: [], links: [] };
   const seen = new Set([rootId]);
   let frontier = [rootId];
   for (let level = 1; level <= depth && frontier.length > 0; level++) {
-    const rows = (await sql.query<RelationRow>(CHILDREN_SQL, [frontier, range.from, range.to, BUILTIN_REFERENCE_KINDS])).rows;
+    const rows = (await sql.query<ParentCandidate>(CHILDREN_SQL, [frontier, range.from, range.to, BUILTIN_REFERENCE_KINDS])).rows;
     const next: number[] = [];
-    for (const row of rows.filter((r) => isHierarchical(r.kind)).sort(byPreference)) {
+    for (const row of rows) {
+      if (!isHierarchical(row.kind)) continue;
+      // Also the relations to objects reached already: one may be a better parent than the one that reached it.
+      found.links.push(row);
       if (seen.has(row.toId)) continue;
       seen.add(row.toId);
-      placed.push({ id: row.toId, parentId: row.fromId, relation: row.kind, level });
       next.push(row.toId);
     }
     frontier = next.sort((a, b) => a - b);
+    found.reached.push(...frontier);
   }
-  return placed;
+  return found;
 }
 
 type ObjectRow = TraceObject;
@@ -198,17 +190,17 @@ export async function assembleTrace(sql: Sql, query: TraceQuery, options: Assemb
   const mode = query.relationMode;
   const [up, down] = await Promise.all([
     mode === "ancestors" || mode === "full" ? walkUp(sql, rootId, depth, range) : Promise.resolve([]),
-    mode === "descendants" || mode === "full" ? walkDown(sql, rootId, depth, range) : Promise.resolve([]),
+    mode === "descendants" || mode === "full" ? walkDown(sql, rootId, depth, range) : Promise.resolve({ reached: [], links: [] }),
   ]);
 
   // The root's placement comes from the upward walk (its parent), else it is the top.
   const placements = new Map<number, Placement>([[rootId, { id: rootId, parentId: null, relation: null, level: 0 }]]);
   for (const p of up) placements.set(p.id, p);
-  // Parents come before their children in the downward walk. A descendant that is also an
-  // ancestor (a cycle) stays where the ancestors' line put it, and what hangs below it in the
-  // downward walk is dropped with it: only the root and descendants (level ≥ 0) take children.
-  for (const p of down) {
-    if (!placements.has(p.id) && (placements.get(p.parentId!)?.level ?? -1) >= 0) placements.set(p.id, p);
+  // A descendant that is also an ancestor (a circle) stays where the ancestors' line put it,
+  // and what only it leads to is dropped with it: only the root and descendants take children.
+  const descendants = down.reached.filter((id) => !placements.has(id));
+  for (const { id, link, level } of placeDescendants(rootId, descendants, down.links)) {
+    placements.set(id, { id, parentId: link.fromId, relation: link.kind, level });
   }
 
   const ids = [...placements.keys()];

@@ -137,6 +137,25 @@ export function rolloutTreeEvents(): EditableObject[] {
   return all.sort((a, b) => Date.parse(a.requestReceivedTimestamp) - Date.parse(b.requestReceivedTimestamp));
 }
 
+/**
+ * `events` with the annotation kubetrail.io/parent-link naming the Deployment apiserver on
+ * every body of the Pod `pod` (its create's request and response, its status patch's
+ * response), as a tool that links Pods to their application would write it. The Pod is then
+ * reachable from the Deployment at two depths: directly (parent-link) and through its
+ * ReplicaSet (controller-owner, the better-ranked relation).
+ */
+export function withParentLinkToDeployment(events: EditableObject[], pod: string): EditableObject[] {
+  const link = JSON.stringify({ group: "apps", version: "v1", resource: "deployments", name: "apiserver" });
+  return events.map((event) => {
+    if (event.objectRef.resource !== "pods" || (event.objectRef.name ?? event.responseObject?.metadata?.name) !== pod) return event;
+    const copy = structuredClone(event);
+    for (const body of [copy.requestObject, copy.responseObject]) {
+      if (body?.metadata) body.metadata.annotations = { ...body.metadata.annotations, "kubetrail.io/parent-link": link };
+    }
+    return copy;
+  });
+}
+
 /** The id of the latest incarnation of an object, by cluster, resource and name. */
 export async function objectIdOf(sql: Sql, cluster: string, resource: string, name: string): Promise<number> {
   const rows = await sql.query<{ id: number }>(
@@ -173,9 +192,9 @@ async function relate(sql: Sql, fromId: number, toId: number, kind: string, clai
   );
 }
 
-/** Posts the scenario to `cluster` and states its relations. */
-export async function loadRolloutTree(app: TestApp, cluster: string): Promise<void> {
-  const response = await app.postAudit(eventList(rolloutTreeEvents()), { cluster });
+/** Posts the scenario (or `events`, a variant of it) to `cluster` and states its relations. */
+export async function loadRolloutTree(app: TestApp, cluster: string, events: EditableObject[] = rolloutTreeEvents()): Promise<void> {
+  const response = await app.postAudit(eventList(events), { cluster });
   if (response.status !== 200) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
   const sql = app.context.db;
   const id = (resource: string, name: string) => objectIdOf(sql, cluster, resource, name);
