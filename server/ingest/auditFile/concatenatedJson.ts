@@ -8,8 +8,8 @@
  *
  * Damage stays where it is. A value written on one line (text follows its opening bracket on
  * that line, as in JSON lines) ends where its line does when the line breaks inside a string
- * (JSON allows no line break there) or the next line starts with a bracket: a line cut short
- * costs only itself. In any value, a bracket that starts a line where JSON allows no value to
+ * (JSON allows no line break there) or the next line starts with a bracket other than as the
+ * next item of its list (`[{…},` then an event per line): a line cut short costs only itself. In any value, a bracket that starts a line where JSON allows no value to
  * begin (after a complete value, or where a key is due) means the value before it was cut short
  * at the end of the line before; in a list written over several lines, that costs only the item.
  * Text between values that starts none is reported and skipped to the end of its line.
