@@ -171,24 +171,44 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect(decodeTraceId(kelemetry.data![0]!.traceID)).toMatchObject({ displayMode: "tracing", relationMode: "descendants" });
     });
 
-    it("filters by the root span's duration, limits, and looks back from end", async () => {
+    it("filters by the root span's duration, 0 being no bound as in Jaeger, and limits", async () => {
       const service = `service=Deployment&tag=cluster:prod`;
       expect((await v1<JaegerTrace[]>(`traces?${service}&${V1_RANGE}&minDuration=1h`)).data).toEqual([]);
       expect((await v1<JaegerTrace[]>(`traces?${service}&${V1_RANGE}&minDuration=1m&maxDuration=1h`)).data).toHaveLength(1);
       expect((await v1<JaegerTrace[]>(`traces?${service}&${V1_RANGE}&maxDuration=500us`)).data).toEqual([]);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&${V1_RANGE}&maxDuration=0`)).data).toHaveLength(1);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&${V1_RANGE}&minDuration=1m&maxDuration=0s`)).data).toHaveLength(1);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&${V1_RANGE}&minDuration=0&maxDuration=1h`)).data).toHaveLength(1);
       expect((await v1<JaegerTrace[]>(`traces?service=*&${V1_RANGE}&limit=1`)).data).toHaveLength(1);
       expect((await v1<JaegerTrace[]>(`traces?service=Pod&${V1_RANGE}`)).data).toHaveLength(8); // 7 in the rollout, 1 replacement
       expect((await v1<JaegerTrace[]>(`traces?service=Pod&${V1_RANGE}&limit=5`)).data).toHaveLength(5);
-      const lookedBack = await v1<JaegerTrace[]>(`traces?${service}&end=${us(END)}&lookback=2h`);
-      expect(lookedBack.data!.map((t) => t.traceID)).toEqual([deploymentTraceId]);
-      // Outside the range: nothing.
-      expect((await v1<JaegerTrace[]>(`traces?${service}&end=${us(START)}&lookback=1h`)).data).toEqual([]);
+    });
+
+    it("takes start and end as Jaeger does: end defaults to now, start to 2 days before now, lookback is not read", async () => {
+      const service = `service=Deployment&tag=cluster:prod`;
+      const day = 86_400_000_000;
+      const now = Date.now() * 1000;
+      // lookback is Jaeger UI's own: it sends start and end with it. Not read, not checked.
+      expect((await v1<JaegerTrace[]>(`traces?${service}&${V1_RANGE}&lookback=1m`)).data).toHaveLength(1);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&${V1_RANGE}&lookback=forever`)).data).toHaveLength(1);
+      // No start: 2 days before now, whatever end is (so the 2021 trace is out of reach, lookback or not).
+      expect((await v1<JaegerTrace[]>(`traces?${service}&lookback=99999999w`)).data).toEqual([]);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&end=${now - day}`)).data).toEqual([]);
+      await v1BadParam(`traces?${service}&end=${us(END)}`, /^'end' should not be before 'start', which is 2 days before now when not given$/);
+      // Start after end: Jaeger's stores refuse it (as a 500); here a 400 naming start.
+      await v1BadParam(`traces?${service}&start=${us(END)}&end=${us(START)}`, /^'start' should not be after 'end'$/);
+      // An empty range, and times before 1970: searched, nothing found.
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=${us(END)}&end=${us(END)}`)).data).toEqual([]);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=-5000000&end=-1`)).data).toEqual([]);
+      // Fetching by ID does not search: its start and end are not checked against each other, as in Jaeger.
+      const byId = await v1<JaegerTrace[]>(`traces?traceID=${deploymentTraceId}&start=${us(END)}&end=${us(START)}`);
+      expect(byId.data!.map((t) => t.traceID)).toEqual([deploymentTraceId]);
     });
 
     it("searches a range beyond what trace IDs hold as far as they reach, never failing", async () => {
       const farFuture = await v1<JaegerTrace[]>(`traces?service=Deployment&tag=cluster:prod&start=-5&end=999999999999999999`);
       expect(farFuture.data).toHaveLength(1);
-      expect((await v1<JaegerTrace[]>(`traces?service=Deployment&lookback=99999999w`)).data).toHaveLength(2); // from 1970 to now
+      expect((await v1<JaegerTrace[]>(`traces?service=Deployment&start=-999999999999999999`)).data).toHaveLength(2); // from 1970 to now
       const v3Far = await v3<{ summaries: TraceSummary[] }>(`trace-summaries?query.serviceName=Deployment&query.startTimeMin=0001-01-01T00:00:00Z&query.startTimeMax=9999-12-31T23:59:59Z`);
       expect(v3Far.summaries).toHaveLength(2);
     });
@@ -205,7 +225,6 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       ["end=1.5", /^unable to parse param 'end': /],
       ["limit=many", /'limit'/],
       ["limit=-1", /'limit'/],
-      ["lookback=forever", /'lookback'/],
       ["minDuration=10", /'minDuration'/],
       ["maxDuration=1x", /'maxDuration'/],
       ["minDuration=2s&maxDuration=1s", /^'maxDuration' should be greater than 'minDuration'$/],
@@ -325,6 +344,9 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?${V3_RANGE}&query.searchDepth=1`)).summaries).toHaveLength(1);
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?${V3_RANGE}&query.num_traces=2`)).summaries).toHaveLength(2);
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?query.serviceName=Deployment&${V3_RANGE}&query.durationMin=1h`)).summaries).toEqual([]);
+      // A duration bound of 0 is no bound, as in Jaeger's stores.
+      expect((await v3<{ summaries: unknown[] }>(`trace-summaries?query.serviceName=Deployment&${V3_RANGE}&query.durationMin=1m&query.durationMax=0`)).summaries).toHaveLength(2);
+      expect((await v3<{ summaries: unknown[] }>(`trace-summaries?query.serviceName=Deployment&${V3_RANGE}&query.duration_max=0s`)).summaries).toHaveLength(2);
       const pod = await v3<{ summaries: TraceSummary[] }>(`trace-summaries?query.serviceName=*&${V3_RANGE}&query.attributes=${encodeURIComponent(JSON.stringify({ name: POD }))}`);
       expect(pod.summaries).toHaveLength(1);
       expect(pod.summaries[0]!.rootServiceName).not.toBe("Pod"); // the full tree: rooted at its Deployment
@@ -339,6 +361,9 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       [`query.startTimeMin=yesterday&query.startTimeMax=${END}`, /^malformed parameter query.startTimeMin: /],
       [`query.start_time_min=${START}&query.start_time_max=1631545200`, /^malformed parameter query.start_time_max: /],
       [`query.startTimeMin=${END}&query.startTimeMax=${START}`, /^query.startTimeMin must be before query.startTimeMax$/],
+      [`query.startTimeMin=${END}&query.startTimeMax=${END}`, /^query.startTimeMin must be before query.startTimeMax$/],
+      [`query.startTimeMin=-1&query.startTimeMax=${END}`, /^malformed parameter query.startTimeMin: /],
+      [`${V3_RANGE}&query.durationMin=2s&query.durationMax=1s`, /^query.durationMax must not be less than query.durationMin$/],
       [`${V3_RANGE}&query.searchDepth=ten`, /^malformed parameter query.searchDepth: /],
       [`${V3_RANGE}&query.durationMin=1x`, /^malformed parameter query.durationMin: /],
       [`${V3_RANGE}&query.duration_max=1x`, /^malformed parameter query.duration_max: /],
@@ -381,6 +406,12 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect(spans.filter((span) => span.parentSpanId === undefined).length).toBeGreaterThanOrEqual(1);
       const staging = await v3<{ result: { resourceSpans: OtlpResourceSpans[] } }>(`traces/${stagingTraceId}`);
       expect(staging.result.resourceSpans.flatMap((r) => r.scopeSpans[0]!.spans).some((span) => span.status.code === 2)).toBe(true);
+    });
+
+    it("searches times before 1970 like any others: nothing there", async () => {
+      const before1970 = "query.startTimeMin=1969-12-31T00:00:00Z&query.startTimeMax=1970-01-01T00:00:00Z";
+      expect(await v3(`trace-summaries?${before1970}`)).toEqual({ summaries: [] });
+      expect(await v3(`traces?${before1970}`, 404)).toEqual({ error: { httpCode: 404, message: "No traces found" } });
     });
 
     it("finds traces as one OTLP result, and 404s when there are none, as the gateway does", async () => {

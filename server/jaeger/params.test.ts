@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseGoDurationMicros } from "./goDuration";
-import { optionalRfc3339, parseQuery, parseRfc3339Micros, ParamError, readQuery, V1_WORDING, V3_WORDING, verbatim } from "./params";
+import { optionalDurationBound, optionalRfc3339, parseQuery, parseRfc3339Micros, ParamError, readQuery, V1_WORDING, V3_WORDING, verbatim } from "./params";
 import { normalizeTraceId } from "./traceIdParam";
 
 describe("parseGoDurationMicros", () => {
@@ -18,6 +18,15 @@ describe("parseGoDurationMicros", () => {
   ])("reads %s as Go does", (text, micros) => expect(parseGoDurationMicros(text)).toBe(micros));
 
   it.each(["", "1", "1d", "s", "1.2.3s", "1 s", "abc"])("rejects %j", (text) => expect(parseGoDurationMicros(text)).toBeNull());
+});
+
+describe("optionalDurationBound", () => {
+  it("reads a Go duration in microseconds, 0 as no bound (Jaeger's stores skip a zero bound)", () => {
+    expect(optionalDurationBound.parse("1.5s")).toBe(1_500_000);
+    expect(optionalDurationBound.parse(undefined)).toBeUndefined();
+    for (const zero of ["0", "0s", "0ms", "-0h"]) expect(optionalDurationBound.parse(zero)).toBeUndefined();
+    expect(optionalDurationBound.safeParse("10").success).toBe(false);
+  });
 });
 
 describe("parseRfc3339Micros", () => {

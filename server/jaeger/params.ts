@@ -132,6 +132,13 @@ export const optionalGoDuration = z
     return micros;
   });
 
+/**
+ * A bound on the duration of a search's traces (v1 `minDuration`/`maxDuration`, v3
+ * `query.durationMin`/`query.durationMax`), in microseconds: a Go duration, where 0 means no
+ * bound, as every Jaeger store reads it (`if query.DurationMax != 0 …`).
+ */
+export const optionalDurationBound = optionalGoDuration.transform((micros) => (micros === 0 ? undefined : micros));
+
 /** An optional boolean as Go's strconv.ParseBool reads it. */
 export const optionalBool = z
   .string()

@@ -46,10 +46,10 @@ describe("importAuditFile", () => {
     expect(interrupted).toBe(false);
     expect(batches.map((b) => b.length)).toEqual([3, 4, 4]);
     expect(progress).toEqual([4, 8, 12]);
-    expect(summary).toMatchObject({ unit: "line", eventsRead: 12, accepted: 10, duplicates: 0, rejected: 2 });
+    expect(summary).toMatchObject({ eventsRead: 12, accepted: 10, duplicates: 0, rejected: 2 });
     expect([...summary.rejections.values()]).toEqual([
-      { reason: "invalid JSON", count: 1, positions: [4], example: expect.stringMatching(/^line 4: invalid JSON: /) },
-      { reason: "auditID: required", count: 1, positions: [8], example: null },
+      { reason: "invalid JSON", count: 1, positions: [4], morePositions: false, example: expect.stringMatching(/^line 4 \(byte \d+\): invalid JSON: /) },
+      { reason: "auditID: required", count: 1, positions: [8], morePositions: false, example: null },
     ]);
   });
 

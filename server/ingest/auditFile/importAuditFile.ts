@@ -34,13 +34,12 @@ export async function importAuditFile(options: ImportAuditFileOptions): Promise<
     for (;;) {
       const { value: batch, done } = await next;
       if (done) return { summary, interrupted: false };
-      summary.unit = batch.unit;
       const raws: unknown[] = [];
       const positions: number[] = [];
       for (const item of batch.items) {
         if ("raw" in item) {
           raws.push(item.raw);
-          positions.push(item.lineOrIndex);
+          positions.push(item.line);
         } else {
           addUnreadable(summary, item);
         }

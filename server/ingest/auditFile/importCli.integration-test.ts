@@ -10,15 +10,16 @@ import { rolloutScenario } from "../../testing/scenarios/rollout";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 
-/** Runs `npm run import`'s script as a child process on the embedded database in `dataDir`. */
-function runImport(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `npm run import`'s script as a child process on the embedded database in `dataDir`, with `stdin` as its standard input. */
+function runImport(dataDir: string, args: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, KUBETRAIL_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   delete env.KUBETRAIL_DEFAULT_CLUSTER;
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "scripts/import.ts", ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, ["--import", "tsx", "scripts/import.ts", ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
     });
+    child.stdin!.end(stdin);
   });
 }
 
@@ -64,7 +65,7 @@ describe("npm run import", () => {
     expect(count(first.stdout, "accepted")).toBe(uniqueEvents);
     expect(count(first.stdout, "duplicates")).toBe(0);
     expect(count(first.stdout, "rejected")).toBe(1);
-    expect(first.stdout).toMatch(new RegExp(`1 × invalid JSON \\(line ${corruptLine}\\)\\n +e\\.g\\. line ${corruptLine}: invalid JSON: `));
+    expect(first.stdout).toMatch(new RegExp(`1 × unexpected end of line inside a JSON document \\(line ${corruptLine}\\)\\n +e\\.g\\. line ${corruptLine} \\(byte \\d+\\): unexpected end of line`));
 
     const second = await runImport(dataDir, [file, "--batch-size", "7"]);
     expect(second.code).toBe(0);
@@ -81,6 +82,23 @@ describe("npm run import", () => {
     } finally {
       await db.close();
     }
+  });
+
+  it("reads from standard input JSON lines followed by a pretty-printed EventList", async () => {
+    const seen = new Set<string>();
+    const events = falcoEventLines()
+      .map((line) => JSON.parse(line) as { auditID: string; stage: string })
+      .filter(({ auditID, stage }) => !seen.has(`${auditID}/${stage}`) && !!seen.add(`${auditID}/${stage}`));
+    const half = Math.floor(events.length / 2);
+    const list = { kind: "EventList", apiVersion: "audit.k8s.io/v1", metadata: {}, items: events.slice(half) };
+    const input = events.slice(0, half).map((event) => JSON.stringify(event)).join("\n") + "\n" + JSON.stringify(list, null, 2) + "\n";
+    const result = await runImport(path.join(dir, "stdin-data"), ["-", "--cluster", "mixed"], input);
+    expect(result.stderr).not.toMatch(/^import:/m);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Imported standard input into cluster "mixed"`);
+    expect(count(result.stdout, "events read")).toBe(events.length);
+    expect(count(result.stdout, "accepted")).toBe(events.length);
+    expect(count(result.stdout, "rejected")).toBe(0);
   });
 
   it("gives an object the history it has in order when an older log is imported after a newer one", async () => {

@@ -21,12 +21,12 @@ describe("import summary", () => {
       }),
       [3, 4, 7, 9],
     );
-    addUnreadable(summary, { lineOrIndex: 8, error: "line 8: invalid JSON: Unexpected end of JSON input", reason: "invalid JSON" });
+    addUnreadable(summary, { line: 8, error: "line 8 (byte 4711): invalid JSON: Unexpected end of JSON input", reason: "invalid JSON" });
     addIngestResult(summary, result({ received: 1, rejected: [{ index: 0, auditId: null, reason: "stage: required" }] }), [12]);
     expect(summary).toMatchObject({ eventsRead: 6, accepted: 2, history: 1, skipped: 1, duplicates: 1, rejected: 3 });
     expect([...summary.rejections.values()]).toEqual([
-      { reason: "stage: required", count: 2, positions: [7, 12], example: null },
-      { reason: "invalid JSON", count: 1, positions: [8], example: "line 8: invalid JSON: Unexpected end of JSON input" },
+      { reason: "stage: required", count: 2, positions: [7, 12], morePositions: false, example: null },
+      { reason: "invalid JSON", count: 1, positions: [8], morePositions: false, example: "line 8 (byte 4711): invalid JSON: Unexpected end of JSON input" },
     ]);
   });
 
@@ -34,7 +34,7 @@ describe("import summary", () => {
     const summary = createImportSummary();
     addIngestResult(summary, result({ received: 12_345, accepted: 10_000, history: 9_000, reads: 700, skipped: 300, duplicates: 2_338 }), []);
     for (const line of [20, 33, 40, 41, 50, 60, 70]) {
-      addUnreadable(summary, { lineOrIndex: line, error: `line ${line}: invalid JSON: Unterminated string`, reason: "invalid JSON" });
+      addUnreadable(summary, { line: line, error: `line ${line}: invalid JSON: Unterminated string`, reason: "invalid JSON" });
     }
     addIngestResult(summary, result({ received: 1, rejected: [{ index: 0, auditId: null, reason: "auditID: required" }] }), [7]);
     expect(formatImportSummary(summary, { source: "audit.log.gz", cluster: "prod", elapsedMs: 61_000, interrupted: false })).toBe(
@@ -53,20 +53,27 @@ describe("import summary", () => {
 
   it("says when an import was interrupted, and counts reasons beyond the listed ones", () => {
     const summary = createImportSummary();
-    summary.unit = "item";
-    for (let i = 1; i <= 12; i++) addUnreadable(summary, { lineOrIndex: i, error: `item ${i}: r${i}`, reason: `r${i}` });
+    for (let i = 1; i <= 12; i++) addUnreadable(summary, { line: i, error: `line ${i} (byte ${i * 100}): r${i}`, reason: `r${i}` });
     const text = formatImportSummary(summary, { source: "standard input", cluster: "default", elapsedMs: 500, interrupted: true });
     expect(text.split("\n")[0]).toBe(`Interrupted importing standard input into cluster "default" in 1s`);
-    expect(text).toContain("    1 × r1 (item 1)\n        e.g. item 1: r1\n    1 × r2 (item 2)");
+    expect(text).toContain("    1 × r1 (line 1)\n        e.g. line 1 (byte 100): r1\n    1 × r2 (line 2)");
     expect(text).not.toContain("r11 ");
     expect(text).toContain("    … and 2 more rejections for 2 other reasons");
     expect(text.split("\n").at(-1)).toBe("The rest of standard input was not read. Import it again to finish: events already stored count as duplicates.");
   });
 
+  it("lists a line once however many of its events were rejected, as a compact EventList's are", () => {
+    const summary = createImportSummary();
+    addIngestResult(summary, result({ received: 9, rejected: [0, 1, 2, 3, 4, 5, 6, 7].map((index) => ({ index, auditId: null, reason: "stage: required" })) }), [1, 1, 1, 1, 1, 1, 2, 2, 3]);
+    expect(formatImportSummary(summary, { source: "list.json", cluster: "c", elapsedMs: 0, interrupted: false }).split("\n")).toContain("    8 × stage: required (lines 1, 2)");
+    for (const line of [3, 4, 5, 6, 7]) addIngestResult(summary, result({ received: 1, rejected: [{ index: 0, auditId: null, reason: "stage: required" }] }), [line]);
+    expect(formatImportSummary(summary, { source: "list.json", cluster: "c", elapsedMs: 0, interrupted: false }).split("\n")).toContain("    13 × stage: required (lines 1, 2, 3, 4, 5, …)");
+  });
+
   it("writes control characters quoted from the file as escapes, not to the terminal", () => {
     const summary = createImportSummary();
     // What JSON.parse says of a line holding an escape sequence, and a reason quoting a decoded value.
-    addUnreadable(summary, { lineOrIndex: 1, error: `line 1: invalid JSON: Unexpected token '\u001b', "\u001b]0;title\u0007\u001b[2J" is not valid JSON`, reason: "invalid JSON" });
+    addUnreadable(summary, { line: 1, error: `line 1: invalid JSON: Unexpected token '\u001b', "\u001b]0;title\u0007\u001b[2J" is not valid JSON`, reason: "invalid JSON" });
     addIngestResult(summary, result({ received: 1, rejected: [{ index: 0, auditId: null, reason: 'event: expected object, got "\u001b[31m\nred"' }] }), [2]);
     const text = formatImportSummary(summary, { source: "audit.log", cluster: "c", elapsedMs: 0, interrupted: false });
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);

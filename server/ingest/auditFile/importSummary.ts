@@ -1,21 +1,20 @@
 import type { IngestSummary } from "../audit/ingest";
 import { formatCount, formatDuration } from "./progress";
-import type { AuditFileUnit } from "./readAuditFile";
 
 /** Events rejected for one reason. */
 export interface RejectionGroup {
   reason: string;
   count: number;
-  /** The first few lines (or items) where it happened. */
+  /** The first few lines where it happened (each once: a line may hold many events, as a compact EventList does). */
   positions: number[];
+  /** Whether it happened on more lines than those listed. */
+  morePositions: boolean;
   /** The full message of the first one, when it says more than the reason (e.g. the JSON parser's words). */
   example: string | null;
 }
 
 /** The running totals of an import. Every event read is counted in exactly one of accepted, duplicates, rejected. */
 export interface ImportSummary {
-  /** What positions count: lines or list items (known once the format is). */
-  unit: AuditFileUnit;
   eventsRead: number;
   /** New events stored: history entries, counted reads and skipped noise. */
   accepted: number;
@@ -34,24 +33,26 @@ const LISTED_POSITIONS = 5;
 const LISTED_REASONS = 10;
 
 export function createImportSummary(): ImportSummary {
-  return { unit: "line", eventsRead: 0, accepted: 0, history: 0, reads: 0, skipped: 0, duplicates: 0, rejected: 0, rejections: new Map() };
+  return { eventsRead: 0, accepted: 0, history: 0, reads: 0, skipped: 0, duplicates: 0, rejected: 0, rejections: new Map() };
 }
 
 function addRejection(summary: ImportSummary, reason: string, position: number, example: string | null): void {
   summary.rejected++;
   let group = summary.rejections.get(reason);
   if (!group) {
-    group = { reason, count: 0, positions: [], example };
+    group = { reason, count: 0, positions: [], morePositions: false, example };
     summary.rejections.set(reason, group);
   }
   group.count++;
+  if (group.positions.at(-1) === position) return;
   if (group.positions.length < LISTED_POSITIONS) group.positions.push(position);
+  else group.morePositions = true;
 }
 
 /** Counts an item of the file that could not be read as JSON. */
-export function addUnreadable(summary: ImportSummary, item: { lineOrIndex: number; error: string; reason: string }): void {
+export function addUnreadable(summary: ImportSummary, item: { line: number; error: string; reason: string }): void {
   summary.eventsRead++;
-  addRejection(summary, item.reason, item.lineOrIndex, item.error);
+  addRejection(summary, item.reason, item.line, item.error);
 }
 
 /** Counts what the ingestor did with a batch; `positions[i]` is where the batch's item `i` was in the file. */
@@ -69,9 +70,9 @@ function plural(n: number, word: string): string {
   return `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
 }
 
-function formatPositions(unit: AuditFileUnit, group: RejectionGroup): string {
+function formatPositions(group: RejectionGroup): string {
   const listed = group.positions.join(", ");
-  return `${group.positions.length === 1 ? unit : `${unit}s`} ${listed}${group.count > group.positions.length ? ", …" : ""}`;
+  return `${group.positions.length === 1 ? "line" : "lines"} ${listed}${group.morePositions ? ", …" : ""}`;
 }
 
 /**
@@ -112,7 +113,7 @@ export function formatImportSummary(
   const groups = [...summary.rejections.values()].sort((a, b) => b.count - a.count);
   const countWidth = Math.max(0, ...groups.slice(0, LISTED_REASONS).map((g) => formatCount(g.count).length));
   for (const group of groups.slice(0, LISTED_REASONS)) {
-    out.push(`    ${formatCount(group.count).padStart(countWidth)} × ${printable(group.reason)} (${formatPositions(summary.unit, group)})`);
+    out.push(`    ${formatCount(group.count).padStart(countWidth)} × ${printable(group.reason)} (${formatPositions(group)})`);
     if (group.example) out.push(`    ${" ".repeat(countWidth)}   e.g. ${printable(group.example)}`);
   }
   if (groups.length > LISTED_REASONS) {

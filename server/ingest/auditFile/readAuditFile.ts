@@ -1,29 +1,23 @@
 import type { Readable } from "node:stream";
 import { crc32, createInflateRaw } from "node:zlib";
+import { ConcatenatedJsonScanner, type Emit, type JsonStreamItem } from "./concatenatedJson";
 
 /**
- * Streams audit events out of a log file without holding the file in memory:
- * JSON lines (kube-apiserver's `--audit-log-format=json`), one or more `EventList`
- * documents (compact, pretty-printed, or one per line), or a JSON array of events;
- * plain or gzipped. Memory stays bounded: the line or item being read (at most `maxItemBytes`)
- * plus one batch.
+ * Streams audit events out of a log file without holding the file in memory: any sequence of
+ * JSON values — JSON lines (kube-apiserver's `--audit-log-format=json`), pretty-printed Events,
+ * `EventList` documents (compact, pretty-printed, or one per line), JSON arrays of events, one
+ * after another in any mix (concatenatedJson.ts); plain or gzipped. Memory stays bounded: the
+ * event being read (at most `maxItemBytes`) plus one batch.
  */
 
-/**
- * One event read from the file, or why it could not be read: `error` says where and why in full,
- * `reason` is the short cause alone (e.g. "invalid JSON"), the same for all alike items.
- */
-export type AuditFileItem = { lineOrIndex: number; raw: unknown } | { lineOrIndex: number; error: string; reason: string };
+/** One event read from the file (with the line its JSON starts on), or why some text could not be read. */
+export type AuditFileItem = JsonStreamItem;
 
 export interface AuditFileBatch {
   items: AuditFileItem[];
   /** Bytes consumed from the source so far: compressed bytes for gzip input. */
   bytesRead: number;
-  /** What `lineOrIndex` counts: 1-based lines (JSON lines) or 1-based items (EventList documents). */
-  unit: AuditFileUnit;
 }
-
-export type AuditFileUnit = "line" | "item";
 
 /** Memory held by the reader, for tests and diagnostics; updated as the reader runs. */
 export interface AuditReaderStats {
@@ -34,7 +28,7 @@ export interface AuditReaderStats {
 export interface ReadAuditOptions {
   /** Items per batch (the last batch may be smaller). */
   batchSize: number;
-  /** Longest line or list item read; longer ones become an error item. Default 16 MiB. */
+  /** Longest event read (a JSON value, or an item of a list); longer ones become an error item. Default 16 MiB. */
   maxItemBytes?: number;
   /** A batch is also handed out once its items' JSON text reaches this many bytes. Default 32 MiB. */
   maxBatchBytes?: number;
@@ -49,25 +43,7 @@ export interface ReadAuditOptions {
 
 export const DEFAULT_MAX_ITEM_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_BATCH_BYTES = 32 * 1024 * 1024;
-/** Reason texts are shown to people: an invalid line's parser message is cut to this length. */
-const MAX_MESSAGE_CHARS = 200;
-
-const LF = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const ITEMS_KEY = Buffer.from("items");
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-function isJsonWhitespace(b: number): boolean {
-  return b === 0x20 || b === LF || b === CR || b === 0x09;
-}
 
 /** Reads audit events from `input` (a file stream or stdin), `batchSize` at a time. */
 export async function* readAuditBatches(input: Readable, opts: ReadAuditOptions): AsyncGenerator<AuditFileBatch> {
@@ -80,7 +56,7 @@ export async function* readAuditBatches(input: Readable, opts: ReadAuditOptions)
 
   function* ready(final: boolean): Generator<AuditFileBatch> {
     while (reader.pending.length >= opts.batchSize || reader.pendingBytes >= maxBatchBytes || (final && reader.pending.length > 0)) {
-      yield { items: reader.take(opts.batchSize, maxBatchBytes), bytesRead: source.bytesRead, unit: reader.unit };
+      yield { items: reader.take(opts.batchSize, maxBatchBytes), bytesRead: source.bytesRead };
     }
   }
 
@@ -333,405 +309,7 @@ function once(emitter: NodeJS.EventEmitter, events: string[]): Promise<void> {
   });
 }
 
-/** A growing byte sequence kept as pieces; gives up (and frees them) past a size limit. */
-class ByteCollector {
-  private pieces: Buffer[] = [];
-  length = 0;
-  oversized = false;
-
-  constructor(private readonly limit: number) {}
-
-  /** Adds bytes that stay valid only until the next chunk arrives: they are copied. */
-  add(bytes: Buffer, copy: boolean): void {
-    if (bytes.length === 0) return;
-    this.length += bytes.length;
-    if (this.oversized) return;
-    if (this.length > this.limit) {
-      this.oversized = true;
-      this.pieces = [];
-      return;
-    }
-    this.pieces.push(copy ? Buffer.from(bytes) : bytes);
-  }
-
-  get heldBytes(): number {
-    return this.oversized ? 0 : this.length;
-  }
-
-  /** The collected bytes plus `tail`; empties the collector. */
-  finish(tail: Buffer): Buffer {
-    const all = this.pieces.length === 0 ? tail : Buffer.concat([...this.pieces, tail]);
-    this.reset();
-    return all;
-  }
-
-  reset(): void {
-    this.pieces = [];
-    this.length = 0;
-    this.oversized = false;
-  }
-}
-
-type Emit = (item: AuditFileItem, textBytes: number) => void;
-
-/** An error item: `where` names the line or item, `detail` follows the reason (": …" or " (…)"). */
-function errorItem(lineOrIndex: number, where: string, reason: string, detail = ""): AuditFileItem {
-  return { lineOrIndex, error: `${where}: ${reason}${detail}`, reason };
-}
-
-function describeParseError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
-}
-
-function formatLimit(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
-}
-
-function isEventList(value: unknown): value is { items: unknown[] } {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Array.isArray((value as { items?: unknown }).items);
-}
-
-/**
- * JSON lines: one JSON value per line, blank lines ignored, CRLF accepted. A line holding an
- * EventList (some tools write batches that way) stands for its items.
- */
-class JsonLinesReader {
-  private line = 1;
-  private readonly current: ByteCollector;
-
-  constructor(
-    private readonly maxLineBytes: number,
-    private readonly emit: Emit,
-  ) {
-    this.current = new ByteCollector(maxLineBytes);
-  }
-
-  get bufferedBytes(): number {
-    return this.current.heldBytes;
-  }
-
-  /** The line the next item would be on. */
-  get position(): number {
-    return this.line;
-  }
-
-  push(chunk: Buffer): void {
-    let start = 0;
-    for (let newline = chunk.indexOf(LF, start); newline >= 0; newline = chunk.indexOf(LF, start)) {
-      this.current.add(chunk.subarray(start, newline), false);
-      this.finishLine();
-      start = newline + 1;
-    }
-    this.current.add(chunk.subarray(start), true);
-  }
-
-  end(): void {
-    if (this.current.length > 0) this.finishLine();
-  }
-
-  private finishLine(): void {
-    const line = this.line++;
-    if (this.current.oversized) {
-      const length = this.current.length;
-      this.current.reset();
-      this.emit(errorItem(line, `line ${line}`, `line longer than ${formatLimit(this.maxLineBytes)}`, ` (${length} bytes)`), 0);
-      return;
-    }
-    let bytes = this.current.finish(Buffer.alloc(0));
-    if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
-    const text = bytes.toString("utf8");
-    if (text.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      this.emit(errorItem(line, `line ${line}`, "invalid JSON", `: ${describeParseError(error)}`), 0);
-      return;
-    }
-    if (isEventList(value)) {
-      const share = Math.ceil(bytes.length / Math.max(1, value.items.length));
-      for (const raw of value.items) this.emit({ lineOrIndex: line, raw }, share);
-    } else {
-      this.emit({ lineOrIndex: line, raw: value }, bytes.length);
-    }
-  }
-}
-
-type ScanState =
-  /** Between top-level values. */
-  | "top"
-  /** Inside a top-level object that has not (yet) shown an `items` array: maybe an Event itself. */
-  | "head"
-  /** Inside an `items` array (of an EventList, or a top-level array). */
-  | "items"
-  /** Inside an EventList after its items: skipped. */
-  | "tail"
-  /** After text that is no JSON value at the top level: skipped up to the end of the line. */
-  | "skipLine";
-
-/** How the first top-level value looked: decides between JSON lines and this scanner. */
-type FirstValueShape = "list" | "oneLineObject" | "multiLineObject" | "other";
-
-/**
- * An incremental scanner over a stream of JSON documents: EventLists (their `items` are
- * yielded one by one, never the whole list held), top-level arrays, and plain objects
- * (yielded whole, e.g. pretty-printed Events). It follows only string/escape state and
- * bracket depth; each item's text is checked by JSON.parse. Works on bytes, so a chunk
- * may end anywhere, even inside a multi-byte UTF-8 character.
- */
-class JsonDocumentScanner {
-  private state: ScanState = "top";
-  private depth = 0;
-  private inString = false;
-  private escaped = false;
-  private line = 1;
-  private itemCount = 0;
-
-  /** The top-level object being read in "head"; items or whole-object text in "items"/"head". */
-  private readonly collected: ByteCollector;
-  /** Where the collected text starts in the current chunk; -1 when not collecting. */
-  private collectFrom = -1;
-  private itemLine = 1;
-  /** Depth of the `items` array's elements' container: 2 inside an EventList, 1 for a top-level array. */
-  private arrayDepth = 0;
-  private itemInProgress = false;
-  /** Key recognition at depth 1 of a top-level object: how much of "items" the current string matched. */
-  private keyMatched = -1;
-  private lastStringWasItemsKey = false;
-  private awaitingItemsValue = false;
-  private sawValueSeparator = false;
-  /**
-   * Whether the document being read is written on one line (as EventLists one per line are):
-   * null until what follows its opening bracket, or its items array's, tells: text on the same
-   * line (true) or a line break (false, pretty-printed). A line break inside a string of a
-   * one-line document, which JSON does not allow, means the line was cut short: the document
-   * ends there, and the next line is read afresh. A line break outside strings is not taken for
-   * a cut, since valid JSON may start on one line and go on over others (`[{…},` then an event
-   * per line, or a list whose head breaks after a field); a line cut exactly between two values
-   * therefore still runs into the next line, as it did before.
-   */
-  private oneLine: boolean | null = null;
-
-  firstValue: FirstValueShape | null = null;
-  /** A raw line break inside a string: the text is not JSON documents (likely broken JSON lines). */
-  newlineInString = false;
-
-  constructor(
-    private readonly maxItemBytes: number,
-    private readonly emit: Emit,
-  ) {
-    this.collected = new ByteCollector(maxItemBytes);
-  }
-
-  get bufferedBytes(): number {
-    return this.collected.heldBytes;
-  }
-
-  /** The item number the next item would get. */
-  get position(): number {
-    return this.itemCount + 1;
-  }
-
-  push(chunk: Buffer): void {
-    const n = chunk.length;
-    for (let i = 0; i < n; i++) {
-      const b = chunk[i]!;
-      if (this.state !== "top" && this.state !== "skipLine") {
-        if (b === LF && this.oneLine && this.inString) {
-          this.abandon("unexpected end of line");
-          this.line++;
-          continue;
-        }
-        if (this.oneLine === null && (b === LF || !isJsonWhitespace(b))) this.oneLine = b !== LF;
-      }
-      if (b === LF) this.line++;
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (b === BACKSLASH) this.escaped = true;
-        else if (b === QUOTE) this.endString();
-        else if (b === LF) this.newlineInString = true;
-        else if (this.keyMatched >= 0) this.keyMatched = this.keyMatched < ITEMS_KEY.length && ITEMS_KEY[this.keyMatched] === b ? this.keyMatched + 1 : -1;
-        continue;
-      }
-      switch (this.state) {
-        case "top":
-          this.scanTop(i, b);
-          break;
-        case "head":
-          this.scanHead(chunk, i, b);
-          break;
-        case "items":
-          this.scanItems(chunk, i, b);
-          break;
-        case "tail":
-          this.scanNested(b);
-          if (this.depth === 0) this.state = "top";
-          break;
-        case "skipLine":
-          if (b === LF) this.state = "top";
-          break;
-      }
-    }
-    if (this.collectFrom >= 0) {
-      this.collected.add(chunk.subarray(this.collectFrom), true);
-      this.collectFrom = 0;
-    }
-  }
-
-  end(): void {
-    this.abandon("unexpected end of input");
-  }
-
-  /** Ends the document being read where its text ended (`cause`), reporting what it left unfinished. */
-  private abandon(cause: string): void {
-    if (this.state === "head") {
-      this.collectFrom = -1;
-      this.collected.reset();
-      this.fail(this.itemLine, `${cause} inside a JSON document`);
-    } else if (this.state === "items" || this.state === "tail") {
-      const line = this.itemInProgress ? this.itemLine : this.line;
-      this.collectFrom = -1;
-      this.collected.reset();
-      this.fail(line, this.itemInProgress ? `${cause} inside an item` : `${cause}: the list is not closed`);
-    }
-    this.state = "top";
-    this.depth = 0;
-    this.inString = false;
-    this.escaped = false;
-    this.keyMatched = -1;
-  }
-
-  private fail(line: number, reason: string): void {
-    const index = ++this.itemCount;
-    this.emit(errorItem(index, `item ${index} (line ${line})`, reason), 0);
-  }
-
-  private startCollecting(position: number): void {
-    this.collected.reset();
-    this.collectFrom = position;
-    this.itemLine = this.line;
-  }
-
-  /** Ends the collected text just before `position` of `chunk` and emits it as one item. */
-  private finishItem(chunk: Buffer, position: number): void {
-    const tail = this.collectFrom >= 0 ? chunk.subarray(this.collectFrom, position) : Buffer.alloc(0);
-    this.collectFrom = -1;
-    const index = ++this.itemCount;
-    const where = `item ${index} (line ${this.itemLine})`;
-    if (this.collected.oversized || this.collected.length + tail.length > this.maxItemBytes) {
-      const length = this.collected.length + tail.length;
-      this.collected.reset();
-      this.emit(errorItem(index, where, `item longer than ${formatLimit(this.maxItemBytes)}`, ` (${length} bytes)`), 0);
-      return;
-    }
-    const bytes = this.collected.finish(tail);
-    try {
-      this.emit({ lineOrIndex: index, raw: JSON.parse(bytes.toString("utf8")) }, bytes.length);
-    } catch (error) {
-      this.emit(errorItem(index, where, "invalid JSON", `: ${describeParseError(error)}`), 0);
-    }
-  }
-
-  private endString(): void {
-    this.inString = false;
-    this.lastStringWasItemsKey = this.keyMatched === ITEMS_KEY.length;
-    this.keyMatched = -1;
-  }
-
-  /** Tracks strings and nesting inside a value; the caller looks at `depth` afterwards. */
-  private scanNested(b: number): void {
-    if (b === QUOTE) this.inString = true;
-    else if (b === OPEN_BRACE || b === OPEN_BRACKET) this.depth++;
-    else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) this.depth--;
-  }
-
-  private scanTop(i: number, b: number): void {
-    if (isJsonWhitespace(b)) return;
-    if (b === OPEN_BRACE) {
-      this.state = "head";
-      this.oneLine = null;
-      this.depth = 1;
-      this.awaitingItemsValue = false;
-      this.lastStringWasItemsKey = false;
-      this.startCollecting(i);
-    } else if (b === OPEN_BRACKET) {
-      this.firstValue ??= "list";
-      this.oneLine = null;
-      this.enterItems(1);
-    } else {
-      this.firstValue ??= "other";
-      this.state = "skipLine";
-      this.fail(this.line, "unexpected text outside of a JSON document");
-    }
-  }
-
-  private scanHead(chunk: Buffer, i: number, b: number): void {
-    if (this.depth === 1) {
-      if (isJsonWhitespace(b)) return;
-      if (this.awaitingItemsValue && b === OPEN_BRACKET) {
-        // An EventList: its items are read one by one; the list's own fields are not kept.
-        this.collectFrom = -1;
-        this.collected.reset();
-        this.firstValue ??= "list";
-        // `{"kind":"EventList","items":[` then one event per line is not a one-line document.
-        if (this.oneLine) this.oneLine = null;
-        this.enterItems(2);
-        return;
-      }
-      this.awaitingItemsValue = b === COLON && this.lastStringWasItemsKey;
-      this.lastStringWasItemsKey = false;
-      if (b === QUOTE) {
-        this.inString = true;
-        this.keyMatched = 0;
-        return;
-      }
-    }
-    this.scanNested(b);
-    if (this.depth === 0) {
-      this.firstValue ??= this.itemLine === this.line ? "oneLineObject" : "multiLineObject";
-      this.finishItem(chunk, i + 1);
-      this.state = "top";
-    }
-  }
-
-  private enterItems(arrayDepth: number): void {
-    this.state = "items";
-    this.arrayDepth = arrayDepth;
-    this.depth = arrayDepth;
-    this.itemInProgress = false;
-    this.sawValueSeparator = false;
-  }
-
-  private scanItems(chunk: Buffer, i: number, b: number): void {
-    if (this.depth === this.arrayDepth) {
-      if (b === COMMA || b === CLOSE_BRACKET) {
-        if (this.itemInProgress) this.finishItem(chunk, i);
-        else if (b === COMMA || this.sawValueSeparator) this.fail(this.line, "empty item in the list");
-        this.itemInProgress = false;
-        this.sawValueSeparator = b === COMMA;
-        if (b === CLOSE_BRACKET) {
-          this.depth--;
-          this.state = this.depth === 0 ? "top" : "tail";
-        }
-        return;
-      }
-      if (!this.itemInProgress) {
-        if (isJsonWhitespace(b)) return;
-        this.itemInProgress = true;
-        this.startCollecting(i);
-      }
-      // A stray closing brace at list level belongs to a broken item: keep it there for JSON.parse to reject.
-      if (b === CLOSE_BRACE) return;
-    }
-    this.scanNested(b);
-  }
-}
-
-/**
- * Picks the format from the first JSON value and feeds the text to the matching reader.
- * While undecided, the text is kept so that it can be replayed as JSON lines.
- */
+/** The items read and not yet handed out, behind a scanner that skips a byte order mark. */
 class AuditTextReader {
   readonly pending: AuditFileItem[] = [];
   pendingBytes = 0;
@@ -741,25 +319,16 @@ class AuditTextReader {
     this.pendingSizes.push(textBytes);
     this.pendingBytes += textBytes;
   };
-  private lines: JsonLinesReader | null = null;
-  private documents: JsonDocumentScanner | null;
-  /** Text seen while the format is undecided. */
-  private undecided: Buffer[] | null = [];
-  private undecidedBytes = 0;
+  private readonly scanner: ConcatenatedJsonScanner;
   /** The first bytes, held until we know whether they are a byte order mark. */
   private start: Buffer | null = Buffer.alloc(0);
 
-  constructor(private readonly maxItemBytes: number) {
-    // The document scanner reads speculatively; its items are only kept if it is chosen.
-    this.documents = new JsonDocumentScanner(maxItemBytes, this.emit);
-  }
-
-  get unit(): AuditFileUnit {
-    return this.lines ? "line" : "item";
+  constructor(maxItemBytes: number) {
+    this.scanner = new ConcatenatedJsonScanner(maxItemBytes, this.emit);
   }
 
   get bufferedBytes(): number {
-    return this.undecidedBytes + (this.lines?.bufferedBytes ?? 0) + (this.documents?.bufferedBytes ?? 0) + this.pendingBytes;
+    return (this.start?.length ?? 0) + this.scanner.bufferedBytes + this.pendingBytes;
   }
 
   push(chunk: Buffer): void {
@@ -770,32 +339,27 @@ class AuditTextReader {
         return;
       }
       this.start = null;
-      chunk = start.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? start.subarray(UTF8_BOM.length) : start;
+      chunk = start;
+      if (start.subarray(0, UTF8_BOM.length).equals(UTF8_BOM)) {
+        chunk = start.subarray(UTF8_BOM.length);
+        this.scanner.skip(UTF8_BOM.length);
+      }
     }
-    if (this.undecided) {
-      this.undecided.push(chunk);
-      this.undecidedBytes += chunk.length;
-      this.documents!.push(chunk);
-      this.decide(false);
-      return;
-    }
-    (this.lines ?? this.documents)!.push(chunk);
+    this.scanner.push(chunk);
   }
 
   end(): void {
     if (this.start) {
       const start = this.start;
       this.start = null;
-      this.push(start);
+      this.scanner.push(start);
     }
-    if (this.undecided) this.decide(true);
-    (this.lines ?? this.documents)!.end();
+    this.scanner.end();
   }
 
   /** Adds an error item after everything read so far. */
   fail(reason: string, detail = ""): void {
-    const position = (this.lines ?? this.documents)!.position;
-    this.emit(errorItem(position, `${this.unit} ${position}`, reason, detail), 0);
+    this.scanner.fail(reason, detail);
   }
 
   /** Takes items from the front of the queue: up to `count` of them, and no more once they hold `maxBytes` of text. */
@@ -806,26 +370,5 @@ class AuditTextReader {
     this.pendingBytes -= bytes;
     this.pendingSizes.splice(0, n);
     return this.pending.splice(0, n);
-  }
-
-  private decide(atEnd: boolean): void {
-    const scanner = this.documents!;
-    const shape = scanner.newlineInString ? "other" : scanner.firstValue;
-    if (shape === "list" || shape === "multiLineObject") {
-      this.undecided = null;
-      this.undecidedBytes = 0;
-      return;
-    }
-    if (shape === null && !atEnd && this.undecidedBytes <= this.maxItemBytes) return;
-    // JSON lines (or text we cannot tell: read line by line, so damage stays within its line).
-    const text = this.undecided!;
-    this.undecided = null;
-    this.undecidedBytes = 0;
-    this.documents = null;
-    this.pending.length = 0;
-    this.pendingSizes.length = 0;
-    this.pendingBytes = 0;
-    this.lines = new JsonLinesReader(this.maxItemBytes, this.emit);
-    for (const chunk of text) this.lines.push(chunk);
   }
 }

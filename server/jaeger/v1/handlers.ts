@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { parseDurationMs } from "../../config/duration";
 import { kindDependencies } from "../dependencies";
 import { operationNames, operationParam, operationsOfSpanKind, spanKindParam } from "../operations";
-import { optionalBool, optionalGoDuration, optionalInteger, parseQuery, ParamError, readQuery, stringMap, V1_WORDING, verbatim } from "../params";
+import { optionalBool, optionalDurationBound, optionalInteger, parseQuery, ParamError, readQuery, stringMap, V1_WORDING, verbatim } from "../params";
 import { assembleOptionsOf, DEFAULT_SEARCH_LIMIT, searchCriteria, searchLimitOf, searchTraces, traceById, tracesById, type JaegerDeps } from "../search";
 import { UnknownTagError } from "../searchTags";
 import { listServices } from "../services";
 import { normalizeTraceId, traceIdProblem } from "../traceIdParam";
 import { toJaegerTrace } from "./jaegerJson";
 import { v1Data, v1Error, v1Handle, type V1Error } from "./envelope";
+import { searchRangeOf } from "./searchRange";
 
 /**
  * Jaeger's v1 JSON API (the routes of http_handler.go that Jaeger UI 1.x calls, and the
@@ -45,22 +45,6 @@ export function handleV1Operations(request: Request): Promise<Response> {
     return v1Data(request, operations, { total: operations.length });
   });
 }
-
-/** Jaeger's default look-back of a search without `start` (the query service's, 2 days). */
-const DEFAULT_LOOKBACK_MICROS = 2 * 86_400 * 1e6;
-
-const lookback = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (value === undefined || value === "custom") return undefined;
-    const ms = parseDurationMs(value);
-    if (ms === null || ms <= 0) {
-      ctx.addIssue({ code: "custom", message: `expected a look-back like 1h, 2d or custom, got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-    return ms * 1000;
-  });
 
 const traceIds = z.array(z.string()).transform((values, ctx) =>
   values.map((value) => {
@@ -109,10 +93,9 @@ const searchSchema = z
     operation: operationParam,
     start: optionalInteger,
     end: optionalInteger,
-    lookback,
     limit: optionalInteger.refine((v) => v === undefined || v >= 0, { message: "must not be negative" }),
-    minDuration: optionalGoDuration,
-    maxDuration: optionalGoDuration,
+    minDuration: optionalDurationBound,
+    maxDuration: optionalDurationBound,
     raw: optionalBool,
     traceID: traceIds,
     tag: simpleTags,
@@ -124,7 +107,7 @@ const searchSchema = z
     }
   });
 
-const SEARCH_PARAMS = ["service", "operation", "start", "end", "lookback", "limit", "minDuration", "maxDuration", "raw", "traceID", "tag", "tags"];
+const SEARCH_PARAMS = ["service", "operation", "start", "end", "limit", "minDuration", "maxDuration", "raw", "traceID", "tag", "tags"];
 
 /** `GET /api/traces`: the traces of `traceID=a&traceID=b`, or a search. */
 export function handleV1Traces(request: Request, deps: JaegerDeps): Promise<Response> {
@@ -147,13 +130,10 @@ export function handleV1Traces(request: Request, deps: JaegerDeps): Promise<Resp
       const param = Object.hasOwn(query.tag, error.tag) ? "tag" : "tags";
       throw new ParamError(param, V1_WORDING(param, error.message));
     }
-    const end = query.end ?? Date.now() * 1000;
-    const start = query.start ?? end - (query.lookback ?? DEFAULT_LOOKBACK_MICROS);
     const traces = await searchTraces(deps.db, {
       criteria,
       view: query.operation,
-      start,
-      end,
+      ...searchRangeOf(query, Date.now() * 1000),
       minDuration: query.minDuration,
       maxDuration: query.maxDuration,
       limit: searchLimitOf(query.limit ?? DEFAULT_SEARCH_LIMIT),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { operationParam, operationsOfSpanKind, spanKindParam } from "../operations";
-import { answer, jsonResponse, optionalBool, optionalGoDuration, optionalInteger, optionalRfc3339, parseQuery, ParamError, readQuery, stringMap, V3_WORDING, verbatim, wantsPrettyPrint } from "../params";
+import { answer, jsonResponse, optionalBool, optionalDurationBound, optionalInteger, optionalRfc3339, parseQuery, ParamError, readQuery, stringMap, V3_WORDING, verbatim, wantsPrettyPrint } from "../params";
 import type { Sql } from "../../store/database";
 import { assembleOptionsOf, searchCriteria, searchLimitOf, searchTraces, traceById, type JaegerDeps, type TraceSearch } from "../search";
 import { UnknownTagError } from "../searchTags";
@@ -87,8 +87,8 @@ const findSchema = z
     "query.startTimeMin": optionalRfc3339,
     "query.startTimeMax": optionalRfc3339,
     "query.searchDepth": optionalInteger,
-    "query.durationMin": optionalGoDuration,
-    "query.durationMax": optionalGoDuration,
+    "query.durationMin": optionalDurationBound,
+    "query.durationMax": optionalDurationBound,
     "query.rawTraces": optionalBool,
   })
   .superRefine((query, ctx) => {

@@ -181,9 +181,14 @@ export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_EN
      ORDER BY h.start_time DESC, h.id DESC
      LIMIT ${limit}`;
   // A user's entries as themselves and as someone else, each read newest first from its own
-  // index (an OR would read all of both, then sort), then merged.
+  // index (an OR would read all of both, then sort), then merged. An entry of a user who
+  // impersonated themselves is in both: the second read leaves it out, so that it is listed
+  // once, and counts once against the scan (a UNION would hash both reads whole instead).
   const others = entryConditions.filter((condition) => userParam === null || condition !== userCondition(userParam));
-  const parts = userParam === null ? overRange(newest, others) : `${overRange(newest, [...others, `h.actor = ${userParam}`])} UNION ALL ${overRange(newest, [...others, `h.impersonator = ${userParam}`])}`;
+  const parts =
+    userParam === null
+      ? overRange(newest, others)
+      : `${overRange(newest, [...others, `h.actor = ${userParam}`])} UNION ALL ${overRange(newest, [...others, `h.impersonator = ${userParam}`, `h.actor <> ${userParam}`])}`;
   const text = `
     SELECT "objectId" FROM (${parts}) e
      ORDER BY start_time DESC, id DESC

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { ParamError } from "../params";
+import { DEFAULT_LOOKBACK_MICROS, searchRangeOf } from "./searchRange";
+
+describe("searchRangeOf (v1 search times, as Jaeger's query parser reads them)", () => {
+  const now = Date.parse("2021-09-13T16:00:00Z") * 1000;
+  const hour = 3_600_000_000;
+
+  it("defaults end to now and start to 2 days before now", () => {
+    expect(searchRangeOf({}, now)).toEqual({ start: now - DEFAULT_LOOKBACK_MICROS, end: now });
+    expect(DEFAULT_LOOKBACK_MICROS).toBe(48 * hour);
+    // Before now, not before end.
+    expect(searchRangeOf({ end: now - hour }, now)).toEqual({ start: now - 48 * hour, end: now - hour });
+    expect(searchRangeOf({ start: now - hour }, now)).toEqual({ start: now - hour, end: now });
+  });
+
+  it("takes start and end as given, before 1970 and empty ranges included", () => {
+    expect(searchRangeOf({ start: -5, end: -1 }, now)).toEqual({ start: -5, end: -1 });
+    expect(searchRangeOf({ start: now, end: now }, now)).toEqual({ start: now, end: now });
+  });
+
+  it("refuses start after end, naming the parameter to change", () => {
+    expect(() => searchRangeOf({ start: now, end: now - 1 }, now)).toThrow(new ParamError("start", "'start' should not be after 'end'"));
+    try {
+      searchRangeOf({ end: now - 49 * hour }, now);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ParamError);
+      expect(error).toMatchObject({ param: "end", message: "'end' should not be before 'start', which is 2 days before now when not given" });
+    }
+  });
+});
