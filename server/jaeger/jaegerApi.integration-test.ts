@@ -184,15 +184,23 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect((await v1<JaegerTrace[]>(`traces?service=Pod&${V1_RANGE}&limit=5`)).data).toHaveLength(5);
     });
 
-    it("takes start and end as Jaeger does: end defaults to now, start to 2 days before now, lookback is not read", async () => {
+    it("takes start and end as Jaeger does (end defaults to now, start to 2 days before now), and lookback when start is not given", async () => {
       const service = `service=Deployment&tag=cluster:prod`;
       const day = 86_400_000_000;
       const now = Date.now() * 1000;
-      // lookback is Jaeger UI's own: it sends start and end with it. Not read, not checked.
+      // With start given, lookback is Jaeger UI's own (it sends start and end with it): not read, not checked.
       expect((await v1<JaegerTrace[]>(`traces?${service}&${V1_RANGE}&lookback=1m`)).data).toHaveLength(1);
       expect((await v1<JaegerTrace[]>(`traces?${service}&${V1_RANGE}&lookback=forever`)).data).toHaveLength(1);
-      // No start: 2 days before now, whatever end is (so the 2021 trace is out of reach, lookback or not).
-      expect((await v1<JaegerTrace[]>(`traces?${service}&lookback=99999999w`)).data).toEqual([]);
+      // Without start, Kubetrail's extension: start is end minus lookback.
+      const lookedBack = await v1<JaegerTrace[]>(`traces?${service}&end=${us(END)}&lookback=2h`);
+      expect(lookedBack.data!.map((t) => t.traceID)).toEqual([deploymentTraceId]);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&end=${us(START)}&lookback=1h`)).data).toEqual([]);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&lookback=99999999w`)).data).toHaveLength(1); // from 1970 to now
+      // custom: Jaeger UI's word for a range given in start and end, so Jaeger's default: 2 days before now, after this end.
+      await v1BadParam(`traces?${service}&end=${us(END)}&lookback=custom`, /^'end' should not be before 'start'/);
+      await v1BadParam(`traces?${service}&lookback=forever`, /'lookback'/);
+      // Neither: 2 days before now, whatever end is (so the 2021 trace is out of reach).
+      expect((await v1<JaegerTrace[]>(`traces?${service}`)).data).toEqual([]);
       expect((await v1<JaegerTrace[]>(`traces?${service}&end=${now - day}`)).data).toEqual([]);
       await v1BadParam(`traces?${service}&end=${us(END)}`, /^'end' should not be before 'start', which is 2 days before now when not given$/);
       // Start after end: Jaeger's stores refuse it (as a 500); here a 400 naming start.

@@ -8,7 +8,7 @@ import { listServices } from "../services";
 import { normalizeTraceId, traceIdProblem } from "../traceIdParam";
 import { toJaegerTrace } from "./jaegerJson";
 import { v1Data, v1Error, v1Handle, type V1Error } from "./envelope";
-import { searchRangeOf } from "./searchRange";
+import { lookbackMicrosOf, searchRangeOf } from "./searchRange";
 
 /**
  * Jaeger's v1 JSON API (the routes of http_handler.go that Jaeger UI 1.x calls, and the
@@ -93,6 +93,7 @@ const searchSchema = z
     operation: operationParam,
     start: optionalInteger,
     end: optionalInteger,
+    lookback: z.string().optional(),
     limit: optionalInteger.refine((v) => v === undefined || v >= 0, { message: "must not be negative" }),
     minDuration: optionalDurationBound,
     maxDuration: optionalDurationBound,
@@ -105,9 +106,13 @@ const searchSchema = z
     if (query.minDuration !== undefined && query.maxDuration !== undefined && query.maxDuration < query.minDuration) {
       ctx.addIssue({ code: "custom", path: ["maxDuration"], message: verbatim("'maxDuration' should be greater than 'minDuration'") });
     }
+    // Read (so checked) only when it decides the range: with start given, it is Jaeger UI's own.
+    if (query.start === undefined && lookbackMicrosOf(query.lookback) === null) {
+      ctx.addIssue({ code: "custom", path: ["lookback"], message: `expected a look-back like 1h, 2d or custom, got ${JSON.stringify(query.lookback)}` });
+    }
   });
 
-const SEARCH_PARAMS = ["service", "operation", "start", "end", "limit", "minDuration", "maxDuration", "raw", "traceID", "tag", "tags"];
+const SEARCH_PARAMS = ["service", "operation", "start", "end", "lookback", "limit", "minDuration", "maxDuration", "raw", "traceID", "tag", "tags"];
 
 /** `GET /api/traces`: the traces of `traceID=a&traceID=b`, or a search. */
 export function handleV1Traces(request: Request, deps: JaegerDeps): Promise<Response> {
@@ -133,7 +138,7 @@ export function handleV1Traces(request: Request, deps: JaegerDeps): Promise<Resp
     const traces = await searchTraces(deps.db, {
       criteria,
       view: query.operation,
-      ...searchRangeOf(query, Date.now() * 1000),
+      ...searchRangeOf({ ...query, lookbackMicros: lookbackMicrosOf(query.lookback) ?? undefined }, Date.now() * 1000),
       minDuration: query.minDuration,
       maxDuration: query.maxDuration,
       limit: searchLimitOf(query.limit ?? DEFAULT_SEARCH_LIMIT),

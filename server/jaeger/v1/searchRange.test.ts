@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ParamError } from "../params";
-import { DEFAULT_LOOKBACK_MICROS, searchRangeOf } from "./searchRange";
+import { DEFAULT_LOOKBACK_MICROS, lookbackMicrosOf, searchRangeOf } from "./searchRange";
 
 describe("searchRangeOf (v1 search times, as Jaeger's query parser reads them)", () => {
   const now = Date.parse("2021-09-13T16:00:00Z") * 1000;
@@ -28,5 +28,20 @@ describe("searchRangeOf (v1 search times, as Jaeger's query parser reads them)",
       expect(error).toBeInstanceOf(ParamError);
       expect(error).toMatchObject({ param: "end", message: "'end' should not be before 'start', which is 2 days before now when not given" });
     }
+  });
+
+  it("reaches back lookback from end when start is not given, and ignores it when start is", () => {
+    expect(searchRangeOf({ end: now - hour, lookbackMicros: 2 * hour }, now)).toEqual({ start: now - 3 * hour, end: now - hour });
+    expect(searchRangeOf({ lookbackMicros: 7 * 24 * hour }, now)).toEqual({ start: now - 7 * 24 * hour, end: now });
+    expect(searchRangeOf({ start: now - hour, lookbackMicros: 7 * 24 * hour }, now)).toEqual({ start: now - hour, end: now });
+  });
+
+  it("reads lookback as a positive duration, custom as none", () => {
+    expect(lookbackMicrosOf("2h")).toBe(2 * hour);
+    expect(lookbackMicrosOf("7d")).toBe(7 * 24 * hour);
+    expect(lookbackMicrosOf("custom")).toBeUndefined();
+    expect(lookbackMicrosOf(undefined)).toBeUndefined();
+    expect(lookbackMicrosOf("forever")).toBeNull();
+    expect(lookbackMicrosOf("0s")).toBeNull();
   });
 });
