@@ -15,6 +15,8 @@
  * Text between values that starts none is reported and skipped to the end of its line.
  */
 
+import { LF, CR, SPACE, TAB, QUOTE, BACKSLASH, COMMA, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } from "../jsonBytes";
+
 /**
  * One event read, or why some text could not be read: `error` says where (the line and byte
  * offset where the broken value or item starts) and why in full; `reason` is the short cause
@@ -31,18 +33,6 @@ const MAX_MESSAGE_CHARS = 200;
 /** How much of a stretch of text that starts no JSON value is quoted in its error. */
 const MAX_QUOTED_BYTES = 32;
 
-const LF = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 const ITEMS_KEY = Buffer.from("items");
 
 /** Container types, kept for the innermost levels only: deeper ones read as unknown (0). */

@@ -1,4 +1,5 @@
 import { Buffer, isUtf8 } from "node:buffer";
+import { QUOTE, BACKSLASH, COMMA, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } from "../jsonBytes";
 
 /**
  * Parses a webhook body, an EventList of up to hundreds of kilobytes, without ever making one
@@ -20,14 +21,6 @@ export class InvalidUtf8Error extends Error {
   }
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 
 /** `"items"` as bytes, quotes included. */
 const ITEMS_KEY = Buffer.from('"items"');
