@@ -96,6 +96,11 @@ async function objectsWithUid(sql: Sql, cluster: string, uid: string): Promise<S
   return result.rows.map((row) => ({ ...row, id: Number(row.id) }));
 }
 
+/** objectsWithUid, by namespace: rows made by two ingest workers take ids from two pools, not in the order they were made. */
+async function objectsWithUidByNamespace(sql: Sql, cluster: string, uid: string): Promise<StoredObject[]> {
+  return (await objectsWithUid(sql, cluster, uid)).sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+}
+
 /** The relations of `kind` that name the object `name` as their child: its parent's id and when each held. */
 async function parentsOf(sql: Sql, cluster: string, name: string, kind: string): Promise<Array<{ parent: number; validFrom: string; validTo: string | null }>> {
   const result = await sql.query<{ parent: number; valid_from: Date; valid_to: Date | null }>(
@@ -262,6 +267,27 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
       { id: owner!.id, apiGroup: "apps", apiVersion: "v1beta2", resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns", entries: 1 },
     ]);
     expect((await parentsOf(db, "old-groups", replicaSet.metadata.name, "controller-owner")).map((r) => r.parent)).toEqual([owner!.id]);
+  });
+
+  it("never makes a Pod's placeholder owner the object of a third namespace written with its uid; the cluster-scoped owner still takes it", async () => {
+    // The Pod comes first, then the twin in openshift-authentication, then the real Console.
+    const db = app.context.db;
+    await post("twin-after", [podUpdate("c0a50000-0000-4000-8000-000000000121", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUidByNamespace(db, "twin-after", CONSOLE_UID);
+    await post("twin-after", [consoleUpdate("c0a50000-0000-4000-8000-000000000122", "15:01:00.000", "31000", OTHER_NAMESPACE)]);
+    const [twin] = await objectsWithUidByNamespace(db, "twin-after", CONSOLE_UID);
+    expect(await objectsWithUidByNamespace(db, "twin-after", CONSOLE_UID)).toEqual([
+      { id: expect.any(Number), ...CONSOLE, namespace: OTHER_NAMESPACE, entries: 1 },
+      { id: placeholder!.id, ...CONSOLE, namespace: NAMESPACE, entries: 0 },
+    ]);
+    expect(await inNamespace(db, "twin-after", OTHER_NAMESPACE)).toEqual(["consoles/cluster"]);
+
+    await post("twin-after", [consoleUpdate("c0a50000-0000-4000-8000-000000000123", "15:02:00.000", "31001")]);
+    expect(await objectsWithUidByNamespace(db, "twin-after", CONSOLE_UID)).toEqual([
+      { id: placeholder!.id, ...CONSOLE, namespace: "", entries: 1 },
+      { id: twin!.id, ...CONSOLE, namespace: OTHER_NAMESPACE, entries: 1 },
+    ]);
+    expect((await parentsOf(db, "twin-after", POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
   });
 });
 

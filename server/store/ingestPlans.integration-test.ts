@@ -46,7 +46,7 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       const plans = {
         openRelations: await planOf(tx, OPEN_RELATIONS_SQL, [ids]),
         statesById: await planOf(tx, STATES_BY_ID_SQL, [ids]),
-        objectsByUid: await planOf(tx, OBJECTS_BY_UID_SQL, [1, uids]),
+        objectsByUid: await planOf(tx, OBJECTS_BY_UID_SQL, [1, uids, textArray(BATCH_KEYS.map(() => "default"))]),
         rowsNamedElsewhere: await planOf(tx, ROWS_NAMED_ELSEWHERE_SQL, [ids]),
         earlierIncarnations: await planOf(tx, EARLIER_INCARNATIONS_SQL, [
           1,
