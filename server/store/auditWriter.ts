@@ -186,9 +186,16 @@ const uidKeyOf = (namespace: string, uid: string) => `${namespace}\u0000${uid}`;
 /**
  * Objects by uid (OBJECTS_BY_UID_SQL), for writes that name an older incarnation than the latest,
  * or a placeholder under another name: each with the key (uidKeyOf) it was found for. A row found
- * for two keys is one ObjectRow.
+ * for two keys, or among `known` already (the latest of a name the batch writes: a placeholder
+ * under its guessed name, found by uid for a cluster-scoped write), is one ObjectRow: two would
+ * each be changed and stored apart, the one stored last winning.
  */
-async function loadByUid(sql: Sql, clusterId: number, keys: ReadonlyArray<{ namespace: string; uid: string }>): Promise<Array<{ key: string; row: ObjectRow }>> {
+async function loadByUid(
+  sql: Sql,
+  clusterId: number,
+  keys: ReadonlyArray<{ namespace: string; uid: string }>,
+  known: Iterable<ObjectRow>,
+): Promise<Array<{ key: string; row: ObjectRow }>> {
   if (keys.length === 0) return [];
   const result = await sql.query<LoadedObject & { i: number }>(prepared("kt_objects_by_uid", OBJECTS_BY_UID_SQL), [
     clusterId,
@@ -196,6 +203,7 @@ async function loadByUid(sql: Sql, clusterId: number, keys: ReadonlyArray<{ name
     textArray(keys.map((k) => k.namespace)),
   ]);
   const rows = new Map<number, ObjectRow>();
+  for (const row of known) rows.set(row.id, row);
   return result.rows.map((loaded) => {
     const { namespace, uid } = keys[Number(loaded.i) - 1]!;
     const row = rows.get(Number(loaded.id)) ?? rowOf(loaded);
@@ -364,17 +372,21 @@ export async function planWrites(
   // are placeholders: each a statement only when needed.
   const [ids, olderIncarnations, , placeholders] = await Promise.all([
     objectIds.take(sql, writes.length),
-    loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! }))),
+    loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! })), loaded),
     loadStates(sql, loaded, cache),
     placeholdersAmong(sql, writes.filter(createsObject).map((w) => latestByName.get(objectKeyOf(clusterId, w.object))).filter((row) => row !== undefined)),
   ]);
   for (const { key, row } of olderIncarnations) byUid.set(key, row);
-  const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))];
+  const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
   const [, misplaced] = await Promise.all([
     loadStates(sql, olderRows, cache),
     settleRowsNamedElsewhere(sql, clusterId, olderIncarnations.map(({ key, row }) => ({ key, row, named: uidsToLoad.get(key)! })), objects.locked, byUid),
   ]);
   loaded.push(...olderRows);
+  // A placeholder this batch makes the object its uid names is no longer the latest of the name
+  // it had, whichever of the batch's writes comes first: a write to that name (another object,
+  // whose create would otherwise end it) finds the incarnations of that name without it.
+  for (const [key, row] of latestByName) if (misplaced.has(row)) latestByName.delete(key);
   let idsUsed = 0;
 
   const ordered = writes

@@ -198,6 +198,33 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(await deletedAt(placeholder!.id)).toEqual([at("15:02:00.000")]);
   });
 
+  it.each([
+    ["after", "15:01:00.000", "15:01:30.000"],
+    ["before", "15:01:30.000", "15:01:00.000"],
+  ])("keeps the object a placeholder becomes alive when its batch creates another object under the placeholder's old name %s correcting it", async (order, correctionAt, createAt) => {
+    // The twin, with a uid of its own this time, created in openshift-console in the batch whose
+    // cluster-scoped Console makes the Pod's placeholder the Console.
+    const db = app.context.db;
+    const cluster = `correct-and-create-${order}`;
+    const TWIN_UID = "7d1f4b63-9c2a-4e8f-b0d5-3a6e8c1f2d47";
+    await post(cluster, [podUpdate("c0a50000-0000-4000-8000-0000000001f1", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUid(db, cluster, CONSOLE_UID);
+    await post(cluster, [
+      consoleUpdate("c0a50000-0000-4000-8000-0000000001f2", correctionAt, "31001"),
+      writeEvent({ id: "c0a50000-0000-4000-8000-0000000001f3", at: at(createAt), verb: "create", apiGroup: "operator.openshift.io", resource: "consoles", body: consoleBody("31002", NAMESPACE, TWIN_UID) }),
+    ]);
+    const rows = await db.query<{ id: number; namespace: string; uid: string; deleted_at: Date | null; entries: number }>(
+      `SELECT o.id, o.namespace, o.uid, o.deleted_at, (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries
+         FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.resource = 'consoles' ORDER BY o.namespace`,
+      [cluster],
+    );
+    expect(rows.rows.map((r) => ({ ...r, id: Number(r.id) }))).toEqual([
+      { id: placeholder!.id, namespace: "", uid: CONSOLE_UID, deleted_at: null, entries: 1 },
+      { id: expect.any(Number), namespace: NAMESPACE, uid: TWIN_UID, deleted_at: null, entries: 1 },
+    ]);
+    expect(await parentsOf(db, cluster, POD, "owner")).toEqual([{ parent: placeholder!.id, validFrom: at("15:00:00.000"), validTo: null }]);
+  });
+
   it("never moves an object with history of its own to another namespace because a uid matches", async () => {
     // The same uid in openshift-console, written there (the CRD namespaced, or two clusters' logs
     // sent under one name): its history is that object's, whatever comes with its uid later.
