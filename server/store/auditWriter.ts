@@ -151,25 +151,65 @@ async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIden
 
 /**
  * Statements that read rows by an array of keys (exported for the plan test,
- * ingestPlans.integration-test.ts). By uid: one index probe per uid (LATERAL … LIMIT 1, the
- * latest incarnation holding it). As `uid = ANY($2)` the planner, with no statistics, took
+ * ingestPlans.integration-test.ts). By uid: one index probe per uid (LATERAL … LIMIT 1), for a
+ * write of namespace `ns`, among the rows a write there may belong to (loadByUid): the latest
+ * incarnation holding it in that namespace, else (for a cluster-scoped write) a placeholder of
+ * another namespace before a row with history there, which the write will not take
+ * (settleRowsNamedElsewhere). As `uid = ANY($2)` the planner, with no statistics, took
  * `cluster_id = $1` for 0.5% of the table and read the whole cluster's objects through the
  * identity index to test each against the uids: 12 ms a batch on 12,000 objects, where the
  * probes take 3.
  */
-export const OBJECTS_BY_UID_SQL = `SELECT ${OBJECT_COLUMNS}
-       FROM unnest($2::text[]) AS k(u)
+export const OBJECTS_BY_UID_SQL = `SELECT k.i, ${OBJECT_COLUMNS}
+       FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(u, ns, i)
        CROSS JOIN LATERAL (
-         SELECT x.* FROM objects x WHERE x.cluster_id = $1 AND x.uid = k.u
-          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
+         SELECT x.* FROM objects x WHERE x.cluster_id = $1 AND x.uid = k.u AND (x.namespace = k.ns OR k.ns = '')
+          ORDER BY x.namespace = k.ns DESC,
+                   CASE WHEN x.namespace = k.ns THEN false
+                        ELSE EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = x.id)
+                          OR EXISTS (SELECT 1 FROM object_states t WHERE t.object_id = x.id) END,
+                   x.first_seen DESC, x.id DESC LIMIT 1) o
        LEFT JOIN object_states s ON s.object_id = o.id`;
 export const STATES_BY_ID_SQL = `SELECT object_id, state FROM object_states WHERE object_id = ANY($1::bigint[])`;
 
-/** Objects by uid, for events that name an older incarnation than the latest. */
-async function loadByUid(sql: Sql, clusterId: number, uids: string[]): Promise<ObjectRow[]> {
-  if (uids.length === 0) return [];
-  const result = await sql.query<LoadedObject>(prepared("kt_objects_by_uid", OBJECTS_BY_UID_SQL), [clusterId, textArray(uids)]);
-  return result.rows.map(rowOf);
+/**
+ * A write's uid, as the rows it may belong to are looked up by: with its namespace. An object's
+ * namespace never changes, so a write belongs to a row of its namespace holding its uid; or to a
+ * placeholder, whose scope a relation may have guessed, in its namespace or, for a cluster-scoped
+ * write, in any (a cluster-scoped owner named from a namespaced object). Never to a placeholder
+ * of another namespace for a namespaced write: Kubernetes lets no object own one of another
+ * namespace, so the claim that made that placeholder cannot name this object (relationWriter.ts),
+ * and the placeholder holds the uid beside it.
+ */
+const uidKeyOf = (namespace: string, uid: string) => `${namespace}\u0000${uid}`;
+
+/**
+ * Objects by uid (OBJECTS_BY_UID_SQL), for writes that name an older incarnation than the latest,
+ * or a placeholder under another name: each with the key (uidKeyOf) it was found for. A row found
+ * for two keys, or among `known` already (the latest of a name the batch writes: a placeholder
+ * under its guessed name, found by uid for a cluster-scoped write), is one ObjectRow: two would
+ * each be changed and stored apart, the one stored last winning.
+ */
+async function loadByUid(
+  sql: Sql,
+  clusterId: number,
+  keys: ReadonlyArray<{ namespace: string; uid: string }>,
+  known: Iterable<ObjectRow>,
+): Promise<Array<{ key: string; row: ObjectRow }>> {
+  if (keys.length === 0) return [];
+  const result = await sql.query<LoadedObject & { i: number }>(prepared("kt_objects_by_uid", OBJECTS_BY_UID_SQL), [
+    clusterId,
+    textArray(keys.map((k) => k.uid)),
+    textArray(keys.map((k) => k.namespace)),
+  ]);
+  const rows = new Map<number, ObjectRow>();
+  for (const row of known) rows.set(row.id, row);
+  return result.rows.map((loaded) => {
+    const { namespace, uid } = keys[Number(loaded.i) - 1]!;
+    const row = rows.get(Number(loaded.id)) ?? rowOf(loaded);
+    rows.set(row.id, row);
+    return { key: uidKeyOf(namespace, uid), row };
+  });
 }
 
 /** Fills in the stored states of `rows`, from the cache when it is current, else in one query. */
@@ -317,22 +357,36 @@ export async function planWrites(
   for (const w of writes) {
     if (!objects.locked.has(objectKeyOf(clusterId, w.object))) throw new Error(`write ${w.auditId}: its object was not locked (lockAndLoadObjects)`);
   }
+  // By uidKeyOf: the write's namespace with its uid.
   const byUid = new Map<string, ObjectRow>();
-  for (const row of latestByName.values()) if (row.uid) byUid.set(row.uid, row);
-  const unknownUids = [...new Set(writes.map((w) => w.object.uid).filter((u): u is string => !!u && !byUid.has(u)))];
+  for (const row of latestByName.values()) if (row.uid) byUid.set(uidKeyOf(row.identity.namespace, row.uid), row);
+  // The first write of each uid and namespace that no row of its name holds: the one whose rows are looked up.
+  const uidsToLoad = new Map<string, ObjectIdentity>();
+  for (const w of writes) {
+    const key = w.object.uid ? uidKeyOf(w.object.namespace, w.object.uid) : null;
+    if (key !== null && !byUid.has(key) && !uidsToLoad.has(key)) uidsToLoad.set(key, w.object);
+  }
   const loaded = [...latestByName.values()];
   // Ids for the objects the batch may create (at most one per write; the rest go back), older
   // incarnations by uid, states missing from the cache, and which rows that creates may fill in
   // are placeholders: each a statement only when needed.
   const [ids, olderIncarnations, , placeholders] = await Promise.all([
     objectIds.take(sql, writes.length),
-    loadByUid(sql, clusterId, unknownUids),
+    loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! })), loaded),
     loadStates(sql, loaded, cache),
     placeholdersAmong(sql, writes.filter(createsObject).map((w) => latestByName.get(objectKeyOf(clusterId, w.object))).filter((row) => row !== undefined)),
   ]);
-  for (const row of olderIncarnations) byUid.set(row.uid!, row);
-  const [, misplaced] = await Promise.all([loadStates(sql, olderIncarnations, cache), settleRowsNamedElsewhere(sql, clusterId, olderIncarnations, writes, objects.locked, byUid)]);
-  loaded.push(...olderIncarnations);
+  for (const { key, row } of olderIncarnations) byUid.set(key, row);
+  const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
+  const [, misplaced] = await Promise.all([
+    loadStates(sql, olderRows, cache),
+    settleRowsNamedElsewhere(sql, clusterId, olderIncarnations.map(({ key, row }) => ({ key, row, named: uidsToLoad.get(key)! })), objects.locked, byUid),
+  ]);
+  loaded.push(...olderRows);
+  // A placeholder this batch makes the object its uid names is no longer the latest of the name
+  // it had, whichever of the batch's writes comes first: a write to that name (another object,
+  // whose create would otherwise end it) finds the incarnations of that name without it.
+  for (const [key, row] of latestByName) if (misplaced.has(row)) latestByName.delete(key);
   let idsUsed = 0;
 
   const ordered = writes
@@ -355,7 +409,7 @@ export async function planWrites(
     // A row only a relation named so far (a Pod's ephemeral volume claim, an Ingress's Service
     // applied after it) is the object its name's create makes: its relations stay with it.
     const fillsPlaceholder = latest !== null && createsObject(write) && placeholders.has(latest.id) && !touched.has(latest);
-    const target = fillsPlaceholder ? latest : resolveTarget(write, latest, write.object.uid ? byUid.get(write.object.uid) ?? null : null);
+    const target = fillsPlaceholder ? latest : resolveTarget(write, latest, write.object.uid ? byUid.get(uidKeyOf(write.object.namespace, write.object.uid)) ?? null : null);
 
     let row: ObjectRow;
     if (target === "new") {
@@ -377,7 +431,7 @@ export async function planWrites(
         identityDirty: false,
       };
       latestByName.set(key, row);
-      if (row.uid) byUid.set(row.uid, row);
+      if (row.uid) byUid.set(uidKeyOf(write.object.namespace, row.uid), row);
     } else {
       row = target;
     }
@@ -414,7 +468,7 @@ export async function planWrites(
     }
     if (!row.uid && write.object.uid) {
       row.uid = write.object.uid;
-      byUid.set(row.uid, row);
+      byUid.set(uidKeyOf(write.object.namespace, row.uid), row);
     }
     if (!row.kind && write.object.kind) row.kind = write.object.kind;
     // An object begins at its create, also when a relation named it before.
@@ -757,9 +811,10 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
 }
 
 /**
- * Rows a batch found by uid under another name than the writes naming that uid, checked again
- * once their names are locked: returns the placeholders among them, which those writes make the
- * object they name, and takes out of `byUid` the rows those writes do not belong to.
+ * Rows a batch found by uid under another name than the writes naming that uid (`named`, the
+ * first write of the uid in its namespace, whose uidKeyOf is `key`), checked again once their
+ * names are locked: returns the placeholders among them, which those writes make the object they
+ * name, and takes out of `byUid` the rows those writes do not belong to.
  *
  * A relation names its object as its claimant's body tells it, and that may be wrong where the
  * uid is not: an ownerReference does not say its owner's scope, so an owner of a kind we don't
@@ -783,32 +838,26 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
 async function settleRowsNamedElsewhere(
   sql: Sql,
   clusterId: number,
-  rows: readonly ObjectRow[],
-  writes: readonly AuditWrite[],
+  found: ReadonlyArray<{ key: string; row: ObjectRow; named: ObjectIdentity }>,
   locked: ReadonlySet<string>,
   byUid: Map<string, ObjectRow>,
 ): Promise<Set<ObjectRow>> {
   const misplaced = new Set<ObjectRow>();
-  if (rows.length === 0) return misplaced;
-  const namedByUid = new Map<string, ObjectIdentity>();
-  for (const write of writes) if (write.object.uid && !namedByUid.has(write.object.uid)) namedByUid.set(write.object.uid, write.object);
-  const elsewhere = rows.filter((row) => {
-    const named = namedByUid.get(row.uid!);
-    return named !== undefined && objectKeyOf(clusterId, named) !== objectKeyOf(clusterId, row.identity);
-  });
+  const elsewhere = found.filter(({ row, named }) => objectKeyOf(clusterId, named) !== objectKeyOf(clusterId, row.identity));
   if (elsewhere.length === 0) return misplaced;
-  const lockIds = [...new Set(elsewhere.map((row) => objectKeyOf(clusterId, row.identity)).filter((key) => !locked.has(key)))].map(advisoryLockIdOf);
+  const lockIds = [...new Set(elsewhere.map(({ row }) => objectKeyOf(clusterId, row.identity)).filter((key) => !locked.has(key)))].map(advisoryLockIdOf);
   const [, current] = await Promise.all([
     lockIds.length > 0 ? lockNamesShared(sql, lockIds) : null,
     sql.query<Omit<LoadedObject, "first_seen" | "last_seen" | "deleted_at" | "has_state" | "resource_version" | "uid"> & { has_history: boolean }>(
       prepared("kt_rows_named_elsewhere", ROWS_NAMED_ELSEWHERE_SQL),
-      [int8Array(elsewhere.map((row) => row.id))],
+      [int8Array([...new Set(elsewhere.map(({ row }) => row.id))])],
     ),
   ]);
   const byId = new Map(current.rows.map((row) => [Number(row.id), row]));
-  for (const row of elsewhere) {
+  // A row of another namespace than its write's was loaded for a cluster-scoped write, which may
+  // take a placeholder of any (loadByUid). One still without history was moved by no write since.
+  for (const { key, row, named } of elsewhere) {
     const now = byId.get(row.id);
-    const named = namedByUid.get(row.uid!)!;
     if (now !== undefined) {
       row.identity = { apiGroup: now.api_group, apiVersion: now.api_version, resource: now.resource, kind: now.kind, namespace: now.namespace, name: now.name, uid: row.uid };
       if (!now.has_history) {
@@ -818,7 +867,7 @@ async function settleRowsNamedElsewhere(
       // The same object through another API group: the same namespace, resource and name.
       if (now.namespace === named.namespace && now.resource === named.resource && now.name === named.name) continue;
     }
-    if (byUid.get(row.uid!) === row) byUid.delete(row.uid!);
+    if (byUid.get(key) === row) byUid.delete(key);
   }
   return misplaced;
 }

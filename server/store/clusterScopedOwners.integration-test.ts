@@ -4,10 +4,13 @@ import { parseAuditEvent } from "../ingest/audit/eventSchema";
 import { createAuditIngestor } from "../ingest/audit/ingest";
 import type { AuditWrite, ObjectIdentity } from "../ingest/audit/types";
 import { BUILTIN_LINKERS } from "../model/links/builtin";
+import { objectAt, stringAt } from "../model/links/fields";
+import { coreReference } from "../model/links/references";
+import type { Linker } from "../model/links/types";
 import { historyOfObject, objectsInNamespace } from "../query/history";
 import { APP_SETUPS, startTestApp, type TestApp } from "../testing/appHarness";
 import { TEST_CONVERT_OPTIONS } from "../testing/convertOptions";
-import { openTestDatabase, type TestDatabase } from "../testing/databases";
+import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
 import { openshiftObject, sonobuoyItems, type EditableObject } from "../testing/fixtures";
 import { eventList } from "../testing/scenarios/rollout";
 import { writeEvent } from "../testing/writeEvent";
@@ -82,6 +85,19 @@ const podUpdate = (id: string, clock: string, resourceVersion: string) =>
 const consoleUpdate = (id: string, clock: string, resourceVersion: string, namespace?: string) =>
   writeEvent({ id, at: at(clock), verb: "update", apiGroup: "operator.openshift.io", resource: "consoles", body: consoleBody(resourceVersion, namespace) });
 
+/**
+ * A uid of a third namespace: the real ReplicaSet apiserver-5d887d5fcd of openshift-apiserver, one
+ * of its real Pods, and the Pod of openshift-console as an edited log (or two clusters' logs sent
+ * under one name) may give it, its ownerReference naming its ReplicaSet console-6f454f786d with the
+ * uid of apiserver-5d887d5fcd.
+ */
+function ownerUidOfAnotherNamespace(): { replicaSet: EditableObject; apiserverPod: EditableObject; edited: EditableObject } {
+  const replicaSet = openshiftObject("openshift-apiserver", "apps/replicasets.yaml", "apiserver-5d887d5fcd");
+  const edited = pod("25400");
+  edited.metadata.ownerReferences[0].uid = replicaSet.metadata.uid;
+  return { replicaSet, apiserverPod: openshiftObject("openshift-apiserver", "core/pods.yaml", "apiserver-5d887d5fcd-mrn5h"), edited };
+}
+
 /** An object row as the tests compare it: its identity, and how many history entries it holds. */
 type StoredObject = Omit<ObjectIdentity, "uid"> & { id: number; entries: number };
 
@@ -94,6 +110,11 @@ async function objectsWithUid(sql: Sql, cluster: string, uid: string): Promise<S
     [cluster, uid],
   );
   return result.rows.map((row) => ({ ...row, id: Number(row.id) }));
+}
+
+/** objectsWithUid, by namespace: rows made by two ingest workers take ids from two pools, not in the order they were made. */
+async function objectsWithUidByNamespace(sql: Sql, cluster: string, uid: string): Promise<StoredObject[]> {
+  return (await objectsWithUid(sql, cluster, uid)).sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
 }
 
 /** The relations of `kind` that name the object `name` as their child: its parent's id and when each held. */
@@ -193,6 +214,33 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(await deletedAt(placeholder!.id)).toEqual([at("15:02:00.000")]);
   });
 
+  it.each([
+    ["after", "15:01:00.000", "15:01:30.000"],
+    ["before", "15:01:30.000", "15:01:00.000"],
+  ])("keeps the object a placeholder becomes alive when its batch creates another object under the placeholder's old name %s correcting it", async (order, correctionAt, createAt) => {
+    // The twin, with a uid of its own this time, created in openshift-console in the batch whose
+    // cluster-scoped Console makes the Pod's placeholder the Console.
+    const db = app.context.db;
+    const cluster = `correct-and-create-${order}`;
+    const TWIN_UID = "7d1f4b63-9c2a-4e8f-b0d5-3a6e8c1f2d47";
+    await post(cluster, [podUpdate("c0a50000-0000-4000-8000-0000000001f1", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUid(db, cluster, CONSOLE_UID);
+    await post(cluster, [
+      consoleUpdate("c0a50000-0000-4000-8000-0000000001f2", correctionAt, "31001"),
+      writeEvent({ id: "c0a50000-0000-4000-8000-0000000001f3", at: at(createAt), verb: "create", apiGroup: "operator.openshift.io", resource: "consoles", body: consoleBody("31002", NAMESPACE, TWIN_UID) }),
+    ]);
+    const rows = await db.query<{ id: number; namespace: string; uid: string; deleted_at: Date | null; entries: number }>(
+      `SELECT o.id, o.namespace, o.uid, o.deleted_at, (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries
+         FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.resource = 'consoles' ORDER BY o.namespace`,
+      [cluster],
+    );
+    expect(rows.rows.map((r) => ({ ...r, id: Number(r.id) }))).toEqual([
+      { id: placeholder!.id, namespace: "", uid: CONSOLE_UID, deleted_at: null, entries: 1 },
+      { id: expect.any(Number), namespace: NAMESPACE, uid: TWIN_UID, deleted_at: null, entries: 1 },
+    ]);
+    expect(await parentsOf(db, cluster, POD, "owner")).toEqual([{ parent: placeholder!.id, validFrom: at("15:00:00.000"), validTo: null }]);
+  });
+
   it("never moves an object with history of its own to another namespace because a uid matches", async () => {
     // The same uid in openshift-console, written there (the CRD namespaced, or two clusters' logs
     // sent under one name): its history is that object's, whatever comes with its uid later.
@@ -262,6 +310,142 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
       { id: owner!.id, apiGroup: "apps", apiVersion: "v1beta2", resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns", entries: 1 },
     ]);
     expect((await parentsOf(db, "old-groups", replicaSet.metadata.name, "controller-owner")).map((r) => r.parent)).toEqual([owner!.id]);
+  });
+
+  it("links an ownerReference by uid in its own namespace or cluster-scoped, never to an object of a third namespace", async () => {
+    // The Pod of openshift-console names the uid of the ReplicaSet of openshift-apiserver, stored
+    // first (ownerUidOfAnotherNamespace). Kubernetes's garbage collector takes such an owner for
+    // absent (OwnerRefInvalidNamespace): the owner is a placeholder in the Pod's namespace,
+    // holding the uid. The Console, also named by uid, is cluster-scoped, and the ReplicaSet's
+    // own Pod names it in its namespace: both still link by uid.
+    const db = app.context.db;
+    const { replicaSet, apiserverPod, edited } = ownerUidOfAnotherNamespace();
+    await post("third-namespace", [
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000101", at: at("15:00:00.000"), verb: "update", apiGroup: "apps", resource: "replicasets", body: replicaSet }),
+      consoleUpdate("c0a50000-0000-4000-8000-000000000102", "15:00:01.000", "31001"),
+    ]);
+    const [owner] = await objectsWithUidByNamespace(db, "third-namespace", replicaSet.metadata.uid);
+    const [console] = await objectsWithUidByNamespace(db, "third-namespace", CONSOLE_UID);
+    await post("third-namespace", [
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000103", at: at("15:01:00.000"), verb: "update", apiGroup: "", resource: "pods", body: edited }),
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000104", at: at("15:01:01.000"), verb: "update", apiGroup: "", resource: "pods", body: apiserverPod }),
+    ]);
+    const [, placeholder] = await objectsWithUidByNamespace(db, "third-namespace", replicaSet.metadata.uid);
+    expect(await objectsWithUidByNamespace(db, "third-namespace", replicaSet.metadata.uid)).toEqual([
+      { id: owner!.id, apiGroup: "apps", apiVersion: "v1", resource: "replicasets", kind: "ReplicaSet", namespace: "openshift-apiserver", name: "apiserver-5d887d5fcd", entries: 1 },
+      { id: expect.any(Number), apiGroup: "apps", apiVersion: "v1", resource: "replicasets", kind: "ReplicaSet", namespace: NAMESPACE, name: "console-6f454f786d", entries: 0 },
+    ]);
+    expect((await parentsOf(db, "third-namespace", POD, "controller-owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+    expect((await parentsOf(db, "third-namespace", POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
+    expect((await parentsOf(db, "third-namespace", apiserverPod.metadata.name, "controller-owner")).map((r) => r.parent)).toEqual([owner!.id]);
+
+    // The placeholder holds the uid beside its object: later writes and claims each find their
+    // own, also in one batch with a write to the placeholder's name (the real ReplicaSet
+    // console-6f454f786d, whose own uid is another).
+    const edit = structuredClone(edited);
+    edit.metadata.resourceVersion = "25401";
+    const rsUpdate = structuredClone(replicaSet);
+    rsUpdate.metadata.resourceVersion = "22958";
+    const consoleReplicaSet = openshiftObject(NAMESPACE, "apps/replicasets.yaml", "console-6f454f786d");
+    await post("third-namespace", [
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000105", at: at("15:02:00.000"), verb: "update", apiGroup: "apps", resource: "replicasets", body: rsUpdate }),
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000106", at: at("15:02:00.500"), verb: "update", apiGroup: "apps", resource: "replicasets", body: consoleReplicaSet }),
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000107", at: at("15:02:01.000"), verb: "update", apiGroup: "", resource: "pods", body: edit }),
+    ]);
+    expect((await objectsWithUidByNamespace(db, "third-namespace", replicaSet.metadata.uid)).map((o) => [o.id, o.namespace, o.entries])).toEqual([
+      [owner!.id, "openshift-apiserver", 2],
+      [placeholder!.id, NAMESPACE, 0],
+    ]);
+    expect((await objectsWithUid(db, "third-namespace", consoleReplicaSet.metadata.uid)).map((o) => [o.namespace, o.name, o.entries])).toEqual([[NAMESPACE, "console-6f454f786d", 1]]);
+    expect((await parentsOf(db, "third-namespace", POD, "controller-owner")).map((r) => [r.parent, r.validTo])).toEqual([[placeholder!.id, null]]);
+  });
+
+  it("gives the owners two namespaces' Pods name with one uid in one batch a placeholder each, when the kind is namespaced", async () => {
+    // The edited Pod of openshift-console names the uid of openshift-apiserver's ReplicaSet, as
+    // that ReplicaSet's own Pod does (ownerUidOfAnotherNamespace), in the batch that makes the
+    // owners' placeholders. A ReplicaSet is namespaced: one of the two claims names no object,
+    // and the ReplicaSet's write takes only its own namespace's placeholder.
+    const db = app.context.db;
+    const { replicaSet, apiserverPod, edited } = ownerUidOfAnotherNamespace();
+    await post("one-uid-two-namespaces", [
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000151", at: at("15:00:00.000"), verb: "update", apiGroup: "", resource: "pods", body: edited }),
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000152", at: at("15:00:01.000"), verb: "update", apiGroup: "", resource: "pods", body: apiserverPod }),
+    ]);
+    await post("one-uid-two-namespaces", [writeEvent({ id: "c0a50000-0000-4000-8000-000000000153", at: at("15:01:00.000"), verb: "update", apiGroup: "apps", resource: "replicasets", body: replicaSet })]);
+    const [owner, placeholder] = await objectsWithUidByNamespace(db, "one-uid-two-namespaces", replicaSet.metadata.uid);
+    expect([owner, placeholder].map((o) => [o!.namespace, o!.name, o!.entries])).toEqual([
+      ["openshift-apiserver", "apiserver-5d887d5fcd", 1],
+      [NAMESPACE, "console-6f454f786d", 0],
+    ]);
+    expect((await parentsOf(db, "one-uid-two-namespaces", apiserverPod.metadata.name, "controller-owner")).map((r) => r.parent)).toEqual([owner!.id]);
+    expect((await parentsOf(db, "one-uid-two-namespaces", POD, "controller-owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+  });
+
+  it("gives a Pod's owner of a kind it does not know a placeholder in its namespace, not the object of a third namespace holding its uid, and that placeholder to the cluster-scoped owner", async () => {
+    // The impossible twin: a Console written in openshift-authentication with the uid the Pod of
+    // openshift-console names. Then the real, cluster-scoped Console.
+    const db = app.context.db;
+    await post("twin-elsewhere", [consoleUpdate("c0a50000-0000-4000-8000-000000000111", "15:00:00.000", "31000", OTHER_NAMESPACE)]);
+    const [twin] = await objectsWithUidByNamespace(db, "twin-elsewhere", CONSOLE_UID);
+    await post("twin-elsewhere", [podUpdate("c0a50000-0000-4000-8000-000000000112", "15:01:00.000", "25400")]);
+    const [, placeholder] = await objectsWithUidByNamespace(db, "twin-elsewhere", CONSOLE_UID);
+    expect(await objectsWithUidByNamespace(db, "twin-elsewhere", CONSOLE_UID)).toEqual([
+      { id: twin!.id, ...CONSOLE, namespace: OTHER_NAMESPACE, entries: 1 },
+      { id: expect.any(Number), ...CONSOLE, namespace: NAMESPACE, entries: 0 },
+    ]);
+    expect((await parentsOf(db, "twin-elsewhere", POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+
+    await post("twin-elsewhere", [consoleUpdate("c0a50000-0000-4000-8000-000000000113", "15:02:00.000", "31001")]);
+    expect(await objectsWithUidByNamespace(db, "twin-elsewhere", CONSOLE_UID)).toEqual([
+      { id: placeholder!.id, ...CONSOLE, namespace: "", entries: 1 },
+      { id: twin!.id, ...CONSOLE, namespace: OTHER_NAMESPACE, entries: 1 },
+    ]);
+    expect((await parentsOf(db, "twin-elsewhere", POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+  });
+
+  it("never makes a Pod's placeholder owner the object of a third namespace written with its uid; the cluster-scoped owner still takes it", async () => {
+    // The Pod comes first, then the twin in openshift-authentication, then the real Console.
+    const db = app.context.db;
+    await post("twin-after", [podUpdate("c0a50000-0000-4000-8000-000000000121", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUidByNamespace(db, "twin-after", CONSOLE_UID);
+    await post("twin-after", [consoleUpdate("c0a50000-0000-4000-8000-000000000122", "15:01:00.000", "31000", OTHER_NAMESPACE)]);
+    const [twin] = await objectsWithUidByNamespace(db, "twin-after", CONSOLE_UID);
+    expect(await objectsWithUidByNamespace(db, "twin-after", CONSOLE_UID)).toEqual([
+      { id: expect.any(Number), ...CONSOLE, namespace: OTHER_NAMESPACE, entries: 1 },
+      { id: placeholder!.id, ...CONSOLE, namespace: NAMESPACE, entries: 0 },
+    ]);
+    expect(await inNamespace(db, "twin-after", OTHER_NAMESPACE)).toEqual(["consoles/cluster"]);
+
+    await post("twin-after", [consoleUpdate("c0a50000-0000-4000-8000-000000000123", "15:02:00.000", "31001")]);
+    expect(await objectsWithUidByNamespace(db, "twin-after", CONSOLE_UID)).toEqual([
+      { id: placeholder!.id, ...CONSOLE, namespace: "", entries: 1 },
+      { id: twin!.id, ...CONSOLE, namespace: OTHER_NAMESPACE, entries: 1 },
+    ]);
+    expect((await parentsOf(db, "twin-after", POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+  });
+
+  it("moves the owner of a Pod that shared a placeholder off it once the placeholder turns out to be an object of another namespace", async () => {
+    // Pods of openshift-console and openshift-authentication name the Console: one placeholder,
+    // in openshift-console, stands for an owner that can only be cluster-scoped. The twin is then
+    // written in openshift-console: the openshift-authentication Pod's owner cannot be it, and its
+    // next body takes it to a placeholder of its own namespace.
+    const db = app.context.db;
+    await post("shared-filled", [podUpdate("c0a50000-0000-4000-8000-000000000131", "15:00:00.000", "25400"), otherPodUpdate("c0a50000-0000-4000-8000-000000000132", "15:00:01.000", "25500")]);
+    const [shared] = await objectsWithUidByNamespace(db, "shared-filled", CONSOLE_UID);
+    expect((await parentsOf(db, "shared-filled", OTHER_POD, "owner")).map((r) => r.parent)).toEqual([shared!.id]);
+    await post("shared-filled", [consoleUpdate("c0a50000-0000-4000-8000-000000000133", "15:01:00.000", "31001", NAMESPACE)]);
+    await post("shared-filled", [podUpdate("c0a50000-0000-4000-8000-000000000134", "15:02:00.000", "25401"), otherPodUpdate("c0a50000-0000-4000-8000-000000000135", "15:02:01.000", "25501")]);
+
+    const [own] = await objectsWithUidByNamespace(db, "shared-filled", CONSOLE_UID);
+    expect(await objectsWithUidByNamespace(db, "shared-filled", CONSOLE_UID)).toEqual([
+      { id: expect.any(Number), ...CONSOLE, namespace: OTHER_NAMESPACE, entries: 0 },
+      { id: shared!.id, ...CONSOLE, namespace: NAMESPACE, entries: 1 },
+    ]);
+    expect(await parentsOf(db, "shared-filled", POD, "owner")).toEqual([{ parent: shared!.id, validFrom: at("15:00:00.000"), validTo: null }]);
+    expect(await parentsOf(db, "shared-filled", OTHER_POD, "owner")).toEqual([
+      { parent: shared!.id, validFrom: at("15:00:01.000"), validTo: at("15:02:01.000") },
+      { parent: own!.id, validFrom: at("15:02:01.000"), validTo: null },
+    ]);
   });
 });
 
@@ -388,6 +572,29 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     expect((await parentsOf(test.db, cluster, OTHER_POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
   });
 
+  it("gives a Pod no owner of another namespace that the placeholder it found became while it waited for that name", async () => {
+    // The Pod of openshift-authentication finds the placeholder the Pod of openshift-console
+    // made, shared while the owner may be cluster-scoped; meanwhile the twin's write in
+    // openshift-console, not yet committed, makes that placeholder an object of its namespace.
+    const cluster = "filled-meanwhile";
+    await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [podUpdate("c0a50000-0000-4000-8000-000000000161", "15:00:00.000", "25400")]);
+    const [shared] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
+    const twin = await storeHeldOpen(test.db, cluster, consoleUpdate("c0a50000-0000-4000-8000-000000000162", "15:01:00.000", "31001", NAMESPACE));
+    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [otherPodUpdate("c0a50000-0000-4000-8000-000000000163", "15:02:00.000", "25500")]);
+    try {
+      expect(await settledOrWaiting(other)).toBe("advisory");
+    } finally {
+      await twin.commit();
+      await other;
+    }
+    const rows = await objectsWithUidByNamespace(test.db, cluster, CONSOLE_UID);
+    expect(rows).toEqual([
+      { id: expect.any(Number), ...CONSOLE, namespace: OTHER_NAMESPACE, entries: 0 },
+      { id: shared!.id, ...CONSOLE, namespace: NAMESPACE, entries: 1 },
+    ]);
+    expect((await parentsOf(test.db, cluster, OTHER_POD, "owner")).map((r) => r.parent)).toEqual([rows[0]!.id]);
+  });
+
   /** Resolves once `count` transactions wait for a lock on a name; rejects if one of `works` fails first. */
   async function untilWaiting(count: number, ...works: Array<Promise<unknown>>): Promise<void> {
     let failed: unknown = null;
@@ -473,5 +680,95 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     }
     expect(await dangling(test.db)).toBe(0);
     expect(await objectsWithUid(test.db, "pruned-placeholder", CONSOLE_UID)).toEqual([{ id: expect.any(Number), ...CONSOLE, namespace: "", entries: 1 }]);
+  });
+});
+
+/**
+ * A cluster-scoped object may name a namespaced one by uid: a PersistentVolume's `spec.claimRef`
+ * gives its claim's namespace, name and uid. No built-in linker reads it (the claim names its
+ * volume), so this one does, as a plugin may. The capture holds no volume or claim: both are
+ * written here as the API serves them, for OpenShift's image registry on a cluster with storage.
+ */
+const claimRefLinker: Linker = {
+  name: "test-claimRef",
+  claims(body, self) {
+    if (self.apiGroup !== "" || self.resource !== "persistentvolumes") return [];
+    const ref = objectAt(body, "spec", "claimRef");
+    const [namespace, name] = [stringAt(ref ?? undefined, "namespace"), stringAt(ref ?? undefined, "name")];
+    if (!namespace || !name) return [];
+    return [{ kind: "bound-volume", role: "child", other: coreReference("persistentvolumeclaims", "PersistentVolumeClaim", namespace, name, stringAt(ref ?? undefined, "uid")) }];
+  },
+};
+
+const REGISTRY_NAMESPACE = "openshift-image-registry";
+const CLAIM_UID = "b3c6e0a4-2f5d-4e71-9c8a-0d4f1e2a3b5c";
+
+function registryClaim(): EditableObject {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: {
+      name: "image-registry-storage",
+      namespace: REGISTRY_NAMESPACE,
+      uid: CLAIM_UID,
+      resourceVersion: "18204",
+      creationTimestamp: "2021-09-13T14:20:41Z",
+      annotations: { "imageregistry.openshift.io": "true", "pv.kubernetes.io/bind-completed": "yes" },
+      finalizers: ["kubernetes.io/pvc-protection"],
+    },
+    spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "100Gi" } }, storageClassName: "azurefile-csi", volumeMode: "Filesystem", volumeName: `pvc-${CLAIM_UID}` },
+    status: { phase: "Bound", accessModes: ["ReadWriteMany"], capacity: { storage: "100Gi" } },
+  };
+}
+
+/** The volume bound to the registry's claim; `claimNamespace` only to make one naming it in another namespace. */
+function registryVolume(name: string, uid: string, claimNamespace = REGISTRY_NAMESPACE): EditableObject {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name, uid, resourceVersion: "18210", creationTimestamp: "2021-09-13T14:20:44Z", finalizers: ["kubernetes.io/pv-protection"] },
+    spec: {
+      accessModes: ["ReadWriteMany"],
+      capacity: { storage: "100Gi" },
+      claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: claimNamespace, name: "image-registry-storage", uid: CLAIM_UID, resourceVersion: "18190" },
+      csi: { driver: "file.csi.azure.com", volumeHandle: `ci-ln-k7vx6h2-002ac#${name}` },
+      persistentVolumeReclaimPolicy: "Delete",
+      storageClassName: "azurefile-csi",
+      volumeMode: "Filesystem",
+    },
+    status: { phase: "Bound" },
+  };
+}
+
+describe.each(STORE_KINDS)("a cluster-scoped object naming a namespaced one by uid on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await openTestDatabase(kind);
+  });
+  afterAll(() => test?.dispose());
+
+  it("links it in the namespace its claim gives, and to no object of another namespace holding that uid", async () => {
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS, {}, [...BUILTIN_LINKERS, claimRefLinker]);
+    const bound = `pvc-${CLAIM_UID}`;
+    await ingestor.ingest("volumes", [
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000141", at: at("14:20:41.000"), verb: "create", apiGroup: "", resource: "persistentvolumeclaims", body: registryClaim() }),
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000142", at: at("14:20:44.000"), verb: "create", apiGroup: "", resource: "persistentvolumes", body: registryVolume(bound, "e5a0c1d2-6b7f-4a38-8e9d-1c2b3a4d5e6f") }),
+      // An edited volume: its claim put in openshift-console, with the registry claim's uid.
+      writeEvent({ id: "c0a50000-0000-4000-8000-000000000143", at: at("14:20:45.000"), verb: "create", apiGroup: "", resource: "persistentvolumes", body: registryVolume("pvc-edited", "f6b1d2e3-7c80-4b49-9fae-2d3c4b5e6f70", NAMESPACE) }),
+    ]);
+    const claims = await objectsWithUidByNamespace(test.db, "volumes", CLAIM_UID);
+    const claim = { apiGroup: "", apiVersion: "v1", resource: "persistentvolumeclaims", kind: "PersistentVolumeClaim", name: "image-registry-storage" };
+    expect(claims).toEqual([
+      { id: expect.any(Number), ...claim, namespace: NAMESPACE, entries: 0 },
+      { id: expect.any(Number), ...claim, namespace: REGISTRY_NAMESPACE, entries: 1 },
+    ]);
+    const children = await test.db.query<{ volume: string; claim: number }>(
+      `SELECT f.name AS volume, r.to_object_id AS claim FROM relations r JOIN objects f ON f.id = r.from_object_id
+        WHERE r.kind = 'bound-volume' AND r.claimed_by_id = r.from_object_id ORDER BY f.name`,
+    );
+    expect(children.rows.map((r) => [r.volume, Number(r.claim)])).toEqual([
+      [bound, claims[1]!.id],
+      ["pvc-edited", claims[0]!.id],
+    ]);
   });
 });

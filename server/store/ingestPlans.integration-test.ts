@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
 import { EARLIER_INCARNATIONS_SQL, INGEST_PLANNER_SETTINGS, OBJECTS_BY_UID_SQL, ROWS_NAMED_ELSEWHERE_SQL, STATES_BY_ID_SQL } from "./auditWriter";
-import { OPEN_RELATIONS_SQL } from "./relationWriter";
-import { int8Array, textArray, timestamptzArray } from "./arrayParam";
+import { OPEN_RELATIONS_SQL, TARGETS_BY_UID_SQL } from "./relationWriter";
+import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import type { Sql } from "./database";
 
 /**
@@ -46,7 +46,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       const plans = {
         openRelations: await planOf(tx, OPEN_RELATIONS_SQL, [ids]),
         statesById: await planOf(tx, STATES_BY_ID_SQL, [ids]),
-        objectsByUid: await planOf(tx, OBJECTS_BY_UID_SQL, [1, uids]),
+        objectsByUid: await planOf(tx, OBJECTS_BY_UID_SQL, [1, uids, textArray(BATCH_KEYS.map(() => "default"))]),
+        targetsByUid: await planOf(tx, TARGETS_BY_UID_SQL, [int4Array(BATCH_KEYS.map(() => 1)), uids, textArray(BATCH_KEYS.map(() => "default"))]),
         rowsNamedElsewhere: await planOf(tx, ROWS_NAMED_ELSEWHERE_SQL, [ids]),
         earlierIncarnations: await planOf(tx, EARLIER_INCARNATIONS_SQL, [
           1,
@@ -66,6 +67,7 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       expect(plans.earlierIncarnations).toMatch(/objects_identity_idx/);
       // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.
       expect(plans.objectsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = \S+\) AND \(uid = k\.u\)\)/);
+      expect(plans.targetsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = k\.c\) AND \(uid = k\.u\)\)/);
     });
   });
 });

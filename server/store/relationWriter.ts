@@ -112,7 +112,10 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
       openByUid = new Map();
       for (const r of open) if (r.other.uid) openByUid.set(openUidKey(r.claimedBy, r.kind, r.role, r.other.clusterId, r.other.uid), r);
     }
-    return openByUid.get(openUidKey(claimant, claim.kind, claim.role, clusterId, uid));
+    const relation = openByUid.get(openUidKey(claimant, claim.kind, claim.role, clusterId, uid));
+    // In another namespace than the claim's, it may be a placeholder that claims of every
+    // namespace share, or an object the claim cannot name (mayNameByUid): lookUp tells which.
+    return relation && inClaimScope(claim.other, relation.other.namespace) ? relation : undefined;
   };
   const resolved = new Map<string, number>();
   const toResolve = new Map<string, { target: Target; at: Date }>();
@@ -124,7 +127,7 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
       const candidates = openByMatch.get(`${observation.objectId}\u0000${openMatchKey(claim.kind, claim.role, target.clusterId, claim.other)}`) ?? [];
       // An object the uid found under another name than the claim gives (an owner the claim puts
       // in its claimant's namespace, found cluster-scoped) is matched by its uid: where the two
-      // differ, the name is the guess.
+      // differ, the name is the guess (within the namespaces the claim allows, mayNameByUid).
       const match =
         candidates.find((r) => (claim.other.uid ? r.other.uid === null || r.other.uid === claim.other.uid : !r.other.deleted)) ??
         (claim.other.uid && openOf.has(observation.objectId) ? openWithUid(observation.objectId, claim, target.clusterId, claim.other.uid) : undefined);
@@ -302,23 +305,27 @@ async function resolveTargets(
 
   // One placeholder per uid, under the name of the first claim giving it: claims may place one
   // object under several names (an owner that may be cluster-scoped, named from two namespaces).
-  // Claims of a name without a uid share the first placeholder made under that name.
+  // A claim shares one only where it may name it (mayNameByUid), as it would once stored: claims
+  // of a namespaced kind that put one uid in two namespaces get one each. Claims of a name
+  // without a uid share the first placeholder made under that name.
   const byName = new Map<string, TargetItem[]>();
   for (const item of missing) {
     const key = nameKey(item.target.clusterId, item.target.ref);
     byName.set(key, [...(byName.get(key) ?? []), item]);
   }
   const rows: Array<{ target: Target; at: Date; keys: string[] }> = [];
-  const rowsByUid = new Map<string, { target: Target; at: Date; keys: string[] }>();
+  const rowsByUid = new Map<string, Array<{ target: Target; at: Date; keys: string[] }>>();
   for (const group of byName.values()) {
     let firstOfName: { target: Target; at: Date; keys: string[] } | undefined;
     for (const item of group) {
       if (!item.target.ref.uid) continue;
       const uidKey = `${item.target.clusterId}\u0000${item.target.ref.uid}`;
-      let row = rowsByUid.get(uidKey);
+      const withUid = rowsByUid.get(uidKey) ?? [];
+      rowsByUid.set(uidKey, withUid);
+      let row = withUid.find((made) => mayNameByUid(item.target.ref, { ...made.target.ref, placeholder: true }));
       if (row === undefined) {
         row = { target: item.target, at: item.at, keys: [] };
-        rowsByUid.set(uidKey, row);
+        withUid.push(row);
         rows.push(row);
         firstOfName ??= row;
       }
@@ -381,25 +388,62 @@ interface LookedUp {
 }
 
 /**
+ * Whether a claim's uid may name an object in `namespace`: the claim's own, or cluster scope.
+ * An ownerReference does not tell its owner's scope, and Kubernetes lets a namespaced object be
+ * owned by a cluster-scoped object or by one of its own namespace, never by one in another:
+ * its garbage collector takes such an owner for absent (event `OwnerRefInvalidNamespace`). A
+ * cluster-scoped claimant names a namespaced object only in the namespace its claim gives.
+ */
+function inClaimScope(ref: Pick<ObjectReference, "namespace">, namespace: string): boolean {
+  return namespace === ref.namespace || namespace === "";
+}
+
+/**
+ * Whether a claim giving a uid names `row`, which holds that uid: in the claim's scope
+ * (inClaimScope), or a placeholder whose own namespace was a guess (an owner of a kind we don't
+ * know, mayBeClusterScoped) and so may yet be cluster-scoped: claims from several namespaces
+ * name one owner only if it is, and share that placeholder until its object is written
+ * (docs/relations.md). A real object in a third namespace is another object, or one the claim
+ * cannot name: the claim's target is then looked up by name in its own namespace, as one whose
+ * uid nothing holds, and gets a placeholder there, holding the uid, if none is found.
+ */
+function mayNameByUid(ref: Pick<ObjectReference, "namespace">, row: { apiGroup: string; resource: string; namespace: string; placeholder: boolean }): boolean {
+  return inClaimScope(ref, row.namespace) || (row.placeholder && mayBeClusterScoped(row));
+}
+
+/**
  * Finds what exists of `targets` into `found`; returns the rest. By uid where the claim gives
- * one, else (or when no object has that uid) the latest incarnation of the name: both lookups
- * are sent at once, the second for every target, and a name's answer counts only for targets
- * the uid did not find.
+ * one, else (or when no object the claim may name has that uid: mayNameByUid) the latest
+ * incarnation of the name: both lookups are sent at once, the second for every target, and a
+ * name's answer counts only for targets the uid did not find.
  */
 async function lookUp(sql: Sql, targets: TargetItem[], found: Map<string, number>): Promise<LookedUp> {
-  type ByUidRow = { id: number; cluster_id: number; uid: string; api_group: string; resource: string; namespace: string; name: string };
+  type ByUidRow = {
+    i: number;
+    id: number;
+    cluster_id: number;
+    api_group: string;
+    resource: string;
+    namespace: string;
+    name: string;
+    first_seen: Date | string;
+    in_scope: boolean;
+  };
   const withUid = targets.filter(({ target }) => target.ref.uid);
   const byUid =
     withUid.length === 0
       ? Promise.resolve({ rows: [] as ByUidRow[] })
       : sql.query<ByUidRow>(
-          // One index probe per key (LATERAL … LIMIT 1), whatever the planner's statistics say.
-          prepared("kt_targets_by_uid", `SELECT o.id, o.cluster_id, o.uid, o.api_group, o.resource, o.namespace, o.name
-             FROM unnest($1::int[], $2::text[]) AS k(c, u)
-             CROSS JOIN LATERAL (
-               SELECT x.id, x.cluster_id, x.uid, x.api_group, x.resource, x.namespace, x.name FROM objects x WHERE x.cluster_id = k.c AND x.uid = k.u
-                ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`),
-          [int4Array(withUid.map(({ target }) => target.clusterId)), textArray(withUid.map(({ target }) => target.ref.uid!))],
+          // One index probe per key (LATERAL on objects_uid_idx), whatever the planner's statistics
+          // say. Every row holding the uid comes back, as a uid may be held by a placeholder beside
+          // its object (mayNameByUid); whether a row of another namespace is a placeholder (no
+          // history, no body) is asked of those rows only.
+          prepared("kt_targets_by_uid", TARGETS_BY_UID_SQL),
+          [
+            int4Array(withUid.map(({ target }) => target.clusterId)),
+            textArray(withUid.map(({ target }) => target.ref.uid!)),
+            textArray(withUid.map(({ target }) => target.ref.namespace)),
+          ],
         );
   const refs = targets.map(({ target }) => target);
   const byName = sql.query<{ i: number; id: number; uid: string | null }>(
@@ -418,12 +462,23 @@ async function lookUp(sql: Sql, targets: TargetItem[], found: Map<string, number
     ],
   );
   const [uidResult, nameResult] = await Promise.all([byUid, byName]);
-  const rowsByUid = new Map(uidResult.rows.map((row) => [`${row.cluster_id}\u0000${row.uid}`, row]));
+  // Of the rows each claim may name, one in its scope before a shared placeholder; then the latest.
+  const chosen = new Map<number, ByUidRow>();
+  const before = (a: ByUidRow, b: ByUidRow) => {
+    const [ta, tb] = [new Date(a.first_seen).getTime(), new Date(b.first_seen).getTime()];
+    return a.in_scope !== b.in_scope ? a.in_scope : ta !== tb ? ta > tb : Number(a.id) > Number(b.id);
+  };
+  for (const row of uidResult.rows) {
+    const item = withUid[Number(row.i) - 1]!;
+    // A row out of the claim's scope comes back only as a placeholder.
+    if (!mayNameByUid(item.target.ref, { apiGroup: row.api_group, resource: row.resource, namespace: row.namespace, placeholder: !row.in_scope })) continue;
+    const best = chosen.get(Number(row.i));
+    if (best === undefined || before(row, best)) chosen.set(Number(row.i), row);
+  }
   const elsewhere: LookedUp["elsewhere"] = [];
-  for (const item of withUid) {
+  for (const [i, row] of chosen) {
+    const item = withUid[i - 1]!;
     const { target } = item;
-    const row = rowsByUid.get(`${target.clusterId}\u0000${target.ref.uid}`);
-    if (row === undefined) continue;
     found.set(targetKey(target), Number(row.id));
     const key = nameKey(Number(row.cluster_id), { apiGroup: row.api_group, resource: row.resource, namespace: row.namespace, name: row.name });
     if (key !== nameKey(target.clusterId, target.ref)) elsewhere.push({ item, id: Number(row.id), lockId: advisoryLockIdOf(key) });
@@ -439,10 +494,27 @@ async function lookUp(sql: Sql, targets: TargetItem[], found: Map<string, number
 }
 
 /**
+ * Every row holding each target's uid that the claim may name (mayNameByUid), with whether it is
+ * in the claim's scope: a row of another namespace comes only if it is a placeholder (no history,
+ * no body), which is asked of those rows only (exported for the plan test).
+ */
+export const TARGETS_BY_UID_SQL = `SELECT k.i, o.id, o.cluster_id, o.api_group, o.resource, o.namespace, o.name, o.first_seen, o.in_scope
+       FROM unnest($1::int[], $2::text[], $3::text[]) WITH ORDINALITY AS k(c, u, ns, i)
+       CROSS JOIN LATERAL (
+         SELECT x.id, x.cluster_id, x.api_group, x.resource, x.namespace, x.name, x.first_seen, x.namespace IN (k.ns, '') AS in_scope
+           FROM objects x
+          WHERE x.cluster_id = k.c AND x.uid = k.u
+            AND CASE WHEN x.namespace IN (k.ns, '') THEN true
+                     ELSE NOT EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = x.id)
+                      AND NOT EXISTS (SELECT 1 FROM object_states s WHERE s.object_id = x.id) END) o`;
+
+/**
  * Locks the names of objects lookUp found by uid under another name than their claims give (a
  * cluster-scoped owner of a namespaced object), unless `held` already: the lock on the claim's
  * name keeps no other row from the pruner. Returns the targets whose object was pruned before
- * the lock was taken, taken out of `found`: they are missing.
+ * the lock was taken, or is no longer one the claim may name (a placeholder of another namespace
+ * that the object's own write, committed meanwhile, made that namespace's object), taken out of
+ * `found`: they are missing.
  */
 async function holdFoundElsewhere(sql: Sql, elsewhere: LookedUp["elsewhere"], found: Map<string, number>, held: Set<string>): Promise<TargetItem[]> {
   const unheld = elsewhere.filter(({ lockId }) => !held.has(lockId));
@@ -451,13 +523,27 @@ async function holdFoundElsewhere(sql: Sql, elsewhere: LookedUp["elsewhere"], fo
   for (const id of lockIds) held.add(id);
   const [, present] = await Promise.all([
     lockNamesShared(sql, lockIds),
-    sql.query<{ id: number }>(prepared("kt_objects_present", `SELECT id FROM objects WHERE id = ANY($1::bigint[])`), [int8Array(unheld.map(({ id }) => id))]),
+    sql.query<{ id: number; api_group: string; resource: string; namespace: string; placeholder: boolean }>(
+      prepared("kt_objects_present", OBJECTS_PRESENT_SQL),
+      [int8Array(unheld.map(({ id }) => id))],
+    ),
   ]);
-  const there = new Set(present.rows.map((row) => Number(row.id)));
-  const gone = unheld.filter(({ id }) => !there.has(id)).map(({ item }) => item);
+  const there = new Map(present.rows.map((row) => [Number(row.id), row]));
+  const gone = unheld
+    .filter(({ item, id }) => {
+      const row = there.get(id);
+      return row === undefined || !mayNameByUid(item.target.ref, { apiGroup: row.api_group, resource: row.resource, namespace: row.namespace, placeholder: row.placeholder });
+    })
+    .map(({ item }) => item);
   for (const { target } of gone) found.delete(targetKey(target));
   return gone;
 }
+
+/** Rows by id as they are now, and whether each is a placeholder (holdFoundElsewhere). */
+const OBJECTS_PRESENT_SQL = `SELECT o.id, o.api_group, o.resource, o.namespace,
+         NOT EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = o.id)
+           AND NOT EXISTS (SELECT 1 FROM object_states s WHERE s.object_id = o.id) AS placeholder
+    FROM objects o WHERE o.id = ANY($1::bigint[])`;
 
 async function endRelations(sql: Sql, ends: Array<{ id: number; at: Date }>): Promise<void> {
   if (ends.length === 0) return;
