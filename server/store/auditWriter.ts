@@ -409,7 +409,13 @@ export async function planWrites(
     // A row only a relation named so far (a Pod's ephemeral volume claim, an Ingress's Service
     // applied after it) is the object its name's create makes: its relations stay with it.
     const fillsPlaceholder = latest !== null && createsObject(write) && placeholders.has(latest.id) && !touched.has(latest);
-    const target = fillsPlaceholder ? latest : resolveTarget(write, latest, write.object.uid ? byUid.get(uidKeyOf(write.object.namespace, write.object.uid)) ?? null : null);
+    // The row holding the write's uid in its namespace (uidKeyOf), unless a write before this one
+    // took it into another: a placeholder found for a cluster-scoped write is also the latest of
+    // its old name, which a namespaced twin writes (an edited log). Whichever comes first takes
+    // it, as in two batches; the other is another object, not more history of that one.
+    const sameUid = write.object.uid ? (byUid.get(uidKeyOf(write.object.namespace, write.object.uid)) ?? null) : null;
+    const ownUid = sameUid !== null && (sameUid.identity.namespace === write.object.namespace || misplaced.has(sameUid)) ? sameUid : null;
+    const target = fillsPlaceholder ? latest : resolveTarget(write, latest, ownUid);
 
     let row: ObjectRow;
     if (target === "new") {

@@ -241,6 +241,32 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(await parentsOf(db, cluster, POD, "owner")).toEqual([{ parent: placeholder!.id, validFrom: at("15:00:00.000"), validTo: null }]);
   });
 
+
+  it.each([
+    ["before", "15:01:00.000", "15:01:30.000", { namespaced: "placeholder", clusterScoped: "new" }],
+    ["after", "15:01:30.000", "15:01:00.000", { namespaced: "new", clusterScoped: "placeholder" }],
+  ] as const)("keeps the namespaced twin and the cluster-scoped Console apart when one batch writes both, the twin %s the Console", async (order, twinAt, consoleAt, rows) => {
+    // The twins of the test below, in one batch: each write finds the Pod's placeholder, the twin
+    // under its name and the Console by uid. Whichever is written first takes it, as in two
+    // batches; the other is another object, with a row of its own, not the same row's history.
+    const db = app.context.db;
+    const cluster = `twins-in-one-batch-${order}`;
+    await post(cluster, [podUpdate("c0a50000-0000-4000-8000-0000000001e1", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUid(db, cluster, CONSOLE_UID);
+    await post(cluster, [
+      consoleUpdate("c0a50000-0000-4000-8000-0000000001e2", twinAt, "31000", NAMESPACE),
+      consoleUpdate("c0a50000-0000-4000-8000-0000000001e3", consoleAt, "31001"),
+    ]);
+    const stored = await objectsWithUidByNamespace(db, cluster, CONSOLE_UID);
+    expect(stored.map((o) => ({ ...o, id: o.id === placeholder!.id ? "placeholder" : "new" }))).toEqual([
+      { id: rows.clusterScoped, ...CONSOLE, namespace: "", entries: 1 },
+      { id: rows.namespaced, ...CONSOLE, namespace: NAMESPACE, entries: 1 },
+    ]);
+    const [clusterScoped, namespaced] = stored;
+    expect((await historyOfObject(db, clusterScoped!.id, DAY)).map((h) => h.auditId)).toEqual(["c0a50000-0000-4000-8000-0000000001e3"]);
+    expect((await historyOfObject(db, namespaced!.id, DAY)).map((h) => h.auditId)).toEqual(["c0a50000-0000-4000-8000-0000000001e2"]);
+  });
+
   it("never moves an object with history of its own to another namespace because a uid matches", async () => {
     // The same uid in openshift-console, written there (the CRD namespaced, or two clusters' logs
     // sent under one name): its history is that object's, whatever comes with its uid later.
