@@ -12,7 +12,8 @@
  * next item of its list (`[{…},` then an event per line): a line cut short costs only itself. In any value, a bracket that starts a line where JSON allows no value to
  * begin (after a complete value, or where a key is due) means the value before it was cut short
  * at the end of the line before; in a list written over several lines, that costs only the item.
- * Text between values that starts none is reported and skipped to the end of its line.
+ * Text between values that starts none is reported and skipped to the end of its line; a UTF-8
+ * byte order mark there is skipped, as files concatenated may each start with one.
  */
 
 import { LF, CR, SPACE, TAB, QUOTE, BACKSLASH, COMMA, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } from "../jsonBytes";
@@ -34,6 +35,8 @@ const MAX_MESSAGE_CHARS = 200;
 const MAX_QUOTED_BYTES = 32;
 
 const ITEMS_KEY = Buffer.from("items");
+/** A UTF-8 byte order mark: between values it is the start of a file concatenated to the one before (`cat a.json b.json`), skipped like white space. */
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Container types, kept for the innermost levels only: deeper ones read as unknown (0). */
 const OBJECT = 1;
@@ -172,6 +175,10 @@ export class ConcatenatedJsonScanner {
   private unitLine = 1;
   private unitByte = 0;
 
+  /** How many bytes of a byte order mark have been read between values; where it started. */
+  private bomMatched = 0;
+  private bomByte = 0;
+
   private garbageLine = 0;
   private garbageByte = 0;
   private garbageText: number[] = [];
@@ -203,6 +210,18 @@ export class ConcatenatedJsonScanner {
         continue;
       }
       const b = chunk[i]!;
+      if (this.bomMatched > 0 || (this.state === "top" && b === UTF8_BOM[0])) {
+        if (b === UTF8_BOM[this.bomMatched]) {
+          if (this.bomMatched === 0) this.bomByte = this.chunkOffset + i;
+          this.bomMatched = (this.bomMatched + 1) % UTF8_BOM.length;
+          i++;
+          continue;
+        }
+        // Not a byte order mark after all: its bytes start text that starts no value, and `b` goes on with it.
+        this.atLineStart = false;
+        this.startGarbage(this.bomByte, UTF8_BOM.subarray(0, this.bomMatched));
+        this.bomMatched = 0;
+      }
       if (this.state === "garbage") {
         if (b === LF) this.endGarbage();
         else this.quoteGarbage(b);
@@ -252,6 +271,10 @@ export class ConcatenatedJsonScanner {
   /** The input ended: reports what it left unfinished. */
   end(): void {
     const cause = "unexpected end of input";
+    if (this.bomMatched > 0) {
+      this.startGarbage(this.bomByte, UTF8_BOM.subarray(0, this.bomMatched));
+      this.bomMatched = 0;
+    }
     switch (this.state) {
       case "garbage":
         this.endGarbage();
@@ -320,13 +343,18 @@ export class ConcatenatedJsonScanner {
       this.deciding = DECIDE_VALUE | DECIDE_LIST;
       this.enterItems(1);
     } else {
-      this.state = "garbage";
-      this.garbageLine = this.line;
-      this.garbageByte = this.chunkOffset + i;
-      this.garbageText = [];
-      this.garbageLength = 0;
-      this.quoteGarbage(b);
+      this.startGarbage(this.chunkOffset + i, [b]);
     }
+  }
+
+  /** Text that starts no value begins at `byte` (offset in the text) with `bytes`. */
+  private startGarbage(byte: number, bytes: Iterable<number>): void {
+    this.state = "garbage";
+    this.garbageLine = this.line;
+    this.garbageByte = byte;
+    this.garbageText = [];
+    this.garbageLength = 0;
+    for (const b of bytes) this.quoteGarbage(b);
   }
 
   private quoteGarbage(b: number): void {
