@@ -12,6 +12,8 @@
  * next item of its list (`[{…},` then an event per line): a line cut short costs only itself. In any value, a bracket that starts a line where JSON allows no value to
  * begin (after a complete value, or where a key is due) means the value before it was cut short
  * at the end of the line before; in a list written over several lines, that costs only the item.
+ * There a line break inside a string ends the string (the text was cut on that line), so that
+ * the quotes after a cut are not read the wrong way round, taking every value after it along.
  * Text between values that starts none is reported and skipped to the end of its line; a UTF-8
  * byte order mark there is skipped, as files concatenated may each start with one.
  */
@@ -474,19 +476,22 @@ export class ConcatenatedJsonScanner {
   }
 
   /**
-   * A raw line break inside a string, which JSON does not allow: in a value or item written on
-   * one line, its line was cut short there (true: it was reported, and the line break is read
-   * again outside the string); elsewhere JSON.parse rejects the item later.
+   * A raw line break inside a string, which JSON does not allow, so the text was cut short on
+   * this line. The string ends there (true: the line break is read again outside it). In a value
+   * or item written on one line, so does the value or item, reported here. Elsewhere it goes on,
+   * for JSON.parse to reject, or for a bracket that starts a line where no value may begin to
+   * cut it short (cutBeforeLine): were the string read on, every quote after it would be read
+   * the wrong way round, and every value after it taken as part of the broken one.
    */
   private lineBreakInString(chunk: Buffer, at: number): boolean {
     const oneLine = this.state === "items" ? this.itemOneLine === true : this.valueOneLine === true;
-    if (!oneLine) {
-      this.line++;
-      return false;
-    }
     this.inString = false;
     this.escaped = false;
     this.keyMatched = -1;
+    if (!oneLine) {
+      this.valueAllowed = false;
+      return true;
+    }
     const detail = this.line === this.unitLine ? "" : ` (line ${this.line})`;
     if (this.state === "items") this.cutItem(chunk, at, "unexpected end of line", detail, this.listOneLine === true);
     else this.abandonValue(chunk, at, "unexpected end of line", detail);

@@ -301,6 +301,28 @@ describe("readAuditBatches: JSON values one after another, in any layout", () =>
     ]);
   });
 
+  it("costs only the pretty-printed event or item cut short inside a string, not every value after it", async () => {
+    // Most of a pretty-printed event's bytes are in strings: a cut there left the rest of the input read as inside one.
+    const cutInString = (text: string) => text.slice(0, text.indexOf('"username": "') + 16);
+    const cut = cutInString(pretty(events[1]));
+    const lastLine = cut.split("\n").length + 1;
+    for (const after of [lines.slice(2, 5), events.slice(2, 5).map((e) => pretty(e))]) {
+      const text = [lines[0], cut, ...after].join("\n") + "\n";
+      for (const chunkSize of [65536, 1]) {
+        const { items } = await readAll(chunked(text, chunkSize));
+        const reason = "unexpected end of line inside a JSON document";
+        expect(raws(items), `chunks of ${chunkSize}`).toEqual([events[0], { line: 2, error: `line 2 (byte ${lines[0]!.length + 1}): ${reason} (lines 2–${lastLine})`, reason }, ...events.slice(2, 5)]);
+      }
+    }
+    const items3 = events.slice(0, 3).map((e) => pretty(e));
+    const cutItem = cutInString(items3[1]!);
+    const text = `{"kind":"EventList","items":[\n${items3[0]},\n${cutItem}\n${items3[2]}\n]}\n${lines[3]}\n`;
+    const { items } = await readAll(chunked(text, 100));
+    const line = items3[0]!.split("\n").length + 2;
+    const reason = "unexpected end of line inside an item";
+    expect(raws(items)).toEqual([events[0], { line, error: `line ${line} (byte ${text.indexOf(cutItem)}): ${reason} (lines ${line}–${line + cutItem.split("\n").length - 1})`, reason }, events[2], events[3]]);
+  });
+
   it("in a list written over several lines, costs only the item cut short", async () => {
     const items3 = events.slice(0, 3).map((e) => pretty(e));
     const cut = items3[1]!.slice(0, items3[1]!.indexOf('"user"'));
