@@ -421,7 +421,7 @@ export class ConcatenatedJsonScanner {
     while (i < n) {
       if (this.escaped) {
         this.escaped = false;
-        if (chunk[i] === LF && this.lineBreakInString(chunk, i)) return i;
+        if (chunk[i] === LF) return this.lineBreakInString(chunk, i);
         i++;
         continue;
       }
@@ -431,11 +431,7 @@ export class ConcatenatedJsonScanner {
         const lf = chunk.indexOf(LF, i);
         this.nextLineBreak = lf < 0 ? n : lf;
       }
-      if (this.nextLineBreak < quote) {
-        if (this.lineBreakInString(chunk, this.nextLineBreak)) return this.nextLineBreak;
-        i = this.nextLineBreak + 1;
-        continue;
-      }
+      if (this.nextLineBreak < quote) return this.lineBreakInString(chunk, this.nextLineBreak);
       // An odd run of backslashes just before the quote (or the chunk's end) escapes it.
       let k = quote;
       while (k > i && chunk[k - 1] === BACKSLASH) k--;
@@ -463,7 +459,7 @@ export class ConcatenatedJsonScanner {
         this.endString();
         return i + 1;
       }
-      if (b === LF && this.lineBreakInString(chunk, i)) return i;
+      if (b === LF) return this.lineBreakInString(chunk, i);
       if (b === BACKSLASH) {
         this.escaped = true;
         this.keyMatched = -1;
@@ -477,25 +473,25 @@ export class ConcatenatedJsonScanner {
 
   /**
    * A raw line break inside a string, which JSON does not allow, so the text was cut short on
-   * this line. The string ends there (true: the line break is read again outside it). In a value
+   * this line. The string ends there: returns `at`, where reading goes on outside it. In a value
    * or item written on one line, so does the value or item, reported here. Elsewhere it goes on,
    * for JSON.parse to reject, or for a bracket that starts a line where no value may begin to
    * cut it short (cutBeforeLine): were the string read on, every quote after it would be read
    * the wrong way round, and every value after it taken as part of the broken one.
    */
-  private lineBreakInString(chunk: Buffer, at: number): boolean {
+  private lineBreakInString(chunk: Buffer, at: number): number {
     const oneLine = this.state === "items" ? this.itemOneLine === true : this.valueOneLine === true;
     this.inString = false;
     this.escaped = false;
     this.keyMatched = -1;
     if (!oneLine) {
       this.valueAllowed = false;
-      return true;
+      return at;
     }
     const detail = this.line === this.unitLine ? "" : ` (line ${this.line})`;
     if (this.state === "items") this.cutItem(chunk, at, "unexpected end of line", detail, this.listOneLine === true);
     else this.abandonValue(chunk, at, "unexpected end of line", detail);
-    return true;
+    return at;
   }
 
   /**
