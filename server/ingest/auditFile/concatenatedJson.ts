@@ -12,7 +12,10 @@
  * next item of its list (`[{…},` then an event per line): a line cut short costs only itself. In any value, a bracket that starts a line where JSON allows no value to
  * begin (after a complete value, or where a key is due) means the value before it was cut short
  * at the end of the line before; in a list written over several lines, that costs only the item.
- * Text between values that starts none is reported and skipped to the end of its line.
+ * There a line break inside a string ends the string (the text was cut on that line), so that
+ * the quotes after a cut are not read the wrong way round, taking every value after it along.
+ * Text between values that starts none is reported and skipped to the end of its line; a UTF-8
+ * byte order mark there is skipped, as files concatenated may each start with one.
  */
 
 import { LF, CR, SPACE, TAB, QUOTE, BACKSLASH, COMMA, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } from "../jsonBytes";
@@ -34,6 +37,8 @@ const MAX_MESSAGE_CHARS = 200;
 const MAX_QUOTED_BYTES = 32;
 
 const ITEMS_KEY = Buffer.from("items");
+/** A UTF-8 byte order mark: between values it is the start of a file concatenated to the one before (`cat a.json b.json`), skipped like white space. */
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Container types, kept for the innermost levels only: deeper ones read as unknown (0). */
 const OBJECT = 1;
@@ -172,6 +177,10 @@ export class ConcatenatedJsonScanner {
   private unitLine = 1;
   private unitByte = 0;
 
+  /** How many bytes of a byte order mark have been read between values; where it started. */
+  private bomMatched = 0;
+  private bomByte = 0;
+
   private garbageLine = 0;
   private garbageByte = 0;
   private garbageText: number[] = [];
@@ -203,6 +212,18 @@ export class ConcatenatedJsonScanner {
         continue;
       }
       const b = chunk[i]!;
+      if (this.bomMatched > 0 || (this.state === "top" && b === UTF8_BOM[0])) {
+        if (b === UTF8_BOM[this.bomMatched]) {
+          if (this.bomMatched === 0) this.bomByte = this.chunkOffset + i;
+          this.bomMatched = (this.bomMatched + 1) % UTF8_BOM.length;
+          i++;
+          continue;
+        }
+        // Not a byte order mark after all: its bytes start text that starts no value, and `b` goes on with it.
+        this.atLineStart = false;
+        this.startGarbage(this.bomByte, UTF8_BOM.subarray(0, this.bomMatched));
+        this.bomMatched = 0;
+      }
       if (this.state === "garbage") {
         if (b === LF) this.endGarbage();
         else this.quoteGarbage(b);
@@ -252,6 +273,10 @@ export class ConcatenatedJsonScanner {
   /** The input ended: reports what it left unfinished. */
   end(): void {
     const cause = "unexpected end of input";
+    if (this.bomMatched > 0) {
+      this.startGarbage(this.bomByte, UTF8_BOM.subarray(0, this.bomMatched));
+      this.bomMatched = 0;
+    }
     switch (this.state) {
       case "garbage":
         this.endGarbage();
@@ -320,13 +345,18 @@ export class ConcatenatedJsonScanner {
       this.deciding = DECIDE_VALUE | DECIDE_LIST;
       this.enterItems(1);
     } else {
-      this.state = "garbage";
-      this.garbageLine = this.line;
-      this.garbageByte = this.chunkOffset + i;
-      this.garbageText = [];
-      this.garbageLength = 0;
-      this.quoteGarbage(b);
+      this.startGarbage(this.chunkOffset + i, [b]);
     }
+  }
+
+  /** Text that starts no value begins at `byte` (offset in the text) with `bytes`. */
+  private startGarbage(byte: number, bytes: Iterable<number>): void {
+    this.state = "garbage";
+    this.garbageLine = this.line;
+    this.garbageByte = byte;
+    this.garbageText = [];
+    this.garbageLength = 0;
+    for (const b of bytes) this.quoteGarbage(b);
   }
 
   private quoteGarbage(b: number): void {
@@ -391,7 +421,7 @@ export class ConcatenatedJsonScanner {
     while (i < n) {
       if (this.escaped) {
         this.escaped = false;
-        if (chunk[i] === LF && this.lineBreakInString(chunk, i)) return i;
+        if (chunk[i] === LF) return this.lineBreakInString(chunk, i);
         i++;
         continue;
       }
@@ -401,11 +431,7 @@ export class ConcatenatedJsonScanner {
         const lf = chunk.indexOf(LF, i);
         this.nextLineBreak = lf < 0 ? n : lf;
       }
-      if (this.nextLineBreak < quote) {
-        if (this.lineBreakInString(chunk, this.nextLineBreak)) return this.nextLineBreak;
-        i = this.nextLineBreak + 1;
-        continue;
-      }
+      if (this.nextLineBreak < quote) return this.lineBreakInString(chunk, this.nextLineBreak);
       // An odd run of backslashes just before the quote (or the chunk's end) escapes it.
       let k = quote;
       while (k > i && chunk[k - 1] === BACKSLASH) k--;
@@ -433,7 +459,7 @@ export class ConcatenatedJsonScanner {
         this.endString();
         return i + 1;
       }
-      if (b === LF && this.lineBreakInString(chunk, i)) return i;
+      if (b === LF) return this.lineBreakInString(chunk, i);
       if (b === BACKSLASH) {
         this.escaped = true;
         this.keyMatched = -1;
@@ -446,23 +472,26 @@ export class ConcatenatedJsonScanner {
   }
 
   /**
-   * A raw line break inside a string, which JSON does not allow: in a value or item written on
-   * one line, its line was cut short there (true: it was reported, and the line break is read
-   * again outside the string); elsewhere JSON.parse rejects the item later.
+   * A raw line break inside a string, which JSON does not allow, so the text was cut short on
+   * this line. The string ends there: returns `at`, where reading goes on outside it. In a value
+   * or item written on one line, so does the value or item, reported here. Elsewhere it goes on,
+   * for JSON.parse to reject, or for a bracket that starts a line where no value may begin to
+   * cut it short (cutBeforeLine): were the string read on, every quote after it would be read
+   * the wrong way round, and every value after it taken as part of the broken one.
    */
-  private lineBreakInString(chunk: Buffer, at: number): boolean {
+  private lineBreakInString(chunk: Buffer, at: number): number {
     const oneLine = this.state === "items" ? this.itemOneLine === true : this.valueOneLine === true;
-    if (!oneLine) {
-      this.line++;
-      return false;
-    }
     this.inString = false;
     this.escaped = false;
     this.keyMatched = -1;
+    if (!oneLine) {
+      this.valueAllowed = false;
+      return at;
+    }
     const detail = this.line === this.unitLine ? "" : ` (line ${this.line})`;
     if (this.state === "items") this.cutItem(chunk, at, "unexpected end of line", detail, this.listOneLine === true);
     else this.abandonValue(chunk, at, "unexpected end of line", detail);
-    return true;
+    return at;
   }
 
   /**

@@ -301,6 +301,28 @@ describe("readAuditBatches: JSON values one after another, in any layout", () =>
     ]);
   });
 
+  it("costs only the pretty-printed event or item cut short inside a string, not every value after it", async () => {
+    // Most of a pretty-printed event's bytes are in strings: a cut there left the rest of the input read as inside one.
+    const cutInString = (text: string) => text.slice(0, text.indexOf('"username": "') + 16);
+    const cut = cutInString(pretty(events[1]));
+    const lastLine = cut.split("\n").length + 1;
+    for (const after of [lines.slice(2, 5), events.slice(2, 5).map((e) => pretty(e))]) {
+      const text = [lines[0], cut, ...after].join("\n") + "\n";
+      for (const chunkSize of [65536, 1]) {
+        const { items } = await readAll(chunked(text, chunkSize));
+        const reason = "unexpected end of line inside a JSON document";
+        expect(raws(items), `chunks of ${chunkSize}`).toEqual([events[0], { line: 2, error: `line 2 (byte ${lines[0]!.length + 1}): ${reason} (lines 2–${lastLine})`, reason }, ...events.slice(2, 5)]);
+      }
+    }
+    const items3 = events.slice(0, 3).map((e) => pretty(e));
+    const cutItem = cutInString(items3[1]!);
+    const text = `{"kind":"EventList","items":[\n${items3[0]},\n${cutItem}\n${items3[2]}\n]}\n${lines[3]}\n`;
+    const { items } = await readAll(chunked(text, 100));
+    const line = items3[0]!.split("\n").length + 2;
+    const reason = "unexpected end of line inside an item";
+    expect(raws(items)).toEqual([events[0], { line, error: `line ${line} (byte ${text.indexOf(cutItem)}): ${reason} (lines ${line}–${line + cutItem.split("\n").length - 1})`, reason }, events[2], events[3]]);
+  });
+
   it("in a list written over several lines, costs only the item cut short", async () => {
     const items3 = events.slice(0, 3).map((e) => pretty(e));
     const cut = items3[1]!.slice(0, items3[1]!.indexOf('"user"'));
@@ -309,6 +331,30 @@ describe("readAuditBatches: JSON values one after another, in any layout", () =>
     const line = items3[0]!.split("\n").length + 2;
     const reason = "unexpected end of line inside an item";
     expect(raws(items)).toEqual([events[0], { line, error: `line ${line} (byte ${text.indexOf(cut)}): ${reason} (lines ${line}–${line + cut.split("\n").length - 1})`, reason }, events[2], events[3]]);
+  });
+
+  it("skips the byte order mark each file starts with when files are concatenated, split anywhere", async () => {
+    // `cat a.json b.json c.json` of files saved by editors that write a BOM: one at the start of each.
+    const bom = "\uFEFF";
+    const parts = [bom + lines.slice(0, 2).join("\n"), bom + pretty(events[2]), bom + JSON.stringify(list(events.slice(3, 5))) + bom + lines[5]!, bom + pretty(list(events.slice(6, 8)))];
+    const text = parts.join("\n") + "\n";
+    for (const chunkSize of [65536, 2, 1]) {
+      const { items } = await readAll(chunked(text, chunkSize));
+      expect(raws(items), `chunks of ${chunkSize}`).toEqual(events.slice(0, 8));
+    }
+    const { items } = await readAll(chunked(text, 65536));
+    const partLine = (k: number) => 1 + parts.slice(0, k).reduce((n, part) => n + part.split("\n").length, 0);
+    expect(items.slice(0, 6).map((i) => i.line)).toEqual([1, 2, partLine(1), partLine(2), partLine(2), partLine(2)]);
+  });
+
+  it("reports the start of a byte order mark that goes on as other text, quoting it", async () => {
+    const bytes = Buffer.concat([Buffer.from(`${lines[0]}\n\uFEFF${lines[1]}\n`), Buffer.from([0xef, 0xbb]), Buffer.from(`x\n${lines[2]}`)]);
+    const reason = "unexpected text outside of a JSON document";
+    for (const chunkSize of [65536, 1]) {
+      const { items } = await readAll(chunked(bytes, chunkSize));
+      const at = bytes.indexOf(Buffer.from([0xef, 0xbb, 0x78]));
+      expect(raws(items)).toEqual([events[0], events[1], { line: 3, error: `line 3 (byte ${at}): ${reason}: ${JSON.stringify(Buffer.from([0xef, 0xbb, 0x78]).toString("utf8"))}`, reason }, events[2]]);
+    }
   });
 
   it("reports text between values that starts none, quoting it, and reads on", async () => {
