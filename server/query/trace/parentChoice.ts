@@ -122,13 +122,21 @@ export function placeDescendants(rootId: number, reached: readonly number[], can
 
   // Levels of the objects whose parents lead to the root; undefined for those caught in a circle.
   const levels = new Map<number, number>([[rootId, 0]]);
+  // Objects whose parents lead nowhere with the links as they are: each such walk up is taken
+  // once, not once per object below it (a long chain cut off from the root would cost its
+  // length squared). Forgotten whenever a link changes.
+  const stranded = new Set<number>();
   const levelOf = (id: number): number | undefined => {
     const path: number[] = [];
     const onPath = new Set<number>();
     let at = id;
     while (!levels.has(at)) {
       const up = link.get(at);
-      if (up === undefined || onPath.has(at)) return undefined;
+      if (up === undefined || onPath.has(at) || stranded.has(at)) {
+        for (const below of path) stranded.add(below);
+        stranded.add(at);
+        return undefined;
+      }
       path.push(at);
       onPath.add(at);
       at = up.fromId;
@@ -146,6 +154,7 @@ export function placeDescendants(rootId: number, reached: readonly number[], can
       const best = chooseParent(byChild.get(id) ?? [], (fromId) => levelOf(fromId) !== undefined);
       if (best === undefined) continue;
       link.set(id, best);
+      stranded.clear();
       levelOf(id);
       changed = true;
     }
