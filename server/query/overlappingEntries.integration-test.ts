@@ -13,6 +13,10 @@ import {
   execAndAttachSessions,
   SESSION_POD,
   SESSION_USER,
+  SLOW_ATTACH_AUDIT_ID,
+  SLOW_ATTACH_END,
+  SLOW_ATTACH_START,
+  slowAttach,
 } from "../testing/scenarios/sessions";
 import { eventList } from "../testing/scenarios/rollout";
 import { assembleTrace } from "./trace/assemble";
@@ -24,12 +28,13 @@ import type { JaegerTrace } from "../jaeger/v1/jaegerJson";
 /**
  * A time range takes every history entry that overlaps it: one that started before the range and
  * was still running at its start belongs to "what happened to X between t1 and t2" as much as one
- * that started inside it. The entries are a real exec session of two hours and an attach of two
- * minutes into one Pod (server/testing/scenarios/sessions.ts); the ranges put them in each of the
- * parts a range is asked in (overlappingEntries.ts) and on their edges.
+ * that started inside it. The entries are a real exec session of two hours, an attach of two
+ * minutes and one of twenty seconds into one Pod (server/testing/scenarios/sessions.ts); the
+ * ranges put them in each of the parts a range is asked in (overlappingEntries.ts) and on their edges.
  */
 const at = (iso: string) => new Date(`2018-10-26T${iso}Z`);
 const minutes = (date: Date, n: number) => new Date(date.getTime() + n * 60_000);
+const millis = (date: Date, n: number) => new Date(date.getTime() + n);
 
 const RANGES: Array<{ what: string; range: TimeRange; auditIds: string[] }> = [
   { what: "in which both began", range: { from: at("13:38:00"), to: at("13:43:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
@@ -46,6 +51,15 @@ const RANGES: Array<{ what: string; range: TimeRange; auditIds: string[] }> = [
   { what: "while only the exec runs", range: DURING_EXEC, auditIds: [EXEC_AUDIT_ID] },
   { what: "that begins as the exec ends, two hours after it began", range: { from: EXEC_END, to: minutes(EXEC_END, 1) }, auditIds: [EXEC_AUDIT_ID] },
   { what: "after both ended", range: AFTER_SESSIONS, auditIds: [] },
+  // The slow attach began at most a second before the range (the part "recent"), on the edge, or
+  // more than a second but at most a minute before it ("slow"); the exec, long before ("long").
+  { what: "that begins half a second after the slow attach began", range: { from: millis(SLOW_ATTACH_START, 500), to: at("15:01:00") }, auditIds: [EXEC_AUDIT_ID, SLOW_ATTACH_AUDIT_ID] },
+  { what: "that begins a second after the slow attach began", range: { from: millis(SLOW_ATTACH_START, 1000), to: at("15:01:00") }, auditIds: [EXEC_AUDIT_ID, SLOW_ATTACH_AUDIT_ID] },
+  { what: "that begins just over a second after the slow attach began", range: { from: millis(SLOW_ATTACH_START, 1001), to: at("15:01:00") }, auditIds: [EXEC_AUDIT_ID, SLOW_ATTACH_AUDIT_ID] },
+  { what: "that begins ten seconds after the slow attach began", range: { from: millis(SLOW_ATTACH_START, 10_000), to: at("15:01:00") }, auditIds: [EXEC_AUDIT_ID, SLOW_ATTACH_AUDIT_ID] },
+  { what: "that begins as the slow attach ends", range: { from: SLOW_ATTACH_END, to: at("15:01:00") }, auditIds: [EXEC_AUDIT_ID, SLOW_ATTACH_AUDIT_ID] },
+  { what: "that begins just after the slow attach ended", range: { from: millis(SLOW_ATTACH_END, 1), to: at("15:01:00") }, auditIds: [EXEC_AUDIT_ID] },
+  { what: "that ends as the slow attach begins", range: { from: at("14:59:00"), to: SLOW_ATTACH_START }, auditIds: [EXEC_AUDIT_ID] },
 ];
 
 /** The criteria of a Jaeger search that find the Pod by its own identity or by its entries. */
@@ -56,12 +70,13 @@ describe.each(STORE_KINDS)("entries that began before a range and ran into it, o
   let podId: number;
   beforeAll(async () => {
     app = await startTestApp(kind);
-    expect((await app.postAudit(eventList(execAndAttachSessions()), { cluster: "minikube" })).status).toBe(200);
+    expect((await app.postAudit(eventList([...execAndAttachSessions(), slowAttach()]), { cluster: "minikube" })).status).toBe(200);
     podId = Number((await app.context.db.query<{ id: number }>(`SELECT id FROM objects WHERE name = $1`, [SESSION_POD])).rows[0]!.id);
     const stored = await app.context.db.query<{ audit_id: string; start_time: Date; end_time: Date }>(`SELECT audit_id, start_time, end_time FROM history_entries ORDER BY start_time`);
     expect(stored.rows).toEqual([
       { audit_id: EXEC_AUDIT_ID, start_time: EXEC_START, end_time: EXEC_END },
       { audit_id: ATTACH_AUDIT_ID, start_time: ATTACH_START, end_time: ATTACH_END },
+      { audit_id: SLOW_ATTACH_AUDIT_ID, start_time: SLOW_ATTACH_START, end_time: SLOW_ATTACH_END },
     ]);
   });
   afterAll(() => app.close());

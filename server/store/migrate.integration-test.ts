@@ -7,7 +7,7 @@ import { applyMigrations, matchesChecksum, pendingMigrations, readMigrations, Mi
 import { openPostgres } from "./postgres";
 import { createPostgresDatabase, openTestDatabase, type StoreKind, type TestDatabase } from "../testing/databases";
 import { incompressibleText } from "../testing/incompressibleText";
-import { isLongEntry } from "../query/overlappingEntries";
+import { isLongEntry, isSlowEntry } from "../query/overlappingEntries";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -218,6 +218,32 @@ describe("20261208120000: ranges take the entries that overlap them", () => {
               (SELECT count(*) FROM settings WHERE key = 'history_longest_entry_us')::int AS settings`,
     );
     expect(leftovers.rows).toEqual([{ functions: 0, settings: 0 }]);
+  });
+});
+
+describe("20261209120000: the entries that lasted more than a second, by start", () => {
+  it.each(["pglite", "postgres"] as const)("indexes the entries stored before it that lasted more than a second, and only those, on %s", async (kind) => {
+    const { test, migrations } = await migratedUpTo(kind, "20261209120000_history_slow_entries");
+    await test.db.query(`INSERT INTO clusters (id, name) VALUES (1, 'minikube')`);
+    // The exec session of server/testing/scenarios/sessions.ts (half an hour), a delete that
+    // waited five seconds, a patch of 45 ms (falco's slowest real write) and one of exactly a second.
+    await test.db.query(`INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, subresource, title, details) VALUES
+      (1, 1, 'audit', '2018-10-26T13:38:34.867Z', '2018-10-26T14:08:34.867Z', 'minikube-user', 'create', 'exec', 'minikube-user create exec', '{}'),
+      (1, 1, 'audit', '2018-10-26T13:40:00.000Z', '2018-10-26T13:40:05.000Z', 'minikube-user', 'delete', '', 'minikube-user delete', '{}'),
+      (1, 1, 'audit', '2018-10-26T13:41:00.000Z', '2018-10-26T13:41:00.045Z', 'minikube-user', 'patch', 'status', 'minikube-user patch status', '{}'),
+      (1, 1, 'audit', '2018-10-26T13:42:00.000Z', '2018-10-26T13:42:01.000Z', 'minikube-user', 'patch', 'scale', 'minikube-user patch scale', '{}')`);
+    await applyMigrations(test.db, migrations);
+    // Read through the partial index alone (a bitmap scan reads nothing else).
+    await test.db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL enable_seqscan = off`);
+      await tx.query(`SET LOCAL enable_indexscan = off`);
+      const text = `SELECT h.verb FROM history_entries h WHERE ${isSlowEntry("h")} AND h.start_time >= '2018-01-01' ORDER BY h.start_time`;
+      const plan = (await tx.query<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(plan).toMatch(/Bitmap Index Scan on history_slow_start_time_idx/);
+      expect((await tx.query<{ verb: string }>(text)).rows).toEqual([{ verb: "create" }, { verb: "delete" }]);
+    });
+    const statistics = await test.db.query<{ name: string }>(`SELECT stxname AS name FROM pg_statistic_ext WHERE stxname = 'history_slow_entries_stats'`);
+    expect(statistics.rows).toEqual([{ name: "history_slow_entries_stats" }]);
   });
 });
 

@@ -32,8 +32,9 @@ import type { EpochMicros, TraceQuery } from "./types";
  * the relation kinds that rules files and plugins register in this process — SQL doesn't.
  * Every statement is answered from an index: relations_to_idx / relations_from_idx
  * (object id + valid_from), the objects primary key, history_object_time_idx (object id +
- * start time) and history_long_end_time_idx (the entries that ran into the range from long before
- * it: ../overlappingEntries.ts) — see assemble.integration-test.ts, which checks the plans.
+ * start time), history_slow_start_time_idx and history_long_end_time_idx (the entries that ran into
+ * the range from before it: ../overlappingEntries.ts) — see assemble.integration-test.ts, which
+ * checks the plans.
  */
 
 /** The configured maximum depth when the caller gives none (KUBETRAIL_TRACE_MAX_DEPTH's default). */
@@ -78,7 +79,7 @@ export const OBJECT_COLUMNS = `o.id, c.name AS cluster, o.api_group AS "apiGroup
 export const OBJECTS_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE o.id = ANY($1::bigint[])`;
 
-/** Ordered by start (µs, as `start`), then id; in three parts, whose rows are told apart by their start. */
+/** Ordered by start (µs, as `start`), then id; in four parts, whose rows are told apart by their start. */
 export const ENTRIES_SQL = `
   ${overRangeParts(
     (range) => `

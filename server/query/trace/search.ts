@@ -168,7 +168,7 @@ function objectsOfEntries(entryConditions: string[], userParam: string | null): 
  * distinct objects among them are the `limit` most recently active ones. Each part of the range
  * (../overlappingEntries.ts) is read newest first with the limit, and they are merged: the part
  * that began in the range reads its index as it did before ranges had parts, and stops as early;
- * the other two are short reads.
+ * the others are short reads.
  */
 export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_ENTRIES_SCAN): { text: string; params: unknown[] } {
   const { params, objectConditions, entryConditions, param, userParam } = conditionsOf(criteria);

@@ -24,6 +24,22 @@ export function execAndAttachSessions(): EditableObject[] {
   return [completedSession("exec_pod.json", 120), completedSession("attach_pod.json", 2)];
 }
 
+/** The auditID of the slow attach (below). */
+export const SLOW_ATTACH_AUDIT_ID = "14933b4e-7b09-4964-af09-b7987367e1bb";
+/** When the slow attach began and ended: twenty seconds, slower than a second, shorter than a minute. */
+export const SLOW_ATTACH_START = new Date("2018-10-26T15:00:00.000Z");
+export const SLOW_ATTACH_END = new Date("2018-10-26T15:00:20.000Z");
+
+/**
+ * A request slower than a second and shorter than a minute: the real attach, another time with
+ * its own auditID, ended after twenty seconds (SLOW_ATTACH_START to SLOW_ATTACH_END), while the
+ * exec session ran and after the first attach ended.
+ */
+export function slowAttach(): EditableObject {
+  const [event] = falcoEvents("attach_pod.json");
+  return { ...event!, auditID: SLOW_ATTACH_AUDIT_ID, stage: "ResponseComplete", requestReceivedTimestamp: SLOW_ATTACH_START.toISOString(), stageTimestamp: SLOW_ATTACH_END.toISOString() };
+}
+
 /** When the sessions began and ended (ingest keeps whole milliseconds). */
 export const EXEC_START = new Date("2018-10-26T13:38:34.867Z");
 export const EXEC_END = new Date("2018-10-26T15:38:34.867Z");
