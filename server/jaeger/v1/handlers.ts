@@ -167,9 +167,15 @@ const MAX_DATE_MS = 253_402_300_799_999;
 /** Jaeger's default dependencies look-back: 24 hours. */
 const DEFAULT_DEPENDENCY_LOOKBACK_MS = 86_400_000;
 
+/**
+ * As the query service reads them (parseDependenciesQueryParams): any whole number of
+ * milliseconds. A `lookback` of 0 or less is not refused there: the window is
+ * [endTs - lookback, endTs] (QueryService.GetDependencies), empty or reversed, in which the
+ * Cassandra, Elasticsearch and ClickHouse stores find nothing.
+ */
 const dependenciesSchema = z.object({
   endTs: optionalInteger,
-  lookback: optionalInteger.refine((v) => v === undefined || v > 0, { message: "must be a positive number of milliseconds" }),
+  lookback: optionalInteger,
   service: z.string().optional(),
 });
 
@@ -177,10 +183,11 @@ const dependenciesSchema = z.object({
 export function handleV1Dependencies(request: Request, deps: JaegerDeps): Promise<Response> {
   return v1Handle(request, async () => {
     const query = parseQuery(dependenciesSchema, readQuery(new URL(request.url).searchParams, ["endTs", "lookback", "service"]), V1_WORDING);
-    // Within 1970..9999, which every date type on the way holds.
-    const endMs = Math.min(Math.max(query.endTs ?? Date.now(), 0), MAX_DATE_MS);
-    const startMs = Math.max(endMs - (query.lookback ?? DEFAULT_DEPENDENCY_LOOKBACK_MS), 0);
-    const links = await kindDependencies(deps.db, { start: new Date(startMs), end: new Date(endMs) });
+    const endMs = query.endTs ?? Date.now();
+    const startMs = endMs - (query.lookback ?? DEFAULT_DEPENDENCY_LOOKBACK_MS);
+    // Within 1970..9999, which every date type on the way holds; an empty or reversed window stays so.
+    const clamp = (ms: number) => Math.min(Math.max(ms, 0), MAX_DATE_MS);
+    const links = await kindDependencies(deps.db, { start: new Date(clamp(startMs)), end: new Date(clamp(endMs)) });
     const service = query.service;
     return v1Data(request, service ? links.filter((link) => link.parent === service || link.child === service) : links);
   });
