@@ -333,6 +333,45 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
     });
   });
 
+  describe("repeated parameters", () => {
+    // Jaeger reads a single-value parameter with url.Values.Get, which takes the first value (an
+    // empty one then means what no value means), and traceID, tag and tags with every value.
+    it("v1 takes the first value of a single-value parameter, even an empty one", async () => {
+      const service = "service=Deployment&tag=cluster:prod";
+      // start empty: 2 days before now, after this end, whatever the second start says.
+      await v1BadParam(`traces?${service}&start=&start=${us(START)}&end=${us(END)}`, /^'end' should not be before 'start', which is 2 days before now/);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=${us(START)}&start=&end=${us(END)}&end=0`)).data).toHaveLength(1);
+      expect((await v1<JaegerTrace[]>(`traces?service=Pod&${V1_RANGE}&limit=1&limit=5`)).data).toHaveLength(1);
+      expect((await v1<JaegerTrace[]>(`traces?service=Deployment&service=Pod&${V1_RANGE}`)).data).toHaveLength(2);
+      expect((await v1<JaegerTrace[]>(`traces/${deploymentTraceId}?start=&start=soon`)).data).toHaveLength(1);
+      await v1BadParam(`traces/${deploymentTraceId}?start=soon&start=`, /^unable to parse param 'start': /);
+      const during = Date.parse("2021-09-13T14:58:00Z");
+      expect((await v1(`dependencies?endTs=${during}&endTs=0&lookback=7200000&lookback=0`)).data).toContainEqual({ parent: "Deployment", child: "ReplicaSet", callCount: 3 });
+      expect((await v1(`dependencies?endTs=${during}&lookback=7200000&service=Node&service=Deployment`)).data).not.toContainEqual({ parent: "Deployment", child: "ReplicaSet", callCount: 3 });
+    });
+
+    it("v1 reads every value of traceID, tag and tags, an empty one included, which is malformed as in Jaeger", async () => {
+      const both = await v1<JaegerTrace[]>(`traces?traceID=${deploymentTraceId}&traceID=${stagingTraceId}`);
+      expect(both.data!.map((t) => t.traceID)).toEqual([deploymentTraceId, stagingTraceId]);
+      // The same key twice: the last value, as Jaeger's map of tags keeps it.
+      const last = await v1<JaegerTrace[]>(`traces?service=Deployment&${V1_RANGE}&tag=cluster:staging&tag=cluster:prod`);
+      expect(last.data!.map((t) => t.traceID)).toEqual([deploymentTraceId]);
+      await v1BadParam(`traces?traceID=&traceID=${deploymentTraceId}`, /^cannot parse traceID param: empty trace ID$/);
+      await v1BadParam(`traces?service=Deployment&${V1_RANGE}&tag=cluster:prod&tag=`, /^malformed 'tag' parameter, expecting key:value, received: $/);
+      await v1BadParam(`traces?service=Deployment&${V1_RANGE}&tags=&tags=%7B%7D`, /^malformed 'tags' parameter/);
+    });
+
+    it("v3 takes the first value of the camelCase name, and of the older spelling when that is empty", async () => {
+      const pods = await v3<{ summaries: TraceSummary[] }>(`trace-summaries?query.serviceName=Pod&query.serviceName=Deployment&${V3_RANGE}`);
+      expect(pods.summaries).toHaveLength(8);
+      const older = await v3<{ summaries: TraceSummary[] }>(`trace-summaries?query.serviceName=&query.serviceName=Pod&query.service_name=Deployment&${V3_RANGE}`);
+      expect(older.summaries).toHaveLength(2);
+      await v3BadParam(`trace-summaries?query.startTimeMin=&query.startTimeMin=${START}&query.startTimeMax=${END}`, /^query.startTimeMin and query.startTimeMax are required$/);
+      expect((await v3<{ summaries: unknown[] }>(`trace-summaries?${V3_RANGE}&query.searchDepth=1&query.searchDepth=5`)).summaries).toHaveLength(1);
+      expect((await v3<{ operations: unknown[] }>(`operations?service=Pod&spanKind=server&spanKind=internal`)).operations).toEqual([]);
+    });
+  });
+
   describe("v3 trace summaries", () => {
     it("summarizes each trace as the current UI expects", async () => {
       const body = await v3<{ summaries: TraceSummary[] }>(`trace-summaries?query.serviceName=Deployment&${V3_RANGE}&query.attributes=${encodeURIComponent(JSON.stringify({ cluster: "prod" }))}`);

@@ -48,6 +48,13 @@ describe("readQuery and parseQuery", () => {
     expect(query.effective).toEqual({ "query.startTimeMin": "query.start_time_min", "query.searchDepth": "query.search_depth" });
   });
 
+  it("takes the first value of a name as Go's url.Values.Get does, an empty one being absent, and every value of a multi name", () => {
+    const params = new URLSearchParams("start=&start=5&end=7&end=&tag=&tag=a:b&query.searchDepth=&query.searchDepth=3&query.search_depth=4");
+    const query = readQuery(params, ["start", "end", "tag", "query.searchDepth"], { multi: ["tag"], aliases });
+    expect(query.values).toEqual({ end: "7", tag: ["", "a:b"], "query.searchDepth": "4" });
+    expect(query.effective["query.searchDepth"]).toBe("query.search_depth");
+  });
+
   it("names the parameter as the caller spelled it, in the dialect's words", () => {
     const query = readQuery(new URLSearchParams("query.start_time_min=yesterday"), Object.keys(aliases), { aliases });
     expect(() => parseQuery(schema, query, V3_WORDING)).toThrow(/^malformed parameter query.start_time_min: expected an RFC 3339 time/);

@@ -26,10 +26,13 @@ export const V1_WORDING: ParamErrorWording = (param, reason) => `unable to parse
 export const V3_WORDING: ParamErrorWording = (param, reason) => `malformed parameter ${param}: ${reason}`;
 
 /**
- * Reads `names` from the URL's query into an object: the first non-empty value of each (Go's
- * `url.Values.Get` treats an empty value as absent), or every value for names in `multi`.
- * `aliases` maps a canonical name to older spellings, used in order when the canonical one is absent;
- * the object is keyed by canonical name, and `effective` says which spelling was used.
+ * Reads `names` from the URL's query into an object, as Jaeger's query service reads them: the
+ * first value of each (Go's `url.Values.Get`), an empty one being absent (Jaeger reads "" as
+ * not given), so `start=&start=5` has no start; or, for names in `multi`, every value, empty ones
+ * included (Jaeger's `r.URL.Query()[name]` for `traceID`, `tag`, `tags`: an empty one is malformed).
+ * `aliases` maps a canonical name to older spellings, used in order when the canonical one is
+ * absent or empty (v3's getQueryParam); the object is keyed by canonical name, and `effective`
+ * says which spelling was used.
  */
 export function readQuery(
   params: URLSearchParams,
@@ -41,7 +44,7 @@ export function readQuery(
   for (const name of names) {
     effective[name] = name;
     if (options.multi?.includes(name)) {
-      values[name] = params.getAll(name).filter((v) => v !== "");
+      values[name] = params.getAll(name);
       continue;
     }
     for (const spelling of [name, ...(options.aliases?.[name] ?? [])]) {
