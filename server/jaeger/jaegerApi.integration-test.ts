@@ -20,6 +20,9 @@ const START = "2021-09-13T14:00:00Z";
 const END = "2021-09-13T16:00:00Z";
 const V1_RANGE = `start=${us(START)}&end=${us(END)}`;
 const V3_RANGE = `query.startTimeMin=${START}&query.startTimeMax=${END}`;
+/** The int64 range, which Jaeger's strconv.ParseInt takes for times. */
+const INT64_MAX = "9223372036854775807";
+const INT64_MIN = "-9223372036854775808";
 const NAMESPACE = CASCADE.namespace;
 const POD = "apiserver-5d887d5fcd-mrn5h";
 
@@ -221,6 +224,25 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect(v3Far.summaries).toHaveLength(2);
     });
 
+    it("reads times and limit as Go's strconv.ParseInt does: the whole int64 range (int32 for limit), exactly", async () => {
+      const service = "service=Deployment&tag=cluster:prod";
+      // 19 digits: beyond any time Go's time.Duration holds (it wraps around there); searched as far as entries can be.
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=${INT64_MIN}&end=${INT64_MAX}`)).data).toHaveLength(1);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=${us(START)}&end=${INT64_MAX}`)).data).toHaveLength(1);
+      // A sign and leading zeros, as ParseInt takes them.
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=%2B0000000000000${us(START)}&end=-0${us(END)}`, 400)).errors![0]!.msg).toMatch(/^'start' should not be after 'end'$/);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=%2B0000000000000${us(START)}&end=000${us(END)}`)).data).toHaveLength(1);
+      // Exact: a microsecond apart at the top of the range (the same double) is still start after end.
+      await v1BadParam(`traces?${service}&start=${INT64_MAX}&end=9223372036854775806`, /^'start' should not be after 'end'$/);
+      await v1BadParam(`traces?${service}&end=9223372036854775808`, /^unable to parse param 'end': value out of range/);
+      await v1BadParam(`traces?${service}&start=-9223372036854775809`, /^unable to parse param 'start': value out of range/);
+      // By ID: checked, not needed.
+      expect((await v1<JaegerTrace[]>(`traces/${deploymentTraceId}?start=${INT64_MIN}&end=${INT64_MAX}`)).data).toHaveLength(1);
+      await v1BadParam(`traces/${deploymentTraceId}?end=99999999999999999999`, /^unable to parse param 'end': value out of range/);
+      expect((await v1<JaegerTrace[]>(`traces?service=Pod&${V1_RANGE}&limit=2147483647`)).data).toHaveLength(8);
+      await v1BadParam(`traces?service=Pod&${V1_RANGE}&limit=2147483648`, /^unable to parse param 'limit': value out of range/);
+    });
+
     it("fetches traceID=a&traceID=b, reporting the unknown ones", async () => {
       const unknown = encodeTraceId({ ...decodeTraceId(deploymentTraceId), rootObjectId: 999_999 });
       const body = await v1<JaegerTrace[]>(`traces?traceID=${deploymentTraceId.toUpperCase()}&traceID=${unknown}`);
@@ -327,6 +349,18 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect((await v1(`dependencies?endTs=-1&lookback=-86400000`)).data).toEqual([]);
     });
 
+    it("reads endTs and lookback over the whole int64 range, never failing on a date out of the store's range", async () => {
+      const link = { parent: "Deployment", child: "ReplicaSet", callCount: 3 };
+      expect((await v1(`dependencies?endTs=${INT64_MAX}&lookback=${INT64_MAX}`)).data).toContainEqual(link); // 1970 to 9999
+      expect((await v1(`dependencies?endTs=${INT64_MAX}`)).data).toEqual([]);
+      expect((await v1(`dependencies?endTs=${INT64_MIN}&lookback=${INT64_MIN}`)).data).toEqual([]);
+      // endTs − lookback, exactly: 14:58 from the top of the range.
+      const during = BigInt(Date.parse("2021-09-13T14:58:00Z"));
+      expect((await v1(`dependencies?endTs=${INT64_MAX}&lookback=${BigInt(INT64_MAX) - during}`)).data).toContainEqual(link);
+      await v1BadParam(`dependencies?endTs=9223372036854775808`, /^unable to parse param 'endTs': value out of range/);
+      await v1BadParam(`dependencies?lookback=-9223372036854775809`, /^unable to parse param 'lookback': value out of range/);
+    });
+
     it("answers bad parameters with a 400 naming them", async () => {
       await v1BadParam("dependencies?endTs=now", /'endTs'/);
       await v1BadParam("dependencies?lookback=1h", /'lookback'/);
@@ -401,6 +435,8 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect(snake.summaries.map((s) => s.traceId)).toEqual([deploymentTraceId]);
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?${V3_RANGE}&query.searchDepth=1`)).summaries).toHaveLength(1);
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?${V3_RANGE}&query.num_traces=2`)).summaries).toHaveLength(2);
+      // strconv.Atoi: any int64, as a limit capped like any other.
+      expect((await v3<{ summaries: unknown[] }>(`trace-summaries?query.serviceName=Pod&${V3_RANGE}&query.searchDepth=${INT64_MAX}`)).summaries).toHaveLength(8);
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?query.serviceName=Deployment&${V3_RANGE}&query.durationMin=1h`)).summaries).toEqual([]);
       // A duration bound of 0 is no bound, as in Jaeger's stores.
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?query.serviceName=Deployment&${V3_RANGE}&query.durationMin=1m&query.durationMax=0`)).summaries).toHaveLength(2);
@@ -423,6 +459,7 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       [`query.startTimeMin=-1&query.startTimeMax=${END}`, /^malformed parameter query.startTimeMin: /],
       [`${V3_RANGE}&query.durationMin=2s&query.durationMax=1s`, /^query.durationMax must not be less than query.durationMin$/],
       [`${V3_RANGE}&query.searchDepth=ten`, /^malformed parameter query.searchDepth: /],
+      [`${V3_RANGE}&query.searchDepth=9223372036854775808`, /^malformed parameter query.searchDepth: value out of range/],
       [`${V3_RANGE}&query.durationMin=1x`, /^malformed parameter query.durationMin: /],
       [`${V3_RANGE}&query.duration_max=1x`, /^malformed parameter query.duration_max: /],
       [`${V3_RANGE}&query.attributes=%7Bnope`, /^malformed parameter query.attributes: /],

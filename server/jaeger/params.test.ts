@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseGoDurationMicros } from "./goDuration";
-import { optionalDurationBound, optionalRfc3339, parseQuery, parseRfc3339Micros, ParamError, readQuery, V1_WORDING, V3_WORDING, verbatim } from "./params";
+import { optionalDurationBound, optionalRfc3339, parseGoInt, parseQuery, parseRfc3339Micros, ParamError, readQuery, saturatingNumber, V1_WORDING, V3_WORDING, verbatim } from "./params";
 import { normalizeTraceId } from "./traceIdParam";
 
 describe("parseGoDurationMicros", () => {
@@ -26,6 +26,34 @@ describe("optionalDurationBound", () => {
     expect(optionalDurationBound.parse(undefined)).toBeUndefined();
     for (const zero of ["0", "0s", "0ms", "-0h"]) expect(optionalDurationBound.parse(zero)).toBeUndefined();
     expect(optionalDurationBound.safeParse("10").success).toBe(false);
+  });
+});
+
+describe("parseGoInt", () => {
+  it("reads what Go's strconv.ParseInt(s, 10, bits) reads, exactly", () => {
+    expect(parseGoInt("9223372036854775807", 64)).toBe(9223372036854775807n);
+    expect(parseGoInt("-9223372036854775808", 64)).toBe(-9223372036854775808n);
+    expect(parseGoInt("+000000000000000000000042", 64)).toBe(42n);
+    expect(parseGoInt("-0", 64)).toBe(0n);
+    expect(parseGoInt("2147483647", 32)).toBe(2147483647n);
+    expect(parseGoInt("-2147483648", 32)).toBe(-2147483648n);
+  });
+  it.each([
+    ["9223372036854775808", 64],
+    ["-9223372036854775809", 64],
+    ["99999999999999999999999", 64],
+    ["2147483648", 32],
+    ["-2147483649", 32],
+  ] as const)("refuses %s as out of the %i-bit range", (text, bits) => expect(parseGoInt(text, bits)).toEqual({ problem: expect.stringMatching(/^value out of range: /) }));
+  it.each(["", "+", "1.5", "1e3", "0x10", "1_000", " 1", "١"])("refuses %j as not an integer", (text) => expect(parseGoInt(text, 64)).toEqual({ problem: expect.stringMatching(/^expected an integer/) }));
+});
+
+describe("saturatingNumber", () => {
+  it("is exact within the safe integers and saturates beyond", () => {
+    expect(saturatingNumber(9007199254740991n)).toBe(9007199254740991);
+    expect(saturatingNumber(-42n)).toBe(-42);
+    expect(saturatingNumber(2n ** 63n - 1n)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(saturatingNumber(-(2n ** 63n))).toBe(-Number.MAX_SAFE_INTEGER);
   });
 });
 
