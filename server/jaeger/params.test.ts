@@ -34,6 +34,8 @@ describe("parseGoInt", () => {
     expect(parseGoInt("9223372036854775807", 64)).toBe(9223372036854775807n);
     expect(parseGoInt("-9223372036854775808", 64)).toBe(-9223372036854775808n);
     expect(parseGoInt("+000000000000000000000042", 64)).toBe(42n);
+    expect(parseGoInt(`-${"0".repeat(100)}9223372036854775808`, 64)).toBe(-9223372036854775808n);
+    expect(parseGoInt("000", 64)).toBe(0n);
     expect(parseGoInt("-0", 64)).toBe(0n);
     expect(parseGoInt("2147483647", 32)).toBe(2147483647n);
     expect(parseGoInt("-2147483648", 32)).toBe(-2147483648n);
@@ -45,6 +47,9 @@ describe("parseGoInt", () => {
     ["2147483648", 32],
     ["-2147483649", 32],
   ] as const)("refuses %s as out of the %i-bit range", (text, bits) => expect(parseGoInt(text, bits)).toEqual({ problem: expect.stringMatching(/^value out of range: /) }));
+  it("refuses a million digits as out of range", () => {
+    expect(parseGoInt(`1${"0".repeat(1_000_000)}`, 64)).toEqual({ problem: expect.stringMatching(/^value out of range: /) });
+  });
   it.each(["", "+", "1.5", "1e3", "0x10", "1_000", " 1", "١"])("refuses %j as not an integer", (text) => expect(parseGoInt(text, 64)).toEqual({ problem: expect.stringMatching(/^expected an integer/) }));
 });
 

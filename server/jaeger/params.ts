@@ -118,10 +118,13 @@ export type GoIntBits = 32 | 64;
  * different times could compare equal.
  */
 export function parseGoInt(text: string, bits: GoIntBits): bigint | { problem: string } {
-  if (!/^[+-]?\d+$/.test(text)) return { problem: `expected an integer, got ${JSON.stringify(text)}` };
-  const value = BigInt(text);
+  const match = /^([+-]?)0*(\d*)$/.exec(text);
+  if (!match || !/\d/.test(text)) return { problem: `expected an integer, got ${JSON.stringify(text)}` };
+  const [, sign, digits] = match;
   const max = (1n << BigInt(bits - 1)) - 1n;
-  if (value > max || value < -max - 1n) return { problem: `value out of range: expected an integer from ${-max - 1n} to ${max}, got ${JSON.stringify(text)}` };
+  // More significant digits than any int64 has: out of range, without parsing however many there are.
+  const value = digits!.length > 19 ? null : BigInt(`${sign}${digits || "0"}`);
+  if (value === null || value > max || value < -max - 1n) return { problem: `value out of range: expected an integer from ${-max - 1n} to ${max}, got ${JSON.stringify(text)}` };
   return value;
 }
 
