@@ -31,8 +31,13 @@ interface Row {
   callCount: number;
 }
 
-/** Calls between services (kinds, named as spans name their process), most first. */
+/**
+ * Calls between services (kinds, named as spans name their process), most first. A window that
+ * holds no time (start at or after end, as Jaeger's `lookback` of 0 or less gives) has none: the
+ * query alone would count the relations that hold at the instant `end`.
+ */
 export async function kindDependencies(sql: Sql, range: { start: Date; end: Date }): Promise<DependencyLink[]> {
+  if (range.start.getTime() >= range.end.getTime()) return [];
   const links = new Map<string, DependencyLink>();
   for (const row of (await sql.query<Row>(DEPENDENCIES_SQL, [range.start, range.end])).rows) {
     const parent = serviceNameOf({ kind: row.parentKind, apiGroup: row.parentGroup, resource: row.parentResource });

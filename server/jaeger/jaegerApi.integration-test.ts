@@ -20,6 +20,9 @@ const START = "2021-09-13T14:00:00Z";
 const END = "2021-09-13T16:00:00Z";
 const V1_RANGE = `start=${us(START)}&end=${us(END)}`;
 const V3_RANGE = `query.startTimeMin=${START}&query.startTimeMax=${END}`;
+/** The int64 range, which Jaeger's strconv.ParseInt takes for times. */
+const INT64_MAX = "9223372036854775807";
+const INT64_MIN = "-9223372036854775808";
 const NAMESPACE = CASCADE.namespace;
 const POD = "apiserver-5d887d5fcd-mrn5h";
 
@@ -221,6 +224,25 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect(v3Far.summaries).toHaveLength(2);
     });
 
+    it("reads times and limit as Go's strconv.ParseInt does: the whole int64 range (int32 for limit), exactly", async () => {
+      const service = "service=Deployment&tag=cluster:prod";
+      // 19 digits: beyond any time Go's time.Duration holds (it wraps around there); searched as far as entries can be.
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=${INT64_MIN}&end=${INT64_MAX}`)).data).toHaveLength(1);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=${us(START)}&end=${INT64_MAX}`)).data).toHaveLength(1);
+      // A sign and leading zeros, as ParseInt takes them.
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=%2B0000000000000${us(START)}&end=-0${us(END)}`, 400)).errors![0]!.msg).toMatch(/^'start' should not be after 'end'$/);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=%2B0000000000000${us(START)}&end=000${us(END)}`)).data).toHaveLength(1);
+      // Exact: a microsecond apart at the top of the range (the same double) is still start after end.
+      await v1BadParam(`traces?${service}&start=${INT64_MAX}&end=9223372036854775806`, /^'start' should not be after 'end'$/);
+      await v1BadParam(`traces?${service}&end=9223372036854775808`, /^unable to parse param 'end': value out of range/);
+      await v1BadParam(`traces?${service}&start=-9223372036854775809`, /^unable to parse param 'start': value out of range/);
+      // By ID: checked, not needed.
+      expect((await v1<JaegerTrace[]>(`traces/${deploymentTraceId}?start=${INT64_MIN}&end=${INT64_MAX}`)).data).toHaveLength(1);
+      await v1BadParam(`traces/${deploymentTraceId}?end=99999999999999999999`, /^unable to parse param 'end': value out of range/);
+      expect((await v1<JaegerTrace[]>(`traces?service=Pod&${V1_RANGE}&limit=2147483647`)).data).toHaveLength(8);
+      await v1BadParam(`traces?service=Pod&${V1_RANGE}&limit=2147483648`, /^unable to parse param 'limit': value out of range/);
+    });
+
     it("fetches traceID=a&traceID=b, reporting the unknown ones", async () => {
       const unknown = encodeTraceId({ ...decodeTraceId(deploymentTraceId), rootObjectId: 999_999 });
       const body = await v1<JaegerTrace[]>(`traces?traceID=${deploymentTraceId.toUpperCase()}&traceID=${unknown}`);
@@ -315,10 +337,72 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect(forPod.data!.every((link) => link.parent === "Pod" || link.child === "Pod")).toBe(true);
     });
 
+    it("takes a lookback of 0 or less as Jaeger does: an empty or reversed window, with no links", async () => {
+      // At 14:58 the Deployment owned ReplicaSets: a window of no time there, or one reversed, holds none of it.
+      const during = Date.parse("2021-09-13T14:58:00Z");
+      expect((await v1(`dependencies?endTs=${during}&lookback=${2 * 3_600_000}`)).data).toContainEqual({ parent: "Deployment", child: "ReplicaSet", callCount: 3 });
+      expect((await v1(`dependencies?endTs=${during}&lookback=0`)).data).toEqual([]);
+      expect((await v1(`dependencies?endTs=${Date.parse(START)}&lookback=${-2 * 3_600_000}`)).data).toEqual([]);
+      // endTs empty is now (the 2021 links are within 40 years before it); at 1970 or before, nothing.
+      expect((await v1(`dependencies?endTs=&lookback=${40 * 365 * 86_400_000}`)).data).toContainEqual({ parent: "Deployment", child: "ReplicaSet", callCount: 3 });
+      expect((await v1(`dependencies?endTs=0`)).data).toEqual([]);
+      expect((await v1(`dependencies?endTs=-1&lookback=-86400000`)).data).toEqual([]);
+    });
+
+    it("reads endTs and lookback over the whole int64 range, never failing on a date out of the store's range", async () => {
+      const link = { parent: "Deployment", child: "ReplicaSet", callCount: 3 };
+      expect((await v1(`dependencies?endTs=${INT64_MAX}&lookback=${INT64_MAX}`)).data).toContainEqual(link); // 1970 to 9999
+      expect((await v1(`dependencies?endTs=${INT64_MAX}`)).data).toEqual([]);
+      expect((await v1(`dependencies?endTs=${INT64_MIN}&lookback=${INT64_MIN}`)).data).toEqual([]);
+      // endTs − lookback, exactly: 14:58 from the top of the range.
+      const during = BigInt(Date.parse("2021-09-13T14:58:00Z"));
+      expect((await v1(`dependencies?endTs=${INT64_MAX}&lookback=${BigInt(INT64_MAX) - during}`)).data).toContainEqual(link);
+      await v1BadParam(`dependencies?endTs=9223372036854775808`, /^unable to parse param 'endTs': value out of range/);
+      await v1BadParam(`dependencies?lookback=-9223372036854775809`, /^unable to parse param 'lookback': value out of range/);
+    });
+
     it("answers bad parameters with a 400 naming them", async () => {
       await v1BadParam("dependencies?endTs=now", /'endTs'/);
       await v1BadParam("dependencies?lookback=1h", /'lookback'/);
-      await v1BadParam("dependencies?lookback=0", /'lookback'/);
+    });
+  });
+
+  describe("repeated parameters", () => {
+    // Jaeger reads a single-value parameter with url.Values.Get, which takes the first value (an
+    // empty one then means what no value means), and traceID, tag and tags with every value.
+    it("v1 takes the first value of a single-value parameter, even an empty one", async () => {
+      const service = "service=Deployment&tag=cluster:prod";
+      // start empty: 2 days before now, after this end, whatever the second start says.
+      await v1BadParam(`traces?${service}&start=&start=${us(START)}&end=${us(END)}`, /^'end' should not be before 'start', which is 2 days before now/);
+      expect((await v1<JaegerTrace[]>(`traces?${service}&start=${us(START)}&start=&end=${us(END)}&end=0`)).data).toHaveLength(1);
+      expect((await v1<JaegerTrace[]>(`traces?service=Pod&${V1_RANGE}&limit=1&limit=5`)).data).toHaveLength(1);
+      expect((await v1<JaegerTrace[]>(`traces?service=Deployment&service=Pod&${V1_RANGE}`)).data).toHaveLength(2);
+      expect((await v1<JaegerTrace[]>(`traces/${deploymentTraceId}?start=&start=soon`)).data).toHaveLength(1);
+      await v1BadParam(`traces/${deploymentTraceId}?start=soon&start=`, /^unable to parse param 'start': /);
+      const during = Date.parse("2021-09-13T14:58:00Z");
+      expect((await v1(`dependencies?endTs=${during}&endTs=0&lookback=7200000&lookback=0`)).data).toContainEqual({ parent: "Deployment", child: "ReplicaSet", callCount: 3 });
+      expect((await v1(`dependencies?endTs=${during}&lookback=7200000&service=Node&service=Deployment`)).data).not.toContainEqual({ parent: "Deployment", child: "ReplicaSet", callCount: 3 });
+    });
+
+    it("v1 reads every value of traceID, tag and tags, an empty one included, which is malformed as in Jaeger", async () => {
+      const both = await v1<JaegerTrace[]>(`traces?traceID=${deploymentTraceId}&traceID=${stagingTraceId}`);
+      expect(both.data!.map((t) => t.traceID)).toEqual([deploymentTraceId, stagingTraceId]);
+      // The same key twice: the last value, as Jaeger's map of tags keeps it.
+      const last = await v1<JaegerTrace[]>(`traces?service=Deployment&${V1_RANGE}&tag=cluster:staging&tag=cluster:prod`);
+      expect(last.data!.map((t) => t.traceID)).toEqual([deploymentTraceId]);
+      await v1BadParam(`traces?traceID=&traceID=${deploymentTraceId}`, /^cannot parse traceID param: empty trace ID$/);
+      await v1BadParam(`traces?service=Deployment&${V1_RANGE}&tag=cluster:prod&tag=`, /^malformed 'tag' parameter, expecting key:value, received: $/);
+      await v1BadParam(`traces?service=Deployment&${V1_RANGE}&tags=&tags=%7B%7D`, /^malformed 'tags' parameter/);
+    });
+
+    it("v3 takes the first value of the camelCase name, and of the older spelling when that is empty", async () => {
+      const pods = await v3<{ summaries: TraceSummary[] }>(`trace-summaries?query.serviceName=Pod&query.serviceName=Deployment&${V3_RANGE}`);
+      expect(pods.summaries).toHaveLength(8);
+      const older = await v3<{ summaries: TraceSummary[] }>(`trace-summaries?query.serviceName=&query.serviceName=Pod&query.service_name=Deployment&${V3_RANGE}`);
+      expect(older.summaries).toHaveLength(2);
+      await v3BadParam(`trace-summaries?query.startTimeMin=&query.startTimeMin=${START}&query.startTimeMax=${END}`, /^query.startTimeMin and query.startTimeMax are required$/);
+      expect((await v3<{ summaries: unknown[] }>(`trace-summaries?${V3_RANGE}&query.searchDepth=1&query.searchDepth=5`)).summaries).toHaveLength(1);
+      expect((await v3<{ operations: unknown[] }>(`operations?service=Pod&spanKind=server&spanKind=internal`)).operations).toEqual([]);
     });
   });
 
@@ -351,6 +435,8 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect(snake.summaries.map((s) => s.traceId)).toEqual([deploymentTraceId]);
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?${V3_RANGE}&query.searchDepth=1`)).summaries).toHaveLength(1);
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?${V3_RANGE}&query.num_traces=2`)).summaries).toHaveLength(2);
+      // strconv.Atoi: any int64, as a limit capped like any other.
+      expect((await v3<{ summaries: unknown[] }>(`trace-summaries?query.serviceName=Pod&${V3_RANGE}&query.searchDepth=${INT64_MAX}`)).summaries).toHaveLength(8);
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?query.serviceName=Deployment&${V3_RANGE}&query.durationMin=1h`)).summaries).toEqual([]);
       // A duration bound of 0 is no bound, as in Jaeger's stores.
       expect((await v3<{ summaries: unknown[] }>(`trace-summaries?query.serviceName=Deployment&${V3_RANGE}&query.durationMin=1m&query.durationMax=0`)).summaries).toHaveLength(2);
@@ -373,6 +459,7 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       [`query.startTimeMin=-1&query.startTimeMax=${END}`, /^malformed parameter query.startTimeMin: /],
       [`${V3_RANGE}&query.durationMin=2s&query.durationMax=1s`, /^query.durationMax must not be less than query.durationMin$/],
       [`${V3_RANGE}&query.searchDepth=ten`, /^malformed parameter query.searchDepth: /],
+      [`${V3_RANGE}&query.searchDepth=9223372036854775808`, /^malformed parameter query.searchDepth: value out of range/],
       [`${V3_RANGE}&query.durationMin=1x`, /^malformed parameter query.durationMin: /],
       [`${V3_RANGE}&query.duration_max=1x`, /^malformed parameter query.duration_max: /],
       [`${V3_RANGE}&query.attributes=%7Bnope`, /^malformed parameter query.attributes: /],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseGoDurationMicros } from "./goDuration";
-import { optionalDurationBound, optionalRfc3339, parseQuery, parseRfc3339Micros, ParamError, readQuery, V1_WORDING, V3_WORDING, verbatim } from "./params";
+import { optionalDurationBound, optionalRfc3339, parseGoInt, parseQuery, parseRfc3339Micros, ParamError, readQuery, saturatingNumber, V1_WORDING, V3_WORDING, verbatim } from "./params";
 import { normalizeTraceId } from "./traceIdParam";
 
 describe("parseGoDurationMicros", () => {
@@ -29,6 +29,39 @@ describe("optionalDurationBound", () => {
   });
 });
 
+describe("parseGoInt", () => {
+  it("reads what Go's strconv.ParseInt(s, 10, bits) reads, exactly", () => {
+    expect(parseGoInt("9223372036854775807", 64)).toBe(9223372036854775807n);
+    expect(parseGoInt("-9223372036854775808", 64)).toBe(-9223372036854775808n);
+    expect(parseGoInt("+000000000000000000000042", 64)).toBe(42n);
+    expect(parseGoInt(`-${"0".repeat(100)}9223372036854775808`, 64)).toBe(-9223372036854775808n);
+    expect(parseGoInt("000", 64)).toBe(0n);
+    expect(parseGoInt("-0", 64)).toBe(0n);
+    expect(parseGoInt("2147483647", 32)).toBe(2147483647n);
+    expect(parseGoInt("-2147483648", 32)).toBe(-2147483648n);
+  });
+  it.each([
+    ["9223372036854775808", 64],
+    ["-9223372036854775809", 64],
+    ["99999999999999999999999", 64],
+    ["2147483648", 32],
+    ["-2147483649", 32],
+  ] as const)("refuses %s as out of the %i-bit range", (text, bits) => expect(parseGoInt(text, bits)).toEqual({ problem: expect.stringMatching(/^value out of range: /) }));
+  it("refuses a million digits as out of range", () => {
+    expect(parseGoInt(`1${"0".repeat(1_000_000)}`, 64)).toEqual({ problem: expect.stringMatching(/^value out of range: /) });
+  });
+  it.each(["", "+", "1.5", "1e3", "0x10", "1_000", " 1", "١"])("refuses %j as not an integer", (text) => expect(parseGoInt(text, 64)).toEqual({ problem: expect.stringMatching(/^expected an integer/) }));
+});
+
+describe("saturatingNumber", () => {
+  it("is exact within the safe integers and saturates beyond", () => {
+    expect(saturatingNumber(9007199254740991n)).toBe(9007199254740991);
+    expect(saturatingNumber(-42n)).toBe(-42);
+    expect(saturatingNumber(2n ** 63n - 1n)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(saturatingNumber(-(2n ** 63n))).toBe(-Number.MAX_SAFE_INTEGER);
+  });
+});
+
 describe("parseRfc3339Micros", () => {
   it("keeps microseconds and offsets", () => {
     expect(parseRfc3339Micros("2021-09-13T14:53:16.123456789Z")).toBe(Date.parse("2021-09-13T14:53:16.123Z") * 1000 + 456);
@@ -46,6 +79,13 @@ describe("readQuery and parseQuery", () => {
     const query = readQuery(params, Object.keys(aliases), { aliases });
     expect(query.values).toEqual({ "query.startTimeMin": "2021-09-13T14:53:16Z", "query.searchDepth": "7" });
     expect(query.effective).toEqual({ "query.startTimeMin": "query.start_time_min", "query.searchDepth": "query.search_depth" });
+  });
+
+  it("takes the first value of a name as Go's url.Values.Get does, an empty one being absent, and every value of a multi name", () => {
+    const params = new URLSearchParams("start=&start=5&end=7&end=&tag=&tag=a:b&query.searchDepth=&query.searchDepth=3&query.search_depth=4");
+    const query = readQuery(params, ["start", "end", "tag", "query.searchDepth"], { multi: ["tag"], aliases });
+    expect(query.values).toEqual({ end: "7", tag: ["", "a:b"], "query.searchDepth": "4" });
+    expect(query.effective["query.searchDepth"]).toBe("query.search_depth");
   });
 
   it("names the parameter as the caller spelled it, in the dialect's words", () => {

@@ -26,10 +26,13 @@ export const V1_WORDING: ParamErrorWording = (param, reason) => `unable to parse
 export const V3_WORDING: ParamErrorWording = (param, reason) => `malformed parameter ${param}: ${reason}`;
 
 /**
- * Reads `names` from the URL's query into an object: the first non-empty value of each (Go's
- * `url.Values.Get` treats an empty value as absent), or every value for names in `multi`.
- * `aliases` maps a canonical name to older spellings, used in order when the canonical one is absent;
- * the object is keyed by canonical name, and `effective` says which spelling was used.
+ * Reads `names` from the URL's query into an object, as Jaeger's query service reads them: the
+ * first value of each (Go's `url.Values.Get`), an empty one being absent (Jaeger reads "" as
+ * not given), so `start=&start=5` has no start; or, for names in `multi`, every value, empty ones
+ * included (Jaeger's `r.URL.Query()[name]` for `traceID`, `tag`, `tags`: an empty one is malformed).
+ * `aliases` maps a canonical name to older spellings, used in order when the canonical one is
+ * absent or empty (v3's getQueryParam); the object is keyed by canonical name, and `effective`
+ * says which spelling was used.
  */
 export function readQuery(
   params: URLSearchParams,
@@ -41,7 +44,7 @@ export function readQuery(
   for (const name of names) {
     effective[name] = name;
     if (options.multi?.includes(name)) {
-      values[name] = params.getAll(name).filter((v) => v !== "");
+      values[name] = params.getAll(name);
       continue;
     }
     for (const spelling of [name, ...(options.aliases?.[name] ?? [])]) {
@@ -105,18 +108,47 @@ export const stringMap = z.unknown().transform((json, ctx) => {
 /** Marks a message as complete: parseQuery uses it without the dialect's "malformed" wording. */
 export const verbatim = (message: string) => `!${message}`;
 
-/** An optional integer parameter (Go's strconv.ParseInt: optional sign, decimal digits). */
-export const optionalInteger = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    if (!/^[+-]?\d{1,18}$/.test(value)) {
-      ctx.addIssue({ code: "custom", message: `expected an integer, got ${JSON.stringify(value)}` });
+/** The integer sizes Jaeger's parsers read: ParseInt(…, 32) for v1 `limit`, 64 (or Atoi's int) for the rest. */
+export type GoIntBits = 32 | 64;
+
+/**
+ * `text` as Go's strconv.ParseInt(text, 10, bits) reads it — an optional sign, then decimal
+ * digits, leading zeros allowed — as an exact bigint; or why not, in Go's words ("value out of
+ * range" for a number beyond the type). A Number would round 19-digit values, so that two
+ * different times could compare equal.
+ */
+export function parseGoInt(text: string, bits: GoIntBits): bigint | { problem: string } {
+  const match = /^([+-]?)0*(\d*)$/.exec(text);
+  if (!match || !/\d/.test(text)) return { problem: `expected an integer, got ${JSON.stringify(text)}` };
+  const [, sign, digits] = match;
+  const max = (1n << BigInt(bits - 1)) - 1n;
+  // More significant digits than any int64 has: out of range, without parsing however many there are.
+  const value = digits!.length > 19 ? null : BigInt(`${sign}${digits || "0"}`);
+  if (value === null || value > max || value < -max - 1n) return { problem: `value out of range: expected an integer from ${-max - 1n} to ${max}, got ${JSON.stringify(text)}` };
+  return value;
+}
+
+/** An optional integer parameter, read as Go's strconv.ParseInt reads it: an exact bigint. */
+export const optionalGoInt = (bits: GoIntBits) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const parsed = parseGoInt(value, bits);
+      if (typeof parsed === "bigint") return parsed;
+      ctx.addIssue({ code: "custom", message: parsed.problem });
       return z.NEVER;
-    }
-    return Number(value);
-  });
+    });
+
+/**
+ * A bigint as a Number, saturated at ±Number.MAX_SAFE_INTEGER: exact for every time (in µs, up
+ * to 2106 in a trace ID) and count that can matter here; anything beyond reads as far as can be.
+ */
+export function saturatingNumber(value: bigint): number {
+  const max = BigInt(Number.MAX_SAFE_INTEGER);
+  return Number(value > max ? max : value < -max ? -max : value);
+}
 
 /** An optional Go duration (`1.2s`, `100ms`, `500us`), in microseconds. */
 export const optionalGoDuration = z

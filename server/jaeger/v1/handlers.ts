@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { kindDependencies } from "../dependencies";
 import { operationNames, operationParam, operationsOfSpanKind, spanKindParam } from "../operations";
-import { optionalBool, optionalDurationBound, optionalInteger, parseQuery, ParamError, readQuery, stringMap, V1_WORDING, verbatim } from "../params";
+import { optionalBool, optionalDurationBound, optionalGoInt, parseQuery, ParamError, readQuery, saturatingNumber, stringMap, V1_WORDING, verbatim } from "../params";
 import { assembleOptionsOf, DEFAULT_SEARCH_LIMIT, searchCriteria, searchLimitOf, searchTraces, traceById, tracesById, type JaegerDeps } from "../search";
 import { UnknownTagError } from "../searchTags";
 import { listServices } from "../services";
@@ -91,10 +91,14 @@ const searchSchema = z
   .object({
     service: z.string().optional(),
     operation: operationParam,
-    start: optionalInteger,
-    end: optionalInteger,
+    // µs since the epoch, any int64 (parseTime: strconv.ParseInt(…, 10, 64)).
+    start: optionalGoInt(64),
+    end: optionalGoInt(64),
     lookback: z.string().optional(),
-    limit: optionalInteger.refine((v) => v === undefined || v >= 0, { message: "must not be negative" }),
+    // strconv.ParseInt(limit, 10, 32) in parseTraceQueryParams.
+    limit: optionalGoInt(32)
+      .refine((v) => v === undefined || v >= 0n, { message: "must not be negative" })
+      .transform((v) => (v === undefined ? undefined : Number(v))),
     minDuration: optionalDurationBound,
     maxDuration: optionalDurationBound,
     raw: optionalBool,
@@ -147,7 +151,7 @@ export function handleV1Traces(request: Request, deps: JaegerDeps): Promise<Resp
   });
 }
 
-const getTraceSchema = z.object({ start: optionalInteger, end: optionalInteger, raw: optionalBool });
+const getTraceSchema = z.object({ start: optionalGoInt(64), end: optionalGoInt(64), raw: optionalBool });
 
 /** `GET /api/traces/{traceID}`: 400 for a malformed ID, 404 for an unknown one. */
 export function handleV1Trace(request: Request, traceIdText: string, deps: JaegerDeps): Promise<Response> {
@@ -163,13 +167,19 @@ export function handleV1Trace(request: Request, traceIdText: string, deps: Jaege
 }
 
 /** 9999-12-31T23:59:59.999Z: the last time ISO dates (and so the store's drivers) write plainly. */
-const MAX_DATE_MS = 253_402_300_799_999;
+const MAX_DATE_MS = 253_402_300_799_999n;
 /** Jaeger's default dependencies look-back: 24 hours. */
-const DEFAULT_DEPENDENCY_LOOKBACK_MS = 86_400_000;
+const DEFAULT_DEPENDENCY_LOOKBACK_MS = 86_400_000n;
 
+/**
+ * As the query service reads them (parseDependenciesQueryParams): any int64 number of
+ * milliseconds. A `lookback` of 0 or less is not refused there: the window is
+ * [endTs - lookback, endTs] (QueryService.GetDependencies), empty or reversed, in which the
+ * Cassandra, Elasticsearch and ClickHouse stores find nothing.
+ */
 const dependenciesSchema = z.object({
-  endTs: optionalInteger,
-  lookback: optionalInteger.refine((v) => v === undefined || v > 0, { message: "must be a positive number of milliseconds" }),
+  endTs: optionalGoInt(64),
+  lookback: optionalGoInt(64),
   service: z.string().optional(),
 });
 
@@ -177,10 +187,12 @@ const dependenciesSchema = z.object({
 export function handleV1Dependencies(request: Request, deps: JaegerDeps): Promise<Response> {
   return v1Handle(request, async () => {
     const query = parseQuery(dependenciesSchema, readQuery(new URL(request.url).searchParams, ["endTs", "lookback", "service"]), V1_WORDING);
-    // Within 1970..9999, which every date type on the way holds.
-    const endMs = Math.min(Math.max(query.endTs ?? Date.now(), 0), MAX_DATE_MS);
-    const startMs = Math.max(endMs - (query.lookback ?? DEFAULT_DEPENDENCY_LOOKBACK_MS), 0);
-    const links = await kindDependencies(deps.db, { start: new Date(startMs), end: new Date(endMs) });
+    // Exact (bigint): Go's time.Duration wraps around beyond ±292 years, which is not reproduced.
+    const endMs = query.endTs ?? BigInt(Date.now());
+    const startMs = endMs - (query.lookback ?? DEFAULT_DEPENDENCY_LOOKBACK_MS);
+    // Within 1970..9999, which every date type on the way holds; an empty or reversed window stays so.
+    const clamp = (ms: bigint) => Number(ms < 0n ? 0n : ms > MAX_DATE_MS ? MAX_DATE_MS : ms);
+    const links = await kindDependencies(deps.db, { start: new Date(clamp(startMs)), end: new Date(clamp(endMs)) });
     const service = query.service;
     return v1Data(request, service ? links.filter((link) => link.parent === service || link.child === service) : links);
   });

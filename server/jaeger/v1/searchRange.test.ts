@@ -10,19 +10,26 @@ describe("searchRangeOf (v1 search times, as Jaeger's query parser reads them)",
     expect(searchRangeOf({}, now)).toEqual({ start: now - DEFAULT_LOOKBACK_MICROS, end: now });
     expect(DEFAULT_LOOKBACK_MICROS).toBe(48 * hour);
     // Before now, not before end.
-    expect(searchRangeOf({ end: now - hour }, now)).toEqual({ start: now - 48 * hour, end: now - hour });
-    expect(searchRangeOf({ start: now - hour }, now)).toEqual({ start: now - hour, end: now });
+    expect(searchRangeOf({ end: BigInt(now - hour) }, now)).toEqual({ start: now - 48 * hour, end: now - hour });
+    expect(searchRangeOf({ start: BigInt(now - hour) }, now)).toEqual({ start: now - hour, end: now });
   });
 
   it("takes start and end as given, before 1970 and empty ranges included", () => {
-    expect(searchRangeOf({ start: -5, end: -1 }, now)).toEqual({ start: -5, end: -1 });
-    expect(searchRangeOf({ start: now, end: now }, now)).toEqual({ start: now, end: now });
+    expect(searchRangeOf({ start: -5n, end: -1n }, now)).toEqual({ start: -5, end: -1 });
+    expect(searchRangeOf({ start: BigInt(now), end: BigInt(now) }, now)).toEqual({ start: now, end: now });
+  });
+
+  it("compares int64 times exactly, then saturates them into Numbers", () => {
+    const max = 2n ** 63n - 1n;
+    expect(() => searchRangeOf({ start: max, end: max - 1n }, now)).toThrow(new ParamError("start", "'start' should not be after 'end'"));
+    expect(searchRangeOf({ start: -max - 1n, end: max }, now)).toEqual({ start: -Number.MAX_SAFE_INTEGER, end: Number.MAX_SAFE_INTEGER });
+    expect(searchRangeOf({ end: max, lookbackMicros: hour }, now)).toEqual({ start: Number.MAX_SAFE_INTEGER - hour, end: Number.MAX_SAFE_INTEGER });
   });
 
   it("refuses start after end, naming the parameter to change", () => {
-    expect(() => searchRangeOf({ start: now, end: now - 1 }, now)).toThrow(new ParamError("start", "'start' should not be after 'end'"));
+    expect(() => searchRangeOf({ start: BigInt(now), end: BigInt(now - 1) }, now)).toThrow(new ParamError("start", "'start' should not be after 'end'"));
     try {
-      searchRangeOf({ end: now - 49 * hour }, now);
+      searchRangeOf({ end: BigInt(now - 49 * hour) }, now);
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ParamError);
@@ -31,9 +38,9 @@ describe("searchRangeOf (v1 search times, as Jaeger's query parser reads them)",
   });
 
   it("reaches back lookback from end when start is not given, and ignores it when start is", () => {
-    expect(searchRangeOf({ end: now - hour, lookbackMicros: 2 * hour }, now)).toEqual({ start: now - 3 * hour, end: now - hour });
+    expect(searchRangeOf({ end: BigInt(now - hour), lookbackMicros: 2 * hour }, now)).toEqual({ start: now - 3 * hour, end: now - hour });
     expect(searchRangeOf({ lookbackMicros: 7 * 24 * hour }, now)).toEqual({ start: now - 7 * 24 * hour, end: now });
-    expect(searchRangeOf({ start: now - hour, lookbackMicros: 7 * 24 * hour }, now)).toEqual({ start: now - hour, end: now });
+    expect(searchRangeOf({ start: BigInt(now - hour), lookbackMicros: 7 * 24 * hour }, now)).toEqual({ start: now - hour, end: now });
   });
 
   it("reads lookback as a positive duration, custom as none", () => {

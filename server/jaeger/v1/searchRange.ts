@@ -1,5 +1,5 @@
 import { parseDurationMs } from "../../config/duration";
-import { ParamError } from "../params";
+import { ParamError, saturatingNumber } from "../params";
 
 /**
  * The time range of a v1 search (`GET /api/traces`), as Jaeger's query service sets it
@@ -16,21 +16,23 @@ import { ParamError } from "../params";
 export const DEFAULT_LOOKBACK_MICROS = 2 * 86_400 * 1e6;
 
 /**
- * `[start, end)` in microseconds since the epoch; `lookbackMicros`, the parsed `lookback` (undefined
- * when absent or `custom`). Throws ParamError when start is after end, which Jaeger's parser lets
- * through and its stores (Cassandra, Elasticsearch, Badger) refuse as a 500: here it is the
- * caller's mistake, a 400 that says which parameter to change.
+ * `[start, end)` in microseconds since the epoch; `start` and `end` exact, as given (any int64);
+ * `lookbackMicros`, the parsed `lookback` (undefined when absent or `custom`). Throws ParamError
+ * when start is after end, which Jaeger's parser lets through and its stores (Cassandra,
+ * Elasticsearch, Badger) refuse as a 500: here it is the caller's mistake, a 400 that says which
+ * parameter to change. Compared exactly, then saturated into Numbers: a time beyond what a
+ * trace ID holds is searched as far as it reaches (searchTraces).
  */
-export function searchRangeOf(query: { start?: number; end?: number; lookbackMicros?: number }, nowMicros: number): { start: number; end: number } {
-  const end = query.end ?? nowMicros;
+export function searchRangeOf(query: { start?: bigint; end?: bigint; lookbackMicros?: number }, nowMicros: number): { start: number; end: number } {
+  const end = query.end ?? BigInt(nowMicros);
   if (query.start === undefined) {
-    if (query.lookbackMicros !== undefined) return { start: end - query.lookbackMicros, end };
-    const start = nowMicros - DEFAULT_LOOKBACK_MICROS;
+    if (query.lookbackMicros !== undefined) return { start: saturatingNumber(end) - query.lookbackMicros, end: saturatingNumber(end) };
+    const start = BigInt(nowMicros - DEFAULT_LOOKBACK_MICROS);
     if (start > end) throw new ParamError("end", "'end' should not be before 'start', which is 2 days before now when not given");
-    return { start, end };
+    return { start: saturatingNumber(start), end: saturatingNumber(end) };
   }
   if (query.start > end) throw new ParamError("start", "'start' should not be after 'end'");
-  return { start: query.start, end };
+  return { start: saturatingNumber(query.start), end: saturatingNumber(end) };
 }
 
 /**

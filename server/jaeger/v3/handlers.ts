@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { operationParam, operationsOfSpanKind, spanKindParam } from "../operations";
-import { answer, jsonResponse, optionalBool, optionalDurationBound, optionalInteger, optionalRfc3339, parseQuery, ParamError, readQuery, stringMap, V3_WORDING, verbatim, wantsPrettyPrint } from "../params";
+import { answer, jsonResponse, optionalBool, optionalDurationBound, optionalGoInt, optionalRfc3339, parseQuery, ParamError, readQuery, saturatingNumber, stringMap, V3_WORDING, verbatim, wantsPrettyPrint } from "../params";
 import type { Sql } from "../../store/database";
 import { assembleOptionsOf, searchCriteria, searchLimitOf, searchTraces, traceById, type JaegerDeps, type TraceSearch } from "../search";
 import { UnknownTagError } from "../searchTags";
@@ -86,7 +86,8 @@ const findSchema = z
       .refine((value) => value === undefined, { message: "filter expressions are not supported; search with query.attributes" }),
     "query.startTimeMin": optionalRfc3339,
     "query.startTimeMax": optionalRfc3339,
-    "query.searchDepth": optionalInteger,
+    // strconv.Atoi: Go's int, 64 bits on the platforms Jaeger ships for.
+    "query.searchDepth": optionalGoInt(64),
     "query.durationMin": optionalDurationBound,
     "query.durationMax": optionalDurationBound,
     "query.rawTraces": optionalBool,
@@ -124,7 +125,7 @@ async function parseFindQuery(request: Request, sql: Sql): Promise<TraceSearch> 
     end: query["query.startTimeMax"]!,
     minDuration: query["query.durationMin"],
     maxDuration: query["query.durationMax"],
-    limit: searchLimitOf(query["query.searchDepth"]),
+    limit: searchLimitOf(query["query.searchDepth"] === undefined ? undefined : saturatingNumber(query["query.searchDepth"])),
   };
 }
 
