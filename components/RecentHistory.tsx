@@ -9,7 +9,7 @@ export function RecentHistory({ entries }: { entries: Array<RecentEntry & { trac
     return <p className="muted">No history yet. Point an apiserver's audit webhook here or import an audit log (see the README).</p>;
   }
   return (
-    <table>
+    <table className="recent">
       <thead>
         <tr>
           <th>Time</th>
@@ -23,24 +23,24 @@ export function RecentHistory({ entries }: { entries: Array<RecentEntry & { trac
       <tbody>
         {entries.map((entry) => (
           <tr key={entry.id} className={entry.failed ? "failed" : undefined}>
-            <td><code>{entry.startTime.toISOString()}</code></td>
+            <td className="time"><code>{entry.startTime.toISOString()}</code></td>
             <td>{entry.cluster}</td>
-            <td>
+            <td className="object">
               <code>
                 {entry.kind ?? entry.resource} {entry.namespace ? `${entry.namespace}/` : ""}
                 {entry.name}
               </code>
             </td>
-            <td>
+            <td className="what">
               {entry.title}
               {entry.noop ? <span className="muted"> (no change)</span> : null}
             </td>
-            <td>
+            <td className="changes">
               {entry.changes.map((line) => (
                 <div key={line}><code>{line}</code></div>
               ))}
             </td>
-            <td>
+            <td className="link">
               <a href={entry.traceLink} title="The object's trace around this time (in the Jaeger UI when it is served)">trace</a>
             </td>
           </tr>

@@ -90,6 +90,8 @@ describe("loadConfig", () => {
     [{ KUBETRAIL_INGEST_CONCURRENCY: "0" }, /KUBETRAIL_INGEST_CONCURRENCY must be a positive integer/],
     [{ KUBETRAIL_MAX_BATCH_EVENTS: "-1" }, /KUBETRAIL_MAX_BATCH_EVENTS must be a positive integer/],
     [{ KUBETRAIL_RETENTION: "two weeks" }, /KUBETRAIL_RETENTION must be a duration/],
+    [{ KUBETRAIL_RETENTION: "never" }, /KUBETRAIL_RETENTION must be a duration like 30s, 15m, 12h, 14d, or "off", got "never"/],
+    [{ KUBETRAIL_PRUNE_INTERVAL: "off" }, /KUBETRAIL_PRUNE_INTERVAL must be a duration like 30s, 15m, 12h, 14d, got "off"/],
     [{ KUBETRAIL_RETENTION: "1000000000d" }, /KUBETRAIL_RETENTION must be at most 36500d \(use "off" to keep everything\), got "1000000000d"/],
     [{ KUBETRAIL_PRUNE_INTERVAL: "4w" }, /KUBETRAIL_PRUNE_INTERVAL must be at most 24d, got "4w"/],
     [{ KUBETRAIL_SKIP_RESOURCES: "Leases.Coordination" }, /KUBETRAIL_SKIP_RESOURCES: "Leases.Coordination" is not group\/resource/],

@@ -106,7 +106,8 @@ function duration(name: string, fallback: string, allowOff: boolean, max: { ms: 
       if (allowOff && (text === "0" || text === "off" || text === "forever")) return null;
       const ms = parseDurationMs(text);
       if (ms === null || ms <= 0) {
-        ctx.addIssue({ code: "custom", message: `${name} must be a duration like 30s, 15m, 12h, 14d, got "${text}"` });
+        // Where "off" is allowed, say so: someone who wants to keep everything tries "never" or "1y".
+        ctx.addIssue({ code: "custom", message: `${name} must be a duration like 30s, 15m, 12h, 14d${allowOff ? ', or "off"' : ""}, got "${text}"` });
         return z.NEVER;
       }
       if (ms > max.ms) {

@@ -555,7 +555,8 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       expect(response.status).toBe(409);
       const body = (await response.json()) as { error: { code: string; message: string; candidates: Array<Record<string, string>> } };
       expect(body.error.code).toBe("ambiguous");
-      expect(body.error.message).toMatch(/add cluster or namespace/);
+      // Only the cluster tells them apart: the namespace, the same for both, would not.
+      expect(body.error.message).toMatch(/; add cluster, or pick one$/);
       expect(body.error.candidates.map((c) => c.cluster).sort()).toEqual(["prod", "staging"]);
       for (const candidate of body.error.candidates) {
         expect(candidate).toMatchObject({ service: "Deployment", namespace: NAMESPACE, name: "apiserver", location: `/jaeger/api/traces/${candidate.traceId}` });

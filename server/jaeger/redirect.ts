@@ -78,6 +78,23 @@ export function traceLinkOf(objectId: number, ts: number, deps: Pick<RedirectDep
   return { traceId, location: deps.uiServed ? `${deps.basePath}/trace/${traceId}` : `${deps.basePath}/api/traces/${traceId}` };
 }
 
+/**
+ * What would tell apart the objects that a /redirect matched: the parameters not given in which
+ * they differ, or, when they share cluster, group and namespace, that the name was deleted and
+ * created again in the window and only picking one of them (or another `ts`) helps.
+ */
+export function ambiguityHint(candidates: ReadonlyArray<Pick<Candidate, "cluster" | "apiGroup" | "resource" | "namespace">>, given: { cluster?: string; namespace?: string }): string {
+  const differ = (key: "cluster" | "apiGroup" | "namespace") => new Set(candidates.map((candidate) => candidate[key])).size > 1;
+  const grouped = candidates.find((candidate) => candidate.apiGroup !== "");
+  const narrowing = [
+    ...(given.cluster === undefined && differ("cluster") ? ["cluster"] : []),
+    ...(differ("apiGroup") && grouped ? [`the API group to resource (${grouped.resource}.${grouped.apiGroup})`] : []),
+    ...(given.namespace === undefined && differ("namespace") ? ["namespace"] : []),
+  ];
+  if (narrowing.length > 0) return `add ${narrowing.join(" or ")}, or pick one`;
+  return "the name was deleted and created again in this window: pick one, or give another ts";
+}
+
 function error(status: number, code: string, message: string, details: Record<string, unknown> = {}): Response {
   return jsonResponse({ error: { code, message, ...details } }, { status });
 }
@@ -113,7 +130,7 @@ async function redirect(request: Request, deps: RedirectDeps): Promise<Response>
       uid: row.uid,
       ...linkOf(row),
     }));
-    return error(409, "ambiguous", `${rows.length}${rows.length === CANDIDATE_LIMIT ? "+" : ""} objects with ${described} existed in ${around}; add cluster or namespace, or pick one`, { candidates });
+    return error(409, "ambiguous", `${rows.length}${rows.length === CANDIDATE_LIMIT ? "+" : ""} objects with ${described} existed in ${around}; ${ambiguityHint(rows, query)}`, { candidates });
   }
   const { traceId, location } = linkOf(rows[0]!);
   return new Response(JSON.stringify({ traceId, location }), { status: 302, headers: { location, "content-type": "application/json" } });

@@ -62,6 +62,15 @@ describe("import summary", () => {
     expect(text.split("\n").at(-1)).toBe("The rest of standard input was not read. Import it again to finish: events already stored count as duplicates.");
   });
 
+  it("says nothing was imported from a file of which every item was rejected", () => {
+    const summary = createImportSummary();
+    // What the import makes of shared/fixtures/real/sonobuoy-results-missing-e2e/serverversion.json: JSON, not an audit event.
+    addIngestResult(summary, result({ received: 1, rejected: [{ index: 0, auditId: null, reason: "auditID: required; stage: required; level: required; and 2 more" }] }), [1]);
+    const lines = formatImportSummary(summary, { source: "serverversion.json", cluster: "c", elapsedMs: 0, interrupted: false }).split("\n");
+    expect(lines[0]).toBe(`Imported nothing from serverversion.json into cluster "c" in 0s`);
+    expect(lines.at(-1)).toMatch(/^Nothing in serverversion.json could be stored\. Is it a kube-apiserver audit log\?/);
+  });
+
   it("lists a line once however many of its events were rejected, as a compact EventList's are", () => {
     const summary = createImportSummary();
     addIngestResult(summary, result({ received: 9, rejected: [0, 1, 2, 3, 4, 5, 6, 7].map((index) => ({ index, auditId: null, reason: "stage: required" })) }), [1, 1, 1, 1, 1, 1, 2, 2, 3]);

@@ -93,8 +93,9 @@ export function formatImportSummary(
   summary: ImportSummary,
   run: { source: string; cluster: string; elapsedMs: number; interrupted: boolean },
 ): string {
-  const verb = run.interrupted ? "Interrupted importing" : "Imported";
-  const out = [`${verb} ${run.source} into cluster "${run.cluster}" in ${formatDuration(run.elapsedMs)}`];
+  // A file of which nothing could be stored was not imported: the first line must not say it was.
+  const what = run.interrupted ? `Interrupted importing ${run.source}` : nothingStorable(summary) ? `Imported nothing from ${run.source}` : `Imported ${run.source}`;
+  const out = [`${what} into cluster "${run.cluster}" in ${formatDuration(run.elapsedMs)}`];
   const rows: Array<[string, number, string]> = [
     ["events read", summary.eventsRead, ""],
     [

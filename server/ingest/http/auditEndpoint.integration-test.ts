@@ -82,7 +82,8 @@ describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => 
       expect(huge.length).toBeGreaterThan(4 * 1024 * 1024);
       const declared = await app.postAudit(huge);
       expect(declared.status).toBe(413);
-      expect((await declared.json()).error.message).toMatch(/larger than the limit of 4194304 bytes/);
+      // Named as the limit on events is, for whoever reads the apiserver's log of the dropped batch.
+      expect((await declared.json()).error.message).toMatch(/larger than the limit of 4194304 bytes \(KUBETRAIL_MAX_BODY_BYTES\)/);
 
       const chunks = [huge.slice(0, 1_000_000), huge.slice(1_000_000)];
       const streamed = await fetch(`${app.url}/api/audit`, {
@@ -99,6 +100,7 @@ describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => 
         duplex: "half",
       });
       expect(streamed.status).toBe(413);
+      expect((await streamed.json()).error.message).toMatch(/larger than the limit of 4194304 bytes \(KUBETRAIL_MAX_BODY_BYTES\)/);
     });
 
     it("refuses a body that is not JSON by its content type", async () => {

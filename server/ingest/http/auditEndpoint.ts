@@ -60,6 +60,13 @@ export function refusalHeaders(declaredLength: number, maxBodyBytes: number): Re
   return declaredLength <= DRAINED_BODY_FACTOR * maxBodyBytes ? {} : { Connection: "close" };
 }
 
+/**
+ * Named in a 413 for a large body, as the limit on events names KUBETRAIL_MAX_BATCH_EVENTS: the
+ * apiserver logs the answer and drops the batch, and whoever reads that log has to raise this
+ * setting or lower --audit-webhook-batch-max-size.
+ */
+const MAX_BODY_SETTING = "(KUBETRAIL_MAX_BODY_BYTES)";
+
 /** How many rejection reasons an answer lists; the count is always exact. */
 const MAX_LISTED_REJECTIONS = 50;
 
@@ -95,7 +102,7 @@ export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps):
   }
 
   if (declaredLength > config.maxBodyBytes) {
-    return errorAnswer(413, "body_too_large", `request body of ${declaredLength} bytes is larger than the limit of ${config.maxBodyBytes} bytes`, {
+    return errorAnswer(413, "body_too_large", `request body of ${declaredLength} bytes is larger than the limit of ${config.maxBodyBytes} bytes ${MAX_BODY_SETTING}`, {
       headers: unread,
     });
   }
@@ -112,7 +119,7 @@ export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps):
       bytes = await post.readBody(config.maxBodyBytes);
     } catch (error) {
       // A body of unknown length, read up to the limit: the rest is not read.
-      if (error instanceof BodyTooLargeError) return errorAnswer(413, "body_too_large", error.message, { headers: { Connection: "close" } });
+      if (error instanceof BodyTooLargeError) return errorAnswer(413, "body_too_large", `${error.message} ${MAX_BODY_SETTING}`, { headers: { Connection: "close" } });
       // The rest of the body may still come, and would be read as the next request: closed.
       if (error instanceof BodyTimeoutError) return errorAnswer(408, "body_timeout", error.message, { headers: { Connection: "close" } });
       throw error;
