@@ -38,9 +38,9 @@ const millis = (date: Date, n: number) => new Date(date.getTime() + n);
 
 const RANGES: Array<{ what: string; range: TimeRange; auditIds: string[] }> = [
   { what: "in which both began", range: { from: at("13:38:00"), to: at("13:43:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
-  // The exec began less than a minute before the range (the part "recent").
+  // The exec began less than a minute but more than a second before the range (the part "slow").
   { what: "that begins less than a minute after the exec began", range: { from: at("13:39:00"), to: at("13:46:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
-  // The exec began more than a minute before the range (the part "long"), the attach less ("recent").
+  // The exec began more than a minute before the range (the part "long"), the attach less, more than a second ("slow").
   { what: "that begins less than a minute after the attach began, more after the exec", range: { from: at("13:43:00"), to: at("13:46:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
   // Both began more than a minute before the range: both "long".
   { what: "that begins more than a minute after both began, while the attach runs", range: { from: at("13:44:00"), to: at("13:46:00") }, auditIds: [EXEC_AUDIT_ID, ATTACH_AUDIT_ID] },
