@@ -357,15 +357,33 @@ export async function planWrites(
   for (const w of writes) {
     if (!objects.locked.has(objectKeyOf(clusterId, w.object))) throw new Error(`write ${w.auditId}: its object was not locked (lockAndLoadObjects)`);
   }
+  const ordered = writes
+    .map((write, index) => ({ write, index }))
+    .sort((a, b) => a.write.endTime.getTime() - b.write.endTime.getTime() || a.index - b.index)
+    .map(({ write }) => write);
+  inResourceVersionOrderPerObject(ordered, clusterId);
+
   // By uidKeyOf: the write's namespace with its uid.
   const byUid = new Map<string, ObjectRow>();
   for (const row of latestByName.values()) if (row.uid) byUid.set(uidKeyOf(row.identity.namespace, row.uid), row);
-  // The first write of each uid and namespace that no row of its name holds: the one whose rows are looked up.
-  const uidsToLoad = new Map<string, ObjectIdentity>();
-  for (const w of writes) {
+  // The object the batch's first write of each uid and namespace names: the name a placeholder holding
+  // that uid under another name takes, as it would were each write sent in a batch of its own.
+  const firstOfUid = new Map<string, ObjectIdentity>();
+  for (const w of ordered) {
     const key = w.object.uid ? uidKeyOf(w.object.namespace, w.object.uid) : null;
-    if (key !== null && !byUid.has(key) && !uidsToLoad.has(key)) uidsToLoad.set(key, w.object);
+    if (key !== null && !firstOfUid.has(key)) firstOfUid.set(key, w.object);
   }
+  // Those that no row of a name the batch writes holds: their rows are looked up by uid.
+  const uidsToLoad = new Map([...firstOfUid].filter(([key]) => !byUid.has(key)));
+  // A row that does hold one, under another API group's name than the first write's (a Deployment
+  // an old ReplicaSet named through extensions, written through apps and then extensions in one
+  // batch), is settled as one found by uid: were it a placeholder, the apps write alone would have
+  // made it its object, and the extensions write then found it under that name. Only a row without a
+  // body may be one, so a batch writing an object through both groups asks nothing more.
+  const heldUnderAnotherGroup = [...firstOfUid].flatMap(([key, named]) => {
+    const row = byUid.get(key);
+    return row !== undefined && !row.hasStoredState && isSameObjectThroughAnotherGroup(row.identity, named) ? [{ key, row, named }] : [];
+  });
   const loaded = [...latestByName.values()];
   // Ids for the objects the batch may create (at most one per write; the rest go back), older
   // incarnations by uid, states missing from the cache, and which rows that creates may fill in
@@ -380,7 +398,7 @@ export async function planWrites(
   const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
   const [, misplaced] = await Promise.all([
     loadStates(sql, olderRows, cache),
-    settleRowsNamedElsewhere(sql, clusterId, olderIncarnations.map(({ key, row }) => ({ key, row, named: uidsToLoad.get(key)! })), objects.locked, byUid),
+    settleRowsNamedElsewhere(sql, clusterId, [...olderIncarnations.map(({ key, row }) => ({ key, row, named: uidsToLoad.get(key)! })), ...heldUnderAnotherGroup], objects.locked, byUid),
   ]);
   loaded.push(...olderRows);
   // A placeholder this batch makes the object its uid names is no longer the latest of the name
@@ -388,12 +406,6 @@ export async function planWrites(
   // whose create would otherwise end it) finds the incarnations of that name without it.
   for (const [key, row] of latestByName) if (misplaced.has(row)) latestByName.delete(key);
   let idsUsed = 0;
-
-  const ordered = writes
-    .map((write, index) => ({ write, index }))
-    .sort((a, b) => a.write.endTime.getTime() - b.write.endTime.getTime() || a.index - b.index)
-    .map(({ write }) => write);
-  inResourceVersionOrderPerObject(ordered, clusterId);
 
   const touched = new Set<ObjectRow>();
   const observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean; claims?: RelationClaim[] }> = [];
@@ -818,9 +830,10 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
 
 /**
  * Rows a batch found by uid under another name than the writes naming that uid (`named`, the
- * first write of the uid in its namespace, whose uidKeyOf is `key`), checked again once their
- * names are locked: returns the placeholders among them, which those writes make the object they
- * name, and takes out of `byUid` the rows those writes do not belong to.
+ * batch's first write of the uid in its namespace, whose uidKeyOf is `key`), checked again once
+ * their names are locked: returns the placeholders among them, which those writes make the object
+ * they name, and takes out of `byUid` the rows those writes do not belong to. A row of a name the
+ * batch writes comes here only when found under another group's name than the first write's.
  *
  * A relation names its object as its claimant's body tells it, and that may be wrong where the
  * uid is not: an ownerReference does not say its owner's scope, so an owner of a kind we don't
@@ -876,6 +889,14 @@ async function settleRowsNamedElsewhere(
     if (byUid.get(key) === row) byUid.delete(key);
   }
   return misplaced;
+}
+
+/**
+ * Whether `a` and `b` name one object through two API groups: the same namespace, resource and
+ * name (extensions and apps served the same Deployments), as settleRowsNamedElsewhere takes them.
+ */
+function isSameObjectThroughAnotherGroup(a: ObjectIdentity, b: ObjectIdentity): boolean {
+  return a.apiGroup !== b.apiGroup && a.namespace === b.namespace && a.resource === b.resource && a.name === b.name;
 }
 
 /** Rows by id as they are now, and whether each has history or a body (settleRowsNamedElsewhere). */

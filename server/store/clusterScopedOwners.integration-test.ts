@@ -338,6 +338,48 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect((await parentsOf(db, "old-groups", replicaSet.metadata.name, "controller-owner")).map((r) => r.parent)).toEqual([owner!.id]);
   });
 
+  it.each([
+    ["apps", "extensions"],
+    ["extensions", "apps"],
+  ] as const)("gives the placeholder of an owner named through an old API group the name of the group it is first written through, %s then %s, in one batch as in two", async (first, second) => {
+    // The real kube-dns objects of the test above: the ReplicaSet names its Deployment through
+    // extensions/v1beta1; the Deployment is then written through both groups, as a 1.8 cluster's
+    // kubectl (extensions) and controllers (apps) wrote it, and later through apps again.
+    const db = app.context.db;
+    const replicaSet = sonobuoyItems("kube-system", "ReplicaSets").find((rs) => rs.metadata.name === "kube-dns-545bc4bfd4")!;
+    Object.assign(replicaSet, { apiVersion: "extensions/v1beta1", kind: "ReplicaSet" });
+    const uid = replicaSet.metadata.ownerReferences[0].uid;
+    const deploymentWrite = (id: string, at: string, group: "apps" | "extensions", resourceVersion: string) => {
+      const deployment = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!;
+      deployment.metadata.resourceVersion = resourceVersion;
+      const apiVersion = group === "apps" ? "apps/v1beta2" : "extensions/v1beta1";
+      return writeEvent({ id, at, verb: "update", apiGroup: group, resource: "deployments", body: { ...deployment, apiVersion, kind: "Deployment" } });
+    };
+    const writes = [deploymentWrite("c0a50000-0000-4000-8000-000000000171", "2017-12-14T10:01:00Z", first, "1001"), deploymentWrite("c0a50000-0000-4000-8000-000000000172", "2017-12-14T10:02:00Z", second, "1002")];
+    const later = deploymentWrite("c0a50000-0000-4000-8000-000000000173", "2017-12-14T10:03:00Z", "apps", "1003");
+    const stored = async (cluster: string) => {
+      const rows = await objectsWithUid(db, cluster, uid);
+      const history = await Promise.all(
+        rows.map(async (row) => (await db.query(`SELECT audit_id, diff::text, noop FROM history_entries WHERE object_id = $1 ORDER BY start_time`, [row.id])).rows),
+      );
+      const owners = (await parentsOf(db, cluster, replicaSet.metadata.name, "controller-owner")).map((r) => rows.findIndex((row) => row.id === r.parent));
+      return { rows: rows.map(({ id: _id, ...row }) => row), history, owners };
+    };
+    for (const [cluster, batches] of [
+      [`groups-one-batch-${first}`, [writes, [later]]],
+      [`groups-two-batches-${first}`, [[writes[0]!], [writes[1]!], [later]]],
+    ] as const) {
+      await post(cluster, [writeEvent({ id: "c0a50000-0000-4000-8000-000000000170", at: "2017-12-14T10:00:00Z", verb: "update", apiGroup: "extensions", resource: "replicasets", body: replicaSet })]);
+      for (const batch of batches) await post(cluster, [...batch]);
+    }
+    const oneBatch = await stored(`groups-one-batch-${first}`);
+    expect(oneBatch.rows).toEqual([
+      { apiGroup: first, apiVersion: first === "apps" ? "v1beta2" : "v1beta1", resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns", entries: 3 },
+    ]);
+    expect(oneBatch.owners).toEqual([0]);
+    expect(oneBatch).toEqual(await stored(`groups-two-batches-${first}`));
+  });
+
   it("links an ownerReference by uid in its own namespace or cluster-scoped, never to an object of a third namespace", async () => {
     // The Pod of openshift-console names the uid of the ReplicaSet of openshift-apiserver, stored
     // first (ownerUidOfAnotherNamespace). Kubernetes's garbage collector takes such an owner for
