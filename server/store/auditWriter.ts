@@ -261,6 +261,8 @@ export interface WritePlan {
   readonly updated: readonly ObjectRow[];
   /** Of `updated`, the placeholders that took the identity of the object their uid names. */
   readonly reidentified: readonly ObjectRow[];
+  /** Placeholders merged into another row (`into`), standing for the same object: their relations move there, and they go. */
+  readonly merged: ReadonlyArray<{ id: number; into: number }>;
   readonly states: ReadonlyArray<{ row: ObjectRow; text: string }>;
   readonly historyCopyText: CopyText;
   /** Stored entries whose diff changes, since a late write now comes before them (lateWrites.ts). */
@@ -392,7 +394,15 @@ export async function planWrites(
     objectIds.take(sql, writes.length),
     loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! })), loaded),
     loadStates(sql, loaded, cache),
-    placeholdersAmong(sql, writes.filter(createsObject).map((w) => latestByName.get(objectKeyOf(clusterId, w.object))).filter((row) => row !== undefined)),
+    // Also, for a write whose uid no row of its name holds, whether that name's latest is one: the
+    // uid may find a placeholder under another name for the same object (mergesPlaceholder below).
+    placeholdersAmong(
+      sql,
+      writes
+        .filter((w) => createsObject(w) || (w.object.uid !== null && uidsToLoad.has(uidKeyOf(w.object.namespace, w.object.uid))))
+        .map((w) => latestByName.get(objectKeyOf(clusterId, w.object)))
+        .filter((row) => row !== undefined),
+    ),
   ]);
   for (const { key, row } of olderIncarnations) byUid.set(key, row);
   const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
@@ -414,19 +424,27 @@ export async function planWrites(
   const lateByRow = new Map<ObjectRow, LateGroup>();
   // Deletes that name no uid and ended before the object of their name began: of an earlier incarnation.
   const earlierDeletes: EarlierDelete[] = [];
+  // Placeholders merged into the row of the object they stood for (mergesPlaceholder).
+  const merged: Array<{ row: ObjectRow; into: ObjectRow }> = [];
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
     const latest = latestByName.get(key) ?? null;
-    // A row only a relation named so far (a Pod's ephemeral volume claim, an Ingress's Service
-    // applied after it) is the object its name's create makes: its relations stay with it.
-    const fillsPlaceholder = latest !== null && createsObject(write) && placeholders.has(latest.id) && !touched.has(latest);
     // The row holding the write's uid in its namespace (uidKeyOf), unless a write before this one
     // took it into another: a placeholder found for a cluster-scoped write is also the latest of
     // its old name, which a namespaced twin writes (an edited log). Whichever comes first takes
     // it, as in two batches; the other is another object, not more history of that one.
     const sameUid = write.object.uid ? (byUid.get(uidKeyOf(write.object.namespace, write.object.uid)) ?? null) : null;
     const ownUid = sameUid !== null && (sameUid.identity.namespace === write.object.namespace || misplaced.has(sameUid)) ? sameUid : null;
+    // Two placeholders of this object: one under its name that no uid names (a parent-link's, a
+    // Pod's Node), one holding its uid under another name (an owner a Pod's ownerReference put in
+    // its namespace). Had the object been written between the two claims, the second would have
+    // found it: so the write takes the one holding the uid, which claims giving the uid find, and
+    // the other is merged into it, its relations moved there.
+    const mergesPlaceholder = ownUid !== null && misplaced.has(ownUid) && latest !== null && latest !== ownUid && latest.uid === null && placeholders.has(latest.id) && !touched.has(latest);
+    // A row only a relation named so far (a Pod's ephemeral volume claim, an Ingress's Service
+    // applied after it) is the object its name's create makes: its relations stay with it.
+    const fillsPlaceholder = !mergesPlaceholder && latest !== null && createsObject(write) && placeholders.has(latest.id) && !touched.has(latest);
     const target = fillsPlaceholder ? latest : resolveTarget(write, latest, ownUid);
 
     let row: ObjectRow;
@@ -463,7 +481,12 @@ export async function planWrites(
       row.identity = { ...write.object, uid: row.uid };
       if (write.object.kind) row.kind = write.object.kind;
       row.identityDirty = true;
-      if (latest && latest !== row && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
+      if (mergesPlaceholder) {
+        // The object was named since the earlier of the two (a create sets its start below).
+        if (latest.firstSeen < row.firstSeen) row.firstSeen = latest.firstSeen;
+        if (latest.lastSeen > row.lastSeen) row.lastSeen = latest.lastSeen;
+        merged.push({ row: latest, into: row });
+      } else if (latest && latest !== row && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
       latestByName.set(key, row);
     }
 
@@ -562,6 +585,7 @@ export async function planWrites(
     created,
     updated: rows.filter((row) => !row.isNew && row.rowDirty),
     reidentified: rows.filter((row) => row.identityDirty),
+    merged: merged.map(({ row, into }) => ({ id: row.id, into: into.id })),
     states,
     historyCopyText: historyRows.take(),
     rediffedHistory,
@@ -650,7 +674,7 @@ async function endEarlierIncarnations(
 }
 
 function emptyPlan(): WritePlan {
-  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], reidentified: [], states: [], historyCopyText: [], rediffedHistory: [] };
+  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], reidentified: [], merged: [], states: [], historyCopyText: [], rediffedHistory: [] };
 }
 
 /**
@@ -765,6 +789,7 @@ export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan
     insertObjects(sql, clusterId, plan.created),
     updateObjects(sql, plan.updated),
     reidentifyObjects(sql, plan.reidentified),
+    mergePlaceholders(sql, plan.merged),
     upsertStates(sql, plan.states),
     rediffHistory(sql, plan.rediffedHistory),
   ];
@@ -994,6 +1019,21 @@ async function reidentifyObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<
       textArray(sorted.map((r) => r.identity.name)),
     ],
   );
+}
+
+/**
+ * Moves the relations of each merged placeholder to the row it is merged into, and deletes it (a
+ * placeholder has no history and no state). Its name is the write's, locked exclusively by this
+ * batch: no other batch can name it in a relation meanwhile, nor the pruner delete it.
+ */
+export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(gone, kept)),
+       parents AS (UPDATE relations r SET from_object_id = m.kept FROM merged m WHERE r.from_object_id = m.gone),
+       children AS (UPDATE relations r SET to_object_id = m.kept FROM merged m WHERE r.to_object_id = m.gone)
+  DELETE FROM objects o USING merged m WHERE o.id = m.gone`;
+
+async function mergePlaceholders(sql: Sql, merged: ReadonlyArray<{ id: number; into: number }>): Promise<void> {
+  if (merged.length === 0) return;
+  await sql.query(prepared("kt_merge_placeholders", MERGE_PLACEHOLDERS_SQL), [int8Array(merged.map((m) => m.id)), int8Array(merged.map((m) => m.into))]);
 }
 
 async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text: string }>): Promise<void> {

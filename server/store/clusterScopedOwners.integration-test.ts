@@ -80,6 +80,17 @@ function otherPod(resourceVersion: string): EditableObject {
 const otherPodUpdate = (id: string, clock: string, resourceVersion: string) =>
   writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: otherPod(resourceVersion) });
 
+/**
+ * The Pod of openshift-authentication naming the Console as its parent by name alone, cluster-scoped
+ * (`kubetrail.io/parent-link`, added here): a claim that makes a placeholder holding no uid.
+ */
+function otherPodLinkedToConsole(resourceVersion: string): EditableObject {
+  const body = otherPod(resourceVersion);
+  body.metadata.ownerReferences = body.metadata.ownerReferences.filter((ref: EditableObject) => ref.kind !== "Console");
+  body.metadata.annotations = { ...body.metadata.annotations, "kubetrail.io/parent-link": JSON.stringify({ group: "operator.openshift.io", version: "v1", resource: "consoles", namespace: "", name: "cluster" }) };
+  return body;
+}
+
 const podUpdate = (id: string, clock: string, resourceVersion: string) =>
   writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: pod(resourceVersion) });
 const consoleUpdate = (id: string, clock: string, resourceVersion: string, namespace?: string) =>
@@ -266,6 +277,53 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect((await historyOfObject(db, clusterScoped!.id, DAY)).map((h) => h.auditId)).toEqual(["c0a50000-0000-4000-8000-0000000001e3"]);
     expect((await historyOfObject(db, namespaced!.id, DAY)).map((h) => h.auditId)).toEqual(["c0a50000-0000-4000-8000-0000000001e2"]);
   });
+
+  it.each(["create", "update"] as const)(
+    "makes one Console of the placeholder a parent-link named by name and the one a Pod's ownerReference made in its namespace, once its %s is stored: as had it come between them",
+    async (verb) => {
+      // The parent-link's placeholder is cluster-scoped and holds no uid; the ownerReference's is
+      // in openshift-console, holding the uid. Written before the Pod, the Console would have been
+      // the parent-link's placeholder, and the Pod's owner found by uid: one row.
+      const db = app.context.db;
+      const linked = (id: string) => writeEvent({ id, at: at("15:00:00.000"), verb: "update", apiGroup: "", resource: "pods", body: otherPodLinkedToConsole("25500") });
+      const consoleWrite = (id: string) => writeEvent({ id, at: at("15:01:00.000"), verb, apiGroup: "operator.openshift.io", resource: "consoles", body: consoleBody("31001") });
+      const [after, between] = [`two-placeholders-${verb}`, `written-between-${verb}`];
+      await post(after, [linked("c0a50000-0000-4000-8000-000000000181")]);
+      await post(after, [podUpdate("c0a50000-0000-4000-8000-000000000182", "15:00:30.000", "25400")]);
+      await post(after, [consoleWrite("c0a50000-0000-4000-8000-000000000183")]);
+      await post(between, [linked("c0a50000-0000-4000-8000-000000000181")]);
+      await post(between, [consoleWrite("c0a50000-0000-4000-8000-000000000183")]);
+      await post(between, [podUpdate("c0a50000-0000-4000-8000-000000000182", "15:00:30.000", "25400")]);
+      // Both Pods' next bodies: their relations stay with the Console.
+      for (const cluster of [after, between]) {
+        await post(cluster, [podUpdate("c0a50000-0000-4000-8000-000000000184", "15:02:00.000", "25401"), writeEvent({ id: "c0a50000-0000-4000-8000-000000000185", at: at("15:02:01.000"), verb: "update", apiGroup: "", resource: "pods", body: otherPodLinkedToConsole("25501") })]);
+      }
+
+      const stored = async (cluster: string) => {
+        const consoles = await db.query<{ id: number; namespace: string; uid: string | null; kind: string | null; first_seen: Date; entries: number }>(
+          `SELECT o.id, o.namespace, o.uid, o.kind, o.first_seen, (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries
+             FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.resource = 'consoles' ORDER BY o.id`,
+          [cluster],
+        );
+        const ids = consoles.rows.map((row) => Number(row.id));
+        const parents = async (name: string, kind: string) => (await parentsOf(db, cluster, name, kind)).map((r) => ({ ...r, parent: ids.indexOf(r.parent) }));
+        return {
+          consoles: consoles.rows.map(({ id: _id, first_seen, ...row }) => ({ ...row, firstSeen: new Date(first_seen).toISOString() })),
+          owners: await parents(POD, "owner"),
+          links: await parents(OTHER_POD, "parent-link"),
+        };
+      };
+      const merged = await stored(after);
+      expect(merged.consoles).toEqual([{ namespace: "", uid: CONSOLE_UID, kind: "Console", firstSeen: verb === "create" ? "2021-09-13T15:00:59.995Z" : at("15:00:00.000"), entries: 1 }]);
+      expect(merged.owners).toEqual([{ parent: 0, validFrom: at("15:00:30.000"), validTo: null }]);
+      expect(merged.links).toEqual([{ parent: 0, validFrom: at("15:00:00.000"), validTo: null }]);
+      expect(merged).toEqual(await stored(between));
+      const dangling = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM relations r WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = r.from_object_id) OR NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = r.to_object_id)`,
+      );
+      expect(dangling.rows[0]!.n).toBe(0);
+    },
+  );
 
   it("never moves an object with history of its own to another namespace because a uid matches", async () => {
     // The same uid in openshift-console, written there (the CRD namespaced, or two clusters' logs
