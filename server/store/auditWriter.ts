@@ -5,6 +5,7 @@ import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { computeChange, createsObject } from "../ingest/audit/change";
+import { kindForResource, otherGroupsServing } from "../k8s/resources";
 import { toDisplay } from "../model/redact/redact";
 import { isDecimal, type ObjectVersion } from "../ingest/audit/lateWrites";
 import { placeAmongStoredVersions, rediffHistory, type RediffedEntry } from "./lateWriteHistory";
@@ -387,10 +388,20 @@ export async function planWrites(
     return row !== undefined && !row.hasStoredState && isSameObjectThroughAnotherGroup(row.identity, named) ? [{ key, row, named }] : [];
   });
   const loaded = [...latestByName.values()];
+  // A write that gives no uid (Metadata level: a patch, a delete, a create) of a name that holds no
+  // object yet, and whose resource another group serves too: its object's placeholder may be
+  // under that group's name (an extensions Deployment an old ReplicaSet named), where a write
+  // giving the uid would find it by uid.
+  const namedWithoutUid = new Map<string, ObjectIdentity>();
+  for (const w of writes) {
+    if (w.object.uid !== null || otherGroupsServing(w.object.apiGroup, w.object.resource).length === 0) continue;
+    const key = objectKeyOf(clusterId, w.object);
+    if (!latestByName.has(key)) namedWithoutUid.set(key, w.object);
+  }
   // Ids for the objects the batch may create (at most one per write; the rest go back), older
-  // incarnations by uid, states missing from the cache, and which rows that creates may fill in
-  // are placeholders: each a statement only when needed.
-  const [ids, olderIncarnations, , placeholders] = await Promise.all([
+  // incarnations by uid, states missing from the cache, which rows that creates may fill in
+  // are placeholders, and placeholders under another group's name: each a statement only when needed.
+  const [ids, olderIncarnations, , placeholders, underOtherGroups] = await Promise.all([
     objectIds.take(sql, writes.length),
     loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! })), loaded),
     loadStates(sql, loaded, cache),
@@ -403,14 +414,20 @@ export async function planWrites(
         .map((w) => latestByName.get(objectKeyOf(clusterId, w.object)))
         .filter((row) => row !== undefined),
     ),
+    placeholdersUnderOtherGroups(sql, clusterId, namedWithoutUid, loaded),
   ]);
   for (const { key, row } of olderIncarnations) byUid.set(key, row);
   const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
-  const [, misplaced] = await Promise.all([
+  // A placeholder both lookups found (a write through apps gives its uid, another none) is one row.
+  for (const [key, row] of underOtherGroups) underOtherGroups.set(key, olderRows.find((older) => older.id === row.id) ?? row);
+  const foundByUid = [...olderIncarnations.map(({ key, row }) => ({ key, row, named: uidsToLoad.get(key)! })), ...heldUnderAnotherGroup];
+  const [, stillPlaceholders] = await Promise.all([
     loadStates(sql, olderRows, cache),
-    settleRowsNamedElsewhere(sql, clusterId, [...olderIncarnations.map(({ key, row }) => ({ key, row, named: uidsToLoad.get(key)! })), ...heldUnderAnotherGroup], objects.locked, byUid),
+    settleRowsNamedElsewhere(sql, clusterId, [...foundByUid, ...[...underOtherGroups].map(([key, row]) => ({ key: null, row, named: namedWithoutUid.get(key)! }))], objects.locked, byUid),
   ]);
   loaded.push(...olderRows);
+  const misplaced = new Set(foundByUid.map(({ row }) => row).filter((row) => stillPlaceholders.has(row)));
+  for (const [key, row] of underOtherGroups) if (!stillPlaceholders.has(row)) underOtherGroups.delete(key);
   // A placeholder this batch makes the object its uid names is no longer the latest of the name
   // it had, whichever of the batch's writes comes first: a write to that name (another object,
   // whose create would otherwise end it) finds the incarnations of that name without it.
@@ -445,7 +462,14 @@ export async function planWrites(
     // A row only a relation named so far (a Pod's ephemeral volume claim, an Ingress's Service
     // applied after it) is the object its name's create makes: its relations stay with it.
     const fillsPlaceholder = !mergesPlaceholder && latest !== null && createsObject(write) && placeholders.has(latest.id) && !touched.has(latest);
-    const target = fillsPlaceholder ? latest : resolveTarget(write, latest, ownUid);
+    // A write that gives no uid takes its object's placeholder under another group's name while no
+    // row of its own name is there, as a write giving the uid would; unless a write before it
+    // took that placeholder (it is then an object, found by neither), or it is a create made
+    // after the placeholder's uid was named (that uid is an earlier object's, resolveTarget).
+    const underOtherGroup = latest === null && write.object.uid === null ? (underOtherGroups.get(key) ?? null) : null;
+    const takesPlaceholderOfOtherGroup =
+      underOtherGroup !== null && !touched.has(underOtherGroup) && (!createsObject(write) || underOtherGroup.uid === null || underOtherGroup.firstSeen >= write.startTime);
+    const target = fillsPlaceholder ? latest : takesPlaceholderOfOtherGroup ? underOtherGroup : resolveTarget(write, latest, ownUid);
 
     let row: ObjectRow;
     if (target === "new") {
@@ -476,9 +500,14 @@ export async function planWrites(
     // API group) is this object: it takes the write's identity, and relations keep naming it.
     // It is then the latest object of its new name, as a new row would be: the batch's writes to
     // that name that name no uid go to it, and its create ends the one before.
-    const reidentifies = misplaced.delete(row);
+    const reidentifies = misplaced.delete(row) || takesPlaceholderOfOtherGroup;
     if (reidentifies) {
-      row.identity = { ...write.object, uid: row.uid };
+      const named = objectKeyOf(clusterId, row.identity);
+      if (latestByName.get(named) === row) latestByName.delete(named);
+      // What the write does not say (a Metadata-level write's objectRef may lack a version) is
+      // kept, where the placeholder's own group tells it.
+      const apiVersion = write.object.apiVersion || (write.object.apiGroup === row.identity.apiGroup ? row.identity.apiVersion : "");
+      row.identity = { ...write.object, apiVersion, uid: row.uid };
       if (write.object.kind) row.kind = write.object.kind;
       row.identityDirty = true;
       if (mergesPlaceholder) {
@@ -854,11 +883,55 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
 }
 
 /**
+ * For each name a write that gives no uid names (`named`, by objectKeyOf), the latest row of that
+ * object under another group serving its resource (otherGroupsServing), when it is a placeholder:
+ * alive, without history or body, and of the write's kind where it tells one. Rows among `known`
+ * (the latest of names the batch writes) are those rows. Read without their names' locks:
+ * settleRowsNamedElsewhere locks them and reads them again.
+ */
+async function placeholdersUnderOtherGroups(sql: Sql, clusterId: number, named: ReadonlyMap<string, ObjectIdentity>, known: Iterable<ObjectRow>): Promise<Map<string, ObjectRow>> {
+  const found = new Map<string, ObjectRow>();
+  if (named.size === 0) return found;
+  const probes = [...named].flatMap(([key, object]) => otherGroupsServing(object.apiGroup, object.resource).map((apiGroup) => ({ key, object: { ...object, apiGroup } })));
+  const result = await sql.query<LoadedObject & { i: number }>(prepared("kt_placeholders_under_other_groups", PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL), [
+    clusterId,
+    textArray(probes.map((p) => p.object.apiGroup)),
+    textArray(probes.map((p) => p.object.resource)),
+    textArray(probes.map((p) => p.object.namespace)),
+    textArray(probes.map((p) => p.object.name)),
+  ]);
+  const rows = new Map<number, ObjectRow>();
+  for (const row of known) rows.set(row.id, row);
+  for (const loaded of result.rows) {
+    const { key, object } = probes[Number(loaded.i) - 1]!;
+    if (loaded.kind !== null && loaded.kind !== kindForResource(object.apiGroup, object.resource)) continue;
+    const row = rows.get(Number(loaded.id)) ?? rowOf(loaded);
+    rows.set(row.id, row);
+    const before = found.get(key);
+    if (before === undefined || row.firstSeen > before.firstSeen) found.set(key, row);
+  }
+  return found;
+}
+
+/** The latest incarnation of each name, when it is a placeholder (placeholdersUnderOtherGroups; exported for the plan test). */
+export const PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL = `SELECT k.i, ${OBJECT_COLUMNS}
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(g, r, ns, n, i)
+       CROSS JOIN LATERAL (
+         SELECT x.* FROM objects x
+          WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
+          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
+       LEFT JOIN object_states s ON s.object_id = o.id
+      WHERE o.deleted_at IS NULL AND s.object_id IS NULL
+        AND NOT EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = o.id)`;
+
+/**
  * Rows a batch found by uid under another name than the writes naming that uid (`named`, the
  * batch's first write of the uid in its namespace, whose uidKeyOf is `key`), checked again once
  * their names are locked: returns the placeholders among them, which those writes make the object
  * they name, and takes out of `byUid` the rows those writes do not belong to. A row of a name the
- * batch writes comes here only when found under another group's name than the first write's.
+ * batch writes comes here only when found under another group's name than the first write's. So
+ * do placeholders found under another group's name for writes that give no uid (`key` null):
+ * they are only locked and checked again.
  *
  * A relation names its object as its claimant's body tells it, and that may be wrong where the
  * uid is not: an ownerReference does not say its owner's scope, so an owner of a kind we don't
@@ -882,7 +955,7 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
 async function settleRowsNamedElsewhere(
   sql: Sql,
   clusterId: number,
-  found: ReadonlyArray<{ key: string; row: ObjectRow; named: ObjectIdentity }>,
+  found: ReadonlyArray<{ key: string | null; row: ObjectRow; named: ObjectIdentity }>,
   locked: ReadonlySet<string>,
   byUid: Map<string, ObjectRow>,
 ): Promise<Set<ObjectRow>> {
@@ -911,7 +984,7 @@ async function settleRowsNamedElsewhere(
       // The same object through another API group: the same namespace, resource and name.
       if (now.namespace === named.namespace && now.resource === named.resource && now.name === named.name) continue;
     }
-    if (byUid.get(key) === row) byUid.delete(key);
+    if (key !== null && byUid.get(key) === row) byUid.delete(key);
   }
   return misplaced;
 }

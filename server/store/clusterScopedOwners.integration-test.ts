@@ -144,6 +144,49 @@ async function inNamespace(sql: Sql, cluster: string, namespace: string): Promis
   return (await objectsInNamespace(sql, namespace, DAY)).filter((o) => o.cluster === cluster).map((o) => `${o.resource}/${o.name}`).sort();
 }
 
+/**
+ * Kubernetes 1.8 (Sonobuoy): the real ReplicaSet kube-dns-545bc4bfd4, which names its Deployment
+ * kube-dns through extensions/v1beta1, and writes of the real Deployment through either group.
+ */
+function kubeDnsReplicaSetUpdate(id: string): EditableObject {
+  const replicaSet = sonobuoyItems("kube-system", "ReplicaSets").find((rs) => rs.metadata.name === "kube-dns-545bc4bfd4")!;
+  Object.assign(replicaSet, { apiVersion: "extensions/v1beta1", kind: "ReplicaSet" });
+  return writeEvent({ id, at: "2017-12-14T10:00:00Z", verb: "update", apiGroup: "extensions", resource: "replicasets", body: replicaSet });
+}
+const KUBE_DNS_UID = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!.metadata.uid as string;
+const KUBE_DNS = { resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns" };
+function kubeDnsWrite(id: string, at: string, group: "apps" | "extensions", resourceVersion: string, verb: "create" | "update" = "update"): EditableObject {
+  const deployment = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!;
+  deployment.metadata.resourceVersion = resourceVersion;
+  const apiVersion = group === "apps" ? "apps/v1beta2" : "extensions/v1beta1";
+  return writeEvent({ id, at, verb, apiGroup: group, resource: "deployments", body: { ...deployment, apiVersion, kind: "Deployment" } });
+}
+
+/** `event` as the apiserver records it at Metadata level: no bodies, and (for a patch) no uid in objectRef. */
+function metadataLevel(event: EditableObject, verb: "create" | "update" | "patch"): EditableObject {
+  const { requestObject: _request, responseObject: _response, ...rest } = event;
+  return { ...rest, level: "Metadata", verb, objectRef: { ...event.objectRef } };
+}
+
+/** The Deployments named kube-dns (the one holding a uid first), with their history, and which of them the ReplicaSet's controller-owner relations name. */
+async function kubeDnsStored(sql: Sql, cluster: string) {
+  const rows = await sql.query<{ id: number; apiGroup: string; apiVersion: string; uid: string | null; first_seen: Date; last_seen: Date; entries: number } & typeof KUBE_DNS>(
+    `SELECT o.id, o.api_group AS "apiGroup", o.api_version AS "apiVersion", o.resource, o.kind, o.namespace, o.name, o.uid, o.first_seen, o.last_seen,
+            (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries
+       FROM objects o JOIN clusters c ON c.id = o.cluster_id
+      WHERE c.name = $1 AND o.resource = 'deployments' AND o.namespace = 'kube-system' AND o.name = 'kube-dns' ORDER BY o.uid IS NULL, o.id`,
+    [cluster],
+  );
+  const ids = rows.rows.map((row) => Number(row.id));
+  const history = await Promise.all(ids.map(async (id) => (await sql.query(`SELECT audit_id, diff::text, noop FROM history_entries WHERE object_id = $1 ORDER BY start_time`, [id])).rows));
+  const owners = (await parentsOf(sql, cluster, "kube-dns-545bc4bfd4", "controller-owner")).map((r) => ids.indexOf(r.parent));
+  return {
+    rows: rows.rows.map(({ id: _id, first_seen, last_seen, ...row }) => ({ ...row, firstSeen: new Date(first_seen).toISOString(), lastSeen: new Date(last_seen).toISOString() })),
+    history,
+    owners,
+  };
+}
+
 const CONSOLE = { apiGroup: "operator.openshift.io", apiVersion: "v1", resource: "consoles", kind: "Console", name: "cluster" };
 
 describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $label", ({ kind, env }) => {
@@ -170,6 +213,23 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(await inNamespace(db, "pod-first", "")).toContain("consoles/cluster");
     // The Pod's owner is that object, from its first body on, through the Pod's later body.
     expect(await parentsOf(db, "pod-first", POD, "owner")).toEqual([{ parent: placeholder!.id, validFrom: at("15:00:00.000"), validTo: null }]);
+  });
+
+  it.each([
+    ["its version", "v1"],
+    ["no version: the ownerReference's is kept", null],
+  ] as const)("turns the Pod's placeholder into the Console on a Metadata-level update whose objectRef gives its uid and %s", async (_label, version) => {
+    // At Metadata level the apiserver still puts the request body's uid in objectRef of an update.
+    // The kind is not a built-in one: the placeholder's, from the ownerReference, stays.
+    const db = app.context.db;
+    const cluster = `metadata-console-${version ?? "no-version"}`;
+    await post(cluster, [podUpdate("c0a50000-0000-4000-8000-0000000001c1", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUid(db, cluster, CONSOLE_UID);
+    const update = metadataLevel(consoleUpdate("c0a50000-0000-4000-8000-0000000001c2", "15:01:00.000", "31001"), "update");
+    update.objectRef.uid = CONSOLE_UID;
+    if (version === null) delete update.objectRef.apiVersion;
+    await post(cluster, [update]);
+    expect(await objectsWithUid(db, cluster, CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: "", entries: 1 }]);
   });
 
   it("links a Pod's ownerReference to the Console stored before it, by uid, without a namespaced placeholder", async () => {
@@ -400,42 +460,97 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     ["apps", "extensions"],
     ["extensions", "apps"],
   ] as const)("gives the placeholder of an owner named through an old API group the name of the group it is first written through, %s then %s, in one batch as in two", async (first, second) => {
-    // The real kube-dns objects of the test above: the ReplicaSet names its Deployment through
-    // extensions/v1beta1; the Deployment is then written through both groups, as a 1.8 cluster's
-    // kubectl (extensions) and controllers (apps) wrote it, and later through apps again.
+    // The Deployment is written through both groups, as a 1.8 cluster's kubectl (extensions) and
+    // controllers (apps) wrote it, and later through apps again.
     const db = app.context.db;
-    const replicaSet = sonobuoyItems("kube-system", "ReplicaSets").find((rs) => rs.metadata.name === "kube-dns-545bc4bfd4")!;
-    Object.assign(replicaSet, { apiVersion: "extensions/v1beta1", kind: "ReplicaSet" });
-    const uid = replicaSet.metadata.ownerReferences[0].uid;
-    const deploymentWrite = (id: string, at: string, group: "apps" | "extensions", resourceVersion: string) => {
-      const deployment = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!;
-      deployment.metadata.resourceVersion = resourceVersion;
-      const apiVersion = group === "apps" ? "apps/v1beta2" : "extensions/v1beta1";
-      return writeEvent({ id, at, verb: "update", apiGroup: group, resource: "deployments", body: { ...deployment, apiVersion, kind: "Deployment" } });
-    };
-    const writes = [deploymentWrite("c0a50000-0000-4000-8000-000000000171", "2017-12-14T10:01:00Z", first, "1001"), deploymentWrite("c0a50000-0000-4000-8000-000000000172", "2017-12-14T10:02:00Z", second, "1002")];
-    const later = deploymentWrite("c0a50000-0000-4000-8000-000000000173", "2017-12-14T10:03:00Z", "apps", "1003");
-    const stored = async (cluster: string) => {
-      const rows = await objectsWithUid(db, cluster, uid);
-      const history = await Promise.all(
-        rows.map(async (row) => (await db.query(`SELECT audit_id, diff::text, noop FROM history_entries WHERE object_id = $1 ORDER BY start_time`, [row.id])).rows),
-      );
-      const owners = (await parentsOf(db, cluster, replicaSet.metadata.name, "controller-owner")).map((r) => rows.findIndex((row) => row.id === r.parent));
-      return { rows: rows.map(({ id: _id, ...row }) => row), history, owners };
-    };
+    const writes = [kubeDnsWrite("c0a50000-0000-4000-8000-000000000171", "2017-12-14T10:01:00Z", first, "1001"), kubeDnsWrite("c0a50000-0000-4000-8000-000000000172", "2017-12-14T10:02:00Z", second, "1002")];
+    const later = kubeDnsWrite("c0a50000-0000-4000-8000-000000000173", "2017-12-14T10:03:00Z", "apps", "1003");
     for (const [cluster, batches] of [
       [`groups-one-batch-${first}`, [writes, [later]]],
       [`groups-two-batches-${first}`, [[writes[0]!], [writes[1]!], [later]]],
     ] as const) {
-      await post(cluster, [writeEvent({ id: "c0a50000-0000-4000-8000-000000000170", at: "2017-12-14T10:00:00Z", verb: "update", apiGroup: "extensions", resource: "replicasets", body: replicaSet })]);
+      await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000170")]);
       for (const batch of batches) await post(cluster, [...batch]);
     }
-    const oneBatch = await stored(`groups-one-batch-${first}`);
+    const oneBatch = await kubeDnsStored(db, `groups-one-batch-${first}`);
     expect(oneBatch.rows).toEqual([
-      { apiGroup: first, apiVersion: first === "apps" ? "v1beta2" : "v1beta1", resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns", entries: 3 },
+      { ...KUBE_DNS, apiGroup: first, apiVersion: first === "apps" ? "v1beta2" : "v1beta1", uid: KUBE_DNS_UID, firstSeen: "2017-12-14T10:00:00.000Z", lastSeen: "2017-12-14T10:03:00.000Z", entries: 3 },
     ]);
     expect(oneBatch.owners).toEqual([0]);
-    expect(oneBatch).toEqual(await stored(`groups-two-batches-${first}`));
+    expect(oneBatch).toEqual(await kubeDnsStored(db, `groups-two-batches-${first}`));
+  });
+
+  it.each([
+    ["a patch", "patch", "2017-12-14T10:01:00Z", "v1beta2", "2017-12-14T10:00:00.000Z"],
+    ["a patch whose objectRef names no version", "patch", "2017-12-14T10:01:00Z", "", "2017-12-14T10:00:00.000Z"],
+    ["its create, arriving after the ReplicaSet's body", "create", "2017-12-14T09:59:00Z", "v1beta2", "2017-12-14T09:58:59.995Z"],
+  ] as const)("gives the placeholder of an owner named through an old API group the group %s tells at Metadata level, with no uid", async (_label, verb, at, apiVersion, firstSeen) => {
+    // The write a RequestResponse one would be, as the apiserver records it at Metadata level:
+    // objectRef's group, resource, namespace and name (a patch or a create tells no uid), no body.
+    // The kind is the built-in one of apps' deployments; the uid is the one the placeholder holds.
+    const db = app.context.db;
+    const cluster = `metadata-${verb}-${apiVersion || "no-version"}`;
+    await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-0000000001a1")]);
+    const [placeholder] = await objectsWithUid(db, cluster, KUBE_DNS_UID);
+    const write = metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-0000000001a2", at, "apps", "1001", verb === "create" ? "create" : "update"), verb);
+    if (apiVersion === "") delete write.objectRef.apiVersion;
+    await post(cluster, [write]);
+    const stored = await kubeDnsStored(db, cluster);
+    expect(stored.rows).toEqual([{ ...KUBE_DNS, apiGroup: "apps", apiVersion, uid: KUBE_DNS_UID, firstSeen, lastSeen: verb === "create" ? "2017-12-14T10:00:00.000Z" : at.replace("Z", ".000Z"), entries: 1 }]);
+    expect(stored.owners).toEqual([0]);
+    expect((await objectsWithUid(db, cluster, KUBE_DNS_UID)).map((o) => o.id)).toEqual([placeholder!.id]);
+  });
+
+  it.each([
+    ["apps", "extensions"],
+    ["extensions", "apps"],
+  ] as const)("writes Metadata-level patches through %s then %s as two batches would, in one", async (first, second) => {
+    // Without a uid, a patch through the other group finds the placeholder only while it is one:
+    // the first takes it, the other gets a row of its own name, in one batch as in two.
+    const db = app.context.db;
+    const writes = [
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-0000000001b1", "2017-12-14T10:01:00Z", first, "1001"), "patch"),
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-0000000001b2", "2017-12-14T10:02:00Z", second, "1002"), "patch"),
+    ];
+    for (const [cluster, batches] of [
+      [`metadata-one-batch-${first}`, [writes]],
+      [`metadata-two-batches-${first}`, [[writes[0]!], [writes[1]!]]],
+    ] as const) {
+      await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-0000000001b0")]);
+      for (const batch of batches) await post(cluster, [...batch]);
+    }
+    const oneBatch = await kubeDnsStored(db, `metadata-one-batch-${first}`);
+    expect(oneBatch.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([
+      [first, KUBE_DNS_UID, 1],
+      [second, null, 1],
+    ]);
+    expect(oneBatch.owners).toEqual([0]);
+    expect(oneBatch).toEqual(await kubeDnsStored(db, `metadata-two-batches-${first}`));
+  });
+
+  it.each([
+    ["without a uid, then with it", 0],
+    ["with its uid, then without", 1],
+  ] as const)("gives one batch's writes through apps, %s, the placeholder of the extensions name as two batches do", async (_label, uidFirst) => {
+    // The patch at Metadata level finds the placeholder by name under the other group, the update
+    // by uid: one row for both, however the batch holds them.
+    const db = app.context.db;
+    const [patchAt, updateAt] = uidFirst ? ["2017-12-14T10:02:00Z", "2017-12-14T10:01:00Z"] : ["2017-12-14T10:01:00Z", "2017-12-14T10:02:00Z"];
+    const writes = [
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-0000000001d1", patchAt, "apps", "1001"), "patch"),
+      kubeDnsWrite("c0a50000-0000-4000-8000-0000000001d2", updateAt, "apps", "1002"),
+    ];
+    for (const [cluster, batches] of [
+      [`both-ways-one-batch-${uidFirst}`, [writes]],
+      [`both-ways-two-batches-${uidFirst}`, uidFirst ? [[writes[1]!], [writes[0]!]] : [[writes[0]!], [writes[1]!]]],
+    ] as const) {
+      await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-0000000001d0")]);
+      for (const batch of batches) await post(cluster, [...batch]);
+    }
+    const oneBatch = await kubeDnsStored(db, `both-ways-one-batch-${uidFirst}`);
+    expect(oneBatch.rows.map((row) => [row.apiGroup, row.uid, row.lastSeen, row.entries])).toEqual([["apps", KUBE_DNS_UID, "2017-12-14T10:02:00.000Z", 2]]);
+    expect(oneBatch.owners).toEqual([0]);
+    expect(oneBatch).toEqual(await kubeDnsStored(db, `both-ways-two-batches-${uidFirst}`));
   });
 
   it("links an ownerReference by uid in its own namespace or cluster-scoped, never to an object of a third namespace", async () => {

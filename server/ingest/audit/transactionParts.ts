@@ -10,8 +10,9 @@ import type { ConvertedAuditEvent } from "./types";
  * advisory lock on each object it writes and, for each object its relations name, a shared
  * lock and (when that object is not stored yet) one to create its placeholder, and one on the
  * cluster-scoped name of an object whose scope the relation guessed (clusterScopedNameToLock).
- * (Not counted: the name of a placeholder a write finds by uid under another name, locked once,
- * as it then takes the write's name; auditWriter.ts, settleRowsNamedElsewhere.) All
+ * (Not counted: the name of a placeholder a write finds by uid, or by another API group's name for
+ * a write that gives no uid, locked once, as it then takes the write's name; auditWriter.ts,
+ * settleRowsNamedElsewhere.) All
  * connections share Postgres's lock table: max_locks_per_transaction × max_connections, 6,400
  * by default, with four ingest writers and retention taking turns in it. One 400-event batch of
  * EndpointSlices naming 20 Pods each needed some 16,000 and failed with "out of shared memory",
