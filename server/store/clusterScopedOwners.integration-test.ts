@@ -187,6 +187,37 @@ async function kubeDnsStored(sql: Sql, cluster: string) {
   };
 }
 
+/**
+ * An owner whose plural is not the one its kind gives: the Redis of the OT-Container-Kit redis
+ * operator (`redis.redis.opstreelabs.in`), kind Redis, resource `redis`, where the guess is
+ * `redises` (resourceForKind). The real Pod of openshift-console is given it as an owner here, as
+ * the operator gives its objects one; the Redis body is written as the API serves one.
+ */
+const REDIS_UID = "3f6b2c1d-5e4a-4b7c-9d8e-0a1b2c3d4e5f";
+const REDIS = { apiGroup: "redis.redis.opstreelabs.in", apiVersion: "v1beta1", resource: "redis", kind: "Redis", namespace: NAMESPACE, name: "console-cache" };
+function podOwnedByRedis(resourceVersion: string): EditableObject {
+  const body = openshiftObject(NAMESPACE, "core/pods.yaml", POD);
+  body.metadata.resourceVersion = resourceVersion;
+  body.metadata.ownerReferences.push({ apiVersion: "redis.redis.opstreelabs.in/v1beta1", kind: "Redis", name: REDIS.name, uid: REDIS_UID });
+  return body;
+}
+const redisPodUpdate = (id: string, clock: string, resourceVersion: string) =>
+  writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: podOwnedByRedis(resourceVersion) });
+const redisUpdate = (id: string, clock: string, resourceVersion: string) =>
+  writeEvent({
+    id,
+    at: at(clock),
+    verb: "update",
+    apiGroup: REDIS.apiGroup,
+    resource: REDIS.resource,
+    body: {
+      apiVersion: "redis.redis.opstreelabs.in/v1beta1",
+      kind: "Redis",
+      metadata: { name: REDIS.name, namespace: NAMESPACE, uid: REDIS_UID, resourceVersion, generation: 1, creationTimestamp: "2021-09-13T14:50:00Z" },
+      spec: { kubernetesConfig: { image: "quay.io/opstree/redis:v7.0.5", imagePullPolicy: "IfNotPresent" } },
+    },
+  });
+
 const CONSOLE = { apiGroup: "operator.openshift.io", apiVersion: "v1", resource: "consoles", kind: "Console", name: "cluster" };
 
 describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $label", ({ kind, env }) => {
@@ -795,6 +826,25 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     const [console] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
     expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 1 }]);
     expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
+  });
+
+  it.each([
+    ["the Redis's write", "race-redis", () => redisUpdate("c0a50000-0000-4000-8000-0000000001e1", "15:01:00.000", "41001"), () => redisPodUpdate("c0a50000-0000-4000-8000-0000000001e2", "15:00:00.000", "25400")],
+    ["the Pod's placeholder", "race-redis-pod", () => redisPodUpdate("c0a50000-0000-4000-8000-0000000001e3", "15:00:00.000", "25400"), () => redisUpdate("c0a50000-0000-4000-8000-0000000001e4", "15:01:00.000", "41001")],
+  ])("makes one Redis, whose plural its kind does not give, that owns the Pod when %s is stored first", async (_first, cluster, held, then) => {
+    // The Pod's relation names `redises`, the Redis's write `redis`: the writer locks the name the
+    // guess gives too, so that neither misses the other's row.
+    const holder = await storeHeldOpen(test.db, cluster, held());
+    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then()]);
+    try {
+      expect(await settledOrWaiting(other)).toBe("advisory");
+    } finally {
+      await holder.commit();
+      await other;
+    }
+    const [redis] = await objectsWithUid(test.db, cluster, REDIS_UID);
+    expect(await objectsWithUid(test.db, cluster, REDIS_UID)).toEqual([{ id: redis!.id, ...REDIS, entries: 1 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([redis!.id]);
   });
 
   it("makes one placeholder for an owner that Pods of two namespaces name in batches stored at once", async () => {
