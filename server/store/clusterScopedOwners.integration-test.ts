@@ -813,38 +813,24 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
   it.each([
     ["the Console's write", "race-console", () => consoleUpdate("c0a50000-0000-4000-8000-000000000051", "15:01:00.000", "31001"), () => podUpdate("c0a50000-0000-4000-8000-000000000052", "15:00:00.000", "25400")],
     ["the Pod's placeholder", "race-pod", () => podUpdate("c0a50000-0000-4000-8000-000000000062", "15:00:00.000", "25400"), () => consoleUpdate("c0a50000-0000-4000-8000-000000000061", "15:01:00.000", "31001")],
-  ])("makes one cluster-scoped Console that owns the Pod when %s is stored first", async (_first, cluster, held, then) => {
-    const holder = await storeHeldOpen(test.db, cluster, held());
-    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then()]);
-    try {
-      // The other writer must wait for the first to commit: the Console's name is what both lock.
-      expect(await settledOrWaiting(other)).toBe("advisory");
-    } finally {
-      await holder.commit();
-      await other;
-    }
-    const [console] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
-    expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 1 }]);
-    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
-  });
-
-  it.each([
-    ["the Redis's write", "race-redis", () => redisUpdate("c0a50000-0000-4000-8000-0000000001e1", "15:01:00.000", "41001"), () => redisPodUpdate("c0a50000-0000-4000-8000-0000000001e2", "15:00:00.000", "25400")],
-    ["the Pod's placeholder", "race-redis-pod", () => redisPodUpdate("c0a50000-0000-4000-8000-0000000001e3", "15:00:00.000", "25400"), () => redisUpdate("c0a50000-0000-4000-8000-0000000001e4", "15:01:00.000", "41001")],
-  ])("makes one Redis, whose plural its kind does not give, that owns the Pod when %s is stored first", async (_first, cluster, held, then) => {
     // The Pod's relation names `redises`, the Redis's write `redis`: the writer locks the name the
-    // guess gives too, so that neither misses the other's row.
+    // guess gives too, as both lock the Console's cluster-scoped name.
+    ["the Redis's write", "race-redis", () => redisUpdate("c0a50000-0000-4000-8000-0000000001e1", "15:01:00.000", "41001"), () => redisPodUpdate("c0a50000-0000-4000-8000-0000000001e2", "15:00:00.000", "25400")],
+    ["the placeholder of the Redis", "race-redis-pod", () => redisPodUpdate("c0a50000-0000-4000-8000-0000000001e3", "15:00:00.000", "25400"), () => redisUpdate("c0a50000-0000-4000-8000-0000000001e4", "15:01:00.000", "41001")],
+  ])("makes one owner of the Pod, the cluster-scoped Console or a Redis whose plural its kind does not give, when %s is stored first", async (_first, cluster, held, then) => {
+    const [uid, owner] = cluster.startsWith("race-redis") ? [REDIS_UID, REDIS] : [CONSOLE_UID, { ...CONSOLE, namespace: "" }];
     const holder = await storeHeldOpen(test.db, cluster, held());
     const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then()]);
     try {
+      // The other writer must wait for the first to commit: the owner's name is what both lock.
       expect(await settledOrWaiting(other)).toBe("advisory");
     } finally {
       await holder.commit();
       await other;
     }
-    const [redis] = await objectsWithUid(test.db, cluster, REDIS_UID);
-    expect(await objectsWithUid(test.db, cluster, REDIS_UID)).toEqual([{ id: redis!.id, ...REDIS, entries: 1 }]);
-    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([redis!.id]);
+    const [stored] = await objectsWithUid(test.db, cluster, uid);
+    expect(await objectsWithUid(test.db, cluster, uid)).toEqual([{ id: stored!.id, ...owner, entries: 1 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored!.id]);
   });
 
   it("makes one placeholder for an owner that Pods of two namespaces name in batches stored at once", async () => {
