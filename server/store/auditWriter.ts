@@ -417,7 +417,7 @@ export async function planWrites(
     placeholdersAmong(
       sql,
       writes
-        .filter((w) => createsObject(w) || (w.object.uid !== null && uidsToLoad.has(uidKeyOf(w.object.namespace, w.object.uid))))
+        .filter((w) => createsObject(w) || (uidsToLoad.size > 0 && w.object.uid !== null && uidsToLoad.has(uidKeyOf(w.object.namespace, w.object.uid))))
         .map((w) => latestByName.get(objectKeyOf(clusterId, w.object)))
         .filter((row) => row !== undefined),
     ),
@@ -1104,7 +1104,8 @@ async function reidentifyObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<
 /**
  * Moves the relations of each merged placeholder to the row it is merged into, and deletes it (a
  * placeholder has no history and no state). Its name is the write's, locked exclusively by this
- * batch: no other batch can name it in a relation meanwhile, nor the pruner delete it.
+ * batch: no other batch can look it up meanwhile, nor the pruner delete it (docs/storage.md, "No
+ * foreign keys", says what is left: a claimant's relation ended and stated again in one batch).
  */
 export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(gone, kept)),
        parents AS (UPDATE relations r SET from_object_id = m.kept FROM merged m WHERE r.from_object_id = m.gone),
