@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BUILTIN_RESOURCES, builtinResource, kindForResource } from "./resources";
+import { BUILTIN_RESOURCES, builtinResource, kindForResource, otherGroupsServing } from "./resources";
 
 describe("kindForResource", () => {
   it("knows the common built-in kinds", () => {
@@ -31,6 +31,21 @@ describe("builtinResource", () => {
     expect(builtinResource("", "namespaces")?.namespaced).toBe(false);
     expect(builtinResource("", "configmaps")?.namespaced).toBe(true);
     expect(builtinResource("rbac.authorization.k8s.io", "clusterroles")?.namespaced).toBe(false);
+  });
+});
+
+describe("otherGroupsServing", () => {
+  it("names the old group and its successor for each other", () => {
+    expect(otherGroupsServing("apps", "deployments")).toEqual(["extensions"]);
+    expect(otherGroupsServing("extensions", "deployments")).toEqual(["apps"]);
+    expect(otherGroupsServing("extensions", "ingresses")).toEqual(["networking.k8s.io"]);
+    expect(otherGroupsServing("policy", "podsecuritypolicies")).toEqual(["extensions"]);
+  });
+
+  it("names none for a resource one group serves, or one it does not know", () => {
+    expect(otherGroupsServing("apps", "statefulsets")).toEqual([]);
+    expect(otherGroupsServing("", "pods")).toEqual([]);
+    expect(otherGroupsServing("operator.openshift.io", "consoles")).toEqual([]);
   });
 });
 

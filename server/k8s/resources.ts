@@ -107,3 +107,21 @@ export function builtinResource(apiGroup: string, resource: string): BuiltinReso
 export function kindForResource(apiGroup: string, resource: string): string | null {
   return builtinResource(apiGroup, resource)?.kind ?? null;
 }
+
+const groupsByResourceKind = new Map<string, string[]>();
+for (const r of BUILTIN_RESOURCES) {
+  const key = `${r.resource}/${r.kind}`;
+  groupsByResourceKind.set(key, [...(groupsByResourceKind.get(key) ?? []), r.apiGroup]);
+}
+
+/**
+ * The other groups that serve a built-in resource's objects, as the same resource and kind:
+ * ("apps", "deployments") → ["extensions"], and back. Old clusters served Deployments, Ingresses
+ * and others through an old group and its successor at once, and an object named through one is
+ * the object written through the other. Empty for a resource one group serves, or not built in.
+ */
+export function otherGroupsServing(apiGroup: string, resource: string): readonly string[] {
+  const known = builtinResource(apiGroup, resource);
+  if (known === null) return [];
+  return (groupsByResourceKind.get(`${resource}/${known.kind}`) ?? []).filter((group) => group !== apiGroup);
+}

@@ -5,10 +5,12 @@ import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { computeChange, createsObject } from "../ingest/audit/change";
+import { kindForResource, otherGroupsServing } from "../k8s/resources";
 import { toDisplay } from "../model/redact/redact";
 import { isDecimal, type ObjectVersion } from "../ingest/audit/lateWrites";
 import { placeAmongStoredVersions, rediffHistory, type RediffedEntry } from "./lateWriteHistory";
 import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectChange, ObjectIdentity } from "../ingest/audit/types";
+import { nameRelationsGuess } from "../model/links/references";
 import type { RelationClaim } from "../model/links/types";
 
 /**
@@ -261,6 +263,8 @@ export interface WritePlan {
   readonly updated: readonly ObjectRow[];
   /** Of `updated`, the placeholders that took the identity of the object their uid names. */
   readonly reidentified: readonly ObjectRow[];
+  /** Placeholders merged into another row (`into`), standing for the same object: their relations move there, and they go. */
+  readonly merged: ReadonlyArray<{ id: number; into: number }>;
   readonly states: ReadonlyArray<{ row: ObjectRow; text: string }>;
   readonly historyCopyText: CopyText;
   /** Stored entries whose diff changes, since a late write now comes before them (lateWrites.ts). */
@@ -318,6 +322,12 @@ export async function lockAndLoadObjects(
   for (const identity of identities) uniqueObjects.set(objectKeyOf(clusterId, identity), identity);
   if (uniqueObjects.size === 0) return { locked: new Set(), latestByName: new Map() };
   const exclusive = new Set([...uniqueObjects.keys()].map(advisoryLockIdOf));
+  // A custom resource's name as relations guess it from its kind, where that is not its own: a
+  // batch naming it waits for this one there, and finds its row (nameRelationsGuess).
+  for (const identity of uniqueObjects.values()) {
+    const guessed = identity.kind === null ? null : nameRelationsGuess(identity);
+    if (guessed !== null) exclusive.add(advisoryLockIdOf(objectKeyOf(clusterId, guessed)));
+  }
   const shared = new Set(relationTargets.map((target) => advisoryLockIdOf(objectKeyOf(clusterId, target))).filter((id) => !exclusive.has(id)));
   const lockIds = [...exclusive, ...shared].sort();
   // The planner settings (INGEST_PLANNER_SETTINGS) go with the locks: one round trip.
@@ -357,43 +367,79 @@ export async function planWrites(
   for (const w of writes) {
     if (!objects.locked.has(objectKeyOf(clusterId, w.object))) throw new Error(`write ${w.auditId}: its object was not locked (lockAndLoadObjects)`);
   }
-  // By uidKeyOf: the write's namespace with its uid.
-  const byUid = new Map<string, ObjectRow>();
-  for (const row of latestByName.values()) if (row.uid) byUid.set(uidKeyOf(row.identity.namespace, row.uid), row);
-  // The first write of each uid and namespace that no row of its name holds: the one whose rows are looked up.
-  const uidsToLoad = new Map<string, ObjectIdentity>();
-  for (const w of writes) {
-    const key = w.object.uid ? uidKeyOf(w.object.namespace, w.object.uid) : null;
-    if (key !== null && !byUid.has(key) && !uidsToLoad.has(key)) uidsToLoad.set(key, w.object);
-  }
-  const loaded = [...latestByName.values()];
-  // Ids for the objects the batch may create (at most one per write; the rest go back), older
-  // incarnations by uid, states missing from the cache, and which rows that creates may fill in
-  // are placeholders: each a statement only when needed.
-  const [ids, olderIncarnations, , placeholders] = await Promise.all([
-    objectIds.take(sql, writes.length),
-    loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! })), loaded),
-    loadStates(sql, loaded, cache),
-    placeholdersAmong(sql, writes.filter(createsObject).map((w) => latestByName.get(objectKeyOf(clusterId, w.object))).filter((row) => row !== undefined)),
-  ]);
-  for (const { key, row } of olderIncarnations) byUid.set(key, row);
-  const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
-  const [, misplaced] = await Promise.all([
-    loadStates(sql, olderRows, cache),
-    settleRowsNamedElsewhere(sql, clusterId, olderIncarnations.map(({ key, row }) => ({ key, row, named: uidsToLoad.get(key)! })), objects.locked, byUid),
-  ]);
-  loaded.push(...olderRows);
-  // A placeholder this batch makes the object its uid names is no longer the latest of the name
-  // it had, whichever of the batch's writes comes first: a write to that name (another object,
-  // whose create would otherwise end it) finds the incarnations of that name without it.
-  for (const [key, row] of latestByName) if (misplaced.has(row)) latestByName.delete(key);
-  let idsUsed = 0;
-
   const ordered = writes
     .map((write, index) => ({ write, index }))
     .sort((a, b) => a.write.endTime.getTime() - b.write.endTime.getTime() || a.index - b.index)
     .map(({ write }) => write);
   inResourceVersionOrderPerObject(ordered, clusterId);
+
+  // By uidKeyOf: the write's namespace with its uid.
+  const byUid = new Map<string, ObjectRow>();
+  for (const row of latestByName.values()) if (row.uid) byUid.set(uidKeyOf(row.identity.namespace, row.uid), row);
+  // The object the batch's first write of each uid and namespace names: the name a placeholder holding
+  // that uid under another name takes, as it would were each write sent in a batch of its own.
+  const firstOfUid = new Map<string, ObjectIdentity>();
+  for (const w of ordered) {
+    const key = w.object.uid ? uidKeyOf(w.object.namespace, w.object.uid) : null;
+    if (key !== null && !firstOfUid.has(key)) firstOfUid.set(key, w.object);
+  }
+  // Those that no row of a name the batch writes holds: their rows are looked up by uid.
+  const uidsToLoad = new Map([...firstOfUid].filter(([key]) => !byUid.has(key)));
+  // A row that does hold one, under another API group's name than the first write's (a Deployment
+  // an old ReplicaSet named through extensions, written through apps and then extensions in one
+  // batch), is settled as one found by uid: were it a placeholder, the apps write alone would have
+  // made it its object, and the extensions write then found it under that name. Only a row without a
+  // body may be one, so a batch writing an object through both groups asks nothing more.
+  const heldUnderAnotherGroup = [...firstOfUid].flatMap(([key, named]) => {
+    const row = byUid.get(key);
+    return row !== undefined && !row.hasStoredState && isSameObjectThroughAnotherGroup(row.identity, named) ? [{ key, row, named }] : [];
+  });
+  const loaded = [...latestByName.values()];
+  // A write that gives no uid (Metadata level: a patch, a delete, a create) of a name that holds no
+  // object yet, and whose resource another group serves too: its object's placeholder may be
+  // under that group's name (an extensions Deployment an old ReplicaSet named), where a write
+  // giving the uid would find it by uid.
+  const namedWithoutUid = new Map<string, ObjectIdentity>();
+  for (const w of writes) {
+    if (w.object.uid !== null || otherGroupsServing(w.object.apiGroup, w.object.resource).length === 0) continue;
+    const key = objectKeyOf(clusterId, w.object);
+    if (!latestByName.has(key)) namedWithoutUid.set(key, w.object);
+  }
+  // Ids for the objects the batch may create (at most one per write; the rest go back), older
+  // incarnations by uid, states missing from the cache, which rows that creates may fill in
+  // are placeholders, and placeholders under another group's name: each a statement only when needed.
+  const [ids, olderIncarnations, , placeholders, underOtherGroups] = await Promise.all([
+    objectIds.take(sql, writes.length),
+    loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! })), loaded),
+    loadStates(sql, loaded, cache),
+    // Also, for a write whose uid no row of its name holds, whether that name's latest is one: the
+    // uid may find a placeholder under another name for the same object (mergesPlaceholder below).
+    placeholdersAmong(
+      sql,
+      writes
+        .filter((w) => createsObject(w) || (uidsToLoad.size > 0 && w.object.uid !== null && uidsToLoad.has(uidKeyOf(w.object.namespace, w.object.uid))))
+        .map((w) => latestByName.get(objectKeyOf(clusterId, w.object)))
+        .filter((row) => row !== undefined),
+    ),
+    placeholdersUnderOtherGroups(sql, clusterId, namedWithoutUid, loaded),
+  ]);
+  for (const { key, row } of olderIncarnations) byUid.set(key, row);
+  const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
+  // A placeholder both lookups found (a write through apps gives its uid, another none) is one row.
+  for (const [key, row] of underOtherGroups) underOtherGroups.set(key, olderRows.find((older) => older.id === row.id) ?? row);
+  const foundByUid = [...olderIncarnations.map(({ key, row }) => ({ key, row, named: uidsToLoad.get(key)! })), ...heldUnderAnotherGroup];
+  const [, stillPlaceholders] = await Promise.all([
+    loadStates(sql, olderRows, cache),
+    settleRowsNamedElsewhere(sql, clusterId, [...foundByUid, ...[...underOtherGroups].map(([key, row]) => ({ key: null, row, named: namedWithoutUid.get(key)! }))], objects.locked, byUid),
+  ]);
+  loaded.push(...olderRows);
+  const misplaced = new Set(foundByUid.map(({ row }) => row).filter((row) => stillPlaceholders.has(row)));
+  for (const [key, row] of underOtherGroups) if (!stillPlaceholders.has(row)) underOtherGroups.delete(key);
+  // A placeholder this batch makes the object its uid names is no longer the latest of the name
+  // it had, whichever of the batch's writes comes first: a write to that name (another object,
+  // whose create would otherwise end it) finds the incarnations of that name without it.
+  for (const [key, row] of latestByName) if (misplaced.has(row)) latestByName.delete(key);
+  let idsUsed = 0;
 
   const touched = new Set<ObjectRow>();
   const observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean; claims?: RelationClaim[] }> = [];
@@ -402,20 +448,35 @@ export async function planWrites(
   const lateByRow = new Map<ObjectRow, LateGroup>();
   // Deletes that name no uid and ended before the object of their name began: of an earlier incarnation.
   const earlierDeletes: EarlierDelete[] = [];
+  // Placeholders merged into the row of the object they stood for (mergesPlaceholder).
+  const merged: Array<{ row: ObjectRow; into: ObjectRow }> = [];
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
     const latest = latestByName.get(key) ?? null;
-    // A row only a relation named so far (a Pod's ephemeral volume claim, an Ingress's Service
-    // applied after it) is the object its name's create makes: its relations stay with it.
-    const fillsPlaceholder = latest !== null && createsObject(write) && placeholders.has(latest.id) && !touched.has(latest);
     // The row holding the write's uid in its namespace (uidKeyOf), unless a write before this one
     // took it into another: a placeholder found for a cluster-scoped write is also the latest of
     // its old name, which a namespaced twin writes (an edited log). Whichever comes first takes
     // it, as in two batches; the other is another object, not more history of that one.
     const sameUid = write.object.uid ? (byUid.get(uidKeyOf(write.object.namespace, write.object.uid)) ?? null) : null;
     const ownUid = sameUid !== null && (sameUid.identity.namespace === write.object.namespace || misplaced.has(sameUid)) ? sameUid : null;
-    const target = fillsPlaceholder ? latest : resolveTarget(write, latest, ownUid);
+    // Two placeholders of this object: one under its name that no uid names (a parent-link's, a
+    // Pod's Node), one holding its uid under another name (an owner a Pod's ownerReference put in
+    // its namespace). Had the object been written between the two claims, the second would have
+    // found it: so the write takes the one holding the uid, which claims giving the uid find, and
+    // the other is merged into it, its relations moved there.
+    const mergesPlaceholder = ownUid !== null && misplaced.has(ownUid) && latest !== null && latest !== ownUid && latest.uid === null && placeholders.has(latest.id) && !touched.has(latest);
+    // A row only a relation named so far (a Pod's ephemeral volume claim, an Ingress's Service
+    // applied after it) is the object its name's create makes: its relations stay with it.
+    const fillsPlaceholder = !mergesPlaceholder && latest !== null && createsObject(write) && placeholders.has(latest.id) && !touched.has(latest);
+    // A write that gives no uid takes its object's placeholder under another group's name while no
+    // row of its own name is there, as a write giving the uid would; unless a write before it
+    // took that placeholder (it is then an object, found by neither), or it is a create made
+    // after the placeholder's uid was named (that uid is an earlier object's, resolveTarget).
+    const underOtherGroup = latest === null && write.object.uid === null ? (underOtherGroups.get(key) ?? null) : null;
+    const takesPlaceholderOfOtherGroup =
+      underOtherGroup !== null && !touched.has(underOtherGroup) && (!createsObject(write) || underOtherGroup.uid === null || underOtherGroup.firstSeen >= write.startTime);
+    const target = fillsPlaceholder ? latest : takesPlaceholderOfOtherGroup ? underOtherGroup : resolveTarget(write, latest, ownUid);
 
     let row: ObjectRow;
     if (target === "new") {
@@ -446,12 +507,22 @@ export async function planWrites(
     // API group) is this object: it takes the write's identity, and relations keep naming it.
     // It is then the latest object of its new name, as a new row would be: the batch's writes to
     // that name that name no uid go to it, and its create ends the one before.
-    const reidentifies = misplaced.delete(row);
+    const reidentifies = misplaced.delete(row) || takesPlaceholderOfOtherGroup;
     if (reidentifies) {
-      row.identity = { ...write.object, uid: row.uid };
+      const named = objectKeyOf(clusterId, row.identity);
+      if (latestByName.get(named) === row) latestByName.delete(named);
+      // What the write does not say (a Metadata-level write's objectRef may lack a version) is
+      // kept, where the placeholder's own group tells it.
+      const apiVersion = write.object.apiVersion || (write.object.apiGroup === row.identity.apiGroup ? row.identity.apiVersion : "");
+      row.identity = { ...write.object, apiVersion, uid: row.uid };
       if (write.object.kind) row.kind = write.object.kind;
       row.identityDirty = true;
-      if (latest && latest !== row && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
+      if (mergesPlaceholder) {
+        // The object was named since the earlier of the two (a create sets its start below).
+        if (latest.firstSeen < row.firstSeen) row.firstSeen = latest.firstSeen;
+        if (latest.lastSeen > row.lastSeen) row.lastSeen = latest.lastSeen;
+        merged.push({ row: latest, into: row });
+      } else if (latest && latest !== row && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
       latestByName.set(key, row);
     }
 
@@ -550,6 +621,7 @@ export async function planWrites(
     created,
     updated: rows.filter((row) => !row.isNew && row.rowDirty),
     reidentified: rows.filter((row) => row.identityDirty),
+    merged: merged.map(({ row, into }) => ({ id: row.id, into: into.id })),
     states,
     historyCopyText: historyRows.take(),
     rediffedHistory,
@@ -638,7 +710,7 @@ async function endEarlierIncarnations(
 }
 
 function emptyPlan(): WritePlan {
-  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], reidentified: [], states: [], historyCopyText: [], rediffedHistory: [] };
+  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], reidentified: [], merged: [], states: [], historyCopyText: [], rediffedHistory: [] };
 }
 
 /**
@@ -753,6 +825,7 @@ export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan
     insertObjects(sql, clusterId, plan.created),
     updateObjects(sql, plan.updated),
     reidentifyObjects(sql, plan.reidentified),
+    mergePlaceholders(sql, plan.merged),
     upsertStates(sql, plan.states),
     rediffHistory(sql, plan.rediffedHistory),
   ];
@@ -817,10 +890,55 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
 }
 
 /**
+ * For each name a write that gives no uid names (`named`, by objectKeyOf), the latest row of that
+ * object under another group serving its resource (otherGroupsServing), when it is a placeholder:
+ * alive, without history or body, and of the write's kind where it tells one. Rows among `known`
+ * (the latest of names the batch writes) are those rows. Read without their names' locks:
+ * settleRowsNamedElsewhere locks them and reads them again.
+ */
+async function placeholdersUnderOtherGroups(sql: Sql, clusterId: number, named: ReadonlyMap<string, ObjectIdentity>, known: Iterable<ObjectRow>): Promise<Map<string, ObjectRow>> {
+  const found = new Map<string, ObjectRow>();
+  if (named.size === 0) return found;
+  const probes = [...named].flatMap(([key, object]) => otherGroupsServing(object.apiGroup, object.resource).map((apiGroup) => ({ key, object: { ...object, apiGroup } })));
+  const result = await sql.query<LoadedObject & { i: number }>(prepared("kt_placeholders_under_other_groups", PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL), [
+    clusterId,
+    textArray(probes.map((p) => p.object.apiGroup)),
+    textArray(probes.map((p) => p.object.resource)),
+    textArray(probes.map((p) => p.object.namespace)),
+    textArray(probes.map((p) => p.object.name)),
+  ]);
+  const rows = new Map<number, ObjectRow>();
+  for (const row of known) rows.set(row.id, row);
+  for (const loaded of result.rows) {
+    const { key, object } = probes[Number(loaded.i) - 1]!;
+    if (loaded.kind !== null && loaded.kind !== kindForResource(object.apiGroup, object.resource)) continue;
+    const row = rows.get(Number(loaded.id)) ?? rowOf(loaded);
+    rows.set(row.id, row);
+    const before = found.get(key);
+    if (before === undefined || row.firstSeen > before.firstSeen) found.set(key, row);
+  }
+  return found;
+}
+
+/** The latest incarnation of each name, when it is a placeholder (placeholdersUnderOtherGroups; exported for the plan test). */
+export const PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL = `SELECT k.i, ${OBJECT_COLUMNS}
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(g, r, ns, n, i)
+       CROSS JOIN LATERAL (
+         SELECT x.* FROM objects x
+          WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
+          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
+       LEFT JOIN object_states s ON s.object_id = o.id
+      WHERE o.deleted_at IS NULL AND s.object_id IS NULL
+        AND NOT EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = o.id)`;
+
+/**
  * Rows a batch found by uid under another name than the writes naming that uid (`named`, the
- * first write of the uid in its namespace, whose uidKeyOf is `key`), checked again once their
- * names are locked: returns the placeholders among them, which those writes make the object they
- * name, and takes out of `byUid` the rows those writes do not belong to.
+ * batch's first write of the uid in its namespace, whose uidKeyOf is `key`), checked again once
+ * their names are locked: returns the placeholders among them, which those writes make the object
+ * they name, and takes out of `byUid` the rows those writes do not belong to. A row of a name the
+ * batch writes comes here only when found under another group's name than the first write's. So
+ * do placeholders found under another group's name for writes that give no uid (`key` null):
+ * they are only locked and checked again.
  *
  * A relation names its object as its claimant's body tells it, and that may be wrong where the
  * uid is not: an ownerReference does not say its owner's scope, so an owner of a kind we don't
@@ -844,7 +962,7 @@ async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<numbe
 async function settleRowsNamedElsewhere(
   sql: Sql,
   clusterId: number,
-  found: ReadonlyArray<{ key: string; row: ObjectRow; named: ObjectIdentity }>,
+  found: ReadonlyArray<{ key: string | null; row: ObjectRow; named: ObjectIdentity }>,
   locked: ReadonlySet<string>,
   byUid: Map<string, ObjectRow>,
 ): Promise<Set<ObjectRow>> {
@@ -873,9 +991,17 @@ async function settleRowsNamedElsewhere(
       // The same object through another API group: the same namespace, resource and name.
       if (now.namespace === named.namespace && now.resource === named.resource && now.name === named.name) continue;
     }
-    if (byUid.get(key) === row) byUid.delete(key);
+    if (key !== null && byUid.get(key) === row) byUid.delete(key);
   }
   return misplaced;
+}
+
+/**
+ * Whether `a` and `b` name one object through two API groups: the same namespace, resource and
+ * name (extensions and apps served the same Deployments), as settleRowsNamedElsewhere takes them.
+ */
+function isSameObjectThroughAnotherGroup(a: ObjectIdentity, b: ObjectIdentity): boolean {
+  return a.apiGroup !== b.apiGroup && a.namespace === b.namespace && a.resource === b.resource && a.name === b.name;
 }
 
 /** Rows by id as they are now, and whether each has history or a body (settleRowsNamedElsewhere). */
@@ -973,6 +1099,22 @@ async function reidentifyObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<
       textArray(sorted.map((r) => r.identity.name)),
     ],
   );
+}
+
+/**
+ * Moves the relations of each merged placeholder to the row it is merged into, and deletes it (a
+ * placeholder has no history and no state). Its name is the write's, locked exclusively by this
+ * batch: no other batch can look it up meanwhile, nor the pruner delete it (docs/storage.md, "No
+ * foreign keys", says what is left: a claimant's relation ended and stated again in one batch).
+ */
+export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(gone, kept)),
+       parents AS (UPDATE relations r SET from_object_id = m.kept FROM merged m WHERE r.from_object_id = m.gone),
+       children AS (UPDATE relations r SET to_object_id = m.kept FROM merged m WHERE r.to_object_id = m.gone)
+  DELETE FROM objects o USING merged m WHERE o.id = m.gone`;
+
+async function mergePlaceholders(sql: Sql, merged: ReadonlyArray<{ id: number; into: number }>): Promise<void> {
+  if (merged.length === 0) return;
+  await sql.query(prepared("kt_merge_placeholders", MERGE_PLACEHOLDERS_SQL), [int8Array(merged.map((m) => m.id)), int8Array(merged.map((m) => m.into))]);
 }
 
 async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text: string }>): Promise<void> {

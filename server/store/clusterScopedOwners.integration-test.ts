@@ -80,6 +80,17 @@ function otherPod(resourceVersion: string): EditableObject {
 const otherPodUpdate = (id: string, clock: string, resourceVersion: string) =>
   writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: otherPod(resourceVersion) });
 
+/**
+ * The Pod of openshift-authentication naming the Console as its parent by name alone, cluster-scoped
+ * (`kubetrail.io/parent-link`, added here): a claim that makes a placeholder holding no uid.
+ */
+function otherPodLinkedToConsole(resourceVersion: string): EditableObject {
+  const body = otherPod(resourceVersion);
+  body.metadata.ownerReferences = body.metadata.ownerReferences.filter((ref: EditableObject) => ref.kind !== "Console");
+  body.metadata.annotations = { ...body.metadata.annotations, "kubetrail.io/parent-link": JSON.stringify({ group: "operator.openshift.io", version: "v1", resource: "consoles", namespace: "", name: "cluster" }) };
+  return body;
+}
+
 const podUpdate = (id: string, clock: string, resourceVersion: string) =>
   writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: pod(resourceVersion) });
 const consoleUpdate = (id: string, clock: string, resourceVersion: string, namespace?: string) =>
@@ -133,6 +144,80 @@ async function inNamespace(sql: Sql, cluster: string, namespace: string): Promis
   return (await objectsInNamespace(sql, namespace, DAY)).filter((o) => o.cluster === cluster).map((o) => `${o.resource}/${o.name}`).sort();
 }
 
+/**
+ * Kubernetes 1.8 (Sonobuoy): the real ReplicaSet kube-dns-545bc4bfd4, which names its Deployment
+ * kube-dns through extensions/v1beta1, and writes of the real Deployment through either group.
+ */
+function kubeDnsReplicaSetUpdate(id: string): EditableObject {
+  const replicaSet = sonobuoyItems("kube-system", "ReplicaSets").find((rs) => rs.metadata.name === "kube-dns-545bc4bfd4")!;
+  Object.assign(replicaSet, { apiVersion: "extensions/v1beta1", kind: "ReplicaSet" });
+  return writeEvent({ id, at: "2017-12-14T10:00:00Z", verb: "update", apiGroup: "extensions", resource: "replicasets", body: replicaSet });
+}
+const KUBE_DNS_UID = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!.metadata.uid as string;
+const KUBE_DNS = { resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns" };
+function kubeDnsWrite(id: string, at: string, group: "apps" | "extensions", resourceVersion: string, verb: "create" | "update" = "update"): EditableObject {
+  const deployment = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!;
+  deployment.metadata.resourceVersion = resourceVersion;
+  const apiVersion = group === "apps" ? "apps/v1beta2" : "extensions/v1beta1";
+  return writeEvent({ id, at, verb, apiGroup: group, resource: "deployments", body: { ...deployment, apiVersion, kind: "Deployment" } });
+}
+
+/** `event` as the apiserver records it at Metadata level: no bodies, and (for a patch) no uid in objectRef. */
+function metadataLevel(event: EditableObject, verb: "create" | "update" | "patch"): EditableObject {
+  const { requestObject: _request, responseObject: _response, ...rest } = event;
+  return { ...rest, level: "Metadata", verb, objectRef: { ...event.objectRef } };
+}
+
+/** The Deployments named kube-dns (the one holding a uid first), with their history, and which of them the ReplicaSet's controller-owner relations name. */
+async function kubeDnsStored(sql: Sql, cluster: string) {
+  const rows = await sql.query<{ id: number; apiGroup: string; apiVersion: string; uid: string | null; first_seen: Date; last_seen: Date; entries: number } & typeof KUBE_DNS>(
+    `SELECT o.id, o.api_group AS "apiGroup", o.api_version AS "apiVersion", o.resource, o.kind, o.namespace, o.name, o.uid, o.first_seen, o.last_seen,
+            (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries
+       FROM objects o JOIN clusters c ON c.id = o.cluster_id
+      WHERE c.name = $1 AND o.resource = 'deployments' AND o.namespace = 'kube-system' AND o.name = 'kube-dns' ORDER BY o.uid IS NULL, o.id`,
+    [cluster],
+  );
+  const ids = rows.rows.map((row) => Number(row.id));
+  const history = await Promise.all(ids.map(async (id) => (await sql.query(`SELECT audit_id, diff::text, noop FROM history_entries WHERE object_id = $1 ORDER BY start_time`, [id])).rows));
+  const owners = (await parentsOf(sql, cluster, "kube-dns-545bc4bfd4", "controller-owner")).map((r) => ids.indexOf(r.parent));
+  return {
+    rows: rows.rows.map(({ id: _id, first_seen, last_seen, ...row }) => ({ ...row, firstSeen: new Date(first_seen).toISOString(), lastSeen: new Date(last_seen).toISOString() })),
+    history,
+    owners,
+  };
+}
+
+/**
+ * An owner whose plural is not the one its kind gives: the Redis of the OT-Container-Kit redis
+ * operator (`redis.redis.opstreelabs.in`), kind Redis, resource `redis`, where the guess is
+ * `redises` (resourceForKind). The real Pod of openshift-console is given it as an owner here, as
+ * the operator gives its objects one; the Redis body is written as the API serves one.
+ */
+const REDIS_UID = "3f6b2c1d-5e4a-4b7c-9d8e-0a1b2c3d4e5f";
+const REDIS = { apiGroup: "redis.redis.opstreelabs.in", apiVersion: "v1beta1", resource: "redis", kind: "Redis", namespace: NAMESPACE, name: "console-cache" };
+function podOwnedByRedis(resourceVersion: string): EditableObject {
+  const body = openshiftObject(NAMESPACE, "core/pods.yaml", POD);
+  body.metadata.resourceVersion = resourceVersion;
+  body.metadata.ownerReferences.push({ apiVersion: "redis.redis.opstreelabs.in/v1beta1", kind: "Redis", name: REDIS.name, uid: REDIS_UID });
+  return body;
+}
+const redisPodUpdate = (id: string, clock: string, resourceVersion: string) =>
+  writeEvent({ id, at: at(clock), verb: "update", apiGroup: "", resource: "pods", body: podOwnedByRedis(resourceVersion) });
+const redisUpdate = (id: string, clock: string, resourceVersion: string) =>
+  writeEvent({
+    id,
+    at: at(clock),
+    verb: "update",
+    apiGroup: REDIS.apiGroup,
+    resource: REDIS.resource,
+    body: {
+      apiVersion: "redis.redis.opstreelabs.in/v1beta1",
+      kind: "Redis",
+      metadata: { name: REDIS.name, namespace: NAMESPACE, uid: REDIS_UID, resourceVersion, generation: 1, creationTimestamp: "2021-09-13T14:50:00Z" },
+      spec: { kubernetesConfig: { image: "quay.io/opstree/redis:v7.0.5", imagePullPolicy: "IfNotPresent" } },
+    },
+  });
+
 const CONSOLE = { apiGroup: "operator.openshift.io", apiVersion: "v1", resource: "consoles", kind: "Console", name: "cluster" };
 
 describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $label", ({ kind, env }) => {
@@ -159,6 +244,23 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(await inNamespace(db, "pod-first", "")).toContain("consoles/cluster");
     // The Pod's owner is that object, from its first body on, through the Pod's later body.
     expect(await parentsOf(db, "pod-first", POD, "owner")).toEqual([{ parent: placeholder!.id, validFrom: at("15:00:00.000"), validTo: null }]);
+  });
+
+  it.each([
+    ["its version", "v1"],
+    ["no version: the ownerReference's is kept", null],
+  ] as const)("turns the Pod's placeholder into the Console on a Metadata-level update whose objectRef gives its uid and %s", async (_label, version) => {
+    // At Metadata level the apiserver still puts the request body's uid in objectRef of an update.
+    // The kind is not a built-in one: the placeholder's, from the ownerReference, stays.
+    const db = app.context.db;
+    const cluster = `metadata-console-${version ?? "no-version"}`;
+    await post(cluster, [podUpdate("c0a50000-0000-4000-8000-0000000001c1", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUid(db, cluster, CONSOLE_UID);
+    const update = metadataLevel(consoleUpdate("c0a50000-0000-4000-8000-0000000001c2", "15:01:00.000", "31001"), "update");
+    update.objectRef.uid = CONSOLE_UID;
+    if (version === null) delete update.objectRef.apiVersion;
+    await post(cluster, [update]);
+    expect(await objectsWithUid(db, cluster, CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: "", entries: 1 }]);
   });
 
   it("links a Pod's ownerReference to the Console stored before it, by uid, without a namespaced placeholder", async () => {
@@ -267,6 +369,53 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect((await historyOfObject(db, namespaced!.id, DAY)).map((h) => h.auditId)).toEqual(["c0a50000-0000-4000-8000-0000000001e2"]);
   });
 
+  it.each(["create", "update"] as const)(
+    "makes one Console of the placeholder a parent-link named by name and the one a Pod's ownerReference made in its namespace, once its %s is stored: as had it come between them",
+    async (verb) => {
+      // The parent-link's placeholder is cluster-scoped and holds no uid; the ownerReference's is
+      // in openshift-console, holding the uid. Written before the Pod, the Console would have been
+      // the parent-link's placeholder, and the Pod's owner found by uid: one row.
+      const db = app.context.db;
+      const linked = (id: string) => writeEvent({ id, at: at("15:00:00.000"), verb: "update", apiGroup: "", resource: "pods", body: otherPodLinkedToConsole("25500") });
+      const consoleWrite = (id: string) => writeEvent({ id, at: at("15:01:00.000"), verb, apiGroup: "operator.openshift.io", resource: "consoles", body: consoleBody("31001") });
+      const [after, between] = [`two-placeholders-${verb}`, `written-between-${verb}`];
+      await post(after, [linked("c0a50000-0000-4000-8000-000000000181")]);
+      await post(after, [podUpdate("c0a50000-0000-4000-8000-000000000182", "15:00:30.000", "25400")]);
+      await post(after, [consoleWrite("c0a50000-0000-4000-8000-000000000183")]);
+      await post(between, [linked("c0a50000-0000-4000-8000-000000000181")]);
+      await post(between, [consoleWrite("c0a50000-0000-4000-8000-000000000183")]);
+      await post(between, [podUpdate("c0a50000-0000-4000-8000-000000000182", "15:00:30.000", "25400")]);
+      // Both Pods' next bodies: their relations stay with the Console.
+      for (const cluster of [after, between]) {
+        await post(cluster, [podUpdate("c0a50000-0000-4000-8000-000000000184", "15:02:00.000", "25401"), writeEvent({ id: "c0a50000-0000-4000-8000-000000000185", at: at("15:02:01.000"), verb: "update", apiGroup: "", resource: "pods", body: otherPodLinkedToConsole("25501") })]);
+      }
+
+      const stored = async (cluster: string) => {
+        const consoles = await db.query<{ id: number; namespace: string; uid: string | null; kind: string | null; first_seen: Date; entries: number }>(
+          `SELECT o.id, o.namespace, o.uid, o.kind, o.first_seen, (SELECT count(*)::int FROM history_entries h WHERE h.object_id = o.id) AS entries
+             FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.resource = 'consoles' ORDER BY o.id`,
+          [cluster],
+        );
+        const ids = consoles.rows.map((row) => Number(row.id));
+        const parents = async (name: string, kind: string) => (await parentsOf(db, cluster, name, kind)).map((r) => ({ ...r, parent: ids.indexOf(r.parent) }));
+        return {
+          consoles: consoles.rows.map(({ id: _id, first_seen, ...row }) => ({ ...row, firstSeen: new Date(first_seen).toISOString() })),
+          owners: await parents(POD, "owner"),
+          links: await parents(OTHER_POD, "parent-link"),
+        };
+      };
+      const merged = await stored(after);
+      expect(merged.consoles).toEqual([{ namespace: "", uid: CONSOLE_UID, kind: "Console", firstSeen: verb === "create" ? "2021-09-13T15:00:59.995Z" : at("15:00:00.000"), entries: 1 }]);
+      expect(merged.owners).toEqual([{ parent: 0, validFrom: at("15:00:30.000"), validTo: null }]);
+      expect(merged.links).toEqual([{ parent: 0, validFrom: at("15:00:00.000"), validTo: null }]);
+      expect(merged).toEqual(await stored(between));
+      const dangling = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM relations r WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = r.from_object_id) OR NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = r.to_object_id)`,
+      );
+      expect(dangling.rows[0]!.n).toBe(0);
+    },
+  );
+
   it("never moves an object with history of its own to another namespace because a uid matches", async () => {
     // The same uid in openshift-console, written there (the CRD namespaced, or two clusters' logs
     // sent under one name): its history is that object's, whatever comes with its uid later.
@@ -336,6 +485,103 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
       { id: owner!.id, apiGroup: "apps", apiVersion: "v1beta2", resource: "deployments", kind: "Deployment", namespace: "kube-system", name: "kube-dns", entries: 1 },
     ]);
     expect((await parentsOf(db, "old-groups", replicaSet.metadata.name, "controller-owner")).map((r) => r.parent)).toEqual([owner!.id]);
+  });
+
+  it.each([
+    ["apps", "extensions"],
+    ["extensions", "apps"],
+  ] as const)("gives the placeholder of an owner named through an old API group the name of the group it is first written through, %s then %s, in one batch as in two", async (first, second) => {
+    // The Deployment is written through both groups, as a 1.8 cluster's kubectl (extensions) and
+    // controllers (apps) wrote it, and later through apps again.
+    const db = app.context.db;
+    const writes = [kubeDnsWrite("c0a50000-0000-4000-8000-000000000171", "2017-12-14T10:01:00Z", first, "1001"), kubeDnsWrite("c0a50000-0000-4000-8000-000000000172", "2017-12-14T10:02:00Z", second, "1002")];
+    const later = kubeDnsWrite("c0a50000-0000-4000-8000-000000000173", "2017-12-14T10:03:00Z", "apps", "1003");
+    for (const [cluster, batches] of [
+      [`groups-one-batch-${first}`, [writes, [later]]],
+      [`groups-two-batches-${first}`, [[writes[0]!], [writes[1]!], [later]]],
+    ] as const) {
+      await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000170")]);
+      for (const batch of batches) await post(cluster, [...batch]);
+    }
+    const oneBatch = await kubeDnsStored(db, `groups-one-batch-${first}`);
+    expect(oneBatch.rows).toEqual([
+      { ...KUBE_DNS, apiGroup: first, apiVersion: first === "apps" ? "v1beta2" : "v1beta1", uid: KUBE_DNS_UID, firstSeen: "2017-12-14T10:00:00.000Z", lastSeen: "2017-12-14T10:03:00.000Z", entries: 3 },
+    ]);
+    expect(oneBatch.owners).toEqual([0]);
+    expect(oneBatch).toEqual(await kubeDnsStored(db, `groups-two-batches-${first}`));
+  });
+
+  it.each([
+    ["a patch", "patch", "2017-12-14T10:01:00Z", "v1beta2", "2017-12-14T10:00:00.000Z"],
+    ["a patch whose objectRef names no version", "patch", "2017-12-14T10:01:00Z", "", "2017-12-14T10:00:00.000Z"],
+    ["its create, arriving after the ReplicaSet's body", "create", "2017-12-14T09:59:00Z", "v1beta2", "2017-12-14T09:58:59.995Z"],
+  ] as const)("gives the placeholder of an owner named through an old API group the group %s tells at Metadata level, with no uid", async (_label, verb, at, apiVersion, firstSeen) => {
+    // The write a RequestResponse one would be, as the apiserver records it at Metadata level:
+    // objectRef's group, resource, namespace and name (a patch or a create tells no uid), no body.
+    // The kind is the built-in one of apps' deployments; the uid is the one the placeholder holds.
+    const db = app.context.db;
+    const cluster = `metadata-${verb}-${apiVersion || "no-version"}`;
+    await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-0000000001a1")]);
+    const [placeholder] = await objectsWithUid(db, cluster, KUBE_DNS_UID);
+    const write = metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-0000000001a2", at, "apps", "1001", verb === "create" ? "create" : "update"), verb);
+    if (apiVersion === "") delete write.objectRef.apiVersion;
+    await post(cluster, [write]);
+    const stored = await kubeDnsStored(db, cluster);
+    expect(stored.rows).toEqual([{ ...KUBE_DNS, apiGroup: "apps", apiVersion, uid: KUBE_DNS_UID, firstSeen, lastSeen: verb === "create" ? "2017-12-14T10:00:00.000Z" : at.replace("Z", ".000Z"), entries: 1 }]);
+    expect(stored.owners).toEqual([0]);
+    expect((await objectsWithUid(db, cluster, KUBE_DNS_UID)).map((o) => o.id)).toEqual([placeholder!.id]);
+  });
+
+  it.each([
+    ["apps", "extensions"],
+    ["extensions", "apps"],
+  ] as const)("writes Metadata-level patches through %s then %s as two batches would, in one", async (first, second) => {
+    // Without a uid, a patch through the other group finds the placeholder only while it is one:
+    // the first takes it, the other gets a row of its own name, in one batch as in two.
+    const db = app.context.db;
+    const writes = [
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-0000000001b1", "2017-12-14T10:01:00Z", first, "1001"), "patch"),
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-0000000001b2", "2017-12-14T10:02:00Z", second, "1002"), "patch"),
+    ];
+    for (const [cluster, batches] of [
+      [`metadata-one-batch-${first}`, [writes]],
+      [`metadata-two-batches-${first}`, [[writes[0]!], [writes[1]!]]],
+    ] as const) {
+      await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-0000000001b0")]);
+      for (const batch of batches) await post(cluster, [...batch]);
+    }
+    const oneBatch = await kubeDnsStored(db, `metadata-one-batch-${first}`);
+    expect(oneBatch.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([
+      [first, KUBE_DNS_UID, 1],
+      [second, null, 1],
+    ]);
+    expect(oneBatch.owners).toEqual([0]);
+    expect(oneBatch).toEqual(await kubeDnsStored(db, `metadata-two-batches-${first}`));
+  });
+
+  it.each([
+    ["without a uid, then with it", 0],
+    ["with its uid, then without", 1],
+  ] as const)("gives one batch's writes through apps, %s, the placeholder of the extensions name as two batches do", async (_label, uidFirst) => {
+    // The patch at Metadata level finds the placeholder by name under the other group, the update
+    // by uid: one row for both, however the batch holds them.
+    const db = app.context.db;
+    const [patchAt, updateAt] = uidFirst ? ["2017-12-14T10:02:00Z", "2017-12-14T10:01:00Z"] : ["2017-12-14T10:01:00Z", "2017-12-14T10:02:00Z"];
+    const writes = [
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-0000000001d1", patchAt, "apps", "1001"), "patch"),
+      kubeDnsWrite("c0a50000-0000-4000-8000-0000000001d2", updateAt, "apps", "1002"),
+    ];
+    for (const [cluster, batches] of [
+      [`both-ways-one-batch-${uidFirst}`, [writes]],
+      [`both-ways-two-batches-${uidFirst}`, uidFirst ? [[writes[1]!], [writes[0]!]] : [[writes[0]!], [writes[1]!]]],
+    ] as const) {
+      await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-0000000001d0")]);
+      for (const batch of batches) await post(cluster, [...batch]);
+    }
+    const oneBatch = await kubeDnsStored(db, `both-ways-one-batch-${uidFirst}`);
+    expect(oneBatch.rows.map((row) => [row.apiGroup, row.uid, row.lastSeen, row.entries])).toEqual([["apps", KUBE_DNS_UID, "2017-12-14T10:02:00.000Z", 2]]);
+    expect(oneBatch.owners).toEqual([0]);
+    expect(oneBatch).toEqual(await kubeDnsStored(db, `both-ways-two-batches-${uidFirst}`));
   });
 
   it("links an ownerReference by uid in its own namespace or cluster-scoped, never to an object of a third namespace", async () => {
@@ -567,19 +813,24 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
   it.each([
     ["the Console's write", "race-console", () => consoleUpdate("c0a50000-0000-4000-8000-000000000051", "15:01:00.000", "31001"), () => podUpdate("c0a50000-0000-4000-8000-000000000052", "15:00:00.000", "25400")],
     ["the Pod's placeholder", "race-pod", () => podUpdate("c0a50000-0000-4000-8000-000000000062", "15:00:00.000", "25400"), () => consoleUpdate("c0a50000-0000-4000-8000-000000000061", "15:01:00.000", "31001")],
-  ])("makes one cluster-scoped Console that owns the Pod when %s is stored first", async (_first, cluster, held, then) => {
+    // The Pod's relation names `redises`, the Redis's write `redis`: the writer locks the name the
+    // guess gives too, as both lock the Console's cluster-scoped name.
+    ["the Redis's write", "race-redis", () => redisUpdate("c0a50000-0000-4000-8000-0000000001e1", "15:01:00.000", "41001"), () => redisPodUpdate("c0a50000-0000-4000-8000-0000000001e2", "15:00:00.000", "25400")],
+    ["the placeholder of the Redis", "race-redis-pod", () => redisPodUpdate("c0a50000-0000-4000-8000-0000000001e3", "15:00:00.000", "25400"), () => redisUpdate("c0a50000-0000-4000-8000-0000000001e4", "15:01:00.000", "41001")],
+  ])("makes one owner of the Pod, the cluster-scoped Console or a Redis whose plural its kind does not give, when %s is stored first", async (_first, cluster, held, then) => {
+    const [uid, owner] = cluster.startsWith("race-redis") ? [REDIS_UID, REDIS] : [CONSOLE_UID, { ...CONSOLE, namespace: "" }];
     const holder = await storeHeldOpen(test.db, cluster, held());
     const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then()]);
     try {
-      // The other writer must wait for the first to commit: the Console's name is what both lock.
+      // The other writer must wait for the first to commit: the owner's name is what both lock.
       expect(await settledOrWaiting(other)).toBe("advisory");
     } finally {
       await holder.commit();
       await other;
     }
-    const [console] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
-    expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: console!.id, ...CONSOLE, namespace: "", entries: 1 }]);
-    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console!.id]);
+    const [stored] = await objectsWithUid(test.db, cluster, uid);
+    expect(await objectsWithUid(test.db, cluster, uid)).toEqual([{ id: stored!.id, ...owner, entries: 1 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored!.id]);
   });
 
   it("makes one placeholder for an owner that Pods of two namespaces name in batches stored at once", async () => {

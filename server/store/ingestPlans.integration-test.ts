@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
-import { EARLIER_INCARNATIONS_SQL, INGEST_PLANNER_SETTINGS, OBJECTS_BY_UID_SQL, ROWS_NAMED_ELSEWHERE_SQL, STATES_BY_ID_SQL } from "./auditWriter";
+import {
+  EARLIER_INCARNATIONS_SQL,
+  INGEST_PLANNER_SETTINGS,
+  MERGE_PLACEHOLDERS_SQL,
+  OBJECTS_BY_UID_SQL,
+  PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL,
+  ROWS_NAMED_ELSEWHERE_SQL,
+  STATES_BY_ID_SQL,
+} from "./auditWriter";
 import { OPEN_RELATIONS_SQL, TARGETS_BY_UID_SQL } from "./relationWriter";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import type { Sql } from "./database";
@@ -49,6 +57,14 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
         objectsByUid: await planOf(tx, OBJECTS_BY_UID_SQL, [1, uids, textArray(BATCH_KEYS.map(() => "default"))]),
         targetsByUid: await planOf(tx, TARGETS_BY_UID_SQL, [int4Array(BATCH_KEYS.map(() => 1)), uids, textArray(BATCH_KEYS.map(() => "default"))]),
         rowsNamedElsewhere: await planOf(tx, ROWS_NAMED_ELSEWHERE_SQL, [ids]),
+        mergePlaceholders: await planOf(tx, MERGE_PLACEHOLDERS_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1))]),
+        placeholdersUnderOtherGroups: await planOf(tx, PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL, [
+          1,
+          textArray(BATCH_KEYS.map(() => "")),
+          textArray(BATCH_KEYS.map(() => "pods")),
+          textArray(BATCH_KEYS.map(() => "default")),
+          textArray(BATCH_KEYS.map((id) => `pod-${id}`)),
+        ]),
         earlierIncarnations: await planOf(tx, EARLIER_INCARNATIONS_SQL, [
           1,
           textArray(BATCH_KEYS.map(() => "")),
@@ -65,6 +81,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       }
       expect(plans.openRelations).toMatch(/relations_claimed_by_idx/);
       expect(plans.earlierIncarnations).toMatch(/objects_identity_idx/);
+      expect(plans.placeholdersUnderOtherGroups).toMatch(/objects_identity_idx/);
+      expect(plans.mergePlaceholders).toMatch(/relations_from_idx[\s\S]*relations_to_idx|relations_to_idx[\s\S]*relations_from_idx/);
       // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.
       expect(plans.objectsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = \S+\) AND \(uid = k\.u\)\)/);
       expect(plans.targetsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = k\.c\) AND \(uid = k\.u\)\)/);

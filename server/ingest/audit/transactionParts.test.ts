@@ -68,6 +68,21 @@ describe("firstPartLength", () => {
     expect(firstPartLength(pods, BUILTIN_LINKERS, { events: 400, locks: 16 })).toBe(9);
   });
 
+  it("counts once more a custom resource whose plural its kind does not give, whose writer also locks the name relations guess", () => {
+    // The redis operator's Redis (resource `redis`, guessed `redises`) and OpenShift's Console
+    // (`consoles`, as guessed), written as the API serves them: neither body names another object.
+    const custom = (name: string, apiGroup: string, resource: string, kind: string): AuditWrite => ({
+      ...podWrite(name, "node-a", "rs-a"),
+      object: { apiGroup, apiVersion: "v1", resource, kind, namespace: "openshift-console", name, uid: null },
+      bodyAfter: { apiVersion: `${apiGroup}/v1`, kind, metadata: { name, namespace: "openshift-console" } },
+    });
+    const redises = Array.from({ length: 10 }, (_, i) => custom(`r${i}`, "redis.redis.opstreelabs.in", "redis", "Redis"));
+    expect(firstPartLength(redises, BUILTIN_LINKERS, { events: 400, locks: 20 })).toBe(10);
+    expect(firstPartLength(redises, BUILTIN_LINKERS, { events: 400, locks: 19 })).toBe(9);
+    const consoles = Array.from({ length: 10 }, (_, i) => custom(`c${i}`, "operator.openshift.io", "consoles", "Console"));
+    expect(firstPartLength(consoles, BUILTIN_LINKERS, { events: 400, locks: 10 })).toBe(10);
+  });
+
   it("takes at least one event, however many objects it names", () => {
     const own = [podWrite("a", "node-a", "rs-a"), podWrite("b", "node-b", "rs-b")];
     expect(firstPartLength(own, BUILTIN_LINKERS, { events: 400, locks: 1 })).toBe(1);

@@ -1,5 +1,5 @@
 import { claimsOf } from "../../model/links/claims";
-import { clusterScopedNameToLock } from "../../model/links/references";
+import { clusterScopedNameToLock, nameRelationsGuess } from "../../model/links/references";
 import type { Sql } from "../../store/database";
 import type { Linker } from "../../model/links/types";
 import { MAX_EVENTS_PER_TRANSACTION } from "./defaults";
@@ -7,11 +7,13 @@ import type { ConvertedAuditEvent } from "./types";
 
 /**
  * How much of a batch one transaction stores. A transaction holds, until it commits, an
- * advisory lock on each object it writes and, for each object its relations name, a shared
+ * advisory lock on each object it writes (two for a custom resource whose plural its kind does
+ * not give: nameRelationsGuess) and, for each object its relations name, a shared
  * lock and (when that object is not stored yet) one to create its placeholder, and one on the
  * cluster-scoped name of an object whose scope the relation guessed (clusterScopedNameToLock).
- * (Not counted: the name of a placeholder a write finds by uid under another name, locked once,
- * as it then takes the write's name; auditWriter.ts, settleRowsNamedElsewhere.) All
+ * (Not counted: the name of a placeholder a write finds by uid, or by another API group's name for
+ * a write that gives no uid, locked once, as it then takes the write's name; auditWriter.ts,
+ * settleRowsNamedElsewhere.) All
  * connections share Postgres's lock table: max_locks_per_transaction × max_connections, 6,400
  * by default, with four ingest writers and retention taking turns in it. One 400-event batch of
  * EndpointSlices naming 20 Pods each needed some 16,000 and failed with "out of shared memory",
@@ -21,8 +23,9 @@ export interface TransactionLimits {
   /** Events per transaction. */
   events: number;
   /**
-   * Locks a transaction may need, counted as distinct objects written plus twice the distinct
-   * objects their relations name, and once more each of those that may be cluster-scoped.
+   * Locks a transaction may need, counted as distinct objects written (and the names relations
+   * guess for them, where that is not theirs) plus twice the distinct objects their relations
+   * name, and once more each of those that may be cluster-scoped.
    */
   locks: number;
 }
@@ -72,6 +75,8 @@ export function firstPartLength(events: readonly ConvertedAuditEvent[], linkers:
     const event = events[i]!;
     if (event.kind !== "write") continue;
     written.add(nameKey(undefined, event.object));
+    const guessed = event.object.kind === null ? null : nameRelationsGuess(event.object);
+    if (guessed !== null) written.add(nameKey(undefined, guessed));
     if (event.bodyAfter !== null) {
       event.claims ??= claimsOf(linkers, event.bodyAfter, event.object);
       for (const claim of event.claims) {

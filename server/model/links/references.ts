@@ -72,6 +72,20 @@ export function clusterScopedNameToLock<T extends Pick<ObjectReference, "apiGrou
 }
 
 /**
+ * The name relations give `object` when they name it by its kind (resourceForKind) and that guess
+ * is not its resource: a custom resource whose plural is irregular (the redis operator's Redis,
+ * resource `redis`, guessed `redises`). Null when the guess is right, the kind is not known, or
+ * the resource is built in (the table gives it). Its writer locks that name too, as a relation
+ * naming it does (docs/storage.md, "Locks"): otherwise, stored at once, neither would see the
+ * other's row, and a placeholder would hold its uid beside it.
+ */
+export function nameRelationsGuess(object: Pick<ObjectReference, "apiGroup" | "resource" | "namespace" | "name"> & { kind: string | null }): Pick<ObjectReference, "apiGroup" | "resource" | "namespace" | "name"> | null {
+  if (object.kind === null || builtinResource(object.apiGroup, object.resource) !== null) return null;
+  const guessed = resourceForKind(object.apiGroup, object.kind);
+  return guessed === "" || guessed === object.resource ? null : { apiGroup: object.apiGroup, resource: guessed, namespace: object.namespace, name: object.name };
+}
+
+/**
  * A reference to the object of `kind` named `name`, given by apiVersion + kind as bodies name
  * other objects. Its namespace is `namespace` (the referrer's) unless the kind is cluster-scoped.
  * Without an apiVersion (old scaleTargetRefs, targetRefs), the group is the first built-in
