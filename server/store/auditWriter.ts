@@ -4,6 +4,7 @@ import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam"
 import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
+import { afterUntoldChange, isOlderThanState, toldVersion } from "./stateVersion";
 import { computeChange, createsObject } from "../ingest/audit/change";
 import { kindForResource, otherGroupsServing } from "../k8s/resources";
 import { toDisplay } from "../model/redact/redact";
@@ -73,7 +74,7 @@ interface ObjectRow {
   deletedAt: Date | null;
   /** The last known body; loaded lazily (see loadStates). */
   state: JsonObject | null;
-  /** resourceVersion of the stored state (null: no state stored, or it had none). */
+  /** Version of the stored state (null: no state stored, or it had none): its resourceVersion, or `<rv>+<n>` after untold changes (stateVersion.ts). */
   resourceVersion: string | null;
   hasStoredState: boolean;
   rowDirty: boolean;
@@ -531,8 +532,8 @@ export async function planWrites(
     // (resolveTarget gives it that object), whether or not its own body tells a resourceVersion.
     // (An object known only as a relation's target has no body yet: its create gives the first.)
     const lateCreate = createsObject(write) && target !== "new" && write.startTime <= row.firstSeen && row.state !== null;
-    const late = lateCreate || isOlderVersion(write.bodyAfter ? stringAt(write.bodyAfter, "metadata", "resourceVersion") : null, row.resourceVersion);
-    const change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: row.resourceVersion }, write);
+    const late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion);
+    const change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write);
     // A delete completed before anything known of this object happened was of an earlier
     // incarnation of its name, which a write that names no uid cannot tell apart (Metadata level):
     // it is recorded here, but does not end this one.
@@ -552,13 +553,16 @@ export async function planWrites(
     if ((write.startTime < row.firstSeen || fillsPlaceholder || (reidentifies && createsObject(write))) && !deletesEarlier) row.firstSeen = write.startTime;
     if (write.endTime > row.lastSeen) row.lastSeen = write.endTime;
     row.rowDirty = true;
-    const rvBefore = row.resourceVersion;
+    const rvBefore = toldVersion(row.resourceVersion);
     if (change.nextState && !late) {
       row.state = withoutManagedFields(change.nextState);
       // Only a response tells the version a body is: a Request-level write's body is the request,
       // which carries the version it was made on. Stored under that one, it would be taken (by a
       // state cache of another worker or process) for the body the previous write left there.
-      row.resourceVersion = write.details.resourceVersionAfter ?? null;
+      // A change made of the state held (a binding: change.ts) tells none either, but the version
+      // it was made on is known, and stays the one that orders and places writes (stateVersion.ts).
+      const told = write.details.resourceVersionAfter;
+      row.resourceVersion = told !== undefined ? told : write.effect !== undefined ? afterUntoldChange(row.resourceVersion) : null;
       row.stateDirty = true;
     }
     if (change.deleted && !deletesEarlier) row.deletedAt = write.endTime;
@@ -702,7 +706,7 @@ async function endEarlierIncarnations(
       changed.set(row, (changed.get(row) ?? false) || newlyDeleted);
     }
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
-    if (row !== newer && row.resourceVersion) details.resourceVersionBefore = row.resourceVersion;
+    if (row !== newer && row.resourceVersion) details.resourceVersionBefore = toldVersion(row.resourceVersion)!;
     const detailsText = detailsJson(details, write.patch, change.diff !== null);
     historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
   });
@@ -805,9 +809,18 @@ function inResourceVersionOrderPerObject(writes: AuditWrite[], clusterId: number
 
 /** The resourceVersion a write's response gave its object, when it is an etcd one. */
 function responseVersion(write: AuditWrite): string | null {
-  if (write.level !== "RequestResponse" || write.failed || write.bodyAfter === null) return null;
-  const rv = stringAt(write.bodyAfter, "metadata", "resourceVersion");
+  if (write.level !== "RequestResponse" || write.failed) return null;
+  const rv = versionAfter(write);
   return rv !== null && isDecimal(rv) ? rv : null;
+}
+
+/**
+ * The resourceVersion a write's body says its object has after it: the body's, or for a Scale
+ * (which is not the object's body) the Scale's, which is its object's. Null when neither tells.
+ */
+function versionAfter(write: AuditWrite): string | null {
+  if (write.bodyAfter !== null) return stringAt(write.bodyAfter, "metadata", "resourceVersion");
+  return write.effect?.kind === "scale" ? write.effect.resourceVersion : null;
 }
 
 function compareVersions(a: string, b: string): number {
@@ -1028,15 +1041,6 @@ function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: Obj
   }
   if (creates) return "new";
   return latest ?? "new";
-}
-
-/**
- * Whether resourceVersion `a` is older than `b`. Kubernetes calls resourceVersions opaque, but
- * every apiserver backed by etcd hands out increasing integers; anything else is never "older".
- */
-function isOlderVersion(a: string | null, b: string | null): boolean {
-  if (a === null || b === null || !isDecimal(a) || !isDecimal(b)) return false;
-  return BigInt(a) < BigInt(b);
 }
 
 function stringAt(body: JsonObject, ...path: string[]): string | null {

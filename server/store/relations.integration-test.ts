@@ -120,16 +120,16 @@ describe.each(STORE_KINDS)("relations from audit bodies on %s", (storeKind) => {
     ]);
   });
 
-  it("links each Pod to its Node from the first body that names it, through a placeholder Node", async () => {
+  it("links each Pod to its Node from the scheduler's binding, which puts it there, through a placeholder Node", async () => {
     const nodes = await relationsOf(app, "steps", "node");
     expect(nodes.map((r) => [r.from, r.to, r.claimedBy, r.validFrom, r.validTo])).toEqual([
-      [`nodes/${CASCADE.nodes.master0.name}`, "pods/apiserver-85b76d5494-tscjb", "pods/apiserver-85b76d5494-tscjb", at("14:53:24.500"), at("14:59:32.000")],
-      [`nodes/${CASCADE.nodes.master2.name}`, "pods/apiserver-85b76d5494-c6q5q", "pods/apiserver-85b76d5494-c6q5q", at("14:53:24.600"), at("15:00:35.000")],
-      [`nodes/${CASCADE.nodes.master1.name}`, "pods/apiserver-85b76d5494-hc72z", "pods/apiserver-85b76d5494-hc72z", at("14:53:30.500"), at("14:57:25.000")],
-      [`nodes/${CASCADE.nodes.master1.name}`, "pods/apiserver-5d887d5fcd-qnvqh", "pods/apiserver-5d887d5fcd-qnvqh", at("14:58:40.500"), at("15:20:31.000")],
-      [`nodes/${CASCADE.nodes.master0.name}`, "pods/apiserver-5d887d5fcd-mrn5h", "pods/apiserver-5d887d5fcd-mrn5h", at("15:00:17.500"), at("15:20:32.000")],
-      [`nodes/${CASCADE.nodes.master2.name}`, "pods/apiserver-5d887d5fcd-xdwdd", "pods/apiserver-5d887d5fcd-xdwdd", at("15:01:51.500"), at("15:10:31.000")],
-      [`nodes/${CASCADE.nodes.master2.name}`, "pods/apiserver-5d887d5fcd-k8w2n", "pods/apiserver-5d887d5fcd-k8w2n", at("15:10:40.500"), at("15:20:33.000")],
+      [`nodes/${CASCADE.nodes.master0.name}`, "pods/apiserver-85b76d5494-tscjb", "pods/apiserver-85b76d5494-tscjb", at("14:53:16.313"), at("14:59:32.000")],
+      [`nodes/${CASCADE.nodes.master2.name}`, "pods/apiserver-85b76d5494-c6q5q", "pods/apiserver-85b76d5494-c6q5q", at("14:53:16.410"), at("15:00:35.000")],
+      [`nodes/${CASCADE.nodes.master1.name}`, "pods/apiserver-85b76d5494-hc72z", "pods/apiserver-85b76d5494-hc72z", at("14:53:16.443"), at("14:57:25.000")],
+      [`nodes/${CASCADE.nodes.master1.name}`, "pods/apiserver-5d887d5fcd-qnvqh", "pods/apiserver-5d887d5fcd-qnvqh", at("14:58:37.005"), at("15:20:31.000")],
+      [`nodes/${CASCADE.nodes.master0.name}`, "pods/apiserver-5d887d5fcd-mrn5h", "pods/apiserver-5d887d5fcd-mrn5h", at("15:00:13.834"), at("15:20:32.000")],
+      [`nodes/${CASCADE.nodes.master2.name}`, "pods/apiserver-5d887d5fcd-xdwdd", "pods/apiserver-5d887d5fcd-xdwdd", at("15:01:46.911"), at("15:10:31.000")],
+      [`nodes/${CASCADE.nodes.master2.name}`, "pods/apiserver-5d887d5fcd-k8w2n", "pods/apiserver-5d887d5fcd-k8w2n", at("15:10:32.000"), at("15:20:33.000")],
     ]);
     const placeholders = await app.context.db.query<{ name: string; kind: string; api_group: string; api_version: string; namespace: string; uid: string | null; first_seen: Date; last_seen: Date; entries: number }>(
       `SELECT o.name, o.kind, o.api_group, o.api_version, o.namespace, o.uid, o.first_seen, o.last_seen,
@@ -137,9 +137,9 @@ describe.each(STORE_KINDS)("relations from audit bodies on %s", (storeKind) => {
          FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'steps' AND o.resource = 'nodes' ORDER BY o.name`,
     );
     expect(placeholders.rows.map((row) => ({ ...row, first_seen: iso(row.first_seen), last_seen: iso(row.last_seen) }))).toEqual([
-      { name: CASCADE.nodes.master0.name, kind: "Node", api_group: "", api_version: "v1", namespace: "", uid: null, first_seen: at("14:53:24.500"), last_seen: at("14:53:24.500"), entries: 0 },
-      { name: CASCADE.nodes.master1.name, kind: "Node", api_group: "", api_version: "v1", namespace: "", uid: null, first_seen: at("14:53:30.500"), last_seen: at("14:53:30.500"), entries: 0 },
-      { name: CASCADE.nodes.master2.name, kind: "Node", api_group: "", api_version: "v1", namespace: "", uid: null, first_seen: at("14:53:24.600"), last_seen: at("14:53:24.600"), entries: 0 },
+      { name: CASCADE.nodes.master0.name, kind: "Node", api_group: "", api_version: "v1", namespace: "", uid: null, first_seen: at("14:53:16.313"), last_seen: at("14:53:16.313"), entries: 0 },
+      { name: CASCADE.nodes.master1.name, kind: "Node", api_group: "", api_version: "v1", namespace: "", uid: null, first_seen: at("14:53:16.443"), last_seen: at("14:53:16.443"), entries: 0 },
+      { name: CASCADE.nodes.master2.name, kind: "Node", api_group: "", api_version: "v1", namespace: "", uid: null, first_seen: at("14:53:16.410"), last_seen: at("14:53:16.410"), entries: 0 },
     ]);
   });
 

@@ -72,6 +72,19 @@ function deploymentUpdate(body: Loose | null, overrides: Partial<AuditWrite> = {
   return writeOf(event, { bodyAfter: body as JsonObject | null, ...overrides });
 }
 
+/**
+ * The scheduler's binding of the real Pod to `node` (pods/binding: a create whose request is a
+ * Binding and whose answer a Status), as the converter gives it, with its effect.
+ */
+function podBinding(node: string): AuditWrite {
+  const event = structuredClone(loadFalcoTraceEvent("create_nginx_pod_privileged.json")) as Loose;
+  event.objectRef = { apiVersion: "v1", resource: "pods", namespace: "openshift-apiserver", name: "apiserver-5d887d5fcd-mrn5h", subresource: "binding" };
+  event.responseStatus = { code: 201 };
+  event.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
+  event.stageTimestamp = "2021-09-13T14:58:48.512345Z";
+  return writeOf(event, { effect: { kind: "binding", nodeName: node, at: "2021-09-13T14:58:48Z" } });
+}
+
 describe("computeChange: create", () => {
   it("keeps the created object as the snapshot and the state to diff from", () => {
     const write = writeOf(loadFalcoTraceEvent("create_nginx_pod_privileged.json"));
@@ -244,6 +257,82 @@ describe("computeChange: update and patch", () => {
     expect(computeChange(UNKNOWN, deploymentUpdate(scale, { subresource: "scale", verb: "patch" }))).toEqual(NOTHING_KNOWN);
     // A subresource not known to return another kind is still checked by kind.
     expect(computeChange(known(realDeployment()), deploymentUpdate(scale, { subresource: "autoscale" }))).toEqual(NOTHING_KNOWN);
+  });
+
+  it("makes a Scale's replicas the Deployment's, as this write's change, with the object's new version and generation", () => {
+    // The real Deployment (3 replicas, generation 1) scaled to 5 by `kubectl scale`: its Scale
+    // answer is not the Deployment, but says its replicas and its resourceVersion after the write.
+    const before = realDeployment();
+    const write = deploymentUpdate(null, { subresource: "scale", verb: "patch", effect: { kind: "scale", replicas: 5, resourceVersion: "23100" } });
+    const change = computeChange(known(before), write);
+    expect(change.diff).toEqual([
+      { path: "metadata.generation", old: before.metadata.generation, new: before.metadata.generation + 1 },
+      { path: "spec.replicas", old: 3, new: 5 },
+    ]);
+    expect(change.noop).toBe(false);
+    const after = change.nextState as Loose;
+    expect(after.spec.replicas).toBe(5);
+    expect(after.metadata.resourceVersion).toBe("23100");
+    // The previous state is not changed in place: it may be a cached one.
+    expect(before.spec.replicas).toBe(3);
+    // The rest is the previous state's.
+    expect({ ...after, metadata: {}, spec: {} }).toEqual({ ...before, metadata: {}, spec: {} });
+  });
+
+  it("takes a Scale that left the replicas and the version as they were for a no-op", () => {
+    const before = realDeployment();
+    const change = computeChange(known(before), deploymentUpdate(null, { subresource: "scale", verb: "patch", effect: { kind: "scale", replicas: 3, resourceVersion: before.metadata.resourceVersion } }));
+    expect(change).toMatchObject({ diff: [], noop: true });
+    expect((change.nextState as Loose).metadata.generation).toBe(before.metadata.generation);
+  });
+
+  it("leaves the version out of a state a Scale's request made (Request level): it is not the version before", () => {
+    const before = realDeployment();
+    const change = computeChange(known(before), deploymentUpdate(null, { subresource: "scale", level: "Request", effect: { kind: "scale", replicas: 4, resourceVersion: null } }));
+    expect(change.diff).toEqual(expect.arrayContaining([{ path: "spec.replicas", old: 3, new: 4 }]));
+    expect((change.nextState as Loose).metadata.resourceVersion).toBeUndefined();
+    expect(change.noop).toBe(false);
+  });
+
+  it("knows nothing of a scale or binding of an object whose state it never saw", () => {
+    expect(computeChange(UNKNOWN, deploymentUpdate(null, { subresource: "scale", verb: "patch", effect: { kind: "scale", replicas: 5, resourceVersion: "23100" } }))).toEqual(NOTHING_KNOWN);
+    expect(computeChange(UNKNOWN, podBinding("node-a"))).toEqual(NOTHING_KNOWN);
+  });
+
+  it("puts a bound Pod on its node and makes it scheduled, as this write's change", () => {
+    // The real Pod as the replicaset-controller created it: not yet on a node, not yet scheduled.
+    const before = realPod();
+    const node = before.spec.nodeName;
+    delete before.spec.nodeName;
+    before.status = { phase: "Pending", qosClass: before.status.qosClass };
+    const change = computeChange(known(before), podBinding(node));
+    expect(change.diff).toEqual([
+      { path: "spec.nodeName", new: node },
+      { path: "status.conditions", new: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:58:48Z" }] },
+    ]);
+    const after = change.nextState as Loose;
+    // No version after a binding: it answers with a Status.
+    expect(after.metadata.resourceVersion).toBeUndefined();
+    expect(change.noop).toBe(false);
+  });
+
+  it("knows nothing of a binding that arrives after a state of its Pod on a node: it is older than that state", () => {
+    const bound = realPod();
+    expect(computeChange(known(bound), podBinding(bound.spec.nodeName))).toEqual(NOTHING_KNOWN);
+    expect(computeChange(known(bound), podBinding("another-node"))).toEqual(NOTHING_KNOWN);
+  });
+
+  it("replaces a Pod's PodScheduled condition as the apiserver does, keeping its time when it was already true", () => {
+    const unschedulable = realPod();
+    delete unschedulable.spec.nodeName;
+    unschedulable.status.conditions = [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/6 nodes are available", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:50:00Z" }];
+    const scheduled = (computeChange(known(unschedulable), podBinding("node-a")).nextState as Loose).status.conditions;
+    expect(scheduled).toEqual([{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:58:48Z" }]);
+    const already = realPod();
+    delete already.spec.nodeName;
+    const kept = already.status.conditions.find((c: Loose) => c.type === "PodScheduled");
+    const conditions = (computeChange(known(already), podBinding("node-a")).nextState as Loose).status.conditions;
+    expect(conditions.find((c: Loose) => c.type === "PodScheduled")).toEqual({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: kept.lastTransitionTime });
   });
 
   it("leaves out managedFields and resourceVersion always, and more paths when told to", () => {

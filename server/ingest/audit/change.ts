@@ -54,6 +54,56 @@ function objectBodyAfter(previous: PreviousState, write: AuditWrite): JsonObject
   return expectedKind !== null && kind !== null && kind !== expectedKind ? null : body;
 }
 
+/**
+ * The object's state after a write to a subresource of another kind (a Scale, a Binding), from its
+ * previous state and what the write did to it (AuditWrite.effect, ./subresourceEffect.ts); null
+ * when either is unknown. Its resourceVersion is the write's when a Scale response told it, and
+ * left out otherwise: the state is not the one the previous version named.
+ */
+function stateAfterEffect(previous: PreviousState, write: AuditWrite): JsonObject | null {
+  const effect = write.effect;
+  if (effect === undefined || previous.state === null) return null;
+  const state = structuredClone(previous.state);
+  const metadata = objectAt(state, "metadata");
+  const spec = objectAt(state, "spec");
+  delete metadata.resourceVersion;
+  switch (effect.kind) {
+    case "scale":
+      // A change of spec is a new generation (the update strategies of the workloads that have a Scale).
+      if (spec.replicas !== effect.replicas && typeof metadata.generation === "number") metadata.generation += 1;
+      spec.replicas = effect.replicas;
+      if (effect.resourceVersion !== null) metadata.resourceVersion = effect.resourceVersion;
+      break;
+    case "binding": {
+      // A Pod is bound once (the apiserver refuses to bind a Pod that has a node): a state that
+      // has one is newer than the binding, which arrived late and makes no version to place it by.
+      if (typeof spec.nodeName === "string" && spec.nodeName !== "") return null;
+      spec.nodeName = effect.nodeName;
+      // As the apiserver's UpdatePodCondition: the condition replaced whole, its transition time
+      // kept when its status was already true.
+      const status = objectAt(state, "status");
+      const conditions = Array.isArray(status.conditions) ? status.conditions : (status.conditions = []);
+      const at = conditions.findIndex((condition) => isJsonObject(condition) && condition.type === "PodScheduled");
+      const before = at >= 0 ? (conditions[at] as JsonObject) : null;
+      const lastTransitionTime = before?.status === "True" && before.lastTransitionTime !== undefined ? before.lastTransitionTime : effect.at;
+      const scheduled: JsonObject = { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime };
+      if (at >= 0) conditions[at] = scheduled;
+      else conditions.push(scheduled);
+      break;
+    }
+  }
+  return state;
+}
+
+/** The object at `key` of `body`, made one when it is missing or something else. */
+function objectAt(body: JsonObject, key: string): JsonObject {
+  const value = body[key];
+  if (isJsonObject(value)) return value;
+  const made: JsonObject = {};
+  body[key] = made;
+  return made;
+}
+
 /** Whether a body carries a deletionTimestamp: a delete was requested. */
 function isBeingDeleted(body: JsonObject): boolean {
   const metadata = body.metadata;
@@ -88,8 +138,9 @@ function nothingKnown(): ObjectChange {
 /**
  * An update or patch (or a create on a subresource, e.g. pods/binding, which changes an
  * existing object). Without the object's body (Metadata level, or a patch at Request level,
- * whose request body is the patch that the caller records from write.patch), there is
- * nothing to diff and the known state stays as it was.
+ * whose request body is the patch that the caller records from write.patch) or the state a
+ * Scale or Binding makes of the previous one, there is nothing to diff and the known state stays
+ * as it was.
  */
 function modification(previous: PreviousState, write: AuditWrite, body: JsonObject | null, options: ChangeOptions): ObjectChange {
   if (body === null) return nothingKnown();
@@ -135,7 +186,7 @@ export function createsObject(write: Pick<AuditWrite, "verb" | "subresource" | "
 export function computeChange(previous: PreviousState, write: AuditWrite, options: ChangeOptions = {}): ObjectChange {
   // A failed write changed nothing, nor did a dry run.
   if (write.failed || write.dryRun) return nothingKnown();
-  const body = objectBodyAfter(previous, write);
+  const body = objectBodyAfter(previous, write) ?? stateAfterEffect(previous, write);
   if (createsObject(write)) return { diff: null, snapshot: body, noop: false, nextState: body, deleted: false };
   switch (write.verb) {
     case "create":

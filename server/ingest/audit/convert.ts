@@ -4,6 +4,7 @@ import { redactFailure } from "../../model/redact/fieldErrors";
 import { sensitiveValuesIn, withoutKnownValues } from "../../model/redact/knownValues";
 import { redactAuditAnnotations, redactBody, redactPatch } from "../../model/redact/redact";
 import type { AuditEvent, AuditObjectRef, AuditUserInfo } from "./eventSchema";
+import { subresourceEffectOf } from "./subresourceEffect";
 import { isJsonObject,
   WRITE_VERBS,
   type AuditDetails,
@@ -150,6 +151,10 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
     verb === "patch" && event.requestObject !== null ? redactPatch(event.requestObject, target, options.sensitive, options.fingerprint) : null;
 
   const actor = actorOf(event).username;
+  const effect = failed || dryRun ? undefined : subresourceEffectOf(event, verb, apiGroup, resource, subresource);
+  const details = detailsOf(event, failed, dryRun, responseObject, options, target);
+  // A Scale's resourceVersion is its object's, after the write.
+  if (effect?.kind === "scale" && effect.resourceVersion !== null) details.resourceVersionAfter = effect.resourceVersion;
   return {
     kind: "write",
     auditId: event.auditID,
@@ -169,9 +174,10 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
     failed,
     dryRun,
     userAgent: event.userAgent,
-    details: detailsOf(event, failed, dryRun, responseObject, options, target),
+    details,
     bodyAfter,
     patch,
+    ...(effect ? { effect } : {}),
   };
 }
 

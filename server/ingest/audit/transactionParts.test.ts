@@ -43,6 +43,18 @@ describe("firstPartLength", () => {
     expect(firstPartLength(events, BUILTIN_LINKERS, { events: 400, locks: 1000 })).toBe(302);
   });
 
+  it("counts the node a binding names, which its Pod's state names from then on", () => {
+    const binding = (name: string, node: string): AuditWrite => ({
+      ...podWrite(name, node, "rs-a"),
+      subresource: "binding",
+      bodyAfter: null,
+      effect: { kind: "binding", nodeName: node, at: "2021-09-13T14:58:48Z" },
+    });
+    // 1 for the Pod, 2 for its Node: 3 a binding.
+    const bindings = Array.from({ length: 10 }, (_, i) => binding(`b${i}`, `node-${i}`));
+    expect(firstPartLength(bindings, BUILTIN_LINKERS, { events: 400, locks: 15 })).toBe(5);
+  });
+
   it("stops at the event limit", () => {
     const events = Array.from({ length: 10 }, () => read);
     expect(firstPartLength(events, BUILTIN_LINKERS, { events: 4, locks: 1000 })).toBe(4);

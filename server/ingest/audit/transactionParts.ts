@@ -85,6 +85,9 @@ export function firstPartLength(events: readonly ConvertedAuditEvent[], linkers:
         if (clusterScopedNameToLock(claim.other)) maybeClusterScoped.add(key);
       }
     }
+    // A binding's Pod states its node from then on (its state after the write, which the store
+    // makes: change.ts): the one object its claims name that its earlier state did not.
+    if (event.effect?.kind === "binding") named.add(nameKey(undefined, { apiGroup: "", resource: "nodes", namespace: "", name: event.effect.nodeName }));
     if (i > 0 && written.size + 2 * named.size + maybeClusterScoped.size > limits.locks) return i;
   }
   return length;

@@ -67,11 +67,31 @@ export interface AuditWrite {
   /** For patch requests: the (redacted) patch document, when the event carries it. */
   patch: JsonValue | null;
   /**
+   * What a successful write to a subresource whose body is another kind did to its object, as
+   * that body tells: a Scale's replicas, a Binding's node. Absent for every other write. Such a
+   * body never stands in for the object (bodyAfter is null), but with the object's previous state
+   * it tells the state after the write, so that the change is this write's, not the next one's.
+   */
+  effect?: SubresourceEffect;
+  /**
    * What the linkers state of bodyAfter, once run (transactionParts.ts counts the objects they
    * name to size a transaction); the store uses them rather than running the linkers again.
    */
   claims?: RelationClaim[];
 }
+
+/**
+ * What a subresource write did to its object (AuditWrite.effect):
+ * - `scale`: `deployments/scale` and the other built-in scale subresources (kubectl scale, an
+ *   HPA): the object's spec.replicas became `replicas`; `resourceVersion` is the Scale
+ *   response's, which is the object's own after the write (null at Request level).
+ * - `binding`: `pods/binding` (the scheduler): the apiserver set the Pod's spec.nodeName to
+ *   `nodeName` and its PodScheduled condition true as of `at` (whole seconds, as the apiserver
+ *   stamps it).
+ */
+export type SubresourceEffect =
+  | { kind: "scale"; replicas: number; resourceVersion: string | null }
+  | { kind: "binding"; nodeName: string; at: string };
 
 /** Everything an audit event says beyond the columns, kept as the entry's details. */
 export interface AuditDetails {

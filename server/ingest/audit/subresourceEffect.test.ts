@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
+import { loadFalcoTraceEvent } from "../../testing/fixtures";
+import { convertAuditEvent } from "./convert";
+import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
+import { parseAuditEvent } from "./eventSchema";
+import type { AuditWrite, ConvertOptions } from "./types";
+
+type RawEvent = Record<string, any>;
+
+const options: ConvertOptions = {
+  skipResources: DEFAULT_SKIP_RESOURCES,
+  skipUserAgentSubstrings: DEFAULT_SKIP_USER_AGENT_SUBSTRINGS,
+  sensitive: DEFAULT_SENSITIVE_RULES,
+  fingerprint: hmacFingerprint("test-key-of-sixteen-chars"),
+};
+
+function convertWrite(raw: RawEvent): AuditWrite {
+  const parsed = parseAuditEvent(raw);
+  if (!parsed.ok) throw new Error(`does not parse: ${parsed.error}`);
+  const converted = convertAuditEvent(parsed.event, options);
+  if (converted.kind !== "write") throw new Error(`expected a write, got ${JSON.stringify(converted)}`);
+  return converted;
+}
+
+/**
+ * `kubectl scale deployment nginx-deployment --replicas=5` on the real falco create_deployment.json
+ * event's cluster and user: the envelope of that event, made a patch of deployments/scale whose
+ * answer is the Scale (autoscaling/v1) kube-apiserver sends.
+ */
+function scaleEvent(fields: { apiGroup?: string; resource?: string; verb?: string; level?: string; code?: number; response?: RawEvent | null; request?: RawEvent } = {}): RawEvent {
+  const event = structuredClone(loadFalcoTraceEvent("create_deployment.json")) as RawEvent;
+  const apiGroup = fields.apiGroup ?? "apps";
+  const resource = fields.resource ?? "deployments";
+  event.verb = fields.verb ?? "patch";
+  event.level = fields.level ?? "RequestResponse";
+  event.objectRef = { apiGroup, apiVersion: "v1", resource, namespace: "default", name: "nginx-deployment", subresource: "scale" };
+  event.requestURI = `/apis/${apiGroup}/v1/namespaces/default/${resource}/nginx-deployment/scale`;
+  event.responseStatus = { code: fields.code ?? 200, metadata: {} };
+  event.requestObject = fields.request ?? { spec: { replicas: 5 } };
+  const scale = { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { name: "nginx-deployment", namespace: "default", uid: "a5b3c8f1-d917-11e8-8a5c-0800270f7a47", resourceVersion: "1503", creationTimestamp: "2018-10-26T13:07:36Z" }, spec: { replicas: 5 }, status: { replicas: 3, selector: "app=nginx" } };
+  if (fields.response === null) delete event.responseObject;
+  else event.responseObject = fields.response ?? scale;
+  return event;
+}
+
+/** The scheduler binding the real falco nginx Pod to `minikube` (pods/binding: a Binding asked, a Status answered). */
+function bindingEvent(fields: { code?: number; target?: RawEvent; uri?: string } = {}): RawEvent {
+  const event = structuredClone(loadFalcoTraceEvent("create_nginx_pod_privileged.json")) as RawEvent;
+  const name = "nginx-deployment-5cdcc99dbf-rgw6z";
+  event.user = { username: "system:kube-scheduler", groups: ["system:authenticated"] };
+  event.level = "RequestResponse";
+  event.objectRef = { apiVersion: "v1", resource: "pods", namespace: "default", name, subresource: "binding" };
+  event.requestURI = fields.uri ?? `/api/v1/namespaces/default/pods/${name}/binding`;
+  event.requestObject = { kind: "Binding", apiVersion: "v1", metadata: { name, namespace: "default", uid: "7be1f8d6-d917-11e8-8a5c-0800270f7a47" }, target: fields.target ?? { kind: "Node", name: "minikube" } };
+  event.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
+  event.responseStatus = { code: fields.code ?? 201, metadata: {} };
+  event.stageTimestamp = "2018-10-26T13:18:42.987654Z";
+  return event;
+}
+
+describe("what a write to a subresource of another kind did to its object", () => {
+  it("reads a Scale's replicas and its object's version after the write", () => {
+    const write = convertWrite(scaleEvent());
+    expect(write.bodyAfter).toBeNull();
+    expect(write.effect).toEqual({ kind: "scale", replicas: 5, resourceVersion: "1503" });
+    expect(write.details.resourceVersionAfter).toBe("1503");
+    expect(write.title).toBe("minikube-user patch scale");
+  });
+
+  it("reads the Scale of every built-in workload, in its old groups too", () => {
+    for (const [apiGroup, resource] of [["apps", "replicasets"], ["apps", "statefulsets"], ["extensions", "deployments"], ["extensions", "replicasets"], ["", "replicationcontrollers"]]) {
+      expect(convertWrite(scaleEvent({ apiGroup, resource })).effect, `${apiGroup}/${resource}`).toMatchObject({ kind: "scale", replicas: 5 });
+    }
+  });
+
+  it("reads no effect from the Scale of a custom resource, whose replicas may live at any path", () => {
+    expect(convertWrite(scaleEvent({ apiGroup: "example.com", resource: "webservers" })).effect).toBeUndefined();
+  });
+
+  it("reads an update's requested Scale at Request level, without a version, and nothing from a patch's", () => {
+    const update = convertWrite(scaleEvent({ verb: "update", level: "Request", response: null, request: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { name: "nginx-deployment", namespace: "default", resourceVersion: "1502" }, spec: { replicas: 2 } } }));
+    expect(update.effect).toEqual({ kind: "scale", replicas: 2, resourceVersion: null });
+    expect(update.details.resourceVersionAfter).toBeUndefined();
+    expect(convertWrite(scaleEvent({ level: "Request", response: null })).effect).toBeUndefined();
+  });
+
+  it("reads nothing from a scale that failed, a dry run, or a Scale without a count", () => {
+    expect(convertWrite(scaleEvent({ code: 422, response: { kind: "Status", apiVersion: "v1", status: "Failure", code: 422 } })).effect).toBeUndefined();
+    const dryRun = scaleEvent();
+    dryRun.requestURI += "?dryRun=All";
+    expect(convertWrite(dryRun).effect).toBeUndefined();
+    expect(convertWrite(scaleEvent({ response: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: {}, spec: {} } })).effect).toBeUndefined();
+    expect(convertWrite(scaleEvent({ response: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: {}, spec: { replicas: -1 } } })).effect).toBeUndefined();
+  });
+
+  it("reads a Binding's node, and the time it was made to the second", () => {
+    const write = convertWrite(bindingEvent());
+    expect(write.bodyAfter).toBeNull();
+    expect(write.effect).toEqual({ kind: "binding", nodeName: "minikube", at: "2018-10-26T13:18:42Z" });
+    expect(write.title).toBe("system:kube-scheduler create binding");
+  });
+
+  it("reads nothing from a binding that failed or names no node", () => {
+    expect(convertWrite(bindingEvent({ code: 409 })).effect).toBeUndefined();
+    expect(convertWrite(bindingEvent({ target: { kind: "Node" } })).effect).toBeUndefined();
+    expect(convertWrite(bindingEvent({ target: { kind: "Pod", name: "minikube" } })).effect).toBeUndefined();
+    expect(convertWrite(bindingEvent({ uri: "/api/v1/namespaces/default/pods/nginx-deployment-5cdcc99dbf-rgw6z/binding?dryRun=All" })).effect).toBeUndefined();
+  });
+});

@@ -1,0 +1,73 @@
+import type { AuditEvent } from "./eventSchema";
+import { isJsonObject, type JsonObject, type JsonValue, type SubresourceEffect } from "./types";
+
+/**
+ * What a successful write to a subresource of another kind did to its object, read from the
+ * Scale or Binding it carries (AuditWrite.effect). Without it, `kubectl scale`, an HPA and the
+ * scheduler change their objects invisibly: their bodies are not the object, so the change shows
+ * on whoever writes the object next (the deployment-controller's status update takes the new
+ * replicas, the kubelet's status patch the node).
+ */
+
+/**
+ * The scale subresources whose Scale maps spec.replicas to the object's own spec.replicas: the
+ * built-in ones (kube-apiserver's registries for apps Deployments, ReplicaSets and StatefulSets,
+ * their extensions/v1beta1 and apps/v1beta* forms, and core ReplicationControllers). A custom
+ * resource's Scale reads a path its definition names (specReplicasPath), which an audit event
+ * does not say: its scale writes keep no effect.
+ */
+const SCALE_MAPS_SPEC_REPLICAS = new Set(["apps/deployments", "apps/replicasets", "apps/statefulsets", "extensions/deployments", "extensions/replicasets", "/replicationcontrollers"]);
+
+/** The effect of `event`, a write of `verb` that succeeded and was not a dry run, to `apiGroup`/`resource`/`subresource`; undefined when it has none. */
+export function subresourceEffectOf(event: AuditEvent, verb: string, apiGroup: string, resource: string, subresource: string): SubresourceEffect | undefined {
+  if (subresource === "scale" && SCALE_MAPS_SPEC_REPLICAS.has(`${apiGroup}/${resource}`)) return scaleEffectOf(event, verb);
+  if (subresource === "binding" && apiGroup === "" && resource === "pods" && verb === "create") return bindingEffectOf(event);
+  return undefined;
+}
+
+/**
+ * A Scale's replicas: from the response (the object as the write left it, its resourceVersion
+ * the object's own), or at Request level from an update's request (what was asked, which the
+ * apiserver stores as asked). A patch's request is a patch, not a Scale.
+ */
+function scaleEffectOf(event: AuditEvent, verb: string): SubresourceEffect | undefined {
+  const response = asScale(event.responseObject);
+  if (response !== null) {
+    const replicas = replicasOf(response);
+    if (replicas === null) return undefined;
+    const metadata = response.metadata;
+    const resourceVersion = isJsonObject(metadata) && typeof metadata.resourceVersion === "string" && metadata.resourceVersion !== "" ? metadata.resourceVersion : null;
+    return { kind: "scale", replicas, resourceVersion };
+  }
+  // A response that is something else (a Status, say) tells nothing the request could stand for.
+  if (event.responseObject !== null || verb !== "update") return undefined;
+  const request = asScale(event.requestObject);
+  const replicas = request === null ? null : replicasOf(request);
+  return replicas === null ? undefined : { kind: "scale", replicas, resourceVersion: null };
+}
+
+function asScale(body: JsonValue | null): JsonObject | null {
+  return isJsonObject(body) && body.kind === "Scale" ? body : null;
+}
+
+/** spec.replicas of a Scale, when it is a count (the apiserver defaults a missing one to 0; an event that leaves it out says nothing). */
+function replicasOf(scale: JsonObject): number | null {
+  const spec = scale.spec;
+  const replicas = isJsonObject(spec) ? spec.replicas : undefined;
+  return typeof replicas === "number" && Number.isSafeInteger(replicas) && replicas >= 0 ? replicas : null;
+}
+
+/**
+ * The node a Binding names, from the request (the response is a Status). The apiserver sets the
+ * Pod's spec.nodeName to its target and makes the Pod's PodScheduled condition true, stamped with
+ * the time it did so (kube-apiserver's pod binding storage): the request's end, to the whole
+ * second a condition's time keeps. It also copies the Binding's annotations onto the Pod, which
+ * schedulers seldom send; they are left out, as they would bypass the redaction bodies get.
+ */
+function bindingEffectOf(event: AuditEvent): SubresourceEffect | undefined {
+  const binding = event.requestObject;
+  if (!isJsonObject(binding) || binding.kind !== "Binding" || !isJsonObject(binding.target)) return undefined;
+  const { target } = binding;
+  if (typeof target.name !== "string" || target.name === "" || (target.kind !== undefined && target.kind !== "Node")) return undefined;
+  return { kind: "binding", nodeName: target.name, at: `${event.stageTime.toISOString().slice(0, 19)}Z` };
+}
