@@ -377,13 +377,18 @@ export async function planWrites(
   const byUid = new Map<string, ObjectRow>();
   for (const row of latestByName.values()) if (row.uid) byUid.set(uidKeyOf(row.identity.namespace, row.uid), row);
   // The object the batch's first write of each uid and namespace names: the name a placeholder holding
-  // that uid under another name takes, as it would were each write sent in a batch of its own.
+  // that uid under another name takes, as it would were each write sent in a batch of its own. A
+  // write that gives no uid (at Metadata level a patch) to a name whose latest row holds one writes
+  // that row, alone as in a batch: it is a write of that uid, and if first, that row keeps its name
+  // (a patch through extensions, then an update through apps).
   const firstOfUid = new Map<string, ObjectIdentity>();
   for (const w of ordered) {
-    const key = w.object.uid ? uidKeyOf(w.object.namespace, w.object.uid) : null;
+    const uid = w.object.uid ?? (createsObject(w) ? null : (latestByName.get(objectKeyOf(clusterId, w.object))?.uid ?? null));
+    const key = uid ? uidKeyOf(w.object.namespace, uid) : null;
     if (key !== null && !firstOfUid.has(key)) firstOfUid.set(key, w.object);
   }
-  // Those that no row of a name the batch writes holds: their rows are looked up by uid.
+  // Those that no row of a name the batch writes holds: their rows are looked up by uid (a uid only
+  // such a row gave is held by it).
   const uidsToLoad = new Map([...firstOfUid].filter(([key]) => !byUid.has(key)));
   // A row that does hold one, under another API group's name than the first write's (a Deployment
   // an old ReplicaSet named through extensions, written through apps and then extensions in one

@@ -584,6 +584,27 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(oneBatch).toEqual(await kubeDnsStored(db, `both-ways-two-batches-${uidFirst}`));
   });
 
+  it.each([
+    ["one batch", (writes: EditableObject[]) => [writes]],
+    ["two batches", (writes: EditableObject[]) => writes.map((write) => [write])],
+  ] as const)("keeps the placeholder a Metadata-level patch through its own group wrote first under that group when an update through apps follows, in %s", async (label, batches) => {
+    // A 1.8 cluster's kubectl patches the Deployment through extensions/v1beta1 (Metadata level:
+    // no uid, no body), then its controller updates it through apps/v1beta2. The patch names the
+    // placeholder's own name, and goes to it; the update finds it by uid: one object, under the
+    // name the first write gave, in one batch as in two.
+    const db = app.context.db;
+    const cluster = `patch-then-update-${label.replace(" ", "-")}`;
+    await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000220")]);
+    const writes = [
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-000000000221", "2017-12-14T10:01:00Z", "extensions", "1001"), "patch"),
+      kubeDnsWrite("c0a50000-0000-4000-8000-000000000222", "2017-12-14T10:02:00Z", "apps", "1002"),
+    ];
+    for (const batch of batches(writes)) await post(cluster, batch);
+    const stored = await kubeDnsStored(db, cluster);
+    expect(stored.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([["extensions", KUBE_DNS_UID, 2]]);
+    expect(stored.owners).toEqual([0]);
+  });
+
   it("links an ownerReference by uid in its own namespace or cluster-scoped, never to an object of a third namespace", async () => {
     // The Pod of openshift-console names the uid of the ReplicaSet of openshift-apiserver, stored
     // first (ownerUidOfAnotherNamespace). Kubernetes's garbage collector takes such an owner for
