@@ -399,6 +399,7 @@ export async function planWrites(
     const row = byUid.get(key);
     return row !== undefined && !row.hasStoredState && isSameObjectThroughAnotherGroup(row.identity, named) ? [{ key, row, named }] : [];
   });
+  const uidsElsewhere = new Set([...uidsToLoad.keys(), ...heldUnderAnotherGroup.map(({ key }) => key)]);
   const loaded = [...latestByName.values()];
   // A write that gives no uid (Metadata level: a patch, a delete, a create) of a name that holds no
   // object yet, and whose resource another group serves too: its object's placeholder may be
@@ -418,11 +419,12 @@ export async function planWrites(
     loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! })), loaded),
     loadStates(sql, loaded, cache),
     // Also, for a write whose uid no row of its name holds, whether that name's latest is one: the
-    // uid may find a placeholder under another name for the same object (mergesPlaceholder below).
+    // uid may find a placeholder under another name for the same object (mergesPlaceholder below),
+    // by a lookup or among the batch's rows under another group's name.
     placeholdersAmong(
       sql,
       writes
-        .filter((w) => createsObject(w) || (uidsToLoad.size > 0 && w.object.uid !== null && uidsToLoad.has(uidKeyOf(w.object.namespace, w.object.uid))))
+        .filter((w) => createsObject(w) || (uidsElsewhere.size > 0 && w.object.uid !== null && uidsElsewhere.has(uidKeyOf(w.object.namespace, w.object.uid))))
         .map((w) => latestByName.get(objectKeyOf(clusterId, w.object)))
         .filter((row) => row !== undefined),
     ),

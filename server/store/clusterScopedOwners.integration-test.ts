@@ -162,6 +162,22 @@ function kubeDnsWrite(id: string, at: string, group: "apps" | "extensions", reso
   return writeEvent({ id, at, verb, apiGroup: group, resource: "deployments", body: { ...deployment, apiVersion, kind: "Deployment" } });
 }
 
+/**
+ * A HorizontalPodAutoscaler of kube-system scaling kube-dns through apps/v1beta2, as the API
+ * (autoscaling/v1) serves one: the Sonobuoy capture holds none, so it is written here. Its
+ * scaleTargetRef names the Deployment by name alone.
+ */
+function kubeDnsAutoscalerUpdate(id: string): EditableObject {
+  const autoscaler = {
+    apiVersion: "autoscaling/v1",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "kube-dns", namespace: "kube-system", uid: "5a0f3c2e-e0c1-11e7-8c3a-0a58ac1f0a12", resourceVersion: "900", creationTimestamp: "2017-12-14T09:00:00Z" },
+    spec: { scaleTargetRef: { apiVersion: "apps/v1beta2", kind: "Deployment", name: "kube-dns" }, minReplicas: 1, maxReplicas: 3, targetCPUUtilizationPercentage: 80 },
+    status: { currentReplicas: 1, desiredReplicas: 1 },
+  };
+  return writeEvent({ id, at: "2017-12-14T09:59:00Z", verb: "update", apiGroup: "autoscaling", resource: "horizontalpodautoscalers", body: autoscaler });
+}
+
 /** `event` as the apiserver records it at Metadata level: no bodies, and (for a patch) no uid in objectRef. */
 function metadataLevel(event: EditableObject, verb: "create" | "update" | "patch"): EditableObject {
   const { requestObject: _request, responseObject: _response, ...rest } = event;
@@ -603,6 +619,34 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     const stored = await kubeDnsStored(db, cluster);
     expect(stored.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([["extensions", KUBE_DNS_UID, 2]]);
     expect(stored.owners).toEqual([0]);
+  });
+
+  it.each([
+    ["one batch", (writes: EditableObject[]) => [writes]],
+    ["two batches", (writes: EditableObject[]) => writes.map((write) => [write])],
+  ] as const)("merges the placeholder an autoscaler named through apps into the one the ReplicaSet named through extensions when %s writes the Deployment through both", async (label, batches) => {
+    // The autoscaler's scaleTargetRef names apps' kube-dns by name alone (a placeholder holding no
+    // uid); the real ReplicaSet kube-dns-545bc4bfd4 names extensions' kube-dns with its uid. The
+    // Deployment is then written through apps, then extensions: the apps write finds both, and
+    // merges them, whether the extensions write comes in its batch or the next.
+    const db = app.context.db;
+    const cluster = `autoscaled-${label.replace(" ", "-")}`;
+    await post(cluster, [kubeDnsAutoscalerUpdate("c0a50000-0000-4000-8000-000000000230")]);
+    await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000231")]);
+    const writes = [
+      kubeDnsWrite("c0a50000-0000-4000-8000-000000000232", "2017-12-14T10:01:00Z", "apps", "1001"),
+      kubeDnsWrite("c0a50000-0000-4000-8000-000000000233", "2017-12-14T10:02:00Z", "extensions", "1002"),
+    ];
+    for (const batch of batches(writes)) await post(cluster, batch);
+    const stored = await kubeDnsStored(db, cluster);
+    expect(stored.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([["apps", KUBE_DNS_UID, 2]]);
+    expect(stored.owners).toEqual([0]);
+    const [deployment] = await objectsWithUid(db, cluster, KUBE_DNS_UID);
+    const targets = await db.query<{ to_object_id: number }>(
+      `SELECT r.to_object_id FROM relations r JOIN clusters c ON c.id = r.cluster_id WHERE c.name = $1 AND r.kind = 'scale-target'`,
+      [cluster],
+    );
+    expect(targets.rows.map((row) => Number(row.to_object_id))).toEqual([deployment!.id]);
   });
 
   it("links an ownerReference by uid in its own namespace or cluster-scoped, never to an object of a third namespace", async () => {
