@@ -455,8 +455,10 @@ export async function planWrites(
   const lateByRow = new Map<ObjectRow, LateGroup>();
   // Deletes that name no uid and ended before the object of their name began: of an earlier incarnation.
   const earlierDeletes: EarlierDelete[] = [];
-  // Placeholders merged into the row of the object they stood for (mergesPlaceholder).
+  // Placeholders merged into the row of the object they stood for (mergesPlaceholder): no later
+  // write of the batch may take one, as its row is deleted.
   const merged: Array<{ row: ObjectRow; into: ObjectRow }> = [];
+  const mergedAway = new Set<ObjectRow>();
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
@@ -478,11 +480,15 @@ export async function planWrites(
     const fillsPlaceholder = !mergesPlaceholder && latest !== null && createsObject(write) && placeholders.has(latest.id) && !touched.has(latest);
     // A write that gives no uid takes its object's placeholder under another group's name while no
     // row of its own name is there, as a write giving the uid would; unless a write before it
-    // took that placeholder (it is then an object, found by neither), or it is a create made
-    // after the placeholder's uid was named (that uid is an earlier object's, resolveTarget).
+    // took that placeholder (it is then an object, found by neither) or merged it into the object
+    // it stood for (whose row then has history, and is gone), or it is a create made after the
+    // placeholder's uid was named (that uid is an earlier object's, resolveTarget).
     const underOtherGroup = latest === null && write.object.uid === null ? (underOtherGroups.get(key) ?? null) : null;
     const takesPlaceholderOfOtherGroup =
-      underOtherGroup !== null && !touched.has(underOtherGroup) && (!createsObject(write) || underOtherGroup.uid === null || underOtherGroup.firstSeen >= write.startTime);
+      underOtherGroup !== null &&
+      !touched.has(underOtherGroup) &&
+      !mergedAway.has(underOtherGroup) &&
+      (!createsObject(write) || underOtherGroup.uid === null || underOtherGroup.firstSeen >= write.startTime);
     const target = fillsPlaceholder ? latest : takesPlaceholderOfOtherGroup ? underOtherGroup : resolveTarget(write, latest, ownUid);
 
     let row: ObjectRow;
@@ -529,6 +535,7 @@ export async function planWrites(
         if (latest.firstSeen < row.firstSeen) row.firstSeen = latest.firstSeen;
         if (latest.lastSeen > row.lastSeen) row.lastSeen = latest.lastSeen;
         merged.push({ row: latest, into: row });
+        mergedAway.add(latest);
       } else if (latest && latest !== row && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
       latestByName.set(key, row);
     }

@@ -649,6 +649,39 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(targets.rows.map((row) => Number(row.to_object_id))).toEqual([deployment!.id]);
   });
 
+  it.each([
+    ["one batch", (writes: EditableObject[]) => [writes]],
+    ["two batches", (writes: EditableObject[]) => writes.map((write) => [write])],
+  ] as const)("writes no history on a placeholder merged away when a Metadata-level patch through extensions follows the merge, in %s", async (label, batches) => {
+    // An edited log: the real ReplicaSet kube-dns-545bc4bfd4 names its Deployment, with its uid,
+    // as kube-dns-v1 (a placeholder holding the uid under another name); the autoscaler names
+    // apps' kube-dns by name alone. The update through apps takes the first and merges the second
+    // into it; the patch through extensions that follows, giving no uid, finds neither placeholder:
+    // the object under apps' name has history by then.
+    const db = app.context.db;
+    const cluster = `merged-then-patched-${label.replace(" ", "-")}`;
+    const replicaSet = kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000241");
+    for (const body of [replicaSet.requestObject, replicaSet.responseObject]) body.metadata.ownerReferences[0].name = "kube-dns-v1";
+    await post(cluster, [kubeDnsAutoscalerUpdate("c0a50000-0000-4000-8000-000000000240")]);
+    await post(cluster, [replicaSet]);
+    const writes = [
+      kubeDnsWrite("c0a50000-0000-4000-8000-000000000242", "2017-12-14T10:01:00Z", "apps", "1001"),
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-000000000243", "2017-12-14T10:02:00Z", "extensions", "1002"), "patch"),
+    ];
+    for (const batch of batches(writes)) await post(cluster, batch);
+    const stored = await kubeDnsStored(db, cluster);
+    expect(stored.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([
+      ["apps", KUBE_DNS_UID, 1],
+      ["extensions", null, 1],
+    ]);
+    const dangling = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM history_entries h JOIN clusters c ON c.id = h.cluster_id
+        WHERE c.name = $1 AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = h.object_id)`,
+      [cluster],
+    );
+    expect(dangling.rows[0]!.n).toBe(0);
+  });
+
   it("links an ownerReference by uid in its own namespace or cluster-scoped, never to an object of a third namespace", async () => {
     // The Pod of openshift-console names the uid of the ReplicaSet of openshift-apiserver, stored
     // first (ownerUidOfAnotherNamespace). Kubernetes's garbage collector takes such an owner for
