@@ -10,7 +10,7 @@ import { toDisplay } from "../model/redact/redact";
 import { isDecimal, type ObjectVersion } from "../ingest/audit/lateWrites";
 import { placeAmongStoredVersions, rediffHistory, type RediffedEntry } from "./lateWriteHistory";
 import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectChange, ObjectIdentity } from "../ingest/audit/types";
-import { nameRelationsGuess } from "../model/links/references";
+import { nameRelationsGuess, newerGroupNameToLock } from "../model/links/references";
 import type { RelationClaim } from "../model/links/types";
 
 /**
@@ -322,11 +322,15 @@ export async function lockAndLoadObjects(
   for (const identity of identities) uniqueObjects.set(objectKeyOf(clusterId, identity), identity);
   if (uniqueObjects.size === 0) return { locked: new Set(), latestByName: new Map() };
   const exclusive = new Set([...uniqueObjects.keys()].map(advisoryLockIdOf));
-  // A custom resource's name as relations guess it from its kind, where that is not its own: a
-  // batch naming it waits for this one there, and finds its row (nameRelationsGuess).
+  // A custom resource's name as relations guess it from its kind, where that is not its own, and
+  // an object's name under the group that replaced `extensions`, when written through that: a
+  // batch naming it there waits for this one, and finds its row (nameRelationsGuess,
+  // newerGroupNameToLock).
   for (const identity of uniqueObjects.values()) {
     const guessed = identity.kind === null ? null : nameRelationsGuess(identity);
     if (guessed !== null) exclusive.add(advisoryLockIdOf(objectKeyOf(clusterId, guessed)));
+    const newer = newerGroupNameToLock(identity);
+    if (newer !== null) exclusive.add(advisoryLockIdOf(objectKeyOf(clusterId, newer)));
   }
   const shared = new Set(relationTargets.map((target) => advisoryLockIdOf(objectKeyOf(clusterId, target))).filter((id) => !exclusive.has(id)));
   const lockIds = [...exclusive, ...shared].sort();

@@ -146,11 +146,13 @@ async function inNamespace(sql: Sql, cluster: string, namespace: string): Promis
 
 /**
  * Kubernetes 1.8 (Sonobuoy): the real ReplicaSet kube-dns-545bc4bfd4, which names its Deployment
- * kube-dns through extensions/v1beta1, and writes of the real Deployment through either group.
+ * kube-dns through extensions/v1beta1 (or, as a later controller writes it, through apps/v1beta2),
+ * and writes of the real Deployment through either group.
  */
-function kubeDnsReplicaSetUpdate(id: string): EditableObject {
+function kubeDnsReplicaSetUpdate(id: string, ownerGroup: "extensions" | "apps" = "extensions"): EditableObject {
   const replicaSet = sonobuoyItems("kube-system", "ReplicaSets").find((rs) => rs.metadata.name === "kube-dns-545bc4bfd4")!;
   Object.assign(replicaSet, { apiVersion: "extensions/v1beta1", kind: "ReplicaSet" });
+  if (ownerGroup === "apps") replicaSet.metadata.ownerReferences[0].apiVersion = "apps/v1beta2";
   return writeEvent({ id, at: "2017-12-14T10:00:00Z", verb: "update", apiGroup: "extensions", resource: "replicasets", body: replicaSet });
 }
 const KUBE_DNS_UID = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!.metadata.uid as string;
@@ -929,6 +931,31 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     const [stored] = await objectsWithUid(test.db, cluster, uid);
     expect(await objectsWithUid(test.db, cluster, uid)).toEqual([{ id: stored!.id, ...owner, entries: 1 }]);
     expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored!.id]);
+  });
+
+  it.each([
+    ["the Deployment's write through apps", "race-apps-write", () => kubeDnsWrite("c0a50000-0000-4000-8000-000000000251", "2017-12-14T10:01:00Z", "apps", "1001"), () => kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000252")],
+    ["the ReplicaSet naming it through extensions", "race-extensions-owner", () => kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000253"), () => kubeDnsWrite("c0a50000-0000-4000-8000-000000000254", "2017-12-14T10:01:00Z", "apps", "1001")],
+    ["the Deployment's write through extensions", "race-extensions-write", () => kubeDnsWrite("c0a50000-0000-4000-8000-000000000255", "2017-12-14T10:01:00Z", "extensions", "1001"), () => kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000256", "apps")],
+    ["the ReplicaSet naming it through apps", "race-apps-owner", () => kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000257", "apps"), () => kubeDnsWrite("c0a50000-0000-4000-8000-000000000258", "2017-12-14T10:01:00Z", "extensions", "1001")],
+  ])("makes one Deployment of a ReplicaSet's owner and its write through the other API group when %s is stored first", async (_first, cluster, held, then) => {
+    // Stored at once, neither would see the other's row: the owner's placeholder would hold the
+    // uid under one group's name beside the object under the other's. The batch naming or
+    // writing it through extensions locks the newer group's name too, which the other locks.
+    const holder = await storeHeldOpen(test.db, cluster, held());
+    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then()]);
+    try {
+      expect(await settledOrWaiting(other)).toBe("advisory");
+    } finally {
+      await holder.commit();
+      await other;
+    }
+    const writtenThrough = cluster.endsWith("apps-write") || cluster.endsWith("extensions-owner") ? "apps" : "extensions";
+    const [stored] = await objectsWithUid(test.db, cluster, KUBE_DNS_UID);
+    expect(await objectsWithUid(test.db, cluster, KUBE_DNS_UID)).toEqual([
+      { id: stored!.id, ...KUBE_DNS, apiGroup: writtenThrough, apiVersion: writtenThrough === "apps" ? "v1beta2" : "v1beta1", entries: 1 },
+    ]);
+    expect((await parentsOf(test.db, cluster, "kube-dns-545bc4bfd4", "controller-owner")).map((r) => r.parent)).toEqual([stored!.id]);
   });
 
   it("makes one placeholder for an owner that Pods of two namespaces name in batches stored at once", async () => {
