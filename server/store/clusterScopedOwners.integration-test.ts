@@ -236,6 +236,12 @@ const redisUpdate = (id: string, clock: string, resourceVersion: string) =>
     },
   });
 
+/** Writes sent in one batch, or each in a batch of its own: `it.each` cases, by label, of how to send them. */
+const ONE_OR_EACH_ITS_OWN = [
+  ["one batch", (writes: EditableObject[]) => [writes]],
+  ["two batches", (writes: EditableObject[]) => writes.map((write) => [write])],
+] as const;
+
 const CONSOLE = { apiGroup: "operator.openshift.io", apiVersion: "v1", resource: "consoles", kind: "Console", name: "cluster" };
 
 describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $label", ({ kind, env }) => {
@@ -602,10 +608,7 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(oneBatch).toEqual(await kubeDnsStored(db, `both-ways-two-batches-${uidFirst}`));
   });
 
-  it.each([
-    ["one batch", (writes: EditableObject[]) => [writes]],
-    ["two batches", (writes: EditableObject[]) => writes.map((write) => [write])],
-  ] as const)("keeps the placeholder a Metadata-level patch through its own group wrote first under that group when an update through apps follows, in %s", async (label, batches) => {
+  it.each(ONE_OR_EACH_ITS_OWN)("keeps the placeholder a Metadata-level patch through its own group wrote first under that group when an update through apps follows, in %s", async (label, batches) => {
     // A 1.8 cluster's kubectl patches the Deployment through extensions/v1beta1 (Metadata level:
     // no uid, no body), then its controller updates it through apps/v1beta2. The patch names the
     // placeholder's own name, and goes to it; the update finds it by uid: one object, under the
@@ -623,10 +626,7 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(stored.owners).toEqual([0]);
   });
 
-  it.each([
-    ["one batch", (writes: EditableObject[]) => [writes]],
-    ["two batches", (writes: EditableObject[]) => writes.map((write) => [write])],
-  ] as const)("merges the placeholder an autoscaler named through apps into the one the ReplicaSet named through extensions when %s writes the Deployment through both", async (label, batches) => {
+  it.each(ONE_OR_EACH_ITS_OWN)("merges the placeholder an autoscaler named through apps into the one the ReplicaSet named through extensions when %s writes the Deployment through both", async (label, batches) => {
     // The autoscaler's scaleTargetRef names apps' kube-dns by name alone (a placeholder holding no
     // uid); the real ReplicaSet kube-dns-545bc4bfd4 names extensions' kube-dns with its uid. The
     // Deployment is then written through apps, then extensions: the apps write finds both, and
@@ -651,10 +651,7 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(targets.rows.map((row) => Number(row.to_object_id))).toEqual([deployment!.id]);
   });
 
-  it.each([
-    ["one batch", (writes: EditableObject[]) => [writes]],
-    ["two batches", (writes: EditableObject[]) => writes.map((write) => [write])],
-  ] as const)("writes no history on a placeholder merged away when a Metadata-level patch through extensions follows the merge, in %s", async (label, batches) => {
+  it.each(ONE_OR_EACH_ITS_OWN)("writes no history on a placeholder merged away when a Metadata-level patch through extensions follows the merge, in %s", async (label, batches) => {
     // An edited log: the real ReplicaSet kube-dns-545bc4bfd4 names its Deployment, with its uid,
     // as kube-dns-v1 (a placeholder holding the uid under another name); the autoscaler names
     // apps' kube-dns by name alone. The update through apps takes the first and merges the second
@@ -910,6 +907,21 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     }
   }
 
+  /**
+   * Stores `held` in a transaction held open, and `then` through the ingestor beside it, which
+   * must wait for a lock on a name until the first commits.
+   */
+  async function storeBesideHeld(cluster: string, held: EditableObject, then: EditableObject): Promise<void> {
+    const holder = await storeHeldOpen(test.db, cluster, held);
+    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then]);
+    try {
+      expect(await settledOrWaiting(other)).toBe("advisory");
+    } finally {
+      await holder.commit();
+      await other;
+    }
+  }
+
   it.each([
     ["the Console's write", "race-console", () => consoleUpdate("c0a50000-0000-4000-8000-000000000051", "15:01:00.000", "31001"), () => podUpdate("c0a50000-0000-4000-8000-000000000052", "15:00:00.000", "25400")],
     ["the Pod's placeholder", "race-pod", () => podUpdate("c0a50000-0000-4000-8000-000000000062", "15:00:00.000", "25400"), () => consoleUpdate("c0a50000-0000-4000-8000-000000000061", "15:01:00.000", "31001")],
@@ -919,15 +931,8 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     ["the placeholder of the Redis", "race-redis-pod", () => redisPodUpdate("c0a50000-0000-4000-8000-0000000001e3", "15:00:00.000", "25400"), () => redisUpdate("c0a50000-0000-4000-8000-0000000001e4", "15:01:00.000", "41001")],
   ])("makes one owner of the Pod, the cluster-scoped Console or a Redis whose plural its kind does not give, when %s is stored first", async (_first, cluster, held, then) => {
     const [uid, owner] = cluster.startsWith("race-redis") ? [REDIS_UID, REDIS] : [CONSOLE_UID, { ...CONSOLE, namespace: "" }];
-    const holder = await storeHeldOpen(test.db, cluster, held());
-    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then()]);
-    try {
-      // The other writer must wait for the first to commit: the owner's name is what both lock.
-      expect(await settledOrWaiting(other)).toBe("advisory");
-    } finally {
-      await holder.commit();
-      await other;
-    }
+    // The other writer must wait for the first to commit: the owner's name is what both lock.
+    await storeBesideHeld(cluster, held(), then());
     const [stored] = await objectsWithUid(test.db, cluster, uid);
     expect(await objectsWithUid(test.db, cluster, uid)).toEqual([{ id: stored!.id, ...owner, entries: 1 }]);
     expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored!.id]);
@@ -942,14 +947,7 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     // Stored at once, neither would see the other's row: the owner's placeholder would hold the
     // uid under one group's name beside the object under the other's. The batch naming or
     // writing it through extensions locks the newer group's name too, which the other locks.
-    const holder = await storeHeldOpen(test.db, cluster, held());
-    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then()]);
-    try {
-      expect(await settledOrWaiting(other)).toBe("advisory");
-    } finally {
-      await holder.commit();
-      await other;
-    }
+    await storeBesideHeld(cluster, held(), then());
     const writtenThrough = cluster.endsWith("apps-write") || cluster.endsWith("extensions-owner") ? "apps" : "extensions";
     const [stored] = await objectsWithUid(test.db, cluster, KUBE_DNS_UID);
     expect(await objectsWithUid(test.db, cluster, KUBE_DNS_UID)).toEqual([
