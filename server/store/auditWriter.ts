@@ -11,7 +11,7 @@ import { toDisplay } from "../model/redact/redact";
 import { isDecimal, type ObjectVersion } from "../ingest/audit/lateWrites";
 import { placeAmongStoredVersions, rediffHistory, type RediffedEntry } from "./lateWriteHistory";
 import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectChange, ObjectIdentity } from "../ingest/audit/types";
-import { nameRelationsGuess } from "../model/links/references";
+import { nameRelationsGuess, newerGroupNameToLock } from "../model/links/references";
 import type { RelationClaim } from "../model/links/types";
 
 /**
@@ -323,11 +323,15 @@ export async function lockAndLoadObjects(
   for (const identity of identities) uniqueObjects.set(objectKeyOf(clusterId, identity), identity);
   if (uniqueObjects.size === 0) return { locked: new Set(), latestByName: new Map() };
   const exclusive = new Set([...uniqueObjects.keys()].map(advisoryLockIdOf));
-  // A custom resource's name as relations guess it from its kind, where that is not its own: a
-  // batch naming it waits for this one there, and finds its row (nameRelationsGuess).
+  // A custom resource's name as relations guess it from its kind, where that is not its own, and
+  // an object's name under the group that replaced `extensions`, when written through that: a
+  // batch naming it there waits for this one, and finds its row (nameRelationsGuess,
+  // newerGroupNameToLock).
   for (const identity of uniqueObjects.values()) {
     const guessed = identity.kind === null ? null : nameRelationsGuess(identity);
     if (guessed !== null) exclusive.add(advisoryLockIdOf(objectKeyOf(clusterId, guessed)));
+    const newer = newerGroupNameToLock(identity);
+    if (newer !== null) exclusive.add(advisoryLockIdOf(objectKeyOf(clusterId, newer)));
   }
   const shared = new Set(relationTargets.map((target) => advisoryLockIdOf(objectKeyOf(clusterId, target))).filter((id) => !exclusive.has(id)));
   const lockIds = [...exclusive, ...shared].sort();
@@ -378,13 +382,18 @@ export async function planWrites(
   const byUid = new Map<string, ObjectRow>();
   for (const row of latestByName.values()) if (row.uid) byUid.set(uidKeyOf(row.identity.namespace, row.uid), row);
   // The object the batch's first write of each uid and namespace names: the name a placeholder holding
-  // that uid under another name takes, as it would were each write sent in a batch of its own.
+  // that uid under another name takes, as it would were each write sent in a batch of its own. A
+  // write that gives no uid (at Metadata level a patch) to a name whose latest row holds one writes
+  // that row, alone as in a batch: it is a write of that uid, and if first, that row keeps its name
+  // (a patch through extensions, then an update through apps).
   const firstOfUid = new Map<string, ObjectIdentity>();
   for (const w of ordered) {
-    const key = w.object.uid ? uidKeyOf(w.object.namespace, w.object.uid) : null;
+    const uid = w.object.uid ?? (createsObject(w) ? null : (latestByName.get(objectKeyOf(clusterId, w.object))?.uid ?? null));
+    const key = uid ? uidKeyOf(w.object.namespace, uid) : null;
     if (key !== null && !firstOfUid.has(key)) firstOfUid.set(key, w.object);
   }
-  // Those that no row of a name the batch writes holds: their rows are looked up by uid.
+  // Those that no row of a name the batch writes holds: their rows are looked up by uid (a uid only
+  // such a row gave is held by it).
   const uidsToLoad = new Map([...firstOfUid].filter(([key]) => !byUid.has(key)));
   // A row that does hold one, under another API group's name than the first write's (a Deployment
   // an old ReplicaSet named through extensions, written through apps and then extensions in one
@@ -395,6 +404,7 @@ export async function planWrites(
     const row = byUid.get(key);
     return row !== undefined && !row.hasStoredState && isSameObjectThroughAnotherGroup(row.identity, named) ? [{ key, row, named }] : [];
   });
+  const uidsElsewhere = new Set([...uidsToLoad.keys(), ...heldUnderAnotherGroup.map(({ key }) => key)]);
   const loaded = [...latestByName.values()];
   // A write that gives no uid (Metadata level: a patch, a delete, a create) of a name that holds no
   // object yet, and whose resource another group serves too: its object's placeholder may be
@@ -414,11 +424,12 @@ export async function planWrites(
     loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! })), loaded),
     loadStates(sql, loaded, cache),
     // Also, for a write whose uid no row of its name holds, whether that name's latest is one: the
-    // uid may find a placeholder under another name for the same object (mergesPlaceholder below).
+    // uid may find a placeholder under another name for the same object (mergesPlaceholder below),
+    // by a lookup or among the batch's rows under another group's name.
     placeholdersAmong(
       sql,
       writes
-        .filter((w) => createsObject(w) || (uidsToLoad.size > 0 && w.object.uid !== null && uidsToLoad.has(uidKeyOf(w.object.namespace, w.object.uid))))
+        .filter((w) => createsObject(w) || (uidsElsewhere.size > 0 && w.object.uid !== null && uidsElsewhere.has(uidKeyOf(w.object.namespace, w.object.uid))))
         .map((w) => latestByName.get(objectKeyOf(clusterId, w.object)))
         .filter((row) => row !== undefined),
     ),
@@ -449,8 +460,10 @@ export async function planWrites(
   const lateByRow = new Map<ObjectRow, LateGroup>();
   // Deletes that name no uid and ended before the object of their name began: of an earlier incarnation.
   const earlierDeletes: EarlierDelete[] = [];
-  // Placeholders merged into the row of the object they stood for (mergesPlaceholder).
+  // Placeholders merged into the row of the object they stood for (mergesPlaceholder): no later
+  // write of the batch may take one, as its row is deleted.
   const merged: Array<{ row: ObjectRow; into: ObjectRow }> = [];
+  const mergedAway = new Set<ObjectRow>();
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
@@ -472,11 +485,15 @@ export async function planWrites(
     const fillsPlaceholder = !mergesPlaceholder && latest !== null && createsObject(write) && placeholders.has(latest.id) && !touched.has(latest);
     // A write that gives no uid takes its object's placeholder under another group's name while no
     // row of its own name is there, as a write giving the uid would; unless a write before it
-    // took that placeholder (it is then an object, found by neither), or it is a create made
-    // after the placeholder's uid was named (that uid is an earlier object's, resolveTarget).
+    // took that placeholder (it is then an object, found by neither) or merged it into the object
+    // it stood for (whose row then has history, and is gone), or it is a create made after the
+    // placeholder's uid was named (that uid is an earlier object's, resolveTarget).
     const underOtherGroup = latest === null && write.object.uid === null ? (underOtherGroups.get(key) ?? null) : null;
     const takesPlaceholderOfOtherGroup =
-      underOtherGroup !== null && !touched.has(underOtherGroup) && (!createsObject(write) || underOtherGroup.uid === null || underOtherGroup.firstSeen >= write.startTime);
+      underOtherGroup !== null &&
+      !touched.has(underOtherGroup) &&
+      !mergedAway.has(underOtherGroup) &&
+      (!createsObject(write) || underOtherGroup.uid === null || underOtherGroup.firstSeen >= write.startTime);
     const target = fillsPlaceholder ? latest : takesPlaceholderOfOtherGroup ? underOtherGroup : resolveTarget(write, latest, ownUid);
 
     let row: ObjectRow;
@@ -523,6 +540,7 @@ export async function planWrites(
         if (latest.firstSeen < row.firstSeen) row.firstSeen = latest.firstSeen;
         if (latest.lastSeen > row.lastSeen) row.lastSeen = latest.lastSeen;
         merged.push({ row: latest, into: row });
+        mergedAway.add(latest);
       } else if (latest && latest !== row && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
       latestByName.set(key, row);
     }

@@ -146,11 +146,13 @@ async function inNamespace(sql: Sql, cluster: string, namespace: string): Promis
 
 /**
  * Kubernetes 1.8 (Sonobuoy): the real ReplicaSet kube-dns-545bc4bfd4, which names its Deployment
- * kube-dns through extensions/v1beta1, and writes of the real Deployment through either group.
+ * kube-dns through extensions/v1beta1 (or, as a later controller writes it, through apps/v1beta2),
+ * and writes of the real Deployment through either group.
  */
-function kubeDnsReplicaSetUpdate(id: string): EditableObject {
+function kubeDnsReplicaSetUpdate(id: string, ownerGroup: "extensions" | "apps" = "extensions"): EditableObject {
   const replicaSet = sonobuoyItems("kube-system", "ReplicaSets").find((rs) => rs.metadata.name === "kube-dns-545bc4bfd4")!;
   Object.assign(replicaSet, { apiVersion: "extensions/v1beta1", kind: "ReplicaSet" });
+  if (ownerGroup === "apps") replicaSet.metadata.ownerReferences[0].apiVersion = "apps/v1beta2";
   return writeEvent({ id, at: "2017-12-14T10:00:00Z", verb: "update", apiGroup: "extensions", resource: "replicasets", body: replicaSet });
 }
 const KUBE_DNS_UID = sonobuoyItems("kube-system", "Deployments").find((d) => d.metadata.name === "kube-dns")!.metadata.uid as string;
@@ -160,6 +162,22 @@ function kubeDnsWrite(id: string, at: string, group: "apps" | "extensions", reso
   deployment.metadata.resourceVersion = resourceVersion;
   const apiVersion = group === "apps" ? "apps/v1beta2" : "extensions/v1beta1";
   return writeEvent({ id, at, verb, apiGroup: group, resource: "deployments", body: { ...deployment, apiVersion, kind: "Deployment" } });
+}
+
+/**
+ * A HorizontalPodAutoscaler of kube-system scaling kube-dns through apps/v1beta2, as the API
+ * (autoscaling/v1) serves one: the Sonobuoy capture holds none, so it is written here. Its
+ * scaleTargetRef names the Deployment by name alone.
+ */
+function kubeDnsAutoscalerUpdate(id: string): EditableObject {
+  const autoscaler = {
+    apiVersion: "autoscaling/v1",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "kube-dns", namespace: "kube-system", uid: "5a0f3c2e-e0c1-11e7-8c3a-0a58ac1f0a12", resourceVersion: "900", creationTimestamp: "2017-12-14T09:00:00Z" },
+    spec: { scaleTargetRef: { apiVersion: "apps/v1beta2", kind: "Deployment", name: "kube-dns" }, minReplicas: 1, maxReplicas: 3, targetCPUUtilizationPercentage: 80 },
+    status: { currentReplicas: 1, desiredReplicas: 1 },
+  };
+  return writeEvent({ id, at: "2017-12-14T09:59:00Z", verb: "update", apiGroup: "autoscaling", resource: "horizontalpodautoscalers", body: autoscaler });
 }
 
 /** `event` as the apiserver records it at Metadata level: no bodies, and (for a patch) no uid in objectRef. */
@@ -217,6 +235,12 @@ const redisUpdate = (id: string, clock: string, resourceVersion: string) =>
       spec: { kubernetesConfig: { image: "quay.io/opstree/redis:v7.0.5", imagePullPolicy: "IfNotPresent" } },
     },
   });
+
+/** Writes sent in one batch, or each in a batch of its own: `it.each` cases, by label, of how to send them. */
+const ONE_OR_EACH_ITS_OWN = [
+  ["one batch", (writes: EditableObject[]) => [writes]],
+  ["two batches", (writes: EditableObject[]) => writes.map((write) => [write])],
+] as const;
 
 const CONSOLE = { apiGroup: "operator.openshift.io", apiVersion: "v1", resource: "consoles", kind: "Console", name: "cluster" };
 
@@ -584,6 +608,79 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(oneBatch).toEqual(await kubeDnsStored(db, `both-ways-two-batches-${uidFirst}`));
   });
 
+  it.each(ONE_OR_EACH_ITS_OWN)("keeps the placeholder a Metadata-level patch through its own group wrote first under that group when an update through apps follows, in %s", async (label, batches) => {
+    // A 1.8 cluster's kubectl patches the Deployment through extensions/v1beta1 (Metadata level:
+    // no uid, no body), then its controller updates it through apps/v1beta2. The patch names the
+    // placeholder's own name, and goes to it; the update finds it by uid: one object, under the
+    // name the first write gave, in one batch as in two.
+    const db = app.context.db;
+    const cluster = `patch-then-update-${label.replace(" ", "-")}`;
+    await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000220")]);
+    const writes = [
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-000000000221", "2017-12-14T10:01:00Z", "extensions", "1001"), "patch"),
+      kubeDnsWrite("c0a50000-0000-4000-8000-000000000222", "2017-12-14T10:02:00Z", "apps", "1002"),
+    ];
+    for (const batch of batches(writes)) await post(cluster, batch);
+    const stored = await kubeDnsStored(db, cluster);
+    expect(stored.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([["extensions", KUBE_DNS_UID, 2]]);
+    expect(stored.owners).toEqual([0]);
+  });
+
+  it.each(ONE_OR_EACH_ITS_OWN)("merges the placeholder an autoscaler named through apps into the one the ReplicaSet named through extensions when %s writes the Deployment through both", async (label, batches) => {
+    // The autoscaler's scaleTargetRef names apps' kube-dns by name alone (a placeholder holding no
+    // uid); the real ReplicaSet kube-dns-545bc4bfd4 names extensions' kube-dns with its uid. The
+    // Deployment is then written through apps, then extensions: the apps write finds both, and
+    // merges them, whether the extensions write comes in its batch or the next.
+    const db = app.context.db;
+    const cluster = `autoscaled-${label.replace(" ", "-")}`;
+    await post(cluster, [kubeDnsAutoscalerUpdate("c0a50000-0000-4000-8000-000000000230")]);
+    await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000231")]);
+    const writes = [
+      kubeDnsWrite("c0a50000-0000-4000-8000-000000000232", "2017-12-14T10:01:00Z", "apps", "1001"),
+      kubeDnsWrite("c0a50000-0000-4000-8000-000000000233", "2017-12-14T10:02:00Z", "extensions", "1002"),
+    ];
+    for (const batch of batches(writes)) await post(cluster, batch);
+    const stored = await kubeDnsStored(db, cluster);
+    expect(stored.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([["apps", KUBE_DNS_UID, 2]]);
+    expect(stored.owners).toEqual([0]);
+    const [deployment] = await objectsWithUid(db, cluster, KUBE_DNS_UID);
+    const targets = await db.query<{ to_object_id: number }>(
+      `SELECT r.to_object_id FROM relations r JOIN clusters c ON c.id = r.cluster_id WHERE c.name = $1 AND r.kind = 'scale-target'`,
+      [cluster],
+    );
+    expect(targets.rows.map((row) => Number(row.to_object_id))).toEqual([deployment!.id]);
+  });
+
+  it.each(ONE_OR_EACH_ITS_OWN)("writes no history on a placeholder merged away when a Metadata-level patch through extensions follows the merge, in %s", async (label, batches) => {
+    // An edited log: the real ReplicaSet kube-dns-545bc4bfd4 names its Deployment, with its uid,
+    // as kube-dns-v1 (a placeholder holding the uid under another name); the autoscaler names
+    // apps' kube-dns by name alone. The update through apps takes the first and merges the second
+    // into it; the patch through extensions that follows, giving no uid, finds neither placeholder:
+    // the object under apps' name has history by then.
+    const db = app.context.db;
+    const cluster = `merged-then-patched-${label.replace(" ", "-")}`;
+    const replicaSet = kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000241");
+    for (const body of [replicaSet.requestObject, replicaSet.responseObject]) body.metadata.ownerReferences[0].name = "kube-dns-v1";
+    await post(cluster, [kubeDnsAutoscalerUpdate("c0a50000-0000-4000-8000-000000000240")]);
+    await post(cluster, [replicaSet]);
+    const writes = [
+      kubeDnsWrite("c0a50000-0000-4000-8000-000000000242", "2017-12-14T10:01:00Z", "apps", "1001"),
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-000000000243", "2017-12-14T10:02:00Z", "extensions", "1002"), "patch"),
+    ];
+    for (const batch of batches(writes)) await post(cluster, batch);
+    const stored = await kubeDnsStored(db, cluster);
+    expect(stored.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([
+      ["apps", KUBE_DNS_UID, 1],
+      ["extensions", null, 1],
+    ]);
+    const dangling = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM history_entries h JOIN clusters c ON c.id = h.cluster_id
+        WHERE c.name = $1 AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = h.object_id)`,
+      [cluster],
+    );
+    expect(dangling.rows[0]!.n).toBe(0);
+  });
+
   it("links an ownerReference by uid in its own namespace or cluster-scoped, never to an object of a third namespace", async () => {
     // The Pod of openshift-console names the uid of the ReplicaSet of openshift-apiserver, stored
     // first (ownerUidOfAnotherNamespace). Kubernetes's garbage collector takes such an owner for
@@ -810,6 +907,21 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     }
   }
 
+  /**
+   * Stores `held` in a transaction held open, and `then` through the ingestor beside it, which
+   * must wait for a lock on a name until the first commits.
+   */
+  async function storeBesideHeld(cluster: string, held: EditableObject, then: EditableObject): Promise<void> {
+    const holder = await storeHeldOpen(test.db, cluster, held);
+    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then]);
+    try {
+      expect(await settledOrWaiting(other)).toBe("advisory");
+    } finally {
+      await holder.commit();
+      await other;
+    }
+  }
+
   it.each([
     ["the Console's write", "race-console", () => consoleUpdate("c0a50000-0000-4000-8000-000000000051", "15:01:00.000", "31001"), () => podUpdate("c0a50000-0000-4000-8000-000000000052", "15:00:00.000", "25400")],
     ["the Pod's placeholder", "race-pod", () => podUpdate("c0a50000-0000-4000-8000-000000000062", "15:00:00.000", "25400"), () => consoleUpdate("c0a50000-0000-4000-8000-000000000061", "15:01:00.000", "31001")],
@@ -819,18 +931,29 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     ["the placeholder of the Redis", "race-redis-pod", () => redisPodUpdate("c0a50000-0000-4000-8000-0000000001e3", "15:00:00.000", "25400"), () => redisUpdate("c0a50000-0000-4000-8000-0000000001e4", "15:01:00.000", "41001")],
   ])("makes one owner of the Pod, the cluster-scoped Console or a Redis whose plural its kind does not give, when %s is stored first", async (_first, cluster, held, then) => {
     const [uid, owner] = cluster.startsWith("race-redis") ? [REDIS_UID, REDIS] : [CONSOLE_UID, { ...CONSOLE, namespace: "" }];
-    const holder = await storeHeldOpen(test.db, cluster, held());
-    const other = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [then()]);
-    try {
-      // The other writer must wait for the first to commit: the owner's name is what both lock.
-      expect(await settledOrWaiting(other)).toBe("advisory");
-    } finally {
-      await holder.commit();
-      await other;
-    }
+    // The other writer must wait for the first to commit: the owner's name is what both lock.
+    await storeBesideHeld(cluster, held(), then());
     const [stored] = await objectsWithUid(test.db, cluster, uid);
     expect(await objectsWithUid(test.db, cluster, uid)).toEqual([{ id: stored!.id, ...owner, entries: 1 }]);
     expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored!.id]);
+  });
+
+  it.each([
+    ["the Deployment's write through apps", "race-apps-write", () => kubeDnsWrite("c0a50000-0000-4000-8000-000000000251", "2017-12-14T10:01:00Z", "apps", "1001"), () => kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000252")],
+    ["the ReplicaSet naming it through extensions", "race-extensions-owner", () => kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000253"), () => kubeDnsWrite("c0a50000-0000-4000-8000-000000000254", "2017-12-14T10:01:00Z", "apps", "1001")],
+    ["the Deployment's write through extensions", "race-extensions-write", () => kubeDnsWrite("c0a50000-0000-4000-8000-000000000255", "2017-12-14T10:01:00Z", "extensions", "1001"), () => kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000256", "apps")],
+    ["the ReplicaSet naming it through apps", "race-apps-owner", () => kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000257", "apps"), () => kubeDnsWrite("c0a50000-0000-4000-8000-000000000258", "2017-12-14T10:01:00Z", "extensions", "1001")],
+  ])("makes one Deployment of a ReplicaSet's owner and its write through the other API group when %s is stored first", async (_first, cluster, held, then) => {
+    // Stored at once, neither would see the other's row: the owner's placeholder would hold the
+    // uid under one group's name beside the object under the other's. The batch naming or
+    // writing it through extensions locks the newer group's name too, which the other locks.
+    await storeBesideHeld(cluster, held(), then());
+    const writtenThrough = cluster.endsWith("apps-write") || cluster.endsWith("extensions-owner") ? "apps" : "extensions";
+    const [stored] = await objectsWithUid(test.db, cluster, KUBE_DNS_UID);
+    expect(await objectsWithUid(test.db, cluster, KUBE_DNS_UID)).toEqual([
+      { id: stored!.id, ...KUBE_DNS, apiGroup: writtenThrough, apiVersion: writtenThrough === "apps" ? "v1beta2" : "v1beta1", entries: 1 },
+    ]);
+    expect((await parentsOf(test.db, cluster, "kube-dns-545bc4bfd4", "controller-owner")).map((r) => r.parent)).toEqual([stored!.id]);
   });
 
   it("makes one placeholder for an owner that Pods of two namespaces name in batches stored at once", async () => {

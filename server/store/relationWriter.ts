@@ -6,7 +6,7 @@ import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
 import type { ObjectIdentity } from "../ingest/audit/types";
 import { kindForResource } from "../k8s/resources";
 import { claimsOf } from "../model/links/claims";
-import { clusterScopedNameToLock, mayBeClusterScoped, versionOfApiVersion } from "../model/links/references";
+import { clusterScopedNameToLock, mayBeClusterScoped, newerGroupNameToLock, versionOfApiVersion } from "../model/links/references";
 import type { Linker, ObjectReference, RelationClaim } from "../model/links/types";
 
 /**
@@ -280,6 +280,8 @@ async function resolveTargets(
     names.add(advisoryLockIdOf(nameKey(target.clusterId, target.ref)));
     const clusterScoped = clusterScopedNameToLock(target.ref);
     if (clusterScoped) names.add(advisoryLockIdOf(nameKey(target.clusterId, clusterScoped)));
+    const newer = target.ref.uid ? newerGroupNameToLock(target.ref) : null;
+    if (newer) names.add(advisoryLockIdOf(nameKey(target.clusterId, newer)));
   }
   const lockIds = [...names].sort();
   // Names locked before the lookups that follow: what those find there cannot be pruned.

@@ -6,7 +6,7 @@ import { ClusterRegistry } from "../../store/clusters";
 import { applyRelationClaims, observeRelations } from "../../store/relationWriter";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { configuredLinkers } from "../../model/links/configured";
-import { clusterScopedNameToLock } from "../../model/links/references";
+import { clusterScopedNameToLock, newerGroupNameToLock } from "../../model/links/references";
 import type { Linker, ObjectReference } from "../../model/links/types";
 import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
@@ -197,6 +197,9 @@ export function createAuditIngestor(
         // name, which its writer holds. Locked later, it would be out of this one order.
         const clusterScoped = clusterScopedNameToLock(claim.other);
         if (clusterScoped) named.push(clusterScoped);
+        // An owner named through `extensions`, by uid: its writer through the newer group holds that name.
+        const newer = claim.other.uid ? newerGroupNameToLock(claim.other) : null;
+        if (newer) named.push(newer);
       }
     }
     return [written, named];

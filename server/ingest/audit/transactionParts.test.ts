@@ -95,6 +95,25 @@ describe("firstPartLength", () => {
     expect(firstPartLength(consoles, BUILTIN_LINKERS, { events: 400, locks: 10 })).toBe(10);
   });
 
+  it("counts once more an object written through extensions, or named through it by uid, whose name under the newer group is locked too", () => {
+    // The real Pod as a 1.8 cluster's ReplicaSet controller made it: its ownerReference names
+    // the ReplicaSet through extensions/v1beta1. 10 Pods, 2 × 2 named, 1 for apps' name of the ReplicaSet.
+    const pods = Array.from({ length: 10 }, (_, i) => podWrite(`e${i}`, "node-a", "rs-a"));
+    for (const pod of pods) (pod.bodyAfter as Record<string, any>).metadata.ownerReferences[0].apiVersion = "extensions/v1beta1";
+    expect(firstPartLength(pods, BUILTIN_LINKERS, { events: 400, locks: 15 })).toBe(10);
+    expect(firstPartLength(pods, BUILTIN_LINKERS, { events: 400, locks: 14 })).toBe(9);
+    // Deployments patched through extensions at Metadata level (no body): 2 each.
+    const deployments = Array.from({ length: 10 }, (_, i): AuditWrite => ({
+      ...podWrite(`d${i}`, "node-a", "rs-a"),
+      object: { apiGroup: "extensions", apiVersion: "v1beta1", resource: "deployments", kind: "Deployment", namespace: "openshift-apiserver", name: `d${i}`, uid: null },
+      level: "Metadata",
+      verb: "patch",
+      bodyAfter: null,
+    }));
+    expect(firstPartLength(deployments, BUILTIN_LINKERS, { events: 400, locks: 20 })).toBe(10);
+    expect(firstPartLength(deployments, BUILTIN_LINKERS, { events: 400, locks: 19 })).toBe(9);
+  });
+
   it("takes at least one event, however many objects it names", () => {
     const own = [podWrite("a", "node-a", "rs-a"), podWrite("b", "node-b", "rs-b")];
     expect(firstPartLength(own, BUILTIN_LINKERS, { events: 400, locks: 1 })).toBe(1);

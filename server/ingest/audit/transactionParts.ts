@@ -1,5 +1,5 @@
 import { claimsOf } from "../../model/links/claims";
-import { clusterScopedNameToLock, nameRelationsGuess } from "../../model/links/references";
+import { clusterScopedNameToLock, nameRelationsGuess, newerGroupNameToLock } from "../../model/links/references";
 import type { Sql } from "../../store/database";
 import type { Linker } from "../../model/links/types";
 import { MAX_EVENTS_PER_TRANSACTION } from "./defaults";
@@ -8,9 +8,11 @@ import type { ConvertedAuditEvent } from "./types";
 /**
  * How much of a batch one transaction stores. A transaction holds, until it commits, an
  * advisory lock on each object it writes (two for a custom resource whose plural its kind does
- * not give: nameRelationsGuess) and, for each object its relations name, a shared
+ * not give, nameRelationsGuess, and for an object written through `extensions`,
+ * newerGroupNameToLock) and, for each object its relations name, a shared
  * lock and (when that object is not stored yet) one to create its placeholder, and one on the
- * cluster-scoped name of an object whose scope the relation guessed (clusterScopedNameToLock).
+ * cluster-scoped name of an object whose scope the relation guessed (clusterScopedNameToLock) or
+ * on the newer group's name of one named through `extensions` by uid.
  * (Not counted: the name of a placeholder a write finds by uid, or by another API group's name for
  * a write that gives no uid, locked once, as it then takes the write's name; auditWriter.ts,
  * settleRowsNamedElsewhere.) All
@@ -24,8 +26,9 @@ export interface TransactionLimits {
   events: number;
   /**
    * Locks a transaction may need, counted as distinct objects written (and the names relations
-   * guess for them, where that is not theirs) plus twice the distinct objects their relations
-   * name, and once more each of those that may be cluster-scoped.
+   * guess for them, where that is not theirs, or the newer group gives them) plus twice the
+   * distinct objects their relations name, and once more each of those that may be
+   * cluster-scoped or is named through `extensions` by uid.
    */
   locks: number;
 }
@@ -69,7 +72,8 @@ export async function readLockTableSize(sql: Sql): Promise<number> {
 export function firstPartLength(events: readonly ConvertedAuditEvent[], linkers: readonly Linker[], limits: TransactionLimits = TRANSACTION_LIMITS): number {
   const written = new Set<string>();
   const named = new Set<string>();
-  const maybeClusterScoped = new Set<string>();
+  // Named objects whose other name is locked too: the cluster-scoped one, or the newer group's.
+  const lockedTwice = new Set<string>();
   const length = Math.min(events.length, limits.events);
   for (let i = 0; i < length; i++) {
     const event = events[i]!;
@@ -77,18 +81,20 @@ export function firstPartLength(events: readonly ConvertedAuditEvent[], linkers:
     written.add(nameKey(undefined, event.object));
     const guessed = event.object.kind === null ? null : nameRelationsGuess(event.object);
     if (guessed !== null) written.add(nameKey(undefined, guessed));
+    const newer = newerGroupNameToLock(event.object);
+    if (newer !== null) written.add(nameKey(undefined, newer));
     if (event.bodyAfter !== null) {
       event.claims ??= claimsOf(linkers, event.bodyAfter, event.object);
       for (const claim of event.claims) {
         const key = nameKey(claim.other.cluster, claim.other);
         named.add(key);
-        if (clusterScopedNameToLock(claim.other)) maybeClusterScoped.add(key);
+        if (clusterScopedNameToLock(claim.other) || (claim.other.uid && newerGroupNameToLock(claim.other))) lockedTwice.add(key);
       }
     }
     // A binding's Pod states its node from then on (its state after the write, which the store
     // makes: change.ts): the one object its claims name that its earlier state did not.
     if (event.effect?.kind === "binding") named.add(nameKey(undefined, { apiGroup: "", resource: "nodes", namespace: "", name: event.effect.nodeName }));
-    if (i > 0 && written.size + 2 * named.size + maybeClusterScoped.size > limits.locks) return i;
+    if (i > 0 && written.size + 2 * named.size + lockedTwice.size > limits.locks) return i;
   }
   return length;
 }

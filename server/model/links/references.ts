@@ -1,4 +1,4 @@
-import { BUILTIN_RESOURCES, builtinResource, type BuiltinResource } from "../../k8s/resources";
+import { BUILTIN_RESOURCES, builtinResource, otherGroupsServing, type BuiltinResource } from "../../k8s/resources";
 import type { ObjectReference } from "./types";
 
 /**
@@ -83,6 +83,21 @@ export function nameRelationsGuess(object: Pick<ObjectReference, "apiGroup" | "r
   if (object.kind === null || builtinResource(object.apiGroup, object.resource) !== null) return null;
   const guessed = resourceForKind(object.apiGroup, object.kind);
   return guessed === "" || guessed === object.resource ? null : { apiGroup: object.apiGroup, resource: guessed, namespace: object.namespace, name: object.name };
+}
+
+/**
+ * The name the group that replaced `extensions` gives the object `ref` names through it (an old
+ * ReplicaSet's Deployment: apps' `deployments`), else null. The store gives a placeholder named
+ * through one group the other's name once its object is written there, finding it by uid
+ * (docs/relations.md); a batch that writes an object through `extensions`, or whose relations
+ * name one there by uid, locks this name too, as a batch writing it through the newer group does:
+ * stored at once, neither would see the other's row, and a placeholder would hold the uid beside
+ * the object. Only logs of clusters that served `extensions` (before 1.16) name it.
+ */
+export function newerGroupNameToLock<T extends Pick<ObjectReference, "apiGroup" | "resource">>(ref: T): T | null {
+  if (ref.apiGroup !== "extensions") return null;
+  const [newer] = otherGroupsServing(ref.apiGroup, ref.resource);
+  return newer === undefined ? null : { ...ref, apiGroup: newer };
 }
 
 /**
