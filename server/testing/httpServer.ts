@@ -5,6 +5,7 @@ import { installAppContext, type AppContext } from "../app/context";
 import { createAuditWebhookHandler } from "../ingest/http/nodeAuditEndpoint";
 import * as auditRoute from "../../app/api/audit/route";
 import * as auditClusterRoute from "../../app/api/audit/[cluster]/route";
+import * as auditBelowClusterRoute from "../../app/api/audit/[cluster]/[...rest]/route";
 import * as healthRoute from "../../app/api/health/route";
 import * as readyRoute from "../../app/api/ready/route";
 import * as jaegerServicesRoute from "../../app/jaeger/api/services/route";
@@ -34,6 +35,7 @@ type RouteModule = Partial<Record<string, unknown>>;
 const ROUTES: Array<{ pattern: RegExp; params: string[]; module: RouteModule }> = [
   { pattern: /^\/api\/audit\/?$/, params: [], module: auditRoute },
   { pattern: /^\/api\/audit\/([^/]+)\/?$/, params: ["cluster"], module: auditClusterRoute },
+  { pattern: /^\/api\/audit\/([^/]+)\/(.+?)\/?$/, params: ["cluster", "...rest"], module: auditBelowClusterRoute },
   { pattern: /^\/api\/health\/?$/, params: [], module: healthRoute },
   { pattern: /^\/api\/ready\/?$/, params: [], module: readyRoute },
   { pattern: /^\/jaeger\/api\/services\/?$/, params: [], module: jaegerServicesRoute },
