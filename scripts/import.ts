@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     startedAtMs,
     bytesRead: latest?.bytesRead ?? 0,
     totalBytes: source.totalBytes,
-    eventsRead: latest?.summary.eventsRead ?? 0,
+    eventsRead: latest?.summary.valuesRead ?? 0,
     accepted: latest?.summary.accepted ?? 0,
     skipped: latest?.summary.skipped ?? 0,
     duplicates: latest?.summary.duplicates ?? 0,

@@ -1,8 +1,9 @@
 // The production server process: what `npm start` runs (with the Node flags of
 // scripts/lib/serverNodeFlags.ts), on PORT (default 3000) and HOSTNAME (default: every address).
 //
-// Next.js serves the app, except for the audit webhook (POST /api/audit[/{cluster}]), which is
-// answered on Node's own request and response (server/ingest/http/nodeAuditEndpoint.ts). A
+// Next.js serves the app, except for the audit webhook (POST /api/audit[/{cluster}], and the
+// refusals of other methods and paths under it), which is answered on Node's own request and
+// response (server/ingest/http/nodeAuditEndpoint.ts). A
 // webhook batch is about 1 MB; through Next's route handler it is read as a web stream, which
 // cost the server's one thread about a quarter of all the CPU it spent per event while the
 // ingest workers did the rest (docs/benchmarks.md, "Runs, 2026-12-05"). The route handlers

@@ -74,15 +74,24 @@ describe("the production server (scripts/serve.mjs) on Postgres with ingest work
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(`${url}/api/audit/sample`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}`, ...headers }, body });
+  const post = (body: string, headers: Record<string, string> = {}, path = "/api/audit/sample") =>
+    fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}`, ...headers }, body });
 
   it("started its ingest workers, and Next serves the app's other routes", async () => {
     expect(output).toContain("ingest: 2 worker threads");
     const ready = await fetch(`${url}/api/ready`);
     expect(await ready.json()).toEqual({ status: "ready" });
     expect((await fetch(`${url}/`)).status).toBe(200);
-    expect((await fetch(`${url}/api/audit`)).status).toBe(405);
+  });
+
+  it("answers another method on the webhook's paths with a 405 naming POST, and a path below them with a JSON 404", async () => {
+    const wrongMethod = await fetch(`${url}/api/audit`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
+    expect((await wrongMethod.json()).error.code).toBe("method_not_allowed");
+    const belowCluster = await post(sampleBatch(), {}, "/api/audit/sample/extra");
+    expect(belowCluster.status).toBe(404);
+    expect((await belowCluster.json()).error.code).toBe("not_found");
   });
 
   it("takes a real batch once, and its retry changes nothing", async () => {

@@ -90,6 +90,14 @@ describe.each(STORE_KINDS)("the Jaeger UI and base path on %s", (kind) => {
       expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     });
 
+    it("answers unknown API v3 paths in the v3 gateway's error body", async () => {
+      for (const path of ["/jaeger/api/v3/nothing-here", "/jaeger/api/v3/traces/0123/extra"]) {
+        const response = await fetch(`${app.url}${path}`);
+        expect(response.status, path).toBe(404);
+        expect(await response.json()).toEqual({ error: { httpCode: 404, message: `no such endpoint: ${path}` } });
+      }
+    });
+
     it("redirects to the trace in the UI", async () => {
       const response = await fetch(`${app.url}/redirect?${redirectQuery}`, { redirect: "manual" });
       expect(response.status).toBe(302);

@@ -5,6 +5,7 @@ import { installAppContext, type AppContext } from "../app/context";
 import { createAuditWebhookHandler } from "../ingest/http/nodeAuditEndpoint";
 import * as auditRoute from "../../app/api/audit/route";
 import * as auditClusterRoute from "../../app/api/audit/[cluster]/route";
+import * as auditBelowClusterRoute from "../../app/api/audit/[cluster]/[...rest]/route";
 import * as healthRoute from "../../app/api/health/route";
 import * as readyRoute from "../../app/api/ready/route";
 import * as jaegerServicesRoute from "../../app/jaeger/api/services/route";
@@ -22,6 +23,8 @@ import * as jaegerUiRoute from "../../app/jaeger/[[...path]]/route";
 import * as redirectRoute from "../../app/redirect/route";
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string | string[]>> }) => Response | Promise<Response>;
+/** A route file's exports: a handler per HTTP method it answers. */
+type RouteModule = Partial<Record<string, unknown>>;
 
 /**
  * Serves the app's real route handlers (the files under app/api) over real HTTP on
@@ -29,26 +32,49 @@ type Handler = (request: Request, context: { params: Promise<Record<string, stri
  * audit webhook the way the production server answers it: integration tests exercise the
  * same handler code `npm start` runs.
  */
-const ROUTES: Array<{ method: string; pattern: RegExp; params: string[]; handler: Handler }> = [
-  { method: "POST", pattern: /^\/api\/audit\/?$/, params: [], handler: auditRoute.POST as Handler },
-  { method: "POST", pattern: /^\/api\/audit\/([^/]+)\/?$/, params: ["cluster"], handler: auditClusterRoute.POST as Handler },
-  { method: "GET", pattern: /^\/api\/health\/?$/, params: [], handler: healthRoute.GET as Handler },
-  { method: "GET", pattern: /^\/api\/ready\/?$/, params: [], handler: readyRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/services\/?$/, params: [], handler: jaegerServicesRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/services\/([^/]+)\/operations\/?$/, params: ["service"], handler: jaegerServiceOperationsRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/operations\/?$/, params: [], handler: jaegerOperationsRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/traces\/?$/, params: [], handler: jaegerTracesRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/traces\/([^/]+)\/?$/, params: ["traceId"], handler: jaegerTraceRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/dependencies\/?$/, params: [], handler: jaegerDependenciesRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/v3\/services\/?$/, params: [], handler: jaegerV3ServicesRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/v3\/operations\/?$/, params: [], handler: jaegerV3OperationsRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/v3\/trace-summaries\/?$/, params: [], handler: jaegerV3TraceSummariesRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/v3\/traces\/?$/, params: [], handler: jaegerV3TracesRoute.GET as Handler },
-  { method: "GET", pattern: /^\/jaeger\/api\/v3\/traces\/([^/]+)\/?$/, params: ["traceId"], handler: jaegerV3TraceRoute.GET as Handler },
+const ROUTES: Array<{ pattern: RegExp; params: string[]; module: RouteModule }> = [
+  { pattern: /^\/api\/audit\/?$/, params: [], module: auditRoute },
+  { pattern: /^\/api\/audit\/([^/]+)\/?$/, params: ["cluster"], module: auditClusterRoute },
+  { pattern: /^\/api\/audit\/([^/]+)\/(.+?)\/?$/, params: ["cluster", "...rest"], module: auditBelowClusterRoute },
+  { pattern: /^\/api\/health\/?$/, params: [], module: healthRoute },
+  { pattern: /^\/api\/ready\/?$/, params: [], module: readyRoute },
+  { pattern: /^\/jaeger\/api\/services\/?$/, params: [], module: jaegerServicesRoute },
+  { pattern: /^\/jaeger\/api\/services\/([^/]+)\/operations\/?$/, params: ["service"], module: jaegerServiceOperationsRoute },
+  { pattern: /^\/jaeger\/api\/operations\/?$/, params: [], module: jaegerOperationsRoute },
+  { pattern: /^\/jaeger\/api\/traces\/?$/, params: [], module: jaegerTracesRoute },
+  { pattern: /^\/jaeger\/api\/traces\/([^/]+)\/?$/, params: ["traceId"], module: jaegerTraceRoute },
+  { pattern: /^\/jaeger\/api\/dependencies\/?$/, params: [], module: jaegerDependenciesRoute },
+  { pattern: /^\/jaeger\/api\/v3\/services\/?$/, params: [], module: jaegerV3ServicesRoute },
+  { pattern: /^\/jaeger\/api\/v3\/operations\/?$/, params: [], module: jaegerV3OperationsRoute },
+  { pattern: /^\/jaeger\/api\/v3\/trace-summaries\/?$/, params: [], module: jaegerV3TraceSummariesRoute },
+  { pattern: /^\/jaeger\/api\/v3\/traces\/?$/, params: [], module: jaegerV3TracesRoute },
+  { pattern: /^\/jaeger\/api\/v3\/traces\/([^/]+)\/?$/, params: ["traceId"], module: jaegerV3TraceRoute },
   // The optional catch-all app/jaeger/[[...path]]: "...name" params are arrays of segments.
-  { method: "GET", pattern: /^\/jaeger(?:\/(.*?))?\/?$/, params: ["...path"], handler: jaegerUiRoute.GET as Handler },
-  { method: "GET", pattern: /^\/redirect\/?$/, params: [], handler: redirectRoute.GET as Handler },
+  { pattern: /^\/jaeger(?:\/(.*?))?\/?$/, params: ["...path"], module: jaegerUiRoute },
+  { pattern: /^\/redirect\/?$/, params: [], module: redirectRoute },
 ];
+
+/** The methods Next.js dispatches to a route file's exports (next/dist/server/web/http.js). */
+const NEXT_HTTP_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH"];
+
+/**
+ * The handler Next.js runs for `method` on a route file, as its autoImplementMethods does
+ * (next/dist/server/route-modules/app-route/helpers/auto-implement-methods.js): the file's
+ * export; else HEAD runs GET's, OPTIONS answers 204 with the methods exported as Allow, and any
+ * other method 405 with no body and no Allow header. A method Next does not know is a 400.
+ */
+function nextHandlerOf(module: RouteModule, method: string): Handler {
+  if (!NEXT_HTTP_METHODS.includes(method)) return () => new Response(null, { status: 400 });
+  const exported = (name: string) => (typeof module[name] === "function" ? (module[name] as Handler) : undefined);
+  const own = exported(method) ?? (method === "HEAD" ? exported("GET") : undefined);
+  if (own) return own;
+  if (method === "OPTIONS") {
+    const implemented = NEXT_HTTP_METHODS.filter((name) => exported(name));
+    if (implemented.includes("GET") && !implemented.includes("HEAD")) implemented.push("HEAD");
+    return () => new Response(null, { status: 204, headers: { Allow: ["OPTIONS", ...implemented].sort().join(", ") } });
+  }
+  return () => new Response(null, { status: 405 });
+}
 
 /** next.config.js rewrites a custom Jaeger base path (KUBETRAIL_JAEGER_BASE_PATH) to /jaeger; so do we. */
 function rewriteJaegerBasePath(pathname: string, basePath: string): string {
@@ -83,8 +109,9 @@ export async function startTestServer(context: AppContext, options: { auditVia?:
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
       const pathname = rewriteJaegerBasePath(url.pathname, context.config.jaegerBasePath);
       const route = ROUTES.find((r) => r.pattern.test(pathname));
-      if (!route) return void res.writeHead(404).end();
-      if (route.method !== req.method) return void res.writeHead(405, { Allow: route.method }).end();
+      // Next answers an unknown path with its HTML 404 page.
+      if (!route) return void res.writeHead(404, { "content-type": "text/html; charset=utf-8" }).end("<!DOCTYPE html><title>404: This page could not be found.</title>");
+      const handler = nextHandlerOf(route.module, req.method ?? "GET");
       const match = route.pattern.exec(pathname)!;
       const params = Object.fromEntries(
         route.params.flatMap((name, i) => {
@@ -100,7 +127,7 @@ export async function startTestServer(context: AppContext, options: { auditVia?:
         // @ts-expect-error Node's fetch needs duplex for streamed bodies; the DOM types lack it.
         duplex: "half",
       });
-      const response = await route.handler(request, { params: Promise.resolve(params) });
+      const response = await handler(request, { params: Promise.resolve(params) });
       // A body the handler did not read is read and dropped by Node's server, unless the answer closes the connection.
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));

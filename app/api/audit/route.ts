@@ -1,5 +1,5 @@
 import { getAppContext } from "@/server/app/context";
-import { handleAuditPost } from "@/server/ingest/http/webAuditEndpoint";
+import { handleAuditPost, refuseAuditMethod } from "@/server/ingest/http/webAuditEndpoint";
 
 export const dynamic = "force-dynamic";
 
@@ -7,3 +7,6 @@ export const dynamic = "force-dynamic";
 export async function POST(request: Request): Promise<Response> {
   return handleAuditPost(request, undefined, await getAppContext());
 }
+
+// Every other method: a 405 naming POST (HEAD runs GET's).
+export { refuseAuditMethod as GET, refuseAuditMethod as PUT, refuseAuditMethod as PATCH, refuseAuditMethod as DELETE, refuseAuditMethod as OPTIONS };

@@ -1,7 +1,9 @@
+import { createReadStream } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { AuditIngestor, IngestSummary } from "../audit/ingest";
 import { falcoEventLines } from "../../testing/fixtures";
+import { HKERMA_CSV } from "../../testing/hkermaCsv";
 import { importAuditFile } from "./importAuditFile";
 
 /** Accepts each auditID once, rejects items without one; records the batches it got. */
@@ -41,16 +43,25 @@ describe("importAuditFile", () => {
       cluster: "c",
       batchSize: 4,
       ingestor,
-      onBatch: (s) => progress.push(s.eventsRead),
+      onBatch: (s) => progress.push(s.valuesRead + s.unreadable),
     });
     expect(interrupted).toBe(false);
     expect(batches.map((b) => b.length)).toEqual([3, 4, 4]);
     expect(progress).toEqual([4, 8, 12]);
-    expect(summary).toMatchObject({ eventsRead: 12, accepted: 10, duplicates: 0, rejected: 2 });
+    expect(summary).toMatchObject({ valuesRead: 11, unreadable: 1, accepted: 10, duplicates: 0, rejected: 2 });
     expect([...summary.rejections.values()]).toEqual([
       { reason: "invalid JSON", count: 1, positions: [4], morePositions: false, example: expect.stringMatching(/^line 4 \(byte \d+\): invalid JSON: /) },
       { reason: "auditID: required", count: 1, positions: [8], morePositions: false, example: null },
     ]);
+  });
+
+  it("reads a file that holds no JSON (the hkerma dataset's CSV of audit events) as lines of text, not as events", async () => {
+    const { ingestor, batches } = fakeIngestor();
+    const { summary } = await importAuditFile({ input: createReadStream(HKERMA_CSV), cluster: "c", batchSize: 400, ingestor });
+    expect(batches).toEqual([]);
+    // 16,563 rows and the short one at the end (PROVENANCE.md): a piece of text each.
+    expect(summary).toMatchObject({ valuesRead: 0, unreadable: 16_564, accepted: 0, rejected: 16_564 });
+    expect([...summary.rejections.keys()]).toEqual(["unexpected text outside of a JSON document"]);
   });
 
   it("stops after the batch being stored when aborted", async () => {
@@ -66,7 +77,7 @@ describe("importAuditFile", () => {
     });
     expect(interrupted).toBe(true);
     expect(batches).toHaveLength(1);
-    expect(summary.eventsRead).toBe(5);
+    expect(summary.valuesRead).toBe(5);
   });
 
   it("stores what it read and stops when aborted while waiting for input that may never come (a live pipe)", async () => {
@@ -88,7 +99,7 @@ describe("importAuditFile", () => {
     expect(interrupted).toBe(true);
     expect(batches.map((b) => b.length)).toEqual([5, 2]);
     // The line cut short by the stop is not the file's fault: not counted as invalid.
-    expect(summary).toMatchObject({ eventsRead: 7, accepted: 7, rejected: 0 });
+    expect(summary).toMatchObject({ valuesRead: 7, unreadable: 0, accepted: 7, rejected: 0 });
     expect(pipe.destroyed).toBe(true);
   });
 

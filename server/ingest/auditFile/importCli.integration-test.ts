@@ -6,6 +6,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPglite } from "../../store/pglite";
 import { falcoEventLines } from "../../testing/fixtures";
+import { HKERMA_CSV } from "../../testing/hkermaCsv";
 import { rolloutScenario } from "../../testing/scenarios/rollout";
 
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -61,7 +62,8 @@ describe("npm run import", () => {
     expect(first.stderr).not.toMatch(/^import:/m);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`Imported ${file} into cluster "default"`);
-    expect(count(first.stdout, "events read")).toBe(uniqueEvents + 1);
+    expect(count(first.stdout, "read")).toBe(uniqueEvents + 1);
+    expect(first.stdout).toContain(`  read        ${(uniqueEvents + 1).toLocaleString("en-US")}  ${uniqueEvents.toLocaleString("en-US")} JSON values, 1 piece of text not readable as JSON\n`);
     expect(count(first.stdout, "accepted")).toBe(uniqueEvents);
     expect(count(first.stdout, "duplicates")).toBe(0);
     expect(count(first.stdout, "rejected")).toBe(1);
@@ -96,7 +98,7 @@ describe("npm run import", () => {
     expect(result.stderr).not.toMatch(/^import:/m);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Imported standard input into cluster "mixed"`);
-    expect(count(result.stdout, "events read")).toBe(events.length);
+    expect(count(result.stdout, "read")).toBe(events.length);
     expect(count(result.stdout, "accepted")).toBe(events.length);
     expect(count(result.stdout, "rejected")).toBe(0);
   });
@@ -136,7 +138,7 @@ describe("npm run import", () => {
     expect(comparable(await history(reversed))).toEqual(comparable(expected));
   });
 
-  it("says so, and exits 1, when nothing in the file is an audit event: a Kubernetes manifest given by mistake", async () => {
+  it("says so, and exits 1, when nothing in the file is an audit event: a Kubernetes manifest or a CSV given by mistake", async () => {
     const manifest = path.join(dir, "deployment.yaml");
     // The head of the rollout's Deployment as `kubectl get -o yaml` prints it: a manifest, not an audit log.
     writeFileSync(manifest, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: apiserver\n  namespace: openshift-apiserver\n");
@@ -144,6 +146,15 @@ describe("npm run import", () => {
     expect(result.code).toBe(1);
     expect(count(result.stdout, "rejected")).toBe(5);
     expect(result.stdout).toContain(`Nothing in ${manifest} could be stored. Is it a kube-apiserver audit log?`);
+
+    // Audit events, but flattened into CSV rows: 16,564 lines of text, not as many events.
+    const csv = await runImport(path.join(dir, "manifest-data"), [HKERMA_CSV]);
+    expect(csv.code).toBe(1);
+    expect(csv.stdout.split("\n").slice(0, 3)).toEqual([
+      expect.stringMatching(/^Imported nothing from .*audit-logs\.csv into cluster "default" in \d+s$/),
+      "  read        16,564  pieces of text not readable as JSON",
+      "  accepted         0",
+    ]);
 
     // An empty file is not a mistake: nothing to read, nothing wrong.
     const empty = path.join(dir, "empty.log");

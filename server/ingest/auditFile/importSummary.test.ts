@@ -23,7 +23,7 @@ describe("import summary", () => {
     );
     addUnreadable(summary, { line: 8, error: "line 8 (byte 4711): invalid JSON: Unexpected end of JSON input", reason: "invalid JSON" });
     addIngestResult(summary, result({ received: 1, rejected: [{ index: 0, auditId: null, reason: "stage: required" }] }), [12]);
-    expect(summary).toMatchObject({ eventsRead: 6, accepted: 2, history: 1, skipped: 1, duplicates: 1, rejected: 3 });
+    expect(summary).toMatchObject({ valuesRead: 5, unreadable: 1, accepted: 2, history: 1, skipped: 1, duplicates: 1, rejected: 3 });
     expect([...summary.rejections.values()]).toEqual([
       { reason: "stage: required", count: 2, positions: [7, 12], morePositions: false, example: null },
       { reason: "invalid JSON", count: 1, positions: [8], morePositions: false, example: "line 8 (byte 4711): invalid JSON: Unexpected end of JSON input" },
@@ -40,7 +40,7 @@ describe("import summary", () => {
     expect(formatImportSummary(summary, { source: "audit.log.gz", cluster: "prod", elapsedMs: 61_000, interrupted: false })).toBe(
       [
         `Imported audit.log.gz into cluster "prod" in 1m01s`,
-        "  events read 12,353",
+        "  read        12,353  12,346 JSON values, 7 pieces of text not readable as JSON",
         "  accepted    10,000  new: 9,000 history entries, 700 reads counted, 300 skipped as noise",
         "  duplicates   2,338  already stored, unchanged",
         "  rejected         8",
@@ -49,6 +49,22 @@ describe("import summary", () => {
         "    1 × auditID: required (line 7)",
       ].join("\n"),
     );
+  });
+
+  it("counts what it read as JSON values, not as events, when the file held nothing else", () => {
+    const summary = createImportSummary();
+    addIngestResult(summary, result({ received: 3, accepted: 3, history: 3 }), [1, 2, 3]);
+    expect(formatImportSummary(summary, { source: "audit.log", cluster: "c", elapsedMs: 0, interrupted: false }).split("\n")[1]).toBe("  read        3  JSON values");
+  });
+
+  it("counts the lines of a file that holds no JSON (a CSV) as text, not as events", () => {
+    const summary = createImportSummary();
+    // What the import makes of shared/fixtures/real/hkerma-kubernetes-event-dataset/audit-logs.csv: a line of text per row.
+    for (let line = 1; line <= 16_564; line++) {
+      addUnreadable(summary, { line, error: `line ${line} (byte 0): unexpected text outside of a JSON document: "\"{\"\"name"`, reason: "unexpected text outside of a JSON document" });
+    }
+    const lines = formatImportSummary(summary, { source: "audit-logs.csv", cluster: "c", elapsedMs: 0, interrupted: false }).split("\n");
+    expect(lines.slice(0, 3)).toEqual([`Imported nothing from audit-logs.csv into cluster "c" in 0s`, "  read        16,564  pieces of text not readable as JSON", "  accepted         0"]);
   });
 
   it("says when an import was interrupted, and counts reasons beyond the listed ones", () => {

@@ -13,9 +13,18 @@ export interface RejectionGroup {
   example: string | null;
 }
 
-/** The running totals of an import. Every event read is counted in exactly one of accepted, duplicates, rejected. */
+/**
+ * The running totals of an import. Every item read — a JSON value, or a piece of text that could
+ * not be read as one — is counted in exactly one of accepted, duplicates, rejected.
+ */
 export interface ImportSummary {
-  eventsRead: number;
+  /** JSON values read and handed on to be stored: an Event each, or what should have been one. */
+  valuesRead: number;
+  /**
+   * Pieces of text not readable as a JSON value (a line that is not JSON, a value cut short, one
+   * too long): all rejected. A file that is not JSON at all (a CSV) is nothing else.
+   */
+  unreadable: number;
   /** New events stored: history entries, counted reads and skipped noise. */
   accepted: number;
   history: number;
@@ -33,7 +42,7 @@ const LISTED_POSITIONS = 5;
 const LISTED_REASONS = 10;
 
 export function createImportSummary(): ImportSummary {
-  return { eventsRead: 0, accepted: 0, history: 0, reads: 0, skipped: 0, duplicates: 0, rejected: 0, rejections: new Map() };
+  return { valuesRead: 0, unreadable: 0, accepted: 0, history: 0, reads: 0, skipped: 0, duplicates: 0, rejected: 0, rejections: new Map() };
 }
 
 function addRejection(summary: ImportSummary, reason: string, position: number, example: string | null): void {
@@ -51,13 +60,13 @@ function addRejection(summary: ImportSummary, reason: string, position: number, 
 
 /** Counts an item of the file that could not be read as JSON. */
 export function addUnreadable(summary: ImportSummary, item: { line: number; error: string; reason: string }): void {
-  summary.eventsRead++;
+  summary.unreadable++;
   addRejection(summary, item.reason, item.line, item.error);
 }
 
 /** Counts what the ingestor did with a batch; `positions[i]` is where the batch's item `i` was in the file. */
 export function addIngestResult(summary: ImportSummary, result: IngestSummary, positions: readonly number[]): void {
-  summary.eventsRead += result.received;
+  summary.valuesRead += result.received;
   summary.accepted += result.accepted;
   summary.history += result.history;
   summary.reads += result.reads;
@@ -83,9 +92,22 @@ function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+function itemsRead(summary: ImportSummary): number {
+  return summary.valuesRead + summary.unreadable;
+}
+
 /** Every item read was rejected: most likely the file is not an audit log at all. */
 export function nothingStorable(summary: ImportSummary): boolean {
-  return summary.eventsRead > 0 && summary.rejected === summary.eventsRead;
+  return itemsRead(summary) > 0 && summary.rejected === itemsRead(summary);
+}
+
+/** What the items read were: JSON values, text not readable as JSON, or both (then with their counts). */
+function describeItemsRead(summary: ImportSummary): string {
+  const values = summary.valuesRead === 1 ? "JSON value" : "JSON values";
+  const unreadable = `${summary.unreadable === 1 ? "piece" : "pieces"} of text not readable as JSON`;
+  if (summary.unreadable === 0) return summary.valuesRead === 0 ? "" : values;
+  if (summary.valuesRead === 0) return unreadable;
+  return `${formatCount(summary.valuesRead)} ${values}, ${formatCount(summary.unreadable)} ${unreadable}`;
 }
 
 /** The summary printed at the end of an import. */
@@ -97,7 +119,9 @@ export function formatImportSummary(
   const what = run.interrupted ? `Interrupted importing ${run.source}` : nothingStorable(summary) ? `Imported nothing from ${run.source}` : `Imported ${run.source}`;
   const out = [`${what} into cluster "${run.cluster}" in ${formatDuration(run.elapsedMs)}`];
   const rows: Array<[string, number, string]> = [
-    ["events read", summary.eventsRead, ""],
+    // Not "events": what was read is an event only once it is accepted, and a file that is not
+    // an audit log (a CSV) holds nothing but lines of text.
+    ["read", itemsRead(summary), describeItemsRead(summary)],
     [
       "accepted",
       summary.accepted,

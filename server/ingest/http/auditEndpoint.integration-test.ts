@@ -226,6 +226,44 @@ describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => 
     });
   });
 
+  describe("a wrong method or path", () => {
+    const headers = { authorization: `Bearer ${TEST_TOKEN}`, "content-type": "application/json" };
+
+    it("answers any method but POST with a 405 that names POST, in its Allow header and its JSON body", async () => {
+      for (const path of ["/api/audit", "/api/audit/prod"]) {
+        for (const method of ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
+          // A body sent with the wrong method is not read: a small one is dropped and the connection kept.
+          const response = await fetch(`${app.url}${path}`, { method, headers, body: method === "GET" ? undefined : JSON.stringify(eventList(falcoEvents("create_configmap.json"))) });
+          expect(response.status, `${method} ${path}`).toBe(405);
+          expect(response.headers.get("allow")).toBe("POST");
+          expect(response.headers.get("content-type")).toBe("application/json");
+          expect(response.headers.get("connection")).not.toBe("close");
+          expect((await response.json()).error).toEqual({
+            code: "method_not_allowed",
+            message: `method ${method} is not allowed here: the audit webhook takes POST /api/audit or POST /api/audit/{cluster}`,
+          });
+        }
+        const head = await fetch(`${app.url}${path}`, { method: "HEAD" });
+        expect(head.status).toBe(405);
+        expect(head.headers.get("allow")).toBe("POST");
+        expect(await head.text()).toBe("");
+      }
+    });
+
+    it("answers a path below a cluster's with a JSON 404 that names the webhook's paths, whatever the method", async () => {
+      for (const [method, path] of [["POST", "/api/audit/elsewhere/extra"], ["GET", "/api/audit/elsewhere/a/b"]] as const) {
+        const response = await fetch(`${app.url}${path}`, { method, headers, body: method === "POST" ? JSON.stringify(eventList(falcoEvents("create_configmap.json"))) : undefined });
+        expect(response.status, `${method} ${path}`).toBe(404);
+        expect(response.headers.get("content-type")).toBe("application/json");
+        expect((await response.json()).error).toEqual({
+          code: "not_found",
+          message: `no such endpoint: "${path}"; the audit webhook is POST /api/audit or POST /api/audit/{cluster}`,
+        });
+      }
+      expect(await historyCount("elsewhere")).toBe(0);
+    });
+  });
+
   describe("retries", () => {
     it("stores a retried batch once", async () => {
       const batch = eventList(allFalcoEvents());

@@ -75,6 +75,35 @@ export function errorAnswer(status: number, code: string, message: string, extra
   return { status, headers: extra.headers ?? {}, body: { error: { code, message, ...extra.details } } };
 }
 
+/** The one method the webhook's paths take: named in the Allow header of a 405. */
+export const AUDIT_METHOD = "POST";
+
+/** The webhook's paths, as an answer about a wrong request names them. */
+const AUDIT_PATHS = "POST /api/audit or POST /api/audit/{cluster}";
+
+/** The longest part of a request's path quoted back in an answer: enough to find the mistake, not an echo of a huge URL. */
+const QUOTED_PATH_CHARS = 200;
+
+function quotedPath(path: string): string {
+  return JSON.stringify(path.length > QUOTED_PATH_CHARS ? `${path.slice(0, QUOTED_PATH_CHARS)}…` : path);
+}
+
+/**
+ * Any method but POST on the webhook's paths: a 405 that says which method it takes, in the
+ * Allow header (RFC 9110) and in the body. The body, if any, is not read.
+ */
+export function auditMethodNotAllowed(method: string): AuditAnswer {
+  return errorAnswer(405, "method_not_allowed", `method ${method} is not allowed here: the audit webhook takes ${AUDIT_PATHS}`, { headers: { Allow: AUDIT_METHOD } });
+}
+
+/**
+ * A path below `/api/audit/{cluster}/`, with any method: a 404 that names the webhook's paths,
+ * in JSON like the webhook's other answers (a kube-apiserver pointed at a wrong URL logs it).
+ */
+export function auditPathNotFound(path: string): AuditAnswer {
+  return errorAnswer(404, "not_found", `no such endpoint: ${quotedPath(path)}; the audit webhook is ${AUDIT_PATHS}`);
+}
+
 /**
  * `POST /api/audit[/{cluster}]`: the kube-apiserver audit webhook. Answers 2xx only once
  * the batch is committed, so the apiserver's retry on any other answer never loses events,

@@ -1,8 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { answerAuditPost, type AuditEndpointDeps } from "./auditEndpoint";
+import { answerAuditPost, AUDIT_METHOD, auditMethodNotAllowed, auditPathNotFound, refusalHeaders, type AuditAnswer, type AuditEndpointDeps } from "./auditEndpoint";
 import { IncompleteBodyError, readNodeBodyWithLimit } from "./readBody";
 
 const AUDIT_PATH = /^\/api\/audit(?:\/([^/]+))?\/?$/;
+/** Under the webhook's paths (`/api/audit/x/y`): no route answers these, so the webhook's handler does. */
+const UNDER_AUDIT_PATH = /^\/api\/audit\//;
+
+function pathOf(url: string): string {
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
+}
 
 /**
  * The `{cluster}` segment of an audit webhook path (`/api/audit` → undefined, the default
@@ -10,8 +17,7 @@ const AUDIT_PATH = /^\/api\/audit(?:\/([^/]+))?\/?$/;
  * the route handlers under app/api/audit answer, with or without a trailing slash, any query.
  */
 export function auditClusterOfPath(url: string): string | undefined | null {
-  const query = url.indexOf("?");
-  const match = AUDIT_PATH.exec(query === -1 ? url : url.slice(0, query));
+  const match = AUDIT_PATH.exec(pathOf(url));
   if (!match) return null;
   if (match[1] === undefined) return undefined;
   try {
@@ -20,6 +26,16 @@ export function auditClusterOfPath(url: string): string | undefined | null {
     // Not valid percent-encoding: kept as sent, and refused as a cluster name.
     return match[1];
   }
+}
+
+function writeAnswer(response: ServerResponse, answer: AuditAnswer): void {
+  const json = JSON.stringify(answer.body);
+  response.writeHead(answer.status, {
+    ...answer.headers,
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(json),
+  });
+  response.end(json);
 }
 
 function headerOf(request: IncomingMessage, name: string): string | null {
@@ -50,13 +66,7 @@ export async function serveAuditPost(request: IncomingMessage, response: ServerR
       },
       deps,
     );
-    const json = JSON.stringify(answer.body);
-    response.writeHead(answer.status, {
-      ...answer.headers,
-      "Content-Type": "application/json",
-      "Content-Length": Buffer.byteLength(json),
-    });
-    response.end(json);
+    writeAnswer(response, answer);
   } catch (error) {
     if (error instanceof IncompleteBodyError) {
       // The client went away mid-body: there is no one to answer.
@@ -72,13 +82,31 @@ export async function serveAuditPost(request: IncomingMessage, response: ServerR
 /** Answers a request and returns true when it is the audit webhook's; false leaves it to the caller. */
 export type NodeRequestHandler = (request: IncomingMessage, response: ServerResponse) => boolean;
 
-/** `serveAuditPost` for the requests that are the webhook's (POST to its paths). */
+/**
+ * `serveAuditPost` for the requests that are the webhook's (POST to its paths); any other
+ * method on its paths, and any path below a cluster's, gets the JSON refusal the route handlers
+ * under app/api/audit give. Refused before the body is read: a small one is read and dropped,
+ * a large one closes the connection (refusalHeaders).
+ */
 export function createAuditWebhookHandler(deps: AuditEndpointDeps): NodeRequestHandler {
   return (request, response) => {
-    if (request.method !== "POST") return false;
-    const cluster = auditClusterOfPath(request.url ?? "/");
-    if (cluster === null) return false;
-    void serveAuditPost(request, response, cluster, deps);
+    const url = request.url ?? "/";
+    const cluster = auditClusterOfPath(url);
+    let refusal: AuditAnswer;
+    if (cluster !== null) {
+      if (request.method === AUDIT_METHOD) {
+        void serveAuditPost(request, response, cluster, deps);
+        return true;
+      }
+      refusal = auditMethodNotAllowed(request.method ?? "");
+    } else if (UNDER_AUDIT_PATH.test(pathOf(url))) {
+      refusal = auditPathNotFound(pathOf(url));
+    } else {
+      return false;
+    }
+    // A chunked body is of unknown length; with neither header there is no body (a GET's).
+    const declaredLength = request.headers["transfer-encoding"] === undefined ? Number(headerOf(request, "content-length") ?? 0) : NaN;
+    writeAnswer(response, { ...refusal, headers: { ...refusal.headers, ...refusalHeaders(declaredLength, deps.config.maxBodyBytes) } });
     return true;
   };
 }

@@ -1,4 +1,4 @@
-import { answerAuditPost, type AuditEndpointDeps } from "./auditEndpoint";
+import { answerAuditPost, auditMethodNotAllowed, auditPathNotFound, type AuditAnswer, type AuditEndpointDeps } from "./auditEndpoint";
 import { readBodyWithLimit } from "./readBody";
 
 /**
@@ -19,5 +19,23 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
     },
     deps,
   );
+  return responseOf(answer);
+}
+
+function responseOf(answer: AuditAnswer): Response {
   return Response.json(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+/**
+ * Any method but POST on the webhook's paths. The route handlers export it for each method Next
+ * knows but POST: a method a route file does not export, Next answers 405 with no body and no
+ * Allow header, and OPTIONS 204. HEAD runs GET's, as Next does, without the body.
+ */
+export function refuseAuditMethod(request: Request): Response {
+  return responseOf(auditMethodNotAllowed(request.method));
+}
+
+/** Any method on a path below `/api/audit/{cluster}/`, which Next would answer with its HTML 404 page. */
+export function refuseUnknownAuditPath(request: Request): Response {
+  return responseOf(auditPathNotFound(new URL(request.url).pathname));
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { jsonResponse } from "../params";
+import { v3Error } from "../v3/handlers";
 import { injectIndexHtml } from "./indexHtml";
 
 /**
@@ -61,7 +62,12 @@ export interface JaegerUiOptions {
  * the decoded path segments below the base path.
  */
 export async function serveJaegerUi(request: Request, segments: string[], options: JaegerUiOptions): Promise<Response> {
-  if (segments[0] === "api") return notFound(`no such endpoint: ${new URL(request.url).pathname}`);
+  if (segments[0] === "api") {
+    const message = `no such endpoint: ${new URL(request.url).pathname}`;
+    // v3 clients read errors from the gateway's body (Jaeger itself answers any unknown API path
+    // with a plain-text "404 page not found"); the v3 routes' own errors come in it too.
+    return segments[1] === "v3" ? v3Error(request, 404, message) : notFound(message);
+  }
   if (options.uiDir === null) return notFound("the Jaeger UI is not served here: set JAEGER_UI_DIR to a Jaeger UI release build (the API is at <base>/api)");
   if (!segments.every(isSafeSegment)) return notFound("no such file");
 

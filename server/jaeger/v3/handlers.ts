@@ -15,7 +15,8 @@ import { toTraceSummary } from "./summaries";
  * accepted; errors as `{"error": {"httpCode", "message"}}`.
  */
 
-function v3Error(request: Request, status: number, message: string): Response {
+/** An error in the gateway's body (api_v3.GRPCGatewayError), as its tryHandleError writes it. */
+export function v3Error(request: Request, status: number, message: string): Response {
   return jsonResponse({ error: { httpCode: status, message } }, { status, pretty: wantsPrettyPrint(new URL(request.url).searchParams) });
 }
 

@@ -1,5 +1,5 @@
 import { getAppContext } from "@/server/app/context";
-import { handleAuditPost } from "@/server/ingest/http/webAuditEndpoint";
+import { handleAuditPost, refuseAuditMethod } from "@/server/ingest/http/webAuditEndpoint";
 
 export const dynamic = "force-dynamic";
 
@@ -8,3 +8,6 @@ export async function POST(request: Request, context: { params: Promise<{ cluste
   const { cluster } = await context.params;
   return handleAuditPost(request, cluster, await getAppContext());
 }
+
+// Every other method: a 405 naming POST (HEAD runs GET's).
+export { refuseAuditMethod as GET, refuseAuditMethod as PUT, refuseAuditMethod as PATCH, refuseAuditMethod as DELETE, refuseAuditMethod as OPTIONS };
