@@ -71,3 +71,25 @@ function bindingEffectOf(event: AuditEvent): SubresourceEffect | undefined {
   if (typeof target.name !== "string" || target.name === "" || (target.kind !== undefined && target.kind !== "Node")) return undefined;
   return { kind: "binding", nodeName: target.name, at: `${event.stageTime.toISOString().slice(0, 19)}Z` };
 }
+
+/**
+ * Whether `body`, its object as a response told it, was made before `state`, a state that
+ * effects made of an older one (change.ts), whatever its resourceVersion says: it lacks what they
+ * did, which no later write undoes. A bound Pod keeps its node (the apiserver refuses to change
+ * spec.nodeName), and a generation only grows (a Scale that changed the replicas made a new one).
+ * Such a body's resourceVersion may be newer than the one the effects were applied to, as the
+ * version they made is not told (a binding, a Scale at Request level).
+ */
+export function predatesEffects(body: JsonObject, state: JsonObject): boolean {
+  const generation = fieldOf(body, "metadata", "generation");
+  const generationOfState = fieldOf(state, "metadata", "generation");
+  if (typeof generation === "number" && typeof generationOfState === "number" && generation < generationOfState) return true;
+  const node = fieldOf(state, "spec", "nodeName");
+  const nodeOfBody = fieldOf(body, "spec", "nodeName");
+  return typeof node === "string" && node !== "" && (typeof nodeOfBody !== "string" || nodeOfBody === "");
+}
+
+function fieldOf(body: JsonObject, section: string, key: string): JsonValue | undefined {
+  const value = body[section];
+  return isJsonObject(value) ? value[key] : undefined;
+}
