@@ -31,6 +31,11 @@ export interface VersionStep<Ref> {
   diff: DiffEntry[] | null;
   /** It created the object: no version came before it. */
   creates: boolean;
+  /**
+   * Its version's state was made of the one before it and what the write did (a Scale's
+   * replicas: AuditWrite.effect), not told whole: a write made between the two is not in it.
+   */
+  madeOfPrevious?: boolean;
 }
 
 export interface ObjectVersion {
@@ -109,7 +114,9 @@ export function placeLateWrites<Ref>(newest: ObjectVersion, steps: ReadonlyArray
     if (write.creates && below >= 0) continue; // a create after a version of its object: not this object's create
     const above = below < 0 ? bottom : versions[below - 1]!;
     const maker = above.madeBy as VersionStep<Ref> | null;
-    if (maker === null) continue;
+    // A version made of the one before it by a Scale lacks this write, made between the two:
+    // diffed against the write, the Scale would undo it.
+    if (maker === null || maker.madeOfPrevious) continue;
     placements[i] = { placed: true, base: below < 0 ? null : publicVersion(versions[below]!) };
     rediffed.set(maker.ref, { resourceVersionBefore: write.resourceVersion, diff: diffObjects(write.body, above.state) });
     // Nothing comes before a create.

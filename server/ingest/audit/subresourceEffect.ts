@@ -73,6 +73,14 @@ function bindingEffectOf(event: AuditEvent): SubresourceEffect | undefined {
 }
 
 /**
+ * Whether a write through `subresource` may have had an effect (AuditWrite.effect): its object's
+ * state after it, when it has one, was then made of the state before it, not told whole.
+ */
+export function mayHaveEffect(subresource: string): boolean {
+  return subresource === "scale" || subresource === "binding";
+}
+
+/**
  * Whether `body`, its object as a response told it, was made before `state`, a state that
  * effects made of an older one (change.ts), whatever its resourceVersion says: it lacks what they
  * did, which no later write undoes. A bound Pod keeps its node (the apiserver refuses to change

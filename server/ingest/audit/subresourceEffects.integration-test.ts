@@ -278,6 +278,19 @@ describe.each(STORE_KINDS)("writes that arrive out of order around a Scale or a 
     expect(arrived.get(firstLabel.auditID)!.details.arrivedAfterResourceVersion).toBe("9136+1");
   });
 
+  it("does not show a Scale undoing a write that arrived after it though made before it", async () => {
+    const [create, status1, scale, status2] = scaledThroughSubresource();
+    const { inOrder, arrived } = await inBothOrders("scale-late-status", [create!, status1!, scale!, status2!], [create!, scale!, status1!, status2!]);
+    expect(inOrder.get(scale!.auditID)!.diff).toEqual([
+      { path: "metadata.generation", old: 1, new: 2 },
+      { path: "spec.replicas", old: 3, new: 5 },
+    ]);
+    expect(arrived.get(scale!.auditID)!.diff).toEqual(inOrder.get(scale!.auditID)!.diff);
+    // The Scale's state lacks the status update, made between the version it was made of and its
+    // own: the status update is kept without a diff.
+    expect(arrived.get(status1!.auditID)!.diff).toBeNull();
+  });
+
   it("does not show a write made before a Request-level Scale, arriving after it, undoing the scale", async () => {
     const [create, status1, patchedScale] = scaledThroughSubresource();
     // An HPA's update of the Scale, audited at Request level: the Scale it sent, no answer.
