@@ -110,6 +110,24 @@ describe("what a write to a subresource of another kind did to its object", () =
   });
 });
 
+describe("an effect on fields a sensitive rule covers", () => {
+  it("is not read: its values would go into the object's state unredacted", () => {
+    const withRules = (rules: ConvertOptions["sensitive"]) => ({ ...options, sensitive: [...options.sensitive, ...rules] });
+    const convertWith = (raw: RawEvent, rules: ConvertOptions["sensitive"]) => {
+      const parsed = parseAuditEvent(raw);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return convertAuditEvent(parsed.event, withRules(rules)) as AuditWrite;
+    };
+    // At the field, above it, or below it (a condition's message): covered.
+    expect(convertWith(scaleEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec", "replicas"]] }]).effect).toBeUndefined();
+    expect(convertWith(bindingEvent(), [{ apiGroup: "", resource: "pods", paths: [["spec"]] }]).effect).toBeUndefined();
+    expect(convertWith(bindingEvent(), [{ apiGroup: "", resource: "pods", paths: [["status", "conditions", "message"]] }]).effect).toBeUndefined();
+    // Beside it, or another resource's: read as ever.
+    expect(convertWith(scaleEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec", "template", "spec", "containers", "env"]] }]).effect).toMatchObject({ kind: "scale" });
+    expect(convertWith(bindingEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec"]] }]).effect).toMatchObject({ kind: "binding" });
+  });
+});
+
 describe("a body made before the effects a state holds", () => {
   it("is a Pod without the node its state's binding gave it", () => {
     // The real Pod, on its node as its binding left it, and as it was before (still Pending).

@@ -73,6 +73,24 @@ function bindingEffectOf(event: AuditEvent): SubresourceEffect | undefined {
 }
 
 /**
+ * The fields an effect sets on its object (change.ts), as paths of its body; the generation a
+ * scale bumps is not among them, as it comes from the state held, redacted as it is.
+ */
+function pathsSetBy(effect: SubresourceEffect): string[][] {
+  return effect.kind === "scale" ? [["spec", "replicas"]] : [["spec", "nodeName"], ["status", "conditions"]];
+}
+
+/**
+ * Whether `effect` sets a field at or above one of `sensitivePaths` (its object's, as the
+ * redaction rules give them): the state it would make would hold what a body's redaction keeps
+ * out, so the converter drops it, and the object's next write shows the change, redacted.
+ */
+export function setsSensitiveFields(effect: SubresourceEffect, sensitivePaths: readonly string[][]): boolean {
+  const overlap = (a: readonly string[], b: readonly string[]) => a.every((key, i) => i >= b.length || b[i] === key);
+  return pathsSetBy(effect).some((set) => sensitivePaths.some((sensitive) => overlap(set, sensitive)));
+}
+
+/**
  * Whether a write through `subresource` may have had an effect (AuditWrite.effect): its object's
  * state after it, when it has one, was then made of the state before it, not told whole.
  */

@@ -309,3 +309,33 @@ describe.each(STORE_KINDS)("writes that arrive out of order around a Scale or a 
     expect(arrived.get(status1!.auditID)!.details.arrivedAfterResourceVersion).toBe("22001+1");
   });
 });
+
+describe.each(STORE_KINDS)("a Scale or a Binding whose fields a sensitive rule covers, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("stores none of their values: their bodies would have had them redacted", async () => {
+    // An operator who keeps which node each Pod runs on, and each workload's size, out of the store.
+    const sensitive = [
+      ...TEST_CONVERT_OPTIONS.sensitive,
+      { apiGroup: "", resource: "pods", paths: [["spec", "nodeName"]] },
+      { apiGroup: "apps", resource: "deployments", paths: [["spec", "replicas"]] },
+    ];
+    const ingestor = createAuditIngestor(test.db, { ...TEST_CONVERT_OPTIONS, sensitive });
+    for (const event of podScheduled()) await ingestor.ingest("sensitive", [event]);
+    for (const event of scaledThroughSubresource()) await ingestor.ingest("sensitive", [event]);
+    const entries = await test.db.query<{ diff: DiffEntry[] | null; state: string | null }>(
+      `SELECT h.diff, s.state FROM history_entries h JOIN clusters c ON c.id = h.cluster_id LEFT JOIN object_states s ON s.object_id = h.object_id WHERE c.name = 'sensitive'`,
+    );
+    const redacted = (value: unknown) => value === undefined || (typeof value === "string" && value.startsWith("<redacted:"));
+    const covered = entries.rows.flatMap((row) => (row.diff ?? []).filter((d) => d.path === "spec.replicas" || d.path === "spec.nodeName"));
+    // Each change to them shows (the kubelet's write, the deployment-controller's), redacted.
+    expect(covered.length).toBeGreaterThan(0);
+    for (const change of covered) expect(redacted(change.old) && redacted(change.new), JSON.stringify(change)).toBe(true);
+    for (const row of entries.rows) {
+      const spec = row.state === null ? {} : (JSON.parse(row.state).spec as Obj);
+      expect(redacted(spec.replicas) && redacted(spec.nodeName), JSON.stringify(spec)).toBe(true);
+    }
+  });
+});
