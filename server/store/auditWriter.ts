@@ -6,6 +6,7 @@ import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { afterUntoldChange, isOlderThanState, toldVersion } from "./stateVersion";
 import { computeChange, createsObject } from "../ingest/audit/change";
+import { predatesEffects } from "../ingest/audit/subresourceEffect";
 import { kindForResource, otherGroupsServing } from "../k8s/resources";
 import { toDisplay } from "../model/redact/redact";
 import { isDecimal, type ObjectVersion } from "../ingest/audit/lateWrites";
@@ -550,7 +551,7 @@ export async function planWrites(
     // (resolveTarget gives it that object), whether or not its own body tells a resourceVersion.
     // (An object known only as a relation's target has no body yet: its create gives the first.)
     const lateCreate = createsObject(write) && target !== "new" && write.startTime <= row.firstSeen && row.state !== null;
-    const late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion);
+    const late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row);
     const change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write);
     // A delete completed before anything known of this object happened was of an earlier
     // incarnation of its name, which a write that names no uid cannot tell apart (Metadata level):
@@ -571,14 +572,16 @@ export async function planWrites(
     if ((write.startTime < row.firstSeen || fillsPlaceholder || (reidentifies && createsObject(write))) && !deletesEarlier) row.firstSeen = write.startTime;
     if (write.endTime > row.lastSeen) row.lastSeen = write.endTime;
     row.rowDirty = true;
-    const rvBefore = toldVersion(row.resourceVersion);
+    // The version of the state the diff starts from: `<told>+<n>` after untold changes
+    // (stateVersion.ts), not `<told>`, which placing late writes would take for that state.
+    const rvBefore = row.resourceVersion;
     if (change.nextState && !late) {
       row.state = withoutManagedFields(change.nextState);
       // Only a response tells the version a body is: a Request-level write's body is the request,
       // which carries the version it was made on. Stored under that one, it would be taken (by a
       // state cache of another worker or process) for the body the previous write left there.
       // A change made of the state held (a binding: change.ts) tells none either, but the version
-      // it was made on is known, and stays the one that orders and places writes (stateVersion.ts).
+      // it was made on is known, and stays the one that orders writes (stateVersion.ts).
       const told = write.details.resourceVersionAfter;
       row.resourceVersion = told !== undefined ? told : write.effect !== undefined ? afterUntoldChange(row.resourceVersion) : null;
       row.stateDirty = true;
@@ -724,7 +727,7 @@ async function endEarlierIncarnations(
       changed.set(row, (changed.get(row) ?? false) || newlyDeleted);
     }
     const details: JsonObject = { ...(write.details as unknown as JsonObject), level: write.level, stage: write.stage };
-    if (row !== newer && row.resourceVersion) details.resourceVersionBefore = toldVersion(row.resourceVersion)!;
+    if (row !== newer && row.resourceVersion) details.resourceVersionBefore = row.resourceVersion;
     const detailsText = detailsJson(details, write.patch, change.diff !== null);
     historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
   });
@@ -830,6 +833,18 @@ function responseVersion(write: AuditWrite): string | null {
   if (write.level !== "RequestResponse" || write.failed) return null;
   const rv = versionAfter(write);
   return rv !== null && isDecimal(rv) ? rv : null;
+}
+
+/**
+ * Whether a write's response shows its object as it was before the changes that told no version
+ * (a binding: stateVersion.ts) in the state held: made before them, it arrived late, though its
+ * resourceVersion is newer than the one they were made of (the scheduler's status patch of a
+ * Pod it could not place yet, arriving after the Pod's binding).
+ */
+function predatesUntoldChanges(write: AuditWrite, row: ObjectRow): boolean {
+  if (row.state === null || toldVersion(row.resourceVersion) === row.resourceVersion) return false;
+  if (write.bodyAfter === null || write.details.resourceVersionAfter === undefined) return false;
+  return predatesEffects(write.bodyAfter, row.state);
 }
 
 /**

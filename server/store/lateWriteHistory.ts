@@ -2,6 +2,8 @@ import { prepared, type Sql } from "./database";
 import { int8Array, textArray } from "./arrayParam";
 import { isDecimal, placeLateWrites, type LatePlacement, type LatePlacements, type LateWrite, type ObjectVersion, type VersionStep } from "../ingest/audit/lateWrites";
 import { createsObject } from "../ingest/audit/change";
+import { mayHaveEffect } from "../ingest/audit/subresourceEffect";
+import { toldVersion } from "./stateVersion";
 import type { DiffEntry, JsonObject, WriteVerb } from "../ingest/audit/types";
 
 /**
@@ -83,7 +85,17 @@ async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: 
     if (entry.details.arrivedAfterResourceVersion !== undefined) continue;
     const id = Number(entry.id);
     details.set(id, entry.details);
-    steps.push({ ref: id, resourceVersionBefore: before, resourceVersionAfter: after, diff: entry.diff, creates: createsObject(storedWrite(entry)) });
+    const told = toldVersion(before);
+    steps.push({
+      ref: id,
+      resourceVersionBefore: before,
+      ...(told !== before && told !== null ? { toldBefore: told } : {}),
+      resourceVersionAfter: after,
+      diff: entry.diff,
+      creates: createsObject(storedWrite(entry)),
+      // A Scale's entry names the version its response told, but its state was made of the one before (change.ts).
+      ...(mayHaveEffect(entry.subresource) ? { madeOfPrevious: true } : {}),
+    });
   }
   return { rows: result.rows.length, steps, details };
 }

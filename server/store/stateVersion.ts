@@ -9,8 +9,11 @@ import { isDecimal } from "../ingest/audit/lateWrites";
  *
  * - a state cache keyed by it (stateCache.ts) never takes a body cached under `<told>` (by another
  *   worker or process, before the change) for the state after it: the two differ;
- * - the version that orders writes and places late ones stays known: the next write's version
- *   before is `<told>`, and a write of `<told>` or older arriving now is late.
+ * - the version that orders writes stays known: a write of `<told>` or older arriving now is late
+ *   (and so is a newer one whose body lacks the changes: auditWriter.ts, predatesUntoldChanges);
+ * - the next write names `<told>+<n>` as its version before, which is what its diff starts from:
+ *   were it `<told>`, the versions rebuilt to place late writes (lateWrites.ts) would go below it
+ *   through that diff, and so hold the untold changes where they had not been made.
  */
 
 /** The resourceVersion last told of a state's version (itself for a told state); null when none was. */

@@ -2,9 +2,9 @@ import { STATUS_CODES } from "node:http";
 import { builtinResource, kindForResource } from "../../k8s/resources";
 import { redactFailure } from "../../model/redact/fieldErrors";
 import { sensitiveValuesIn, withoutKnownValues } from "../../model/redact/knownValues";
-import { redactAuditAnnotations, redactBody, redactPatch } from "../../model/redact/redact";
+import { redactAuditAnnotations, redactBody, redactPatch, sensitivePathsFor } from "../../model/redact/redact";
 import type { AuditEvent, AuditObjectRef, AuditUserInfo } from "./eventSchema";
-import { subresourceEffectOf } from "./subresourceEffect";
+import { setsSensitiveFields, subresourceEffectOf } from "./subresourceEffect";
 import { isJsonObject,
   WRITE_VERBS,
   type AuditDetails,
@@ -151,7 +151,9 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
     verb === "patch" && event.requestObject !== null ? redactPatch(event.requestObject, target, options.sensitive, options.fingerprint) : null;
 
   const actor = actorOf(event).username;
-  const effect = failed || dryRun ? undefined : subresourceEffectOf(event, verb, apiGroup, resource, subresource);
+  const found = failed || dryRun ? undefined : subresourceEffectOf(event, verb, apiGroup, resource, subresource);
+  // Its values go into the object's state unredacted: none where a sensitive rule covers them.
+  const effect = found !== undefined && setsSensitiveFields(found, sensitivePathsFor(target, options.sensitive)) ? undefined : found;
   const details = detailsOf(event, failed, dryRun, responseObject, options, target);
   // A Scale's resourceVersion is its object's, after the write.
   if (effect?.kind === "scale" && effect.resourceVersion !== null) details.resourceVersionAfter = effect.resourceVersion;

@@ -97,4 +97,34 @@ describe("placeLateWrites", () => {
     const twice = [step("status generation 2", "status generation 1"), { ...step("status generation 2", "status generation 1"), ref: "again" }];
     expect(placeLateWrites(newest, twice, [late("scale up")]).placements).toEqual(unplaced);
   });
+
+  it("places no write directly under a Scale's version, made of the one before: the write would be missing from it", () => {
+    // The scale-up through deployments/scale: its state is the create's with the Scale's replicas.
+    const scaled = { ...step("scale up", "create"), madeOfPrevious: true };
+    const { placements, rediffed } = placeLateWrites(version("scale up"), [step("create", null), scaled], [late("status generation 1")]);
+    expect(placements).toEqual([{ placed: false }]);
+    expect(rediffed.size).toBe(0);
+    // The version it was made of is rebuilt through it as ever (its diff is exact): a no-op of that version goes there.
+    const through = [step("create", null), { ...step("scale up", "status generation 1"), madeOfPrevious: true }, step("status generation 2", "scale up")];
+    const [placement] = placeLateWrites(version("status generation 2"), through, [late("status generation 1")]).placements;
+    expect(placement!.placed && placement!.base?.resourceVersion).toBe(rv("status generation 1"));
+    expect(placement!.placed && diffObjects(body("status generation 1"), placement!.base!.state)).toEqual([]);
+  });
+
+  it("places on a version made without telling it (a binding's: `<rv>+<n>`) only a newer write that shows what made it", () => {
+    // Status 2 was diffed against the state a Request-level Scale made of status 1's version.
+    const afterUntold = { ...step("status generation 2", "scale up"), resourceVersionBefore: `${rv("status generation 1")}+1`, toldBefore: rv("status generation 1") };
+    const stored = [step("create", null), step("status generation 1", "create"), afterUntold];
+    // A write made on it (its generation, 2, is the one the Scale made): placed there.
+    const madeOn = { resourceVersion: rv("scale up"), body: body("scale up") };
+    const { placements, rediffed } = placeLateWrites(version("status generation 2"), stored, [madeOn]);
+    expect(placements.map((p) => p.placed && p.base?.resourceVersion)).toEqual([`${rv("status generation 1")}+1`]);
+    expect(rediffed.get("status generation 2")).toEqual({ resourceVersionBefore: rv("scale up"), diff: diffObjects(body("scale up"), body("status generation 2")) });
+    // Older than the Scale (generation 1), or of the version it was made of, or older still: not placed.
+    const olderGeneration = { resourceVersion: rv("scale up"), body: body("status generation 1") };
+    for (const write of [olderGeneration, late("status generation 1"), { ...late("create"), resourceVersion: "21999" }]) {
+      expect(placeLateWrites(version("status generation 2"), stored, [write]).placements).toEqual([{ placed: false }]);
+    }
+  });
 });
+

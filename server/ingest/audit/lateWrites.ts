@@ -1,5 +1,6 @@
 import { diffObjects } from "../../model/diff/diff";
 import { stateBefore } from "../../model/diff/reverse";
+import { predatesEffects } from "./subresourceEffect";
 import type { DiffEntry, JsonObject } from "./types";
 
 /**
@@ -20,11 +21,21 @@ export interface VersionStep<Ref> {
   ref: Ref;
   /** The version its diff starts from; null when it was diffed against nothing (no version was known before it). */
   resourceVersionBefore: string | null;
+  /**
+   * When its diff starts from a state that changes which told no version (a binding) made of
+   * a version told, `<told>+<n>` (server/store/stateVersion.ts): that version told, `<told>`.
+   */
+  toldBefore?: string;
   resourceVersionAfter: string;
   /** null when the entry has none (a create's snapshot, a write whose base was unknown). */
   diff: DiffEntry[] | null;
   /** It created the object: no version came before it. */
   creates: boolean;
+  /**
+   * Its version's state was made of the one before it and what the write did (a Scale's
+   * replicas: AuditWrite.effect), not told whole: a write made between the two is not in it.
+   */
+  madeOfPrevious?: boolean;
 }
 
 export interface ObjectVersion {
@@ -59,6 +70,12 @@ interface Version {
   madeBy: VersionStep<unknown> | null;
   /** Nothing below this version can be rebuilt, but a late write may still go under it: its maker was diffed against nothing. */
   openBelow: boolean;
+  /**
+   * Made of `resourceVersion` by changes that told no version (VersionStep.toldBefore; `text` is
+   * `<rv>+<n>`): its own is newer, and unknown. Nothing below it is rebuilt: a change that
+   * tells no version is no step.
+   */
+  untold?: boolean;
 }
 
 /**
@@ -83,6 +100,9 @@ export function placeLateWrites<Ref>(newest: ObjectVersion, steps: ReadonlyArray
     if (created !== null && rv < created) continue;
     // versions run newest first: the first one not newer than the write is the one it was made on.
     const below = versions.findIndex((v) => v.resourceVersion <= rv);
+    // A version made of another without telling its own (a binding) has only a newer write
+    // above it, and only one showing what made it: an older write is missing from its state.
+    if (below >= 0 && versions[below]!.untold && (versions[below]!.resourceVersion === rv || predatesEffects(write.body, versions[below]!.state))) continue;
     if (below >= 0 && versions[below]!.resourceVersion === rv) {
       // The write left the version as it was (a no-op update, or the version's own write again).
       placements[i] = { placed: true, base: publicVersion(versions[below]!) };
@@ -94,7 +114,9 @@ export function placeLateWrites<Ref>(newest: ObjectVersion, steps: ReadonlyArray
     if (write.creates && below >= 0) continue; // a create after a version of its object: not this object's create
     const above = below < 0 ? bottom : versions[below - 1]!;
     const maker = above.madeBy as VersionStep<Ref> | null;
-    if (maker === null) continue;
+    // A version made of the one before it by a Scale lacks this write, made between the two:
+    // diffed against the write, the Scale would undo it.
+    if (maker === null || maker.madeOfPrevious) continue;
     placements[i] = { placed: true, base: below < 0 ? null : publicVersion(versions[below]!) };
     rediffed.set(maker.ref, { resourceVersionBefore: write.resourceVersion, diff: diffObjects(write.body, above.state) });
     // Nothing comes before a create.
@@ -128,12 +150,14 @@ function rebuildVersions(newest: ObjectVersion, steps: ReadonlyArray<VersionStep
       current.openBelow = maker.diff === null;
       break;
     }
-    if (maker.diff === null || !isDecimal(maker.resourceVersionBefore)) break;
+    const told = maker.toldBefore ?? maker.resourceVersionBefore;
+    if (maker.diff === null || !isDecimal(told)) break;
     const before = stateBefore(current.state, maker.diff);
     if (before === null) break;
-    const resourceVersion = BigInt(maker.resourceVersionBefore);
+    const resourceVersion = BigInt(told);
     if (resourceVersion >= current.resourceVersion) break; // not a chain that goes back in time
-    versions.push({ resourceVersion, text: maker.resourceVersionBefore, state: before, madeBy: null, openBelow: false });
+    // A version made without telling it is not below any step's (they name versions told): the rebuild stops there.
+    versions.push({ resourceVersion, text: maker.resourceVersionBefore, state: before, madeBy: null, openBelow: false, untold: maker.toldBefore !== undefined });
   }
   return versions;
 }
@@ -144,7 +168,7 @@ function publicVersion(version: Version): ObjectVersion {
 
 const compare = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** etcd's resourceVersions: what isOlderVersion in auditWriter.ts compares. */
+/** etcd's resourceVersions: what isOlderThanState (server/store/stateVersion.ts) compares. */
 export function isDecimal(resourceVersion: string): boolean {
   return /^\d{1,30}$/.test(resourceVersion);
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
-import { loadFalcoTraceEvent } from "../../testing/fixtures";
+import { loadFalcoTraceEvent, realApiserverDeployment, realApiserverPod } from "../../testing/fixtures";
 import { convertAuditEvent } from "./convert";
 import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "./defaults";
 import { parseAuditEvent } from "./eventSchema";
-import type { AuditWrite, ConvertOptions } from "./types";
+import { predatesEffects } from "./subresourceEffect";
+import type { AuditWrite, ConvertOptions, JsonObject } from "./types";
 
 type RawEvent = Record<string, any>;
 
@@ -106,5 +107,46 @@ describe("what a write to a subresource of another kind did to its object", () =
     expect(convertWrite(bindingEvent({ target: { kind: "Node" } })).effect).toBeUndefined();
     expect(convertWrite(bindingEvent({ target: { kind: "Pod", name: "minikube" } })).effect).toBeUndefined();
     expect(convertWrite(bindingEvent({ uri: "/api/v1/namespaces/default/pods/nginx-deployment-5cdcc99dbf-rgw6z/binding?dryRun=All" })).effect).toBeUndefined();
+  });
+});
+
+describe("an effect on fields a sensitive rule covers", () => {
+  it("is not read: its values would go into the object's state unredacted", () => {
+    const withRules = (rules: ConvertOptions["sensitive"]) => ({ ...options, sensitive: [...options.sensitive, ...rules] });
+    const convertWith = (raw: RawEvent, rules: ConvertOptions["sensitive"]) => {
+      const parsed = parseAuditEvent(raw);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return convertAuditEvent(parsed.event, withRules(rules)) as AuditWrite;
+    };
+    // At the field, above it, or below it (a condition's message): covered.
+    expect(convertWith(scaleEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec", "replicas"]] }]).effect).toBeUndefined();
+    expect(convertWith(bindingEvent(), [{ apiGroup: "", resource: "pods", paths: [["spec"]] }]).effect).toBeUndefined();
+    expect(convertWith(bindingEvent(), [{ apiGroup: "", resource: "pods", paths: [["status", "conditions", "message"]] }]).effect).toBeUndefined();
+    // Beside it, or another resource's: read as ever.
+    expect(convertWith(scaleEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec", "template", "spec", "containers", "env"]] }]).effect).toMatchObject({ kind: "scale" });
+    expect(convertWith(bindingEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec"]] }]).effect).toMatchObject({ kind: "binding" });
+  });
+});
+
+describe("a body made before the effects a state holds", () => {
+  it("is a Pod without the node its state's binding gave it", () => {
+    // The real Pod, on its node as its binding left it, and as it was before (still Pending).
+    const bound = structuredClone(realApiserverPod()) as RawEvent;
+    const pending = structuredClone(bound);
+    delete pending.spec.nodeName;
+    expect(predatesEffects(pending as JsonObject, bound as JsonObject)).toBe(true);
+    expect(predatesEffects({ ...pending, spec: { ...pending.spec, nodeName: "" } } as JsonObject, bound as JsonObject)).toBe(true);
+    expect(predatesEffects(bound as JsonObject, bound as JsonObject)).toBe(false);
+    // A state of a Pod not on a node says nothing of a body's.
+    expect(predatesEffects(bound as JsonObject, pending as JsonObject)).toBe(false);
+  });
+
+  it("is an object of an older generation than its state's, which a scale bumped", () => {
+    const scaled = structuredClone(realApiserverDeployment()) as RawEvent;
+    const before = structuredClone(scaled);
+    scaled.metadata.generation += 1;
+    expect(predatesEffects(before as JsonObject, scaled as JsonObject)).toBe(true);
+    expect(predatesEffects(scaled as JsonObject, scaled as JsonObject)).toBe(false);
+    expect(predatesEffects(scaled as JsonObject, before as JsonObject)).toBe(false);
   });
 });

@@ -71,3 +71,51 @@ function bindingEffectOf(event: AuditEvent): SubresourceEffect | undefined {
   if (typeof target.name !== "string" || target.name === "" || (target.kind !== undefined && target.kind !== "Node")) return undefined;
   return { kind: "binding", nodeName: target.name, at: `${event.stageTime.toISOString().slice(0, 19)}Z` };
 }
+
+/**
+ * The fields an effect sets on its object (change.ts), as paths of its body; the generation a
+ * scale bumps is not among them, as it comes from the state held, redacted as it is.
+ */
+function pathsSetBy(effect: SubresourceEffect): string[][] {
+  return effect.kind === "scale" ? [["spec", "replicas"]] : [["spec", "nodeName"], ["status", "conditions"]];
+}
+
+/**
+ * Whether `effect` sets a field at or above one of `sensitivePaths` (its object's, as the
+ * redaction rules give them): the state it would make would hold what a body's redaction keeps
+ * out, so the converter drops it, and the object's next write shows the change, redacted.
+ */
+export function setsSensitiveFields(effect: SubresourceEffect, sensitivePaths: readonly string[][]): boolean {
+  const overlap = (a: readonly string[], b: readonly string[]) => a.every((key, i) => i >= b.length || b[i] === key);
+  return pathsSetBy(effect).some((set) => sensitivePaths.some((sensitive) => overlap(set, sensitive)));
+}
+
+/**
+ * Whether a write through `subresource` may have had an effect (AuditWrite.effect): its object's
+ * state after it, when it has one, was then made of the state before it, not told whole.
+ */
+export function mayHaveEffect(subresource: string): boolean {
+  return subresource === "scale" || subresource === "binding";
+}
+
+/**
+ * Whether `body`, its object as a response told it, was made before `state`, a state that
+ * effects made of an older one (change.ts), whatever its resourceVersion says: it lacks what they
+ * did, which no later write undoes. A bound Pod keeps its node (the apiserver refuses to change
+ * spec.nodeName), and a generation only grows (a Scale that changed the replicas made a new one).
+ * Such a body's resourceVersion may be newer than the one the effects were applied to, as the
+ * version they made is not told (a binding, a Scale at Request level).
+ */
+export function predatesEffects(body: JsonObject, state: JsonObject): boolean {
+  const generation = fieldOf(body, "metadata", "generation");
+  const generationOfState = fieldOf(state, "metadata", "generation");
+  if (typeof generation === "number" && typeof generationOfState === "number" && generation < generationOfState) return true;
+  const node = fieldOf(state, "spec", "nodeName");
+  const nodeOfBody = fieldOf(body, "spec", "nodeName");
+  return typeof node === "string" && node !== "" && (typeof nodeOfBody !== "string" || nodeOfBody === "");
+}
+
+function fieldOf(body: JsonObject, section: string, key: string): JsonValue | undefined {
+  const value = body[section];
+  return isJsonObject(value) ? value[key] : undefined;
+}

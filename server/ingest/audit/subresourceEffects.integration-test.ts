@@ -101,9 +101,9 @@ describe.each(APP_SETUPS)("writes through a Scale or a Binding, through the webh
     expect(paths(running!)).not.toContain("spec.nodeName");
     expect(paths(running!)).not.toContain("status.conditions[type=PodScheduled]");
     // The version the binding made is not told (it answers with a Status): the kubelet's write
-    // names the last one told as its version before.
+    // names the last one told and the one change since as its version before.
     expect(binding!.details.resourceVersionAfter).toBeUndefined();
-    expect(running!.details.resourceVersionBefore).toBe("9103");
+    expect(running!.details.resourceVersionBefore).toBe("9103+1");
   });
 });
 
@@ -124,5 +124,218 @@ describe.each(STORE_KINDS)("a binding stored by another ingest worker than its P
     const [, binding, kubelet] = await entriesOf(test.db, "workers", POD);
     expect(paths(binding!)).toContain("spec.nodeName");
     expect(paths(kubelet!)).not.toContain("spec.nodeName");
+  });
+});
+
+/**
+ * A Pod the scheduler could not place at once (apiserver-5d887d5fcd-qnvqh of the OpenShift
+ * cascade: created 14:57:20, bound 14:58:37, its anti-affinity leaving no master free until
+ * then), with what happened to it while Pending: the scheduler's status patch marking it
+ * Unschedulable, and two `kubectl label` patches by an admin. The three are not in the scenario:
+ * each is its create's Pod with that change, given a resourceVersion between its create's (9133)
+ * and its binding's (9137, untold) as kube-apiserver would.
+ */
+const PENDING_POD = "apiserver-5d887d5fcd-qnvqh";
+function pendingPod() {
+  const steps = openshiftCascade();
+  const step = (label: string) => structuredClone(steps.find((s) => s.label === label)!.event) as Obj;
+  const create = step(`create pod ${PENDING_POD}`);
+  let sequence = 0;
+  const podPatch = (fields: { at: string; resourceVersion: string; subresource?: string; actor: Obj; userAgent: string; patch: Obj; change: (pod: Obj) => void; base?: Obj }): Obj => {
+    const pod = structuredClone(fields.base ?? create.responseObject);
+    fields.change(pod);
+    pod.metadata.resourceVersion = fields.resourceVersion;
+    const received = new Date(Date.parse(`2021-09-13T${fields.at}Z`) - 4);
+    return {
+      ...create,
+      auditID: `c45ca4de-0000-4000-8000-9${String(++sequence).padStart(11, "0")}`,
+      verb: "patch",
+      user: fields.actor,
+      userAgent: fields.userAgent,
+      requestURI: `/api/v1/namespaces/openshift-apiserver/pods/${PENDING_POD}${fields.subresource ? `/${fields.subresource}` : ""}`,
+      objectRef: { ...create.objectRef, name: PENDING_POD, ...(fields.subresource ? { subresource: fields.subresource } : {}) },
+      responseStatus: { metadata: {}, code: 200 },
+      requestObject: fields.patch,
+      responseObject: pod,
+      requestReceivedTimestamp: received.toISOString().replace("Z", "000Z"),
+      stageTimestamp: `2021-09-13T${fields.at}000Z`,
+    };
+  };
+  const unschedulableCondition = {
+    type: "PodScheduled",
+    status: "False",
+    reason: "Unschedulable",
+    message: "0/6 nodes are available: 3 node(s) didn't match pod anti-affinity rules, 3 node(s) didn't match Pod's node affinity/selector.",
+    lastProbeTime: null,
+    lastTransitionTime: "2021-09-13T14:57:20Z",
+  };
+  const scheduler = { user: { username: "system:kube-scheduler", groups: ["system:authenticated"] }, userAgent: "kube-scheduler/v1.21.1 (linux/amd64) kubernetes/a4ab7a9/scheduler" };
+  const admin = { user: { username: "kube:admin", groups: ["system:cluster-admins", "system:authenticated"] }, userAgent: "kubectl/v1.21.1 (linux/amd64) kubernetes/a4ab7a9" };
+  const unschedulable = podPatch({
+    at: "14:57:20.400",
+    resourceVersion: "9134",
+    subresource: "status",
+    actor: scheduler.user,
+    userAgent: scheduler.userAgent,
+    patch: { status: { conditions: [unschedulableCondition] } },
+    change: (pod) => (pod.status.conditions = [unschedulableCondition]),
+  });
+  const firstLabel = podPatch({
+    at: "14:57:40.000",
+    resourceVersion: "9135",
+    actor: admin.user,
+    userAgent: admin.userAgent,
+    patch: { metadata: { labels: { "debug.example.com/watch": "true" } } },
+    change: (pod) => (pod.metadata.labels["debug.example.com/watch"] = "true"),
+  });
+  const secondLabel = podPatch({
+    at: "14:58:00.000",
+    resourceVersion: "9136",
+    actor: admin.user,
+    userAgent: admin.userAgent,
+    patch: { metadata: { labels: { "debug.example.com/owner": "sre" } } },
+    base: firstLabel.responseObject,
+    change: (pod) => (pod.metadata.labels["debug.example.com/owner"] = "sre"),
+  });
+  const running = step(`pod ${PENDING_POD} running`);
+  // Once it runs (9138), labelled again.
+  const labelWhenRunning = podPatch({
+    at: "14:59:00.000",
+    resourceVersion: "9140",
+    actor: admin.user,
+    userAgent: admin.userAgent,
+    patch: { metadata: { labels: { "debug.example.com/owner": "sre" } } },
+    base: running.responseObject,
+    change: (pod) => (pod.metadata.labels["debug.example.com/owner"] = "sre"),
+  });
+  return { create, unschedulable, firstLabel, secondLabel, binding: step(`bind pod ${PENDING_POD} to master1`), running, labelWhenRunning };
+}
+
+async function historyById(db: Database, cluster: string): Promise<Map<string, Entry>> {
+  const rows = await db.query<Entry & { audit_id: string }>(
+    `SELECT h.audit_id, h.title, h.diff, h.details FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = $1`,
+    [cluster],
+  );
+  return new Map(rows.rows.map((row) => [row.audit_id, row]));
+}
+
+describe.each(STORE_KINDS)("writes that arrive out of order around a Scale or a Binding, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  /** Stores `events` in order in one cluster and in `arrival`'s order in another, one batch each. */
+  async function inBothOrders(name: string, events: Obj[], arrival: Obj[]): Promise<{ inOrder: Map<string, Entry>; arrived: Map<string, Entry> }> {
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of events) await ingestor.ingest(`${name}-in-order`, [event]);
+    for (const event of arrival) await ingestor.ingest(`${name}-arrived`, [event]);
+    return { inOrder: await historyById(test.db, `${name}-in-order`), arrived: await historyById(test.db, `${name}-arrived`) };
+  }
+
+  /** The audit ids of the entries whose diff shows `path` changing. */
+  const changing = (history: Map<string, Entry>, path: string) => [...history].filter(([, entry]) => paths(entry).some((p) => p === path || p.startsWith(`${path}.`))).map(([id]) => id);
+
+  it("leaves a Pod on its node when a write made before its binding arrives after it", async () => {
+    const { create, unschedulable, binding, running } = pendingPod();
+    const { inOrder, arrived } = await inBothOrders("unschedulable", [create, unschedulable, binding, running], [create, binding, unschedulable, running]);
+    expect(changing(inOrder, "spec.nodeName")).toEqual([binding.auditID]);
+    expect(changing(arrived, "spec.nodeName")).toEqual([binding.auditID]);
+    // Its version (9134) is newer than the one the binding was made on (9133), but it shows the
+    // Pod without a node: it is kept without a diff, after the binding's version.
+    expect(arrived.get(unschedulable.auditID)!.diff).toBeNull();
+    expect(arrived.get(unschedulable.auditID)!.details.arrivedAfterResourceVersion).toBe("9133+1");
+    // The kubelet's write, made after both, took the Pod from the binding's state.
+    expect(arrived.get(running.auditID)!.details.resourceVersionBefore).toBe("9133+1");
+  });
+
+  it("places a write made on a binding's version, arriving after the next, on that version", async () => {
+    const { create, binding, running, labelWhenRunning } = pendingPod();
+    const { inOrder, arrived } = await inBothOrders("running-after-label", [create, binding, running, labelWhenRunning], [create, binding, labelWhenRunning, running]);
+    const comparable = (entry: Entry) => ({ diff: entry.diff, before: entry.details.resourceVersionBefore, arrivedAfter: entry.details.arrivedAfterResourceVersion });
+    expect(arrived.get(running.auditID)!.details.resourceVersionBefore).toBe("9133+1");
+    for (const [auditId, entry] of inOrder) expect(comparable(arrived.get(auditId)!)).toEqual(comparable(entry));
+  });
+
+  it("rebuilds no version before a binding with the binding's node in it, for a write that arrives after the next", async () => {
+    const { create, firstLabel, binding, running } = pendingPod();
+    const { inOrder, arrived } = await inBothOrders("label-after-running", [create, firstLabel, binding, running], [create, binding, running, firstLabel]);
+    expect(changing(inOrder, "spec.nodeName")).toEqual([binding.auditID]);
+    expect(changing(arrived, "spec.nodeName")).toEqual([binding.auditID]);
+    // The kubelet's diff starts from the binding's version, which is not 9133: nothing below it
+    // is rebuilt, and the label patch is kept without a diff.
+    expect(arrived.get(running.auditID)!.details.resourceVersionBefore).toBe("9133+1");
+    expect(arrived.get(firstLabel.auditID)!.diff).toBeNull();
+    expect(arrived.get(firstLabel.auditID)!.details.arrivedAfterResourceVersion).toBe("9138");
+  });
+
+  it("rebuilds no version before a binding with the binding's node in it, for a write older than the version the binding was made on", async () => {
+    const { create, firstLabel, secondLabel, binding, running } = pendingPod();
+    const { inOrder, arrived } = await inBothOrders("label-before-label", [create, firstLabel, secondLabel, binding, running], [create, secondLabel, binding, firstLabel, running]);
+    expect(changing(inOrder, "spec.nodeName")).toEqual([binding.auditID]);
+    expect(changing(arrived, "spec.nodeName")).toEqual([binding.auditID]);
+    // The state held when it arrived was not 9136 but the binding's, made of it.
+    expect(arrived.get(firstLabel.auditID)!.diff).toBeNull();
+    expect(arrived.get(firstLabel.auditID)!.details.arrivedAfterResourceVersion).toBe("9136+1");
+  });
+
+  it("does not show a Scale undoing a write that arrived after it though made before it", async () => {
+    const [create, status1, scale, status2] = scaledThroughSubresource();
+    const { inOrder, arrived } = await inBothOrders("scale-late-status", [create!, status1!, scale!, status2!], [create!, scale!, status1!, status2!]);
+    expect(inOrder.get(scale!.auditID)!.diff).toEqual([
+      { path: "metadata.generation", old: 1, new: 2 },
+      { path: "spec.replicas", old: 3, new: 5 },
+    ]);
+    expect(arrived.get(scale!.auditID)!.diff).toEqual(inOrder.get(scale!.auditID)!.diff);
+    // The Scale's state lacks the status update, made between the version it was made of and its
+    // own: the status update is kept without a diff.
+    expect(arrived.get(status1!.auditID)!.diff).toBeNull();
+  });
+
+  it("does not show a write made before a Request-level Scale, arriving after it, undoing the scale", async () => {
+    const [create, status1, patchedScale] = scaledThroughSubresource();
+    // An HPA's update of the Scale, audited at Request level: the Scale it sent, no answer.
+    const scale: Obj = {
+      ...patchedScale!,
+      level: "Request",
+      verb: "update",
+      requestObject: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { ...patchedScale!.responseObject.metadata, resourceVersion: status1!.responseObject.metadata.resourceVersion }, spec: { replicas: 5 } },
+    };
+    delete scale.responseObject;
+    const { inOrder, arrived } = await inBothOrders("request-scale-late-status", [create!, status1!, scale], [create!, scale, status1!]);
+    expect(changing(inOrder, "spec.replicas")).toEqual([scale.auditID]);
+    expect(changing(arrived, "spec.replicas")).toEqual([scale.auditID]);
+    // Generation 1, where the scale made 2: made before it, though its version is newer than 22001.
+    expect(arrived.get(status1!.auditID)!.diff).toBeNull();
+    expect(arrived.get(status1!.auditID)!.details.arrivedAfterResourceVersion).toBe("22001+1");
+  });
+});
+
+describe.each(STORE_KINDS)("a Scale or a Binding whose fields a sensitive rule covers, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("stores none of their values: their bodies would have had them redacted", async () => {
+    // An operator who keeps which node each Pod runs on, and each workload's size, out of the store.
+    const sensitive = [
+      ...TEST_CONVERT_OPTIONS.sensitive,
+      { apiGroup: "", resource: "pods", paths: [["spec", "nodeName"]] },
+      { apiGroup: "apps", resource: "deployments", paths: [["spec", "replicas"]] },
+    ];
+    const ingestor = createAuditIngestor(test.db, { ...TEST_CONVERT_OPTIONS, sensitive });
+    for (const event of podScheduled()) await ingestor.ingest("sensitive", [event]);
+    for (const event of scaledThroughSubresource()) await ingestor.ingest("sensitive", [event]);
+    const entries = await test.db.query<{ diff: DiffEntry[] | null; state: string | null }>(
+      `SELECT h.diff, s.state FROM history_entries h JOIN clusters c ON c.id = h.cluster_id LEFT JOIN object_states s ON s.object_id = h.object_id WHERE c.name = 'sensitive'`,
+    );
+    const redacted = (value: unknown) => value === undefined || (typeof value === "string" && value.startsWith("<redacted:"));
+    const covered = entries.rows.flatMap((row) => (row.diff ?? []).filter((d) => d.path === "spec.replicas" || d.path === "spec.nodeName"));
+    // Each change to them shows (the kubelet's write, the deployment-controller's), redacted.
+    expect(covered.length).toBeGreaterThan(0);
+    for (const change of covered) expect(redacted(change.old) && redacted(change.new), JSON.stringify(change)).toBe(true);
+    for (const row of entries.rows) {
+      const spec = row.state === null ? {} : (JSON.parse(row.state).spec as Obj);
+      expect(redacted(spec.replicas) && redacted(spec.nodeName), JSON.stringify(spec)).toBe(true);
+    }
   });
 });
