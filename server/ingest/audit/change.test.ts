@@ -311,6 +311,10 @@ describe("computeChange: update and patch", () => {
       { path: "status.conditions", new: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:58:48Z" }] },
     ]);
     const after = change.nextState as Loose;
+    // The previous state is not changed in place: an earlier write's observation may hold it.
+    expect(before.spec.nodeName).toBeUndefined();
+    expect(before.status.conditions).toBeUndefined();
+    expect(before.metadata.resourceVersion).toBe(realPod().metadata.resourceVersion);
     // No version after a binding: it answers with a Status.
     expect(after.metadata.resourceVersion).toBeUndefined();
     expect(change.noop).toBe(false);
@@ -331,7 +335,9 @@ describe("computeChange: update and patch", () => {
     const already = realPod();
     delete already.spec.nodeName;
     const kept = already.status.conditions.find((c: Loose) => c.type === "PodScheduled");
+    const conditionsBefore = structuredClone(already.status.conditions);
     const conditions = (computeChange(known(already), podBinding("node-a")).nextState as Loose).status.conditions;
+    expect(already.status.conditions).toEqual(conditionsBefore);
     expect(conditions.find((c: Loose) => c.type === "PodScheduled")).toEqual({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: kept.lastTransitionTime });
   });
 

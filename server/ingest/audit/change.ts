@@ -63,9 +63,11 @@ function objectBodyAfter(previous: PreviousState, write: AuditWrite): JsonObject
 function stateAfterEffect(previous: PreviousState, write: AuditWrite): JsonObject | null {
   const effect = write.effect;
   if (effect === undefined || previous.state === null) return null;
-  const state = structuredClone(previous.state);
-  const metadata = objectAt(state, "metadata");
-  const spec = objectAt(state, "spec");
+  // Copied along the paths it changes only: the previous state may be one an earlier write of the
+  // batch left, which its observation still holds; the rest is shared, never changed after.
+  const state: JsonObject = { ...previous.state };
+  const metadata = copiedObjectAt(state, "metadata");
+  const spec = copiedObjectAt(state, "spec");
   delete metadata.resourceVersion;
   switch (effect.kind) {
     case "scale":
@@ -81,8 +83,9 @@ function stateAfterEffect(previous: PreviousState, write: AuditWrite): JsonObjec
       spec.nodeName = effect.nodeName;
       // As the apiserver's UpdatePodCondition: the condition replaced whole, its transition time
       // kept when its status was already true.
-      const status = objectAt(state, "status");
-      const conditions = Array.isArray(status.conditions) ? status.conditions : (status.conditions = []);
+      const status = copiedObjectAt(state, "status");
+      const conditions = Array.isArray(status.conditions) ? [...status.conditions] : [];
+      status.conditions = conditions;
       const at = conditions.findIndex((condition) => isJsonObject(condition) && condition.type === "PodScheduled");
       const before = at >= 0 ? (conditions[at] as JsonObject) : null;
       const lastTransitionTime = before?.status === "True" && before.lastTransitionTime !== undefined ? before.lastTransitionTime : effect.at;
@@ -95,13 +98,12 @@ function stateAfterEffect(previous: PreviousState, write: AuditWrite): JsonObjec
   return state;
 }
 
-/** The object at `key` of `body`, made one when it is missing or something else. */
-function objectAt(body: JsonObject, key: string): JsonObject {
+/** A copy of the object at `key` of `body` (an empty one when it is missing or something else), put in its place. */
+function copiedObjectAt(body: JsonObject, key: string): JsonObject {
   const value = body[key];
-  if (isJsonObject(value)) return value;
-  const made: JsonObject = {};
-  body[key] = made;
-  return made;
+  const copy: JsonObject = isJsonObject(value) ? { ...value } : {};
+  body[key] = copy;
+  return copy;
 }
 
 /** Whether a body carries a deletionTimestamp: a delete was requested. */
