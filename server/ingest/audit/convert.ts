@@ -4,7 +4,7 @@ import { redactFailure } from "../../model/redact/fieldErrors";
 import { sensitiveValuesIn, withoutKnownValues } from "../../model/redact/knownValues";
 import { redactAuditAnnotations, redactBody, redactPatch, sensitivePathsFor } from "../../model/redact/redact";
 import type { AuditEvent, AuditObjectRef, AuditUserInfo } from "./eventSchema";
-import { setsSensitiveFields, subresourceEffectOf } from "./subresourceEffect";
+import { evictionIsDryRun, setsSensitiveFields, subresourceEffectOf } from "./subresourceEffect";
 import { isJsonObject,
   WRITE_VERBS,
   type AuditDetails,
@@ -135,7 +135,8 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
       ? event.requestObject
       : null;
 
-  const dryRun = isDryRun(event.requestURI);
+  // An eviction may ask for it in its DeleteOptions instead of the URL (kubectl drain --dry-run=server).
+  const dryRun = isDryRun(event.requestURI) || (subresource === "eviction" && evictionIsDryRun(event));
   // A dry-run create answers with the name and uid the object would have had: never its own.
   const identifyingResponse = dryRun && (verb === "create" || statusCode === 201) ? null : responseObject;
   const object = identityOf(ref, verb, apiGroup, resource, expectedKind, identifyingResponse, requestObject);

@@ -60,6 +60,40 @@ function bindingEvent(fields: { code?: number; target?: RawEvent; uri?: string }
   return event;
 }
 
+/**
+ * `kubectl drain` evicting the real falco nginx Pod (pods/eviction: a policy/v1 Eviction asked,
+ * a Status answered, 201 Created), on the envelope of the real exec_pod.json event (the same
+ * cluster, user and Pod), its stage the one Kubetrail traces.
+ */
+function evictionEvent(fields: { level?: string; deleteOptions?: RawEvent; code?: number; response?: RawEvent } = {}): RawEvent {
+  const event = structuredClone(loadFalcoTraceEvent("exec_pod.json")) as RawEvent;
+  const name = event.objectRef.name as string;
+  event.stage = "ResponseComplete";
+  event.level = fields.level ?? "RequestResponse";
+  event.objectRef = { ...event.objectRef, subresource: "eviction" };
+  event.requestURI = `/api/v1/namespaces/default/pods/${name}/eviction`;
+  event.userAgent = "kubectl/v1.12.1 (linux/amd64) kubernetes/4ed3216";
+  if (event.level !== "Metadata") {
+    event.requestObject = { kind: "Eviction", apiVersion: "policy/v1", metadata: { name, namespace: "default", creationTimestamp: null }, deleteOptions: fields.deleteOptions ?? {} };
+  }
+  const code = fields.code ?? 201;
+  event.responseStatus = { metadata: {}, code };
+  if (event.level === "RequestResponse") event.responseObject = fields.response ?? { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code };
+  return event;
+}
+
+/** A PodDisruptionBudget's refusal, as kube-apiserver's eviction REST words it (checkAndDecrement). */
+const PDB_REFUSAL = {
+  kind: "Status",
+  apiVersion: "v1",
+  metadata: {},
+  status: "Failure",
+  message: "Cannot evict pod as it would violate the pod's disruption budget.",
+  reason: "TooManyRequests",
+  details: { causes: [{ reason: "DisruptionBudget", message: "The disruption budget nginx-pdb needs 2 healthy pods and has 2 currently" }] },
+  code: 429,
+};
+
 describe("what a write to a subresource of another kind did to its object", () => {
   it("reads a Scale's replicas and its object's version after the write", () => {
     const write = convertWrite(scaleEvent());
@@ -110,6 +144,51 @@ describe("what a write to a subresource of another kind did to its object", () =
   });
 });
 
+describe("an eviction", () => {
+  it("that the apiserver allowed reads the grace period its DeleteOptions ask for", () => {
+    const write = convertWrite(evictionEvent());
+    expect(write.bodyAfter).toBeNull();
+    expect(write.title).toBe("minikube-user create eviction");
+    expect(write.effect).toEqual({ kind: "eviction", gracePeriodSeconds: null });
+    expect(convertWrite(evictionEvent({ deleteOptions: { gracePeriodSeconds: 30 } })).effect).toEqual({ kind: "eviction", gracePeriodSeconds: 30 });
+    // At Request level too: the Eviction is the request.
+    expect(convertWrite(evictionEvent({ level: "Request" })).effect).toEqual({ kind: "eviction", gracePeriodSeconds: null });
+  });
+
+  it("refused by a PodDisruptionBudget is a failed request, with its reason, and changed nothing", () => {
+    const refused = evictionEvent({ code: 429, response: PDB_REFUSAL });
+    const { kind: _kind, apiVersion: _apiVersion, ...status } = PDB_REFUSAL;
+    refused.responseStatus = status;
+    const write = convertWrite(refused);
+    expect(write.failed).toBe(true);
+    expect(write.title).toBe("minikube-user create eviction (Too Many Requests)");
+    expect(write.details.failure).toEqual({
+      status: "Failure",
+      reason: "TooManyRequests",
+      message: "Cannot evict pod as it would violate the pod's disruption budget.",
+      causes: [{ reason: "DisruptionBudget", message: "The disruption budget nginx-pdb needs 2 healthy pods and has 2 currently" }],
+    });
+    expect(write.effect).toBeUndefined();
+  });
+
+  it("asked as a dry run in its DeleteOptions (kubectl drain --dry-run=server) is a dry run, and changed nothing", () => {
+    const write = convertWrite(evictionEvent({ deleteOptions: { dryRun: ["All"] } }));
+    expect(write.dryRun).toBe(true);
+    expect(write.title).toBe("minikube-user create eviction (dry run)");
+    expect(write.effect).toBeUndefined();
+  });
+
+  it("tells nothing at Metadata level, nor with DeleteOptions that would hold the Pod with a finalizer or that are not options", () => {
+    expect(convertWrite(evictionEvent({ level: "Metadata" })).effect).toBeUndefined();
+    expect(convertWrite(evictionEvent({ deleteOptions: { propagationPolicy: "Foreground" } })).effect).toBeUndefined();
+    expect(convertWrite(evictionEvent({ deleteOptions: { orphanDependents: true } })).effect).toBeUndefined();
+    expect(convertWrite(evictionEvent({ deleteOptions: { propagationPolicy: "Background", gracePeriodSeconds: 5 } })).effect).toEqual({ kind: "eviction", gracePeriodSeconds: 5 });
+    expect(convertWrite(evictionEvent({ deleteOptions: { gracePeriodSeconds: "30" } })).effect).toBeUndefined();
+    // A response that says the eviction failed is believed over a success code.
+    expect(convertWrite(evictionEvent({ response: { ...PDB_REFUSAL, code: 201 } })).effect).toBeUndefined();
+  });
+});
+
 describe("an effect on fields a sensitive rule covers", () => {
   it("is not read: its values would go into the object's state unredacted", () => {
     const withRules = (rules: ConvertOptions["sensitive"]) => ({ ...options, sensitive: [...options.sensitive, ...rules] });
@@ -122,6 +201,8 @@ describe("an effect on fields a sensitive rule covers", () => {
     expect(convertWith(scaleEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec", "replicas"]] }]).effect).toBeUndefined();
     expect(convertWith(bindingEvent(), [{ apiGroup: "", resource: "pods", paths: [["spec"]] }]).effect).toBeUndefined();
     expect(convertWith(bindingEvent(), [{ apiGroup: "", resource: "pods", paths: [["status", "conditions", "message"]] }]).effect).toBeUndefined();
+    expect(convertWith(evictionEvent(), [{ apiGroup: "", resource: "pods", paths: [["status", "conditions"]] }]).effect).toBeUndefined();
+    expect(convertWith(evictionEvent(), [{ apiGroup: "", resource: "pods", paths: [["metadata"]] }]).effect).toBeUndefined();
     // Beside it, or another resource's: read as ever.
     expect(convertWith(scaleEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec", "template", "spec", "containers", "env"]] }]).effect).toMatchObject({ kind: "scale" });
     expect(convertWith(bindingEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec"]] }]).effect).toMatchObject({ kind: "binding" });
@@ -139,6 +220,16 @@ describe("a body made before the effects a state holds", () => {
     expect(predatesEffects(bound as JsonObject, bound as JsonObject)).toBe(false);
     // A state of a Pod not on a node says nothing of a body's.
     expect(predatesEffects(bound as JsonObject, pending as JsonObject)).toBe(false);
+  });
+
+  it("is a Pod without the deletion its state's eviction began", () => {
+    const evicted = structuredClone(realApiserverPod()) as RawEvent;
+    const running = structuredClone(evicted);
+    evicted.metadata.deletionTimestamp = "2021-09-13T15:11:15Z";
+    evicted.metadata.deletionGracePeriodSeconds = 70;
+    expect(predatesEffects(running as JsonObject, evicted as JsonObject)).toBe(true);
+    expect(predatesEffects(evicted as JsonObject, evicted as JsonObject)).toBe(false);
+    expect(predatesEffects(evicted as JsonObject, running as JsonObject)).toBe(false);
   });
 
   it("is an object of an older generation than its state's, which a scale bumped", () => {

@@ -3,10 +3,10 @@ import { isJsonObject, type JsonObject, type JsonValue, type SubresourceEffect }
 
 /**
  * What a successful write to a subresource of another kind did to its object, read from the
- * Scale or Binding it carries (AuditWrite.effect). Without it, `kubectl scale`, an HPA and the
- * scheduler change their objects invisibly: their bodies are not the object, so the change shows
- * on whoever writes the object next (the deployment-controller's status update takes the new
- * replicas, the kubelet's status patch the node).
+ * Scale, Binding or Eviction it carries (AuditWrite.effect). Without it, `kubectl scale`, an HPA,
+ * the scheduler and `kubectl drain` change their objects invisibly: their bodies are not the
+ * object, so the change shows on whoever writes the object next (the deployment-controller's
+ * status update takes the new replicas, the kubelet's status patch the node, or the deletion).
  */
 
 /**
@@ -22,6 +22,7 @@ const SCALE_MAPS_SPEC_REPLICAS = new Set(["apps/deployments", "apps/replicasets"
 export function subresourceEffectOf(event: AuditEvent, verb: string, apiGroup: string, resource: string, subresource: string): SubresourceEffect | undefined {
   if (subresource === "scale" && SCALE_MAPS_SPEC_REPLICAS.has(`${apiGroup}/${resource}`)) return scaleEffectOf(event, verb);
   if (subresource === "binding" && apiGroup === "" && resource === "pods" && verb === "create") return bindingEffectOf(event);
+  if (subresource === "eviction" && apiGroup === "" && resource === "pods" && verb === "create") return evictionEffectOf(event);
   return undefined;
 }
 
@@ -73,11 +74,50 @@ function bindingEffectOf(event: AuditEvent): SubresourceEffect | undefined {
 }
 
 /**
+ * An allowed eviction, with the grace period its Eviction's DeleteOptions ask for (the request;
+ * the response is a Status). What the apiserver then does to the Pod is ./eviction.ts's. None at
+ * Metadata level, where the options are not told, and none for options that would add a
+ * finalizer to the Pod (orphanDependents, propagationPolicy Orphan or Foreground), which no
+ * eviction client sends and which is not modelled. A dry run (the options' dryRun too) is none
+ * either: the converter tells it.
+ */
+function evictionEffectOf(event: AuditEvent): SubresourceEffect | undefined {
+  const eviction = event.requestObject;
+  if (!isJsonObject(eviction) || eviction.kind !== "Eviction") return undefined;
+  // A Status that is not a success: the apiserver answers those with their own code, but a
+  // response that says so is believed over the code.
+  const response = event.responseObject;
+  if (isJsonObject(response) && response.kind === "Status" && response.status !== undefined && response.status !== "Success") return undefined;
+  const options = eviction.deleteOptions ?? null;
+  if (options === null) return { kind: "eviction", gracePeriodSeconds: null };
+  if (!isJsonObject(options)) return undefined;
+  const grace = options.gracePeriodSeconds ?? null;
+  if (grace !== null && !(typeof grace === "number" && Number.isSafeInteger(grace))) return undefined;
+  const propagation = options.propagationPolicy ?? null;
+  if (options.orphanDependents === true || (propagation !== null && propagation !== "Background")) return undefined;
+  return { kind: "eviction", gracePeriodSeconds: grace };
+}
+
+/** Whether an Eviction asks for a dry run in its DeleteOptions (kubectl drain --dry-run=server puts it there, not in the URL). */
+export function evictionIsDryRun(event: AuditEvent): boolean {
+  const eviction = event.requestObject;
+  const options = isJsonObject(eviction) && eviction.kind === "Eviction" ? eviction.deleteOptions : undefined;
+  return isJsonObject(options) && Array.isArray(options.dryRun) && options.dryRun.length > 0;
+}
+
+/**
  * The fields an effect sets on its object (change.ts), as paths of its body; the generation a
  * scale bumps is not among them, as it comes from the state held, redacted as it is.
  */
 function pathsSetBy(effect: SubresourceEffect): string[][] {
-  return effect.kind === "scale" ? [["spec", "replicas"]] : [["spec", "nodeName"], ["status", "conditions"]];
+  switch (effect.kind) {
+    case "scale":
+      return [["spec", "replicas"]];
+    case "binding":
+      return [["spec", "nodeName"], ["status", "conditions"]];
+    case "eviction":
+      return [["metadata", "deletionTimestamp"], ["metadata", "deletionGracePeriodSeconds"], ["status", "conditions"]];
+  }
 }
 
 /**
@@ -102,9 +142,10 @@ export function mayHaveEffect(subresource: string): boolean {
  * Whether `body`, its object as a response told it, was made before `state`, a state that
  * effects made of an older one (change.ts), whatever its resourceVersion says: it lacks what they
  * did, which no later write undoes. A bound Pod keeps its node (the apiserver refuses to change
- * spec.nodeName), and a generation only grows (a Scale that changed the replicas made a new one).
+ * spec.nodeName), a generation only grows (a Scale that changed the replicas made a new one), and
+ * a deletionTimestamp, once set, stays until the object is gone (an eviction set it).
  * Such a body's resourceVersion may be newer than the one the effects were applied to, as the
- * version they made is not told (a binding, a Scale at Request level).
+ * version they made is not told (a binding, an eviction, a Scale at Request level).
  */
 export function predatesEffects(body: JsonObject, state: JsonObject): boolean {
   const generation = fieldOf(body, "metadata", "generation");
@@ -112,7 +153,10 @@ export function predatesEffects(body: JsonObject, state: JsonObject): boolean {
   if (typeof generation === "number" && typeof generationOfState === "number" && generation < generationOfState) return true;
   const node = fieldOf(state, "spec", "nodeName");
   const nodeOfBody = fieldOf(body, "spec", "nodeName");
-  return typeof node === "string" && node !== "" && (typeof nodeOfBody !== "string" || nodeOfBody === "");
+  if (typeof node === "string" && node !== "" && (typeof nodeOfBody !== "string" || nodeOfBody === "")) return true;
+  const deletion = fieldOf(state, "metadata", "deletionTimestamp");
+  const deletionOfBody = fieldOf(body, "metadata", "deletionTimestamp");
+  return typeof deletion === "string" && deletion !== "" && (typeof deletionOfBody !== "string" || deletionOfBody === "");
 }
 
 function fieldOf(body: JsonObject, section: string, key: string): JsonValue | undefined {

@@ -211,6 +211,176 @@ function pendingPod() {
   return { create, unschedulable, firstLabel, secondLabel, binding: step(`bind pod ${PENDING_POD} to master1`), running, labelWhenRunning };
 }
 
+/**
+ * `kubectl drain` of master-1 ten minutes after the OpenShift cascade's rollout: it evicts the
+ * Pod apiserver-5d887d5fcd-qnvqh (created, bound and reported running as in the cascade, itself
+ * derived from the real Pod and the capture's Events). A PodDisruptionBudget refuses the first
+ * eviction; drain retries five seconds later, and kube-apiserver allows it. Then the Pod's
+ * kubelet reports its containers stopping and, once they stopped, deletes it. None of these four
+ * writes is in the capture (it holds no audit log, and its Kubernetes 1.21 set no DisruptionTarget
+ * condition): each is the Pod as the cascade left it, changed as kube-apiserver 1.26 and later do
+ * (pkg/registry/core/pod/storage/eviction.go), with the Pod's real grace period (70 s) and the
+ * next resourceVersions (the allowed eviction makes two: its condition update and its delete).
+ * The refusal's text is the eviction REST's (checkAndDecrement); the budget's name is made up.
+ */
+const DRAINED_POD = "apiserver-5d887d5fcd-qnvqh";
+function drained() {
+  const steps = openshiftCascade();
+  const step = (label: string) => structuredClone(steps.find((s) => s.label === label)!.event) as Obj;
+  const create = step(`create pod ${DRAINED_POD}`);
+  const running = step(`pod ${DRAINED_POD} running`);
+  const kubelet = { user: running.user, userAgent: running.userAgent };
+  const admin = { user: { username: "kube:admin", groups: ["system:cluster-admins", "system:authenticated"] }, userAgent: "kubectl/v1.21.1 (linux/amd64) kubernetes/a4ab7a9" };
+  const rv = Number(running.responseObject.metadata.resourceVersion);
+  let sequence = 0;
+  const write = (fields: { received: string; at: string; actor: Obj; verb: string; subresource?: string; code: number; request: Obj; response: Obj; status?: Obj }): Obj => ({
+    ...create,
+    auditID: `c45ca4de-0000-4000-8000-e${String(++sequence).padStart(11, "0")}`,
+    verb: fields.verb,
+    user: fields.actor.user,
+    userAgent: fields.actor.userAgent,
+    requestURI: `/api/v1/namespaces/openshift-apiserver/pods/${DRAINED_POD}${fields.subresource ? `/${fields.subresource}` : ""}`,
+    objectRef: { ...create.objectRef, name: DRAINED_POD, ...(fields.subresource ? { subresource: fields.subresource } : {}) },
+    responseStatus: fields.status ?? { metadata: {}, code: fields.code },
+    requestObject: fields.request,
+    responseObject: fields.response,
+    requestReceivedTimestamp: `2021-09-13T${fields.received}Z`,
+    stageTimestamp: `2021-09-13T${fields.at}Z`,
+  });
+  const eviction = { kind: "Eviction", apiVersion: "policy/v1", metadata: { name: DRAINED_POD, namespace: "openshift-apiserver", creationTimestamp: null }, deleteOptions: {} };
+  const refusal = {
+    status: "Failure",
+    message: "Cannot evict pod as it would violate the pod's disruption budget.",
+    reason: "TooManyRequests",
+    details: { causes: [{ reason: "DisruptionBudget", message: "The disruption budget openshift-apiserver-pdb needs 2 healthy pods and has 2 currently" }] },
+    code: 429,
+  };
+  const refused = write({ received: "15:10:00.104211", at: "15:10:00.112034", actor: admin, verb: "create", subresource: "eviction", code: 429, request: eviction, response: { kind: "Status", apiVersion: "v1", metadata: {}, ...refusal }, status: { metadata: {}, ...refusal } });
+  const allowed = write({ received: "15:10:05.204123", at: "15:10:05.216789", actor: admin, verb: "create", subresource: "eviction", code: 201, request: eviction, response: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } });
+  // The kubelet stops the containers: the Pod as the eviction left it, no longer ready.
+  const stopping = structuredClone(running.responseObject);
+  stopping.metadata.deletionTimestamp = "2021-09-13T15:11:15Z";
+  stopping.metadata.deletionGracePeriodSeconds = 70;
+  stopping.status.conditions.push({ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:10:05Z" });
+  for (const condition of stopping.status.conditions) {
+    if (condition.type === "Ready" || condition.type === "ContainersReady") Object.assign(condition, { status: "False", reason: "ContainersNotReady", lastTransitionTime: "2021-09-13T15:10:06Z" });
+  }
+  stopping.metadata.resourceVersion = String(rv + 3);
+  const notReady = write({
+    received: "15:10:06.496102",
+    at: "15:10:06.503344",
+    actor: kubelet,
+    verb: "patch",
+    subresource: "status",
+    code: 200,
+    request: { metadata: { uid: stopping.metadata.uid }, status: { conditions: stopping.status.conditions.filter((c: Obj) => c.type === "Ready" || c.type === "ContainersReady") } },
+    response: stopping,
+  });
+  const gone = structuredClone(stopping);
+  gone.metadata.deletionGracePeriodSeconds = 0;
+  gone.metadata.resourceVersion = String(rv + 4);
+  const deleted = write({ received: "15:10:47.001020", at: "15:10:47.009871", actor: kubelet, verb: "delete", code: 200, request: { kind: "DeleteOptions", apiVersion: "meta.k8s.io/v1", gracePeriodSeconds: 0, preconditions: { uid: gone.metadata.uid } }, response: gone });
+  return { create, bind: step(`bind pod ${DRAINED_POD} to master1`), running, refused, allowed, notReady, deleted };
+}
+
+describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
+  let test: TestDatabase;
+  let entries: Map<string, Entry>;
+  let events: ReturnType<typeof drained>;
+  beforeAll(async () => {
+    test = await openTestDatabase(kind);
+    events = drained();
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of Object.values(events)) await ingestor.ingest("drain", [event]);
+    entries = await historyById(test.db, "drain");
+  });
+  afterAll(() => test.dispose());
+
+  it("shows a refusal by a PodDisruptionBudget as a failed request, with its reason, changing nothing", () => {
+    const refused = entries.get(events.refused.auditID)!;
+    expect(refused.title).toBe("kube:admin create eviction (Too Many Requests)");
+    expect(refused.diff).toBeNull();
+    expect(refused.details.failure).toEqual({
+      status: "Failure",
+      reason: "TooManyRequests",
+      message: "Cannot evict pod as it would violate the pod's disruption budget.",
+      causes: [{ reason: "DisruptionBudget", message: "The disruption budget openshift-apiserver-pdb needs 2 healthy pods and has 2 currently" }],
+    });
+  });
+
+  it("shows the DisruptionTarget condition and the start of the graceful deletion on the eviction, not on the kubelet", () => {
+    const allowed = entries.get(events.allowed.auditID)!;
+    expect(allowed.title).toBe("kube:admin create eviction");
+    expect(allowed.diff).toEqual([
+      { path: "metadata.deletionTimestamp", new: "2021-09-13T15:11:15Z" },
+      { path: "metadata.deletionGracePeriodSeconds", new: 70 },
+      { path: "status.conditions[type=DisruptionTarget]", new: { type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:10:05Z" } },
+    ]);
+    // The kubelet's status patch shows only what it reported: its containers no longer ready.
+    const notReady = entries.get(events.notReady.auditID)!;
+    expect(paths(notReady).sort()).toEqual(["status.conditions[type=ContainersReady].lastTransitionTime", "status.conditions[type=ContainersReady].reason", "status.conditions[type=ContainersReady].status", "status.conditions[type=Ready].lastTransitionTime", "status.conditions[type=Ready].reason", "status.conditions[type=Ready].status"]);
+    // The eviction told no version (a Status answer): the kubelet's write names the one told and the change since.
+    expect(allowed.details.resourceVersionAfter).toBeUndefined();
+    expect(notReady.details.resourceVersionBefore).toBe(`${events.running.responseObject.metadata.resourceVersion}+1`);
+  });
+
+  it("is not undone by a write made before it that arrives after it", async () => {
+    // The kubelet's report that the Pod runs, sent in a batch that arrived after the eviction's.
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [events.create, events.bind, events.allowed, events.running, events.notReady]) await ingestor.ingest("drain-late", [event]);
+    const arrived = await historyById(test.db, "drain-late");
+    const deleting = [...arrived].filter(([, entry]) => paths(entry).includes("metadata.deletionTimestamp")).map(([id]) => id);
+    expect(deleting).toEqual([events.allowed.auditID]);
+    // Its version is newer than the one the eviction was made on, but it shows the Pod not being deleted.
+    expect(arrived.get(events.running.auditID)!.diff).toBeNull();
+    expect(arrived.get(events.running.auditID)!.details.arrivedAfterResourceVersion).toMatch(/^\d+\+2$/);
+  });
+
+  it("leaves the Pod there until its kubelet's delete", async () => {
+    const rows = await test.db.query<{ deleted_at: Date | null }>(`SELECT o.deleted_at FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'drain' AND o.name = $1`, [DRAINED_POD]);
+    expect(rows.rows.map((row) => row.deleted_at?.toISOString() ?? null)).toEqual(["2021-09-13T15:10:47.009Z"]);
+    expect(paths(entries.get(events.deleted.auditID)!)).toEqual([]);
+  });
+});
+
+describe.each(STORE_KINDS)("a Pod on no node evicted, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("is removed by the eviction itself, which snapshots it", async () => {
+    // The cascade's apiserver-675785f59-jl22t, never scheduled (anti-affinity left no master
+    // free), evicted four seconds after its create by an admin, instead of the scale-down delete
+    // the cascade has: a Pod on no node has no grace period, and the apiserver removes it at once.
+    const create = structuredClone(openshiftCascade().find((s) => s.label === "create pod apiserver-675785f59-jl22t")!.event) as Obj;
+    const name = "apiserver-675785f59-jl22t";
+    const eviction: Obj = {
+      ...create,
+      auditID: "c45ca4de-0000-4000-8000-f00000000001",
+      user: { username: "kube:admin", groups: ["system:cluster-admins", "system:authenticated"] },
+      userAgent: "kubectl/v1.21.1 (linux/amd64) kubernetes/a4ab7a9",
+      requestURI: `/api/v1/namespaces/openshift-apiserver/pods/${name}/eviction`,
+      objectRef: { ...create.objectRef, name, subresource: "eviction" },
+      responseStatus: { metadata: {}, code: 201 },
+      requestObject: { kind: "Eviction", apiVersion: "policy/v1", metadata: { name, namespace: "openshift-apiserver", creationTimestamp: null }, deleteOptions: {} },
+      responseObject: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 },
+      requestReceivedTimestamp: "2021-09-13T14:57:18.400501Z",
+      stageTimestamp: "2021-09-13T14:57:18.409722Z",
+    };
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await ingestor.ingest("evict-pending", [create]);
+    await ingestor.ingest("evict-pending", [eviction]);
+    const rows = await test.db.query<{ deleted_at: Date | null; snapshot: Obj | null }>(
+      `SELECT o.deleted_at, h.snapshot FROM history_entries h JOIN objects o ON o.id = h.object_id WHERE h.audit_id = $1`,
+      [eviction.auditID],
+    );
+    expect(rows.rows).toHaveLength(1);
+    expect(rows.rows[0]!.deleted_at?.toISOString()).toBe("2021-09-13T14:57:18.409Z");
+    expect(rows.rows[0]!.snapshot?.metadata).toMatchObject({ name, deletionTimestamp: "2021-09-13T14:57:18Z", deletionGracePeriodSeconds: 0 });
+    expect(rows.rows[0]!.snapshot?.status.conditions).toEqual([{ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:57:18Z" }]);
+  });
+});
+
 async function historyById(db: Database, cluster: string): Promise<Map<string, Entry>> {
   const rows = await db.query<Entry & { audit_id: string }>(
     `SELECT h.audit_id, h.title, h.diff, h.details FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = $1`,

@@ -88,10 +88,14 @@ export interface AuditWrite {
  * - `binding`: `pods/binding` (the scheduler): the apiserver set the Pod's spec.nodeName to
  *   `nodeName` and its PodScheduled condition true as of `at` (whole seconds, as the apiserver
  *   stamps it).
+ * - `eviction`: `pods/eviction` allowed (kubectl drain, the descheduler, autoscalers): the
+ *   apiserver made the Pod's DisruptionTarget condition true and deleted it with the Eviction's
+ *   DeleteOptions, `gracePeriodSeconds` (null: none given) among them (./eviction.ts).
  */
 export type SubresourceEffect =
   | { kind: "scale"; replicas: number; resourceVersion: string | null }
-  | { kind: "binding"; nodeName: string; at: string };
+  | { kind: "binding"; nodeName: string; at: string }
+  | { kind: "eviction"; gracePeriodSeconds: number | null };
 
 /** Everything an audit event says beyond the columns, kept as the entry's details. */
 export interface AuditDetails {
