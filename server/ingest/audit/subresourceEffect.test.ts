@@ -113,11 +113,36 @@ describe("what a write to a subresource of another kind did to its object", () =
     expect(convertWrite(scaleEvent({ apiGroup: "example.com", resource: "webservers" })).effect).toBeUndefined();
   });
 
-  it("reads an update's requested Scale at Request level, without a version, and nothing from a patch's", () => {
+  it("reads an update's requested Scale at Request level, without a version", () => {
     const update = convertWrite(scaleEvent({ verb: "update", level: "Request", response: null, request: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { name: "nginx-deployment", namespace: "default", resourceVersion: "1502" }, spec: { replicas: 2 } } }));
     expect(update.effect).toEqual({ kind: "scale", replicas: 2, resourceVersion: null });
     expect(update.details.resourceVersionAfter).toBeUndefined();
-    expect(convertWrite(scaleEvent({ level: "Request", response: null })).effect).toBeUndefined();
+  });
+
+  it("reads the replicas a patch sets at Request level (kubectl scale's merge patch), without a version", () => {
+    const patch = convertWrite(scaleEvent({ level: "Request", response: null }));
+    expect(patch.effect).toEqual({ kind: "scale", replicas: 5, resourceVersion: null });
+    expect(patch.details.resourceVersionAfter).toBeUndefined();
+    // The patch is kept as ever.
+    expect(patch.patch).toEqual({ spec: { replicas: 5 } });
+    const requestPatch = (request: unknown) => convertWrite(scaleEvent({ level: "Request", response: null, request: request as RawEvent })).effect;
+    // Server-side apply sends the Scale it applies.
+    expect(requestPatch({ apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "nginx-deployment" }, spec: { replicas: 4 } })).toMatchObject({ replicas: 4 });
+    // A JSON patch: the last value it puts there.
+    expect(requestPatch([{ op: "test", path: "/spec/replicas", value: 3 }, { op: "replace", path: "/spec/replicas", value: 6 }])).toMatchObject({ replicas: 6 });
+    expect(requestPatch([{ op: "add", path: "/metadata/labels/x", value: "y" }, { op: "add", path: "/spec/replicas", value: 0 }])).toMatchObject({ replicas: 0 });
+  });
+
+  it("reads nothing from a patch that sets no replicas, or sets them in a way no value tells", () => {
+    const requestPatch = (request: unknown) => convertWrite(scaleEvent({ level: "Request", response: null, request: request as RawEvent })).effect;
+    expect(requestPatch({ metadata: { labels: { x: "y" } } })).toBeUndefined();
+    expect(requestPatch({ spec: { replicas: null } })).toBeUndefined();
+    expect(requestPatch([{ op: "remove", path: "/spec/replicas" }])).toBeUndefined();
+    expect(requestPatch([{ op: "replace", path: "/spec/replicas", value: 2 }, { op: "copy", from: "/status/replicas", path: "/spec/replicas" }])).toBeUndefined();
+    expect(requestPatch([{ op: "replace", path: "/spec", value: { replicas: 2 } }])).toBeUndefined();
+    expect(requestPatch([{ op: "move", from: "/spec/replicas", path: "/metadata/annotations/replicas" }])).toBeUndefined();
+    // Nor a patch answered with something other than its Scale.
+    expect(convertWrite(scaleEvent({ response: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success" } })).effect).toBeUndefined();
   });
 
   it("reads nothing from a scale that failed, a dry run, or a Scale without a count", () => {

@@ -28,8 +28,10 @@ export function subresourceEffectOf(event: AuditEvent, verb: string, apiGroup: s
 
 /**
  * A Scale's replicas: from the response (the object as the write left it, its resourceVersion
- * the object's own), or at Request level from an update's request (what was asked, which the
- * apiserver stores as asked). A patch's request is a patch, not a Scale.
+ * the object's own), or without one (Request level) from the request, which is what was asked
+ * and what the apiserver stores (its scale update copies only spec.replicas to the object): an
+ * update's Scale (an HPA's), or a patch that sets spec.replicas (`kubectl scale`'s merge patch
+ * `{"spec":{"replicas":3}}`). The version it made is then not told.
  */
 function scaleEffectOf(event: AuditEvent, verb: string): SubresourceEffect | undefined {
   const response = asScale(event.responseObject);
@@ -41,21 +43,44 @@ function scaleEffectOf(event: AuditEvent, verb: string): SubresourceEffect | und
     return { kind: "scale", replicas, resourceVersion };
   }
   // A response that is something else (a Status, say) tells nothing the request could stand for.
-  if (event.responseObject !== null || verb !== "update") return undefined;
-  const request = asScale(event.requestObject);
-  const replicas = request === null ? null : replicasOf(request);
-  return replicas === null ? undefined : { kind: "scale", replicas, resourceVersion: null };
+  if (event.responseObject !== null) return undefined;
+  const request = event.requestObject;
+  const asked = verb === "update" ? replicasOf(asScale(request) ?? {}) : verb === "patch" ? replicasSetByPatch(request) : null;
+  return asked === null ? undefined : { kind: "scale", replicas: asked, resourceVersion: null };
+}
+
+/**
+ * The replicas a patch of a Scale sets: an object patch's (JSON merge, strategic merge or apply)
+ * spec.replicas, or the last value a JSON patch adds or replaces at /spec/replicas. Null when it
+ * sets none, or may change them in a way not told by a value (a JSON patch that removes, moves
+ * or copies them, or replaces spec or the whole Scale).
+ */
+function replicasSetByPatch(patch: JsonValue | null): number | null {
+  if (isJsonObject(patch)) return replicasOf(patch);
+  if (!Array.isArray(patch)) return null;
+  const touches = (pointer: JsonValue | undefined) => typeof pointer === "string" && (pointer === "" || pointer === "/spec" || pointer === "/spec/replicas" || pointer.startsWith("/spec/replicas/"));
+  let replicas: number | null = null;
+  for (const operation of patch) {
+    if (!isJsonObject(operation) || operation.op === "test") continue;
+    if ((operation.op === "add" || operation.op === "replace") && operation.path === "/spec/replicas" && isCount(operation.value)) replicas = operation.value;
+    else if (touches(operation.path) || (operation.op === "move" && touches(operation.from))) return null;
+  }
+  return replicas;
 }
 
 function asScale(body: JsonValue | null): JsonObject | null {
   return isJsonObject(body) && body.kind === "Scale" ? body : null;
 }
 
-/** spec.replicas of a Scale, when it is a count (the apiserver defaults a missing one to 0; an event that leaves it out says nothing). */
+/** spec.replicas of a Scale (or a patch of one), when it is a count (the apiserver defaults a missing one to 0; an event that leaves it out says nothing). */
 function replicasOf(scale: JsonObject): number | null {
   const spec = scale.spec;
   const replicas = isJsonObject(spec) ? spec.replicas : undefined;
-  return typeof replicas === "number" && Number.isSafeInteger(replicas) && replicas >= 0 ? replicas : null;
+  return isCount(replicas) ? replicas : null;
+}
+
+function isCount(value: JsonValue | undefined): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
 /**

@@ -107,6 +107,44 @@ describe.each(APP_SETUPS)("writes through a Scale or a Binding, through the webh
   });
 });
 
+describe.each(STORE_KINDS)("kubectl scale audited at Request level, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("shows the replicas its patch set, the old value and the generation from the state held, and no version after it", async () => {
+    // The scale of scaledThroughSubresource audited at Request level: the merge patch kubectl
+    // scale sends, and no answer.
+    const [create, status1, patchedScale, status2] = scaledThroughSubresource();
+    const scale: Obj = { ...patchedScale!, level: "Request" };
+    delete scale.responseObject;
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [create!, status1!, scale, status2!]) await ingestor.ingest("request-level", [event]);
+    const [, , scaled, status] = await entriesOf(test.db, "request-level", "apiserver");
+    expect(scaled!.title).toBe("kube:admin patch scale");
+    expect(scaled!.diff).toEqual([
+      { path: "metadata.generation", old: 1, new: 2 },
+      { path: "spec.replicas", old: 3, new: 5 },
+    ]);
+    expect(scaled!.details).toMatchObject({ resourceVersionBefore: "22002", patch: { spec: { replicas: 5 } } });
+    expect(scaled!.details.resourceVersionAfter).toBeUndefined();
+    // The deployment-controller's status update shows only what it reported, after a change that told no version.
+    expect(paths(status!)).not.toContain("spec.replicas");
+    expect(paths(status!)).not.toContain("metadata.generation");
+    expect(status!.details.resourceVersionBefore).toBe("22002+1");
+  });
+
+  it("shows nothing of an object whose state it never saw, but keeps the patch", async () => {
+    const [, , patchedScale] = scaledThroughSubresource();
+    const scale: Obj = { ...patchedScale!, level: "Request" };
+    delete scale.responseObject;
+    await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("request-level-alone", [scale]);
+    const [scaled] = await entriesOf(test.db, "request-level-alone", "apiserver");
+    expect(scaled!.diff).toBeNull();
+    expect(scaled!.details.patch).toEqual({ spec: { replicas: 5 } });
+  });
+});
+
 describe.each(STORE_KINDS)("a binding stored by another ingest worker than its Pod's other writes, on %s", (kind) => {
   let test: TestDatabase;
   beforeAll(async () => (test = await openTestDatabase(kind)));
