@@ -607,7 +607,7 @@ export async function planWrites(
     if (late && row.state !== null && rvBefore !== null && isDecimal(rvBefore) && isPlaceable(write, change)) {
       let group = lateByRow.get(row);
       if (!group) lateByRow.set(row, (group = { newest: { resourceVersion: rvBefore, state: row.state }, writes: [] }));
-      group.writes.push({ write, body: change.nextState!, details });
+      group.writes.push({ write, body: write.effect?.kind === "scale" ? null : change.nextState!, details });
       continue;
     }
     const detailsText = detailsJson(details, write.patch, change.diff !== null);
@@ -752,8 +752,9 @@ async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap
         row.id,
         group.newest,
         group.writes.map(({ write, body }) => ({
-          resourceVersion: stringAt(body, "metadata", "resourceVersion")!,
-          body,
+          resourceVersion: versionAfter(write)!,
+          // A Scale's answer is not the object: its state is made of the version it was made on.
+          body: body ?? ((made: JsonObject) => computeChange({ state: made, resourceVersion: null }, write).nextState),
           creates: createsObject(write),
           startTime: write.startTime,
         })),
@@ -785,16 +786,20 @@ async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap
 /** An object's late writes in one batch, and the version it held when they arrived. */
 interface LateGroup {
   newest: ObjectVersion;
-  writes: Array<{ write: AuditWrite; body: JsonObject; details: JsonObject }>;
+  /** `body` is the object as the write left it; null for a Scale, whose state is made of the version it goes on. */
+  writes: Array<{ write: AuditWrite; body: JsonObject | null; details: JsonObject }>;
 }
 
 /**
  * Writes that can be placed among the versions (lateWrites.ts): updates, patches and creates
  * whose body is the object as they left it, the response (RequestResponse), with an etcd
- * resourceVersion.
+ * resourceVersion; and Scale writes whose answer tells their object's version, whose state is
+ * made of the version they are placed on, as it would have been of the one held had they arrived
+ * in order (change.ts).
  */
 function isPlaceable(write: AuditWrite, change: ObjectChange): boolean {
   if (write.level !== "RequestResponse" || (write.verb !== "update" && write.verb !== "patch" && write.verb !== "create")) return false;
+  if (write.effect?.kind === "scale") return write.effect.resourceVersion !== null && isDecimal(write.effect.resourceVersion);
   if (change.nextState === null || change.deleted) return false;
   const rv = stringAt(change.nextState, "metadata", "resourceVersion");
   return rv !== null && isDecimal(rv);

@@ -499,6 +499,15 @@ describe.each(STORE_KINDS)("writes that arrive out of order around a Scale or a 
     expect(arrived.get(status1!.auditID)!.diff).toBeNull();
   });
 
+  it("places a Scale that arrives after the next write of its object, as if it had arrived in order", async () => {
+    const [create, status1, scale, status2] = scaledThroughSubresource();
+    const { inOrder, arrived } = await inBothOrders("late-scale", [create!, status1!, scale!, status2!], [create!, status1!, status2!, scale!]);
+    const comparable = (entry: Entry) => ({ diff: entry.diff, before: entry.details.resourceVersionBefore, arrivedAfter: entry.details.arrivedAfterResourceVersion });
+    expect(comparable(arrived.get(scale!.auditID)!)).toEqual({ diff: [{ path: "metadata.generation", old: 1, new: 2 }, { path: "spec.replicas", old: 3, new: 5 }], before: "22002", arrivedAfter: undefined });
+    for (const [auditId, entry] of inOrder) expect(comparable(arrived.get(auditId)!), auditId).toEqual(comparable(entry));
+    expect(changing(arrived, "spec.replicas")).toEqual([scale!.auditID]);
+  });
+
   it("does not show a write made before a Request-level Scale, arriving after it, undoing the scale", async () => {
     const [create, status1, patchedScale] = scaledThroughSubresource();
     // An HPA's update of the Scale, audited at Request level: the Scale it sent, no answer.
