@@ -320,6 +320,24 @@ describe("computeChange: update and patch", () => {
     expect(change.noop).toBe(false);
   });
 
+  it("copies a Binding's annotations onto the Pod's, over those of the same key", () => {
+    const before = realPod();
+    delete before.spec.nodeName;
+    const annotations = before.metadata.annotations;
+    const [key] = Object.keys(annotations);
+    const binding = podBinding("node-a");
+    binding.effect = { kind: "binding", nodeName: "node-a", at: "2021-09-13T14:58:48Z", annotations: { [key!]: "from the binding", "scheduling.example.com/zone": "eu-1a" } };
+    const change = computeChange(known(before), binding);
+    expect(change.diff).toEqual(
+      expect.arrayContaining([
+        { path: `metadata.annotations[${JSON.stringify(key)}]`, old: annotations[key!], new: "from the binding" },
+        { path: 'metadata.annotations["scheduling.example.com/zone"]', new: "eu-1a" },
+      ]),
+    );
+    expect((change.nextState as Loose).metadata.annotations).toEqual({ ...annotations, [key!]: "from the binding", "scheduling.example.com/zone": "eu-1a" });
+    expect(before.metadata.annotations).toEqual(realPod().metadata.annotations);
+  });
+
   it("knows nothing of a binding that arrives after a state of its Pod on a node: it is older than that state", () => {
     const bound = realPod();
     expect(computeChange(known(bound), podBinding(bound.spec.nodeName))).toEqual(NOTHING_KNOWN);

@@ -83,6 +83,7 @@ function stateAfterEffect(previous: PreviousState, write: AuditWrite): JsonObjec
       // has one is newer than the binding, which arrived late and makes no version to place it by.
       if (typeof spec.nodeName === "string" && spec.nodeName !== "") return null;
       spec.nodeName = effect.nodeName;
+      if (effect.annotations !== undefined) metadata.annotations = { ...(isJsonObject(metadata.annotations) ? metadata.annotations : {}), ...effect.annotations };
       // As the apiserver's UpdatePodCondition: the condition replaced whole, its transition time
       // kept when its status was already true.
       const status = copiedObjectAt(state, "status");

@@ -46,14 +46,14 @@ function scaleEvent(fields: { apiGroup?: string; resource?: string; verb?: strin
 }
 
 /** The scheduler binding the real falco nginx Pod to `minikube` (pods/binding: a Binding asked, a Status answered). */
-function bindingEvent(fields: { code?: number; target?: RawEvent; uri?: string } = {}): RawEvent {
+function bindingEvent(fields: { code?: number; target?: RawEvent; uri?: string; metadata?: RawEvent } = {}): RawEvent {
   const event = structuredClone(loadFalcoTraceEvent("create_nginx_pod_privileged.json")) as RawEvent;
   const name = "nginx-deployment-5cdcc99dbf-rgw6z";
   event.user = { username: "system:kube-scheduler", groups: ["system:authenticated"] };
   event.level = "RequestResponse";
   event.objectRef = { apiVersion: "v1", resource: "pods", namespace: "default", name, subresource: "binding" };
   event.requestURI = fields.uri ?? `/api/v1/namespaces/default/pods/${name}/binding`;
-  event.requestObject = { kind: "Binding", apiVersion: "v1", metadata: { name, namespace: "default", uid: "7be1f8d6-d917-11e8-8a5c-0800270f7a47" }, target: fields.target ?? { kind: "Node", name: "minikube" } };
+  event.requestObject = { kind: "Binding", apiVersion: "v1", metadata: { name, namespace: "default", uid: "7be1f8d6-d917-11e8-8a5c-0800270f7a47", ...fields.metadata }, target: fields.target ?? { kind: "Node", name: "minikube" } };
   event.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
   event.responseStatus = { code: fields.code ?? 201, metadata: {} };
   event.stageTimestamp = "2018-10-26T13:18:42.987654Z";
@@ -159,6 +159,25 @@ describe("what a write to a subresource of another kind did to its object", () =
     expect(write.bodyAfter).toBeNull();
     expect(write.effect).toEqual({ kind: "binding", nodeName: "minikube", at: "2018-10-26T13:18:42Z" });
     expect(write.title).toBe("system:kube-scheduler create binding");
+  });
+
+  it("reads the annotations a Binding copies onto its Pod, not its labels", () => {
+    // A scheduler other than the default one, which sends neither, annotating its decision.
+    const metadata = { annotations: { "scheduling.example.com/zone": "eu-1a", "scheduling.example.com/score": "87" }, labels: { "topology.kubernetes.io/zone": "eu-1a" } };
+    const write = convertWrite(bindingEvent({ metadata }));
+    expect(write.effect).toEqual({ kind: "binding", nodeName: "minikube", at: "2018-10-26T13:18:42Z", annotations: metadata.annotations });
+    // None to copy: none read.
+    expect(convertWrite(bindingEvent({ metadata: { annotations: {} } })).effect).not.toHaveProperty("annotations");
+  });
+
+  it("redacts a Binding's annotations as its Pod's body has them", () => {
+    const sensitive = [...options.sensitive, { apiGroup: "", resource: "pods", paths: [["metadata", "annotations", "scheduling.example.com/token"]] }];
+    const parsed = parseAuditEvent(bindingEvent({ metadata: { annotations: { "scheduling.example.com/token": "s3cr3t", "scheduling.example.com/zone": "eu-1a" } } }));
+    if (!parsed.ok) throw new Error(parsed.error);
+    const write = convertAuditEvent(parsed.event, { ...options, sensitive }) as AuditWrite;
+    const annotations = write.effect?.kind === "binding" ? write.effect.annotations : undefined;
+    expect(annotations).toEqual({ "scheduling.example.com/token": `<redacted:${options.fingerprint("s3cr3t")}>`, "scheduling.example.com/zone": "eu-1a" });
+    expect(JSON.stringify(write)).not.toContain("s3cr3t");
   });
 
   it("reads nothing from a binding that failed or names no node", () => {

@@ -84,18 +84,33 @@ function isCount(value: JsonValue | undefined): value is number {
 }
 
 /**
- * The node a Binding names, from the request (the response is a Status). The apiserver sets the
- * Pod's spec.nodeName to its target and makes the Pod's PodScheduled condition true, stamped with
- * the time it did so (kube-apiserver's pod binding storage): the request's end, to the whole
- * second a condition's time keeps. It also copies the Binding's annotations onto the Pod, which
- * schedulers seldom send; they are left out, as they would bypass the redaction bodies get.
+ * The node a Binding names, and its annotations, from the request (the response is a Status).
+ * The apiserver sets the Pod's spec.nodeName to its target, copies the Binding's annotations
+ * onto the Pod's (over those of the same key), and makes the Pod's PodScheduled condition true,
+ * stamped with the time it did so (kube-apiserver's pod binding storage, setPodHostAndAnnotations;
+ * setPodNodeAndMetadata since 1.33): the request's end, to the whole second a condition's time
+ * keeps. The converter redacts the annotations as the Pod's body would have them.
+ *
+ * The Binding's labels are not read: kube-apiserver copies them onto the Pod only since 1.33,
+ * behind the PodTopologyLabelsAdmission feature (on by default since 1.35), which the audit
+ * event does not tell; before, it ignores them. Where it copies them, the Pod's next write shows
+ * them, as it shows the topology labels that feature's admission plugin adds to the Binding after
+ * the audit log recorded the request.
  */
 function bindingEffectOf(event: AuditEvent): SubresourceEffect | undefined {
   const binding = event.requestObject;
   if (!isJsonObject(binding) || binding.kind !== "Binding" || !isJsonObject(binding.target)) return undefined;
   const { target } = binding;
   if (typeof target.name !== "string" || target.name === "" || (target.kind !== undefined && target.kind !== "Node")) return undefined;
-  return { kind: "binding", nodeName: target.name, at: `${event.stageTime.toISOString().slice(0, 19)}Z` };
+  const annotations = isJsonObject(binding.metadata) && isJsonObject(binding.metadata.annotations) ? binding.metadata.annotations : {};
+  // A map of strings: anything else would not have been decoded by the apiserver.
+  const copied = Object.fromEntries(Object.entries(annotations).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  return {
+    kind: "binding",
+    nodeName: target.name,
+    at: `${event.stageTime.toISOString().slice(0, 19)}Z`,
+    ...(Object.keys(copied).length > 0 ? { annotations: copied } : {}),
+  };
 }
 
 /**

@@ -145,6 +145,31 @@ describe.each(STORE_KINDS)("kubectl scale audited at Request level, on %s", (kin
   });
 });
 
+describe.each(STORE_KINDS)("a binding with annotations, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("shows them copied onto its Pod by the binding, not by the kubelet", async () => {
+    // podScheduled's binding as a scheduler that annotates its decision would send it (the default
+    // one sends none), and the kubelet's report of the Pod running, which then has them.
+    const [create, bind, running] = podScheduled().map((event) => structuredClone(event));
+    const annotations = { "scheduling.example.com/zone": "westeurope-1", "scheduling.example.com/score": "87" };
+    bind!.requestObject.metadata.annotations = annotations;
+    Object.assign(running!.responseObject.metadata.annotations, annotations);
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [create!, bind!, running!]) await ingestor.ingest("annotated", [event]);
+    const [, binding, kubelet] = await entriesOf(test.db, "annotated", POD);
+    expect(binding!.diff).toEqual(
+      expect.arrayContaining([
+        { path: 'metadata.annotations["scheduling.example.com/zone"]', new: "westeurope-1" },
+        { path: 'metadata.annotations["scheduling.example.com/score"]', new: "87" },
+      ]),
+    );
+    expect(paths(kubelet!).filter((path) => path.startsWith("metadata."))).toEqual([]);
+  });
+});
+
 describe.each(STORE_KINDS)("a binding stored by another ingest worker than its Pod's other writes, on %s", (kind) => {
   let test: TestDatabase;
   beforeAll(async () => (test = await openTestDatabase(kind)));
