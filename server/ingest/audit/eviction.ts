@@ -66,11 +66,13 @@ function setDisruptionTarget(status: JsonObject, now: string | null): boolean {
   status.conditions = conditions;
   const index = conditions.findIndex((condition) => isJsonObject(condition) && condition.type === DISRUPTION_TARGET.type);
   const before = index >= 0 ? (conditions[index] as JsonObject) : null;
-  const lastTransitionTime = before?.status === "True" && before.lastTransitionTime !== undefined ? before.lastTransitionTime : now;
+  // Kept, whatever it was, when the condition was already true; else now.
+  const kept = before?.status === "True";
+  const lastTransitionTime = kept ? (before.lastTransitionTime ?? null) : now;
   const condition: JsonObject = { ...DISRUPTION_TARGET, lastProbeTime: null, lastTransitionTime };
   if (index >= 0) conditions[index] = condition;
   else conditions.push(condition);
-  return lastTransitionTime !== null;
+  return kept || now !== null;
 }
 
 /**
