@@ -231,6 +231,22 @@ describe("an eviction", () => {
     // A response that says the eviction failed is believed over a success code.
     expect(convertWrite(evictionEvent({ response: { ...PDB_REFUSAL, code: 201 } })).effect).toBeUndefined();
   });
+
+  it("answered with a failure under 201 Created (a Pod under two PodDisruptionBudgets) changed nothing, at Request level too", () => {
+    // kube-apiserver's eviction REST returns this Status as its result, not as an error: the
+    // create handler answers it with 201, and the audit event's responseStatus keeps its status
+    // and message under that code (audit.LogResponseObject, then the response writer's code).
+    const multiple = {
+      status: "Failure",
+      message: "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+      code: 201,
+    };
+    for (const level of ["RequestResponse", "Request", "Metadata"]) {
+      const event = evictionEvent({ level, response: { kind: "Status", apiVersion: "v1", metadata: {}, ...multiple, code: 500 } });
+      event.responseStatus = { metadata: {}, ...multiple };
+      expect(convertWrite(event).effect, level).toBeUndefined();
+    }
+  });
 });
 
 describe("an effect on fields a sensitive rule covers", () => {

@@ -125,9 +125,14 @@ function evictionEffectOf(event: AuditEvent): SubresourceEffect | undefined {
   const eviction = event.requestObject;
   if (!isJsonObject(eviction) || eviction.kind !== "Eviction") return undefined;
   // A Status that is not a success: the apiserver answers those with their own code, but a
-  // response that says so is believed over the code.
+  // response that says so is believed over the code. The eviction REST returns one as its result
+  // for a Pod under two PodDisruptionBudgets, which the create handler answers with 201: the
+  // audit event's responseStatus keeps its status at every level, the response only at
+  // RequestResponse.
   const response = event.responseObject;
   if (isJsonObject(response) && response.kind === "Status" && response.status !== undefined && response.status !== "Success") return undefined;
+  const status = event.responseStatus?.status;
+  if (status !== undefined && status !== "" && status !== "Success") return undefined;
   const options = eviction.deleteOptions ?? null;
   if (options === null) return { kind: "eviction", gracePeriodSeconds: null };
   if (!isJsonObject(options)) return undefined;
