@@ -140,3 +140,31 @@ describe("a Pod evicted", () => {
     expect((held.state as Loose).metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:09:00Z", deletionGracePeriodSeconds: 0 });
   });
 });
+
+describe("a Pod evicted with a grace period past what kube-apiserver can add to a time", () => {
+  // 2^53 − 1: a valid int64, which the apiserver takes (ValidateDeleteOptions sets no bound), but
+  // seconds as a Go time.Duration (int64 nanoseconds) overflow past 9223372036: the deletion
+  // time it then sets is not now plus the grace period, and not made up here.
+  const HUGE = 9007199254740991;
+
+  it("is deleted at a time not known, asked in its DeleteOptions or its own", () => {
+    expect(evictedPod(realPod() as JsonObject, { kind: "eviction", gracePeriodSeconds: HUGE }, WITHIN_A_SECOND)).toEqual({ state: null, removed: false });
+    const pod = realPod();
+    pod.spec.terminationGracePeriodSeconds = HUGE;
+    expect(evictedPod(pod as JsonObject, EVICTION, WITHIN_A_SECOND)).toEqual({ state: null, removed: false });
+    // The longest a Duration holds is added as it is.
+    const longest = evictedPod(realPod() as JsonObject, { kind: "eviction", gracePeriodSeconds: 9223372036 }, WITHIN_A_SECOND).state as Loose;
+    expect(longest.metadata).toMatchObject({ deletionTimestamp: "2313-12-24T14:57:21Z", deletionGracePeriodSeconds: 9223372036 });
+  });
+
+  it("already being deleted with one is shortened to a time not known", () => {
+    const deleting = realPod();
+    deleting.metadata.deletionTimestamp = "2021-09-13T15:11:00Z";
+    deleting.metadata.deletionGracePeriodSeconds = HUGE;
+    expect(evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 30 }, WITHIN_A_SECOND)).toEqual({ state: null, removed: false });
+    // Removed, whatever the time: a grace period of 0 and no finalizers.
+    expect(evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 0 }, WITHIN_A_SECOND)).toEqual({ state: null, removed: true });
+    // A longer one, or none, leaves it as it is.
+    expect((evictedPod(deleting as JsonObject, EVICTION, WITHIN_A_SECOND).state as Loose).metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:11:00Z", deletionGracePeriodSeconds: HUGE });
+  });
+});

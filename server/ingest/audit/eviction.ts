@@ -40,6 +40,14 @@ export interface EvictedPod {
 /** The condition the eviction REST sets (its lastTransitionTime aside). */
 const DISRUPTION_TARGET = { type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting" };
 
+/**
+ * The longest grace period, in seconds, that kube-apiserver adds to a time as it is: a Go
+ * time.Duration (int64 nanoseconds) of more seconds overflows, and the deletion time it then
+ * sets is not now plus the grace period. A longer one (a valid int64, which DeleteOptions and a
+ * Pod's spec take) makes the time unknown here.
+ */
+const MAX_DURATION_SECONDS = 9_223_372_036;
+
 /** When the request was received and answered, on the apiserver's clock: "now" was in between. */
 export interface RequestWindow {
   from: Date;
@@ -98,6 +106,7 @@ function deletePod(pod: JsonObject, metadata: JsonObject, asked: number | null, 
     // Only a shorter grace period changes a pending deletion; a longer one, or none, leaves it as it is.
     if (asked === null || asked >= grace) return { removed: false, known: true };
     const removed = asked === 0 && !finalizers;
+    if (grace > MAX_DURATION_SECONDS) return { removed, known: false };
     // Moved back by the difference; to now, if that is past, graceful (1 second) unless 0 was asked.
     const shortened = pending - (grace - asked) * 1000;
     const past = isBeforeNow(shortened, window);
@@ -107,6 +116,7 @@ function deletePod(pod: JsonObject, metadata: JsonObject, asked: number | null, 
     return { removed, known: true };
   }
   const period = gracePeriodOf(pod, asked);
+  if (period > MAX_DURATION_SECONDS) return { removed: false, known: false };
   if (now !== null) metadata.deletionTimestamp = isoSeconds(Date.parse(now) + period * 1000);
   metadata.deletionGracePeriodSeconds = period;
   // The first graceful deletion is a new generation, where the object counts them.

@@ -399,6 +399,18 @@ describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
     expect(arrived.get(events.running.auditID)!.details.arrivedAfterResourceVersion).toMatch(/^\d+\+2$/);
   });
 
+  it("stores one asking for a grace period longer than kube-apiserver can add to a time, showing no deletion time it did not know", async () => {
+    // 2^53 − 1 seconds: a valid int64, which the apiserver takes; as a Go Duration it overflows.
+    const huge = structuredClone(events.allowed);
+    huge.auditID = "c45ca4de-0000-4000-8000-e99999999999";
+    huge.requestObject.deleteOptions = { gracePeriodSeconds: 9007199254740991 };
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [events.create, events.bind, events.running, huge]) await ingestor.ingest("drain-huge", [event]);
+    const stored = (await historyById(test.db, "drain-huge")).get(huge.auditID)!;
+    expect(stored.title).toBe("kube:admin create eviction");
+    expect(stored.diff).toBeNull();
+  });
+
   it("leaves the Pod there until its kubelet's delete", async () => {
     const rows = await test.db.query<{ deleted_at: Date | null }>(`SELECT o.deleted_at FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'drain' AND o.name = $1`, [DRAINED_POD]);
     expect(rows.rows.map((row) => row.deleted_at?.toISOString() ?? null)).toEqual(["2021-09-13T15:10:47.009Z"]);
