@@ -551,8 +551,16 @@ export async function planWrites(
     // (resolveTarget gives it that object), whether or not its own body tells a resourceVersion.
     // (An object known only as a relation's target has no body yet: its create gives the first.)
     const lateCreate = createsObject(write) && target !== "new" && write.startTime <= row.firstSeen && row.state !== null;
-    const late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row);
-    const change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write);
+    let late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row);
+    let change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write);
+    // A write whose change is made of the state held (AuditWrite.effect: an eviction, a scale at
+    // Request level tell no version) that ended before anything known of its object happened is
+    // older than that state, which may even be a later object's of its name (such a write names
+    // no uid): it changes nothing. One that removed its object ended an earlier one (below).
+    if (!late && write.effect !== undefined && !change.deleted && target !== "new" && write.endTime < row.firstSeen) {
+      late = true;
+      change = computeChange({ state: null, resourceVersion: null }, write);
+    }
     // A delete completed before anything known of this object happened was of an earlier
     // incarnation of its name, which a write that names no uid cannot tell apart (Metadata level):
     // it is recorded here, but does not end this one.

@@ -411,6 +411,48 @@ describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
     expect(stored.diff).toBeNull();
   });
 
+  it("that arrives after its name was taken by a new Pod does not evict the new one", async () => {
+    // The drain's Pod gone, its name taken again by a new Pod (as a StatefulSet's controller
+    // recreates its Pods, or `kubectl replace --force`): the drained Pod's body with a new uid,
+    // created a second after the delete and reported running by its kubelet, which later reports
+    // a container restarted. The eviction (which names no uid: its answer is a Status) arrives
+    // after all that, in a batch held back or a log imported out of order.
+    const rv = Number(events.running.responseObject.metadata.resourceVersion);
+    const uid = "2c6a0a1e-5b0f-4d4e-9f0a-7d1f3a9e6b21";
+    const renewed = (event: Obj, fields: { rv: number; received: string; at: string; auditID: string }) => {
+      const copy = structuredClone(event);
+      copy.auditID = fields.auditID;
+      copy.requestReceivedTimestamp = `2021-09-13T${fields.received}Z`;
+      copy.stageTimestamp = `2021-09-13T${fields.at}Z`;
+      Object.assign(copy.responseObject.metadata, { uid, resourceVersion: String(fields.rv), creationTimestamp: "2021-09-13T15:10:48Z" });
+      if (copy.requestObject?.metadata?.uid) copy.requestObject.metadata.uid = uid;
+      return copy;
+    };
+    const create = renewed(events.create, { rv: rv + 5, received: "15:10:48.101000", at: "15:10:48.105000", auditID: "c45ca4de-0000-4000-8000-d00000000001" });
+    const running = renewed(events.running, { rv: rv + 7, received: "15:10:55.201000", at: "15:10:55.206000", auditID: "c45ca4de-0000-4000-8000-d00000000002" });
+    const restarted = renewed(events.running, { rv: rv + 8, received: "15:11:20.301000", at: "15:11:20.305000", auditID: "c45ca4de-0000-4000-8000-d00000000003" });
+    restarted.responseObject.status.containerStatuses[0].restartCount += 1;
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [events.create, events.bind, events.running, events.notReady, events.deleted, create, running, events.allowed, restarted]) await ingestor.ingest("drain-renamed", [event]);
+    const rows = await test.db.query<{ uid: string; deleted_at: Date | null }>(
+      `SELECT o.uid, o.deleted_at FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'drain-renamed' AND o.name = $1 ORDER BY o.first_seen`,
+      [DRAINED_POD],
+    );
+    expect(rows.rows.map((row) => [row.uid, row.deleted_at?.toISOString() ?? null])).toEqual([
+      [events.create.responseObject.metadata.uid, "2021-09-13T15:10:47.009Z"],
+      [uid, null],
+    ]);
+    const arrived = await historyById(test.db, "drain-renamed");
+    // The drained Pod's next write shows its deletion, as for any eviction arriving late; nothing of the new Pod's does.
+    const deleting = [...arrived].filter(([, entry]) => paths(entry).includes("metadata.deletionTimestamp")).map(([id]) => id);
+    expect(deleting).toEqual([events.notReady.auditID]);
+    expect(arrived.get(events.allowed.auditID)!.diff).toBeNull();
+    // The new Pod's kubelet is not taken for writing a Pod from before an eviction it never had.
+    const later = arrived.get(restarted.auditID)!;
+    expect(later.details.arrivedAfterResourceVersion).toBeUndefined();
+    expect(paths(later)).toEqual(["status.containerStatuses[name=openshift-apiserver].restartCount"]);
+  });
+
   it("leaves the Pod there until its kubelet's delete", async () => {
     const rows = await test.db.query<{ deleted_at: Date | null }>(`SELECT o.deleted_at FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'drain' AND o.name = $1`, [DRAINED_POD]);
     expect(rows.rows.map((row) => row.deleted_at?.toISOString() ?? null)).toEqual(["2021-09-13T15:10:47.009Z"]);
