@@ -263,6 +263,12 @@ describe("an effect on fields a sensitive rule covers", () => {
     expect(convertWith(bindingEvent(), [{ apiGroup: "", resource: "pods", paths: [["status", "conditions", "message"]] }]).effect).toBeUndefined();
     expect(convertWith(evictionEvent(), [{ apiGroup: "", resource: "pods", paths: [["status", "conditions"]] }]).effect).toBeUndefined();
     expect(convertWith(evictionEvent(), [{ apiGroup: "", resource: "pods", paths: [["metadata"]] }]).effect).toBeUndefined();
+    // What an eviction's outcome depends on, redacted in the state it would be applied to (a
+    // fingerprint for the grace period is no number: the Pod would be removed at once).
+    for (const path of [["spec"], ["spec", "terminationGracePeriodSeconds"], ["spec", "nodeName"], ["status", "phase"], ["metadata", "finalizers"]]) {
+      expect(convertWith(evictionEvent(), [{ apiGroup: "", resource: "pods", paths: [path] }]).effect, path.join(".")).toBeUndefined();
+    }
+    expect(convertWith(evictionEvent(), [{ apiGroup: "", resource: "pods", paths: [["spec", "containers", "env"]] }]).effect).toMatchObject({ kind: "eviction" });
     // Beside it, or another resource's: read as ever.
     expect(convertWith(scaleEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec", "template", "spec", "containers", "env"]] }]).effect).toMatchObject({ kind: "scale" });
     expect(convertWith(bindingEvent(), [{ apiGroup: "apps", resource: "deployments", paths: [["spec"]] }]).effect).toMatchObject({ kind: "binding" });

@@ -166,13 +166,23 @@ function pathsSetBy(effect: SubresourceEffect): string[][] {
 }
 
 /**
- * Whether `effect` sets a field at or above one of `sensitivePaths` (its object's, as the
- * redaction rules give them): the state it would make would hold what a body's redaction keeps
- * out, so the converter drops it, and the object's next write shows the change, redacted.
+ * The fields of its object's state that what an effect does depends on, beyond those it sets
+ * (./eviction.ts): redacted there, they are fingerprints, and an eviction would take a Pod whose
+ * grace period is one for a Pod without any, and remove it at once.
+ */
+function pathsReadBy(effect: SubresourceEffect): string[][] {
+  return effect.kind === "eviction" ? [["spec", "nodeName"], ["spec", "terminationGracePeriodSeconds"], ["status", "phase"], ["metadata", "finalizers"]] : [];
+}
+
+/**
+ * Whether `effect` sets, or depends on, a field at or above one of `sensitivePaths` (its
+ * object's, as the redaction rules give them): the state it would make would hold what a body's
+ * redaction keeps out, or be made of fingerprints, so the converter drops it, and the object's
+ * next write shows the change, redacted.
  */
 export function setsSensitiveFields(effect: SubresourceEffect, sensitivePaths: readonly string[][]): boolean {
   const overlap = (a: readonly string[], b: readonly string[]) => a.every((key, i) => i >= b.length || b[i] === key);
-  return pathsSetBy(effect).some((set) => sensitivePaths.some((sensitive) => overlap(set, sensitive)));
+  return [...pathsSetBy(effect), ...pathsReadBy(effect)].some((set) => sensitivePaths.some((sensitive) => overlap(set, sensitive)));
 }
 
 /**
