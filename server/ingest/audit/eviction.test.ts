@@ -71,6 +71,22 @@ describe("a Pod evicted", () => {
     expect(conditions[4]).toEqual(disruptionTarget("2021-09-13T15:09:00Z"));
   });
 
+  it("keeps the observedGeneration of a DisruptionTarget condition it replaces, as the Pod's status update does", () => {
+    // Preempted by the scheduler, which stamps the generation its condition observed
+    // (PodObservedGenerationTracking, Kubernetes 1.33 and later), and being deleted; then
+    // evicted. The eviction's condition carries none, and podStatusStrategy.PrepareForUpdate
+    // (preserveOldObservedGeneration) keeps the one the condition of its type had.
+    const pod = realPod();
+    pod.metadata.generation = 2;
+    pod.metadata.deletionTimestamp = "2021-09-13T15:11:00Z";
+    pod.metadata.deletionGracePeriodSeconds = 70;
+    pod.status.conditions.push({ type: "DisruptionTarget", status: "True", observedGeneration: 1, reason: "PreemptionByScheduler", message: "default-scheduler: preempting to accommodate a higher priority pod", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:09:50Z" });
+    const state = evictedPod(pod as JsonObject, EVICTION, ACROSS_SECONDS).state as Loose;
+    expect(state.status.conditions[4]).toEqual({ ...disruptionTarget("2021-09-13T15:09:50Z"), observedGeneration: 1 });
+    // A condition that had none gets none.
+    expect((evictedPod(realPod() as JsonObject, EVICTION, WITHIN_A_SECOND).state as Loose).status.conditions[4]).not.toHaveProperty("observedGeneration");
+  });
+
   it("is not made up when the request spanned two seconds: its deletion time is then unknowable", () => {
     expect(evictedPod(realPod() as JsonObject, EVICTION, ACROSS_SECONDS)).toEqual({ state: null, removed: false });
   });

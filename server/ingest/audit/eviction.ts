@@ -8,7 +8,9 @@ import { isJsonObject, type JsonObject, type JsonValue, type SubresourceEffect }
  *
  * 1. The Pod's DisruptionTarget condition is made true (reason EvictionByEvictionAPI), replaced
  *    whole as podutil.UpdatePodCondition does, its transition time now unless it was already
- *    true. Since Kubernetes 1.26 (PodDisruptionConditions, on by default; always since 1.31).
+ *    true, the observedGeneration of the one it replaces kept (the status update's
+ *    preserveOldObservedGeneration). Since Kubernetes 1.26 (PodDisruptionConditions, on by
+ *    default; always since 1.31).
  * 2. The Pod is deleted with the Eviction's DeleteOptions (rest.BeforeDelete and the pod
  *    strategy's CheckGracefulDelete; the generic store's Delete): a Pod that is not being deleted
  *    gets deletionTimestamp now + its grace period (the options', else its
@@ -78,6 +80,9 @@ function setDisruptionTarget(status: JsonObject, now: string | null): boolean {
   const kept = before?.status === "True";
   const lastTransitionTime = kept ? (before.lastTransitionTime ?? null) : now;
   const condition: JsonObject = { ...DISRUPTION_TARGET, lastProbeTime: null, lastTransitionTime };
+  // The new condition carries none, and the status update keeps the one the condition it
+  // replaces had (podStatusStrategy.PrepareForUpdate, preserveOldObservedGeneration).
+  if (typeof before?.observedGeneration === "number" && before.observedGeneration !== 0) condition.observedGeneration = before.observedGeneration;
   if (index >= 0) conditions[index] = condition;
   else conditions.push(condition);
   return kept || now !== null;
