@@ -551,8 +551,16 @@ export async function planWrites(
     // (resolveTarget gives it that object), whether or not its own body tells a resourceVersion.
     // (An object known only as a relation's target has no body yet: its create gives the first.)
     const lateCreate = createsObject(write) && target !== "new" && write.startTime <= row.firstSeen && row.state !== null;
-    const late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row);
-    const change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write);
+    let late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row);
+    let change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write);
+    // A write whose change is made of the state held (AuditWrite.effect: an eviction, a scale at
+    // Request level tell no version) that ended before anything known of its object happened is
+    // older than that state, which may even be a later object's of its name (such a write names
+    // no uid): it changes nothing. One that removed its object ended an earlier one (below).
+    if (!late && write.effect !== undefined && !change.deleted && target !== "new" && write.endTime < row.firstSeen) {
+      late = true;
+      change = computeChange({ state: null, resourceVersion: null }, write);
+    }
     // A delete completed before anything known of this object happened was of an earlier
     // incarnation of its name, which a write that names no uid cannot tell apart (Metadata level):
     // it is recorded here, but does not end this one.
@@ -607,7 +615,7 @@ export async function planWrites(
     if (late && row.state !== null && rvBefore !== null && isDecimal(rvBefore) && isPlaceable(write, change)) {
       let group = lateByRow.get(row);
       if (!group) lateByRow.set(row, (group = { newest: { resourceVersion: rvBefore, state: row.state }, writes: [] }));
-      group.writes.push({ write, body: change.nextState!, details });
+      group.writes.push({ write, body: write.effect?.kind === "scale" ? null : change.nextState!, details });
       continue;
     }
     const detailsText = detailsJson(details, write.patch, change.diff !== null);
@@ -752,8 +760,9 @@ async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap
         row.id,
         group.newest,
         group.writes.map(({ write, body }) => ({
-          resourceVersion: stringAt(body, "metadata", "resourceVersion")!,
-          body,
+          resourceVersion: versionAfter(write)!,
+          // A Scale's answer is not the object: its state is made of the version it was made on.
+          body: body ?? ((made: JsonObject) => computeChange({ state: made, resourceVersion: null }, write).nextState),
           creates: createsObject(write),
           startTime: write.startTime,
         })),
@@ -785,16 +794,20 @@ async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap
 /** An object's late writes in one batch, and the version it held when they arrived. */
 interface LateGroup {
   newest: ObjectVersion;
-  writes: Array<{ write: AuditWrite; body: JsonObject; details: JsonObject }>;
+  /** `body` is the object as the write left it; null for a Scale, whose state is made of the version it goes on. */
+  writes: Array<{ write: AuditWrite; body: JsonObject | null; details: JsonObject }>;
 }
 
 /**
  * Writes that can be placed among the versions (lateWrites.ts): updates, patches and creates
  * whose body is the object as they left it, the response (RequestResponse), with an etcd
- * resourceVersion.
+ * resourceVersion; and Scale writes whose answer tells their object's version, whose state is
+ * made of the version they are placed on, as it would have been of the one held had they arrived
+ * in order (change.ts).
  */
 function isPlaceable(write: AuditWrite, change: ObjectChange): boolean {
   if (write.level !== "RequestResponse" || (write.verb !== "update" && write.verb !== "patch" && write.verb !== "create")) return false;
+  if (write.effect?.kind === "scale") return write.effect.resourceVersion !== null && isDecimal(write.effect.resourceVersion);
   if (change.nextState === null || change.deleted) return false;
   const rv = stringAt(change.nextState, "metadata", "resourceVersion");
   return rv !== null && isDecimal(rv);

@@ -4,7 +4,7 @@ import { isDecimal } from "../ingest/audit/lateWrites";
  * The version of a stored object state (object_states.resource_version, the audit writer's
  * ObjectRow.resourceVersion). Most states are a body a response told, stored under its
  * resourceVersion. A write that changes its object without telling the version it made (a
- * binding, a Scale at Request level: AuditWrite.effect) leaves a state that is the told one plus
+ * binding, an eviction, a Scale at Request level: AuditWrite.effect) leaves a state that is the told one plus
  * that change, stored as `<told>+<n>`: n such changes since the version told. So:
  *
  * - a state cache keyed by it (stateCache.ts) never takes a body cached under `<told>` (by another

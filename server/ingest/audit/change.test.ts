@@ -320,6 +320,24 @@ describe("computeChange: update and patch", () => {
     expect(change.noop).toBe(false);
   });
 
+  it("copies a Binding's annotations onto the Pod's, over those of the same key", () => {
+    const before = realPod();
+    delete before.spec.nodeName;
+    const annotations = before.metadata.annotations;
+    const [key] = Object.keys(annotations);
+    const binding = podBinding("node-a");
+    binding.effect = { kind: "binding", nodeName: "node-a", at: "2021-09-13T14:58:48Z", annotations: { [key!]: "from the binding", "scheduling.example.com/zone": "eu-1a" } };
+    const change = computeChange(known(before), binding);
+    expect(change.diff).toEqual(
+      expect.arrayContaining([
+        { path: `metadata.annotations[${JSON.stringify(key)}]`, old: annotations[key!], new: "from the binding" },
+        { path: 'metadata.annotations["scheduling.example.com/zone"]', new: "eu-1a" },
+      ]),
+    );
+    expect((change.nextState as Loose).metadata.annotations).toEqual({ ...annotations, [key!]: "from the binding", "scheduling.example.com/zone": "eu-1a" });
+    expect(before.metadata.annotations).toEqual(realPod().metadata.annotations);
+  });
+
   it("knows nothing of a binding that arrives after a state of its Pod on a node: it is older than that state", () => {
     const bound = realPod();
     expect(computeChange(known(bound), podBinding(bound.spec.nodeName))).toEqual(NOTHING_KNOWN);
@@ -367,6 +385,66 @@ describe("computeChange: update and patch", () => {
     const change = computeChange(known(before), writeOf(event, { bodyAfter: after }));
     expect(change.diff).toEqual([{ path: "data.password", redacted: true }]);
     expect(JSON.stringify(change.nextState)).toMatch(/"password":"<redacted:[0-9a-f]{16}>"/);
+  });
+});
+
+/**
+ * `kubectl drain` evicting the real Pod (pods/eviction: an Eviction asked, a Status answered),
+ * on the envelope of the real falco exec_pod.json event, as the converter gives it: received and
+ * answered within 12 ms of one second, or across two.
+ */
+function podEviction(fields: { gracePeriodSeconds?: number; acrossSeconds?: boolean } = {}): AuditWrite {
+  const event = structuredClone(loadFalcoTraceEvent("exec_pod.json")) as Loose;
+  event.stage = "ResponseComplete";
+  event.objectRef = { apiVersion: "v1", resource: "pods", namespace: "openshift-apiserver", name: "apiserver-5d887d5fcd-mrn5h", subresource: "eviction" };
+  event.responseStatus = { code: 201 };
+  event.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
+  event.requestReceivedTimestamp = fields.acrossSeconds ? "2021-09-13T15:10:05.994123Z" : "2021-09-13T15:10:05.204123Z";
+  event.stageTimestamp = fields.acrossSeconds ? "2021-09-13T15:10:06.006789Z" : "2021-09-13T15:10:05.216789Z";
+  return writeOf(event, { effect: { kind: "eviction", gracePeriodSeconds: fields.gracePeriodSeconds ?? null } });
+}
+
+describe("computeChange: eviction", () => {
+  it("shows the DisruptionTarget condition and the start of the Pod's graceful deletion as this write's change", () => {
+    const before = realPod();
+    const change = computeChange(known(before), podEviction());
+    expect(change.diff).toEqual([
+      { path: "metadata.deletionTimestamp", new: "2021-09-13T15:11:15Z" },
+      { path: "metadata.deletionGracePeriodSeconds", new: 70 },
+      { path: "status.conditions[type=DisruptionTarget]", new: { type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:10:05Z" } },
+    ]);
+    // Still there: the kubelet stops its containers, and its delete removes it.
+    expect(change).toMatchObject({ snapshot: null, noop: false, deleted: false });
+    expect((change.nextState as Loose).metadata.resourceVersion).toBeUndefined();
+  });
+
+  it("removes a Pod on no node at once, as a delete, with a snapshot", () => {
+    const pending = realPod();
+    delete pending.spec.nodeName;
+    pending.status = { phase: "Pending", qosClass: "Burstable" };
+    const change = computeChange(known(pending), podEviction());
+    expect(change).toMatchObject({ diff: null, nextState: null, deleted: true });
+    expect((change.snapshot as Loose).metadata.deletionTimestamp).toBe("2021-09-13T15:10:05Z");
+    // Removed whenever it ran: the last known state is its snapshot when the second is not known.
+    expect(computeChange(known(pending), podEviction({ acrossSeconds: true }))).toEqual({ diff: null, snapshot: pending, noop: false, nextState: null, deleted: true });
+  });
+
+  it("knows nothing of a Pod it never saw, nor what an eviction that spanned two seconds set", () => {
+    expect(computeChange(UNKNOWN, podEviction())).toEqual(NOTHING_KNOWN);
+    expect(computeChange(known(realPod()), podEviction({ acrossSeconds: true }))).toEqual(NOTHING_KNOWN);
+  });
+
+  it("knows nothing of an eviction that finds its Pod already evicted, or removed: it arrived after the Pod's next write, or was retried", () => {
+    const evicted = computeChange(known(realPod()), podEviction()).nextState as Loose;
+    expect(computeChange({ state: evicted as JsonObject, resourceVersion: "9140" }, podEviction())).toEqual(NOTHING_KNOWN);
+    // The kubelet's delete (grace period 0) removed it.
+    evicted.metadata.deletionGracePeriodSeconds = 0;
+    expect(computeChange({ state: evicted as JsonObject, resourceVersion: "9141" }, podEviction())).toEqual(NOTHING_KNOWN);
+  });
+
+  it("changes nothing by a refused eviction or a dry run", () => {
+    expect(computeChange(known(realPod()), { ...podEviction(), statusCode: 429, failed: true })).toEqual(NOTHING_KNOWN);
+    expect(computeChange(known(realPod()), { ...podEviction(), dryRun: true })).toEqual(NOTHING_KNOWN);
   });
 });
 

@@ -1,4 +1,5 @@
 import { DEFAULT_IGNORED_PATHS, diffObjects } from "../../model/diff/diff";
+import { evictedPod, type EvictionEffect } from "./eviction";
 import { isJsonObject, type AuditWrite, type JsonObject, type JsonValue, type ObjectChange } from "./types";
 
 /*
@@ -62,7 +63,8 @@ function objectBodyAfter(previous: PreviousState, write: AuditWrite): JsonObject
  */
 function stateAfterEffect(previous: PreviousState, write: AuditWrite): JsonObject | null {
   const effect = write.effect;
-  if (effect === undefined || previous.state === null) return null;
+  // An eviction's state comes with whether it removed the Pod (evictionChange).
+  if (effect === undefined || effect.kind === "eviction" || previous.state === null) return null;
   // Copied along the paths it changes only: the previous state may be one an earlier write of the
   // batch left, which its observation still holds; the rest is shared, never changed after.
   const state: JsonObject = { ...previous.state };
@@ -81,6 +83,7 @@ function stateAfterEffect(previous: PreviousState, write: AuditWrite): JsonObjec
       // has one is newer than the binding, which arrived late and makes no version to place it by.
       if (typeof spec.nodeName === "string" && spec.nodeName !== "") return null;
       spec.nodeName = effect.nodeName;
+      if (effect.annotations !== undefined) metadata.annotations = { ...(isJsonObject(metadata.annotations) ? metadata.annotations : {}), ...effect.annotations };
       // As the apiserver's UpdatePodCondition: the condition replaced whole, its transition time
       // kept when its status was already true.
       const status = copiedObjectAt(state, "status");
@@ -162,6 +165,24 @@ function modification(previous: PreviousState, write: AuditWrite, body: JsonObje
   };
 }
 
+/**
+ * An allowed eviction of a Pod (./eviction.ts): the DisruptionTarget condition and the start of
+ * a graceful deletion, as a modification; or the Pod removed at once (on no node, or terminal),
+ * as a delete, its snapshot the Pod as the eviction left it or, where that is not known to the
+ * second, as last known. Nothing without the Pod's state, after its removal, or where what it
+ * became depends on a second the request's times do not tell: the next write shows it then.
+ */
+function evictionChange(previous: PreviousState, write: AuditWrite, effect: EvictionEffect, options: ChangeOptions): ObjectChange {
+  // A state that is the Pod's removal (its kubelet's delete): the eviction arrived after it.
+  if (previous.state === null || (isBeingDeleted(previous.state) && !isPendingDeletion(previous.state))) return nothingKnown();
+  const evicted = evictedPod(previous.state, effect, { from: write.startTime, to: write.endTime });
+  if (evicted.removed) return { diff: null, snapshot: evicted.state ?? previous.state, noop: false, nextState: null, deleted: true };
+  const change = modification(previous, write, evicted.state, options);
+  // A Pod already evicted and being deleted (an eviction retried, or one arriving after the
+  // Pod's next write): the apiserver's update changed nothing, so it made no version either.
+  return change.diff !== null && change.diff.length === 0 ? nothingKnown() : change;
+}
+
 function deletion(previous: PreviousState, body: JsonObject | null): ObjectChange {
   return {
     diff: null,
@@ -188,6 +209,7 @@ export function createsObject(write: Pick<AuditWrite, "verb" | "subresource" | "
 export function computeChange(previous: PreviousState, write: AuditWrite, options: ChangeOptions = {}): ObjectChange {
   // A failed write changed nothing, nor did a dry run.
   if (write.failed || write.dryRun) return nothingKnown();
+  if (write.effect?.kind === "eviction") return evictionChange(previous, write, write.effect, options);
   const body = objectBodyAfter(previous, write) ?? stateAfterEffect(previous, write);
   if (createsObject(write)) return { diff: null, snapshot: body, noop: false, nextState: body, deleted: false };
   switch (write.verb) {

@@ -4,7 +4,7 @@ import { redactFailure } from "../../model/redact/fieldErrors";
 import { sensitiveValuesIn, withoutKnownValues } from "../../model/redact/knownValues";
 import { redactAuditAnnotations, redactBody, redactPatch, sensitivePathsFor } from "../../model/redact/redact";
 import type { AuditEvent, AuditObjectRef, AuditUserInfo } from "./eventSchema";
-import { setsSensitiveFields, subresourceEffectOf } from "./subresourceEffect";
+import { evictionIsDryRun, setsSensitiveFields, subresourceEffectOf } from "./subresourceEffect";
 import { isJsonObject,
   WRITE_VERBS,
   type AuditDetails,
@@ -135,7 +135,8 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
       ? event.requestObject
       : null;
 
-  const dryRun = isDryRun(event.requestURI);
+  // An eviction may ask for it in its DeleteOptions instead of the URL (kubectl drain --dry-run=server).
+  const dryRun = isDryRun(event.requestURI) || (subresource === "eviction" && evictionIsDryRun(event));
   // A dry-run create answers with the name and uid the object would have had: never its own.
   const identifyingResponse = dryRun && (verb === "create" || statusCode === 201) ? null : responseObject;
   const object = identityOf(ref, verb, apiGroup, resource, expectedKind, identifyingResponse, requestObject);
@@ -152,8 +153,14 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
 
   const actor = actorOf(event).username;
   const found = failed || dryRun ? undefined : subresourceEffectOf(event, verb, apiGroup, resource, subresource);
-  // Its values go into the object's state unredacted: none where a sensitive rule covers them.
-  const effect = found !== undefined && setsSensitiveFields(found, sensitivePathsFor(target, options.sensitive)) ? undefined : found;
+  // Its values go into the object's state: none where a sensitive rule covers them, and a
+  // Binding's annotations redacted as the Pod's body has them (the rules keep map keys).
+  const effect =
+    found === undefined || setsSensitiveFields(found, sensitivePathsFor(target, options.sensitive))
+      ? undefined
+      : found.kind === "binding" && found.annotations !== undefined
+        ? { ...found, annotations: redactedAnnotations(found.annotations, target, options) }
+        : found;
   const details = detailsOf(event, failed, dryRun, responseObject, options, target);
   // A Scale's resourceVersion is its object's, after the write.
   if (effect?.kind === "scale" && effect.resourceVersion !== null) details.resourceVersionAfter = effect.resourceVersion;
@@ -181,6 +188,12 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
     patch,
     ...(effect ? { effect } : {}),
   };
+}
+
+/** Annotations as the body of `target`'s object would have them: redacted by its rules, which keep an object's keys. */
+function redactedAnnotations(annotations: JsonObject, target: { apiGroup: string; resource: string }, options: ConvertOptions): JsonObject {
+  const body = redactBody({ metadata: { annotations } }, target, options.sensitive, options.fingerprint);
+  return (body.metadata as JsonObject).annotations as JsonObject;
 }
 
 function detailsOf(

@@ -126,5 +126,47 @@ describe("placeLateWrites", () => {
       expect(placeLateWrites(version("status generation 2"), stored, [write]).placements).toEqual([{ placed: false }]);
     }
   });
+
+  describe("a write whose body is made of the version it goes on (a Scale)", () => {
+    /** The scale-up through deployments/scale: its answer tells the version it made, and its replicas. */
+    const scaleUp = (made: JsonObject[] = []) => ({
+      resourceVersion: rv("scale up"),
+      body: (base: JsonObject) => {
+        made.push(base);
+        const metadata = base.metadata as Record<string, any>;
+        return { ...base, metadata: { ...metadata, generation: metadata.generation + 1, resourceVersion: rv("scale up") }, spec: { ...(base.spec as JsonObject), replicas: 5 } } as JsonObject;
+      },
+    });
+
+    it("is placed on the version it was made on, and the write that overtook it rediffed against what it made", () => {
+      const stored = [step("create", null), step("status generation 1", "create"), step("status generation 2", "status generation 1")];
+      const made: JsonObject[] = [];
+      const { placements, rediffed } = placeLateWrites(version("status generation 2"), stored, [scaleUp(made)]);
+      expect(placements[0]!.placed && placements[0]!.base?.resourceVersion).toBe(rv("status generation 1"));
+      expect(made).toHaveLength(1);
+      expect(diffObjects(body("status generation 1"), made[0]!)).toEqual([]);
+      const scaled = scaleUp().body(body("status generation 1"));
+      expect(rediffed).toEqual(new Map([["status generation 2", { resourceVersionBefore: rv("scale up"), diff: diffObjects(scaled, body("status generation 2")) }]]));
+      expect(rediffed.get("status generation 2")!.diff.map((d) => d.path)).not.toContain("spec.replicas");
+    });
+
+    it("is placed on a late write placed below it in the same batch", () => {
+      const stored = [step("create", null), step("status generation 2", "create")];
+      const made: JsonObject[] = [];
+      const { placements } = placeLateWrites(version("status generation 2"), stored, [scaleUp(made), late("status generation 1")]);
+      expect(placements.map((p) => p.placed && p.base?.resourceVersion)).toEqual([rv("status generation 1"), rv("create")]);
+      expect(made).toEqual([body("status generation 1")]);
+    });
+
+    it("is not placed where no version to make it of is known: below every one, or on one made without telling it", () => {
+      expect(placeLateWrites(version("status generation 2"), [step("status generation 2", null)], [scaleUp()]).placements).toEqual([{ placed: false }]);
+      const afterUntold = { ...step("status generation 2", "scale up"), resourceVersionBefore: `${rv("status generation 1")}+1`, toldBefore: rv("status generation 1") };
+      const stored = [step("create", null), step("status generation 1", "create"), afterUntold];
+      expect(placeLateWrites(version("status generation 2"), stored, [scaleUp()]).placements).toEqual([{ placed: false }]);
+      // Nor when it cannot make its state of the version below.
+      const full = [step("create", null), step("status generation 1", "create"), step("status generation 2", "status generation 1")];
+      expect(placeLateWrites(version("status generation 2"), full, [{ resourceVersion: rv("scale up"), body: () => null }]).placements).toEqual([{ placed: false }]);
+    });
+  });
 });
 

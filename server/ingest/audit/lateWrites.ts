@@ -46,11 +46,19 @@ export interface ObjectVersion {
 export interface LateWrite {
   /** Its resourceVersion: decimal, as etcd's are (the caller checks). */
   resourceVersion: string;
-  /** The object as the write left it. */
-  body: JsonObject;
+  /**
+   * The object as the write left it; or, for a write whose answer is not its object but tells
+   * its version (a Scale: AuditWrite.effect), how it made the object of the version it was made
+   * on (null: it cannot). Such a write goes only on a version rebuilt whole, never below every
+   * version known, nor on one made of an untold change (whose place among versions is unknown).
+   */
+  body: JsonObject | MadeOf;
   /** It created the object (an old log imported after a newer one): it can only go before every version known. */
   creates?: boolean;
 }
+
+/** The object a write made of the version it was made on. */
+export type MadeOf = (made: JsonObject) => JsonObject | null;
 
 /** Where a late write goes: on a known version, on nothing known (it came before every version known), or nowhere. */
 export type LatePlacement = { placed: true; base: ObjectVersion | null } | { placed: false };
@@ -98,11 +106,14 @@ export function placeLateWrites<Ref>(newest: ObjectVersion, steps: ReadonlyArray
     const write = late[i]!;
     const rv = BigInt(write.resourceVersion);
     if (created !== null && rv < created) continue;
+    const madeOf = typeof write.body === "function" ? write.body : null;
     // versions run newest first: the first one not newer than the write is the one it was made on.
     const below = versions.findIndex((v) => v.resourceVersion <= rv);
     // A version made of another without telling its own (a binding) has only a newer write
-    // above it, and only one showing what made it: an older write is missing from its state.
-    if (below >= 0 && versions[below]!.untold && (versions[below]!.resourceVersion === rv || predatesEffects(write.body, versions[below]!.state))) continue;
+    // above it, and only one showing what made it: an older write is missing from its state. A
+    // write whose body is made of the version below it cannot show that: what it was made on is
+    // the untold change or the version before it, which nothing tells.
+    if (below >= 0 && versions[below]!.untold && (versions[below]!.resourceVersion === rv || madeOf !== null || predatesEffects(write.body as JsonObject, versions[below]!.state))) continue;
     if (below >= 0 && versions[below]!.resourceVersion === rv) {
       // The write left the version as it was (a no-op update, or the version's own write again).
       placements[i] = { placed: true, base: publicVersion(versions[below]!) };
@@ -110,17 +121,19 @@ export function placeLateWrites<Ref>(newest: ObjectVersion, steps: ReadonlyArray
     }
     if (below === 0) continue; // newer than every version known: not late
     const bottom = versions[versions.length - 1]!;
-    if (below < 0 && !bottom.openBelow) continue;
+    if (below < 0 && (!bottom.openBelow || madeOf !== null)) continue;
     if (write.creates && below >= 0) continue; // a create after a version of its object: not this object's create
     const above = below < 0 ? bottom : versions[below - 1]!;
     const maker = above.madeBy as VersionStep<Ref> | null;
     // A version made of the one before it by a Scale lacks this write, made between the two:
     // diffed against the write, the Scale would undo it.
     if (maker === null || maker.madeOfPrevious) continue;
+    const body = madeOf === null ? (write.body as JsonObject) : madeOf(versions[below]!.state);
+    if (body === null) continue;
     placements[i] = { placed: true, base: below < 0 ? null : publicVersion(versions[below]!) };
-    rediffed.set(maker.ref, { resourceVersionBefore: write.resourceVersion, diff: diffObjects(write.body, above.state) });
+    rediffed.set(maker.ref, { resourceVersionBefore: write.resourceVersion, diff: diffObjects(body, above.state) });
     // Nothing comes before a create.
-    const version: Version = { resourceVersion: rv, text: write.resourceVersion, state: write.body, madeBy: null, openBelow: below < 0 && !write.creates };
+    const version: Version = { resourceVersion: rv, text: write.resourceVersion, state: body, madeBy: null, openBelow: below < 0 && !write.creates };
     if (below < 0) {
       bottom.openBelow = false;
       versions.push(version);

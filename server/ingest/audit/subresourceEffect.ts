@@ -3,10 +3,10 @@ import { isJsonObject, type JsonObject, type JsonValue, type SubresourceEffect }
 
 /**
  * What a successful write to a subresource of another kind did to its object, read from the
- * Scale or Binding it carries (AuditWrite.effect). Without it, `kubectl scale`, an HPA and the
- * scheduler change their objects invisibly: their bodies are not the object, so the change shows
- * on whoever writes the object next (the deployment-controller's status update takes the new
- * replicas, the kubelet's status patch the node).
+ * Scale, Binding or Eviction it carries (AuditWrite.effect). Without it, `kubectl scale`, an HPA,
+ * the scheduler and `kubectl drain` change their objects invisibly: their bodies are not the
+ * object, so the change shows on whoever writes the object next (the deployment-controller's
+ * status update takes the new replicas, the kubelet's status patch the node, or the deletion).
  */
 
 /**
@@ -22,13 +22,16 @@ const SCALE_MAPS_SPEC_REPLICAS = new Set(["apps/deployments", "apps/replicasets"
 export function subresourceEffectOf(event: AuditEvent, verb: string, apiGroup: string, resource: string, subresource: string): SubresourceEffect | undefined {
   if (subresource === "scale" && SCALE_MAPS_SPEC_REPLICAS.has(`${apiGroup}/${resource}`)) return scaleEffectOf(event, verb);
   if (subresource === "binding" && apiGroup === "" && resource === "pods" && verb === "create") return bindingEffectOf(event);
+  if (subresource === "eviction" && apiGroup === "" && resource === "pods" && verb === "create") return evictionEffectOf(event);
   return undefined;
 }
 
 /**
  * A Scale's replicas: from the response (the object as the write left it, its resourceVersion
- * the object's own), or at Request level from an update's request (what was asked, which the
- * apiserver stores as asked). A patch's request is a patch, not a Scale.
+ * the object's own), or without one (Request level) from the request, which is what was asked
+ * and what the apiserver stores (its scale update copies only spec.replicas to the object): an
+ * update's Scale (an HPA's), or a patch that sets spec.replicas (`kubectl scale`'s merge patch
+ * `{"spec":{"replicas":3}}`). The version it made is then not told.
  */
 function scaleEffectOf(event: AuditEvent, verb: string): SubresourceEffect | undefined {
   const response = asScale(event.responseObject);
@@ -40,36 +43,111 @@ function scaleEffectOf(event: AuditEvent, verb: string): SubresourceEffect | und
     return { kind: "scale", replicas, resourceVersion };
   }
   // A response that is something else (a Status, say) tells nothing the request could stand for.
-  if (event.responseObject !== null || verb !== "update") return undefined;
-  const request = asScale(event.requestObject);
-  const replicas = request === null ? null : replicasOf(request);
-  return replicas === null ? undefined : { kind: "scale", replicas, resourceVersion: null };
+  if (event.responseObject !== null) return undefined;
+  const request = event.requestObject;
+  const asked = verb === "update" ? replicasOf(asScale(request) ?? {}) : verb === "patch" ? replicasSetByPatch(request) : null;
+  return asked === null ? undefined : { kind: "scale", replicas: asked, resourceVersion: null };
+}
+
+/**
+ * The replicas a patch of a Scale sets: an object patch's (JSON merge, strategic merge or apply)
+ * spec.replicas, or the last value a JSON patch adds or replaces at /spec/replicas. Null when it
+ * sets none, or may change them in a way not told by a value (a JSON patch that removes, moves
+ * or copies them, or replaces spec or the whole Scale).
+ */
+function replicasSetByPatch(patch: JsonValue | null): number | null {
+  if (isJsonObject(patch)) return replicasOf(patch);
+  if (!Array.isArray(patch)) return null;
+  const touches = (pointer: JsonValue | undefined) => typeof pointer === "string" && (pointer === "" || pointer === "/spec" || pointer === "/spec/replicas" || pointer.startsWith("/spec/replicas/"));
+  let replicas: number | null = null;
+  for (const operation of patch) {
+    if (!isJsonObject(operation) || operation.op === "test") continue;
+    if ((operation.op === "add" || operation.op === "replace") && operation.path === "/spec/replicas" && isCount(operation.value)) replicas = operation.value;
+    else if (touches(operation.path) || (operation.op === "move" && touches(operation.from))) return null;
+  }
+  return replicas;
 }
 
 function asScale(body: JsonValue | null): JsonObject | null {
   return isJsonObject(body) && body.kind === "Scale" ? body : null;
 }
 
-/** spec.replicas of a Scale, when it is a count (the apiserver defaults a missing one to 0; an event that leaves it out says nothing). */
+/** spec.replicas of a Scale (or a patch of one), when it is a count (the apiserver defaults a missing one to 0; an event that leaves it out says nothing). */
 function replicasOf(scale: JsonObject): number | null {
   const spec = scale.spec;
   const replicas = isJsonObject(spec) ? spec.replicas : undefined;
-  return typeof replicas === "number" && Number.isSafeInteger(replicas) && replicas >= 0 ? replicas : null;
+  return isCount(replicas) ? replicas : null;
+}
+
+function isCount(value: JsonValue | undefined): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
 /**
- * The node a Binding names, from the request (the response is a Status). The apiserver sets the
- * Pod's spec.nodeName to its target and makes the Pod's PodScheduled condition true, stamped with
- * the time it did so (kube-apiserver's pod binding storage): the request's end, to the whole
- * second a condition's time keeps. It also copies the Binding's annotations onto the Pod, which
- * schedulers seldom send; they are left out, as they would bypass the redaction bodies get.
+ * The node a Binding names, and its annotations, from the request (the response is a Status).
+ * The apiserver sets the Pod's spec.nodeName to its target, copies the Binding's annotations
+ * onto the Pod's (over those of the same key), and makes the Pod's PodScheduled condition true,
+ * stamped with the time it did so (kube-apiserver's pod binding storage, setPodHostAndAnnotations;
+ * setPodNodeAndMetadata since 1.33): the request's end, to the whole second a condition's time
+ * keeps. The converter redacts the annotations as the Pod's body would have them.
+ *
+ * The Binding's labels are not read: kube-apiserver copies them onto the Pod only since 1.33,
+ * behind the PodTopologyLabelsAdmission feature (on by default since 1.35), which the audit
+ * event does not tell; before, it ignores them. Where it copies them, the Pod's next write shows
+ * them, as it shows the topology labels that feature's admission plugin adds to the Binding after
+ * the audit log recorded the request.
  */
 function bindingEffectOf(event: AuditEvent): SubresourceEffect | undefined {
   const binding = event.requestObject;
   if (!isJsonObject(binding) || binding.kind !== "Binding" || !isJsonObject(binding.target)) return undefined;
   const { target } = binding;
   if (typeof target.name !== "string" || target.name === "" || (target.kind !== undefined && target.kind !== "Node")) return undefined;
-  return { kind: "binding", nodeName: target.name, at: `${event.stageTime.toISOString().slice(0, 19)}Z` };
+  const annotations = isJsonObject(binding.metadata) && isJsonObject(binding.metadata.annotations) ? binding.metadata.annotations : {};
+  // A map of strings: anything else would not have been decoded by the apiserver.
+  const copied = Object.fromEntries(Object.entries(annotations).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  return {
+    kind: "binding",
+    nodeName: target.name,
+    at: `${event.stageTime.toISOString().slice(0, 19)}Z`,
+    ...(Object.keys(copied).length > 0 ? { annotations: copied } : {}),
+  };
+}
+
+/**
+ * An allowed eviction, with the grace period its Eviction's DeleteOptions ask for (the request;
+ * the response is a Status). What the apiserver then does to the Pod is ./eviction.ts's. None at
+ * Metadata level, where the options are not told, and none for options that would add a
+ * finalizer to the Pod (orphanDependents, propagationPolicy Orphan or Foreground), which no
+ * eviction client sends and which is not modelled. A dry run (the options' dryRun too) is none
+ * either: the converter tells it.
+ */
+function evictionEffectOf(event: AuditEvent): SubresourceEffect | undefined {
+  const eviction = event.requestObject;
+  if (!isJsonObject(eviction) || eviction.kind !== "Eviction") return undefined;
+  // A Status that is not a success: the apiserver answers those with their own code, but a
+  // response that says so is believed over the code. The eviction REST returns one as its result
+  // for a Pod under two PodDisruptionBudgets, which the create handler answers with 201: the
+  // audit event's responseStatus keeps its status at every level, the response only at
+  // RequestResponse.
+  const response = event.responseObject;
+  if (isJsonObject(response) && response.kind === "Status" && response.status !== undefined && response.status !== "Success") return undefined;
+  const status = event.responseStatus?.status;
+  if (status !== undefined && status !== "" && status !== "Success") return undefined;
+  const options = eviction.deleteOptions ?? null;
+  if (options === null) return { kind: "eviction", gracePeriodSeconds: null };
+  if (!isJsonObject(options)) return undefined;
+  const grace = options.gracePeriodSeconds ?? null;
+  if (grace !== null && !(typeof grace === "number" && Number.isSafeInteger(grace))) return undefined;
+  const propagation = options.propagationPolicy ?? null;
+  if (options.orphanDependents === true || (propagation !== null && propagation !== "Background")) return undefined;
+  return { kind: "eviction", gracePeriodSeconds: grace };
+}
+
+/** Whether an Eviction asks for a dry run in its DeleteOptions (kubectl drain --dry-run=server puts it there, not in the URL). */
+export function evictionIsDryRun(event: AuditEvent): boolean {
+  const eviction = event.requestObject;
+  const options = isJsonObject(eviction) && eviction.kind === "Eviction" ? eviction.deleteOptions : undefined;
+  return isJsonObject(options) && Array.isArray(options.dryRun) && options.dryRun.length > 0;
 }
 
 /**
@@ -77,17 +155,34 @@ function bindingEffectOf(event: AuditEvent): SubresourceEffect | undefined {
  * scale bumps is not among them, as it comes from the state held, redacted as it is.
  */
 function pathsSetBy(effect: SubresourceEffect): string[][] {
-  return effect.kind === "scale" ? [["spec", "replicas"]] : [["spec", "nodeName"], ["status", "conditions"]];
+  switch (effect.kind) {
+    case "scale":
+      return [["spec", "replicas"]];
+    case "binding":
+      return [["spec", "nodeName"], ["status", "conditions"]];
+    case "eviction":
+      return [["metadata", "deletionTimestamp"], ["metadata", "deletionGracePeriodSeconds"], ["status", "conditions"]];
+  }
 }
 
 /**
- * Whether `effect` sets a field at or above one of `sensitivePaths` (its object's, as the
- * redaction rules give them): the state it would make would hold what a body's redaction keeps
- * out, so the converter drops it, and the object's next write shows the change, redacted.
+ * The fields of its object's state that what an effect does depends on, beyond those it sets
+ * (./eviction.ts): redacted there, they are fingerprints, and an eviction would take a Pod whose
+ * grace period is one for a Pod without any, and remove it at once.
+ */
+function pathsReadBy(effect: SubresourceEffect): string[][] {
+  return effect.kind === "eviction" ? [["spec", "nodeName"], ["spec", "terminationGracePeriodSeconds"], ["status", "phase"], ["metadata", "finalizers"]] : [];
+}
+
+/**
+ * Whether `effect` sets, or depends on, a field at or above one of `sensitivePaths` (its
+ * object's, as the redaction rules give them): the state it would make would hold what a body's
+ * redaction keeps out, or be made of fingerprints, so the converter drops it, and the object's
+ * next write shows the change, redacted.
  */
 export function setsSensitiveFields(effect: SubresourceEffect, sensitivePaths: readonly string[][]): boolean {
   const overlap = (a: readonly string[], b: readonly string[]) => a.every((key, i) => i >= b.length || b[i] === key);
-  return pathsSetBy(effect).some((set) => sensitivePaths.some((sensitive) => overlap(set, sensitive)));
+  return [...pathsSetBy(effect), ...pathsReadBy(effect)].some((set) => sensitivePaths.some((sensitive) => overlap(set, sensitive)));
 }
 
 /**
@@ -102,9 +197,10 @@ export function mayHaveEffect(subresource: string): boolean {
  * Whether `body`, its object as a response told it, was made before `state`, a state that
  * effects made of an older one (change.ts), whatever its resourceVersion says: it lacks what they
  * did, which no later write undoes. A bound Pod keeps its node (the apiserver refuses to change
- * spec.nodeName), and a generation only grows (a Scale that changed the replicas made a new one).
+ * spec.nodeName), a generation only grows (a Scale that changed the replicas made a new one), and
+ * a deletionTimestamp, once set, stays until the object is gone (an eviction set it).
  * Such a body's resourceVersion may be newer than the one the effects were applied to, as the
- * version they made is not told (a binding, a Scale at Request level).
+ * version they made is not told (a binding, an eviction, a Scale at Request level).
  */
 export function predatesEffects(body: JsonObject, state: JsonObject): boolean {
   const generation = fieldOf(body, "metadata", "generation");
@@ -112,7 +208,10 @@ export function predatesEffects(body: JsonObject, state: JsonObject): boolean {
   if (typeof generation === "number" && typeof generationOfState === "number" && generation < generationOfState) return true;
   const node = fieldOf(state, "spec", "nodeName");
   const nodeOfBody = fieldOf(body, "spec", "nodeName");
-  return typeof node === "string" && node !== "" && (typeof nodeOfBody !== "string" || nodeOfBody === "");
+  if (typeof node === "string" && node !== "" && (typeof nodeOfBody !== "string" || nodeOfBody === "")) return true;
+  const deletion = fieldOf(state, "metadata", "deletionTimestamp");
+  const deletionOfBody = fieldOf(body, "metadata", "deletionTimestamp");
+  return typeof deletion === "string" && deletion !== "" && (typeof deletionOfBody !== "string" || deletionOfBody === "");
 }
 
 function fieldOf(body: JsonObject, section: string, key: string): JsonValue | undefined {

@@ -107,6 +107,69 @@ describe.each(APP_SETUPS)("writes through a Scale or a Binding, through the webh
   });
 });
 
+describe.each(STORE_KINDS)("kubectl scale audited at Request level, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("shows the replicas its patch set, the old value and the generation from the state held, and no version after it", async () => {
+    // The scale of scaledThroughSubresource audited at Request level: the merge patch kubectl
+    // scale sends, and no answer.
+    const [create, status1, patchedScale, status2] = scaledThroughSubresource();
+    const scale: Obj = { ...patchedScale!, level: "Request" };
+    delete scale.responseObject;
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [create!, status1!, scale, status2!]) await ingestor.ingest("request-level", [event]);
+    const [, , scaled, status] = await entriesOf(test.db, "request-level", "apiserver");
+    expect(scaled!.title).toBe("kube:admin patch scale");
+    expect(scaled!.diff).toEqual([
+      { path: "metadata.generation", old: 1, new: 2 },
+      { path: "spec.replicas", old: 3, new: 5 },
+    ]);
+    expect(scaled!.details).toMatchObject({ resourceVersionBefore: "22002", patch: { spec: { replicas: 5 } } });
+    expect(scaled!.details.resourceVersionAfter).toBeUndefined();
+    // The deployment-controller's status update shows only what it reported, after a change that told no version.
+    expect(paths(status!)).not.toContain("spec.replicas");
+    expect(paths(status!)).not.toContain("metadata.generation");
+    expect(status!.details.resourceVersionBefore).toBe("22002+1");
+  });
+
+  it("shows nothing of an object whose state it never saw, but keeps the patch", async () => {
+    const [, , patchedScale] = scaledThroughSubresource();
+    const scale: Obj = { ...patchedScale!, level: "Request" };
+    delete scale.responseObject;
+    await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("request-level-alone", [scale]);
+    const [scaled] = await entriesOf(test.db, "request-level-alone", "apiserver");
+    expect(scaled!.diff).toBeNull();
+    expect(scaled!.details.patch).toEqual({ spec: { replicas: 5 } });
+  });
+});
+
+describe.each(STORE_KINDS)("a binding with annotations, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("shows them copied onto its Pod by the binding, not by the kubelet", async () => {
+    // podScheduled's binding as a scheduler that annotates its decision would send it (the default
+    // one sends none), and the kubelet's report of the Pod running, which then has them.
+    const [create, bind, running] = podScheduled().map((event) => structuredClone(event));
+    const annotations = { "scheduling.example.com/zone": "westeurope-1", "scheduling.example.com/score": "87" };
+    bind!.requestObject.metadata.annotations = annotations;
+    Object.assign(running!.responseObject.metadata.annotations, annotations);
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [create!, bind!, running!]) await ingestor.ingest("annotated", [event]);
+    const [, binding, kubelet] = await entriesOf(test.db, "annotated", POD);
+    expect(binding!.diff).toEqual(
+      expect.arrayContaining([
+        { path: 'metadata.annotations["scheduling.example.com/zone"]', new: "westeurope-1" },
+        { path: 'metadata.annotations["scheduling.example.com/score"]', new: "87" },
+      ]),
+    );
+    expect(paths(kubelet!).filter((path) => path.startsWith("metadata."))).toEqual([]);
+  });
+});
+
 describe.each(STORE_KINDS)("a binding stored by another ingest worker than its Pod's other writes, on %s", (kind) => {
   let test: TestDatabase;
   beforeAll(async () => (test = await openTestDatabase(kind)));
@@ -211,6 +274,230 @@ function pendingPod() {
   return { create, unschedulable, firstLabel, secondLabel, binding: step(`bind pod ${PENDING_POD} to master1`), running, labelWhenRunning };
 }
 
+/**
+ * `kubectl drain` of master-1 ten minutes after the OpenShift cascade's rollout: it evicts the
+ * Pod apiserver-5d887d5fcd-qnvqh (created, bound and reported running as in the cascade, itself
+ * derived from the real Pod and the capture's Events). A PodDisruptionBudget refuses the first
+ * eviction; drain retries five seconds later, and kube-apiserver allows it. Then the Pod's
+ * kubelet reports its containers stopping and, once they stopped, deletes it. None of these four
+ * writes is in the capture (it holds no audit log, and its Kubernetes 1.21 set no DisruptionTarget
+ * condition): each is the Pod as the cascade left it, changed as kube-apiserver 1.26 and later do
+ * (pkg/registry/core/pod/storage/eviction.go), with the Pod's real grace period (70 s) and the
+ * next resourceVersions (the allowed eviction makes two: its condition update and its delete).
+ * The refusal's text is the eviction REST's (checkAndDecrement); the budget's name is made up.
+ */
+const DRAINED_POD = "apiserver-5d887d5fcd-qnvqh";
+function drained() {
+  const steps = openshiftCascade();
+  const step = (label: string) => structuredClone(steps.find((s) => s.label === label)!.event) as Obj;
+  const create = step(`create pod ${DRAINED_POD}`);
+  const running = step(`pod ${DRAINED_POD} running`);
+  const kubelet = { user: running.user, userAgent: running.userAgent };
+  const admin = { user: { username: "kube:admin", groups: ["system:cluster-admins", "system:authenticated"] }, userAgent: "kubectl/v1.21.1 (linux/amd64) kubernetes/a4ab7a9" };
+  const rv = Number(running.responseObject.metadata.resourceVersion);
+  let sequence = 0;
+  const write = (fields: { received: string; at: string; actor: Obj; verb: string; subresource?: string; code: number; request: Obj; response: Obj; status?: Obj }): Obj => ({
+    ...create,
+    auditID: `c45ca4de-0000-4000-8000-e${String(++sequence).padStart(11, "0")}`,
+    verb: fields.verb,
+    user: fields.actor.user,
+    userAgent: fields.actor.userAgent,
+    requestURI: `/api/v1/namespaces/openshift-apiserver/pods/${DRAINED_POD}${fields.subresource ? `/${fields.subresource}` : ""}`,
+    objectRef: { ...create.objectRef, name: DRAINED_POD, ...(fields.subresource ? { subresource: fields.subresource } : {}) },
+    responseStatus: fields.status ?? { metadata: {}, code: fields.code },
+    requestObject: fields.request,
+    responseObject: fields.response,
+    requestReceivedTimestamp: `2021-09-13T${fields.received}Z`,
+    stageTimestamp: `2021-09-13T${fields.at}Z`,
+  });
+  const eviction = { kind: "Eviction", apiVersion: "policy/v1", metadata: { name: DRAINED_POD, namespace: "openshift-apiserver", creationTimestamp: null }, deleteOptions: {} };
+  const refusal = {
+    status: "Failure",
+    message: "Cannot evict pod as it would violate the pod's disruption budget.",
+    reason: "TooManyRequests",
+    details: { causes: [{ reason: "DisruptionBudget", message: "The disruption budget openshift-apiserver-pdb needs 2 healthy pods and has 2 currently" }] },
+    code: 429,
+  };
+  const refused = write({ received: "15:10:00.104211", at: "15:10:00.112034", actor: admin, verb: "create", subresource: "eviction", code: 429, request: eviction, response: { kind: "Status", apiVersion: "v1", metadata: {}, ...refusal }, status: { metadata: {}, ...refusal } });
+  const allowed = write({ received: "15:10:05.204123", at: "15:10:05.216789", actor: admin, verb: "create", subresource: "eviction", code: 201, request: eviction, response: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } });
+  // The kubelet stops the containers: the Pod as the eviction left it, no longer ready.
+  const stopping = structuredClone(running.responseObject);
+  stopping.metadata.deletionTimestamp = "2021-09-13T15:11:15Z";
+  stopping.metadata.deletionGracePeriodSeconds = 70;
+  stopping.status.conditions.push({ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:10:05Z" });
+  for (const condition of stopping.status.conditions) {
+    if (condition.type === "Ready" || condition.type === "ContainersReady") Object.assign(condition, { status: "False", reason: "ContainersNotReady", lastTransitionTime: "2021-09-13T15:10:06Z" });
+  }
+  stopping.metadata.resourceVersion = String(rv + 3);
+  const notReady = write({
+    received: "15:10:06.496102",
+    at: "15:10:06.503344",
+    actor: kubelet,
+    verb: "patch",
+    subresource: "status",
+    code: 200,
+    request: { metadata: { uid: stopping.metadata.uid }, status: { conditions: stopping.status.conditions.filter((c: Obj) => c.type === "Ready" || c.type === "ContainersReady") } },
+    response: stopping,
+  });
+  const gone = structuredClone(stopping);
+  gone.metadata.deletionGracePeriodSeconds = 0;
+  gone.metadata.resourceVersion = String(rv + 4);
+  const deleted = write({ received: "15:10:47.001020", at: "15:10:47.009871", actor: kubelet, verb: "delete", code: 200, request: { kind: "DeleteOptions", apiVersion: "meta.k8s.io/v1", gracePeriodSeconds: 0, preconditions: { uid: gone.metadata.uid } }, response: gone });
+  return { create, bind: step(`bind pod ${DRAINED_POD} to master1`), running, refused, allowed, notReady, deleted };
+}
+
+describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
+  let test: TestDatabase;
+  let entries: Map<string, Entry>;
+  let events: ReturnType<typeof drained>;
+  beforeAll(async () => {
+    test = await openTestDatabase(kind);
+    events = drained();
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of Object.values(events)) await ingestor.ingest("drain", [event]);
+    entries = await historyById(test.db, "drain");
+  });
+  afterAll(() => test.dispose());
+
+  it("shows a refusal by a PodDisruptionBudget as a failed request, with its reason, changing nothing", () => {
+    const refused = entries.get(events.refused.auditID)!;
+    expect(refused.title).toBe("kube:admin create eviction (Too Many Requests)");
+    expect(refused.diff).toBeNull();
+    expect(refused.details.failure).toEqual({
+      status: "Failure",
+      reason: "TooManyRequests",
+      message: "Cannot evict pod as it would violate the pod's disruption budget.",
+      causes: [{ reason: "DisruptionBudget", message: "The disruption budget openshift-apiserver-pdb needs 2 healthy pods and has 2 currently" }],
+    });
+  });
+
+  it("shows the DisruptionTarget condition and the start of the graceful deletion on the eviction, not on the kubelet", () => {
+    const allowed = entries.get(events.allowed.auditID)!;
+    expect(allowed.title).toBe("kube:admin create eviction");
+    expect(allowed.diff).toEqual([
+      { path: "metadata.deletionTimestamp", new: "2021-09-13T15:11:15Z" },
+      { path: "metadata.deletionGracePeriodSeconds", new: 70 },
+      { path: "status.conditions[type=DisruptionTarget]", new: { type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:10:05Z" } },
+    ]);
+    // The kubelet's status patch shows only what it reported: its containers no longer ready.
+    const notReady = entries.get(events.notReady.auditID)!;
+    expect(paths(notReady).sort()).toEqual(["status.conditions[type=ContainersReady].lastTransitionTime", "status.conditions[type=ContainersReady].reason", "status.conditions[type=ContainersReady].status", "status.conditions[type=Ready].lastTransitionTime", "status.conditions[type=Ready].reason", "status.conditions[type=Ready].status"]);
+    // The eviction told no version (a Status answer): the kubelet's write names the one told and the change since.
+    expect(allowed.details.resourceVersionAfter).toBeUndefined();
+    expect(notReady.details.resourceVersionBefore).toBe(`${events.running.responseObject.metadata.resourceVersion}+1`);
+  });
+
+  it("is not undone by a write made before it that arrives after it", async () => {
+    // The kubelet's report that the Pod runs, sent in a batch that arrived after the eviction's.
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [events.create, events.bind, events.allowed, events.running, events.notReady]) await ingestor.ingest("drain-late", [event]);
+    const arrived = await historyById(test.db, "drain-late");
+    const deleting = [...arrived].filter(([, entry]) => paths(entry).includes("metadata.deletionTimestamp")).map(([id]) => id);
+    expect(deleting).toEqual([events.allowed.auditID]);
+    // Its version is newer than the one the eviction was made on, but it shows the Pod not being deleted.
+    expect(arrived.get(events.running.auditID)!.diff).toBeNull();
+    expect(arrived.get(events.running.auditID)!.details.arrivedAfterResourceVersion).toMatch(/^\d+\+2$/);
+  });
+
+  it("stores one asking for a grace period longer than kube-apiserver can add to a time, showing no deletion time it did not know", async () => {
+    // 2^53 − 1 seconds: a valid int64, which the apiserver takes; as a Go Duration it overflows.
+    const huge = structuredClone(events.allowed);
+    huge.auditID = "c45ca4de-0000-4000-8000-e99999999999";
+    huge.requestObject.deleteOptions = { gracePeriodSeconds: 9007199254740991 };
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [events.create, events.bind, events.running, huge]) await ingestor.ingest("drain-huge", [event]);
+    const stored = (await historyById(test.db, "drain-huge")).get(huge.auditID)!;
+    expect(stored.title).toBe("kube:admin create eviction");
+    expect(stored.diff).toBeNull();
+  });
+
+  it("that arrives after its name was taken by a new Pod does not evict the new one", async () => {
+    // The drain's Pod gone, its name taken again by a new Pod (as a StatefulSet's controller
+    // recreates its Pods, or `kubectl replace --force`): the drained Pod's body with a new uid,
+    // created a second after the delete and reported running by its kubelet, which later reports
+    // a container restarted. The eviction (which names no uid: its answer is a Status) arrives
+    // after all that, in a batch held back or a log imported out of order.
+    const rv = Number(events.running.responseObject.metadata.resourceVersion);
+    const uid = "2c6a0a1e-5b0f-4d4e-9f0a-7d1f3a9e6b21";
+    const renewed = (event: Obj, fields: { rv: number; received: string; at: string; auditID: string }) => {
+      const copy = structuredClone(event);
+      copy.auditID = fields.auditID;
+      copy.requestReceivedTimestamp = `2021-09-13T${fields.received}Z`;
+      copy.stageTimestamp = `2021-09-13T${fields.at}Z`;
+      Object.assign(copy.responseObject.metadata, { uid, resourceVersion: String(fields.rv), creationTimestamp: "2021-09-13T15:10:48Z" });
+      if (copy.requestObject?.metadata?.uid) copy.requestObject.metadata.uid = uid;
+      return copy;
+    };
+    const create = renewed(events.create, { rv: rv + 5, received: "15:10:48.101000", at: "15:10:48.105000", auditID: "c45ca4de-0000-4000-8000-d00000000001" });
+    const running = renewed(events.running, { rv: rv + 7, received: "15:10:55.201000", at: "15:10:55.206000", auditID: "c45ca4de-0000-4000-8000-d00000000002" });
+    const restarted = renewed(events.running, { rv: rv + 8, received: "15:11:20.301000", at: "15:11:20.305000", auditID: "c45ca4de-0000-4000-8000-d00000000003" });
+    restarted.responseObject.status.containerStatuses[0].restartCount += 1;
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [events.create, events.bind, events.running, events.notReady, events.deleted, create, running, events.allowed, restarted]) await ingestor.ingest("drain-renamed", [event]);
+    const rows = await test.db.query<{ uid: string; deleted_at: Date | null }>(
+      `SELECT o.uid, o.deleted_at FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'drain-renamed' AND o.name = $1 ORDER BY o.first_seen`,
+      [DRAINED_POD],
+    );
+    expect(rows.rows.map((row) => [row.uid, row.deleted_at?.toISOString() ?? null])).toEqual([
+      [events.create.responseObject.metadata.uid, "2021-09-13T15:10:47.009Z"],
+      [uid, null],
+    ]);
+    const arrived = await historyById(test.db, "drain-renamed");
+    // The drained Pod's next write shows its deletion, as for any eviction arriving late; nothing of the new Pod's does.
+    const deleting = [...arrived].filter(([, entry]) => paths(entry).includes("metadata.deletionTimestamp")).map(([id]) => id);
+    expect(deleting).toEqual([events.notReady.auditID]);
+    expect(arrived.get(events.allowed.auditID)!.diff).toBeNull();
+    // The new Pod's kubelet is not taken for writing a Pod from before an eviction it never had.
+    const later = arrived.get(restarted.auditID)!;
+    expect(later.details.arrivedAfterResourceVersion).toBeUndefined();
+    expect(paths(later)).toEqual(["status.containerStatuses[name=openshift-apiserver].restartCount"]);
+  });
+
+  it("leaves the Pod there until its kubelet's delete", async () => {
+    const rows = await test.db.query<{ deleted_at: Date | null }>(`SELECT o.deleted_at FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'drain' AND o.name = $1`, [DRAINED_POD]);
+    expect(rows.rows.map((row) => row.deleted_at?.toISOString() ?? null)).toEqual(["2021-09-13T15:10:47.009Z"]);
+    expect(paths(entries.get(events.deleted.auditID)!)).toEqual([]);
+  });
+});
+
+describe.each(STORE_KINDS)("a Pod on no node evicted, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("is removed by the eviction itself, which snapshots it", async () => {
+    // The cascade's apiserver-675785f59-jl22t, never scheduled (anti-affinity left no master
+    // free), evicted four seconds after its create by an admin, instead of the scale-down delete
+    // the cascade has: a Pod on no node has no grace period, and the apiserver removes it at once.
+    const create = structuredClone(openshiftCascade().find((s) => s.label === "create pod apiserver-675785f59-jl22t")!.event) as Obj;
+    const name = "apiserver-675785f59-jl22t";
+    const eviction: Obj = {
+      ...create,
+      auditID: "c45ca4de-0000-4000-8000-f00000000001",
+      user: { username: "kube:admin", groups: ["system:cluster-admins", "system:authenticated"] },
+      userAgent: "kubectl/v1.21.1 (linux/amd64) kubernetes/a4ab7a9",
+      requestURI: `/api/v1/namespaces/openshift-apiserver/pods/${name}/eviction`,
+      objectRef: { ...create.objectRef, name, subresource: "eviction" },
+      responseStatus: { metadata: {}, code: 201 },
+      requestObject: { kind: "Eviction", apiVersion: "policy/v1", metadata: { name, namespace: "openshift-apiserver", creationTimestamp: null }, deleteOptions: {} },
+      responseObject: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 },
+      requestReceivedTimestamp: "2021-09-13T14:57:18.400501Z",
+      stageTimestamp: "2021-09-13T14:57:18.409722Z",
+    };
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await ingestor.ingest("evict-pending", [create]);
+    await ingestor.ingest("evict-pending", [eviction]);
+    const rows = await test.db.query<{ deleted_at: Date | null; snapshot: Obj | null }>(
+      `SELECT o.deleted_at, h.snapshot FROM history_entries h JOIN objects o ON o.id = h.object_id WHERE h.audit_id = $1`,
+      [eviction.auditID],
+    );
+    expect(rows.rows).toHaveLength(1);
+    expect(rows.rows[0]!.deleted_at?.toISOString()).toBe("2021-09-13T14:57:18.409Z");
+    expect(rows.rows[0]!.snapshot?.metadata).toMatchObject({ name, deletionTimestamp: "2021-09-13T14:57:18Z", deletionGracePeriodSeconds: 0 });
+    expect(rows.rows[0]!.snapshot?.status.conditions).toEqual([{ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:57:18Z" }]);
+  });
+});
+
 async function historyById(db: Database, cluster: string): Promise<Map<string, Entry>> {
   const rows = await db.query<Entry & { audit_id: string }>(
     `SELECT h.audit_id, h.title, h.diff, h.details FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = $1`,
@@ -289,6 +576,15 @@ describe.each(STORE_KINDS)("writes that arrive out of order around a Scale or a 
     // The Scale's state lacks the status update, made between the version it was made of and its
     // own: the status update is kept without a diff.
     expect(arrived.get(status1!.auditID)!.diff).toBeNull();
+  });
+
+  it("places a Scale that arrives after the next write of its object, as if it had arrived in order", async () => {
+    const [create, status1, scale, status2] = scaledThroughSubresource();
+    const { inOrder, arrived } = await inBothOrders("late-scale", [create!, status1!, scale!, status2!], [create!, status1!, status2!, scale!]);
+    const comparable = (entry: Entry) => ({ diff: entry.diff, before: entry.details.resourceVersionBefore, arrivedAfter: entry.details.arrivedAfterResourceVersion });
+    expect(comparable(arrived.get(scale!.auditID)!)).toEqual({ diff: [{ path: "metadata.generation", old: 1, new: 2 }, { path: "spec.replicas", old: 3, new: 5 }], before: "22002", arrivedAfter: undefined });
+    for (const [auditId, entry] of inOrder) expect(comparable(arrived.get(auditId)!), auditId).toEqual(comparable(entry));
+    expect(changing(arrived, "spec.replicas")).toEqual([scale!.auditID]);
   });
 
   it("does not show a write made before a Request-level Scale, arriving after it, undoing the scale", async () => {

@@ -86,12 +86,17 @@ export interface AuditWrite {
  *   HPA): the object's spec.replicas became `replicas`; `resourceVersion` is the Scale
  *   response's, which is the object's own after the write (null at Request level).
  * - `binding`: `pods/binding` (the scheduler): the apiserver set the Pod's spec.nodeName to
- *   `nodeName` and its PodScheduled condition true as of `at` (whole seconds, as the apiserver
- *   stamps it).
+ *   `nodeName`, its PodScheduled condition true as of `at` (whole seconds, as the apiserver
+ *   stamps it), and copied the Binding's `annotations` (redacted as the Pod's body would have
+ *   them) onto the Pod's.
+ * - `eviction`: `pods/eviction` allowed (kubectl drain, the descheduler, autoscalers): the
+ *   apiserver made the Pod's DisruptionTarget condition true and deleted it with the Eviction's
+ *   DeleteOptions, `gracePeriodSeconds` (null: none given) among them (./eviction.ts).
  */
 export type SubresourceEffect =
   | { kind: "scale"; replicas: number; resourceVersion: string | null }
-  | { kind: "binding"; nodeName: string; at: string };
+  | { kind: "binding"; nodeName: string; at: string; annotations?: JsonObject }
+  | { kind: "eviction"; gracePeriodSeconds: number | null };
 
 /** Everything an audit event says beyond the columns, kept as the entry's details. */
 export interface AuditDetails {
