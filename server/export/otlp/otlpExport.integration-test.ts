@@ -93,7 +93,7 @@ describe.each(APP_SETUPS)("OTLP export of a Deployment rollout on $label", ({ ki
   });
 
   it("gives the object span the object's attributes and the whole day", () => {
-    expect(objectSpan.name).toBe("openshift-apiserver/apiserver");
+    expect(objectSpan.name).toBe("openshift-apiserver/apiserver (cluster rollout)");
     expect(objectSpan.startTimeUnixNano).toBe(DAY_START);
     expect(objectSpan.endTimeUnixNano).toBe(DAY_END);
     expect(objectSpan.attributes).toMatchObject({

@@ -57,7 +57,7 @@ describe("spansOfCommittedEntries", () => {
     const traceId = exportedTraceId(deployment.id, { startSeconds: µs("2024-05-01T00:00:00Z") / 1e6, endSeconds: µs("2024-05-02T00:00:00Z") / 1e6 });
     expect(decodeTraceId(traceId)).toMatchObject({ rootObjectId: deployment.id, relationMode: "descendants", displayMode: "tree" });
     expect(spans.map((s) => [s.name, s.spanContext().spanId, s.parentSpanContext?.spanId ?? null, s.resource.attributes["service.name"]])).toEqual([
-      ["web/web", objectSpanId(traceId, deployment.id), null, "Deployment"],
+      ["web/web (cluster prod)", objectSpanId(traceId, deployment.id), null, "Deployment"],
       ["web/web-5d8f", objectSpanId(traceId, replicaSet.id), objectSpanId(traceId, deployment.id), "ReplicaSet"],
       ["web/web-5d8f-aaaaa", objectSpanId(traceId, podA.id), objectSpanId(traceId, replicaSet.id), "Pod"],
       ["system:node:node-1 patch status", expect.stringMatching(/^[0-9a-f]{16}$/), objectSpanId(traceId, podA.id), "Pod"],
@@ -118,7 +118,7 @@ describe("createTraceExport", () => {
     traceExport.onCommitted(batchOf(entries));
     expect(exporter.getFinishedSpans()).toHaveLength(0);
     await traceExport.flush();
-    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(["web/web-5d8f-aaaaa", ...entries.map((e) => e.title)]);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(["web/web-5d8f-aaaaa (cluster prod)", ...entries.map((e) => e.title)]);
     expect(traceExport.stats()).toEqual({ exported: 4, dropped: 0 });
     await traceExport.shutdown();
   });

@@ -46,7 +46,7 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
   it("full tree from the Deployment: the Deployment is the single root, its ReplicaSets below it, their Pods below them", async () => {
     const trace = await build(deploymentId);
     const roots = trace.spans.filter((s) => s.parentSpanId === null);
-    expect(roots.map((s) => s.name)).toEqual(["openshift-apiserver/apiserver"]);
+    expect(roots.map((s) => s.name)).toEqual(["openshift-apiserver/apiserver (cluster openshift)"]);
     expect(roots[0]!.serviceName).toBe("Deployment");
     expect(roots[0]!.attributes).toMatchObject({ [ATTR.uid]: ROLLOUT_DEPLOYMENT_UID, [ATTR.cluster]: "openshift", [ATTR.queried]: true });
     // ReplicaSets in the order they became active; each Pod under its own ReplicaSet.
@@ -59,7 +59,7 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
       ...NEW_PODS.map((pod) => `Pod ${pod}`),
     ]);
     for (const rs of [RS_OLD, RS_MIDDLE, RS_NEW]) {
-      expect(parentOf(trace, spanOf(trace, rs))?.name).toBe("openshift-apiserver/apiserver");
+      expect(parentOf(trace, spanOf(trace, rs))?.name).toBe("openshift-apiserver/apiserver (cluster openshift)");
       expect(spanOf(trace, rs).attributes[ATTR.relation]).toBe("controller-owner");
     }
     for (const pod of NEW_PODS) expect(parentOf(trace, spanOf(trace, pod))?.attributes[ATTR.name]).toBe(RS_NEW);
@@ -251,7 +251,7 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
   it("lists a Node's Pods on its span, at most RELATED_LIMIT of them", async () => {
     const node = await id("nodes", "ci-ln-k7vx6h2-002ac-w7gjh-master-1");
     const alone = await build(node, { relationMode: "self" });
-    expect(alone.spans.map((s) => s.name)).toEqual(["ci-ln-k7vx6h2-002ac-w7gjh-master-1"]);
+    expect(alone.spans.map((s) => s.name)).toEqual(["ci-ln-k7vx6h2-002ac-w7gjh-master-1 (cluster openshift)"]);
     expect(alone.spans[0]!.attributes).toMatchObject({ "related.node": `Pod openshift-apiserver/${NEW_PODS[1]}` });
     expect(alone.spans[0]!.attributes).not.toHaveProperty(ATTR.relatedTruncated);
     // A busy Node: 60 more Pods (without history) on it.
