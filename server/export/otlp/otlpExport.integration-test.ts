@@ -262,6 +262,24 @@ describe.each(STORE_KINDS)("an exported trace ID opened in the Jaeger API on %s"
     }
   });
 
+  it("holds every object under its exported parent where the Deployment reaches a Pod's claim sooner than the tree puts it", async () => {
+    const receiver = await startOtlpReceiver();
+    const app = await startTestApp(kind, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, KUBETRAIL_TRACE_MAX_DEPTH: "2" });
+    try {
+      // The Pod names its Deployment in a parent-link: two hops from the Deployment to the claim, three down its tree.
+      const events = withEphemeralVolume(withParentLinkToDeployment(rolloutTreeEvents(), NEW_PODS[0]!), NEW_PODS[0]!);
+      expect((await app.postAudit(eventList(events), { cluster: "tree" })).status).toBe(200);
+      await app.context.traceExport!.flush();
+      await expectOpensAsExported(app, receiver.spans);
+      const pod = receiver.spans.find((span) => span.attributes.name === NEW_PODS[0] && span.attributes.entryID === undefined && span.parentSpanId !== null)!;
+      const deploymentTrace = receiver.spans.filter((span) => span.traceId === pod.traceId);
+      expect(deploymentTrace.find((span) => span.spanId === pod.parentSpanId)!.attributes.name).toBe(RS_NEW);
+    } finally {
+      await app.close();
+      await receiver.close();
+    }
+  });
+
   it("asks for the default depth, 10, by default", async () => {
     const receiver = await startOtlpReceiver();
     const app = await startTestApp(kind, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });

@@ -140,14 +140,15 @@ export function rolloutTreeEvents(): EditableObject[] {
 /**
  * `events` with the annotation kubetrail.io/parent-link naming the Deployment apiserver on
  * every body of the Pod `pod` (its create's request and response, its status patch's
- * response), as a tool that links Pods to their application would write it. The Pod is then
- * reachable from the Deployment at two depths: directly (parent-link) and through its
- * ReplicaSet (controller-owner, the better-ranked relation).
+ * response) — or of the object `name` of another `resource` —, as a tool that links Pods to
+ * their application would write it. The Pod is then reachable from the Deployment at two
+ * depths: directly (parent-link) and through its ReplicaSet (controller-owner, the
+ * better-ranked relation).
  */
-export function withParentLinkToDeployment(events: EditableObject[], pod: string): EditableObject[] {
+export function withParentLinkToDeployment(events: EditableObject[], pod: string, resource = "pods"): EditableObject[] {
   const link = JSON.stringify({ group: "apps", version: "v1", resource: "deployments", name: "apiserver" });
   return events.map((event) => {
-    if (event.objectRef.resource !== "pods" || (event.objectRef.name ?? event.responseObject?.metadata?.name) !== pod) return event;
+    if (event.objectRef.resource !== resource || (event.objectRef.name ?? event.responseObject?.metadata?.name) !== pod) return event;
     const copy = structuredClone(event);
     for (const body of [copy.requestObject, copy.responseObject]) {
       if (body?.metadata) body.metadata.annotations = { ...body.metadata.annotations, "kubetrail.io/parent-link": link };
