@@ -170,6 +170,22 @@ describe("placing descendants within the trace's depth", () => {
     expect(tree.get(id(POD_A))).toEqual({ parent: RS_NEW, kind: "controller-owner", level: 2 });
   });
 
+  it("lifts what is too deep from the top down, so an object goes up with its best parent when that parent is lifted", () => {
+    // Two levels deep: 1 → 2 → 3 → 5 → 4 by owners, and parent-links from 1 to 5 and to 4. The
+    // walk reaches 4 before 5 (ids: objects.id follows when Kubetrail first saw an object, not
+    // the tree). 5, three down, goes under 1; 4 comes with it, two down under its owner 5 —
+    // not under 1, which would be its parent only if 5 had stayed too deep.
+    const at = (from: number, to: number, kind: string): ParentCandidate => ({ fromId: from, toId: to, kind, validFrom: 0 });
+    const links = [at(1, 2, "controller-owner"), at(2, 3, "controller-owner"), at(3, 5, "controller-owner"), at(5, 4, "controller-owner"), at(1, 5, "parent-link"), at(1, 4, "parent-link")];
+    const placed = placeDescendants(1, [2, 4, 5, 3], links, 2);
+    expect(placed.map((p) => [p.id, p.link.fromId, p.level])).toEqual([
+      [2, 1, 1],
+      [4, 5, 2],
+      [5, 1, 1],
+      [3, 2, 2],
+    ]);
+  });
+
   it("holds on graphs of every shape: within the depth, the best parents wherever they fit, every object placed that can be", () => {
     // Deterministic pseudo-random graphs: owners a level or two up, shortcut links from further up, and circles.
     let seed = 42;
@@ -187,6 +203,10 @@ describe("placing descendants within the trace's depth", () => {
           relations.push({ fromId: from, toId: to, kind: kinds[random(kinds.length)]!, validFrom: random(4) });
         }
       }
+      // objects.id follows when Kubetrail first saw an object, not the tree: number the objects below 1 at random.
+      const renumbered = [0, 1];
+      for (let next = 2; next <= size; next++) renumbered.splice(2 + random(next - 1), 0, next);
+      for (const r of relations) [r.fromId, r.toId] = [renumbered[r.fromId]!, renumbered[r.toId]!];
       for (let depth = 1; depth <= 5; depth++) {
         // The walk: breadth first from object 1, `depth` levels.
         const shortest = new Map([[1, 0]]);
@@ -212,6 +232,15 @@ describe("placing descendants within the trace's depth", () => {
         const unbounded = placeDescendants(1, reached, links, 15);
         for (const p of unbounded.filter((u) => u.level <= depth)) expect(placed, label).toContainEqual(p);
         if (unbounded.every((p) => p.level <= depth)) expect(placed, label).toEqual(unbounded);
+        // An object moved up hangs under the parent the best parents give it when that one ends within the depth, above it.
+        const parentIn = new Map(placed.map((p) => [p.id, p.link.fromId]));
+        const isBelow = (id: number, ancestor: number) => {
+          for (let at: number | undefined = id; at !== undefined; at = parentIn.get(at)) if (at === ancestor) return true;
+          return false;
+        };
+        for (const best of unbounded.filter((u) => u.level > depth && (at.get(u.link.fromId) ?? Number.POSITIVE_INFINITY) < depth && !isBelow(u.link.fromId, u.id))) {
+          expect(parentIn.get(best.id), `${label}: ${best.id}`).toBe(best.link.fromId);
+        }
         // An object left out has no parent within the depth to hang from.
         for (const left of reached.filter((r) => !at.has(r))) {
           const parents = links.filter((l) => l.toId === left && l.fromId !== left);

@@ -186,7 +186,8 @@ export function placeDescendants(rootId: number, reached: readonly number[], can
  * depth, when it has one (the rule in the comment at the top), updating `link` and `levels`. The
  * objects within the depth never move (moving an object only lifts it and what hangs from it), so
  * a pass can make room for objects an earlier pass could not place: passes go on until one moves
- * nothing. What stays too deep is for the caller to leave out.
+ * nothing. Each pass lifts the shallowest objects first. What stays too deep is for the caller to
+ * leave out.
  */
 function fitWithin(depth: number, reached: readonly number[], byChild: Map<number, ParentCandidate[]>, link: Map<number, ParentCandidate>, levels: Map<number, number>): void {
   const children = new Map<number, Set<number>>();
@@ -212,6 +213,9 @@ function fitWithin(depth: number, reached: readonly number[], byChild: Map<numbe
   let tooDeep = reached.filter((id) => (levels.get(id) ?? 0) > depth);
   for (let moved = true; moved && tooDeep.length > 0; tooDeep = tooDeep.filter((id) => levels.get(id)! > depth)) {
     moved = false;
+    // The shallowest first (then in walk order): lifting an object lifts what hangs from it, which
+    // may then fit under its own best parent — taken elsewhere first, it would not be under it.
+    tooDeep.sort((a, b) => levels.get(a)! - levels.get(b)!);
     for (const id of tooDeep) {
       if (levels.get(id)! <= depth) continue;
       // A parent above the depth is not below `id`, which is deeper: no circle.
