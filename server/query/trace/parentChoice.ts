@@ -202,11 +202,15 @@ function fitWithin(depth: number, reached: readonly number[], byChild: Map<numbe
     link.set(id, parent);
     adopt(parent.fromId, id);
     levels.set(id, levels.get(parent.fromId)! + 1);
+    // Down to the first level still too deep: further down, the old levels are larger than the
+    // new ones but still too deep, and still larger than their parents' — all that is read of
+    // them. So each object is relabelled within the depth once, and a long line of objects
+    // lifted one after another costs its length, not its length squared.
     for (const stack = [id]; stack.length > 0; ) {
       const at = stack.pop()!;
       for (const child of children.get(at) ?? []) {
         levels.set(child, levels.get(at)! + 1);
-        stack.push(child);
+        if (levels.get(child)! <= depth) stack.push(child);
       }
     }
   };
