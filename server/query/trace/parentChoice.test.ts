@@ -186,6 +186,19 @@ describe("placing descendants within the trace's depth", () => {
     ]);
   });
 
+  it("lifts a long line piece by piece: every other object under the root, the rest under their owners", () => {
+    // 1 → 2 → … → 2000 by owners, each also under a parent-link from 1: two levels deep, 4 goes
+    // under 1, 5 stays under 4, 6 goes under 1… (what relabelling stops short of must still come out right).
+    const links: ParentCandidate[] = [];
+    for (let id = 2; id <= 2000; id++) links.push({ fromId: id - 1, toId: id, kind: "controller-owner", validFrom: 0 }, { fromId: 1, toId: id, kind: "parent-link", validFrom: 0 });
+    const placed = placeDescendants(1, Array.from({ length: 1999 }, (_, i) => i + 2), links, 2);
+    expect(placed).toHaveLength(1999);
+    for (const { id, link, level } of placed) {
+      const underOwner = id <= 3 || id % 2 === 1;
+      expect([link.fromId, level], String(id)).toEqual(underOwner ? [id - 1, id === 2 ? 1 : 2] : [1, 1]);
+    }
+  });
+
   it("holds on graphs of every shape: within the depth, the best parents wherever they fit, every object placed that can be", () => {
     // Deterministic pseudo-random graphs: owners a level or two up, shortcut links from further up, and circles.
     let seed = 42;
