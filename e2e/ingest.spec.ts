@@ -43,7 +43,8 @@ test("the home page shows the latest changes with their diffs", async ({ page })
   const [response] = await Promise.all([page.waitForResponse(/\/jaeger\/api\/traces\//), scaleUp.getByRole("link", { name: "trace" }).click()]);
   expect(response.status()).toBe(200);
   const trace = (await response.json()).data[0];
-  expect(trace.spans.some((span: { operationName: string }) => span.operationName === "openshift-apiserver/apiserver")).toBe(true);
+  // The Deployment's own trace: rooted at its span, named with its cluster (Jaeger UI's title).
+  expect(trace.spans.some((span: { operationName: string }) => span.operationName === "openshift-apiserver/apiserver (cluster sample)")).toBe(true);
   await page.goto("/");
   // Every row's link opens its own object's trace, also for a name that several objects had in
   // turn (the sample's ClusterRole some-reader was created and deleted four times).

@@ -32,7 +32,7 @@ export async function createAppContext(config: Config, options: { log?: (message
   let ingestor: AuditIngestor;
   let ingestWorkers: IngestWorkerPool | null = null;
   try {
-    traceExport = config.otlpExport ? createOtlpTraceExport(db, config.otlpExport, log) : null;
+    traceExport = config.otlpExport ? createOtlpTraceExport(db, { ...config.otlpExport, traceDepth: config.traceMaxDepth }, log) : null;
     // First on this thread: a bad rules file or plugin is reported once, and the redaction key
     // exists before any worker reads it.
     ingestor = await createConfiguredAuditIngestor(db, config, { onCommitted: traceExport?.onCommitted });

@@ -51,7 +51,7 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
-  const traceExport = config.otlpExport ? createOtlpTraceExport(database.db, config.otlpExport, () => {}) : null;
+  const traceExport = config.otlpExport ? createOtlpTraceExport(database.db, { ...config.otlpExport, traceDepth: config.traceMaxDepth }, () => {}) : null;
   const context: AppContext = {
     config,
     db: database.db,

@@ -4,14 +4,13 @@ import { BUILTIN_REFERENCE_KINDS, OBJECTS_SQL, PARENTS_SQL } from "../../query/t
 import type { TraceEntry, TraceObject } from "../../query/trace/assembled";
 import { climb, type AncestorLine, type ParentCandidate } from "../../query/trace/parentChoice";
 import type { EpochMicros } from "../../query/trace/types";
-import { MAX_ENCODABLE_DEPTH } from "../../query/trace/traceId";
 import { utcDayOf } from "./ids";
 
 /**
  * Reads a committed batch back from the store, as trace assembly sees it: each new history
  * entry with its object and that object's line of hierarchical ancestors over the entry's UTC
- * day. Two statements for the entries and objects, then one per level of ancestry for the
- * whole batch.
+ * day, at most `depth` of them (the depth of the exported traces: ids.ts). Two statements for the
+ * entries and objects, then one per level of ancestry for the whole batch.
  */
 
 /** A new history entry and the objects it hangs under, nearest first. */
@@ -34,7 +33,7 @@ export const COMMITTED_ENTRIES_SQL = `
     JOIN history_entries h ON h.cluster_id = $1 AND h.audit_id = k.audit_id AND h.stage = k.stage
    ORDER BY h.start_time, h.id`;
 
-export async function loadCommittedEntries(sql: Sql, batch: CommittedBatch): Promise<CommittedEntry[]> {
+export async function loadCommittedEntries(sql: Sql, batch: CommittedBatch, depth: number): Promise<CommittedEntry[]> {
   if (batch.historyEntries.length === 0) return [];
   const rows = await sql.query<TraceEntry>(COMMITTED_ENTRIES_SQL, [
     batch.clusterId,
@@ -58,7 +57,7 @@ export async function loadCommittedEntries(sql: Sql, batch: CommittedBatch): Pro
     const from = new Date(day * 1000);
     const to = new Date(utcDayOf(day * 1_000_000).endSeconds * 1000);
     let open = [...objectIds].map((id) => lines.get(keyOf(id, day))!);
-    for (let level = 1; level <= MAX_ENCODABLE_DEPTH && open.length > 0; level++) {
+    for (let level = 1; level <= depth && open.length > 0; level++) {
       const headOf = (line: AncestorLine) => line.ids[line.ids.length - 1]!;
       const heads = [...new Set(open.map(headOf))];
       const parentsOf = new Map<number, ParentCandidate[]>();

@@ -49,12 +49,12 @@ interface PartialTrace {
 }
 
 /** Groups the entries by exported trace (topmost ancestor + UTC day), each object under its parent. */
-function partialTraces(committed: CommittedEntry[]): PartialTrace[] {
+function partialTraces(committed: CommittedEntry[], depth: number): PartialTrace[] {
   const traces = new Map<string, PartialTrace>();
   for (const { entry, line, relations } of committed) {
     const day = utcDayOf(entry.start);
     const root = line[line.length - 1]!;
-    const traceId = exportedTraceId(root.id, day);
+    const traceId = exportedTraceId(root.id, day, depth);
     let trace = traces.get(traceId);
     if (!trace) {
       trace = { traceId, rootId: root.id, day, nodes: new Map() };
@@ -87,13 +87,14 @@ function statusMessageOf(span: TraceSpan): string | undefined {
   return text !== "" ? text : span.attributes[ATTR.statusCode] !== undefined ? `HTTP ${span.attributes[ATTR.statusCode]}` : undefined;
 }
 
-export function spansOfCommittedEntries(committed: CommittedEntry[], resources: ResourceCache, exported: ExportedObjectSpans): ReadableSpan[] {
+/** The spans of `committed` (read back with lines of at most `depth` ancestors), in traces of that depth. */
+export function spansOfCommittedEntries(committed: CommittedEntry[], depth: number, resources: ResourceCache, exported: ExportedObjectSpans): ReadableSpan[] {
   const result: ReadableSpan[] = [];
-  for (const trace of partialTraces(committed)) {
+  for (const trace of partialTraces(committed, depth)) {
     // Levels grow downwards from the root, so this order has every parent before its children.
     const nodes = [...trace.nodes.values()].sort((a, b) => a.level - b.level || a.object.id - b.object.id);
     const assembled: AssembledTrace = {
-      query: exportedTraceQuery(trace.rootId, trace.day),
+      query: exportedTraceQuery(trace.rootId, trace.day, depth),
       queriedObjectId: trace.rootId,
       nodes,
       start: (trace.day.startSeconds * 1_000_000) as EpochMicros,

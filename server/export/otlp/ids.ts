@@ -1,14 +1,18 @@
-import { encodeTraceId, MAX_ENCODABLE_DEPTH, spanIdFor } from "../../query/trace/traceId";
+import { encodeTraceId, spanIdFor } from "../../query/trace/traceId";
 import type { TraceQuery } from "../../query/trace/types";
 
 /**
  * IDs of exported traces and spans. An exported trace is one object tree over one UTC day:
- * the topmost hierarchical ancestor of the objects and every descendant with history that day.
- * Its ID is the query API's ID of that very trace — root object, relation mode "descendants",
- * display mode "tree", the day as the range — packed by the query API's codec (traceId.ts), and
- * span IDs come from the same spanIdFor the query API uses. So IDs depend only on what is
- * stored (re-exporting an entry gives the same IDs, on any replica, after a restart), and a
- * trace ID found in Jaeger, Tempo or ClickHouse opens the same trace in Kubetrail's own API.
+ * the topmost hierarchical ancestor of the objects, at most `depth` levels above them, and every
+ * descendant with history that day. Its ID is the query API's ID of that very trace — root
+ * object, relation mode "descendants", display mode "tree", that depth, the day as the range —
+ * packed by the query API's codec (traceId.ts), and span IDs come from the same spanIdFor the
+ * query API uses. So IDs depend only on what is stored and on the depth (re-exporting an entry
+ * gives the same IDs, on any replica, after a restart), and a trace ID found in Jaeger, Tempo or
+ * ClickHouse opens the same trace in Kubetrail's own API.
+ *
+ * The depth is the one the query API walks (KUBETRAIL_TRACE_MAX_DEPTH): an ID asking for more
+ * would be cut to it when opened, and the levels below left out of the trace the backend holds.
  */
 
 const DAY_SECONDS = 86_400;
@@ -19,13 +23,13 @@ export function utcDayOf(micros: number): { startSeconds: number; endSeconds: nu
   return { startSeconds, endSeconds: startSeconds + DAY_SECONDS };
 }
 
-/** The query an exported trace stands for: `rootObjectId`'s descendants over one UTC day, one span per entry. */
-export function exportedTraceQuery(rootObjectId: number, day: { startSeconds: number; endSeconds: number }): TraceQuery {
-  return { rootObjectId, relationMode: "descendants", displayMode: "tree", depth: MAX_ENCODABLE_DEPTH, ...day };
+/** The query an exported trace stands for: `rootObjectId`'s descendants `depth` levels down over one UTC day, one span per entry. */
+export function exportedTraceQuery(rootObjectId: number, day: { startSeconds: number; endSeconds: number }, depth: number): TraceQuery {
+  return { rootObjectId, relationMode: "descendants", displayMode: "tree", depth, ...day };
 }
 
-export function exportedTraceId(rootObjectId: number, day: { startSeconds: number; endSeconds: number }): string {
-  return encodeTraceId(exportedTraceQuery(rootObjectId, day));
+export function exportedTraceId(rootObjectId: number, day: { startSeconds: number; endSeconds: number }, depth: number): string {
+  return encodeTraceId(exportedTraceQuery(rootObjectId, day, depth));
 }
 
 /** The span of an object (objects.id) in a trace. */

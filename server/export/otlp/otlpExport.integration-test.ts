@@ -12,7 +12,8 @@ import { eventList, ROLLOUT_DEPLOYMENT_UID, rolloutScenario } from "../../testin
 import { buildTrace } from "../../query/trace/buildTrace";
 import { decodeTraceId } from "../../query/trace/traceId";
 import { loadCommittedEntries } from "./committedEntries";
-import { NEW_PODS, OLD_POD, RS_NEW, RS_OLD, rolloutTreeEvents, withParentLinkToDeployment } from "../../query/trace/rolloutTree.fixture";
+import { ephemeralClaimOf, NEW_PODS, OLD_POD, RS_NEW, RS_OLD, rolloutTreeEvents, withEphemeralVolume, withParentLinkToDeployment } from "../../query/trace/rolloutTree.fixture";
+import type { JaegerTrace } from "../../jaeger/v1/jaegerJson";
 
 const nanos = (timestamp: string) => BigInt(Date.parse(timestamp)) * 1_000_000n;
 const DAY_START = nanos("2021-09-13T00:00:00Z");
@@ -78,11 +79,11 @@ describe.each(APP_SETUPS)("OTLP export of a Deployment rollout on $label", ({ ki
       rootObjectId: Number(rows[0]!.id),
       relationMode: "descendants",
       displayMode: "tree",
-      depth: 15,
+      depth: app.context.config.traceMaxDepth,
       startSeconds: Number(DAY_START / 1_000_000_000n),
       endSeconds: Number(DAY_END / 1_000_000_000n),
     });
-    const rebuilt = await buildTrace(app.context.db, decodeTraceId(objectSpan.traceId), { maxDepth: 15 });
+    const rebuilt = await buildTrace(app.context.db, decodeTraceId(objectSpan.traceId), { maxDepth: app.context.config.traceMaxDepth });
     const byId = new Map(rebuilt!.spans.map((span) => [span.spanId, span]));
     for (const span of receiver.spans) {
       const same = byId.get(span.spanId);
@@ -93,7 +94,7 @@ describe.each(APP_SETUPS)("OTLP export of a Deployment rollout on $label", ({ ki
   });
 
   it("gives the object span the object's attributes and the whole day", () => {
-    expect(objectSpan.name).toBe("openshift-apiserver/apiserver");
+    expect(objectSpan.name).toBe("openshift-apiserver/apiserver (cluster rollout)");
     expect(objectSpan.startTimeUnixNano).toBe(DAY_START);
     expect(objectSpan.endTimeUnixNano).toBe(DAY_END);
     expect(objectSpan.attributes).toMatchObject({
@@ -207,12 +208,90 @@ describe.each(STORE_KINDS)("OTLP export of a Pod reachable at two depths on %s",
 
       // The query API rebuilds the exported trace from its ID with every span under the same parent.
       const traceId = objectSpan("apiserver").traceId;
-      const rebuilt = await buildTrace(app.context.db, decodeTraceId(traceId), { maxDepth: 15 });
+      const rebuilt = await buildTrace(app.context.db, decodeTraceId(traceId), { maxDepth: app.context.config.traceMaxDepth });
       const byId = new Map(rebuilt!.spans.map((span) => [span.spanId, span]));
       for (const span of receiver.spans) {
         expect(span.traceId).toBe(traceId);
         expect(byId.get(span.spanId)?.parentSpanId, span.name).toBe(span.parentSpanId);
       }
+    } finally {
+      await app.close();
+      await receiver.close();
+    }
+  });
+});
+
+describe.each(STORE_KINDS)("an exported trace ID opened in the Jaeger API on %s", (kind) => {
+  /**
+   * Every exported span is in the trace the Jaeger API serves for its trace ID, under the same
+   * parent, with the same name: the receiver's trace, opened in Kubetrail, is the tree exported.
+   */
+  const expectOpensAsExported = async (app: TestApp, spans: ReceivedSpan[]) => {
+    for (const traceId of new Set(spans.map((span) => span.traceId))) {
+      const response = await fetch(`${app.url}/jaeger/api/traces/${traceId}`);
+      expect(response.status).toBe(200);
+      const trace = ((await response.json()) as { data: JaegerTrace[] }).data[0]!;
+      const byId = new Map(trace.spans.map((span) => [span.spanID, span]));
+      for (const span of spans.filter((s) => s.traceId === traceId)) {
+        const served = byId.get(span.spanId);
+        expect(served, `${span.name} in ${traceId}`).toBeDefined();
+        expect(served!.references.find((ref) => ref.refType === "CHILD_OF")?.spanID ?? null, span.name).toBe(span.parentSpanId);
+        expect(served!.operationName).toBe(span.name);
+      }
+    }
+  };
+
+  it("holds every level exported, with the depth the API is configured for (KUBETRAIL_TRACE_MAX_DEPTH)", async () => {
+    const receiver = await startOtlpReceiver();
+    // Two levels, where a Pod's ephemeral volume claim is three below its Deployment.
+    const app = await startTestApp(kind, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, KUBETRAIL_TRACE_MAX_DEPTH: "2" });
+    try {
+      expect((await app.postAudit(eventList(withEphemeralVolume(rolloutTreeEvents(), NEW_PODS[0]!)), { cluster: "tree" })).status).toBe(200);
+      await app.context.traceExport!.flush();
+      const claim = receiver.spans.find((span) => span.attributes.name === ephemeralClaimOf(NEW_PODS[0]!) && span.attributes.entryID === undefined)!;
+      expect(claim.resource["service.name"]).toBe("PersistentVolumeClaim");
+      expect(receiver.spans.some((span) => span.parentSpanId === claim.spanId && span.attributes.verb === "create")).toBe(true);
+      await expectOpensAsExported(app, receiver.spans);
+      // The claim's trace is rooted two levels up, at the ReplicaSet, and asks for the depth the API gives.
+      expect(decodeTraceId(claim.traceId).depth).toBe(2);
+      const root = receiver.spans.find((span) => span.traceId === claim.traceId && span.parentSpanId === null)!;
+      expect(root.attributes.name).toBe(RS_NEW);
+    } finally {
+      await app.close();
+      await receiver.close();
+    }
+  });
+
+  it("holds every object under its exported parent where the Deployment reaches a Pod's claim sooner than the tree puts it", async () => {
+    const receiver = await startOtlpReceiver();
+    const app = await startTestApp(kind, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, KUBETRAIL_TRACE_MAX_DEPTH: "2" });
+    try {
+      // The Pod names its Deployment in a parent-link: two hops from the Deployment to the claim, three down its tree.
+      const events = withEphemeralVolume(withParentLinkToDeployment(rolloutTreeEvents(), NEW_PODS[0]!), NEW_PODS[0]!);
+      expect((await app.postAudit(eventList(events), { cluster: "tree" })).status).toBe(200);
+      await app.context.traceExport!.flush();
+      await expectOpensAsExported(app, receiver.spans);
+      const pod = receiver.spans.find((span) => span.attributes.name === NEW_PODS[0] && span.attributes.entryID === undefined && span.parentSpanId !== null)!;
+      const deploymentTrace = receiver.spans.filter((span) => span.traceId === pod.traceId);
+      expect(deploymentTrace.find((span) => span.spanId === pod.parentSpanId)!.attributes.name).toBe(RS_NEW);
+    } finally {
+      await app.close();
+      await receiver.close();
+    }
+  });
+
+  it("asks for the default depth, 10, by default", async () => {
+    const receiver = await startOtlpReceiver();
+    const app = await startTestApp(kind, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
+    try {
+      expect((await app.postAudit(eventList(withEphemeralVolume(rolloutTreeEvents(), NEW_PODS[0]!)), { cluster: "tree" })).status).toBe(200);
+      await app.context.traceExport!.flush();
+      await expectOpensAsExported(app, receiver.spans);
+      const traceIds = new Set(receiver.spans.map((span) => span.traceId));
+      // One trace: everything hangs from the Deployment.
+      expect(traceIds.size).toBe(1);
+      expect(app.context.config.traceMaxDepth).toBe(10);
+      expect(decodeTraceId([...traceIds][0]!).depth).toBe(10);
     } finally {
       await app.close();
       await receiver.close();
@@ -350,9 +429,13 @@ describe.each(STORE_KINDS)("reading committed entries back with their ancestors 
       [pod, cluster],
     );
 
-    const [committed] = await loadCommittedEntries(db, { clusterId: cluster, cluster: "tree", historyEntries: [{ auditId: "a-1", stage: "ResponseComplete" }] });
+    const [committed] = await loadCommittedEntries(db, { clusterId: cluster, cluster: "tree", historyEntries: [{ auditId: "a-1", stage: "ResponseComplete" }] }, 10);
     expect(committed!.line.map((o) => o.name)).toEqual(["web-5d8f-x2x", "web-5d8f", "web"]);
     expect(committed!.relations).toEqual(["controller-owner", "controller-owner"]);
     expect(committed!.entry).toMatchObject({ objectId: pod, start: Date.parse("2024-05-01T12:00:00.123Z") * 1000 + 456, title: "kubelet patch status" });
+    // No further up than the depth of the exported traces.
+    const [shallow] = await loadCommittedEntries(db, { clusterId: cluster, cluster: "tree", historyEntries: [{ auditId: "a-1", stage: "ResponseComplete" }] }, 1);
+    expect(shallow!.line.map((o) => o.name)).toEqual(["web-5d8f-x2x", "web-5d8f"]);
+    expect(shallow!.relations).toEqual(["controller-owner"]);
   });
 });

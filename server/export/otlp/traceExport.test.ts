@@ -46,6 +46,8 @@ const podA = object(3, "Pod", "pods", "", "web-5d8f-aaaaa");
 const podB = object(4, "Pod", "pods", "", "web-5d8f-bbbbb");
 const line = (pod: TraceObject) => [pod, replicaSet, deployment];
 const relations = ["controller-owner", "controller-owner"];
+/** The depth of the exported traces (KUBETRAIL_TRACE_MAX_DEPTH's default). */
+const DEPTH = 10;
 
 describe("spansOfCommittedEntries", () => {
   it("hangs each entry under its object, each object under its parent, in the trace of the topmost one for the day", () => {
@@ -53,11 +55,11 @@ describe("spansOfCommittedEntries", () => {
     const exported = new ExportedObjectSpans();
     // Audit timestamps carry microseconds; a JS Date would not.
     const first: CommittedEntry[] = [{ entry: { ...entry(10, podA.id, "2024-05-01T12:00:00Z"), start: (µs("2024-05-01T12:00:00.123Z") + 456) as EpochMicros }, line: line(podA), relations }];
-    const spans = spansOfCommittedEntries(first, resources, exported);
-    const traceId = exportedTraceId(deployment.id, { startSeconds: µs("2024-05-01T00:00:00Z") / 1e6, endSeconds: µs("2024-05-02T00:00:00Z") / 1e6 });
-    expect(decodeTraceId(traceId)).toMatchObject({ rootObjectId: deployment.id, relationMode: "descendants", displayMode: "tree" });
+    const spans = spansOfCommittedEntries(first, DEPTH, resources, exported);
+    const traceId = exportedTraceId(deployment.id, { startSeconds: µs("2024-05-01T00:00:00Z") / 1e6, endSeconds: µs("2024-05-02T00:00:00Z") / 1e6 }, DEPTH);
+    expect(decodeTraceId(traceId)).toMatchObject({ rootObjectId: deployment.id, relationMode: "descendants", displayMode: "tree", depth: DEPTH });
     expect(spans.map((s) => [s.name, s.spanContext().spanId, s.parentSpanContext?.spanId ?? null, s.resource.attributes["service.name"]])).toEqual([
-      ["web/web", objectSpanId(traceId, deployment.id), null, "Deployment"],
+      ["web/web (cluster prod)", objectSpanId(traceId, deployment.id), null, "Deployment"],
       ["web/web-5d8f", objectSpanId(traceId, replicaSet.id), objectSpanId(traceId, deployment.id), "ReplicaSet"],
       ["web/web-5d8f-aaaaa", objectSpanId(traceId, podA.id), objectSpanId(traceId, replicaSet.id), "Pod"],
       ["system:node:node-1 patch status", expect.stringMatching(/^[0-9a-f]{16}$/), objectSpanId(traceId, podA.id), "Pod"],
@@ -79,6 +81,7 @@ describe("spansOfCommittedEntries", () => {
         { entry: entry(11, podA.id, "2024-05-01T12:05:00Z", 409), line: line(podA), relations },
         { entry: entry(12, podB.id, "2024-05-01T12:06:00Z"), line: line(podB), relations },
       ],
+      DEPTH,
       resources,
       exported,
     );
@@ -89,7 +92,7 @@ describe("spansOfCommittedEntries", () => {
     expect(second[2]!.status).toEqual({ code: SpanStatusCode.UNSET });
 
     // Another day is another trace.
-    const nextDay = spansOfCommittedEntries([{ entry: entry(13, podA.id, "2024-05-02T00:00:01Z"), line: line(podA), relations }], resources, exported);
+    const nextDay = spansOfCommittedEntries([{ entry: entry(13, podA.id, "2024-05-02T00:00:01Z"), line: line(podA), relations }], DEPTH, resources, exported);
     expect(nextDay).toHaveLength(4);
     expect(nextDay[0]!.spanContext().traceId).not.toBe(traceId);
   });
@@ -109,7 +112,7 @@ function fakeStore(entries: TraceEntry[]): Sql {
 const batchOf = (entries: TraceEntry[]) => ({ clusterId: 1, cluster: "prod", historyEntries: entries.map((e) => ({ auditId: e.auditId!, stage: e.stage! })) });
 
 describe("createTraceExport", () => {
-  const options = { maxExportBatchSize: 2, scheduledDelayMs: 60_000, exportTimeoutMs: 1_000 };
+  const options = { traceDepth: DEPTH, maxExportBatchSize: 2, scheduledDelayMs: 60_000, exportTimeoutMs: 1_000 };
 
   it("exports in the background and delivers everything on flush", async () => {
     const exporter = new InMemorySpanExporter();
@@ -118,7 +121,7 @@ describe("createTraceExport", () => {
     traceExport.onCommitted(batchOf(entries));
     expect(exporter.getFinishedSpans()).toHaveLength(0);
     await traceExport.flush();
-    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(["web/web-5d8f-aaaaa", ...entries.map((e) => e.title)]);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(["web/web-5d8f-aaaaa (cluster prod)", ...entries.map((e) => e.title)]);
     expect(traceExport.stats()).toEqual({ exported: 4, dropped: 0 });
     await traceExport.shutdown();
   });

@@ -37,6 +37,8 @@ export interface TraceExport {
 }
 
 export interface TraceExportOptions {
+  /** How many levels of ancestors a trace reaches, and so the depth its ID asks for: the query API's (KUBETRAIL_TRACE_MAX_DEPTH). */
+  traceDepth: number;
   maxQueueSize: number;
   maxExportBatchSize: number;
   scheduledDelayMs: number;
@@ -74,7 +76,7 @@ export interface PartialExportResult extends ExportResult {
  * tells its diagnostic logger (off) about one, and the spans the receiver refused would count as
  * delivered.
  */
-export function createOtlpTraceExport(sql: Sql, config: OtlpExportConfig, log: (message: string) => void): TraceExport {
+export function createOtlpTraceExport(sql: Sql, config: OtlpExportConfig & Pick<TraceExportOptions, "traceDepth">, log: (message: string) => void): TraceExport {
   let refused: PartialExportResult["refused"];
   const serializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
     serializeRequest: (spans) => ProtobufTraceSerializer.serializeRequest(spans),
@@ -185,7 +187,7 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
   const exportBatch = async (batch: CommittedBatch, reserved: number) => {
     let spans: ReadableSpan[];
     try {
-      spans = spansOfCommittedEntries(await loadCommittedEntries(sql, batch), resources, exportedObjects);
+      spans = spansOfCommittedEntries(await loadCommittedEntries(sql, batch, options.traceDepth), options.traceDepth, resources, exportedObjects);
     } catch (error) {
       waiting -= reserved;
       drop(reserved, `could not read the batch back: ${(error as Error).message}`);

@@ -7,7 +7,8 @@ import { ATTR } from "./attributes";
 import { buildTrace, buildTraceById } from "./buildTrace";
 import { encodeTraceId, traceQueryOf, type TraceQueryInput } from "./traceId";
 import type { Trace, TraceSpan } from "./types";
-import { loadRolloutTree, NEW_PODS, objectIdOf, OLD_POD, rolloutTreeEvents, RS_MIDDLE, RS_NEW, RS_OLD, SLICE, withParentLinkToDeployment } from "./rolloutTree.fixture";
+import { ephemeralClaimOf, loadRolloutTree, NEW_PODS, objectIdOf, OLD_POD, rolloutTreeEvents, RS_MIDDLE, RS_NEW, RS_OLD, SLICE, withEphemeralVolume, withParentLinkToDeployment } from "./rolloutTree.fixture";
+import type { JaegerTrace } from "../../jaeger/v1/jaegerJson";
 
 const FROM = new Date("2021-09-13T14:00:00Z");
 const TO = new Date("2021-09-13T16:00:00Z");
@@ -38,6 +39,11 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
     await loadRolloutTree(app, "staging");
     // The same rollout, its first new Pod annotated with a parent-link to the Deployment.
     await loadRolloutTree(app, "linked", withParentLinkToDeployment(rolloutTreeEvents(), NEW_PODS[0]!));
+    // Again, and that Pod's generic ephemeral volume: a claim the Pod owns, two hops from the Deployment by the link.
+    const claimed = withEphemeralVolume(withParentLinkToDeployment(rolloutTreeEvents(), NEW_PODS[0]!), NEW_PODS[0]!);
+    await loadRolloutTree(app, "claimed", claimed);
+    // Again, the claim linked to the Deployment too.
+    await loadRolloutTree(app, "claim-linked", withParentLinkToDeployment(claimed, ephemeralClaimOf(NEW_PODS[0]!), "persistentvolumeclaims"));
     id = (resource, name) => objectIdOf(app.context.db, "openshift", resource, name);
     deploymentId = await id("deployments", "apiserver");
   });
@@ -46,7 +52,7 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
   it("full tree from the Deployment: the Deployment is the single root, its ReplicaSets below it, their Pods below them", async () => {
     const trace = await build(deploymentId);
     const roots = trace.spans.filter((s) => s.parentSpanId === null);
-    expect(roots.map((s) => s.name)).toEqual(["openshift-apiserver/apiserver"]);
+    expect(roots.map((s) => s.name)).toEqual(["openshift-apiserver/apiserver (cluster openshift)"]);
     expect(roots[0]!.serviceName).toBe("Deployment");
     expect(roots[0]!.attributes).toMatchObject({ [ATTR.uid]: ROLLOUT_DEPLOYMENT_UID, [ATTR.cluster]: "openshift", [ATTR.queried]: true });
     // ReplicaSets in the order they became active; each Pod under its own ReplicaSet.
@@ -59,7 +65,7 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
       ...NEW_PODS.map((pod) => `Pod ${pod}`),
     ]);
     for (const rs of [RS_OLD, RS_MIDDLE, RS_NEW]) {
-      expect(parentOf(trace, spanOf(trace, rs))?.name).toBe("openshift-apiserver/apiserver");
+      expect(parentOf(trace, spanOf(trace, rs))?.name).toBe("openshift-apiserver/apiserver (cluster openshift)");
       expect(spanOf(trace, rs).attributes[ATTR.relation]).toBe("controller-owner");
     }
     for (const pod of NEW_PODS) expect(parentOf(trace, spanOf(trace, pod))?.attributes[ATTR.name]).toBe(RS_NEW);
@@ -102,6 +108,47 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
     const shallow = await build(deployment, { relationMode: "descendants", depth: 1 });
     expect(parentOf(shallow, spanOf(shallow, NEW_PODS[0]!))?.attributes[ATTR.name]).toBe("apiserver");
     expect(spanOf(shallow, NEW_PODS[0]!).attributes[ATTR.relation]).toBe("parent-link");
+  });
+
+  it("places no object deeper than the depth asked for: what its best parents put deeper, under its best parent within it, or not at all", async () => {
+    const claim = ephemeralClaimOf(NEW_PODS[0]!);
+    /** The Deployment's trace through the Jaeger API: each object's level below the root (by CHILD_OF references) and parent. */
+    const treeOf = async (cluster: string, relationMode: "full" | "descendants", depth: number) => {
+      const deployment = await objectIdOf(app.context.db, cluster, "deployments", "apiserver");
+      const traceId = encodeTraceId(traceQueryOf({ rootObjectId: deployment, relationMode, depth, start: FROM, end: TO }));
+      const response = await fetch(`${app.url}/jaeger/api/traces/${traceId}`);
+      expect(response.status).toBe(200);
+      const trace = ((await response.json()) as { data: JaegerTrace[] }).data[0]!;
+      const byId = new Map(trace.spans.map((span) => [span.spanID, span]));
+      const parentOf = (span: JaegerTrace["spans"][number]) => byId.get(span.references.find((ref) => ref.refType === "CHILD_OF")?.spanID ?? "");
+      const levelOf = (span: JaegerTrace["spans"][number]): number => {
+        const parent = parentOf(span);
+        return parent ? levelOf(parent) + 1 : 0;
+      };
+      const nameOf = (span: JaegerTrace["spans"][number]) => String(span.tags.find((tag) => tag.key === ATTR.name)!.value);
+      return new Map(trace.spans.map((span) => [nameOf(span), { level: levelOf(span), parent: parentOf(span) ? nameOf(parentOf(span)!) : null }]));
+    };
+    const owner = await app.context.db.query(`SELECT 1 FROM relations WHERE from_object_id = $1 AND to_object_id = $2 AND kind = 'controller-owner'`, [
+      await objectIdOf(app.context.db, "claimed", "pods", NEW_PODS[0]!),
+      await objectIdOf(app.context.db, "claimed", "persistentvolumeclaims", claim),
+    ]);
+    expect(owner.rows).toHaveLength(1);
+    for (const relationMode of ["full", "descendants"] as const) {
+      // Two levels: the Deployment reaches the claim through the Pod's link, but the Pod sits two down, under its ReplicaSet.
+      const two = await treeOf("claimed", relationMode, 2);
+      expect(Math.max(...[...two.values()].map((object) => object.level)), relationMode).toBe(2);
+      expect(two.get(NEW_PODS[0]!)).toEqual({ level: 2, parent: RS_NEW });
+      expect(two.has(claim)).toBe(false);
+      // Three: the claim below its Pod.
+      const three = await treeOf("claimed", relationMode, 3);
+      expect(three.get(claim)).toEqual({ level: 3, parent: NEW_PODS[0] });
+      expect([...three.keys()].sort()).toEqual([...two.keys(), claim].sort());
+      // Linked to the Deployment too, the claim has a parent within two levels: there it hangs, the Pod where it was.
+      const linked = await treeOf("claim-linked", relationMode, 2);
+      expect(linked.get(claim)).toEqual({ level: 1, parent: "apiserver" });
+      expect(linked.get(NEW_PODS[0]!)).toEqual({ level: 2, parent: RS_NEW });
+      expect((await treeOf("claim-linked", relationMode, 3)).get(claim)).toEqual({ level: 3, parent: NEW_PODS[0] });
+    }
   });
 
   it("ancestors from one ReplicaSet: the Deployment with exactly that ReplicaSet, no sibling", async () => {
@@ -251,7 +298,7 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
   it("lists a Node's Pods on its span, at most RELATED_LIMIT of them", async () => {
     const node = await id("nodes", "ci-ln-k7vx6h2-002ac-w7gjh-master-1");
     const alone = await build(node, { relationMode: "self" });
-    expect(alone.spans.map((s) => s.name)).toEqual(["ci-ln-k7vx6h2-002ac-w7gjh-master-1"]);
+    expect(alone.spans.map((s) => s.name)).toEqual(["ci-ln-k7vx6h2-002ac-w7gjh-master-1 (cluster openshift)"]);
     expect(alone.spans[0]!.attributes).toMatchObject({ "related.node": `Pod openshift-apiserver/${NEW_PODS[1]}` });
     expect(alone.spans[0]!.attributes).not.toHaveProperty(ATTR.relatedTruncated);
     // A busy Node: 60 more Pods (without history) on it.

@@ -201,7 +201,7 @@ export async function assembleTrace(sql: Sql, query: TraceQuery, options: Assemb
   // A descendant that is also an ancestor (a circle) stays where the ancestors' line put it,
   // and what only it leads to is dropped with it: only the root and descendants take children.
   const descendants = down.reached.filter((id) => !placements.has(id));
-  for (const { id, link, level } of placeDescendants(rootId, descendants, down.links)) {
+  for (const { id, link, level } of placeDescendants(rootId, descendants, down.links, depth)) {
     placements.set(id, { id, parentId: link.fromId, relation: link.kind, level });
   }
 

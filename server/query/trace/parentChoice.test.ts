@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chooseParent, climb, placeDescendants, type AncestorLine, type ParentCandidate } from "./parentChoice";
-import { NEW_PODS, OLD_POD, RS_MIDDLE, RS_NEW, RS_OLD, SLICE } from "./rolloutTree.fixture";
+import { ephemeralClaimOf, NEW_PODS, OLD_POD, RS_MIDDLE, RS_NEW, RS_OLD, SLICE } from "./rolloutTree.fixture";
 
 /**
  * The relations of the rollout tree (rolloutTree.fixture.ts: OpenShift's Deployment
@@ -8,8 +8,10 @@ import { NEW_PODS, OLD_POD, RS_MIDDLE, RS_NEW, RS_OLD, SLICE } from "./rolloutTr
  * a Node), with the times loadRolloutTree gives them, as the rows PARENTS_SQL and CHILDREN_SQL
  * return; ids stand for objects.id. Each test adds the odd relations it is about.
  */
-const NAMES = ["deployment", RS_OLD, RS_MIDDLE, RS_NEW, OLD_POD, ...NEW_PODS, SLICE, "node"];
 const [POD_A, POD_B, POD_C] = NEW_PODS as [string, string, string];
+/** The claim of the first new Pod's generic ephemeral volume (withEphemeralVolume): owned by the Pod. */
+const CLAIM = ephemeralClaimOf(POD_A);
+const NAMES = ["deployment", RS_OLD, RS_MIDDLE, RS_NEW, OLD_POD, ...NEW_PODS, SLICE, "node", CLAIM];
 /** objects.id of an object of the rollout tree, by name. */
 function id(name: string): number {
   const index = NAMES.indexOf(name);
@@ -58,7 +60,7 @@ function treeBelow(relations: ParentCandidate[], rootId: number, depth = 15): Ma
     for (const toId of frontier) seen.add(toId);
     reached.push(...frontier);
   }
-  return new Map(placeDescendants(rootId, reached, links).map((p) => [p.id, { parent: nameOf(p.link.fromId), kind: p.link.kind, level: p.level }]));
+  return new Map(placeDescendants(rootId, reached, links, depth).map((p) => [p.id, { parent: nameOf(p.link.fromId), kind: p.link.kind, level: p.level }]));
 }
 
 describe("chooseParent", () => {
@@ -131,7 +133,133 @@ describe("the ancestors' line and the tree below its top agree", () => {
 
   it("leaves out what only objects outside the tree lead to", () => {
     // As in a full trace from the new ReplicaSet, whose ancestor (the Deployment) takes no children.
-    const placed = placeDescendants(id(RS_NEW), [id(POD_A), id(RS_OLD)], LINKED);
+    const placed = placeDescendants(id(RS_NEW), [id(POD_A), id(RS_OLD)], LINKED, 15);
     expect(placed.map((p) => nameOf(p.id))).toEqual([NEW_PODS[0]]);
+  });
+});
+
+describe("placing descendants within the trace's depth", () => {
+  // The Pod that names its Deployment in a parent-link owns the claim of its ephemeral volume: the
+  // Deployment reaches the claim in two hops (parent-link, then the claim's owner), while the best
+  // parents put it three below (Deployment → ReplicaSet → Pod → claim).
+  const CLAIMED = [...LINKED, relation(POD_A, CLAIM, "controller-owner", "2021-09-13T14:58:31Z")];
+  const levels = (tree: ReturnType<typeof treeBelow>) => [...tree.values()].map((placed) => placed.level);
+
+  it("puts no object deeper than the depth: one the best parents put deeper, with no parent within it, is left out", () => {
+    const tree = treeBelow(CLAIMED, id("deployment"), 2);
+    expect(Math.max(...levels(tree))).toBe(2);
+    // The Pod stays under its ReplicaSet, as the ancestors' line and the OTLP export put it; its claim would be three down.
+    expect(tree.get(id(POD_A))).toEqual({ parent: RS_NEW, kind: "controller-owner", level: 2 });
+    expect(tree.has(id(CLAIM))).toBe(false);
+    expect(names([...tree.keys()]).sort()).toEqual([RS_OLD, RS_MIDDLE, RS_NEW, OLD_POD, ...NEW_PODS].sort());
+  });
+
+  it("keeps the best parents where they fit within the depth", () => {
+    expect(treeBelow(CLAIMED, id("deployment"), 3).get(id(POD_A))).toEqual({ parent: RS_NEW, kind: "controller-owner", level: 2 });
+    expect(treeBelow(CLAIMED, id("deployment"), 3).get(id(CLAIM))).toEqual({ parent: POD_A, kind: "controller-owner", level: 3 });
+    expect(treeBelow(CLAIMED, id("deployment"), 15)).toEqual(treeBelow(CLAIMED, id("deployment"), 3));
+    // One level: the walk has not gone below the ReplicaSets and the linked Pod.
+    expect(treeBelow(CLAIMED, id("deployment"), 1).get(id(POD_A))).toEqual({ parent: "deployment", kind: "parent-link", level: 1 });
+    expect(treeBelow(CLAIMED, id("deployment"), 1).has(id(CLAIM))).toBe(false);
+  });
+
+  it("hangs an object the best parents put too deep under its best parent within the depth, moving no other", () => {
+    // The claim also names the Deployment in a parent-link: it hangs there, and its Pod stays under its ReplicaSet.
+    const tree = treeBelow([...CLAIMED, relation("deployment", CLAIM, "parent-link", "2021-09-13T14:58:31Z")], id("deployment"), 2);
+    expect(tree.get(id(CLAIM))).toEqual({ parent: "deployment", kind: "parent-link", level: 1 });
+    expect(tree.get(id(POD_A))).toEqual({ parent: RS_NEW, kind: "controller-owner", level: 2 });
+  });
+
+  it("lifts what is too deep from the top down, so an object goes up with its best parent when that parent is lifted", () => {
+    // Two levels deep: 1 → 2 → 3 → 5 → 4 by owners, and parent-links from 1 to 5 and to 4. The
+    // walk reaches 4 before 5 (ids: objects.id follows when Kubetrail first saw an object, not
+    // the tree). 5, three down, goes under 1; 4 comes with it, two down under its owner 5 —
+    // not under 1, which would be its parent only if 5 had stayed too deep.
+    const at = (from: number, to: number, kind: string): ParentCandidate => ({ fromId: from, toId: to, kind, validFrom: 0 });
+    const links = [at(1, 2, "controller-owner"), at(2, 3, "controller-owner"), at(3, 5, "controller-owner"), at(5, 4, "controller-owner"), at(1, 5, "parent-link"), at(1, 4, "parent-link")];
+    const placed = placeDescendants(1, [2, 4, 5, 3], links, 2);
+    expect(placed.map((p) => [p.id, p.link.fromId, p.level])).toEqual([
+      [2, 1, 1],
+      [4, 5, 2],
+      [5, 1, 1],
+      [3, 2, 2],
+    ]);
+  });
+
+  it("lifts a long line piece by piece: every other object under the root, the rest under their owners", () => {
+    // 1 → 2 → … → 2000 by owners, each also under a parent-link from 1: two levels deep, 4 goes
+    // under 1, 5 stays under 4, 6 goes under 1… (what relabelling stops short of must still come out right).
+    const links: ParentCandidate[] = [];
+    for (let id = 2; id <= 2000; id++) links.push({ fromId: id - 1, toId: id, kind: "controller-owner", validFrom: 0 }, { fromId: 1, toId: id, kind: "parent-link", validFrom: 0 });
+    const placed = placeDescendants(1, Array.from({ length: 1999 }, (_, i) => i + 2), links, 2);
+    expect(placed).toHaveLength(1999);
+    for (const { id, link, level } of placed) {
+      const underOwner = id <= 3 || id % 2 === 1;
+      expect([link.fromId, level], String(id)).toEqual(underOwner ? [id - 1, id === 2 ? 1 : 2] : [1, 1]);
+    }
+  });
+
+  it("holds on graphs of every shape: within the depth, the best parents wherever they fit, every object placed that can be", () => {
+    // Deterministic pseudo-random graphs: owners a level or two up, shortcut links from further up, and circles.
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const kinds = ["controller-owner", "owner", "parent-link", "endpoint-target"];
+    for (let round = 0; round < 1000; round++) {
+      const size = 3 + random(14);
+      const relations: ParentCandidate[] = [];
+      for (let to = 2; to <= size; to++) {
+        for (let edges = 1 + random(3); edges > 0; edges--) {
+          const from = random(5) === 0 ? 1 + random(size) : Math.max(1, to - 1 - random(3));
+          relations.push({ fromId: from, toId: to, kind: kinds[random(kinds.length)]!, validFrom: random(4) });
+        }
+      }
+      // objects.id follows when Kubetrail first saw an object, not the tree: number the objects below 1 at random.
+      const renumbered = [0, 1];
+      for (let next = 2; next <= size; next++) renumbered.splice(2 + random(next - 1), 0, next);
+      for (const r of relations) [r.fromId, r.toId] = [renumbered[r.fromId]!, renumbered[r.toId]!];
+      for (let depth = 1; depth <= 5; depth++) {
+        // The walk: breadth first from object 1, `depth` levels.
+        const shortest = new Map([[1, 0]]);
+        const reached: number[] = [];
+        const links: ParentCandidate[] = [];
+        let frontier = [1];
+        for (let level = 1; level <= depth && frontier.length > 0; level++) {
+          const rows = relations.filter((r) => frontier.includes(r.fromId));
+          links.push(...rows);
+          frontier = [...new Set(rows.map((r) => r.toId).filter((to) => !shortest.has(to)))].sort((a, b) => a - b);
+          for (const to of frontier) shortest.set(to, level);
+          reached.push(...frontier);
+        }
+        const placed = placeDescendants(1, reached, links, depth);
+        const at = new Map([[1, 0], ...placed.map((p): [number, number] => [p.id, p.level])]);
+        const label = `round ${round}, depth ${depth}`;
+        for (const p of placed) {
+          expect(p.level, label).toBeLessThanOrEqual(depth);
+          expect(at.get(p.link.fromId), label).toBe(p.level - 1);
+          expect(links, label).toContainEqual(p.link);
+        }
+        // Where the best parents put an object within the depth, it stays there; where they fit everything, they are the tree.
+        const unbounded = placeDescendants(1, reached, links, 15);
+        for (const p of unbounded.filter((u) => u.level <= depth)) expect(placed, label).toContainEqual(p);
+        if (unbounded.every((p) => p.level <= depth)) expect(placed, label).toEqual(unbounded);
+        // An object moved up hangs under the parent the best parents give it when that one ends within the depth, above it.
+        const parentIn = new Map(placed.map((p) => [p.id, p.link.fromId]));
+        const isBelow = (id: number, ancestor: number) => {
+          for (let at: number | undefined = id; at !== undefined; at = parentIn.get(at)) if (at === ancestor) return true;
+          return false;
+        };
+        for (const best of unbounded.filter((u) => u.level > depth && (at.get(u.link.fromId) ?? Number.POSITIVE_INFINITY) < depth && !isBelow(u.link.fromId, u.id))) {
+          expect(parentIn.get(best.id), `${label}: ${best.id}`).toBe(best.link.fromId);
+        }
+        // An object left out has no parent within the depth to hang from.
+        for (const left of reached.filter((r) => !at.has(r))) {
+          const parents = links.filter((l) => l.toId === left && l.fromId !== left);
+          expect(parents.some((l) => (at.get(l.fromId) ?? Number.POSITIVE_INFINITY) < depth), `${label}: ${left}`).toBe(false);
+        }
+      }
+    }
   });
 });

@@ -21,6 +21,16 @@ import { parentPrecedence, relationKindInfo } from "../../model/links/kinds";
  *   Deployment that reached it first. Where those choices go round a circle that does not reach
  *   the trace's root, the object the walk reached first sits under its best-ranked parent among
  *   the objects already hanging from the root.
+ * - Going down, no object sits deeper than the trace's depth. Best-ranked parents can lead further
+ *   down than the walk went: the Pod that a parent-link of its Deployment reaches one level down
+ *   sits two down, under its ReplicaSet, and the claim of its ephemeral volume, which the walk
+ *   reaches two down through the link, would sit three down. Every object the rule puts within
+ *   the depth stays where it puts it — so the query API's trace of an exported ID still has each
+ *   exported object under its exported parent. An object the rule puts deeper sits under its
+ *   best-ranked parent that keeps it within the depth; with none, it is left out, with whatever
+ *   can only hang below it, as beyond the depth asked for: in a trace two levels deep, that claim
+ *   (its only parent, the Pod, is two down). Moving the Pod up for it would take the Pod off the
+ *   parent its exported trace gives it.
  */
 
 /** A relation that could make `fromId` the parent of `toId` in a trace: a row of PARENTS_SQL or CHILDREN_SQL. */
@@ -100,12 +110,13 @@ export interface Placed {
 
 /**
  * Places the objects a downward walk from `rootId` reached (`reached`, in the order the walk
- * reached them: level by level) given the relations the walk followed (`candidates`, from the
- * root or a reached object to a reached object). Only the root and the reached objects take
- * children. Returns the placed objects in walk order; an object no reached object or root
- * leads to (its only parents were left out by the caller) is not placed.
+ * reached them: level by level, at most `depth`) given the relations the walk followed
+ * (`candidates`, from the root or a reached object to a reached object). Only the root and the
+ * reached objects take children, and none sits more than `depth` levels below the root. Returns
+ * the placed objects in walk order; an object no reached object or root leads to (its only
+ * parents were left out by the caller), or only from `depth` levels down, is not placed.
  */
-export function placeDescendants(rootId: number, reached: readonly number[], candidates: Iterable<ParentCandidate>): Placed[] {
+export function placeDescendants(rootId: number, reached: readonly number[], candidates: Iterable<ParentCandidate>, depth: number): Placed[] {
   const inTree = new Set([rootId, ...reached]);
   const byChild = new Map<number, ParentCandidate[]>();
   for (const candidate of candidates) {
@@ -160,10 +171,62 @@ export function placeDescendants(rootId: number, reached: readonly number[], can
     }
   }
 
+  if (reached.some((id) => (levels.get(id) ?? 0) > depth)) fitWithin(depth, reached, byChild, link, levels);
+
   const placed: Placed[] = [];
   for (const id of reached) {
     const level = levels.get(id);
-    if (level !== undefined) placed.push({ id, link: link.get(id)!, level });
+    if (level !== undefined && level <= depth) placed.push({ id, link: link.get(id)!, level });
   }
   return placed;
+}
+
+/**
+ * Moves each object that `link` puts deeper than `depth` under its best-ranked parent within the
+ * depth, when it has one (the rule in the comment at the top), updating `link` and `levels`. The
+ * objects within the depth never move (moving an object only lifts it and what hangs from it), so
+ * a pass can make room for objects an earlier pass could not place: passes go on until one moves
+ * nothing. Each pass lifts the shallowest objects first. What stays too deep is for the caller to
+ * leave out.
+ */
+function fitWithin(depth: number, reached: readonly number[], byChild: Map<number, ParentCandidate[]>, link: Map<number, ParentCandidate>, levels: Map<number, number>): void {
+  const children = new Map<number, Set<number>>();
+  const adopt = (parentId: number, id: number) => {
+    const set = children.get(parentId);
+    if (set) set.add(id);
+    else children.set(parentId, new Set([id]));
+  };
+  for (const [id, parent] of link) if (levels.has(id)) adopt(parent.fromId, id);
+  const hang = (id: number, parent: ParentCandidate) => {
+    children.get(link.get(id)!.fromId)?.delete(id);
+    link.set(id, parent);
+    adopt(parent.fromId, id);
+    levels.set(id, levels.get(parent.fromId)! + 1);
+    // Down to the first level still too deep: further down, the old levels are larger than the
+    // new ones but still too deep, and still larger than their parents' — all that is read of
+    // them. So each object is relabelled within the depth once, and a long line of objects
+    // lifted one after another costs its length, not its length squared.
+    for (const stack = [id]; stack.length > 0; ) {
+      const at = stack.pop()!;
+      for (const child of children.get(at) ?? []) {
+        levels.set(child, levels.get(at)! + 1);
+        if (levels.get(child)! <= depth) stack.push(child);
+      }
+    }
+  };
+  let tooDeep = reached.filter((id) => (levels.get(id) ?? 0) > depth);
+  for (let moved = true; moved && tooDeep.length > 0; tooDeep = tooDeep.filter((id) => levels.get(id)! > depth)) {
+    moved = false;
+    // The shallowest first (then in walk order): lifting an object lifts what hangs from it, which
+    // may then fit under its own best parent — taken elsewhere first, it would not be under it.
+    tooDeep.sort((a, b) => levels.get(a)! - levels.get(b)!);
+    for (const id of tooDeep) {
+      if (levels.get(id)! <= depth) continue;
+      // A parent above the depth is not below `id`, which is deeper: no circle.
+      const within = chooseParent(byChild.get(id) ?? [], (fromId) => (levels.get(fromId) ?? Number.POSITIVE_INFINITY) < depth);
+      if (!within) continue;
+      hang(id, within);
+      moved = true;
+    }
+  }
 }

@@ -140,20 +140,80 @@ export function rolloutTreeEvents(): EditableObject[] {
 /**
  * `events` with the annotation kubetrail.io/parent-link naming the Deployment apiserver on
  * every body of the Pod `pod` (its create's request and response, its status patch's
- * response), as a tool that links Pods to their application would write it. The Pod is then
- * reachable from the Deployment at two depths: directly (parent-link) and through its
- * ReplicaSet (controller-owner, the better-ranked relation).
+ * response) — or of the object `name` of another `resource` —, as a tool that links Pods to
+ * their application would write it. The Pod is then reachable from the Deployment at two
+ * depths: directly (parent-link) and through its ReplicaSet (controller-owner, the
+ * better-ranked relation).
  */
-export function withParentLinkToDeployment(events: EditableObject[], pod: string): EditableObject[] {
+export function withParentLinkToDeployment(events: EditableObject[], pod: string, resource = "pods"): EditableObject[] {
   const link = JSON.stringify({ group: "apps", version: "v1", resource: "deployments", name: "apiserver" });
   return events.map((event) => {
-    if (event.objectRef.resource !== "pods" || (event.objectRef.name ?? event.responseObject?.metadata?.name) !== pod) return event;
+    if (event.objectRef.resource !== resource || (event.objectRef.name ?? event.responseObject?.metadata?.name) !== pod) return event;
     const copy = structuredClone(event);
     for (const body of [copy.requestObject, copy.responseObject]) {
       if (body?.metadata) body.metadata.annotations = { ...body.metadata.annotations, "kubetrail.io/parent-link": link };
     }
     return copy;
   });
+}
+
+/** The generic ephemeral volume withEphemeralVolume gives a Pod, and the claim Kubernetes makes for it (`<pod>-<volume>`). */
+export const EPHEMERAL_VOLUME = "scratch";
+export const ephemeralClaimOf = (pod: string) => `${pod}-${EPHEMERAL_VOLUME}`;
+const EPHEMERAL_VOLUME_CONTROLLER = {
+  username: "system:serviceaccount:kube-system:ephemeral-volume-controller",
+  groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"],
+};
+
+/**
+ * `events` with a generic ephemeral volume `scratch` on the Pod `pod` (in every body of it), and
+ * the create of the PersistentVolumeClaim that kube-controller-manager's ephemeral volume
+ * controller makes for it a second after the Pod, as handleVolume in
+ * pkg/controller/volume/ephemeral/controller.go makes it: named `<pod>-<volume>`, the volume
+ * template's spec, the Pod as its controller owner. So the Pod owns an object a level below it
+ * (controller-owner Pod → PersistentVolumeClaim), which also stays a reference of the Pod's
+ * (volume-claim). The claim's spec is a scenario's (managed-premium is Azure's default class in
+ * OpenShift 4.8, the cluster of the capture).
+ */
+export function withEphemeralVolume(events: EditableObject[], pod: string): EditableObject[] {
+  const claimSpec = { accessModes: ["ReadWriteOnce"], storageClassName: "managed-premium", resources: { requests: { storage: "1Gi" } }, volumeMode: "Filesystem" };
+  const volume = { name: EPHEMERAL_VOLUME, ephemeral: { volumeClaimTemplate: { spec: claimSpec } } };
+  let podCreate: EditableObject | undefined;
+  const changed = events.map((event) => {
+    if (event.objectRef.resource !== "pods" || (event.objectRef.name ?? event.responseObject?.metadata?.name) !== pod) return event;
+    const copy = structuredClone(event);
+    for (const body of [copy.requestObject, copy.responseObject]) {
+      if (body?.spec) body.spec.volumes = [...(body.spec.volumes ?? []), volume];
+    }
+    if (copy.verb === "create") podCreate = copy;
+    return copy;
+  });
+  if (!podCreate) throw new Error(`no create of Pod ${pod} among the events`);
+  const at = new Date(Date.parse(podCreate.requestReceivedTimestamp) + 1000).toISOString();
+  const claim = {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: {
+      name: ephemeralClaimOf(pod),
+      namespace: NAMESPACE,
+      uid: "6f1d2c3b-8a4e-4f5d-9c6b-7e8f9a0b1c2d",
+      creationTimestamp: at.replace(/\.\d+Z$/, "Z"),
+      ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: pod, uid: podCreate.responseObject.metadata.uid, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: claimSpec,
+    status: { phase: "Pending" },
+  };
+  const create = write(at, {
+    user: EPHEMERAL_VOLUME_CONTROLLER,
+    userAgent: KCM_AGENT("ephemeral-volume-controller"),
+    verb: "create",
+    resource: "persistentvolumeclaims",
+    apiGroup: "",
+    requestObject: createRequest(claim, false),
+    responseObject: stored(claim),
+    code: 201,
+  });
+  return [...changed, create].sort((a, b) => Date.parse(a.requestReceivedTimestamp) - Date.parse(b.requestReceivedTimestamp));
 }
 
 /** The id of the latest incarnation of an object, by cluster, resource and name. */

@@ -223,12 +223,27 @@ export function objectExtents(trace: AssembledTrace): Map<number, Extent> {
   return extents;
 }
 
-/** The span of an object, without logs. */
+/**
+ * The name of a trace's root span, the topmost object's: Jaeger UI titles a trace by it
+ * (`<service>: <name>`, in the search results and above the trace), and a search lists one trace
+ * per object found, many of them rooted at the same Deployment. So it names the object the trace
+ * is about when that is not the topmost one, and the cluster:
+ * `ns/web → Pod ns/web-5d887-mrn5h (cluster prod)`, `ns/web (cluster prod)`; both clusters,
+ * top's first, on the rare trace that crosses clusters (a parent-link).
+ */
+export function rootSpanNameOf(top: TraceObject, trace: AssembledTrace): string {
+  const queried = trace.nodes.find((node) => node.object.id === trace.queriedObjectId)?.object ?? top;
+  const about = queried.id === top.id ? "" : ` → ${serviceNameOf(queried)} ${operationNameOf(queried)}`;
+  const cluster = queried.cluster === top.cluster ? `cluster ${top.cluster}` : `clusters ${top.cluster} → ${queried.cluster}`;
+  return `${operationNameOf(top)}${about} (${cluster})`;
+}
+
+/** The span of an object, without logs; the top one (the root span) named by rootSpanNameOf. */
 export function objectSpan(node: TraceNode, trace: AssembledTrace, traceId: string, extent: Extent, isTop: boolean): TraceSpan {
   return {
     spanId: spanIdFor(traceId, node.object.id, "object"),
     parentSpanId: isTop || node.parentId === null ? null : spanIdFor(traceId, node.parentId, "object"),
-    name: operationNameOf(node.object),
+    name: isTop ? rootSpanNameOf(node.object, trace) : operationNameOf(node.object),
     serviceName: serviceNameOf(node.object),
     start: extent.start,
     duration: extent.end - extent.start,

@@ -171,6 +171,30 @@ describe("span names and object attributes", () => {
   });
 });
 
+describe("the root span's name, which Jaeger UI titles the trace by", () => {
+  it("is the topmost object's with its cluster, and names the queried object when that is below it, in every display mode", () => {
+    const aboutPod: AssembledTrace = { ...sampleTrace(), queriedObjectId: 3 };
+    for (const mode of ["tracing", "grouped", "tree", "timeline"] as const) {
+      const [root] = DISPLAY[mode](aboutPod, traceId);
+      expect([root!.serviceName, root!.name, root!.parentSpanId], mode).toEqual([
+        "Deployment",
+        "openshift-apiserver/apiserver → Pod openshift-apiserver/apiserver-5d887d5fcd-mrn5h (cluster openshift)",
+        null,
+      ]);
+      expect(DISPLAY[mode](sampleTrace(), traceId)[0]!.name, mode).toBe("openshift-apiserver/apiserver (cluster openshift)");
+    }
+    // Below the root, spans keep their object's name.
+    expect(DISPLAY.tracing(aboutPod, traceId).slice(1).map((s) => s.name)).toEqual(["openshift-apiserver/apiserver-5d887d5fcd", "openshift-apiserver/apiserver-5d887d5fcd-mrn5h"]);
+  });
+
+  it("names both clusters, the top's first, when the queried object is in another (a cross-cluster parent-link)", () => {
+    const trace = sampleTrace();
+    const pod = trace.nodes[2]!;
+    const crossCluster: AssembledTrace = { ...trace, queriedObjectId: 3, nodes: [...trace.nodes.slice(0, 2), { ...pod, object: { ...pod.object, cluster: "edge-7" } }] };
+    expect(DISPLAY.tracing(crossCluster, traceId)[0]!.name).toBe("openshift-apiserver/apiserver → Pod openshift-apiserver/apiserver-5d887d5fcd-mrn5h (clusters openshift → edge-7)");
+  });
+});
+
 describe("the tracing mode", () => {
   const trace = sampleTrace();
   const spans = DISPLAY.tracing(trace, traceId);
@@ -178,7 +202,7 @@ describe("the tracing mode", () => {
 
   it("has one span per object, each under its parent's, the topmost the root", () => {
     expect(spans.map((s) => [s.serviceName, s.name])).toEqual([
-      ["Deployment", "openshift-apiserver/apiserver"],
+      ["Deployment", "openshift-apiserver/apiserver (cluster openshift)"],
       ["ReplicaSet", "openshift-apiserver/apiserver-5d887d5fcd"],
       ["Pod", "openshift-apiserver/apiserver-5d887d5fcd-mrn5h"],
     ]);
@@ -260,7 +284,7 @@ describe("the grouped mode", () => {
 
   it("puts audit entries in an 'audit' child span per object and Events on the object's span", () => {
     expect(spans.map((s) => `${s.serviceName} ${s.name}`)).toEqual([
-      "Deployment openshift-apiserver/apiserver",
+      "Deployment openshift-apiserver/apiserver (cluster openshift)",
       "Deployment audit",
       "ReplicaSet openshift-apiserver/apiserver-5d887d5fcd",
       "Pod openshift-apiserver/apiserver-5d887d5fcd-mrn5h",
