@@ -1,6 +1,7 @@
 import type { Database } from "../store/database";
-import type { DiffEntry } from "../ingest/audit/types";
+import type { DiffEntry, JsonValue } from "../ingest/audit/types";
 import { formatDiffEntry } from "../model/diff/diff";
+import { isFailedRequest } from "../model/failedRequest";
 
 export interface Overview {
   clusters: number;
@@ -42,6 +43,7 @@ export async function loadOverview(db: Database, limit = 50): Promise<Overview> 
         title: true,
         startTime: true,
         statusCode: true,
+        details: true,
         diff: true,
         noop: true,
         objectId: true,
@@ -65,7 +67,7 @@ export async function loadOverview(db: Database, limit = 50): Promise<Overview> 
         ...row.object,
         title: row.title,
         startTime: row.startTime,
-        failed: (row.statusCode ?? 0) >= 300,
+        failed: isFailedRequest(row.statusCode, row.details as { failure?: JsonValue } | null),
         noop: row.noop,
         changes,
       };

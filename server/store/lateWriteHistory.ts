@@ -1,4 +1,5 @@
 import { prepared, type Sql } from "./database";
+import { isFailedRequest } from "../model/failedRequest";
 import { int8Array, textArray } from "./arrayParam";
 import { isDecimal, placeLateWrites, type LatePlacement, type LatePlacements, type LateWrite, type ObjectVersion, type VersionStep } from "../ingest/audit/lateWrites";
 import { createsObject } from "../ingest/audit/change";
@@ -103,7 +104,7 @@ async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: 
 /** What createsObject needs of a stored entry (stored failed writes and dry runs have no version after them, and never get here). */
 function storedWrite(entry: { verb: string; subresource: string; status_code: number | null; details: JsonObject }) {
   const statusCode = entry.status_code;
-  return { verb: entry.verb as WriteVerb, subresource: entry.subresource, statusCode, failed: statusCode !== null && statusCode >= 300, dryRun: entry.details.dryRun === true };
+  return { verb: entry.verb as WriteVerb, subresource: entry.subresource, statusCode, failed: isFailedRequest(statusCode, entry.details), dryRun: entry.details.dryRun === true };
 }
 
 /** Rewrites the diff and details of entries a late write now comes before. */

@@ -124,7 +124,8 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
   const resource = ref.resource;
   const subresource = ref.subresource ?? "";
   const statusCode = event.responseStatus?.code ?? null;
-  const failed = statusCode !== null && statusCode >= 300;
+  const failedCode = failedCodeOf(event, statusCode);
+  const failed = failedCode !== null;
 
   const expectedKind = kindForResource(apiGroup, resource);
   const responseObject = isTheObject(event.responseObject, expectedKind, ref.name) ? event.responseObject : null;
@@ -178,7 +179,7 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
     // when none ends before it starts (server/query/overlappingEntries.ts).
     endTime: event.stageTime < event.requestReceivedTime ? event.requestReceivedTime : event.stageTime,
     actor,
-    title: titleOf(actor, verb, subresource, failed ? statusCode : null, dryRun),
+    title: titleOf(actor, verb, subresource, failedCode, dryRun),
     statusCode,
     failed,
     dryRun,
@@ -233,12 +234,30 @@ function detailsOf(
 }
 
 /**
+ * The code a failed request is titled by, null when it did not fail. A request fails with a code of
+ * 300 or more, and also when a REST storage returned a failed Status as its result instead of as an
+ * error: the handler answers it with its success code (kube-apiserver's eviction REST, for a Pod
+ * under two PodDisruptionBudgets: 201), and the audit event keeps the Status's status in
+ * responseStatus at every level, its own code only in the response body. Titled by that code when
+ * the body tells it, else by the code answered.
+ */
+function failedCodeOf(event: AuditEvent, statusCode: number | null): number | null {
+  if (statusCode !== null && statusCode >= 300) return statusCode;
+  const body = isJsonObject(event.responseObject) && event.responseObject.kind === "Status" ? event.responseObject : null;
+  const failure = event.responseStatus?.status === "Failure" || body?.status === "Failure";
+  if (!failure) return null;
+  const bodyCode = body?.code;
+  return typeof bodyCode === "number" && Number.isInteger(bodyCode) && bodyCode >= 300 ? bodyCode : (statusCode ?? 0);
+}
+
+/**
  * `<actor> <verb>[ <subresource>][ (<status text>)]`, e.g. `bob create (Forbidden)`; a dry run
  * says so in the parentheses: `bob patch (dry run)`, `bob create (Conflict, dry run)`.
  */
 function titleOf(actor: string, verb: string, subresource: string, failedCode: number | null, dryRun: boolean): string {
   const action = subresource === "" ? `${actor} ${verb}` : `${actor} ${verb} ${subresource}`;
-  const notes = [...(failedCode === null ? [] : [STATUS_CODES[failedCode] ?? `HTTP ${failedCode}`]), ...(dryRun ? ["dry run"] : [])];
+  const failure = failedCode === null ? [] : failedCode < 300 ? ["Failure"] : [STATUS_CODES[failedCode] ?? `HTTP ${failedCode}`];
+  const notes = [...failure, ...(dryRun ? ["dry run"] : [])];
   return notes.length === 0 ? action : `${action} (${notes.join(", ")})`;
 }
 

@@ -244,7 +244,13 @@ describe("an eviction", () => {
     for (const level of ["RequestResponse", "Request", "Metadata"]) {
       const event = evictionEvent({ level, response: { kind: "Status", apiVersion: "v1", metadata: {}, ...multiple, code: 500 } });
       event.responseStatus = { metadata: {}, ...multiple };
-      expect(convertWrite(event).effect, level).toBeUndefined();
+      const write = convertWrite(event);
+      expect(write.effect, level).toBeUndefined();
+      // A failed request, as the Status says, titled by the Status's own code where the event has the body.
+      expect(write.failed, level).toBe(true);
+      expect(write.statusCode, level).toBe(201);
+      expect(write.title, level).toBe(level === "RequestResponse" ? "minikube-user create eviction (Internal Server Error)" : "minikube-user create eviction (Failure)");
+      expect(write.details.failure, level).toMatchObject({ status: "Failure", message: multiple.message });
     }
   });
 });

@@ -49,7 +49,7 @@ export interface AuditWrite {
   /** `<actor> <verb>[ <subresource>][ (<status text>)]` */
   title: string;
   statusCode: number | null;
-  /** True when statusCode >= 300 (the write did not happen). */
+  /** True when the write did not happen: statusCode >= 300, or a failed Status answered under a success code (convert.ts). */
   failed: boolean;
   /**
    * True for a dry run (`?dryRun=All`: `kubectl apply --dry-run=server`, `kubectl diff`): the

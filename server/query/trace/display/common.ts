@@ -1,4 +1,5 @@
 import { isJsonObject, type DiffEntry, type JsonValue } from "../../../ingest/audit/types";
+import { isFailedRequest } from "../../../model/failedRequest";
 import { BUILTIN_RESOURCES, kindForResource } from "../../../k8s/resources";
 import { formatDiffEntry } from "../../../model/diff/diff";
 import type { AssembledTrace, RelatedObject, TraceEntry, TraceNode, TraceObject } from "../assembled";
@@ -40,7 +41,7 @@ const iso = (time: EpochMicros) => new Date(Math.floor(time / 1000)).toISOString
 
 /** Whether the entry is a failed request (the write did not happen). */
 export function isFailed(entry: TraceEntry): boolean {
-  return entry.statusCode !== null && entry.statusCode >= 300;
+  return isFailedRequest(entry.statusCode, entry.details);
 }
 
 /** Attributes of an object span (see attributes.ts). */
