@@ -681,6 +681,55 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(dangling.rows[0]!.n).toBe(0);
   });
 
+  it.each([
+    ["the cluster-scoped Console, which the Pod's ownerReference puts in its namespace", "console"],
+    ["a Redis, whose plural the Pod's ownerReference guesses from its kind", "redis"],
+  ] as const)("makes one object of %s, patched at Metadata level before the Pod named it, once a write gives its uid", async (_label, owner) => {
+    // The owner's patch gives no uid: its row holds none. The Pod's ownerReference then finds no
+    // row by uid, nor by the name it gives, and makes a placeholder holding the uid under that
+    // name. The owner's update gives the uid: the placeholder becomes the owner, and the patch's
+    // row is the same object. One row, as had the update come before the Pod.
+    const db = app.context.db;
+    const [uid, identity, ownerUpdate, podNaming] =
+      owner === "console" ? ([CONSOLE_UID, { ...CONSOLE, namespace: "" }, consoleUpdate, podUpdate] as const) : ([REDIS_UID, REDIS, redisUpdate, redisPodUpdate] as const);
+    const patch = metadataLevel(ownerUpdate("c0a50000-0000-4000-8000-000000000261", "14:59:00.000", "30999"), "patch");
+    const update = ownerUpdate("c0a50000-0000-4000-8000-000000000262", "15:01:00.000", "31001");
+    const podBody = podNaming("c0a50000-0000-4000-8000-000000000263", "15:00:00.000", "25400");
+    const [podFirst, updateFirst] = [`patched-${owner}-pod-first`, `patched-${owner}-update-first`];
+    for (const batch of [[patch], [podBody], [update]]) await post(podFirst, batch);
+    for (const batch of [[patch], [update], [podBody]]) await post(updateFirst, batch);
+    for (const cluster of [podFirst, updateFirst]) {
+      const [stored] = await objectsWithUid(db, cluster, uid);
+      expect(await objectsWithUid(db, cluster, uid), cluster).toEqual([{ id: stored!.id, ...identity, entries: 2 }]);
+      const named = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.name = $2 AND o.api_group = $3`,
+        [cluster, identity.name, identity.apiGroup],
+      );
+      expect(named.rows[0]!.n, cluster).toBe(1);
+      expect((await historyOfObject(db, stored!.id, DAY)).map((h) => h.auditId)).toEqual([patch.auditID, update.auditID]);
+      expect((await parentsOf(db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored!.id]);
+    }
+  });
+
+  it.each(ONE_OR_EACH_ITS_OWN)("merges the row a Metadata-level patch through the other API group made into the Deployment once a write through that group gives its uid, in %s", async (label, batches) => {
+    // As in "writes Metadata-level patches through apps then extensions": the patch through apps
+    // takes the placeholder the ReplicaSet's ownerReference made through extensions, and the one
+    // through extensions, giving no uid, gets a row of its own. The update through extensions then
+    // gives the uid, which the apps row holds: the extensions row is that object.
+    const db = app.context.db;
+    const cluster = `patched-through-both-${label.replace(" ", "-")}`;
+    await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000270")]);
+    const writes = [
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-000000000271", "2017-12-14T10:01:00Z", "apps", "1001"), "patch"),
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-000000000272", "2017-12-14T10:02:00Z", "extensions", "1002"), "patch"),
+      kubeDnsWrite("c0a50000-0000-4000-8000-000000000273", "2017-12-14T10:03:00Z", "extensions", "1003"),
+    ];
+    for (const batch of batches(writes)) await post(cluster, batch);
+    const stored = await kubeDnsStored(db, cluster);
+    expect(stored.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([["apps", KUBE_DNS_UID, 3]]);
+    expect(stored.owners).toEqual([0]);
+  });
+
   it("links an ownerReference by uid in its own namespace or cluster-scoped, never to an object of a third namespace", async () => {
     // The Pod of openshift-console names the uid of the ReplicaSet of openshift-apiserver, stored
     // first (ownerUidOfAnotherNamespace). Kubernetes's garbage collector takes such an owner for
@@ -954,6 +1003,22 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
       { id: stored!.id, ...KUBE_DNS, apiGroup: writtenThrough, apiVersion: writtenThrough === "apps" ? "v1beta2" : "v1beta1", entries: 1 },
     ]);
     expect((await parentsOf(test.db, cluster, "kube-dns-545bc4bfd4", "controller-owner")).map((r) => r.parent)).toEqual([stored!.id]);
+  });
+
+  it.each([
+    ["the Console's update", "race-patched-console", () => consoleUpdate("c0a50000-0000-4000-8000-000000000291", "15:01:00.000", "31001"), () => podUpdate("c0a50000-0000-4000-8000-000000000292", "15:00:00.000", "25400")],
+    ["the Pod's placeholder", "race-patched-console-pod", () => podUpdate("c0a50000-0000-4000-8000-000000000293", "15:00:00.000", "25400"), () => consoleUpdate("c0a50000-0000-4000-8000-000000000294", "15:01:00.000", "31001")],
+  ])("makes one Console of the row its Metadata-level patch made when %s is stored first", async (_first, cluster, held, then) => {
+    // The patch gave no uid. Stored second, the update finds the Pod's placeholder by uid and the
+    // patch's row under its name, and merges that row into the placeholder.
+    await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [metadataLevel(consoleUpdate("c0a50000-0000-4000-8000-000000000290", "14:59:00.000", "30999"), "patch")]);
+    await storeBesideHeld(cluster, held(), then());
+    const [stored] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
+    expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: stored!.id, ...CONSOLE, namespace: "", entries: 2 }]);
+    const consoles = await test.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.resource = 'consoles'`, [cluster]);
+    expect(consoles.rows[0]!.n).toBe(1);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored!.id]);
+    expect(await dangling(test.db)).toBe(0);
   });
 
   it("makes one placeholder for an owner that Pods of two namespaces name in batches stored at once", async () => {
