@@ -1,7 +1,7 @@
 import { prepared, type Sql, type Transaction } from "./database";
 import { CopyTextBuilder, type CopyText, type CopyValue } from "./copyText";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
-import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
+import { advisoryLockIdOf, lockIdsExclusive, lockNamesShared, objectKeyOf, uidLockIdOf } from "./objectKey";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { afterUntoldChange, isOlderThanState, toldVersion } from "./stateVersion";
@@ -433,12 +433,20 @@ export async function planWrites(
     const latest = latestByName.get(objectKeyOf(clusterId, w.object));
     if (latest !== undefined && latest.uid === null && !uidlessRows.has(latest.id)) uidlessRows.set(latest.id, w);
   }
-  // Ids for the objects the batch may create (at most one per write; the rest go back), older
-  // incarnations by uid, states missing from the cache, which rows that creates may fill in
-  // are placeholders, placeholders under another group's name, and what rows holding no uid
-  // tell of a write giving one: each a statement only when needed.
-  const [ids, olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence] = await Promise.all([
+  // A write that tells no kind (a custom resource at Metadata level) locked no name relations
+  // guess for its object from its kind (nameRelationsGuess): the uid it brings is locked instead,
+  // before it is looked up, as a batch about to make a placeholder holding it locks it
+  // (relationWriter.ts). Only for uids no row of the batch's names holds: a write whose row holds
+  // its uid locks nothing more.
+  const uidLockIds = [...new Set([...uidsToLoad.values()].filter((o) => o.kind === null).map((o) => uidLockIdOf(clusterId, o.uid!)))];
+  // Ids for the objects the batch may create (at most one per write; the rest go back), those uid
+  // locks, older incarnations by uid, states missing from the cache, which rows that creates may
+  // fill in are placeholders, placeholders under another group's name, and what rows holding no
+  // uid tell of a write giving one: each a statement only when needed.
+  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence] = await Promise.all([
     objectIds.take(sql, writes.length),
+    // Sent before the lookup by uid, which the connection then runs once the locks are held.
+    uidLockIds.length > 0 ? lockIdsExclusive(sql, uidLockIds).then(() => undefined) : undefined,
     loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! })), loaded),
     loadStates(sql, loaded, cache),
     // Also, for a write whose uid no row of its name holds, whether that name's latest is one: the
@@ -555,8 +563,8 @@ export async function planWrites(
     touched.add(row);
     if (absorbs && uidless !== null) {
       // The row of the write's name is this object: its history and relations move to the row
-      // holding the uid, and it goes (storeWrites). Its body, when it has one and that row none, is the one this write
-      // is diffed against.
+      // holding the uid, and it goes (storeWrites). Its body, when it has one and that row none,
+      // is the one this write is diffed against.
       if (uidless.firstSeen < row.firstSeen) row.firstSeen = uidless.firstSeen;
       if (uidless.lastSeen > row.lastSeen) row.lastSeen = uidless.lastSeen;
       if (uidless.deletedAt && (!row.deletedAt || uidless.deletedAt > row.deletedAt)) row.deletedAt = uidless.deletedAt;

@@ -1005,6 +1005,26 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     expect((await parentsOf(test.db, cluster, "kube-dns-545bc4bfd4", "controller-owner")).map((r) => r.parent)).toEqual([stored!.id]);
   });
 
+  /** The Redis's update at Metadata level: objectRef gives its uid (the request body's), and no body a kind. */
+  const redisMetadataUpdate = (id: string, clock: string) => {
+    const update = metadataLevel(redisUpdate(id, clock, "41001"), "update");
+    update.objectRef.uid = REDIS_UID;
+    return update;
+  };
+
+  it.each([
+    ["the Redis's Metadata-level update", "race-redis-metadata", () => redisMetadataUpdate("c0a50000-0000-4000-8000-000000000281", "15:01:00.000"), () => redisPodUpdate("c0a50000-0000-4000-8000-000000000282", "15:00:00.000", "25400")],
+    ["the placeholder of the Redis", "race-redis-metadata-pod", () => redisPodUpdate("c0a50000-0000-4000-8000-000000000283", "15:00:00.000", "25400"), () => redisMetadataUpdate("c0a50000-0000-4000-8000-000000000284", "15:01:00.000")],
+  ])("makes one owner of the Pod, a Redis written at Metadata level (no kind to guess its plural from), when %s is stored first", async (_first, cluster, held, then) => {
+    // The Pod's relation names `redises`, the update `redis`, and tells no kind: no name is locked
+    // by both. The uid is, by the update that brings it and the relation about to make a
+    // placeholder holding it.
+    await storeBesideHeld(cluster, held(), then());
+    const stored = await objectsWithUid(test.db, cluster, REDIS_UID);
+    expect(stored.map(({ resource, namespace, name, entries }) => ({ resource, namespace, name, entries }))).toEqual([{ resource: "redis", namespace: NAMESPACE, name: REDIS.name, entries: 1 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored[0]!.id]);
+  });
+
   it.each([
     ["the Console's update", "race-patched-console", () => consoleUpdate("c0a50000-0000-4000-8000-000000000291", "15:01:00.000", "31001"), () => podUpdate("c0a50000-0000-4000-8000-000000000292", "15:00:00.000", "25400")],
     ["the Pod's placeholder", "race-patched-console-pod", () => podUpdate("c0a50000-0000-4000-8000-000000000293", "15:00:00.000", "25400"), () => consoleUpdate("c0a50000-0000-4000-8000-000000000294", "15:01:00.000", "31001")],
