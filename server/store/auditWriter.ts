@@ -495,6 +495,9 @@ export async function planWrites(
   // uid names (all of it: `since` null), and the rows the whole of it went to.
   const moved: Array<{ row: ObjectRow; into: ObjectRow; since: Date | null }> = [];
   const absorbedInto = new Map<ObjectRow, ObjectRow>();
+  // The batch's writes that gave no uid to rows holding none: history those rows have that the
+  // stored one does not tell yet (uidlessRowIs).
+  const uidlessEntries = new Map<ObjectRow, UidlessEntry[]>();
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
@@ -532,7 +535,8 @@ export async function planWrites(
     // merged into it: had the write come first, that row would have taken the uid, and the claim
     // or the write through the other group found it by uid.
     const uidless = !mergesPlaceholder && write.object.uid !== null && latest !== null && latest.uid === null && !mergedAway.has(latest) ? latest : null;
-    const uidlessVerdict = uidless === null ? null : uidlessRowIs(write, uidless, ownUid, uidlessEvidence.get(uidless.id));
+    const judged = uidless === null ? null : uidlessRowIs(write, uidless, ownUid, uidlessEvidence.get(uidless.id), uidlessEntries.get(uidless) ?? []);
+    const uidlessVerdict = judged?.is ?? null;
     const absorbs = uidlessVerdict === "same" && ownUid !== null && ownUid !== latest && objectKeyOf(clusterId, ownUid.identity) !== key;
     const target = fillsPlaceholder ? latest : takesPlaceholderOfOtherGroup ? underOtherGroup : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
 
@@ -579,13 +583,13 @@ export async function planWrites(
       mergedAway.add(uidless);
       absorbedInto.set(uidless, row);
       if (latestByName.get(key) === uidless) latestByName.set(key, row);
-    } else if (uidless !== null && uidlessVerdict === "earlier" && !createsObject(write)) {
-      endEarlierObject(uidless, row, uidlessEvidence.get(uidless.id)!, moved, touched, observed);
+    } else if (uidless !== null && judged !== null && judged.is === "earlier" && judged.created !== null) {
+      endEarlierObject(uidless, row, judged, moved, touched, observed);
       if (latestByName.get(key) === uidless) latestByName.set(key, row);
-    } else if (uidless !== null && uidlessVerdict === "later" && row.isNew) {
+    } else if (uidless !== null && judged !== null && judged.is === "later" && row.isNew) {
       // This write's object was gone when the later one's create found its name free, and the
       // later one stays the latest of the name.
-      row.deletedAt ??= uidlessEvidence.get(uidless.id)!.lastCreate;
+      row.deletedAt ??= judged.lastCreate;
       latestByName.set(key, uidless);
     }
     // The placeholder a relation made for this uid under another name (a guessed scope, an old
@@ -628,6 +632,11 @@ export async function planWrites(
       // newer object's body is not that one's, so it shows neither in a diff nor as a snapshot.
       earlierDeletes.push({ write, newer: row, change: computeChange({ state: null, resourceVersion: null }, write) });
       continue;
+    }
+    if (!row.uid && !write.object.uid) {
+      const entries = uidlessEntries.get(row) ?? [];
+      entries.push({ start: write.startTime, end: write.endTime, ok: !write.failed, creates: createsObject(write) });
+      uidlessEntries.set(row, entries);
     }
     if (!row.uid && write.object.uid) {
       row.uid = write.object.uid;
@@ -1194,30 +1203,65 @@ function creationTimeOf(write: AuditWrite): Date | null {
   return Number.isFinite(time) && time >= CREATION_TIME_RANGE[0] && time <= CREATION_TIME_RANGE[1] ? new Date(time) : null;
 }
 
+/** A write of the batch that gave no uid to a row holding none (planWrites). */
+interface UidlessEntry {
+  start: Date;
+  end: Date;
+  /** It did not fail. */
+  ok: boolean;
+  creates: boolean;
+}
+
+/** What uidlessRowIs found a row holding no uid to be, with what its history (stored and the batch's) tells. */
+interface UidlessJudgement {
+  is: "same" | "earlier" | "later";
+  /** When the write's object was created, to the second (creationTimeOf); null when its response does not tell. */
+  created: Date | null;
+  lastCreate: Date | null;
+  lastEndBeforeSince: Date | null;
+  firstStartSince: Date | null;
+}
+
 /**
  * Whether `latest`, the latest row of a write's name, holding no uid (writes that gave none made
- * it), is the object the write's uid names. The name held one object at a time, so:
- * - "earlier": one of its entries ended before the write's object was created (its response
- *   tells when, to the second): the name held another object then. A create's row is earlier when
- *   it began before the create, as resolveTarget takes it.
+ * it), is the object the write's uid names, by its stored history (`stored`, asked for this
+ * write) and the batch's writes to it before this one (`entries`). The name held one object at a
+ * time, so:
+ * - "earlier": one of its entries that did not fail ended before the write's object was created
+ *   (its response tells when, to the second): the name held another object then. A create's row
+ *   is earlier when it began before the create, as resolveTarget takes it.
  * - "later": it holds a create that began after the write's object was known to be there (the
  *   write's end, the second after its creation, the first claim or write of the row holding its
  *   uid, `holder`): that create found the name free.
  * - "same" otherwise, deleted or not: at Metadata level a delete that leaves finalizers counts as
  *   done (change.ts), and the writes that remove them follow.
- * Null where the history was not asked (a row only a relation made, or the batch's second write
- * giving it a uid): the rules before apply.
+ * Null where nothing was asked (a row only a relation made, or the batch's second write giving it
+ * a uid): the rules before apply.
  */
-function uidlessRowIs(write: AuditWrite, latest: ObjectRow, holder: ObjectRow | null, evidence: UidlessEvidence | undefined): "same" | "earlier" | "later" | null {
-  // A row this batch made: as resolveTarget takes it.
-  if (latest.isNew) return latest.deletedAt ? null : "same";
-  if (createsObject(write)) return latest.firstSeen >= write.startTime ? "same" : "earlier";
-  if (evidence === undefined || evidence.write !== write || !evidence.hasHistory) return null;
-  if (evidence.endedBeforeCreation) return "earlier";
+function uidlessRowIs(write: AuditWrite, latest: ObjectRow, holder: ObjectRow | null, stored: UidlessEvidence | undefined, entries: readonly UidlessEntry[]): UidlessJudgement | null {
+  const none = { created: null, lastCreate: null, lastEndBeforeSince: null, firstStartSince: null };
+  if (createsObject(write)) {
+    // As resolveTarget takes a create's latest row: the batch's own while not deleted.
+    if (latest.isNew) return latest.deletedAt ? null : { is: "same", ...none };
+    return { is: latest.firstSeen >= write.startTime ? "same" : "earlier", ...none };
+  }
+  const asked = latest.isNew ? null : stored !== undefined && stored.write === write ? stored : undefined;
+  if (asked === undefined || (!asked?.hasHistory && entries.length === 0)) return null;
+  const created = asked !== null ? asked.created : creationTimeOf(write);
+  const since = created === null ? null : created.getTime() + 1000;
+  const latestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b) => (b !== null && (a === null || b > a) ? b : a), null);
+  const earliestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b) => (b !== null && (a === null || b < a) ? b : a), null);
+  const judged = {
+    created,
+    lastCreate: latestOf([asked?.lastCreate ?? null, ...entries.filter((e) => e.ok && e.creates).map((e) => e.start)]),
+    lastEndBeforeSince: since === null ? null : latestOf([asked?.lastEndBeforeSince ?? null, ...entries.filter((e) => e.start.getTime() < since).map((e) => e.end)]),
+    firstStartSince: since === null ? null : earliestOf([asked?.firstStartSince ?? null, ...entries.filter((e) => e.start.getTime() >= since).map((e) => e.start)]),
+  };
+  if (created !== null && (asked?.endedBeforeCreation || entries.some((e) => e.ok && e.end < created))) return { is: "earlier", ...judged };
   let known = write.endTime.getTime();
-  if (evidence.created !== null) known = Math.min(known, evidence.created.getTime() + 1000);
+  if (since !== null) known = Math.min(known, since);
   if (holder !== null) known = Math.min(known, holder.firstSeen.getTime());
-  return evidence.lastCreate !== null && evidence.lastCreate.getTime() > known ? "later" : "same";
+  return { is: judged.lastCreate !== null && judged.lastCreate.getTime() > known ? "later" : "same", ...judged };
 }
 
 /**
@@ -1229,15 +1273,15 @@ function uidlessRowIs(write: AuditWrite, latest: ObjectRow, holder: ObjectRow | 
 function endEarlierObject(
   earlier: ObjectRow,
   row: ObjectRow,
-  evidence: UidlessEvidence,
+  judged: UidlessJudgement,
   moved: Array<{ row: ObjectRow; into: ObjectRow; since: Date | null }>,
   touched: Set<ObjectRow>,
   observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }>,
 ): void {
-  const created = evidence.created!;
+  const created = judged.created!;
   const since = new Date(created.getTime() + 1000);
   const deletedAt = earlier.deletedAt;
-  const moves = !earlier.hasStoredState;
+  const moves = !earlier.hasStoredState && !earlier.stateDirty;
   if (deletedAt === null || deletedAt >= since) {
     earlier.deletedAt = created;
     if (deletedAt === null) observed.push({ row: earlier, at: created, state: earlier.state, deleted: true });
@@ -1245,10 +1289,10 @@ function endEarlierObject(
     else if (moves && (row.deletedAt === null || deletedAt > row.deletedAt)) row.deletedAt = deletedAt;
   }
   if (moves) {
-    if (evidence.firstStartSince !== null) {
-      if (evidence.firstStartSince < row.firstSeen) row.firstSeen = evidence.firstStartSince;
+    if (judged.firstStartSince !== null) {
+      if (judged.firstStartSince < row.firstSeen) row.firstSeen = judged.firstStartSince;
       if (earlier.lastSeen > row.lastSeen) row.lastSeen = earlier.lastSeen;
-      earlier.lastSeen = evidence.lastEndBeforeSince ?? earlier.firstSeen;
+      earlier.lastSeen = judged.lastEndBeforeSince ?? earlier.firstSeen;
     }
     moved.push({ row: earlier, into: row, since });
   }

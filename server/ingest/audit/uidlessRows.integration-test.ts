@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 import { falcoEvents, type EditableObject } from "../../testing/fixtures";
+import { BUILTIN_LINKERS } from "../../model/links/builtin";
+import { parseLinkRules } from "../../model/links/rules";
 import { createAuditIngestor } from "./ingest";
 
 /*
@@ -62,6 +64,39 @@ function configMapDelete(auditId: string, second: number): EditableObject {
   return event!;
 }
 
+/** The README's example rule: a Pod's configMap volumes name their ConfigMaps. */
+const POD_CONFIGMAPS = parseLinkRules(
+  `rules:
+  - name: pod-configmaps
+    match: { resource: pods }
+    path: spec.volumes[].configMap.name
+    target: { apiGroup: "", resource: configmaps, namespace: same }
+    relation: mounts-configmap
+    role: parent
+    hierarchical: false`,
+  "pod-configmaps.yaml",
+).linkers;
+
+/** The real Pod of falco's create_nginx_pod_unprivileged.json (default), updated at `second` with my-config mounted. */
+function podMountingConfigMap(auditId: string, second: number): EditableObject {
+  const [event] = falcoEvents("create_nginx_pod_unprivileged.json");
+  const body = event!.responseObject;
+  body.spec.volumes = [{ name: "config", configMap: { name: "my-config" } }];
+  body.metadata.resourceVersion = String(265142 + second);
+  return {
+    ...event,
+    auditID: auditId,
+    verb: "update",
+    requestURI: `/api/v1/namespaces/default/pods/${body.metadata.name}`,
+    objectRef: { ...event!.objectRef, name: body.metadata.name },
+    responseStatus: { code: 200, metadata: {} },
+    requestObject: structuredClone(body),
+    responseObject: body,
+    requestReceivedTimestamp: at(second),
+    stageTimestamp: done(second),
+  };
+}
+
 describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid arrives, on %s", (kind) => {
   let test: TestDatabase;
   beforeAll(async () => {
@@ -70,7 +105,7 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
   afterAll(() => test.dispose());
 
   async function store(cluster: string, ...batches: EditableObject[][]) {
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS, {}, [...BUILTIN_LINKERS, ...POD_CONFIGMAPS]);
     for (const batch of batches) expect(await ingestor.ingest(cluster, batch)).toMatchObject({ accepted: batch.length, rejected: [] });
   }
 
@@ -109,15 +144,17 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
   it("gives the uid of a Metadata-level update after a Metadata-level delete (the finalizer's removal) to the row the delete ended", async () => {
     // At Metadata level a delete that leaves finalizers counts as done (change.ts); the update
     // that removes the last one names the uid in objectRef, and tells no creation time.
-    await store(
-      "finalizer",
-      [configMapWrite("f-create", 3, { verb: "create", level: "Metadata" })],
-      [configMapDelete("f-delete", 10)],
-      [configMapWrite("f-update", 12, { verb: "update", level: "Metadata", uid: UID_1 })],
-    );
-    expect(await objectsOf("finalizer")).toEqual([
-      { uid: UID_1, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:12.005Z", deletedAt: "2018-10-26T13:13:10.005Z", entries: ["f-create", "f-delete", "f-update"] },
-    ]);
+    const writes = [
+      configMapWrite("f-create", 3, { verb: "create", level: "Metadata" }),
+      configMapDelete("f-delete", 10),
+      configMapWrite("f-update", 12, { verb: "update", level: "Metadata", uid: UID_1 }),
+    ];
+    await store("finalizer", ...writes.map((write) => [write]));
+    // An import sends them in one batch.
+    await store("finalizer-one-batch", writes);
+    const one = [{ uid: UID_1, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:12.005Z", deletedAt: "2018-10-26T13:13:10.005Z", entries: ["f-create", "f-delete", "f-update"] }];
+    expect(await objectsOf("finalizer")).toEqual(one);
+    expect(await objectsOf("finalizer-one-batch")).toEqual(one);
   });
 
   it("keeps the row of an earlier object apart from a write of a later one, by its creation time, and gives the later one the entries made since", async () => {
@@ -131,11 +168,14 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
       update: configMapWrite("e-update", 27, { verb: "update", level: "RequestResponse", uid: UID_2, created: 21 }),
     };
     await store("creation-late", [writes.oldPatch], [writes.patch], [writes.update]);
-    expect(await objectsOf("creation-late")).toEqual([
+    await store("creation-late-one-batch", [writes.oldPatch, writes.patch, writes.update]);
+    const apart = [
       // Gone by the new object's creation, whose second is all the body tells.
       { uid: null, firstSeen: "2018-10-26T13:13:05.000Z", lastSeen: "2018-10-26T13:13:05.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: ["e-old-patch"] },
       { uid: UID_2, firstSeen: "2018-10-26T13:13:25.000Z", lastSeen: "2018-10-26T13:13:27.005Z", deletedAt: null, entries: ["e-patch", "e-update"] },
-    ]);
+    ];
+    expect(await objectsOf("creation-late")).toEqual(apart);
+    expect(await objectsOf("creation-late-one-batch")).toEqual(apart);
     await store("creation-late", [writes.oldDelete], [writes.create]);
     await store("creation-in-order", [writes.oldPatch], [writes.oldDelete], [writes.create], [writes.patch], [writes.update]);
     const both = [
@@ -144,6 +184,31 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
     ];
     expect(await objectsOf("creation-in-order")).toEqual(both);
     expect(await objectsOf("creation-late")).toEqual(both);
+  });
+
+  it("gives the later object the relations that named the earlier one's row since its creation", async () => {
+    // As above; a Pod mounts my-config at 24, after the new object's creation: its relation names
+    // the row of the name, which is then the earlier object's.
+    const writes = {
+      oldPatch: configMapWrite("r-old-patch", 5, { verb: "patch", level: "Metadata" }),
+      oldDelete: configMapDelete("r-old-delete", 10),
+      create: configMapWrite("r-create", 21, { verb: "create", level: "Metadata" }),
+      pod: podMountingConfigMap("r-pod", 24),
+      update: configMapWrite("r-update", 27, { verb: "update", level: "RequestResponse", uid: UID_2, created: 21 }),
+    };
+    await store("relation-late", [writes.oldPatch], [writes.pod], [writes.update], [writes.oldDelete], [writes.create]);
+    await store("relation-in-order", [writes.oldPatch], [writes.oldDelete], [writes.create], [writes.pod], [writes.update]);
+    const mounts = async (cluster: string) =>
+      (
+        await test.db.query<{ uid: string | null; valid_from: Date; valid_to: Date | null }>(
+          `SELECT o.uid, r.valid_from, r.valid_to FROM relations r JOIN objects o ON o.id = r.from_object_id JOIN clusters c ON c.id = r.cluster_id
+            WHERE c.name = $1 AND r.kind = 'mounts-configmap'`,
+          [cluster],
+        )
+      ).rows.map((r) => ({ uid: r.uid, validFrom: new Date(r.valid_from).toISOString(), validTo: r.valid_to }));
+    expect(await mounts("relation-in-order")).toEqual([{ uid: UID_2, validFrom: "2018-10-26T13:13:24.005Z", validTo: null }]);
+    expect(await mounts("relation-late")).toEqual(await mounts("relation-in-order"));
+    expect((await objectsOf("relation-late")).map((o) => o.uid)).toEqual([null, UID_2]);
   });
 
   it("keeps a late write of an earlier object off the row of a later one that its create made", async () => {
