@@ -1166,6 +1166,55 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     expect(await dangling(test.db)).toBe(0);
     expect(await objectsWithUid(test.db, "pruned-placeholder", CONSOLE_UID)).toEqual([{ id: expect.any(Number), ...CONSOLE, namespace: "", entries: 1 }]);
   });
+
+  it("stores again, and keeps, a batch that Postgres fails for a deadlock through the uid a Redis written at Metadata level brings", async () => {
+    // The Redis's Metadata-level update locks its uid, after its names; a batch about to make a
+    // placeholder holding that uid locks it shared, after its names too. The held batch writes
+    // the ReplicaSet downloads-8b49bb4c5 and the Pod naming the Redis; the ingested one the Redis
+    // and a Pod naming that ReplicaSet, whose name it locks only once its uid is held (an update's
+    // relations are looked up after its writes). Each waits for the other: Postgres fails the one
+    // that waited first, the ingested one, which is stored again once the held one has committed.
+    const cluster = "uid-deadlock";
+    const clusterId = await new ClusterRegistry(test.db).idOf(cluster);
+    const heldWrites = [
+      writeEvent({ id: "c0a50000-0000-4000-8000-0000000002a1", at: at("15:00:00.000"), verb: "update", apiGroup: "apps", resource: "replicasets", body: openshiftObject(NAMESPACE, "apps/replicasets.yaml", "downloads-8b49bb4c5") }),
+      redisPodUpdate("c0a50000-0000-4000-8000-0000000002a2", "15:00:01.000", "25400"),
+    ].map((event) => {
+      const parsed = parseAuditEvent(event);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return convertAuditEvent(parsed.event, TEST_CONVERT_OPTIONS) as AuditWrite;
+    });
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    let locked!: () => void;
+    const heldLocked = new Promise<void>((resolve) => (locked = resolve));
+    const held = holdOpen(test.db, async (tx) => {
+      const ids = new ObjectIdPool(0);
+      const objects = await lockAndLoadObjects(tx, clusterId, heldWrites.map((w) => w.object));
+      locked();
+      await resumed;
+      const plan = await planWrites(tx, clusterId, heldWrites, objects, null, ids);
+      await Promise.all([storeWrites(tx, clusterId, plan, null), applyRelationClaims(tx, clusterId, observeRelations(plan.takeObservations(), BUILTIN_LINKERS), ids)]);
+    });
+    await heldLocked;
+    const batch = [
+      redisMetadataUpdate("c0a50000-0000-4000-8000-0000000002a3", "15:00:02.000"),
+      writeEvent({ id: "c0a50000-0000-4000-8000-0000000002a4", at: at("15:00:03.000"), verb: "update", apiGroup: "", resource: "pods", body: openshiftObject(NAMESPACE, "core/pods.yaml", "downloads-8b49bb4c5-2rj89") }),
+    ];
+    // As the webhook and the import hand a batch over: a function, which the ingestor may call again.
+    const ingested = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, () => structuredClone(batch));
+    await untilWaiting(1, ingested);
+    resume();
+    await (await held).commit();
+    expect(await ingested).toMatchObject({ accepted: 2, duplicates: 0, history: 2, rejected: [] });
+    const stored = await objectsWithUid(test.db, cluster, REDIS_UID);
+    expect(stored.map(({ resource, name, entries }) => ({ resource, name, entries }))).toEqual([{ resource: "redis", name: REDIS.name, entries: 1 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored[0]!.id]);
+    const replicaSets = await test.db.query<{ id: number }>(`SELECT o.id FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.name = 'downloads-8b49bb4c5'`, [cluster]);
+    expect((await parentsOf(test.db, cluster, "downloads-8b49bb4c5-2rj89", "controller-owner")).map((r) => r.parent)).toEqual(replicaSets.rows.map((r) => Number(r.id)));
+    const entries = await test.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = $1`, [cluster]);
+    expect(entries.rows[0]!.n).toBe(4);
+  });
 });
 
 /**
