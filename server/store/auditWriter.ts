@@ -635,7 +635,7 @@ export async function planWrites(
     }
     if (!row.uid && !write.object.uid) {
       const entries = uidlessEntries.get(row) ?? [];
-      entries.push({ start: write.startTime, end: write.endTime, ok: !write.failed, creates: createsObject(write) });
+      entries.push({ start: write.startTime, end: write.endTime, ok: !write.failed && !write.dryRun, creates: createsObject(write) });
       uidlessEntries.set(row, entries);
     }
     if (!row.uid && write.object.uid) {
@@ -1135,7 +1135,11 @@ interface UidlessEvidence {
   /** When the write's object was created, to the second; null when its response does not tell. */
   created: Date | null;
   hasHistory: boolean;
-  /** An entry of the row that did not fail ended before `created`: the name held another object then. */
+  /**
+   * An entry of the row that did not fail, and was no dry run, ended before `created`: the name
+   * held another object then. (A dry run changed nothing, and a dry-run create tells the name was
+   * free: `kubectl apply --dry-run=server` before the create.)
+   */
   endedBeforeCreation: boolean;
   /** The start of the row's last create that succeeded; null when it has none. */
   lastCreate: Date | null;
@@ -1154,7 +1158,7 @@ export const UIDLESS_ROWS_SQL = `SELECT k.i,
          EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = k.id) AS has_history,
          EXISTS (SELECT 1 FROM history_entries h
                   WHERE h.object_id = k.id AND h.start_time < k.created AND h.end_time < k.created
-                    AND (h.status_code IS NULL OR h.status_code < 300)) AS ended_before_creation,
+                    AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) AS ended_before_creation,
          (SELECT max(h.start_time) FROM history_entries h
            WHERE h.object_id = k.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
              AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) AS last_create,
@@ -1207,7 +1211,7 @@ function creationTimeOf(write: AuditWrite): Date | null {
 interface UidlessEntry {
   start: Date;
   end: Date;
-  /** It did not fail. */
+  /** It did not fail, and was no dry run (UidlessEvidence.endedBeforeCreation). */
   ok: boolean;
   creates: boolean;
 }
@@ -1227,7 +1231,7 @@ interface UidlessJudgement {
  * it), is the object the write's uid names, by its stored history (`stored`, asked for this
  * write) and the batch's writes to it before this one (`entries`). The name held one object at a
  * time, so:
- * - "earlier": one of its entries that did not fail ended before the write's object was created
+ * - "earlier": one of its entries that did not fail (nor was a dry run) ended before the write's object was created
  *   (its response tells when, to the second): the name held another object then. A create's row
  *   is earlier when it began before the create, as resolveTarget takes it.
  * - "later": it holds a create that began after the write's object was known to be there (the

@@ -186,6 +186,23 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
     expect(await objectsOf("creation-late")).toEqual(both);
   });
 
+  it("takes a dry-run create before the object's create for no earlier object", async () => {
+    // `kubectl apply --dry-run=server` asks at 15 whether my-config can be created (201, nothing
+    // made); it is, at 21, with UID_2. The dry run reaches the name's row after the create.
+    const dryRun = configMapWrite("d-dry-run", 15, { verb: "create", level: "Metadata" });
+    dryRun.requestURI += "?dryRun=All";
+    const writes = {
+      create: configMapWrite("d-create", 21, { verb: "create", level: "Metadata" }),
+      patch: configMapWrite("d-patch", 25, { verb: "patch", level: "Metadata" }),
+      update: configMapWrite("d-update", 27, { verb: "update", level: "RequestResponse", uid: UID_2, created: 21 }),
+    };
+    await store("dry-run-late", [writes.create], [dryRun], [writes.patch], [writes.update]);
+    await store("dry-run-late-one-batch", [writes.create], [dryRun, writes.patch, writes.update]);
+    const one = [{ uid: UID_2, firstSeen: "2018-10-26T13:13:15.000Z", lastSeen: "2018-10-26T13:13:27.005Z", deletedAt: null, entries: ["d-dry-run", "d-create", "d-patch", "d-update"] }];
+    expect(await objectsOf("dry-run-late")).toEqual(one);
+    expect(await objectsOf("dry-run-late-one-batch")).toEqual(one);
+  });
+
   it("gives the later object the relations that named the earlier one's row since its creation", async () => {
     // As above; a Pod mounts my-config at 24, after the new object's creation: its relation names
     // the row of the name, which is then the earlier object's.
