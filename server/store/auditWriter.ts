@@ -427,11 +427,14 @@ export async function planWrites(
   // (Metadata level), and is not its create: that row's history tells whether it is the object
   // the uid names (uidlessRowEvidence). Asked for the first such write of each row only: it gives
   // the row its uid, or finds it another object.
+  // So is a create giving the uid that such a row took, judged the same object before the create
+  // arrived (mayHaveTakenUidOf).
   const uidlessRows = new Map<number, AuditWrite>();
   for (const w of ordered) {
-    if (w.object.uid === null || createsObject(w)) continue;
+    if (w.object.uid === null) continue;
     const latest = latestByName.get(objectKeyOf(clusterId, w.object));
-    if (latest !== undefined && latest.uid === null && !uidlessRows.has(latest.id)) uidlessRows.set(latest.id, w);
+    if (latest === undefined || uidlessRows.has(latest.id)) continue;
+    if (createsObject(w) ? mayHaveTakenUidOf(w, latest) : latest.uid === null) uidlessRows.set(latest.id, w);
   }
   // A write that tells no kind (a custom resource at Metadata level) locked no name relations
   // guess for its object from its kind (nameRelationsGuess): the uid it brings is locked instead,
@@ -495,8 +498,8 @@ export async function planWrites(
   // uid names (all of it: `since` null), and the rows the whole of it went to.
   const moved: Array<{ row: ObjectRow; into: ObjectRow; since: Date | null }> = [];
   const absorbedInto = new Map<ObjectRow, ObjectRow>();
-  // The batch's writes that gave no uid to rows holding none: history those rows have that the
-  // stored one does not tell yet (uidlessRowIs).
+  // The batch's writes that gave no uid to rows holding none, and its writes to the rows asked
+  // about (uidlessRows): history those rows have that the stored one does not tell yet (uidlessRowIs).
   const uidlessEntries = new Map<ObjectRow, UidlessEntry[]>();
 
   for (const write of ordered) {
@@ -538,11 +541,21 @@ export async function planWrites(
     const judged = uidless === null ? null : uidlessRowIs(write, uidless, ownUid, uidlessEvidence.get(uidless.id), uidlessEntries.get(uidless) ?? []);
     const uidlessVerdict = judged?.is ?? null;
     const absorbs = uidlessVerdict === "same" && ownUid !== null && ownUid !== latest && objectKeyOf(clusterId, ownUid.identity) !== key;
-    const target = fillsPlaceholder ? latest : takesPlaceholderOfOtherGroup ? underOtherGroup : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
+    // A create giving the uid that the latest row of its name took from a write of this object
+    // after it, though that row's history tells an earlier object (earlierThanCreate): the create
+    // gets a row of its own, and that row's entries since it began move there.
+    const retaken = uidless === null && !mergesPlaceholder && latest !== null && ownUid === latest ? earlierThanCreate(write, latest, uidlessEvidence.get(latest.id), uidlessEntries.get(latest) ?? []) : null;
+    const target = fillsPlaceholder
+      ? latest
+      : takesPlaceholderOfOtherGroup
+        ? underOtherGroup
+        : retaken !== null
+          ? "new"
+          : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
 
     let row: ObjectRow;
     if (target === "new") {
-      if (latest && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
+      if (latest && !latest.deletedAt && createsObject(write) && retaken === null) endIncarnation(latest, write, touched, observed);
       row = {
         id: ids[idsUsed++]!,
         isNew: true,
@@ -583,9 +596,13 @@ export async function planWrites(
       mergedAway.add(uidless);
       absorbedInto.set(uidless, row);
       if (latestByName.get(key) === uidless) latestByName.set(key, row);
-    } else if (uidless !== null && judged !== null && judged.is === "earlier" && judged.created !== null) {
+    } else if (uidless !== null && judged !== null && judged.is === "earlier" && judged.since !== null) {
       endEarlierObject(uidless, row, judged, moved, touched, observed);
       if (latestByName.get(key) === uidless) latestByName.set(key, row);
+    } else if (retaken !== null && latest !== null) {
+      // The uid it took was this object's, given since the create began, with the entries that move.
+      endEarlierObject(latest, row, retaken, moved, touched, observed);
+      latest.uid = null;
     } else if (uidless !== null && judged !== null && judged.is === "later" && row.isNew) {
       // This write's object was gone when the later one's create found its name free, and the
       // later one stays the latest of the name.
@@ -633,7 +650,7 @@ export async function planWrites(
       earlierDeletes.push({ write, newer: row, change: computeChange({ state: null, resourceVersion: null }, write) });
       continue;
     }
-    if (!row.uid && !write.object.uid) {
+    if ((!row.uid && !write.object.uid) || uidlessRows.has(row.id)) {
       const entries = uidlessEntries.get(row) ?? [];
       entries.push({ start: write.startTime, end: write.endTime, ok: !write.failed && !write.dryRun, creates: createsObject(write) });
       uidlessEntries.set(row, entries);
@@ -1134,6 +1151,8 @@ interface UidlessEvidence {
   write: AuditWrite;
   /** When the write's object was created, to the second; null when its response does not tell. */
   created: Date | null;
+  /** From when the row's entries may be the write's object's (sinceOf); null with `created`. */
+  since: Date | null;
   hasHistory: boolean;
   /**
    * An entry of the row that did not fail, and was no dry run, ended before `created`: the name
@@ -1143,7 +1162,7 @@ interface UidlessEvidence {
   endedBeforeCreation: boolean;
   /** The start of the row's last create that succeeded; null when it has none. */
   lastCreate: Date | null;
-  /** Of the row's entries that began before the second after `created`, the last end. */
+  /** Of the row's entries that began before `since`, the last end. */
   lastEndBeforeSince: Date | null;
   /** Of those that began at or after it, the first start. */
   firstStartSince: Date | null;
@@ -1162,24 +1181,28 @@ export const UIDLESS_ROWS_SQL = `SELECT k.i,
          (SELECT max(h.start_time) FROM history_entries h
            WHERE h.object_id = k.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
              AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) AS last_create,
-         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < k.created + interval '1 second') AS last_end_before_since,
-         (SELECT min(h.start_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time >= k.created + interval '1 second') AS first_start_since
-    FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS k(id, created, i)`;
+         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < k.since) AS last_end_before_since,
+         (SELECT min(h.start_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time >= k.since) AS first_start_since
+    FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS k(id, created, since, i)`;
 
 async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite>): Promise<Map<number, UidlessEvidence>> {
   const found = new Map<number, UidlessEvidence>();
   if (rows.size === 0) return found;
-  const asked = [...rows].map(([id, write]) => ({ id, write, created: creationTimeOf(write) }));
+  const asked = [...rows].map(([id, write]) => {
+    const created = creationTimeOf(write);
+    return { id, write, created, since: sinceOf(write, created) };
+  });
   const result = await sql.query<{ i: number; has_history: boolean; ended_before_creation: boolean; last_create: Date | null; last_end_before_since: Date | null; first_start_since: Date | null }>(
     prepared("kt_uidless_rows", UIDLESS_ROWS_SQL),
-    [int8Array(asked.map((a) => a.id)), timestamptzArray(asked.map((a) => a.created))],
+    [int8Array(asked.map((a) => a.id)), timestamptzArray(asked.map((a) => a.created)), timestamptzArray(asked.map((a) => a.since))],
   );
   const orNull = (value: Date | string | null) => (value === null ? null : dateOf(value));
   for (const row of result.rows) {
-    const { id, write, created } = asked[Number(row.i) - 1]!;
+    const { id, write, created, since } = asked[Number(row.i) - 1]!;
     found.set(id, {
       write,
       created,
+      since,
       hasHistory: row.has_history,
       endedBeforeCreation: row.ended_before_creation,
       lastCreate: orNull(row.last_create),
@@ -1207,7 +1230,28 @@ function creationTimeOf(write: AuditWrite): Date | null {
   return Number.isFinite(time) && time >= CREATION_TIME_RANGE[0] && time <= CREATION_TIME_RANGE[1] ? new Date(time) : null;
 }
 
-/** A write of the batch that gave no uid to a row holding none (planWrites). */
+/**
+ * From when a row's entries may be the object's of a write created at `created`: the second after
+ * that (to the second is all a body tells), or, for a create, the moment it began (the name was
+ * free then). Null when `created` is.
+ */
+function sinceOf(write: AuditWrite, created: Date | null): Date | null {
+  if (created === null) return null;
+  return createsObject(write) ? write.startTime : new Date(created.getTime() + 1000);
+}
+
+/**
+ * Whether `latest`, the latest row of a create's name, holds the uid the create gives though it
+ * began before the create, with no body: the row of an earlier object, made by writes that gave no
+ * uid, may have taken it from a write of the create's object that told no creation time
+ * (uidlessRowIs: the same object, deleted or not) before the create arrived. Its history is asked
+ * (earlierThanCreate). Of a row that holds its uid, only a create arriving late asks.
+ */
+function mayHaveTakenUidOf(create: AuditWrite, latest: ObjectRow): boolean {
+  return !latest.isNew && latest.uid === create.object.uid && latest.firstSeen < create.startTime && !latest.hasStoredState && creationTimeOf(create) !== null;
+}
+
+/** A write of the batch to a row asked about: one that gave no uid to a row holding none, or any to a row a create asks about (planWrites). */
 interface UidlessEntry {
   start: Date;
   end: Date;
@@ -1221,6 +1265,10 @@ interface UidlessJudgement {
   is: "same" | "earlier" | "later";
   /** When the write's object was created, to the second (creationTimeOf); null when its response does not tell. */
   created: Date | null;
+  /** Of an earlier object: when it was gone (the write's object's creation, or its create's start). */
+  endedAt: Date | null;
+  /** Of an earlier object: from when its entries are the write's object's (sinceOf). */
+  since: Date | null;
   lastCreate: Date | null;
   lastEndBeforeSince: Date | null;
   firstStartSince: Date | null;
@@ -1243,7 +1291,7 @@ interface UidlessJudgement {
  * a uid): the rules before apply.
  */
 function uidlessRowIs(write: AuditWrite, latest: ObjectRow, holder: ObjectRow | null, stored: UidlessEvidence | undefined, entries: readonly UidlessEntry[]): UidlessJudgement | null {
-  const none = { created: null, lastCreate: null, lastEndBeforeSince: null, firstStartSince: null };
+  const none = { created: null, endedAt: null, since: null, lastCreate: null, lastEndBeforeSince: null, firstStartSince: null };
   if (createsObject(write)) {
     // As resolveTarget takes a create's latest row: the batch's own while not deleted.
     if (latest.isNew) return latest.deletedAt ? null : { is: "same", ...none };
@@ -1252,11 +1300,12 @@ function uidlessRowIs(write: AuditWrite, latest: ObjectRow, holder: ObjectRow | 
   const asked = latest.isNew ? null : stored !== undefined && stored.write === write ? stored : undefined;
   if (asked === undefined || (!asked?.hasHistory && entries.length === 0)) return null;
   const created = asked !== null ? asked.created : creationTimeOf(write);
-  const since = created === null ? null : created.getTime() + 1000;
-  const latestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b) => (b !== null && (a === null || b > a) ? b : a), null);
-  const earliestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b) => (b !== null && (a === null || b < a) ? b : a), null);
+  const sinceTime = sinceOf(write, created);
+  const since = sinceTime?.getTime() ?? null;
   const judged = {
     created,
+    endedAt: created,
+    since: sinceTime,
     lastCreate: latestOf([asked?.lastCreate ?? null, ...entries.filter((e) => e.ok && e.creates).map((e) => e.start)]),
     lastEndBeforeSince: since === null ? null : latestOf([asked?.lastEndBeforeSince ?? null, ...entries.filter((e) => e.start.getTime() < since).map((e) => e.end)]),
     firstStartSince: since === null ? null : earliestOf([asked?.firstStartSince ?? null, ...entries.filter((e) => e.start.getTime() >= since).map((e) => e.start)]),
@@ -1268,11 +1317,40 @@ function uidlessRowIs(write: AuditWrite, latest: ObjectRow, holder: ObjectRow | 
   return { is: judged.lastCreate !== null && judged.lastCreate.getTime() > known ? "later" : "same", ...judged };
 }
 
+const latestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b) => (b !== null && (a === null || b > a) ? b : a), null);
+const earliestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b) => (b !== null && (a === null || b < a) ? b : a), null);
+
+/**
+ * A create giving the uid `latest` holds, when that row is an earlier object (mayHaveTakenUidOf):
+ * one of its entries that did not fail, nor was a dry run, ended before the create's object was
+ * created. Its uid was taken from this object's writes since the create began (nothing before the
+ * create can have given it); those entries move to the create's row, and the row ends at the
+ * create, as a row holding no uid would (uidlessRowIs). Null otherwise, or when the create was not
+ * asked about: the row is the create's object.
+ */
+function earlierThanCreate(write: AuditWrite, latest: ObjectRow, stored: UidlessEvidence | undefined, entries: readonly UidlessEntry[]): UidlessJudgement | null {
+  if (!createsObject(write) || !mayHaveTakenUidOf(write, latest) || latest.stateDirty) return null;
+  if (stored === undefined || stored.write !== write || stored.created === null || stored.since === null) return null;
+  const { created, since } = stored;
+  if (!stored.endedBeforeCreation && !entries.some((e) => e.ok && e.end < created)) return null;
+  return {
+    is: "earlier",
+    created,
+    endedAt: since,
+    since,
+    lastCreate: null,
+    lastEndBeforeSince: latestOf([stored.lastEndBeforeSince, ...entries.filter((e) => e.start < since).map((e) => e.end)]),
+    firstStartSince: earliestOf([stored.firstStartSince, ...entries.filter((e) => e.start >= since).map((e) => e.start)]),
+  };
+}
+
 /**
  * Ends `earlier`, a row holding no uid that uidlessRowIs found to be an earlier object than the
- * write's (of `row`): its object was gone when the write's was created. The entries and
- * relations that began from the second after that creation are the write's object's: they move
- * to `row` (storeWrites), unless the earlier row has a body, which they may have made.
+ * write's (of `row`), or the row whose uid a create retakes (earlierThanCreate): its object was
+ * gone when the write's was created (`judged.endedAt`). The entries and relations that began from
+ * `judged.since` (the second after that creation, or the create's start) are the write's
+ * object's: they move to `row` (storeWrites), unless the earlier row has a body, which they may
+ * have made.
  */
 function endEarlierObject(
   earlier: ObjectRow,
@@ -1282,13 +1360,13 @@ function endEarlierObject(
   touched: Set<ObjectRow>,
   observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }>,
 ): void {
-  const created = judged.created!;
-  const since = new Date(created.getTime() + 1000);
+  const endedAt = judged.endedAt!;
+  const since = judged.since!;
   const deletedAt = earlier.deletedAt;
   const moves = !earlier.hasStoredState && !earlier.stateDirty;
   if (deletedAt === null || deletedAt >= since) {
-    earlier.deletedAt = created;
-    if (deletedAt === null) observed.push({ row: earlier, at: created, state: earlier.state, deleted: true });
+    earlier.deletedAt = endedAt;
+    if (deletedAt === null) observed.push({ row: earlier, at: endedAt, state: earlier.state, deleted: true });
     // A delete since then was of the write's object (or of one after it).
     else if (moves && (row.deletedAt === null || deletedAt > row.deletedAt)) row.deletedAt = deletedAt;
   }

@@ -228,6 +228,40 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
     expect((await objectsOf("relation-late")).map((o) => o.uid)).toEqual([null, UID_2]);
   });
 
+  it.each([
+    ["deleted at Metadata level", true],
+    ["whose delete was not seen", false],
+  ])("gives the uid back to an object created at RequestResponse level after the row of an earlier one, %s, took it from a Metadata-level update arriving first", async (_label, deleted) => {
+    // The old my-config, created at 3 and (or not) deleted at 10, all at Metadata level; the new one
+    // created at 21 with UID_2 (the create's response tells it), updated at 27 (objectRef gives
+    // the uid, no creation time) and patched at 29. The update arrives before the create: the old
+    // row takes UID_2 (the same object, deleted or not, as far as it can tell). The create, whose
+    // object began after the old row's entries ended, gets its own row and the entries since it began.
+    const tag = deleted ? "g" : "h";
+    const writes = {
+      oldCreate: configMapWrite(`${tag}-old-create`, 3, { verb: "create", level: "Metadata" }),
+      oldDelete: configMapDelete(`${tag}-old-delete`, 10),
+      create: configMapWrite(`${tag}-create`, 21, { verb: "create", level: "RequestResponse", uid: UID_2 }),
+      update: configMapWrite(`${tag}-update`, 27, { verb: "update", level: "Metadata", uid: UID_2 }),
+      patch: configMapWrite(`${tag}-patch`, 29, { verb: "patch", level: "Metadata" }),
+    };
+    const old = deleted ? [[writes.oldCreate], [writes.oldDelete]] : [[writes.oldCreate]];
+    await store(`retaken-in-order-${tag}`, ...old, [writes.create], [writes.update], [writes.patch]);
+    await store(`retaken-late-${tag}`, ...old, [writes.update], [writes.create], [writes.patch]);
+    await store(`retaken-late-patch-${tag}`, ...old, [writes.update], [writes.patch], [writes.create]);
+    await store(`retaken-late-one-batch-${tag}`, ...old, [writes.update], [writes.create, writes.patch]);
+    const apart = [
+      deleted
+        ? { uid: null, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:10.005Z", deletedAt: "2018-10-26T13:13:10.005Z", entries: [`${tag}-old-create`, `${tag}-old-delete`] }
+        : { uid: null, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:03.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: [`${tag}-old-create`] },
+      { uid: UID_2, firstSeen: "2018-10-26T13:13:21.000Z", lastSeen: "2018-10-26T13:13:29.005Z", deletedAt: null, entries: [`${tag}-create`, `${tag}-update`, `${tag}-patch`] },
+    ];
+    expect(await objectsOf(`retaken-in-order-${tag}`)).toEqual(apart);
+    expect(await objectsOf(`retaken-late-${tag}`)).toEqual(apart);
+    expect(await objectsOf(`retaken-late-patch-${tag}`)).toEqual(apart);
+    expect(await objectsOf(`retaken-late-one-batch-${tag}`)).toEqual(apart);
+  });
+
   it("keeps a late write of an earlier object off the row of a later one that its create made", async () => {
     // UID_1's update at 7 arrives after the Metadata-level create of the next my-config at 21.
     const writes = {
