@@ -269,10 +269,11 @@ export interface WritePlan {
   readonly merged: ReadonlyArray<{ id: number; into: number }>;
   /**
    * Rows made by writes that gave no uid whose history moves to the row of the object a later
-   * write's uid names (uidlessRowEvidence): all of it, the row then going (`since` null), or the
-   * entries and relations that began at or after `since`, when the row was an earlier object.
+   * write's uid names (uidlessRowEvidence): all of it, the row then going (`since` and `until`
+   * null), the entries and relations that began at or after `since`, when the row was an earlier
+   * object, or those that began before `until`, when it was a later one.
    */
-  readonly moved: ReadonlyArray<{ id: number; into: number; since: Date | null }>;
+  readonly moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>;
   readonly states: ReadonlyArray<{ row: ObjectRow; text: string }>;
   readonly historyCopyText: CopyText;
   /** Stored entries whose diff changes, since a late write now comes before them (lateWrites.ts). */
@@ -496,7 +497,7 @@ export async function planWrites(
   const mergedAway = new Set<ObjectRow>();
   // Rows made by writes that gave no uid, whose history moves to the row of the object a write's
   // uid names (all of it: `since` null), and the rows the whole of it went to.
-  const moved: Array<{ row: ObjectRow; into: ObjectRow; since: Date | null }> = [];
+  const moved: Array<{ row: ObjectRow; into: ObjectRow } & HistoryMove> = [];
   const absorbedInto = new Map<ObjectRow, ObjectRow>();
   // The batch's writes that gave no uid to rows holding none, and its writes to the rows asked
   // about (uidlessRows): history those rows have that the stored one does not tell yet (uidlessRowIs).
@@ -592,7 +593,7 @@ export async function planWrites(
         row.stateDirty = true;
       }
       row.rowDirty = true;
-      moved.push({ row: uidless, into: row, since: null });
+      moved.push({ row: uidless, into: row, since: null, until: null });
       mergedAway.add(uidless);
       absorbedInto.set(uidless, row);
       if (latestByName.get(key) === uidless) latestByName.set(key, row);
@@ -607,6 +608,7 @@ export async function planWrites(
       // This write's object was gone when the later one's create found its name free, and the
       // later one stays the latest of the name.
       row.deletedAt ??= judged.lastCreate;
+      startLaterObject(uidless, row, judged, moved, touched);
       latestByName.set(key, uidless);
     }
     // The placeholder a relation made for this uid under another name (a guessed scope, an old
@@ -744,7 +746,7 @@ export async function planWrites(
     updated: rows.filter((row) => !row.isNew && row.rowDirty),
     reidentified: rows.filter((row) => row.identityDirty),
     merged: merged.map(({ row, into }) => ({ id: row.id, into: into.id })),
-    moved: moved.map(({ row, into, since }) => ({ id: row.id, into: into.id, since })),
+    moved: moved.map(({ row, into, since, until }) => ({ id: row.id, into: into.id, since, until })),
     states,
     historyCopyText: historyRows.take(),
     rediffedHistory,
@@ -1162,6 +1164,8 @@ interface UidlessEvidence {
   endedBeforeCreation: boolean;
   /** The start of the row's last create that succeeded; null when it has none. */
   lastCreate: Date | null;
+  /** Of the row's entries that began before `lastCreate`, the last end. */
+  lastEndBeforeCreate: Date | null;
   /** Of the row's entries that began before `since`, the last end. */
   lastEndBeforeSince: Date | null;
   /** Of those that began at or after it, the first start. */
@@ -1178,12 +1182,15 @@ export const UIDLESS_ROWS_SQL = `SELECT k.i,
          EXISTS (SELECT 1 FROM history_entries h
                   WHERE h.object_id = k.id AND h.start_time < k.created AND h.end_time < k.created
                     AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) AS ended_before_creation,
-         (SELECT max(h.start_time) FROM history_entries h
-           WHERE h.object_id = k.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
-             AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) AS last_create,
+         c.last_create,
+         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < c.last_create) AS last_end_before_create,
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < k.since) AS last_end_before_since,
          (SELECT min(h.start_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time >= k.since) AS first_start_since
-    FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS k(id, created, since, i)`;
+    FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS k(id, created, since, i)
+    CROSS JOIN LATERAL (
+      SELECT max(h.start_time) AS last_create FROM history_entries h
+       WHERE h.object_id = k.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
+         AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) c`;
 
 async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite>): Promise<Map<number, UidlessEvidence>> {
   const found = new Map<number, UidlessEvidence>();
@@ -1192,7 +1199,15 @@ async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite
     const created = creationTimeOf(write);
     return { id, write, created, since: sinceOf(write, created) };
   });
-  const result = await sql.query<{ i: number; has_history: boolean; ended_before_creation: boolean; last_create: Date | null; last_end_before_since: Date | null; first_start_since: Date | null }>(
+  const result = await sql.query<{
+    i: number;
+    has_history: boolean;
+    ended_before_creation: boolean;
+    last_create: Date | null;
+    last_end_before_create: Date | null;
+    last_end_before_since: Date | null;
+    first_start_since: Date | null;
+  }>(
     prepared("kt_uidless_rows", UIDLESS_ROWS_SQL),
     [int8Array(asked.map((a) => a.id)), timestamptzArray(asked.map((a) => a.created)), timestamptzArray(asked.map((a) => a.since))],
   );
@@ -1206,6 +1221,7 @@ async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite
       hasHistory: row.has_history,
       endedBeforeCreation: row.ended_before_creation,
       lastCreate: orNull(row.last_create),
+      lastEndBeforeCreate: orNull(row.last_end_before_create),
       lastEndBeforeSince: orNull(row.last_end_before_since),
       firstStartSince: orNull(row.first_start_since),
     });
@@ -1270,6 +1286,8 @@ interface UidlessJudgement {
   /** Of an earlier object: from when its entries are the write's object's (sinceOf). */
   since: Date | null;
   lastCreate: Date | null;
+  /** Of a later object: the last end of its entries that began before `lastCreate`, where known. */
+  lastEndBeforeCreate: Date | null;
   lastEndBeforeSince: Date | null;
   firstStartSince: Date | null;
 }
@@ -1291,7 +1309,7 @@ interface UidlessJudgement {
  * a uid): the rules before apply.
  */
 function uidlessRowIs(write: AuditWrite, latest: ObjectRow, holder: ObjectRow | null, stored: UidlessEvidence | undefined, entries: readonly UidlessEntry[]): UidlessJudgement | null {
-  const none = { created: null, endedAt: null, since: null, lastCreate: null, lastEndBeforeSince: null, firstStartSince: null };
+  const none = { created: null, endedAt: null, since: null, lastCreate: null, lastEndBeforeCreate: null, lastEndBeforeSince: null, firstStartSince: null };
   if (createsObject(write)) {
     // As resolveTarget takes a create's latest row: the batch's own while not deleted.
     if (latest.isNew) return latest.deletedAt ? null : { is: "same", ...none };
@@ -1302,11 +1320,15 @@ function uidlessRowIs(write: AuditWrite, latest: ObjectRow, holder: ObjectRow | 
   const created = asked !== null ? asked.created : creationTimeOf(write);
   const sinceTime = sinceOf(write, created);
   const since = sinceTime?.getTime() ?? null;
+  const lastCreate = latestOf([asked?.lastCreate ?? null, ...entries.filter((e) => e.ok && e.creates).map((e) => e.start)]);
+  // The stored entries before it are known where it is the stored one.
+  const storedBeforeCreate = lastCreate !== null && asked?.lastCreate?.getTime() === lastCreate.getTime() ? asked.lastEndBeforeCreate : null;
   const judged = {
     created,
     endedAt: created,
     since: sinceTime,
-    lastCreate: latestOf([asked?.lastCreate ?? null, ...entries.filter((e) => e.ok && e.creates).map((e) => e.start)]),
+    lastCreate,
+    lastEndBeforeCreate: lastCreate === null ? null : latestOf([storedBeforeCreate, ...entries.filter((e) => e.start < lastCreate).map((e) => e.end)]),
     lastEndBeforeSince: since === null ? null : latestOf([asked?.lastEndBeforeSince ?? null, ...entries.filter((e) => e.start.getTime() < since).map((e) => e.end)]),
     firstStartSince: since === null ? null : earliestOf([asked?.firstStartSince ?? null, ...entries.filter((e) => e.start.getTime() >= since).map((e) => e.start)]),
   };
@@ -1339,6 +1361,7 @@ function earlierThanCreate(write: AuditWrite, latest: ObjectRow, stored: Uidless
     endedAt: since,
     since,
     lastCreate: null,
+    lastEndBeforeCreate: null,
     lastEndBeforeSince: latestOf([stored.lastEndBeforeSince, ...entries.filter((e) => e.start < since).map((e) => e.end)]),
     firstStartSince: earliestOf([stored.firstStartSince, ...entries.filter((e) => e.start >= since).map((e) => e.start)]),
   };
@@ -1356,7 +1379,7 @@ function endEarlierObject(
   earlier: ObjectRow,
   row: ObjectRow,
   judged: UidlessJudgement,
-  moved: Array<{ row: ObjectRow; into: ObjectRow; since: Date | null }>,
+  moved: Array<{ row: ObjectRow; into: ObjectRow } & HistoryMove>,
   touched: Set<ObjectRow>,
   observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }>,
 ): void {
@@ -1376,10 +1399,32 @@ function endEarlierObject(
       if (earlier.lastSeen > row.lastSeen) row.lastSeen = earlier.lastSeen;
       earlier.lastSeen = judged.lastEndBeforeSince ?? earlier.firstSeen;
     }
-    moved.push({ row: earlier, into: row, since });
+    moved.push({ row: earlier, into: row, since, until: null });
   }
   earlier.rowDirty = true;
   touched.add(earlier);
+}
+
+/**
+ * Starts `later`, a row holding no uid that uidlessRowIs found to be a later object than the
+ * write's (of `row`, new), at its create (`judged.lastCreate`): what it holds from before that
+ * create (writes that gave no uid, of the name's object then, stored before the write arrived)
+ * is not its object's, and moves to `row`, as had the write come first: its entries, the
+ * relations naming it that began then, a delete among them.
+ */
+function startLaterObject(later: ObjectRow, row: ObjectRow, judged: UidlessJudgement, moved: Array<{ row: ObjectRow; into: ObjectRow } & HistoryMove>, touched: Set<ObjectRow>): void {
+  const created = judged.lastCreate!;
+  if (later.firstSeen >= created) return;
+  if (later.firstSeen < row.firstSeen) row.firstSeen = later.firstSeen;
+  if (judged.lastEndBeforeCreate !== null && judged.lastEndBeforeCreate > row.lastSeen) row.lastSeen = judged.lastEndBeforeCreate;
+  if (later.deletedAt !== null && later.deletedAt < created) {
+    if (row.deletedAt === null || later.deletedAt < row.deletedAt) row.deletedAt = later.deletedAt;
+    later.deletedAt = null;
+  }
+  later.firstSeen = created;
+  later.rowDirty = true;
+  touched.add(later);
+  moved.push({ row: later, into: row, since: null, until: created });
 }
 
 /**
@@ -1498,32 +1543,45 @@ async function mergePlaceholders(sql: Sql, merged: ReadonlyArray<{ id: number; i
   await sql.query(prepared("kt_merge_placeholders", MERGE_PLACEHOLDERS_SQL), [int8Array(merged.map((m) => m.id)), int8Array(merged.map((m) => m.into))]);
 }
 
+/** What of a row's history MOVE_HISTORY_SQL moves: all of it (both null), or what began from `since`, or before `until`. */
+interface HistoryMove {
+  since: Date | null;
+  until: Date | null;
+}
+
 /**
  * Moves the history and relations of rows made by writes that gave no uid to the row of the
  * object they were (planWrites, uidlessRowIs): all of it, deleting the row and its state, or
  * (`since`) the entries and the relations naming it that began from then, of a row that was an
- * earlier object. Its name is the write's, locked exclusively by this batch: no other batch can
+ * earlier object, or (`until`) those that began before then, of a row that was a later one (not
+ * the relations it claimed, which its body stated). Its name is the write's, locked exclusively by this batch: no other batch can
  * look it up by name meanwhile (it holds no uid to be found by), nor the pruner delete it
  * (docs/storage.md, "No foreign keys", says what is left, as for MERGE_PLACEHOLDERS_SQL). One
  * UPDATE of relations sets all three columns: a row changed by two parts of one statement keeps
  * one change only.
  */
-export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS t(gone, kept, since)),
+export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[]) AS t(gone, kept, since, until)),
        history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m
-                    WHERE h.object_id = m.gone AND (m.since IS NULL OR h.start_time >= m.since)),
+                    WHERE h.object_id = m.gone AND (m.since IS NULL OR h.start_time >= m.since) AND (m.until IS NULL OR h.start_time < m.until)),
        related AS (UPDATE relations r
                       SET from_object_id = CASE WHEN r.from_object_id = m.gone THEN m.kept ELSE r.from_object_id END,
                           to_object_id = CASE WHEN r.to_object_id = m.gone THEN m.kept ELSE r.to_object_id END,
                           claimed_by_id = CASE WHEN r.claimed_by_id = m.gone THEN m.kept ELSE r.claimed_by_id END
                      FROM moves m
                     WHERE (r.from_object_id = m.gone OR r.to_object_id = m.gone OR r.claimed_by_id = m.gone)
-                      AND (m.since IS NULL OR (r.valid_from >= m.since AND r.claimed_by_id <> m.gone))),
-       states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL)
-  DELETE FROM objects o USING moves m WHERE o.id = m.gone AND m.since IS NULL`;
+                      AND ((m.since IS NULL AND m.until IS NULL)
+                           OR ((m.since IS NULL OR r.valid_from >= m.since) AND (m.until IS NULL OR r.valid_from < m.until) AND r.claimed_by_id <> m.gone))),
+       states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL AND m.until IS NULL)
+  DELETE FROM objects o USING moves m WHERE o.id = m.gone AND m.since IS NULL AND m.until IS NULL`;
 
-async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: number; since: Date | null }>): Promise<void> {
+async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>): Promise<void> {
   if (moved.length === 0) return;
-  await sql.query(prepared("kt_move_history", MOVE_HISTORY_SQL), [int8Array(moved.map((m) => m.id)), int8Array(moved.map((m) => m.into)), timestamptzArray(moved.map((m) => m.since))]);
+  await sql.query(prepared("kt_move_history", MOVE_HISTORY_SQL), [
+    int8Array(moved.map((m) => m.id)),
+    int8Array(moved.map((m) => m.into)),
+    timestamptzArray(moved.map((m) => m.since)),
+    timestamptzArray(moved.map((m) => m.until)),
+  ]);
 }
 
 async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text: string }>): Promise<void> {

@@ -61,7 +61,7 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
         rowsNamedElsewhere: await planOf(tx, ROWS_NAMED_ELSEWHERE_SQL, [ids]),
         mergePlaceholders: await planOf(tx, MERGE_PLACEHOLDERS_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1))]),
         uidlessRows: await planOf(tx, UIDLESS_ROWS_SQL, [ids, timestamptzArray(BATCH_KEYS.map(() => new Date())), timestamptzArray(BATCH_KEYS.map(() => new Date()))]),
-        moveHistory: await planOf(tx, MOVE_HISTORY_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1)), timestamptzArray(BATCH_KEYS.map(() => null))]),
+        moveHistory: await planOf(tx, MOVE_HISTORY_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1)), timestamptzArray(BATCH_KEYS.map(() => null)), timestamptzArray(BATCH_KEYS.map(() => null))]),
         placeholdersUnderOtherGroups: await planOf(tx, PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL, [
           1,
           textArray(BATCH_KEYS.map(() => "")),

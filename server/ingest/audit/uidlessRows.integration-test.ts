@@ -278,4 +278,40 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
     expect(await objectsOf("earlier-in-order")).toEqual(apart);
     expect(await objectsOf("earlier-late")).toEqual(apart);
   });
+  it("gives a late write of an earlier object what the later object's row held from before its create", async () => {
+    // As above, with the earlier object's Metadata-level patch at 5, a Pod mounting my-config at 6
+    // and the earlier object's delete at 10, stored after the next my-config's create at 21: they
+    // reached its row, and are the earlier object's, whose update at 7 gives UID_1.
+    const writes = {
+      patch: configMapWrite("k-patch", 5, { verb: "patch", level: "Metadata" }),
+      pod: podMountingConfigMap("k-pod", 6),
+      update: configMapWrite("k-update", 7, { verb: "update", level: "RequestResponse", uid: UID_1, created: 3 }),
+      remove: configMapDelete("k-delete", 10),
+      create: configMapWrite("k-create", 21, { verb: "create", level: "Metadata" }),
+    };
+    await store("later-in-order", [writes.patch], [writes.pod], [writes.update], [writes.remove], [writes.create]);
+    await store("later-created-first", [writes.create], [writes.patch], [writes.pod], [writes.remove], [writes.update]);
+    await store("later-created-first-one-batch", [writes.create], [writes.patch, writes.update]);
+    const later = { uid: null, firstSeen: "2018-10-26T13:13:21.000Z", lastSeen: "2018-10-26T13:13:21.005Z", deletedAt: null, entries: ["k-create"] };
+    const apart = [
+      { uid: UID_1, firstSeen: "2018-10-26T13:13:05.000Z", lastSeen: "2018-10-26T13:13:10.005Z", deletedAt: "2018-10-26T13:13:10.005Z", entries: ["k-patch", "k-update", "k-delete"] },
+      later,
+    ];
+    expect(await objectsOf("later-in-order")).toEqual(apart);
+    expect(await objectsOf("later-created-first")).toEqual(apart);
+    expect(await objectsOf("later-created-first-one-batch")).toEqual([
+      { uid: UID_1, firstSeen: "2018-10-26T13:13:05.000Z", lastSeen: "2018-10-26T13:13:07.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: ["k-patch", "k-update"] },
+      later,
+    ]);
+    const mounts = async (cluster: string) =>
+      (
+        await test.db.query<{ uid: string | null; valid_from: Date; valid_to: Date | null }>(
+          `SELECT o.uid, r.valid_from, r.valid_to FROM relations r JOIN objects o ON o.id = r.from_object_id JOIN clusters c ON c.id = r.cluster_id
+            WHERE c.name = $1 AND r.kind = 'mounts-configmap'`,
+          [cluster],
+        )
+      ).rows.map((r) => ({ uid: r.uid, validFrom: new Date(r.valid_from).toISOString(), validTo: r.valid_to }));
+    expect(await mounts("later-in-order")).toEqual([{ uid: UID_1, validFrom: "2018-10-26T13:13:06.005Z", validTo: null }]);
+    expect(await mounts("later-created-first")).toEqual(await mounts("later-in-order"));
+  });
 });
