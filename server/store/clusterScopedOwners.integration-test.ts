@@ -16,7 +16,7 @@ import { eventList } from "../testing/scenarios/rollout";
 import { writeEvent } from "../testing/writeEvent";
 import { lockAndLoadObjects, planWrites, storeWrites } from "./auditWriter";
 import { ClusterRegistry } from "./clusters";
-import type { Database, Sql, Transaction } from "./database";
+import type { Database, Sql, Statement, Transaction } from "./database";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
 import { ObjectIdPool } from "./objectIdPool";
 import { applyRelationClaims, observeRelations } from "./relationWriter";
@@ -1214,6 +1214,42 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     expect((await parentsOf(test.db, cluster, "downloads-8b49bb4c5-2rj89", "controller-owner")).map((r) => r.parent)).toEqual(replicaSets.rows.map((r) => Number(r.id)));
     const entries = await test.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = $1`, [cluster]);
     expect(entries.rows[0]!.n).toBe(4);
+  });
+
+  /** `db`, with the name of each statement its transactions send (a prepared one's, else its first words) added to `sent`. */
+  function recordingStatements(db: Database, sent: string[]): Database {
+    const named = (statement: Statement) => (typeof statement === "string" ? statement.trim().split(/\s+/, 3).join(" ") : statement.name);
+    return new Proxy(db, {
+      get(target, property) {
+        if (property === "transaction") {
+          return <T,>(work: (tx: Transaction) => Promise<T>) =>
+            target.transaction((tx) =>
+              work({
+                query: (statement, params) => (sent.push(named(statement)), tx.query(statement, params)),
+                copyFrom: (table, columns, text) => (sent.push(`COPY ${table}`), tx.copyFrom(table, columns, text)),
+              }),
+            );
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  it("sends nothing more for a Redis's Metadata-level update, nor a write of a name whose latest row holds its uid", async () => {
+    // The uid lock, the question to rows holding no uid and the move of their history are for
+    // writes whose uid no row of their names holds, or whose row holds none (docs/storage.md).
+    const cluster = "ordinary-writes";
+    const sent: string[] = [];
+    const ingestor = createAuditIngestor(recordingStatements(test.db, sent), TEST_CONVERT_OPTIONS);
+    await ingestor.ingest(cluster, () => [redisUpdate("c0a50000-0000-4000-8000-0000000002b1", "15:00:00.000", "41001"), consoleUpdate("c0a50000-0000-4000-8000-0000000002b2", "15:00:00.000", "31001")]);
+    sent.length = 0;
+    await ingestor.ingest(cluster, () => [
+      redisMetadataUpdate("c0a50000-0000-4000-8000-0000000002b3", "15:01:00.000"),
+      metadataLevel(redisUpdate("c0a50000-0000-4000-8000-0000000002b4", "15:01:01.000", "41002"), "patch"),
+      consoleUpdate("c0a50000-0000-4000-8000-0000000002b5", "15:01:02.000", "31002"),
+    ]);
+    expect(sent).toEqual(["kt_record_receipts", "kt_lock_objects", "kt_latest_by_name", "kt_update_objects", "kt_upsert_states", "COPY history_entries", "kt_open_relations"]);
   });
 });
 
