@@ -1267,7 +1267,10 @@ function mayHaveTakenUidOf(create: AuditWrite, latest: ObjectRow): boolean {
   return !latest.isNew && latest.uid === create.object.uid && latest.firstSeen < create.startTime && !latest.hasStoredState && creationTimeOf(create) !== null;
 }
 
-/** A write of the batch to a row asked about: one that gave no uid to a row holding none, or any to a row a create asks about (planWrites). */
+/**
+ * A write of the batch to a row asked about: one that gave no uid to a row holding none, or any to
+ * a row a create asks about (planWrites).
+ */
 interface UidlessEntry {
   start: Date;
   end: Date;
@@ -1297,9 +1300,9 @@ interface UidlessJudgement {
  * it), is the object the write's uid names, by its stored history (`stored`, asked for this
  * write) and the batch's writes to it before this one (`entries`). The name held one object at a
  * time, so:
- * - "earlier": one of its entries that did not fail (nor was a dry run) ended before the write's object was created
- *   (its response tells when, to the second): the name held another object then. A create's row
- *   is earlier when it began before the create, as resolveTarget takes it.
+ * - "earlier": one of its entries that did not fail (nor was a dry run) ended before the write's
+ *   object was created (its response tells when, to the second): the name held another object
+ *   then. A create's row is earlier when it began before the create, as resolveTarget takes it.
  * - "later": it holds a create that began after the write's object was known to be there (the
  *   write's end, the second after its creation, the first claim or write of the row holding its
  *   uid, `holder`): that create found the name free.
@@ -1554,11 +1557,11 @@ interface HistoryMove {
  * object they were (planWrites, uidlessRowIs): all of it, deleting the row and its state, or
  * (`since`) the entries and the relations naming it that began from then, of a row that was an
  * earlier object, or (`until`) those that began before then, of a row that was a later one (not
- * the relations it claimed, which its body stated). Its name is the write's, locked exclusively by this batch: no other batch can
- * look it up by name meanwhile (it holds no uid to be found by), nor the pruner delete it
- * (docs/storage.md, "No foreign keys", says what is left, as for MERGE_PLACEHOLDERS_SQL). One
- * UPDATE of relations sets all three columns: a row changed by two parts of one statement keeps
- * one change only.
+ * the relations it claimed, which its body stated). Its name is the write's, locked exclusively
+ * by this batch: no other batch can look it up by name meanwhile (it holds no uid to be found
+ * by), nor the pruner delete it (docs/storage.md, "No foreign keys", says what is left, as for
+ * MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three columns: a row changed by two
+ * parts of one statement keeps one change only.
  */
 export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[]) AS t(gone, kept, since, until)),
        history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m
