@@ -127,6 +127,16 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
     }));
   }
 
+  /** The cluster's Pod-mounts-ConfigMap relations: the ConfigMap row's uid and when each held. */
+  async function mounts(cluster: string) {
+    const rows = await test.db.query<{ uid: string | null; valid_from: Date; valid_to: Date | null }>(
+      `SELECT o.uid, r.valid_from, r.valid_to FROM relations r JOIN objects o ON o.id = r.from_object_id JOIN clusters c ON c.id = r.cluster_id
+        WHERE c.name = $1 AND r.kind = 'mounts-configmap'`,
+      [cluster],
+    );
+    return rows.rows.map((r) => ({ uid: r.uid, validFrom: new Date(r.valid_from).toISOString(), validTo: r.valid_to }));
+  }
+
   it("gives the uid of an update that arrives after the delete to the row its Metadata-level create, patch and delete made", async () => {
     const writes = {
       create: configMapWrite("a-create", 3, { verb: "create", level: "Metadata" }),
@@ -215,14 +225,6 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
     };
     await store("relation-late", [writes.oldPatch], [writes.pod], [writes.update], [writes.oldDelete], [writes.create]);
     await store("relation-in-order", [writes.oldPatch], [writes.oldDelete], [writes.create], [writes.pod], [writes.update]);
-    const mounts = async (cluster: string) =>
-      (
-        await test.db.query<{ uid: string | null; valid_from: Date; valid_to: Date | null }>(
-          `SELECT o.uid, r.valid_from, r.valid_to FROM relations r JOIN objects o ON o.id = r.from_object_id JOIN clusters c ON c.id = r.cluster_id
-            WHERE c.name = $1 AND r.kind = 'mounts-configmap'`,
-          [cluster],
-        )
-      ).rows.map((r) => ({ uid: r.uid, validFrom: new Date(r.valid_from).toISOString(), validTo: r.valid_to }));
     expect(await mounts("relation-in-order")).toEqual([{ uid: UID_2, validFrom: "2018-10-26T13:13:24.005Z", validTo: null }]);
     expect(await mounts("relation-late")).toEqual(await mounts("relation-in-order"));
     expect((await objectsOf("relation-late")).map((o) => o.uid)).toEqual([null, UID_2]);
@@ -303,14 +305,6 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
       { uid: UID_1, firstSeen: "2018-10-26T13:13:05.000Z", lastSeen: "2018-10-26T13:13:07.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: ["k-patch", "k-update"] },
       later,
     ]);
-    const mounts = async (cluster: string) =>
-      (
-        await test.db.query<{ uid: string | null; valid_from: Date; valid_to: Date | null }>(
-          `SELECT o.uid, r.valid_from, r.valid_to FROM relations r JOIN objects o ON o.id = r.from_object_id JOIN clusters c ON c.id = r.cluster_id
-            WHERE c.name = $1 AND r.kind = 'mounts-configmap'`,
-          [cluster],
-        )
-      ).rows.map((r) => ({ uid: r.uid, validFrom: new Date(r.valid_from).toISOString(), validTo: r.valid_to }));
     expect(await mounts("later-in-order")).toEqual([{ uid: UID_1, validFrom: "2018-10-26T13:13:06.005Z", validTo: null }]);
     expect(await mounts("later-created-first")).toEqual(await mounts("later-in-order"));
   });
