@@ -1,7 +1,7 @@
 import { prepared, type Sql, type Transaction } from "./database";
 import { CopyTextBuilder, type CopyText, type CopyValue } from "./copyText";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
-import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
+import { advisoryLockIdOf, lockIdsExclusive, lockNamesShared, objectKeyOf, uidLockIdOf } from "./objectKey";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { afterUntoldChange, isOlderThanState, toldVersion } from "./stateVersion";
@@ -267,6 +267,13 @@ export interface WritePlan {
   readonly reidentified: readonly ObjectRow[];
   /** Placeholders merged into another row (`into`), standing for the same object: their relations move there, and they go. */
   readonly merged: ReadonlyArray<{ id: number; into: number }>;
+  /**
+   * Rows made by writes that gave no uid whose history moves to the row of the object a later
+   * write's uid names (uidlessRowEvidence): all of it, the row then going (`since` and `until`
+   * null), the entries and relations that began at or after `since`, when the row was an earlier
+   * object, or those that began before `until`, when it was a later one.
+   */
+  readonly moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>;
   readonly states: ReadonlyArray<{ row: ObjectRow; text: string }>;
   readonly historyCopyText: CopyText;
   /** Stored entries whose diff changes, since a late write now comes before them (lateWrites.ts). */
@@ -417,11 +424,33 @@ export async function planWrites(
     const key = objectKeyOf(clusterId, w.object);
     if (!latestByName.has(key)) namedWithoutUid.set(key, w.object);
   }
-  // Ids for the objects the batch may create (at most one per write; the rest go back), older
-  // incarnations by uid, states missing from the cache, which rows that creates may fill in
-  // are placeholders, and placeholders under another group's name: each a statement only when needed.
-  const [ids, olderIncarnations, , placeholders, underOtherGroups] = await Promise.all([
+  // A write that gives a uid to a name whose latest row holds none, made by writes that gave none
+  // (Metadata level), and is not its create: that row's history tells whether it is the object
+  // the uid names (uidlessRowEvidence). Asked for the first such write of each row only: it gives
+  // the row its uid, or finds it another object.
+  // So is a create giving the uid that such a row took, judged the same object before the create
+  // arrived (mayHaveTakenUidOf).
+  const uidlessRows = new Map<number, AuditWrite>();
+  for (const w of ordered) {
+    if (w.object.uid === null) continue;
+    const latest = latestByName.get(objectKeyOf(clusterId, w.object));
+    if (latest === undefined || uidlessRows.has(latest.id)) continue;
+    if (createsObject(w) ? mayHaveTakenUidOf(w, latest) : latest.uid === null) uidlessRows.set(latest.id, w);
+  }
+  // A write that tells no kind (a custom resource at Metadata level) locked no name relations
+  // guess for its object from its kind (nameRelationsGuess): the uid it brings is locked instead,
+  // before it is looked up, as a batch about to make a placeholder holding it locks it
+  // (relationWriter.ts). Only for uids no row of the batch's names holds: a write whose row holds
+  // its uid locks nothing more.
+  const uidLockIds = [...new Set([...uidsToLoad.values()].filter((o) => o.kind === null).map((o) => uidLockIdOf(clusterId, o.uid!)))];
+  // Ids for the objects the batch may create (at most one per write; the rest go back), those uid
+  // locks, older incarnations by uid, states missing from the cache, which rows that creates may
+  // fill in are placeholders, placeholders under another group's name, and what rows holding no
+  // uid tell of a write giving one: each a statement only when needed.
+  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence] = await Promise.all([
     objectIds.take(sql, writes.length),
+    // Sent before the lookup by uid, which the connection then runs once the locks are held.
+    uidLockIds.length > 0 ? lockIdsExclusive(sql, uidLockIds).then(() => undefined) : undefined,
     loadByUid(sql, clusterId, [...uidsToLoad.values()].map((o) => ({ namespace: o.namespace, uid: o.uid! })), loaded),
     loadStates(sql, loaded, cache),
     // Also, for a write whose uid no row of its name holds, whether that name's latest is one: the
@@ -435,6 +464,7 @@ export async function planWrites(
         .filter((row) => row !== undefined),
     ),
     placeholdersUnderOtherGroups(sql, clusterId, namedWithoutUid, loaded),
+    uidlessRowEvidence(sql, uidlessRows),
   ]);
   for (const { key, row } of olderIncarnations) byUid.set(key, row);
   const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
@@ -465,6 +495,13 @@ export async function planWrites(
   // write of the batch may take one, as its row is deleted.
   const merged: Array<{ row: ObjectRow; into: ObjectRow }> = [];
   const mergedAway = new Set<ObjectRow>();
+  // Rows made by writes that gave no uid, whose history moves to the row of the object a write's
+  // uid names (all of it: `since` null), and the rows the whole of it went to.
+  const moved: Array<{ row: ObjectRow; into: ObjectRow } & HistoryMove> = [];
+  const absorbedInto = new Map<ObjectRow, ObjectRow>();
+  // The batch's writes that gave no uid to rows holding none, and its writes to the rows asked
+  // about (uidlessRows): history those rows have that the stored one does not tell yet (uidlessRowIs).
+  const uidlessEntries = new Map<ObjectRow, UidlessEntry[]>();
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
@@ -495,11 +532,31 @@ export async function planWrites(
       !touched.has(underOtherGroup) &&
       !mergedAway.has(underOtherGroup) &&
       (!createsObject(write) || underOtherGroup.uid === null || underOtherGroup.firstSeen >= write.startTime);
-    const target = fillsPlaceholder ? latest : takesPlaceholderOfOtherGroup ? underOtherGroup : resolveTarget(write, latest, ownUid);
+    // The latest row of the write's name holds no uid but has history (writes that gave none made
+    // it), and this write gives one: whether that row is the object the uid names (uidlessRowIs).
+    // Where another row holds the uid (a placeholder under another name, the same object under
+    // another API group), the write goes there, and the row of its name, when the same object, is
+    // merged into it: had the write come first, that row would have taken the uid, and the claim
+    // or the write through the other group found it by uid.
+    const uidless = !mergesPlaceholder && write.object.uid !== null && latest !== null && latest.uid === null && !mergedAway.has(latest) ? latest : null;
+    const judged = uidless === null ? null : uidlessRowIs(write, uidless, ownUid, uidlessEvidence.get(uidless.id), uidlessEntries.get(uidless) ?? []);
+    const uidlessVerdict = judged?.is ?? null;
+    const absorbs = uidlessVerdict === "same" && ownUid !== null && ownUid !== latest && objectKeyOf(clusterId, ownUid.identity) !== key;
+    // A create giving the uid that the latest row of its name took from a write of this object
+    // after it, though that row's history tells an earlier object (earlierThanCreate): the create
+    // gets a row of its own, and that row's entries since it began move there.
+    const retaken = uidless === null && !mergesPlaceholder && latest !== null && ownUid === latest ? earlierThanCreate(write, latest, uidlessEvidence.get(latest.id), uidlessEntries.get(latest) ?? []) : null;
+    const target = fillsPlaceholder
+      ? latest
+      : takesPlaceholderOfOtherGroup
+        ? underOtherGroup
+        : retaken !== null
+          ? "new"
+          : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
 
     let row: ObjectRow;
     if (target === "new") {
-      if (latest && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
+      if (latest && !latest.deletedAt && createsObject(write) && retaken === null) endIncarnation(latest, write, touched, observed);
       row = {
         id: ids[idsUsed++]!,
         isNew: true,
@@ -522,6 +579,38 @@ export async function planWrites(
       row = target;
     }
     touched.add(row);
+    if (absorbs && uidless !== null) {
+      // The row of the write's name is this object: its history and relations move to the row
+      // holding the uid, and it goes (storeWrites). Its body, when it has one and that row none,
+      // is the one this write is diffed against.
+      if (uidless.firstSeen < row.firstSeen) row.firstSeen = uidless.firstSeen;
+      if (uidless.lastSeen > row.lastSeen) row.lastSeen = uidless.lastSeen;
+      if (uidless.deletedAt && (!row.deletedAt || uidless.deletedAt > row.deletedAt)) row.deletedAt = uidless.deletedAt;
+      if (!row.kind && uidless.kind) row.kind = uidless.kind;
+      if (row.state === null && !row.hasStoredState && uidless.state !== null) {
+        row.state = uidless.state;
+        row.resourceVersion = uidless.resourceVersion;
+        row.stateDirty = true;
+      }
+      row.rowDirty = true;
+      moved.push({ row: uidless, into: row, since: null, until: null });
+      mergedAway.add(uidless);
+      absorbedInto.set(uidless, row);
+      if (latestByName.get(key) === uidless) latestByName.set(key, row);
+    } else if (uidless !== null && judged !== null && judged.is === "earlier" && judged.since !== null) {
+      endEarlierObject(uidless, row, judged, moved, touched, observed);
+      if (latestByName.get(key) === uidless) latestByName.set(key, row);
+    } else if (retaken !== null && latest !== null) {
+      // The uid it took was this object's, given since the create began, with the entries that move.
+      endEarlierObject(latest, row, retaken, moved, touched, observed);
+      latest.uid = null;
+    } else if (uidless !== null && judged !== null && judged.is === "later" && row.isNew) {
+      // This write's object was gone when the later one's create found its name free, and the
+      // later one stays the latest of the name.
+      row.deletedAt ??= judged.lastCreate;
+      startLaterObject(uidless, row, judged, moved, touched);
+      latestByName.set(key, uidless);
+    }
     // The placeholder a relation made for this uid under another name (a guessed scope, an old
     // API group) is this object: it takes the write's identity, and relations keep naming it.
     // It is then the latest object of its new name, as a new row would be: the batch's writes to
@@ -542,7 +631,7 @@ export async function planWrites(
         if (latest.lastSeen > row.lastSeen) row.lastSeen = latest.lastSeen;
         merged.push({ row: latest, into: row });
         mergedAway.add(latest);
-      } else if (latest && latest !== row && !latest.deletedAt && createsObject(write)) endIncarnation(latest, write, touched, observed);
+      } else if (latest && latest !== row && !latest.deletedAt && !mergedAway.has(latest) && createsObject(write)) endIncarnation(latest, write, touched, observed);
       latestByName.set(key, row);
     }
 
@@ -570,6 +659,11 @@ export async function planWrites(
       // newer object's body is not that one's, so it shows neither in a diff nor as a snapshot.
       earlierDeletes.push({ write, newer: row, change: computeChange({ state: null, resourceVersion: null }, write) });
       continue;
+    }
+    if ((!row.uid && !write.object.uid) || uidlessRows.has(row.id)) {
+      const entries = uidlessEntries.get(row) ?? [];
+      entries.push({ start: write.startTime, end: write.endTime, ok: !write.failed && !write.dryRun, creates: createsObject(write) });
+      uidlessEntries.set(row, entries);
     }
     if (!row.uid && write.object.uid) {
       row.uid = write.object.uid;
@@ -640,12 +734,17 @@ export async function planWrites(
   // The parsed states are done with; the observations keep what the linkers will read.
   for (const row of loaded) row.state = null;
   for (const row of rows) row.state = null;
-  let observations: ObjectObservation[] | null = observed.map(({ row, at, state, deleted, claims }) => ({ objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted, claims }));
+  // A body of a row merged into another (written earlier in the batch) states the relations of the row it went to.
+  let observations: ObjectObservation[] | null = observed.map(({ row: written, at, state, deleted, claims }) => {
+    const row = absorbedInto.get(written) ?? written;
+    return { objectId: row.id, identity: { ...row.identity, uid: row.uid, kind: row.kind }, at, state, deleted, claims };
+  });
   observed.length = 0;
+  // A row the batch made and merged into another is still inserted (its history rows name it) and then moved.
   const created = rows.filter((row) => row.isNew);
   return {
     historyEntries,
-    objectsCreated: created.length,
+    objectsCreated: created.filter((row) => !absorbedInto.has(row)).length,
     takeObservations() {
       const taken = observations ?? [];
       observations = null;
@@ -655,6 +754,7 @@ export async function planWrites(
     updated: rows.filter((row) => !row.isNew && row.rowDirty),
     reidentified: rows.filter((row) => row.identityDirty),
     merged: merged.map(({ row, into }) => ({ id: row.id, into: into.id })),
+    moved: moved.map(({ row, into, since, until }) => ({ id: row.id, into: into.id, since, until })),
     states,
     historyCopyText: historyRows.take(),
     rediffedHistory,
@@ -743,7 +843,7 @@ async function endEarlierIncarnations(
 }
 
 function emptyPlan(): WritePlan {
-  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], reidentified: [], merged: [], states: [], historyCopyText: [], rediffedHistory: [] };
+  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], reidentified: [], merged: [], moved: [], states: [], historyCopyText: [], rediffedHistory: [] };
 }
 
 /**
@@ -889,6 +989,8 @@ export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan
     rediffHistory(sql, plan.rediffedHistory),
   ];
   if (plan.historyCopyText.length > 0) statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
+  // After the history: the batch's own entries on a row that goes move with the rest.
+  statements.push(moveHistory(sql, plan.moved));
   return Promise.all(statements).then(() => {
     for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text);
   });
@@ -1056,6 +1158,292 @@ async function settleRowsNamedElsewhere(
 }
 
 /**
+ * What the stored history of a row holding no uid (made by writes that gave none: Metadata level)
+ * tells of the object of a write that gives one (`write`, not a create), by that object's creation
+ * time where the write's response tells it (creationTimeOf): see uidlessRowIs.
+ */
+interface UidlessEvidence {
+  write: AuditWrite;
+  /** When the write's object was created, to the second; null when its response does not tell. */
+  created: Date | null;
+  /** From when the row's entries may be the write's object's (sinceOf); null with `created`. */
+  since: Date | null;
+  hasHistory: boolean;
+  /**
+   * An entry of the row that did not fail, and was no dry run, ended before `created`: the name
+   * held another object then. (A dry run changed nothing, and a dry-run create tells the name was
+   * free: `kubectl apply --dry-run=server` before the create.)
+   */
+  endedBeforeCreation: boolean;
+  /** The start of the row's last create that succeeded; null when it has none. */
+  lastCreate: Date | null;
+  /** Of the row's entries that began before `lastCreate`, the last end. */
+  lastEndBeforeCreate: Date | null;
+  /** Of the row's entries that began before `since`, the last end. */
+  lastEndBeforeSince: Date | null;
+  /** Of those that began at or after it, the first start. */
+  firstStartSince: Date | null;
+}
+
+/**
+ * What the history of each row (by id) says of the write giving a uid to it (uidlessRows in
+ * planWrites): one index probe of history_object_time_idx per question, asked only of rows of a
+ * name whose latest row holds no uid, which an ordinary write's does (exported for the plan test).
+ */
+export const UIDLESS_ROWS_SQL = `SELECT k.i,
+         EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = k.id) AS has_history,
+         EXISTS (SELECT 1 FROM history_entries h
+                  WHERE h.object_id = k.id AND h.start_time < k.created AND h.end_time < k.created
+                    AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) AS ended_before_creation,
+         c.last_create,
+         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < c.last_create) AS last_end_before_create,
+         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < k.since) AS last_end_before_since,
+         (SELECT min(h.start_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time >= k.since) AS first_start_since
+    FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS k(id, created, since, i)
+    CROSS JOIN LATERAL (
+      SELECT max(h.start_time) AS last_create FROM history_entries h
+       WHERE h.object_id = k.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
+         AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) c`;
+
+async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite>): Promise<Map<number, UidlessEvidence>> {
+  const found = new Map<number, UidlessEvidence>();
+  if (rows.size === 0) return found;
+  const asked = [...rows].map(([id, write]) => {
+    const created = creationTimeOf(write);
+    return { id, write, created, since: sinceOf(write, created) };
+  });
+  const result = await sql.query<{
+    i: number;
+    has_history: boolean;
+    ended_before_creation: boolean;
+    last_create: Date | null;
+    last_end_before_create: Date | null;
+    last_end_before_since: Date | null;
+    first_start_since: Date | null;
+  }>(
+    prepared("kt_uidless_rows", UIDLESS_ROWS_SQL),
+    [int8Array(asked.map((a) => a.id)), timestamptzArray(asked.map((a) => a.created)), timestamptzArray(asked.map((a) => a.since))],
+  );
+  const orNull = (value: Date | string | null) => (value === null ? null : dateOf(value));
+  for (const row of result.rows) {
+    const { id, write, created, since } = asked[Number(row.i) - 1]!;
+    found.set(id, {
+      write,
+      created,
+      since,
+      hasHistory: row.has_history,
+      endedBeforeCreation: row.ended_before_creation,
+      lastCreate: orNull(row.last_create),
+      lastEndBeforeCreate: orNull(row.last_end_before_create),
+      lastEndBeforeSince: orNull(row.last_end_before_since),
+      firstStartSince: orNull(row.first_start_since),
+    });
+  }
+  return found;
+}
+
+/** The earliest and latest creation times a body may tell that timestamptz takes, a second to spare. */
+const CREATION_TIME_RANGE = [Date.parse("0001-01-01T00:00:00Z"), Date.parse("9999-12-31T23:59:58Z")] as const;
+
+/**
+ * When the write's object was created, as its response tells (metadata.creationTimestamp, whole
+ * seconds): only a response that is the object of the write's uid (a request's body says what the
+ * client sent). Null when none tells, or the time is not one Postgres stores.
+ */
+function creationTimeOf(write: AuditWrite): Date | null {
+  const body = write.bodyAfter;
+  if (body === null || write.level !== "RequestResponse" || write.details.resourceVersionAfter === undefined) return null;
+  if (write.object.uid === null || stringAt(body, "metadata", "uid") !== write.object.uid) return null;
+  const text = stringAt(body, "metadata", "creationTimestamp");
+  const time = text === null ? NaN : Date.parse(text);
+  return Number.isFinite(time) && time >= CREATION_TIME_RANGE[0] && time <= CREATION_TIME_RANGE[1] ? new Date(time) : null;
+}
+
+/**
+ * From when a row's entries may be the object's of a write created at `created`: the second after
+ * that (to the second is all a body tells), or, for a create, the moment it began (the name was
+ * free then). Null when `created` is.
+ */
+function sinceOf(write: AuditWrite, created: Date | null): Date | null {
+  if (created === null) return null;
+  return createsObject(write) ? write.startTime : new Date(created.getTime() + 1000);
+}
+
+/**
+ * Whether `latest`, the latest row of a create's name, holds the uid the create gives though it
+ * began before the create, with no body: the row of an earlier object, made by writes that gave no
+ * uid, may have taken it from a write of the create's object that told no creation time
+ * (uidlessRowIs: the same object, deleted or not) before the create arrived. Its history is asked
+ * (earlierThanCreate). Of a row that holds its uid, only a create arriving late asks.
+ */
+function mayHaveTakenUidOf(create: AuditWrite, latest: ObjectRow): boolean {
+  return !latest.isNew && latest.uid === create.object.uid && latest.firstSeen < create.startTime && !latest.hasStoredState && creationTimeOf(create) !== null;
+}
+
+/**
+ * A write of the batch to a row asked about: one that gave no uid to a row holding none, or any to
+ * a row a create asks about (planWrites).
+ */
+interface UidlessEntry {
+  start: Date;
+  end: Date;
+  /** It did not fail, and was no dry run (UidlessEvidence.endedBeforeCreation). */
+  ok: boolean;
+  creates: boolean;
+}
+
+/** What uidlessRowIs found a row holding no uid to be, with what its history (stored and the batch's) tells. */
+interface UidlessJudgement {
+  is: "same" | "earlier" | "later";
+  /** When the write's object was created, to the second (creationTimeOf); null when its response does not tell. */
+  created: Date | null;
+  /** Of an earlier object: when it was gone (the write's object's creation, or its create's start). */
+  endedAt: Date | null;
+  /** Of an earlier object: from when its entries are the write's object's (sinceOf). */
+  since: Date | null;
+  lastCreate: Date | null;
+  /** Of a later object: the last end of its entries that began before `lastCreate`, where known. */
+  lastEndBeforeCreate: Date | null;
+  lastEndBeforeSince: Date | null;
+  firstStartSince: Date | null;
+}
+
+/**
+ * Whether `latest`, the latest row of a write's name, holding no uid (writes that gave none made
+ * it), is the object the write's uid names, by its stored history (`stored`, asked for this
+ * write) and the batch's writes to it before this one (`entries`). The name held one object at a
+ * time, so:
+ * - "earlier": one of its entries that did not fail (nor was a dry run) ended before the write's
+ *   object was created (its response tells when, to the second): the name held another object
+ *   then. A create's row is earlier when it began before the create, as resolveTarget takes it.
+ * - "later": it holds a create that began after the write's object was known to be there (the
+ *   write's end, the second after its creation, the first claim or write of the row holding its
+ *   uid, `holder`): that create found the name free.
+ * - "same" otherwise, deleted or not: at Metadata level a delete that leaves finalizers counts as
+ *   done (change.ts), and the writes that remove them follow.
+ * Null where nothing was asked (a row only a relation made, or the batch's second write giving it
+ * a uid): the rules before apply.
+ */
+function uidlessRowIs(write: AuditWrite, latest: ObjectRow, holder: ObjectRow | null, stored: UidlessEvidence | undefined, entries: readonly UidlessEntry[]): UidlessJudgement | null {
+  const none = { created: null, endedAt: null, since: null, lastCreate: null, lastEndBeforeCreate: null, lastEndBeforeSince: null, firstStartSince: null };
+  if (createsObject(write)) {
+    // As resolveTarget takes a create's latest row: the batch's own while not deleted.
+    if (latest.isNew) return latest.deletedAt ? null : { is: "same", ...none };
+    return { is: latest.firstSeen >= write.startTime ? "same" : "earlier", ...none };
+  }
+  const asked = latest.isNew ? null : stored !== undefined && stored.write === write ? stored : undefined;
+  if (asked === undefined || (!asked?.hasHistory && entries.length === 0)) return null;
+  const created = asked !== null ? asked.created : creationTimeOf(write);
+  const sinceTime = sinceOf(write, created);
+  const since = sinceTime?.getTime() ?? null;
+  const lastCreate = latestOf([asked?.lastCreate ?? null, ...entries.filter((e) => e.ok && e.creates).map((e) => e.start)]);
+  // The stored entries before it are known where it is the stored one.
+  const storedBeforeCreate = lastCreate !== null && asked?.lastCreate?.getTime() === lastCreate.getTime() ? asked.lastEndBeforeCreate : null;
+  const judged = {
+    created,
+    endedAt: created,
+    since: sinceTime,
+    lastCreate,
+    lastEndBeforeCreate: lastCreate === null ? null : latestOf([storedBeforeCreate, ...entries.filter((e) => e.start < lastCreate).map((e) => e.end)]),
+    lastEndBeforeSince: since === null ? null : latestOf([asked?.lastEndBeforeSince ?? null, ...entries.filter((e) => e.start.getTime() < since).map((e) => e.end)]),
+    firstStartSince: since === null ? null : earliestOf([asked?.firstStartSince ?? null, ...entries.filter((e) => e.start.getTime() >= since).map((e) => e.start)]),
+  };
+  if (created !== null && (asked?.endedBeforeCreation || entries.some((e) => e.ok && e.end < created))) return { is: "earlier", ...judged };
+  let known = write.endTime.getTime();
+  if (since !== null) known = Math.min(known, since);
+  if (holder !== null) known = Math.min(known, holder.firstSeen.getTime());
+  return { is: judged.lastCreate !== null && judged.lastCreate.getTime() > known ? "later" : "same", ...judged };
+}
+
+const latestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b) => (b !== null && (a === null || b > a) ? b : a), null);
+const earliestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b) => (b !== null && (a === null || b < a) ? b : a), null);
+
+/**
+ * A create giving the uid `latest` holds, when that row is an earlier object (mayHaveTakenUidOf):
+ * one of its entries that did not fail, nor was a dry run, ended before the create's object was
+ * created. Its uid was taken from this object's writes since the create began (nothing before the
+ * create can have given it); those entries move to the create's row, and the row ends at the
+ * create, as a row holding no uid would (uidlessRowIs). Null otherwise, or when the create was not
+ * asked about: the row is the create's object.
+ */
+function earlierThanCreate(write: AuditWrite, latest: ObjectRow, stored: UidlessEvidence | undefined, entries: readonly UidlessEntry[]): UidlessJudgement | null {
+  if (!createsObject(write) || !mayHaveTakenUidOf(write, latest) || latest.stateDirty) return null;
+  if (stored === undefined || stored.write !== write || stored.created === null || stored.since === null) return null;
+  const { created, since } = stored;
+  if (!stored.endedBeforeCreation && !entries.some((e) => e.ok && e.end < created)) return null;
+  return {
+    is: "earlier",
+    created,
+    endedAt: since,
+    since,
+    lastCreate: null,
+    lastEndBeforeCreate: null,
+    lastEndBeforeSince: latestOf([stored.lastEndBeforeSince, ...entries.filter((e) => e.start < since).map((e) => e.end)]),
+    firstStartSince: earliestOf([stored.firstStartSince, ...entries.filter((e) => e.start >= since).map((e) => e.start)]),
+  };
+}
+
+/**
+ * Ends `earlier`, a row holding no uid that uidlessRowIs found to be an earlier object than the
+ * write's (of `row`), or the row whose uid a create retakes (earlierThanCreate): its object was
+ * gone when the write's was created (`judged.endedAt`). The entries and relations that began from
+ * `judged.since` (the second after that creation, or the create's start) are the write's
+ * object's: they move to `row` (storeWrites), unless the earlier row has a body, which they may
+ * have made.
+ */
+function endEarlierObject(
+  earlier: ObjectRow,
+  row: ObjectRow,
+  judged: UidlessJudgement,
+  moved: Array<{ row: ObjectRow; into: ObjectRow } & HistoryMove>,
+  touched: Set<ObjectRow>,
+  observed: Array<{ row: ObjectRow; at: Date; state: JsonObject | null; deleted: boolean }>,
+): void {
+  const endedAt = judged.endedAt!;
+  const since = judged.since!;
+  const deletedAt = earlier.deletedAt;
+  const moves = !earlier.hasStoredState && !earlier.stateDirty;
+  if (deletedAt === null || deletedAt >= since) {
+    earlier.deletedAt = endedAt;
+    if (deletedAt === null) observed.push({ row: earlier, at: endedAt, state: earlier.state, deleted: true });
+    // A delete since then was of the write's object (or of one after it).
+    else if (moves && (row.deletedAt === null || deletedAt > row.deletedAt)) row.deletedAt = deletedAt;
+  }
+  if (moves) {
+    if (judged.firstStartSince !== null) {
+      if (judged.firstStartSince < row.firstSeen) row.firstSeen = judged.firstStartSince;
+      if (earlier.lastSeen > row.lastSeen) row.lastSeen = earlier.lastSeen;
+      earlier.lastSeen = judged.lastEndBeforeSince ?? earlier.firstSeen;
+    }
+    moved.push({ row: earlier, into: row, since, until: null });
+  }
+  earlier.rowDirty = true;
+  touched.add(earlier);
+}
+
+/**
+ * Starts `later`, a row holding no uid that uidlessRowIs found to be a later object than the
+ * write's (of `row`, new), at its create (`judged.lastCreate`): what it holds from before that
+ * create (writes that gave no uid, of the name's object then, stored before the write arrived)
+ * is not its object's, and moves to `row`, as had the write come first: its entries, the
+ * relations naming it that began then, a delete among them.
+ */
+function startLaterObject(later: ObjectRow, row: ObjectRow, judged: UidlessJudgement, moved: Array<{ row: ObjectRow; into: ObjectRow } & HistoryMove>, touched: Set<ObjectRow>): void {
+  const created = judged.lastCreate!;
+  if (later.firstSeen >= created) return;
+  if (later.firstSeen < row.firstSeen) row.firstSeen = later.firstSeen;
+  if (judged.lastEndBeforeCreate !== null && judged.lastEndBeforeCreate > row.lastSeen) row.lastSeen = judged.lastEndBeforeCreate;
+  if (later.deletedAt !== null && later.deletedAt < created) {
+    if (row.deletedAt === null || later.deletedAt < row.deletedAt) row.deletedAt = later.deletedAt;
+    later.deletedAt = null;
+  }
+  later.firstSeen = created;
+  later.rowDirty = true;
+  touched.add(later);
+  moved.push({ row: later, into: row, since: null, until: created });
+}
+
+/**
  * Whether `a` and `b` name one object through two API groups: the same namespace, resource and
  * name (extensions and apps served the same Deployments), as settleRowsNamedElsewhere takes them.
  */
@@ -1069,8 +1457,12 @@ export const ROWS_NAMED_ELSEWHERE_SQL = `SELECT o.id, o.api_group, o.api_version
            OR EXISTS (SELECT 1 FROM object_states s WHERE s.object_id = o.id) AS has_history
     FROM objects o WHERE o.id = ANY($1::bigint[])`;
 
-/** Which object a write belongs to: an existing row, or "new" for a new incarnation. */
-function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: ObjectRow | null): ObjectRow | "new" {
+/**
+ * Which object a write belongs to: an existing row, or "new" for a new incarnation. For a write
+ * giving a uid that no row holds, whose name's latest row holds none, `latestIsItsObject` says
+ * whether that row is its object when its history told (uidlessRowIs); null when it did not.
+ */
+function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: ObjectRow | null, latestIsItsObject: boolean | null = null): ObjectRow | "new" {
   if (sameUid) return sameUid;
   const creates = createsObject(write);
   // Batches are applied concurrently, and the apiserver sends them concurrently too: a create
@@ -1082,7 +1474,7 @@ function resolveTarget(write: AuditWrite, latest: ObjectRow | null, sameUid: Obj
   }
   if (write.object.uid) {
     // A uid we have not seen: the latest row is this object only if we never learnt its uid.
-    if (latest && !latest.uid && !latest.deletedAt && (!creates || latest.isNew)) return latest;
+    if (latest && !latest.uid && (latestIsItsObject ?? (!latest.deletedAt && (!creates || latest.isNew)))) return latest;
     return "new";
   }
   if (creates) return "new";
@@ -1165,6 +1557,47 @@ export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::
 async function mergePlaceholders(sql: Sql, merged: ReadonlyArray<{ id: number; into: number }>): Promise<void> {
   if (merged.length === 0) return;
   await sql.query(prepared("kt_merge_placeholders", MERGE_PLACEHOLDERS_SQL), [int8Array(merged.map((m) => m.id)), int8Array(merged.map((m) => m.into))]);
+}
+
+/** What of a row's history MOVE_HISTORY_SQL moves: all of it (both null), or what began from `since`, or before `until`. */
+interface HistoryMove {
+  since: Date | null;
+  until: Date | null;
+}
+
+/**
+ * Moves the history and relations of rows made by writes that gave no uid to the row of the
+ * object they were (planWrites, uidlessRowIs): all of it, deleting the row and its state, or
+ * (`since`) the entries and the relations naming it that began from then, of a row that was an
+ * earlier object, or (`until`) those that began before then, of a row that was a later one (not
+ * the relations it claimed, which its body stated). Its name is the write's, locked exclusively
+ * by this batch: no other batch can look it up by name meanwhile (it holds no uid to be found
+ * by), nor the pruner delete it (docs/storage.md, "No foreign keys", says what is left, as for
+ * MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three columns: a row changed by two
+ * parts of one statement keeps one change only.
+ */
+export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[]) AS t(gone, kept, since, until)),
+       history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m
+                    WHERE h.object_id = m.gone AND (m.since IS NULL OR h.start_time >= m.since) AND (m.until IS NULL OR h.start_time < m.until)),
+       related AS (UPDATE relations r
+                      SET from_object_id = CASE WHEN r.from_object_id = m.gone THEN m.kept ELSE r.from_object_id END,
+                          to_object_id = CASE WHEN r.to_object_id = m.gone THEN m.kept ELSE r.to_object_id END,
+                          claimed_by_id = CASE WHEN r.claimed_by_id = m.gone THEN m.kept ELSE r.claimed_by_id END
+                     FROM moves m
+                    WHERE (r.from_object_id = m.gone OR r.to_object_id = m.gone OR r.claimed_by_id = m.gone)
+                      AND ((m.since IS NULL AND m.until IS NULL)
+                           OR ((m.since IS NULL OR r.valid_from >= m.since) AND (m.until IS NULL OR r.valid_from < m.until) AND r.claimed_by_id <> m.gone))),
+       states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL AND m.until IS NULL)
+  DELETE FROM objects o USING moves m WHERE o.id = m.gone AND m.since IS NULL AND m.until IS NULL`;
+
+async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>): Promise<void> {
+  if (moved.length === 0) return;
+  await sql.query(prepared("kt_move_history", MOVE_HISTORY_SQL), [
+    int8Array(moved.map((m) => m.id)),
+    int8Array(moved.map((m) => m.into)),
+    timestamptzArray(moved.map((m) => m.since)),
+    timestamptzArray(moved.map((m) => m.until)),
+  ]);
 }
 
 async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text: string }>): Promise<void> {

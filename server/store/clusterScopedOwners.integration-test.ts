@@ -16,7 +16,7 @@ import { eventList } from "../testing/scenarios/rollout";
 import { writeEvent } from "../testing/writeEvent";
 import { lockAndLoadObjects, planWrites, storeWrites } from "./auditWriter";
 import { ClusterRegistry } from "./clusters";
-import type { Database, Sql, Transaction } from "./database";
+import type { Database, Sql, Statement, Transaction } from "./database";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
 import { ObjectIdPool } from "./objectIdPool";
 import { applyRelationClaims, observeRelations } from "./relationWriter";
@@ -681,6 +681,55 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
     expect(dangling.rows[0]!.n).toBe(0);
   });
 
+  it.each([
+    ["the cluster-scoped Console, which the Pod's ownerReference puts in its namespace", "console"],
+    ["a Redis, whose plural the Pod's ownerReference guesses from its kind", "redis"],
+  ] as const)("makes one object of %s, patched at Metadata level before the Pod named it, once a write gives its uid", async (_label, owner) => {
+    // The owner's patch gives no uid: its row holds none. The Pod's ownerReference then finds no
+    // row by uid, nor by the name it gives, and makes a placeholder holding the uid under that
+    // name. The owner's update gives the uid: the placeholder becomes the owner, and the patch's
+    // row is the same object. One row, as had the update come before the Pod.
+    const db = app.context.db;
+    const [uid, identity, ownerUpdate, podNaming] =
+      owner === "console" ? ([CONSOLE_UID, { ...CONSOLE, namespace: "" }, consoleUpdate, podUpdate] as const) : ([REDIS_UID, REDIS, redisUpdate, redisPodUpdate] as const);
+    const patch = metadataLevel(ownerUpdate("c0a50000-0000-4000-8000-000000000261", "14:59:00.000", "30999"), "patch");
+    const update = ownerUpdate("c0a50000-0000-4000-8000-000000000262", "15:01:00.000", "31001");
+    const podBody = podNaming("c0a50000-0000-4000-8000-000000000263", "15:00:00.000", "25400");
+    const [podFirst, updateFirst] = [`patched-${owner}-pod-first`, `patched-${owner}-update-first`];
+    for (const batch of [[patch], [podBody], [update]]) await post(podFirst, batch);
+    for (const batch of [[patch], [update], [podBody]]) await post(updateFirst, batch);
+    for (const cluster of [podFirst, updateFirst]) {
+      const [stored] = await objectsWithUid(db, cluster, uid);
+      expect(await objectsWithUid(db, cluster, uid), cluster).toEqual([{ id: stored!.id, ...identity, entries: 2 }]);
+      const named = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.name = $2 AND o.api_group = $3`,
+        [cluster, identity.name, identity.apiGroup],
+      );
+      expect(named.rows[0]!.n, cluster).toBe(1);
+      expect((await historyOfObject(db, stored!.id, DAY)).map((h) => h.auditId)).toEqual([patch.auditID, update.auditID]);
+      expect((await parentsOf(db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored!.id]);
+    }
+  });
+
+  it.each(ONE_OR_EACH_ITS_OWN)("merges the row a Metadata-level patch through the other API group made into the Deployment once a write through that group gives its uid, in %s", async (label, batches) => {
+    // As in "writes Metadata-level patches through apps then extensions": the patch through apps
+    // takes the placeholder the ReplicaSet's ownerReference made through extensions, and the one
+    // through extensions, giving no uid, gets a row of its own. The update through extensions then
+    // gives the uid, which the apps row holds: the extensions row is that object.
+    const db = app.context.db;
+    const cluster = `patched-through-both-${label.replace(" ", "-")}`;
+    await post(cluster, [kubeDnsReplicaSetUpdate("c0a50000-0000-4000-8000-000000000270")]);
+    const writes = [
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-000000000271", "2017-12-14T10:01:00Z", "apps", "1001"), "patch"),
+      metadataLevel(kubeDnsWrite("c0a50000-0000-4000-8000-000000000272", "2017-12-14T10:02:00Z", "extensions", "1002"), "patch"),
+      kubeDnsWrite("c0a50000-0000-4000-8000-000000000273", "2017-12-14T10:03:00Z", "extensions", "1003"),
+    ];
+    for (const batch of batches(writes)) await post(cluster, batch);
+    const stored = await kubeDnsStored(db, cluster);
+    expect(stored.rows.map((row) => [row.apiGroup, row.uid, row.entries])).toEqual([["apps", KUBE_DNS_UID, 3]]);
+    expect(stored.owners).toEqual([0]);
+  });
+
   it("links an ownerReference by uid in its own namespace or cluster-scoped, never to an object of a third namespace", async () => {
     // The Pod of openshift-console names the uid of the ReplicaSet of openshift-apiserver, stored
     // first (ownerUidOfAnotherNamespace). Kubernetes's garbage collector takes such an owner for
@@ -956,6 +1005,42 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     expect((await parentsOf(test.db, cluster, "kube-dns-545bc4bfd4", "controller-owner")).map((r) => r.parent)).toEqual([stored!.id]);
   });
 
+  /** The Redis's update at Metadata level: objectRef gives its uid (the request body's), and no body a kind. */
+  const redisMetadataUpdate = (id: string, clock: string) => {
+    const update = metadataLevel(redisUpdate(id, clock, "41001"), "update");
+    update.objectRef.uid = REDIS_UID;
+    return update;
+  };
+
+  it.each([
+    ["the Redis's Metadata-level update", "race-redis-metadata", () => redisMetadataUpdate("c0a50000-0000-4000-8000-000000000281", "15:01:00.000"), () => redisPodUpdate("c0a50000-0000-4000-8000-000000000282", "15:00:00.000", "25400")],
+    ["the placeholder of the Redis", "race-redis-metadata-pod", () => redisPodUpdate("c0a50000-0000-4000-8000-000000000283", "15:00:00.000", "25400"), () => redisMetadataUpdate("c0a50000-0000-4000-8000-000000000284", "15:01:00.000")],
+  ])("makes one owner of the Pod, a Redis written at Metadata level (no kind to guess its plural from), when %s is stored first", async (_first, cluster, held, then) => {
+    // The Pod's relation names `redises`, the update `redis`, and tells no kind: no name is locked
+    // by both. The uid is, by the update that brings it and the relation about to make a
+    // placeholder holding it.
+    await storeBesideHeld(cluster, held(), then());
+    const stored = await objectsWithUid(test.db, cluster, REDIS_UID);
+    expect(stored.map(({ resource, namespace, name, entries }) => ({ resource, namespace, name, entries }))).toEqual([{ resource: "redis", namespace: NAMESPACE, name: REDIS.name, entries: 1 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored[0]!.id]);
+  });
+
+  it.each([
+    ["the Console's update", "race-patched-console", () => consoleUpdate("c0a50000-0000-4000-8000-000000000291", "15:01:00.000", "31001"), () => podUpdate("c0a50000-0000-4000-8000-000000000292", "15:00:00.000", "25400")],
+    ["the Pod's placeholder", "race-patched-console-pod", () => podUpdate("c0a50000-0000-4000-8000-000000000293", "15:00:00.000", "25400"), () => consoleUpdate("c0a50000-0000-4000-8000-000000000294", "15:01:00.000", "31001")],
+  ])("makes one Console of the row its Metadata-level patch made when %s is stored first", async (_first, cluster, held, then) => {
+    // The patch gave no uid. Stored second, the update finds the Pod's placeholder by uid and the
+    // patch's row under its name, and merges that row into the placeholder.
+    await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, [metadataLevel(consoleUpdate("c0a50000-0000-4000-8000-000000000290", "14:59:00.000", "30999"), "patch")]);
+    await storeBesideHeld(cluster, held(), then());
+    const [stored] = await objectsWithUid(test.db, cluster, CONSOLE_UID);
+    expect(await objectsWithUid(test.db, cluster, CONSOLE_UID)).toEqual([{ id: stored!.id, ...CONSOLE, namespace: "", entries: 2 }]);
+    const consoles = await test.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.resource = 'consoles'`, [cluster]);
+    expect(consoles.rows[0]!.n).toBe(1);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored!.id]);
+    expect(await dangling(test.db)).toBe(0);
+  });
+
   it("makes one placeholder for an owner that Pods of two namespaces name in batches stored at once", async () => {
     // Each batch would miss the other's uncommitted placeholder: the second waits for the first.
     const cluster = "two-namespaces-at-once";
@@ -1080,6 +1165,91 @@ describe("a Console and a Pod naming it beside another transaction, on postgres"
     }
     expect(await dangling(test.db)).toBe(0);
     expect(await objectsWithUid(test.db, "pruned-placeholder", CONSOLE_UID)).toEqual([{ id: expect.any(Number), ...CONSOLE, namespace: "", entries: 1 }]);
+  });
+
+  it("stores again, and keeps, a batch that Postgres fails for a deadlock through the uid a Redis written at Metadata level brings", async () => {
+    // The Redis's Metadata-level update locks its uid, after its names; a batch about to make a
+    // placeholder holding that uid locks it shared, after its names too. The held batch writes
+    // the ReplicaSet downloads-8b49bb4c5 and the Pod naming the Redis; the ingested one the Redis
+    // and a Pod naming that ReplicaSet, whose name it locks only once its uid is held (an update's
+    // relations are looked up after its writes). Each waits for the other: Postgres fails the one
+    // that waited first, the ingested one, which is stored again once the held one has committed.
+    const cluster = "uid-deadlock";
+    const clusterId = await new ClusterRegistry(test.db).idOf(cluster);
+    const heldWrites = [
+      writeEvent({ id: "c0a50000-0000-4000-8000-0000000002a1", at: at("15:00:00.000"), verb: "update", apiGroup: "apps", resource: "replicasets", body: openshiftObject(NAMESPACE, "apps/replicasets.yaml", "downloads-8b49bb4c5") }),
+      redisPodUpdate("c0a50000-0000-4000-8000-0000000002a2", "15:00:01.000", "25400"),
+    ].map((event) => {
+      const parsed = parseAuditEvent(event);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return convertAuditEvent(parsed.event, TEST_CONVERT_OPTIONS) as AuditWrite;
+    });
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    let locked!: () => void;
+    const heldLocked = new Promise<void>((resolve) => (locked = resolve));
+    const held = holdOpen(test.db, async (tx) => {
+      const ids = new ObjectIdPool(0);
+      const objects = await lockAndLoadObjects(tx, clusterId, heldWrites.map((w) => w.object));
+      locked();
+      await resumed;
+      const plan = await planWrites(tx, clusterId, heldWrites, objects, null, ids);
+      await Promise.all([storeWrites(tx, clusterId, plan, null), applyRelationClaims(tx, clusterId, observeRelations(plan.takeObservations(), BUILTIN_LINKERS), ids)]);
+    });
+    await heldLocked;
+    const batch = [
+      redisMetadataUpdate("c0a50000-0000-4000-8000-0000000002a3", "15:00:02.000"),
+      writeEvent({ id: "c0a50000-0000-4000-8000-0000000002a4", at: at("15:00:03.000"), verb: "update", apiGroup: "", resource: "pods", body: openshiftObject(NAMESPACE, "core/pods.yaml", "downloads-8b49bb4c5-2rj89") }),
+    ];
+    // As the webhook and the import hand a batch over: a function, which the ingestor may call again.
+    const ingested = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest(cluster, () => structuredClone(batch));
+    await untilWaiting(1, ingested);
+    resume();
+    await (await held).commit();
+    expect(await ingested).toMatchObject({ accepted: 2, duplicates: 0, history: 2, rejected: [] });
+    const stored = await objectsWithUid(test.db, cluster, REDIS_UID);
+    expect(stored.map(({ resource, name, entries }) => ({ resource, name, entries }))).toEqual([{ resource: "redis", name: REDIS.name, entries: 1 }]);
+    expect((await parentsOf(test.db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([stored[0]!.id]);
+    const replicaSets = await test.db.query<{ id: number }>(`SELECT o.id FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.name = 'downloads-8b49bb4c5'`, [cluster]);
+    expect((await parentsOf(test.db, cluster, "downloads-8b49bb4c5-2rj89", "controller-owner")).map((r) => r.parent)).toEqual(replicaSets.rows.map((r) => Number(r.id)));
+    const entries = await test.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = $1`, [cluster]);
+    expect(entries.rows[0]!.n).toBe(4);
+  });
+
+  /** `db`, with the name of each statement its transactions send (a prepared one's, else its first words) added to `sent`. */
+  function recordingStatements(db: Database, sent: string[]): Database {
+    const named = (statement: Statement) => (typeof statement === "string" ? statement.trim().split(/\s+/, 3).join(" ") : statement.name);
+    return new Proxy(db, {
+      get(target, property) {
+        if (property === "transaction") {
+          return <T,>(work: (tx: Transaction) => Promise<T>) =>
+            target.transaction((tx) =>
+              work({
+                query: (statement, params) => (sent.push(named(statement)), tx.query(statement, params)),
+                copyFrom: (table, columns, text) => (sent.push(`COPY ${table}`), tx.copyFrom(table, columns, text)),
+              }),
+            );
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  it("sends nothing more for a Redis's Metadata-level update, nor a write of a name whose latest row holds its uid", async () => {
+    // The uid lock, the question to rows holding no uid and the move of their history are for
+    // writes whose uid no row of their names holds, or whose row holds none (docs/storage.md).
+    const cluster = "ordinary-writes";
+    const sent: string[] = [];
+    const ingestor = createAuditIngestor(recordingStatements(test.db, sent), TEST_CONVERT_OPTIONS);
+    await ingestor.ingest(cluster, () => [redisUpdate("c0a50000-0000-4000-8000-0000000002b1", "15:00:00.000", "41001"), consoleUpdate("c0a50000-0000-4000-8000-0000000002b2", "15:00:00.000", "31001")]);
+    sent.length = 0;
+    await ingestor.ingest(cluster, () => [
+      redisMetadataUpdate("c0a50000-0000-4000-8000-0000000002b3", "15:01:00.000"),
+      metadataLevel(redisUpdate("c0a50000-0000-4000-8000-0000000002b4", "15:01:01.000", "41002"), "patch"),
+      consoleUpdate("c0a50000-0000-4000-8000-0000000002b5", "15:01:02.000", "31002"),
+    ]);
+    expect(sent).toEqual(["kt_record_receipts", "kt_lock_objects", "kt_latest_by_name", "kt_update_objects", "kt_upsert_states", "COPY history_entries", "kt_open_relations"]);
   });
 });
 

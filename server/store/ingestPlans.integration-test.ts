@@ -4,10 +4,12 @@ import {
   EARLIER_INCARNATIONS_SQL,
   INGEST_PLANNER_SETTINGS,
   MERGE_PLACEHOLDERS_SQL,
+  MOVE_HISTORY_SQL,
   OBJECTS_BY_UID_SQL,
   PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL,
   ROWS_NAMED_ELSEWHERE_SQL,
   STATES_BY_ID_SQL,
+  UIDLESS_ROWS_SQL,
 } from "./auditWriter";
 import { OPEN_RELATIONS_SQL, TARGETS_BY_UID_SQL } from "./relationWriter";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
@@ -58,6 +60,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
         targetsByUid: await planOf(tx, TARGETS_BY_UID_SQL, [int4Array(BATCH_KEYS.map(() => 1)), uids, textArray(BATCH_KEYS.map(() => "default"))]),
         rowsNamedElsewhere: await planOf(tx, ROWS_NAMED_ELSEWHERE_SQL, [ids]),
         mergePlaceholders: await planOf(tx, MERGE_PLACEHOLDERS_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1))]),
+        uidlessRows: await planOf(tx, UIDLESS_ROWS_SQL, [ids, timestamptzArray(BATCH_KEYS.map(() => new Date())), timestamptzArray(BATCH_KEYS.map(() => new Date()))]),
+        moveHistory: await planOf(tx, MOVE_HISTORY_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1)), timestamptzArray(BATCH_KEYS.map(() => null)), timestamptzArray(BATCH_KEYS.map(() => null))]),
         placeholdersUnderOtherGroups: await planOf(tx, PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL, [
           1,
           textArray(BATCH_KEYS.map(() => "")),
@@ -83,6 +87,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       expect(plans.earlierIncarnations).toMatch(/objects_identity_idx/);
       expect(plans.placeholdersUnderOtherGroups).toMatch(/objects_identity_idx/);
       expect(plans.mergePlaceholders).toMatch(/relations_from_idx[\s\S]*relations_to_idx|relations_to_idx[\s\S]*relations_from_idx/);
+      expect(plans.uidlessRows).toMatch(/history_object_time_idx/);
+      for (const index of ["history_object_time_idx", "relations_from_idx", "relations_to_idx", "relations_claimed_by_idx"]) expect(plans.moveHistory).toContain(index);
       // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.
       expect(plans.objectsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = \S+\) AND \(uid = k\.u\)\)/);
       expect(plans.targetsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = k\.c\) AND \(uid = k\.u\)\)/);

@@ -19,6 +19,21 @@ export function advisoryLockIdOf(objectKey: string): string {
 }
 
 /**
+ * The advisory-lock id of a uid in a cluster: taken by a batch that brings the uid of an object
+ * whose name relations may not give (a custom resource written at Metadata level, which tells no
+ * kind), exclusively, and by one about to make a placeholder holding it, shared (docs/storage.md,
+ * "Locks"). Its key cannot be an object's: those begin with the cluster's id.
+ */
+export function uidLockIdOf(clusterId: number, uid: string): string {
+  return advisoryLockIdOf(`uid\u0000${clusterId}\u0000${uid}`);
+}
+
+/** Takes the advisory locks `lockIds` exclusively, in order, until the transaction ends. */
+export function lockIdsExclusive(sql: Sql, lockIds: readonly string[]): Promise<unknown> {
+  return sql.query(prepared("kt_lock_ids", `SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [[...lockIds]]);
+}
+
+/**
  * Takes the advisory locks `lockIds` in shared mode, in order, until the transaction ends: the
  * mode in which a batch holds the names of objects it does not write but must not see pruned
  * (docs/storage.md, "Locks"). Statements sent behind it start once every lock is held.

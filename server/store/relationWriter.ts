@@ -2,11 +2,11 @@ import { prepared, type Sql } from "./database";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import { ObjectIdPool } from "./objectIdPool";
 import type { ObjectObservation } from "./auditWriter";
-import { advisoryLockIdOf, lockNamesShared, objectKeyOf } from "./objectKey";
+import { advisoryLockIdOf, lockNamesShared, objectKeyOf, uidLockIdOf } from "./objectKey";
 import type { ObjectIdentity } from "../ingest/audit/types";
 import { kindForResource } from "../k8s/resources";
 import { claimsOf } from "../model/links/claims";
-import { clusterScopedNameToLock, mayBeClusterScoped, newerGroupNameToLock, versionOfApiVersion } from "../model/links/references";
+import { clusterScopedNameToLock, mayBeClusterScoped, newerGroupNameToLock, uidToLockFor, versionOfApiVersion } from "../model/links/references";
 import type { Linker, ObjectReference, RelationClaim } from "../model/links/types";
 
 /**
@@ -297,9 +297,18 @@ async function resolveTargets(
   // cluster-scoped the name is the cluster-scoped one: batches naming it from two namespaces
   // would each make a placeholder holding its uid, and only one becomes the object; the second
   // now finds the first's by uid.
+  //
+  // The uid of a custom resource is locked too, shared: its writer at Metadata level tells no kind,
+  // so locks no name the relation guesses from one (a Redis's `redises`), and locks the uid it
+  // brings instead (auditWriter.ts). Whichever commits second finds the other's row by uid.
   const creationLockIds = [...new Set(missing.map(({ target }) => placeholderLockId(target)))].sort();
-  const [, second] = await Promise.all([
+  const uidLockIds = [...new Set(missing.flatMap(({ target }) => {
+    const uid = uidToLockFor(target.ref);
+    return uid === null ? [] : [uidLockIdOf(target.clusterId, uid)];
+  }))];
+  const [, , second] = await Promise.all([
     sql.query(prepared("kt_lock_placeholder_names", `SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS t(id) ORDER BY id`), [creationLockIds]),
+    uidLockIds.length > 0 ? lockNamesShared(sql, uidLockIds) : null,
     lookUp(sql, missing, found),
   ]);
   missing = [...second.missing, ...(await holdFoundElsewhere(sql, second.elsewhere, found, held))];

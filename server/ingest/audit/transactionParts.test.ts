@@ -70,14 +70,14 @@ describe("firstPartLength", () => {
     expect(firstPartLength(own, BUILTIN_LINKERS, { events: 400, locks: 50 })).toBe(10);
   });
 
-  it("counts once more an owner of a kind it does not know, whose placeholder also locks the cluster-scoped name", () => {
+  it("counts twice more an owner of a kind it does not know, whose placeholder also locks the cluster-scoped name and the uid", () => {
     // The real Pod's ReplicaSet and Node, and an owner as the OpenShift console operator sets:
     // its Console, a custom resource the Pod's namespace is only a guess for.
     const pods = Array.from({ length: 10 }, (_, i) => podWrite(`c${i}`, "node-a", "rs-a"));
     for (const pod of pods) (pod.bodyAfter as Record<string, any>).metadata.ownerReferences.push({ apiVersion: "operator.openshift.io/v1", kind: "Console", name: "cluster", uid: "6c0e3a52-8b1f-4d7e-9a41-2f5c7d9e0b13" });
-    // 10 Pods, 2 × 3 named, and 1 for the Console's cluster-scoped name.
-    expect(firstPartLength(pods, BUILTIN_LINKERS, { events: 400, locks: 17 })).toBe(10);
-    expect(firstPartLength(pods, BUILTIN_LINKERS, { events: 400, locks: 16 })).toBe(9);
+    // 10 Pods, 2 × 3 named, 1 for the Console's cluster-scoped name and 1 for its uid.
+    expect(firstPartLength(pods, BUILTIN_LINKERS, { events: 400, locks: 18 })).toBe(10);
+    expect(firstPartLength(pods, BUILTIN_LINKERS, { events: 400, locks: 17 })).toBe(9);
   });
 
   it("counts once more a custom resource whose plural its kind does not give, whose writer also locks the name relations guess", () => {
@@ -93,6 +93,16 @@ describe("firstPartLength", () => {
     expect(firstPartLength(redises, BUILTIN_LINKERS, { events: 400, locks: 19 })).toBe(9);
     const consoles = Array.from({ length: 10 }, (_, i) => custom(`c${i}`, "operator.openshift.io", "consoles", "Console"));
     expect(firstPartLength(consoles, BUILTIN_LINKERS, { events: 400, locks: 10 })).toBe(10);
+    // Written at Metadata level, an update tells the uid (objectRef) and no kind: its uid is locked instead.
+    const metadataLevel = Array.from({ length: 10 }, (_, i): AuditWrite => ({
+      ...custom(`m${i}`, "redis.redis.opstreelabs.in", "redis", "Redis"),
+      object: { apiGroup: "redis.redis.opstreelabs.in", apiVersion: "v1beta1", resource: "redis", kind: null, namespace: "openshift-console", name: `m${i}`, uid: `3f6b2c1d-5e4a-4b7c-9d8e-0a1b2c3d4e${String(i).padStart(2, "0")}` },
+      level: "Metadata",
+      verb: "update",
+      bodyAfter: null,
+    }));
+    expect(firstPartLength(metadataLevel, BUILTIN_LINKERS, { events: 400, locks: 20 })).toBe(10);
+    expect(firstPartLength(metadataLevel, BUILTIN_LINKERS, { events: 400, locks: 19 })).toBe(9);
   });
 
   it("counts once more an object written through extensions, or named through it by uid, whose name under the newer group is locked too", () => {

@@ -1,5 +1,5 @@
 import { claimsOf } from "../../model/links/claims";
-import { clusterScopedNameToLock, nameRelationsGuess, newerGroupNameToLock } from "../../model/links/references";
+import { clusterScopedNameToLock, nameRelationsGuess, newerGroupNameToLock, uidToLockFor } from "../../model/links/references";
 import type { Sql } from "../../store/database";
 import type { Linker } from "../../model/links/types";
 import { MAX_EVENTS_PER_TRANSACTION } from "./defaults";
@@ -12,7 +12,9 @@ import type { ConvertedAuditEvent } from "./types";
  * newerGroupNameToLock) and, for each object its relations name, a shared
  * lock and (when that object is not stored yet) one to create its placeholder, and one on the
  * cluster-scoped name of an object whose scope the relation guessed (clusterScopedNameToLock) or
- * on the newer group's name of one named through `extensions` by uid.
+ * on the newer group's name of one named through `extensions` by uid; and one on the uid a custom
+ * resource's write that tells no kind brings, or that a relation naming a custom resource gives
+ * (uidToLockFor).
  * (Not counted: the name of a placeholder a write finds by uid, or by another API group's name for
  * a write that gives no uid, locked once, as it then takes the write's name; auditWriter.ts,
  * settleRowsNamedElsewhere.) All
@@ -28,7 +30,7 @@ export interface TransactionLimits {
    * Locks a transaction may need, counted as distinct objects written (and the names relations
    * guess for them, where that is not theirs, or the newer group gives them) plus twice the
    * distinct objects their relations name, and once more each of those that may be
-   * cluster-scoped or is named through `extensions` by uid.
+   * cluster-scoped or is named through `extensions` by uid, and once each uid locked.
    */
   locks: number;
 }
@@ -74,6 +76,8 @@ export function firstPartLength(events: readonly ConvertedAuditEvent[], linkers:
   const named = new Set<string>();
   // Named objects whose other name is locked too: the cluster-scoped one, or the newer group's.
   const lockedTwice = new Set<string>();
+  // Uids locked: a custom resource's, brought by a write that tells no kind or given by a relation.
+  const uids = new Set<string>();
   const length = Math.min(events.length, limits.events);
   for (let i = 0; i < length; i++) {
     const event = events[i]!;
@@ -83,18 +87,21 @@ export function firstPartLength(events: readonly ConvertedAuditEvent[], linkers:
     if (guessed !== null) written.add(nameKey(undefined, guessed));
     const newer = newerGroupNameToLock(event.object);
     if (newer !== null) written.add(nameKey(undefined, newer));
+    if (event.object.kind === null && event.object.uid !== null) uids.add(`\u0000${event.object.uid}`);
     if (event.bodyAfter !== null) {
       event.claims ??= claimsOf(linkers, event.bodyAfter, event.object);
       for (const claim of event.claims) {
         const key = nameKey(claim.other.cluster, claim.other);
         named.add(key);
         if (clusterScopedNameToLock(claim.other) || (claim.other.uid && newerGroupNameToLock(claim.other))) lockedTwice.add(key);
+        const uid = uidToLockFor(claim.other);
+        if (uid !== null) uids.add(`${claim.other.cluster ?? ""}\u0000${uid}`);
       }
     }
     // A binding's Pod states its node from then on (its state after the write, which the store
     // makes: change.ts): the one object its claims name that its earlier state did not.
     if (event.effect?.kind === "binding") named.add(nameKey(undefined, { apiGroup: "", resource: "nodes", namespace: "", name: event.effect.nodeName }));
-    if (i > 0 && written.size + 2 * named.size + lockedTwice.size > limits.locks) return i;
+    if (i > 0 && written.size + 2 * named.size + lockedTwice.size + uids.size > limits.locks) return i;
   }
   return length;
 }

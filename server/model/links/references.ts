@@ -86,6 +86,18 @@ export function nameRelationsGuess(object: Pick<ObjectReference, "apiGroup" | "r
 }
 
 /**
+ * The uid a batch locks (shared) before it makes a placeholder holding it for the object `ref`
+ * names, when that object's writer may lock no name the relation gives: a custom resource, whose
+ * plural the relation guessed from its kind, written at Metadata level, which tells no kind to
+ * lock that guess by (nameRelationsGuess). Such a writer locks the uid it brings instead
+ * (auditWriter.ts); stored at once, neither would see the other's row. Null for a built-in
+ * resource, whose writer holds the name relations give it.
+ */
+export function uidToLockFor(ref: Pick<ObjectReference, "apiGroup" | "resource" | "uid">): string | null {
+  return ref.uid && builtinResource(ref.apiGroup, ref.resource) === null ? ref.uid : null;
+}
+
+/**
  * The name the group that replaced `extensions` gives the object `ref` names through it (an old
  * ReplicaSet's Deployment: apps' `deployments`), else null. The store gives a placeholder named
  * through one group the other's name once its object is written there, finding it by uid

@@ -1,0 +1,311 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
+import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
+import { falcoEvents, type EditableObject } from "../../testing/fixtures";
+import { BUILTIN_LINKERS } from "../../model/links/builtin";
+import { parseLinkRules } from "../../model/links/rules";
+import { createAuditIngestor } from "./ingest";
+
+/*
+ * A row made by writes that gave no uid (Metadata level: a create, a patch, a delete) when a later
+ * write gives its object's uid. Every event is the real falco ConfigMap create
+ * (`create_configmap.json`, RequestResponse, default/my-config, created 13:13:03) or delete
+ * (`delete_configmap.json`), changed as the other writes of that name would be, or recorded at
+ * Metadata level as the apiserver records it there: no bodies, and no uid in objectRef but an
+ * update's (the request body's).
+ */
+
+const UID_1 = "ded3abb9-d920-11e8-a2e6-080027728ac4"; // the recorded one
+const UID_2 = "0e5d1c3a-d921-11e8-a2e6-080027728ac4";
+const at = (second: number) => `2018-10-26T13:13:${String(second).padStart(2, "0")}.000000Z`;
+const done = (second: number) => `2018-10-26T13:13:${String(second).padStart(2, "0")}.005000Z`;
+/** As kube-apiserver stamps an object created in `second`: whole seconds. */
+const createdIn = (second: number) => `2018-10-26T13:13:${String(second).padStart(2, "0")}Z`;
+
+type Level = "Metadata" | "RequestResponse";
+
+/** A write of the ConfigMap at `second`: its body (at RequestResponse) that of the object `uid` created in `created`. */
+function configMapWrite(auditId: string, second: number, fields: { verb: "create" | "update" | "patch"; level: Level; uid?: string; created?: number; rv?: string }): EditableObject {
+  const [event] = falcoEvents("create_configmap.json");
+  event!.auditID = auditId;
+  event!.verb = fields.verb;
+  event!.level = fields.level;
+  event!.requestReceivedTimestamp = at(second);
+  event!.stageTimestamp = done(second);
+  delete event!.objectRef.uid;
+  if (fields.verb !== "create") {
+    event!.requestURI = "/api/v1/namespaces/default/configmaps/my-config";
+    event!.responseStatus = { code: 200, metadata: {} };
+  }
+  const body = event!.responseObject;
+  body.metadata.uid = fields.uid;
+  body.metadata.creationTimestamp = createdIn(fields.created ?? second);
+  body.metadata.resourceVersion = fields.rv ?? String(265142 + second);
+  body.data = { "ui.properties": `written at ${second}` };
+  event!.requestObject = structuredClone(body);
+  if (fields.level === "Metadata") {
+    delete event!.requestObject;
+    delete event!.responseObject;
+    // The apiserver copies an update's request body's uid into objectRef; a patch's or a create's tells none.
+    if (fields.verb === "update" && fields.uid) event!.objectRef.uid = fields.uid;
+  }
+  return event!;
+}
+
+/** The ConfigMap's delete at Metadata level: no Status, so no uid. */
+function configMapDelete(auditId: string, second: number): EditableObject {
+  const [event] = falcoEvents("delete_configmap.json");
+  event!.auditID = auditId;
+  event!.level = "Metadata";
+  event!.requestReceivedTimestamp = at(second);
+  event!.stageTimestamp = done(second);
+  delete event!.requestObject;
+  delete event!.responseObject;
+  return event!;
+}
+
+/** The README's example rule: a Pod's configMap volumes name their ConfigMaps. */
+const POD_CONFIGMAPS = parseLinkRules(
+  `rules:
+  - name: pod-configmaps
+    match: { resource: pods }
+    path: spec.volumes[].configMap.name
+    target: { apiGroup: "", resource: configmaps, namespace: same }
+    relation: mounts-configmap
+    role: parent
+    hierarchical: false`,
+  "pod-configmaps.yaml",
+).linkers;
+
+/** The real Pod of falco's create_nginx_pod_unprivileged.json (default), updated at `second` with my-config mounted. */
+function podMountingConfigMap(auditId: string, second: number): EditableObject {
+  const [event] = falcoEvents("create_nginx_pod_unprivileged.json");
+  const body = event!.responseObject;
+  body.spec.volumes = [{ name: "config", configMap: { name: "my-config" } }];
+  body.metadata.resourceVersion = String(265142 + second);
+  return {
+    ...event,
+    auditID: auditId,
+    verb: "update",
+    requestURI: `/api/v1/namespaces/default/pods/${body.metadata.name}`,
+    objectRef: { ...event!.objectRef, name: body.metadata.name },
+    responseStatus: { code: 200, metadata: {} },
+    requestObject: structuredClone(body),
+    responseObject: body,
+    requestReceivedTimestamp: at(second),
+    stageTimestamp: done(second),
+  };
+}
+
+describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid arrives, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await openTestDatabase(kind);
+  });
+  afterAll(() => test.dispose());
+
+  async function store(cluster: string, ...batches: EditableObject[][]) {
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS, {}, [...BUILTIN_LINKERS, ...POD_CONFIGMAPS]);
+    for (const batch of batches) expect(await ingestor.ingest(cluster, batch)).toMatchObject({ accepted: batch.length, rejected: [] });
+  }
+
+  /** The cluster's ConfigMap rows, oldest first: uid, lifetime and the auditIDs of their history. */
+  async function objectsOf(cluster: string) {
+    const rows = await test.db.query<{ id: number; uid: string | null; first_seen: Date; last_seen: Date; deleted_at: Date | null; entries: string[] }>(
+      `SELECT o.id, o.uid, o.first_seen, o.last_seen, o.deleted_at,
+              ARRAY(SELECT h.audit_id FROM history_entries h WHERE h.object_id = o.id ORDER BY h.start_time) AS entries
+         FROM objects o JOIN clusters c ON c.id = o.cluster_id
+        WHERE c.name = $1 AND o.resource = 'configmaps' ORDER BY o.first_seen, o.id`,
+      [cluster],
+    );
+    return rows.rows.map((o) => ({
+      uid: o.uid,
+      firstSeen: new Date(o.first_seen).toISOString(),
+      lastSeen: new Date(o.last_seen).toISOString(),
+      deletedAt: o.deleted_at && new Date(o.deleted_at).toISOString(),
+      entries: o.entries,
+    }));
+  }
+
+  /** The cluster's Pod-mounts-ConfigMap relations: the ConfigMap row's uid and when each held. */
+  async function mounts(cluster: string) {
+    const rows = await test.db.query<{ uid: string | null; valid_from: Date; valid_to: Date | null }>(
+      `SELECT o.uid, r.valid_from, r.valid_to FROM relations r JOIN objects o ON o.id = r.from_object_id JOIN clusters c ON c.id = r.cluster_id
+        WHERE c.name = $1 AND r.kind = 'mounts-configmap'`,
+      [cluster],
+    );
+    return rows.rows.map((r) => ({ uid: r.uid, validFrom: new Date(r.valid_from).toISOString(), validTo: r.valid_to }));
+  }
+
+  it("gives the uid of an update that arrives after the delete to the row its Metadata-level create, patch and delete made", async () => {
+    const writes = {
+      create: configMapWrite("a-create", 3, { verb: "create", level: "Metadata" }),
+      patch: configMapWrite("a-patch", 5, { verb: "patch", level: "Metadata" }),
+      update: configMapWrite("a-update", 7, { verb: "update", level: "RequestResponse", uid: UID_1, created: 3 }),
+      remove: configMapDelete("a-delete", 10),
+    };
+    await store("late-update", [writes.create], [writes.patch], [writes.remove], [writes.update]);
+    await store("in-order", [writes.create], [writes.patch], [writes.update], [writes.remove]);
+    const one = [{ uid: UID_1, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:10.005Z", deletedAt: "2018-10-26T13:13:10.005Z", entries: ["a-create", "a-patch", "a-update", "a-delete"] }];
+    expect(await objectsOf("in-order")).toEqual(one);
+    expect(await objectsOf("late-update")).toEqual(one);
+  });
+
+  it("gives the uid of a Metadata-level update after a Metadata-level delete (the finalizer's removal) to the row the delete ended", async () => {
+    // At Metadata level a delete that leaves finalizers counts as done (change.ts); the update
+    // that removes the last one names the uid in objectRef, and tells no creation time.
+    const writes = [
+      configMapWrite("f-create", 3, { verb: "create", level: "Metadata" }),
+      configMapDelete("f-delete", 10),
+      configMapWrite("f-update", 12, { verb: "update", level: "Metadata", uid: UID_1 }),
+    ];
+    await store("finalizer", ...writes.map((write) => [write]));
+    // An import sends them in one batch.
+    await store("finalizer-one-batch", writes);
+    const one = [{ uid: UID_1, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:12.005Z", deletedAt: "2018-10-26T13:13:10.005Z", entries: ["f-create", "f-delete", "f-update"] }];
+    expect(await objectsOf("finalizer")).toEqual(one);
+    expect(await objectsOf("finalizer-one-batch")).toEqual(one);
+  });
+
+  it("keeps the row of an earlier object apart from a write of a later one, by its creation time, and gives the later one the entries made since", async () => {
+    // The old my-config, patched at 5 and deleted at 10; the new one, created at 21 with UID_2,
+    // patched at 25 and updated at 27. The old object's delete and the new one's create arrive last.
+    const writes = {
+      oldPatch: configMapWrite("e-old-patch", 5, { verb: "patch", level: "Metadata" }),
+      oldDelete: configMapDelete("e-old-delete", 10),
+      create: configMapWrite("e-create", 21, { verb: "create", level: "Metadata" }),
+      patch: configMapWrite("e-patch", 25, { verb: "patch", level: "Metadata" }),
+      update: configMapWrite("e-update", 27, { verb: "update", level: "RequestResponse", uid: UID_2, created: 21 }),
+    };
+    await store("creation-late", [writes.oldPatch], [writes.patch], [writes.update]);
+    await store("creation-late-one-batch", [writes.oldPatch, writes.patch, writes.update]);
+    const apart = [
+      // Gone by the new object's creation, whose second is all the body tells.
+      { uid: null, firstSeen: "2018-10-26T13:13:05.000Z", lastSeen: "2018-10-26T13:13:05.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: ["e-old-patch"] },
+      { uid: UID_2, firstSeen: "2018-10-26T13:13:25.000Z", lastSeen: "2018-10-26T13:13:27.005Z", deletedAt: null, entries: ["e-patch", "e-update"] },
+    ];
+    expect(await objectsOf("creation-late")).toEqual(apart);
+    expect(await objectsOf("creation-late-one-batch")).toEqual(apart);
+    await store("creation-late", [writes.oldDelete], [writes.create]);
+    await store("creation-in-order", [writes.oldPatch], [writes.oldDelete], [writes.create], [writes.patch], [writes.update]);
+    const both = [
+      { uid: null, firstSeen: "2018-10-26T13:13:05.000Z", lastSeen: "2018-10-26T13:13:10.005Z", deletedAt: "2018-10-26T13:13:10.005Z", entries: ["e-old-patch", "e-old-delete"] },
+      { uid: UID_2, firstSeen: "2018-10-26T13:13:21.000Z", lastSeen: "2018-10-26T13:13:27.005Z", deletedAt: null, entries: ["e-create", "e-patch", "e-update"] },
+    ];
+    expect(await objectsOf("creation-in-order")).toEqual(both);
+    expect(await objectsOf("creation-late")).toEqual(both);
+  });
+
+  it("takes a dry-run create before the object's create for no earlier object", async () => {
+    // `kubectl apply --dry-run=server` asks at 15 whether my-config can be created (201, nothing
+    // made); it is, at 21, with UID_2. The dry run reaches the name's row after the create.
+    const dryRun = configMapWrite("d-dry-run", 15, { verb: "create", level: "Metadata" });
+    dryRun.requestURI += "?dryRun=All";
+    const writes = {
+      create: configMapWrite("d-create", 21, { verb: "create", level: "Metadata" }),
+      patch: configMapWrite("d-patch", 25, { verb: "patch", level: "Metadata" }),
+      update: configMapWrite("d-update", 27, { verb: "update", level: "RequestResponse", uid: UID_2, created: 21 }),
+    };
+    await store("dry-run-late", [writes.create], [dryRun], [writes.patch], [writes.update]);
+    await store("dry-run-late-one-batch", [writes.create], [dryRun, writes.patch, writes.update]);
+    const one = [{ uid: UID_2, firstSeen: "2018-10-26T13:13:15.000Z", lastSeen: "2018-10-26T13:13:27.005Z", deletedAt: null, entries: ["d-dry-run", "d-create", "d-patch", "d-update"] }];
+    expect(await objectsOf("dry-run-late")).toEqual(one);
+    expect(await objectsOf("dry-run-late-one-batch")).toEqual(one);
+  });
+
+  it("gives the later object the relations that named the earlier one's row since its creation", async () => {
+    // As above; a Pod mounts my-config at 24, after the new object's creation: its relation names
+    // the row of the name, which is then the earlier object's.
+    const writes = {
+      oldPatch: configMapWrite("r-old-patch", 5, { verb: "patch", level: "Metadata" }),
+      oldDelete: configMapDelete("r-old-delete", 10),
+      create: configMapWrite("r-create", 21, { verb: "create", level: "Metadata" }),
+      pod: podMountingConfigMap("r-pod", 24),
+      update: configMapWrite("r-update", 27, { verb: "update", level: "RequestResponse", uid: UID_2, created: 21 }),
+    };
+    await store("relation-late", [writes.oldPatch], [writes.pod], [writes.update], [writes.oldDelete], [writes.create]);
+    await store("relation-in-order", [writes.oldPatch], [writes.oldDelete], [writes.create], [writes.pod], [writes.update]);
+    expect(await mounts("relation-in-order")).toEqual([{ uid: UID_2, validFrom: "2018-10-26T13:13:24.005Z", validTo: null }]);
+    expect(await mounts("relation-late")).toEqual(await mounts("relation-in-order"));
+    expect((await objectsOf("relation-late")).map((o) => o.uid)).toEqual([null, UID_2]);
+  });
+
+  it.each([
+    ["deleted at Metadata level", true],
+    ["whose delete was not seen", false],
+  ])("gives the uid back to an object created at RequestResponse level after the row of an earlier one, %s, took it from a Metadata-level update arriving first", async (_label, deleted) => {
+    // The old my-config, created at 3 and (or not) deleted at 10, all at Metadata level; the new one
+    // created at 21 with UID_2 (the create's response tells it), updated at 27 (objectRef gives
+    // the uid, no creation time) and patched at 29. The update arrives before the create: the old
+    // row takes UID_2 (the same object, deleted or not, as far as it can tell). The create, whose
+    // object began after the old row's entries ended, gets its own row and the entries since it began.
+    const tag = deleted ? "g" : "h";
+    const writes = {
+      oldCreate: configMapWrite(`${tag}-old-create`, 3, { verb: "create", level: "Metadata" }),
+      oldDelete: configMapDelete(`${tag}-old-delete`, 10),
+      create: configMapWrite(`${tag}-create`, 21, { verb: "create", level: "RequestResponse", uid: UID_2 }),
+      update: configMapWrite(`${tag}-update`, 27, { verb: "update", level: "Metadata", uid: UID_2 }),
+      patch: configMapWrite(`${tag}-patch`, 29, { verb: "patch", level: "Metadata" }),
+    };
+    const old = deleted ? [[writes.oldCreate], [writes.oldDelete]] : [[writes.oldCreate]];
+    await store(`retaken-in-order-${tag}`, ...old, [writes.create], [writes.update], [writes.patch]);
+    await store(`retaken-late-${tag}`, ...old, [writes.update], [writes.create], [writes.patch]);
+    await store(`retaken-late-patch-${tag}`, ...old, [writes.update], [writes.patch], [writes.create]);
+    await store(`retaken-late-one-batch-${tag}`, ...old, [writes.update], [writes.create, writes.patch]);
+    const apart = [
+      deleted
+        ? { uid: null, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:10.005Z", deletedAt: "2018-10-26T13:13:10.005Z", entries: [`${tag}-old-create`, `${tag}-old-delete`] }
+        : { uid: null, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:03.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: [`${tag}-old-create`] },
+      { uid: UID_2, firstSeen: "2018-10-26T13:13:21.000Z", lastSeen: "2018-10-26T13:13:29.005Z", deletedAt: null, entries: [`${tag}-create`, `${tag}-update`, `${tag}-patch`] },
+    ];
+    expect(await objectsOf(`retaken-in-order-${tag}`)).toEqual(apart);
+    expect(await objectsOf(`retaken-late-${tag}`)).toEqual(apart);
+    expect(await objectsOf(`retaken-late-patch-${tag}`)).toEqual(apart);
+    expect(await objectsOf(`retaken-late-one-batch-${tag}`)).toEqual(apart);
+  });
+
+  it("keeps a late write of an earlier object off the row of a later one that its create made", async () => {
+    // UID_1's update at 7 arrives after the Metadata-level create of the next my-config at 21.
+    const writes = {
+      update: configMapWrite("l-update", 7, { verb: "update", level: "RequestResponse", uid: UID_1, created: 3 }),
+      create: configMapWrite("l-create", 21, { verb: "create", level: "Metadata" }),
+    };
+    await store("earlier-late", [writes.create], [writes.update]);
+    await store("earlier-in-order", [writes.update], [writes.create]);
+    const apart = [
+      // Gone by the next create, which found the name free.
+      { uid: UID_1, firstSeen: "2018-10-26T13:13:07.000Z", lastSeen: "2018-10-26T13:13:07.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: ["l-update"] },
+      { uid: null, firstSeen: "2018-10-26T13:13:21.000Z", lastSeen: "2018-10-26T13:13:21.005Z", deletedAt: null, entries: ["l-create"] },
+    ];
+    expect(await objectsOf("earlier-in-order")).toEqual(apart);
+    expect(await objectsOf("earlier-late")).toEqual(apart);
+  });
+  it("gives a late write of an earlier object what the later object's row held from before its create", async () => {
+    // As above, with the earlier object's Metadata-level patch at 5, a Pod mounting my-config at 6
+    // and the earlier object's delete at 10, stored after the next my-config's create at 21: they
+    // reached its row, and are the earlier object's, whose update at 7 gives UID_1.
+    const writes = {
+      patch: configMapWrite("k-patch", 5, { verb: "patch", level: "Metadata" }),
+      pod: podMountingConfigMap("k-pod", 6),
+      update: configMapWrite("k-update", 7, { verb: "update", level: "RequestResponse", uid: UID_1, created: 3 }),
+      remove: configMapDelete("k-delete", 10),
+      create: configMapWrite("k-create", 21, { verb: "create", level: "Metadata" }),
+    };
+    await store("later-in-order", [writes.patch], [writes.pod], [writes.update], [writes.remove], [writes.create]);
+    await store("later-created-first", [writes.create], [writes.patch], [writes.pod], [writes.remove], [writes.update]);
+    await store("later-created-first-one-batch", [writes.create], [writes.patch, writes.update]);
+    const later = { uid: null, firstSeen: "2018-10-26T13:13:21.000Z", lastSeen: "2018-10-26T13:13:21.005Z", deletedAt: null, entries: ["k-create"] };
+    const apart = [
+      { uid: UID_1, firstSeen: "2018-10-26T13:13:05.000Z", lastSeen: "2018-10-26T13:13:10.005Z", deletedAt: "2018-10-26T13:13:10.005Z", entries: ["k-patch", "k-update", "k-delete"] },
+      later,
+    ];
+    expect(await objectsOf("later-in-order")).toEqual(apart);
+    expect(await objectsOf("later-created-first")).toEqual(apart);
+    expect(await objectsOf("later-created-first-one-batch")).toEqual([
+      { uid: UID_1, firstSeen: "2018-10-26T13:13:05.000Z", lastSeen: "2018-10-26T13:13:07.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: ["k-patch", "k-update"] },
+      later,
+    ]);
+    expect(await mounts("later-in-order")).toEqual([{ uid: UID_1, validFrom: "2018-10-26T13:13:06.005Z", validTo: null }]);
+    expect(await mounts("later-created-first")).toEqual(await mounts("later-in-order"));
+  });
+});
