@@ -7,6 +7,6 @@ import type { JsonValue } from "../ingest/audit/types";
  * for a Pod under two PodDisruptionBudgets: 201). Ingest tells those apart (convert.ts) and keeps
  * their failure in the details, as it does every failure's, and no success has one.
  */
-export function isFailedRequest(statusCode: number | null, details: { failure?: JsonValue } | null | undefined): boolean {
+export function isFailedRequest(statusCode: number | null, details: { readonly failure?: JsonValue; readonly [key: string]: JsonValue | undefined } | null | undefined): boolean {
   return (statusCode !== null && statusCode >= 300) || (details?.failure !== undefined && details.failure !== null);
 }
