@@ -1,6 +1,6 @@
 import { prepared, type Sql } from "./database";
 import { isFailedRequest } from "../model/failedRequest";
-import { int8Array, textArray } from "./arrayParam";
+import { int8Array, textArray, timestamptzArray } from "./arrayParam";
 import { isDecimal, placeLateWrites, type LatePlacement, type LatePlacements, type LateWrite, type ObjectVersion, type VersionStep } from "../ingest/audit/lateWrites";
 import { createsObject } from "../ingest/audit/change";
 import { mayHaveEffect } from "../ingest/audit/subresourceEffect";
@@ -105,6 +105,26 @@ async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: 
 function storedWrite(entry: { verb: string; subresource: string; status_code: number | null; details: JsonObject }) {
   const statusCode = entry.status_code;
   return { verb: entry.verb as WriteVerb, subresource: entry.subresource, statusCode, failed: isFailedRequest(statusCode, entry.details), dryRun: entry.details.dryRun === true };
+}
+
+/**
+ * For each object and time asked, whether a stored write of that object that told the version it
+ * made (its response did: details.resourceVersionAfter) began after that time. Such a write was
+ * made after anything that ended before it began, and the version it told, and every one since
+ * (the state held is the newest), already have what that did: the audit writer asks it of a scale
+ * that told no version (auditWriter.ts, untoldScaleIsLate). Entries of one object by start time
+ * are an index's (history_object_time_idx), and only those after the time are read.
+ */
+export async function versionToldSince(sql: Sql, asks: ReadonlyArray<{ objectId: number; since: Date }>): Promise<boolean[]> {
+  if (asks.length === 0) return [];
+  const result = await sql.query<{ i: number | string }>(
+    prepared("kt_version_told_since", `SELECT t.i FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS t(id, since, i)
+       WHERE EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = t.id AND h.start_time > t.since AND h.details->>'resourceVersionAfter' IS NOT NULL)`),
+    [int8Array(asks.map((ask) => ask.objectId)), timestamptzArray(asks.map((ask) => ask.since))],
+  );
+  const told = asks.map(() => false);
+  for (const row of result.rows) told[Number(row.i) - 1] = true;
+  return told;
 }
 
 /** Rewrites the diff and details of entries a late write now comes before. */

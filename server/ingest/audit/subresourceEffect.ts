@@ -31,7 +31,10 @@ export function subresourceEffectOf(event: AuditEvent, verb: string, apiGroup: s
  * the object's own), or without one (Request level) from the request, which is what was asked
  * and what the apiserver stores (its scale update copies only spec.replicas to the object): an
  * update's Scale (an HPA's), or a patch that sets spec.replicas (`kubectl scale`'s merge patch
- * `{"spec":{"replicas":3}}`). The version it made is then not told.
+ * `{"spec":{"replicas":3}}`). The version it made is then not told, but one the request names is
+ * the version it was made on: the apiserver copies it to the object it updates, and refuses the
+ * write when the object is at another (an HPA's update sends the Scale it read, and so does
+ * `kubectl scale --resource-version` or `--current-replicas`).
  */
 function scaleEffectOf(event: AuditEvent, verb: string): SubresourceEffect | undefined {
   const response = asScale(event.responseObject);
@@ -46,7 +49,9 @@ function scaleEffectOf(event: AuditEvent, verb: string): SubresourceEffect | und
   if (event.responseObject !== null) return undefined;
   const request = event.requestObject;
   const asked = verb === "update" ? replicasOf(asScale(request) ?? {}) : verb === "patch" ? replicasSetByPatch(request) : null;
-  return asked === null ? undefined : { kind: "scale", replicas: asked, resourceVersion: null };
+  if (asked === null) return undefined;
+  const madeOn = isJsonObject(request) && isJsonObject(request.metadata) ? request.metadata.resourceVersion : undefined;
+  return { kind: "scale", replicas: asked, resourceVersion: null, ...(typeof madeOn === "string" && madeOn !== "" ? { madeOn } : {}) };
 }
 
 /**
