@@ -107,6 +107,10 @@ function storedWrite(entry: { verb: string; subresource: string; status_code: nu
   return { verb: entry.verb as WriteVerb, subresource: entry.subresource, statusCode, failed: isFailedRequest(statusCode, entry.details), dryRun: entry.details.dryRun === true };
 }
 
+/** versionToldSince's statement (exported for the plan test). */
+export const VERSION_TOLD_SINCE_SQL = `SELECT t.i FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS t(id, since, i)
+   WHERE EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = t.id AND h.start_time > t.since AND h.details->>'resourceVersionAfter' IS NOT NULL)`;
+
 /**
  * For each object and time asked, whether a stored write of that object that told the version it
  * made (its response did: details.resourceVersionAfter) began after that time. Such a write was
@@ -117,11 +121,10 @@ function storedWrite(entry: { verb: string; subresource: string; status_code: nu
  */
 export async function versionToldSince(sql: Sql, asks: ReadonlyArray<{ objectId: number; since: Date }>): Promise<boolean[]> {
   if (asks.length === 0) return [];
-  const result = await sql.query<{ i: number | string }>(
-    prepared("kt_version_told_since", `SELECT t.i FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS t(id, since, i)
-       WHERE EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = t.id AND h.start_time > t.since AND h.details->>'resourceVersionAfter' IS NOT NULL)`),
-    [int8Array(asks.map((ask) => ask.objectId)), timestamptzArray(asks.map((ask) => ask.since))],
-  );
+  const result = await sql.query<{ i: number | string }>(prepared("kt_version_told_since", VERSION_TOLD_SINCE_SQL), [
+    int8Array(asks.map((ask) => ask.objectId)),
+    timestamptzArray(asks.map((ask) => ask.since)),
+  ]);
   const told = asks.map(() => false);
   for (const row of result.rows) told[Number(row.i) - 1] = true;
   return told;
