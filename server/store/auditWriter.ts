@@ -10,7 +10,7 @@ import { predatesEffects } from "../ingest/audit/subresourceEffect";
 import { kindForResource, otherGroupsServing } from "../k8s/resources";
 import { toDisplay } from "../model/redact/redact";
 import { isDecimal, type ObjectVersion } from "../ingest/audit/lateWrites";
-import { placeAmongStoredVersions, rediffHistory, versionToldSince, type RediffedEntry } from "./lateWriteHistory";
+import { placeAmongStoredVersions, rediffHistory, stateWrittenSince, type RediffedEntry } from "./lateWriteHistory";
 import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectChange, ObjectIdentity } from "../ingest/audit/types";
 import { nameRelationsGuess, newerGroupNameToLock } from "../model/links/references";
 import type { RelationClaim } from "../model/links/types";
@@ -970,11 +970,11 @@ function predatesUntoldChanges(write: AuditWrite, row: ObjectRow): boolean {
  * and every later write of the object, its generation lower, would be taken for one made before
  * the scale (predatesEffects) and kept without a diff until the next change of its spec.
  * It was made before, when the version its request names (an HPA's update: it was made on that
- * one) is older than the state's, or when a stored write of its object that told a version began
- * after it ended (`overtaken`: from earlier batches; a write of its own batch that comes before
- * it did not, as the batch's writes go by their end, or by version among ones that ended before).
- * A scale made while the write that told the state's version ran (a scale and an update of the
- * replicas within milliseconds) is still applied. A binding or an eviction needs no such test:
+ * one) is older than the state's, or when a stored write of its object that made the state held
+ * then began after it ended (`overtaken`: from earlier batches; a write of its own batch that
+ * comes before it did not, as the batch's writes go by their end, or by version among ones that
+ * ended before). A scale that names no version, made while the write that made the state held
+ * ran (it and a change of the replicas within milliseconds), is still applied. A binding or an eviction needs no such test:
  * on a later state it changes nothing (a bound Pod keeps its node, one being deleted stays so).
  */
 function untoldScaleIsLate(write: AuditWrite, row: ObjectRow, overtaken: ReadonlyMap<AuditWrite, number>): boolean {
@@ -984,9 +984,9 @@ function untoldScaleIsLate(write: AuditWrite, row: ObjectRow, overtaken: Readonl
 }
 
 /**
- * The scales among `writes` that told no version (untoldScaleIsLate) for which a stored write of
- * the latest object of their name, told a version, began after they ended, with that object's
- * id. Asked only where a stored write of that object ended after the scale did (its last_seen):
+ * The scales among `writes` that told no version (untoldScaleIsLate) for which a stored write
+ * that made the state of the latest object of their name began after they ended
+ * (stateWrittenSince), with that object's id. Asked only where a stored write of that object ended after the scale did (its last_seen):
  * none began after it otherwise, and a scale arriving in order asks nothing.
  */
 async function untoldScalesOvertaken(sql: Sql, clusterId: number, writes: readonly AuditWrite[], latestByName: ReadonlyMap<string, ObjectRow>): Promise<Map<AuditWrite, number>> {
@@ -998,9 +998,9 @@ async function untoldScalesOvertaken(sql: Sql, clusterId: number, writes: readon
   }
   const overtaken = new Map<AuditWrite, number>();
   if (asked.length === 0) return overtaken;
-  const told = await versionToldSince(sql, asked);
+  const written = await stateWrittenSince(sql, asked);
   asked.forEach(({ write, objectId }, i) => {
-    if (told[i]) overtaken.set(write, objectId);
+    if (written[i]) overtaken.set(write, objectId);
   });
   return overtaken;
 }

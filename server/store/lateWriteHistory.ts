@@ -107,27 +107,30 @@ function storedWrite(entry: { verb: string; subresource: string; status_code: nu
   return { verb: entry.verb as WriteVerb, subresource: entry.subresource, statusCode, failed: isFailedRequest(statusCode, entry.details), dryRun: entry.details.dryRun === true };
 }
 
-/** versionToldSince's statement (exported for the plan test). */
-export const VERSION_TOLD_SINCE_SQL = `SELECT t.i FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS t(id, since, i)
-   WHERE EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = t.id AND h.start_time > t.since AND h.details->>'resourceVersionAfter' IS NOT NULL)`;
+/** stateWrittenSince's statement (exported for the plan test). */
+export const STATE_WRITTEN_SINCE_SQL = `SELECT t.i FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS t(id, since, i)
+   WHERE EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = t.id AND h.start_time > t.since
+                   AND (h.details->>'resourceVersionAfter' IS NOT NULL OR (h.diff IS NOT NULL AND h.details->>'arrivedAfterResourceVersion' IS NULL)))`;
 
 /**
- * For each object and time asked, whether a stored write of that object that told the version it
- * made (its response did: details.resourceVersionAfter) began after that time. Such a write was
- * made after anything that ended before it began, and the version it told, and every one since
- * (the state held is the newest), already have what that did: the audit writer asks it of a scale
- * that told no version (auditWriter.ts, untoldScaleIsLate). Entries of one object by start time
- * are an index's (history_object_time_idx), and only those after the time are read.
+ * For each object and time asked, whether a stored write of that object that made the state held
+ * then began after that time: one whose response told the version it made
+ * (details.resourceVersionAfter), or that was diffed against the state held and not left out as
+ * late (a body without a version, a scale that told none, a late write placed among the versions).
+ * Such a write was made after anything that ended before it began, and the state held, its own
+ * or a newer one, already has what that did: the audit writer asks it of a scale that told no
+ * version (auditWriter.ts, untoldScaleIsLate). Entries of one object by start time are an index's
+ * (history_object_time_idx), and only those after the time are read.
  */
-export async function versionToldSince(sql: Sql, asks: ReadonlyArray<{ objectId: number; since: Date }>): Promise<boolean[]> {
+export async function stateWrittenSince(sql: Sql, asks: ReadonlyArray<{ objectId: number; since: Date }>): Promise<boolean[]> {
   if (asks.length === 0) return [];
-  const result = await sql.query<{ i: number | string }>(prepared("kt_version_told_since", VERSION_TOLD_SINCE_SQL), [
+  const result = await sql.query<{ i: number | string }>(prepared("kt_state_written_since", STATE_WRITTEN_SINCE_SQL), [
     int8Array(asks.map((ask) => ask.objectId)),
     timestamptzArray(asks.map((ask) => ask.since)),
   ]);
-  const told = asks.map(() => false);
-  for (const row of result.rows) told[Number(row.i) - 1] = true;
-  return told;
+  const written = asks.map(() => false);
+  for (const row of result.rows) written[Number(row.i) - 1] = true;
+  return written;
 }
 
 /** Rewrites the diff and details of entries a late write now comes before. */

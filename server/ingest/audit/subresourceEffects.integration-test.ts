@@ -87,6 +87,39 @@ function rolloutScaledAtRequestLevel() {
 }
 
 /**
+ * Two `kubectl scale` runs on the rollout's Deployment (server/testing/scenarios/rollout.ts, the
+ * real openshift-apiserver one), both audited at Request level as in
+ * rolloutScaledAtRequestLevel: to 5 replicas (the scenario's scale up, 22003, generation 2), and
+ * back to 3 thirty seconds later (22004, generation 3); then the deployment-controller's report
+ * of generation 3 (its second status update with that generation and 3 replicas, 22005).
+ */
+function scaledTwiceAtRequestLevel() {
+  const w = rolloutScaledAtRequestLevel();
+  const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString().replace("Z", "000Z");
+  const back: Obj = {
+    ...structuredClone(w.scale),
+    auditID: "5f0c7e3a-0000-4000-8000-000000000311",
+    requestObject: { spec: { replicas: 3 } },
+    requestReceivedTimestamp: shifted(w.scale.requestReceivedTimestamp, 30_000),
+    stageTimestamp: shifted(w.scale.stageTimestamp, 30_000),
+  };
+  const report = structuredClone(w.status2);
+  const reported = structuredClone(report.responseObject);
+  reported.spec.replicas = 3;
+  reported.metadata.generation = 3;
+  reported.metadata.resourceVersion = "22005";
+  reported.status = { ...reported.status, observedGeneration: 3, replicas: 3, updatedReplicas: 3 };
+  Object.assign(report, {
+    auditID: "5f0c7e3a-0000-4000-8000-000000000312",
+    requestObject: reported,
+    responseObject: reported,
+    requestReceivedTimestamp: shifted(back.stageTimestamp, 2000),
+    stageTimestamp: shifted(back.stageTimestamp, 2007),
+  });
+  return { create: w.create, status1: w.status1, up: w.scale, back, report };
+}
+
+/**
  * The horizontal-pod-autoscaler and an admin fighting over the rollout's replicas (the
  * Deployment of server/testing/scenarios/rollout.ts, from the real openshift-apiserver one), as
  * happens when a manifest that sets them is applied to a Deployment an HPA scales. The HPA's
@@ -714,6 +747,20 @@ describe.each(STORE_KINDS)("writes that arrive out of order around a Scale or a 
     expect(snapshot.spec.replicas).toBe(3);
     // Arrived before the scale, the controller's status update shows the replicas it reported.
     expect(new Set(changing(arrived, "spec.replicas"))).toEqual(new Set([w.status2.auditID, w.scaleDown.auditID]));
+  });
+
+  it("keeps a Request-level scale arriving after a later one out of the state that one left", async () => {
+    const w = scaledTwiceAtRequestLevel();
+    const { inOrder, arrived } = await inBothOrders("request-scales-swapped", [w.create, w.status1, w.up, w.back, w.report], [w.create, w.status1, w.back, w.up, w.report]);
+    expect(new Set(changing(inOrder, "spec.replicas"))).toEqual(new Set([w.up.auditID, w.back.auditID]));
+    // The scale back tells no version, but it made the state held, and began after the scale up ended.
+    const late = arrived.get(w.up.auditID)!;
+    expect(late.diff).toBeNull();
+    expect(late.details.arrivedAfterResourceVersion).toBe("22002+1");
+    // The controller's report is not taken for a scale back to 3 replicas from the 5 of a state that never was.
+    const report = arrived.get(w.report.auditID)!;
+    expect(paths(report)).not.toContain("spec.replicas");
+    expect(report.diff).toContainEqual({ path: "status.observedGeneration", old: 1, new: 3 });
   });
 
   it("keeps an HPA's Request-level update made on an older version than the state held out of it, though the write that told that state began before it ended", async () => {
