@@ -447,7 +447,7 @@ export async function planWrites(
   // locks, older incarnations by uid, states missing from the cache, which rows that creates may
   // fill in are placeholders, placeholders under another group's name, what rows holding no
   // uid tell of a write giving one, and which scales that told no version arrived after a later
-  // write of their object (untoldScaleIsLate): each a statement only when needed.
+  // write of their object (scaleIsLate): each a statement only when needed.
   const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, overtakenScales] = await Promise.all([
     objectIds.take(sql, writes.length),
     // Sent before the lookup by uid, which the connection then runs once the locks are held.
@@ -642,7 +642,7 @@ export async function planWrites(
     // (resolveTarget gives it that object), whether or not its own body tells a resourceVersion.
     // (An object known only as a relation's target has no body yet: its create gives the first.)
     const lateCreate = createsObject(write) && target !== "new" && write.startTime <= row.firstSeen && row.state !== null;
-    let late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row) || untoldScaleIsLate(write, row, overtakenScales);
+    let late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row) || scaleIsLate(write, row, overtakenScales);
     let change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write);
     // A write whose change is made of the state held (AuditWrite.effect: an eviction, a scale at
     // Request level tell no version) that ended before anything known of its object happened is
@@ -963,28 +963,33 @@ function predatesUntoldChanges(write: AuditWrite, row: ObjectRow): boolean {
 }
 
 /**
- * Whether a scale that told no version it made (Request level; change.ts makes its state of the
- * one held, its generation one more where the replicas change) was made before the state held:
- * that state has its replicas already, or a later write's that changed them again. Applied to
- * it, the scale would set replicas the object no longer had and a generation it never reached,
- * and every later write of the object, its generation lower, would be taken for one made before
- * the scale (predatesEffects) and kept without a diff until the next change of its spec.
- * It was made before, when the version its request names (an HPA's update: it was made on that
- * one) is older than the state's, or when a stored write of its object that made the state held
+ * Whether a scale (change.ts makes its state of the one held, its generation one more where the
+ * replicas change) was made before the state held: that state has its replicas already, or a
+ * later write's that changed them again. Applied to it, the scale would set replicas the object
+ * no longer had and a generation it never reached, and every later write of the object, its
+ * generation lower, would be taken for one made before the scale (predatesEffects) and kept
+ * without a diff until the next change of its spec.
+ * It was made before when the version its request names (an HPA's update: it was made on that
+ * one) is older than the state's. That also holds of a scale answered with the version it made
+ * (RequestResponse), whose version alone is newer than a state made of the one it was made on by
+ * a change that told none (`<madeOn>+<n>`: a Request-level scale, made after it, as the apiserver
+ * would have refused it on that one's version). A scale that told no version it made (Request
+ * level) was made before also when a stored write of its object that made the state held
  * then began after it ended (`overtaken`: from earlier batches; a write of its own batch that
  * comes before it did not, as the batch's writes go by their end, or by version among ones that
  * ended before). A scale that names no version, made while the write that made the state held
  * ran (it and a change of the replicas within milliseconds), is still applied. A binding or an eviction needs no such test:
  * on a later state it changes nothing (a bound Pod keeps its node, one being deleted stays so).
  */
-function untoldScaleIsLate(write: AuditWrite, row: ObjectRow, overtaken: ReadonlyMap<AuditWrite, number>): boolean {
+function scaleIsLate(write: AuditWrite, row: ObjectRow, overtaken: ReadonlyMap<AuditWrite, number>): boolean {
   const effect = write.effect;
-  if (effect?.kind !== "scale" || effect.resourceVersion !== null) return false;
-  return overtaken.get(write) === row.id || (effect.madeOn !== undefined && isOlderThanState(effect.madeOn, row.resourceVersion));
+  if (effect?.kind !== "scale") return false;
+  if (effect.madeOn !== undefined && isOlderThanState(effect.madeOn, row.resourceVersion)) return true;
+  return effect.resourceVersion === null && overtaken.get(write) === row.id;
 }
 
 /**
- * The scales among `writes` that told no version (untoldScaleIsLate) for which a stored write
+ * The scales among `writes` that told no version (scaleIsLate) for which a stored write
  * that made the state of the latest object of their name began after they ended
  * (stateWrittenSince), with that object's id. Asked only where a stored write of that object ended after the scale did (its last_seen):
  * none began after it otherwise, and a scale arriving in order asks nothing.

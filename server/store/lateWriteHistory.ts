@@ -119,7 +119,7 @@ export const STATE_WRITTEN_SINCE_SQL = `SELECT t.i FROM unnest($1::bigint[], $2:
  * late (a body without a version, a scale that told none, a late write placed among the versions).
  * Such a write was made after anything that ended before it began, and the state held, its own
  * or a newer one, already has what that did: the audit writer asks it of a scale that told no
- * version (auditWriter.ts, untoldScaleIsLate). Entries of one object by start time are an index's
+ * version (auditWriter.ts, scaleIsLate). Entries of one object by start time are an index's
  * (history_object_time_idx), and only those after the time are read.
  */
 export async function stateWrittenSince(sql: Sql, asks: ReadonlyArray<{ objectId: number; since: Date }>): Promise<boolean[]> {

@@ -181,6 +181,36 @@ function hpaAgainstApply() {
   return { create: event("create"), status1, hpa, apply, report };
 }
 
+/**
+ * hpaAgainstApply's HPA update audited at RequestResponse (answered with the Scale, at 22003;
+ * its request still names 22002, the version it read), and instead of the apply a `kubectl scale
+ * deployment apiserver --replicas=4` thirty seconds later, audited at Request level as in
+ * rolloutScaledAtRequestLevel (the merge patch to deployments/scale, no answer: it made 22004,
+ * generation 3); then the deployment-controller's report of generation 3 with its 4 replicas
+ * (22005), two seconds after it.
+ */
+function hpaThenKubectlScale() {
+  const w = hpaAgainstApply();
+  const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString().replace("Z", "000Z");
+  const hpa: Obj = { ...w.hpa, level: "RequestResponse", responseObject: { ...w.hpa.requestObject, metadata: { ...w.hpa.requestObject.metadata, resourceVersion: "22003" } } };
+  const [, , patchedScale] = scaledThroughSubresource();
+  const scale: Obj = {
+    ...structuredClone(patchedScale!),
+    auditID: "5f0c7e3a-0000-4000-8000-000000000321",
+    level: "Request",
+    requestObject: { spec: { replicas: 4 } },
+    requestReceivedTimestamp: shifted(hpa.stageTimestamp, 30_000),
+    stageTimestamp: shifted(hpa.stageTimestamp, 30_007),
+  };
+  delete scale.responseObject;
+  const report = structuredClone(w.report);
+  const reported = structuredClone(report.responseObject);
+  reported.spec.replicas = 4;
+  reported.status = { ...reported.status, replicas: 4, updatedReplicas: 4 };
+  Object.assign(report, { requestObject: reported, responseObject: reported, requestReceivedTimestamp: shifted(scale.stageTimestamp, 2000), stageTimestamp: shifted(scale.stageTimestamp, 2007) });
+  return { create: w.create, status1: w.status1, hpa, scale, report };
+}
+
 /** One Pod of the OpenShift cascade (server/testing/scenarios/openshiftCascade.ts): created, bound by the scheduler, reported running by its kubelet. */
 const POD = "apiserver-85b76d5494-tscjb";
 function podScheduled(): Obj[] {
@@ -788,6 +818,22 @@ describe.each(STORE_KINDS)("writes that arrive out of order around a Scale or a 
     const { inOrder, arrived } = await inBothOrders("hpa-told-against-apply", [w.create, w.status1, hpa, w.apply, w.report], [w.create, w.status1, w.apply, hpa, w.report]);
     const comparable = (entry: Entry) => ({ diff: entry.diff, before: entry.details.resourceVersionBefore, arrivedAfter: entry.details.arrivedAfterResourceVersion });
     for (const [auditId, entry] of inOrder) expect(comparable(arrived.get(auditId)!), auditId).toEqual(comparable(entry));
+  });
+
+  it("keeps an HPA's RequestResponse update made on the version a Request-level scale then changed out of that scale's state", async () => {
+    // The kubectl scale arrives first, made on 22002 as far as is known ("22002+1"); the HPA's
+    // update told 22003, newer than 22002, but its request names 22002 as the version it was
+    // made on: the apiserver would have refused it on the kubectl scale's version, so it came first.
+    const w = hpaThenKubectlScale();
+    const { inOrder, arrived } = await inBothOrders("hpa-told-then-kubectl-scale", [w.create, w.status1, w.hpa, w.scale, w.report], [w.create, w.status1, w.scale, w.hpa, w.report]);
+    expect(new Set(changing(inOrder, "spec.replicas"))).toEqual(new Set([w.hpa.auditID, w.scale.auditID]));
+    const late = arrived.get(w.hpa.auditID)!;
+    expect(late.diff).toBeNull();
+    expect(late.details.arrivedAfterResourceVersion).toBe("22002+1");
+    // The controller's report is not taken for a change of the replicas back from the HPA's 5.
+    const report = arrived.get(w.report.auditID)!;
+    expect(paths(report)).not.toContain("spec.replicas");
+    expect(report.details.resourceVersionBefore).toBe("22002+1");
   });
 
   it("does not show a write made before a Request-level Scale, arriving after it, undoing the scale", async () => {
