@@ -90,7 +90,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       expect(plans.placeholdersUnderOtherGroups).toMatch(/objects_identity_idx/);
       expect(plans.mergePlaceholders).toMatch(/relations_from_idx[\s\S]*relations_to_idx|relations_to_idx[\s\S]*relations_from_idx/);
       expect(plans.uidlessRows).toMatch(/history_object_time_idx/);
-      expect(plans.stateWrittenSince).toMatch(/history_object_time_idx/);
+      // Both columns as the condition: only an object's entries after the time are read, not its whole history.
+      expect(plans.stateWrittenSince).toMatch(/history_object_time_idx[\s\S]*Index Cond: \(\(object_id = t\.id\) AND \(start_time > t\.since\)\)/);
       for (const index of ["history_object_time_idx", "relations_from_idx", "relations_to_idx", "relations_claimed_by_idx"]) expect(plans.moveHistory).toContain(index);
       // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.
       expect(plans.objectsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = \S+\) AND \(uid = k\.u\)\)/);
