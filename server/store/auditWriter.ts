@@ -10,7 +10,7 @@ import { predatesEffects } from "../ingest/audit/subresourceEffect";
 import { kindForResource, otherGroupsServing } from "../k8s/resources";
 import { toDisplay } from "../model/redact/redact";
 import { isDecimal, type ObjectVersion } from "../ingest/audit/lateWrites";
-import { placeAmongStoredVersions, rediffHistory, type RediffedEntry } from "./lateWriteHistory";
+import { placeAmongStoredVersions, rediffHistory, stateWrittenSince, type RediffedEntry } from "./lateWriteHistory";
 import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectChange, ObjectIdentity } from "../ingest/audit/types";
 import { nameRelationsGuess, newerGroupNameToLock } from "../model/links/references";
 import type { RelationClaim } from "../model/links/types";
@@ -445,9 +445,10 @@ export async function planWrites(
   const uidLockIds = [...new Set([...uidsToLoad.values()].filter((o) => o.kind === null).map((o) => uidLockIdOf(clusterId, o.uid!)))];
   // Ids for the objects the batch may create (at most one per write; the rest go back), those uid
   // locks, older incarnations by uid, states missing from the cache, which rows that creates may
-  // fill in are placeholders, placeholders under another group's name, and what rows holding no
-  // uid tell of a write giving one: each a statement only when needed.
-  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence] = await Promise.all([
+  // fill in are placeholders, placeholders under another group's name, what rows holding no
+  // uid tell of a write giving one, and which scales that told no version arrived after a later
+  // write of their object (scaleIsLate): each a statement only when needed.
+  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, overtakenScales] = await Promise.all([
     objectIds.take(sql, writes.length),
     // Sent before the lookup by uid, which the connection then runs once the locks are held.
     uidLockIds.length > 0 ? lockIdsExclusive(sql, uidLockIds).then(() => undefined) : undefined,
@@ -465,6 +466,7 @@ export async function planWrites(
     ),
     placeholdersUnderOtherGroups(sql, clusterId, namedWithoutUid, loaded),
     uidlessRowEvidence(sql, uidlessRows),
+    untoldScalesOvertaken(sql, clusterId, ordered, latestByName),
   ]);
   for (const { key, row } of olderIncarnations) byUid.set(key, row);
   const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
@@ -640,7 +642,7 @@ export async function planWrites(
     // (resolveTarget gives it that object), whether or not its own body tells a resourceVersion.
     // (An object known only as a relation's target has no body yet: its create gives the first.)
     const lateCreate = createsObject(write) && target !== "new" && write.startTime <= row.firstSeen && row.state !== null;
-    let late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row);
+    let late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row) || scaleIsLate(write, row, overtakenScales);
     let change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write);
     // A write whose change is made of the state held (AuditWrite.effect: an eviction, a scale at
     // Request level tell no version) that ended before anything known of its object happened is
@@ -958,6 +960,54 @@ function predatesUntoldChanges(write: AuditWrite, row: ObjectRow): boolean {
   if (row.state === null || toldVersion(row.resourceVersion) === row.resourceVersion) return false;
   if (write.bodyAfter === null || write.details.resourceVersionAfter === undefined) return false;
   return predatesEffects(write.bodyAfter, row.state);
+}
+
+/**
+ * Whether a scale (change.ts makes its state of the one held, its generation one more where the
+ * replicas change) was made before the state held: that state has its replicas already, or a
+ * later write's that changed them again. Applied to it, the scale would set replicas the object
+ * no longer had and a generation it never reached, and every later write of the object, its
+ * generation lower, would be taken for one made before the scale (predatesEffects) and kept
+ * without a diff until the next change of its spec.
+ * It was made before when the version its request names (an HPA's update: it was made on that
+ * one) is older than the state's. That also holds of a scale answered with the version it made
+ * (RequestResponse), whose version alone is newer than a state made of the one it was made on by
+ * a change that told none (`<madeOn>+<n>`: a Request-level scale, made after it, as the apiserver
+ * would have refused it on that one's version). A scale that told no version it made (Request
+ * level) was made before also when a stored write of its object that made the state held
+ * then began after it ended (`overtaken`: from earlier batches; a write of its own batch that
+ * comes before it did not, as the batch's writes go by their end, or by version among ones that
+ * ended before). A scale that names no version, made while the write that made the state held
+ * ran (it and a change of the replicas within milliseconds), is still applied. A binding or an eviction needs no such test:
+ * on a later state it changes nothing (a bound Pod keeps its node, one being deleted stays so).
+ */
+function scaleIsLate(write: AuditWrite, row: ObjectRow, overtaken: ReadonlyMap<AuditWrite, number>): boolean {
+  const effect = write.effect;
+  if (effect?.kind !== "scale") return false;
+  if (effect.madeOn !== undefined && isOlderThanState(effect.madeOn, row.resourceVersion)) return true;
+  return effect.resourceVersion === null && overtaken.get(write) === row.id;
+}
+
+/**
+ * The scales among `writes` that told no version (scaleIsLate) for which a stored write
+ * that made the state of the latest object of their name began after they ended
+ * (stateWrittenSince), with that object's id. Asked only where a stored write of that object ended after the scale did (its last_seen):
+ * none began after it otherwise, and a scale arriving in order asks nothing.
+ */
+async function untoldScalesOvertaken(sql: Sql, clusterId: number, writes: readonly AuditWrite[], latestByName: ReadonlyMap<string, ObjectRow>): Promise<Map<AuditWrite, number>> {
+  const asked: Array<{ write: AuditWrite; objectId: number; since: Date }> = [];
+  for (const write of writes) {
+    if (write.effect?.kind !== "scale" || write.effect.resourceVersion !== null) continue;
+    const row = latestByName.get(objectKeyOf(clusterId, write.object));
+    if (row !== undefined && !row.isNew && row.lastSeen > write.endTime) asked.push({ write, objectId: row.id, since: write.endTime });
+  }
+  const overtaken = new Map<AuditWrite, number>();
+  if (asked.length === 0) return overtaken;
+  const written = await stateWrittenSince(sql, asked);
+  asked.forEach(({ write, objectId }, i) => {
+    if (written[i]) overtaken.set(write, objectId);
+  });
+  return overtaken;
 }
 
 /**

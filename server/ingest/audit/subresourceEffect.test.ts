@@ -113,15 +113,22 @@ describe("what a write to a subresource of another kind did to its object", () =
     expect(convertWrite(scaleEvent({ apiGroup: "example.com", resource: "webservers" })).effect).toBeUndefined();
   });
 
-  it("reads an update's requested Scale at Request level, without a version", () => {
+  it("reads an update's requested Scale at Request level, without the version it made but with the one it was made on, which an answered one tells too", () => {
     const update = convertWrite(scaleEvent({ verb: "update", level: "Request", response: null, request: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { name: "nginx-deployment", namespace: "default", resourceVersion: "1502" }, spec: { replicas: 2 } } }));
-    expect(update.effect).toEqual({ kind: "scale", replicas: 2, resourceVersion: null });
+    expect(update.effect).toEqual({ kind: "scale", replicas: 2, resourceVersion: null, madeOn: "1502" });
     expect(update.details.resourceVersionAfter).toBeUndefined();
+    // A Scale that names no version was made on whichever the object had.
+    const unconditional = convertWrite(scaleEvent({ verb: "update", level: "Request", response: null, request: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { name: "nginx-deployment", namespace: "default" }, spec: { replicas: 2 } } }));
+    expect(unconditional.effect).toEqual({ kind: "scale", replicas: 2, resourceVersion: null });
+    // Answered, it tells both: the version it made, and the one it was made on.
+    expect(convertWrite(scaleEvent({ verb: "update", request: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { name: "nginx-deployment", namespace: "default", resourceVersion: "1502" }, spec: { replicas: 5 } } })).effect).toEqual({ kind: "scale", replicas: 5, resourceVersion: "1503", madeOn: "1502" });
   });
 
   it("reads the replicas a patch sets at Request level (kubectl scale's merge patch), without a version", () => {
     const patch = convertWrite(scaleEvent({ level: "Request", response: null }));
     expect(patch.effect).toEqual({ kind: "scale", replicas: 5, resourceVersion: null });
+    // A patch naming a version (a precondition: the apiserver refuses it on any other) was made on it.
+    expect(convertWrite(scaleEvent({ level: "Request", response: null, request: { metadata: { resourceVersion: "1502" }, spec: { replicas: 5 } } })).effect).toEqual({ kind: "scale", replicas: 5, resourceVersion: null, madeOn: "1502" });
     expect(patch.details.resourceVersionAfter).toBeUndefined();
     // The patch is kept as ever.
     expect(patch.patch).toEqual({ spec: { replicas: 5 } });

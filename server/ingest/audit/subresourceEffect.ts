@@ -31,22 +31,30 @@ export function subresourceEffectOf(event: AuditEvent, verb: string, apiGroup: s
  * the object's own), or without one (Request level) from the request, which is what was asked
  * and what the apiserver stores (its scale update copies only spec.replicas to the object): an
  * update's Scale (an HPA's), or a patch that sets spec.replicas (`kubectl scale`'s merge patch
- * `{"spec":{"replicas":3}}`). The version it made is then not told.
+ * `{"spec":{"replicas":3}}`). The version it made is then not told. At either level, a version
+ * the request names is the one it was made on (`madeOn`): the apiserver copies it to the object it
+ * updates, and refuses the write when the object is at another (an HPA's update sends the Scale
+ * it read, and so does `kubectl scale --resource-version` or `--current-replicas`). Answered, it
+ * still tells more than the version made: that the scale came before any change made on that
+ * version without telling its own (another scale at Request level).
  */
 function scaleEffectOf(event: AuditEvent, verb: string): SubresourceEffect | undefined {
+  const request = event.requestObject;
+  const named = isJsonObject(request) && isJsonObject(request.metadata) ? request.metadata.resourceVersion : undefined;
+  const madeOn = typeof named === "string" && named !== "" ? { madeOn: named } : {};
   const response = asScale(event.responseObject);
   if (response !== null) {
     const replicas = replicasOf(response);
     if (replicas === null) return undefined;
     const metadata = response.metadata;
     const resourceVersion = isJsonObject(metadata) && typeof metadata.resourceVersion === "string" && metadata.resourceVersion !== "" ? metadata.resourceVersion : null;
-    return { kind: "scale", replicas, resourceVersion };
+    return { kind: "scale", replicas, resourceVersion, ...madeOn };
   }
   // A response that is something else (a Status, say) tells nothing the request could stand for.
   if (event.responseObject !== null) return undefined;
-  const request = event.requestObject;
   const asked = verb === "update" ? replicasOf(asScale(request) ?? {}) : verb === "patch" ? replicasSetByPatch(request) : null;
-  return asked === null ? undefined : { kind: "scale", replicas: asked, resourceVersion: null };
+  if (asked === null) return undefined;
+  return { kind: "scale", replicas: asked, resourceVersion: null, ...madeOn };
 }
 
 /**

@@ -47,6 +47,170 @@ function scaledThroughSubresource(): Obj[] {
   return [event("create"), event("status generation 1"), scale, event("status generation 2")];
 }
 
+/**
+ * The whole rollout (server/testing/scenarios/rollout.ts, the real openshift-apiserver Deployment)
+ * with its "scale up" made by `kubectl scale deployment apiserver --replicas=5` audited at Request
+ * level (the merge patch kubectl sends to deployments/scale, no answer: the version it made,
+ * 22003, is not told), and the deployment-controller's status update that follows the scale
+ * down (22006, generation 4), which the scenario leaves out: its status update after the scale up
+ * with the replicas and observedGeneration of generation 4, at 22007, two seconds later.
+ */
+function rolloutScaledAtRequestLevel() {
+  const steps = rolloutScenario();
+  const event = (label: string) => structuredClone(steps.find((step) => step.label === label)!.event) as Obj;
+  const [, , patchedScale] = scaledThroughSubresource();
+  const scale: Obj = { ...structuredClone(patchedScale!), level: "Request" };
+  delete scale.responseObject;
+  const scaleDown = event("scale down");
+  const statusAfterScaleDown = event("status generation 2");
+  const reported = structuredClone(scaleDown.responseObject);
+  reported.status = { ...statusAfterScaleDown.responseObject.status, observedGeneration: 4, replicas: 3, updatedReplicas: 3 };
+  reported.metadata.resourceVersion = "22007";
+  const at = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString().replace("Z", "000Z");
+  Object.assign(statusAfterScaleDown, {
+    auditID: "5f0c7e3a-0000-4000-8000-000000000604",
+    requestObject: reported,
+    responseObject: reported,
+    requestReceivedTimestamp: at(scaleDown.requestReceivedTimestamp, 2000),
+    stageTimestamp: at(scaleDown.stageTimestamp, 2000),
+  });
+  return {
+    create: event("create"),
+    status1: event("status generation 1"),
+    scale,
+    status2: event("status generation 2"),
+    imageChange: event("image change"),
+    scaleDown,
+    statusAfterScaleDown,
+    delete: event("delete"),
+  };
+}
+
+/**
+ * Two `kubectl scale` runs on the rollout's Deployment (server/testing/scenarios/rollout.ts, the
+ * real openshift-apiserver one), both audited at Request level as in
+ * rolloutScaledAtRequestLevel: to 5 replicas (the scenario's scale up, 22003, generation 2), and
+ * back to 3 thirty seconds later (22004, generation 3); then the deployment-controller's report
+ * of generation 3 (its second status update with that generation and 3 replicas, 22005).
+ */
+function scaledTwiceAtRequestLevel() {
+  const w = rolloutScaledAtRequestLevel();
+  const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString().replace("Z", "000Z");
+  const back: Obj = {
+    ...structuredClone(w.scale),
+    auditID: "5f0c7e3a-0000-4000-8000-000000000311",
+    requestObject: { spec: { replicas: 3 } },
+    requestReceivedTimestamp: shifted(w.scale.requestReceivedTimestamp, 30_000),
+    stageTimestamp: shifted(w.scale.stageTimestamp, 30_000),
+  };
+  const report = structuredClone(w.status2);
+  const reported = structuredClone(report.responseObject);
+  reported.spec.replicas = 3;
+  reported.metadata.generation = 3;
+  reported.metadata.resourceVersion = "22005";
+  reported.status = { ...reported.status, observedGeneration: 3, replicas: 3, updatedReplicas: 3 };
+  Object.assign(report, {
+    auditID: "5f0c7e3a-0000-4000-8000-000000000312",
+    requestObject: reported,
+    responseObject: reported,
+    requestReceivedTimestamp: shifted(back.stageTimestamp, 2000),
+    stageTimestamp: shifted(back.stageTimestamp, 2007),
+  });
+  return { create: w.create, status1: w.status1, up: w.scale, back, report };
+}
+
+/**
+ * The horizontal-pod-autoscaler and an admin fighting over the rollout's replicas (the
+ * Deployment of server/testing/scenarios/rollout.ts, from the real openshift-apiserver one), as
+ * happens when a manifest that sets them is applied to a Deployment an HPA scales. The HPA's
+ * update of deployments/scale to 5 replicas, audited at Request level (the Scale it read at
+ * 22002, the controller's first status update, and no answer), made 22003; `kubectl apply` of
+ * the manifest's 3 replicas, received 3 ms before the HPA's update completed, made 22004
+ * (generation 3); the deployment-controller reported generation 3 two seconds later (22005).
+ * The HPA's update and the apply are the scenario's "scale up" patch with those bodies, and the
+ * report its second status update with the generation and replicas of the apply.
+ */
+function hpaAgainstApply() {
+  const steps = rolloutScenario();
+  const event = (label: string) => structuredClone(steps.find((step) => step.label === label)!.event) as Obj;
+  const status1 = event("status generation 1");
+  const scaleUp = event("scale up");
+  const deployment = scaleUp.responseObject;
+  const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString().replace("Z", "000Z");
+  const hpa: Obj = {
+    ...structuredClone(scaleUp),
+    auditID: "5f0c7e3a-0000-4000-8000-000000000301",
+    level: "Request",
+    verb: "update",
+    user: { username: "system:serviceaccount:kube-system:horizontal-pod-autoscaler", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"] },
+    userAgent: "kube-controller-manager/v1.21.1 (linux/amd64) kubernetes/a4ab7a9/system:serviceaccount:kube-system:horizontal-pod-autoscaler",
+    objectRef: { ...scaleUp.objectRef, subresource: "scale" },
+    requestURI: `${scaleUp.requestURI}/scale`,
+    requestObject: {
+      kind: "Scale",
+      apiVersion: "autoscaling/v1",
+      metadata: { name: deployment.metadata.name, namespace: deployment.metadata.namespace, uid: deployment.metadata.uid, resourceVersion: status1.responseObject.metadata.resourceVersion, creationTimestamp: deployment.metadata.creationTimestamp },
+      spec: { replicas: 5 },
+      status: { replicas: 3, selector: "apiserver=true,app=openshift-apiserver-a" },
+    },
+  };
+  delete hpa.responseObject;
+  const applied = structuredClone(deployment);
+  applied.spec.replicas = 3;
+  applied.metadata.generation = 3;
+  applied.metadata.resourceVersion = "22004";
+  const apply: Obj = {
+    ...structuredClone(scaleUp),
+    auditID: "5f0c7e3a-0000-4000-8000-000000000302",
+    requestObject: { spec: { replicas: 3 } },
+    responseObject: applied,
+    requestReceivedTimestamp: shifted(hpa.stageTimestamp, -3),
+    stageTimestamp: shifted(hpa.stageTimestamp, 5),
+  };
+  const report = event("status generation 2");
+  const reported = structuredClone(applied);
+  reported.status = { ...report.responseObject.status, observedGeneration: 3, replicas: 3, updatedReplicas: 3 };
+  reported.metadata.resourceVersion = "22005";
+  Object.assign(report, {
+    auditID: "5f0c7e3a-0000-4000-8000-000000000303",
+    requestObject: reported,
+    responseObject: reported,
+    requestReceivedTimestamp: shifted(apply.stageTimestamp, 2000),
+    stageTimestamp: shifted(apply.stageTimestamp, 2007),
+  });
+  return { create: event("create"), status1, hpa, apply, report };
+}
+
+/**
+ * hpaAgainstApply's HPA update audited at RequestResponse (answered with the Scale, at 22003;
+ * its request still names 22002, the version it read), and instead of the apply a `kubectl scale
+ * deployment apiserver --replicas=4` thirty seconds later, audited at Request level as in
+ * rolloutScaledAtRequestLevel (the merge patch to deployments/scale, no answer: it made 22004,
+ * generation 3); then the deployment-controller's report of generation 3 with its 4 replicas
+ * (22005), two seconds after it.
+ */
+function hpaThenKubectlScale() {
+  const w = hpaAgainstApply();
+  const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString().replace("Z", "000Z");
+  const hpa: Obj = { ...w.hpa, level: "RequestResponse", responseObject: { ...w.hpa.requestObject, metadata: { ...w.hpa.requestObject.metadata, resourceVersion: "22003" } } };
+  const [, , patchedScale] = scaledThroughSubresource();
+  const scale: Obj = {
+    ...structuredClone(patchedScale!),
+    auditID: "5f0c7e3a-0000-4000-8000-000000000321",
+    level: "Request",
+    requestObject: { spec: { replicas: 4 } },
+    requestReceivedTimestamp: shifted(hpa.stageTimestamp, 30_000),
+    stageTimestamp: shifted(hpa.stageTimestamp, 30_007),
+  };
+  delete scale.responseObject;
+  const report = structuredClone(w.report);
+  const reported = structuredClone(report.responseObject);
+  reported.spec.replicas = 4;
+  reported.status = { ...reported.status, replicas: 4, updatedReplicas: 4 };
+  Object.assign(report, { requestObject: reported, responseObject: reported, requestReceivedTimestamp: shifted(scale.stageTimestamp, 2000), stageTimestamp: shifted(scale.stageTimestamp, 2007) });
+  return { create: w.create, status1: w.status1, hpa, scale, report };
+}
+
 /** One Pod of the OpenShift cascade (server/testing/scenarios/openshiftCascade.ts): created, bound by the scheduler, reported running by its kubelet. */
 const POD = "apiserver-85b76d5494-tscjb";
 function podScheduled(): Obj[] {
@@ -585,6 +749,91 @@ describe.each(STORE_KINDS)("writes that arrive out of order around a Scale or a 
     expect(comparable(arrived.get(scale!.auditID)!)).toEqual({ diff: [{ path: "metadata.generation", old: 1, new: 2 }, { path: "spec.replicas", old: 3, new: 5 }], before: "22002", arrivedAfter: undefined });
     for (const [auditId, entry] of inOrder) expect(comparable(arrived.get(auditId)!), auditId).toEqual(comparable(entry));
     expect(changing(arrived, "spec.replicas")).toEqual([scale!.auditID]);
+  });
+
+  it("keeps a Request-level scale arriving after later writes of its object out of the state they left", async () => {
+    // The kubectl scale's batch held back until after the scale down and the status update
+    // that follows it: its change (replicas 3 -> 5) is already in the versions stored since, and
+    // the scale down (replicas 5 -> 3, generation 4) undid it.
+    const w = rolloutScaledAtRequestLevel();
+    const order = [w.create, w.status1, w.scale, w.status2, w.imageChange, w.scaleDown, w.statusAfterScaleDown, w.delete];
+    const arrival = [w.create, w.status1, w.status2, w.imageChange, w.scaleDown, w.scale, w.statusAfterScaleDown, w.delete];
+    const { inOrder, arrived } = await inBothOrders("request-scale-late", order, arrival);
+    // The writes after it show what they show in order: the status update its report of
+    // generation 4, not kept without a diff as made before a generation 5 that never was.
+    const after = arrived.get(w.statusAfterScaleDown.auditID)!;
+    expect(after.details.arrivedAfterResourceVersion).toBeUndefined();
+    expect(after.details.resourceVersionBefore).toBe("22006");
+    expect(after.diff).toEqual(inOrder.get(w.statusAfterScaleDown.auditID)!.diff);
+    expect(paths(after)).toContain("status.observedGeneration");
+    // The scale itself is kept without a diff, as any late write whose version is not told.
+    const late = arrived.get(w.scale.auditID)!;
+    expect(late.diff).toBeNull();
+    expect(late.details.arrivedAfterResourceVersion).toBe("22006");
+    expect(late.details.patch).toEqual({ spec: { replicas: 5 } });
+    // The delete's snapshot is the Deployment as the status update left it: 3 replicas, generation 4.
+    const snapshot = (await test.db.query<{ snapshot: Obj }>(`SELECT snapshot FROM history_entries WHERE audit_id = $1 AND cluster_id = (SELECT id FROM clusters WHERE name = 'request-scale-late-arrived')`, [w.delete.auditID])).rows[0]!.snapshot;
+    expect(snapshot.metadata.generation).toBe(4);
+    expect(snapshot.spec.replicas).toBe(3);
+    // Arrived before the scale, the controller's status update shows the replicas it reported.
+    expect(new Set(changing(arrived, "spec.replicas"))).toEqual(new Set([w.status2.auditID, w.scaleDown.auditID]));
+  });
+
+  it("keeps a Request-level scale arriving after a later one out of the state that one left", async () => {
+    const w = scaledTwiceAtRequestLevel();
+    const { inOrder, arrived } = await inBothOrders("request-scales-swapped", [w.create, w.status1, w.up, w.back, w.report], [w.create, w.status1, w.back, w.up, w.report]);
+    expect(new Set(changing(inOrder, "spec.replicas"))).toEqual(new Set([w.up.auditID, w.back.auditID]));
+    // The scale back tells no version, but it made the state held, and began after the scale up ended.
+    const late = arrived.get(w.up.auditID)!;
+    expect(late.diff).toBeNull();
+    expect(late.details.arrivedAfterResourceVersion).toBe("22002+1");
+    // The controller's report is not taken for a scale back to 3 replicas from the 5 of a state that never was.
+    const report = arrived.get(w.report.auditID)!;
+    expect(paths(report)).not.toContain("spec.replicas");
+    expect(report.diff).toContainEqual({ path: "status.observedGeneration", old: 1, new: 3 });
+  });
+
+  it("keeps an HPA's Request-level update made on an older version than the state held out of it, though the write that told that state began before it ended", async () => {
+    const w = hpaAgainstApply();
+    const { inOrder, arrived } = await inBothOrders("hpa-against-apply", [w.create, w.status1, w.hpa, w.apply, w.report], [w.create, w.status1, w.apply, w.hpa, w.report]);
+    // In order, the HPA's update shows its scale, and the apply its undoing.
+    expect(inOrder.get(w.hpa.auditID)!.diff).toEqual([
+      { path: "metadata.generation", old: 1, new: 2 },
+      { path: "spec.replicas", old: 3, new: 5 },
+    ]);
+    // Arrived after the apply, the update names 22002 as the version it was made on, older than the apply's.
+    const report = arrived.get(w.report.auditID)!;
+    expect(report.details.arrivedAfterResourceVersion).toBeUndefined();
+    expect(report.details.resourceVersionBefore).toBe("22004");
+    expect(report.diff).toEqual(inOrder.get(w.report.auditID)!.diff);
+    const late = arrived.get(w.hpa.auditID)!;
+    expect(late.diff).toBeNull();
+    expect(late.details.arrivedAfterResourceVersion).toBe("22004");
+  });
+
+  it("places an HPA's RequestResponse update that arrives after a later change of the replicas on the version it was made on, leaving later writes their diffs", async () => {
+    // hpaAgainstApply's update audited at RequestResponse: answered with the Scale, at 22003.
+    const w = hpaAgainstApply();
+    const hpa: Obj = { ...w.hpa, level: "RequestResponse", responseObject: { ...w.hpa.requestObject, metadata: { ...w.hpa.requestObject.metadata, resourceVersion: "22003" } } };
+    const { inOrder, arrived } = await inBothOrders("hpa-told-against-apply", [w.create, w.status1, hpa, w.apply, w.report], [w.create, w.status1, w.apply, hpa, w.report]);
+    const comparable = (entry: Entry) => ({ diff: entry.diff, before: entry.details.resourceVersionBefore, arrivedAfter: entry.details.arrivedAfterResourceVersion });
+    for (const [auditId, entry] of inOrder) expect(comparable(arrived.get(auditId)!), auditId).toEqual(comparable(entry));
+  });
+
+  it("keeps an HPA's RequestResponse update made on the version a Request-level scale then changed out of that scale's state", async () => {
+    // The kubectl scale arrives first, made on 22002 as far as is known ("22002+1"); the HPA's
+    // update told 22003, newer than 22002, but its request names 22002 as the version it was
+    // made on: the apiserver would have refused it on the kubectl scale's version, so it came first.
+    const w = hpaThenKubectlScale();
+    const { inOrder, arrived } = await inBothOrders("hpa-told-then-kubectl-scale", [w.create, w.status1, w.hpa, w.scale, w.report], [w.create, w.status1, w.scale, w.hpa, w.report]);
+    expect(new Set(changing(inOrder, "spec.replicas"))).toEqual(new Set([w.hpa.auditID, w.scale.auditID]));
+    const late = arrived.get(w.hpa.auditID)!;
+    expect(late.diff).toBeNull();
+    expect(late.details.arrivedAfterResourceVersion).toBe("22002+1");
+    // The controller's report is not taken for a change of the replicas back from the HPA's 5.
+    const report = arrived.get(w.report.auditID)!;
+    expect(paths(report)).not.toContain("spec.replicas");
+    expect(report.details.resourceVersionBefore).toBe("22002+1");
   });
 
   it("does not show a write made before a Request-level Scale, arriving after it, undoing the scale", async () => {

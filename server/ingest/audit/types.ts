@@ -84,7 +84,9 @@ export interface AuditWrite {
  * What a subresource write did to its object (AuditWrite.effect):
  * - `scale`: `deployments/scale` and the other built-in scale subresources (kubectl scale, an
  *   HPA): the object's spec.replicas became `replicas`; `resourceVersion` is the Scale
- *   response's, which is the object's own after the write (null at Request level).
+ *   response's, which is the object's own after the write (null at Request level). `madeOn` is
+ *   the version the request's Scale names (an HPA's update sends the one it read), which the
+ *   apiserver made it on: it refuses the write on any other.
  * - `binding`: `pods/binding` (the scheduler): the apiserver set the Pod's spec.nodeName to
  *   `nodeName`, its PodScheduled condition true as of `at` (whole seconds, as the apiserver
  *   stamps it), and copied the Binding's `annotations` (redacted as the Pod's body would have
@@ -94,7 +96,7 @@ export interface AuditWrite {
  *   DeleteOptions, `gracePeriodSeconds` (null: none given) among them (./eviction.ts).
  */
 export type SubresourceEffect =
-  | { kind: "scale"; replicas: number; resourceVersion: string | null }
+  | { kind: "scale"; replicas: number; resourceVersion: string | null; madeOn?: string }
   | { kind: "binding"; nodeName: string; at: string; annotations?: JsonObject }
   | { kind: "eviction"; gracePeriodSeconds: number | null };
 
