@@ -27,17 +27,30 @@ export interface ApiserverBehaviour {
    * them only when the gate is enabled. Before, the Binding's labels are ignored.
    */
   bindingCopiesLabels: boolean;
+  /**
+   * A binding clears the Pod's status.nominatedNodeName (the node a preemption nominated it
+   * for), in the same update (./change.ts). Feature gate ClearingNominatedNodeNameAfterBinding
+   * of kube-apiserver: alpha (off) in 1.34, beta and on by default from 1.35 (kubernetes/website,
+   * …/feature-gates/ClearingNominatedNodeNameAfterBinding.md; setPodNodeAndMetadata). Before,
+   * the nomination stays until the scheduler's own status update clears it.
+   */
+  bindingClearsNominatedNode: boolean;
 }
 
 /**
  * For a cluster whose version is unknown (no control-plane request seen yet, none configured):
  * what Kubetrail showed before it knew versions. The DisruptionTarget condition, as every release
- * since 1.26 sets it by default; no labels copied, as no release before 1.35 does by default.
+ * since 1.26 sets it by default; no labels copied and the nominated node kept, as no release
+ * before 1.35 does otherwise by default.
  */
-export const UNKNOWN_VERSION_BEHAVIOUR: ApiserverBehaviour = { evictionSetsDisruptionTarget: true, bindingCopiesLabels: false };
+export const UNKNOWN_VERSION_BEHAVIOUR: ApiserverBehaviour = { evictionSetsDisruptionTarget: true, bindingCopiesLabels: false, bindingClearsNominatedNode: false };
 
 /** What kube-apiserver of `version` does by default; UNKNOWN_VERSION_BEHAVIOUR when the version is unknown. */
 export function apiserverBehaviourOf(version: KubernetesVersion | null): ApiserverBehaviour {
   if (version === null) return UNKNOWN_VERSION_BEHAVIOUR;
-  return { evictionSetsDisruptionTarget: isAtLeast(version, 1, 26), bindingCopiesLabels: isAtLeast(version, 1, 35) };
+  return {
+    evictionSetsDisruptionTarget: isAtLeast(version, 1, 26),
+    bindingCopiesLabels: isAtLeast(version, 1, 35),
+    bindingClearsNominatedNode: isAtLeast(version, 1, 35),
+  };
 }

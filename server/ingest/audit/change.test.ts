@@ -390,6 +390,27 @@ describe("computeChange: update and patch", () => {
     }
   });
 
+  it("clears the Pod's nominated node where kube-apiserver does: 1.35 and later", () => {
+    // The real Pod before it was bound, nominated by a preemption for the node it is then bound
+    // to (the scheduler sets status.nominatedNodeName; ClearingNominatedNodeNameAfterBinding,
+    // beta and on by default from 1.35, has the binding clear it: setPodNodeAndMetadata).
+    const nominated = realPod();
+    delete nominated.spec.nodeName;
+    nominated.status = { phase: "Pending", qosClass: nominated.status.qosClass, nominatedNodeName: "node-a" };
+    for (const binding of [podBinding("node-a"), { ...podBinding("node-a"), effect: { kind: "binding" as const, nodeName: "node-a", at: null } }]) {
+      const cleared = computeChange(known(nominated), binding, onKubernetes("v1.35.0"));
+      expect(cleared.diff).toContainEqual({ path: "status.nominatedNodeName", old: "node-a" });
+      expect((cleared.nextState as Loose).status.nominatedNodeName).toBeUndefined();
+    }
+    expect(nominated.status.nominatedNodeName).toBe("node-a");
+    // 1.34 (alpha, off), and a cluster whose version is unknown: the nomination stays until the scheduler clears it.
+    for (const options of [onKubernetes("v1.34.2"), {}]) {
+      const kept = computeChange(known(nominated), podBinding("node-a"), options);
+      expect((kept.diff ?? []).map((d) => d.path)).not.toContain("status.nominatedNodeName");
+      expect((kept.nextState as Loose).status.nominatedNodeName).toBe("node-a");
+    }
+  });
+
   it("makes up no PodScheduled time when the binding's request spanned two seconds: the Pod is on its node, its condition as it was", () => {
     const spanning = (annotations?: JsonObject) => {
       const binding = podBinding("node-a");

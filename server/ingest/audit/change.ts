@@ -91,6 +91,8 @@ function stateAfterEffect(previous: PreviousState, write: AuditWrite, apiserver:
       spec.nodeName = effect.nodeName;
       if (effect.annotations !== undefined) metadata.annotations = { ...(isJsonObject(metadata.annotations) ? metadata.annotations : {}), ...effect.annotations };
       if (effect.labels !== undefined && apiserver.bindingCopiesLabels) metadata.labels = { ...(isJsonObject(metadata.labels) ? metadata.labels : {}), ...effect.labels };
+      // Cleared as `""`, which the Pod's JSON leaves out.
+      if (apiserver.bindingClearsNominatedNode && isJsonObject(state.status) && state.status.nominatedNodeName !== undefined) delete copiedObjectAt(state, "status").nominatedNodeName;
       // As the apiserver's UpdatePodCondition: the condition replaced whole, its transition time
       // kept when its status was already true.
       const status = state.status;

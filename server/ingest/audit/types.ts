@@ -89,7 +89,8 @@ export interface AuditWrite {
  *   `nodeName`, its PodScheduled condition true as of `at` (whole seconds, as the apiserver
  *   stamps it; null when the request spanned two seconds, so that which one is unknowable),
  *   and copied the Binding's `annotations` onto the Pod's; its `labels` too, in the releases
- *   that do (./apiserverBehaviour.ts). Both redacted as the Pod's body would have them.
+ *   that do (./apiserverBehaviour.ts), which also clear its status.nominatedNodeName. Both
+ *   redacted as the Pod's body would have them.
  * - `eviction`: `pods/eviction` allowed (kubectl drain, the descheduler, autoscalers): the
  *   apiserver made the Pod's DisruptionTarget condition true and deleted it with the Eviction's
  *   DeleteOptions, `gracePeriodSeconds` (null: none given) among them (./eviction.ts).
