@@ -123,6 +123,11 @@ describe("loadConfig: Kubernetes versions", () => {
       openshift: { major: 1, minor: 21, patch: 1 },
     });
   });
+
+  it("takes any valid cluster name, those an object's prototype has too", () => {
+    // "constructor" is a valid cluster name (lowercase letters) and a key of every plain object.
+    expect(loadConfig({ KUBETRAIL_KUBERNETES_VERSIONS: "constructor=1.25" }).kubernetesVersions).toEqual({ constructor: { major: 1, minor: 25, patch: 0 } });
+  });
 });
 
 describe("loadConfig: ingest worker threads", () => {

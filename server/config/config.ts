@@ -156,7 +156,7 @@ const kubernetesVersions = z
             ? `"${cluster}" is not a valid cluster name`
             : version === null
               ? `"${item.slice(eq + 1).trim()}" is not a Kubernetes version, e.g. 1.29 or v1.29.3`
-              : cluster in versions
+              : Object.hasOwn(versions, cluster)
                 ? `cluster "${cluster}" is given twice`
                 : null;
       if (problem !== null) {

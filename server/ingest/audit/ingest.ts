@@ -231,7 +231,9 @@ export function createAuditIngestor(
    */
   function changeOptionsFor(clusterName: string, batch: ConvertedBatch): ChangeOptions {
     const inferred = clusters.noteVersion(clusterName, batch.controlPlaneVersion);
-    return { apiserver: apiserverBehaviourOf(configuredVersions[clusterName] ?? inferred) };
+    // Its own key only: a cluster may be named as a key every object inherits ("constructor").
+    const configured = Object.hasOwn(configuredVersions, clusterName) ? configuredVersions[clusterName]! : null;
+    return { apiserver: apiserverBehaviourOf(configured ?? inferred) };
   }
 
   /** Stores a converted batch in `tx`; returns the keys of the history entries it sent. */

@@ -681,6 +681,15 @@ describe.each(STORE_KINDS)("the version a cluster's kube-apiserver names, on %s"
     expect(objects.rows).toEqual([]);
   });
 
+  it("is followed by a cluster whose name an object's prototype has too, when no version is configured", async () => {
+    // "constructor" is a valid cluster name; no KUBETRAIL_KUBERNETES_VERSIONS. Its kube-apiserver
+    // names 1.35 (the lease renewal's agent, another release's), which copies a Binding's labels.
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS, {}, BUILTIN_LINKERS, TRANSACTION_LIMITS, {});
+    await ingestor.ingest("constructor", [apiserverLeaseRenewal(1, "v1.35.0"), ...labelledBinding(true)]);
+    const [, copied] = await entriesOf(test.db, "constructor", POD);
+    expect(copied!.diff).toContainEqual({ path: 'metadata.labels["topology.kubernetes.io/zone"]', new: "westeurope-1" });
+  });
+
   it("is stored only when a newer one is seen: no statement for an ordinary batch, none for an older apiserver's", async () => {
     const sent: string[] = [];
     const recording = new Proxy(test.db, {
