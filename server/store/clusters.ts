@@ -44,6 +44,14 @@ export class ClusterRegistry {
     const row = inserted.rows[0]!;
     const id = Number(row.id);
     const stored = row.kubernetes_version === null ? null : parseKubernetesVersion(row.kubernetes_version);
+    // Another batch's lookup of it may have answered meanwhile, and a version been noted since:
+    // kept, with what this answer adds.
+    const known = this.clusters.get(name);
+    if (known !== undefined) {
+      known.version = newerOf(known.version, stored);
+      known.storedVersion = newerOf(known.storedVersion, stored);
+      return known.id;
+    }
     this.clusters.set(name, { id, version: stored, storedVersion: stored });
     return id;
   }
