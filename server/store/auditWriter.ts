@@ -5,7 +5,7 @@ import { advisoryLockIdOf, lockIdsExclusive, lockNamesShared, objectKeyOf, uidLo
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { afterUntoldChange, isOlderThanState, toldVersion } from "./stateVersion";
-import { computeChange, createsObject } from "../ingest/audit/change";
+import { computeChange, createsObject, type ChangeOptions } from "../ingest/audit/change";
 import { predatesEffects } from "../ingest/audit/subresourceEffect";
 import { kindForResource, otherGroupsServing } from "../k8s/resources";
 import { toDisplay } from "../model/redact/redact";
@@ -365,6 +365,9 @@ export async function lockAndLoadObjects(
  * Consumes `writes`: the array is emptied once their rows are built, and the plan keeps no body
  * but the observations', so that a batch waiting on the database holds compact text rather than
  * hundreds of parsed objects (which every young-generation collection would copy).
+ *
+ * `changeOptions` say what the cluster's kube-apiserver does in a binding or an eviction
+ * (its version: server/ingest/audit/apiserverBehaviour.ts).
  */
 export async function planWrites(
   sql: Sql,
@@ -373,6 +376,7 @@ export async function planWrites(
   objects: LockedObjects,
   cache: StateCache | null,
   objectIds: ObjectIdPool,
+  changeOptions: ChangeOptions = {},
 ): Promise<WritePlan> {
   if (writes.length === 0) return emptyPlan();
 
@@ -643,14 +647,14 @@ export async function planWrites(
     // (An object known only as a relation's target has no body yet: its create gives the first.)
     const lateCreate = createsObject(write) && target !== "new" && write.startTime <= row.firstSeen && row.state !== null;
     let late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row) || scaleIsLate(write, row, overtakenScales);
-    let change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write);
+    let change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write, changeOptions);
     // A write whose change is made of the state held (AuditWrite.effect: an eviction, a scale at
     // Request level tell no version) that ended before anything known of its object happened is
     // older than that state, which may even be a later object's of its name (such a write names
     // no uid): it changes nothing. One that removed its object ended an earlier one (below).
     if (!late && write.effect !== undefined && !change.deleted && target !== "new" && write.endTime < row.firstSeen) {
       late = true;
-      change = computeChange({ state: null, resourceVersion: null }, write);
+      change = computeChange({ state: null, resourceVersion: null }, write, changeOptions);
     }
     // A delete completed before anything known of this object happened was of an earlier
     // incarnation of its name, which a write that names no uid cannot tell apart (Metadata level):
@@ -659,7 +663,7 @@ export async function planWrites(
     if (deletesEarlier) {
       // Recorded on the incarnation it ended, once that is looked up (after this loop); the
       // newer object's body is not that one's, so it shows neither in a diff nor as a snapshot.
-      earlierDeletes.push({ write, newer: row, change: computeChange({ state: null, resourceVersion: null }, write) });
+      earlierDeletes.push({ write, newer: row, change: computeChange({ state: null, resourceVersion: null }, write, changeOptions) });
       continue;
     }
     if ((!row.uid && !write.object.uid) || uidlessRows.has(row.id)) {
@@ -724,7 +728,7 @@ export async function planWrites(
       if (newlyDeleted) observed.push({ row, at: row.deletedAt!, state: null, deleted: true });
     }
   }
-  const rediffedHistory = await addLateWrites(sql, clusterId, lateByRow, historyRows);
+  const rediffedHistory = await addLateWrites(sql, clusterId, lateByRow, historyRows, changeOptions);
   lateByRow.clear();
   objectIds.giveBack(ids.slice(idsUsed));
   const historyEntries = ordered.length;
@@ -852,7 +856,7 @@ function emptyPlan(): WritePlan {
  * Adds the history rows of the batch's late writes, each diffed against the version it was made
  * on where that could be found (else without a diff); returns the stored entries to rediff.
  */
-async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap<ObjectRow, LateGroup>, historyRows: CopyTextBuilder): Promise<RediffedEntry[]> {
+async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap<ObjectRow, LateGroup>, historyRows: CopyTextBuilder, changeOptions: ChangeOptions): Promise<RediffedEntry[]> {
   const groups = [...lateByRow];
   // Every object's entries are asked for at once: the connection runs the reads back to back.
   const placedGroups = await Promise.all(
@@ -864,7 +868,7 @@ async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap
         group.writes.map(({ write, body }) => ({
           resourceVersion: versionAfter(write)!,
           // A Scale's answer is not the object: its state is made of the version it was made on.
-          body: body ?? ((made: JsonObject) => computeChange({ state: made, resourceVersion: null }, write).nextState),
+          body: body ?? ((made: JsonObject) => computeChange({ state: made, resourceVersion: null }, write, changeOptions).nextState),
           creates: createsObject(write),
           startTime: write.startTime,
         })),
@@ -879,7 +883,7 @@ async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap
       const placement = placed.placements[i]!;
       const base = placement.placed ? placement.base : null;
       // Unplaced, or placed before every version known: diffed against nothing.
-      const change = computeChange({ state: base?.state ?? null, resourceVersion: base?.resourceVersion ?? null }, write);
+      const change = computeChange({ state: base?.state ?? null, resourceVersion: base?.resourceVersion ?? null }, write, changeOptions);
       if (placement.placed) {
         // It is where it would have been had it arrived in order, and a later late write may be
         // placed against it: only an unplaced one keeps the mark that leaves it out of the versions.

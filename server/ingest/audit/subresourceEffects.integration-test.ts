@@ -5,7 +5,10 @@ import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 import { eventList, rolloutScenario } from "../../testing/scenarios/rollout";
 import { openshiftCascade } from "../../testing/scenarios/openshiftCascade";
 import type { Database } from "../../store/database";
+import { parseKubernetesVersion } from "../../k8s/kubernetesVersion";
+import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { createAuditIngestor } from "./ingest";
+import { TRANSACTION_LIMITS } from "./transactionParts";
 import type { DiffEntry } from "./types";
 
 type Obj = Record<string, any>;
@@ -229,13 +232,41 @@ async function entriesOf(db: Database, cluster: string, name: string): Promise<E
 
 const paths = (entry: Entry) => (entry.diff ?? []).map((d) => d.path);
 
+/**
+ * An ingestor for `clusters` configured (KUBETRAIL_KUBERNETES_VERSIONS) as running Kubernetes
+ * `version`, whatever their audit events tell: the OpenShift cascade's control plane names 1.21
+ * in its user agents (kube-controller-manager/v1.21.1, kube-scheduler/v1.21.1).
+ */
+function ingestorOn(db: Database, version: string, clusters: string[]) {
+  const configured = Object.fromEntries(clusters.map((cluster) => [cluster, parseKubernetesVersion(version)!]));
+  return createAuditIngestor(db, TEST_CONVERT_OPTIONS, {}, BUILTIN_LINKERS, TRANSACTION_LIMITS, configured);
+}
+
+async function storedVersionOf(db: Database, cluster: string): Promise<string | null | undefined> {
+  const rows = await db.query<{ kubernetes_version: string | null }>(`SELECT kubernetes_version FROM clusters WHERE name = $1`, [cluster]);
+  return rows.rows[0]?.kubernetes_version;
+}
+
+/** The cascade's binding of POD, as a scheduler that labels its decision would send it, and its kubelet's report with the Pod as `labelled` says. */
+function labelledBinding(labelled: boolean): Obj[] {
+  const [create, bind, running] = podScheduled().map((event) => structuredClone(event));
+  const labels = { "topology.kubernetes.io/zone": "westeurope-1", "scheduling.example.com/pool": "masters" };
+  bind!.requestObject.metadata.labels = labels;
+  if (labelled) Object.assign(running!.responseObject.metadata.labels, labels);
+  return [create!, bind!, running!];
+}
+
 describe.each(APP_SETUPS)("writes through a Scale or a Binding, through the webhook on $label", ({ kind, env }) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp(kind, env);
+    // One cluster configured as running 1.35, which copies a Binding's labels onto its Pod.
+    app = await startTestApp(kind, { ...env, KUBETRAIL_KUBERNETES_VERSIONS: "labels-1-35=1.35" });
     // One request per event, as a webhook in blocking mode sends them.
     for (const event of scaledThroughSubresource()) expect((await app.postAudit(eventList([event]), { cluster: "scale" })).status).toBe(200);
     for (const event of podScheduled()) expect((await app.postAudit(eventList([event]), { cluster: "schedule" })).status).toBe(200);
+    for (const event of labelledBinding(true)) expect((await app.postAudit(eventList([event]), { cluster: "labels-1-35" })).status).toBe(200);
+    // The cascade's own release, 1.21, which its control plane's user agents name: the labels stay the Binding's.
+    for (const event of labelledBinding(false)) expect((await app.postAudit(eventList([event]), { cluster: "labels-1-21" })).status).toBe(200);
   });
   afterAll(() => app.close());
 
@@ -268,6 +299,23 @@ describe.each(APP_SETUPS)("writes through a Scale or a Binding, through the webh
     // names the last one told and the one change since as its version before.
     expect(binding!.details.resourceVersionAfter).toBeUndefined();
     expect(running!.details.resourceVersionBefore).toBe("9103+1");
+  });
+
+  it("show a Binding's labels copied onto its Pod by the binding where kube-apiserver copies them (1.35), and nowhere before", async () => {
+    const [, copied, reported] = await entriesOf(app.context.db, "labels-1-35", POD);
+    expect(copied!.diff).toEqual(
+      expect.arrayContaining([
+        { path: 'metadata.labels["topology.kubernetes.io/zone"]', new: "westeurope-1" },
+        { path: 'metadata.labels["scheduling.example.com/pool"]', new: "masters" },
+      ]),
+    );
+    expect(paths(reported!).filter((path) => path.startsWith("metadata."))).toEqual([]);
+    // On 1.21 the Pod never had them: neither the binding nor its kubelet's write shows them.
+    const [, ignored, running] = await entriesOf(app.context.db, "labels-1-21", POD);
+    expect(paths(ignored!).filter((path) => path.startsWith("metadata."))).toEqual([]);
+    expect(paths(running!).filter((path) => path.startsWith("metadata."))).toEqual([]);
+    // Inferred from the scenario's scheduler and kube-controller-manager, stored for both clusters.
+    expect(await storedVersionOf(app.context.db, "labels-1-21")).toBe("v1.21.1");
   });
 });
 
@@ -331,6 +379,31 @@ describe.each(STORE_KINDS)("a binding with annotations, on %s", (kind) => {
       ]),
     );
     expect(paths(kubelet!).filter((path) => path.startsWith("metadata."))).toEqual([]);
+  });
+});
+
+describe.each(STORE_KINDS)("a binding whose request spanned two seconds, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("puts the Pod on its node but makes up no time for its PodScheduled condition, which its next write shows", async () => {
+    // podScheduled's binding (received 14:53:16.309), answered 2 ms into the next second, as a
+    // slow write to etcd would: the apiserver's "now", which the condition keeps to the second,
+    // may have been in either.
+    const [create, bind, running] = podScheduled().map((event) => structuredClone(event));
+    const received = Date.parse(bind!.requestReceivedTimestamp);
+    bind!.stageTimestamp = new Date(Math.floor(received / 1000) * 1000 + 1_002).toISOString();
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [create!, bind!, running!]) await ingestor.ingest("spanning", [event]);
+    const [, binding, kubelet] = await entriesOf(test.db, "spanning", POD);
+    expect(binding!.diff).toEqual([{ path: "spec.nodeName", new: "ci-ln-k7vx6h2-002ac-w7gjh-master-0" }]);
+    // The kubelet's report, the Pod whole, is where the condition shows (the created Pod had
+    // none: its first conditions, PodScheduled among them), with the time the apiserver gave it.
+    const conditions = running!.responseObject.status.conditions;
+    expect(conditions).toContainEqual({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:53:16Z" });
+    expect(kubelet!.diff).toContainEqual({ path: "status.conditions", new: conditions });
+    expect(paths(kubelet!)).not.toContain("spec.nodeName");
   });
 });
 
@@ -451,7 +524,7 @@ function pendingPod() {
  * The refusal's text is the eviction REST's (checkAndDecrement); the budget's name is made up.
  */
 const DRAINED_POD = "apiserver-5d887d5fcd-qnvqh";
-function drained() {
+function drained(options: { disruptionTarget: boolean } = { disruptionTarget: true }) {
   const steps = openshiftCascade();
   const step = (label: string) => structuredClone(steps.find((s) => s.label === label)!.event) as Obj;
   const create = step(`create pod ${DRAINED_POD}`);
@@ -488,11 +561,12 @@ function drained() {
   const stopping = structuredClone(running.responseObject);
   stopping.metadata.deletionTimestamp = "2021-09-13T15:11:15Z";
   stopping.metadata.deletionGracePeriodSeconds = 70;
-  stopping.status.conditions.push({ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:10:05Z" });
+  if (options.disruptionTarget) stopping.status.conditions.push({ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:10:05Z" });
   for (const condition of stopping.status.conditions) {
     if (condition.type === "Ready" || condition.type === "ContainersReady") Object.assign(condition, { status: "False", reason: "ContainersNotReady", lastTransitionTime: "2021-09-13T15:10:06Z" });
   }
-  stopping.metadata.resourceVersion = String(rv + 3);
+  // The allowed eviction makes two versions where it sets the condition, one where it does not.
+  stopping.metadata.resourceVersion = String(rv + (options.disruptionTarget ? 3 : 2));
   const notReady = write({
     received: "15:10:06.496102",
     at: "15:10:06.503344",
@@ -505,10 +579,13 @@ function drained() {
   });
   const gone = structuredClone(stopping);
   gone.metadata.deletionGracePeriodSeconds = 0;
-  gone.metadata.resourceVersion = String(rv + 4);
+  gone.metadata.resourceVersion = String(Number(stopping.metadata.resourceVersion) + 1);
   const deleted = write({ received: "15:10:47.001020", at: "15:10:47.009871", actor: kubelet, verb: "delete", code: 200, request: { kind: "DeleteOptions", apiVersion: "meta.k8s.io/v1", gracePeriodSeconds: 0, preconditions: { uid: gone.metadata.uid } }, response: gone });
   return { create, bind: step(`bind pod ${DRAINED_POD} to master1`), running, refused, allowed, notReady, deleted };
 }
+
+/** The clusters the drain below is stored in, configured as kube-apiserver 1.31 (drained() evicts as 1.26 and later do). */
+const DRAIN_CLUSTERS = ["drain", "drain-late", "drain-huge", "drain-renamed", "evict-pending"];
 
 describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
   let test: TestDatabase;
@@ -517,7 +594,7 @@ describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
   beforeAll(async () => {
     test = await openTestDatabase(kind);
     events = drained();
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = ingestorOn(test.db, "v1.31.0", DRAIN_CLUSTERS);
     for (const event of Object.values(events)) await ingestor.ingest("drain", [event]);
     entries = await historyById(test.db, "drain");
   });
@@ -553,7 +630,7 @@ describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
 
   it("is not undone by a write made before it that arrives after it", async () => {
     // The kubelet's report that the Pod runs, sent in a batch that arrived after the eviction's.
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = ingestorOn(test.db, "v1.31.0", DRAIN_CLUSTERS);
     for (const event of [events.create, events.bind, events.allowed, events.running, events.notReady]) await ingestor.ingest("drain-late", [event]);
     const arrived = await historyById(test.db, "drain-late");
     const deleting = [...arrived].filter(([, entry]) => paths(entry).includes("metadata.deletionTimestamp")).map(([id]) => id);
@@ -568,7 +645,7 @@ describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
     const huge = structuredClone(events.allowed);
     huge.auditID = "c45ca4de-0000-4000-8000-e99999999999";
     huge.requestObject.deleteOptions = { gracePeriodSeconds: 9007199254740991 };
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = ingestorOn(test.db, "v1.31.0", DRAIN_CLUSTERS);
     for (const event of [events.create, events.bind, events.running, huge]) await ingestor.ingest("drain-huge", [event]);
     const stored = (await historyById(test.db, "drain-huge")).get(huge.auditID)!;
     expect(stored.title).toBe("kube:admin create eviction");
@@ -596,7 +673,7 @@ describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
     const running = renewed(events.running, { rv: rv + 7, received: "15:10:55.201000", at: "15:10:55.206000", auditID: "c45ca4de-0000-4000-8000-d00000000002" });
     const restarted = renewed(events.running, { rv: rv + 8, received: "15:11:20.301000", at: "15:11:20.305000", auditID: "c45ca4de-0000-4000-8000-d00000000003" });
     restarted.responseObject.status.containerStatuses[0].restartCount += 1;
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = ingestorOn(test.db, "v1.31.0", DRAIN_CLUSTERS);
     for (const event of [events.create, events.bind, events.running, events.notReady, events.deleted, create, running, events.allowed, restarted]) await ingestor.ingest("drain-renamed", [event]);
     const rows = await test.db.query<{ uid: string; deleted_at: Date | null }>(
       `SELECT o.uid, o.deleted_at FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'drain-renamed' AND o.name = $1 ORDER BY o.first_seen`,
@@ -648,7 +725,7 @@ describe.each(STORE_KINDS)("a Pod on no node evicted, on %s", (kind) => {
       requestReceivedTimestamp: "2021-09-13T14:57:18.400501Z",
       stageTimestamp: "2021-09-13T14:57:18.409722Z",
     };
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = ingestorOn(test.db, "v1.31.0", DRAIN_CLUSTERS);
     await ingestor.ingest("evict-pending", [create]);
     await ingestor.ingest("evict-pending", [eviction]);
     const rows = await test.db.query<{ deleted_at: Date | null; snapshot: Obj | null }>(
@@ -659,6 +736,153 @@ describe.each(STORE_KINDS)("a Pod on no node evicted, on %s", (kind) => {
     expect(rows.rows[0]!.deleted_at?.toISOString()).toBe("2021-09-13T14:57:18.409Z");
     expect(rows.rows[0]!.snapshot?.metadata).toMatchObject({ name, deletionTimestamp: "2021-09-13T14:57:18Z", deletionGracePeriodSeconds: 0 });
     expect(rows.rows[0]!.snapshot?.status.conditions).toEqual([{ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:57:18Z" }]);
+  });
+});
+
+describe.each(STORE_KINDS)("a Pod evicted by kubectl drain on a cluster of its own release, Kubernetes 1.21, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  /** The eviction's entry and the kubelet's report after it, the Pod's writes stored by `ingestors` in turn (one batch each). */
+  async function drainedOn(cluster: string, ingestors: Array<ReturnType<typeof createAuditIngestor>>) {
+    // drained() as kube-apiserver 1.21 evicts: no DisruptionTarget condition, which the
+    // kubelet's report then does not have either.
+    const events = drained({ disruptionTarget: false });
+    const order = [events.create, events.bind, events.running, events.refused, events.allowed, events.notReady, events.deleted];
+    for (const [i, event] of order.entries()) await ingestors[Math.min(i, ingestors.length - 1)]!.ingest(cluster, [event]);
+    const entries = await historyById(test.db, cluster);
+    return { allowed: entries.get(events.allowed.auditID)!, notReady: entries.get(events.notReady.auditID)! };
+  }
+
+  it("shows the start of the graceful deletion only, the version read from its scheduler's and controllers' user agents", async () => {
+    const { allowed, notReady } = await drainedOn("drain-1-21", [createAuditIngestor(test.db, TEST_CONVERT_OPTIONS)]);
+    expect(allowed.diff).toEqual([
+      { path: "metadata.deletionTimestamp", new: "2021-09-13T15:11:15Z" },
+      { path: "metadata.deletionGracePeriodSeconds", new: 70 },
+    ]);
+    // The kubelet is not shown taking away a condition the Pod never had.
+    expect(paths(notReady).filter((path) => path.includes("DisruptionTarget"))).toEqual([]);
+    expect(await storedVersionOf(test.db, "drain-1-21")).toBe("v1.21.1");
+  });
+
+  it("follows the version stored by an earlier server, for a batch whose own events name none", async () => {
+    // The Pod's create, binding and start by one server; the drain (kubectl and the kubelet
+    // only) by a server started after it, as after a restart, which knows the version only from
+    // the database.
+    const before = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const restarted = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const { allowed } = await drainedOn("drain-restarted", [before, before, before, restarted]);
+    expect(paths(allowed)).toEqual(["metadata.deletionTimestamp", "metadata.deletionGracePeriodSeconds"]);
+  });
+
+  it("removes a Pod on no node without making it a disruption target", async () => {
+    // As "a Pod on no node evicted" below, on the cluster's own release.
+    const create = structuredClone(openshiftCascade().find((s) => s.label === "create pod apiserver-675785f59-jl22t")!.event) as Obj;
+    const eviction = drained().allowed;
+    Object.assign(eviction, {
+      auditID: "c45ca4de-0000-4000-8000-f00000000002",
+      requestURI: "/api/v1/namespaces/openshift-apiserver/pods/apiserver-675785f59-jl22t/eviction",
+      objectRef: { ...create.objectRef, name: "apiserver-675785f59-jl22t", subresource: "eviction" },
+      requestObject: { ...eviction.requestObject, metadata: { ...eviction.requestObject.metadata, name: "apiserver-675785f59-jl22t" } },
+      requestReceivedTimestamp: "2021-09-13T14:57:18.400501Z",
+      stageTimestamp: "2021-09-13T14:57:18.409722Z",
+    });
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await ingestor.ingest("evict-pending-1-21", [create]);
+    await ingestor.ingest("evict-pending-1-21", [eviction]);
+    const rows = await test.db.query<{ snapshot: Obj | null }>(`SELECT h.snapshot FROM history_entries h WHERE h.audit_id = $1`, [eviction.auditID]);
+    expect(rows.rows[0]!.snapshot?.metadata).toMatchObject({ deletionTimestamp: "2021-09-13T14:57:18Z", deletionGracePeriodSeconds: 0 });
+    expect(rows.rows[0]!.snapshot?.status.conditions).toBeUndefined();
+  });
+});
+
+/**
+ * kube-apiserver renewing its identity lease (kube-system/kube-apiserver-<id>, as it does every
+ * 10 seconds from 1.26), through its loopback connection as system:apiserver: a write of a
+ * resource skipped as noise by default. Its user agent is the real v1.29.3 build's (the commit
+ * 6813625 its kubelet names too); `version` stands in for another release's.
+ */
+function apiserverLeaseRenewal(sequence: number, version = "v1.29.3"): Obj {
+  const at = new Date(Date.parse("2024-03-20T10:00:00.004211Z") + sequence * 10_000);
+  const lease = {
+    kind: "Lease",
+    apiVersion: "coordination.k8s.io/v1",
+    metadata: { name: "kube-apiserver-ttgwzq2pfqpnbdcbxqz4ryhcfm", namespace: "kube-system", uid: "5b0fb0a4-1c4b-4d36-8a52-1b7a3bbf9e50", resourceVersion: String(48100 + sequence), labels: { "apiserver.kubernetes.io/identity": "kube-apiserver", "kubernetes.io/hostname": "control-plane-1" } },
+    spec: { holderIdentity: "kube-apiserver-ttgwzq2pfqpnbdcbxqz4ryhcfm_1c5b0c59-0fe2-4b0e-9a46-0d9f8fa9d4c1", leaseDurationSeconds: 3600, renewTime: at.toISOString().replace("Z", "000Z") },
+  };
+  return {
+    kind: "Event",
+    apiVersion: "audit.k8s.io/v1",
+    level: "RequestResponse",
+    auditID: `0f9e3c1a-7b2d-4c55-8e61-${String(sequence).padStart(12, "0")}`,
+    stage: "ResponseComplete",
+    requestURI: "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-apiserver-ttgwzq2pfqpnbdcbxqz4ryhcfm",
+    verb: "update",
+    user: { username: "system:apiserver", uid: "d6e3c0f4-96a6-4d5c-b1f6-3a3b7c1f5e11", groups: ["system:authenticated", "system:masters"] },
+    sourceIPs: ["::1"],
+    userAgent: `kube-apiserver/${version} (linux/amd64) kubernetes/6813625`,
+    objectRef: { resource: "leases", namespace: "kube-system", name: lease.metadata.name, apiGroup: "coordination.k8s.io", apiVersion: "v1" },
+    responseStatus: { metadata: {}, code: 200 },
+    requestObject: lease,
+    responseObject: lease,
+    requestReceivedTimestamp: new Date(at.getTime() - 3).toISOString(),
+    stageTimestamp: at.toISOString(),
+    annotations: { "authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": "" },
+  };
+}
+
+describe.each(STORE_KINDS)("the version a cluster's kube-apiserver names, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("is read from its own requests though they are skipped as noise, which stay stored as receipts only", async () => {
+    const summary = await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("lease", [apiserverLeaseRenewal(1)]);
+    expect(summary).toMatchObject({ accepted: 1, skipped: 1, history: 0 });
+    expect(await storedVersionOf(test.db, "lease")).toBe("v1.29.3");
+    const objects = await test.db.query(`SELECT 1 FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'lease'`);
+    expect(objects.rows).toEqual([]);
+  });
+
+  it("is followed by a cluster whose name an object's prototype has too, when no version is configured", async () => {
+    // "constructor" is a valid cluster name; no KUBETRAIL_KUBERNETES_VERSIONS. Its kube-apiserver
+    // names 1.35 (the lease renewal's agent, another release's), which copies a Binding's labels.
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS, {}, BUILTIN_LINKERS, TRANSACTION_LIMITS, {});
+    await ingestor.ingest("constructor", [apiserverLeaseRenewal(1, "v1.35.0"), ...labelledBinding(true)]);
+    const [, copied] = await entriesOf(test.db, "constructor", POD);
+    expect(copied!.diff).toContainEqual({ path: 'metadata.labels["topology.kubernetes.io/zone"]', new: "westeurope-1" });
+  });
+
+  it("is stored only when a newer one is seen: no statement for an ordinary batch, none for an older apiserver's", async () => {
+    const sent: string[] = [];
+    const recording = new Proxy(test.db, {
+      get(target, property) {
+        if (property === "query") return (text: string, params?: unknown[]) => (sent.push(text.trim().split(/\s+/, 2).join(" ")), target.query(text, params));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const ingestor = createAuditIngestor(recording, TEST_CONVERT_OPTIONS);
+    const statementsOf = async (events: Obj[]) => {
+      sent.length = 0;
+      await ingestor.ingest("versions", events);
+      return [...sent];
+    };
+    // The cluster's first batch: its row, then its version once the batch is stored.
+    expect(await statementsOf([apiserverLeaseRenewal(1)])).toEqual(["INSERT INTO", "UPDATE clusters"]);
+    expect(await statementsOf([apiserverLeaseRenewal(2)])).toEqual([]);
+    // An upgrade; then, in a highly available control plane, an apiserver not yet upgraded.
+    expect(await statementsOf([apiserverLeaseRenewal(3, "v1.30.0")])).toEqual(["UPDATE clusters"]);
+    expect(await statementsOf([apiserverLeaseRenewal(4, "v1.29.3")])).toEqual([]);
+    expect(await storedVersionOf(test.db, "versions")).toBe("v1.30.0");
+    // Another server (or ingest worker) that knew only the older one never stores it over the newer.
+    const stale = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await stale.ingest("stale", [apiserverLeaseRenewal(5, "v1.29.3")]);
+    // Meanwhile another stores a newer one than this one knows.
+    await test.db.query(`UPDATE clusters SET kubernetes_version = 'v1.31.2' WHERE name = 'stale'`);
+    await stale.ingest("stale", [apiserverLeaseRenewal(6, "v1.30.0")]);
+    expect(await storedVersionOf(test.db, "stale")).toBe("v1.31.2");
   });
 });
 
