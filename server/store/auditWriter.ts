@@ -980,17 +980,18 @@ function compareVersions(a: string, b: string): number {
  * on each other): statements the caller sends next run after them, on the same connection.
  */
 export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan, cache: StateCache | null): Promise<void> {
+  const aliasTo = mergedRowTargets(plan);
   const statements = [
     insertObjects(sql, clusterId, plan.created),
     updateObjects(sql, plan.updated),
     reidentifyObjects(sql, plan.reidentified),
-    mergePlaceholders(sql, plan.merged),
+    mergePlaceholders(sql, plan.merged, aliasTo),
     upsertStates(sql, plan.states),
     rediffHistory(sql, plan.rediffedHistory),
   ];
   if (plan.historyCopyText.length > 0) statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
   // After the history: the batch's own entries on a row that goes move with the rest.
-  statements.push(moveHistory(sql, plan.moved));
+  statements.push(moveHistory(sql, plan.moved, aliasTo));
   return Promise.all(statements).then(() => {
     for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text);
   });
@@ -1544,20 +1545,37 @@ async function reidentifyObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<
 }
 
 /**
+ * CTEs recording, for each row of `source` (columns gone, alias_to) whose alias_to is not null,
+ * that the id `gone` now names the row `alias_to` (object_aliases), and pointing the aliases that
+ * named `gone` (merged into it before) there too, so that every alias is one step: a trace ID
+ * encoding a merged row's id answers with the trace of the row it went to (assemble.ts). In the
+ * merge's own statement: a merge costs no statement more, and an ordinary batch nothing.
+ */
+const ALIAS_MERGED_ROWS_CTES = (source: string) => `aliased AS (INSERT INTO object_aliases (id, object_id)
+                    SELECT m.gone, m.alias_to FROM ${source} m WHERE m.alias_to IS NOT NULL ON CONFLICT (id) DO UPDATE SET object_id = excluded.object_id),
+       rechained AS (UPDATE object_aliases a SET object_id = m.alias_to FROM ${source} m WHERE a.object_id = m.gone AND m.alias_to IS NOT NULL)`;
+
+/**
  * Moves the relations of each merged placeholder to the row it is merged into, and deletes it (a
  * placeholder has no history and no state). Its name is the write's, locked exclusively by this
  * batch: no other batch can look it up meanwhile, nor the pruner delete it (docs/storage.md, "No
  * foreign keys", says what is left: a claimant's relation ended and stated again in one batch).
  */
-export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(gone, kept)),
+export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(gone, kept, alias_to)),
        parents AS (UPDATE relations r SET from_object_id = m.kept FROM merged m WHERE r.from_object_id = m.gone),
-       children AS (UPDATE relations r SET to_object_id = m.kept FROM merged m WHERE r.to_object_id = m.gone)
+       children AS (UPDATE relations r SET to_object_id = m.kept FROM merged m WHERE r.to_object_id = m.gone),
+       ${ALIAS_MERGED_ROWS_CTES("merged")}
   DELETE FROM objects o USING merged m WHERE o.id = m.gone`;
 
-async function mergePlaceholders(sql: Sql, merged: ReadonlyArray<{ id: number; into: number }>): Promise<void> {
+async function mergePlaceholders(sql: Sql, merged: ReadonlyArray<{ id: number; into: number }>, aliasTo: (id: number) => number | null): Promise<void> {
   if (merged.length === 0) return;
-  await sql.query(prepared("kt_merge_placeholders", MERGE_PLACEHOLDERS_SQL), [int8Array(merged.map((m) => m.id)), int8Array(merged.map((m) => m.into))]);
+  await sql.query(prepared("kt_merge_placeholders", MERGE_PLACEHOLDERS_SQL), [
+    int8Array(merged.map((m) => m.id)),
+    int8Array(merged.map((m) => m.into)),
+    int8Array(merged.map((m) => aliasTo(m.id))),
+  ]);
 }
+
 
 /** What of a row's history MOVE_HISTORY_SQL moves: all of it (both null), or what began from `since`, or before `until`. */
 interface HistoryMove {
@@ -1576,7 +1594,7 @@ interface HistoryMove {
  * MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three columns: a row changed by two
  * parts of one statement keeps one change only.
  */
-export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[]) AS t(gone, kept, since, until)),
+export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[]) AS t(gone, kept, since, until, alias_to)),
        history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m
                     WHERE h.object_id = m.gone AND (m.since IS NULL OR h.start_time >= m.since) AND (m.until IS NULL OR h.start_time < m.until)),
        related AS (UPDATE relations r
@@ -1587,17 +1605,38 @@ export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[
                     WHERE (r.from_object_id = m.gone OR r.to_object_id = m.gone OR r.claimed_by_id = m.gone)
                       AND ((m.since IS NULL AND m.until IS NULL)
                            OR ((m.since IS NULL OR r.valid_from >= m.since) AND (m.until IS NULL OR r.valid_from < m.until) AND r.claimed_by_id <> m.gone))),
-       states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL AND m.until IS NULL)
+       states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL AND m.until IS NULL),
+       ${ALIAS_MERGED_ROWS_CTES("moves")}
   DELETE FROM objects o USING moves m WHERE o.id = m.gone AND m.since IS NULL AND m.until IS NULL`;
 
-async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>): Promise<void> {
+async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>, aliasTo: (id: number) => number | null): Promise<void> {
   if (moved.length === 0) return;
   await sql.query(prepared("kt_move_history", MOVE_HISTORY_SQL), [
     int8Array(moved.map((m) => m.id)),
     int8Array(moved.map((m) => m.into)),
     timestamptzArray(moved.map((m) => m.since)),
     timestamptzArray(moved.map((m) => m.until)),
+    int8Array(moved.map((m) => (m.since === null && m.until === null ? aliasTo(m.id) : null))),
   ]);
+}
+
+/**
+ * For each row a plan deletes by merging it (placeholders merged, rows whose whole history moved),
+ * the row it ends up on, following a merge into a row the plan deletes too; null for a row the
+ * batch made (no trace ID can name it yet), or one not deleted.
+ */
+function mergedRowTargets(plan: WritePlan): (id: number) => number | null {
+  const into = new Map<number, number>();
+  for (const { id, into: kept } of plan.merged) into.set(id, kept);
+  for (const { id, into: kept, since, until } of plan.moved) if (since === null && until === null) into.set(id, kept);
+  if (into.size === 0) return () => null;
+  const madeNow = new Set(plan.created.map((row) => row.id));
+  return (id) => {
+    if (madeNow.has(id) || !into.has(id)) return null;
+    let target = into.get(id)!;
+    for (let hops = 0; into.has(target) && hops < into.size; hops++) target = into.get(target)!;
+    return target;
+  };
 }
 
 async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text: string }>): Promise<void> {

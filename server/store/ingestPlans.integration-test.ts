@@ -59,9 +59,15 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
         objectsByUid: await planOf(tx, OBJECTS_BY_UID_SQL, [1, uids, textArray(BATCH_KEYS.map(() => "default"))]),
         targetsByUid: await planOf(tx, TARGETS_BY_UID_SQL, [int4Array(BATCH_KEYS.map(() => 1)), uids, textArray(BATCH_KEYS.map(() => "default"))]),
         rowsNamedElsewhere: await planOf(tx, ROWS_NAMED_ELSEWHERE_SQL, [ids]),
-        mergePlaceholders: await planOf(tx, MERGE_PLACEHOLDERS_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1))]),
+        mergePlaceholders: await planOf(tx, MERGE_PLACEHOLDERS_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1)), int8Array(BATCH_KEYS.map((id) => id + 1))]),
         uidlessRows: await planOf(tx, UIDLESS_ROWS_SQL, [ids, timestamptzArray(BATCH_KEYS.map(() => new Date())), timestamptzArray(BATCH_KEYS.map(() => new Date()))]),
-        moveHistory: await planOf(tx, MOVE_HISTORY_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1)), timestamptzArray(BATCH_KEYS.map(() => null)), timestamptzArray(BATCH_KEYS.map(() => null))]),
+        moveHistory: await planOf(tx, MOVE_HISTORY_SQL, [
+          ids,
+          int8Array(BATCH_KEYS.map((id) => id + 1)),
+          timestamptzArray(BATCH_KEYS.map(() => null)),
+          timestamptzArray(BATCH_KEYS.map(() => null)),
+          int8Array(BATCH_KEYS.map((id) => id + 1)),
+        ]),
         placeholdersUnderOtherGroups: await planOf(tx, PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL, [
           1,
           textArray(BATCH_KEYS.map(() => "")),
@@ -89,6 +95,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       expect(plans.mergePlaceholders).toMatch(/relations_from_idx[\s\S]*relations_to_idx|relations_to_idx[\s\S]*relations_from_idx/);
       expect(plans.uidlessRows).toMatch(/history_object_time_idx/);
       for (const index of ["history_object_time_idx", "relations_from_idx", "relations_to_idx", "relations_claimed_by_idx"]) expect(plans.moveHistory).toContain(index);
+      // The aliases that named a merged row are found by the row they name, in both merges.
+      for (const plan of [plans.moveHistory, plans.mergePlaceholders]) expect(plan).toContain("object_aliases_object_idx");
       // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.
       expect(plans.objectsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = \S+\) AND \(uid = k\.u\)\)/);
       expect(plans.targetsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = k\.c\) AND \(uid = k\.u\)\)/);
