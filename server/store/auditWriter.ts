@@ -69,6 +69,12 @@ interface ObjectRow {
   isNew: boolean;
   identity: ObjectIdentity;
   uid: string | null;
+  /**
+   * The start of the earliest write stored on the row that gave its uid; null when none did (a
+   * placeholder holding a claim's uid, a row stored before this was kept). Tells a create giving
+   * no uid whether the row's uid was given after it began (mayHaveTakenUidOf).
+   */
+  uidGivenAt: Date | null;
   kind: string | null;
   firstSeen: Date;
   lastSeen: Date;
@@ -87,6 +93,7 @@ interface ObjectRow {
 interface LoadedObject {
   id: number;
   uid: string | null;
+  uid_given_at: Date | null;
   kind: string | null;
   api_group: string;
   api_version: string;
@@ -117,6 +124,7 @@ function rowOf(loaded: LoadedObject): ObjectRow {
       uid: loaded.uid,
     },
     uid: loaded.uid,
+    uidGivenAt: loaded.uid_given_at ? dateOf(loaded.uid_given_at) : null,
     kind: loaded.kind,
     firstSeen: dateOf(loaded.first_seen),
     lastSeen: dateOf(loaded.last_seen),
@@ -131,7 +139,7 @@ function rowOf(loaded: LoadedObject): ObjectRow {
 }
 
 // Narrow on purpose: the state body is fetched separately, and only when the cache lacks it.
-const OBJECT_COLUMNS = `o.id, o.uid, o.kind, o.api_group, o.api_version, o.resource, o.namespace, o.name,
+const OBJECT_COLUMNS = `o.id, o.uid, o.uid_given_at, o.kind, o.api_group, o.api_version, o.resource, o.namespace, o.name,
   o.first_seen, o.last_seen, o.deleted_at, (s.object_id IS NOT NULL) AS has_state, s.resource_version`;
 
 /** The latest incarnation of each name, keyed by objectKeyOf. */
@@ -430,13 +438,25 @@ export async function planWrites(
   // the row its uid, or finds it another object.
   // So is a create giving the uid that such a row took, judged the same object before the create
   // arrived (mayHaveTakenUidOf).
+  // So is a create giving no uid (Metadata level) whose name's latest row took its uid from a write
+  // that began after the create did (mayHaveTakenUidOf): a write of the create's object.
   const uidlessRows = new Map<number, AuditWrite>();
   for (const w of ordered) {
-    if (w.object.uid === null) continue;
+    const creates = createsObject(w);
+    if (w.object.uid === null && !creates) continue;
     const latest = latestByName.get(objectKeyOf(clusterId, w.object));
     if (latest === undefined || uidlessRows.has(latest.id)) continue;
-    if (createsObject(w) ? mayHaveTakenUidOf(w, latest) : latest.uid === null) uidlessRows.set(latest.id, w);
+    if (creates ? mayHaveTakenUidOf(w, latest) : latest.uid === null) uidlessRows.set(latest.id, w);
   }
+  // A create giving no uid (Metadata level) whose name's latest row began at or after it: it arrived
+  // late, and which of the name's rows is its object, if any, is asked (createsBeforeRows): the
+  // first that began from the create on, unless that one holds a create of its own or its body
+  // tells a creation after this create ended. In order no create finds such a row.
+  const createsBeforeRow = ordered.filter((w) => {
+    if (w.object.uid !== null || !createsObject(w)) return false;
+    const latest = latestByName.get(objectKeyOf(clusterId, w.object));
+    return latest !== undefined && !latest.isNew && latest.firstSeen >= w.startTime;
+  });
   // A write that tells no kind (a custom resource at Metadata level) locked no name relations
   // guess for its object from its kind (nameRelationsGuess): the uid it brings is locked instead,
   // before it is looked up, as a batch about to make a placeholder holding it locks it
@@ -447,7 +467,7 @@ export async function planWrites(
   // locks, older incarnations by uid, states missing from the cache, which rows that creates may
   // fill in are placeholders, placeholders under another group's name, and what rows holding no
   // uid tell of a write giving one: each a statement only when needed.
-  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence] = await Promise.all([
+  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, rowsOfLateCreates] = await Promise.all([
     objectIds.take(sql, writes.length),
     // Sent before the lookup by uid, which the connection then runs once the locks are held.
     uidLockIds.length > 0 ? lockIdsExclusive(sql, uidLockIds).then(() => undefined) : undefined,
@@ -465,9 +485,17 @@ export async function planWrites(
     ),
     placeholdersUnderOtherGroups(sql, clusterId, namedWithoutUid, loaded),
     uidlessRowEvidence(sql, uidlessRows),
+    createsBeforeRows(sql, clusterId, createsBeforeRow, latestByName, loaded),
   ]);
   for (const { key, row } of olderIncarnations) byUid.set(key, row);
   const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
+  // A row a late create found that an older incarnation's lookup found too is one row; its body is loaded with theirs.
+  for (const late of rowsOfLateCreates.values()) {
+    if (loaded.includes(late.row)) continue;
+    const same = olderRows.find((older) => older.id === late.row.id);
+    if (same) late.row = same;
+    else olderRows.push(late.row);
+  }
   // A placeholder both lookups found (a write through apps gives its uid, another none) is one row.
   for (const [key, row] of underOtherGroups) underOtherGroups.set(key, olderRows.find((older) => older.id === row.id) ?? row);
   const foundByUid = [...olderIncarnations.map(({ key, row }) => ({ key, row, named: uidsToLoad.get(key)! })), ...heldUnderAnotherGroup];
@@ -502,10 +530,19 @@ export async function planWrites(
   // The batch's writes that gave no uid to rows holding none, and its writes to the rows asked
   // about (uidlessRows): history those rows have that the stored one does not tell yet (uidlessRowIs).
   const uidlessEntries = new Map<ObjectRow, UidlessEntry[]>();
+  // Rows the batch made for an earlier object than its name's latest, ended where the later one
+  // began (a late create, a write of an object gone before the later one's create): the batch's
+  // writes of that name that began before then, and are not creates, are that object's, as they
+  // would be in batches of their own, where they would find it among the name's rows.
+  const endedBeforeLatest = new Map<string, ObjectRow>();
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
-    const latest = latestByName.get(key) ?? null;
+    const earlierRow = endedBeforeLatest.get(key);
+    const latest =
+      earlierRow !== undefined && !createsObject(write) && earlierRow.deletedAt !== null && write.startTime < earlierRow.deletedAt && (write.object.uid === null || earlierRow.uid === null || earlierRow.uid === write.object.uid)
+        ? earlierRow
+        : (latestByName.get(key) ?? null);
     // The row holding the write's uid in its namespace (uidKeyOf), unless a write before this one
     // took it into another: a placeholder found for a cluster-scoped write is also the latest of
     // its old name, which a namespaced twin writes (an edited log). Whichever comes first takes
@@ -545,23 +582,34 @@ export async function planWrites(
     // A create giving the uid that the latest row of its name took from a write of this object
     // after it, though that row's history tells an earlier object (earlierThanCreate): the create
     // gets a row of its own, and that row's entries since it began move there.
-    const retaken = uidless === null && !mergesPlaceholder && latest !== null && ownUid === latest ? earlierThanCreate(write, latest, uidlessEvidence.get(latest.id), uidlessEntries.get(latest) ?? []) : null;
+    // So does a create giving no uid, whose object's write gave that row the uid after it began.
+    const retaken =
+      uidless === null && !mergesPlaceholder && latest !== null && (ownUid === latest || (write.object.uid === null && latest.uid !== null))
+        ? earlierThanCreate(write, latest, uidlessEvidence.get(latest.id), uidlessEntries.get(latest) ?? [])
+        : null;
+    // A create giving no uid that arrived after writes of its name that began later
+    // (createsBeforeRows): the row it was asked about is its object, or a later one.
+    const askedLate = rowsOfLateCreates.get(write);
+    const createdLate = askedLate !== undefined && latest === askedLate.latest && !fillsPlaceholder && !mergedAway.has(askedLate.row) ? askedLate : null;
     const target = fillsPlaceholder
       ? latest
       : takesPlaceholderOfOtherGroup
         ? underOtherGroup
         : retaken !== null
           ? "new"
-          : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
+          : createdLate !== null
+            ? (createdLate.laterAt === null ? createdLate.row : "new")
+            : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
 
     let row: ObjectRow;
     if (target === "new") {
-      if (latest && !latest.deletedAt && createsObject(write) && retaken === null) endIncarnation(latest, write, touched, observed);
+      if (latest && !latest.deletedAt && createsObject(write) && retaken === null && createdLate === null) endIncarnation(latest, write, touched, observed);
       row = {
         id: ids[idsUsed++]!,
         isNew: true,
         identity: write.object,
         uid: write.object.uid,
+        uidGivenAt: write.object.uid ? write.startTime : null,
         kind: write.object.kind,
         firstSeen: write.startTime,
         lastSeen: write.endTime,
@@ -603,7 +651,22 @@ export async function planWrites(
     } else if (retaken !== null && latest !== null) {
       // The uid it took was this object's, given since the create began, with the entries that move.
       endEarlierObject(latest, row, retaken, moved, touched, observed);
+      if (row.uid === null) {
+        // A create giving no uid: the uid is the one that row was given since.
+        row.uid = latest.uid;
+        row.uidGivenAt = latest.uidGivenAt;
+        byUid.set(uidKeyOf(write.object.namespace, row.uid!), row);
+      }
       latest.uid = null;
+      latest.uidGivenAt = null;
+    } else if (createdLate !== null && createdLate.laterAt !== null && row.isNew) {
+      // Its object was gone when the later one was created; what that one's row holds from
+      // before (writes that gave no uid, of this object) moves here, and the latest stays.
+      row.deletedAt = createdLate.laterAt;
+      const judgedLater = { is: "later" as const, created: null, endedAt: null, since: null, lastCreate: createdLate.laterAt, lastEndBeforeCreate: createdLate.lastEndBeforeLater, lastEndBeforeSince: null, firstStartSince: null };
+      startLaterObject(createdLate.row, row, judgedLater, moved, touched);
+      latestByName.set(key, createdLate.latest);
+      endedBeforeLatest.set(key, row);
     } else if (uidless !== null && judged !== null && judged.is === "later" && row.isNew) {
       // This write's object was gone when the later one's create found its name free, and the
       // later one stays the latest of the name.
@@ -667,7 +730,11 @@ export async function planWrites(
     }
     if (!row.uid && write.object.uid) {
       row.uid = write.object.uid;
+      row.uidGivenAt = write.startTime;
       byUid.set(uidKeyOf(write.object.namespace, row.uid), row);
+    } else if (row.uid !== null && row.uid === write.object.uid && row.uidGivenAt !== null && write.startTime < row.uidGivenAt) {
+      // An earlier write giving it arrived late. (A row whose uid no write gave keeps null: unknown.)
+      row.uidGivenAt = write.startTime;
     }
     if (!row.kind && write.object.kind) row.kind = write.object.kind;
     // An object begins at its create, also when a relation named it before.
@@ -1210,7 +1277,8 @@ async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite
   const found = new Map<number, UidlessEvidence>();
   if (rows.size === 0) return found;
   const asked = [...rows].map(([id, write]) => {
-    const created = creationTimeOf(write);
+    // A create giving no uid (mayHaveTakenUidOf) asks what ended before it began: the name was free then.
+    const created = write.object.uid === null ? write.startTime : creationTimeOf(write);
     return { id, write, created, since: sinceOf(write, created) };
   });
   const result = await sql.query<{
@@ -1243,6 +1311,90 @@ async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite
   return found;
 }
 
+/**
+ * For creates giving no uid whose name's latest row began at or after them (planWrites), the
+ * first row of the name that began from the create on: its first create that succeeded (and was
+ * no dry run), the creation its body tells (text), and the last end of its entries that began
+ * before each. One probe of objects_identity_idx per create, and of history_object_time_idx per
+ * question; asked only of a create arriving after writes of its name that began later (exported
+ * for the plan test). The body's creation is compared as text, in its own format: a value that
+ * is no time is never cast, so never fails the batch.
+ */
+export const CREATES_BEFORE_ROWS_SQL = `SELECT k.i, ${OBJECT_COLUMNS}, c.first_create,
+         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = o.id AND h.start_time < c.first_create) AS last_end_before_create,
+         b.created AS body_created,
+         (SELECT max(h.end_time) FROM history_entries h
+           WHERE h.object_id = o.id AND to_char(h.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') < b.created) AS last_end_before_body_created
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS k(g, r, ns, n, t, i)
+    CROSS JOIN LATERAL (
+      SELECT x.* FROM objects x
+       WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g AND x.first_seen >= k.t
+       ORDER BY x.first_seen, x.id LIMIT 1) o
+    LEFT JOIN object_states s ON s.object_id = o.id
+    CROSS JOIN LATERAL (SELECT s.state::json #>> '{metadata,creationTimestamp}' AS created) b
+    CROSS JOIN LATERAL (
+      SELECT min(h.start_time) AS first_create FROM history_entries h
+       WHERE h.object_id = o.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
+         AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) c`;
+
+/** What createsBeforeRows found for a create giving no uid that arrived after its name's latest row began. */
+interface LateCreate {
+  /** The name's latest row when asked: the answer holds while the batch has not replaced it. */
+  latest: ObjectRow;
+  /** The first row of the name that began from the create on. */
+  row: ObjectRow;
+  /**
+   * When that row's object was created, where it is a later object than the create's: its own
+   * create's start, or the creation its body tells when after the create ended. Null: it is the
+   * create's object (began after the create, told of no create or creation of its own).
+   */
+  laterAt: Date | null;
+  /** Of that row's entries that began before `laterAt`, the last end. */
+  lastEndBeforeLater: Date | null;
+}
+
+/**
+ * Which row each create giving no uid belongs to, when its name's latest row began at or after it
+ * (CREATES_BEFORE_ROWS_SQL): the first row of the name that began from the create on, or a row of
+ * its own before that one, which holds a create of its own or was created after this create
+ * ended. As in order: there the create made the row, and what came after went to it, until the
+ * next create. Rows among `known` are those rows.
+ */
+async function createsBeforeRows(
+  sql: Sql,
+  clusterId: number,
+  creates: readonly AuditWrite[],
+  latestByName: ReadonlyMap<string, ObjectRow>,
+  known: Iterable<ObjectRow>,
+): Promise<Map<AuditWrite, LateCreate>> {
+  const found = new Map<AuditWrite, LateCreate>();
+  if (creates.length === 0) return found;
+  const result = await sql.query<
+    LoadedObject & { i: number; first_create: Date | null; last_end_before_create: Date | null; body_created: string | null; last_end_before_body_created: Date | null }
+  >(prepared("kt_creates_before_rows", CREATES_BEFORE_ROWS_SQL), [
+    clusterId,
+    textArray(creates.map((w) => w.object.apiGroup)),
+    textArray(creates.map((w) => w.object.resource)),
+    textArray(creates.map((w) => w.object.namespace)),
+    textArray(creates.map((w) => w.object.name)),
+    timestamptzArray(creates.map((w) => w.startTime)),
+  ]);
+  const rows = new Map<number, ObjectRow>();
+  for (const row of known) rows.set(row.id, row);
+  for (const loaded of result.rows) {
+    const write = creates[Number(loaded.i) - 1]!;
+    const row = rows.get(Number(loaded.id)) ?? rowOf(loaded);
+    rows.set(row.id, row);
+    const firstCreate = loaded.first_create === null ? null : dateOf(loaded.first_create);
+    const bodyCreated = loaded.body_created !== null && CREATION_TIMESTAMP_FORMAT.test(loaded.body_created) ? creationTimeIn(loaded.body_created) : null;
+    const createdLater = bodyCreated !== null && bodyCreated > write.endTime ? bodyCreated : null;
+    const laterAt = firstCreate ?? createdLater;
+    const lastEnd = firstCreate !== null ? loaded.last_end_before_create : createdLater !== null ? loaded.last_end_before_body_created : null;
+    found.set(write, { latest: latestByName.get(objectKeyOf(clusterId, write.object))!, row, laterAt, lastEndBeforeLater: lastEnd === null ? null : dateOf(lastEnd) });
+  }
+  return found;
+}
+
 /** The earliest and latest creation times a body may tell that timestamptz takes, a second to spare. */
 const CREATION_TIME_RANGE = [Date.parse("0001-01-01T00:00:00Z"), Date.parse("9999-12-31T23:59:58Z")] as const;
 
@@ -1255,10 +1407,18 @@ function creationTimeOf(write: AuditWrite): Date | null {
   const body = write.bodyAfter;
   if (body === null || write.level !== "RequestResponse" || write.details.resourceVersionAfter === undefined) return null;
   if (write.object.uid === null || stringAt(body, "metadata", "uid") !== write.object.uid) return null;
-  const text = stringAt(body, "metadata", "creationTimestamp");
-  const time = text === null ? NaN : Date.parse(text);
+  return creationTimeIn(stringAt(body, "metadata", "creationTimestamp"));
+}
+
+/** A body's metadata.creationTimestamp as a time, when it is one in the form the apiserver writes, and one Postgres stores. */
+function creationTimeIn(text: string | null): Date | null {
+  if (text === null) return null;
+  const time = Date.parse(text);
   return Number.isFinite(time) && time >= CREATION_TIME_RANGE[0] && time <= CREATION_TIME_RANGE[1] ? new Date(time) : null;
 }
+
+/** metadata.creationTimestamp as the apiserver writes it (RFC 3339, UTC, whole seconds): how CREATES_BEFORE_ROWS_SQL compares it as text. */
+const CREATION_TIMESTAMP_FORMAT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /**
  * From when a row's entries may be the object's of a write created at `created`: the second after
@@ -1271,14 +1431,19 @@ function sinceOf(write: AuditWrite, created: Date | null): Date | null {
 }
 
 /**
- * Whether `latest`, the latest row of a create's name, holds the uid the create gives though it
- * began before the create, with no body: the row of an earlier object, made by writes that gave no
- * uid, may have taken it from a write of the create's object that told no creation time
- * (uidlessRowIs: the same object, deleted or not) before the create arrived. Its history is asked
- * (earlierThanCreate). Of a row that holds its uid, only a create arriving late asks.
+ * Whether `latest`, the latest row of a create's name, may hold the uid of the create's object
+ * though it began before the create, with no body: the row of an earlier object, made by writes
+ * that gave no uid, may have taken it from a write of the create's object that told no creation
+ * time (uidlessRowIs: the same object, deleted or not) before the create arrived. Its history is
+ * asked (earlierThanCreate). A create giving the uid asks when the row holds it (only a create
+ * arriving late can find that); one giving none (Metadata level) when the row's uid was given by
+ * a write that began at or after the create began (uidGivenAt): in order, every write of the row
+ * came before the create.
  */
 function mayHaveTakenUidOf(create: AuditWrite, latest: ObjectRow): boolean {
-  return !latest.isNew && latest.uid === create.object.uid && latest.firstSeen < create.startTime && !latest.hasStoredState && creationTimeOf(create) !== null;
+  if (latest.isNew || latest.uid === null || latest.firstSeen >= create.startTime || latest.hasStoredState) return false;
+  if (create.object.uid === null) return latest.uidGivenAt !== null && latest.uidGivenAt >= create.startTime;
+  return latest.uid === create.object.uid && creationTimeOf(create) !== null;
 }
 
 /**
@@ -1360,12 +1525,14 @@ const latestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b)
 const earliestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b) => (b !== null && (a === null || b < a) ? b : a), null);
 
 /**
- * A create giving the uid `latest` holds, when that row is an earlier object (mayHaveTakenUidOf):
- * one of its entries that did not fail, nor was a dry run, ended before the create's object was
- * created. Its uid was taken from this object's writes since the create began (nothing before the
- * create can have given it); those entries move to the create's row, and the row ends at the
- * create, as a row holding no uid would (uidlessRowIs). Null otherwise, or when the create was not
- * asked about: the row is the create's object.
+ * A create giving the uid `latest` holds, or giving none while that row's uid was given after it
+ * began (mayHaveTakenUidOf), when that row is an earlier object: one of its entries that did not
+ * fail, nor was a dry run, ended before the create's object was created (for a create giving no
+ * uid, before it began). Its uid was taken from this object's writes since the create began
+ * (nothing before the create can have given it); those entries move to the create's row, which
+ * takes the uid, and the row ends at the create, as a row holding no uid would (uidlessRowIs).
+ * Null otherwise, or when the create was not asked about: the row is the create's object, or
+ * (giving no uid) an earlier one that keeps its uid.
  */
 function earlierThanCreate(write: AuditWrite, latest: ObjectRow, stored: UidlessEvidence | undefined, entries: readonly UidlessEntry[]): UidlessJudgement | null {
   if (!createsObject(write) || !mayHaveTakenUidOf(write, latest) || latest.stateDirty) return null;
@@ -1493,7 +1660,7 @@ function stringAt(body: JsonObject, ...path: string[]): string | null {
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-const OBJECT_COPY_COLUMNS = ["id", "cluster_id", "api_group", "api_version", "resource", "kind", "namespace", "name", "uid", "first_seen", "last_seen", "deleted_at"];
+const OBJECT_COPY_COLUMNS = ["id", "cluster_id", "api_group", "api_version", "resource", "kind", "namespace", "name", "uid", "uid_given_at", "first_seen", "last_seen", "deleted_at"];
 
 async function insertObjects(sql: Transaction, clusterId: number, rows: readonly ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -1501,7 +1668,7 @@ async function insertObjects(sql: Transaction, clusterId: number, rows: readonly
   const text = new CopyTextBuilder();
   for (const r of rows) {
     const { apiGroup, apiVersion, resource, namespace, name } = r.identity;
-    text.addRow([r.id, clusterId, apiGroup, apiVersion, resource, r.kind, namespace, name, r.uid, iso(r.firstSeen), iso(r.lastSeen), iso(r.deletedAt)]);
+    text.addRow([r.id, clusterId, apiGroup, apiVersion, resource, r.kind, namespace, name, r.uid, iso(r.uidGivenAt), iso(r.firstSeen), iso(r.lastSeen), iso(r.deletedAt)]);
   }
   await sql.copyFrom("objects", OBJECT_COPY_COLUMNS, text.take());
 }
@@ -1511,8 +1678,8 @@ async function updateObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<void
   // In id order: concurrent batches lock rows in the same order (their objects' advisory locks make overlap rare anyway).
   const sorted = [...rows].sort((a, b) => a.id - b.id);
   await sql.query(
-    prepared("kt_update_objects", `UPDATE objects o SET uid = t.u, kind = t.k, first_seen = t.fs, last_seen = t.ls, deleted_at = t.del
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS t(id, u, k, fs, ls, del)
+    prepared("kt_update_objects", `UPDATE objects o SET uid = t.u, uid_given_at = t.ug, kind = t.k, first_seen = t.fs, last_seen = t.ls, deleted_at = t.del
+       FROM unnest($1::bigint[], $2::text[], $7::timestamptz[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS t(id, u, ug, k, fs, ls, del)
       WHERE o.id = t.id`),
     [
       int8Array(sorted.map((r) => r.id)),
@@ -1521,6 +1688,7 @@ async function updateObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<void
       timestamptzArray(sorted.map((r) => r.firstSeen)),
       timestamptzArray(sorted.map((r) => r.lastSeen)),
       timestamptzArray(sorted.map((r) => r.deletedAt)),
+      timestamptzArray(sorted.map((r) => r.uidGivenAt)),
     ],
   );
 }

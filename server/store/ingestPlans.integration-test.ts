@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
 import {
+  CREATES_BEFORE_ROWS_SQL,
   EARLIER_INCARNATIONS_SQL,
   INGEST_PLANNER_SETTINGS,
   MERGE_PLACEHOLDERS_SQL,
@@ -75,6 +76,14 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
           textArray(BATCH_KEYS.map(() => "default")),
           textArray(BATCH_KEYS.map((id) => `pod-${id}`)),
         ]),
+        createsBeforeRows: await planOf(tx, CREATES_BEFORE_ROWS_SQL, [
+          1,
+          textArray(BATCH_KEYS.map(() => "")),
+          textArray(BATCH_KEYS.map(() => "pods")),
+          textArray(BATCH_KEYS.map(() => "default")),
+          textArray(BATCH_KEYS.map((id) => `pod-${id}`)),
+          timestamptzArray(BATCH_KEYS.map(() => new Date())),
+        ]),
         earlierIncarnations: await planOf(tx, EARLIER_INCARNATIONS_SQL, [
           1,
           textArray(BATCH_KEYS.map(() => "")),
@@ -91,6 +100,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       }
       expect(plans.openRelations).toMatch(/relations_claimed_by_idx/);
       expect(plans.earlierIncarnations).toMatch(/objects_identity_idx/);
+      expect(plans.createsBeforeRows).toMatch(/objects_identity_idx/);
+      expect(plans.createsBeforeRows).toMatch(/history_object_time_idx/);
       expect(plans.placeholdersUnderOtherGroups).toMatch(/objects_identity_idx/);
       expect(plans.mergePlaceholders).toMatch(/relations_from_idx[\s\S]*relations_to_idx|relations_to_idx[\s\S]*relations_from_idx/);
       expect(plans.uidlessRows).toMatch(/history_object_time_idx/);
