@@ -591,6 +591,7 @@ export async function planWrites(
     // (createsBeforeRows): the row it was asked about is its object, or a later one.
     const askedLate = rowsOfLateCreates.get(write);
     const createdLate = askedLate !== undefined && latest === askedLate.latest && !fillsPlaceholder && !mergedAway.has(askedLate.row) ? askedLate : null;
+    const laterObject = createdLate === null ? null : laterObjectAt(createdLate, write);
     const target = fillsPlaceholder
       ? latest
       : takesPlaceholderOfOtherGroup
@@ -598,7 +599,7 @@ export async function planWrites(
         : retaken !== null
           ? "new"
           : createdLate !== null
-            ? (createdLate.laterAt === null ? createdLate.row : "new")
+            ? (laterObject!.at === null ? createdLate.row : "new")
             : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
 
     let row: ObjectRow;
@@ -659,11 +660,11 @@ export async function planWrites(
       }
       latest.uid = null;
       latest.uidGivenAt = null;
-    } else if (createdLate !== null && createdLate.laterAt !== null && row.isNew) {
+    } else if (createdLate !== null && laterObject!.at !== null && row.isNew) {
       // Its object was gone when the later one was created; what that one's row holds from
       // before (writes that gave no uid, of this object) moves here, and the latest stays.
-      row.deletedAt = createdLate.laterAt;
-      const judgedLater = { is: "later" as const, created: null, endedAt: null, since: null, lastCreate: createdLate.laterAt, lastEndBeforeCreate: createdLate.lastEndBeforeLater, lastEndBeforeSince: null, firstStartSince: null };
+      row.deletedAt = laterObject!.at;
+      const judgedLater = { is: "later" as const, created: null, endedAt: null, since: null, lastCreate: laterObject!.at, lastEndBeforeCreate: laterObject!.lastEndBefore, lastEndBeforeSince: null, firstStartSince: null };
       startLaterObject(createdLate.row, row, judgedLater, moved, touched);
       latestByName.set(key, createdLate.latest);
       endedBeforeLatest.set(key, row);
@@ -1254,6 +1255,14 @@ interface UidlessEvidence {
 }
 
 /**
+ * An entry (`h`) that was no dry run (details.dryRun, convert.ts), read from the details' text:
+ * Postgres's JSON operators parse the whole value, and refuse some text JSON.stringify writes (a
+ * lone surrogate's escape, or `\u0000`), which would fail every batch asking about such a row. A
+ * nested `"dryRun":true` (a patch document's field) counts too: that entry is then no evidence.
+ */
+const NO_DRY_RUN = `h.details::text NOT LIKE '%"dryRun":true%'`;
+
+/**
  * What the history of each row (by id) says of the write giving a uid to it (uidlessRows in
  * planWrites): one index probe of history_object_time_idx per question, asked only of rows of a
  * name whose latest row holds no uid, which an ordinary write's does (exported for the plan test).
@@ -1262,7 +1271,7 @@ export const UIDLESS_ROWS_SQL = `SELECT k.i,
          EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = k.id) AS has_history,
          EXISTS (SELECT 1 FROM history_entries h
                   WHERE h.object_id = k.id AND h.start_time < k.created AND h.end_time < k.created
-                    AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) AS ended_before_creation,
+                    AND (h.status_code IS NULL OR h.status_code < 300) AND ${NO_DRY_RUN}) AS ended_before_creation,
          c.last_create,
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < c.last_create) AS last_end_before_create,
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < k.since) AS last_end_before_since,
@@ -1271,7 +1280,7 @@ export const UIDLESS_ROWS_SQL = `SELECT k.i,
     CROSS JOIN LATERAL (
       SELECT max(h.start_time) AS last_create FROM history_entries h
        WHERE h.object_id = k.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
-         AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) c`;
+         AND (h.status_code IS NULL OR h.status_code < 300) AND ${NO_DRY_RUN}) c`;
 
 async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite>): Promise<Map<number, UidlessEvidence>> {
   const found = new Map<number, UidlessEvidence>();
@@ -1317,8 +1326,10 @@ async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite
  * no dry run), the creation its body tells (text), and the last end of its entries that began
  * before each. One probe of objects_identity_idx per create, and of history_object_time_idx per
  * question; asked only of a create arriving after writes of its name that began later (exported
- * for the plan test). The body's creation is compared as text, in its own format: a value that
- * is no time is never cast, so never fails the batch.
+ * for the plan test). The body is text, and not all text JSON.stringify writes is JSON Postgres
+ * takes (a lone surrogate's escape): its creation is read as the first `"creationTimestamp":"…"`
+ * (metadata's, which comes before spec and status; the pass checks it against the parsed body)
+ * and compared as text, in the apiserver's format. Nothing here is cast: no body fails the batch.
  */
 export const CREATES_BEFORE_ROWS_SQL = `SELECT k.i, ${OBJECT_COLUMNS}, c.first_create,
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = o.id AND h.start_time < c.first_create) AS last_end_before_create,
@@ -1331,11 +1342,11 @@ export const CREATES_BEFORE_ROWS_SQL = `SELECT k.i, ${OBJECT_COLUMNS}, c.first_c
        WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g AND x.first_seen >= k.t
        ORDER BY x.first_seen, x.id LIMIT 1) o
     LEFT JOIN object_states s ON s.object_id = o.id
-    CROSS JOIN LATERAL (SELECT s.state::json #>> '{metadata,creationTimestamp}' AS created) b
+    CROSS JOIN LATERAL (SELECT substring(s.state from '"creationTimestamp":"([^"]*)"') AS created) b
     CROSS JOIN LATERAL (
       SELECT min(h.start_time) AS first_create FROM history_entries h
        WHERE h.object_id = o.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
-         AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) c`;
+         AND (h.status_code IS NULL OR h.status_code < 300) AND ${NO_DRY_RUN}) c`;
 
 /** What createsBeforeRows found for a create giving no uid that arrived after its name's latest row began. */
 interface LateCreate {
@@ -1343,14 +1354,29 @@ interface LateCreate {
   latest: ObjectRow;
   /** The first row of the name that began from the create on. */
   row: ObjectRow;
-  /**
-   * When that row's object was created, where it is a later object than the create's: its own
-   * create's start, or the creation its body tells when after the create ended. Null: it is the
-   * create's object (began after the create, told of no create or creation of its own).
-   */
-  laterAt: Date | null;
-  /** Of that row's entries that began before `laterAt`, the last end. */
-  lastEndBeforeLater: Date | null;
+  /** The start of that row's first create that succeeded, and the last end of its entries that began before. */
+  firstCreate: Date | null;
+  lastEndBeforeCreate: Date | null;
+  /** The creation its body's text tells (CREATES_BEFORE_ROWS_SQL), and the last end of its entries that began before that second. */
+  bodyCreated: string | null;
+  lastEndBeforeBodyCreated: Date | null;
+}
+
+/**
+ * When the row a late create found (createsBeforeRows) was created, where it is a later object than
+ * the create's: its own create's start, or the creation its body tells when after the create ended
+ * (read from the parsed body, `row.state`, as loaded for the pass); with the last end of its entries
+ * that began before then. `at` null: the row is the create's object (it began after the create,
+ * and tells of no create or creation of its own).
+ */
+function laterObjectAt(late: LateCreate, create: AuditWrite): { at: Date | null; lastEndBefore: Date | null } {
+  if (late.firstCreate !== null) return { at: late.firstCreate, lastEndBefore: late.lastEndBeforeCreate };
+  const text = late.row.state === null ? null : stringAt(late.row.state, "metadata", "creationTimestamp");
+  const created = creationTimeIn(text);
+  if (created === null || created <= create.endTime) return { at: null, lastEndBefore: null };
+  // The entries before it are known where the text the statement compared is the body's, in the apiserver's format.
+  const compared = text === late.bodyCreated && CREATION_TIMESTAMP_FORMAT.test(text!);
+  return { at: created, lastEndBefore: compared ? late.lastEndBeforeBodyCreated : null };
 }
 
 /**
@@ -1385,12 +1411,15 @@ async function createsBeforeRows(
     const write = creates[Number(loaded.i) - 1]!;
     const row = rows.get(Number(loaded.id)) ?? rowOf(loaded);
     rows.set(row.id, row);
-    const firstCreate = loaded.first_create === null ? null : dateOf(loaded.first_create);
-    const bodyCreated = loaded.body_created !== null && CREATION_TIMESTAMP_FORMAT.test(loaded.body_created) ? creationTimeIn(loaded.body_created) : null;
-    const createdLater = bodyCreated !== null && bodyCreated > write.endTime ? bodyCreated : null;
-    const laterAt = firstCreate ?? createdLater;
-    const lastEnd = firstCreate !== null ? loaded.last_end_before_create : createdLater !== null ? loaded.last_end_before_body_created : null;
-    found.set(write, { latest: latestByName.get(objectKeyOf(clusterId, write.object))!, row, laterAt, lastEndBeforeLater: lastEnd === null ? null : dateOf(lastEnd) });
+    const orNull = (value: Date | string | null) => (value === null ? null : dateOf(value));
+    found.set(write, {
+      latest: latestByName.get(objectKeyOf(clusterId, write.object))!,
+      row,
+      firstCreate: orNull(loaded.first_create),
+      lastEndBeforeCreate: orNull(loaded.last_end_before_create),
+      bodyCreated: loaded.body_created,
+      lastEndBeforeBodyCreated: orNull(loaded.last_end_before_body_created),
+    });
   }
   return found;
 }
@@ -1417,7 +1446,7 @@ function creationTimeIn(text: string | null): Date | null {
   return Number.isFinite(time) && time >= CREATION_TIME_RANGE[0] && time <= CREATION_TIME_RANGE[1] ? new Date(time) : null;
 }
 
-/** metadata.creationTimestamp as the apiserver writes it (RFC 3339, UTC, whole seconds): how CREATES_BEFORE_ROWS_SQL compares it as text. */
+/** metadata.creationTimestamp as the apiserver writes it (RFC 3339, UTC, whole seconds): where CREATES_BEFORE_ROWS_SQL's comparison as text holds. */
 const CREATION_TIMESTAMP_FORMAT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /**
