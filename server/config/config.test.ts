@@ -100,9 +100,33 @@ describe("loadConfig", () => {
     [{ KUBETRAIL_INGEST_WORKERS: "two" }, /KUBETRAIL_INGEST_WORKERS must be "auto" or an integer from 0 to 16, got "two"/],
     [{ DATABASE_URL: "postgresql://db/kt", KUBETRAIL_INGEST_WORKERS: "17" }, /KUBETRAIL_INGEST_WORKERS must be "auto" or an integer from 0 to 16/],
     [{ KUBETRAIL_INGEST_WORKERS: "2" }, /KUBETRAIL_INGEST_WORKERS: ingest workers need Postgres \(DATABASE_URL\)/],
+    [{ KUBETRAIL_KUBERNETES_VERSIONS: "1.29" }, /KUBETRAIL_KUBERNETES_VERSIONS item 1: expected cluster=version, e.g. prod=1.29, got "1.29"/],
+    [{ KUBETRAIL_KUBERNETES_VERSIONS: "prod=1.29,staging=latest" }, /KUBETRAIL_KUBERNETES_VERSIONS item 2: "latest" is not a Kubernetes version, e.g. 1.29 or v1.29.3/],
+    [{ KUBETRAIL_KUBERNETES_VERSIONS: "Prod_EU=1.29" }, /KUBETRAIL_KUBERNETES_VERSIONS item 1: "Prod_EU" is not a valid cluster name/],
+    [{ KUBETRAIL_KUBERNETES_VERSIONS: "prod=1.29,prod=1.30" }, /KUBETRAIL_KUBERNETES_VERSIONS item 2: cluster "prod" is given twice/],
   ])("rejects %o with a message naming the setting", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe("loadConfig: Kubernetes versions", () => {
+  it("has none by default: each cluster's comes from its audit events", () => {
+    expect(loadConfig({}).kubernetesVersions).toEqual({});
+    expect(loadConfig({ KUBETRAIL_KUBERNETES_VERSIONS: "" }).kubernetesVersions).toEqual({});
+  });
+
+  it("reads a version per cluster, as a release or as a component names it", () => {
+    expect(loadConfig({ KUBETRAIL_KUBERNETES_VERSIONS: "prod-eu-1=1.25, staging=v1.35.2, openshift=v1.21.1+9807387," }).kubernetesVersions).toEqual({
+      "prod-eu-1": { major: 1, minor: 25, patch: 0 },
+      staging: { major: 1, minor: 35, patch: 2 },
+      openshift: { major: 1, minor: 21, patch: 1 },
+    });
+  });
+
+  it("takes any valid cluster name, those an object's prototype has too", () => {
+    // "constructor" is a valid cluster name (lowercase letters) and a key of every plain object.
+    expect(loadConfig({ KUBETRAIL_KUBERNETES_VERSIONS: "constructor=1.25" }).kubernetesVersions).toEqual({ constructor: { major: 1, minor: 25, patch: 0 } });
   });
 });
 

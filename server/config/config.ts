@@ -7,6 +7,7 @@ import { DEFAULT_MAX_BATCH_EVENTS, DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGE
 import type { SensitiveRule } from "../ingest/audit/types";
 import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from "../model/clusterName";
 import { parseOtlpExportEnv, type OtlpExportConfig } from "../export/otlp/otelEnv";
+import { parseKubernetesVersion, type KubernetesVersion } from "../k8s/kubernetesVersion";
 
 /**
  * Kubetrail's configuration, read once from environment variables. Every variable is
@@ -61,6 +62,12 @@ export interface Config {
   jaegerUiDir: string | null;
   /** OTLP trace export (the standard OTEL_EXPORTER_OTLP_* variables); null: off. */
   otlpExport: OtlpExportConfig | null;
+  /**
+   * Kubernetes versions of clusters, by cluster name, where the configuration says them: what
+   * Kubetrail shows of bindings and evictions follows them rather than the version the clusters'
+   * audit events tell (server/ingest/audit/apiserverBehaviour.ts).
+   */
+  kubernetesVersions: Record<string, KubernetesVersion>;
 }
 
 export type IngestAuthConfig =
@@ -131,6 +138,36 @@ const jaegerBasePath = z
     `KUBETRAIL_JAEGER_BASE_PATH must not be under ${RESERVED_BASE_PATHS.join(", ")}`,
   );
 
+/** `prod=1.29,staging=v1.35.2`: a Kubernetes version per cluster. */
+const kubernetesVersions = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const versions: Record<string, KubernetesVersion> = {};
+    for (const [index, item] of (text ?? "").split(",").entries()) {
+      if (item.trim() === "") continue;
+      const eq = item.indexOf("=");
+      const cluster = item.slice(0, eq).trim();
+      const version = parseKubernetesVersion(item.slice(eq + 1).trim());
+      const problem =
+        eq <= 0
+          ? `expected cluster=version, e.g. prod=1.29, got "${item.trim()}"`
+          : !clusterName.safeParse(cluster).success
+            ? `"${cluster}" is not a valid cluster name`
+            : version === null
+              ? `"${item.slice(eq + 1).trim()}" is not a Kubernetes version, e.g. 1.29 or v1.29.3`
+              : Object.hasOwn(versions, cluster)
+                ? `cluster "${cluster}" is given twice`
+                : null;
+      if (problem !== null) {
+        ctx.addIssue({ code: "custom", message: `KUBETRAIL_KUBERNETES_VERSIONS item ${index + 1}: ${problem}` });
+        return z.NEVER;
+      }
+      versions[cluster] = version!;
+    }
+    return versions;
+  });
+
 /** More ingest workers than this would only add connections and memory on any machine we know. */
 const MAX_INGEST_WORKERS = 16;
 
@@ -177,6 +214,7 @@ const envSchema = z.object({
   KUBETRAIL_TRACE_MAX_DEPTH: positiveInt("KUBETRAIL_TRACE_MAX_DEPTH", 10).refine((v) => v <= 15, "KUBETRAIL_TRACE_MAX_DEPTH must be at most 15"),
   KUBETRAIL_JAEGER_BASE_PATH: jaegerBasePath,
   JAEGER_UI_DIR: z.string().optional(),
+  KUBETRAIL_KUBERNETES_VERSIONS: kubernetesVersions,
 });
 
 /**
@@ -320,5 +358,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jaegerBasePath: e.KUBETRAIL_JAEGER_BASE_PATH,
     jaegerUiDir: e.JAEGER_UI_DIR ? path.resolve(/*turbopackIgnore: true*/ e.JAEGER_UI_DIR) : null,
     otlpExport,
+    kubernetesVersions: e.KUBETRAIL_KUBERNETES_VERSIONS,
   };
 }

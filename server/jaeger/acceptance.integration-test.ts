@@ -7,6 +7,7 @@ import { startTestApp, type TestApp } from "../testing/appHarness";
 import { eventList, rolloutScenario } from "../testing/scenarios/rollout";
 import { CASCADE, cascadeEventList, openshiftCascade } from "../testing/scenarios/openshiftCascade";
 import { openshiftObject } from "../testing/fixtures";
+import { podConfigMapsRulesYaml } from "../testing/linkers";
 import type { JaegerSpan, JaegerTrace } from "./v1/jaegerJson";
 
 /**
@@ -24,15 +25,7 @@ const tag = (span: JaegerSpan | { fields: JaegerSpan["tags"] }, key: string) =>
 const parentOf = (span: JaegerSpan) => span.references.find((r) => r.refType === "CHILD_OF")?.spanID ?? null;
 
 /** The pods mount ConfigMaps (real volumes of the captured Pods): a rule makes them the Pods' parents. */
-const RULES = `rules:
-  - name: pod-configmaps
-    match: { resource: pods }
-    path: spec.volumes[].configMap.name
-    target: { apiGroup: "", resource: configmaps, namespace: same }
-    relation: mounts-configmap
-    role: parent
-    hierarchical: true
-`;
+const RULES = podConfigMapsRulesYaml(true);
 
 /**
  * An Argo Rollout derived from the real Deployment openshift-apiserver/apiserver (same template,

@@ -5,12 +5,12 @@ import { advisoryLockIdOf, lockIdsExclusive, lockNamesShared, objectKeyOf, uidLo
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { afterUntoldChange, isOlderThanState, toldVersion } from "./stateVersion";
-import { computeChange, createsObject } from "../ingest/audit/change";
+import { computeChange, createsObject, type ChangeOptions } from "../ingest/audit/change";
 import { predatesEffects } from "../ingest/audit/subresourceEffect";
 import { kindForResource, otherGroupsServing } from "../k8s/resources";
 import { toDisplay } from "../model/redact/redact";
 import { isDecimal, type ObjectVersion } from "../ingest/audit/lateWrites";
-import { placeAmongStoredVersions, rediffHistory, type RediffedEntry } from "./lateWriteHistory";
+import { placeAmongStoredVersions, rediffHistory, stateWrittenSince, type RediffedEntry } from "./lateWriteHistory";
 import type { AuditRead, AuditWrite, JsonObject, JsonValue, ObjectChange, ObjectIdentity } from "../ingest/audit/types";
 import { nameRelationsGuess, newerGroupNameToLock } from "../model/links/references";
 import type { RelationClaim } from "../model/links/types";
@@ -373,6 +373,9 @@ export async function lockAndLoadObjects(
  * Consumes `writes`: the array is emptied once their rows are built, and the plan keeps no body
  * but the observations', so that a batch waiting on the database holds compact text rather than
  * hundreds of parsed objects (which every young-generation collection would copy).
+ *
+ * `changeOptions` say what the cluster's kube-apiserver does in a binding or an eviction
+ * (its version: server/ingest/audit/apiserverBehaviour.ts).
  */
 export async function planWrites(
   sql: Sql,
@@ -381,6 +384,7 @@ export async function planWrites(
   objects: LockedObjects,
   cache: StateCache | null,
   objectIds: ObjectIdPool,
+  changeOptions: ChangeOptions = {},
 ): Promise<WritePlan> {
   if (writes.length === 0) return emptyPlan();
 
@@ -465,9 +469,11 @@ export async function planWrites(
   const uidLockIds = [...new Set([...uidsToLoad.values()].filter((o) => o.kind === null).map((o) => uidLockIdOf(clusterId, o.uid!)))];
   // Ids for the objects the batch may create (at most one per write; the rest go back), those uid
   // locks, older incarnations by uid, states missing from the cache, which rows that creates may
-  // fill in are placeholders, placeholders under another group's name, and what rows holding no
-  // uid tell of a write giving one: each a statement only when needed.
-  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, rowsOfLateCreates] = await Promise.all([
+  // fill in are placeholders, placeholders under another group's name, what rows holding no uid
+  // tell of a write giving one, which of a name's rows late creates end on, and which scales that
+  // told no version arrived after a later write of their object (scaleIsLate): each a statement
+  // only when needed.
+  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, rowsOfLateCreates, overtakenScales] = await Promise.all([
     objectIds.take(sql, writes.length),
     // Sent before the lookup by uid, which the connection then runs once the locks are held.
     uidLockIds.length > 0 ? lockIdsExclusive(sql, uidLockIds).then(() => undefined) : undefined,
@@ -486,6 +492,7 @@ export async function planWrites(
     placeholdersUnderOtherGroups(sql, clusterId, namedWithoutUid, loaded),
     uidlessRowEvidence(sql, uidlessRows),
     createsBeforeRows(sql, clusterId, createsBeforeRow, latestByName, loaded),
+    untoldScalesOvertaken(sql, clusterId, ordered, latestByName),
   ]);
   for (const { key, row } of olderIncarnations) byUid.set(key, row);
   const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
@@ -704,15 +711,15 @@ export async function planWrites(
     // (resolveTarget gives it that object), whether or not its own body tells a resourceVersion.
     // (An object known only as a relation's target has no body yet: its create gives the first.)
     const lateCreate = createsObject(write) && target !== "new" && write.startTime <= row.firstSeen && row.state !== null;
-    let late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row);
-    let change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write);
+    let late = lateCreate || isOlderThanState(versionAfter(write), row.resourceVersion) || predatesUntoldChanges(write, row) || scaleIsLate(write, row, overtakenScales);
+    let change = computeChange(late ? { state: null, resourceVersion: null } : { state: row.state, resourceVersion: toldVersion(row.resourceVersion) }, write, changeOptions);
     // A write whose change is made of the state held (AuditWrite.effect: an eviction, a scale at
     // Request level tell no version) that ended before anything known of its object happened is
     // older than that state, which may even be a later object's of its name (such a write names
     // no uid): it changes nothing. One that removed its object ended an earlier one (below).
     if (!late && write.effect !== undefined && !change.deleted && target !== "new" && write.endTime < row.firstSeen) {
       late = true;
-      change = computeChange({ state: null, resourceVersion: null }, write);
+      change = computeChange({ state: null, resourceVersion: null }, write, changeOptions);
     }
     // A delete completed before anything known of this object happened was of an earlier
     // incarnation of its name, which a write that names no uid cannot tell apart (Metadata level):
@@ -721,7 +728,7 @@ export async function planWrites(
     if (deletesEarlier) {
       // Recorded on the incarnation it ended, once that is looked up (after this loop); the
       // newer object's body is not that one's, so it shows neither in a diff nor as a snapshot.
-      earlierDeletes.push({ write, newer: row, change: computeChange({ state: null, resourceVersion: null }, write) });
+      earlierDeletes.push({ write, newer: row, change: computeChange({ state: null, resourceVersion: null }, write, changeOptions) });
       continue;
     }
     if ((!row.uid && !write.object.uid) || uidlessRows.has(row.id)) {
@@ -790,7 +797,7 @@ export async function planWrites(
       if (newlyDeleted) observed.push({ row, at: row.deletedAt!, state: null, deleted: true });
     }
   }
-  const rediffedHistory = await addLateWrites(sql, clusterId, lateByRow, historyRows);
+  const rediffedHistory = await addLateWrites(sql, clusterId, lateByRow, historyRows, changeOptions);
   lateByRow.clear();
   objectIds.giveBack(ids.slice(idsUsed));
   const historyEntries = ordered.length;
@@ -918,7 +925,7 @@ function emptyPlan(): WritePlan {
  * Adds the history rows of the batch's late writes, each diffed against the version it was made
  * on where that could be found (else without a diff); returns the stored entries to rediff.
  */
-async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap<ObjectRow, LateGroup>, historyRows: CopyTextBuilder): Promise<RediffedEntry[]> {
+async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap<ObjectRow, LateGroup>, historyRows: CopyTextBuilder, changeOptions: ChangeOptions): Promise<RediffedEntry[]> {
   const groups = [...lateByRow];
   // Every object's entries are asked for at once: the connection runs the reads back to back.
   const placedGroups = await Promise.all(
@@ -930,7 +937,7 @@ async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap
         group.writes.map(({ write, body }) => ({
           resourceVersion: versionAfter(write)!,
           // A Scale's answer is not the object: its state is made of the version it was made on.
-          body: body ?? ((made: JsonObject) => computeChange({ state: made, resourceVersion: null }, write).nextState),
+          body: body ?? ((made: JsonObject) => computeChange({ state: made, resourceVersion: null }, write, changeOptions).nextState),
           creates: createsObject(write),
           startTime: write.startTime,
         })),
@@ -945,7 +952,7 @@ async function addLateWrites(sql: Sql, clusterId: number, lateByRow: ReadonlyMap
       const placement = placed.placements[i]!;
       const base = placement.placed ? placement.base : null;
       // Unplaced, or placed before every version known: diffed against nothing.
-      const change = computeChange({ state: base?.state ?? null, resourceVersion: base?.resourceVersion ?? null }, write);
+      const change = computeChange({ state: base?.state ?? null, resourceVersion: base?.resourceVersion ?? null }, write, changeOptions);
       if (placement.placed) {
         // It is where it would have been had it arrived in order, and a later late write may be
         // placed against it: only an unplaced one keeps the mark that leaves it out of the versions.
@@ -1026,6 +1033,54 @@ function predatesUntoldChanges(write: AuditWrite, row: ObjectRow): boolean {
   if (row.state === null || toldVersion(row.resourceVersion) === row.resourceVersion) return false;
   if (write.bodyAfter === null || write.details.resourceVersionAfter === undefined) return false;
   return predatesEffects(write.bodyAfter, row.state);
+}
+
+/**
+ * Whether a scale (change.ts makes its state of the one held, its generation one more where the
+ * replicas change) was made before the state held: that state has its replicas already, or a
+ * later write's that changed them again. Applied to it, the scale would set replicas the object
+ * no longer had and a generation it never reached, and every later write of the object, its
+ * generation lower, would be taken for one made before the scale (predatesEffects) and kept
+ * without a diff until the next change of its spec.
+ * It was made before when the version its request names (an HPA's update: it was made on that
+ * one) is older than the state's. That also holds of a scale answered with the version it made
+ * (RequestResponse), whose version alone is newer than a state made of the one it was made on by
+ * a change that told none (`<madeOn>+<n>`: a Request-level scale, made after it, as the apiserver
+ * would have refused it on that one's version). A scale that told no version it made (Request
+ * level) was made before also when a stored write of its object that made the state held
+ * then began after it ended (`overtaken`: from earlier batches; a write of its own batch that
+ * comes before it did not, as the batch's writes go by their end, or by version among ones that
+ * ended before). A scale that names no version, made while the write that made the state held
+ * ran (it and a change of the replicas within milliseconds), is still applied. A binding or an eviction needs no such test:
+ * on a later state it changes nothing (a bound Pod keeps its node, one being deleted stays so).
+ */
+function scaleIsLate(write: AuditWrite, row: ObjectRow, overtaken: ReadonlyMap<AuditWrite, number>): boolean {
+  const effect = write.effect;
+  if (effect?.kind !== "scale") return false;
+  if (effect.madeOn !== undefined && isOlderThanState(effect.madeOn, row.resourceVersion)) return true;
+  return effect.resourceVersion === null && overtaken.get(write) === row.id;
+}
+
+/**
+ * The scales among `writes` that told no version (scaleIsLate) for which a stored write
+ * that made the state of the latest object of their name began after they ended
+ * (stateWrittenSince), with that object's id. Asked only where a stored write of that object ended after the scale did (its last_seen):
+ * none began after it otherwise, and a scale arriving in order asks nothing.
+ */
+async function untoldScalesOvertaken(sql: Sql, clusterId: number, writes: readonly AuditWrite[], latestByName: ReadonlyMap<string, ObjectRow>): Promise<Map<AuditWrite, number>> {
+  const asked: Array<{ write: AuditWrite; objectId: number; since: Date }> = [];
+  for (const write of writes) {
+    if (write.effect?.kind !== "scale" || write.effect.resourceVersion !== null) continue;
+    const row = latestByName.get(objectKeyOf(clusterId, write.object));
+    if (row !== undefined && !row.isNew && row.lastSeen > write.endTime) asked.push({ write, objectId: row.id, since: write.endTime });
+  }
+  const overtaken = new Map<AuditWrite, number>();
+  if (asked.length === 0) return overtaken;
+  const written = await stateWrittenSince(sql, asked);
+  asked.forEach(({ write, objectId }, i) => {
+    if (written[i]) overtaken.set(write, objectId);
+  });
+  return overtaken;
 }
 
 /**

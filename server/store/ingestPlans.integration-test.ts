@@ -13,6 +13,7 @@ import {
   UIDLESS_ROWS_SQL,
 } from "./auditWriter";
 import { OPEN_RELATIONS_SQL, TARGETS_BY_UID_SQL } from "./relationWriter";
+import { STATE_WRITTEN_SINCE_SQL } from "./lateWriteHistory";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import type { Sql } from "./database";
 
@@ -62,6 +63,7 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
         rowsNamedElsewhere: await planOf(tx, ROWS_NAMED_ELSEWHERE_SQL, [ids]),
         mergePlaceholders: await planOf(tx, MERGE_PLACEHOLDERS_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1)), int8Array(BATCH_KEYS.map((id) => id + 1))]),
         uidlessRows: await planOf(tx, UIDLESS_ROWS_SQL, [ids, timestamptzArray(BATCH_KEYS.map(() => new Date())), timestamptzArray(BATCH_KEYS.map(() => new Date()))]),
+        stateWrittenSince: await planOf(tx, STATE_WRITTEN_SINCE_SQL, [ids, timestamptzArray(BATCH_KEYS.map(() => new Date()))]),
         moveHistory: await planOf(tx, MOVE_HISTORY_SQL, [
           ids,
           int8Array(BATCH_KEYS.map((id) => id + 1)),
@@ -105,6 +107,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       expect(plans.placeholdersUnderOtherGroups).toMatch(/objects_identity_idx/);
       expect(plans.mergePlaceholders).toMatch(/relations_from_idx[\s\S]*relations_to_idx|relations_to_idx[\s\S]*relations_from_idx/);
       expect(plans.uidlessRows).toMatch(/history_object_time_idx/);
+      // Both columns as the condition: only an object's entries after the time are read, not its whole history.
+      expect(plans.stateWrittenSince).toMatch(/history_object_time_idx[\s\S]*Index Cond: \(\(object_id = t\.id\) AND \(start_time > t\.since\)\)/);
       for (const index of ["history_object_time_idx", "relations_from_idx", "relations_to_idx", "relations_claimed_by_idx"]) expect(plans.moveHistory).toContain(index);
       // The aliases that named a merged row are found by the row they name, in both merges.
       for (const plan of [plans.moveHistory, plans.mergePlaceholders]) expect(plan).toContain("object_aliases_object_idx");

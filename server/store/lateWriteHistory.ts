@@ -1,6 +1,6 @@
 import { prepared, type Sql } from "./database";
 import { isFailedRequest } from "../model/failedRequest";
-import { int8Array, textArray } from "./arrayParam";
+import { int8Array, textArray, timestamptzArray } from "./arrayParam";
 import { isDecimal, placeLateWrites, type LatePlacement, type LatePlacements, type LateWrite, type ObjectVersion, type VersionStep } from "../ingest/audit/lateWrites";
 import { createsObject } from "../ingest/audit/change";
 import { mayHaveEffect } from "../ingest/audit/subresourceEffect";
@@ -105,6 +105,32 @@ async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: 
 function storedWrite(entry: { verb: string; subresource: string; status_code: number | null; details: JsonObject }) {
   const statusCode = entry.status_code;
   return { verb: entry.verb as WriteVerb, subresource: entry.subresource, statusCode, failed: isFailedRequest(statusCode, entry.details), dryRun: entry.details.dryRun === true };
+}
+
+/** stateWrittenSince's statement (exported for the plan test). */
+export const STATE_WRITTEN_SINCE_SQL = `SELECT t.i FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS t(id, since, i)
+   WHERE EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = t.id AND h.start_time > t.since
+                   AND (h.details->>'resourceVersionAfter' IS NOT NULL OR (h.diff IS NOT NULL AND h.details->>'arrivedAfterResourceVersion' IS NULL)))`;
+
+/**
+ * For each object and time asked, whether a stored write of that object that made the state held
+ * then began after that time: one whose response told the version it made
+ * (details.resourceVersionAfter), or that was diffed against the state held and not left out as
+ * late (a body without a version, a scale that told none, a late write placed among the versions).
+ * Such a write was made after anything that ended before it began, and the state held, its own
+ * or a newer one, already has what that did: the audit writer asks it of a scale that told no
+ * version (auditWriter.ts, scaleIsLate). Entries of one object by start time are an index's
+ * (history_object_time_idx), and only those after the time are read.
+ */
+export async function stateWrittenSince(sql: Sql, asks: ReadonlyArray<{ objectId: number; since: Date }>): Promise<boolean[]> {
+  if (asks.length === 0) return [];
+  const result = await sql.query<{ i: number | string }>(prepared("kt_state_written_since", STATE_WRITTEN_SINCE_SQL), [
+    int8Array(asks.map((ask) => ask.objectId)),
+    timestamptzArray(asks.map((ask) => ask.since)),
+  ]);
+  const written = asks.map(() => false);
+  for (const row of result.rows) written[Number(row.i) - 1] = true;
+  return written;
 }
 
 /** Rewrites the diff and details of entries a late write now comes before. */

@@ -7,6 +7,7 @@ import { createConfiguredAuditIngestor } from "../ingest/audit/ingest";
 import { startTestApp, type TestApp } from "../testing/appHarness";
 import { STORE_KINDS } from "../testing/databases";
 import { openshiftObject } from "../testing/fixtures";
+import { podConfigMapsRulesYaml } from "../testing/linkers";
 import { CASCADE, cascadeEventList, openshiftCascade } from "../testing/scenarios/openshiftCascade";
 import { eventList } from "../testing/scenarios/rollout";
 import { writeEvent } from "../testing/writeEvent";
@@ -17,16 +18,7 @@ import { writeEvent } from "../testing/writeEvent";
  */
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const RULES = `
-rules:
-  - name: pod-configmaps
-    match: { resource: pods }
-    path: spec.volumes[].configMap.name
-    target: { apiGroup: "", resource: configmaps, namespace: same }
-    relation: mounts-configmap
-    role: parent
-    hierarchical: false
-`;
+const RULES = podConfigMapsRulesYaml(false);
 
 interface RelationRow {
   cluster: string;

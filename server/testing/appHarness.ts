@@ -3,6 +3,7 @@ import { loadConfig } from "../config/config";
 import { AdmissionGate } from "../ingest/admission";
 import { createIngestAuthorizer } from "../ingest/auth";
 import { convertOptionsOf, createAuditIngestor } from "../ingest/audit/ingest";
+import { TRANSACTION_LIMITS } from "../ingest/audit/transactionParts";
 import { configuredLinkers } from "../model/links/configured";
 import { loadPlugins } from "../plugins/load";
 import { hmacFingerprint } from "../model/redact/redact";
@@ -61,6 +62,8 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
       { onCommitted: traceExport?.onCommitted },
       // As configured: built-in linkers, KUBETRAIL_LINK_RULES_FILE, KUBETRAIL_PLUGINS.
       configuredLinkers(config.linkRulesFile, await loadPlugins(config.plugins)),
+      TRANSACTION_LIMITS,
+      config.kubernetesVersions,
     ),
     ingestWorkers:
       config.ingestWorkers > 0 ? await IngestWorkerPool.start({ workers: config.ingestWorkers, config, onCommitted: traceExport?.onCommitted, log: () => {} }) : null,

@@ -17,3 +17,19 @@ export function identityOf(body: EditableObject, apiGroup: string, resource: str
 
 /** `body` typed as the JSON object a linker receives. */
 export const asBody = (body: EditableObject): JsonObject => body as JsonObject;
+
+/**
+ * The README's (docs/relations.md) example link rule as a rules file: a Pod's configMap volumes
+ * name their ConfigMaps, its parents; `hierarchical` decides whether it shapes the trace tree.
+ */
+export function podConfigMapsRulesYaml(hierarchical: boolean): string {
+  return `rules:
+  - name: pod-configmaps
+    match: { resource: pods }
+    path: spec.volumes[].configMap.name
+    target: { apiGroup: "", resource: configmaps, namespace: same }
+    relation: mounts-configmap
+    role: parent
+    hierarchical: ${hierarchical}
+`;
+}

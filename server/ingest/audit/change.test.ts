@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint, redactBody } from "../../model/redact/redact";
 import { exampleSecretBody, loadFalcoTraceEvent, realApiserverDeployment, realApiserverPod } from "../../testing/fixtures";
-import { computeChange, createsObject, resourceVersionOf, type PreviousState } from "./change";
+import { parseKubernetesVersion } from "../../k8s/kubernetesVersion";
+import { apiserverBehaviourOf } from "./apiserverBehaviour";
+import { computeChange, createsObject, resourceVersionOf, type ChangeOptions, type PreviousState } from "./change";
 import type { AuditWrite, JsonObject, JsonValue } from "./types";
 
 type Loose = Record<string, any>;
@@ -47,6 +49,9 @@ function writeOf(event: Loose, overrides: Partial<AuditWrite> = {}): AuditWrite 
     ...overrides,
   };
 }
+
+/** The change options of a cluster whose kube-apiserver is of release `version`. */
+const onKubernetes = (version: string): ChangeOptions => ({ apiserver: apiserverBehaviourOf(parseKubernetesVersion(version)) });
 
 const NOTHING_KNOWN = { diff: null, snapshot: null, noop: false, nextState: null, deleted: false };
 const UNKNOWN: PreviousState = { state: null, resourceVersion: null };
@@ -359,6 +364,81 @@ describe("computeChange: update and patch", () => {
     expect(conditions.find((c: Loose) => c.type === "PodScheduled")).toEqual({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: kept.lastTransitionTime });
   });
 
+  it("copies a Binding's labels onto the Pod's, over those of the same key, only where kube-apiserver does: 1.35 and later", () => {
+    // A scheduler that labels its decision, on the real Pod before it was bound.
+    const before = realPod();
+    delete before.spec.nodeName;
+    const labels = before.metadata.labels;
+    const [key] = Object.keys(labels);
+    const binding = podBinding("node-a");
+    binding.effect = { kind: "binding", nodeName: "node-a", at: "2021-09-13T14:58:48Z", labels: { [key!]: "from-the-binding", "topology.kubernetes.io/zone": "eu-1a" } };
+    const copied = computeChange(known(before), binding, onKubernetes("v1.35.0"));
+    expect(copied.diff).toEqual(
+      expect.arrayContaining([
+        { path: `metadata.labels.${key}`, old: labels[key!], new: "from-the-binding" },
+        { path: 'metadata.labels["topology.kubernetes.io/zone"]', new: "eu-1a" },
+      ]),
+    );
+    expect((copied.nextState as Loose).metadata.labels).toEqual({ ...labels, [key!]: "from-the-binding", "topology.kubernetes.io/zone": "eu-1a" });
+    expect(before.metadata.labels).toEqual(realPod().metadata.labels);
+    // 1.34 (PodTopologyLabelsAdmission alpha, off), and a cluster whose version is unknown: the labels are not the Pod's.
+    for (const options of [onKubernetes("v1.34.2"), {}]) {
+      const ignored = computeChange(known(before), binding, options);
+      // The real Pod was scheduled already: its node is all that changes.
+      expect(ignored.diff).toEqual([{ path: "spec.nodeName", new: "node-a" }]);
+      expect((ignored.nextState as Loose).metadata.labels).toEqual(labels);
+    }
+  });
+
+  it("clears the Pod's nominated node where kube-apiserver does: 1.35 and later", () => {
+    // The real Pod before it was bound, nominated by a preemption for the node it is then bound
+    // to (the scheduler sets status.nominatedNodeName; ClearingNominatedNodeNameAfterBinding,
+    // beta and on by default from 1.35, has the binding clear it: setPodNodeAndMetadata).
+    const nominated = realPod();
+    delete nominated.spec.nodeName;
+    nominated.status = { phase: "Pending", qosClass: nominated.status.qosClass, nominatedNodeName: "node-a" };
+    for (const binding of [podBinding("node-a"), { ...podBinding("node-a"), effect: { kind: "binding" as const, nodeName: "node-a", at: null } }]) {
+      const cleared = computeChange(known(nominated), binding, onKubernetes("v1.35.0"));
+      expect(cleared.diff).toContainEqual({ path: "status.nominatedNodeName", old: "node-a" });
+      expect((cleared.nextState as Loose).status.nominatedNodeName).toBeUndefined();
+    }
+    expect(nominated.status.nominatedNodeName).toBe("node-a");
+    // 1.34 (alpha, off), and a cluster whose version is unknown: the nomination stays until the scheduler clears it.
+    for (const options of [onKubernetes("v1.34.2"), {}]) {
+      const kept = computeChange(known(nominated), podBinding("node-a"), options);
+      expect((kept.diff ?? []).map((d) => d.path)).not.toContain("status.nominatedNodeName");
+      expect((kept.nextState as Loose).status.nominatedNodeName).toBe("node-a");
+    }
+  });
+
+  it("makes up no PodScheduled time when the binding's request spanned two seconds: the Pod is on its node, its condition as it was", () => {
+    const spanning = (annotations?: JsonObject) => {
+      const binding = podBinding("node-a");
+      binding.startTime = new Date("2021-09-13T14:58:47.996012Z");
+      binding.effect = { kind: "binding", nodeName: "node-a", at: null, ...(annotations ? { annotations } : {}) };
+      return binding;
+    };
+    // Created and not yet scheduled: no conditions at all.
+    const pending = realPod();
+    delete pending.spec.nodeName;
+    pending.status = { phase: "Pending", qosClass: pending.status.qosClass };
+    const change = computeChange(known(pending), spanning({ "scheduling.example.com/zone": "eu-1a" }));
+    expect(change.diff).toEqual([
+      { path: 'metadata.annotations["scheduling.example.com/zone"]', new: "eu-1a" },
+      { path: "spec.nodeName", new: "node-a" },
+    ]);
+    expect((change.nextState as Loose).status).toEqual(pending.status);
+    // Found unschedulable first: it stays so in the state, rather than be made scheduled at a made-up time.
+    const unschedulable = realPod();
+    delete unschedulable.spec.nodeName;
+    unschedulable.status.conditions = [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/6 nodes are available", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:50:00Z" }];
+    expect((computeChange(known(unschedulable), spanning()).nextState as Loose).status.conditions).toEqual(unschedulable.status.conditions);
+    // Already scheduled: its time is kept whenever the binding ran, so the state is whole.
+    const already = realPod();
+    delete already.spec.nodeName;
+    expect(computeChange(known(already), spanning()).diff).toEqual([{ path: "spec.nodeName", new: "node-a" }]);
+  });
+
   it("leaves out managedFields and resourceVersion always, and more paths when told to", () => {
     const before = realDeployment();
     before.metadata.managedFields = [{ manager: "kube-controller-manager", operation: "Update", time: "2021-09-13T14:57:19Z" }];
@@ -416,6 +496,18 @@ describe("computeChange: eviction", () => {
     // Still there: the kubelet stops its containers, and its delete removes it.
     expect(change).toMatchObject({ snapshot: null, noop: false, deleted: false });
     expect((change.nextState as Loose).metadata.resourceVersion).toBeUndefined();
+  });
+
+  it("shows only the start of the graceful deletion where kube-apiserver sets no DisruptionTarget condition: before 1.26", () => {
+    const change = computeChange(known(realPod()), podEviction(), onKubernetes("v1.25.16"));
+    expect(change.diff).toEqual([
+      { path: "metadata.deletionTimestamp", new: "2021-09-13T15:11:15Z" },
+      { path: "metadata.deletionGracePeriodSeconds", new: 70 },
+    ]);
+    // From 1.26 on, and where the version is unknown, the condition too.
+    for (const options of [onKubernetes("v1.26.0"), {}]) {
+      expect((computeChange(known(realPod()), podEviction(), options).diff ?? []).map((d) => d.path)).toContain("status.conditions[type=DisruptionTarget]");
+    }
   });
 
   it("removes a Pod on no node at once, as a delete, with a snapshot", () => {

@@ -1,4 +1,5 @@
 import { DEFAULT_IGNORED_PATHS, diffObjects } from "../../model/diff/diff";
+import { UNKNOWN_VERSION_BEHAVIOUR, type ApiserverBehaviour } from "./apiserverBehaviour";
 import { evictedPod, type EvictionEffect } from "./eviction";
 import { isJsonObject, type AuditWrite, type JsonObject, type JsonValue, type ObjectChange } from "./types";
 
@@ -19,6 +20,11 @@ export interface PreviousState {
 export interface ChangeOptions {
   /** Paths to leave out of diffs in addition to DEFAULT_IGNORED_PATHS, which are always left out here. */
   ignorePaths?: string[][];
+  /**
+   * What the cluster's kube-apiserver does in a binding or an eviction, by its version
+   * (./apiserverBehaviour.ts); UNKNOWN_VERSION_BEHAVIOUR when not given.
+   */
+  apiserver?: ApiserverBehaviour;
 }
 
 /**
@@ -61,7 +67,7 @@ function objectBodyAfter(previous: PreviousState, write: AuditWrite): JsonObject
  * when either is unknown. Its resourceVersion is the write's when a Scale response told it, and
  * left out otherwise: the state is not the one the previous version named.
  */
-function stateAfterEffect(previous: PreviousState, write: AuditWrite): JsonObject | null {
+function stateAfterEffect(previous: PreviousState, write: AuditWrite, apiserver: ApiserverBehaviour): JsonObject | null {
   const effect = write.effect;
   // An eviction's state comes with whether it removed the Pod (evictionChange).
   if (effect === undefined || effect.kind === "eviction" || previous.state === null) return null;
@@ -84,17 +90,25 @@ function stateAfterEffect(previous: PreviousState, write: AuditWrite): JsonObjec
       if (typeof spec.nodeName === "string" && spec.nodeName !== "") return null;
       spec.nodeName = effect.nodeName;
       if (effect.annotations !== undefined) metadata.annotations = { ...(isJsonObject(metadata.annotations) ? metadata.annotations : {}), ...effect.annotations };
+      if (effect.labels !== undefined && apiserver.bindingCopiesLabels) metadata.labels = { ...(isJsonObject(metadata.labels) ? metadata.labels : {}), ...effect.labels };
+      // Cleared as `""`, which the Pod's JSON leaves out.
+      if (apiserver.bindingClearsNominatedNode && isJsonObject(state.status) && state.status.nominatedNodeName !== undefined) delete copiedObjectAt(state, "status").nominatedNodeName;
       // As the apiserver's UpdatePodCondition: the condition replaced whole, its transition time
       // kept when its status was already true.
-      const status = copiedObjectAt(state, "status");
-      const conditions = Array.isArray(status.conditions) ? [...status.conditions] : [];
-      status.conditions = conditions;
+      const status = state.status;
+      const conditions = isJsonObject(status) && Array.isArray(status.conditions) ? status.conditions : [];
       const at = conditions.findIndex((condition) => isJsonObject(condition) && condition.type === "PodScheduled");
       const before = at >= 0 ? (conditions[at] as JsonObject) : null;
-      const lastTransitionTime = before?.status === "True" && before.lastTransitionTime !== undefined ? before.lastTransitionTime : effect.at;
-      const scheduled: JsonObject = { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime };
-      if (at >= 0) conditions[at] = scheduled;
-      else conditions.push(scheduled);
+      const kept = before?.status === "True" && before.lastTransitionTime !== undefined;
+      // The second the binding ran in is unknowable (its request spanned two): no time is made
+      // up, and the condition is left as it was. The Pod is on its node, its annotations are
+      // there; the next write that shows the Pod whole shows the condition made true, at its time.
+      if (!kept && effect.at === null) break;
+      const scheduled: JsonObject = { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: kept ? before!.lastTransitionTime! : effect.at };
+      const changed = [...conditions];
+      if (at >= 0) changed[at] = scheduled;
+      else changed.push(scheduled);
+      copiedObjectAt(state, "status").conditions = changed;
       break;
     }
   }
@@ -175,7 +189,8 @@ function modification(previous: PreviousState, write: AuditWrite, body: JsonObje
 function evictionChange(previous: PreviousState, write: AuditWrite, effect: EvictionEffect, options: ChangeOptions): ObjectChange {
   // A state that is the Pod's removal (its kubelet's delete): the eviction arrived after it.
   if (previous.state === null || (isBeingDeleted(previous.state) && !isPendingDeletion(previous.state))) return nothingKnown();
-  const evicted = evictedPod(previous.state, effect, { from: write.startTime, to: write.endTime });
+  const apiserver = options.apiserver ?? UNKNOWN_VERSION_BEHAVIOUR;
+  const evicted = evictedPod(previous.state, effect, { from: write.startTime, to: write.endTime }, { setsDisruptionTarget: apiserver.evictionSetsDisruptionTarget });
   if (evicted.removed) return { diff: null, snapshot: evicted.state ?? previous.state, noop: false, nextState: null, deleted: true };
   const change = modification(previous, write, evicted.state, options);
   // A Pod already evicted and being deleted (an eviction retried, or one arriving after the
@@ -210,7 +225,7 @@ export function computeChange(previous: PreviousState, write: AuditWrite, option
   // A failed write changed nothing, nor did a dry run.
   if (write.failed || write.dryRun) return nothingKnown();
   if (write.effect?.kind === "eviction") return evictionChange(previous, write, write.effect, options);
-  const body = objectBodyAfter(previous, write) ?? stateAfterEffect(previous, write);
+  const body = objectBodyAfter(previous, write) ?? stateAfterEffect(previous, write, options.apiserver ?? UNKNOWN_VERSION_BEHAVIOUR);
   if (createsObject(write)) return { diff: null, snapshot: body, noop: false, nextState: body, deleted: false };
   switch (write.verb) {
     case "create":

@@ -16,6 +16,7 @@ import { isJsonObject,
   type JsonObject,
   type JsonValue,
   type ObjectIdentity,
+  type SubresourceEffect,
   type WriteVerb,
 } from "./types";
 
@@ -155,12 +156,12 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
   const actor = actorOf(event).username;
   const found = failed || dryRun ? undefined : subresourceEffectOf(event, verb, apiGroup, resource, subresource);
   // Its values go into the object's state: none where a sensitive rule covers them, and a
-  // Binding's annotations redacted as the Pod's body has them (the rules keep map keys).
+  // Binding's annotations and labels redacted as the Pod's body has them (the rules keep map keys).
   const effect =
     found === undefined || setsSensitiveFields(found, sensitivePathsFor(target, options.sensitive))
       ? undefined
-      : found.kind === "binding" && found.annotations !== undefined
-        ? { ...found, annotations: redactedAnnotations(found.annotations, target, options) }
+      : found.kind === "binding"
+        ? redactedBinding(found, target, options)
         : found;
   const details = detailsOf(event, failed, dryRun, responseObject, options, target);
   // A Scale's resourceVersion is its object's, after the write.
@@ -191,10 +192,16 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
   };
 }
 
-/** Annotations as the body of `target`'s object would have them: redacted by its rules, which keep an object's keys. */
-function redactedAnnotations(annotations: JsonObject, target: { apiGroup: string; resource: string }, options: ConvertOptions): JsonObject {
-  const body = redactBody({ metadata: { annotations } }, target, options.sensitive, options.fingerprint);
-  return (body.metadata as JsonObject).annotations as JsonObject;
+/** A Binding's annotations and labels as the body of `target`'s object would have them: redacted by its rules, which keep an object's keys. */
+function redactedBinding(binding: Extract<SubresourceEffect, { kind: "binding" }>, target: { apiGroup: string; resource: string }, options: ConvertOptions): SubresourceEffect {
+  if (binding.annotations === undefined && binding.labels === undefined) return binding;
+  const metadata = { ...(binding.annotations !== undefined ? { annotations: binding.annotations } : {}), ...(binding.labels !== undefined ? { labels: binding.labels } : {}) };
+  const redacted = redactBody({ metadata }, target, options.sensitive, options.fingerprint).metadata as JsonObject;
+  return {
+    ...binding,
+    ...(isJsonObject(redacted.annotations) ? { annotations: redacted.annotations } : {}),
+    ...(isJsonObject(redacted.labels) ? { labels: redacted.labels } : {}),
+  };
 }
 
 function detailsOf(

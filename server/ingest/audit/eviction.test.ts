@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { realApiserverPod } from "../../testing/fixtures";
-import { evictedPod, secondOf, type EvictionEffect } from "./eviction";
+import { evictedPod, secondOf, type EvictionEffect, type EvictionRules } from "./eviction";
 import type { JsonObject } from "./types";
 
 type Loose = Record<string, any>;
@@ -13,6 +13,9 @@ type Loose = Record<string, any>;
 const realPod = () => realApiserverPod() as Loose;
 
 const EVICTION: EvictionEffect = { kind: "eviction", gracePeriodSeconds: null };
+/** kube-apiserver 1.26 and later (PodDisruptionConditions on), and before. */
+const SINCE_1_26: EvictionRules = { setsDisruptionTarget: true };
+const BEFORE_1_26: EvictionRules = { setsDisruptionTarget: false };
 /** A request received and answered within one second (12 ms, a drain's eviction). */
 const WITHIN_A_SECOND = { from: new Date("2021-09-13T15:10:05.204123Z"), to: new Date("2021-09-13T15:10:05.216789Z") };
 /** A request that ran from one second into the next. */
@@ -37,7 +40,7 @@ describe("the second an eviction ran in", () => {
 describe("a Pod evicted", () => {
   it("is made a disruption target and deleted gracefully, with its own grace period", () => {
     const before = realPod();
-    const { state, removed } = evictedPod(before as JsonObject, EVICTION, WITHIN_A_SECOND);
+    const { state, removed } = evictedPod(before as JsonObject, EVICTION, WITHIN_A_SECOND, SINCE_1_26);
     expect(removed).toBe(false);
     const after = state as Loose;
     expect(after.metadata.deletionTimestamp).toBe("2021-09-13T15:11:15Z");
@@ -52,7 +55,7 @@ describe("a Pod evicted", () => {
   });
 
   it("takes the grace period its DeleteOptions ask for, a negative one as 1 second", () => {
-    const after = (grace: number) => evictedPod(realPod() as JsonObject, { kind: "eviction", gracePeriodSeconds: grace }, WITHIN_A_SECOND).state as Loose;
+    const after = (grace: number) => evictedPod(realPod() as JsonObject, { kind: "eviction", gracePeriodSeconds: grace }, WITHIN_A_SECOND, SINCE_1_26).state as Loose;
     expect(after(10).metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:10:15Z", deletionGracePeriodSeconds: 10 });
     expect(after(-1).metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:10:06Z", deletionGracePeriodSeconds: 1 });
   });
@@ -60,13 +63,13 @@ describe("a Pod evicted", () => {
   it("bumps the generation of a Pod that has one (Kubernetes 1.33 and later)", () => {
     const pod = realPod();
     pod.metadata.generation = 1;
-    expect((evictedPod(pod as JsonObject, EVICTION, WITHIN_A_SECOND).state as Loose).metadata.generation).toBe(2);
+    expect((evictedPod(pod as JsonObject, EVICTION, WITHIN_A_SECOND, SINCE_1_26).state as Loose).metadata.generation).toBe(2);
   });
 
   it("keeps the transition time of a DisruptionTarget condition already true", () => {
     const pod = realPod();
     pod.status.conditions.push({ type: "DisruptionTarget", status: "True", reason: "PreemptionByScheduler", message: "preempted", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:09:00Z" });
-    const conditions = (evictedPod(pod as JsonObject, EVICTION, WITHIN_A_SECOND).state as Loose).status.conditions;
+    const conditions = (evictedPod(pod as JsonObject, EVICTION, WITHIN_A_SECOND, SINCE_1_26).state as Loose).status.conditions;
     expect(conditions).toHaveLength(5);
     expect(conditions[4]).toEqual(disruptionTarget("2021-09-13T15:09:00Z"));
   });
@@ -81,37 +84,37 @@ describe("a Pod evicted", () => {
     pod.metadata.deletionTimestamp = "2021-09-13T15:11:00Z";
     pod.metadata.deletionGracePeriodSeconds = 70;
     pod.status.conditions.push({ type: "DisruptionTarget", status: "True", observedGeneration: 1, reason: "PreemptionByScheduler", message: "default-scheduler: preempting to accommodate a higher priority pod", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:09:50Z" });
-    const state = evictedPod(pod as JsonObject, EVICTION, ACROSS_SECONDS).state as Loose;
+    const state = evictedPod(pod as JsonObject, EVICTION, ACROSS_SECONDS, SINCE_1_26).state as Loose;
     expect(state.status.conditions[4]).toEqual({ ...disruptionTarget("2021-09-13T15:09:50Z"), observedGeneration: 1 });
     // A condition that had none gets none.
-    expect((evictedPod(realPod() as JsonObject, EVICTION, WITHIN_A_SECOND).state as Loose).status.conditions[4]).not.toHaveProperty("observedGeneration");
+    expect((evictedPod(realPod() as JsonObject, EVICTION, WITHIN_A_SECOND, SINCE_1_26).state as Loose).status.conditions[4]).not.toHaveProperty("observedGeneration");
   });
 
   it("is not made up when the request spanned two seconds: its deletion time is then unknowable", () => {
-    expect(evictedPod(realPod() as JsonObject, EVICTION, ACROSS_SECONDS)).toEqual({ state: null, removed: false });
+    expect(evictedPod(realPod() as JsonObject, EVICTION, ACROSS_SECONDS, SINCE_1_26)).toEqual({ state: null, removed: false });
   });
 
   it("is removed at once when it is on no node or terminal, graceful or not", () => {
     const pending = realPod();
     delete pending.spec.nodeName;
     pending.status = { phase: "Pending", qosClass: "Burstable" };
-    const unscheduled = evictedPod(pending as JsonObject, EVICTION, WITHIN_A_SECOND);
+    const unscheduled = evictedPod(pending as JsonObject, EVICTION, WITHIN_A_SECOND, SINCE_1_26);
     expect(unscheduled.removed).toBe(true);
     // As it was removed: a disruption target, its deletion now.
     expect((unscheduled.state as Loose).metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:10:05Z", deletionGracePeriodSeconds: 0 });
     expect((unscheduled.state as Loose).status.conditions).toEqual([disruptionTarget("2021-09-13T15:10:05Z")]);
     const succeeded = realPod();
     succeeded.status.phase = "Succeeded";
-    expect(evictedPod(succeeded as JsonObject, { kind: "eviction", gracePeriodSeconds: 30 }, WITHIN_A_SECOND).removed).toBe(true);
+    expect(evictedPod(succeeded as JsonObject, { kind: "eviction", gracePeriodSeconds: 30 }, WITHIN_A_SECOND, SINCE_1_26).removed).toBe(true);
     // Removed whenever it ran; what it was as it went is then not known to the second.
-    expect(evictedPod(pending as JsonObject, EVICTION, ACROSS_SECONDS)).toEqual({ state: null, removed: true });
+    expect(evictedPod(pending as JsonObject, EVICTION, ACROSS_SECONDS, SINCE_1_26)).toEqual({ state: null, removed: true });
   });
 
   it("stays, marked as deleting, while finalizers hold it", () => {
     const pending = realPod();
     delete pending.spec.nodeName;
     pending.metadata.finalizers = ["example.com/cleanup"];
-    const { state, removed } = evictedPod(pending as JsonObject, EVICTION, WITHIN_A_SECOND);
+    const { state, removed } = evictedPod(pending as JsonObject, EVICTION, WITHIN_A_SECOND, SINCE_1_26);
     expect(removed).toBe(false);
     expect((state as Loose).metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:10:05Z", deletionGracePeriodSeconds: 0, finalizers: ["example.com/cleanup"] });
   });
@@ -120,19 +123,19 @@ describe("a Pod evicted", () => {
     const deleting = realPod();
     deleting.metadata.deletionTimestamp = "2021-09-13T15:11:00Z";
     deleting.metadata.deletionGracePeriodSeconds = 70;
-    const kept = evictedPod(deleting as JsonObject, EVICTION, ACROSS_SECONDS);
+    const kept = evictedPod(deleting as JsonObject, EVICTION, ACROSS_SECONDS, SINCE_1_26);
     // Its deletion does not depend on the second the eviction ran in; the new condition's time does.
     expect(kept).toEqual({ state: null, removed: false });
-    const within = evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 90 }, WITHIN_A_SECOND).state as Loose;
+    const within = evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 90 }, WITHIN_A_SECOND, SINCE_1_26).state as Loose;
     expect(within.metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:11:00Z", deletionGracePeriodSeconds: 70 });
     // 70 → 30: 40 seconds earlier, still ahead.
-    const shortened = evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 30 }, WITHIN_A_SECOND).state as Loose;
+    const shortened = evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 30 }, WITHIN_A_SECOND, SINCE_1_26).state as Loose;
     expect(shortened.metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:10:20Z", deletionGracePeriodSeconds: 30 });
     // 70 → 5: in the past, so now, and a second's grace for the kubelet to finish it.
-    const past = evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 5 }, WITHIN_A_SECOND).state as Loose;
+    const past = evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 5 }, WITHIN_A_SECOND, SINCE_1_26).state as Loose;
     expect(past.metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:10:05Z", deletionGracePeriodSeconds: 1 });
     // 0: removed.
-    expect(evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 0 }, WITHIN_A_SECOND).removed).toBe(true);
+    expect(evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 0 }, WITHIN_A_SECOND, SINCE_1_26).removed).toBe(true);
   });
 
   it("already a disruption target and being deleted is known whenever the eviction ran: it changed nothing that depends on the time", () => {
@@ -140,7 +143,7 @@ describe("a Pod evicted", () => {
     deleting.metadata.deletionTimestamp = "2021-09-13T15:11:00Z";
     deleting.metadata.deletionGracePeriodSeconds = 70;
     deleting.status.conditions.push(disruptionTarget("2021-09-13T15:09:50Z"));
-    const { state } = evictedPod(deleting as JsonObject, EVICTION, ACROSS_SECONDS);
+    const { state } = evictedPod(deleting as JsonObject, EVICTION, ACROSS_SECONDS, SINCE_1_26);
     const { resourceVersion: _, ...metadata } = deleting.metadata;
     expect(state).toEqual({ ...deleting, metadata });
   });
@@ -149,9 +152,9 @@ describe("a Pod evicted", () => {
     const expired = realPod();
     expired.metadata.deletionTimestamp = "2021-09-13T15:09:00Z";
     expired.metadata.deletionGracePeriodSeconds = 0;
-    expect(evictedPod(expired as JsonObject, EVICTION, WITHIN_A_SECOND).removed).toBe(true);
+    expect(evictedPod(expired as JsonObject, EVICTION, WITHIN_A_SECOND, SINCE_1_26).removed).toBe(true);
     expired.metadata.finalizers = ["example.com/cleanup"];
-    const held = evictedPod(expired as JsonObject, EVICTION, WITHIN_A_SECOND);
+    const held = evictedPod(expired as JsonObject, EVICTION, WITHIN_A_SECOND, SINCE_1_26);
     expect(held.removed).toBe(false);
     expect((held.state as Loose).metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:09:00Z", deletionGracePeriodSeconds: 0 });
   });
@@ -164,12 +167,12 @@ describe("a Pod evicted with a grace period past what kube-apiserver can add to 
   const HUGE = 9007199254740991;
 
   it("is deleted at a time not known, asked in its DeleteOptions or its own", () => {
-    expect(evictedPod(realPod() as JsonObject, { kind: "eviction", gracePeriodSeconds: HUGE }, WITHIN_A_SECOND)).toEqual({ state: null, removed: false });
+    expect(evictedPod(realPod() as JsonObject, { kind: "eviction", gracePeriodSeconds: HUGE }, WITHIN_A_SECOND, SINCE_1_26)).toEqual({ state: null, removed: false });
     const pod = realPod();
     pod.spec.terminationGracePeriodSeconds = HUGE;
-    expect(evictedPod(pod as JsonObject, EVICTION, WITHIN_A_SECOND)).toEqual({ state: null, removed: false });
+    expect(evictedPod(pod as JsonObject, EVICTION, WITHIN_A_SECOND, SINCE_1_26)).toEqual({ state: null, removed: false });
     // The longest a Duration holds is added as it is.
-    const longest = evictedPod(realPod() as JsonObject, { kind: "eviction", gracePeriodSeconds: 9223372036 }, WITHIN_A_SECOND).state as Loose;
+    const longest = evictedPod(realPod() as JsonObject, { kind: "eviction", gracePeriodSeconds: 9223372036 }, WITHIN_A_SECOND, SINCE_1_26).state as Loose;
     expect(longest.metadata).toMatchObject({ deletionTimestamp: "2313-12-24T14:57:21Z", deletionGracePeriodSeconds: 9223372036 });
   });
 
@@ -177,10 +180,44 @@ describe("a Pod evicted with a grace period past what kube-apiserver can add to 
     const deleting = realPod();
     deleting.metadata.deletionTimestamp = "2021-09-13T15:11:00Z";
     deleting.metadata.deletionGracePeriodSeconds = HUGE;
-    expect(evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 30 }, WITHIN_A_SECOND)).toEqual({ state: null, removed: false });
+    expect(evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 30 }, WITHIN_A_SECOND, SINCE_1_26)).toEqual({ state: null, removed: false });
     // Removed, whatever the time: a grace period of 0 and no finalizers.
-    expect(evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 0 }, WITHIN_A_SECOND)).toEqual({ state: null, removed: true });
+    expect(evictedPod(deleting as JsonObject, { kind: "eviction", gracePeriodSeconds: 0 }, WITHIN_A_SECOND, SINCE_1_26)).toEqual({ state: null, removed: true });
     // A longer one, or none, leaves it as it is.
-    expect((evictedPod(deleting as JsonObject, EVICTION, WITHIN_A_SECOND).state as Loose).metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:11:00Z", deletionGracePeriodSeconds: HUGE });
+    expect((evictedPod(deleting as JsonObject, EVICTION, WITHIN_A_SECOND, SINCE_1_26).state as Loose).metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:11:00Z", deletionGracePeriodSeconds: HUGE });
+  });
+});
+
+describe("a Pod evicted by kube-apiserver before 1.26 (PodDisruptionConditions off by default)", () => {
+  it("is only deleted: no DisruptionTarget condition, its other conditions as they were", () => {
+    const before = realPod();
+    const { state, removed } = evictedPod(before as JsonObject, EVICTION, WITHIN_A_SECOND, BEFORE_1_26);
+    expect(removed).toBe(false);
+    const after = state as Loose;
+    expect(after.metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:11:15Z", deletionGracePeriodSeconds: 70 });
+    expect(after.status).toEqual(before.status);
+  });
+
+  it("whose deletion does not depend on the second it ran in is known though the request spanned two seconds", () => {
+    // Already being deleted, with its grace period not shortened: only the condition's time
+    // would have depended on the second, and there is no condition.
+    const deleting = realPod();
+    deleting.metadata.deletionTimestamp = "2021-09-13T15:11:00Z";
+    deleting.metadata.deletionGracePeriodSeconds = 70;
+    const kept = evictedPod(deleting as JsonObject, EVICTION, ACROSS_SECONDS, BEFORE_1_26);
+    expect(kept.removed).toBe(false);
+    expect((kept.state as Loose).metadata).toMatchObject({ deletionTimestamp: "2021-09-13T15:11:00Z", deletionGracePeriodSeconds: 70 });
+    expect((kept.state as Loose).status).toEqual(deleting.status);
+    // A new deletion's time still does.
+    expect(evictedPod(realPod() as JsonObject, EVICTION, ACROSS_SECONDS, BEFORE_1_26)).toEqual({ state: null, removed: false });
+  });
+
+  it("on no node is removed, its snapshot without the condition", () => {
+    const pending = realPod();
+    delete pending.spec.nodeName;
+    pending.status = { phase: "Pending", qosClass: "Burstable" };
+    const { state, removed } = evictedPod(pending as JsonObject, EVICTION, WITHIN_A_SECOND, BEFORE_1_26);
+    expect(removed).toBe(true);
+    expect((state as Loose).status).toEqual({ phase: "Pending", qosClass: "Burstable" });
   });
 });

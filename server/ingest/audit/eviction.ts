@@ -10,7 +10,8 @@ import { isJsonObject, type JsonObject, type JsonValue, type SubresourceEffect }
  *    whole as podutil.UpdatePodCondition does, its transition time now unless it was already
  *    true, the observedGeneration of the one it replaces kept (the status update's
  *    preserveOldObservedGeneration). Since Kubernetes 1.26 (PodDisruptionConditions, on by
- *    default; always since 1.31).
+ *    default; always since 1.31): the caller says whether the cluster's release does it
+ *    (./apiserverBehaviour.ts).
  * 2. The Pod is deleted with the Eviction's DeleteOptions (rest.BeforeDelete and the pod
  *    strategy's CheckGracefulDelete; the generic store's Delete): a Pod that is not being deleted
  *    gets deletionTimestamp now + its grace period (the options', else its
@@ -56,14 +57,20 @@ export interface RequestWindow {
   to: Date;
 }
 
+/** What the cluster's kube-apiserver does in an eviction, by its release (./apiserverBehaviour.ts). */
+export interface EvictionRules {
+  /** It makes the Pod's DisruptionTarget condition true (1.26 and later by default). */
+  setsDisruptionTarget: boolean;
+}
+
 /** What evicting `pod` (its last known state, never changed here) with `effect` during `window` made of it. */
-export function evictedPod(pod: JsonObject, effect: EvictionEffect, window: RequestWindow): EvictedPod {
+export function evictedPod(pod: JsonObject, effect: EvictionEffect, window: RequestWindow, rules: EvictionRules): EvictedPod {
   const now = secondOf(window);
   // Copied along the paths it changes only, as change.ts's other effects do: `pod` may be shared.
   const state: JsonObject = { ...pod };
   const metadata = copiedObjectAt(state, "metadata");
   delete metadata.resourceVersion;
-  const conditionKnown = setDisruptionTarget(copiedObjectAt(state, "status"), now);
+  const conditionKnown = rules.setsDisruptionTarget ? setDisruptionTarget(copiedObjectAt(state, "status"), now) : true;
   // rest.BeforeDelete: a negative grace period is taken as 1 second.
   const asked = effect.gracePeriodSeconds === null ? null : effect.gracePeriodSeconds < 0 ? 1 : effect.gracePeriodSeconds;
   const deletion = deletePod(state, metadata, asked, window, now);

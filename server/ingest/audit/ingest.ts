@@ -12,7 +12,9 @@ import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
 import { settingOrGenerate } from "../../store/settings";
 import { hmacFingerprint } from "../../model/redact/redact";
-import { createsObject } from "./change";
+import { controlPlaneVersionOf, newerOf, type KubernetesVersion } from "../../k8s/kubernetesVersion";
+import { apiserverBehaviourOf } from "./apiserverBehaviour";
+import { createsObject, type ChangeOptions } from "./change";
 import { convertAuditEvent } from "./convert";
 import { parseAuditEvent } from "./eventSchema";
 import { unstorableText } from "./storableText";
@@ -48,7 +50,16 @@ interface ConvertedBatch {
   summary: IngestSummary;
   /** Emptied once split into writes and reads, so that nothing else holds the bodies. */
   converted: ConvertedAuditEvent[];
+  /**
+   * The newest version the batch's control-plane requests named (server/k8s/kubernetesVersion.ts),
+   * read from every valid event, those skipped as noise too (kube-apiserver's lease updates);
+   * null when none did.
+   */
+  controlPlaneVersion: KubernetesVersion | null;
 }
+
+/** Kubernetes versions configured per cluster (KUBETRAIL_KUBERNETES_VERSIONS), over those the audit events tell. */
+export type ConfiguredKubernetesVersions = Readonly<Record<string, KubernetesVersion>>;
 
 /**
  * A batch's raw audit events, or a function that reads them (parses a webhook body). A function
@@ -116,12 +127,14 @@ export async function createConfiguredAuditIngestor(db: Database, config: Config
   // The admission gate lets this many batches, each one transaction at a time, in at once, in all
   // of the server's ingest workers together.
   const limits = transactionLimitsFor(await readLockTableSize(db), config.ingestConcurrency);
-  return createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)), hooks, linkers, limits);
+  return createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)), hooks, linkers, limits, config.kubernetesVersions);
 }
 
 /**
  * `linkers` read relations from every body a batch stores (server/model/links); `limits` bound
- * what one transaction stores (transactionParts.ts).
+ * what one transaction stores (transactionParts.ts); `configuredVersions` are the clusters'
+ * Kubernetes versions where the configuration says them, which the rules of bindings and
+ * evictions then follow rather than the version the audit events tell.
  */
 export function createAuditIngestor(
   db: Database,
@@ -129,6 +142,7 @@ export function createAuditIngestor(
   hooks: IngestHooks = {},
   linkers: readonly Linker[] = BUILTIN_LINKERS,
   limits: TransactionLimits = TRANSACTION_LIMITS,
+  configuredVersions: ConfiguredKubernetesVersions = {},
 ): AuditIngestor {
   const clusters = new ClusterRegistry(db);
   // Most writes update an object written moments before: its state usually needs no read.
@@ -145,12 +159,16 @@ export function createAuditIngestor(
     const summary: IngestSummary = { received: rawItems.length, accepted: 0, duplicates: 0, skipped: 0, history: 0, reads: 0, rejected: [] };
     const converted: ConvertedAuditEvent[] = [];
     const seenInBatch = new Set<string>();
+    let controlPlaneVersion: KubernetesVersion | null = null;
     for (let index = 0; index < rawItems.length; index++) {
       const parsed = parseAuditEvent(rawItems[index]);
       if (!parsed.ok) {
         summary.rejected.push({ index, auditId: parsed.auditId, reason: parsed.error });
         continue;
       }
+      // Before the noise rules: the apiserver's own requests are often to resources skipped
+      // (its lease), and only their receipt is stored.
+      controlPlaneVersion = newerOf(controlPlaneVersion, controlPlaneVersionOf(parsed.event.userAgent, parsed.event.user.username));
       let event: ConvertedAuditEvent;
       try {
         event = convertAuditEvent(parsed.event, options);
@@ -172,7 +190,7 @@ export function createAuditIngestor(
       seenInBatch.add(id);
       converted.push(event);
     }
-    return { summary, converted };
+    return { summary, converted, controlPlaneVersion };
   }
 
   /**
@@ -205,8 +223,21 @@ export function createAuditIngestor(
     return [written, named];
   }
 
+  /**
+   * What the cluster's kube-apiserver does in a binding or an eviction, by its version: the
+   * configured one, else the newest its control plane's requests named, this batch's included
+   * (so that a cluster's first batch follows the version it tells); today's rules when neither
+   * is known (UNKNOWN_VERSION_BEHAVIOUR).
+   */
+  function changeOptionsFor(clusterName: string, batch: ConvertedBatch): ChangeOptions {
+    const inferred = clusters.noteVersion(clusterName, batch.controlPlaneVersion);
+    // Its own key only: a cluster may be named as a key every object inherits ("constructor").
+    const configured = Object.hasOwn(configuredVersions, clusterName) ? configuredVersions[clusterName]! : null;
+    return { apiserver: apiserverBehaviourOf(configured ?? inferred) };
+  }
+
   /** Stores a converted batch in `tx`; returns the keys of the history entries it sent. */
-  async function storeConverted(tx: Transaction, clusterId: number, batch: ConvertedBatch): Promise<Array<{ auditId: string; stage: string }>> {
+  async function storeConverted(tx: Transaction, clusterId: number, batch: ConvertedBatch, changeOptions: ChangeOptions): Promise<Array<{ auditId: string; stage: string }>> {
     const receipts = recordReceipts(tx, clusterId, batch.converted);
     // Locked and looked up alongside the receipts (one wait, not two), for every write: the
     // few that turn out to be duplicates cost a lock and a lookup for nothing.
@@ -232,7 +263,7 @@ export function createAuditIngestor(
     batch.converted = [];
     const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
 
-    const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds);
+    const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds, changeOptions);
     const relations = observeRelations(plan.takeObservations(), linkers);
     // Sent back to back (see storeWrites): the relation writer's lookups run after the rows
     // they may look for are written, as the connection runs statements in order.
@@ -293,14 +324,16 @@ export function createAuditIngestor(
     let committed: Array<{ auditId: string; stage: string }> = [];
     // What a batch larger than one transaction takes is left for the transactions after the first.
     let rest: ConvertedAuditEvent[] = [];
+    let changeOptions: ChangeOptions = {};
     try {
       await db.transaction(async (tx) => {
         // Converted while BEGIN is on its way: reading and converting a batch takes longer than the round trip.
         const batch = early.batch ?? converter.convert();
         early.batch = null;
+        changeOptions = changeOptionsFor(clusterName, batch);
         if (batch.converted.length === 0) return;
         rest = batch.converted.splice(firstPartLength(batch.converted, linkers, limits));
-        committed = await storeConverted(tx, clusterId, batch);
+        committed = await storeConverted(tx, clusterId, batch, changeOptions);
       });
     } catch (error) {
       // The transaction never began (no connection), so the batch is not converted yet: it is
@@ -313,14 +346,29 @@ export function createAuditIngestor(
     progress.committed = true;
     const summary = converter.converted.summary!;
     notifyCommitted(clusterId, clusterName, committed);
+    await storeNewerVersion(clusterName);
     // In order, each once the one before is committed: a later write to an object is diffed
     // against the state an earlier part left. Should one fail, the parts before it stay stored,
     // and the sender's retry finds them among the duplicates.
     while (rest.length > 0) {
-      const part: ConvertedBatch = { summary, converted: rest.splice(0, firstPartLength(rest, linkers, limits)) };
-      notifyCommitted(clusterId, clusterName, await db.transaction((tx) => storeConverted(tx, clusterId, part)));
+      const part: ConvertedBatch = { summary, converted: rest.splice(0, firstPartLength(rest, linkers, limits)), controlPlaneVersion: null };
+      notifyCommitted(clusterId, clusterName, await db.transaction((tx) => storeConverted(tx, clusterId, part, changeOptions)));
     }
     return summary;
+  }
+
+  /**
+   * Stores the cluster's version when a batch named a newer one than the one stored (a statement
+   * only then), once the batch is committed: outside its transaction, so that no batch holds the
+   * cluster's row. Failing, it is tried again after the next batch: the batch is stored, and
+   * the version is kept in memory meanwhile.
+   */
+  async function storeNewerVersion(clusterName: string): Promise<void> {
+    try {
+      await clusters.storeVersion(clusterName);
+    } catch {
+      // Tried again after the next batch.
+    }
   }
 
   function notifyCommitted(clusterId: number, cluster: string, historyEntries: Array<{ auditId: string; stage: string }>): void {

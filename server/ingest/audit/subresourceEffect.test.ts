@@ -46,7 +46,7 @@ function scaleEvent(fields: { apiGroup?: string; resource?: string; verb?: strin
 }
 
 /** The scheduler binding the real falco nginx Pod to `minikube` (pods/binding: a Binding asked, a Status answered). */
-function bindingEvent(fields: { code?: number; target?: RawEvent; uri?: string; metadata?: RawEvent } = {}): RawEvent {
+function bindingEvent(fields: { code?: number; target?: RawEvent; uri?: string; metadata?: RawEvent; received?: string } = {}): RawEvent {
   const event = structuredClone(loadFalcoTraceEvent("create_nginx_pod_privileged.json")) as RawEvent;
   const name = "nginx-deployment-5cdcc99dbf-rgw6z";
   event.user = { username: "system:kube-scheduler", groups: ["system:authenticated"] };
@@ -56,6 +56,8 @@ function bindingEvent(fields: { code?: number; target?: RawEvent; uri?: string; 
   event.requestObject = { kind: "Binding", apiVersion: "v1", metadata: { name, namespace: "default", uid: "7be1f8d6-d917-11e8-8a5c-0800270f7a47", ...fields.metadata }, target: fields.target ?? { kind: "Node", name: "minikube" } };
   event.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
   event.responseStatus = { code: fields.code ?? 201, metadata: {} };
+  // Received and answered within one second (8 ms), unless a test says otherwise.
+  event.requestReceivedTimestamp = fields.received ?? "2018-10-26T13:18:42.979321Z";
   event.stageTimestamp = "2018-10-26T13:18:42.987654Z";
   return event;
 }
@@ -113,15 +115,22 @@ describe("what a write to a subresource of another kind did to its object", () =
     expect(convertWrite(scaleEvent({ apiGroup: "example.com", resource: "webservers" })).effect).toBeUndefined();
   });
 
-  it("reads an update's requested Scale at Request level, without a version", () => {
+  it("reads an update's requested Scale at Request level, without the version it made but with the one it was made on, which an answered one tells too", () => {
     const update = convertWrite(scaleEvent({ verb: "update", level: "Request", response: null, request: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { name: "nginx-deployment", namespace: "default", resourceVersion: "1502" }, spec: { replicas: 2 } } }));
-    expect(update.effect).toEqual({ kind: "scale", replicas: 2, resourceVersion: null });
+    expect(update.effect).toEqual({ kind: "scale", replicas: 2, resourceVersion: null, madeOn: "1502" });
     expect(update.details.resourceVersionAfter).toBeUndefined();
+    // A Scale that names no version was made on whichever the object had.
+    const unconditional = convertWrite(scaleEvent({ verb: "update", level: "Request", response: null, request: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { name: "nginx-deployment", namespace: "default" }, spec: { replicas: 2 } } }));
+    expect(unconditional.effect).toEqual({ kind: "scale", replicas: 2, resourceVersion: null });
+    // Answered, it tells both: the version it made, and the one it was made on.
+    expect(convertWrite(scaleEvent({ verb: "update", request: { kind: "Scale", apiVersion: "autoscaling/v1", metadata: { name: "nginx-deployment", namespace: "default", resourceVersion: "1502" }, spec: { replicas: 5 } } })).effect).toEqual({ kind: "scale", replicas: 5, resourceVersion: "1503", madeOn: "1502" });
   });
 
   it("reads the replicas a patch sets at Request level (kubectl scale's merge patch), without a version", () => {
     const patch = convertWrite(scaleEvent({ level: "Request", response: null }));
     expect(patch.effect).toEqual({ kind: "scale", replicas: 5, resourceVersion: null });
+    // A patch naming a version (a precondition: the apiserver refuses it on any other) was made on it.
+    expect(convertWrite(scaleEvent({ level: "Request", response: null, request: { metadata: { resourceVersion: "1502" }, spec: { replicas: 5 } } })).effect).toEqual({ kind: "scale", replicas: 5, resourceVersion: null, madeOn: "1502" });
     expect(patch.details.resourceVersionAfter).toBeUndefined();
     // The patch is kept as ever.
     expect(patch.patch).toEqual({ spec: { replicas: 5 } });
@@ -161,23 +170,36 @@ describe("what a write to a subresource of another kind did to its object", () =
     expect(write.title).toBe("system:kube-scheduler create binding");
   });
 
-  it("reads the annotations a Binding copies onto its Pod, not its labels", () => {
+  it("reads the annotations a Binding copies onto its Pod, and its labels, which some releases copy too", () => {
     // A scheduler other than the default one, which sends neither, annotating its decision.
     const metadata = { annotations: { "scheduling.example.com/zone": "eu-1a", "scheduling.example.com/score": "87" }, labels: { "topology.kubernetes.io/zone": "eu-1a" } };
     const write = convertWrite(bindingEvent({ metadata }));
-    expect(write.effect).toEqual({ kind: "binding", nodeName: "minikube", at: "2018-10-26T13:18:42Z", annotations: metadata.annotations });
+    // Whether the labels are the Pod's is the cluster's version's to say (change.ts).
+    expect(write.effect).toEqual({ kind: "binding", nodeName: "minikube", at: "2018-10-26T13:18:42Z", annotations: metadata.annotations, labels: metadata.labels });
     // None to copy: none read.
-    expect(convertWrite(bindingEvent({ metadata: { annotations: {} } })).effect).not.toHaveProperty("annotations");
+    expect(convertWrite(bindingEvent({ metadata: { annotations: {}, labels: {} } })).effect).toEqual({ kind: "binding", nodeName: "minikube", at: "2018-10-26T13:18:42Z" });
   });
 
-  it("redacts a Binding's annotations as its Pod's body has them", () => {
-    const sensitive = [...options.sensitive, { apiGroup: "", resource: "pods", paths: [["metadata", "annotations", "scheduling.example.com/token"]] }];
-    const parsed = parseAuditEvent(bindingEvent({ metadata: { annotations: { "scheduling.example.com/token": "s3cr3t", "scheduling.example.com/zone": "eu-1a" } } }));
+  it("does not say when a binding made its Pod scheduled when its request spanned two seconds", () => {
+    // Received in one second, answered 12 ms later in the next: the apiserver's "now", which the
+    // condition keeps to the second, may have been in either.
+    const write = convertWrite(bindingEvent({ received: "2018-10-26T13:18:41.975321Z" }));
+    expect(write.effect).toEqual({ kind: "binding", nodeName: "minikube", at: null });
+  });
+
+  it("redacts a Binding's annotations and labels as its Pod's body has them", () => {
+    const sensitive = [
+      ...options.sensitive,
+      { apiGroup: "", resource: "pods", paths: [["metadata", "annotations", "scheduling.example.com/token"], ["metadata", "labels", "tenant.example.com/key"]] },
+    ];
+    const parsed = parseAuditEvent(bindingEvent({ metadata: { annotations: { "scheduling.example.com/token": "s3cr3t", "scheduling.example.com/zone": "eu-1a" }, labels: { "tenant.example.com/key": "l4b3lk3y", "topology.kubernetes.io/zone": "eu-1a" } } }));
     if (!parsed.ok) throw new Error(parsed.error);
     const write = convertAuditEvent(parsed.event, { ...options, sensitive }) as AuditWrite;
-    const annotations = write.effect?.kind === "binding" ? write.effect.annotations : undefined;
-    expect(annotations).toEqual({ "scheduling.example.com/token": `<redacted:${options.fingerprint("s3cr3t")}>`, "scheduling.example.com/zone": "eu-1a" });
+    const effect = write.effect?.kind === "binding" ? write.effect : undefined;
+    expect(effect?.annotations).toEqual({ "scheduling.example.com/token": `<redacted:${options.fingerprint("s3cr3t")}>`, "scheduling.example.com/zone": "eu-1a" });
+    expect(effect?.labels).toEqual({ "tenant.example.com/key": `<redacted:${options.fingerprint("l4b3lk3y")}>`, "topology.kubernetes.io/zone": "eu-1a" });
     expect(JSON.stringify(write)).not.toContain("s3cr3t");
+    expect(JSON.stringify(write)).not.toContain("l4b3lk3y");
   });
 
   it("reads nothing from a binding that failed or names no node", () => {

@@ -1,4 +1,5 @@
 import type { AuditEvent } from "./eventSchema";
+import { secondOf } from "./eviction";
 import { isJsonObject, type JsonObject, type JsonValue, type SubresourceEffect } from "./types";
 
 /**
@@ -31,22 +32,30 @@ export function subresourceEffectOf(event: AuditEvent, verb: string, apiGroup: s
  * the object's own), or without one (Request level) from the request, which is what was asked
  * and what the apiserver stores (its scale update copies only spec.replicas to the object): an
  * update's Scale (an HPA's), or a patch that sets spec.replicas (`kubectl scale`'s merge patch
- * `{"spec":{"replicas":3}}`). The version it made is then not told.
+ * `{"spec":{"replicas":3}}`). The version it made is then not told. At either level, a version
+ * the request names is the one it was made on (`madeOn`): the apiserver copies it to the object it
+ * updates, and refuses the write when the object is at another (an HPA's update sends the Scale
+ * it read, and so does `kubectl scale --resource-version` or `--current-replicas`). Answered, it
+ * still tells more than the version made: that the scale came before any change made on that
+ * version without telling its own (another scale at Request level).
  */
 function scaleEffectOf(event: AuditEvent, verb: string): SubresourceEffect | undefined {
+  const request = event.requestObject;
+  const named = isJsonObject(request) && isJsonObject(request.metadata) ? request.metadata.resourceVersion : undefined;
+  const madeOn = typeof named === "string" && named !== "" ? { madeOn: named } : {};
   const response = asScale(event.responseObject);
   if (response !== null) {
     const replicas = replicasOf(response);
     if (replicas === null) return undefined;
     const metadata = response.metadata;
     const resourceVersion = isJsonObject(metadata) && typeof metadata.resourceVersion === "string" && metadata.resourceVersion !== "" ? metadata.resourceVersion : null;
-    return { kind: "scale", replicas, resourceVersion };
+    return { kind: "scale", replicas, resourceVersion, ...madeOn };
   }
   // A response that is something else (a Status, say) tells nothing the request could stand for.
   if (event.responseObject !== null) return undefined;
-  const request = event.requestObject;
   const asked = verb === "update" ? replicasOf(asScale(request) ?? {}) : verb === "patch" ? replicasSetByPatch(request) : null;
-  return asked === null ? undefined : { kind: "scale", replicas: asked, resourceVersion: null };
+  if (asked === null) return undefined;
+  return { kind: "scale", replicas: asked, resourceVersion: null, ...madeOn };
 }
 
 /**
@@ -84,33 +93,43 @@ function isCount(value: JsonValue | undefined): value is number {
 }
 
 /**
- * The node a Binding names, and its annotations, from the request (the response is a Status).
- * The apiserver sets the Pod's spec.nodeName to its target, copies the Binding's annotations
- * onto the Pod's (over those of the same key), and makes the Pod's PodScheduled condition true,
- * stamped with the time it did so (kube-apiserver's pod binding storage, setPodHostAndAnnotations;
- * setPodNodeAndMetadata since 1.33): the request's end, to the whole second a condition's time
- * keeps. The converter redacts the annotations as the Pod's body would have them.
+ * The node a Binding names, its annotations and labels, from the request (the response is a
+ * Status). The apiserver sets the Pod's spec.nodeName to its target, copies the Binding's
+ * annotations onto the Pod's (over those of the same key), and makes the Pod's PodScheduled
+ * condition true, stamped with the time it did so (kube-apiserver's pod binding storage,
+ * setPodHostAndAnnotations; setPodNodeAndMetadata since 1.33), to the whole second a condition's
+ * time keeps: the second the request ran in, when it was received and answered within one (the
+ * same "now" as an eviction's, ./eviction.ts); else that second is unknowable and `at` is null.
+ * The converter redacts the annotations and labels as the Pod's body would have them.
  *
- * The Binding's labels are not read: kube-apiserver copies them onto the Pod only since 1.33,
- * behind the PodTopologyLabelsAdmission feature (on by default since 1.35), which the audit
- * event does not tell; before, it ignores them. Where it copies them, the Pod's next write shows
- * them, as it shows the topology labels that feature's admission plugin adds to the Binding after
- * the audit log recorded the request.
+ * The Binding's labels are the Pod's too only in the releases that copy them (from 1.35 by
+ * default: ./apiserverBehaviour.ts), which change.ts applies as the cluster's version says. The
+ * labels told are those the client sent: the topology labels that feature's admission plugin
+ * (PodTopologyLabels) adds to the Binding are added after the audit log recorded the request,
+ * and show on the Pod's next write.
  */
 function bindingEffectOf(event: AuditEvent): SubresourceEffect | undefined {
   const binding = event.requestObject;
   if (!isJsonObject(binding) || binding.kind !== "Binding" || !isJsonObject(binding.target)) return undefined;
   const { target } = binding;
   if (typeof target.name !== "string" || target.name === "" || (target.kind !== undefined && target.kind !== "Node")) return undefined;
-  const annotations = isJsonObject(binding.metadata) && isJsonObject(binding.metadata.annotations) ? binding.metadata.annotations : {};
-  // A map of strings: anything else would not have been decoded by the apiserver.
-  const copied = Object.fromEntries(Object.entries(annotations).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  const metadata = isJsonObject(binding.metadata) ? binding.metadata : {};
+  const annotations = stringMap(metadata.annotations);
+  const labels = stringMap(metadata.labels);
   return {
     kind: "binding",
     nodeName: target.name,
-    at: `${event.stageTime.toISOString().slice(0, 19)}Z`,
-    ...(Object.keys(copied).length > 0 ? { annotations: copied } : {}),
+    at: secondOf({ from: event.requestReceivedTime, to: event.stageTime }),
+    ...(annotations !== null ? { annotations } : {}),
+    ...(labels !== null ? { labels } : {}),
   };
+}
+
+/** The string entries of a map of strings (anything else would not have been decoded by the apiserver); null when there are none. */
+function stringMap(value: JsonValue | undefined): JsonObject | null {
+  if (!isJsonObject(value)) return null;
+  const entries = Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+  return entries.length > 0 ? Object.fromEntries(entries) : null;
 }
 
 /**

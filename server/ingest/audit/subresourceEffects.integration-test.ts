@@ -5,7 +5,10 @@ import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 import { eventList, rolloutScenario } from "../../testing/scenarios/rollout";
 import { openshiftCascade } from "../../testing/scenarios/openshiftCascade";
 import type { Database } from "../../store/database";
+import { parseKubernetesVersion } from "../../k8s/kubernetesVersion";
+import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { createAuditIngestor } from "./ingest";
+import { TRANSACTION_LIMITS } from "./transactionParts";
 import type { DiffEntry } from "./types";
 
 type Obj = Record<string, any>;
@@ -47,6 +50,170 @@ function scaledThroughSubresource(): Obj[] {
   return [event("create"), event("status generation 1"), scale, event("status generation 2")];
 }
 
+/**
+ * The whole rollout (server/testing/scenarios/rollout.ts, the real openshift-apiserver Deployment)
+ * with its "scale up" made by `kubectl scale deployment apiserver --replicas=5` audited at Request
+ * level (the merge patch kubectl sends to deployments/scale, no answer: the version it made,
+ * 22003, is not told), and the deployment-controller's status update that follows the scale
+ * down (22006, generation 4), which the scenario leaves out: its status update after the scale up
+ * with the replicas and observedGeneration of generation 4, at 22007, two seconds later.
+ */
+function rolloutScaledAtRequestLevel() {
+  const steps = rolloutScenario();
+  const event = (label: string) => structuredClone(steps.find((step) => step.label === label)!.event) as Obj;
+  const [, , patchedScale] = scaledThroughSubresource();
+  const scale: Obj = { ...structuredClone(patchedScale!), level: "Request" };
+  delete scale.responseObject;
+  const scaleDown = event("scale down");
+  const statusAfterScaleDown = event("status generation 2");
+  const reported = structuredClone(scaleDown.responseObject);
+  reported.status = { ...statusAfterScaleDown.responseObject.status, observedGeneration: 4, replicas: 3, updatedReplicas: 3 };
+  reported.metadata.resourceVersion = "22007";
+  const at = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString().replace("Z", "000Z");
+  Object.assign(statusAfterScaleDown, {
+    auditID: "5f0c7e3a-0000-4000-8000-000000000604",
+    requestObject: reported,
+    responseObject: reported,
+    requestReceivedTimestamp: at(scaleDown.requestReceivedTimestamp, 2000),
+    stageTimestamp: at(scaleDown.stageTimestamp, 2000),
+  });
+  return {
+    create: event("create"),
+    status1: event("status generation 1"),
+    scale,
+    status2: event("status generation 2"),
+    imageChange: event("image change"),
+    scaleDown,
+    statusAfterScaleDown,
+    delete: event("delete"),
+  };
+}
+
+/**
+ * Two `kubectl scale` runs on the rollout's Deployment (server/testing/scenarios/rollout.ts, the
+ * real openshift-apiserver one), both audited at Request level as in
+ * rolloutScaledAtRequestLevel: to 5 replicas (the scenario's scale up, 22003, generation 2), and
+ * back to 3 thirty seconds later (22004, generation 3); then the deployment-controller's report
+ * of generation 3 (its second status update with that generation and 3 replicas, 22005).
+ */
+function scaledTwiceAtRequestLevel() {
+  const w = rolloutScaledAtRequestLevel();
+  const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString().replace("Z", "000Z");
+  const back: Obj = {
+    ...structuredClone(w.scale),
+    auditID: "5f0c7e3a-0000-4000-8000-000000000311",
+    requestObject: { spec: { replicas: 3 } },
+    requestReceivedTimestamp: shifted(w.scale.requestReceivedTimestamp, 30_000),
+    stageTimestamp: shifted(w.scale.stageTimestamp, 30_000),
+  };
+  const report = structuredClone(w.status2);
+  const reported = structuredClone(report.responseObject);
+  reported.spec.replicas = 3;
+  reported.metadata.generation = 3;
+  reported.metadata.resourceVersion = "22005";
+  reported.status = { ...reported.status, observedGeneration: 3, replicas: 3, updatedReplicas: 3 };
+  Object.assign(report, {
+    auditID: "5f0c7e3a-0000-4000-8000-000000000312",
+    requestObject: reported,
+    responseObject: reported,
+    requestReceivedTimestamp: shifted(back.stageTimestamp, 2000),
+    stageTimestamp: shifted(back.stageTimestamp, 2007),
+  });
+  return { create: w.create, status1: w.status1, up: w.scale, back, report };
+}
+
+/**
+ * The horizontal-pod-autoscaler and an admin fighting over the rollout's replicas (the
+ * Deployment of server/testing/scenarios/rollout.ts, from the real openshift-apiserver one), as
+ * happens when a manifest that sets them is applied to a Deployment an HPA scales. The HPA's
+ * update of deployments/scale to 5 replicas, audited at Request level (the Scale it read at
+ * 22002, the controller's first status update, and no answer), made 22003; `kubectl apply` of
+ * the manifest's 3 replicas, received 3 ms before the HPA's update completed, made 22004
+ * (generation 3); the deployment-controller reported generation 3 two seconds later (22005).
+ * The HPA's update and the apply are the scenario's "scale up" patch with those bodies, and the
+ * report its second status update with the generation and replicas of the apply.
+ */
+function hpaAgainstApply() {
+  const steps = rolloutScenario();
+  const event = (label: string) => structuredClone(steps.find((step) => step.label === label)!.event) as Obj;
+  const status1 = event("status generation 1");
+  const scaleUp = event("scale up");
+  const deployment = scaleUp.responseObject;
+  const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString().replace("Z", "000Z");
+  const hpa: Obj = {
+    ...structuredClone(scaleUp),
+    auditID: "5f0c7e3a-0000-4000-8000-000000000301",
+    level: "Request",
+    verb: "update",
+    user: { username: "system:serviceaccount:kube-system:horizontal-pod-autoscaler", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"] },
+    userAgent: "kube-controller-manager/v1.21.1 (linux/amd64) kubernetes/a4ab7a9/system:serviceaccount:kube-system:horizontal-pod-autoscaler",
+    objectRef: { ...scaleUp.objectRef, subresource: "scale" },
+    requestURI: `${scaleUp.requestURI}/scale`,
+    requestObject: {
+      kind: "Scale",
+      apiVersion: "autoscaling/v1",
+      metadata: { name: deployment.metadata.name, namespace: deployment.metadata.namespace, uid: deployment.metadata.uid, resourceVersion: status1.responseObject.metadata.resourceVersion, creationTimestamp: deployment.metadata.creationTimestamp },
+      spec: { replicas: 5 },
+      status: { replicas: 3, selector: "apiserver=true,app=openshift-apiserver-a" },
+    },
+  };
+  delete hpa.responseObject;
+  const applied = structuredClone(deployment);
+  applied.spec.replicas = 3;
+  applied.metadata.generation = 3;
+  applied.metadata.resourceVersion = "22004";
+  const apply: Obj = {
+    ...structuredClone(scaleUp),
+    auditID: "5f0c7e3a-0000-4000-8000-000000000302",
+    requestObject: { spec: { replicas: 3 } },
+    responseObject: applied,
+    requestReceivedTimestamp: shifted(hpa.stageTimestamp, -3),
+    stageTimestamp: shifted(hpa.stageTimestamp, 5),
+  };
+  const report = event("status generation 2");
+  const reported = structuredClone(applied);
+  reported.status = { ...report.responseObject.status, observedGeneration: 3, replicas: 3, updatedReplicas: 3 };
+  reported.metadata.resourceVersion = "22005";
+  Object.assign(report, {
+    auditID: "5f0c7e3a-0000-4000-8000-000000000303",
+    requestObject: reported,
+    responseObject: reported,
+    requestReceivedTimestamp: shifted(apply.stageTimestamp, 2000),
+    stageTimestamp: shifted(apply.stageTimestamp, 2007),
+  });
+  return { create: event("create"), status1, hpa, apply, report };
+}
+
+/**
+ * hpaAgainstApply's HPA update audited at RequestResponse (answered with the Scale, at 22003;
+ * its request still names 22002, the version it read), and instead of the apply a `kubectl scale
+ * deployment apiserver --replicas=4` thirty seconds later, audited at Request level as in
+ * rolloutScaledAtRequestLevel (the merge patch to deployments/scale, no answer: it made 22004,
+ * generation 3); then the deployment-controller's report of generation 3 with its 4 replicas
+ * (22005), two seconds after it.
+ */
+function hpaThenKubectlScale() {
+  const w = hpaAgainstApply();
+  const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString().replace("Z", "000Z");
+  const hpa: Obj = { ...w.hpa, level: "RequestResponse", responseObject: { ...w.hpa.requestObject, metadata: { ...w.hpa.requestObject.metadata, resourceVersion: "22003" } } };
+  const [, , patchedScale] = scaledThroughSubresource();
+  const scale: Obj = {
+    ...structuredClone(patchedScale!),
+    auditID: "5f0c7e3a-0000-4000-8000-000000000321",
+    level: "Request",
+    requestObject: { spec: { replicas: 4 } },
+    requestReceivedTimestamp: shifted(hpa.stageTimestamp, 30_000),
+    stageTimestamp: shifted(hpa.stageTimestamp, 30_007),
+  };
+  delete scale.responseObject;
+  const report = structuredClone(w.report);
+  const reported = structuredClone(report.responseObject);
+  reported.spec.replicas = 4;
+  reported.status = { ...reported.status, replicas: 4, updatedReplicas: 4 };
+  Object.assign(report, { requestObject: reported, responseObject: reported, requestReceivedTimestamp: shifted(scale.stageTimestamp, 2000), stageTimestamp: shifted(scale.stageTimestamp, 2007) });
+  return { create: w.create, status1: w.status1, hpa, scale, report };
+}
+
 /** One Pod of the OpenShift cascade (server/testing/scenarios/openshiftCascade.ts): created, bound by the scheduler, reported running by its kubelet. */
 const POD = "apiserver-85b76d5494-tscjb";
 function podScheduled(): Obj[] {
@@ -65,13 +232,41 @@ async function entriesOf(db: Database, cluster: string, name: string): Promise<E
 
 const paths = (entry: Entry) => (entry.diff ?? []).map((d) => d.path);
 
+/**
+ * An ingestor for `clusters` configured (KUBETRAIL_KUBERNETES_VERSIONS) as running Kubernetes
+ * `version`, whatever their audit events tell: the OpenShift cascade's control plane names 1.21
+ * in its user agents (kube-controller-manager/v1.21.1, kube-scheduler/v1.21.1).
+ */
+function ingestorOn(db: Database, version: string, clusters: string[]) {
+  const configured = Object.fromEntries(clusters.map((cluster) => [cluster, parseKubernetesVersion(version)!]));
+  return createAuditIngestor(db, TEST_CONVERT_OPTIONS, {}, BUILTIN_LINKERS, TRANSACTION_LIMITS, configured);
+}
+
+async function storedVersionOf(db: Database, cluster: string): Promise<string | null | undefined> {
+  const rows = await db.query<{ kubernetes_version: string | null }>(`SELECT kubernetes_version FROM clusters WHERE name = $1`, [cluster]);
+  return rows.rows[0]?.kubernetes_version;
+}
+
+/** The cascade's binding of POD, as a scheduler that labels its decision would send it, and its kubelet's report with the Pod as `labelled` says. */
+function labelledBinding(labelled: boolean): Obj[] {
+  const [create, bind, running] = podScheduled().map((event) => structuredClone(event));
+  const labels = { "topology.kubernetes.io/zone": "westeurope-1", "scheduling.example.com/pool": "masters" };
+  bind!.requestObject.metadata.labels = labels;
+  if (labelled) Object.assign(running!.responseObject.metadata.labels, labels);
+  return [create!, bind!, running!];
+}
+
 describe.each(APP_SETUPS)("writes through a Scale or a Binding, through the webhook on $label", ({ kind, env }) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp(kind, env);
+    // One cluster configured as running 1.35, which copies a Binding's labels onto its Pod.
+    app = await startTestApp(kind, { ...env, KUBETRAIL_KUBERNETES_VERSIONS: "labels-1-35=1.35" });
     // One request per event, as a webhook in blocking mode sends them.
     for (const event of scaledThroughSubresource()) expect((await app.postAudit(eventList([event]), { cluster: "scale" })).status).toBe(200);
     for (const event of podScheduled()) expect((await app.postAudit(eventList([event]), { cluster: "schedule" })).status).toBe(200);
+    for (const event of labelledBinding(true)) expect((await app.postAudit(eventList([event]), { cluster: "labels-1-35" })).status).toBe(200);
+    // The cascade's own release, 1.21, which its control plane's user agents name: the labels stay the Binding's.
+    for (const event of labelledBinding(false)) expect((await app.postAudit(eventList([event]), { cluster: "labels-1-21" })).status).toBe(200);
   });
   afterAll(() => app.close());
 
@@ -104,6 +299,23 @@ describe.each(APP_SETUPS)("writes through a Scale or a Binding, through the webh
     // names the last one told and the one change since as its version before.
     expect(binding!.details.resourceVersionAfter).toBeUndefined();
     expect(running!.details.resourceVersionBefore).toBe("9103+1");
+  });
+
+  it("show a Binding's labels copied onto its Pod by the binding where kube-apiserver copies them (1.35), and nowhere before", async () => {
+    const [, copied, reported] = await entriesOf(app.context.db, "labels-1-35", POD);
+    expect(copied!.diff).toEqual(
+      expect.arrayContaining([
+        { path: 'metadata.labels["topology.kubernetes.io/zone"]', new: "westeurope-1" },
+        { path: 'metadata.labels["scheduling.example.com/pool"]', new: "masters" },
+      ]),
+    );
+    expect(paths(reported!).filter((path) => path.startsWith("metadata."))).toEqual([]);
+    // On 1.21 the Pod never had them: neither the binding nor its kubelet's write shows them.
+    const [, ignored, running] = await entriesOf(app.context.db, "labels-1-21", POD);
+    expect(paths(ignored!).filter((path) => path.startsWith("metadata."))).toEqual([]);
+    expect(paths(running!).filter((path) => path.startsWith("metadata."))).toEqual([]);
+    // Inferred from the scenario's scheduler and kube-controller-manager, stored for both clusters.
+    expect(await storedVersionOf(app.context.db, "labels-1-21")).toBe("v1.21.1");
   });
 });
 
@@ -167,6 +379,31 @@ describe.each(STORE_KINDS)("a binding with annotations, on %s", (kind) => {
       ]),
     );
     expect(paths(kubelet!).filter((path) => path.startsWith("metadata."))).toEqual([]);
+  });
+});
+
+describe.each(STORE_KINDS)("a binding whose request spanned two seconds, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("puts the Pod on its node but makes up no time for its PodScheduled condition, which its next write shows", async () => {
+    // podScheduled's binding (received 14:53:16.309), answered 2 ms into the next second, as a
+    // slow write to etcd would: the apiserver's "now", which the condition keeps to the second,
+    // may have been in either.
+    const [create, bind, running] = podScheduled().map((event) => structuredClone(event));
+    const received = Date.parse(bind!.requestReceivedTimestamp);
+    bind!.stageTimestamp = new Date(Math.floor(received / 1000) * 1000 + 1_002).toISOString();
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    for (const event of [create!, bind!, running!]) await ingestor.ingest("spanning", [event]);
+    const [, binding, kubelet] = await entriesOf(test.db, "spanning", POD);
+    expect(binding!.diff).toEqual([{ path: "spec.nodeName", new: "ci-ln-k7vx6h2-002ac-w7gjh-master-0" }]);
+    // The kubelet's report, the Pod whole, is where the condition shows (the created Pod had
+    // none: its first conditions, PodScheduled among them), with the time the apiserver gave it.
+    const conditions = running!.responseObject.status.conditions;
+    expect(conditions).toContainEqual({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:53:16Z" });
+    expect(kubelet!.diff).toContainEqual({ path: "status.conditions", new: conditions });
+    expect(paths(kubelet!)).not.toContain("spec.nodeName");
   });
 });
 
@@ -287,7 +524,7 @@ function pendingPod() {
  * The refusal's text is the eviction REST's (checkAndDecrement); the budget's name is made up.
  */
 const DRAINED_POD = "apiserver-5d887d5fcd-qnvqh";
-function drained() {
+function drained(options: { disruptionTarget: boolean } = { disruptionTarget: true }) {
   const steps = openshiftCascade();
   const step = (label: string) => structuredClone(steps.find((s) => s.label === label)!.event) as Obj;
   const create = step(`create pod ${DRAINED_POD}`);
@@ -324,11 +561,12 @@ function drained() {
   const stopping = structuredClone(running.responseObject);
   stopping.metadata.deletionTimestamp = "2021-09-13T15:11:15Z";
   stopping.metadata.deletionGracePeriodSeconds = 70;
-  stopping.status.conditions.push({ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:10:05Z" });
+  if (options.disruptionTarget) stopping.status.conditions.push({ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T15:10:05Z" });
   for (const condition of stopping.status.conditions) {
     if (condition.type === "Ready" || condition.type === "ContainersReady") Object.assign(condition, { status: "False", reason: "ContainersNotReady", lastTransitionTime: "2021-09-13T15:10:06Z" });
   }
-  stopping.metadata.resourceVersion = String(rv + 3);
+  // The allowed eviction makes two versions where it sets the condition, one where it does not.
+  stopping.metadata.resourceVersion = String(rv + (options.disruptionTarget ? 3 : 2));
   const notReady = write({
     received: "15:10:06.496102",
     at: "15:10:06.503344",
@@ -341,10 +579,13 @@ function drained() {
   });
   const gone = structuredClone(stopping);
   gone.metadata.deletionGracePeriodSeconds = 0;
-  gone.metadata.resourceVersion = String(rv + 4);
+  gone.metadata.resourceVersion = String(Number(stopping.metadata.resourceVersion) + 1);
   const deleted = write({ received: "15:10:47.001020", at: "15:10:47.009871", actor: kubelet, verb: "delete", code: 200, request: { kind: "DeleteOptions", apiVersion: "meta.k8s.io/v1", gracePeriodSeconds: 0, preconditions: { uid: gone.metadata.uid } }, response: gone });
   return { create, bind: step(`bind pod ${DRAINED_POD} to master1`), running, refused, allowed, notReady, deleted };
 }
+
+/** The clusters the drain below is stored in, configured as kube-apiserver 1.31 (drained() evicts as 1.26 and later do). */
+const DRAIN_CLUSTERS = ["drain", "drain-late", "drain-huge", "drain-renamed", "evict-pending"];
 
 describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
   let test: TestDatabase;
@@ -353,7 +594,7 @@ describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
   beforeAll(async () => {
     test = await openTestDatabase(kind);
     events = drained();
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = ingestorOn(test.db, "v1.31.0", DRAIN_CLUSTERS);
     for (const event of Object.values(events)) await ingestor.ingest("drain", [event]);
     entries = await historyById(test.db, "drain");
   });
@@ -389,7 +630,7 @@ describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
 
   it("is not undone by a write made before it that arrives after it", async () => {
     // The kubelet's report that the Pod runs, sent in a batch that arrived after the eviction's.
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = ingestorOn(test.db, "v1.31.0", DRAIN_CLUSTERS);
     for (const event of [events.create, events.bind, events.allowed, events.running, events.notReady]) await ingestor.ingest("drain-late", [event]);
     const arrived = await historyById(test.db, "drain-late");
     const deleting = [...arrived].filter(([, entry]) => paths(entry).includes("metadata.deletionTimestamp")).map(([id]) => id);
@@ -404,7 +645,7 @@ describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
     const huge = structuredClone(events.allowed);
     huge.auditID = "c45ca4de-0000-4000-8000-e99999999999";
     huge.requestObject.deleteOptions = { gracePeriodSeconds: 9007199254740991 };
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = ingestorOn(test.db, "v1.31.0", DRAIN_CLUSTERS);
     for (const event of [events.create, events.bind, events.running, huge]) await ingestor.ingest("drain-huge", [event]);
     const stored = (await historyById(test.db, "drain-huge")).get(huge.auditID)!;
     expect(stored.title).toBe("kube:admin create eviction");
@@ -432,7 +673,7 @@ describe.each(STORE_KINDS)("a Pod evicted by kubectl drain, on %s", (kind) => {
     const running = renewed(events.running, { rv: rv + 7, received: "15:10:55.201000", at: "15:10:55.206000", auditID: "c45ca4de-0000-4000-8000-d00000000002" });
     const restarted = renewed(events.running, { rv: rv + 8, received: "15:11:20.301000", at: "15:11:20.305000", auditID: "c45ca4de-0000-4000-8000-d00000000003" });
     restarted.responseObject.status.containerStatuses[0].restartCount += 1;
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = ingestorOn(test.db, "v1.31.0", DRAIN_CLUSTERS);
     for (const event of [events.create, events.bind, events.running, events.notReady, events.deleted, create, running, events.allowed, restarted]) await ingestor.ingest("drain-renamed", [event]);
     const rows = await test.db.query<{ uid: string; deleted_at: Date | null }>(
       `SELECT o.uid, o.deleted_at FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'drain-renamed' AND o.name = $1 ORDER BY o.first_seen`,
@@ -484,7 +725,7 @@ describe.each(STORE_KINDS)("a Pod on no node evicted, on %s", (kind) => {
       requestReceivedTimestamp: "2021-09-13T14:57:18.400501Z",
       stageTimestamp: "2021-09-13T14:57:18.409722Z",
     };
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const ingestor = ingestorOn(test.db, "v1.31.0", DRAIN_CLUSTERS);
     await ingestor.ingest("evict-pending", [create]);
     await ingestor.ingest("evict-pending", [eviction]);
     const rows = await test.db.query<{ deleted_at: Date | null; snapshot: Obj | null }>(
@@ -495,6 +736,153 @@ describe.each(STORE_KINDS)("a Pod on no node evicted, on %s", (kind) => {
     expect(rows.rows[0]!.deleted_at?.toISOString()).toBe("2021-09-13T14:57:18.409Z");
     expect(rows.rows[0]!.snapshot?.metadata).toMatchObject({ name, deletionTimestamp: "2021-09-13T14:57:18Z", deletionGracePeriodSeconds: 0 });
     expect(rows.rows[0]!.snapshot?.status.conditions).toEqual([{ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: "2021-09-13T14:57:18Z" }]);
+  });
+});
+
+describe.each(STORE_KINDS)("a Pod evicted by kubectl drain on a cluster of its own release, Kubernetes 1.21, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  /** The eviction's entry and the kubelet's report after it, the Pod's writes stored by `ingestors` in turn (one batch each). */
+  async function drainedOn(cluster: string, ingestors: Array<ReturnType<typeof createAuditIngestor>>) {
+    // drained() as kube-apiserver 1.21 evicts: no DisruptionTarget condition, which the
+    // kubelet's report then does not have either.
+    const events = drained({ disruptionTarget: false });
+    const order = [events.create, events.bind, events.running, events.refused, events.allowed, events.notReady, events.deleted];
+    for (const [i, event] of order.entries()) await ingestors[Math.min(i, ingestors.length - 1)]!.ingest(cluster, [event]);
+    const entries = await historyById(test.db, cluster);
+    return { allowed: entries.get(events.allowed.auditID)!, notReady: entries.get(events.notReady.auditID)! };
+  }
+
+  it("shows the start of the graceful deletion only, the version read from its scheduler's and controllers' user agents", async () => {
+    const { allowed, notReady } = await drainedOn("drain-1-21", [createAuditIngestor(test.db, TEST_CONVERT_OPTIONS)]);
+    expect(allowed.diff).toEqual([
+      { path: "metadata.deletionTimestamp", new: "2021-09-13T15:11:15Z" },
+      { path: "metadata.deletionGracePeriodSeconds", new: 70 },
+    ]);
+    // The kubelet is not shown taking away a condition the Pod never had.
+    expect(paths(notReady).filter((path) => path.includes("DisruptionTarget"))).toEqual([]);
+    expect(await storedVersionOf(test.db, "drain-1-21")).toBe("v1.21.1");
+  });
+
+  it("follows the version stored by an earlier server, for a batch whose own events name none", async () => {
+    // The Pod's create, binding and start by one server; the drain (kubectl and the kubelet
+    // only) by a server started after it, as after a restart, which knows the version only from
+    // the database.
+    const before = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const restarted = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const { allowed } = await drainedOn("drain-restarted", [before, before, before, restarted]);
+    expect(paths(allowed)).toEqual(["metadata.deletionTimestamp", "metadata.deletionGracePeriodSeconds"]);
+  });
+
+  it("removes a Pod on no node without making it a disruption target", async () => {
+    // As "a Pod on no node evicted" below, on the cluster's own release.
+    const create = structuredClone(openshiftCascade().find((s) => s.label === "create pod apiserver-675785f59-jl22t")!.event) as Obj;
+    const eviction = drained().allowed;
+    Object.assign(eviction, {
+      auditID: "c45ca4de-0000-4000-8000-f00000000002",
+      requestURI: "/api/v1/namespaces/openshift-apiserver/pods/apiserver-675785f59-jl22t/eviction",
+      objectRef: { ...create.objectRef, name: "apiserver-675785f59-jl22t", subresource: "eviction" },
+      requestObject: { ...eviction.requestObject, metadata: { ...eviction.requestObject.metadata, name: "apiserver-675785f59-jl22t" } },
+      requestReceivedTimestamp: "2021-09-13T14:57:18.400501Z",
+      stageTimestamp: "2021-09-13T14:57:18.409722Z",
+    });
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await ingestor.ingest("evict-pending-1-21", [create]);
+    await ingestor.ingest("evict-pending-1-21", [eviction]);
+    const rows = await test.db.query<{ snapshot: Obj | null }>(`SELECT h.snapshot FROM history_entries h WHERE h.audit_id = $1`, [eviction.auditID]);
+    expect(rows.rows[0]!.snapshot?.metadata).toMatchObject({ deletionTimestamp: "2021-09-13T14:57:18Z", deletionGracePeriodSeconds: 0 });
+    expect(rows.rows[0]!.snapshot?.status.conditions).toBeUndefined();
+  });
+});
+
+/**
+ * kube-apiserver renewing its identity lease (kube-system/kube-apiserver-<id>, as it does every
+ * 10 seconds from 1.26), through its loopback connection as system:apiserver: a write of a
+ * resource skipped as noise by default. Its user agent is the real v1.29.3 build's (the commit
+ * 6813625 its kubelet names too); `version` stands in for another release's.
+ */
+function apiserverLeaseRenewal(sequence: number, version = "v1.29.3"): Obj {
+  const at = new Date(Date.parse("2024-03-20T10:00:00.004211Z") + sequence * 10_000);
+  const lease = {
+    kind: "Lease",
+    apiVersion: "coordination.k8s.io/v1",
+    metadata: { name: "kube-apiserver-ttgwzq2pfqpnbdcbxqz4ryhcfm", namespace: "kube-system", uid: "5b0fb0a4-1c4b-4d36-8a52-1b7a3bbf9e50", resourceVersion: String(48100 + sequence), labels: { "apiserver.kubernetes.io/identity": "kube-apiserver", "kubernetes.io/hostname": "control-plane-1" } },
+    spec: { holderIdentity: "kube-apiserver-ttgwzq2pfqpnbdcbxqz4ryhcfm_1c5b0c59-0fe2-4b0e-9a46-0d9f8fa9d4c1", leaseDurationSeconds: 3600, renewTime: at.toISOString().replace("Z", "000Z") },
+  };
+  return {
+    kind: "Event",
+    apiVersion: "audit.k8s.io/v1",
+    level: "RequestResponse",
+    auditID: `0f9e3c1a-7b2d-4c55-8e61-${String(sequence).padStart(12, "0")}`,
+    stage: "ResponseComplete",
+    requestURI: "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-apiserver-ttgwzq2pfqpnbdcbxqz4ryhcfm",
+    verb: "update",
+    user: { username: "system:apiserver", uid: "d6e3c0f4-96a6-4d5c-b1f6-3a3b7c1f5e11", groups: ["system:authenticated", "system:masters"] },
+    sourceIPs: ["::1"],
+    userAgent: `kube-apiserver/${version} (linux/amd64) kubernetes/6813625`,
+    objectRef: { resource: "leases", namespace: "kube-system", name: lease.metadata.name, apiGroup: "coordination.k8s.io", apiVersion: "v1" },
+    responseStatus: { metadata: {}, code: 200 },
+    requestObject: lease,
+    responseObject: lease,
+    requestReceivedTimestamp: new Date(at.getTime() - 3).toISOString(),
+    stageTimestamp: at.toISOString(),
+    annotations: { "authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": "" },
+  };
+}
+
+describe.each(STORE_KINDS)("the version a cluster's kube-apiserver names, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  it("is read from its own requests though they are skipped as noise, which stay stored as receipts only", async () => {
+    const summary = await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("lease", [apiserverLeaseRenewal(1)]);
+    expect(summary).toMatchObject({ accepted: 1, skipped: 1, history: 0 });
+    expect(await storedVersionOf(test.db, "lease")).toBe("v1.29.3");
+    const objects = await test.db.query(`SELECT 1 FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = 'lease'`);
+    expect(objects.rows).toEqual([]);
+  });
+
+  it("is followed by a cluster whose name an object's prototype has too, when no version is configured", async () => {
+    // "constructor" is a valid cluster name; no KUBETRAIL_KUBERNETES_VERSIONS. Its kube-apiserver
+    // names 1.35 (the lease renewal's agent, another release's), which copies a Binding's labels.
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS, {}, BUILTIN_LINKERS, TRANSACTION_LIMITS, {});
+    await ingestor.ingest("constructor", [apiserverLeaseRenewal(1, "v1.35.0"), ...labelledBinding(true)]);
+    const [, copied] = await entriesOf(test.db, "constructor", POD);
+    expect(copied!.diff).toContainEqual({ path: 'metadata.labels["topology.kubernetes.io/zone"]', new: "westeurope-1" });
+  });
+
+  it("is stored only when a newer one is seen: no statement for an ordinary batch, none for an older apiserver's", async () => {
+    const sent: string[] = [];
+    const recording = new Proxy(test.db, {
+      get(target, property) {
+        if (property === "query") return (text: string, params?: unknown[]) => (sent.push(text.trim().split(/\s+/, 2).join(" ")), target.query(text, params));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const ingestor = createAuditIngestor(recording, TEST_CONVERT_OPTIONS);
+    const statementsOf = async (events: Obj[]) => {
+      sent.length = 0;
+      await ingestor.ingest("versions", events);
+      return [...sent];
+    };
+    // The cluster's first batch: its row, then its version once the batch is stored.
+    expect(await statementsOf([apiserverLeaseRenewal(1)])).toEqual(["INSERT INTO", "UPDATE clusters"]);
+    expect(await statementsOf([apiserverLeaseRenewal(2)])).toEqual([]);
+    // An upgrade; then, in a highly available control plane, an apiserver not yet upgraded.
+    expect(await statementsOf([apiserverLeaseRenewal(3, "v1.30.0")])).toEqual(["UPDATE clusters"]);
+    expect(await statementsOf([apiserverLeaseRenewal(4, "v1.29.3")])).toEqual([]);
+    expect(await storedVersionOf(test.db, "versions")).toBe("v1.30.0");
+    // Another server (or ingest worker) that knew only the older one never stores it over the newer.
+    const stale = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await stale.ingest("stale", [apiserverLeaseRenewal(5, "v1.29.3")]);
+    // Meanwhile another stores a newer one than this one knows.
+    await test.db.query(`UPDATE clusters SET kubernetes_version = 'v1.31.2' WHERE name = 'stale'`);
+    await stale.ingest("stale", [apiserverLeaseRenewal(6, "v1.30.0")]);
+    expect(await storedVersionOf(test.db, "stale")).toBe("v1.31.2");
   });
 });
 
@@ -585,6 +973,91 @@ describe.each(STORE_KINDS)("writes that arrive out of order around a Scale or a 
     expect(comparable(arrived.get(scale!.auditID)!)).toEqual({ diff: [{ path: "metadata.generation", old: 1, new: 2 }, { path: "spec.replicas", old: 3, new: 5 }], before: "22002", arrivedAfter: undefined });
     for (const [auditId, entry] of inOrder) expect(comparable(arrived.get(auditId)!), auditId).toEqual(comparable(entry));
     expect(changing(arrived, "spec.replicas")).toEqual([scale!.auditID]);
+  });
+
+  it("keeps a Request-level scale arriving after later writes of its object out of the state they left", async () => {
+    // The kubectl scale's batch held back until after the scale down and the status update
+    // that follows it: its change (replicas 3 -> 5) is already in the versions stored since, and
+    // the scale down (replicas 5 -> 3, generation 4) undid it.
+    const w = rolloutScaledAtRequestLevel();
+    const order = [w.create, w.status1, w.scale, w.status2, w.imageChange, w.scaleDown, w.statusAfterScaleDown, w.delete];
+    const arrival = [w.create, w.status1, w.status2, w.imageChange, w.scaleDown, w.scale, w.statusAfterScaleDown, w.delete];
+    const { inOrder, arrived } = await inBothOrders("request-scale-late", order, arrival);
+    // The writes after it show what they show in order: the status update its report of
+    // generation 4, not kept without a diff as made before a generation 5 that never was.
+    const after = arrived.get(w.statusAfterScaleDown.auditID)!;
+    expect(after.details.arrivedAfterResourceVersion).toBeUndefined();
+    expect(after.details.resourceVersionBefore).toBe("22006");
+    expect(after.diff).toEqual(inOrder.get(w.statusAfterScaleDown.auditID)!.diff);
+    expect(paths(after)).toContain("status.observedGeneration");
+    // The scale itself is kept without a diff, as any late write whose version is not told.
+    const late = arrived.get(w.scale.auditID)!;
+    expect(late.diff).toBeNull();
+    expect(late.details.arrivedAfterResourceVersion).toBe("22006");
+    expect(late.details.patch).toEqual({ spec: { replicas: 5 } });
+    // The delete's snapshot is the Deployment as the status update left it: 3 replicas, generation 4.
+    const snapshot = (await test.db.query<{ snapshot: Obj }>(`SELECT snapshot FROM history_entries WHERE audit_id = $1 AND cluster_id = (SELECT id FROM clusters WHERE name = 'request-scale-late-arrived')`, [w.delete.auditID])).rows[0]!.snapshot;
+    expect(snapshot.metadata.generation).toBe(4);
+    expect(snapshot.spec.replicas).toBe(3);
+    // Arrived before the scale, the controller's status update shows the replicas it reported.
+    expect(new Set(changing(arrived, "spec.replicas"))).toEqual(new Set([w.status2.auditID, w.scaleDown.auditID]));
+  });
+
+  it("keeps a Request-level scale arriving after a later one out of the state that one left", async () => {
+    const w = scaledTwiceAtRequestLevel();
+    const { inOrder, arrived } = await inBothOrders("request-scales-swapped", [w.create, w.status1, w.up, w.back, w.report], [w.create, w.status1, w.back, w.up, w.report]);
+    expect(new Set(changing(inOrder, "spec.replicas"))).toEqual(new Set([w.up.auditID, w.back.auditID]));
+    // The scale back tells no version, but it made the state held, and began after the scale up ended.
+    const late = arrived.get(w.up.auditID)!;
+    expect(late.diff).toBeNull();
+    expect(late.details.arrivedAfterResourceVersion).toBe("22002+1");
+    // The controller's report is not taken for a scale back to 3 replicas from the 5 of a state that never was.
+    const report = arrived.get(w.report.auditID)!;
+    expect(paths(report)).not.toContain("spec.replicas");
+    expect(report.diff).toContainEqual({ path: "status.observedGeneration", old: 1, new: 3 });
+  });
+
+  it("keeps an HPA's Request-level update made on an older version than the state held out of it, though the write that told that state began before it ended", async () => {
+    const w = hpaAgainstApply();
+    const { inOrder, arrived } = await inBothOrders("hpa-against-apply", [w.create, w.status1, w.hpa, w.apply, w.report], [w.create, w.status1, w.apply, w.hpa, w.report]);
+    // In order, the HPA's update shows its scale, and the apply its undoing.
+    expect(inOrder.get(w.hpa.auditID)!.diff).toEqual([
+      { path: "metadata.generation", old: 1, new: 2 },
+      { path: "spec.replicas", old: 3, new: 5 },
+    ]);
+    // Arrived after the apply, the update names 22002 as the version it was made on, older than the apply's.
+    const report = arrived.get(w.report.auditID)!;
+    expect(report.details.arrivedAfterResourceVersion).toBeUndefined();
+    expect(report.details.resourceVersionBefore).toBe("22004");
+    expect(report.diff).toEqual(inOrder.get(w.report.auditID)!.diff);
+    const late = arrived.get(w.hpa.auditID)!;
+    expect(late.diff).toBeNull();
+    expect(late.details.arrivedAfterResourceVersion).toBe("22004");
+  });
+
+  it("places an HPA's RequestResponse update that arrives after a later change of the replicas on the version it was made on, leaving later writes their diffs", async () => {
+    // hpaAgainstApply's update audited at RequestResponse: answered with the Scale, at 22003.
+    const w = hpaAgainstApply();
+    const hpa: Obj = { ...w.hpa, level: "RequestResponse", responseObject: { ...w.hpa.requestObject, metadata: { ...w.hpa.requestObject.metadata, resourceVersion: "22003" } } };
+    const { inOrder, arrived } = await inBothOrders("hpa-told-against-apply", [w.create, w.status1, hpa, w.apply, w.report], [w.create, w.status1, w.apply, hpa, w.report]);
+    const comparable = (entry: Entry) => ({ diff: entry.diff, before: entry.details.resourceVersionBefore, arrivedAfter: entry.details.arrivedAfterResourceVersion });
+    for (const [auditId, entry] of inOrder) expect(comparable(arrived.get(auditId)!), auditId).toEqual(comparable(entry));
+  });
+
+  it("keeps an HPA's RequestResponse update made on the version a Request-level scale then changed out of that scale's state", async () => {
+    // The kubectl scale arrives first, made on 22002 as far as is known ("22002+1"); the HPA's
+    // update told 22003, newer than 22002, but its request names 22002 as the version it was
+    // made on: the apiserver would have refused it on the kubectl scale's version, so it came first.
+    const w = hpaThenKubectlScale();
+    const { inOrder, arrived } = await inBothOrders("hpa-told-then-kubectl-scale", [w.create, w.status1, w.hpa, w.scale, w.report], [w.create, w.status1, w.scale, w.hpa, w.report]);
+    expect(new Set(changing(inOrder, "spec.replicas"))).toEqual(new Set([w.hpa.auditID, w.scale.auditID]));
+    const late = arrived.get(w.hpa.auditID)!;
+    expect(late.diff).toBeNull();
+    expect(late.details.arrivedAfterResourceVersion).toBe("22002+1");
+    // The controller's report is not taken for a change of the replicas back from the HPA's 5.
+    const report = arrived.get(w.report.auditID)!;
+    expect(paths(report)).not.toContain("spec.replicas");
+    expect(report.details.resourceVersionBefore).toBe("22002+1");
   });
 
   it("does not show a write made before a Request-level Scale, arriving after it, undoing the scale", async () => {

@@ -84,18 +84,22 @@ export interface AuditWrite {
  * What a subresource write did to its object (AuditWrite.effect):
  * - `scale`: `deployments/scale` and the other built-in scale subresources (kubectl scale, an
  *   HPA): the object's spec.replicas became `replicas`; `resourceVersion` is the Scale
- *   response's, which is the object's own after the write (null at Request level).
+ *   response's, which is the object's own after the write (null at Request level). `madeOn` is
+ *   the version the request's Scale names (an HPA's update sends the one it read), which the
+ *   apiserver made it on: it refuses the write on any other.
  * - `binding`: `pods/binding` (the scheduler): the apiserver set the Pod's spec.nodeName to
  *   `nodeName`, its PodScheduled condition true as of `at` (whole seconds, as the apiserver
- *   stamps it), and copied the Binding's `annotations` (redacted as the Pod's body would have
- *   them) onto the Pod's.
+ *   stamps it; null when the request spanned two seconds, so that which one is unknowable),
+ *   and copied the Binding's `annotations` onto the Pod's; its `labels` too, in the releases
+ *   that do (./apiserverBehaviour.ts), which also clear its status.nominatedNodeName. Both
+ *   redacted as the Pod's body would have them.
  * - `eviction`: `pods/eviction` allowed (kubectl drain, the descheduler, autoscalers): the
  *   apiserver made the Pod's DisruptionTarget condition true and deleted it with the Eviction's
  *   DeleteOptions, `gracePeriodSeconds` (null: none given) among them (./eviction.ts).
  */
 export type SubresourceEffect =
-  | { kind: "scale"; replicas: number; resourceVersion: string | null }
-  | { kind: "binding"; nodeName: string; at: string; annotations?: JsonObject }
+  | { kind: "scale"; replicas: number; resourceVersion: string | null; madeOn?: string }
+  | { kind: "binding"; nodeName: string; at: string | null; annotations?: JsonObject; labels?: JsonObject }
   | { kind: "eviction"; gracePeriodSeconds: number | null };
 
 /** Everything an audit event says beyond the columns, kept as the entry's details. */
