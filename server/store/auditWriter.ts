@@ -473,7 +473,7 @@ export async function planWrites(
   // tell of a write giving one, which of a name's rows late creates end on, and which scales that
   // told no version arrived after a later write of their object (scaleIsLate): each a statement
   // only when needed.
-  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, rowsOfLateCreates, overtakenScales] = await Promise.all([
+  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, rowsOfLateCreates, overtakenScales, leftByLateCreates] = await Promise.all([
     objectIds.take(sql, writes.length),
     // Sent before the lookup by uid, which the connection then runs once the locks are held.
     uidLockIds.length > 0 ? lockIdsExclusive(sql, uidLockIds).then(() => undefined) : undefined,
@@ -493,6 +493,7 @@ export async function planWrites(
     uidlessRowEvidence(sql, uidlessRows),
     createsBeforeRows(sql, clusterId, createsBeforeRow, latestByName, loaded),
     untoldScalesOvertaken(sql, clusterId, ordered, latestByName),
+    rowsLeftByLateCreates(sql, clusterId, createsBeforeRow, loaded),
   ]);
   for (const { key, row } of olderIncarnations) byUid.set(key, row);
   const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
@@ -502,6 +503,13 @@ export async function planWrites(
     const same = olderRows.find((older) => older.id === late.row.id);
     if (same) late.row = same;
     else olderRows.push(late.row);
+  }
+  // So is a row a late create ends (rowsLeftByLateCreates); its body is loaded for the relations it ends.
+  for (const [write, left] of leftByLateCreates) {
+    if (loaded.includes(left)) continue;
+    const same = olderRows.find((older) => older.id === left.id);
+    if (same) leftByLateCreates.set(write, same);
+    else olderRows.push(left);
   }
   // A placeholder both lookups found (a write through apps gives its uid, another none) is one row.
   for (const [key, row] of underOtherGroups) underOtherGroups.set(key, olderRows.find((older) => older.id === row.id) ?? row);
@@ -608,6 +616,11 @@ export async function planWrites(
           : createdLate !== null
             ? (laterObject!.at === null ? createdLate.row : "new")
             : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
+
+    // A late create found the name free when it began: the row of its name that began before it,
+    // not deleted, was an earlier object, which it ends there, as it would have in order.
+    const leftRow = createdLate === null ? undefined : leftByLateCreates.get(write);
+    if (leftRow !== undefined && leftRow.deletedAt === null && !mergedAway.has(leftRow)) endIncarnation(leftRow, write, touched, observed);
 
     let row: ObjectRow;
     if (target === "new") {
@@ -1475,6 +1488,44 @@ async function createsBeforeRows(
       bodyCreated: loaded.body_created,
       lastEndBeforeBodyCreated: orNull(loaded.last_end_before_body_created),
     });
+  }
+  return found;
+}
+
+/**
+ * For the same creates as CREATES_BEFORE_ROWS_SQL, the row of the name that began last before the
+ * create, when it is not deleted: in order the create would have found it the name's latest and
+ * ended it (endIncarnation), the name being free when the create began. One probe of
+ * objects_identity_idx per create, asked only of creates arriving after later writes of their
+ * name (exported for the plan test).
+ */
+export const ROWS_LEFT_BY_LATE_CREATES_SQL = `SELECT k.i, ${OBJECT_COLUMNS}
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS k(g, r, ns, n, t, i)
+    CROSS JOIN LATERAL (
+      SELECT x.* FROM objects x
+       WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g AND x.first_seen < k.t
+       ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
+    LEFT JOIN object_states s ON s.object_id = o.id
+   WHERE o.deleted_at IS NULL`;
+
+/** The row each late create (createsBeforeRows) ends, if any (ROWS_LEFT_BY_LATE_CREATES_SQL); rows among `known` are those rows. */
+async function rowsLeftByLateCreates(sql: Sql, clusterId: number, creates: readonly AuditWrite[], known: Iterable<ObjectRow>): Promise<Map<AuditWrite, ObjectRow>> {
+  const found = new Map<AuditWrite, ObjectRow>();
+  if (creates.length === 0) return found;
+  const result = await sql.query<LoadedObject & { i: number }>(prepared("kt_rows_left_by_late_creates", ROWS_LEFT_BY_LATE_CREATES_SQL), [
+    clusterId,
+    textArray(creates.map((w) => w.object.apiGroup)),
+    textArray(creates.map((w) => w.object.resource)),
+    textArray(creates.map((w) => w.object.namespace)),
+    textArray(creates.map((w) => w.object.name)),
+    timestamptzArray(creates.map((w) => w.startTime)),
+  ]);
+  const rows = new Map<number, ObjectRow>();
+  for (const row of known) rows.set(row.id, row);
+  for (const loaded of result.rows) {
+    const row = rows.get(Number(loaded.id)) ?? rowOf(loaded);
+    rows.set(row.id, row);
+    found.set(creates[Number(loaded.i) - 1]!, row);
   }
   return found;
 }

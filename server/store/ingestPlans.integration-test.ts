@@ -8,6 +8,7 @@ import {
   MOVE_HISTORY_SQL,
   OBJECTS_BY_UID_SQL,
   PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL,
+  ROWS_LEFT_BY_LATE_CREATES_SQL,
   ROWS_NAMED_ELSEWHERE_SQL,
   STATES_BY_ID_SQL,
   UIDLESS_ROWS_SQL,
@@ -86,6 +87,14 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
           textArray(BATCH_KEYS.map((id) => `pod-${id}`)),
           timestamptzArray(BATCH_KEYS.map(() => new Date())),
         ]),
+        rowsLeftByLateCreates: await planOf(tx, ROWS_LEFT_BY_LATE_CREATES_SQL, [
+          1,
+          textArray(BATCH_KEYS.map(() => "")),
+          textArray(BATCH_KEYS.map(() => "pods")),
+          textArray(BATCH_KEYS.map(() => "default")),
+          textArray(BATCH_KEYS.map((id) => `pod-${id}`)),
+          timestamptzArray(BATCH_KEYS.map(() => new Date())),
+        ]),
         earlierIncarnations: await planOf(tx, EARLIER_INCARNATIONS_SQL, [
           1,
           textArray(BATCH_KEYS.map(() => "")),
@@ -104,6 +113,7 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       expect(plans.earlierIncarnations).toMatch(/objects_identity_idx/);
       expect(plans.createsBeforeRows).toMatch(/objects_identity_idx/);
       expect(plans.createsBeforeRows).toMatch(/history_object_time_idx/);
+      expect(plans.rowsLeftByLateCreates).toMatch(/objects_identity_idx/);
       expect(plans.placeholdersUnderOtherGroups).toMatch(/objects_identity_idx/);
       expect(plans.mergePlaceholders).toMatch(/relations_from_idx[\s\S]*relations_to_idx|relations_to_idx[\s\S]*relations_from_idx/);
       expect(plans.uidlessRows).toMatch(/history_object_time_idx/);

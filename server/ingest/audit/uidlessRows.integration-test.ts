@@ -470,6 +470,31 @@ describe.each(STORE_KINDS)("a Metadata-level create that arrives after later wri
     ]);
   });
 
+  it("ends the row of the object before it, whose delete was not seen, when it arrives after its own object's writes", async () => {
+    // my-config created at 3 and updated at 7 giving UID_1 (Metadata), its delete not seen; the
+    // next my-config created at 21 (Metadata) and updated at 27 giving UID_2. In order the create
+    // at 21 finds the old row the name's latest and ends it there (the name was free). Arriving
+    // after its object's update, the create goes to that object's row, and must still end the old one.
+    const writes = {
+      oldCreate: configMapWrite("l-old-create", 3, { verb: "create", level: "Metadata" }),
+      oldUpdate: configMapWrite("l-old-update", 7, { verb: "update", level: "Metadata", uid: UID_1 }),
+      create: configMapWrite("l-create", 21, { verb: "create", level: "Metadata" }),
+      update: configMapWrite("l-update", 27, { verb: "update", level: "Metadata", uid: UID_2 }),
+    };
+    await expectEveryOrder(
+      "left-row",
+      {
+        "in-order": [[writes.oldCreate], [writes.oldUpdate], [writes.create], [writes.update]],
+        "create-last": [[writes.oldCreate], [writes.oldUpdate], [writes.update], [writes.create]],
+        "create-last-old-one-batch": [[writes.oldUpdate, writes.oldCreate], [writes.update], [writes.create]],
+      },
+      [
+        { uid: UID_1, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:07.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: ["l-old-create", "l-old-update"] },
+        { uid: UID_2, firstSeen: "2018-10-26T13:13:21.000Z", lastSeen: "2018-10-26T13:13:27.005Z", deletedAt: null, entries: ["l-create", "l-update"] },
+      ],
+    );
+  });
+
   it("gives an earlier object's create a row of its own when the name's latest row holds a create of its own, with what that row held from before it", async () => {
     // The old my-config created at 3 and patched at 5 (Metadata, its delete not seen); the new one
     // created at 21 (Metadata) and updated at 27 giving UID_2. The old create arrives after the new
