@@ -69,6 +69,12 @@ interface ObjectRow {
   isNew: boolean;
   identity: ObjectIdentity;
   uid: string | null;
+  /**
+   * The start of the earliest write stored on the row that gave its uid; null when none did (a
+   * placeholder holding a claim's uid, a row stored before this was kept). Tells a create giving
+   * no uid whether the row's uid was given after it began (mayHaveTakenUidOf).
+   */
+  uidGivenAt: Date | null;
   kind: string | null;
   firstSeen: Date;
   lastSeen: Date;
@@ -87,6 +93,7 @@ interface ObjectRow {
 interface LoadedObject {
   id: number;
   uid: string | null;
+  uid_given_at: Date | null;
   kind: string | null;
   api_group: string;
   api_version: string;
@@ -117,6 +124,7 @@ function rowOf(loaded: LoadedObject): ObjectRow {
       uid: loaded.uid,
     },
     uid: loaded.uid,
+    uidGivenAt: loaded.uid_given_at ? dateOf(loaded.uid_given_at) : null,
     kind: loaded.kind,
     firstSeen: dateOf(loaded.first_seen),
     lastSeen: dateOf(loaded.last_seen),
@@ -131,7 +139,7 @@ function rowOf(loaded: LoadedObject): ObjectRow {
 }
 
 // Narrow on purpose: the state body is fetched separately, and only when the cache lacks it.
-const OBJECT_COLUMNS = `o.id, o.uid, o.kind, o.api_group, o.api_version, o.resource, o.namespace, o.name,
+const OBJECT_COLUMNS = `o.id, o.uid, o.uid_given_at, o.kind, o.api_group, o.api_version, o.resource, o.namespace, o.name,
   o.first_seen, o.last_seen, o.deleted_at, (s.object_id IS NOT NULL) AS has_state, s.resource_version`;
 
 /** The latest incarnation of each name, keyed by objectKeyOf. */
@@ -434,13 +442,25 @@ export async function planWrites(
   // the row its uid, or finds it another object.
   // So is a create giving the uid that such a row took, judged the same object before the create
   // arrived (mayHaveTakenUidOf).
+  // So is a create giving no uid (Metadata level) whose name's latest row took its uid from a write
+  // that began after the create did (mayHaveTakenUidOf): a write of the create's object.
   const uidlessRows = new Map<number, AuditWrite>();
   for (const w of ordered) {
-    if (w.object.uid === null) continue;
+    const creates = createsObject(w);
+    if (w.object.uid === null && !creates) continue;
     const latest = latestByName.get(objectKeyOf(clusterId, w.object));
     if (latest === undefined || uidlessRows.has(latest.id)) continue;
-    if (createsObject(w) ? mayHaveTakenUidOf(w, latest) : latest.uid === null) uidlessRows.set(latest.id, w);
+    if (creates ? mayHaveTakenUidOf(w, latest) : latest.uid === null) uidlessRows.set(latest.id, w);
   }
+  // A create giving no uid (Metadata level) whose name's latest row began at or after it: it arrived
+  // late, and which of the name's rows is its object, if any, is asked (createsBeforeRows): the
+  // first that began from the create on, unless that one holds a create of its own or its body
+  // tells a creation after this create ended. In order no create finds such a row.
+  const createsBeforeRow = ordered.filter((w) => {
+    if (w.object.uid !== null || !createsObject(w)) return false;
+    const latest = latestByName.get(objectKeyOf(clusterId, w.object));
+    return latest !== undefined && !latest.isNew && latest.firstSeen >= w.startTime;
+  });
   // A write that tells no kind (a custom resource at Metadata level) locked no name relations
   // guess for its object from its kind (nameRelationsGuess): the uid it brings is locked instead,
   // before it is looked up, as a batch about to make a placeholder holding it locks it
@@ -449,10 +469,11 @@ export async function planWrites(
   const uidLockIds = [...new Set([...uidsToLoad.values()].filter((o) => o.kind === null).map((o) => uidLockIdOf(clusterId, o.uid!)))];
   // Ids for the objects the batch may create (at most one per write; the rest go back), those uid
   // locks, older incarnations by uid, states missing from the cache, which rows that creates may
-  // fill in are placeholders, placeholders under another group's name, what rows holding no
-  // uid tell of a write giving one, and which scales that told no version arrived after a later
-  // write of their object (scaleIsLate): each a statement only when needed.
-  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, overtakenScales] = await Promise.all([
+  // fill in are placeholders, placeholders under another group's name, what rows holding no uid
+  // tell of a write giving one, which of a name's rows late creates end on, and which scales that
+  // told no version arrived after a later write of their object (scaleIsLate): each a statement
+  // only when needed.
+  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, rowsOfLateCreates, overtakenScales, leftByLateCreates] = await Promise.all([
     objectIds.take(sql, writes.length),
     // Sent before the lookup by uid, which the connection then runs once the locks are held.
     uidLockIds.length > 0 ? lockIdsExclusive(sql, uidLockIds).then(() => undefined) : undefined,
@@ -470,10 +491,26 @@ export async function planWrites(
     ),
     placeholdersUnderOtherGroups(sql, clusterId, namedWithoutUid, loaded),
     uidlessRowEvidence(sql, uidlessRows),
+    createsBeforeRows(sql, clusterId, createsBeforeRow, latestByName, loaded),
     untoldScalesOvertaken(sql, clusterId, ordered, latestByName),
+    rowsLeftByLateCreates(sql, clusterId, createsBeforeRow, loaded),
   ]);
   for (const { key, row } of olderIncarnations) byUid.set(key, row);
   const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
+  // A row a late create found that an older incarnation's lookup found too is one row; its body is loaded with theirs.
+  for (const late of rowsOfLateCreates.values()) {
+    if (loaded.includes(late.row)) continue;
+    const same = olderRows.find((older) => older.id === late.row.id);
+    if (same) late.row = same;
+    else olderRows.push(late.row);
+  }
+  // So is a row a late create ends (rowsLeftByLateCreates); its body is loaded for the relations it ends.
+  for (const [write, left] of leftByLateCreates) {
+    if (loaded.includes(left)) continue;
+    const same = olderRows.find((older) => older.id === left.id);
+    if (same) leftByLateCreates.set(write, same);
+    else olderRows.push(left);
+  }
   // A placeholder both lookups found (a write through apps gives its uid, another none) is one row.
   for (const [key, row] of underOtherGroups) underOtherGroups.set(key, olderRows.find((older) => older.id === row.id) ?? row);
   const foundByUid = [...olderIncarnations.map(({ key, row }) => ({ key, row, named: uidsToLoad.get(key)! })), ...heldUnderAnotherGroup];
@@ -508,10 +545,19 @@ export async function planWrites(
   // The batch's writes that gave no uid to rows holding none, and its writes to the rows asked
   // about (uidlessRows): history those rows have that the stored one does not tell yet (uidlessRowIs).
   const uidlessEntries = new Map<ObjectRow, UidlessEntry[]>();
+  // Rows the batch made for an earlier object than its name's latest, ended where the later one
+  // began (a late create, a write of an object gone before the later one's create): the batch's
+  // writes of that name that began before then, and are not creates, are that object's, as they
+  // would be in batches of their own, where they would find it among the name's rows.
+  const endedBeforeLatest = new Map<string, ObjectRow>();
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
-    const latest = latestByName.get(key) ?? null;
+    const earlierRow = endedBeforeLatest.get(key);
+    const latest =
+      earlierRow !== undefined && !createsObject(write) && earlierRow.deletedAt !== null && write.startTime < earlierRow.deletedAt && (write.object.uid === null || earlierRow.uid === null || earlierRow.uid === write.object.uid)
+        ? earlierRow
+        : (latestByName.get(key) ?? null);
     // The row holding the write's uid in its namespace (uidKeyOf), unless a write before this one
     // took it into another: a placeholder found for a cluster-scoped write is also the latest of
     // its old name, which a namespaced twin writes (an edited log). Whichever comes first takes
@@ -551,23 +597,40 @@ export async function planWrites(
     // A create giving the uid that the latest row of its name took from a write of this object
     // after it, though that row's history tells an earlier object (earlierThanCreate): the create
     // gets a row of its own, and that row's entries since it began move there.
-    const retaken = uidless === null && !mergesPlaceholder && latest !== null && ownUid === latest ? earlierThanCreate(write, latest, uidlessEvidence.get(latest.id), uidlessEntries.get(latest) ?? []) : null;
+    // So does a create giving no uid, whose object's write gave that row the uid after it began.
+    const retaken =
+      uidless === null && !mergesPlaceholder && latest !== null && (ownUid === latest || (write.object.uid === null && latest.uid !== null))
+        ? earlierThanCreate(write, latest, uidlessEvidence.get(latest.id), uidlessEntries.get(latest) ?? [])
+        : null;
+    // A create giving no uid that arrived after writes of its name that began later
+    // (createsBeforeRows): the row it was asked about is its object, or a later one.
+    const askedLate = rowsOfLateCreates.get(write);
+    const createdLate = askedLate !== undefined && latest === askedLate.latest && !fillsPlaceholder && !mergedAway.has(askedLate.row) ? askedLate : null;
+    const laterObject = createdLate === null ? null : laterObjectAt(createdLate, write);
     const target = fillsPlaceholder
       ? latest
       : takesPlaceholderOfOtherGroup
         ? underOtherGroup
         : retaken !== null
           ? "new"
-          : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
+          : createdLate !== null
+            ? (laterObject!.at === null ? createdLate.row : "new")
+            : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
+
+    // A late create found the name free when it began: the row of its name that began before it,
+    // not deleted, was an earlier object, which it ends there, as it would have in order.
+    const leftRow = createdLate === null ? undefined : leftByLateCreates.get(write);
+    if (leftRow !== undefined && leftRow.deletedAt === null && !mergedAway.has(leftRow)) endIncarnation(leftRow, write, touched, observed);
 
     let row: ObjectRow;
     if (target === "new") {
-      if (latest && !latest.deletedAt && createsObject(write) && retaken === null) endIncarnation(latest, write, touched, observed);
+      if (latest && !latest.deletedAt && createsObject(write) && retaken === null && createdLate === null) endIncarnation(latest, write, touched, observed);
       row = {
         id: ids[idsUsed++]!,
         isNew: true,
         identity: write.object,
         uid: write.object.uid,
+        uidGivenAt: write.object.uid ? write.startTime : null,
         kind: write.object.kind,
         firstSeen: write.startTime,
         lastSeen: write.endTime,
@@ -609,7 +672,22 @@ export async function planWrites(
     } else if (retaken !== null && latest !== null) {
       // The uid it took was this object's, given since the create began, with the entries that move.
       endEarlierObject(latest, row, retaken, moved, touched, observed);
+      if (row.uid === null) {
+        // A create giving no uid: the uid is the one that row was given since.
+        row.uid = latest.uid;
+        row.uidGivenAt = latest.uidGivenAt;
+        byUid.set(uidKeyOf(write.object.namespace, row.uid!), row);
+      }
       latest.uid = null;
+      latest.uidGivenAt = null;
+    } else if (createdLate !== null && laterObject!.at !== null && row.isNew) {
+      // Its object was gone when the later one was created; what that one's row holds from
+      // before (writes that gave no uid, of this object) moves here, and the latest stays.
+      row.deletedAt = laterObject!.at;
+      const judgedLater = { is: "later" as const, created: null, endedAt: null, since: null, lastCreate: laterObject!.at, lastEndBeforeCreate: laterObject!.lastEndBefore, lastEndBeforeSince: null, firstStartSince: null };
+      startLaterObject(createdLate.row, row, judgedLater, moved, touched);
+      latestByName.set(key, createdLate.latest);
+      endedBeforeLatest.set(key, row);
     } else if (uidless !== null && judged !== null && judged.is === "later" && row.isNew) {
       // This write's object was gone when the later one's create found its name free, and the
       // later one stays the latest of the name.
@@ -673,7 +751,11 @@ export async function planWrites(
     }
     if (!row.uid && write.object.uid) {
       row.uid = write.object.uid;
+      row.uidGivenAt = write.startTime;
       byUid.set(uidKeyOf(write.object.namespace, row.uid), row);
+    } else if (row.uid !== null && row.uid === write.object.uid && row.uidGivenAt !== null && write.startTime < row.uidGivenAt) {
+      // An earlier write giving it arrived late. (A row whose uid no write gave keeps null: unknown.)
+      row.uidGivenAt = write.startTime;
     }
     if (!row.kind && write.object.kind) row.kind = write.object.kind;
     // An object begins at its create, also when a relation named it before.
@@ -1034,17 +1116,18 @@ function compareVersions(a: string, b: string): number {
  * on each other): statements the caller sends next run after them, on the same connection.
  */
 export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan, cache: StateCache | null): Promise<void> {
+  const aliasTo = mergedRowTargets(plan);
   const statements = [
     insertObjects(sql, clusterId, plan.created),
     updateObjects(sql, plan.updated),
     reidentifyObjects(sql, plan.reidentified),
-    mergePlaceholders(sql, plan.merged),
+    mergePlaceholders(sql, plan.merged, aliasTo),
     upsertStates(sql, plan.states),
     rediffHistory(sql, plan.rediffedHistory),
   ];
   if (plan.historyCopyText.length > 0) statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
   // After the history: the batch's own entries on a row that goes move with the rest.
-  statements.push(moveHistory(sql, plan.moved));
+  statements.push(moveHistory(sql, plan.moved, aliasTo));
   return Promise.all(statements).then(() => {
     for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text);
   });
@@ -1240,6 +1323,14 @@ interface UidlessEvidence {
 }
 
 /**
+ * An entry (`h`) that was no dry run (details.dryRun, convert.ts), read from the details' text:
+ * Postgres's JSON operators parse the whole value, and refuse some text JSON.stringify writes (a
+ * lone surrogate's escape, or `\u0000`), which would fail every batch asking about such a row. A
+ * nested `"dryRun":true` (a patch document's field) counts too: that entry is then no evidence.
+ */
+const NO_DRY_RUN = `h.details::text NOT LIKE '%"dryRun":true%'`;
+
+/**
  * What the history of each row (by id) says of the write giving a uid to it (uidlessRows in
  * planWrites): one index probe of history_object_time_idx per question, asked only of rows of a
  * name whose latest row holds no uid, which an ordinary write's does (exported for the plan test).
@@ -1248,7 +1339,7 @@ export const UIDLESS_ROWS_SQL = `SELECT k.i,
          EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = k.id) AS has_history,
          EXISTS (SELECT 1 FROM history_entries h
                   WHERE h.object_id = k.id AND h.start_time < k.created AND h.end_time < k.created
-                    AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) AS ended_before_creation,
+                    AND (h.status_code IS NULL OR h.status_code < 300) AND ${NO_DRY_RUN}) AS ended_before_creation,
          c.last_create,
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < c.last_create) AS last_end_before_create,
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < k.since) AS last_end_before_since,
@@ -1257,13 +1348,14 @@ export const UIDLESS_ROWS_SQL = `SELECT k.i,
     CROSS JOIN LATERAL (
       SELECT max(h.start_time) AS last_create FROM history_entries h
        WHERE h.object_id = k.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
-         AND (h.status_code IS NULL OR h.status_code < 300) AND h.details->>'dryRun' IS NULL) c`;
+         AND (h.status_code IS NULL OR h.status_code < 300) AND ${NO_DRY_RUN}) c`;
 
 async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite>): Promise<Map<number, UidlessEvidence>> {
   const found = new Map<number, UidlessEvidence>();
   if (rows.size === 0) return found;
   const asked = [...rows].map(([id, write]) => {
-    const created = creationTimeOf(write);
+    // A create giving no uid (mayHaveTakenUidOf) asks what ended before it began: the name was free then.
+    const created = write.object.uid === null ? write.startTime : creationTimeOf(write);
     return { id, write, created, since: sinceOf(write, created) };
   });
   const result = await sql.query<{
@@ -1296,6 +1388,148 @@ async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite
   return found;
 }
 
+/**
+ * For creates giving no uid whose name's latest row began at or after them (planWrites), the
+ * first row of the name that began from the create on: its first create that succeeded (and was
+ * no dry run), the creation its body tells (text), and the last end of its entries that began
+ * before each. One probe of objects_identity_idx per create, and of history_object_time_idx per
+ * question; asked only of a create arriving after writes of its name that began later (exported
+ * for the plan test). The body is text, and not all text JSON.stringify writes is JSON Postgres
+ * takes (a lone surrogate's escape): its creation is read as the first `"creationTimestamp":"…"`
+ * (metadata's, which comes before spec and status; the pass checks it against the parsed body)
+ * and compared as text, in the apiserver's format. Nothing here is cast: no body fails the batch.
+ */
+export const CREATES_BEFORE_ROWS_SQL = `SELECT k.i, ${OBJECT_COLUMNS}, c.first_create,
+         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = o.id AND h.start_time < c.first_create) AS last_end_before_create,
+         b.created AS body_created,
+         (SELECT max(h.end_time) FROM history_entries h
+           WHERE h.object_id = o.id AND to_char(h.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') < b.created) AS last_end_before_body_created
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS k(g, r, ns, n, t, i)
+    CROSS JOIN LATERAL (
+      SELECT x.* FROM objects x
+       WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g AND x.first_seen >= k.t
+       ORDER BY x.first_seen, x.id LIMIT 1) o
+    LEFT JOIN object_states s ON s.object_id = o.id
+    CROSS JOIN LATERAL (SELECT substring(s.state from '"creationTimestamp":"([^"]*)"') AS created) b
+    CROSS JOIN LATERAL (
+      SELECT min(h.start_time) AS first_create FROM history_entries h
+       WHERE h.object_id = o.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
+         AND (h.status_code IS NULL OR h.status_code < 300) AND ${NO_DRY_RUN}) c`;
+
+/** What createsBeforeRows found for a create giving no uid that arrived after its name's latest row began. */
+interface LateCreate {
+  /** The name's latest row when asked: the answer holds while the batch has not replaced it. */
+  latest: ObjectRow;
+  /** The first row of the name that began from the create on. */
+  row: ObjectRow;
+  /** The start of that row's first create that succeeded, and the last end of its entries that began before. */
+  firstCreate: Date | null;
+  lastEndBeforeCreate: Date | null;
+  /** The creation its body's text tells (CREATES_BEFORE_ROWS_SQL), and the last end of its entries that began before that second. */
+  bodyCreated: string | null;
+  lastEndBeforeBodyCreated: Date | null;
+}
+
+/**
+ * When the row a late create found (createsBeforeRows) was created, where it is a later object than
+ * the create's: its own create's start, or the creation its body tells when after the create ended
+ * (read from the parsed body, `row.state`, as loaded for the pass); with the last end of its entries
+ * that began before then. `at` null: the row is the create's object (it began after the create,
+ * and tells of no create or creation of its own).
+ */
+function laterObjectAt(late: LateCreate, create: AuditWrite): { at: Date | null; lastEndBefore: Date | null } {
+  if (late.firstCreate !== null) return { at: late.firstCreate, lastEndBefore: late.lastEndBeforeCreate };
+  const text = late.row.state === null ? null : stringAt(late.row.state, "metadata", "creationTimestamp");
+  const created = creationTimeIn(text);
+  if (created === null || created <= create.endTime) return { at: null, lastEndBefore: null };
+  // The entries before it are known where the text the statement compared is the body's, in the apiserver's format.
+  const compared = text === late.bodyCreated && CREATION_TIMESTAMP_FORMAT.test(text!);
+  return { at: created, lastEndBefore: compared ? late.lastEndBeforeBodyCreated : null };
+}
+
+/**
+ * Which row each create giving no uid belongs to, when its name's latest row began at or after it
+ * (CREATES_BEFORE_ROWS_SQL): the first row of the name that began from the create on, or a row of
+ * its own before that one, which holds a create of its own or was created after this create
+ * ended. As in order: there the create made the row, and what came after went to it, until the
+ * next create. Rows among `known` are those rows.
+ */
+async function createsBeforeRows(
+  sql: Sql,
+  clusterId: number,
+  creates: readonly AuditWrite[],
+  latestByName: ReadonlyMap<string, ObjectRow>,
+  known: Iterable<ObjectRow>,
+): Promise<Map<AuditWrite, LateCreate>> {
+  const found = new Map<AuditWrite, LateCreate>();
+  if (creates.length === 0) return found;
+  const result = await sql.query<
+    LoadedObject & { i: number; first_create: Date | null; last_end_before_create: Date | null; body_created: string | null; last_end_before_body_created: Date | null }
+  >(prepared("kt_creates_before_rows", CREATES_BEFORE_ROWS_SQL), [
+    clusterId,
+    textArray(creates.map((w) => w.object.apiGroup)),
+    textArray(creates.map((w) => w.object.resource)),
+    textArray(creates.map((w) => w.object.namespace)),
+    textArray(creates.map((w) => w.object.name)),
+    timestamptzArray(creates.map((w) => w.startTime)),
+  ]);
+  const rows = new Map<number, ObjectRow>();
+  for (const row of known) rows.set(row.id, row);
+  for (const loaded of result.rows) {
+    const write = creates[Number(loaded.i) - 1]!;
+    const row = rows.get(Number(loaded.id)) ?? rowOf(loaded);
+    rows.set(row.id, row);
+    const orNull = (value: Date | string | null) => (value === null ? null : dateOf(value));
+    found.set(write, {
+      latest: latestByName.get(objectKeyOf(clusterId, write.object))!,
+      row,
+      firstCreate: orNull(loaded.first_create),
+      lastEndBeforeCreate: orNull(loaded.last_end_before_create),
+      bodyCreated: loaded.body_created,
+      lastEndBeforeBodyCreated: orNull(loaded.last_end_before_body_created),
+    });
+  }
+  return found;
+}
+
+/**
+ * For the same creates as CREATES_BEFORE_ROWS_SQL, the row of the name that began last before the
+ * create, when it is not deleted: in order the create would have found it the name's latest and
+ * ended it (endIncarnation), the name being free when the create began. One probe of
+ * objects_identity_idx per create, asked only of creates arriving after later writes of their
+ * name (exported for the plan test).
+ */
+export const ROWS_LEFT_BY_LATE_CREATES_SQL = `SELECT k.i, ${OBJECT_COLUMNS}
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS k(g, r, ns, n, t, i)
+    CROSS JOIN LATERAL (
+      SELECT x.* FROM objects x
+       WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g AND x.first_seen < k.t
+       ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
+    LEFT JOIN object_states s ON s.object_id = o.id
+   WHERE o.deleted_at IS NULL`;
+
+/** The row each late create (createsBeforeRows) ends, if any (ROWS_LEFT_BY_LATE_CREATES_SQL); rows among `known` are those rows. */
+async function rowsLeftByLateCreates(sql: Sql, clusterId: number, creates: readonly AuditWrite[], known: Iterable<ObjectRow>): Promise<Map<AuditWrite, ObjectRow>> {
+  const found = new Map<AuditWrite, ObjectRow>();
+  if (creates.length === 0) return found;
+  const result = await sql.query<LoadedObject & { i: number }>(prepared("kt_rows_left_by_late_creates", ROWS_LEFT_BY_LATE_CREATES_SQL), [
+    clusterId,
+    textArray(creates.map((w) => w.object.apiGroup)),
+    textArray(creates.map((w) => w.object.resource)),
+    textArray(creates.map((w) => w.object.namespace)),
+    textArray(creates.map((w) => w.object.name)),
+    timestamptzArray(creates.map((w) => w.startTime)),
+  ]);
+  const rows = new Map<number, ObjectRow>();
+  for (const row of known) rows.set(row.id, row);
+  for (const loaded of result.rows) {
+    const row = rows.get(Number(loaded.id)) ?? rowOf(loaded);
+    rows.set(row.id, row);
+    found.set(creates[Number(loaded.i) - 1]!, row);
+  }
+  return found;
+}
+
 /** The earliest and latest creation times a body may tell that timestamptz takes, a second to spare. */
 const CREATION_TIME_RANGE = [Date.parse("0001-01-01T00:00:00Z"), Date.parse("9999-12-31T23:59:58Z")] as const;
 
@@ -1308,10 +1542,18 @@ function creationTimeOf(write: AuditWrite): Date | null {
   const body = write.bodyAfter;
   if (body === null || write.level !== "RequestResponse" || write.details.resourceVersionAfter === undefined) return null;
   if (write.object.uid === null || stringAt(body, "metadata", "uid") !== write.object.uid) return null;
-  const text = stringAt(body, "metadata", "creationTimestamp");
-  const time = text === null ? NaN : Date.parse(text);
+  return creationTimeIn(stringAt(body, "metadata", "creationTimestamp"));
+}
+
+/** A body's metadata.creationTimestamp as a time, when it is one in the form the apiserver writes, and one Postgres stores. */
+function creationTimeIn(text: string | null): Date | null {
+  if (text === null) return null;
+  const time = Date.parse(text);
   return Number.isFinite(time) && time >= CREATION_TIME_RANGE[0] && time <= CREATION_TIME_RANGE[1] ? new Date(time) : null;
 }
+
+/** metadata.creationTimestamp as the apiserver writes it (RFC 3339, UTC, whole seconds): where CREATES_BEFORE_ROWS_SQL's comparison as text holds. */
+const CREATION_TIMESTAMP_FORMAT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /**
  * From when a row's entries may be the object's of a write created at `created`: the second after
@@ -1324,14 +1566,19 @@ function sinceOf(write: AuditWrite, created: Date | null): Date | null {
 }
 
 /**
- * Whether `latest`, the latest row of a create's name, holds the uid the create gives though it
- * began before the create, with no body: the row of an earlier object, made by writes that gave no
- * uid, may have taken it from a write of the create's object that told no creation time
- * (uidlessRowIs: the same object, deleted or not) before the create arrived. Its history is asked
- * (earlierThanCreate). Of a row that holds its uid, only a create arriving late asks.
+ * Whether `latest`, the latest row of a create's name, may hold the uid of the create's object
+ * though it began before the create, with no body: the row of an earlier object, made by writes
+ * that gave no uid, may have taken it from a write of the create's object that told no creation
+ * time (uidlessRowIs: the same object, deleted or not) before the create arrived. Its history is
+ * asked (earlierThanCreate). A create giving the uid asks when the row holds it (only a create
+ * arriving late can find that); one giving none (Metadata level) when the row's uid was given by
+ * a write that began at or after the create began (uidGivenAt): in order, every write of the row
+ * came before the create.
  */
 function mayHaveTakenUidOf(create: AuditWrite, latest: ObjectRow): boolean {
-  return !latest.isNew && latest.uid === create.object.uid && latest.firstSeen < create.startTime && !latest.hasStoredState && creationTimeOf(create) !== null;
+  if (latest.isNew || latest.uid === null || latest.firstSeen >= create.startTime || latest.hasStoredState) return false;
+  if (create.object.uid === null) return latest.uidGivenAt !== null && latest.uidGivenAt >= create.startTime;
+  return latest.uid === create.object.uid && creationTimeOf(create) !== null;
 }
 
 /**
@@ -1413,12 +1660,14 @@ const latestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b)
 const earliestOf = (times: Array<Date | null>) => times.reduce<Date | null>((a, b) => (b !== null && (a === null || b < a) ? b : a), null);
 
 /**
- * A create giving the uid `latest` holds, when that row is an earlier object (mayHaveTakenUidOf):
- * one of its entries that did not fail, nor was a dry run, ended before the create's object was
- * created. Its uid was taken from this object's writes since the create began (nothing before the
- * create can have given it); those entries move to the create's row, and the row ends at the
- * create, as a row holding no uid would (uidlessRowIs). Null otherwise, or when the create was not
- * asked about: the row is the create's object.
+ * A create giving the uid `latest` holds, or giving none while that row's uid was given after it
+ * began (mayHaveTakenUidOf), when that row is an earlier object: one of its entries that did not
+ * fail, nor was a dry run, ended before the create's object was created (for a create giving no
+ * uid, before it began). Its uid was taken from this object's writes since the create began
+ * (nothing before the create can have given it); those entries move to the create's row, which
+ * takes the uid, and the row ends at the create, as a row holding no uid would (uidlessRowIs).
+ * Null otherwise, or when the create was not asked about: the row is the create's object, or
+ * (giving no uid) an earlier one that keeps its uid.
  */
 function earlierThanCreate(write: AuditWrite, latest: ObjectRow, stored: UidlessEvidence | undefined, entries: readonly UidlessEntry[]): UidlessJudgement | null {
   if (!createsObject(write) || !mayHaveTakenUidOf(write, latest) || latest.stateDirty) return null;
@@ -1546,7 +1795,7 @@ function stringAt(body: JsonObject, ...path: string[]): string | null {
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-const OBJECT_COPY_COLUMNS = ["id", "cluster_id", "api_group", "api_version", "resource", "kind", "namespace", "name", "uid", "first_seen", "last_seen", "deleted_at"];
+const OBJECT_COPY_COLUMNS = ["id", "cluster_id", "api_group", "api_version", "resource", "kind", "namespace", "name", "uid", "uid_given_at", "first_seen", "last_seen", "deleted_at"];
 
 async function insertObjects(sql: Transaction, clusterId: number, rows: readonly ObjectRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -1554,7 +1803,7 @@ async function insertObjects(sql: Transaction, clusterId: number, rows: readonly
   const text = new CopyTextBuilder();
   for (const r of rows) {
     const { apiGroup, apiVersion, resource, namespace, name } = r.identity;
-    text.addRow([r.id, clusterId, apiGroup, apiVersion, resource, r.kind, namespace, name, r.uid, iso(r.firstSeen), iso(r.lastSeen), iso(r.deletedAt)]);
+    text.addRow([r.id, clusterId, apiGroup, apiVersion, resource, r.kind, namespace, name, r.uid, iso(r.uidGivenAt), iso(r.firstSeen), iso(r.lastSeen), iso(r.deletedAt)]);
   }
   await sql.copyFrom("objects", OBJECT_COPY_COLUMNS, text.take());
 }
@@ -1564,8 +1813,8 @@ async function updateObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<void
   // In id order: concurrent batches lock rows in the same order (their objects' advisory locks make overlap rare anyway).
   const sorted = [...rows].sort((a, b) => a.id - b.id);
   await sql.query(
-    prepared("kt_update_objects", `UPDATE objects o SET uid = t.u, kind = t.k, first_seen = t.fs, last_seen = t.ls, deleted_at = t.del
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS t(id, u, k, fs, ls, del)
+    prepared("kt_update_objects", `UPDATE objects o SET uid = t.u, uid_given_at = t.ug, kind = t.k, first_seen = t.fs, last_seen = t.ls, deleted_at = t.del
+       FROM unnest($1::bigint[], $2::text[], $7::timestamptz[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS t(id, u, ug, k, fs, ls, del)
       WHERE o.id = t.id`),
     [
       int8Array(sorted.map((r) => r.id)),
@@ -1574,6 +1823,7 @@ async function updateObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<void
       timestamptzArray(sorted.map((r) => r.firstSeen)),
       timestamptzArray(sorted.map((r) => r.lastSeen)),
       timestamptzArray(sorted.map((r) => r.deletedAt)),
+      timestamptzArray(sorted.map((r) => r.uidGivenAt)),
     ],
   );
 }
@@ -1598,20 +1848,37 @@ async function reidentifyObjects(sql: Sql, rows: readonly ObjectRow[]): Promise<
 }
 
 /**
+ * CTEs recording, for each row of `source` (columns gone, alias_to) whose alias_to is not null,
+ * that the id `gone` now names the row `alias_to` (object_aliases), and pointing the aliases that
+ * named `gone` (merged into it before) there too, so that every alias is one step: a trace ID
+ * encoding a merged row's id answers with the trace of the row it went to (assemble.ts). In the
+ * merge's own statement: a merge costs no statement more, and an ordinary batch nothing.
+ */
+const ALIAS_MERGED_ROWS_CTES = (source: string) => `aliased AS (INSERT INTO object_aliases (id, object_id)
+                    SELECT m.gone, m.alias_to FROM ${source} m WHERE m.alias_to IS NOT NULL ON CONFLICT (id) DO UPDATE SET object_id = excluded.object_id),
+       rechained AS (UPDATE object_aliases a SET object_id = m.alias_to FROM ${source} m WHERE a.object_id = m.gone AND m.alias_to IS NOT NULL)`;
+
+/**
  * Moves the relations of each merged placeholder to the row it is merged into, and deletes it (a
  * placeholder has no history and no state). Its name is the write's, locked exclusively by this
  * batch: no other batch can look it up meanwhile, nor the pruner delete it (docs/storage.md, "No
  * foreign keys", says what is left: a claimant's relation ended and stated again in one batch).
  */
-export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(gone, kept)),
+export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(gone, kept, alias_to)),
        parents AS (UPDATE relations r SET from_object_id = m.kept FROM merged m WHERE r.from_object_id = m.gone),
-       children AS (UPDATE relations r SET to_object_id = m.kept FROM merged m WHERE r.to_object_id = m.gone)
+       children AS (UPDATE relations r SET to_object_id = m.kept FROM merged m WHERE r.to_object_id = m.gone),
+       ${ALIAS_MERGED_ROWS_CTES("merged")}
   DELETE FROM objects o USING merged m WHERE o.id = m.gone`;
 
-async function mergePlaceholders(sql: Sql, merged: ReadonlyArray<{ id: number; into: number }>): Promise<void> {
+async function mergePlaceholders(sql: Sql, merged: ReadonlyArray<{ id: number; into: number }>, aliasTo: (id: number) => number | null): Promise<void> {
   if (merged.length === 0) return;
-  await sql.query(prepared("kt_merge_placeholders", MERGE_PLACEHOLDERS_SQL), [int8Array(merged.map((m) => m.id)), int8Array(merged.map((m) => m.into))]);
+  await sql.query(prepared("kt_merge_placeholders", MERGE_PLACEHOLDERS_SQL), [
+    int8Array(merged.map((m) => m.id)),
+    int8Array(merged.map((m) => m.into)),
+    int8Array(merged.map((m) => aliasTo(m.id))),
+  ]);
 }
+
 
 /** What of a row's history MOVE_HISTORY_SQL moves: all of it (both null), or what began from `since`, or before `until`. */
 interface HistoryMove {
@@ -1630,7 +1897,7 @@ interface HistoryMove {
  * MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three columns: a row changed by two
  * parts of one statement keeps one change only.
  */
-export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[]) AS t(gone, kept, since, until)),
+export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[]) AS t(gone, kept, since, until, alias_to)),
        history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m
                     WHERE h.object_id = m.gone AND (m.since IS NULL OR h.start_time >= m.since) AND (m.until IS NULL OR h.start_time < m.until)),
        related AS (UPDATE relations r
@@ -1641,17 +1908,38 @@ export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[
                     WHERE (r.from_object_id = m.gone OR r.to_object_id = m.gone OR r.claimed_by_id = m.gone)
                       AND ((m.since IS NULL AND m.until IS NULL)
                            OR ((m.since IS NULL OR r.valid_from >= m.since) AND (m.until IS NULL OR r.valid_from < m.until) AND r.claimed_by_id <> m.gone))),
-       states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL AND m.until IS NULL)
+       states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL AND m.until IS NULL),
+       ${ALIAS_MERGED_ROWS_CTES("moves")}
   DELETE FROM objects o USING moves m WHERE o.id = m.gone AND m.since IS NULL AND m.until IS NULL`;
 
-async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>): Promise<void> {
+async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>, aliasTo: (id: number) => number | null): Promise<void> {
   if (moved.length === 0) return;
   await sql.query(prepared("kt_move_history", MOVE_HISTORY_SQL), [
     int8Array(moved.map((m) => m.id)),
     int8Array(moved.map((m) => m.into)),
     timestamptzArray(moved.map((m) => m.since)),
     timestamptzArray(moved.map((m) => m.until)),
+    int8Array(moved.map((m) => (m.since === null && m.until === null ? aliasTo(m.id) : null))),
   ]);
+}
+
+/**
+ * For each row a plan deletes by merging it (placeholders merged, rows whose whole history moved),
+ * the row it ends up on, following a merge into a row the plan deletes too; null for a row the
+ * batch made (no trace ID can name it yet), or one not deleted.
+ */
+function mergedRowTargets(plan: WritePlan): (id: number) => number | null {
+  const into = new Map<number, number>();
+  for (const { id, into: kept } of plan.merged) into.set(id, kept);
+  for (const { id, into: kept, since, until } of plan.moved) if (since === null && until === null) into.set(id, kept);
+  if (into.size === 0) return () => null;
+  const madeNow = new Set(plan.created.map((row) => row.id));
+  return (id) => {
+    if (madeNow.has(id) || !into.has(id)) return null;
+    let target = into.get(id)!;
+    for (let hops = 0; into.has(target) && hops < into.size; hops++) target = into.get(target)!;
+    return target;
+  };
 }
 
 async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text: string }>): Promise<void> {

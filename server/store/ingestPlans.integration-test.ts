@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
 import {
+  CREATES_BEFORE_ROWS_SQL,
   EARLIER_INCARNATIONS_SQL,
   INGEST_PLANNER_SETTINGS,
   MERGE_PLACEHOLDERS_SQL,
   MOVE_HISTORY_SQL,
   OBJECTS_BY_UID_SQL,
   PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL,
+  ROWS_LEFT_BY_LATE_CREATES_SQL,
   ROWS_NAMED_ELSEWHERE_SQL,
   STATES_BY_ID_SQL,
   UIDLESS_ROWS_SQL,
@@ -60,16 +62,38 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
         objectsByUid: await planOf(tx, OBJECTS_BY_UID_SQL, [1, uids, textArray(BATCH_KEYS.map(() => "default"))]),
         targetsByUid: await planOf(tx, TARGETS_BY_UID_SQL, [int4Array(BATCH_KEYS.map(() => 1)), uids, textArray(BATCH_KEYS.map(() => "default"))]),
         rowsNamedElsewhere: await planOf(tx, ROWS_NAMED_ELSEWHERE_SQL, [ids]),
-        mergePlaceholders: await planOf(tx, MERGE_PLACEHOLDERS_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1))]),
+        mergePlaceholders: await planOf(tx, MERGE_PLACEHOLDERS_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1)), int8Array(BATCH_KEYS.map((id) => id + 1))]),
         uidlessRows: await planOf(tx, UIDLESS_ROWS_SQL, [ids, timestamptzArray(BATCH_KEYS.map(() => new Date())), timestamptzArray(BATCH_KEYS.map(() => new Date()))]),
         stateWrittenSince: await planOf(tx, STATE_WRITTEN_SINCE_SQL, [ids, timestamptzArray(BATCH_KEYS.map(() => new Date()))]),
-        moveHistory: await planOf(tx, MOVE_HISTORY_SQL, [ids, int8Array(BATCH_KEYS.map((id) => id + 1)), timestamptzArray(BATCH_KEYS.map(() => null)), timestamptzArray(BATCH_KEYS.map(() => null))]),
+        moveHistory: await planOf(tx, MOVE_HISTORY_SQL, [
+          ids,
+          int8Array(BATCH_KEYS.map((id) => id + 1)),
+          timestamptzArray(BATCH_KEYS.map(() => null)),
+          timestamptzArray(BATCH_KEYS.map(() => null)),
+          int8Array(BATCH_KEYS.map((id) => id + 1)),
+        ]),
         placeholdersUnderOtherGroups: await planOf(tx, PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL, [
           1,
           textArray(BATCH_KEYS.map(() => "")),
           textArray(BATCH_KEYS.map(() => "pods")),
           textArray(BATCH_KEYS.map(() => "default")),
           textArray(BATCH_KEYS.map((id) => `pod-${id}`)),
+        ]),
+        createsBeforeRows: await planOf(tx, CREATES_BEFORE_ROWS_SQL, [
+          1,
+          textArray(BATCH_KEYS.map(() => "")),
+          textArray(BATCH_KEYS.map(() => "pods")),
+          textArray(BATCH_KEYS.map(() => "default")),
+          textArray(BATCH_KEYS.map((id) => `pod-${id}`)),
+          timestamptzArray(BATCH_KEYS.map(() => new Date())),
+        ]),
+        rowsLeftByLateCreates: await planOf(tx, ROWS_LEFT_BY_LATE_CREATES_SQL, [
+          1,
+          textArray(BATCH_KEYS.map(() => "")),
+          textArray(BATCH_KEYS.map(() => "pods")),
+          textArray(BATCH_KEYS.map(() => "default")),
+          textArray(BATCH_KEYS.map((id) => `pod-${id}`)),
+          timestamptzArray(BATCH_KEYS.map(() => new Date())),
         ]),
         earlierIncarnations: await planOf(tx, EARLIER_INCARNATIONS_SQL, [
           1,
@@ -87,12 +111,17 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       }
       expect(plans.openRelations).toMatch(/relations_claimed_by_idx/);
       expect(plans.earlierIncarnations).toMatch(/objects_identity_idx/);
+      expect(plans.createsBeforeRows).toMatch(/objects_identity_idx/);
+      expect(plans.createsBeforeRows).toMatch(/history_object_time_idx/);
+      expect(plans.rowsLeftByLateCreates).toMatch(/objects_identity_idx/);
       expect(plans.placeholdersUnderOtherGroups).toMatch(/objects_identity_idx/);
       expect(plans.mergePlaceholders).toMatch(/relations_from_idx[\s\S]*relations_to_idx|relations_to_idx[\s\S]*relations_from_idx/);
       expect(plans.uidlessRows).toMatch(/history_object_time_idx/);
       // Both columns as the condition: only an object's entries after the time are read, not its whole history.
       expect(plans.stateWrittenSince).toMatch(/history_object_time_idx[\s\S]*Index Cond: \(\(object_id = t\.id\) AND \(start_time > t\.since\)\)/);
       for (const index of ["history_object_time_idx", "relations_from_idx", "relations_to_idx", "relations_claimed_by_idx"]) expect(plans.moveHistory).toContain(index);
+      // The aliases that named a merged row are found by the row they name, in both merges.
+      for (const plan of [plans.moveHistory, plans.mergePlaceholders]) expect(plan).toContain("object_aliases_object_idx");
       // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.
       expect(plans.objectsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = \S+\) AND \(uid = k\.u\)\)/);
       expect(plans.targetsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = k\.c\) AND \(uid = k\.u\)\)/);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
 import { ROLLOUT_DEPLOYMENT_UID } from "../../testing/scenarios/rollout";
-import { assembleTrace, CHILDREN_SQL, ENTRIES_SQL, OBJECTS_SQL, PARENTS_SQL, RELATED_LIMIT, RELATED_SQL } from "./assemble";
+import { assembleTrace, CHILDREN_SQL, ENTRIES_SQL, OBJECTS_SQL, PARENTS_SQL, RELATED_LIMIT, RELATED_SQL, ROOT_SQL } from "./assemble";
 import { ATTR } from "./attributes";
 import { buildTrace, buildTraceById } from "./buildTrace";
 import { encodeTraceId, traceQueryOf, type TraceQueryInput } from "./traceId";
@@ -330,6 +330,7 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
         entries: await plan(ENTRIES_SQL, [ids, new Date("1970-01-01"), new Date("2100-01-01")]),
         objects: await plan(OBJECTS_SQL, [ids]),
         related: await plan(RELATED_SQL, [ids, ...range, 51, ["controller-owner"]]),
+        root: await plan(ROOT_SQL, [deploymentId]),
       };
       expect(plans.parents).toMatch(/relations_to_idx/);
       expect(plans.children).toMatch(/relations_from_idx/);
@@ -337,6 +338,8 @@ describe.each(STORE_KINDS)("trace assembly on %s", (kind) => {
       expect(plans.objects).toMatch(/objects_pkey/);
       expect(plans.related).toMatch(/relations_to_idx/);
       expect(plans.related).toMatch(/relations_from_idx/);
+      // The root by id, else the row a merged id went to (object_aliases), both by primary key.
+      expect(plans.root).toMatch(/objects_pkey[\s\S]*object_aliases_pkey/);
       for (const text of Object.values(plans)) expect(text).not.toMatch(/Seq Scan on (relations|history_entries|objects)/);
     });
   });

@@ -179,15 +179,26 @@ type EntryRow = TraceEntry;
 type RelatedRow = ObjectRow & { selfId: number; relationKind: string; role: "parent" | "child" };
 
 /**
+ * The object a trace's root id names: that row, or, when ingest merged it into another and
+ * deleted it (object_aliases, written by auditWriter.ts's merges), the row it went to. A trace ID
+ * handed out before the merge so answers with the object's whole history, under its own ID. The
+ * alias is read only when the row is missing (Append stops at the first row), by primary key.
+ */
+export const ROOT_SQL = `SELECT o.id FROM objects o WHERE o.id = $1
+  UNION ALL
+  SELECT o.id FROM object_aliases a JOIN objects o ON o.id = a.object_id WHERE a.id = $1
+  LIMIT 1`;
+
+/**
  * The trace for `query`, or null when its root object doesn't exist. Depth is limited to
  * `options.maxDepth` (default DEFAULT_MAX_TRACE_DEPTH).
  */
 export async function assembleTrace(sql: Sql, query: TraceQuery, options: AssembleOptions = {}): Promise<AssembledTrace | null> {
   const depth = Math.max(1, Math.min(query.depth, options.maxDepth ?? DEFAULT_MAX_TRACE_DEPTH));
   const range: Range = { from: new Date(query.startSeconds * 1000), to: new Date(query.endSeconds * 1000) };
-  const rootId = query.rootObjectId;
-  const exists = await sql.query(`SELECT 1 FROM objects WHERE id = $1`, [rootId]);
-  if (exists.rows.length === 0) return null;
+  const root = await sql.query<{ id: number | string }>(ROOT_SQL, [query.rootObjectId]);
+  if (root.rows.length === 0) return null;
+  const rootId = Number(root.rows[0]!.id);
 
   const mode = query.relationMode;
   const [up, down] = await Promise.all([

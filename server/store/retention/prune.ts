@@ -8,6 +8,8 @@ export interface PruneResult {
   relations: number;
   objects: number;
   objectStates: number;
+  /** Ids of merged rows (object_aliases) that named a pruned object. */
+  objectAliases: number;
 }
 
 /** Rows deleted per statement: keeps each transaction and its locks short on a big table. */
@@ -45,8 +47,8 @@ async function deleteInBatches(sql: Sql, statement: string, params: unknown[]): 
  * deleted under that lock, and the conditions are checked again once it is held; an object
  * whose lock a batch holds is left for the next run.
  */
-async function pruneObjects(db: Database, at: string): Promise<{ objects: number; objectStates: number }> {
-  const pruned = { objects: 0, objectStates: 0 };
+async function pruneObjects(db: Database, at: string): Promise<{ objects: number; objectStates: number; objectAliases: number }> {
+  const pruned = { objects: 0, objectStates: 0, objectAliases: 0 };
   for (;;) {
     const candidates = await db.query<{ id: number; cluster_id: number; api_group: string; resource: string; namespace: string; name: string }>(
       `SELECT o.id, o.cluster_id, o.api_group, o.resource, o.namespace, o.name FROM objects o WHERE ${UNREFERENCED} LIMIT ${OBJECT_BATCH}`,
@@ -62,16 +64,20 @@ async function pruneObjects(db: Database, at: string): Promise<{ objects: number
         ],
       );
       // A new statement, so a new snapshot: it sees what every batch that held these locks committed.
-      const result = await tx.query<{ objects: number; states: number }>(
+      // The ids merged into a pruned object (object_aliases) go with it: a trace ID naming one
+      // answers as one naming the object itself does, not found.
+      const result = await tx.query<{ objects: number; states: number; aliases: number }>(
         `WITH gone AS (DELETE FROM objects o WHERE o.id = ANY($2::bigint[]) AND ${UNREFERENCED} RETURNING o.id),
-              states AS (DELETE FROM object_states s USING gone WHERE s.object_id = gone.id RETURNING 1)
-         SELECT (SELECT count(*) FROM gone)::int AS objects, (SELECT count(*) FROM states)::int AS states`,
+              states AS (DELETE FROM object_states s USING gone WHERE s.object_id = gone.id RETURNING 1),
+              aliases AS (DELETE FROM object_aliases a USING gone WHERE a.object_id = gone.id RETURNING 1)
+         SELECT (SELECT count(*) FROM gone)::int AS objects, (SELECT count(*) FROM states)::int AS states, (SELECT count(*) FROM aliases)::int AS aliases`,
         [at, locked.rows.map((row) => row.id)],
       );
       return result.rows[0]!;
     });
     pruned.objects += done.objects;
     pruned.objectStates += done.states;
+    pruned.objectAliases += done.aliases;
     // Fewer than asked for: that was the last of them. None deleted: the rest are busy; next run.
     if (candidates.rows.length < OBJECT_BATCH || done.objects === 0) return pruned;
   }
@@ -83,7 +89,7 @@ async function pruneObjects(db: Database, at: string): Promise<{ objects: number
  * from an old log is kept as long as history received live; dedup receipts received before it
  * (so an event can be stored again once its entry is gone, and not before); and then the objects
  * that left nothing referring to them (last seen before the cutoff, no history, no relation),
- * with their states.
+ * with their states and the ids merged into them (object_aliases).
  */
 export async function pruneOlderThan(db: Database, cutoff: Date): Promise<PruneResult> {
   const at = cutoff.toISOString();
@@ -109,8 +115,8 @@ export async function pruneOlderThan(db: Database, cutoff: Date): Promise<PruneR
     `DELETE FROM relations WHERE id IN (SELECT id FROM relations WHERE valid_to < $1 AND stored_at < $1 LIMIT ${BATCH})`,
     [at],
   );
-  const { objects, objectStates } = await pruneObjects(db, at);
-  return { historyEntries, receipts, requestCounts, relations, objects, objectStates };
+  const { objects, objectStates, objectAliases } = await pruneObjects(db, at);
+  return { historyEntries, receipts, requestCounts, relations, objects, objectStates, objectAliases };
 }
 
 /** Runs pruneOlderThan(now - retention) every `intervalMs`; returns a stop function. */
