@@ -1029,6 +1029,51 @@ describe.each(STORE_KINDS)("the version in effect when a write was made, on %s",
     expect(metadataPaths(await bindingOf("two-workers", SECOND))).toHaveLength(2);
   });
 
+  it("leaves a binding stored before an earlier sighting of the upgrade arrived as it was stored; later ones follow the upgrade", async () => {
+    // kube-apiserver seen on 1.34; qnvqh's binding (14:58:37) arrives and is stored by 1.34's
+    // rules. Then a batch held back (another apiserver's, or a retry) tells that 1.35 was seen at
+    // 14:55 already: stored history is not diffed again, so qnvqh's entry keeps what it showed,
+    // and mrn5h's binding (15:00:13), stored after, follows 1.35. In time order both would.
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await ingestor.ingest("held-back", [apiserverSeenAt(1, "v1.34.2", "2021-09-13T14:50:00.000Z")]);
+    await ingestor.ingest("held-back", labelledBinding(true, SECOND));
+    await ingestor.ingest("held-back", [apiserverSeenAt(2, "v1.35.0", UPGRADED_AT)]);
+    await ingestor.ingest("held-back", labelledBinding(true, "apiserver-5d887d5fcd-mrn5h"));
+    expect(metadataPaths(await bindingOf("held-back", SECOND))).toEqual([]);
+    expect(metadataPaths(await bindingOf("held-back", "apiserver-5d887d5fcd-mrn5h"))).toHaveLength(2);
+  });
+
+  it("keeps a sighting whose batch's transaction failed: what the control plane said, which the retry says again", async () => {
+    // The batch's transaction fails at its receipts (a lost connection, a conflict); its
+    // sightings are written apart from it and stay. The sender's retry stores the batch.
+    const failing = new Proxy(test.db, {
+      get(target, property) {
+        if (property === "transaction") {
+          return (work: (tx: unknown) => Promise<unknown>) =>
+            target.transaction((tx) =>
+              work({
+                ...tx,
+                query: (statement: unknown, params?: unknown[]) =>
+                  typeof statement === "object" && (statement as { name: string }).name === "kt_record_receipts" ? Promise.reject(new Error("connection lost")) : tx.query(statement as string, params),
+              }),
+            );
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const batch = [apiserverSeenAt(1, "v1.35.0", UPGRADED_AT), ...labelledBinding(true, SECOND)];
+    await expect(createAuditIngestor(failing, TEST_CONVERT_OPTIONS).ingest("failed-batch", batch)).rejects.toThrow(/connection lost/);
+    expect(await historyById(test.db, "failed-batch")).toEqual(new Map());
+    expect(await storedSightingsOf(test.db, "failed-batch")).toEqual([
+      ["v1.35.0", UPGRADED_AT],
+      // The cascade's kube-controller-manager, creating the Pod.
+      ["v1.21.1", "2021-09-13T14:57:20.046Z"],
+    ]);
+    expect(await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("failed-batch", batch)).toMatchObject({ accepted: batch.length });
+    expect(metadataPaths(await bindingOf("failed-batch", SECOND))).toHaveLength(2);
+  });
+
   it("follows the configured version over every sighting", async () => {
     const ingestor = ingestorOn(test.db, "v1.35.0", ["configured-1-35"]);
     await ingestor.ingest("configured-1-35", [apiserverSeenAt(1, "v1.34.2", "2021-09-13T14:50:00.000Z")]);
