@@ -21,7 +21,7 @@ export function parseKubernetesVersion(text: string): KubernetesVersion | null {
   return version.major === 0 ? null : version;
 }
 
-/** `v1.29.3`: how the version is stored (clusters.kubernetes_version) and shown. */
+/** `v1.29.3`: how the version is stored (kubernetes_version_sightings) and shown. */
 export function formatKubernetesVersion(version: KubernetesVersion): string {
   return `v${version.major}.${version.minor}.${version.patch}`;
 }
@@ -34,13 +34,6 @@ export function compareKubernetesVersions(a: KubernetesVersion, b: KubernetesVer
 /** Whether `version` is release `major`.`minor` or a later one. */
 export function isAtLeast(version: KubernetesVersion, major: number, minor: number): boolean {
   return version.major > major || (version.major === major && version.minor >= minor);
-}
-
-/** The newer of two versions, either of which may be unknown. */
-export function newerOf(a: KubernetesVersion | null, b: KubernetesVersion | null): KubernetesVersion | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return compareKubernetesVersions(a, b) >= 0 ? a : b;
 }
 
 /**

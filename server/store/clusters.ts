@@ -1,28 +1,37 @@
-import { compareKubernetesVersions, formatKubernetesVersion, newerOf, parseKubernetesVersion, type KubernetesVersion } from "../k8s/kubernetesVersion";
-import type { Sql } from "./database";
+import { formatKubernetesVersion, parseKubernetesVersion } from "../k8s/kubernetesVersion";
+import { VersionTimeline } from "../k8s/kubernetesVersionTimeline";
+import { timestamptzArray, textArray } from "./arrayParam";
+import { prepared, type Sql } from "./database";
 
 interface KnownCluster {
   id: number;
-  /** The newest Kubernetes version seen of it: stored, or seen by this registry since. */
-  version: KubernetesVersion | null;
-  /** The version clusters.kubernetes_version is known to hold (or to be newer than). */
-  storedVersion: KubernetesVersion | null;
+  /** Its Kubernetes versions and when each was first seen: stored, or seen by this registry since. */
+  versions: VersionTimeline;
+  /** What kubernetes_version_sightings is known to hold of it (or earlier sightings than these). */
+  stored: VersionTimeline;
 }
 
 /**
- * The newer of the stored version and `$2`: `v<major>.<minor>.<patch>` compared as numbers, so
- * that a registry (an ingest worker, a replica) whose knowledge is older never stores an older
- * version over a newer one another stored.
+ * A cluster's sightings, read again by every batch with a binding or an eviction: in a real
+ * cluster nearly every batch (a binding is about one Pod write in six). Prepared, like ingest's
+ * other statements that run on every batch: parsed and planned once per connection.
  */
-const NEWER_VERSION_SQL = `CASE WHEN clusters.kubernetes_version IS NULL
-    OR string_to_array(ltrim(clusters.kubernetes_version, 'v'), '.')::int[] < string_to_array(ltrim($2, 'v'), '.')::int[]
-  THEN $2 ELSE clusters.kubernetes_version END`;
+const SIGHTINGS_OF_CLUSTER = prepared("kt_version_sightings_of_cluster", `SELECT version, first_seen FROM kubernetes_version_sightings WHERE cluster_id = $1`);
+
+interface SightingRow {
+  version: string;
+  first_seen: Date | string;
+}
 
 /**
- * Cluster ids by name, created on first use; names never change, so caching is safe. Also the
- * newest Kubernetes version each cluster's control plane named (clusters.kubernetes_version),
- * read with the id and stored only when a newer one is seen: an ordinary batch costs no
- * statement for it.
+ * Cluster ids by name, created on first use; names never change, so caching is safe. Also when
+ * each Kubernetes version the cluster's control plane named was first seen
+ * (kubernetes_version_sightings), read with the id and stored only when a version is new or seen
+ * earlier than stored: an ordinary batch costs no statement for it.
+ *
+ * Each ingestor (the server, each ingest worker, each replica, `npm run import`) has its own
+ * registry, so one may not know a version another stored: readSightings asks the database again
+ * where the answer would be stored for good (a batch's bindings and evictions).
  */
 export class ClusterRegistry {
   private readonly clusters = new Map<string, KnownCluster>();
@@ -34,61 +43,87 @@ export class ClusterRegistry {
     return this.clusters.get(name)?.id;
   }
 
+  /** The cluster's id, created if it is new; its version sightings are read with it, in the same statement. */
   async idOf(name: string): Promise<number> {
     const cached = this.clusters.get(name);
     if (cached !== undefined) return cached.id;
-    const inserted = await this.sql.query<{ id: number; kubernetes_version: string | null }>(
-      `INSERT INTO clusters (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id, kubernetes_version`,
+    const rows = await this.sql.query<SightingRow & { id: number }>(
+      `WITH cluster AS (INSERT INTO clusters (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id)
+       SELECT cluster.id, s.version, s.first_seen FROM cluster LEFT JOIN kubernetes_version_sightings s ON s.cluster_id = cluster.id`,
       [name],
     );
-    const row = inserted.rows[0]!;
-    const id = Number(row.id);
-    const stored = row.kubernetes_version === null ? null : parseKubernetesVersion(row.kubernetes_version);
-    // Another batch's lookup of it may have answered meanwhile, and a version been noted since:
+    const id = Number(rows.rows[0]!.id);
+    const stored = timelineOf(rows.rows.filter((row) => row.version !== null));
+    // Another batch's lookup of it may have answered meanwhile, and versions been noted since:
     // kept, with what this answer adds.
     const known = this.clusters.get(name);
     if (known !== undefined) {
-      known.version = newerOf(known.version, stored);
-      known.storedVersion = newerOf(known.storedVersion, stored);
+      known.versions.merge(stored);
+      known.stored.merge(stored);
       return known.id;
     }
-    this.clusters.set(name, { id, version: stored, storedVersion: stored });
+    const versions = new VersionTimeline();
+    versions.merge(stored);
+    this.clusters.set(name, { id, versions, stored });
     return id;
   }
 
-  /** The newest Kubernetes version known of a cluster this registry has looked up; null when none is. */
-  versionOf(name: string): KubernetesVersion | null {
-    return this.clusters.get(name)?.version ?? null;
-  }
-
-  /**
-   * Takes `seen`, a version a batch of the cluster (looked up already) named, as its version
-   * when it is newer than the one known; returns the version known now.
-   */
-  noteVersion(name: string, seen: KubernetesVersion | null): KubernetesVersion | null {
+  /** The Kubernetes versions known of a cluster this registry has looked up, with when each was first seen. */
+  versionsOf(name: string): VersionTimeline {
     const cluster = this.clusters.get(name);
     if (cluster === undefined) throw new Error(`cluster ${name} was not looked up`);
-    cluster.version = newerOf(cluster.version, seen);
-    return cluster.version;
+    return cluster.versions;
+  }
+
+  /** Takes the versions a batch of the cluster (looked up already) named, each at its earliest time in the batch. */
+  noteSightings(name: string, seen: VersionTimeline): void {
+    this.versionsOf(name).merge(seen);
   }
 
   /**
-   * Stores the cluster's version when it is newer than the one stored: one statement when a
-   * newer version is first seen, none otherwise. Outside any transaction: a batch's does not
-   * hold the cluster's row locked (on PGlite its one connection would wait for it).
+   * Reads the cluster's stored sightings again, in `sql` (a batch's transaction), and takes those
+   * this registry did not know: another ingestor's. One statement.
    */
-  async storeVersion(name: string): Promise<void> {
+  async readSightings(sql: Sql, name: string): Promise<void> {
     const cluster = this.clusters.get(name);
-    if (cluster === undefined || cluster.version === null) return;
-    if (cluster.storedVersion !== null && compareKubernetesVersions(cluster.version, cluster.storedVersion) <= 0) return;
-    const version = cluster.version;
-    const updated = await this.sql.query<{ kubernetes_version: string }>(
-      `UPDATE clusters SET kubernetes_version = ${NEWER_VERSION_SQL} WHERE id = $1 RETURNING kubernetes_version`,
-      [cluster.id, formatKubernetesVersion(version)],
-    );
-    const stored = updated.rows[0] === undefined ? null : parseKubernetesVersion(updated.rows[0].kubernetes_version);
-    // Another registry may have stored a newer one meanwhile: it is this cluster's version now.
-    cluster.storedVersion = newerOf(stored, version);
-    cluster.version = newerOf(cluster.version, stored);
+    if (cluster === undefined) throw new Error(`cluster ${name} was not looked up`);
+    const rows = await sql.query<SightingRow>(SIGHTINGS_OF_CLUSTER, [cluster.id]);
+    const stored = timelineOf(rows.rows);
+    cluster.stored.merge(stored);
+    cluster.versions.merge(stored);
   }
+
+  /**
+   * Stores the cluster's sightings the database does not have yet (a version new to it, or one
+   * seen earlier than stored): one statement then, none otherwise. Each row keeps the earlier
+   * of its stored time and this one, so that an ingestor that knew only a later sighting never
+   * moves one back. Outside any transaction: on PGlite, whose one connection a batch's holds,
+   * it would wait for it.
+   */
+  async storeSightings(name: string): Promise<void> {
+    const cluster = this.clusters.get(name);
+    if (cluster === undefined) return;
+    const unstored = cluster.versions.newerThan(cluster.stored);
+    if (unstored.length === 0) return;
+    const stored = await this.sql.query<SightingRow>(
+      `INSERT INTO kubernetes_version_sightings (cluster_id, version, first_seen)
+       SELECT $1, version, first_seen FROM unnest($2::text[], $3::timestamptz[]) AS seen(version, first_seen)
+       ON CONFLICT (cluster_id, version) DO UPDATE SET first_seen = LEAST(kubernetes_version_sightings.first_seen, excluded.first_seen)
+       RETURNING version, first_seen`,
+      [cluster.id, textArray(unstored.map((s) => formatKubernetesVersion(s.version))), timestamptzArray(unstored.map((s) => s.firstSeen))],
+    );
+    // Another ingestor may have stored an earlier sighting meanwhile: it is the first now.
+    const answered = timelineOf(stored.rows);
+    cluster.stored.merge(answered);
+    cluster.versions.merge(answered);
+  }
+}
+
+function timelineOf(rows: readonly SightingRow[]): VersionTimeline {
+  const timeline = new VersionTimeline();
+  for (const row of rows) {
+    const version = parseKubernetesVersion(row.version);
+    if (version !== null) timeline.note(version, new Date(row.first_seen));
+  }
+  return timeline;
 }

@@ -9,6 +9,9 @@ import { openPostgres } from "./postgres";
 import { createPostgresDatabase, openTestDatabase, type StoreKind, type TestDatabase } from "../testing/databases";
 import { incompressibleText } from "../testing/incompressibleText";
 import { isLongEntry, isSlowEntry } from "../query/overlappingEntries";
+import { ClusterRegistry } from "./clusters";
+import { parseKubernetesVersion } from "../k8s/kubernetesVersion";
+import { VersionTimeline } from "../k8s/kubernetesVersionTimeline";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -296,5 +299,45 @@ describe("migrations that fill new columns from what was stored, from values ing
       { actor: "erin", impersonator: "trent" },
       { actor: "frank", impersonator: null },
     ]);
+  });
+});
+
+describe("20261212120000: a cluster's stored version becomes its first sighting", () => {
+  it.each(["pglite", "postgres"] as const)("keeps each cluster's version, first seen at the migration, and drops the column, on %s", async (kind) => {
+    const { test, migrations } = await migratedUpTo(kind, "20261212120000_kubernetes_version_sightings");
+    // What 20261210120000 left: a cluster whose kube-apiserver named 1.31, one whose version was
+    // never seen, and one named like a key every object has.
+    await test.db.query(`INSERT INTO clusters (id, name, kubernetes_version) VALUES (1, 'prod', 'v1.31.0'), (2, 'fresh', NULL), (3, 'constructor', 'v1.35.0')`);
+    const before = Date.now();
+    await applyMigrations(test.db, migrations);
+    const after = Date.now();
+    const rows = await test.db.query<{ cluster_id: number; version: string; first_seen: Date }>(`SELECT cluster_id, version, first_seen FROM kubernetes_version_sightings ORDER BY cluster_id`);
+    expect(rows.rows.map((row) => [row.cluster_id, row.version])).toEqual([
+      [1, "v1.31.0"],
+      [3, "v1.35.0"],
+    ]);
+    for (const row of rows.rows) {
+      // now(): the transaction's start, within the migration run (to the millisecond JavaScript reads).
+      expect(new Date(row.first_seen).getTime()).toBeGreaterThanOrEqual(before - 1);
+      expect(new Date(row.first_seen).getTime()).toBeLessThanOrEqual(after);
+    }
+    const column = await test.db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'clusters' AND column_name = 'kubernetes_version'`);
+    expect(column.rows).toEqual([]);
+    // An ingestor started on it follows the stored version for a write of any time, as before
+    // the migration, until a sighting says otherwise; a log that names it earlier moves it back.
+    const clusters = new ClusterRegistry(test.db);
+    expect(await clusters.idOf("prod")).toBe(1);
+    expect(clusters.versionsOf("prod").versionAt(new Date("2021-09-13T14:53:16Z"))).toEqual(parseKubernetesVersion("v1.31.0"));
+    expect(clusters.versionsOf("prod").versionAt(new Date(after + 60_000))).toEqual(parseKubernetesVersion("v1.31.0"));
+    await clusters.idOf("fresh");
+    expect(clusters.versionsOf("fresh").isEmpty).toBe(true);
+    await clusters.idOf("constructor");
+    expect(clusters.versionsOf("constructor").newest()).toEqual(parseKubernetesVersion("v1.35.0"));
+    const earlier = new VersionTimeline();
+    earlier.note(parseKubernetesVersion("v1.31.0")!, new Date("2024-08-20T10:00:00Z"));
+    clusters.noteSightings("prod", earlier);
+    await clusters.storeSightings("prod");
+    const moved = await test.db.query<{ first_seen: Date }>(`SELECT first_seen FROM kubernetes_version_sightings WHERE cluster_id = 1`);
+    expect(new Date(moved.rows[0]!.first_seen).toISOString()).toBe("2024-08-20T10:00:00.000Z");
   });
 });

@@ -51,7 +51,7 @@ function writeOf(event: Loose, overrides: Partial<AuditWrite> = {}): AuditWrite 
 }
 
 /** The change options of a cluster whose kube-apiserver is of release `version`. */
-const onKubernetes = (version: string): ChangeOptions => ({ apiserver: apiserverBehaviourOf(parseKubernetesVersion(version)) });
+const onKubernetes = (version: string): ChangeOptions => ({ apiserverAt: () => apiserverBehaviourOf(parseKubernetesVersion(version)) });
 
 const NOTHING_KNOWN = { diff: null, snapshot: null, noop: false, nextState: null, deleted: false };
 const UNKNOWN: PreviousState = { state: null, resourceVersion: null };

@@ -21,10 +21,11 @@ export interface ChangeOptions {
   /** Paths to leave out of diffs in addition to DEFAULT_IGNORED_PATHS, which are always left out here. */
   ignorePaths?: string[][];
   /**
-   * What the cluster's kube-apiserver does in a binding or an eviction, by its version
-   * (./apiserverBehaviour.ts); UNKNOWN_VERSION_BEHAVIOUR when not given.
+   * What the cluster's kube-apiserver did in a binding or an eviction received at `time` (the
+   * write's startTime), by the version it ran then (./apiserverBehaviour.ts);
+   * UNKNOWN_VERSION_BEHAVIOUR when not given.
    */
-  apiserver?: ApiserverBehaviour;
+  apiserverAt?: (time: Date) => ApiserverBehaviour;
 }
 
 /**
@@ -61,13 +62,18 @@ function objectBodyAfter(previous: PreviousState, write: AuditWrite): JsonObject
   return expectedKind !== null && kind !== null && kind !== expectedKind ? null : body;
 }
 
+/** What the cluster's kube-apiserver did in `write`, by the version it ran when it received it. */
+function apiserverFor(write: AuditWrite, options: ChangeOptions): ApiserverBehaviour {
+  return options.apiserverAt?.(write.startTime) ?? UNKNOWN_VERSION_BEHAVIOUR;
+}
+
 /**
  * The object's state after a write to a subresource of another kind (a Scale, a Binding), from its
  * previous state and what the write did to it (AuditWrite.effect, ./subresourceEffect.ts); null
  * when either is unknown. Its resourceVersion is the write's when a Scale response told it, and
  * left out otherwise: the state is not the one the previous version named.
  */
-function stateAfterEffect(previous: PreviousState, write: AuditWrite, apiserver: ApiserverBehaviour): JsonObject | null {
+function stateAfterEffect(previous: PreviousState, write: AuditWrite, options: ChangeOptions): JsonObject | null {
   const effect = write.effect;
   // An eviction's state comes with whether it removed the Pod (evictionChange).
   if (effect === undefined || effect.kind === "eviction" || previous.state === null) return null;
@@ -85,6 +91,7 @@ function stateAfterEffect(previous: PreviousState, write: AuditWrite, apiserver:
       if (effect.resourceVersion !== null) metadata.resourceVersion = effect.resourceVersion;
       break;
     case "binding": {
+      const apiserver = apiserverFor(write, options);
       // A Pod is bound once (the apiserver refuses to bind a Pod that has a node): a state that
       // has one is newer than the binding, which arrived late and makes no version to place it by.
       if (typeof spec.nodeName === "string" && spec.nodeName !== "") return null;
@@ -189,7 +196,7 @@ function modification(previous: PreviousState, write: AuditWrite, body: JsonObje
 function evictionChange(previous: PreviousState, write: AuditWrite, effect: EvictionEffect, options: ChangeOptions): ObjectChange {
   // A state that is the Pod's removal (its kubelet's delete): the eviction arrived after it.
   if (previous.state === null || (isBeingDeleted(previous.state) && !isPendingDeletion(previous.state))) return nothingKnown();
-  const apiserver = options.apiserver ?? UNKNOWN_VERSION_BEHAVIOUR;
+  const apiserver = apiserverFor(write, options);
   const evicted = evictedPod(previous.state, effect, { from: write.startTime, to: write.endTime }, { setsDisruptionTarget: apiserver.evictionSetsDisruptionTarget });
   if (evicted.removed) return { diff: null, snapshot: evicted.state ?? previous.state, noop: false, nextState: null, deleted: true };
   const change = modification(previous, write, evicted.state, options);
@@ -225,7 +232,7 @@ export function computeChange(previous: PreviousState, write: AuditWrite, option
   // A failed write changed nothing, nor did a dry run.
   if (write.failed || write.dryRun) return nothingKnown();
   if (write.effect?.kind === "eviction") return evictionChange(previous, write, write.effect, options);
-  const body = objectBodyAfter(previous, write) ?? stateAfterEffect(previous, write, options.apiserver ?? UNKNOWN_VERSION_BEHAVIOUR);
+  const body = objectBodyAfter(previous, write) ?? stateAfterEffect(previous, write, options);
   if (createsObject(write)) return { diff: null, snapshot: body, noop: false, nextState: body, deleted: false };
   switch (write.verb) {
     case "create":

@@ -12,7 +12,8 @@ import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
 import { settingOrGenerate } from "../../store/settings";
 import { hmacFingerprint } from "../../model/redact/redact";
-import { controlPlaneVersionOf, newerOf, type KubernetesVersion } from "../../k8s/kubernetesVersion";
+import { controlPlaneVersionOf, type KubernetesVersion } from "../../k8s/kubernetesVersion";
+import { VersionTimeline } from "../../k8s/kubernetesVersionTimeline";
 import { apiserverBehaviourOf } from "./apiserverBehaviour";
 import { createsObject, type ChangeOptions } from "./change";
 import { convertAuditEvent } from "./convert";
@@ -51,11 +52,11 @@ interface ConvertedBatch {
   /** Emptied once split into writes and reads, so that nothing else holds the bodies. */
   converted: ConvertedAuditEvent[];
   /**
-   * The newest version the batch's control-plane requests named (server/k8s/kubernetesVersion.ts),
-   * read from every valid event, those skipped as noise too (kube-apiserver's lease updates);
-   * null when none did.
+   * The versions the batch's control-plane requests named (server/k8s/kubernetesVersion.ts), each
+   * at the earliest requestReceivedTimestamp that named it, read from every valid event, those
+   * skipped as noise too (kube-apiserver's lease updates).
    */
-  controlPlaneVersion: KubernetesVersion | null;
+  versionSightings: VersionTimeline;
 }
 
 /** Kubernetes versions configured per cluster (KUBETRAIL_KUBERNETES_VERSIONS), over those the audit events tell. */
@@ -159,7 +160,7 @@ export function createAuditIngestor(
     const summary: IngestSummary = { received: rawItems.length, accepted: 0, duplicates: 0, skipped: 0, history: 0, reads: 0, rejected: [] };
     const converted: ConvertedAuditEvent[] = [];
     const seenInBatch = new Set<string>();
-    let controlPlaneVersion: KubernetesVersion | null = null;
+    const versionSightings = new VersionTimeline();
     for (let index = 0; index < rawItems.length; index++) {
       const parsed = parseAuditEvent(rawItems[index]);
       if (!parsed.ok) {
@@ -168,7 +169,8 @@ export function createAuditIngestor(
       }
       // Before the noise rules: the apiserver's own requests are often to resources skipped
       // (its lease), and only their receipt is stored.
-      controlPlaneVersion = newerOf(controlPlaneVersion, controlPlaneVersionOf(parsed.event.userAgent, parsed.event.user.username));
+      const version = controlPlaneVersionOf(parsed.event.userAgent, parsed.event.user.username);
+      if (version !== null) versionSightings.note(version, new Date(parsed.event.requestReceivedTimestamp));
       let event: ConvertedAuditEvent;
       try {
         event = convertAuditEvent(parsed.event, options);
@@ -190,7 +192,7 @@ export function createAuditIngestor(
       seenInBatch.add(id);
       converted.push(event);
     }
-    return { summary, converted, controlPlaneVersion };
+    return { summary, converted, versionSightings };
   }
 
   /**
@@ -223,26 +225,50 @@ export function createAuditIngestor(
     return [written, named];
   }
 
+  /** The cluster's configured version (KUBETRAIL_KUBERNETES_VERSIONS); null when none is. */
+  function configuredVersionOf(clusterName: string): KubernetesVersion | null {
+    // Its own key only: a cluster may be named as a key every object inherits ("constructor").
+    return Object.hasOwn(configuredVersions, clusterName) ? configuredVersions[clusterName]! : null;
+  }
+
   /**
-   * What the cluster's kube-apiserver does in a binding or an eviction, by its version: the
-   * configured one, else the newest its control plane's requests named, this batch's included
-   * (so that a cluster's first batch follows the version it tells); today's rules when neither
-   * is known (UNKNOWN_VERSION_BEHAVIOUR).
+   * What the cluster's kube-apiserver did in a binding or an eviction, by its version when the
+   * request was received: the configured one, else the one its control plane's requests tell
+   * ran then (VersionTimeline.versionAt), this batch's included (so that a cluster's first batch
+   * follows the version it tells); today's rules when neither is known (UNKNOWN_VERSION_BEHAVIOUR).
+   * The cluster's timeline is read as each write asks, so that what readSightings adds counts.
    */
   function changeOptionsFor(clusterName: string, batch: ConvertedBatch): ChangeOptions {
-    const inferred = clusters.noteVersion(clusterName, batch.controlPlaneVersion);
-    // Its own key only: a cluster may be named as a key every object inherits ("constructor").
-    const configured = Object.hasOwn(configuredVersions, clusterName) ? configuredVersions[clusterName]! : null;
-    return { apiserver: apiserverBehaviourOf(configured ?? inferred) };
+    clusters.noteSightings(clusterName, batch.versionSightings);
+    const configured = configuredVersionOf(clusterName);
+    if (configured !== null) {
+      const behaviour = apiserverBehaviourOf(configured);
+      return { apiserverAt: () => behaviour };
+    }
+    const versions = clusters.versionsOf(clusterName);
+    return { apiserverAt: (time) => apiserverBehaviourOf(versions.versionAt(time)) };
+  }
+
+  /**
+   * Whether what `events` show depends on the cluster's version, and no version is configured:
+   * a binding or an eviction. The versions are then read from the database with the batch's
+   * objects (no round trip of its own), for another ingestor may have stored one this one has
+   * not seen, and the batch's entries are stored for good.
+   */
+  function readsStoredVersions(clusterName: string, events: readonly ConvertedAuditEvent[]): boolean {
+    if (configuredVersionOf(clusterName) !== null) return false;
+    return events.some((event) => event.kind === "write" && !event.failed && !event.dryRun && (event.effect?.kind === "binding" || event.effect?.kind === "eviction"));
   }
 
   /** Stores a converted batch in `tx`; returns the keys of the history entries it sent. */
-  async function storeConverted(tx: Transaction, clusterId: number, batch: ConvertedBatch, changeOptions: ChangeOptions): Promise<Array<{ auditId: string; stage: string }>> {
+  async function storeConverted(tx: Transaction, cluster: { id: number; name: string }, batch: ConvertedBatch, changeOptions: ChangeOptions): Promise<Array<{ auditId: string; stage: string }>> {
+    const clusterId = cluster.id;
+    const versions = readsStoredVersions(cluster.name, batch.converted) ? clusters.readSightings(tx, cluster.name) : null;
     const receipts = recordReceipts(tx, clusterId, batch.converted);
     // Locked and looked up alongside the receipts (one wait, not two), for every write: the
     // few that turn out to be duplicates cost a lock and a lookup for nothing.
     const objects = lockAndLoadObjects(tx, clusterId, ...objectsToLock(batch.converted));
-    const [fresh, lockedObjects] = await Promise.all([receipts, objects]);
+    const [fresh, lockedObjects] = await Promise.all([receipts, objects, versions]);
     const summary = batch.summary;
     const writes: AuditWrite[] = [];
     const reads: AuditRead[] = [];
@@ -325,17 +351,21 @@ export function createAuditIngestor(
     // What a batch larger than one transaction takes is left for the transactions after the first.
     let rest: ConvertedAuditEvent[] = [];
     let changeOptions: ChangeOptions = {};
+    const cluster = { id: clusterId, name: clusterName };
+    let sightingsStored: Promise<void> = Promise.resolve();
     try {
       await db.transaction(async (tx) => {
         // Converted while BEGIN is on its way: reading and converting a batch takes longer than the round trip.
         const batch = early.batch ?? converter.convert();
         early.batch = null;
         changeOptions = changeOptionsFor(clusterName, batch);
+        sightingsStored = storeNewSightings(clusterName);
         if (batch.converted.length === 0) return;
         rest = batch.converted.splice(firstPartLength(batch.converted, linkers, limits));
-        committed = await storeConverted(tx, clusterId, batch, changeOptions);
+        committed = await storeConverted(tx, cluster, batch, changeOptions);
       });
     } catch (error) {
+      await sightingsStored;
       // The transaction never began (no connection), so the batch is not converted yet: it is
       // now, to tell whether it needed the database at all.
       if (source.items !== null) converter.convert();
@@ -346,28 +376,30 @@ export function createAuditIngestor(
     progress.committed = true;
     const summary = converter.converted.summary!;
     notifyCommitted(clusterId, clusterName, committed);
-    await storeNewerVersion(clusterName);
+    await sightingsStored;
     // In order, each once the one before is committed: a later write to an object is diffed
     // against the state an earlier part left. Should one fail, the parts before it stay stored,
     // and the sender's retry finds them among the duplicates.
     while (rest.length > 0) {
-      const part: ConvertedBatch = { summary, converted: rest.splice(0, firstPartLength(rest, linkers, limits)), controlPlaneVersion: null };
-      notifyCommitted(clusterId, clusterName, await db.transaction((tx) => storeConverted(tx, clusterId, part, changeOptions)));
+      const part: ConvertedBatch = { summary, converted: rest.splice(0, firstPartLength(rest, linkers, limits)), versionSightings: new VersionTimeline() };
+      notifyCommitted(clusterId, clusterName, await db.transaction((tx) => storeConverted(tx, cluster, part, changeOptions)));
     }
     return summary;
   }
 
   /**
-   * Stores the cluster's version when a batch named a newer one than the one stored (a statement
-   * only then), once the batch is committed: outside its transaction, so that no batch holds the
-   * cluster's row. Failing, it is tried again after the next batch: the batch is stored, and
-   * the version is kept in memory meanwhile.
+   * Stores the cluster's version sightings the database does not have (a statement only when a
+   * batch names a version new to it, or seen earlier than stored). Sent as soon as the batch is
+   * converted, outside its transaction (on its own connection; on PGlite once the transaction
+   * ends), so that another ingestor storing a binding or an eviction at the same time reads it
+   * (readsStoredVersions) as early as can be. Failing, it is tried again with the next batch:
+   * the sightings are kept in memory meanwhile. Never rejects.
    */
-  async function storeNewerVersion(clusterName: string): Promise<void> {
+  async function storeNewSightings(clusterName: string): Promise<void> {
     try {
-      await clusters.storeVersion(clusterName);
+      await clusters.storeSightings(clusterName);
     } catch {
-      // Tried again after the next batch.
+      // Tried again with the next batch.
     }
   }
 

@@ -5,10 +5,12 @@ import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 import { eventList, rolloutScenario } from "../../testing/scenarios/rollout";
 import { openshiftCascade } from "../../testing/scenarios/openshiftCascade";
 import type { Database } from "../../store/database";
-import { parseKubernetesVersion } from "../../k8s/kubernetesVersion";
+import { compareKubernetesVersions, formatKubernetesVersion, parseKubernetesVersion } from "../../k8s/kubernetesVersion";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { createAuditIngestor } from "./ingest";
 import { TRANSACTION_LIMITS } from "./transactionParts";
+import { importAuditFile } from "../auditFile/importAuditFile";
+import { Readable } from "node:stream";
 import type { DiffEntry } from "./types";
 
 type Obj = Record<string, any>;
@@ -242,14 +244,26 @@ function ingestorOn(db: Database, version: string, clusters: string[]) {
   return createAuditIngestor(db, TEST_CONVERT_OPTIONS, {}, BUILTIN_LINKERS, TRANSACTION_LIMITS, configured);
 }
 
-async function storedVersionOf(db: Database, cluster: string): Promise<string | null | undefined> {
-  const rows = await db.query<{ kubernetes_version: string | null }>(`SELECT kubernetes_version FROM clusters WHERE name = $1`, [cluster]);
-  return rows.rows[0]?.kubernetes_version;
+/** The versions stored of `cluster` (kubernetes_version_sightings), oldest first, each with when it was first seen. */
+async function storedSightingsOf(db: Database, cluster: string): Promise<Array<[version: string, firstSeen: string]>> {
+  const rows = await db.query<{ version: string; first_seen: Date }>(
+    `SELECT s.version, s.first_seen FROM kubernetes_version_sightings s JOIN clusters c ON c.id = s.cluster_id WHERE c.name = $1 ORDER BY s.first_seen`,
+    [cluster],
+  );
+  return rows.rows.map((row) => [row.version, new Date(row.first_seen).toISOString()]);
 }
 
-/** The cascade's binding of POD, as a scheduler that labels its decision would send it, and its kubelet's report with the Pod as `labelled` says. */
-function labelledBinding(labelled: boolean): Obj[] {
-  const [create, bind, running] = podScheduled().map((event) => structuredClone(event));
+/** The newest version stored of `cluster`; undefined when none is. */
+async function storedVersionOf(db: Database, cluster: string): Promise<string | undefined> {
+  const versions = (await storedSightingsOf(db, cluster)).map(([version]) => parseKubernetesVersion(version)!);
+  versions.sort(compareKubernetesVersions);
+  return versions.length === 0 ? undefined : formatKubernetesVersion(versions.at(-1)!);
+}
+
+/** The cascade's binding of POD (or `pod`), as a scheduler that labels its decision would send it, and its kubelet's report with the Pod as `labelled` says. */
+function labelledBinding(labelled: boolean, pod = POD): Obj[] {
+  const steps = openshiftCascade();
+  const [create, bind, running] = [`create pod ${pod}`, `bind pod ${pod} to `, `pod ${pod} running`].map((label) => structuredClone(steps.find((step) => step.label.startsWith(label))!.event) as Obj);
   const labels = { "topology.kubernetes.io/zone": "westeurope-1", "scheduling.example.com/pool": "masters" };
   bind!.requestObject.metadata.labels = labels;
   if (labelled) Object.assign(running!.responseObject.metadata.labels, labels);
@@ -847,14 +861,14 @@ describe.each(STORE_KINDS)("the version a cluster's kube-apiserver names, on %s"
 
   it("is followed by a cluster whose name an object's prototype has too, when no version is configured", async () => {
     // "constructor" is a valid cluster name; no KUBETRAIL_KUBERNETES_VERSIONS. Its kube-apiserver
-    // names 1.35 (the lease renewal's agent, another release's), which copies a Binding's labels.
+    // names 1.35 (the lease renewal's agent, another release's) before the binding, which copies a Binding's labels.
     const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS, {}, BUILTIN_LINKERS, TRANSACTION_LIMITS, {});
-    await ingestor.ingest("constructor", [apiserverLeaseRenewal(1, "v1.35.0"), ...labelledBinding(true)]);
+    await ingestor.ingest("constructor", [apiserverSeenAt(1, "v1.35.0", "2021-09-13T14:50:00.000Z"), ...labelledBinding(true)]);
     const [, copied] = await entriesOf(test.db, "constructor", POD);
     expect(copied!.diff).toContainEqual({ path: 'metadata.labels["topology.kubernetes.io/zone"]', new: "westeurope-1" });
   });
 
-  it("is stored only when a newer one is seen: no statement for an ordinary batch, none for an older apiserver's", async () => {
+  it("is stored only when a version is new or seen earlier: no statement for an ordinary batch, none for an older apiserver's", async () => {
     const sent: string[] = [];
     const recording = new Proxy(test.db, {
       get(target, property) {
@@ -869,20 +883,202 @@ describe.each(STORE_KINDS)("the version a cluster's kube-apiserver names, on %s"
       await ingestor.ingest("versions", events);
       return [...sent];
     };
-    // The cluster's first batch: its row, then its version once the batch is stored.
-    expect(await statementsOf([apiserverLeaseRenewal(1)])).toEqual(["INSERT INTO", "UPDATE clusters"]);
+    // The cluster's first batch: its row (and the sightings stored of it), then its version's first sighting.
+    expect(await statementsOf([apiserverLeaseRenewal(1)])).toEqual(["WITH cluster", "INSERT INTO"]);
     expect(await statementsOf([apiserverLeaseRenewal(2)])).toEqual([]);
     // An upgrade; then, in a highly available control plane, an apiserver not yet upgraded.
-    expect(await statementsOf([apiserverLeaseRenewal(3, "v1.30.0")])).toEqual(["UPDATE clusters"]);
+    expect(await statementsOf([apiserverLeaseRenewal(3, "v1.30.0")])).toEqual(["INSERT INTO"]);
     expect(await statementsOf([apiserverLeaseRenewal(4, "v1.29.3")])).toEqual([]);
-    expect(await storedVersionOf(test.db, "versions")).toBe("v1.30.0");
-    // Another server (or ingest worker) that knew only the older one never stores it over the newer.
+    // The same batch again (a retry, a log imported twice): nothing new.
+    expect(await statementsOf([apiserverLeaseRenewal(3, "v1.30.0")])).toEqual([]);
+    expect(await storedSightingsOf(test.db, "versions")).toEqual([
+      ["v1.29.3", apiserverLeaseRenewal(1).requestReceivedTimestamp],
+      ["v1.30.0", apiserverLeaseRenewal(3).requestReceivedTimestamp],
+    ]);
+    // Another server (or ingest worker) that saw a version only later never moves its first sighting back.
     const stale = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
-    await stale.ingest("stale", [apiserverLeaseRenewal(5, "v1.29.3")]);
-    // Meanwhile another stores a newer one than this one knows.
-    await test.db.query(`UPDATE clusters SET kubernetes_version = 'v1.31.2' WHERE name = 'stale'`);
-    await stale.ingest("stale", [apiserverLeaseRenewal(6, "v1.30.0")]);
-    expect(await storedVersionOf(test.db, "stale")).toBe("v1.31.2");
+    await stale.ingest("versions", [apiserverLeaseRenewal(7, "v1.30.0")]);
+    expect(await storedSightingsOf(test.db, "versions")).toEqual([
+      ["v1.29.3", apiserverLeaseRenewal(1).requestReceivedTimestamp],
+      ["v1.30.0", apiserverLeaseRenewal(3).requestReceivedTimestamp],
+    ]);
+  });
+});
+
+/**
+ * apiserverLeaseRenewal (kube-apiserver's own lease renewal, the real v1.29.3 one's shape) naming
+ * `version`, received at `at`: the moment the cluster's kube-apiserver is seen at that release.
+ */
+function apiserverSeenAt(sequence: number, version: string, at: string): Obj {
+  const renewal = apiserverLeaseRenewal(sequence, version);
+  return { ...renewal, requestReceivedTimestamp: at, stageTimestamp: new Date(Date.parse(at) + 3).toISOString() };
+}
+
+/** The metadata paths an entry's diff changes. */
+const metadataPaths = (entry: Entry) => paths(entry).filter((path) => path.startsWith("metadata."));
+
+/** An audit log of `events`, one JSON object a line, as `npm run import` reads it. */
+const logOf = (events: Obj[]) => Readable.from([events.map((event) => JSON.stringify(event)).join("\n") + "\n"]);
+
+/**
+ * The version a write follows is the one its cluster ran when the write was made (its
+ * requestReceivedTimestamp), whatever order the events arrive in: the first sighting of each
+ * version (kubernetes_version_sightings), in audit event time. The bindings and the drain are the
+ * OpenShift cascade's (server/testing/scenarios/openshiftCascade.ts, real objects of an OpenShift
+ * 4.8 cluster, whose kube-controller-manager and kube-scheduler name v1.21.1); the upgrades are
+ * kube-apiserver's lease renewals (apiserverLeaseRenewal) naming later releases at chosen times.
+ */
+describe.each(STORE_KINDS)("the version in effect when a write was made, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => (test = await openTestDatabase(kind)));
+  afterAll(() => test.dispose());
+
+  /** The cascade's two labelled bindings, tscjb's at 14:53:16 and qnvqh's at 14:58:37 (their creates and kubelets' reports with them). */
+  const FIRST = "apiserver-85b76d5494-tscjb";
+  const SECOND = "apiserver-5d887d5fcd-qnvqh";
+  /** kube-apiserver 1.35 seen between the two bindings. */
+  const UPGRADED_AT = "2021-09-13T14:55:00.000Z";
+
+  async function bindingOf(cluster: string, pod: string): Promise<Entry> {
+    return (await entriesOf(test.db, cluster, pod)).find((entry) => entry.title === "system:kube-scheduler create binding")!;
+  }
+
+  it("shows no DisruptionTarget on a pre-1.26 eviction of an old log imported after a 1.31 cluster's newer events", async () => {
+    // The cluster today: its kube-apiserver names 1.31, in 2024, sent by the webhook.
+    const live = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await live.ingest("imported-late", [apiserverSeenAt(1, "v1.31.0", "2024-03-20T10:00:00.000Z")]);
+    // Its audit log of 2021, when its control plane ran 1.21 (the drain of drained(), evicted as
+    // 1.21 does), imported afterwards by another process, a few events a batch.
+    const events = drained({ disruptionTarget: false });
+    const log = [events.create, events.bind, events.running, events.refused, events.allowed, events.notReady, events.deleted];
+    const imported = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await importAuditFile({ input: logOf(log), cluster: "imported-late", batchSize: 2, ingestor: imported });
+    const entries = await historyById(test.db, "imported-late");
+    expect(entries.get(events.allowed.auditID)!.diff).toEqual([
+      { path: "metadata.deletionTimestamp", new: "2021-09-13T15:11:15Z" },
+      { path: "metadata.deletionGracePeriodSeconds", new: 70 },
+    ]);
+    expect(paths(entries.get(events.notReady.auditID)!).filter((path) => path.includes("DisruptionTarget"))).toEqual([]);
+    expect(await storedSightingsOf(test.db, "imported-late")).toEqual([
+      ["v1.21.1", events.create.requestReceivedTimestamp.replace(/(\.\d{3})\d*Z$/, "$1Z")],
+      ["v1.31.0", "2024-03-20T10:00:00.000Z"],
+    ]);
+  });
+
+  it("copies a Binding's labels onto its Pod only for a binding made after the upgrade to 1.35, though the upgrade arrived first", async () => {
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await ingestor.ingest("upgraded", [apiserverSeenAt(1, "v1.35.0", UPGRADED_AT)]);
+    await ingestor.ingest("upgraded", [...labelledBinding(false, FIRST), ...labelledBinding(true, SECOND)]);
+    expect(metadataPaths(await bindingOf("upgraded", FIRST))).toEqual([]);
+    expect(metadataPaths(await bindingOf("upgraded", SECOND))).toEqual(['metadata.labels["topology.kubernetes.io/zone"]', 'metadata.labels["scheduling.example.com/pool"]']);
+  });
+
+  it("counts the new release from its first sighting while a rolling upgrade interleaves both", async () => {
+    // Three apiservers: one upgraded to 1.35 at UPGRADED_AT; the others, still on 1.34, answer
+    // after it (their lease renewals) until they are upgraded too. A write then may have gone
+    // to either: it is taken as the upgraded one's, as is every write after the first sighting.
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await ingestor.ingest("rolling", [
+      apiserverSeenAt(1, "v1.34.2", "2021-09-13T14:50:00.000Z"),
+      apiserverSeenAt(2, "v1.35.0", UPGRADED_AT),
+      apiserverSeenAt(3, "v1.34.2", "2021-09-13T14:56:00.000Z"),
+      apiserverSeenAt(4, "v1.34.2", "2021-09-13T14:59:00.000Z"),
+      apiserverSeenAt(5, "v1.35.0", "2021-09-13T15:00:00.000Z"),
+    ]);
+    await ingestor.ingest("rolling", labelledBinding(false, FIRST));
+    await ingestor.ingest("rolling", labelledBinding(true, SECOND));
+    expect(metadataPaths(await bindingOf("rolling", FIRST))).toEqual([]);
+    expect(metadataPaths(await bindingOf("rolling", SECOND))).toHaveLength(2);
+    expect(await storedSightingsOf(test.db, "rolling")).toEqual([
+      ["v1.34.2", "2021-09-13T14:50:00.000Z"],
+      // The cascade's kube-controller-manager, with the Pod's create: older, so it changes nothing.
+      ["v1.21.1", "2021-09-13T14:53:16.096Z"],
+      ["v1.35.0", UPGRADED_AT],
+    ]);
+  });
+
+  it("is kept across a restart, and a second store of the same events changes nothing", async () => {
+    const before = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await before.ingest("restarted", [apiserverSeenAt(1, "v1.35.0", UPGRADED_AT)]);
+    // A server started afterwards, which knows the upgrade only from the database, stores the
+    // bindings: one from before the upgrade, arriving late, and one from after.
+    const restarted = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await restarted.ingest("restarted", labelledBinding(true, SECOND));
+    await restarted.ingest("restarted", labelledBinding(false, FIRST));
+    const stored = [await bindingOf("restarted", FIRST), await bindingOf("restarted", SECOND)];
+    expect(stored.map(metadataPaths).map((changed) => changed.length)).toEqual([0, 2]);
+    // Stored again (a retried batch, a log imported twice), by yet another server.
+    const again = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const sightings = await storedSightingsOf(test.db, "restarted");
+    for (const batch of [[apiserverSeenAt(1, "v1.35.0", UPGRADED_AT)], labelledBinding(false, FIRST), labelledBinding(true, SECOND)]) {
+      expect(await again.ingest("restarted", batch)).toMatchObject({ accepted: 0, duplicates: batch.length });
+    }
+    expect([await bindingOf("restarted", FIRST), await bindingOf("restarted", SECOND)]).toEqual(stored);
+    expect(await storedSightingsOf(test.db, "restarted")).toEqual(sightings);
+  });
+
+  it("is read again by an ingestor storing a binding, where another stored a version it had not seen", async () => {
+    // Two ingest workers, each with its cache: both have stored the cluster's earlier events
+    // (kube-apiserver on 1.34); one then stores the upgrade, the other the binding after it.
+    const first = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    const second = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await first.ingest("two-workers", [apiserverSeenAt(1, "v1.34.2", "2021-09-13T14:50:00.000Z")]);
+    await second.ingest("two-workers", [apiserverSeenAt(2, "v1.34.2", "2021-09-13T14:50:10.000Z")]);
+    await first.ingest("two-workers", [apiserverSeenAt(3, "v1.35.0", UPGRADED_AT)]);
+    await second.ingest("two-workers", labelledBinding(true, SECOND));
+    expect(metadataPaths(await bindingOf("two-workers", SECOND))).toHaveLength(2);
+  });
+
+  it("leaves a binding stored before an earlier sighting of the upgrade arrived as it was stored; later ones follow the upgrade", async () => {
+    // kube-apiserver seen on 1.34; qnvqh's binding (14:58:37) arrives and is stored by 1.34's
+    // rules. Then a batch held back (another apiserver's, or a retry) tells that 1.35 was seen at
+    // 14:55 already: stored history is not diffed again, so qnvqh's entry keeps what it showed,
+    // and mrn5h's binding (15:00:13), stored after, follows 1.35. In time order both would.
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS);
+    await ingestor.ingest("held-back", [apiserverSeenAt(1, "v1.34.2", "2021-09-13T14:50:00.000Z")]);
+    await ingestor.ingest("held-back", labelledBinding(true, SECOND));
+    await ingestor.ingest("held-back", [apiserverSeenAt(2, "v1.35.0", UPGRADED_AT)]);
+    await ingestor.ingest("held-back", labelledBinding(true, "apiserver-5d887d5fcd-mrn5h"));
+    expect(metadataPaths(await bindingOf("held-back", SECOND))).toEqual([]);
+    expect(metadataPaths(await bindingOf("held-back", "apiserver-5d887d5fcd-mrn5h"))).toHaveLength(2);
+  });
+
+  it("keeps a sighting whose batch's transaction failed: what the control plane said, which the retry says again", async () => {
+    // The batch's transaction fails at its receipts (a lost connection, a conflict); its
+    // sightings are written apart from it and stay. The sender's retry stores the batch.
+    const failing = new Proxy(test.db, {
+      get(target, property) {
+        if (property === "transaction") {
+          return (work: (tx: unknown) => Promise<unknown>) =>
+            target.transaction((tx) =>
+              work({
+                ...tx,
+                query: (statement: unknown, params?: unknown[]) =>
+                  typeof statement === "object" && (statement as { name: string }).name === "kt_record_receipts" ? Promise.reject(new Error("connection lost")) : tx.query(statement as string, params),
+              }),
+            );
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const batch = [apiserverSeenAt(1, "v1.35.0", UPGRADED_AT), ...labelledBinding(true, SECOND)];
+    await expect(createAuditIngestor(failing, TEST_CONVERT_OPTIONS).ingest("failed-batch", batch)).rejects.toThrow(/connection lost/);
+    expect(await historyById(test.db, "failed-batch")).toEqual(new Map());
+    expect(await storedSightingsOf(test.db, "failed-batch")).toEqual([
+      ["v1.35.0", UPGRADED_AT],
+      // The cascade's kube-controller-manager, creating the Pod.
+      ["v1.21.1", "2021-09-13T14:57:20.046Z"],
+    ]);
+    expect(await createAuditIngestor(test.db, TEST_CONVERT_OPTIONS).ingest("failed-batch", batch)).toMatchObject({ accepted: batch.length });
+    expect(metadataPaths(await bindingOf("failed-batch", SECOND))).toHaveLength(2);
+  });
+
+  it("follows the configured version over every sighting", async () => {
+    const ingestor = ingestorOn(test.db, "v1.35.0", ["configured-1-35"]);
+    await ingestor.ingest("configured-1-35", [apiserverSeenAt(1, "v1.34.2", "2021-09-13T14:50:00.000Z")]);
+    await ingestor.ingest("configured-1-35", labelledBinding(true, FIRST));
+    expect(metadataPaths(await bindingOf("configured-1-35", FIRST))).toHaveLength(2);
   });
 });
 
