@@ -1535,10 +1535,12 @@ async function createsBeforeRows(
  * after writes that gave no uid reached the row of the object before it (the name's latest then),
  * the entries that began from the create on are the create's object's (entriesFromCreate).
  */
-const ENTRIES_FROM_COLUMNS = (id: string, since: string) => `
+const ENTRIES_FROM_COLUMNS = (id: string, since: string, version: string) => `
          (SELECT min(h.start_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time >= ${since}) AS first_start_since,
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time >= ${since}) AS last_end_since,
-         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time < ${since}) AS last_end_before`;
+         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time < ${since}) AS last_end_before,
+         (SELECT bool_or(strpos(h.details::text, '"resourceVersionAfter":"' || ${version} || '"') > 0) FROM history_entries h
+           WHERE ${version} IS NOT NULL AND h.object_id = ${id} AND h.start_time >= ${since}) IS TRUE AS body_made_since`;
 
 /**
  * For the same creates as CREATES_BEFORE_ROWS_SQL, the row of the name that began last before the
@@ -1551,7 +1553,7 @@ const ENTRIES_FROM_COLUMNS = (id: string, since: string) => `
  * One probe of objects_identity_idx per create, and of history_object_time_idx per question,
  * asked only of creates arriving after later writes of their name (exported for the plan test).
  */
-export const ROWS_LEFT_BY_LATE_CREATES_SQL = `SELECT k.i, ${OBJECT_COLUMNS}, ${ENTRIES_FROM_COLUMNS("o.id", "k.t")},
+export const ROWS_LEFT_BY_LATE_CREATES_SQL = `SELECT k.i, ${OBJECT_COLUMNS}, ${ENTRIES_FROM_COLUMNS("o.id", "k.t", "s.resource_version")},
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = o.id AND h.end_time = o.deleted_at) IS NOT NULL AS deletion_seen
     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS k(g, r, ns, n, t, i)
     CROSS JOIN LATERAL (
@@ -1566,17 +1568,25 @@ interface EntriesFromCreate {
   firstStartSince: Date | null;
   lastEndSince: Date | null;
   lastEndBefore: Date | null;
+  /** Whether one of them made the body the row holds (its details tell that body's version after). */
+  bodyMadeSince: boolean;
 }
 
 interface EntriesFromColumns {
   first_start_since: Date | null;
   last_end_since: Date | null;
   last_end_before: Date | null;
+  body_made_since: boolean;
 }
 
 function entriesFromCreateOf(loaded: EntriesFromColumns): EntriesFromCreate {
   const orNull = (value: Date | string | null) => (value === null ? null : dateOf(value));
-  return { firstStartSince: orNull(loaded.first_start_since), lastEndSince: orNull(loaded.last_end_since), lastEndBefore: orNull(loaded.last_end_before) };
+  return {
+    firstStartSince: orNull(loaded.first_start_since),
+    lastEndSince: orNull(loaded.last_end_since),
+    lastEndBefore: orNull(loaded.last_end_before),
+    bodyMadeSince: loaded.body_made_since === true,
+  };
 }
 
 /** The row a late create ends (ROWS_LEFT_BY_LATE_CREATES_SQL), its deletion as stored when it was inferred, and its entries from the create on. */
@@ -1615,8 +1625,9 @@ async function rowsLeftByLateCreates(sql: Sql, clusterId: number, creates: reado
  * create arriving after a write that reached that row from its start on (exported for the plan
  * test). In order, a create finds its name's latest row last seen before it.
  */
-export const ENTRIES_FROM_CREATES_SQL = `SELECT k.i, ${ENTRIES_FROM_COLUMNS("k.id", "k.t")}
-    FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS k(id, t, i)`;
+export const ENTRIES_FROM_CREATES_SQL = `SELECT k.i, ${ENTRIES_FROM_COLUMNS("k.id", "k.t", "s.resource_version")}
+    FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS k(id, t, i)
+    LEFT JOIN object_states s ON s.object_id = k.id`;
 
 async function entriesFromCreates(sql: Sql, asked: ReadonlyMap<AuditWrite, ObjectRow>): Promise<Map<AuditWrite, { row: ObjectRow; entries: EntriesFromCreate }>> {
   const found = new Map<AuditWrite, { row: ObjectRow; entries: EntriesFromCreate }>();
@@ -1654,7 +1665,9 @@ function bodyIsOwnObjectsBefore(earlier: ObjectRow, since: Date): boolean {
  * `until`, where the create's object was gone by then), with the relations naming it that began
  * then (storeWrites: MOVE_HISTORY_SQL): writes that gave no uid of the create's object, stored
  * before its create arrived. A delete among them moves too. Unless `earlier`'s body may have been
- * made by them (bodyIsOwnObjectsBefore), as for endEarlierObject.
+ * made by them (bodyIsOwnObjectsBefore), as for endEarlierObject, or its body, its own, was (one
+ * of them tells that body's version: an earlier object's write stamped after the create by
+ * another apiserver's clock).
  */
 function moveEntriesFromCreate(
   earlier: ObjectRow,
@@ -1666,6 +1679,10 @@ function moveEntriesFromCreate(
   touched: Set<ObjectRow>,
 ): void {
   if (entries.firstStartSince === null || earlier === row || !bodyIsOwnObjectsBefore(earlier, since)) return;
+  // That body, the earlier object's, was made by one of them: an earlier object's write (its
+  // delete, answered with the Pod it removed) began after the create by the apiservers' clocks,
+  // which in HA are not one clock. What began from then on is not all the create's object's.
+  if (entries.bodyMadeSince) return;
   if (entries.lastEndSince !== null && entries.lastEndSince > row.lastSeen) row.lastSeen = entries.lastEndSince;
   // A delete among them (it ended after every entry left) was the create's object's.
   const deletedAt = earlier.deletedAt;
