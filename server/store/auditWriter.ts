@@ -282,6 +282,11 @@ export interface WritePlan {
    * object, or those that began before `until`, when it was a later one.
    */
   readonly moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>;
+  /**
+   * Rows whose deletion, inferred from a later create (`was`), a late create moved to its start
+   * (`at`): the relations their bodies stated, ended at `was`, end at `at`.
+   */
+  readonly reended: ReadonlyArray<{ id: number; was: Date; at: Date }>;
   readonly states: ReadonlyArray<{ row: ObjectRow; text: string }>;
   readonly historyCopyText: CopyText;
   /** Stored entries whose diff changes, since a late write now comes before them (lateWrites.ts). */
@@ -461,6 +466,16 @@ export async function planWrites(
     const latest = latestByName.get(objectKeyOf(clusterId, w.object));
     return latest !== undefined && !latest.isNew && latest.firstSeen >= w.startTime;
   });
+  // A create whose name's latest row began before it and was last seen from its start on: writes
+  // that gave no uid of the create's object, arriving before it, may have reached that row, the
+  // object before it (entriesFromCreates). In order a create finds that row last seen before it.
+  const lateCreates = new Set(createsBeforeRow);
+  const fromCreateAsked = new Map<AuditWrite, ObjectRow>();
+  for (const w of ordered) {
+    if (!createsObject(w) || lateCreates.has(w)) continue;
+    const latest = latestByName.get(objectKeyOf(clusterId, w.object));
+    if (latest !== undefined && !latest.isNew && latest.firstSeen < w.startTime && latest.lastSeen >= w.startTime) fromCreateAsked.set(w, latest);
+  }
   // A write that tells no kind (a custom resource at Metadata level) locked no name relations
   // guess for its object from its kind (nameRelationsGuess): the uid it brings is locked instead,
   // before it is looked up, as a batch about to make a placeholder holding it locks it
@@ -471,9 +486,9 @@ export async function planWrites(
   // locks, older incarnations by uid, states missing from the cache, which rows that creates may
   // fill in are placeholders, placeholders under another group's name, what rows holding no uid
   // tell of a write giving one, which of a name's rows late creates end on, and which scales that
-  // told no version arrived after a later write of their object (scaleIsLate): each a statement
-  // only when needed.
-  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, rowsOfLateCreates, overtakenScales, leftByLateCreates] = await Promise.all([
+  // told no version arrived after a later write of their object (scaleIsLate), and what the rows
+  // creates find holds from their start on: each a statement only when needed.
+  const [ids, , olderIncarnations, , placeholders, underOtherGroups, uidlessEvidence, rowsOfLateCreates, overtakenScales, leftByLateCreates, fromCreates] = await Promise.all([
     objectIds.take(sql, writes.length),
     // Sent before the lookup by uid, which the connection then runs once the locks are held.
     uidLockIds.length > 0 ? lockIdsExclusive(sql, uidLockIds).then(() => undefined) : undefined,
@@ -494,6 +509,7 @@ export async function planWrites(
     createsBeforeRows(sql, clusterId, createsBeforeRow, latestByName, loaded),
     untoldScalesOvertaken(sql, clusterId, ordered, latestByName),
     rowsLeftByLateCreates(sql, clusterId, createsBeforeRow, loaded),
+    entriesFromCreates(sql, fromCreateAsked),
   ]);
   for (const { key, row } of olderIncarnations) byUid.set(key, row);
   const olderRows = [...new Set(olderIncarnations.map(({ row }) => row))].filter((row) => !loaded.includes(row));
@@ -505,11 +521,11 @@ export async function planWrites(
     else olderRows.push(late.row);
   }
   // So is a row a late create ends (rowsLeftByLateCreates); its body is loaded for the relations it ends.
-  for (const [write, left] of leftByLateCreates) {
-    if (loaded.includes(left)) continue;
-    const same = olderRows.find((older) => older.id === left.id);
-    if (same) leftByLateCreates.set(write, same);
-    else olderRows.push(left);
+  for (const left of leftByLateCreates.values()) {
+    if (loaded.includes(left.row)) continue;
+    const same = olderRows.find((older) => older.id === left.row.id);
+    if (same) left.row = same;
+    else olderRows.push(left.row);
   }
   // A placeholder both lookups found (a write through apps gives its uid, another none) is one row.
   for (const [key, row] of underOtherGroups) underOtherGroups.set(key, olderRows.find((older) => older.id === row.id) ?? row);
@@ -550,6 +566,9 @@ export async function planWrites(
   // writes of that name that began before then, and are not creates, are that object's, as they
   // would be in batches of their own, where they would find it among the name's rows.
   const endedBeforeLatest = new Map<string, ObjectRow>();
+  // Rows whose deletion, inferred from a later create, a late create moved to its own start: the
+  // relations their bodies stated, ended there, end here instead (storeWrites).
+  const reended: Array<{ row: ObjectRow; was: Date; at: Date }> = [];
 
   for (const write of ordered) {
     const key = objectKeyOf(clusterId, write.object);
@@ -618,9 +637,17 @@ export async function planWrites(
             : resolveTarget(write, latest, ownUid, uidlessVerdict === null ? null : uidlessVerdict === "same");
 
     // A late create found the name free when it began: the row of its name that began before it,
-    // not deleted, was an earlier object, which it ends there, as it would have in order.
-    const leftRow = createdLate === null ? undefined : leftByLateCreates.get(write);
-    if (leftRow !== undefined && leftRow.deletedAt === null && !mergedAway.has(leftRow)) endIncarnation(leftRow, write, touched, observed);
+    // not deleted, was an earlier object, which it ends there, as it would have in order. One that
+    // a later create ended (its delete not seen) ends here too: it was gone by this create.
+    const left = createdLate === null ? undefined : leftByLateCreates.get(write);
+    const leftRow = left !== undefined && !mergedAway.has(left.row) ? left.row : null;
+    if (leftRow !== null && leftRow.deletedAt === null) endIncarnation(leftRow, write, touched, observed);
+    else if (leftRow !== null && left!.inferredDeletedAt !== null && leftRow.deletedAt!.getTime() === left!.inferredDeletedAt.getTime() && leftRow.deletedAt! > write.startTime) {
+      reended.push({ row: leftRow, was: leftRow.deletedAt!, at: write.startTime });
+      leftRow.deletedAt = write.startTime;
+      leftRow.rowDirty = true;
+      touched.add(leftRow);
+    }
 
     let row: ObjectRow;
     if (target === "new") {
@@ -648,6 +675,14 @@ export async function planWrites(
       row = target;
     }
     touched.add(row);
+    // What reached the row the create found its name's latest (or, arriving late, would have in
+    // order) from its start on was its object's: writes that gave no uid, stored before it.
+    const fromCreate = fromCreates.get(write);
+    if (target === "new" && fromCreate !== undefined && fromCreate.row === latest && retaken === null && createdLate === null && !mergedAway.has(latest)) {
+      moveEntriesFromCreate(latest, row, write.startTime, null, fromCreate.entries, moved, touched);
+    } else if (leftRow !== null) {
+      moveEntriesFromCreate(leftRow, row, write.startTime, laterObject?.at ?? null, left!.entries, moved, touched);
+    }
     if (absorbs && uidless !== null) {
       // The row of the write's name is this object: its history and relations move to the row
       // holding the uid, and it goes (storeWrites). Its body, when it has one and that row none,
@@ -843,6 +878,7 @@ export async function planWrites(
     reidentified: rows.filter((row) => row.identityDirty),
     merged: merged.map(({ row, into }) => ({ id: row.id, into: into.id })),
     moved: moved.map(({ row, into, since, until }) => ({ id: row.id, into: into.id, since, until })),
+    reended: reended.map(({ row, was, at }) => ({ id: row.id, was, at })),
     states,
     historyCopyText: historyRows.take(),
     rediffedHistory,
@@ -931,7 +967,7 @@ async function endEarlierIncarnations(
 }
 
 function emptyPlan(): WritePlan {
-  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], reidentified: [], merged: [], moved: [], states: [], historyCopyText: [], rediffedHistory: [] };
+  return { historyEntries: 0, objectsCreated: 0, takeObservations: () => [], created: [], updated: [], reidentified: [], merged: [], moved: [], reended: [], states: [], historyCopyText: [], rediffedHistory: [] };
 }
 
 /**
@@ -1128,6 +1164,7 @@ export function storeWrites(sql: Transaction, clusterId: number, plan: WritePlan
   if (plan.historyCopyText.length > 0) statements.push(sql.copyFrom("history_entries", HISTORY_COPY_COLUMNS, plan.historyCopyText).then(() => undefined));
   // After the history: the batch's own entries on a row that goes move with the rest.
   statements.push(moveHistory(sql, plan.moved, aliasTo));
+  statements.push(reendRelations(sql, plan.reended));
   return Promise.all(statements).then(() => {
     for (const { row, text } of plan.states) cache?.set(row.id, row.resourceVersion, text);
   });
@@ -1493,26 +1530,77 @@ async function createsBeforeRows(
 }
 
 /**
- * For the same creates as CREATES_BEFORE_ROWS_SQL, the row of the name that began last before the
- * create, when it is not deleted: in order the create would have found it the name's latest and
- * ended it (endIncarnation), the name being free when the create began. One probe of
- * objects_identity_idx per create, asked only of creates arriving after later writes of their
- * name (exported for the plan test).
+ * Of a row's entries, those that began from `since` on and the others: the first start and last
+ * end of the first, the last end of the others. Where a create arrives
+ * after writes that gave no uid reached the row of the object before it (the name's latest then),
+ * the entries that began from the create on are the create's object's (entriesFromCreate).
  */
-export const ROWS_LEFT_BY_LATE_CREATES_SQL = `SELECT k.i, ${OBJECT_COLUMNS}
+const ENTRIES_FROM_COLUMNS = (id: string, since: string, version: string) => `
+         (SELECT min(h.start_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time >= ${since}) AS first_start_since,
+         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time >= ${since}) AS last_end_since,
+         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time < ${since}) AS last_end_before,
+         (SELECT bool_or(strpos(h.details::text, '"resourceVersionAfter":"' || ${version} || '"') > 0) FROM history_entries h
+           WHERE ${version} IS NOT NULL AND h.object_id = ${id} AND h.start_time >= ${since}) IS TRUE AS body_made_since`;
+
+/**
+ * For the same creates as CREATES_BEFORE_ROWS_SQL, the row of the name that began last before the
+ * create, when it is not deleted or was deleted after the create began: in order the create would
+ * have found it the name's latest and ended it there (endIncarnation), the name being free when
+ * the create began. Whether an entry of its own ends at its deletion (`deletion_seen`): where none
+ * does, the deletion was inferred, from a later create that ended it (its delete not seen), and
+ * moves to this create's start. With what its entries that began from the create on tell
+ * (ENTRIES_FROM_COLUMNS): writes that gave no uid, of the create's object.
+ * One probe of objects_identity_idx per create, and of history_object_time_idx per question,
+ * asked only of creates arriving after later writes of their name (exported for the plan test).
+ */
+export const ROWS_LEFT_BY_LATE_CREATES_SQL = `SELECT k.i, ${OBJECT_COLUMNS}, ${ENTRIES_FROM_COLUMNS("o.id", "k.t", "s.resource_version")},
+         (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = o.id AND h.end_time = o.deleted_at) IS NOT NULL AS deletion_seen
     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS k(g, r, ns, n, t, i)
     CROSS JOIN LATERAL (
       SELECT x.* FROM objects x
        WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g AND x.first_seen < k.t
        ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
     LEFT JOIN object_states s ON s.object_id = o.id
-   WHERE o.deleted_at IS NULL`;
+   WHERE o.deleted_at IS NULL OR o.deleted_at > k.t`;
+
+/** What a row's entries that began from a create on tell (ENTRIES_FROM_COLUMNS). */
+interface EntriesFromCreate {
+  firstStartSince: Date | null;
+  lastEndSince: Date | null;
+  lastEndBefore: Date | null;
+  /** Whether one of them made the body the row holds (its details tell that body's version after). */
+  bodyMadeSince: boolean;
+}
+
+interface EntriesFromColumns {
+  first_start_since: Date | null;
+  last_end_since: Date | null;
+  last_end_before: Date | null;
+  body_made_since: boolean;
+}
+
+function entriesFromCreateOf(loaded: EntriesFromColumns): EntriesFromCreate {
+  const orNull = (value: Date | string | null) => (value === null ? null : dateOf(value));
+  return {
+    firstStartSince: orNull(loaded.first_start_since),
+    lastEndSince: orNull(loaded.last_end_since),
+    lastEndBefore: orNull(loaded.last_end_before),
+    bodyMadeSince: loaded.body_made_since === true,
+  };
+}
+
+/** The row a late create ends (ROWS_LEFT_BY_LATE_CREATES_SQL), its deletion as stored when it was inferred, and its entries from the create on. */
+interface LeftByLateCreate {
+  row: ObjectRow;
+  inferredDeletedAt: Date | null;
+  entries: EntriesFromCreate;
+}
 
 /** The row each late create (createsBeforeRows) ends, if any (ROWS_LEFT_BY_LATE_CREATES_SQL); rows among `known` are those rows. */
-async function rowsLeftByLateCreates(sql: Sql, clusterId: number, creates: readonly AuditWrite[], known: Iterable<ObjectRow>): Promise<Map<AuditWrite, ObjectRow>> {
-  const found = new Map<AuditWrite, ObjectRow>();
+async function rowsLeftByLateCreates(sql: Sql, clusterId: number, creates: readonly AuditWrite[], known: Iterable<ObjectRow>): Promise<Map<AuditWrite, LeftByLateCreate>> {
+  const found = new Map<AuditWrite, LeftByLateCreate>();
   if (creates.length === 0) return found;
-  const result = await sql.query<LoadedObject & { i: number }>(prepared("kt_rows_left_by_late_creates", ROWS_LEFT_BY_LATE_CREATES_SQL), [
+  const result = await sql.query<LoadedObject & EntriesFromColumns & { i: number; deletion_seen: boolean }>(prepared("kt_rows_left_by_late_creates", ROWS_LEFT_BY_LATE_CREATES_SQL), [
     clusterId,
     textArray(creates.map((w) => w.object.apiGroup)),
     textArray(creates.map((w) => w.object.resource)),
@@ -1525,9 +1613,88 @@ async function rowsLeftByLateCreates(sql: Sql, clusterId: number, creates: reado
   for (const loaded of result.rows) {
     const row = rows.get(Number(loaded.id)) ?? rowOf(loaded);
     rows.set(row.id, row);
-    found.set(creates[Number(loaded.i) - 1]!, row);
+    found.set(creates[Number(loaded.i) - 1]!, { row, inferredDeletedAt: loaded.deleted_at && !loaded.deletion_seen ? dateOf(loaded.deleted_at) : null, entries: entriesFromCreateOf(loaded) });
   }
   return found;
+}
+
+/**
+ * For creates whose name's latest row began before them and was last seen from their start on
+ * (entriesFromCreateAsked), what that row's entries that began from the create on tell
+ * (ENTRIES_FROM_COLUMNS): one probe of history_object_time_idx per question, asked only of a
+ * create arriving after a write that reached that row from its start on (exported for the plan
+ * test). In order, a create finds its name's latest row last seen before it.
+ */
+export const ENTRIES_FROM_CREATES_SQL = `SELECT k.i, ${ENTRIES_FROM_COLUMNS("k.id", "k.t", "s.resource_version")}
+    FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS k(id, t, i)
+    LEFT JOIN object_states s ON s.object_id = k.id`;
+
+async function entriesFromCreates(sql: Sql, asked: ReadonlyMap<AuditWrite, ObjectRow>): Promise<Map<AuditWrite, { row: ObjectRow; entries: EntriesFromCreate }>> {
+  const found = new Map<AuditWrite, { row: ObjectRow; entries: EntriesFromCreate }>();
+  if (asked.size === 0) return found;
+  const questions = [...asked];
+  const result = await sql.query<EntriesFromColumns & { i: number }>(prepared("kt_entries_from_creates", ENTRIES_FROM_CREATES_SQL), [
+    int8Array(questions.map(([, row]) => row.id)),
+    timestamptzArray(questions.map(([write]) => write.startTime)),
+  ]);
+  for (const loaded of result.rows) {
+    const [write, row] = questions[Number(loaded.i) - 1]!;
+    found.set(write, { row, entries: entriesFromCreateOf(loaded) });
+  }
+  return found;
+}
+
+/**
+ * Whether the body `earlier` holds is its own object's, not made by writes of a later object that
+ * reached its row from `since` on (writes that gave no uid, before that object's create arrived):
+ * it has none, or its creation (whole seconds) is before the second `since` falls in, and no change
+ * that told no version (a Request-level scale, a binding: stateVersion.ts) was made of it since
+ * the one a response told, which may have been such a write's. A body of the later object would
+ * tell its creation, from `since` on.
+ */
+function bodyIsOwnObjectsBefore(earlier: ObjectRow, since: Date): boolean {
+  if (earlier.state === null) return !earlier.hasStoredState && !earlier.stateDirty;
+  if (earlier.resourceVersion !== null && toldVersion(earlier.resourceVersion) !== earlier.resourceVersion) return false;
+  const created = creationTimeIn(stringAt(earlier.state, "metadata", "creationTimestamp"));
+  return created !== null && created.getTime() + 1000 <= since.getTime();
+}
+
+/**
+ * Moves to `row`, the row of a create that began at `since`, the entries of `earlier` (the row
+ * the create found its name's latest, or would have in order) that began from then on (before
+ * `until`, where the create's object was gone by then), with the relations naming it that began
+ * then (storeWrites: MOVE_HISTORY_SQL): writes that gave no uid of the create's object, stored
+ * before its create arrived. A delete among them moves too. Unless `earlier`'s body may have been
+ * made by them (bodyIsOwnObjectsBefore), as for endEarlierObject, or its body, its own, was (one
+ * of them tells that body's version: an earlier object's write stamped after the create by
+ * another apiserver's clock).
+ */
+function moveEntriesFromCreate(
+  earlier: ObjectRow,
+  row: ObjectRow,
+  since: Date,
+  until: Date | null,
+  entries: EntriesFromCreate,
+  moved: Array<{ row: ObjectRow; into: ObjectRow } & HistoryMove>,
+  touched: Set<ObjectRow>,
+): void {
+  if (entries.firstStartSince === null || earlier === row || !bodyIsOwnObjectsBefore(earlier, since)) return;
+  // That body, the earlier object's, was made by one of them: an earlier object's write (its
+  // delete, answered with the Pod it removed) began after the create by the apiservers' clocks,
+  // which in HA are not one clock. What began from then on is not all the create's object's.
+  if (entries.bodyMadeSince) return;
+  if (entries.lastEndSince !== null && entries.lastEndSince > row.lastSeen) row.lastSeen = entries.lastEndSince;
+  // A delete among them (it ended after every entry left) was the create's object's.
+  const deletedAt = earlier.deletedAt;
+  if (deletedAt !== null && deletedAt > since && (entries.lastEndBefore === null || deletedAt > entries.lastEndBefore)) {
+    if (row.deletedAt === null || deletedAt < row.deletedAt) row.deletedAt = deletedAt;
+    earlier.deletedAt = since;
+  }
+  earlier.lastSeen = entries.lastEndBefore ?? earlier.firstSeen;
+  earlier.rowDirty = true;
+  row.rowDirty = true;
+  touched.add(earlier);
+  moved.push({ row: earlier, into: row, since, until });
 }
 
 /** The earliest and latest creation times a body may tell that timestamptz takes, a second to spare. */
@@ -1940,6 +2107,24 @@ function mergedRowTargets(plan: WritePlan): (id: number) => number | null {
     for (let hops = 0; into.has(target) && hops < into.size; hops++) target = into.get(target)!;
     return target;
   };
+}
+
+/**
+ * Ends the relations a row's bodies stated at the deletion a late create moved (planWrites:
+ * `reended`), where they ended at the one inferred before; one that began after ends where it
+ * began. Sent only when a late create moved one (exported for the plan test).
+ */
+export const REEND_RELATIONS_SQL = `UPDATE relations r SET valid_to = greatest(r.valid_from, t.at)
+    FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS t(id, was, at)
+   WHERE r.claimed_by_id = t.id AND r.valid_to = t.was`;
+
+async function reendRelations(sql: Sql, reended: ReadonlyArray<{ id: number; was: Date; at: Date }>): Promise<void> {
+  if (reended.length === 0) return;
+  await sql.query(prepared("kt_reend_relations", REEND_RELATIONS_SQL), [
+    int8Array(reended.map((r) => r.id)),
+    timestamptzArray(reended.map((r) => r.was)),
+    timestamptzArray(reended.map((r) => r.at)),
+  ]);
 }
 
 async function upsertStates(sql: Sql, rows: ReadonlyArray<{ row: ObjectRow; text: string }>): Promise<void> {

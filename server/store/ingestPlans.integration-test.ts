@@ -3,11 +3,13 @@ import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/dat
 import {
   CREATES_BEFORE_ROWS_SQL,
   EARLIER_INCARNATIONS_SQL,
+  ENTRIES_FROM_CREATES_SQL,
   INGEST_PLANNER_SETTINGS,
   MERGE_PLACEHOLDERS_SQL,
   MOVE_HISTORY_SQL,
   OBJECTS_BY_UID_SQL,
   PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL,
+  REEND_RELATIONS_SQL,
   ROWS_LEFT_BY_LATE_CREATES_SQL,
   ROWS_NAMED_ELSEWHERE_SQL,
   STATES_BY_ID_SQL,
@@ -95,6 +97,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
           textArray(BATCH_KEYS.map((id) => `pod-${id}`)),
           timestamptzArray(BATCH_KEYS.map(() => new Date())),
         ]),
+        entriesFromCreates: await planOf(tx, ENTRIES_FROM_CREATES_SQL, [ids, timestamptzArray(BATCH_KEYS.map(() => new Date()))]),
+        reendRelations: await planOf(tx, REEND_RELATIONS_SQL, [ids, timestamptzArray(BATCH_KEYS.map(() => new Date())), timestamptzArray(BATCH_KEYS.map(() => new Date()))]),
         earlierIncarnations: await planOf(tx, EARLIER_INCARNATIONS_SQL, [
           1,
           textArray(BATCH_KEYS.map(() => "")),
@@ -114,6 +118,9 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       expect(plans.createsBeforeRows).toMatch(/objects_identity_idx/);
       expect(plans.createsBeforeRows).toMatch(/history_object_time_idx/);
       expect(plans.rowsLeftByLateCreates).toMatch(/objects_identity_idx/);
+      expect(plans.rowsLeftByLateCreates).toMatch(/history_object_time_idx/);
+      expect(plans.entriesFromCreates).toMatch(/history_object_time_idx/);
+      expect(plans.reendRelations).toMatch(/relations_claimed_by_idx/);
       expect(plans.placeholdersUnderOtherGroups).toMatch(/objects_identity_idx/);
       expect(plans.mergePlaceholders).toMatch(/relations_from_idx[\s\S]*relations_to_idx|relations_to_idx[\s\S]*relations_from_idx/);
       expect(plans.uidlessRows).toMatch(/history_object_time_idx/);

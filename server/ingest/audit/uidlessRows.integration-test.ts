@@ -97,6 +97,19 @@ function podMountingConfigMap(auditId: string, second: number): EditableObject {
   };
 }
 
+/** The Pod of podMountingConfigMap created at `second`, recorded at Metadata level: no body, no uid. */
+function podCreatedAtMetadata(auditId: string, second: number): EditableObject {
+  const event = podMountingConfigMap(auditId, second);
+  event.verb = "create";
+  event.level = "Metadata";
+  event.requestURI = "/api/v1/namespaces/default/pods";
+  event.responseStatus = { code: 201, metadata: {} };
+  delete event.objectRef.uid;
+  delete event.requestObject;
+  delete event.responseObject;
+  return event;
+}
+
 describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid arrives, on %s", (kind) => {
   let test: TestDatabase;
   beforeAll(async () => {
@@ -360,6 +373,16 @@ describe.each(STORE_KINDS)("a Metadata-level create that arrives after later wri
     }));
   }
 
+  /** The cluster's Pod-mounts-ConfigMap relations: the ConfigMap row's uid and when each held. */
+  async function mounts(cluster: string) {
+    const rows = await test.db.query<{ uid: string | null; valid_from: Date; valid_to: Date | null }>(
+      `SELECT o.uid, r.valid_from, r.valid_to FROM relations r JOIN objects o ON o.id = r.from_object_id JOIN clusters c ON c.id = r.cluster_id
+        WHERE c.name = $1 AND r.kind = 'mounts-configmap'`,
+      [cluster],
+    );
+    return rows.rows.map((r) => ({ uid: r.uid, validFrom: new Date(r.valid_from).toISOString(), validTo: r.valid_to }));
+  }
+
   /** Stores the writes in each arrival order (batches) into a cluster of its own, and expects each to end as `expected`. */
   async function expectEveryOrder(tag: string, orders: Record<string, EditableObject[][]>, expected: Awaited<ReturnType<typeof objectsOf>>) {
     for (const [order, batches] of Object.entries(orders)) await store(`${tag}-${order}`, ...batches);
@@ -493,6 +516,102 @@ describe.each(STORE_KINDS)("a Metadata-level create that arrives after later wri
         { uid: UID_2, firstSeen: "2018-10-26T13:13:21.000Z", lastSeen: "2018-10-26T13:13:27.005Z", deletedAt: null, entries: ["l-create", "l-update"] },
       ],
     );
+  });
+
+  it.each([
+    ["deleted at Metadata level", true, "Metadata"],
+    ["whose delete was not seen", false, "Metadata"],
+    ["whose body tells its creation, its delete not seen", false, "RequestResponse"],
+  ] as const)("gives it the writes that gave no uid and reached the row of the object before it, %s, before it arrived", async (_label, deleted, oldLevel) => {
+    // The old my-config created at 3 and updated at 7 giving UID_1, deleted at 10 (or not); the new
+    // one created at 21 (Metadata), mounted by a Pod at 23 and patched at 24 (Metadata: no uid).
+    // The patch and the Pod arrive before the create: the name's latest row is the old object's,
+    // which they reach. The create, arriving, tells that what began from its start was its object's.
+    // (The old row's body, where it has one, tells a creation before: the patch did not make it.)
+    const tag = `${deleted ? "d" : "n"}-${oldLevel === "Metadata" ? "m" : "rr"}`;
+    const writes = {
+      oldCreate: configMapWrite(`${tag}-old-create`, 3, { verb: "create", level: "Metadata" }),
+      oldUpdate: configMapWrite(`${tag}-old-update`, 7, { verb: "update", level: oldLevel, uid: UID_1, created: 3 }),
+      oldDelete: configMapDelete(`${tag}-old-delete`, 10),
+      create: configMapWrite(`${tag}-create`, 21, { verb: "create", level: "Metadata" }),
+      pod: podMountingConfigMap(`${tag}-pod`, 23),
+      patch: configMapWrite(`${tag}-patch`, 24, { verb: "patch", level: "Metadata" }),
+    };
+    const old = deleted ? [writes.oldCreate, writes.oldUpdate, writes.oldDelete] : [writes.oldCreate, writes.oldUpdate];
+    const orders = {
+      "in-order": [...old.map((w) => [w]), [writes.create], [writes.pod], [writes.patch]],
+      "create-last": [...old.map((w) => [w]), [writes.pod], [writes.patch], [writes.create]],
+      "create-last-with-old": [[writes.oldCreate], [...old.slice(1), writes.pod, writes.patch], [writes.create]],
+    };
+    await expectEveryOrder(`before-create-${tag}`, orders, [
+      deleted
+        ? { uid: UID_1, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:10.005Z", deletedAt: "2018-10-26T13:13:10.005Z", entries: [`${tag}-old-create`, `${tag}-old-update`, `${tag}-old-delete`] }
+        : { uid: UID_1, firstSeen: "2018-10-26T13:13:03.000Z", lastSeen: "2018-10-26T13:13:07.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: [`${tag}-old-create`, `${tag}-old-update`] },
+      { uid: null, firstSeen: "2018-10-26T13:13:21.000Z", lastSeen: "2018-10-26T13:13:24.005Z", deletedAt: null, entries: [`${tag}-create`, `${tag}-patch`] },
+    ]);
+    // The Pod's relation names the create's object, as in order.
+    for (const order of Object.keys(orders)) expect({ order, mounts: await mounts(`before-create-${tag}-${order}`) }).toEqual({ order, mounts: [{ uid: null, validFrom: "2018-10-26T13:13:23.005Z", validTo: null }] });
+  });
+
+  it("ends the row of the object before it at its start where a later create, arriving first, ended it", async () => {
+    // my-config updated at 7 giving UID_1 (Metadata), its delete not seen; the next one created at
+    // 21 (Metadata), its delete not seen either; the one after created at 41 and updated at 47
+    // giving UID_2. The create at 41 arrives before the one at 21 and ends the first row there.
+    // The create at 21 tells it was gone by 21: the rows must not overlap.
+    const writes = {
+      update: configMapWrite("re-update", 7, { verb: "update", level: "Metadata", uid: UID_1 }),
+      create: configMapWrite("re-create", 21, { verb: "create", level: "Metadata" }),
+      nextCreate: configMapWrite("re-next-create", 41, { verb: "create", level: "Metadata" }),
+      nextUpdate: configMapWrite("re-next-update", 47, { verb: "update", level: "Metadata", uid: UID_2 }),
+    };
+    await expectEveryOrder(
+      "reended",
+      {
+        "in-order": [[writes.update], [writes.create], [writes.nextCreate], [writes.nextUpdate]],
+        "create-last": [[writes.update], [writes.nextCreate], [writes.nextUpdate], [writes.create]],
+        "create-last-next-one-batch": [[writes.update], [writes.nextCreate, writes.nextUpdate], [writes.create]],
+      },
+      [
+        { uid: UID_1, firstSeen: "2018-10-26T13:13:07.000Z", lastSeen: "2018-10-26T13:13:07.005Z", deletedAt: "2018-10-26T13:13:21.000Z", entries: ["re-update"] },
+        { uid: null, firstSeen: "2018-10-26T13:13:21.000Z", lastSeen: "2018-10-26T13:13:21.005Z", deletedAt: "2018-10-26T13:13:41.000Z", entries: ["re-create"] },
+        { uid: UID_2, firstSeen: "2018-10-26T13:13:41.000Z", lastSeen: "2018-10-26T13:13:47.005Z", deletedAt: null, entries: ["re-next-create", "re-next-update"] },
+      ],
+    );
+  });
+
+  it("ends the relations the earlier object's body stated where it ends, and keeps a seen delete's time", async () => {
+    // The real Pod mounting my-config, updated at 7 (its body states the mount); the next Pod of
+    // its name created at 21 and the one after at 41 (Metadata). The create at 41 arrives first
+    // and ends the first Pod, and its mount, there; the create at 21 moves both to 21.
+    const podName = podMountingConfigMap("x", 0).objectRef.name as string;
+    const writes = {
+      update: podMountingConfigMap("rp-update", 7),
+      create: podCreatedAtMetadata("rp-create", 21),
+      nextCreate: podCreatedAtMetadata("rp-next-create", 41),
+    };
+    await store("pod-reended-in-order", [writes.update], [writes.create], [writes.nextCreate]);
+    await store("pod-reended-late", [writes.update], [writes.nextCreate], [writes.create]);
+    const podsOf = async (cluster: string) =>
+      (
+        await test.db.query<{ first_seen: Date; deleted_at: Date | null }>(
+          `SELECT o.first_seen, o.deleted_at FROM objects o JOIN clusters c ON c.id = o.cluster_id
+            WHERE c.name = $1 AND o.resource = 'pods' AND o.name = $2 ORDER BY o.first_seen`,
+          [cluster, podName],
+        )
+      ).rows.map((o) => [new Date(o.first_seen).toISOString(), o.deleted_at && new Date(o.deleted_at).toISOString()]);
+    expect(await podsOf("pod-reended-in-order")).toEqual([
+      ["2018-10-26T13:13:07.000Z", "2018-10-26T13:13:21.000Z"],
+      ["2018-10-26T13:13:21.000Z", "2018-10-26T13:13:41.000Z"],
+      ["2018-10-26T13:13:41.000Z", null],
+    ]);
+    expect(await podsOf("pod-reended-late")).toEqual(await podsOf("pod-reended-in-order"));
+    expect(await mounts("pod-reended-in-order")).toEqual([{ uid: null, validFrom: "2018-10-26T13:13:07.005Z", validTo: new Date("2018-10-26T13:13:21.000Z") }]);
+    expect(await mounts("pod-reended-late")).toEqual(await mounts("pod-reended-in-order"));
+
+    // Deleted at 30 (seen), the Pod between keeps that end when the create before it arrives.
+    const remove = { ...configMapDelete("rp-delete", 30), objectRef: { ...writes.create.objectRef }, requestURI: `/api/v1/namespaces/default/pods/${podName}` };
+    await store("pod-seen-delete", [writes.update], [writes.create], [remove], [writes.nextCreate], [podCreatedAtMetadata("rp-between-create", 15)]);
+    expect((await podsOf("pod-seen-delete")).map(([, deletedAt]) => deletedAt)).toEqual(["2018-10-26T13:13:15.000Z", "2018-10-26T13:13:21.000Z", "2018-10-26T13:13:30.005Z", null]);
   });
 
   it("gives an earlier object's create a row of its own when the name's latest row holds a create of its own, with what that row held from before it", async () => {

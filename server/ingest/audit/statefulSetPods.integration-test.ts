@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
+import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
+import { falcoEvents, type EditableObject } from "../../testing/fixtures";
+import { BUILTIN_LINKERS } from "../../model/links/builtin";
+import { createAuditIngestor } from "./ingest";
+
+/*
+ * A StatefulSet Pod recreated under its name at a rollout: the statefulset-controller deletes
+ * web-0 (gracefully), its kubelet reports and deletes it for good (grace 0), and the controller
+ * creates the next web-0 at once, within the same second. The writes and their actors are those the
+ * real StatefulSet Pod `postgresql/my-postgresql-0` was written by in the hkerma dataset
+ * (hkerma-kubernetes-event-dataset/audit-logs.csv: statefulset-controller create, kube-scheduler
+ * pods/binding, the kubelet's pods/status patches, all at Metadata level, 25 ms apart); the fixtures
+ * hold no StatefulSet Pod's body, so the bodies are the real Pod of falco's
+ * create_nginx_pod_unprivileged.json renamed web-0, owned by a StatefulSet, as the
+ * statefulset-controller makes them. The deletes are as kube-apiserver answers them: the
+ * controller's with the Pod given a grace period, the kubelet's with grace 0.
+ */
+
+const UID_1 = "a2ad81ba-d85f-11e8-88b6-080027728ac4"; // the recorded Pod's
+const UID_2 = "b7c0e3d4-d85f-11e8-88b6-080027728ac4";
+const NAME = "web-0";
+/** 2018-10-25T14:09:`second` plus `ms` milliseconds, as the apiserver stamps it (microseconds). */
+const time = (second: number, ms = 0) => `2018-10-25T14:09:${String(second).padStart(2, "0")}.${String(ms).padStart(3, "0")}000Z`;
+const createdIn = (second: number) => `2018-10-25T14:09:${String(second).padStart(2, "0")}Z`;
+
+type Level = "Metadata" | "RequestResponse";
+interface Span {
+  second: number;
+  from: number;
+  to: number;
+}
+
+/** The real Pod renamed web-0, of StatefulSet web, uid `uid`, created in `created`. */
+function podBody(uid: string, created: number, rv: number): EditableObject {
+  const [event] = falcoEvents("create_nginx_pod_unprivileged.json");
+  const body = event!.responseObject;
+  delete body.metadata.generateName;
+  delete body.metadata.selfLink;
+  body.metadata.name = NAME;
+  body.metadata.uid = uid;
+  body.metadata.creationTimestamp = createdIn(created);
+  body.metadata.resourceVersion = String(rv);
+  body.metadata.labels = { app: "web", "statefulset.kubernetes.io/pod-name": NAME, "controller-revision-hash": "web-6d4d8b8d9" };
+  body.metadata.ownerReferences = [{ apiVersion: "apps/v1", kind: "StatefulSet", name: "web", uid: "9f1c2d3e-d85f-11e8-88b6-080027728ac4", controller: true, blockOwnerDeletion: true }];
+  body.spec.hostname = NAME;
+  body.spec.subdomain = "web";
+  return body;
+}
+
+/** A write of web-0 from the falco Pod create's event: its actor, verb, URI, status and times. */
+function podEvent(auditId: string, span: Span, fields: { user: string; verb: string; subresource?: string; code: number; level: Level; body?: EditableObject }): EditableObject {
+  const [event] = falcoEvents("create_nginx_pod_unprivileged.json");
+  event!.auditID = auditId;
+  event!.level = fields.level;
+  event!.verb = fields.verb;
+  event!.user = { username: fields.user, groups: ["system:authenticated"] };
+  event!.requestReceivedTimestamp = time(span.second, span.from);
+  event!.stageTimestamp = time(span.second, span.to);
+  event!.responseStatus = { code: fields.code, metadata: {} };
+  const named = fields.verb !== "create" || fields.subresource !== undefined;
+  event!.objectRef = { resource: "pods", namespace: "default", apiVersion: "v1", ...(named || fields.level === "Metadata" ? { name: NAME } : {}), ...(fields.subresource ? { subresource: fields.subresource } : {}) };
+  event!.requestURI = `/api/v1/namespaces/default/pods${named ? `/${NAME}` : ""}${fields.subresource ? `/${fields.subresource}` : ""}`;
+  delete event!.requestObject;
+  delete event!.responseObject;
+  if (fields.level === "RequestResponse" && fields.body) event!.responseObject = fields.body;
+  return event!;
+}
+
+const STS = "system:serviceaccount:kube-system:statefulset-controller";
+const KUBELET = "system:node:k8s-node-1-perfspec";
+
+/** One incarnation of web-0: created at `created`, bound, reported, deleted gracefully and for good (writes in order). */
+function incarnation(tag: string, uid: string, created: Span, level: Level, deleteAt: Span | null, finalDeleteAt: Span | null) {
+  const rv = 237000 + created.second * 10;
+  const body = podBody(uid, created.second, rv);
+  const writes: Record<string, EditableObject> = {
+    create: podEvent(`${tag}-create`, created, { user: STS, verb: "create", code: 201, level, body }),
+    binding: podEvent(`${tag}-binding`, { second: created.second, from: created.to + 15, to: created.to + 20 }, { user: "system:kube-scheduler", verb: "create", subresource: "binding", code: 201, level: "Metadata" }),
+    status: podEvent(`${tag}-status`, { second: created.second, from: created.to + 50, to: created.to + 55 }, { user: KUBELET, verb: "patch", subresource: "status", code: 200, level: "Metadata" }),
+  };
+  if (deleteAt) {
+    const graceful = structuredClone(body);
+    graceful.metadata.deletionTimestamp = createdIn(deleteAt.second + 30);
+    graceful.metadata.deletionGracePeriodSeconds = 30;
+    graceful.metadata.resourceVersion = String(rv + 5);
+    writes.delete = podEvent(`${tag}-delete`, deleteAt, { user: STS, verb: "delete", code: 200, level, body: graceful });
+  }
+  if (finalDeleteAt) {
+    const gone = structuredClone(body);
+    gone.metadata.deletionTimestamp = createdIn(finalDeleteAt.second);
+    gone.metadata.deletionGracePeriodSeconds = 0;
+    gone.metadata.resourceVersion = String(rv + 7);
+    writes.finalDelete = podEvent(`${tag}-final-delete`, finalDeleteAt, { user: KUBELET, verb: "delete", code: 200, level, body: gone });
+  }
+  return writes;
+}
+
+describe.each(STORE_KINDS)("a StatefulSet Pod recreated under its name, on %s", (kind) => {
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await openTestDatabase(kind);
+  });
+  afterAll(() => test.dispose());
+
+  async function store(cluster: string, ...batches: EditableObject[][]) {
+    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS, {}, BUILTIN_LINKERS);
+    for (const batch of batches) expect(await ingestor.ingest(cluster, batch)).toMatchObject({ rejected: [] });
+  }
+
+  /** The cluster's web-0 rows, oldest first: uid, lifetime and the auditIDs of their history. */
+  async function podsOf(cluster: string) {
+    const rows = await test.db.query<{ uid: string | null; first_seen: Date; last_seen: Date; deleted_at: Date | null; entries: string[] }>(
+      `SELECT o.uid, o.first_seen, o.last_seen, o.deleted_at,
+              ARRAY(SELECT h.audit_id FROM history_entries h WHERE h.object_id = o.id ORDER BY h.start_time) AS entries
+         FROM objects o JOIN clusters c ON c.id = o.cluster_id
+        WHERE c.name = $1 AND o.resource = 'pods' AND o.name = $2 ORDER BY o.first_seen, o.id`,
+      [cluster, NAME],
+    );
+    return rows.rows.map((o) => ({
+      uid: o.uid,
+      firstSeen: new Date(o.first_seen).toISOString(),
+      lastSeen: new Date(o.last_seen).toISOString(),
+      deletedAt: o.deleted_at && new Date(o.deleted_at).toISOString(),
+      entries: o.entries,
+    }));
+  }
+
+  /** What web-0's two rows hold when the Pod before was deleted for good at 11.004 (`finalDeleteEnd`) and the next one created at 11.020. */
+  function expectedRows(level: Level, tag: string, nextTag: string, finalDeleteEnd = "2018-10-25T14:09:11.004Z") {
+    return [
+      {
+        uid: level === "Metadata" ? null : UID_1,
+        firstSeen: "2018-10-25T14:09:03.000Z",
+        lastSeen: finalDeleteEnd,
+        deletedAt: finalDeleteEnd,
+        entries: [`${tag}-create`, `${tag}-binding`, `${tag}-status`, `${tag}-delete`, `${tag}-final-delete`],
+      },
+      { uid: level === "Metadata" ? null : UID_2, firstSeen: "2018-10-25T14:09:11.020Z", lastSeen: "2018-10-25T14:09:11.085Z", deletedAt: null, entries: [`${nextTag}-create`, `${nextTag}-binding`, `${nextTag}-status`] },
+    ];
+  }
+
+  it.each(["Metadata", "RequestResponse"] as const)("keeps each web-0 on its own row, recreated within the second, its create in order or after its binding and status (%s)", async (level) => {
+    // web-0 created at 3, deleted by the controller at 10 and by its kubelet at 11.000-11.004; the
+    // next web-0 created at 11.020, bound at 11.045, reported at 11.080.
+    const old = incarnation(`${level}-old`, UID_1, { second: 3, from: 0, to: 10 }, level, { second: 10, from: 0, to: 6 }, { second: 11, from: 0, to: 4 });
+    const next = incarnation(`${level}-next`, UID_2, { second: 11, from: 20, to: 30 }, level, null, null);
+    const oldBatches = Object.values(old).map((w) => [w]);
+    const orders: Record<string, EditableObject[][]> = {
+      "in-order": [...oldBatches, [next.create!], [next.binding!], [next.status!]],
+      "create-last": [...oldBatches, [next.binding!], [next.status!], [next.create!]],
+      "one-batch-create-last": [...oldBatches, [next.binding!, next.status!], [next.create!]],
+    };
+    for (const [order, batches] of Object.entries(orders)) {
+      await store(`${level}-${order}`, ...batches);
+      // Stored again (an apiserver resending its batches): nothing changes.
+      await store(`${level}-${order}`, ...batches);
+    }
+    for (const order of Object.keys(orders)) expect({ order, rows: await podsOf(`${level}-${order}`) }).toEqual({ order, rows: expectedRows(level, `${level}-old`, `${level}-next`) });
+  });
+
+  it("keeps on the Pod before it the kubelet's delete that returned that Pod, stamped after the create by a clock ahead", async () => {
+    // As above at RequestResponse level, with the kubelet's delete stamped 11.030-11.034 by an
+    // apiserver whose clock is 30 ms ahead of the one the create (11.020-11.030) went through (HA
+    // control planes are several clocks). Its answer is the Pod it removed, UID_1: not the next one's.
+    const old = incarnation("skew-old", UID_1, { second: 3, from: 0, to: 10 }, "RequestResponse", { second: 10, from: 0, to: 6 }, { second: 11, from: 30, to: 34 });
+    const next = incarnation("skew-next", UID_2, { second: 11, from: 20, to: 30 }, "RequestResponse", null, null);
+    await store("skew-in-order", ...Object.values(old).map((w) => [w]), [next.create!], [next.binding!], [next.status!]);
+    expect(await podsOf("skew-in-order")).toEqual(expectedRows("RequestResponse", "skew-old", "skew-next", "2018-10-25T14:09:11.034Z"));
+  });
+});
