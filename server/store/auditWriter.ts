@@ -1502,14 +1502,7 @@ async function createsBeforeRows(
   if (creates.length === 0) return found;
   const result = await sql.query<
     LoadedObject & { i: number; first_create: Date | null; last_end_before_create: Date | null; body_created: string | null; last_end_before_body_created: Date | null }
-  >(prepared("kt_creates_before_rows", CREATES_BEFORE_ROWS_SQL), [
-    clusterId,
-    textArray(creates.map((w) => w.object.apiGroup)),
-    textArray(creates.map((w) => w.object.resource)),
-    textArray(creates.map((w) => w.object.namespace)),
-    textArray(creates.map((w) => w.object.name)),
-    timestamptzArray(creates.map((w) => w.startTime)),
-  ]);
+  >(prepared("kt_creates_before_rows", CREATES_BEFORE_ROWS_SQL), lateCreateParams(clusterId, creates));
   const rows = new Map<number, ObjectRow>();
   for (const row of known) rows.set(row.id, row);
   for (const loaded of result.rows) {
@@ -1596,18 +1589,23 @@ interface LeftByLateCreate {
   entries: EntriesFromCreate;
 }
 
-/** The row each late create (createsBeforeRows) ends, if any (ROWS_LEFT_BY_LATE_CREATES_SQL); rows among `known` are those rows. */
-async function rowsLeftByLateCreates(sql: Sql, clusterId: number, creates: readonly AuditWrite[], known: Iterable<ObjectRow>): Promise<Map<AuditWrite, LeftByLateCreate>> {
-  const found = new Map<AuditWrite, LeftByLateCreate>();
-  if (creates.length === 0) return found;
-  const result = await sql.query<LoadedObject & EntriesFromColumns & { i: number; deletion_seen: boolean }>(prepared("kt_rows_left_by_late_creates", ROWS_LEFT_BY_LATE_CREATES_SQL), [
+/** The parameters of the late creates' lookups (CREATES_BEFORE_ROWS_SQL, ROWS_LEFT_BY_LATE_CREATES_SQL): each create's name and start, by position. */
+function lateCreateParams(clusterId: number, creates: readonly AuditWrite[]): unknown[] {
+  return [
     clusterId,
     textArray(creates.map((w) => w.object.apiGroup)),
     textArray(creates.map((w) => w.object.resource)),
     textArray(creates.map((w) => w.object.namespace)),
     textArray(creates.map((w) => w.object.name)),
     timestamptzArray(creates.map((w) => w.startTime)),
-  ]);
+  ];
+}
+
+/** The row each late create (createsBeforeRows) ends, if any (ROWS_LEFT_BY_LATE_CREATES_SQL); rows among `known` are those rows. */
+async function rowsLeftByLateCreates(sql: Sql, clusterId: number, creates: readonly AuditWrite[], known: Iterable<ObjectRow>): Promise<Map<AuditWrite, LeftByLateCreate>> {
+  const found = new Map<AuditWrite, LeftByLateCreate>();
+  if (creates.length === 0) return found;
+  const result = await sql.query<LoadedObject & EntriesFromColumns & { i: number; deletion_seen: boolean }>(prepared("kt_rows_left_by_late_creates", ROWS_LEFT_BY_LATE_CREATES_SQL), lateCreateParams(clusterId, creates));
   const rows = new Map<number, ObjectRow>();
   for (const row of known) rows.set(row.id, row);
   for (const loaded of result.rows) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 import { falcoEvents, type EditableObject } from "../../testing/fixtures";
+import { podConfigMapsRulesYaml } from "../../testing/linkers";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { parseLinkRules } from "../../model/links/rules";
 import { createAuditIngestor } from "./ingest";
@@ -65,17 +66,7 @@ function configMapDelete(auditId: string, second: number): EditableObject {
 }
 
 /** The README's example rule: a Pod's configMap volumes name their ConfigMaps. */
-const POD_CONFIGMAPS = parseLinkRules(
-  `rules:
-  - name: pod-configmaps
-    match: { resource: pods }
-    path: spec.volumes[].configMap.name
-    target: { apiGroup: "", resource: configmaps, namespace: same }
-    relation: mounts-configmap
-    role: parent
-    hierarchical: false`,
-  "pod-configmaps.yaml",
-).linkers;
+const POD_CONFIGMAPS = parseLinkRules(podConfigMapsRulesYaml(false), "pod-configmaps.yaml").linkers;
 
 /** The real Pod of falco's create_nginx_pod_unprivileged.json (default), updated at `second` with my-config mounted. */
 function podMountingConfigMap(auditId: string, second: number): EditableObject {
@@ -110,6 +101,40 @@ function podCreatedAtMetadata(auditId: string, second: number): EditableObject {
   return event;
 }
 
+/** Stores each batch in turn through one ingestor, every event accepted. */
+async function storeBatches(db: TestDatabase["db"], cluster: string, batches: EditableObject[][]) {
+  const ingestor = createAuditIngestor(db, TEST_CONVERT_OPTIONS, {}, [...BUILTIN_LINKERS, ...POD_CONFIGMAPS]);
+  for (const batch of batches) expect(await ingestor.ingest(cluster, batch)).toMatchObject({ accepted: batch.length, rejected: [] });
+}
+
+/** The cluster's ConfigMap rows, oldest first: uid, lifetime and the auditIDs of their history. */
+async function configMapRowsOf(db: TestDatabase["db"], cluster: string) {
+  const rows = await db.query<{ uid: string | null; first_seen: Date; last_seen: Date; deleted_at: Date | null; entries: string[] }>(
+    `SELECT o.uid, o.first_seen, o.last_seen, o.deleted_at,
+            ARRAY(SELECT h.audit_id FROM history_entries h WHERE h.object_id = o.id ORDER BY h.start_time) AS entries
+       FROM objects o JOIN clusters c ON c.id = o.cluster_id
+      WHERE c.name = $1 AND o.resource = 'configmaps' ORDER BY o.first_seen, o.id`,
+    [cluster],
+  );
+  return rows.rows.map((o) => ({
+    uid: o.uid,
+    firstSeen: new Date(o.first_seen).toISOString(),
+    lastSeen: new Date(o.last_seen).toISOString(),
+    deletedAt: o.deleted_at && new Date(o.deleted_at).toISOString(),
+    entries: o.entries,
+  }));
+}
+
+/** The cluster's Pod-mounts-ConfigMap relations: the ConfigMap row's uid and when each held. */
+async function mountsOf(db: TestDatabase["db"], cluster: string) {
+  const rows = await db.query<{ uid: string | null; valid_from: Date; valid_to: Date | null }>(
+    `SELECT o.uid, r.valid_from, r.valid_to FROM relations r JOIN objects o ON o.id = r.from_object_id JOIN clusters c ON c.id = r.cluster_id
+      WHERE c.name = $1 AND r.kind = 'mounts-configmap'`,
+    [cluster],
+  );
+  return rows.rows.map((r) => ({ uid: r.uid, validFrom: new Date(r.valid_from).toISOString(), validTo: r.valid_to }));
+}
+
 describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid arrives, on %s", (kind) => {
   let test: TestDatabase;
   beforeAll(async () => {
@@ -117,38 +142,9 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
   });
   afterAll(() => test.dispose());
 
-  async function store(cluster: string, ...batches: EditableObject[][]) {
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS, {}, [...BUILTIN_LINKERS, ...POD_CONFIGMAPS]);
-    for (const batch of batches) expect(await ingestor.ingest(cluster, batch)).toMatchObject({ accepted: batch.length, rejected: [] });
-  }
-
-  /** The cluster's ConfigMap rows, oldest first: uid, lifetime and the auditIDs of their history. */
-  async function objectsOf(cluster: string) {
-    const rows = await test.db.query<{ id: number; uid: string | null; first_seen: Date; last_seen: Date; deleted_at: Date | null; entries: string[] }>(
-      `SELECT o.id, o.uid, o.first_seen, o.last_seen, o.deleted_at,
-              ARRAY(SELECT h.audit_id FROM history_entries h WHERE h.object_id = o.id ORDER BY h.start_time) AS entries
-         FROM objects o JOIN clusters c ON c.id = o.cluster_id
-        WHERE c.name = $1 AND o.resource = 'configmaps' ORDER BY o.first_seen, o.id`,
-      [cluster],
-    );
-    return rows.rows.map((o) => ({
-      uid: o.uid,
-      firstSeen: new Date(o.first_seen).toISOString(),
-      lastSeen: new Date(o.last_seen).toISOString(),
-      deletedAt: o.deleted_at && new Date(o.deleted_at).toISOString(),
-      entries: o.entries,
-    }));
-  }
-
-  /** The cluster's Pod-mounts-ConfigMap relations: the ConfigMap row's uid and when each held. */
-  async function mounts(cluster: string) {
-    const rows = await test.db.query<{ uid: string | null; valid_from: Date; valid_to: Date | null }>(
-      `SELECT o.uid, r.valid_from, r.valid_to FROM relations r JOIN objects o ON o.id = r.from_object_id JOIN clusters c ON c.id = r.cluster_id
-        WHERE c.name = $1 AND r.kind = 'mounts-configmap'`,
-      [cluster],
-    );
-    return rows.rows.map((r) => ({ uid: r.uid, validFrom: new Date(r.valid_from).toISOString(), validTo: r.valid_to }));
-  }
+  const store = (cluster: string, ...batches: EditableObject[][]) => storeBatches(test.db, cluster, batches);
+  const objectsOf = (cluster: string) => configMapRowsOf(test.db, cluster);
+  const mounts = (cluster: string) => mountsOf(test.db, cluster);
 
   it("gives the uid of an update that arrives after the delete to the row its Metadata-level create, patch and delete made", async () => {
     const writes = {
@@ -350,38 +346,9 @@ describe.each(STORE_KINDS)("a Metadata-level create that arrives after later wri
   });
   afterAll(() => test.dispose());
 
-  async function store(cluster: string, ...batches: EditableObject[][]) {
-    const ingestor = createAuditIngestor(test.db, TEST_CONVERT_OPTIONS, {}, [...BUILTIN_LINKERS, ...POD_CONFIGMAPS]);
-    for (const batch of batches) expect(await ingestor.ingest(cluster, batch)).toMatchObject({ accepted: batch.length, rejected: [] });
-  }
-
-  /** The cluster's ConfigMap rows, oldest first: uid, lifetime and the auditIDs of their history. */
-  async function objectsOf(cluster: string) {
-    const rows = await test.db.query<{ uid: string | null; first_seen: Date; last_seen: Date; deleted_at: Date | null; entries: string[] }>(
-      `SELECT o.uid, o.first_seen, o.last_seen, o.deleted_at,
-              ARRAY(SELECT h.audit_id FROM history_entries h WHERE h.object_id = o.id ORDER BY h.start_time) AS entries
-         FROM objects o JOIN clusters c ON c.id = o.cluster_id
-        WHERE c.name = $1 AND o.resource = 'configmaps' ORDER BY o.first_seen, o.id`,
-      [cluster],
-    );
-    return rows.rows.map((o) => ({
-      uid: o.uid,
-      firstSeen: new Date(o.first_seen).toISOString(),
-      lastSeen: new Date(o.last_seen).toISOString(),
-      deletedAt: o.deleted_at && new Date(o.deleted_at).toISOString(),
-      entries: o.entries,
-    }));
-  }
-
-  /** The cluster's Pod-mounts-ConfigMap relations: the ConfigMap row's uid and when each held. */
-  async function mounts(cluster: string) {
-    const rows = await test.db.query<{ uid: string | null; valid_from: Date; valid_to: Date | null }>(
-      `SELECT o.uid, r.valid_from, r.valid_to FROM relations r JOIN objects o ON o.id = r.from_object_id JOIN clusters c ON c.id = r.cluster_id
-        WHERE c.name = $1 AND r.kind = 'mounts-configmap'`,
-      [cluster],
-    );
-    return rows.rows.map((r) => ({ uid: r.uid, validFrom: new Date(r.valid_from).toISOString(), validTo: r.valid_to }));
-  }
+  const store = (cluster: string, ...batches: EditableObject[][]) => storeBatches(test.db, cluster, batches);
+  const objectsOf = (cluster: string) => configMapRowsOf(test.db, cluster);
+  const mounts = (cluster: string) => mountsOf(test.db, cluster);
 
   /** Stores the writes in each arrival order (batches) into a cluster of its own, and expects each to end as `expected`. */
   async function expectEveryOrder(tag: string, orders: Record<string, EditableObject[][]>, expected: Awaited<ReturnType<typeof objectsOf>>) {
