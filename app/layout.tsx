@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { DashboardQueryProvider } from "@/components/trpc/client";
 import "./globals.css";
 
 export const metadata = {
@@ -13,7 +14,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <header className="topbar">
           <a href="/" className="brand">Kubetrail</a>
         </header>
-        <main>{children}</main>
+        <main>
+          <DashboardQueryProvider>{children}</DashboardQueryProvider>
+        </main>
       </body>
     </html>
   );

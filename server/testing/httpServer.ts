@@ -21,6 +21,7 @@ import * as jaegerV3TracesRoute from "../../app/jaeger/api/v3/traces/route";
 import * as jaegerV3TraceRoute from "../../app/jaeger/api/v3/traces/[traceId]/route";
 import * as jaegerUiRoute from "../../app/jaeger/[[...path]]/route";
 import * as redirectRoute from "../../app/redirect/route";
+import * as dashboardApiRoute from "../../app/api/trpc/[trpc]/route";
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string | string[]>> }) => Response | Promise<Response>;
 /** A route file's exports: a handler per HTTP method it answers. */
@@ -38,6 +39,7 @@ const ROUTES: Array<{ pattern: RegExp; params: string[]; module: RouteModule }> 
   { pattern: /^\/api\/audit\/([^/]+)\/(.+?)\/?$/, params: ["cluster", "...rest"], module: auditBelowClusterRoute },
   { pattern: /^\/api\/health\/?$/, params: [], module: healthRoute },
   { pattern: /^\/api\/ready\/?$/, params: [], module: readyRoute },
+  { pattern: /^\/api\/trpc\/([^/]+)\/?$/, params: ["trpc"], module: dashboardApiRoute },
   { pattern: /^\/jaeger\/api\/services\/?$/, params: [], module: jaegerServicesRoute },
   { pattern: /^\/jaeger\/api\/services\/([^/]+)\/operations\/?$/, params: ["service"], module: jaegerServiceOperationsRoute },
   { pattern: /^\/jaeger\/api\/operations\/?$/, params: [], module: jaegerOperationsRoute },
