@@ -1,0 +1,343 @@
+import { isJsonObject, type JsonObject, type JsonValue } from "../../ingest/audit/types";
+import { formatDiffEntry } from "../../model/diff/diff";
+import { isFailedRequest } from "../../model/failedRequest";
+import type { AssembledTrace, HistorySource, TraceEntry, TraceNode, TraceObject } from "../trace/assembled";
+import { serviceNameOf } from "../trace/display/common";
+import type { RelationMode } from "../trace/types";
+
+/**
+ * The dashboard's object page as plain JSON: an assembled trace (../trace/assemble.ts) turned
+ * into rows in tree order, one per object, each with its lifetime and its history entries as
+ * marks. Pure: what the store holds comes in as an AssembledTrace, already redacted at ingest;
+ * nothing here reads anything else.
+ *
+ * Times are integer microseconds since the epoch (the trace model's unit), in fields named
+ * `…Micros` so that no reader takes them for milliseconds.
+ */
+
+/** How a history entry is drawn: what it did, or that it failed / changed nothing. */
+export const MARK_KINDS = ["create", "update", "patch", "delete", "failed", "noop", "event"] as const;
+export type MarkKind = (typeof MARK_KINDS)[number];
+
+/** The rows a timeline lists at most: a Deployment of thousands of Pods stays a page, not a freeze. */
+export const MAX_TIMELINE_ROWS = 2000;
+/** Diff lines an entry carries in the list (a tooltip's worth); the side panel loads them all. */
+export const LIST_DIFF_LINES = 20;
+/** The margin around an object's lifetime when no range is asked: a twentieth of it each side… */
+export const LIFETIME_MARGIN_FRACTION = 0.05;
+/** …and at least a minute, so that a short-lived object's first and last writes are not on the edge. */
+export const MIN_LIFETIME_MARGIN_MICROS = 60_000_000;
+
+/** An object as a row names it. `kind` is the display kind: "Pod", "Rollout.argoproj.io". */
+export interface TimelineObject {
+  id: number;
+  cluster: string;
+  apiGroup: string;
+  apiVersion: string;
+  resource: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string | null;
+}
+
+/** When the object existed, as far as Kubetrail saw it. */
+export interface TimelineLifetime {
+  firstSeenMicros: number;
+  lastSeenMicros: number;
+  /** Null while the object exists. */
+  deletedAtMicros: number | null;
+}
+
+/** A failed request's Status: why the write did not happen. */
+export interface TimelineFailure {
+  status: string | null;
+  reason: string | null;
+  message: string | null;
+  /** `<field>: <reason>: <message>`, one per cause. */
+  causes: string[];
+}
+
+/** One history entry on a lane: enough for its mark, its tooltip and a list of what it changed. */
+export interface TimelineEntry {
+  /** history_entries.id: what `objects.entry` takes. */
+  id: number;
+  startMicros: number;
+  endMicros: number;
+  mark: MarkKind;
+  source: HistorySource;
+  verb: string;
+  /** "" when none. */
+  subresource: string;
+  title: string;
+  /** The impersonated user when the request was impersonated, else the authenticated one. */
+  actor: string;
+  /** The authenticated user who impersonated `actor`; null when not impersonated. */
+  impersonator: string | null;
+  userAgent: string | null;
+  statusCode: number | null;
+  failure: TimelineFailure | null;
+  /** `path old -> new`, at most LIST_DIFF_LINES (see diffLineCount). */
+  diff: string[];
+  /** How many diff lines the entry has in all. */
+  diffLineCount: number;
+  /** Whether the entry holds the object's body (creates and deletes); `objects.entry` returns it. */
+  hasSnapshot: boolean;
+}
+
+/** Another object a row's object is related to besides its place in the tree (a Pod's Node). */
+export interface TimelineRelated {
+  /** The relation kind, e.g. "node", "endpoint-target". */
+  relation: string;
+  /** "parent": the other object is the relation's parent side (a Pod's Node is its parent). */
+  role: "parent" | "child";
+  object: TimelineObject;
+}
+
+/** One object of the hierarchy, in tree order. */
+export interface TimelineRow {
+  object: TimelineObject;
+  /** 0 for the topmost row, its children 1, …: the indentation. */
+  depth: number;
+  /** objects.id of the row above it in the tree; null for the topmost. */
+  parentId: number | null;
+  /** The relation to that parent, e.g. "controller-owner"; null for the topmost. */
+  relation: string | null;
+  /** The object the page is about. */
+  queried: boolean;
+  lifetime: TimelineLifetime;
+  /** Oldest first. */
+  entries: TimelineEntry[];
+  related: TimelineRelated[];
+  /** More related objects exist than are listed (a Node's Pods). */
+  relatedTruncated: boolean;
+}
+
+export interface TimelineRange {
+  startMicros: number;
+  endMicros: number;
+  /** True when no range was asked: the object's lifetime with a margin (lifetimeRange). */
+  fromLifetime: boolean;
+}
+
+export interface Timeline {
+  /** objects.id of the object the page is about: the one asked, or the row an alias names. */
+  objectId: number;
+  /** The id asked for; differs from objectId when that object was merged into another. */
+  requestedId: number;
+  relations: RelationMode;
+  /** Relation hops followed (limited to the configured maximum). */
+  depth: number;
+  range: TimelineRange;
+  rows: TimelineRow[];
+  /** Rows left out past MAX_TIMELINE_ROWS (the end of the tree order). */
+  omittedRows: number;
+}
+
+/** What `objects.entry` returns for the side panel: the whole entry, snapshot included. */
+export interface TimelineEntryDetails extends TimelineEntry {
+  object: TimelineObject;
+  /** Every diff line. */
+  diff: string[];
+  /** The object's body on create and delete, as stored (secret values `<redacted>`). */
+  snapshot: JsonObject | null;
+  /** The patch document of a patch request, as stored (redacted). */
+  patch: JsonValue | null;
+  /** The audit event's annotations, e.g. authorization.k8s.io/decision. */
+  annotations: Record<string, string>;
+  request: {
+    auditId: string | null;
+    stage: string | null;
+    level: string | null;
+    requestUri: string | null;
+    sourceIps: string[];
+    groups: string[];
+    impersonatorGroups: string[];
+    resourceVersionBefore: string | null;
+    resourceVersionAfter: string | null;
+    /** Set when the write came after a newer version of its object and has no diff. */
+    arrivedAfterResourceVersion: string | null;
+    dryRun: boolean;
+  };
+  /** What else the source recorded (a Kubernetes Event's reason, message, count…). */
+  other: Record<string, JsonValue>;
+}
+
+/** The object's lifetime with a margin each side: the range of a page asked for none. */
+export function lifetimeRange(lifetime: TimelineLifetime): { startMicros: number; endMicros: number } {
+  const start = lifetime.firstSeenMicros;
+  const end = Math.max(start, lifetime.deletedAtMicros ?? lifetime.lastSeenMicros);
+  const margin = Math.max(Math.round((end - start) * LIFETIME_MARGIN_FRACTION), MIN_LIFETIME_MARGIN_MICROS);
+  return { startMicros: start - margin, endMicros: end + margin };
+}
+
+/** Which mark an entry gets. Failures first (nothing happened), then no-ops and dry runs (nothing changed). */
+export function markKindOf(entry: Pick<TraceEntry, "source" | "verb" | "subresource" | "statusCode" | "details" | "noop">): MarkKind {
+  if (isFailedRequest(entry.statusCode, entry.details)) return "failed";
+  if (entry.noop || entry.details.dryRun === true) return "noop";
+  if (entry.source === "event") return "event";
+  switch (entry.verb) {
+    case "create":
+      // A create on a subresource writes to an object that exists: a binding sets a Pod's Node,
+      // an eviction deletes the Pod.
+      if (entry.subresource === "eviction") return "delete";
+      return entry.subresource === "" ? "create" : "update";
+    case "patch":
+      return "patch";
+    case "delete":
+    case "deletecollection":
+      return "delete";
+    default:
+      return "update";
+  }
+}
+
+const text = (value: JsonValue | undefined): string | null => (typeof value === "string" && value !== "" ? value : null);
+const texts = (value: JsonValue | undefined): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : []);
+
+function failureOf(entry: TraceEntry): TimelineFailure | null {
+  if (!isFailedRequest(entry.statusCode, entry.details)) return null;
+  const f = isJsonObject(entry.details.failure) ? entry.details.failure : {};
+  const causes = (Array.isArray(f.causes) ? f.causes : [])
+    .filter(isJsonObject)
+    .map((cause) => [cause.field, cause.reason, cause.message].filter((part) => typeof part === "string" && part !== "").join(": "));
+  return { status: text(f.status), reason: text(f.reason), message: text(f.message), causes };
+}
+
+function impersonatorOf(entry: TraceEntry): string | null {
+  const by = entry.details.impersonatedBy;
+  return isJsonObject(by) ? text(by.username) : null;
+}
+
+function diffLines(entry: TraceEntry): string[] {
+  return (entry.diff ?? []).map(formatDiffEntry);
+}
+
+/** An object as rows and related lists name it. */
+export function timelineObjectOf(object: TraceObject): TimelineObject {
+  return {
+    id: object.id,
+    cluster: object.cluster,
+    apiGroup: object.apiGroup,
+    apiVersion: object.apiVersion,
+    resource: object.resource,
+    kind: serviceNameOf(object),
+    namespace: object.namespace,
+    name: object.name,
+    uid: object.uid,
+  };
+}
+
+/** An entry as a lane lists it: the snapshot only as `hasSnapshot`, the diff cut at LIST_DIFF_LINES. */
+export function timelineEntryOf(entry: TraceEntry): TimelineEntry {
+  const diff = diffLines(entry);
+  return {
+    id: entry.id,
+    startMicros: entry.start,
+    endMicros: Math.max(entry.end, entry.start),
+    mark: markKindOf(entry),
+    source: entry.source,
+    verb: entry.verb,
+    subresource: entry.subresource,
+    title: entry.title,
+    actor: entry.actor,
+    impersonator: impersonatorOf(entry),
+    userAgent: entry.userAgent,
+    statusCode: entry.statusCode,
+    failure: failureOf(entry),
+    diff: diff.slice(0, LIST_DIFF_LINES),
+    diffLineCount: diff.length,
+    hasSnapshot: entry.snapshot !== null,
+  };
+}
+
+/** Details keys that entryDetailsOf reads into named fields; the rest go to `other`. */
+const NAMED_DETAILS = new Set([
+  "user",
+  "groups",
+  "impersonatedBy",
+  "sourceIPs",
+  "requestURI",
+  "annotations",
+  "resourceVersionBefore",
+  "resourceVersionAfter",
+  "arrivedAfterResourceVersion",
+  "failure",
+  "patch",
+  "level",
+  "stage",
+  "dryRun",
+]);
+
+/** The whole of one entry, for the side panel. */
+export function entryDetailsOf(entry: TraceEntry, object: TraceObject): TimelineEntryDetails {
+  const d = entry.details;
+  const annotations: Record<string, string> = {};
+  if (isJsonObject(d.annotations)) {
+    for (const [key, value] of Object.entries(d.annotations)) annotations[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  const other: Record<string, JsonValue> = {};
+  for (const [key, value] of Object.entries(d)) if (!NAMED_DETAILS.has(key) && value !== undefined) other[key] = value;
+  return {
+    ...timelineEntryOf(entry),
+    object: timelineObjectOf(object),
+    diff: diffLines(entry),
+    snapshot: entry.snapshot,
+    patch: d.patch ?? null,
+    annotations,
+    request: {
+      auditId: entry.auditId,
+      stage: entry.stage,
+      level: text(d.level),
+      requestUri: text(d.requestURI),
+      sourceIps: texts(d.sourceIPs),
+      groups: texts(d.groups),
+      impersonatorGroups: isJsonObject(d.impersonatedBy) ? texts(d.impersonatedBy.groups) : [],
+      resourceVersionBefore: text(d.resourceVersionBefore),
+      resourceVersionAfter: text(d.resourceVersionAfter),
+      arrivedAfterResourceVersion: text(d.arrivedAfterResourceVersion),
+      dryRun: d.dryRun === true,
+    },
+    other,
+  };
+}
+
+function rowOf(node: TraceNode, depth: number, queriedId: number): TimelineRow {
+  const o = node.object;
+  return {
+    object: timelineObjectOf(o),
+    depth,
+    parentId: node.parentId,
+    relation: node.relation,
+    queried: o.id === queriedId,
+    lifetime: { firstSeenMicros: o.firstSeen, lastSeenMicros: o.lastSeen, deletedAtMicros: o.deletedAt },
+    entries: node.entries.map(timelineEntryOf),
+    related: node.related.map((related) => ({ relation: related.kind, role: related.role, object: timelineObjectOf(related.object) })),
+    relatedTruncated: node.relatedTruncated,
+  };
+}
+
+/**
+ * The timeline of an assembled trace over `range` (the range asked, or the lifetime range: the
+ * trace's own is widened to whole seconds). Rows keep the trace's tree order; each one's depth
+ * is its parent's plus one. `requestedId` is the id the caller asked for.
+ */
+export function buildTimeline(trace: AssembledTrace, range: TimelineRange, requestedId: number): Timeline {
+  const depths = new Map<number, number>();
+  const rows: TimelineRow[] = [];
+  for (const node of trace.nodes.slice(0, MAX_TIMELINE_ROWS)) {
+    const parentDepth = node.parentId === null ? undefined : depths.get(node.parentId);
+    const depth = parentDepth === undefined ? 0 : parentDepth + 1;
+    depths.set(node.object.id, depth);
+    rows.push(rowOf(node, depth, trace.queriedObjectId));
+  }
+  return {
+    objectId: trace.queriedObjectId,
+    requestedId,
+    relations: trace.query.relationMode,
+    depth: trace.query.depth,
+    range,
+    rows,
+    omittedRows: Math.max(0, trace.nodes.length - MAX_TIMELINE_ROWS),
+  };
+}
