@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import {
+  BAND_HEIGHT,
+  lifetimeBand,
+  markSpan,
+  marksOf,
+  maxZoom,
+  MIN_MARK_WIDTH,
+  MIN_WINDOW_MICROS,
+  OVERSCAN_ROWS,
+  ROW_HEIGHT,
+  rowTop,
+  indentOf,
+  tickCount,
+  timeScale,
+  visibleRows,
+  xOf,
+  zoomedWindow,
+  zoomWindowBy,
+  type TimeWindow,
+} from "./layout";
+
+/**
+ * Times from the OpenShift rollout (server/testing/scenarios/openshiftCascade.ts): the
+ * Deployment apiserver lived 14:53:16–15:20:00 on 2021-09-13; its writes took milliseconds.
+ */
+const us = (clock: string) => Date.parse(`2021-09-13T${clock}Z`) * 1000;
+const HOUR: TimeWindow = { startMicros: us("14:50:00"), endMicros: us("15:50:00") };
+const WIDTH = 1200;
+
+describe("timeScale", () => {
+  it("maps the window onto the lanes' width, in µs", () => {
+    const scale = timeScale(HOUR, WIDTH);
+    expect(xOf(scale, HOUR.startMicros)).toBe(0);
+    expect(xOf(scale, HOUR.endMicros)).toBe(WIDTH);
+    // Half an hour in: the middle.
+    expect(xOf(scale, us("15:20:00"))).toBeCloseTo(600, 6);
+    // Ticks in UTC: on the hour and every 5 minutes, whatever the browser's zone.
+    expect(scale.ticks(tickCount(WIDTH)).map((tick) => tick.toISOString().slice(11, 16))).toEqual(["14:50", "14:55", "15:00", "15:05", "15:10", "15:15", "15:20", "15:25", "15:30", "15:35", "15:40", "15:45", "15:50"]);
+  });
+
+  it("asks for about one tick per 120 pixels, and never fewer than two", () => {
+    expect(tickCount(1200)).toBe(10);
+    expect(tickCount(130)).toBe(2);
+    expect(tickCount(0)).toBe(2);
+  });
+});
+
+describe("marks", () => {
+  const scale = timeScale(HOUR, WIDTH);
+
+  it("draws a write of a few milliseconds at least MIN_MARK_WIDTH wide, from its start", () => {
+    const create = { startMicros: us("14:53:16.000"), endMicros: us("14:53:16.007") };
+    const span = markSpan(scale, create);
+    expect(span.x).toBeCloseTo((3 * 60 + 16) / 3, 6);
+    expect(span.width).toBe(MIN_MARK_WIDTH);
+  });
+
+  it("draws a long request (an exec session of ten minutes) its whole length", () => {
+    const exec = { startMicros: us("15:00:00"), endMicros: us("15:10:00") };
+    expect(markSpan(scale, exec)).toEqual({ x: 200, width: 200 });
+  });
+
+  it("keeps the marks on screen, in order, with their kind, and leaves the others out", () => {
+    const entries = [
+      { id: 1, mark: "create" as const, startMicros: us("14:40:00"), endMicros: us("14:40:00.007") },
+      { id: 2, mark: "patch" as const, startMicros: us("14:55:16"), endMicros: us("14:55:16.007") },
+      { id: 3, mark: "failed" as const, startMicros: us("15:00:16"), endMicros: us("15:00:16.007") },
+      // Began before the window and runs into it: on screen.
+      { id: 4, mark: "update" as const, startMicros: us("14:45:00"), endMicros: us("14:51:00") },
+      { id: 5, mark: "delete" as const, startMicros: us("16:20:00"), endMicros: us("16:20:00.007") },
+    ];
+    const marks = marksOf(scale, entries, WIDTH);
+    expect(marks.map((mark) => [mark.entryId, mark.kind])).toEqual([
+      [2, "patch"],
+      [3, "failed"],
+      [4, "update"],
+    ]);
+    expect(marks[2]!.x).toBeLessThan(0);
+    expect(marks[2]!.x + marks[2]!.width).toBeCloseTo(20, 6);
+  });
+});
+
+describe("lifetimeBand", () => {
+  const scale = timeScale(HOUR, WIDTH);
+
+  it("runs from first seen to the deletion", () => {
+    const band = lifetimeBand(scale, { firstSeenMicros: us("14:53:16"), lastSeenMicros: us("15:20:00"), deletedAtMicros: us("15:20:00") }, HOUR, WIDTH)!;
+    expect(band.x).toBeCloseTo(65.333, 2);
+    expect(band.x + band.width).toBeCloseTo(600, 6);
+    expect(band.endsInWindow).toBe(true);
+  });
+
+  it("runs to the window's end for an object that still exists, and starts at the edge when it was created before", () => {
+    const node = { firstSeenMicros: us("10:00:00"), lastSeenMicros: us("15:00:00"), deletedAtMicros: null };
+    expect(lifetimeBand(scale, node, HOUR, WIDTH)).toEqual({ x: 0, width: WIDTH, endsInWindow: false });
+  });
+
+  it("is absent when the object did not exist in the window", () => {
+    expect(lifetimeBand(scale, { firstSeenMicros: us("12:00:00"), lastSeenMicros: us("12:30:00"), deletedAtMicros: us("12:30:00") }, HOUR, WIDTH)).toBeNull();
+  });
+
+  it("fits in its row", () => {
+    expect(BAND_HEIGHT).toBeLessThanOrEqual(ROW_HEIGHT);
+  });
+});
+
+describe("rows", () => {
+  it("stacks rows at ROW_HEIGHT and indents labels by depth", () => {
+    expect([0, 1, 10].map(rowTop)).toEqual([0, ROW_HEIGHT, 10 * ROW_HEIGHT]);
+    expect(indentOf(2)).toBe(2 * indentOf(1));
+    expect(indentOf(0)).toBe(0);
+  });
+
+  it("renders only the rows on screen, with a margin either side", () => {
+    // A Node's 3,000 Pods, scrolled to row 1,000, 20 rows visible.
+    const rows = visibleRows(1000 * ROW_HEIGHT, 20 * ROW_HEIGHT, 3000);
+    expect(rows).toEqual({ first: 1000 - OVERSCAN_ROWS, end: 1020 + OVERSCAN_ROWS });
+    expect(visibleRows(0, 20 * ROW_HEIGHT, 3000)).toEqual({ first: 0, end: 20 + OVERSCAN_ROWS });
+    // Near the end, and for a short list: no rows past the last.
+    expect(visibleRows(2990 * ROW_HEIGHT, 20 * ROW_HEIGHT, 3000)).toEqual({ first: 2990 - OVERSCAN_ROWS, end: 3000 });
+    expect(visibleRows(0, 600, 3)).toEqual({ first: 0, end: 3 });
+    expect(visibleRows(0, 600, 0)).toEqual({ first: 0, end: 0 });
+  });
+});
+
+describe("zoom", () => {
+  it("shows the window a d3-zoom transform makes of the base one", () => {
+    expect(zoomedWindow(HOUR, { k: 1, x: 0 }, WIDTH)).toEqual(HOUR);
+    // Twice as close, about the left edge: the first half hour.
+    expect(zoomedWindow(HOUR, { k: 2, x: 0 }, WIDTH)).toEqual({ startMicros: us("14:50:00"), endMicros: us("15:20:00") });
+    // Dragged 600 px to the left at k = 2: the second half hour.
+    expect(zoomedWindow(HOUR, { k: 2, x: -1200 }, WIDTH)).toEqual({ startMicros: us("15:20:00"), endMicros: us("15:50:00") });
+    // Zoomed out, twice as far, about the middle.
+    expect(zoomedWindow(HOUR, { k: 0.5, x: 300 }, WIDTH)).toEqual({ startMicros: us("14:20:00"), endMicros: us("16:20:00") });
+  });
+
+  it("zooms the buttons' way about the middle, never closer than MIN_WINDOW_MICROS", () => {
+    expect(zoomWindowBy(HOUR, 2)).toEqual({ startMicros: us("15:05:00"), endMicros: us("15:35:00") });
+    expect(zoomWindowBy(HOUR, 0.5)).toEqual({ startMicros: us("14:20:00"), endMicros: us("16:20:00") });
+    const tiny = zoomWindowBy({ startMicros: us("15:00:00"), endMicros: us("15:00:00.015") }, 100);
+    expect(tiny.endMicros - tiny.startMicros).toBe(MIN_WINDOW_MICROS);
+    expect(maxZoom(HOUR)).toBe(3600 * 1_000_000 / MIN_WINDOW_MICROS);
+  });
+});

@@ -1,0 +1,160 @@
+import { scaleUtc, type ScaleTime } from "d3";
+import type { MarkKind, TimelineEntry, TimelineLifetime } from "@/server/query/timeline/payload";
+
+/**
+ * The object page's rendering math, free of React and the DOM: the time scale, where each lane
+ * and mark goes, which rows are on screen, what a zoom shows. Times are µs since the epoch, as
+ * in the payload (server/query/timeline/payload.ts); pixels are CSS pixels from the left edge
+ * of the lanes (x) or the top of the rows (y).
+ */
+
+/** A span of time shown or asked for, in µs since the epoch: [startMicros, endMicros). */
+export interface TimeWindow {
+  startMicros: number;
+  endMicros: number;
+}
+
+/** Height of one object's row: its label on the left, its lane on the right. */
+export const ROW_HEIGHT = 26;
+/** Height of a mark inside its lane, centred. */
+export const MARK_HEIGHT = 14;
+/** Height of the lifetime band, centred. */
+export const BAND_HEIGHT = 20;
+/** An entry of a few milliseconds still gets a mark one can see and hover. */
+export const MIN_MARK_WIDTH = 4;
+/** Rows rendered above and below the visible ones, so that scrolling shows no gap. */
+export const OVERSCAN_ROWS = 8;
+/** Indentation per level of the tree. */
+export const INDENT_PER_DEPTH = 14;
+/** The narrowest window a zoom reaches: 10 ms. */
+export const MIN_WINDOW_MICROS = 10_000;
+/** Roughly one axis tick per this many pixels. */
+export const PIXELS_PER_TICK = 120;
+
+export type TimeScale = ScaleTime<number, number>;
+
+/** The UTC time scale of `window` over `width` pixels. */
+export function timeScale(window: TimeWindow, width: number): TimeScale {
+  return scaleUtc()
+    .domain([window.startMicros / 1000, window.endMicros / 1000])
+    .range([0, Math.max(1, width)]);
+}
+
+/** x of a time in µs. */
+export function xOf(scale: TimeScale, micros: number): number {
+  return scale(micros / 1000);
+}
+
+/** How many ticks the axis asks d3 for: about one per PIXELS_PER_TICK, at least two. */
+export function tickCount(width: number): number {
+  return Math.max(2, Math.floor(width / PIXELS_PER_TICK));
+}
+
+/** Where row `index` starts. */
+export function rowTop(index: number): number {
+  return index * ROW_HEIGHT;
+}
+
+/** Left padding of a row's label for its depth in the tree. */
+export function indentOf(depth: number): number {
+  return depth * INDENT_PER_DEPTH;
+}
+
+/**
+ * The rows to render for a viewport scrolled to `scrollTop` showing `viewportHeight` pixels:
+ * [first, end) with OVERSCAN_ROWS either side, within [0, rowCount). Only these are in the DOM,
+ * so a Deployment with thousands of Pods scrolls as lightly as one with three.
+ */
+export function visibleRows(scrollTop: number, viewportHeight: number, rowCount: number, overscan = OVERSCAN_ROWS): { first: number; end: number } {
+  const first = Math.max(0, Math.floor(Math.max(0, scrollTop) / ROW_HEIGHT) - overscan);
+  const end = Math.min(rowCount, Math.ceil((Math.max(0, scrollTop) + Math.max(0, viewportHeight)) / ROW_HEIGHT) + overscan);
+  return { first, end: Math.max(first, end) };
+}
+
+/** A horizontal extent in pixels. */
+export interface Span {
+  x: number;
+  width: number;
+}
+
+/** Whether any of `span` is within [0, width]. */
+function onScreen(span: Span, width: number): boolean {
+  return span.x + span.width >= 0 && span.x <= width;
+}
+
+/** `span` cut to [0, width] (a band that starts long before the window starts at its edge). */
+function clip(span: Span, width: number): Span {
+  const x = Math.max(0, span.x);
+  return { x, width: Math.max(0, Math.min(width, span.x + span.width) - x) };
+}
+
+/** One entry's mark. */
+export interface Mark extends Span {
+  entryId: number;
+  kind: MarkKind;
+}
+
+/**
+ * Where an entry's mark goes: from its start to its end, at least MIN_MARK_WIDTH wide (a write
+ * takes milliseconds; over an hour that is less than a pixel), starting at its start.
+ */
+export function markSpan(scale: TimeScale, entry: Pick<TimelineEntry, "startMicros" | "endMicros">): Span {
+  const x = xOf(scale, entry.startMicros);
+  return { x, width: Math.max(MIN_MARK_WIDTH, xOf(scale, Math.max(entry.endMicros, entry.startMicros)) - x) };
+}
+
+/** The marks of a lane that are (partly) within [0, width], in the entries' order. */
+export function marksOf(scale: TimeScale, entries: ReadonlyArray<Pick<TimelineEntry, "id" | "mark" | "startMicros" | "endMicros">>, width: number): Mark[] {
+  const marks: Mark[] = [];
+  for (const entry of entries) {
+    const span = markSpan(scale, entry);
+    if (onScreen(span, width)) marks.push({ entryId: entry.id, kind: entry.mark, ...span });
+  }
+  return marks;
+}
+
+/** An object's lifetime on its lane, and whether it ends there (deleted) or runs on. */
+export interface Band extends Span {
+  /** The object was deleted at the band's right end (within the window). */
+  endsInWindow: boolean;
+}
+
+/**
+ * The lifetime band of a lane: from first seen to deletion, or to the window's end while the
+ * object exists; cut to the lane. Null when the object did not exist in the window.
+ */
+export function lifetimeBand(scale: TimeScale, lifetime: TimelineLifetime, window: TimeWindow, width: number): Band | null {
+  const end = lifetime.deletedAtMicros ?? Math.max(window.endMicros, lifetime.lastSeenMicros);
+  const x = xOf(scale, lifetime.firstSeenMicros);
+  const span = { x, width: Math.max(1, xOf(scale, end) - x) };
+  if (!onScreen(span, width)) return null;
+  const endsInWindow = lifetime.deletedAtMicros !== null && lifetime.deletedAtMicros <= window.endMicros;
+  return { ...clip(span, width), endsInWindow };
+}
+
+/** A d3-zoom transform's parts that matter on one axis: scale k, then translate x. */
+export interface ZoomTransform {
+  k: number;
+  x: number;
+}
+
+/** The window a zoom transform shows of `base` drawn over `width` pixels (d3's rescaleX, in µs). */
+export function zoomedWindow(base: TimeWindow, transform: ZoomTransform, width: number): TimeWindow {
+  const span = base.endMicros - base.startMicros;
+  const at = (pixel: number) => base.startMicros + (((pixel - transform.x) / transform.k) * span) / Math.max(1, width);
+  return { startMicros: Math.round(at(0)), endMicros: Math.round(at(width)) };
+}
+
+/** `window` zoomed by `factor` (2: twice as close) about the fraction `anchor` of it (0.5: the middle). */
+export function zoomWindowBy(window: TimeWindow, factor: number, anchor = 0.5): TimeWindow {
+  const span = window.endMicros - window.startMicros;
+  const next = Math.max(MIN_WINDOW_MICROS, span / factor);
+  const pivot = window.startMicros + span * anchor;
+  const startMicros = Math.round(pivot - next * anchor);
+  return { startMicros, endMicros: startMicros + Math.round(next) };
+}
+
+/** How far d3-zoom may zoom in on `window`: until MIN_WINDOW_MICROS fills the lanes. */
+export function maxZoom(window: TimeWindow): number {
+  return Math.max(1, (window.endMicros - window.startMicros) / MIN_WINDOW_MICROS);
+}
