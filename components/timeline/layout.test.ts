@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   BAND_HEIGHT,
+  formatTick,
+  rowLabel,
   lifetimeBand,
   markSpan,
   marksOf,
@@ -141,5 +143,24 @@ describe("zoom", () => {
     const tiny = zoomWindowBy({ startMicros: us("15:00:00"), endMicros: us("15:00:00.015") }, 100);
     expect(tiny.endMicros - tiny.startMicros).toBe(MIN_WINDOW_MICROS);
     expect(maxZoom(HOUR)).toBe(3600 * 1_000_000 / MIN_WINDOW_MICROS);
+  });
+});
+
+describe("labels", () => {
+  it("writes axis ticks in UTC, 24-hour, as short as their precision allows", () => {
+    const scale = timeScale(HOUR, WIDTH);
+    expect(scale.ticks(tickCount(WIDTH)).slice(0, 3).map(formatTick)).toEqual(["14:50", "14:55", "15:00"]);
+    expect(formatTick(new Date("2021-09-13T15:00:00Z"))).toBe("15:00");
+    expect(formatTick(new Date("2021-09-14T00:00:00Z"))).toBe("2021-09-14");
+    expect(formatTick(new Date("2021-09-13T14:58:37Z"))).toBe("14:58:37");
+    expect(formatTick(new Date("2021-09-13T14:58:37.250Z"))).toBe("37.250");
+  });
+
+  it("names a row by namespace/name, or by name under a parent in the same namespace", () => {
+    const pod = { namespace: "openshift-apiserver", name: "apiserver-5d887d5fcd-qnvqh" };
+    expect(rowLabel(pod, null)).toBe("openshift-apiserver/apiserver-5d887d5fcd-qnvqh");
+    expect(rowLabel(pod, "openshift-apiserver")).toBe("apiserver-5d887d5fcd-qnvqh");
+    expect(rowLabel(pod, "default")).toBe("openshift-apiserver/apiserver-5d887d5fcd-qnvqh");
+    expect(rowLabel({ namespace: "", name: "ci-ln-k7vx6h2-002ac-w7gjh-master-1" }, "openshift-apiserver")).toBe("ci-ln-k7vx6h2-002ac-w7gjh-master-1");
   });
 });

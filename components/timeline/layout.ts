@@ -1,5 +1,5 @@
 import { scaleUtc, type ScaleTime } from "d3";
-import type { MarkKind, TimelineEntry, TimelineLifetime } from "@/server/query/timeline/payload";
+import type { MarkKind, TimelineEntry, TimelineLifetime } from "@/server/query/timeline/types";
 
 /**
  * The object page's rendering math, free of React and the DOM: the time scale, where each lane
@@ -157,4 +157,24 @@ export function zoomWindowBy(window: TimeWindow, factor: number, anchor = 0.5): 
 /** How far d3-zoom may zoom in on `window`: until MIN_WINDOW_MICROS fills the lanes. */
 export function maxZoom(window: TimeWindow): number {
   return Math.max(1, (window.endMicros - window.startMicros) / MIN_WINDOW_MICROS);
+}
+
+/**
+ * An axis tick in UTC, 24-hour, as short as its precision allows: `2021-09-13` at midnight,
+ * `14:55` on a minute, `14:55:30` on a second, `30.250` (seconds) below.
+ */
+export function formatTick(tick: Date): string {
+  const iso = tick.toISOString();
+  if (tick.getUTCMilliseconds() !== 0) return iso.slice(17, 23);
+  if (tick.getUTCSeconds() !== 0) return iso.slice(11, 19);
+  if (tick.getUTCHours() !== 0 || tick.getUTCMinutes() !== 0) return iso.slice(11, 16);
+  return iso.slice(0, 10);
+}
+
+/**
+ * A row's label: `namespace/name`, or the name alone under a parent in the same namespace (a
+ * Deployment's ReplicaSets and Pods share it), which the reader has just read one row up.
+ */
+export function rowLabel(object: { namespace: string; name: string }, parentNamespace: string | null): string {
+  return object.namespace === "" || object.namespace === parentNamespace ? object.name : `${object.namespace}/${object.name}`;
 }

@@ -1,0 +1,327 @@
+"use client";
+
+import { axisTop, select, zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior } from "d3";
+import Link from "next/link";
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
+import type { TimelineEntry, TimelineRow } from "@/server/query/timeline/types";
+import { formatDuration, formatInstant } from "./format";
+import {
+  BAND_HEIGHT,
+  formatTick,
+  indentOf,
+  lifetimeBand,
+  marksOf,
+  MARK_HEIGHT,
+  maxZoom,
+  ROW_HEIGHT,
+  rowLabel,
+  rowTop,
+  tickCount,
+  timeScale,
+  visibleRows,
+  zoomedWindow,
+  type TimeScale,
+  type TimeWindow,
+  type ZoomTransform,
+} from "./layout";
+import { objectPageHref } from "./urlState";
+import styles from "./TimelineChart.module.css";
+
+/** Width of the tree column; the lanes take the rest. */
+export const LABEL_WIDTH = 360;
+const AXIS_HEIGHT = 28;
+/** How far out d3-zoom may go from the window (100 times as long). */
+const MIN_ZOOM = 0.01;
+/** A shaky click is still a click, not a pan. */
+const CLICK_DISTANCE = 4;
+
+interface Hover {
+  entry: TimelineEntry;
+  row: TimelineRow;
+  clientX: number;
+  clientY: number;
+}
+
+export interface TimelineChartProps {
+  rows: TimelineRow[];
+  /** The range the URL names: what the lanes show when not being zoomed. */
+  range: TimeWindow;
+  selectedEntryId: number | null;
+  onSelect(entryId: number | null): void;
+  /** A zoom or pan ended: the window it shows. */
+  onWindowChange(shown: TimeWindow): void;
+  /** A new range is loading: the lanes show the previous one meanwhile. */
+  loading: boolean;
+}
+
+/**
+ * The timeline: the tree of objects on the left, one lane per object on the right under a
+ * shared UTC axis, each entry a mark. Only the rows on screen are rendered (visibleRows), and
+ * each lane only the marks within the window (marksOf): a Node's hundreds of Pods scroll as
+ * lightly as three. d3 draws the axis and handles zoom and pan; React draws the rest.
+ */
+export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindowChange, loading }: TimelineChartProps) {
+  const rootRef = useRef<HTMLDivElement>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const axisRef = useRef<SVGGElement>(null);
+  const zoomRef = useRef<ZoomBehavior<HTMLDivElement, unknown> | null>(null);
+  const [laneWidth, setLaneWidth] = useState(800);
+  const [viewport, setViewport] = useState({ top: 0, height: 600 });
+  const [transform, setTransform] = useState<ZoomTransform>({ k: 1, x: 0 });
+  const [hover, setHover] = useState<Hover | null>(null);
+
+  // The latest props for d3's handlers, which are bound once.
+  const latest = useRef({ range, laneWidth, onWindowChange });
+  latest.current = { range, laneWidth, onWindowChange };
+
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    if (!element) return;
+    const measure = () => {
+      setLaneWidth(Math.max(200, element.clientWidth - LABEL_WIDTH));
+      setViewport({ top: element.scrollTop, height: element.clientHeight });
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  // Zoom and pan: the wheel with Ctrl (or over the axis) zooms about the pointer, a drag on the
+  // lanes pans; the transform is relative to the whole chart, whose lanes start LABEL_WIDTH in.
+  useEffect(() => {
+    const root = rootRef.current;
+    if (!root) return;
+    const lanesTransform = (t: { k: number; x: number }): ZoomTransform => ({ k: t.k, x: t.x + (t.k - 1) * LABEL_WIDTH });
+    const behaviour = zoom<HTMLDivElement, unknown>()
+      .clickDistance(CLICK_DISTANCE)
+      .filter((event: Event) => {
+        const target = event.target as Element | null;
+        const onLanes = !!target?.closest?.("[data-lanes]");
+        if (event.type === "wheel") {
+          const wheel = event as WheelEvent;
+          return onLanes && (wheel.ctrlKey || wheel.metaKey || !!target?.closest?.("[data-axis]"));
+        }
+        if (event.type === "mousedown") return onLanes && (event as globalThis.MouseEvent).button === 0;
+        return onLanes;
+      })
+      .on("zoom", (event: D3ZoomEvent<HTMLDivElement, unknown>) => {
+        setHover(null);
+        setTransform(lanesTransform(event.transform));
+      })
+      .on("end", (event: D3ZoomEvent<HTMLDivElement, unknown>) => {
+        // Resets after a new window (below) come without a source event.
+        if (!event.sourceEvent) return;
+        const t = lanesTransform(event.transform);
+        if (t.k === 1 && t.x === 0) return;
+        const { range: base, laneWidth: width, onWindowChange: change } = latest.current;
+        change(zoomedWindow(base, t, width));
+      });
+    select(root).call(behaviour).on("dblclick.zoom", null);
+    zoomRef.current = behaviour;
+    return () => {
+      select(root).on(".zoom", null);
+    };
+  }, []);
+
+  // A new window (the URL changed): drawn as it is, zoomable from there.
+  useEffect(() => {
+    const root = rootRef.current;
+    const behaviour = zoomRef.current;
+    if (!root || !behaviour) return;
+    behaviour.scaleExtent([MIN_ZOOM, maxZoom(range)]);
+    select(root).call(behaviour.transform, zoomIdentity);
+    setTransform({ k: 1, x: 0 });
+  }, [range.startMicros, range.endMicros]);
+
+  const visibleWindow = useMemo(() => zoomedWindow(range, transform, laneWidth), [range, transform, laneWidth]);
+  const scale = useMemo(() => timeScale(visibleWindow, laneWidth), [visibleWindow, laneWidth]);
+  const ticks = useMemo(() => scale.ticks(tickCount(laneWidth)).map((tick) => scale(tick)), [scale, laneWidth]);
+
+  useEffect(() => {
+    if (axisRef.current) select(axisRef.current).call(
+        axisTop(scale)
+          .ticks(tickCount(laneWidth))
+          .tickFormat((tick) => formatTick(tick as Date))
+          .tickSizeOuter(0),
+      );
+  }, [scale, laneWidth]);
+
+  const entries = useMemo(() => new Map(rows.flatMap((row) => row.entries.map((entry) => [entry.id, { entry, row }] as const))), [rows]);
+  const namespaces = useMemo(() => new Map(rows.map((row) => [row.object.id, row.object.namespace])), [rows]);
+
+  // A selection made elsewhere (a link, a reload) scrolls its row into view, once.
+  const scrolledTo = useRef<number | null>(null);
+  useEffect(() => {
+    const element = scrollRef.current;
+    if (!element || selectedEntryId === null || scrolledTo.current === selectedEntryId) return;
+    const index = rows.findIndex((row) => row.entries.some((e) => e.id === selectedEntryId));
+    if (index < 0) return;
+    scrolledTo.current = selectedEntryId;
+    const top = rowTop(index);
+    if (top < element.scrollTop || top + ROW_HEIGHT > element.scrollTop + element.clientHeight) element.scrollTop = Math.max(0, top - element.clientHeight / 2);
+  }, [rows, selectedEntryId]);
+
+  const { first, end } = visibleRows(viewport.top, viewport.height, rows.length);
+  const hovered = (entryId: number, event: MouseEvent) => {
+    const found = entries.get(entryId);
+    if (found) setHover({ ...found, clientX: event.clientX, clientY: event.clientY });
+  };
+
+  return (
+    <div ref={rootRef} className={loading ? `${styles.chart} ${styles.loading}` : styles.chart} aria-busy={loading}>
+      <div className={styles.axisRow}>
+        <div className={styles.corner} style={{ width: LABEL_WIDTH }}>
+          {rows.length === 1 ? "1 object" : `${rows.length} objects`}
+        </div>
+        <svg data-lanes data-axis className={styles.axis} width={laneWidth} height={AXIS_HEIGHT} aria-label="Time (UTC)">
+          <g ref={axisRef} transform={`translate(0,${AXIS_HEIGHT - 1})`} />
+        </svg>
+      </div>
+      <div ref={scrollRef} className={styles.scroll} onScroll={(event) => setViewport({ top: event.currentTarget.scrollTop, height: event.currentTarget.clientHeight })}>
+        <div className={styles.rows} style={{ height: rows.length * ROW_HEIGHT }}>
+          {rows.slice(first, end).map((row, i) => (
+            <Lane
+              key={row.object.id}
+              row={row}
+              label={rowLabel(row.object, row.parentId === null ? null : (namespaces.get(row.parentId) ?? null))}
+              top={rowTop(first + i)}
+              scale={scale}
+              shown={visibleWindow}
+              width={laneWidth}
+              ticks={ticks}
+              selectedEntryId={selectedEntryId}
+              onHover={hovered}
+              onLeave={() => setHover(null)}
+              onSelect={onSelect}
+            />
+          ))}
+        </div>
+      </div>
+      {hover ? <Tooltip hover={hover} /> : null}
+    </div>
+  );
+}
+
+interface LaneProps {
+  row: TimelineRow;
+  /** The object's name as the tree shows it (rowLabel). */
+  label: string;
+  top: number;
+  scale: TimeScale;
+  /** The window the lanes show now (zoomed). */
+  shown: TimeWindow;
+  width: number;
+  ticks: number[];
+  selectedEntryId: number | null;
+  onHover(entryId: number, event: MouseEvent): void;
+  onLeave(): void;
+  onSelect(entryId: number): void;
+}
+
+/** One object's row: its place in the tree, and its lane with its lifetime and its marks. */
+const Lane = memo(function Lane({ row, label, top, scale, shown, width, ticks, selectedEntryId, onHover, onLeave, onSelect }: LaneProps) {
+  const o = row.object;
+  const band = lifetimeBand(scale, row.lifetime, shown, width);
+  const marks = marksOf(scale, row.entries, width);
+  const titles = useMemo(() => new Map(row.entries.map((entry) => [entry.id, `${entry.title}, ${formatInstant(entry.startMicros)}`])), [row.entries]);
+  const selected = selectedEntryId !== null && row.entries.some((entry) => entry.id === selectedEntryId);
+  const deleted = row.lifetime.deletedAtMicros !== null;
+  const fullName = `${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+  const describe = [
+    `${o.kind} ${fullName} (cluster ${o.cluster})`,
+    row.relation ? `${row.relation} of the object above` : null,
+    deleted ? `deleted ${formatInstant(row.lifetime.deletedAtMicros!)}` : null,
+    row.related.length > 0 ? `related: ${row.related.map((r) => `${r.relation} ${r.object.kind} ${r.object.name}`).join(", ")}${row.relatedTruncated ? ", …" : ""}` : null,
+  ]
+    .filter(Boolean)
+    .join("\n");
+  const keyed = (entryId: number) => (event: KeyboardEvent) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      onSelect(entryId);
+    }
+  };
+  const className = [styles.row, row.queried ? styles.queried : "", selected ? styles.rowSelected : ""].filter(Boolean).join(" ");
+  return (
+    <div className={className} style={{ top, height: ROW_HEIGHT }} data-object-id={o.id} data-kind={o.kind} data-name={o.name}>
+      <div className={styles.label} style={{ width: LABEL_WIDTH, paddingLeft: 8 + indentOf(row.depth) }} title={describe}>
+        <span className={styles.kind}>{o.kind}</span>
+        <Link href={objectPageHref(o.id)} className={styles.name}>
+          {label}
+        </Link>
+        {deleted ? (
+          <span className={styles.deletedMark} aria-label="deleted">
+            ✕
+          </span>
+        ) : null}
+        {row.relation ? <span className={styles.relation}>{row.relation}</span> : null}
+      </div>
+      <svg data-lanes className={styles.lane} width={width} height={ROW_HEIGHT}>
+        {ticks.map((x) => (
+          <line key={x} className={styles.grid} x1={x} x2={x} y1={0} y2={ROW_HEIGHT} />
+        ))}
+        {band ? (
+          <>
+            <rect className={styles.band} x={band.x} y={(ROW_HEIGHT - BAND_HEIGHT) / 2} width={band.width} height={BAND_HEIGHT} rx={3} />
+            {band.endsInWindow ? <line className={styles.bandEnd} x1={band.x + band.width} x2={band.x + band.width} y1={(ROW_HEIGHT - BAND_HEIGHT) / 2} y2={(ROW_HEIGHT + BAND_HEIGHT) / 2} /> : null}
+          </>
+        ) : null}
+        {marks.map((mark) => {
+          const failed = mark.kind === "failed";
+          const height = failed ? BAND_HEIGHT : MARK_HEIGHT;
+          return (
+            <rect
+              key={mark.entryId}
+              role="button"
+              tabIndex={0}
+              aria-label={titles.get(mark.entryId)}
+              aria-pressed={mark.entryId === selectedEntryId}
+              data-entry-id={mark.entryId}
+              data-mark={mark.kind}
+              className={[styles.mark, styles[`mark-${mark.kind}`], mark.entryId === selectedEntryId ? styles.selected : ""].join(" ")}
+              x={mark.x}
+              y={(ROW_HEIGHT - height) / 2}
+              width={mark.width}
+              height={height}
+              rx={failed ? 0 : 2}
+              onMouseEnter={(event) => onHover(mark.entryId, event)}
+              onMouseMove={(event) => onHover(mark.entryId, event)}
+              onMouseLeave={onLeave}
+              onClick={() => onSelect(mark.entryId)}
+              onKeyDown={keyed(mark.entryId)}
+            />
+          );
+        })}
+      </svg>
+    </div>
+  );
+});
+
+/** What a hovered mark is: its title, when, who, and the first changes. */
+function Tooltip({ hover }: { hover: Hover }) {
+  const { entry, row } = hover;
+  const left = Math.min(hover.clientX + 14, (typeof window === "undefined" ? 1200 : window.innerWidth) - 380);
+  return (
+    <div className={styles.tooltip} style={{ left, top: hover.clientY + 14 }} role="tooltip">
+      <div className={styles.tooltipTitle}>{entry.title}</div>
+      <div>
+        {formatInstant(entry.startMicros)} · {formatDuration(entry.endMicros - entry.startMicros)}
+      </div>
+      <div className="muted">
+        {row.object.kind} {row.object.name}
+      </div>
+      {entry.failure ? (
+        <div className="failed">
+          {entry.statusCode} {entry.failure.reason ?? ""}
+        </div>
+      ) : null}
+      {entry.diff.slice(0, 4).map((line) => (
+        <code key={line} className={styles.tooltipLine}>
+          {line}
+        </code>
+      ))}
+      {entry.diffLineCount > 4 ? <div className="muted">… {entry.diffLineCount - 4} more</div> : null}
+    </div>
+  );
+}

@@ -1,0 +1,160 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { E2E_TOKEN } from "../playwright.config";
+import { CASCADE, cascadeEventList, openshiftCascade } from "../server/testing/scenarios/openshiftCascade";
+import { decodeTraceId } from "../server/query/trace/traceId";
+import type { TimelineResult } from "../server/query/timeline/load";
+
+/**
+ * The object page in a browser, on the OpenShift rollout posted to the webhook
+ * (server/testing/scenarios/openshiftCascade.ts: the real Deployment openshift-apiserver/apiserver,
+ * its three ReplicaSets and eight Pods, from the must-gather capture in
+ * shared/fixtures/real/openshift-must-gather-azure).
+ */
+const CLUSTER = "e2e-timeline";
+const at = (clock: string) => Date.parse(`2021-09-13T${clock}Z`) * 1000;
+
+async function postCascade(request: APIRequestContext): Promise<void> {
+  const headers = { "content-type": "application/json", authorization: `Bearer ${E2E_TOKEN}` };
+  const posted = await request.post(`/api/audit/${CLUSTER}`, { headers, data: JSON.stringify(cascadeEventList(openshiftCascade())) });
+  expect(await posted.json()).toMatchObject({ rejected: 0 });
+}
+
+/** The Deployment's objects.id, as /redirect names it in the trace ID it answers with. */
+async function deploymentId(request: APIRequestContext): Promise<number> {
+  const found = await request.get(`/redirect?cluster=${CLUSTER}&resource=deployments&namespace=${CASCADE.namespace}&name=apiserver&ts=2021-09-13T15:00:00Z`, { maxRedirects: 0 });
+  expect(found.status()).toBe(302);
+  return decodeTraceId((await found.json()).traceId).rootObjectId;
+}
+
+/** The page's data as the API gives it, to know which entry to click and what it changed. */
+async function timelineOf(request: APIRequestContext, id: number): Promise<TimelineResult> {
+  const response = await request.get(`/api/trpc/objects.timeline?input=${encodeURIComponent(JSON.stringify({ id }))}`);
+  expect(response.status()).toBe(200);
+  return (await response.json()).result.data;
+}
+
+const lanes = (page: Page) => page.locator("[data-object-id]");
+const panel = (page: Page) => page.getByRole("complementary", { name: "Entry details" });
+
+test("the object page shows a Deployment's hierarchy on a timeline, an entry's details, and keeps its view in the URL", async ({ page, request }) => {
+  await postCascade(request);
+  const id = await deploymentId(request);
+  const data = await timelineOf(request, id);
+  const deployment = data.rows[0]!;
+  // The deployment controller's "rollout complete" status write: its lane's nearest other marks are minutes away.
+  const complete = deployment.entries.find((entry) => entry.startMicros >= at("15:01:56") && entry.startMicros < at("15:01:58"))!;
+  expect(complete.diff.length).toBeGreaterThan(0);
+  const deleted = deployment.entries.at(-1)!;
+
+  await page.setViewportSize({ width: 1600, height: 900 });
+  await page.goto(`/objects/${id}`);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Deployment openshift-apiserver/apiserver");
+  // One lane per object: the Deployment, its three ReplicaSets, their eight Pods, in tree order.
+  await expect(lanes(page)).toHaveCount(12);
+  await expect(lanes(page).first()).toHaveAttribute("data-kind", "Deployment");
+  await expect(page.locator('[data-kind="ReplicaSet"]')).toHaveCount(3);
+  await expect(page.locator('[data-kind="Pod"]')).toHaveCount(8);
+  await expect(lanes(page).nth(1)).toHaveAttribute("data-name", CASCADE.replicaSets.rev1.name);
+  await expect(page.getByText("(its lifetime)")).toBeVisible();
+  await page.screenshot({ path: "test-results/timeline-full.png" });
+
+  // Hover: the tooltip names it. Click: the panel shows its diff, and the URL selects it.
+  const mark = page.locator(`[data-entry-id="${complete.id}"]`);
+  await mark.hover();
+  await expect(page.getByRole("tooltip")).toContainText(complete.title);
+  await mark.click();
+  await expect(page).toHaveURL(new RegExp(`[?&]entry=${complete.id}$`));
+  await expect(panel(page).getByRole("heading", { level: 2 })).toHaveText(complete.title);
+  for (const line of complete.diff) await expect(panel(page).getByRole("list", { name: "Changes" })).toContainText(line);
+  await expect(panel(page)).toContainText("system:serviceaccount:kube-system:deployment-controller");
+  await expect(panel(page)).toContainText("kube-controller-manager/v1.21.1");
+  await page.screenshot({ path: "test-results/timeline-selected.png" });
+
+  // The relation mode narrows the lanes: the Deployment alone, then what it owns again.
+  await page.getByRole("button", { name: "self", exact: true }).click();
+  await expect(page).toHaveURL(/[?&]relations=self(&|$)/);
+  await expect(lanes(page)).toHaveCount(1);
+  await page.getByRole("button", { name: "descendants", exact: true }).click();
+  await expect(lanes(page)).toHaveCount(12);
+  await page.getByRole("button", { name: "self", exact: true }).click();
+  await expect(lanes(page)).toHaveCount(1);
+
+  // A reload keeps the whole view: the mode, the selection and its details.
+  await page.reload();
+  await expect(page.getByRole("button", { name: "self", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await expect(lanes(page)).toHaveCount(1);
+  await expect(page.locator(`[data-entry-id="${complete.id}"]`)).toHaveAttribute("aria-pressed", "true");
+  await expect(panel(page).getByRole("list", { name: "Changes" })).toContainText(complete.diff[0]!);
+
+  // The delete holds the object's last body, collapsed until asked for.
+  await page.locator(`[data-entry-id="${deleted.id}"]`).click();
+  await expect(panel(page).getByRole("heading", { level: 2 })).toHaveText(deleted.title);
+  await expect(panel(page)).toContainText("Deleted: see the snapshot.");
+  const snapshot = panel(page).getByLabel("Snapshot");
+  await expect(snapshot).toBeHidden();
+  await panel(page).getByText("Snapshot of the object").click();
+  await expect(snapshot).toContainText(`"uid": "${CASCADE.deployment.uid}"`);
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`[?&]entry=${complete.id}$`));
+  await expect(panel(page).getByRole("heading", { level: 2 })).toHaveText(complete.title);
+});
+
+test("zooming and panning the time axis write the range to the URL, and Reset goes back to the lifetime", async ({ page, request }) => {
+  await postCascade(request);
+  const id = await deploymentId(request);
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(`/objects/${id}`);
+  await expect(lanes(page)).toHaveCount(12);
+
+  await page.getByRole("button", { name: "Zoom in" }).click();
+  await expect(page).toHaveURL(/[?&]from=[^&]+&to=[^&]+/);
+  const zoomed = new URL(page.url());
+  const span = (url: URL) => Date.parse(url.searchParams.get("to")!) - Date.parse(url.searchParams.get("from")!);
+  const lifetime = (await timelineOf(request, id)).range;
+  expect(span(zoomed)).toBeCloseTo((lifetime.endMicros - lifetime.startMicros) / 2000, -1);
+  await expect(page.getByText("(its lifetime)")).toBeHidden();
+
+  // Ctrl + wheel over the lanes zooms in further, about the pointer.
+  const lane = page.locator("svg[data-lanes]").nth(1);
+  const box = (await lane.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.keyboard.down("Control");
+  await page.mouse.wheel(0, -400);
+  await page.keyboard.up("Control");
+  await expect.poll(() => span(new URL(page.url()))).toBeLessThan(span(zoomed) * 0.9);
+
+  // A drag to the right shows earlier times.
+  const before = new URL(page.url());
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 200, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(() => Date.parse(new URL(page.url()).searchParams.get("from")!)).toBeLessThan(Date.parse(before.searchParams.get("from")!));
+  expect(span(new URL(page.url()))).toBeCloseTo(span(before), -1);
+
+  await page.getByRole("button", { name: "Reset" }).click();
+  await expect(page).toHaveURL(new RegExp(`/objects/${id}$`));
+  await expect(page.getByText("(its lifetime)")).toBeVisible();
+});
+
+test("the home page links a change to its object's page, the change selected", async ({ page, request }) => {
+  await postCascade(request);
+  await page.goto("/");
+  const row = page.getByRole("row").nth(1);
+  const title = (await row.getByRole("cell").nth(3).innerText()).replace(" (no change)", "").trim();
+  await row.getByRole("cell").nth(2).getByRole("link").click();
+  await expect(page).toHaveURL(/\/objects\/\d+\?from=[^&]+&to=[^&]+&entry=\d+$/);
+  await expect(panel(page).getByRole("heading", { level: 2 })).toHaveText(title);
+  await expect(page.locator('[data-entry-id][aria-pressed="true"]')).toHaveCount(1);
+});
+
+test("the object page says what is wrong with an unknown object or a bad range", async ({ page }) => {
+  await page.goto("/objects/987654321");
+  // (Next's route announcer is an alert too, an empty one.)
+  await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toHaveText("Not found: no object 987654321");
+  await page.goto("/objects/987654321?from=2021-09-13T15:00:00Z&to=2021-09-13T14:00:00Z");
+  await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toHaveText(
+    "Can't show this view: from: must be before to (2021-09-13T15:00:00.000Z is not before 2021-09-13T14:00:00.000Z) Show the object's lifetime",
+  );
+  expect((await page.goto("/objects/not-a-number"))!.status()).toBe(404);
+});
