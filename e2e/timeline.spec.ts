@@ -27,8 +27,8 @@ async function deploymentId(request: APIRequestContext): Promise<number> {
 }
 
 /** The page's data as the API gives it, to know which entry to click and what it changed. */
-async function timelineOf(request: APIRequestContext, id: number): Promise<TimelineResult> {
-  const response = await request.get(`/api/trpc/objects.timeline?input=${encodeURIComponent(JSON.stringify({ id }))}`);
+async function timelineOf(request: APIRequestContext, id: number, relations = "full"): Promise<TimelineResult> {
+  const response = await request.get(`/api/trpc/objects.timeline?input=${encodeURIComponent(JSON.stringify({ id, relations }))}`);
   expect(response.status()).toBe(200);
   return (await response.json()).result.data;
 }
@@ -146,6 +146,52 @@ test("the home page links a change to its object's page, the change selected", a
   await expect(page).toHaveURL(/\/objects\/\d+\?from=[^&]+&to=[^&]+&entry=\d+$/);
   await expect(panel(page).getByRole("heading", { level: 2 })).toHaveText(title);
   await expect(page.locator('[data-entry-id][aria-pressed="true"]')).toHaveCount(1);
+});
+
+/**
+ * The rollout's ReplicaSet apiserver-5d887d5fcd given 600 more Pods: the create of its Pod
+ * apiserver-5d887d5fcd-qnvqh (a real Pod of the capture) again and again, each under a name and
+ * uid of its own, a millisecond apart.
+ */
+function manyPods(count: number) {
+  const steps = openshiftCascade();
+  const create = steps.find((step) => step.label === "create pod apiserver-5d887d5fcd-qnvqh")!.event;
+  const start = Date.parse(create.stageTimestamp);
+  const events = Array.from({ length: count }, (_, i) => {
+    const event = structuredClone(create);
+    const n = String(i).padStart(12, "0");
+    event.auditID = `d0d0d0d0-0000-4000-8000-${n}`;
+    event.responseObject.metadata.name = `apiserver-5d887d5fcd-many${String(i).padStart(3, "0")}`;
+    event.responseObject.metadata.uid = `5a5a5a5a-0000-4000-8000-${n}`;
+    event.requestReceivedTimestamp = new Date(start + 1 + i).toISOString();
+    event.stageTimestamp = new Date(start + 2 + i).toISOString();
+    return event;
+  });
+  return { kind: "EventList", apiVersion: "audit.k8s.io/v1", items: [...steps.map((step) => step.event), ...events] };
+}
+
+test("a ReplicaSet of 600 Pods renders only the lanes on screen, and scrolls to the last", async ({ page, request }) => {
+  const headers = { "content-type": "application/json", authorization: `Bearer ${E2E_TOKEN}` };
+  const posted = await request.post("/api/audit/e2e-many", { headers, data: JSON.stringify(manyPods(600)) });
+  expect(await posted.json()).toMatchObject({ rejected: 0 });
+  const found = await request.get(`/redirect?cluster=e2e-many&resource=replicasets&namespace=${CASCADE.namespace}&name=${CASCADE.replicaSets.rev3.name}&ts=2021-09-13T15:00:00Z`, { maxRedirects: 0 });
+  const id = decodeTraceId((await found.json()).traceId).rootObjectId;
+
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(`/objects/${id}?relations=descendants`);
+  // The ReplicaSet, its 4 Pods of the rollout and the 600.
+  await expect(page.getByText("605 objects")).toBeVisible();
+  const inDom = await lanes(page).count();
+  expect(inDom).toBeGreaterThan(10);
+  expect(inDom).toBeLessThan(80);
+  await page.screenshot({ path: "test-results/timeline-many.png" });
+
+  await page.locator("[data-object-id]").first().locator("xpath=ancestor::div[contains(@class, 'scroll')][1]").evaluate((element) => {
+    element.scrollTop = element.scrollHeight;
+  });
+  const lastName = (await timelineOf(request, id, "descendants")).rows.at(-1)!.object.name;
+  await expect(page.locator(`[data-name="${lastName}"]`)).toBeVisible();
+  expect(await lanes(page).count()).toBeLessThan(80);
 });
 
 test("the object page says what is wrong with an unknown object or a bad range", async ({ page }) => {
