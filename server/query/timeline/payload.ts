@@ -2,7 +2,7 @@ import { isJsonObject, type JsonValue } from "../../ingest/audit/types";
 import { formatDiffEntry } from "../../model/diff/diff";
 import { isFailedRequest } from "../../model/failedRequest";
 import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../trace/assembled";
-import { serviceNameOf } from "../trace/display/common";
+import { AUDIT_DETAIL_KEYS, serviceNameOf } from "../trace/display/common";
 import type { MarkKind, Timeline, TimelineEntry, TimelineEntryDetails, TimelineFailure, TimelineLifetime, TimelineObject, TimelineRange, TimelineRow } from "./types";
 
 export * from "./types";
@@ -114,23 +114,8 @@ export function timelineEntryOf(entry: TraceEntry): TimelineEntry {
   };
 }
 
-/** Details keys that entryDetailsOf reads into named fields; the rest go to `other`. */
-const NAMED_DETAILS = new Set([
-  "user",
-  "groups",
-  "impersonatedBy",
-  "sourceIPs",
-  "requestURI",
-  "annotations",
-  "resourceVersionBefore",
-  "resourceVersionAfter",
-  "arrivedAfterResourceVersion",
-  "failure",
-  "patch",
-  "level",
-  "stage",
-  "dryRun",
-]);
+/** Details keys that entryDetailsOf reads into named fields (the spans' named attributes, and dryRun); the rest go to `other`. */
+const NAMED_DETAILS = new Set([...AUDIT_DETAIL_KEYS, "dryRun"]);
 
 /** The whole of one entry, for the side panel. */
 export function entryDetailsOf(entry: TraceEntry, object: TraceObject): TimelineEntryDetails {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
-import { CASCADE, cascadeEventList, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
+import { CASCADE, CASCADE_PODS, cascadeEventList, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
 import { eventList, rolloutScenario } from "../../testing/scenarios/rollout";
 import { b64, SECRET_NEW_PASSWORD, SECRET_PASSWORD, SECRET_USERNAME_BASE64, secretScenario } from "../../testing/scenarios/secret";
 import { kubeDnsMergeWrites } from "../../testing/scenarios/mergedKubeDns";
@@ -22,16 +22,7 @@ import type { TimelineResult } from "../../query/timeline/load";
 const at = (clock: string) => `2021-09-13T${clock}Z`;
 const micros = (iso: string) => Date.parse(iso) * 1000;
 const { rev1, rev2, rev3 } = CASCADE.replicaSets;
-const POD = {
-  tscjb: "apiserver-85b76d5494-tscjb",
-  c6q5q: "apiserver-85b76d5494-c6q5q",
-  hc72z: "apiserver-85b76d5494-hc72z",
-  jl22t: "apiserver-675785f59-jl22t",
-  qnvqh: "apiserver-5d887d5fcd-qnvqh",
-  mrn5h: "apiserver-5d887d5fcd-mrn5h",
-  xdwdd: CASCADE.quarantined.name,
-  k8w2n: CASCADE.replacement.name,
-};
+const POD = CASCADE_PODS;
 
 /** Each row as `<indent><Kind> <name> (<relation>)`, two spaces per depth: the tree at a glance. */
 const outline = (rows: TimelineRow[]) => rows.map((row) => `${"  ".repeat(row.depth)}${row.object.kind} ${row.object.name}${row.relation ? ` (${row.relation})` : ""}`);
