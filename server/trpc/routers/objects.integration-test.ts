@@ -8,7 +8,7 @@ import { kubeDnsMergeWrites } from "../../testing/scenarios/mergedKubeDns";
 import { objectIdOf } from "../../query/trace/rolloutTree.fixture";
 import { decodeTraceId } from "../../query/trace/traceId";
 import { lifetimeRange, type TimelineEntryDetails, type TimelineRow } from "../../query/timeline/payload";
-import type { TimelineResult } from "../../query/timeline/load";
+import { ENTRY_SQL, LIFETIME_SQL, type TimelineResult } from "../../query/timeline/load";
 
 /**
  * The object page's API (objects.timeline, objects.entry) over real HTTP, through the route
@@ -236,6 +236,17 @@ describe.each(STORE_KINDS)("the object page's API on %s", (kind) => {
     const page = await timeline({ id: mergedAway, relations: "self" });
     expect(page).toMatchObject({ objectId: apps, requestedId: mergedAway });
     expect(page.rows[0]!.entries).toHaveLength(3);
+  });
+
+  it("reads the object's lifetime and an entry by primary key (the trace's own statements: assemble.integration-test.ts)", async () => {
+    const deployment = await id("openshift", "deployments", "apiserver");
+    await app.context.db.transaction(async (tx) => {
+      await tx.query("SET LOCAL enable_seqscan = off");
+      const plan = async (sql: string, params: unknown[]) => (await tx.query<{ "QUERY PLAN": string }>(`EXPLAIN ${sql}`, params)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+      // The object by id, else the row a merged id went to.
+      expect(await plan(LIFETIME_SQL, [deployment])).toMatch(/objects_pkey[\s\S]*object_aliases_pkey/);
+      expect(await plan(ENTRY_SQL, [1])).toMatch(/history_entries_pkey/);
+    });
   });
 
   it("answers 404 naming an id that is no object or no entry", async () => {
