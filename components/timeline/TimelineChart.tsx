@@ -9,6 +9,7 @@ import {
   BAND_HEIGHT,
   formatTick,
   indentOf,
+  labelWidthFor,
   lifetimeBand,
   marksOf,
   MARK_HEIGHT,
@@ -27,8 +28,6 @@ import {
 import { objectPageHref } from "./urlState";
 import styles from "./TimelineChart.module.css";
 
-/** Width of the tree column; the lanes take the rest. */
-export const LABEL_WIDTH = 360;
 const AXIS_HEIGHT = 28;
 /** How far out d3-zoom may go from the window (100 times as long). */
 const MIN_ZOOM = 0.01;
@@ -65,20 +64,22 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
   const scrollRef = useRef<HTMLDivElement>(null);
   const axisRef = useRef<SVGGElement>(null);
   const zoomRef = useRef<ZoomBehavior<HTMLDivElement, unknown> | null>(null);
-  const [laneWidth, setLaneWidth] = useState(800);
+  const [chartWidth, setChartWidth] = useState(1160);
+  const labelWidth = labelWidthFor(chartWidth);
+  const laneWidth = Math.max(100, chartWidth - labelWidth);
   const [viewport, setViewport] = useState({ top: 0, height: 600 });
   const [transform, setTransform] = useState<ZoomTransform>({ k: 1, x: 0 });
   const [hover, setHover] = useState<Hover | null>(null);
 
   // The latest props for d3's handlers, which are bound once.
-  const latest = useRef({ range, laneWidth, onWindowChange });
-  latest.current = { range, laneWidth, onWindowChange };
+  const latest = useRef({ range, laneWidth, labelWidth, onWindowChange });
+  latest.current = { range, laneWidth, labelWidth, onWindowChange };
 
   useLayoutEffect(() => {
     const element = scrollRef.current;
     if (!element) return;
     const measure = () => {
-      setLaneWidth(Math.max(200, element.clientWidth - LABEL_WIDTH));
+      setChartWidth(element.clientWidth);
       setViewport({ top: element.scrollTop, height: element.clientHeight });
     };
     measure();
@@ -88,11 +89,11 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
   }, []);
 
   // Zoom and pan: the wheel with Ctrl (or over the axis) zooms about the pointer, a drag on the
-  // lanes pans; the transform is relative to the whole chart, whose lanes start LABEL_WIDTH in.
+  // lanes pans; the transform is relative to the whole chart, whose lanes start labelWidth in.
   useEffect(() => {
     const root = rootRef.current;
     if (!root) return;
-    const lanesTransform = (t: { k: number; x: number }): ZoomTransform => ({ k: t.k, x: t.x + (t.k - 1) * LABEL_WIDTH });
+    const lanesTransform = (t: { k: number; x: number }): ZoomTransform => ({ k: t.k, x: t.x + (t.k - 1) * latest.current.labelWidth });
     const behaviour = zoom<HTMLDivElement, unknown>()
       .clickDistance(CLICK_DISTANCE)
       .filter((event: Event) => {
@@ -171,7 +172,7 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
   return (
     <div ref={rootRef} className={loading ? `${styles.chart} ${styles.loading}` : styles.chart} aria-busy={loading}>
       <div className={styles.axisRow}>
-        <div className={styles.corner} style={{ width: LABEL_WIDTH }}>
+        <div className={styles.corner} style={{ width: labelWidth }}>
           {rows.length === 1 ? "1 object" : `${rows.length} objects`}
         </div>
         <svg data-lanes data-axis className={styles.axis} width={laneWidth} height={AXIS_HEIGHT} aria-label="Time (UTC)">
@@ -184,6 +185,7 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
             <Lane
               key={row.object.id}
               row={row}
+              labelWidth={labelWidth}
               label={rowLabel(row.object, row.parentId === null ? null : (namespaces.get(row.parentId) ?? null))}
               top={rowTop(first + i)}
               scale={scale}
@@ -207,6 +209,7 @@ interface LaneProps {
   row: TimelineRow;
   /** The object's name as the tree shows it (rowLabel). */
   label: string;
+  labelWidth: number;
   top: number;
   scale: TimeScale;
   /** The window the lanes show now (zoomed). */
@@ -220,7 +223,7 @@ interface LaneProps {
 }
 
 /** One object's row: its place in the tree, and its lane with its lifetime and its marks. */
-const Lane = memo(function Lane({ row, label, top, scale, shown, width, ticks, selectedEntryId, onHover, onLeave, onSelect }: LaneProps) {
+const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, width, ticks, selectedEntryId, onHover, onLeave, onSelect }: LaneProps) {
   const o = row.object;
   const band = lifetimeBand(scale, row.lifetime, shown, width);
   const marks = marksOf(scale, row.entries, width);
@@ -245,7 +248,7 @@ const Lane = memo(function Lane({ row, label, top, scale, shown, width, ticks, s
   const className = [styles.row, row.queried ? styles.queried : "", selected ? styles.rowSelected : ""].filter(Boolean).join(" ");
   return (
     <div className={className} style={{ top, height: ROW_HEIGHT }} data-object-id={o.id} data-kind={o.kind} data-name={o.name}>
-      <div className={styles.label} style={{ width: LABEL_WIDTH, paddingLeft: 8 + indentOf(row.depth) }} title={describe}>
+      <div className={styles.label} style={{ width: labelWidth, paddingLeft: 8 + indentOf(row.depth) }} title={describe}>
         <span className={styles.kind}>{o.kind}</span>
         <Link href={objectPageHref(o.id)} className={styles.name}>
           {label}

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   BAND_HEIGHT,
+  LABEL_WIDTH,
+  labelWidthFor,
+  MIN_LABEL_WIDTH,
   formatTick,
   rowLabel,
   lifetimeBand,
@@ -108,6 +111,12 @@ describe("lifetimeBand", () => {
 });
 
 describe("rows", () => {
+  it("gives the tree column up to LABEL_WIDTH, at most 30% of a narrow chart, never less than MIN_LABEL_WIDTH", () => {
+    expect(labelWidthFor(1500)).toBe(LABEL_WIDTH);
+    expect(labelWidthFor(900)).toBe(270);
+    expect(labelWidthFor(400)).toBe(MIN_LABEL_WIDTH);
+  });
+
   it("stacks rows at ROW_HEIGHT and indents labels by depth", () => {
     expect([0, 1, 10].map(rowTop)).toEqual([0, ROW_HEIGHT, 10 * ROW_HEIGHT]);
     expect(indentOf(2)).toBe(2 * indentOf(1));

@@ -14,6 +14,16 @@ export interface TimeWindow {
   endMicros: number;
 }
 
+/** Width of the tree column where there is room; the lanes take the rest. */
+export const LABEL_WIDTH = 360;
+/** The tree column never takes less, so that a kind and a short name still fit. */
+export const MIN_LABEL_WIDTH = 200;
+
+/** The tree column's width in a chart `chartWidth` wide: up to LABEL_WIDTH, at most 30% of it. */
+export function labelWidthFor(chartWidth: number): number {
+  return Math.round(Math.min(LABEL_WIDTH, Math.max(MIN_LABEL_WIDTH, chartWidth * 0.3)));
+}
+
 /** Height of one object's row: its label on the left, its lane on the right. */
 export const ROW_HEIGHT = 26;
 /** Height of a mark inside its lane, centred. */
