@@ -12,7 +12,7 @@ import { EntryPanel } from "./EntryPanel";
 import { formatRangeEnd } from "./format";
 import { zoomWindowBy, type TimeWindow } from "./layout";
 import { TimelineChart } from "./TimelineChart";
-import { objectPageHref, rangeParams, searchOf, timelineInputOf, viewOf, type TimelineView } from "./urlState";
+import { objectPageHref, rangeParams, searchOf, timelineInputOf, viewOf, windowOfView, type TimelineView } from "./urlState";
 import styles from "./ObjectTimeline.module.css";
 
 type TimelineInput = inferRouterInputs<AppRouter>["objects"]["timeline"];
@@ -43,13 +43,6 @@ function describeError(error: unknown): { message: string; status: number | null
 
 /** Retry what may pass a second time (the server's trouble), not a 4xx. */
 const retryServerErrors = (failures: number, error: unknown) => failures < 1 && (describeError(error).status ?? 500) >= 500;
-
-/** The window the URL names, when it names a valid one; else null (the API's answer tells). */
-function windowOfView(view: TimelineView): TimeWindow | null {
-  if (view.from === null || view.to === null) return null;
-  const [from, to] = [Date.parse(view.from), Date.parse(view.to)];
-  return Number.isNaN(from) || Number.isNaN(to) || from >= to ? null : { startMicros: from * 1000, endMicros: to * 1000 };
-}
 
 /**
  * The object page: header (the object, the relation-mode switch, the range and its controls),
@@ -140,7 +133,7 @@ export function ObjectTimeline({ objectId }: { objectId: number }) {
               Reset
             </button>
           </div>
-          {data ? (
+          {data?.jaegerLink ? (
             <a className={styles.jaeger} href={data.jaegerLink} title="The same objects and range as a trace (in the Jaeger UI when it is served)">
               Jaeger trace
             </a>

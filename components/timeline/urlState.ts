@@ -1,3 +1,4 @@
+import { clampToStorable, instantMicros, isoOfMicros } from "@/server/model/time/instant";
 import type { TimeWindow } from "./layout";
 
 /**
@@ -21,8 +22,6 @@ export const EMPTY_VIEW: TimelineView = { relations: null, from: null, to: null,
 
 /** Window around an entry that links from elsewhere (the home page) open the object page on. */
 export const AROUND_ENTRY_MS = 15 * 60_000;
-/** The latest instant the API takes (a trace ID's 32-bit seconds: 2106-02-07). */
-const LATEST_MS = (2 ** 32 - 1) * 1000;
 
 const nonEmpty = (value: string | null) => (value === null || value.trim() === "" ? null : value.trim());
 
@@ -53,16 +52,22 @@ export function objectPageHref(objectId: number, view: Partial<TimelineView> = {
   return `/objects/${objectId}${searchOf({ ...EMPTY_VIEW, ...view })}`;
 }
 
-/** An instant in µs as the URL writes it: ISO 8601, UTC, to the millisecond. */
-export function isoOfMicros(micros: number): string {
-  return new Date(Math.floor(micros / 1000)).toISOString();
+/**
+ * A window as the URL's `from` and `to`: to the µs (a zoom or pan ends on any µs, and a window
+ * rounded to the millisecond would grow at each one, and jump at a deep zoom), within the years
+ * the API takes (0001–9999).
+ */
+export function rangeParams(window: TimeWindow): Pick<TimelineView, "from" | "to"> {
+  const start = clampToStorable(Math.round(window.startMicros));
+  const end = Math.max(start + 1, clampToStorable(Math.round(window.endMicros)));
+  return { from: isoOfMicros(start), to: isoOfMicros(end) };
 }
 
-/** A window as the URL's `from` and `to`, kept within what the API takes (1970..2106). */
-export function rangeParams(window: TimeWindow): Pick<TimelineView, "from" | "to"> {
-  const start = Math.min(Math.max(0, Math.floor(window.startMicros / 1000)), LATEST_MS - 1);
-  const end = Math.max(start + 1, Math.min(LATEST_MS, Math.ceil(window.endMicros / 1000)));
-  return { from: new Date(start).toISOString(), to: new Date(end).toISOString() };
+/** The window the view's `from` and `to` name, when both are instants and from is before to; else null (the API's answer tells what is wrong). */
+export function windowOfView(view: Pick<TimelineView, "from" | "to">): TimeWindow | null {
+  if (view.from === null || view.to === null) return null;
+  const [start, end] = [instantMicros(view.from), instantMicros(view.to)];
+  return start === null || end === null || start >= end ? null : { startMicros: start, endMicros: end };
 }
 
 /** The object page of `objectId` around one of its entries (AROUND_ENTRY_MS either side), with that entry selected. */

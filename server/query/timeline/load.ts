@@ -2,8 +2,9 @@ import type { Sql } from "../../store/database";
 import { traceLocationOf } from "../../jaeger/redirect";
 import { assembleTrace, ENTRY_COLUMNS, micros, normalizeEntry, normalizeObject, OBJECTS_SQL, type AssembleOptions } from "../trace/assemble";
 import type { TraceEntry, TraceObject } from "../trace/assembled";
-import { DEFAULT_TRACE_DEPTH, encodeTraceId, traceQueryOf } from "../trace/traceId";
-import type { RelationMode } from "../trace/types";
+import { DEFAULT_TRACE_DEPTH, traceIdOrNull } from "../trace/traceId";
+import type { RelationMode, TraceQuery } from "../trace/types";
+import { clampToStorable, LAST_STORABLE_MICROS } from "../../model/time/instant";
 import { buildTimeline, entryDetailsOf, lifetimeRange, type Timeline, type TimelineEntryDetails, type TimelineRange } from "./payload";
 
 /**
@@ -15,9 +16,8 @@ export interface TimelineRequest {
   /** objects.id, or the id of a row merged into another (object_aliases). */
   id: number;
   relations: RelationMode;
-  /** Both or neither; neither: the object's lifetime with a margin. */
-  from?: Date;
-  to?: Date;
+  /** The range asked, within the instants the store holds; none: the object's lifetime with a margin. */
+  range?: { startMicros: number; endMicros: number };
   /** Relation hops (default DEFAULT_TRACE_DEPTH), limited by `maxDepth`. */
   depth?: number;
 }
@@ -39,38 +39,45 @@ export const LIFETIME_SQL = `
 type LifetimeRow = { id: number | string; firstSeen: number | string; lastSeen: number | string; deletedAt: number | string | null };
 
 export type TimelineResult = Timeline & {
-  /** The same trace in the Jaeger UI (or its API when the UI is not served). */
-  jaegerLink: string;
+  /**
+   * The same trace in the Jaeger UI (or its API when the UI is not served); null when a trace ID
+   * cannot hold its range (before 1970, after 2106: an apiserver's clock that was wrong).
+   */
+  jaegerLink: string | null;
 };
+
+/**
+ * The trace query of a timeline's range: whole seconds around it (the trace's entries are
+ * narrowed to the range again by buildTimeline), within the seconds the store holds.
+ */
+export function traceQueryOfRange(rootObjectId: number, relationMode: RelationMode, depth: number, range: { startMicros: number; endMicros: number }): TraceQuery {
+  const last = LAST_STORABLE_MICROS / 1_000_000;
+  const endSeconds = Math.min(last, Math.max(Math.ceil(range.endMicros / 1_000_000), Math.floor(range.startMicros / 1_000_000) + 1));
+  const startSeconds = Math.min(endSeconds - 1, Math.floor(clampToStorable(range.startMicros) / 1_000_000));
+  return { rootObjectId, relationMode, displayMode: "tracing", depth, startSeconds, endSeconds };
+}
 
 /** The timeline of object `request.id`, or null when no object has (or had) that id. */
 export async function loadTimeline(sql: Sql, request: TimelineRequest, options: TimelineOptions): Promise<TimelineResult | null> {
   const found = (await sql.query<LifetimeRow>(LIFETIME_SQL, [request.id])).rows[0];
   if (!found) return null;
   const rootObjectId = Number(found.id);
-  const range: TimelineRange =
-    request.from && request.to
-      ? { startMicros: request.from.getTime() * 1000, endMicros: request.to.getTime() * 1000, fromLifetime: false }
-      : {
-          ...lifetimeRange({
-            firstSeenMicros: Number(found.firstSeen),
-            lastSeenMicros: Number(found.lastSeen),
-            deletedAtMicros: found.deletedAt === null ? null : Number(found.deletedAt),
-          }),
-          fromLifetime: true,
-        };
-  const query = traceQueryOf({
-    rootObjectId,
-    relationMode: request.relations,
-    displayMode: "tracing",
-    depth: request.depth ?? DEFAULT_TRACE_DEPTH,
-    start: new Date(Math.floor(range.startMicros / 1000)),
-    end: new Date(Math.ceil(range.endMicros / 1000)),
-  });
+  const range: TimelineRange = request.range
+    ? { ...request.range, fromLifetime: false }
+    : {
+        ...lifetimeRange({
+          firstSeenMicros: Number(found.firstSeen),
+          lastSeenMicros: Number(found.lastSeen),
+          deletedAtMicros: found.deletedAt === null ? null : Number(found.deletedAt),
+        }),
+        fromLifetime: true,
+      };
+  const query = traceQueryOfRange(rootObjectId, request.relations, request.depth ?? DEFAULT_TRACE_DEPTH, range);
   const trace = await assembleTrace(sql, query, options);
   // Deleted by retention between the two statements.
   if (trace === null) return null;
-  return { ...buildTimeline(trace, range, request.id), jaegerLink: traceLocationOf(encodeTraceId(query), options.jaeger) };
+  const traceId = traceIdOrNull(query);
+  return { ...buildTimeline(trace, range, request.id), jaegerLink: traceId === null ? null : traceLocationOf(traceId, options.jaeger) };
 }
 
 export const ENTRY_SQL = `SELECT ${ENTRY_COLUMNS} FROM history_entries h WHERE h.id = $1`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../trace/assembled";
 import type { EpochMicros } from "../trace/types";
+import { FIRST_STORABLE_MICROS } from "../../model/time/instant";
 import { CASCADE } from "../../testing/scenarios/openshiftCascade";
 import { buildTimeline, entryDetailsOf, LIST_DIFF_LINES, lifetimeRange, markKindOf, MAX_TIMELINE_ROWS, timelineEntryOf, type TimelineRange } from "./payload";
 
@@ -145,10 +146,30 @@ describe("buildTimeline", () => {
   });
 
   it("cuts the rows at MAX_TIMELINE_ROWS and says how many it left out", () => {
-    const pods = Array.from({ length: MAX_TIMELINE_ROWS + 5 }, (_, i) => node_({ ...pod, id: 1000 + i, name: `pod-${i}` }, 2, "controller-owner", 2, []));
+    // Pods the scheduler bound in the range.
+    const pods = Array.from({ length: MAX_TIMELINE_ROWS + 5 }, (_, i) => node_({ ...pod, id: 1000 + i, name: `pod-${i}` }, 2, "controller-owner", 2, [{ ...ENTRIES.binding, id: 5000 + i, objectId: 1000 + i }]));
     const timeline = buildTimeline(trace([node_(deployment, null, null, 0, []), node_(replicaSet, 1, "controller-owner", 1, []), ...pods]), RANGE, 1);
     expect(timeline.rows).toHaveLength(MAX_TIMELINE_ROWS);
     expect(timeline.omittedRows).toBe(7);
+  });
+
+  it("keeps only the entries that overlap a range given to the microsecond, and the objects below the page's with any", () => {
+    // The trace is assembled over whole seconds: 14:58:37 to 14:58:38 holds the Pod's binding (14:58:37.005 for 7 ms).
+    const second = trace([
+      node_(deployment, null, null, 0, []),
+      node_(replicaSet, 1, "controller-owner", 1, []),
+      node_(pod, 2, "controller-owner", 2, [ENTRIES.binding]),
+    ]);
+    const outline = (range: TimelineRange) => buildTimeline(second, range, 1).rows.map((row) => `${row.object.kind} ${row.entries.length}`);
+    expect(outline({ startMicros: at("14:58:37.000"), endMicros: at("14:58:38.000"), fromLifetime: false })).toEqual(["Deployment 0", "ReplicaSet 0", "Pod 1"]);
+    // Began before the range and still running at its start: in it.
+    expect(outline({ startMicros: at("14:58:37.010"), endMicros: at("14:58:37.020"), fromLifetime: false })).toEqual(["Deployment 0", "ReplicaSet 0", "Pod 1"]);
+    // Ended before it, or began at its end: not.
+    expect(outline({ startMicros: at("14:58:37.013"), endMicros: at("14:58:38.000"), fromLifetime: false })).toEqual(["Deployment 0"]);
+    expect(outline({ startMicros: at("14:58:37.000"), endMicros: at("14:58:37.005"), fromLifetime: false })).toEqual(["Deployment 0"]);
+    // The page's object and its ancestors stay, entries or not.
+    const fromPod = trace([node_(deployment, null, null, -2, []), node_(replicaSet, 1, "controller-owner", -1, []), node_(pod, 2, "controller-owner", 0, [ENTRIES.binding])], 3);
+    expect(buildTimeline(fromPod, { startMicros: at("14:58:37.013"), endMicros: at("14:58:38.000"), fromLifetime: false }, 3).rows.map((row) => row.entries.length)).toEqual([0, 0, 0]);
   });
 
   it("keeps the snapshot out of the list: only whether there is one", () => {
@@ -234,6 +255,11 @@ describe("lifetimeRange", () => {
       startMicros: at("14:51:55.800"),
       endMicros: at("15:21:20.200"),
     });
+  });
+
+  it("within the years the store holds, for an object an apiserver stamped in year 1", () => {
+    const first = Date.parse("0001-01-01T00:00:10Z") * 1000;
+    expect(lifetimeRange({ firstSeenMicros: first, lastSeenMicros: first, deletedAtMicros: null })).toEqual({ startMicros: FIRST_STORABLE_MICROS, endMicros: first + 60_000_000 });
   });
 
   it("by at least a minute, and to the last time seen for an object not deleted", () => {

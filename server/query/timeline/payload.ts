@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonValue } from "../../ingest/audit/types";
+import { clampToStorable } from "../../model/time/instant";
 import { formatDiffEntry } from "../../model/diff/diff";
 import { isFailedRequest } from "../../model/failedRequest";
 import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../trace/assembled";
@@ -26,12 +27,12 @@ export const LIFETIME_MARGIN_FRACTION = 0.05;
 /** …and at least a minute, so that a short-lived object's first and last writes are not on the edge. */
 export const MIN_LIFETIME_MARGIN_MICROS = 60_000_000;
 
-/** The object's lifetime with a margin each side: the range of a page asked for none. */
+/** The object's lifetime with a margin each side, within the instants the store holds: the range of a page asked for none. */
 export function lifetimeRange(lifetime: TimelineLifetime): { startMicros: number; endMicros: number } {
   const start = lifetime.firstSeenMicros;
   const end = Math.max(start, lifetime.deletedAtMicros ?? lifetime.lastSeenMicros);
   const margin = Math.max(Math.round((end - start) * LIFETIME_MARGIN_FRACTION), MIN_LIFETIME_MARGIN_MICROS);
-  return { startMicros: start - margin, endMicros: end + margin };
+  return { startMicros: clampToStorable(start - margin), endMicros: clampToStorable(end + margin) };
 }
 
 /** Which mark an entry gets. Failures first (nothing happened), then no-ops and dry runs (nothing changed). */
@@ -166,14 +167,35 @@ function rowOf(node: TraceNode, depth: number, queriedId: number): TimelineRow {
 }
 
 /**
+ * The trace's nodes with only the entries that overlap `range` (began before its end, ended at or
+ * after its start: server/query/overlappingEntries.ts), and without the objects below the queried
+ * one that then have none, nor anything below them that has: the trace is assembled over whole
+ * seconds around the range, and leaves such objects out as this does (assemble.ts).
+ */
+function narrowedTo(nodes: TraceNode[], range: TimelineRange): TraceNode[] {
+  const within = nodes.map((node) => ({ ...node, entries: node.entries.filter((e) => e.start < range.endMicros && Math.max(e.end, e.start) >= range.startMicros) }));
+  // Pre-order: a node's children come after it, so from the end each is decided before its parent.
+  const withActivityBelow = new Set<number>();
+  const kept = new Set<number>();
+  for (const node of [...within].reverse()) {
+    if (node.level <= 0 || node.entries.length > 0 || withActivityBelow.has(node.object.id)) {
+      kept.add(node.object.id);
+      if (node.parentId !== null) withActivityBelow.add(node.parentId);
+    }
+  }
+  return within.filter((node) => kept.has(node.object.id));
+}
+
+/**
  * The timeline of an assembled trace over `range` (the range asked, or the lifetime range: the
  * trace's own is widened to whole seconds). Rows keep the trace's tree order; each one's depth
  * is its parent's plus one. `requestedId` is the id the caller asked for.
  */
 export function buildTimeline(trace: AssembledTrace, range: TimelineRange, requestedId: number): Timeline {
+  const nodes = narrowedTo(trace.nodes, range);
   const depths = new Map<number, number>();
   const rows: TimelineRow[] = [];
-  for (const node of trace.nodes.slice(0, MAX_TIMELINE_ROWS)) {
+  for (const node of nodes.slice(0, MAX_TIMELINE_ROWS)) {
     const parentDepth = node.parentId === null ? undefined : depths.get(node.parentId);
     const depth = parentDepth === undefined ? 0 : parentDepth + 1;
     depths.set(node.object.id, depth);
@@ -186,6 +208,6 @@ export function buildTimeline(trace: AssembledTrace, range: TimelineRange, reque
     depth: trace.query.depth,
     range,
     rows,
-    omittedRows: Math.max(0, trace.nodes.length - MAX_TIMELINE_ROWS),
+    omittedRows: Math.max(0, nodes.length - MAX_TIMELINE_ROWS),
   };
 }

@@ -201,10 +201,43 @@ describe.each(STORE_KINDS)("the object page's API on %s", (kind) => {
     const deployment = await id("openshift", "deployments", "apiserver");
     const page = await timeline({ id: deployment, relations: "descendants", from: at("14:50:00"), to: at("15:30:00") });
     expect(page.jaegerLink).toMatch(/^\/jaeger\/api\/traces\/[0-9a-f]{32}$/);
-    const traceId = page.jaegerLink.split("/").pop()!;
+    const traceId = page.jaegerLink!.split("/").pop()!;
     expect(decodeTraceId(traceId)).toMatchObject({ rootObjectId: deployment, relationMode: "descendants", startSeconds: Date.parse(at("14:50:00")) / 1000, endSeconds: Date.parse(at("15:30:00")) / 1000 });
     const trace = await fetch(`${app.url}${page.jaegerLink}`);
     expect(trace.status).toBe(200);
+  });
+
+  it("shows an object an apiserver stamped before 1970 or after 2106, over any range of the years 0001–9999, without a trace link", async () => {
+    // The Deployment's create as apiservers whose clocks were decades off stamped it.
+    const stamped = (cluster: string, iso: string) => {
+      const event = structuredClone(openshiftCascade()[0]!.event);
+      event.requestReceivedTimestamp = event.stageTimestamp = iso;
+      return app.postAudit(eventList([event]), { cluster });
+    };
+    expect((await stamped("clock-1969", "1969-07-20T20:17:40.123Z")).status).toBe(200);
+    expect((await stamped("clock-2200", "2200-01-01T00:00:00Z")).status).toBe(200);
+    for (const [cluster, iso] of [["clock-1969", "1969-07-20T20:17:40.123Z"], ["clock-2200", "2200-01-01T00:00:00Z"]] as const) {
+      const deployment = await id(cluster, "deployments", "apiserver");
+      const lifetime = await timeline({ id: deployment });
+      expect(lifetime.rows[0]!.entries.map((e) => [e.mark, e.startMicros])).toEqual([["create", micros(iso)]]);
+      expect(lifetime.range).toMatchObject({ startMicros: lifetime.rows[0]!.entries[0]!.startMicros - 60_000_000, fromLifetime: true });
+      // A trace ID holds the seconds of 1970..2106 only.
+      expect(lifetime.jaegerLink).toBeNull();
+      const everything = await timeline({ id: deployment, from: "0001-01-01T00:00:00Z", to: "9999-12-31T23:59:59.999999Z" });
+      expect(everything.rows[0]!.entries).toHaveLength(1);
+    }
+  });
+
+  it("takes a range to the microsecond, and leaves out what lies outside it", async () => {
+    // The scheduler's binding of apiserver-5d887d5fcd-qnvqh, from 14:58:37.001 to .005 (the store keeps milliseconds), and nothing else that second.
+    const pod = await id("openshift", "pods", POD.qnvqh);
+    const entriesIn = async (from: string, to: string) => (await timeline({ id: pod, relations: "self", from: at(from), to: at(to) })).rows[0]!.entries;
+    const narrow = await timeline({ id: pod, relations: "self", from: at("14:58:37.004950"), to: at("14:58:37.005050") });
+    expect(narrow.range).toEqual({ startMicros: micros(at("14:58:37")) + 4950, endMicros: micros(at("14:58:37")) + 5050, fromLifetime: false });
+    expect(narrow.rows[0]!.entries.map((e) => [e.title, e.startMicros, e.endMicros])).toEqual([["system:kube-scheduler create binding", micros(at("14:58:37.001")), micros(at("14:58:37.005"))]]);
+    // The whole seconds around either range hold the binding; the ranges don't.
+    expect(await entriesIn("14:58:37.000000", "14:58:37.000999")).toEqual([]);
+    expect(await entriesIn("14:58:37.005001", "14:58:37.006000")).toEqual([]);
   });
 
   it("shows a Secret's changes as redacted, and never its data", async () => {
@@ -264,6 +297,11 @@ describe.each(STORE_KINDS)("the object page's API on %s", (kind) => {
       [{ id: deployment, from: at("15:00:00"), to: at("14:00:00") }, "from: must be before to (2021-09-13T15:00:00.000Z is not before 2021-09-13T14:00:00.000Z)"],
       [{ id: deployment, from: at("15:00:00") }, "to: give both from and to, or neither (the object's lifetime)"],
       [{ id: deployment, from: "yesterday", to: at("14:00:00") }, 'from: expected an ISO 8601 instant such as 2021-09-13T14:53:16Z, got "yesterday"'],
+      [{ id: deployment, from: "2021-02-29T00:00:00Z", to: at("14:00:00") }, 'from: expected an ISO 8601 instant such as 2021-09-13T14:53:16Z, got "2021-02-29T00:00:00Z"'],
+      // Postgres has no year 0, and reads no year of five digits: both were 500s of the store.
+      [{ id: deployment, from: "0000-12-31T00:00:00Z", to: at("14:00:00") }, 'from: must be in the years 0001–9999 (UTC), the instants the store holds, got "0000-12-31T00:00:00Z"'],
+      [{ id: deployment, from: at("14:00:00"), to: "9999-12-31T23:00:00-05:00" }, 'to: must be in the years 0001–9999 (UTC), the instants the store holds, got "9999-12-31T23:00:00-05:00"'],
+      [{ id: deployment, from: at("14:00:00\u0000"), to: at("15:00:00") }, 'from: expected an ISO 8601 instant such as 2021-09-13T14:53:16Z, got "2021-09-13T14:00:00\\u0000Z"'],
       [{ id: deployment, relations: "siblings" }, 'relations: must be one of self, ancestors, descendants, full, got "siblings"'],
       [{ id: "apiserver" }, 'id: must be an object id (a positive integer), got "apiserver"'],
       [{ id: 0 }, "id: must be an object id (a positive integer), got 0"],

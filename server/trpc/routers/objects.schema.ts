@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { MAX_ENCODABLE_DEPTH, MAX_ROOT_OBJECT_ID, MAX_SECONDS } from "../../query/trace/traceId";
+import { instantMicros, isoOfMicros, isStorableInstant } from "../../model/time/instant";
+import { MAX_ENCODABLE_DEPTH, MAX_ROOT_OBJECT_ID } from "../../query/trace/traceId";
 import { RELATION_MODES } from "../../query/trace/types";
 
 /** The inputs of the objects router's procedures (objects.ts), with messages that name the problem. */
@@ -16,18 +17,21 @@ const objectId = (what: string) => wholeNumber(1, MAX_ROOT_OBJECT_ID, `${what} (
 
 const INSTANT_EXAMPLE = "an ISO 8601 instant such as 2021-09-13T14:53:16Z";
 
-/** An instant with its offset (`2021-09-13T14:53:16Z`, `…16.25+02:00`) that a trace ID can hold (1970..2106). */
+/**
+ * An instant with its offset (`2021-09-13T14:53:16Z`, `…16.005855Z`, `…16.25+02:00`) in the years
+ * the store holds, as µs since the epoch: the page zooms to milliseconds, and writes its URL to the µs.
+ */
 const instant = z.string({ error: (issue) => `expected ${INSTANT_EXAMPLE}, got ${shown(issue.input)}` }).transform((value, ctx) => {
-  const time = z.iso.datetime({ offset: true }).safeParse(value).success ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(time)) {
+  const micros = instantMicros(value);
+  if (micros === null) {
     ctx.addIssue({ code: "custom", message: `expected ${INSTANT_EXAMPLE}, got ${shown(value)}` });
     return z.NEVER;
   }
-  if (time < 0 || time > MAX_SECONDS * 1000) {
-    ctx.addIssue({ code: "custom", message: `must be between 1970 and 2106, got ${shown(value)}` });
+  if (!isStorableInstant(value)) {
+    ctx.addIssue({ code: "custom", message: `must be in the years 0001–9999 (UTC), the instants the store holds, got ${shown(value)}` });
     return z.NEVER;
   }
-  return new Date(time);
+  return micros;
 });
 
 const NOT_AN_OBJECT = { error: 'expected an object such as {"id": 123}' };
@@ -46,9 +50,10 @@ export const timelineInput = z
   .superRefine((input, ctx) => {
     if ((input.from === undefined) !== (input.to === undefined)) {
       ctx.addIssue({ code: "custom", path: [input.from === undefined ? "from" : "to"], message: "give both from and to, or neither (the object's lifetime)" });
-    } else if (input.from && input.to && input.from.getTime() >= input.to.getTime()) {
-      ctx.addIssue({ code: "custom", path: ["from"], message: `must be before to (${input.from.toISOString()} is not before ${input.to.toISOString()})` });
+    } else if (input.from !== undefined && input.to !== undefined && input.from >= input.to) {
+      ctx.addIssue({ code: "custom", path: ["from"], message: `must be before to (${isoOfMicros(input.from)} is not before ${isoOfMicros(input.to)})` });
     }
-  });
+  })
+  .transform(({ from, to, ...rest }) => ({ ...rest, range: from !== undefined && to !== undefined ? { startMicros: from, endMicros: to } : undefined }));
 
 export const entryInput = z.object({ id: objectId("a history entry id") }, NOT_AN_OBJECT);
