@@ -306,6 +306,8 @@ describe.each(STORE_KINDS)("the object page's API on %s", (kind) => {
       [{ id: "apiserver" }, 'id: must be an object id (a positive integer), got "apiserver"'],
       [{ id: 0 }, "id: must be an object id (a positive integer), got 0"],
       [{ id: deployment, depth: 16 }, "depth: must be 1..15, got 16"],
+      // A message names what was sent; it doesn't echo it back whole.
+      [{ id: deployment, relations: "self".repeat(1000) }, `relations: must be one of self, ancestors, descendants, full, got "${"self".repeat(15)}sel… (4002 characters)`],
     ];
     for (const [input, message] of cases) {
       const answer = await call("timeline", input);

@@ -5,7 +5,14 @@ import { RELATION_MODES } from "../../query/trace/types";
 
 /** The inputs of the objects router's procedures (objects.ts), with messages that name the problem. */
 
-const shown = (value: unknown) => JSON.stringify(value) ?? "nothing";
+/** Values quoted in a message at most this long: a message names what was sent, it doesn't send it back. */
+const MAX_SHOWN_CHARS = 64;
+
+/** A value as a message quotes it: JSON, cut at MAX_SHOWN_CHARS. */
+function shown(value: unknown): string {
+  const json = JSON.stringify(value) ?? "nothing";
+  return json.length <= MAX_SHOWN_CHARS ? json : `${json.slice(0, MAX_SHOWN_CHARS)}… (${json.length} characters)`;
+}
 
 /** A whole number in [min, max], every way of missing it told the same way. */
 function wholeNumber(min: number, max: number, expected: string) {
