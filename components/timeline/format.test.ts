@@ -23,4 +23,12 @@ describe("formatting times", () => {
     expect(formatDuration(7_500_000_000)).toBe("2 h 5 min");
     expect(formatDuration(5 * 86_400_000_000)).toBe("5 d");
   });
+
+  it("carries a duration that rounds up to the next unit over to it", () => {
+    expect(formatDuration(999_960)).toBe("1 s");
+    expect(formatDuration(59_996_000)).toBe("1 min");
+    expect(formatDuration(119_700_000)).toBe("2 min");
+    expect(formatDuration(3_599_700_000)).toBe("1 h");
+    expect(formatDuration(7_199_999_999)).toBe("2 h");
+  });
 });

@@ -13,16 +13,20 @@ export function formatRangeEnd(micros: number): string {
   return iso.replace(".000 UTC", " UTC");
 }
 
-/** A duration in µs as people read it: `7 ms`, `1.25 s`, `4 min 10 s`, `2 h 5 min`. */
+/**
+ * A duration in µs as people read it: `7 ms`, `1.25 s`, `4 min 10 s`, `2 h 5 min`. Each unit is
+ * chosen by the value rounded to what it shows, so that 119.7 s reads `2 min`, not `1 min 60 s`.
+ */
 export function formatDuration(micros: number): string {
   const us = Math.max(0, Math.round(micros));
   if (us < 1000) return `${us} µs`;
-  if (us < 1_000_000) return `${Math.round(us / 100) / 10} ms`.replace(".0 ms", " ms");
-  const seconds = us / 1_000_000;
-  if (seconds < 60) return `${Math.round(seconds * 100) / 100} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${Math.round(seconds - minutes * 60)} s`.replace(" 0 s", "");
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes - hours * 60} min`.replace(" 0 min", "");
-  return `${Math.round(hours / 24)} d`;
+  const tenthsOfMs = Math.round(us / 100);
+  if (tenthsOfMs < 10_000) return `${tenthsOfMs / 10} ms`;
+  const hundredthsOfS = Math.round(us / 10_000);
+  if (hundredthsOfS < 6000) return `${hundredthsOfS / 100} s`;
+  const seconds = Math.round(us / 1_000_000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`.replace(" 0 s", "");
+  const minutes = Math.round(us / 60_000_000);
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`.replace(" 0 min", "");
+  return `${Math.round(minutes / 1440)} d`;
 }
