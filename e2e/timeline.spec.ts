@@ -3,6 +3,7 @@ import { E2E_TOKEN } from "../playwright.config";
 import { CASCADE, cascadeEventList, openshiftCascade } from "../server/testing/scenarios/openshiftCascade";
 import { decodeTraceId } from "../server/query/trace/traceId";
 import type { TimelineResult } from "../server/query/timeline/load";
+import { instantMicros, isoOfMicros } from "../server/model/time/instant";
 
 /**
  * The object page in a browser, on the OpenShift rollout posted to the webhook
@@ -135,6 +136,39 @@ test("zooming and panning the time axis write the range to the URL, and Reset go
   await page.getByRole("button", { name: "Reset" }).click();
   await expect(page).toHaveURL(new RegExp(`/objects/${id}$`));
   await expect(page.getByText("(its lifetime)")).toBeVisible();
+});
+
+test("a pan at the deepest zoom moves the lanes as far as the pointer went, and the URL says where they are", async ({ page, request }) => {
+  await postCascade(request);
+  const id = await deploymentId(request);
+  const complete = (await timelineOf(request, id, "self")).rows[0]!.entries.find((entry) => entry.startMicros >= at("15:01:56") && entry.startMicros < at("15:01:58"))!;
+  // 20 ms around the deployment controller's 4 ms status write: a millisecond is a twentieth of the lanes.
+  const window = { startMicros: complete.startMicros - 8000, endMicros: complete.startMicros + 12000 };
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(`/objects/${id}?relations=self&from=${isoOfMicros(window.startMicros)}&to=${isoOfMicros(window.endMicros)}`);
+  const mark = page.locator(`[data-entry-id="${complete.id}"]`);
+  const lane = page.locator("svg[data-lanes]").nth(1);
+  const width = Number(await lane.getAttribute("width"));
+  const xOf = (range: { startMicros: number; endMicros: number }) => ((complete.startMicros - range.startMicros) / (range.endMicros - range.startMicros)) * width;
+  await expect.poll(async () => Number(await mark.getAttribute("x"))).toBeCloseTo(xOf(window), 1);
+
+  const box = (await lane.boundingBox())!;
+  const y = box.y + box.height / 2;
+  for (const dx of [100, -37]) {
+    const before = Number(await mark.getAttribute("x"));
+    const url = page.url();
+    await page.mouse.move(box.x + box.width / 3, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 3 + dx, y, { steps: 5 });
+    await page.mouse.up();
+    await expect(page).not.toHaveURL(url);
+    // Drawn from the new URL: where the drag left it, and where the URL's range puts it.
+    const shown = new URL(page.url()).searchParams;
+    const range = { startMicros: instantMicros(shown.get("from")!)!, endMicros: instantMicros(shown.get("to")!)! };
+    expect(range.endMicros - range.startMicros).toBe(window.endMicros - window.startMicros);
+    await expect.poll(async () => Number(await mark.getAttribute("x"))).toBeCloseTo(before + dx, 0);
+    expect(Number(await mark.getAttribute("x"))).toBeCloseTo(xOf(range), 1);
+  }
 });
 
 test("the home page links a change to its object's page, the change selected", async ({ page, request }) => {

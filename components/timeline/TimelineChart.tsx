@@ -125,8 +125,9 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
     };
   }, []);
 
-  // A new window (the URL changed): drawn as it is, zoomable from there.
-  useEffect(() => {
+  // A new window (the URL changed): drawn as it is, zoomable from there. Before the browser
+  // paints, or the new window would show for a frame with the old zoom applied on top of it.
+  useLayoutEffect(() => {
     const root = rootRef.current;
     const behaviour = zoomRef.current;
     if (!root || !behaviour) return;

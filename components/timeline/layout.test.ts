@@ -34,6 +34,16 @@ const HOUR: TimeWindow = { startMicros: us("14:50:00"), endMicros: us("15:50:00"
 const WIDTH = 1200;
 
 describe("timeScale", () => {
+  it("places a microsecond exactly at the deepest zoom, whatever the window's ends", () => {
+    // 20 ms around the deployment controller's status write at 15:01:56.996, panned to µs ends.
+    const window = { startMicros: us("15:01:56.985") + 996, endMicros: us("15:01:57.005") + 996 };
+    const scale = timeScale(window, 998);
+    // To a twentieth of a pixel (ms with a fraction, as d3 takes them, keep about a tenth of a µs).
+    expect(xOf(scale, window.startMicros)).toBeCloseTo(0, 1);
+    expect(xOf(scale, window.endMicros)).toBeCloseTo(998, 1);
+    expect(xOf(scale, us("15:01:56.996"))).toBeCloseTo((10_004 / 20_000) * 998, 1);
+  });
+
   it("maps the window onto the lanes' width, in µs", () => {
     const scale = timeScale(HOUR, WIDTH);
     expect(xOf(scale, HOUR.startMicros)).toBe(0);

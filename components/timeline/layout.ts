@@ -43,11 +43,20 @@ export const PIXELS_PER_TICK = 120;
 
 export type TimeScale = ScaleTime<number, number>;
 
-/** The UTC time scale of `window` over `width` pixels. */
+/**
+ * The UTC time scale of `window` over `width` pixels: its start at 0, its end at `width`. d3's
+ * time scales hold their domain as Dates, which round it to the millisecond: a window's µs ends
+ * would move every mark by up to half a millisecond, a twentieth of the lanes at the deepest
+ * zoom. So the domain is the window widened to whole milliseconds, and the range stretched past
+ * [0, width] to match.
+ */
 export function timeScale(window: TimeWindow, width: number): TimeScale {
+  const pixelsPerMicro = Math.max(1, width) / Math.max(1, window.endMicros - window.startMicros);
+  const startMs = Math.floor(window.startMicros / 1000);
+  const endMs = Math.max(startMs + 1, Math.ceil(window.endMicros / 1000));
   return scaleUtc()
-    .domain([window.startMicros / 1000, window.endMicros / 1000])
-    .range([0, Math.max(1, width)]);
+    .domain([startMs, endMs])
+    .range([(startMs * 1000 - window.startMicros) * pixelsPerMicro, (endMs * 1000 - window.startMicros) * pixelsPerMicro]);
 }
 
 /** x of a time in µs. */
