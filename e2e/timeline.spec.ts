@@ -171,6 +171,81 @@ test("a pan at the deepest zoom moves the lanes as far as the pointer went, and 
   }
 });
 
+test("the keyboard reaches every mark: Tab from lane to lane, the arrows along a lane in time order, Enter opens one", async ({ page, request }) => {
+  await postCascade(request);
+  const id = await deploymentId(request);
+  const rows = (await timelineOf(request, id)).rows;
+  const entries = rows[0]!.entries;
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(`/objects/${id}`);
+  await lanes(page).first().getByRole("link").focus();
+  await page.keyboard.press("Tab");
+  const focusedEntry = () => page.evaluate(() => document.activeElement?.getAttribute("data-entry-id"));
+  expect(await focusedEntry()).toBe(String(entries[0]!.id));
+  // Focus shows the tooltip, as the pointer does.
+  await expect(page.getByRole("tooltip")).toContainText(entries[0]!.title);
+  await page.keyboard.press("ArrowRight");
+  expect(await focusedEntry()).toBe(String(entries[1]!.id));
+  await page.keyboard.press("End");
+  expect(await focusedEntry()).toBe(String(entries.at(-1)!.id));
+  await page.keyboard.press("ArrowLeft");
+  expect(await focusedEntry()).toBe(String(entries.at(-2)!.id));
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`[?&]entry=${entries.at(-2)!.id}$`));
+  await expect(panel(page).getByRole("heading", { level: 2 })).toHaveText(entries.at(-2)!.title);
+  // One stop per lane: Tab goes on to the next row's name.
+  await page.locator(`[data-entry-id="${entries.at(-2)!.id}"]`).focus();
+  await page.keyboard.press("Tab");
+  await expect(lanes(page).nth(1).getByRole("link")).toBeFocused();
+  await page.keyboard.press("Tab");
+  expect(await focusedEntry()).toBe(String(rows[1]!.entries[0]!.id));
+});
+
+test("a create is drawn over the status write a few milliseconds after it, which falls on the same pixels", async ({ page, request }) => {
+  await postCascade(request);
+  const id = await deploymentId(request);
+  const [create, status] = (await timelineOf(request, id, "self")).rows[0]!.entries;
+  expect([create!.mark, status!.mark]).toEqual(["create", "update"]);
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(`/objects/${id}?relations=self`);
+  const [createBox, statusBox] = await Promise.all([create, status].map(async (entry) => (await page.locator(`[data-entry-id="${entry!.id}"]`).boundingBox())!));
+  expect(Math.abs(createBox!.x - statusBox!.x)).toBeLessThan(createBox!.width);
+  const centre = [createBox!.x + createBox!.width / 2, createBox!.y + createBox!.height / 2] as const;
+  expect(await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.getAttribute("data-entry-id"), centre)).toBe(String(create!.id));
+});
+
+test("at a phone's width the tree keeps what tells each Pod apart, and a tooltip at the window's edge stays inside it", async ({ page, request }) => {
+  await postCascade(request);
+  const id = await deploymentId(request);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`/objects/${id}`);
+  await expect(lanes(page)).toHaveCount(12);
+  const rows = (await timelineOf(request, id)).rows;
+  for (const [index, row] of rows.entries()) {
+    if (row.object.kind !== "Pod") continue;
+    const lane = lanes(page).nth(index);
+    const tail = row.object.name.slice(row.object.name.lastIndexOf("-"));
+    const [tailBox, laneBox] = [(await lane.getByText(tail, { exact: true }).boundingBox())!, (await lane.locator("svg").boundingBox())!];
+    expect(tailBox.x + tailBox.width, row.object.name).toBeLessThanOrEqual(laneBox.x);
+  }
+  await page.screenshot({ path: "test-results/timeline-phone.png" });
+
+  // The last lane's last mark, with the lane at the bottom of the window.
+  const last = lanes(page).last();
+  const lastBox = (await last.boundingBox())!;
+  await page.setViewportSize({ width: 390, height: Math.ceil(lastBox.y + lastBox.height + 4) });
+  const mark = last.locator("[data-entry-id]").last();
+  const markBox = (await mark.boundingBox())!;
+  await page.mouse.move(markBox.x + markBox.width / 2, markBox.y + markBox.height / 2);
+  const tooltip = page.getByRole("tooltip");
+  await expect(tooltip).toBeVisible();
+  await expect.poll(async () => (await tooltip.boundingBox())!.y + (await tooltip.boundingBox())!.height).toBeLessThanOrEqual(markBox.y);
+  const box = (await tooltip.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: "test-results/timeline-phone-tooltip.png" });
+});
+
 test("the home page links a change to its object's page, the change selected", async ({ page, request }) => {
   await postCascade(request);
   await page.goto("/");

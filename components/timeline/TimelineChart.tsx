@@ -2,7 +2,7 @@
 
 import { axisTop, select, zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior } from "d3";
 import Link from "next/link";
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent } from "react";
 import type { TimelineEntry, TimelineRow } from "@/server/query/timeline/types";
 import { formatDuration, formatInstant } from "./format";
 import {
@@ -14,13 +14,16 @@ import {
   marksOf,
   MARK_HEIGHT,
   maxZoom,
+  paintOrder,
   ROW_HEIGHT,
   rowLabel,
   rowTop,
   tickCount,
   timeScale,
+  tooltipPlacement,
   visibleRows,
   zoomedWindow,
+  type ScreenBox,
   type TimeScale,
   type TimeWindow,
   type ZoomTransform,
@@ -34,11 +37,12 @@ const MIN_ZOOM = 0.01;
 /** A shaky click is still a click, not a pan. */
 const CLICK_DISTANCE = 4;
 
+/** A mark under the pointer or with the keyboard's focus: its tooltip. */
 interface Hover {
   entry: TimelineEntry;
   row: TimelineRow;
-  clientX: number;
-  clientY: number;
+  /** The pointer (a point), or the focused mark's box. */
+  anchor: ScreenBox;
 }
 
 export interface TimelineChartProps {
@@ -150,7 +154,7 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
   }, [scale, laneWidth]);
 
   const entries = useMemo(() => new Map(rows.flatMap((row) => row.entries.map((entry) => [entry.id, { entry, row }] as const))), [rows]);
-  const namespaces = useMemo(() => new Map(rows.map((row) => [row.object.id, row.object.namespace])), [rows]);
+  const objects = useMemo(() => new Map(rows.map((row) => [row.object.id, row.object])), [rows]);
 
   // A selection made elsewhere (a link, a reload) scrolls its row into view, once.
   const scrolledTo = useRef<number | null>(null);
@@ -165,9 +169,9 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
   }, [rows, selectedEntryId]);
 
   const { first, end } = visibleRows(viewport.top, viewport.height, rows.length);
-  const hovered = (entryId: number, event: MouseEvent) => {
+  const hovered = (entryId: number, anchor: ScreenBox) => {
     const found = entries.get(entryId);
-    if (found) setHover({ ...found, clientX: event.clientX, clientY: event.clientY });
+    if (found) setHover({ ...found, anchor });
   };
 
   return (
@@ -187,7 +191,7 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
               key={row.object.id}
               row={row}
               labelWidth={labelWidth}
-              label={rowLabel(row.object, row.parentId === null ? null : (namespaces.get(row.parentId) ?? null))}
+              label={rowLabel(row.object, row.parentId === null ? null : (objects.get(row.parentId) ?? null))}
               top={rowTop(first + i)}
               scale={scale}
               shown={visibleWindow}
@@ -209,7 +213,7 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
 interface LaneProps {
   row: TimelineRow;
   /** The object's name as the tree shows it (rowLabel). */
-  label: string;
+  label: { lead: string; tail: string };
   labelWidth: number;
   top: number;
   scale: TimeScale;
@@ -218,14 +222,30 @@ interface LaneProps {
   width: number;
   ticks: number[];
   selectedEntryId: number | null;
-  onHover(entryId: number, event: MouseEvent): void;
+  onHover(entryId: number, anchor: ScreenBox): void;
   onLeave(): void;
   onSelect(entryId: number): void;
 }
 
-/** One object's row: its place in the tree, and its lane with its lifetime and its marks. */
+/** The relation almost every row of a hierarchy has to the row above it: its indentation says it, the row's title names it. */
+const USUAL_RELATION = "controller-owner";
+
+const pointAt = (event: MouseEvent): ScreenBox => ({ left: event.clientX, top: event.clientY, width: 0, height: 0 });
+const boxOf = (event: FocusEvent<Element>): ScreenBox => {
+  const { left, top, width, height } = event.currentTarget.getBoundingClientRect();
+  return { left, top, width, height };
+};
+
+/**
+ * One object's row: its place in the tree, and its lane with its lifetime and its marks. The
+ * lane is one stop of the Tab key (its selected mark, else the one last focused, else its
+ * first), so that Tab goes from lane to lane; the left and right arrow keys, Home and End move
+ * between its marks in time order, Enter or Space opens one.
+ */
 const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, width, ticks, selectedEntryId, onHover, onLeave, onSelect }: LaneProps) {
   const o = row.object;
+  const svgRef = useRef<SVGSVGElement>(null);
+  const [focusedId, setFocusedId] = useState<number | null>(null);
   const band = lifetimeBand(scale, row.lifetime, shown, width);
   const marks = marksOf(scale, row.entries, width);
   const titles = useMemo(() => new Map(row.entries.map((entry) => [entry.id, `${entry.title}, ${formatInstant(entry.startMicros)}`])), [row.entries]);
@@ -240,28 +260,37 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
   ]
     .filter(Boolean)
     .join("\n");
+  const onLane = (id: number | null) => (id !== null && marks.some((mark) => mark.entryId === id) ? id : null);
+  const tabStop = onLane(selected ? selectedEntryId : null) ?? onLane(focusedId) ?? marks[0]?.entryId ?? null;
+  const focusMark = (index: number) => {
+    const mark = marks[Math.max(0, Math.min(marks.length - 1, index))];
+    if (mark) svgRef.current?.querySelector<SVGElement>(`[data-entry-id="${mark.entryId}"]`)?.focus();
+  };
   const keyed = (entryId: number) => (event: KeyboardEvent) => {
-    if (event.key === "Enter" || event.key === " ") {
-      event.preventDefault();
-      onSelect(entryId);
-    }
+    const index = marks.findIndex((mark) => mark.entryId === entryId);
+    const moves: Record<string, number> = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: marks.length - 1 };
+    if (event.key === "Enter" || event.key === " ") onSelect(entryId);
+    else if (event.key in moves) focusMark(moves[event.key]!);
+    else return;
+    event.preventDefault();
   };
   const className = [styles.row, row.queried ? styles.queried : "", selected ? styles.rowSelected : ""].filter(Boolean).join(" ");
   return (
     <div className={className} style={{ top, height: ROW_HEIGHT }} data-object-id={o.id} data-kind={o.kind} data-name={o.name}>
       <div className={styles.label} style={{ width: labelWidth, paddingLeft: 8 + indentOf(row.depth) }} title={describe}>
         <span className={styles.kind}>{o.kind}</span>
-        <Link href={objectPageHref(o.id)} className={styles.name}>
-          {label}
+        <Link href={objectPageHref(o.id)} className={styles.name} aria-label={`${o.kind} ${fullName}`}>
+          <span className={styles.lead}>{label.lead}</span>
+          {label.tail ? <span className={styles.tail}>{label.tail}</span> : null}
         </Link>
         {deleted ? (
           <span className={styles.deletedMark} aria-label="deleted">
             ✕
           </span>
         ) : null}
-        {row.relation ? <span className={styles.relation}>{row.relation}</span> : null}
+        {row.relation && row.relation !== USUAL_RELATION ? <span className={styles.relation}>{row.relation}</span> : null}
       </div>
-      <svg data-lanes className={styles.lane} width={width} height={ROW_HEIGHT}>
+      <svg ref={svgRef} data-lanes className={styles.lane} width={width} height={ROW_HEIGHT}>
         {ticks.map((x) => (
           <line key={x} className={styles.grid} x1={x} x2={x} y1={0} y2={ROW_HEIGHT} />
         ))}
@@ -271,14 +300,14 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
             {band.endsInWindow ? <line className={styles.bandEnd} x1={band.x + band.width} x2={band.x + band.width} y1={(ROW_HEIGHT - BAND_HEIGHT) / 2} y2={(ROW_HEIGHT + BAND_HEIGHT) / 2} /> : null}
           </>
         ) : null}
-        {marks.map((mark) => {
+        {paintOrder(marks).map((mark) => {
           const failed = mark.kind === "failed";
           const height = failed ? BAND_HEIGHT : MARK_HEIGHT;
           return (
             <rect
               key={mark.entryId}
               role="button"
-              tabIndex={0}
+              tabIndex={mark.entryId === tabStop ? 0 : -1}
               aria-label={titles.get(mark.entryId)}
               aria-pressed={mark.entryId === selectedEntryId}
               data-entry-id={mark.entryId}
@@ -289,9 +318,14 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
               width={mark.width}
               height={height}
               rx={failed ? 0 : 2}
-              onMouseEnter={(event) => onHover(mark.entryId, event)}
-              onMouseMove={(event) => onHover(mark.entryId, event)}
+              onMouseEnter={(event) => onHover(mark.entryId, pointAt(event))}
+              onMouseMove={(event) => onHover(mark.entryId, pointAt(event))}
               onMouseLeave={onLeave}
+              onFocus={(event) => {
+                setFocusedId(mark.entryId);
+                onHover(mark.entryId, boxOf(event));
+              }}
+              onBlur={onLeave}
               onClick={() => onSelect(mark.entryId)}
               onKeyDown={keyed(mark.entryId)}
             />
@@ -302,12 +336,18 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
   );
 });
 
-/** What a hovered mark is: its title, when, who, and the first changes. */
+/** What a hovered or focused mark is: its title, when, who, and the first changes. Placed where it fits in the window (tooltipPlacement). */
 function Tooltip({ hover }: { hover: Hover }) {
   const { entry, row } = hover;
-  const left = Math.min(hover.clientX + 14, (typeof window === "undefined" ? 1200 : window.innerWidth) - 380);
+  const ref = useRef<HTMLDivElement>(null);
+  const [position, setPosition] = useState<{ left: number; top: number } | null>(null);
+  // Measured before the browser paints, so that it never shows where it does not fit.
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (element) setPosition(tooltipPlacement(hover.anchor, { width: element.offsetWidth, height: element.offsetHeight }, { width: window.innerWidth, height: window.innerHeight }));
+  }, [hover]);
   return (
-    <div className={styles.tooltip} style={{ left, top: hover.clientY + 14 }} role="tooltip">
+    <div ref={ref} className={styles.tooltip} style={position ?? { left: 0, top: 0, visibility: "hidden" }} role="tooltip">
       <div className={styles.tooltipTitle}>{entry.title}</div>
       <div>
         {formatInstant(entry.startMicros)} · {formatDuration(entry.endMicros - entry.startMicros)}

@@ -22,6 +22,9 @@ import {
   xOf,
   zoomedWindow,
   zoomWindowBy,
+  paintOrder,
+  tooltipPlacement,
+  TOOLTIP_GAP,
   type TimeWindow,
 } from "./layout";
 
@@ -93,6 +96,21 @@ describe("marks", () => {
     ]);
     expect(marks[2]!.x).toBeLessThan(0);
     expect(marks[2]!.x + marks[2]!.width).toBeCloseTo(20, 6);
+  });
+
+  it("draws what changed the object over the writes that fall on the same pixels", () => {
+    // The Deployment's create at 14:53:16.000, and the deployment controller's status update a few milliseconds later.
+    const entries = [
+      { id: 1, mark: "create" as const, startMicros: us("14:53:16.000"), endMicros: us("14:53:16.004") },
+      { id: 2, mark: "update" as const, startMicros: us("14:53:16.006"), endMicros: us("14:53:16.010") },
+      { id: 3, mark: "noop" as const, startMicros: us("14:53:16.012"), endMicros: us("14:53:16.014") },
+      { id: 4, mark: "update" as const, startMicros: us("14:53:16.020"), endMicros: us("14:53:16.024") },
+      { id: 5, mark: "failed" as const, startMicros: us("14:53:16.030"), endMicros: us("14:53:16.034") },
+    ];
+    const marks = marksOf(scale, entries, WIDTH);
+    expect(new Set(marks.map((mark) => Math.round(mark.x))).size).toBe(1);
+    // Last drawn is on top.
+    expect(paintOrder(marks).map((mark) => mark.entryId)).toEqual([3, 2, 4, 1, 5]);
   });
 });
 
@@ -177,9 +195,43 @@ describe("labels", () => {
 
   it("names a row by namespace/name, or by name under a parent in the same namespace", () => {
     const pod = { namespace: "openshift-apiserver", name: "apiserver-5d887d5fcd-qnvqh" };
-    expect(rowLabel(pod, null)).toBe("openshift-apiserver/apiserver-5d887d5fcd-qnvqh");
-    expect(rowLabel(pod, "openshift-apiserver")).toBe("apiserver-5d887d5fcd-qnvqh");
-    expect(rowLabel(pod, "default")).toBe("openshift-apiserver/apiserver-5d887d5fcd-qnvqh");
-    expect(rowLabel({ namespace: "", name: "ci-ln-k7vx6h2-002ac-w7gjh-master-1" }, "openshift-apiserver")).toBe("ci-ln-k7vx6h2-002ac-w7gjh-master-1");
+    const label = (object: { namespace: string; name: string }, parent: { namespace: string; name: string } | null) => {
+      const { lead, tail } = rowLabel(object, parent);
+      return `${lead}|${tail}`;
+    };
+    const replicaSet = { namespace: "openshift-apiserver", name: "apiserver-5d887d5fcd" };
+    expect(label(pod, null)).toBe("openshift-apiserver/apiserver-5d887d5fcd-qnvqh|");
+    // Under its ReplicaSet: the name alone, its own suffix kept whole when the column is narrow.
+    expect(label(pod, replicaSet)).toBe("apiserver-5d887d5fcd|-qnvqh");
+    expect(label(replicaSet, { namespace: "openshift-apiserver", name: "apiserver" })).toBe("apiserver|-5d887d5fcd");
+    expect(label(pod, { namespace: "default", name: "apiserver-5d887d5fcd" })).toBe("openshift-apiserver/apiserver-5d887d5fcd|-qnvqh");
+    // A Node is in no namespace, and its name does not extend a Pod's.
+    expect(label({ namespace: "", name: "ci-ln-k7vx6h2-002ac-w7gjh-master-1" }, pod)).toBe("ci-ln-k7vx6h2-002ac-w7gjh-master-1|");
+    // A suffix too long to be a generated one is cut at its end like any name.
+    const long = `apiserver-5d887d5fcd-${"verylongname".repeat(19)}`;
+    expect(label({ namespace: pod.namespace, name: long }, replicaSet)).toBe(`${long}|`);
+  });
+});
+
+describe("tooltipPlacement", () => {
+  const size = { width: 380, height: 120 };
+  const viewport = { width: 1400, height: 900 };
+  const pointer = (left: number, top: number) => ({ left, top, width: 0, height: 0 });
+
+  it("puts the tooltip below and right of the pointer where it fits", () => {
+    expect(tooltipPlacement(pointer(500, 300), size, viewport)).toEqual({ left: 500 + TOOLTIP_GAP, top: 300 + TOOLTIP_GAP });
+  });
+
+  it("above it on the last rows, and left of it at the right edge, inside the window", () => {
+    expect(tooltipPlacement(pointer(1390, 880), size, viewport)).toEqual({ left: 1400 - TOOLTIP_GAP - 380, top: 880 - TOOLTIP_GAP - 120 });
+  });
+
+  it("below a focused mark, not over it", () => {
+    const mark = { left: 700, top: 400, width: 4, height: 14 };
+    expect(tooltipPlacement(mark, size, viewport)).toEqual({ left: 700 + TOOLTIP_GAP, top: 414 + TOOLTIP_GAP });
+  });
+
+  it("from the left edge in a window narrower than the tooltip, and within its height when it fits neither above nor below", () => {
+    expect(tooltipPlacement(pointer(300, 100), size, { width: 360, height: 200 })).toEqual({ left: TOOLTIP_GAP, top: 200 - TOOLTIP_GAP - 120 });
   });
 });

@@ -16,8 +16,11 @@ export interface TimeWindow {
 
 /** Width of the tree column where there is room; the lanes take the rest. */
 export const LABEL_WIDTH = 360;
-/** The tree column never takes less, so that a kind and a short name still fit. */
-export const MIN_LABEL_WIDTH = 200;
+/**
+ * The tree column never takes less, so that a kind and a name's tail (rowLabel) still fit; on a
+ * phone (a chart 350 pixels wide) the lanes keep the larger part.
+ */
+export const MIN_LABEL_WIDTH = 160;
 
 /** The tree column's width in a chart `chartWidth` wide: up to LABEL_WIDTH, at most 30% of it. */
 export function labelWidthFor(chartWidth: number): number {
@@ -132,6 +135,18 @@ export function marksOf(scale: TimeScale, entries: ReadonlyArray<Pick<TimelineEn
   return marks;
 }
 
+/**
+ * The order marks are drawn in, last on top: what changed the object (create, delete, a failure)
+ * over its updates, and those over no-ops and Events. A create and the controller's status write
+ * a millisecond later fall on the same pixels; drawn in time order, the update hid the create.
+ */
+const PAINT_RANK: Record<MarkKind, number> = { noop: 0, event: 1, update: 2, patch: 3, create: 4, delete: 5, failed: 6 };
+
+/** `marks` in the order to draw them (PAINT_RANK, then time). Keyboard focus still moves in time order. */
+export function paintOrder<M extends Pick<Mark, "kind">>(marks: readonly M[]): M[] {
+  return [...marks].sort((a, b) => PAINT_RANK[a.kind] - PAINT_RANK[b.kind]);
+}
+
 /** An object's lifetime on its lane, and whether it ends there (deleted) or runs on. */
 export interface Band extends Span {
   /** The object was deleted at the band's right end (within the window). */
@@ -178,6 +193,32 @@ export function maxZoom(window: TimeWindow): number {
   return Math.max(1, (window.endMicros - window.startMicros) / MIN_WINDOW_MICROS);
 }
 
+/** A rectangle on screen, in CSS pixels from the viewport's top left. */
+export interface ScreenBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** Space kept between a tooltip and what it describes, and between it and the window's edges. */
+export const TOOLTIP_GAP = 12;
+
+/**
+ * Where a tooltip `size` goes for `anchor` (the pointer, a point; or a focused mark) in a
+ * viewport `viewport` wide and high: below and right of it where it fits, else above it
+ * (a mark on the last rows), and always inside the window, the left edge first when it is
+ * narrower than the tooltip.
+ */
+export function tooltipPlacement(anchor: ScreenBox, size: { width: number; height: number }, viewport: { width: number; height: number }): { left: number; top: number } {
+  const below = anchor.top + anchor.height + TOOLTIP_GAP;
+  const above = anchor.top - TOOLTIP_GAP - size.height;
+  const top = below + size.height <= viewport.height - TOOLTIP_GAP || above < TOOLTIP_GAP ? below : above;
+  const rightmost = viewport.width - TOOLTIP_GAP - size.width;
+  const left = Math.max(TOOLTIP_GAP, Math.min(anchor.left + TOOLTIP_GAP, rightmost));
+  return { left, top: Math.max(TOOLTIP_GAP, Math.min(top, viewport.height - TOOLTIP_GAP - size.height)) };
+}
+
 /**
  * An axis tick in UTC, 24-hour, as short as its precision allows: `2021-09-13` at midnight,
  * `14:55` on a minute, `14:55:30` on a second, `30.250` (seconds) below.
@@ -190,10 +231,19 @@ export function formatTick(tick: Date): string {
   return iso.slice(0, 10);
 }
 
+/** A tail longer than this is no generated suffix: the label then gives way at its end. */
+export const MAX_LABEL_TAIL = 16;
+
 /**
  * A row's label: `namespace/name`, or the name alone under a parent in the same namespace (a
- * Deployment's ReplicaSets and Pods share it), which the reader has just read one row up.
+ * Deployment's ReplicaSets and Pods share it), which the reader has just read one row up. In
+ * two parts, so that a narrow column cuts `lead` and keeps `tail`: the suffix a name adds to its
+ * parent's (a ReplicaSet's `-5d887d5fcd`, a Pod's `-qnvqh`), which is what tells siblings apart.
  */
-export function rowLabel(object: { namespace: string; name: string }, parentNamespace: string | null): string {
-  return object.namespace === "" || object.namespace === parentNamespace ? object.name : `${object.namespace}/${object.name}`;
+export function rowLabel(object: { namespace: string; name: string }, parent: { namespace: string; name: string } | null): { lead: string; tail: string } {
+  const namespace = object.namespace === "" || object.namespace === parent?.namespace ? "" : `${object.namespace}/`;
+  const suffix = parent !== null && object.name.startsWith(`${parent.name}-`) ? object.name.slice(parent.name.length) : "";
+  return suffix.length > 1 && suffix.length <= MAX_LABEL_TAIL
+    ? { lead: `${namespace}${parent!.name}`, tail: suffix }
+    : { lead: `${namespace}${object.name}`, tail: "" };
 }
