@@ -14,6 +14,7 @@ import {
   marksOf,
   MARK_HEIGHT,
   maxZoom,
+  minZoom,
   paintOrder,
   ROW_HEIGHT,
   rowLabel,
@@ -32,8 +33,6 @@ import { objectPageHref } from "./urlState";
 import styles from "./TimelineChart.module.css";
 
 const AXIS_HEIGHT = 28;
-/** How far out d3-zoom may go from the window (100 times as long). */
-const MIN_ZOOM = 0.01;
 /** A shaky click is still a click, not a pan. */
 const CLICK_DISTANCE = 4;
 
@@ -135,7 +134,7 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
     const root = rootRef.current;
     const behaviour = zoomRef.current;
     if (!root || !behaviour) return;
-    behaviour.scaleExtent([MIN_ZOOM, maxZoom(range)]);
+    behaviour.scaleExtent([minZoom(range), maxZoom(range)]);
     select(root).call(behaviour.transform, zoomIdentity);
     setTransform({ k: 1, x: 0 });
   }, [range.startMicros, range.endMicros]);

@@ -10,6 +10,8 @@ import {
   markSpan,
   marksOf,
   maxZoom,
+  minZoom,
+  MIN_ZOOM,
   MIN_MARK_WIDTH,
   MIN_WINDOW_MICROS,
   OVERSCAN_ROWS,
@@ -27,6 +29,7 @@ import {
   TOOLTIP_GAP,
   type TimeWindow,
 } from "./layout";
+import { FIRST_STORABLE_MICROS, LAST_STORABLE_MICROS } from "@/server/model/time/instant";
 
 /**
  * Times from the OpenShift rollout (server/testing/scenarios/openshiftCascade.ts): the
@@ -180,6 +183,12 @@ describe("zoom", () => {
     const tiny = zoomWindowBy({ startMicros: us("15:00:00"), endMicros: us("15:00:00.015") }, 100);
     expect(tiny.endMicros - tiny.startMicros).toBe(MIN_WINDOW_MICROS);
     expect(maxZoom(HOUR)).toBe(3600 * 1_000_000 / MIN_WINDOW_MICROS);
+    // Out to a hundred times the window, never past the years 0001–9999: beyond a Date's range a d3 time scale is NaN.
+    expect(minZoom(HOUR)).toBe(MIN_ZOOM);
+    const years = { startMicros: Date.parse("1000-01-01T00:00:00Z") * 1000, endMicros: Date.parse("3000-01-01T00:00:00Z") * 1000 };
+    const widest = zoomedWindow(years, { k: minZoom(years), x: 0 }, WIDTH);
+    expect(widest.endMicros - widest.startMicros).toBeCloseTo(LAST_STORABLE_MICROS - FIRST_STORABLE_MICROS, -9);
+    expect(minZoom({ startMicros: FIRST_STORABLE_MICROS, endMicros: LAST_STORABLE_MICROS })).toBe(1);
   });
 });
 

@@ -1,4 +1,5 @@
 import { scaleUtc, type ScaleTime } from "d3";
+import { FIRST_STORABLE_MICROS, LAST_STORABLE_MICROS } from "@/server/model/time/instant";
 import type { MarkKind, TimelineEntry, TimelineLifetime } from "@/server/query/timeline/types";
 
 /**
@@ -191,6 +192,18 @@ export function zoomWindowBy(window: TimeWindow, factor: number, anchor = 0.5): 
 /** How far d3-zoom may zoom in on `window`: until MIN_WINDOW_MICROS fills the lanes. */
 export function maxZoom(window: TimeWindow): number {
   return Math.max(1, (window.endMicros - window.startMicros) / MIN_WINDOW_MICROS);
+}
+
+/** The farthest zoom out: a window a hundred times as long as the one shown… */
+export const MIN_ZOOM = 0.01;
+
+/**
+ * …but never longer than the years the store holds (0001–9999), whose instants a Date can still
+ * hold: a window of centuries zoomed out a hundredfold ran past the year 275760, where a d3
+ * time scale's domain, and every mark's position, became NaN.
+ */
+export function minZoom(window: TimeWindow): number {
+  return Math.min(1, Math.max(MIN_ZOOM, (window.endMicros - window.startMicros) / (LAST_STORABLE_MICROS - FIRST_STORABLE_MICROS)));
 }
 
 /** A rectangle on screen, in CSS pixels from the viewport's top left. */
