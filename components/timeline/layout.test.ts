@@ -30,6 +30,7 @@ import {
   type TimeWindow,
 } from "./layout";
 import { FIRST_STORABLE_MICROS, LAST_STORABLE_MICROS } from "@/server/model/time/instant";
+import type { MarkKind } from "@/server/query/timeline/types";
 
 /**
  * Times from the OpenShift rollout (server/testing/scenarios/openshiftCascade.ts): the
@@ -69,6 +70,7 @@ describe("timeScale", () => {
 
 describe("marks", () => {
   const scale = timeScale(HOUR, WIDTH);
+  const entry = (id: number, mark: MarkKind, start: string, end: string) => ({ id, mark, startMicros: us(start), endMicros: us(end) });
 
   it("draws a write of a few milliseconds at least MIN_MARK_WIDTH wide, from its start", () => {
     const create = { startMicros: us("14:53:16.000"), endMicros: us("14:53:16.007") };
@@ -84,12 +86,12 @@ describe("marks", () => {
 
   it("keeps the marks on screen, in order, with their kind, and leaves the others out", () => {
     const entries = [
-      { id: 1, mark: "create" as const, startMicros: us("14:40:00"), endMicros: us("14:40:00.007") },
-      { id: 2, mark: "patch" as const, startMicros: us("14:55:16"), endMicros: us("14:55:16.007") },
-      { id: 3, mark: "failed" as const, startMicros: us("15:00:16"), endMicros: us("15:00:16.007") },
+      entry(1, "create", "14:40:00", "14:40:00.007"),
+      entry(2, "patch", "14:55:16", "14:55:16.007"),
+      entry(3, "failed", "15:00:16", "15:00:16.007"),
       // Began before the window and runs into it: on screen.
-      { id: 4, mark: "update" as const, startMicros: us("14:45:00"), endMicros: us("14:51:00") },
-      { id: 5, mark: "delete" as const, startMicros: us("16:20:00"), endMicros: us("16:20:00.007") },
+      entry(4, "update", "14:45:00", "14:51:00"),
+      entry(5, "delete", "16:20:00", "16:20:00.007"),
     ];
     const marks = marksOf(scale, entries, WIDTH);
     expect(marks.map((mark) => [mark.entryId, mark.kind])).toEqual([
@@ -104,11 +106,11 @@ describe("marks", () => {
   it("draws what changed the object over the writes that fall on the same pixels", () => {
     // The Deployment's create at 14:53:16.000, and the deployment controller's status update a few milliseconds later.
     const entries = [
-      { id: 1, mark: "create" as const, startMicros: us("14:53:16.000"), endMicros: us("14:53:16.004") },
-      { id: 2, mark: "update" as const, startMicros: us("14:53:16.006"), endMicros: us("14:53:16.010") },
-      { id: 3, mark: "noop" as const, startMicros: us("14:53:16.012"), endMicros: us("14:53:16.014") },
-      { id: 4, mark: "update" as const, startMicros: us("14:53:16.020"), endMicros: us("14:53:16.024") },
-      { id: 5, mark: "failed" as const, startMicros: us("14:53:16.030"), endMicros: us("14:53:16.034") },
+      entry(1, "create", "14:53:16.000", "14:53:16.004"),
+      entry(2, "update", "14:53:16.006", "14:53:16.010"),
+      entry(3, "noop", "14:53:16.012", "14:53:16.014"),
+      entry(4, "update", "14:53:16.020", "14:53:16.024"),
+      entry(5, "failed", "14:53:16.030", "14:53:16.034"),
     ];
     const marks = marksOf(scale, entries, WIDTH);
     expect(new Set(marks.map((mark) => Math.round(mark.x))).size).toBe(1);
