@@ -9,9 +9,9 @@ describe("the sample audit logs in docs/samples", () => {
     expect(fs.readFileSync(path.join(SAMPLES_DIR, file.name), "utf8")).toBe(sampleText(file));
   });
 
-  it("every sample line is one audit event (the falco traces were recorded as v1beta1)", () => {
+  it("every sample line is one audit event", () => {
     for (const file of sampleFiles()) {
-      for (const line of file.lines) expect(JSON.parse(line)).toMatchObject({ kind: "Event", apiVersion: expect.stringMatching(/^audit\.k8s\.io\/v1(beta1)?$/) });
+      for (const line of file.lines) expect(JSON.parse(line)).toMatchObject({ kind: "Event", auditID: expect.any(String) });
     }
   });
 });
