@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
 import type { Sql } from "../store/database";
 import { REDIRECT_CANDIDATES_SQL } from "../jaeger/redirect";
-import { KINDS_SQL } from "../jaeger/services";
+import { KINDS_SQL } from "./kinds";
 import { RECENT_ENTRIES_SCAN, recentEntriesQuery, traceRootsQuery, type TraceRootCriteria } from "./trace/search";
 import { ENTRIES_SQL } from "./trace/assemble";
 import { HISTORY_OF_OBJECT_SQL, likePattern, OBJECTS_IN_NAMESPACE_SQL, OBJECTS_NAMED_LIKE_SQL, OBJECTS_TOUCHED_BY_SQL } from "./history";
