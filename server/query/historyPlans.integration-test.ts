@@ -3,6 +3,7 @@ import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/dat
 import type { Sql } from "../store/database";
 import { REDIRECT_CANDIDATES_SQL } from "../jaeger/redirect";
 import { KINDS_SQL } from "./kinds";
+import { MAX_NAMESPACES, NAMESPACES_SQL } from "./namespaces";
 import { RECENT_ENTRIES_SCAN, recentEntriesQuery, traceRootsQuery, type TraceRootCriteria } from "./trace/search";
 import { ENTRIES_SQL } from "./trace/assemble";
 import { HISTORY_OF_OBJECT_SQL, likePattern, OBJECTS_IN_NAMESPACE_SQL, OBJECTS_NAMED_LIKE_SQL, OBJECTS_TOUCHED_BY_SQL } from "./history";
@@ -66,6 +67,8 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
       redirect: await planOf(test.db, REDIRECT_CANDIDATES_SQL, ["pod-12345", "pods", null, null, null, ...range]),
       // Jaeger's services (every search by service, and the UI's list): one probe per kind.
       kinds: await planOf(test.db, KINDS_SQL, []),
+      // The dashboard search's namespace choices: one probe per namespace.
+      namespaces: await planOf(test.db, NAMESPACES_SQL, [MAX_NAMESPACES]),
       ...Object.fromEntries(
         SEARCHES.map((criteria) => {
           const query = "user" in criteria || Object.keys(criteria).length === 0 ? recentEntriesQuery({ ...criteria, start: range[0]!, end: range[1]!, limit: 20 }) : traceRootsQuery({ ...criteria, start: range[0]!, end: range[1]!, limit: 20 });
@@ -83,6 +86,7 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
     expect(plans.touchedBy).toMatch(/history_actor_time_idx/);
     expect(plans.touchedBy).toMatch(/history_impersonator_time_idx/);
     expect(plans.kinds).toMatch(/objects_kinds_idx/);
+    expect(plans.namespaces).toMatch(/objects_namespace_first_seen_idx/);
     const search = (criteria: Partial<TraceRootCriteria>) => plans[`search ${JSON.stringify(criteria)}`];
     expect(search({ namespace: "ns-7" })).toMatch(/objects_namespace_first_seen_idx/);
     expect(search({ name: "pod-1234*" })).toMatch(/objects_name_trgm_idx/);

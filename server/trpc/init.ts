@@ -11,7 +11,35 @@ export interface DashboardContext {
   config: Pick<Config, "jaegerBasePath" | "jaegerUiDir" | "traceMaxDepth">;
 }
 
-const t = initTRPC.context<DashboardContext>().create();
+/** A validation problem as zod (or any Standard Schema validator) reports it. */
+interface Issue {
+  path: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+  message: string;
+}
+
+function issuesOf(cause: unknown): Issue[] | null {
+  const issues = (cause as { issues?: unknown } | undefined)?.issues;
+  return Array.isArray(issues) && issues.length > 0 ? (issues as Issue[]) : null;
+}
+
+/** `field: problem` for each issue, e.g. `limit: must be from 1 to 500; from: must be before to`. */
+export function describeIssues(issues: Issue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.map((part) => String(typeof part === "object" ? part.key : part)).join(".");
+      return path === "" ? issue.message : `${path}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+const t = initTRPC.context<DashboardContext>().create({
+  // Input the validator refused: a message that names each field and its problem (zod's own is
+  // its issues as JSON), so the dashboard can show it as it is.
+  errorFormatter({ shape, error }) {
+    const issues = error.code === "BAD_REQUEST" ? issuesOf(error.cause) : null;
+    return issues === null ? shape : { ...shape, message: describeIssues(issues) };
+  },
+});
 
 export const router = t.router;
 export const procedure = t.procedure;

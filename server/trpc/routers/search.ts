@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { listKindNames } from "../../query/kinds";
+import { listNamespaces } from "../../query/namespaces";
+import { searchObjects } from "../../query/objectSearch";
+import { procedure, router } from "../init";
+
+/** Objects listed at most by one search, and by default. */
+export const MAX_SEARCH_OBJECTS = 500;
+export const DEFAULT_SEARCH_OBJECTS = 100;
+
+/**
+ * A criterion: optional, trimmed, "" the same as absent. Only names take `*` patterns
+ * (findTraceRoots matches the others exactly): a `*` elsewhere would silently find nothing.
+ */
+function criterion(maxLength: number, options: { pattern?: boolean } = {}) {
+  return z
+    .string()
+    .trim()
+    .max(maxLength, `at most ${maxLength} characters`)
+    .refine((text) => options.pattern === true || !text.includes("*"), "matched exactly: only name takes * patterns")
+    .optional()
+    .transform((text) => (text === "" ? undefined : text));
+}
+
+const INSTANT_FORMAT = "must be an ISO-8601 instant with a time zone, e.g. 2021-09-13T14:00:00Z";
+const isoInstant = z.iso.datetime({ offset: true });
+
+/** An optional ISO-8601 instant ("" the same as absent), as a Date. */
+const instant = z
+  .string()
+  .trim()
+  .max(64, INSTANT_FORMAT)
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined || text === "") return undefined;
+    if (!isoInstant.safeParse(text).success) {
+      ctx.addIssue({ code: "custom", message: INSTANT_FORMAT });
+      return z.NEVER;
+    }
+    return new Date(text);
+  });
+
+const LIMIT_RANGE = `must be a whole number from 1 to ${MAX_SEARCH_OBJECTS}`;
+
+/**
+ * What the search page asks. Lengths follow Kubernetes' own bounds: names of objects and
+ * clusters up to 253 characters (DNS subdomains), namespaces 63 (DNS labels), kinds 63; user
+ * names have no bound of their own (a ServiceAccount's is up to 339), 512 here.
+ */
+export const objectSearchInput = z
+  .strictObject({
+    cluster: criterion(253),
+    namespace: criterion(63),
+    kind: criterion(63),
+    name: criterion(253, { pattern: true }),
+    user: criterion(512),
+    from: instant,
+    to: instant,
+    limit: z.number(LIMIT_RANGE).int(LIMIT_RANGE).min(1, LIMIT_RANGE).max(MAX_SEARCH_OBJECTS, LIMIT_RANGE).default(DEFAULT_SEARCH_OBJECTS),
+  })
+  .superRefine((input, ctx) => {
+    if (input.from !== undefined && input.to !== undefined && input.from.getTime() >= input.to.getTime()) {
+      ctx.addIssue({ code: "custom", path: ["from"], message: `must be before to (${input.from.toISOString()} is not before ${input.to.toISOString()})` });
+    }
+  })
+  // No input at all: every object, any time.
+  .prefault({});
+
+/** The dashboard's search page: objects by cluster, namespace, kind, name, user and time range, and the form's choices. */
+export const searchRouter = router({
+  objects: procedure.input(objectSearchInput).query(({ ctx, input }) => searchObjects(ctx.sql, input)),
+  /** The kinds of object in the store, for the kind field's suggestions (objects_kinds_idx). */
+  kinds: procedure.query(({ ctx }) => listKindNames(ctx.sql)),
+  /** The namespaces of the objects in the store, for the namespace field's suggestions (objects_namespace_first_seen_idx). */
+  namespaces: procedure.query(({ ctx }) => listNamespaces(ctx.sql)),
+});
