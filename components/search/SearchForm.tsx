@@ -24,7 +24,7 @@ export function SearchForm({ query, onSearch }: { query: SearchQuery; onSearch: 
   // A cluster the URL names that the list lacks (unknown, or not loaded yet) is still shown as chosen.
   if (fields.cluster !== "" && !clusterNames.includes(fields.cluster)) clusterNames.unshift(fields.cluster);
 
-  const set = (field: keyof SearchQuery) => (event: { target: { value: string } }) => setFields({ ...fields, [field]: event.target.value });
+  const bind = (field: keyof SearchQuery) => ({ value: fields[field], onChange: (value: string) => setFields({ ...fields, [field]: value }) });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     onSearch(fields);
@@ -33,28 +33,12 @@ export function SearchForm({ query, onSearch }: { query: SearchQuery; onSearch: 
   return (
     <form className={styles.form} onSubmit={submit} role="search" aria-label="Search objects">
       <div className={styles.criteria}>
-        <div className={styles.field}>
-          <label htmlFor={`${id}-name`}>Name</label>
-          <input id={`${id}-name`} value={fields.name} onChange={set("name")} placeholder="apiserver or apiserver-*" maxLength={253} spellCheck={false} autoComplete="off" aria-describedby={`${id}-name-hint`} />
-          <span id={`${id}-name-hint`} className={styles.hint}>Exact, or * for any run of characters</span>
-        </div>
-        <div className={styles.field}>
-          <label htmlFor={`${id}-namespace`}>Namespace</label>
-          <input id={`${id}-namespace`} value={fields.namespace} onChange={set("namespace")} list={`${id}-namespaces`} placeholder="any" maxLength={63} spellCheck={false} autoComplete="off" />
-          <datalist id={`${id}-namespaces`}>
-            {namespaces.data?.map((namespace) => <option key={namespace} value={namespace} />)}
-          </datalist>
-        </div>
-        <div className={styles.field}>
-          <label htmlFor={`${id}-kind`}>Kind</label>
-          <input id={`${id}-kind`} value={fields.kind} onChange={set("kind")} list={`${id}-kinds`} placeholder="any, e.g. Pod" maxLength={63} spellCheck={false} autoComplete="off" />
-          <datalist id={`${id}-kinds`}>
-            {kinds.data?.map((kind) => <option key={kind} value={kind} />)}
-          </datalist>
-        </div>
+        <TextField label="Name" {...bind("name")} placeholder="apiserver or apiserver-*" maxLength={253} hint="Exact, or * for any run of characters" />
+        <TextField label="Namespace" {...bind("namespace")} placeholder="any" maxLength={63} suggestions={namespaces.data} />
+        <TextField label="Kind" {...bind("kind")} placeholder="any, e.g. Pod" maxLength={63} suggestions={kinds.data} />
         <div className={styles.field}>
           <label htmlFor={`${id}-cluster`}>Cluster</label>
-          <select id={`${id}-cluster`} value={fields.cluster} onChange={set("cluster")}>
+          <select id={`${id}-cluster`} value={fields.cluster} onChange={(event) => setFields({ ...fields, cluster: event.target.value })}>
             <option value="">Any cluster</option>
             {clusterNames.map((name) => (
               <option key={name} value={name}>
@@ -63,22 +47,12 @@ export function SearchForm({ query, onSearch }: { query: SearchQuery; onSearch: 
             ))}
           </select>
         </div>
-        <div className={styles.field}>
-          <label htmlFor={`${id}-user`}>User</label>
-          <input id={`${id}-user`} value={fields.user} onChange={set("user")} placeholder="any, e.g. kube:admin" maxLength={512} spellCheck={false} autoComplete="off" aria-describedby={`${id}-user-hint`} />
-          <span id={`${id}-user-hint`} className={styles.hint}>Who made a change, or impersonated who did</span>
-        </div>
+        <TextField label="User" {...bind("user")} placeholder="any, e.g. kube:admin" maxLength={512} hint="Who made a change, or impersonated who did" />
       </div>
       <fieldset className={styles.range}>
         <legend>Time range: ISO-8601 instants such as 2021-09-13T14:00:00Z; an empty end is open</legend>
-        <div className={styles.field}>
-          <label htmlFor={`${id}-from`}>From</label>
-          <input id={`${id}-from`} className={styles.instant} value={fields.from} onChange={set("from")} placeholder="open" spellCheck={false} autoComplete="off" />
-        </div>
-        <div className={styles.field}>
-          <label htmlFor={`${id}-to`}>To</label>
-          <input id={`${id}-to`} className={styles.instant} value={fields.to} onChange={set("to")} placeholder="open" spellCheck={false} autoComplete="off" />
-        </div>
+        <TextField label="From" {...bind("from")} placeholder="open" maxLength={64} instant />
+        <TextField label="To" {...bind("to")} placeholder="open" maxLength={64} instant />
         <div className={styles.quick} role="group" aria-label="Quick ranges">
           {QUICK_RANGES.map((range) => (
             <button key={range.label} type="button" onClick={() => onSearch({ ...fields, ...quickRangeOf(range.span, Date.now()) })}>
@@ -96,5 +70,39 @@ export function SearchForm({ query, onSearch }: { query: SearchQuery; onSearch: 
         </button>
       </div>
     </form>
+  );
+}
+
+/** A labelled text field, with a hint below it and suggestions (a datalist) when given. */
+function TextField(props: { label: string; value: string; onChange: (value: string) => void; placeholder: string; maxLength: number; hint?: string; suggestions?: string[]; instant?: boolean }) {
+  const id = useId();
+  return (
+    <div className={styles.field}>
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        className={props.instant ? styles.instant : undefined}
+        value={props.value}
+        onChange={(event) => props.onChange(event.target.value)}
+        placeholder={props.placeholder}
+        maxLength={props.maxLength}
+        list={props.suggestions ? `${id}-suggestions` : undefined}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+        spellCheck={false}
+        autoComplete="off"
+      />
+      {props.hint ? (
+        <span id={`${id}-hint`} className={styles.hint}>
+          {props.hint}
+        </span>
+      ) : null}
+      {props.suggestions ? (
+        <datalist id={`${id}-suggestions`}>
+          {props.suggestions.map((value) => (
+            <option key={value} value={value} />
+          ))}
+        </datalist>
+      ) : null}
+    </div>
   );
 }
