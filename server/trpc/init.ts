@@ -23,7 +23,7 @@ function issuesOf(cause: unknown): Issue[] | null {
 }
 
 /** `field: problem` for each issue, e.g. `limit: must be from 1 to 500; from: must be before to`. */
-export function describeIssues(issues: Issue[]): string {
+function describeIssues(issues: Issue[]): string {
   return issues
     .map((issue) => {
       const path = issue.path.map((part) => String(typeof part === "object" ? part.key : part)).join(".");
