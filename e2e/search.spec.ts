@@ -138,3 +138,13 @@ test("the home page's search box and the top bar lead to the search", async ({ p
   // No criteria: the most recently active objects of any time.
   await expect(page.getByRole("status")).toHaveText(/objects, most recently active first/);
 });
+
+test("a search that finds more than its limit says so and shows more on asking", async ({ page }) => {
+  await page.goto(`/search?cluster=${CLUSTER}&limit=2`);
+  await expect(page.getByRole("status")).toContainText("The 2 most recently active objects; more match.");
+  expect(await resultNames(page)).toHaveLength(2);
+  await page.getByRole("button", { name: "Show up to 500" }).click();
+  await expect(page).toHaveURL(new RegExp(`/search\\?cluster=${CLUSTER}&limit=500$`));
+  // The cascade's Deployment, its three ReplicaSets, its eight Pods.
+  await expect(page.getByRole("status")).toHaveText("12 objects, most recently active first.");
+});
