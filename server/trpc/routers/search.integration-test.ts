@@ -201,6 +201,20 @@ describe.each(STORE_KINDS)("the search page's API on %s", (kind) => {
     expect(await badRequest({ limit: 0, kind: "k".repeat(64) })).toBe("kind: at most 63 characters; limit: must be a whole number from 1 to 500");
   });
 
+  it("refuses what the store cannot compare with, rather than failing with 500: a NUL character, an instant outside the years 0001–9999", async () => {
+    for (const field of ["cluster", "namespace", "kind", "name", "user"]) {
+      expect(await badRequest({ [field]: "web\u0000" }), field).toBe(`${field}: must not contain a NUL character (\\u0000)`);
+    }
+    expect(await badRequest({ from: "0000-01-01T00:00:00Z" })).toBe("from: must be in the years 0001–9999 (UTC), the instants the store holds");
+    expect(await badRequest({ to: "9999-12-31T23:00:00-02:00" })).toBe("to: must be in the years 0001–9999 (UTC), the instants the store holds");
+    // The store's first and last years are searched like any other.
+    expect(await found({ cluster: "staging", from: "0001-01-01T00:00:00Z", to: "9999-12-31T23:59:59Z" })).toEqual(["staging Deployment openshift-apiserver/apiserver"]);
+    // Text no object has, however odd, finds nothing: a lone surrogate, emoji, a pattern of them, LIKE's own wildcards.
+    for (const name of ["\ud800", "😀", "😀*", "%", "_piserver", "apiserver%"]) {
+      expect(await search({ name }), JSON.stringify(name)).toMatchObject({ objects: [], more: false });
+    }
+  });
+
   it("answers the batched calls the dashboard's client sends, each with its own result or error", async () => {
     const input = { 0: { cluster: "staging" }, 1: { limit: 0 } };
     const response = await fetch(`${app.url}/api/trpc/search.objects,search.objects?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { listKindNames } from "../../query/kinds";
 import { listNamespaces } from "../../query/namespaces";
 import { searchObjects } from "../../query/objectSearch";
+import { isStorableMs } from "../../store/storableTime";
 import { procedure, router } from "../init";
 
 /** Objects listed at most by one search, and by default. */
@@ -17,15 +18,18 @@ function criterion(maxLength: number, options: { pattern?: boolean } = {}) {
     .string()
     .trim()
     .max(maxLength, `at most ${maxLength} characters`)
+    // Postgres's text holds no NUL character: a parameter with one fails the whole statement.
+    .refine((text) => !text.includes("\u0000"), "must not contain a NUL character (\\u0000)")
     .refine((text) => options.pattern === true || !text.includes("*"), "matched exactly: only name takes * patterns")
     .optional()
     .transform((text) => (text === "" ? undefined : text));
 }
 
 const INSTANT_FORMAT = "must be an ISO-8601 instant with a time zone, e.g. 2021-09-13T14:00:00Z";
+const INSTANT_YEARS = "must be in the years 0001–9999 (UTC), the instants the store holds";
 const isoInstant = z.iso.datetime({ offset: true });
 
-/** An optional ISO-8601 instant ("" the same as absent), as a Date. */
+/** An optional ISO-8601 instant ("" the same as absent) the store can compare with, as a Date. */
 const instant = z
   .string()
   .trim()
@@ -37,7 +41,12 @@ const instant = z
       ctx.addIssue({ code: "custom", message: INSTANT_FORMAT });
       return z.NEVER;
     }
-    return new Date(text);
+    const date = new Date(text);
+    if (!isStorableMs(date.getTime())) {
+      ctx.addIssue({ code: "custom", message: INSTANT_YEARS });
+      return z.NEVER;
+    }
+    return date;
   });
 
 const LIMIT_RANGE = `must be a whole number from 1 to ${MAX_SEARCH_OBJECTS}`;
