@@ -1,4 +1,4 @@
-import { initTRPC } from "@trpc/server";
+import { initTRPC, type TRPCError } from "@trpc/server";
 import type { Config } from "../config/config";
 import type { Sql } from "../store/database";
 
@@ -27,17 +27,33 @@ function describeIssues(issues: Issue[]): string {
   return issues
     .map((issue) => {
       const path = issue.path.map((part) => String(typeof part === "object" ? part.key : part)).join(".");
-      return path === "" ? issue.message : `${path}: ${issue.message}`;
+      // The input as a whole (null, an array): named too, so that every message says what it is about.
+      return `${path === "" ? "input" : path}: ${issue.message}`;
     })
     .join("; ");
 }
 
+/** What an unexpected failure says to the client: the details (a database's message, a stack) stay in the server's log. */
+export const INTERNAL_ERROR_MESSAGE = "internal error: the server's log has the details";
+
+/** The message a client sees for `error`: each refused field and its problem, or nothing of the server's internals. */
+function messageOf(error: TRPCError): string {
+  if (error.code === "INTERNAL_SERVER_ERROR") return INTERNAL_ERROR_MESSAGE;
+  if (error.code !== "BAD_REQUEST") return error.message;
+  // zod's own message is its issues as JSON.
+  const issues = issuesOf(error.cause);
+  if (issues !== null) return describeIssues(issues);
+  // A GET's ?input= that is not JSON (tRPC's message is JSON.parse's alone).
+  if (error.cause instanceof SyntaxError) return `input: must be JSON (${error.cause.message})`;
+  return error.message;
+}
+
 const t = initTRPC.context<DashboardContext>().create({
-  // Input the validator refused: a message that names each field and its problem (zod's own is
-  // its issues as JSON), so the dashboard can show it as it is.
+  // A message the dashboard can show as it is, and never a stack: tRPC adds the server's stack
+  // to every error outside production, which would show paths and SQL to any client.
   errorFormatter({ shape, error }) {
-    const issues = error.code === "BAD_REQUEST" ? issuesOf(error.cause) : null;
-    return issues === null ? shape : { ...shape, message: describeIssues(issues) };
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, message: messageOf(error), data };
   },
 });
 
