@@ -1,6 +1,7 @@
 import type { Sql } from "../store/database";
 import { findTraceRoots, type TraceRoot } from "./trace/search";
 import type { EpochMicros } from "./trace/types";
+import { FIRST_STORABLE_MS } from "../store/storableTime";
 
 /**
  * The dashboard's object search: findTraceRoots (trace/search.ts) with the criteria a person
@@ -14,7 +15,7 @@ export interface ObjectSearch {
   name?: string;
   /** Exact: who made an entry, or who impersonated them. */
   user?: string;
-  /** Absent: the epoch (any time before `to`). */
+  /** Absent: the store's first instant (any time before `to`, 1970 no bound: a clock can be set before it). */
   from?: Date;
   /** Absent: a day from now (see FUTURE_SLACK_MS). */
   to?: Date;
@@ -61,9 +62,9 @@ export interface ObjectSearchResult {
 
 const millis = (value: EpochMicros): number => Math.floor(value / 1000);
 
-/** The range a search covers: the one asked, the epoch for a missing start, a day from `now` for a missing end. */
+/** The range a search covers: the one asked, the store's first instant for a missing start, a day from `now` for a missing end. */
 export function searchRangeOf(search: Pick<ObjectSearch, "from" | "to">, now: Date): { start: Date; end: Date } {
-  return { start: search.from ?? new Date(0), end: search.to ?? new Date(now.getTime() + FUTURE_SLACK_MS) };
+  return { start: search.from ?? new Date(FIRST_STORABLE_MS), end: search.to ?? new Date(now.getTime() + FUTURE_SLACK_MS) };
 }
 
 function foundObjectOf(root: TraceRoot): FoundObject {

@@ -85,10 +85,10 @@ describe.each(STORE_KINDS)("the search page's API on %s", (kind) => {
     expect(result.objects[0]!.deletedAt).toBeLessThanOrEqual(at(deleted.stageTimestamp));
   });
 
-  it("searches any time when no range is given: from the epoch to a day past now", async () => {
+  it("searches any time when no range is given: from the store's first instant (0001-01-01) to a day past now", async () => {
     const before = Date.now();
     const result = await search({});
-    expect(result.range.from).toBe(0);
+    expect(result.range.from).toBe(at("0001-01-01T00:00:00Z"));
     expect(result.range.to).toBeGreaterThanOrEqual(before + 24 * 3600_000);
     expect(result.range.to).toBeLessThanOrEqual(Date.now() + 24 * 3600_000);
     // Most recently active first: the teardown of the cascade (15:20 on 2021-09-13) is the latest of all.
@@ -110,6 +110,18 @@ describe.each(STORE_KINDS)("the search page's API on %s", (kind) => {
     expect(await found({ cluster: "skewed" })).toEqual(["skewed ConfigMap default/my-config"]);
     // Up to now only, it is not there yet.
     expect(await found({ cluster: "skewed", to: new Date().toISOString() })).toEqual([]);
+  });
+
+  it("shows entries stamped before 1970 when no range is given", async () => {
+    // The real falco create_configmap.json, as an apiserver whose clock was set a minute before the epoch stamps it.
+    const early = structuredClone(loadFalcoTraceEvent("create_configmap.json")) as Record<string, any>;
+    early.requestReceivedTimestamp = "1969-12-31T23:59:00.000000Z";
+    early.stageTimestamp = "1969-12-31T23:59:00.005000Z";
+    expect((await app.postAudit(eventList([early]), { cluster: "early" })).status).toBe(200);
+    const [object] = (await search({ cluster: "early" })).objects;
+    expect(object).toMatchObject({ kind: "ConfigMap", name: "my-config", firstEntry: -60_000, lastEntry: -60_000, entryCount: 1 });
+    expect(await found({ cluster: "early", to: "1970-01-01T00:00:00Z" })).toEqual(["early ConfigMap default/my-config"]);
+    expect(await found({ cluster: "early", from: "1970-01-01T00:00:00Z" })).toEqual([]);
   });
 
   it("matches a name exactly or with a * pattern", async () => {
