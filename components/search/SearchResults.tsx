@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
-import type { FoundObject } from "@/server/query/objectSearch";
+import type { FoundObject, ObjectSearchResult } from "@/server/query/objectSearch";
 import { objectHrefOf } from "./objectLink";
 import { apiInputOf, describeSearch, hasCriteria, type SearchQuery } from "./searchQuery";
 import styles from "./SearchResults.module.css";
@@ -30,7 +30,7 @@ function retryServerErrors(failures: number, error: { data?: { httpStatus?: numb
   return failures < 1 && (error.data?.httpStatus ?? 500) >= 500;
 }
 
-/** The objects the URL's search finds, each linked to its object page over the searched range. */
+/** The objects the URL's search finds, each linked to its object page over its activity in the searched range. */
 export function SearchResults({ query, onShowMore }: { query: SearchQuery; onShowMore: () => void }) {
   const trpc = useTRPC();
   const results = useQuery(trpc.search.objects.queryOptions(apiInputOf(query), { retry: retryServerErrors }));
@@ -49,7 +49,7 @@ export function SearchResults({ query, onShowMore }: { query: SearchQuery; onSho
       </div>
     );
   }
-  const { objects, more } = results.data;
+  const { objects, more, range } = results.data;
   if (objects.length === 0) {
     return (
       <div role="status" className={styles.empty}>
@@ -85,12 +85,12 @@ export function SearchResults({ query, onShowMore }: { query: SearchQuery; onSho
           </>
         )}
       </p>
-      <ResultsTable objects={objects} query={query} />
+      <ResultsTable objects={objects} range={range} />
     </section>
   );
 }
 
-function ResultsTable({ objects, query }: { objects: FoundObject[]; query: SearchQuery }) {
+function ResultsTable({ objects, range }: { objects: FoundObject[]; range: ObjectSearchResult["range"] }) {
   return (
     <table className={styles.table}>
       <thead>
@@ -113,7 +113,7 @@ function ResultsTable({ objects, query }: { objects: FoundObject[]; query: Searc
             </td>
             <td className={styles.object}>
               {/* Not prefetched: a search lists up to 500 objects, each a page of its own. */}
-              <Link href={objectHrefOf(object, query)} prefetch={false}>
+              <Link href={objectHrefOf(object, range)} prefetch={false}>
                 {object.namespace ? <span className={styles.namespace}>{object.namespace}/</span> : null}
                 {object.name}
               </Link>
