@@ -58,7 +58,7 @@ export function SearchResults({ query, onShowMore }: { query: SearchQuery; onSho
         </p>
         <p className="muted">
           {hasCriteria(query)
-            ? "Names match exactly unless they hold a *; kinds are spelled as Kubernetes does (Pod, not pod). A wider time range may find more."
+            ? "Names match exactly unless they hold a *; a kind is its name in any case or its plural (pod, Pod, pods). A wider time range may find more."
             : "Nothing has been recorded in this range."}
         </p>
       </div>

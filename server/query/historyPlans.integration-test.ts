@@ -77,6 +77,8 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
       ),
       // A user's objects found by aggregate, when reading the recent entries did not find enough (search.ts).
       "search aggregate {user}": traceRootsQuery({ user: "user-7", start: range[0]!, end: range[1]!, limit: 20 }),
+      // The dashboard's search by a kind, asked as its resource (kindCriteriaOf in objectSearch.ts), found by aggregate: a rare kind.
+      "search aggregate {resource}": traceRootsQuery({ resource: "configmaps", apiGroup: "", start: range[0]!, end: range[1]!, limit: 20 }),
     };
     for (const [question, query] of Object.entries(plans)) if (typeof query !== "string") plans[question] = await planOf(test.db, query.text, query.params);
     for (const [question, plan] of Object.entries(plans)) expect(plan as string, question).not.toMatch(/Seq Scan on (objects|history_entries)/);
@@ -95,6 +97,8 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
     expect(search({ user: "user-7" })).toMatch(/history_impersonator_time_idx/);
     expect(search({})).toMatch(/history_start_time_idx/);
     expect(plans["search aggregate {user}"]).toMatch(/history_actor_time_idx/);
+    // The group and resource lead an index of objects (a kind alone is the third column of objects_kinds_idx).
+    expect(plans["search aggregate {resource}"]).toMatch(/Index Cond: \(.*resource = 'configmaps'::text/);
     // Every question about entries reads the long ones through their index (the entries of an
     // impersonator may be read through history_impersonator_time_idx, which holds as few).
     for (const question of ["history", "entries", "touchedBy", "search aggregate {user}", ...SEARCHES.map((criteria) => `search ${JSON.stringify(criteria)}`)]) {

@@ -1,5 +1,6 @@
 import type { Sql } from "../store/database";
-import { findTraceRoots, type TraceRoot } from "./trace/search";
+import { listKinds, type KindRow } from "./kinds";
+import { findTraceRoots, type TraceRoot, type TraceRootCriteria } from "./trace/search";
 import type { EpochMicros } from "./trace/types";
 import { FIRST_STORABLE_MS } from "../store/storableTime";
 
@@ -10,6 +11,7 @@ import { FIRST_STORABLE_MS } from "../store/storableTime";
 export interface ObjectSearch {
   cluster?: string;
   namespace?: string;
+  /** A kind in any case (`pod`), or its plural resource (`pods`): see kindCriteriaOf. */
   kind?: string;
   /** Exact, or a pattern where `*` stands for any run of characters. */
   name?: string;
@@ -84,14 +86,61 @@ function foundObjectOf(root: TraceRoot): FoundObject {
   };
 }
 
-/** Objects matching `search` with activity in its range, most recently active first, at most `limit`. */
+/** A criterion that names nothing the store can tell apart, e.g. a kind typed in a case two kinds share. */
+export class SearchCriterionError extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+/**
+ * The store's kinds (listKinds) that the kind typed in a search names: the kind itself in any
+ * case (`pod`, `deployment`), or its plural resource as kubectl takes it (`pods`); with them the
+ * objects of the same resources whose kind no source told. A kind spelled exactly as typed wins
+ * over others spelled alike: two custom kinds may differ only in case.
+ */
+export function kindsNamed(text: string, kinds: KindRow[]): KindRow[] {
+  const lower = text.toLowerCase();
+  const exact = kinds.filter((row) => row.kind === text);
+  const named = exact.length > 0 ? exact : kinds.filter((row) => row.kind?.toLowerCase() === lower || row.resource === lower);
+  const resourceOf = (row: KindRow) => `${row.resource}.${row.apiGroup}`;
+  const resources = new Set(named.map(resourceOf));
+  return kinds.filter((row) => named.includes(row) || (row.kind === null && resources.has(resourceOf(row))));
+}
+
+/**
+ * findTraceRoots' criteria for the kinds a search names (kindsNamed); null when it names none.
+ * One resource is asked by resource and group: objects_identity_idx leads with them, and the
+ * objects whose kind no source told are found too. Several (Ingress in `extensions` and
+ * `networking.k8s.io`) by their one kind name.
+ */
+export function kindCriteriaOf(text: string, kinds: KindRow[]): Pick<TraceRootCriteria, "kind" | "resource" | "apiGroup"> | null {
+  const rows = kindsNamed(text, kinds);
+  if (rows.length === 0) return null;
+  const resources = new Set(rows.map((row) => `${row.resource}.${row.apiGroup}`));
+  if (resources.size === 1) return { resource: rows[0]!.resource, apiGroup: rows[0]!.apiGroup };
+  const names = [...new Set(rows.flatMap((row) => (row.kind === null ? [] : [row.kind])))].sort();
+  if (names.length > 1) throw new SearchCriterionError("kind", `${text} names several kinds (${names.join(", ")}): type one as it is spelled`);
+  return { kind: names[0]! };
+}
+
+/**
+ * Objects matching `search` with activity in its range, most recently active first, at most
+ * `limit`. Throws SearchCriterionError for a kind that names several.
+ */
 export async function searchObjects(sql: Sql, search: ObjectSearch, now = new Date()): Promise<ObjectSearchResult> {
   const { start, end } = searchRangeOf(search, now);
-  const { cluster, namespace, kind, name, user } = search;
+  const { cluster, namespace, name, user } = search;
+  const range = { from: start.getTime(), to: end.getTime() };
+  const kind = search.kind === undefined ? {} : kindCriteriaOf(search.kind, await listKinds(sql));
+  if (kind === null) return { range, objects: [], more: false };
   // One more than asked tells whether there are more.
-  const roots = await findTraceRoots(sql, { cluster, namespace, kind, name, user, start, end, limit: search.limit + 1 });
+  const roots = await findTraceRoots(sql, { cluster, namespace, ...kind, name, user, start, end, limit: search.limit + 1 });
   return {
-    range: { from: start.getTime(), to: end.getTime() },
+    range,
     objects: roots.slice(0, search.limit).map(foundObjectOf),
     more: roots.length > search.limit,
   };

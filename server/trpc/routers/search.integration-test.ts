@@ -150,6 +150,14 @@ describe.each(STORE_KINDS)("the search page's API on %s", (kind) => {
     expect(await found({ cluster: "staging", kind: "Pod" })).toEqual([]);
   });
 
+  it("matches a kind in any case, or by its plural resource, as a person types it", async () => {
+    const replicaSets = Object.values(CASCADE.replicaSets).map((rs) => `openshift ReplicaSet openshift-apiserver/${rs.name}`).sort();
+    for (const kind of ["replicaset", "REPLICASET", "replicasets"]) expect((await found({ kind })).sort(), kind).toEqual(replicaSets);
+    expect((await found({ kind: "pod", cluster: "openshift", name: "*-k8w2n" }))).toEqual([`openshift Pod openshift-apiserver/${CASCADE.replacement.name}`]);
+    expect(await found({ kind: "deployment", cluster: "staging" })).toEqual(["staging Deployment openshift-apiserver/apiserver"]);
+    expect(new Set(await found({ kind: "clusterroles" }))).toEqual(new Set(await found({ kind: "ClusterRole" })));
+  });
+
   it("finds what a user did, as themselves or impersonating someone, counting only their entries", async () => {
     const byAdmin = (await search({ cluster: "staging", user: "kube:admin" })).objects;
     // scale up, scale down, the refused update, the delete
@@ -191,7 +199,7 @@ describe.each(STORE_KINDS)("the search page's API on %s", (kind) => {
   });
 
   it("finds nothing, without an error, for values nothing has", async () => {
-    for (const criteria of [{ cluster: "nowhere" }, { namespace: "no-such-namespace" }, { kind: "NoSuchKind" }, { name: "no-such-*" }, { user: "nobody" }, { kind: "pod" }]) {
+    for (const criteria of [{ cluster: "nowhere" }, { namespace: "no-such-namespace" }, { kind: "NoSuchKind" }, { name: "no-such-*" }, { user: "nobody" }, { kind: "po" }]) {
       expect(await search(criteria), JSON.stringify(criteria)).toMatchObject({ objects: [], more: false });
     }
   });
@@ -244,5 +252,23 @@ describe.each(STORE_KINDS)("the search page's API on %s", (kind) => {
     const distinct = await app.context.db.query<{ namespace: string }>(`SELECT DISTINCT namespace FROM objects WHERE namespace <> '' ORDER BY namespace`);
     expect(namespaces).toEqual(distinct.rows.map((row) => row.namespace));
     expect(namespaces).toEqual(expect.arrayContaining(["default", "kube-public", "kube-system", "openshift-apiserver"]));
+  });
+
+  it("refuses with 400 a kind typed in a case that two custom kinds share, and takes either spelled as it is", async () => {
+    // The real falco create_configmap.json, as the create of a custom resource of each kind.
+    const customResource = (kind: string, group: string, resource: string, auditID: string) => {
+      const event = structuredClone(loadFalcoTraceEvent("create_configmap.json")) as Record<string, any>;
+      const uid = auditID; // an object of its own
+      Object.assign(event.objectRef, { apiGroup: group, apiVersion: "v1", resource, uid });
+      event.responseObject.metadata.uid = uid;
+      for (const body of [event.requestObject, event.responseObject]) Object.assign(body, { apiVersion: `${group}/v1`, kind });
+      event.requestURI = `/apis/${group}/v1/namespaces/default/${resource}`;
+      return { ...event, auditID };
+    };
+    const events = [customResource("Widget", "a.example.com", "widgets", "0a1c0de0-0000-4000-8000-000000000001"), customResource("WIDGET", "b.example.com", "bigwidgets", "0a1c0de0-0000-4000-8000-000000000002")];
+    expect((await app.postAudit(eventList(events), { cluster: "crds" })).status).toBe(200);
+    expect(await badRequest({ kind: "widget" })).toBe("kind: widget names several kinds (WIDGET, Widget): type one as it is spelled");
+    expect(await found({ kind: "Widget" })).toEqual(["crds Widget default/my-config"]);
+    expect(await found({ kind: "bigwidgets" })).toEqual(["crds WIDGET default/my-config"]);
   });
 });

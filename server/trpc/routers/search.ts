@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { listKindNames } from "../../query/kinds";
 import { listNamespaces } from "../../query/namespaces";
-import { searchObjects } from "../../query/objectSearch";
+import { TRPCError } from "@trpc/server";
+import { searchObjects, SearchCriterionError, type ObjectSearch, type ObjectSearchResult } from "../../query/objectSearch";
+import type { Sql } from "../../store/database";
 import { isStorableMs } from "../../store/storableTime";
 import { procedure, router } from "../init";
 
@@ -75,9 +77,19 @@ export const objectSearchInput = z
   // No input at all: every object, any time.
   .prefault({});
 
+/** searchObjects, with a criterion it cannot tell apart answered as the client's mistake (400). */
+async function searchOrRefuse(sql: Sql, input: ObjectSearch): Promise<ObjectSearchResult> {
+  try {
+    return await searchObjects(sql, input);
+  } catch (error) {
+    if (error instanceof SearchCriterionError) throw new TRPCError({ code: "BAD_REQUEST", message: error.message, cause: error });
+    throw error;
+  }
+}
+
 /** The dashboard's search page: objects by cluster, namespace, kind, name, user and time range, and the form's choices. */
 export const searchRouter = router({
-  objects: procedure.input(objectSearchInput).query(({ ctx, input }) => searchObjects(ctx.sql, input)),
+  objects: procedure.input(objectSearchInput).query(({ ctx, input }) => searchOrRefuse(ctx.sql, input)),
   /** The kinds of object in the store, for the kind field's suggestions (objects_kinds_idx). */
   kinds: procedure.query(({ ctx }) => listKindNames(ctx.sql)),
   /** The namespaces of the objects in the store, for the namespace field's suggestions (objects_namespace_first_seen_idx). */
