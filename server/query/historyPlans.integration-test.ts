@@ -79,6 +79,8 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
       "search aggregate {user}": traceRootsQuery({ user: "user-7", start: range[0]!, end: range[1]!, limit: 20 }),
       // The dashboard's search by a kind, asked as its resource (kindCriteriaOf in objectSearch.ts), found by aggregate: a rare kind.
       "search aggregate {resource}": traceRootsQuery({ resource: "configmaps", apiGroup: "", start: range[0]!, end: range[1]!, limit: 20 }),
+      // Cluster-scoped objects only: read from the recent entries, as a kind is (search.ts).
+      "search {namespace: ''}": recentEntriesQuery({ namespace: "", start: range[0]!, end: range[1]!, limit: 20 }),
     };
     for (const [question, query] of Object.entries(plans)) if (typeof query !== "string") plans[question] = await planOf(test.db, query.text, query.params);
     for (const [question, plan] of Object.entries(plans)) expect(plan as string, question).not.toMatch(/Seq Scan on (objects|history_entries)/);
@@ -96,6 +98,7 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
     expect(search({ user: "user-7" })).toMatch(/history_actor_time_idx/);
     expect(search({ user: "user-7" })).toMatch(/history_impersonator_time_idx/);
     expect(search({})).toMatch(/history_start_time_idx/);
+    expect(plans["search {namespace: ''}"]).toMatch(/history_start_time_idx/);
     expect(plans["search aggregate {user}"]).toMatch(/history_actor_time_idx/);
     // The group and resource lead an index of objects (a kind alone is the third column of objects_kinds_idx).
     expect(plans["search aggregate {resource}"]).toMatch(/Index Cond: \(.*resource = 'configmaps'::text/);
