@@ -24,6 +24,7 @@ export function SearchForm({ query, onSearch }: { query: SearchQuery; onSearch: 
   // A cluster the URL names that the list lacks (unknown, or not loaded yet) is still shown as chosen.
   if (fields.cluster !== "" && !clusterNames.includes(fields.cluster)) clusterNames.unshift(fields.cluster);
 
+  const clusterScoped = fields.scope === "cluster";
   const bind = (field: keyof SearchQuery) => ({ value: fields[field], onChange: (value: string) => setFields({ ...fields, [field]: value }) });
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -34,8 +35,15 @@ export function SearchForm({ query, onSearch }: { query: SearchQuery; onSearch: 
     <form className={styles.form} onSubmit={submit} role="search" aria-label="Search objects">
       <div className={styles.criteria}>
         <TextField label="Name" {...bind("name")} placeholder="apiserver or apiserver-*" maxLength={253} hint="Exact, or * for any run of characters" />
-        <TextField label="Namespace" {...bind("namespace")} placeholder="any" maxLength={63} suggestions={namespaces.data} />
-        <TextField label="Kind" {...bind("kind")} placeholder="any, e.g. Pod" maxLength={63} suggestions={kinds.data} />
+        <div className={styles.field}>
+          <TextField label="Namespace" {...bind("namespace")} placeholder={clusterScoped ? "none: cluster-scoped" : "any"} maxLength={63} suggestions={namespaces.data} disabled={clusterScoped} />
+          <label className={styles.check}>
+            {/* Cluster-scoped objects have no namespace: the one typed is dropped. */}
+            <input type="checkbox" checked={clusterScoped} onChange={(event) => setFields({ ...fields, scope: event.target.checked ? "cluster" : "", namespace: "" })} />
+            Cluster-scoped objects only
+          </label>
+        </div>
+        <TextField label="Kind" {...bind("kind")} placeholder="any, e.g. Pod" maxLength={63} suggestions={kinds.data} hint="Any case, or the plural: pod, Pod, pods" />
         <div className={styles.field}>
           <label htmlFor={`${id}-cluster`}>Cluster</label>
           <select id={`${id}-cluster`} value={fields.cluster} onChange={(event) => setFields({ ...fields, cluster: event.target.value })}>
@@ -74,7 +82,7 @@ export function SearchForm({ query, onSearch }: { query: SearchQuery; onSearch: 
 }
 
 /** A labelled text field, with a hint below it and suggestions (a datalist) when given. */
-function TextField(props: { label: string; value: string; onChange: (value: string) => void; placeholder: string; maxLength: number; hint?: string; suggestions?: string[]; instant?: boolean }) {
+function TextField(props: { label: string; value: string; onChange: (value: string) => void; placeholder: string; maxLength: number; hint?: string; suggestions?: string[]; instant?: boolean; disabled?: boolean }) {
   const id = useId();
   return (
     <div className={styles.field}>
@@ -90,6 +98,7 @@ function TextField(props: { label: string; value: string; onChange: (value: stri
         aria-describedby={props.hint ? `${id}-hint` : undefined}
         spellCheck={false}
         autoComplete="off"
+        disabled={props.disabled}
       />
       {props.hint ? (
         <span id={`${id}-hint`} className={styles.hint}>

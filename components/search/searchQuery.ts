@@ -1,12 +1,14 @@
 /**
- * The search page's state, which is its URL's query string: `/search?cluster=&namespace=&kind=
- * &name=&user=&from=&to=&limit=`. A search is shared as a link, back and forward step through
+ * The search page's state, which is its URL's query string: `/search?cluster=&namespace=&scope=
+ * &kind=&name=&user=&from=&to=&limit=`. A search is shared as a link, back and forward step through
  * searches, and a reload shows the same one. Values are kept as the URL has them (the API
  * validates them and says what is wrong); "" is the same as absent.
  */
 export interface SearchQuery {
   cluster: string;
   namespace: string;
+  /** "cluster": cluster-scoped objects only; "" for any. */
+  scope: string;
   kind: string;
   /** Exact, or a pattern with `*`. */
   name: string;
@@ -20,9 +22,9 @@ export interface SearchQuery {
 }
 
 /** The fields in the order the URL lists them. */
-export const SEARCH_FIELDS = ["cluster", "namespace", "kind", "name", "user", "from", "to", "limit"] as const satisfies ReadonlyArray<keyof SearchQuery>;
+export const SEARCH_FIELDS = ["cluster", "namespace", "scope", "kind", "name", "user", "from", "to", "limit"] as const satisfies ReadonlyArray<keyof SearchQuery>;
 
-export const EMPTY_SEARCH: SearchQuery = { cluster: "", namespace: "", kind: "", name: "", user: "", from: "", to: "", limit: "" };
+export const EMPTY_SEARCH: SearchQuery = { cluster: "", namespace: "", scope: "", kind: "", name: "", user: "", from: "", to: "", limit: "" };
 
 type Params = URLSearchParams | Record<string, string | string[] | undefined>;
 
@@ -54,9 +56,9 @@ export function searchHrefOf(query: SearchQuery): string {
 }
 
 /** What search.objects is asked: the criteria given, the limit as a number (NaN, sent as null, for text the API must refuse). */
-export function apiInputOf(query: SearchQuery): { cluster?: string; namespace?: string; kind?: string; name?: string; user?: string; from?: string; to?: string; limit?: number } {
+export function apiInputOf(query: SearchQuery): { cluster?: string; namespace?: string; scope?: string; kind?: string; name?: string; user?: string; from?: string; to?: string; limit?: number } {
   const input: ReturnType<typeof apiInputOf> = {};
-  for (const field of ["cluster", "namespace", "kind", "name", "user", "from", "to"] as const) {
+  for (const field of ["cluster", "namespace", "scope", "kind", "name", "user", "from", "to"] as const) {
     const value = query[field].trim();
     if (value !== "") input[field] = value;
   }
@@ -67,7 +69,7 @@ export function apiInputOf(query: SearchQuery): { cluster?: string; namespace?: 
 
 /** Whether the search has any criterion besides the range and the limit. */
 export function hasCriteria(query: SearchQuery): boolean {
-  return (["cluster", "namespace", "kind", "name", "user"] as const).some((field) => query[field].trim() !== "");
+  return (["cluster", "namespace", "scope", "kind", "name", "user"] as const).some((field) => query[field].trim() !== "");
 }
 
 /** The search in words, for "No objects match …": `kind Pod, name web-*, in cluster prod, between … and …`. */
@@ -77,6 +79,8 @@ export function describeSearch(query: SearchQuery): string {
   if (value("kind")) parts.push(`kind ${value("kind")}`);
   if (value("name")) parts.push(`name ${value("name")}`);
   if (value("namespace")) parts.push(`namespace ${value("namespace")}`);
+  if (value("scope") === "cluster") parts.push("cluster-scoped");
+  else if (value("scope")) parts.push(`scope ${value("scope")}`);
   if (value("cluster")) parts.push(`cluster ${value("cluster")}`);
   if (value("user")) parts.push(`user ${value("user")}`);
   const from = value("from");

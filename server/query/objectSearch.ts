@@ -17,6 +17,8 @@ export interface ObjectSearch {
   name?: string;
   /** Exact: who made an entry, or who impersonated them. */
   user?: string;
+  /** "cluster": cluster-scoped objects only (namespace ""), so namespace is absent. */
+  scope?: "cluster";
   /** Absent: the store's first instant (any time before `to`, 1970 no bound: a clock can be set before it). */
   from?: Date;
   /** Absent: a day from now (see FUTURE_SLACK_MS). */
@@ -133,7 +135,8 @@ export function kindCriteriaOf(text: string, kinds: KindRow[]): Pick<TraceRootCr
  */
 export async function searchObjects(sql: Sql, search: ObjectSearch, now = new Date()): Promise<ObjectSearchResult> {
   const { start, end } = searchRangeOf(search, now);
-  const { cluster, namespace, name, user } = search;
+  const { cluster, name, user } = search;
+  const namespace = search.scope === "cluster" ? "" : search.namespace;
   const range = { from: start.getTime(), to: end.getTime() };
   const kind = search.kind === undefined ? {} : kindCriteriaOf(search.kind, await listKinds(sql));
   if (kind === null) return { range, objects: [], more: false };

@@ -158,6 +158,17 @@ describe.each(STORE_KINDS)("the search page's API on %s", (kind) => {
     expect(new Set(await found({ kind: "clusterroles" }))).toEqual(new Set(await found({ kind: "ClusterRole" })));
   });
 
+  it("finds cluster-scoped objects only, on asking", async () => {
+    const minikube = await found({ cluster: "minikube", limit: 500 });
+    const clusterScoped = await found({ cluster: "minikube", scope: "cluster", limit: 500 });
+    expect(clusterScoped).toEqual(minikube.filter((object) => !object.includes("/")));
+    expect(clusterScoped).toEqual(expect.arrayContaining(["minikube Namespace foo", "minikube ClusterRole some-reader"]));
+    expect(new Set(await found({ scope: "cluster", kind: "clusterrole" }))).toEqual(new Set(await found({ kind: "ClusterRole" })));
+    expect(await found({ scope: "cluster", cluster: "openshift" })).toEqual([]);
+    expect(await badRequest({ scope: "cluster", namespace: "kube-system" })).toBe("namespace: must be empty with scope cluster: cluster-scoped objects have none (kube-system given)");
+    expect(await badRequest({ scope: "namespaced" })).toBe('scope: must be "cluster" (cluster-scoped objects only) or absent');
+  });
+
   it("finds what a user did, as themselves or impersonating someone, counting only their entries", async () => {
     const byAdmin = (await search({ cluster: "staging", user: "kube:admin" })).objects;
     // scale up, scale down, the refused update, the delete

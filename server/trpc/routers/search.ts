@@ -53,6 +53,15 @@ const instant = z
 
 const LIMIT_RANGE = `must be a whole number from 1 to ${MAX_SEARCH_OBJECTS}`;
 
+const SCOPE = 'must be "cluster" (cluster-scoped objects only) or absent';
+/** "cluster": cluster-scoped objects only; "" the same as absent. Text, as the URL has it: the API says what is wrong with other text. */
+const scope = z
+  .string(SCOPE)
+  .trim()
+  .refine((text) => text === "" || text === "cluster", SCOPE)
+  .optional()
+  .transform((text) => (text === "cluster" ? ("cluster" as const) : undefined));
+
 /**
  * What the search page asks. Lengths follow Kubernetes' own bounds: names of objects and
  * clusters up to 253 characters (DNS subdomains), namespaces 63 (DNS labels), kinds 63; user
@@ -67,9 +76,13 @@ export const objectSearchInput = z
     user: criterion(512),
     from: instant,
     to: instant,
+    scope,
     limit: z.number(LIMIT_RANGE).int(LIMIT_RANGE).min(1, LIMIT_RANGE).max(MAX_SEARCH_OBJECTS, LIMIT_RANGE).default(DEFAULT_SEARCH_OBJECTS),
   })
   .superRefine((input, ctx) => {
+    if (input.scope === "cluster" && input.namespace !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["namespace"], message: `must be empty with scope cluster: cluster-scoped objects have none (${input.namespace} given)` });
+    }
     if (input.from !== undefined && input.to !== undefined && input.from.getTime() >= input.to.getTime()) {
       ctx.addIssue({ code: "custom", path: ["from"], message: `must be before to (${input.from.toISOString()} is not before ${input.to.toISOString()})` });
     }
