@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { E2E_TOKEN } from "../playwright.config";
-import { loadFalcoTraceEvents } from "../server/testing/fixtures";
+import { loadFalcoTraceEvent, loadFalcoTraceEvents } from "../server/testing/fixtures";
 import { eventList } from "../server/testing/scenarios/rollout";
 import { CASCADE, cascadeEventList, openshiftCascade } from "../server/testing/scenarios/openshiftCascade";
 
@@ -38,7 +38,7 @@ test("a search is typed in the form, kept in the URL, survives a reload, and eac
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto("/search");
   const search = page.getByRole("search", { name: "Search objects" });
-  await search.getByLabel("Cluster").selectOption(CLUSTER);
+  await search.getByLabel("Cluster", { exact: true }).selectOption(CLUSTER);
   await search.getByLabel("Namespace").fill(CASCADE.namespace);
   await search.getByLabel("Kind").fill("Pod");
   await search.getByLabel("Name", { exact: true }).fill("apiserver-5d887d5fcd-*");
@@ -58,13 +58,18 @@ test("a search is typed in the form, kept in the URL, survives a reload, and eac
   await page.setViewportSize({ width: 800, height: 900 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBe(0);
   await page.screenshot({ path: "test-results/search-results-narrow.png", fullPage: true });
+  // A phone: the page does not scroll sideways (the table may, in its own box).
+  await page.setViewportSize({ width: 375, height: 800 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBe(0);
+  await page.screenshot({ path: "test-results/search-results-phone.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // A reload asks the same search again, and the form shows it.
   await page.reload();
   await expect(page.getByRole("status")).toHaveText("4 objects, most recently active first.");
   expect((await resultNames(page)).sort()).toEqual([...REV3_PODS].sort());
   await expect(search.getByLabel("Kind")).toHaveValue("Pod");
-  await expect(search.getByLabel("Cluster")).toHaveValue(CLUSTER);
+  await expect(search.getByLabel("Cluster", { exact: true })).toHaveValue(CLUSTER);
 
   // No range was searched: the row opens the object over its activity, widened a little.
   await page.getByRole("link", { name: `${CASCADE.namespace}/${CASCADE.quarantined.name}` }).click();
@@ -135,8 +140,8 @@ test("the home page's search box and the top bar lead to the search", async ({ p
   await page.getByRole("navigation").getByRole("link", { name: "Search" }).click();
   await expect(page).toHaveURL(/\/search$/);
   await expect(page.getByRole("navigation").getByRole("link", { name: "Search" })).toHaveAttribute("aria-current", "page");
-  // No criteria: the most recently active objects of any time.
-  await expect(page.getByRole("status")).toHaveText(/objects, most recently active first/);
+  // No criteria: the most recently active objects of any time (all of them, or the first 100).
+  await expect(page.getByRole("status")).toHaveText(/most recently active/);
 });
 
 test("a search that finds more than its limit says so and shows more on asking", async ({ page }) => {
@@ -147,4 +152,61 @@ test("a search that finds more than its limit says so and shows more on asking",
   await expect(page).toHaveURL(new RegExp(`/search\\?cluster=${CLUSTER}&limit=500$`));
   // The cascade's Deployment, its three ReplicaSets, its eight Pods.
   await expect(page.getByRole("status")).toHaveText("12 objects, most recently active first.");
+});
+
+test("cluster-scoped objects only: a box beside the namespace, kept in the URL", async ({ page }) => {
+  await page.goto(`/search?cluster=${FALCO_CLUSTER}&namespace=default`);
+  const search = page.getByRole("search", { name: "Search objects" });
+  await expect(page.getByRole("status")).toHaveText(/objects, most recently active first/);
+  await search.getByLabel("Cluster-scoped objects only").check();
+  // Cluster-scoped objects have no namespace: the one typed goes.
+  await expect(search.getByLabel("Namespace")).toBeDisabled();
+  await expect(search.getByLabel("Namespace")).toHaveValue("");
+  await search.getByLabel("Kind").fill("clusterrole");
+  await search.getByLabel("Kind").press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/search\\?cluster=${FALCO_CLUSTER}&scope=cluster&kind=clusterrole$`));
+  // The kind in any case; some-reader was created and deleted five times, each time an object of its own.
+  await expect(page.getByRole("status")).toHaveText("7 objects, most recently active first.");
+  expect(new Set(await resultNames(page))).toEqual(new Set(["some-reader", "system:kube-aggregator", "system:node-problem-detector"]));
+  await page.reload();
+  await expect(search.getByLabel("Cluster-scoped objects only")).toBeChecked();
+  await search.getByLabel("Kind").fill("");
+  await search.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/search\\?cluster=${FALCO_CLUSTER}&scope=cluster$`));
+  // The ClusterRoles, their ClusterRoleBinding (twice) and the Namespace foo (twice).
+  await expect(page.getByRole("status")).toHaveText("11 objects, most recently active first.");
+  const names = await page.getByRole("table").getByRole("row").filter({ has: page.getByRole("link") }).getByRole("link").allTextContents();
+  expect(names).toContain("foo");
+  expect(names.filter((name) => name.includes("/"))).toEqual([]);
+});
+
+test("text with ?, #, %, & and + survives the URL, a reload and the link; markup in a name is shown as text", async ({ page, request }) => {
+  // The real falco create_configmap.json, made by a user whose name holds URL syntax, of a name holding markup.
+  const user = "oidc:alice+ops@example.com?tab=1#x%41&y";
+  const name = "odd<b>name</b>?#%41";
+  const event = structuredClone(loadFalcoTraceEvent("create_configmap.json")) as Record<string, any>;
+  event.user = { ...event.user, username: user };
+  event.objectRef.name = name;
+  event.requestObject.metadata.name = name;
+  event.responseObject.metadata.name = name;
+  await post(request, "e2e-search-odd", eventList([event]));
+
+  await page.goto("/search");
+  const search = page.getByRole("search", { name: "Search objects" });
+  await search.getByLabel("User").fill(user);
+  await search.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page.getByRole("status")).toHaveText("1 object, most recently active first.");
+  expect(new URL(page.url()).searchParams.get("user")).toBe(user);
+  const link = page.getByRole("link", { name: `default/${name}` });
+  await expect(link).toBeVisible();
+  await expect(page.locator("b", { hasText: "name" })).toHaveCount(0);
+
+  await page.reload();
+  await expect(search.getByLabel("User")).toHaveValue(user);
+  await expect(link).toBeVisible();
+  expect(await link.getAttribute("href")).toMatch(/^\/objects\/\d+\?from=2018-10-26T13%3A12%3A03\.539Z&to=2018-10-26T13%3A14%3A03\.539Z$/);
+  // The name searched as it is, % and all (LIKE's wildcard matched literally).
+  await page.goto(`/search?${new URLSearchParams({ name })}`);
+  await expect(search.getByLabel("Name", { exact: true })).toHaveValue(name);
+  await expect(page.getByRole("status")).toHaveText("1 object, most recently active first.");
 });

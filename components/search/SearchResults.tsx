@@ -11,16 +11,13 @@ import styles from "./SearchResults.module.css";
 /** The most a search lists (the API's bound, server/trpc/routers/search.ts). */
 const MAX_LIMIT = 500;
 
-/** `2021-09-13 14:53:16` (UTC), as a table cell shows an instant. */
-function shortInstant(ms: number): string {
-  return new Date(ms).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "");
-}
-
+/** `2021-09-13 14:53:16` (UTC), as a table cell shows an instant: date and time each kept whole. */
 function Instant({ ms }: { ms: number }) {
   const iso = new Date(ms).toISOString();
+  const [date, time] = iso.replace(/\.\d{3}Z$/, "").split("T");
   return (
     <time dateTime={iso} title={iso}>
-      {shortInstant(ms)}
+      <span>{date}</span> <span>{time}</span>
     </time>
   );
 }
@@ -92,48 +89,51 @@ export function SearchResults({ query, onShowMore }: { query: SearchQuery; onSho
 
 function ResultsTable({ objects, range }: { objects: FoundObject[]; range: ObjectSearchResult["range"] }) {
   return (
-    <table className={styles.table}>
-      <thead>
-        <tr>
-          <th scope="col">Kind</th>
-          <th scope="col">Namespace / name</th>
-          <th scope="col">Cluster</th>
-          <th scope="col">First activity (UTC)</th>
-          <th scope="col">Last activity (UTC)</th>
-          <th scope="col" className={styles.count}>
-            Entries
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {objects.map((object) => (
-          <tr key={object.id}>
-            <td className={styles.kind} title={object.apiGroup ? `${object.resource}.${object.apiGroup}` : object.resource}>
-              {object.kind ?? object.resource}
-            </td>
-            <td className={styles.object}>
-              {/* Not prefetched: a search lists up to 500 objects, each a page of its own. */}
-              <Link href={objectHrefOf(object, range)} prefetch={false}>
-                {object.namespace ? <span className={styles.namespace}>{object.namespace}/</span> : null}
-                {object.name}
-              </Link>
-              {object.deleted && object.deletedAt !== null ? (
-                <span className={styles.deleted} title={`Deleted at ${new Date(object.deletedAt).toISOString()}`}>
-                  deleted
-                </span>
-              ) : null}
-            </td>
-            <td className={styles.cluster}>{object.cluster}</td>
-            <td className={styles.time}>
-              <Instant ms={object.firstEntry} />
-            </td>
-            <td className={styles.time}>
-              <Instant ms={object.lastEntry} />
-            </td>
-            <td className={styles.count}>{object.entryCount}</td>
+    // On a phone the table scrolls sideways in its box, not the whole page.
+    <div className={styles.scroll}>
+      <table className={styles.table}>
+        <thead>
+          <tr>
+            <th scope="col">Kind</th>
+            <th scope="col">Namespace / name</th>
+            <th scope="col">Cluster</th>
+            <th scope="col">First activity (UTC)</th>
+            <th scope="col">Last activity (UTC)</th>
+            <th scope="col" className={styles.count}>
+              Entries
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {objects.map((object) => (
+            <tr key={object.id}>
+              <td className={styles.kind} title={object.apiGroup ? `${object.resource}.${object.apiGroup}` : object.resource}>
+                {object.kind ?? object.resource}
+              </td>
+              <td className={styles.object}>
+                {/* Not prefetched: a search lists up to 500 objects, each a page of its own. */}
+                <Link href={objectHrefOf(object, range)} prefetch={false}>
+                  {object.namespace ? <span className={styles.namespace}>{object.namespace}/</span> : null}
+                  {object.name}
+                </Link>
+                {object.deleted && object.deletedAt !== null ? (
+                  <span className={styles.deleted} title={`Deleted at ${new Date(object.deletedAt).toISOString()}`}>
+                    deleted
+                  </span>
+                ) : null}
+              </td>
+              <td className={styles.cluster}>{object.cluster}</td>
+              <td className={styles.time}>
+                <Instant ms={object.firstEntry} />
+              </td>
+              <td className={styles.time}>
+                <Instant ms={object.lastEntry} />
+              </td>
+              <td className={styles.count}>{object.entryCount}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
