@@ -19,7 +19,7 @@ export interface ObjectSearch {
   user?: string;
   /** "cluster": cluster-scoped objects only (namespace ""), so namespace is absent. */
   scope?: "cluster";
-  /** Absent: the store's first instant (any time before `to`, 1970 no bound: a clock can be set before it). */
+  /** Absent: the store's first instant, 0001-01-01 (not the epoch: a clock can be set before 1970). */
   from?: Date;
   /** Absent: a day from now (see FUTURE_SLACK_MS). */
   to?: Date;
@@ -90,10 +90,7 @@ function foundObjectOf(root: TraceRoot): FoundObject {
 
 /** A criterion that names nothing the store can tell apart, e.g. a kind typed in a case two kinds share. */
 export class SearchCriterionError extends Error {
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-  ) {
+  constructor(field: string, problem: string) {
     super(`${field}: ${problem}`);
   }
 }
@@ -115,8 +112,8 @@ export function kindsNamed(text: string, kinds: KindRow[]): KindRow[] {
 
 /**
  * findTraceRoots' criteria for the kinds a search names (kindsNamed); null when it names none.
- * One resource is asked by resource and group: objects_identity_idx leads with them, and the
- * objects whose kind no source told are found too. Several (Ingress in `extensions` and
+ * One resource is asked by group and resource: objects_kinds_idx leads with them (a kind alone is
+ * its third column), and the objects whose kind no source told are found too. Several (Ingress in `extensions` and
  * `networking.k8s.io`) by their one kind name.
  */
 export function kindCriteriaOf(text: string, kinds: KindRow[]): Pick<TraceRootCriteria, "kind" | "resource" | "apiGroup"> | null {

@@ -100,7 +100,7 @@ async function searchOrRefuse(sql: Sql, input: ObjectSearch): Promise<ObjectSear
   }
 }
 
-/** The dashboard's search page: objects by cluster, namespace, kind, name, user and time range, and the form's choices. */
+/** The dashboard's search page: objects by cluster, namespace or cluster scope, kind, name, user and time range, and the form's choices. */
 export const searchRouter = router({
   objects: procedure.input(objectSearchInput).query(({ ctx, input }) => searchOrRefuse(ctx.sql, input)),
   /** The kinds of object in the store, for the kind field's suggestions (objects_kinds_idx). */
