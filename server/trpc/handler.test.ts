@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Sql } from "../store/database";
 import { handleDashboardApi } from "./handler";
-import { INTERNAL_ERROR_MESSAGE, type DashboardContext } from "./init";
+import { INTERNAL_ERROR_MESSAGE } from "../app/internalError";
+import type { DashboardContext } from "./init";
 
 /** A store whose every statement fails as Postgres says a statement failed: its message names what the SQL read. */
 const failingStore: Sql = {

@@ -1,6 +1,7 @@
 import { initTRPC, type TRPCError } from "@trpc/server";
 import type { Config } from "../config/config";
 import type { Sql } from "../store/database";
+import { INTERNAL_ERROR_MESSAGE } from "../app/internalError";
 
 /**
  * What every dashboard procedure may use: the store and the configuration. Procedures stay
@@ -33,8 +34,6 @@ function describeIssues(issues: Issue[]): string {
     .join("; ");
 }
 
-/** What an unexpected failure says to the client: the details (a database's message, a stack) stay in the server's log. */
-export const INTERNAL_ERROR_MESSAGE = "internal error: the server's log has the details";
 
 /** The message a client sees for `error`: each refused field and its problem, or nothing of the server's internals. */
 function messageOf(error: TRPCError): string {
