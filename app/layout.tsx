@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { DashboardQueryProvider } from "@/components/trpc/client";
+import { TopNav } from "@/components/TopNav";
 import "./globals.css";
 
 export const metadata = {
@@ -13,6 +14,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body>
         <header className="topbar">
           <a href="/" className="brand">Kubetrail</a>
+          <TopNav />
         </header>
         <main>
           <DashboardQueryProvider>{children}</DashboardQueryProvider>

@@ -2,6 +2,7 @@ import { getAppContext } from "@/server/app/context";
 import { traceLinkOf } from "@/server/jaeger/redirect";
 import { loadOverview } from "@/server/query/overview";
 import { RecentHistory } from "@/components/RecentHistory";
+import { HomeSearchBox } from "@/components/search/HomeSearchBox";
 
 export const dynamic = "force-dynamic";
 
@@ -14,6 +15,7 @@ export default async function HomePage() {
   const recent = overview.recent.map((entry) => ({ ...entry, traceLink: traceLinkOf(entry.objectId, entry.startTime.getTime(), links).location }));
   return (
     <>
+      <HomeSearchBox />
       <div className="stats">
         <div><strong>{overview.clusters}</strong>clusters</div>
         <div><strong>{overview.objects}</strong>objects</div>

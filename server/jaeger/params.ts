@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseGoDurationMicros } from "./goDuration";
 import { isCalendarDate } from "../model/time/calendarDate";
+import { INTERNAL_ERROR_MESSAGE } from "../app/internalError";
 
 /**
  * Query parameters of the Jaeger-compatible API, validated with zod. A bad parameter is a
@@ -226,7 +227,8 @@ export function jsonResponse(body: unknown, init: { status?: number; pretty?: bo
 
 /**
  * Runs a handler's work and never throws: a ParamError becomes a 400 naming the parameter,
- * anything else a 500 (logged), each in the dialect's error body.
+ * anything else a 500, logged whole and answered without its message (a database's error names
+ * tables and values), each in the dialect's error body.
  */
 export async function answer(request: Request, work: () => Promise<Response>, errorBody: (status: number, message: string) => Response): Promise<Response> {
   try {
@@ -234,6 +236,6 @@ export async function answer(request: Request, work: () => Promise<Response>, er
   } catch (error) {
     if (error instanceof ParamError) return errorBody(400, error.message);
     console.error(`kubetrail: ${request.method} ${new URL(request.url).pathname}: ${(error as Error).stack ?? error}`);
-    return errorBody(500, (error as Error).message);
+    return errorBody(500, INTERNAL_ERROR_MESSAGE);
   }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
-import { KINDS_SQL, listServices } from "./services";
+import { KINDS_SQL } from "../query/kinds";
+import { listServices } from "./services";
 
 /**
  * The kinds of object in the store, found by skipping through an index (KINDS_SQL), against

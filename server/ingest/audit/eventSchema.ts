@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { JsonValue } from "./types";
 import { isCalendarDate } from "../../model/time/calendarDate";
+import { isStorableMs } from "../../store/storableTime";
 
 /**
  * The kube-apiserver audit `Event` (audit.k8s.io/v1 and v1beta1) and the `EventList` envelope
@@ -19,21 +20,12 @@ export type AuditLevel = (typeof AUDIT_LEVELS)[number];
 // RFC 3339 as the apiserver writes it (metav1.MicroTime: up to 9 fractional digits, usually 6).
 const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
-/**
- * The UTC years a time may fall in. Postgres's timestamptz has no year 0 (1 BC comes before
- * 1 AD) and reads no ISO year of more than four digits, while JavaScript's Date takes both
- * ("0000-01-01T00:00:00Z", or 9999-12-31 with a negative offset). Such a time, stored, failed
- * the whole batch, which the apiserver then resent forever; now it is its own event's error.
- * No apiserver's clock is near either end.
- */
-const FIRST_STORABLE_MS = Date.parse("0001-01-01T00:00:00Z");
-const FIRST_UNSTORABLE_MS = Date.parse("+010000-01-01T00:00:00Z");
-
 /** An RFC 3339 time as the apiserver writes it, that the store can hold. */
 function isStorableRfc3339(text: string): boolean {
   if (!RFC3339.test(text) || !isCalendarDate(text)) return false;
-  const ms = Date.parse(text); // NaN when V8 cannot read it, and NaN compares false
-  return ms >= FIRST_STORABLE_MS && ms < FIRST_UNSTORABLE_MS;
+  // Outside the store's years, such a time failed the whole batch, which the apiserver then resent
+  // forever; now it is its own event's error. Date.parse is NaN when V8 cannot read it.
+  return isStorableMs(Date.parse(text));
 }
 
 const rfc3339Time = z.string().refine(isStorableRfc3339, { error: "not an RFC 3339 time of a real date in the years 0001–9999 (UTC)" });

@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from "../../testing/appHarness";
 import { eventList, ROLLOUT_DEPLOYMENT_UID, rolloutScenario } from "../../testing/scenarios/rollout";
 import { loadRolloutTree, NEW_PODS, OLD_POD, RS_MIDDLE, RS_NEW, RS_OLD } from "./rolloutTree.fixture";
 import { objectsTouchedBy } from "../history";
+import { statementText, type Sql } from "../../store/database";
 import { findTraceRoots, likePatternOf, recentEntriesQuery, traceRootsQuery, type TraceRootCriteria } from "./search";
 
 const RANGE = { start: new Date("2021-09-13T14:00:00Z"), end: new Date("2021-09-13T16:00:00Z"), limit: 100 };
@@ -117,6 +118,16 @@ describe.each(STORE_KINDS)("finding trace roots on %s", (kind) => {
       expect(recent, JSON.stringify(criteria)).toEqual(aggregate);
       expect(recent.length).toBeGreaterThan(0);
     }
+  });
+
+  it("reads the recent entries first for cluster-scoped objects (namespace \"\"), which are many, and aggregates a namespace's few", async () => {
+    const statements: string[] = [];
+    const recording: Sql = { query: (statement, params) => (statements.push(statementText(statement)), app.context.db.query(statement, params)) };
+    await findTraceRoots(recording, { ...RANGE, namespace: "" });
+    expect(statements[0]).toBe(recentEntriesQuery({ ...RANGE, namespace: "" }).text);
+    statements.length = 0;
+    await findTraceRoots(recording, { ...RANGE, namespace: "openshift-apiserver" });
+    expect(statements).toEqual([traceRootsQuery({ ...RANGE, namespace: "openshift-apiserver" }).text]);
   });
 
   it("answers from indexes", async () => {

@@ -202,16 +202,18 @@ type RootRow = TraceObject & { firstEntry: number; lastEntry: number; entryCount
  * Objects matching `criteria` with matching entries that overlap [start, end), most recently
  * active first, at most `criteria.limit`.
  *
- * Criteria that pick few objects (uid, name, namespace) go through the objects' indexes and
- * one aggregate. Otherwise — a user, a user agent, a kind, or nothing but the range — the
- * objects are many and the aggregate would visit every one of them: the most recent matching
- * entries are read instead, newest first, until `limit` distinct objects are found; only when
- * a bounded read doesn't find them (a rare kind, one busy object) does the aggregate run.
+ * Criteria that pick few objects (uid, name, a namespace) go through the objects' indexes and
+ * one aggregate. Otherwise — a user, a user agent, a kind, namespace "" (the cluster-scoped
+ * objects), or nothing but the range — the objects are many and the aggregate would visit
+ * every one of them: the most recent matching entries are read instead, newest first, until
+ * `limit` distinct objects are found; only when a bounded read doesn't find them (a rare kind,
+ * one busy object) does the aggregate run.
  */
 export async function findTraceRoots(sql: Sql, criteria: TraceRootCriteria, options: { recentEntriesScan?: number } = {}): Promise<TraceRoot[]> {
   if (criteria.end.getTime() <= criteria.start.getTime()) return [];
   const limit = Math.max(1, Math.floor(criteria.limit));
-  const selectsFewObjects = criteria.uid !== undefined || criteria.name !== undefined || criteria.namespace !== undefined || criteria.auditId !== undefined;
+  // A namespace holds few objects; "" every cluster-scoped one (Nodes, PersistentVolumes, CSRs): many.
+  const selectsFewObjects = criteria.uid !== undefined || criteria.name !== undefined || (criteria.namespace !== undefined && criteria.namespace !== "") || criteria.auditId !== undefined;
   let query = traceRootsQuery(criteria);
   if (!selectsFewObjects) {
     const scan = options.recentEntriesScan ?? RECENT_ENTRIES_SCAN;

@@ -1,18 +1,12 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { getAppContext } from "@/server/app/context";
-import { appRouter } from "@/server/trpc/router";
+import { handleDashboardApi } from "@/server/trpc/handler";
 
 export const dynamic = "force-dynamic";
 
 async function handle(request: Request): Promise<Response> {
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req: request,
-    router: appRouter,
-    createContext: async () => {
-      const { db, config } = await getAppContext();
-      return { sql: db, config };
-    },
+  return handleDashboardApi(request, async () => {
+    const { db, config } = await getAppContext();
+    return { sql: db, config };
   });
 }
 
