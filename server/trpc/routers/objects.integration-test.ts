@@ -298,12 +298,12 @@ describe.each(STORE_KINDS)("the object page's API on %s", (kind) => {
     const cases: Array<[unknown, string]> = [
       [{ id: deployment, from: at("15:00:00"), to: at("14:00:00") }, "from: must be before to (2021-09-13T15:00:00.000Z is not before 2021-09-13T14:00:00.000Z)"],
       [{ id: deployment, from: at("15:00:00") }, "to: give both from and to, or neither (the object's lifetime)"],
-      [{ id: deployment, from: "yesterday", to: at("14:00:00") }, 'from: expected an ISO 8601 instant such as 2021-09-13T14:53:16Z, got "yesterday"'],
-      [{ id: deployment, from: "2021-02-29T00:00:00Z", to: at("14:00:00") }, 'from: expected an ISO 8601 instant such as 2021-09-13T14:53:16Z, got "2021-02-29T00:00:00Z"'],
+      [{ id: deployment, from: "yesterday", to: at("14:00:00") }, 'from: must be an ISO-8601 instant with a time zone, e.g. 2021-09-13T14:00:00Z'],
+      [{ id: deployment, from: "2021-02-29T00:00:00Z", to: at("14:00:00") }, 'from: must be an ISO-8601 instant with a time zone, e.g. 2021-09-13T14:00:00Z'],
       // Postgres has no year 0, and reads no year of five digits: both were 500s of the store.
-      [{ id: deployment, from: "0000-12-31T00:00:00Z", to: at("14:00:00") }, 'from: must be in the years 0001–9999 (UTC), the instants the store holds, got "0000-12-31T00:00:00Z"'],
-      [{ id: deployment, from: at("14:00:00"), to: "9999-12-31T23:00:00-05:00" }, 'to: must be in the years 0001–9999 (UTC), the instants the store holds, got "9999-12-31T23:00:00-05:00"'],
-      [{ id: deployment, from: at("14:00:00\u0000"), to: at("15:00:00") }, 'from: expected an ISO 8601 instant such as 2021-09-13T14:53:16Z, got "2021-09-13T14:00:00\\u0000Z"'],
+      [{ id: deployment, from: "0000-12-31T00:00:00Z", to: at("14:00:00") }, 'from: must be in the years 0001–9999 (UTC), the instants the store holds'],
+      [{ id: deployment, from: at("14:00:00"), to: "9999-12-31T23:00:00-05:00" }, 'to: must be in the years 0001–9999 (UTC), the instants the store holds'],
+      [{ id: deployment, from: at("14:00:00\u0000"), to: at("15:00:00") }, 'from: must be an ISO-8601 instant with a time zone, e.g. 2021-09-13T14:00:00Z'],
       [{ id: deployment, relations: "siblings" }, 'relations: must be one of self, ancestors, descendants, full, got "siblings"'],
       [{ id: "apiserver" }, 'id: must be an object id (a positive integer), got "apiserver"'],
       [{ id: 0 }, "id: must be an object id (a positive integer), got 0"],

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { instantMicros, isoOfMicros, isStorableInstant } from "../../model/time/instant";
+import { isoOfMicros } from "../../model/time/instant";
+import { INSTANT_FORMAT, instantInputMicros } from "../instantInput";
 import { MAX_ENCODABLE_DEPTH, MAX_ROOT_OBJECT_ID } from "../../query/trace/traceId";
 import { RELATION_MODES } from "../../query/trace/types";
 
@@ -22,24 +23,11 @@ function wholeNumber(min: number, max: number, expected: string) {
 
 const objectId = (what: string) => wholeNumber(1, MAX_ROOT_OBJECT_ID, `${what} (a positive integer)`);
 
-const INSTANT_EXAMPLE = "an ISO 8601 instant such as 2021-09-13T14:53:16Z";
-
 /**
  * An instant with its offset (`2021-09-13T14:53:16Z`, `…16.005855Z`, `…16.25+02:00`) in the years
  * the store holds, as µs since the epoch: the page zooms to milliseconds, and writes its URL to the µs.
  */
-const instant = z.string({ error: (issue) => `expected ${INSTANT_EXAMPLE}, got ${shown(issue.input)}` }).transform((value, ctx) => {
-  const micros = instantMicros(value);
-  if (micros === null) {
-    ctx.addIssue({ code: "custom", message: `expected ${INSTANT_EXAMPLE}, got ${shown(value)}` });
-    return z.NEVER;
-  }
-  if (!isStorableInstant(value)) {
-    ctx.addIssue({ code: "custom", message: `must be in the years 0001–9999 (UTC), the instants the store holds, got ${shown(value)}` });
-    return z.NEVER;
-  }
-  return micros;
-});
+const instant = z.string(INSTANT_FORMAT).transform((text, ctx) => instantInputMicros(text, ctx) ?? z.NEVER);
 
 const NOT_AN_OBJECT = { error: 'expected an object such as {"id": 123}' };
 
