@@ -303,6 +303,18 @@ test("a ReplicaSet of 600 Pods renders only the lanes on screen, and scrolls to 
   expect(await lanes(page).count()).toBeLessThan(80);
 });
 
+test("a range in which nothing happened says so", async ({ page, request }) => {
+  await postCascade(request);
+  const id = await deploymentId(request);
+  // The day before the rollout.
+  await page.goto(`/objects/${id}?from=2021-09-12T14:00:00Z&to=2021-09-12T15:00:00Z`);
+  await expect(lanes(page)).toHaveCount(1);
+  await expect(page.getByRole("status")).toHaveText("Nothing happened to this object in this range: Reset shows the object's lifetime.");
+  await page.getByRole("button", { name: "Reset" }).click();
+  await expect(lanes(page)).toHaveCount(12);
+  await expect(page.getByRole("status")).toBeHidden();
+});
+
 test("the object page says what is wrong with an unknown object or a bad range", async ({ page }) => {
   await page.goto("/objects/987654321");
   // (Next's route announcer is an alert too, an empty one.)

@@ -35,6 +35,9 @@ const MARK_LABELS: Record<(typeof MARK_KINDS)[number], string> = {
   event: "Event",
 };
 
+/** A count as the page writes it: `2,000`. */
+const count = (n: number) => n.toLocaleString("en-US");
+
 /** An error of the API as the page shows it: its message (which names the problem) and whether it is the caller's. */
 function describeError(error: unknown): { message: string; status: number | null } {
   const status = (error as { data?: { httpStatus?: number } } | null)?.data?.httpStatus ?? null;
@@ -173,7 +176,14 @@ export function ObjectTimeline({ objectId }: { objectId: number }) {
             <>
               {data.omittedRows > 0 ? (
                 <p className={styles.notice}>
-                  Showing the first {data.rows.length} objects of {data.rows.length + data.omittedRows}: narrow the range or the relation mode to see the rest.
+                  Showing the first {count(data.rows.length)} objects of {count(data.rows.length + data.omittedRows)}: narrow the range or the relation mode to see the rest.
+                </p>
+              ) : null}
+              {/* Lanes without a mark would read as a page still loading, or a broken one. */}
+              {!timeline.isPlaceholderData && data.rows.every((row) => row.entries.length === 0) ? (
+                <p className={styles.notice} role="status">
+                  Nothing happened to {data.rows.length === 1 ? "this object" : "these objects"} in this range
+                  {view.from !== null ? ": Reset shows the object's lifetime" : ""}.
                 </p>
               ) : null}
               <TimelineChart rows={data.rows} range={shownWindow} selectedEntryId={view.entry} onSelect={selectEntry} onWindowChange={setWindow} loading={timeline.isFetching} />
