@@ -12,8 +12,8 @@ export const metadata: Metadata = { title: "Object · Kubetrail" };
  */
 export default async function ObjectPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  // objects.id: a positive integer (a trace ID holds 48 bits of it).
-  if (!/^[1-9]\d{0,14}$/.test(id)) notFound();
+  // objects.id: a positive integer; one past what JSON carries exactly (2^53) is the API's 400 to tell.
+  if (!/^[1-9]\d{0,15}$/.test(id)) notFound();
   return (
     <Suspense>
       <ObjectTimeline objectId={Number(id)} />

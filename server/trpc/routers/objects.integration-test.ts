@@ -288,6 +288,13 @@ describe.each(STORE_KINDS)("the object page's API on %s", (kind) => {
     const missing = await call("timeline", { id: 987654321 });
     expect(missing.status).toBe(404);
     expect(missing.error.message).toBe("no object 987654321");
+    // Past what a trace ID holds, an id is still one the store may have.
+    for (const id of [2 ** 48, Number.MAX_SAFE_INTEGER]) {
+      const beyond = await call("timeline", { id });
+      expect(beyond.status).toBe(404);
+      expect(beyond.error.message).toBe(`no object ${id}`);
+      expect((await call("entry", { id })).status).toBe(404);
+    }
     const noEntry = await call("entry", { id: 987654321 });
     expect(noEntry.status).toBe(404);
     expect(noEntry.error.message).toBe("no history entry 987654321");
@@ -307,6 +314,10 @@ describe.each(STORE_KINDS)("the object page's API on %s", (kind) => {
       [{ id: deployment, relations: "siblings" }, 'relations: must be one of self, ancestors, descendants, full, got "siblings"'],
       [{ id: "apiserver" }, 'id: must be an object id (a positive integer), got "apiserver"'],
       [{ id: 0 }, "id: must be an object id (a positive integer), got 0"],
+      [{ id: 12.5 }, "id: must be an object id (a positive integer), got 12.5"],
+      // Beyond what JSON carries exactly, and beyond a bigint.
+      [{ id: 2 ** 53 }, "id: must be an object id (a positive integer), got 9007199254740992"],
+      [{ id: 1e20 }, "id: must be an object id (a positive integer), got 100000000000000000000"],
       [{ id: deployment, depth: 16 }, "depth: must be 1..15, got 16"],
       // A message names what was sent; it doesn't echo it back whole.
       [{ id: deployment, relations: "self".repeat(1000) }, `relations: must be one of self, ancestors, descendants, full, got "${"self".repeat(15)}sel… (4002 characters)`],

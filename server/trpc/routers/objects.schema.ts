@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isoOfMicros } from "../../model/time/instant";
 import { INSTANT_FORMAT, instantInputMicros } from "../instantInput";
-import { MAX_ENCODABLE_DEPTH, MAX_ROOT_OBJECT_ID } from "../../query/trace/traceId";
+import { MAX_ENCODABLE_DEPTH } from "../../query/trace/traceId";
 import { RELATION_MODES } from "../../query/trace/types";
 
 /** The inputs of the objects router's procedures (objects.ts), with messages that name the problem. */
@@ -15,13 +15,17 @@ function shown(value: unknown): string {
   return json.length <= MAX_SHOWN_CHARS ? json : `${json.slice(0, MAX_SHOWN_CHARS)}… (${json.length} characters)`;
 }
 
-/** A whole number in [min, max], every way of missing it told the same way. */
+/** A whole number in [min, max], every way of missing it told the same way, once (1e20 misses two of zod's checks). */
 function wholeNumber(min: number, max: number, expected: string) {
   const error = (issue: { input?: unknown }) => `must be ${expected}, got ${shown(issue.input)}`;
-  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+  return z.number({ error }).refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, { error });
 }
 
-const objectId = (what: string) => wholeNumber(1, MAX_ROOT_OBJECT_ID, `${what} (a positive integer)`);
+/**
+ * A row's id (bigint in the store) as JSON can carry it exactly: up to 2^53 - 1. Not limited to
+ * what a trace ID holds (2^48 - 1): an object beyond has a page, only no Jaeger link.
+ */
+const rowId = (what: string) => wholeNumber(1, Number.MAX_SAFE_INTEGER, `${what} (a positive integer)`);
 
 /**
  * An instant with its offset (`2021-09-13T14:53:16Z`, `…16.005855Z`, `…16.25+02:00`) in the years
@@ -34,7 +38,7 @@ const NOT_AN_OBJECT = { error: 'expected an object such as {"id": 123}' };
 export const timelineInput = z
   .object(
     {
-      id: objectId("an object id"),
+      id: rowId("an object id"),
       relations: z.enum(RELATION_MODES, { error: (issue) => `must be one of ${RELATION_MODES.join(", ")}, got ${shown(issue.input)}` }).default("full"),
       from: instant.optional(),
       to: instant.optional(),
@@ -51,4 +55,4 @@ export const timelineInput = z
   })
   .transform(({ from, to, ...rest }) => ({ ...rest, range: from !== undefined && to !== undefined ? { startMicros: from, endMicros: to } : undefined }));
 
-export const entryInput = z.object({ id: objectId("a history entry id") }, NOT_AN_OBJECT);
+export const entryInput = z.object({ id: rowId("a history entry id") }, NOT_AN_OBJECT);
