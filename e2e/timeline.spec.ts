@@ -181,15 +181,15 @@ test("the keyboard reaches every mark: Tab from lane to lane, the arrows along a
   await lanes(page).first().getByRole("link").focus();
   await page.keyboard.press("Tab");
   const focusedEntry = () => page.evaluate(() => document.activeElement?.getAttribute("data-entry-id"));
-  expect(await focusedEntry()).toBe(String(entries[0]!.id));
+  await expect.poll(focusedEntry).toBe(String(entries[0]!.id));
   // Focus shows the tooltip, as the pointer does.
   await expect(page.getByRole("tooltip")).toContainText(entries[0]!.title);
   await page.keyboard.press("ArrowRight");
-  expect(await focusedEntry()).toBe(String(entries[1]!.id));
+  await expect.poll(focusedEntry).toBe(String(entries[1]!.id));
   await page.keyboard.press("End");
-  expect(await focusedEntry()).toBe(String(entries.at(-1)!.id));
+  await expect.poll(focusedEntry).toBe(String(entries.at(-1)!.id));
   await page.keyboard.press("ArrowLeft");
-  expect(await focusedEntry()).toBe(String(entries.at(-2)!.id));
+  await expect.poll(focusedEntry).toBe(String(entries.at(-2)!.id));
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(new RegExp(`[?&]entry=${entries.at(-2)!.id}$`));
   await expect(panel(page).getByRole("heading", { level: 2 })).toHaveText(entries.at(-2)!.title);
@@ -198,7 +198,7 @@ test("the keyboard reaches every mark: Tab from lane to lane, the arrows along a
   await page.keyboard.press("Tab");
   await expect(lanes(page).nth(1).getByRole("link")).toBeFocused();
   await page.keyboard.press("Tab");
-  expect(await focusedEntry()).toBe(String(rows[1]!.entries[0]!.id));
+  await expect.poll(focusedEntry).toBe(String(rows[1]!.entries[0]!.id));
 });
 
 test("a create is drawn over the status write a few milliseconds after it, which falls on the same pixels", async ({ page, request }) => {
