@@ -1,8 +1,10 @@
 import type { RecentEntry } from "@/server/query/overview";
+import { objectPageAround } from "@/components/timeline/urlState";
 
 /**
- * The latest history entries, newest first: one row each, failed requests marked, each linked
- * to its object's trace around it (`traceLink`: the Jaeger UI when it is served, else the API).
+ * The latest history entries, newest first: one row each, failed requests marked, the object
+ * linked to its page around the entry (the entry selected), and the entry to its object's trace
+ * around it (`traceLink`: the Jaeger UI when it is served, else the API).
  */
 export function RecentHistory({ entries }: { entries: Array<RecentEntry & { traceLink: string }> }) {
   if (entries.length === 0) {
@@ -26,10 +28,12 @@ export function RecentHistory({ entries }: { entries: Array<RecentEntry & { trac
             <td className="time"><code>{entry.startTime.toISOString()}</code></td>
             <td>{entry.cluster}</td>
             <td className="object">
-              <code>
-                {entry.kind ?? entry.resource} {entry.namespace ? `${entry.namespace}/` : ""}
-                {entry.name}
-              </code>
+              <a href={objectPageAround(entry.objectId, entry.startTime, entry.id)} title="The object's page around this change">
+                <code>
+                  {entry.kind ?? entry.resource} {entry.namespace ? `${entry.namespace}/` : ""}
+                  {entry.name}
+                </code>
+              </a>
             </td>
             <td className="what">
               {entry.title}

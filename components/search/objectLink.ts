@@ -1,3 +1,5 @@
+import { objectPageHref } from "@/components/timeline/urlState";
+
 /** The least an object's activity is widened by on each side. */
 export const ACTIVITY_MARGIN_MS = 60_000;
 
@@ -34,8 +36,7 @@ export function objectRangeOf(object: Activity, searched: SearchedRange): LinkRa
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
-/** The object page's URL: `/objects/{id}?from=…&to=…`. */
+/** The object page's URL over the range to open a found object in (objectRangeOf). */
 export function objectHrefOf(object: Activity & { id: number }, searched: SearchedRange): string {
-  const range = objectRangeOf(object, searched);
-  return `/objects/${object.id}?${new URLSearchParams({ from: range.from, to: range.to })}`;
+  return objectPageHref(object.id, objectRangeOf(object, searched));
 }

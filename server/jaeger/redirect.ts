@@ -75,7 +75,12 @@ export const REDIRECT_CANDIDATES_SQL = `
  */
 export function traceLinkOf(objectId: number, ts: number, deps: Pick<RedirectDeps, "basePath" | "uiServed">): { traceId: string; location: string } {
   const traceId = encodeTraceId(traceQueryOf({ rootObjectId: objectId, start: new Date(ts - REDIRECT_WINDOW_MS), end: new Date(ts + REDIRECT_WINDOW_MS) }));
-  return { traceId, location: deps.uiServed ? `${deps.basePath}/trace/${traceId}` : `${deps.basePath}/api/traces/${traceId}` };
+  return { traceId, location: traceLocationOf(traceId, deps) };
+}
+
+/** Where trace `traceId` is shown: its page in the Jaeger UI when it is served, else the v1 API. */
+export function traceLocationOf(traceId: string, deps: Pick<RedirectDeps, "basePath" | "uiServed">): string {
+  return deps.uiServed ? `${deps.basePath}/trace/${traceId}` : `${deps.basePath}/api/traces/${traceId}`;
 }
 
 /**

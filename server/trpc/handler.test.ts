@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Sql } from "../store/database";
 import { handleDashboardApi } from "./handler";
 import { INTERNAL_ERROR_MESSAGE } from "../app/internalError";
-import type { DashboardContext } from "./init";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { procedure, router, type DashboardContext } from "./init";
 
 /** A store whose every statement fails as Postgres says a statement failed: its message names what the SQL read. */
 const failingStore: Sql = {
@@ -34,6 +35,16 @@ describe("the dashboard API's errors", () => {
     expect(log.mock.calls[0]![0]).toMatch(/^kubetrail: dashboard API search\.kinds failed: Error: relation "objects" does not exist\n\s+at /);
   });
 
+  it("say nothing of a store's failure on the object page either", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const path of ["objects.timeline", "objects.entry"]) {
+      const { status, body } = await get(`${path}?input=${encodeURIComponent(JSON.stringify({ id: 12 }))}`);
+      expect(status, path).toBe(500);
+      expect(body.error.message, path).toBe(INTERNAL_ERROR_MESSAGE);
+      expect(JSON.stringify(body), path).not.toMatch(/relation|objects"|SELECT|\.ts:/);
+    }
+  });
+
   it("never carry the server's stack, whatever NODE_ENV says", async () => {
     vi.stubEnv("NODE_ENV", "development");
     const { status, body } = await get(`search.objects?input=${encodeURIComponent(JSON.stringify({ limit: 0 }))}`);
@@ -51,5 +62,13 @@ describe("the dashboard API's errors", () => {
       expect(status, input).toBe(400);
       expect(body.error.message, input).toMatch(/^input: Invalid input: expected object, received /);
     }
+  });
+
+  it("name the input when a validator's issue has no path (the Standard Schema's issues may have none)", async () => {
+    const pathless = { "~standard": { version: 1 as const, vendor: "kubetrail-test", validate: () => ({ issues: [{ message: "must name a Deployment" }] }) } };
+    const api = router({ check: procedure.input(pathless).query(() => "checked") });
+    const response = await fetchRequestHandler({ endpoint: "/api/trpc", req: new Request("http://kubetrail.test/api/trpc/check?input=%7B%7D"), router: api, createContext: context });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.message).toBe("input: must name a Deployment");
   });
 });

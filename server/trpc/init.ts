@@ -12,9 +12,9 @@ export interface DashboardContext {
   config: Pick<Config, "jaegerBasePath" | "jaegerUiDir" | "traceMaxDepth">;
 }
 
-/** A validation problem as zod (or any Standard Schema validator) reports it. */
+/** A validation problem as zod (or any Standard Schema validator, whose issues may have no path) reports it. */
 interface Issue {
-  path: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+  path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
   message: string;
 }
 
@@ -27,13 +27,12 @@ function issuesOf(cause: unknown): Issue[] | null {
 function describeIssues(issues: Issue[]): string {
   return issues
     .map((issue) => {
-      const path = issue.path.map((part) => String(typeof part === "object" ? part.key : part)).join(".");
+      const path = (issue.path ?? []).map((part) => String(typeof part === "object" ? part.key : part)).join(".");
       // The input as a whole (null, an array): named too, so that every message says what it is about.
       return `${path === "" ? "input" : path}: ${issue.message}`;
     })
     .join("; ");
 }
-
 
 /** The message a client sees for `error`: each refused field and its problem, or nothing of the server's internals. */
 function messageOf(error: TRPCError): string {

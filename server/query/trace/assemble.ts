@@ -79,13 +79,16 @@ export const OBJECT_COLUMNS = `o.id, c.name AS cluster, o.api_group AS "apiGroup
 export const OBJECTS_SQL = `
   SELECT ${OBJECT_COLUMNS} FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE o.id = ANY($1::bigint[])`;
 
+/** The columns of a TraceEntry, from `history_entries h`. */
+export const ENTRY_COLUMNS = `h.id, h.object_id AS "objectId", h.source, ${micros("h.start_time")} AS start, ${micros("h.end_time")} AS "end",
+           h.actor, h.verb, h.subresource, h.status_code AS "statusCode", h.title, h.audit_id AS "auditId", h.stage,
+           h.user_agent AS "userAgent", h.details, h.diff, h.snapshot, h.noop`;
+
 /** Ordered by start (µs, as `start`), then id; in four parts, whose rows are told apart by their start. */
 export const ENTRIES_SQL = `
   ${overRangeParts(
     (range) => `
-    SELECT h.id, h.object_id AS "objectId", h.source, ${micros("h.start_time")} AS start, ${micros("h.end_time")} AS "end",
-           h.actor, h.verb, h.subresource, h.status_code AS "statusCode", h.title, h.audit_id AS "auditId", h.stage,
-           h.user_agent AS "userAgent", h.details, h.diff, h.snapshot, h.noop
+    SELECT ${ENTRY_COLUMNS}
       FROM history_entries h
      WHERE h.object_id = ANY($1::bigint[]) AND ${range}`,
     "h",
@@ -268,7 +271,8 @@ export function normalizeObject(row: ObjectRow): TraceObject {
   };
 }
 
-function normalizeEntry(row: EntryRow): TraceEntry {
+/** A TraceEntry from a row of ENTRY_COLUMNS (ids and times as numbers). */
+export function normalizeEntry(row: EntryRow): TraceEntry {
   return {
     ...row,
     id: Number(row.id),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
-import { CASCADE, cascadeEventList, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
+import { CASCADE, CASCADE_PODS, cascadeEventList, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
 import { ATTR } from "./attributes";
 import { buildTrace } from "./buildTrace";
 import { objectIdOf } from "./rolloutTree.fixture";
@@ -17,16 +17,7 @@ import type { Trace, TraceSpan } from "./types";
 const at = (clock: string) => new Date(`2021-09-13T${clock}Z`);
 const WHOLE = { start: at("14:50:00"), end: at("15:30:00") };
 const { rev1, rev2, rev3 } = CASCADE.replicaSets;
-const POD = {
-  tscjb: "apiserver-85b76d5494-tscjb",
-  c6q5q: "apiserver-85b76d5494-c6q5q",
-  hc72z: "apiserver-85b76d5494-hc72z",
-  jl22t: "apiserver-675785f59-jl22t",
-  qnvqh: "apiserver-5d887d5fcd-qnvqh",
-  mrn5h: "apiserver-5d887d5fcd-mrn5h",
-  xdwdd: CASCADE.quarantined.name,
-  k8w2n: CASCADE.replacement.name,
-};
+const POD = CASCADE_PODS;
 
 /** Each span as `<indent><Kind> <name>`, two spaces per level: the tree at a glance. */
 function outline(trace: Trace): string[] {

@@ -70,6 +70,16 @@ export function encodeTraceId(query: TraceQuery): string {
   );
 }
 
+/** The trace ID of `query`, or null when a field is beyond what an ID holds (a range before 1970 or after 2106). */
+export function traceIdOrNull(query: TraceQuery): string | null {
+  try {
+    return encodeTraceId(query);
+  } catch (error) {
+    if (error instanceof TraceIdError) return null;
+    throw error;
+  }
+}
+
 const HEX32 = /^[0-9a-fA-F]{32}$/;
 
 /** The query a trace ID stands for. Accepts any case; throws TraceIdError saying what is wrong. */

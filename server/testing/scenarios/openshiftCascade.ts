@@ -72,6 +72,18 @@ export const CASCADE = {
   replacement: { name: "apiserver-5d887d5fcd-k8w2n", uid: "6f1c2b7e-4d3a-4e59-9b0f-2a7c5d8e1f30" },
 } as const;
 
+/** The eight Pods' names, by the suffix the replicaset-controller generated. */
+export const CASCADE_PODS = {
+  tscjb: "apiserver-85b76d5494-tscjb",
+  c6q5q: "apiserver-85b76d5494-c6q5q",
+  hc72z: "apiserver-85b76d5494-hc72z",
+  jl22t: "apiserver-675785f59-jl22t",
+  qnvqh: "apiserver-5d887d5fcd-qnvqh",
+  mrn5h: "apiserver-5d887d5fcd-mrn5h",
+  xdwdd: CASCADE.quarantined.name,
+  k8w2n: CASCADE.replacement.name,
+} as const;
+
 type Revision = keyof typeof CASCADE.replicaSets;
 type NodeKey = keyof typeof CASCADE.nodes;
 

@@ -83,7 +83,7 @@ function stringList(value: JsonValue | undefined): string | null {
 }
 
 /** Details keys read into named attributes (the rest become `detail.<key>`). */
-const AUDIT_DETAIL_KEYS = new Set([
+export const AUDIT_DETAIL_KEYS: ReadonlySet<string> = new Set([
   "user",
   "groups",
   "impersonatedBy",

@@ -1,0 +1,200 @@
+"use client";
+
+import Link from "next/link";
+import type { ReactNode } from "react";
+import type { TimelineEntry, TimelineEntryDetails, TimelineRow } from "@/server/query/timeline/types";
+import { formatDuration, formatInstant } from "./format";
+import { objectPageHref } from "./urlState";
+import styles from "./EntryPanel.module.css";
+
+export interface EntryPanelProps {
+  /** The entry as its lane lists it, when it is in the range shown: drawn at once. */
+  summary: TimelineEntry | undefined;
+  /** The whole entry (objects.entry), once loaded. */
+  details: TimelineEntryDetails | undefined;
+  error: string | null;
+  /** The row of the entry's object, when it is on the page: its related objects. */
+  row: TimelineRow | undefined;
+  /** The object the page is about: its own name is not linked. */
+  currentObjectId: number;
+  onClose(): void;
+}
+
+function Field({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+/** Why an entry lists no change: the reader should not take an empty list for "nothing happened". */
+function whyNoDiff(entry: TimelineEntry): string {
+  if (entry.mark === "failed") return "None: the request failed.";
+  if (entry.mark === "noop") return "None: the object did not change.";
+  if (entry.verb === "create" && entry.subresource === "") return entry.hasSnapshot ? "Created: see the snapshot." : "Created.";
+  if (entry.verb === "delete" || entry.verb === "deletecollection") return entry.hasSnapshot ? "Deleted: see the snapshot." : "Deleted.";
+  return "None recorded (the audit event had no body to compare).";
+}
+
+/**
+ * The selected entry: what happened, when, who did it (and who impersonated whom), from which
+ * client, what the apiserver answered, what changed, and — collapsed — the object's body.
+ */
+export function EntryPanel({ summary, details, error, row, currentObjectId, onClose }: EntryPanelProps) {
+  const entry: TimelineEntry | undefined = details ?? summary;
+  return (
+    <aside className={styles.panel} aria-label="Entry details">
+      <div className={styles.head}>
+        <h2>{entry ? entry.title : "Entry"}</h2>
+        <button type="button" className={styles.close} onClick={onClose} aria-label="Close the details">
+          ×
+        </button>
+      </div>
+      {error ? (
+        <p className={styles.error} role="alert">
+          {error}
+        </p>
+      ) : null}
+      {!entry ? (
+        error ? null : <p className="muted">Loading…</p>
+      ) : (
+        <>
+          <p>
+            <span className={`${styles.pill} ${styles[`pill-${entry.mark}`]}`}>{entry.mark === "noop" ? "no change" : entry.mark}</span>
+            {entry.verb}
+            {entry.subresource ? ` ${entry.subresource}` : ""}
+          </p>
+          <dl className={styles.fields}>
+            {details ? (
+              <Field label="Object">
+                {details.object.id === currentObjectId ? (
+                  `${details.object.kind} ${details.object.namespace ? `${details.object.namespace}/` : ""}${details.object.name}`
+                ) : (
+                  <Link href={objectPageHref(details.object.id)}>
+                    {details.object.kind} {details.object.namespace ? `${details.object.namespace}/` : ""}
+                    {details.object.name}
+                  </Link>
+                )}{" "}
+                <span className="muted">in {details.object.cluster}</span>
+              </Field>
+            ) : null}
+            <Field label="Time">
+              {formatInstant(entry.startMicros)}
+              <span className="muted"> · took {formatDuration(entry.endMicros - entry.startMicros)}</span>
+            </Field>
+            <Field label="Actor">
+              <code>{entry.actor}</code>
+              {details && details.request.groups.length > 0 ? <div className="muted">{details.request.groups.join(", ")}</div> : null}
+            </Field>
+            {entry.impersonator ? (
+              <Field label="Impersonated by">
+                <code>{entry.impersonator}</code>
+                {details && details.request.impersonatorGroups.length > 0 ? <div className="muted">{details.request.impersonatorGroups.join(", ")}</div> : null}
+              </Field>
+            ) : null}
+            <Field label="User agent">{entry.userAgent ? <code>{entry.userAgent}</code> : <span className="muted">none recorded</span>}</Field>
+            <Field label="Response">
+              <span className={entry.failure ? "failed" : undefined}>
+                {entry.statusCode ?? "no code"}
+                {entry.failure?.reason ? ` ${entry.failure.reason}` : ""}
+              </span>
+              {entry.failure?.message ? <div className="failed">{entry.failure.message}</div> : null}
+              {entry.failure?.causes.map((cause) => (
+                <div key={cause} className="failed">
+                  {cause}
+                </div>
+              ))}
+            </Field>
+            {details?.request.requestUri ? (
+              <Field label="Request">
+                <code>{details.request.requestUri}</code>
+                {details.request.sourceIps.length > 0 ? <div className="muted">from {details.request.sourceIps.join(", ")}</div> : null}
+                {details.request.dryRun ? <div className="muted">dry run: nothing was stored</div> : null}
+              </Field>
+            ) : null}
+            {details?.request.resourceVersionBefore || details?.request.resourceVersionAfter ? (
+              <Field label="resourceVersion">
+                {details.request.resourceVersionBefore ?? "?"} → {details.request.resourceVersionAfter ?? "?"}
+              </Field>
+            ) : null}
+            {details?.request.arrivedAfterResourceVersion ? (
+              <Field label="Arrived late">after version {details.request.arrivedAfterResourceVersion} was stored: no diff</Field>
+            ) : null}
+            {details?.request.auditId ? (
+              <Field label="Audit ID">
+                <code>{details.request.auditId}</code>
+                {details.request.level ? <span className="muted"> · {details.request.level}</span> : null}
+              </Field>
+            ) : null}
+          </dl>
+
+          <h3>Changes</h3>
+          {entry.diff.length > 0 ? (
+            <ul className={styles.diff} aria-label="Changes">
+              {entry.diff.map((line, i) => (
+                <li key={i}>
+                  <code>{line}</code>
+                </li>
+              ))}
+              {!details && entry.diffLineCount > entry.diff.length ? <li className="muted">… {entry.diffLineCount - entry.diff.length} more</li> : null}
+            </ul>
+          ) : (
+            <p className="muted">{whyNoDiff(entry)}</p>
+          )}
+
+          {details && details.patch !== null ? (
+            <details className={styles.collapsible}>
+              <summary>Patch</summary>
+              <pre>{json(details.patch)}</pre>
+            </details>
+          ) : null}
+          {entry.hasSnapshot ? (
+            <details className={styles.collapsible}>
+              <summary>Snapshot of the object</summary>
+              {details ? <pre aria-label="Snapshot">{json(details.snapshot)}</pre> : <p className="muted">Loading…</p>}
+            </details>
+          ) : null}
+          {details && Object.keys(details.annotations).length > 0 ? (
+            <>
+              <h3>Annotations</h3>
+              <dl className={styles.fields}>
+                {Object.entries(details.annotations).map(([key, value]) => (
+                  <Field key={key} label={key}>
+                    {value === "" ? <span className="muted">(empty)</span> : value}
+                  </Field>
+                ))}
+              </dl>
+            </>
+          ) : null}
+          {details && Object.keys(details.other).length > 0 ? (
+            <details className={styles.collapsible}>
+              <summary>Also recorded</summary>
+              <pre>{json(details.other)}</pre>
+            </details>
+          ) : null}
+          {row && row.related.length > 0 ? (
+            <>
+              <h3>Related to {row.object.name}</h3>
+              <ul className={styles.related}>
+                {row.related.map((related) => (
+                  <li key={`${related.relation}/${related.role}/${related.object.id}`}>
+                    <span className="muted">{related.relation}</span>{" "}
+                    <Link href={objectPageHref(related.object.id)}>
+                      {related.object.kind} {related.object.namespace ? `${related.object.namespace}/` : ""}
+                      {related.object.name}
+                    </Link>
+                  </li>
+                ))}
+                {row.relatedTruncated ? <li className="muted">… and more</li> : null}
+              </ul>
+            </>
+          ) : null}
+        </>
+      )}
+    </aside>
+  );
+}

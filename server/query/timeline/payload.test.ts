@@ -1,0 +1,268 @@
+import { describe, expect, it } from "vitest";
+import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../trace/assembled";
+import type { EpochMicros } from "../trace/types";
+import { FIRST_STORABLE_MICROS } from "../../model/time/instant";
+import { CASCADE } from "../../testing/scenarios/openshiftCascade";
+import { buildTimeline, entryDetailsOf, LIST_DIFF_LINES, lifetimeRange, markKindOf, MAX_TIMELINE_ROWS, timelineEntryOf, type TimelineRange } from "./payload";
+
+/**
+ * The object page's payload from an assembled trace, built by hand here with the names, uids,
+ * users and times of the OpenShift rollout (server/testing/scenarios/openshiftCascade.ts, from
+ * the real must-gather capture): the Deployment apiserver, a ReplicaSet, a Pod on a master Node.
+ * The integration test (server/trpc/routers/objects.integration-test.ts) gets the same shapes
+ * from the scenario posted to the webhook.
+ */
+
+const us = (iso: string) => (Date.parse(iso) * 1000) as EpochMicros;
+const at = (clock: string) => us(`2021-09-13T${clock}Z`);
+
+function object(id: number, resource: string, kind: string, name: string, uid: string, firstSeen: string, deletedAt: string | null): TraceObject {
+  return {
+    id,
+    cluster: "openshift",
+    apiGroup: resource === "pods" || resource === "nodes" ? "" : "apps",
+    apiVersion: "v1",
+    resource,
+    kind,
+    namespace: resource === "nodes" ? "" : CASCADE.namespace,
+    name,
+    uid,
+    firstSeen: at(firstSeen),
+    lastSeen: deletedAt ? at(deletedAt) : at(firstSeen),
+    deletedAt: deletedAt ? at(deletedAt) : null,
+  };
+}
+
+let nextEntryId = 100;
+function entry(objectId: number, clock: string, fields: Partial<TraceEntry> & Pick<TraceEntry, "verb" | "title">): TraceEntry {
+  return {
+    id: nextEntryId++,
+    objectId,
+    source: "audit",
+    start: at(clock),
+    end: (at(clock) + 7000) as EpochMicros,
+    actor: "kube:admin",
+    subresource: "",
+    statusCode: 200,
+    auditId: `c45ca4de-0000-4000-8000-${String(nextEntryId).padStart(12, "0")}`,
+    stage: "ResponseComplete",
+    userAgent: "kubectl/v1.21.1 (linux/amd64) kubernetes/a4ab7a9",
+    details: { user: "kube:admin", groups: ["system:cluster-admins", "system:authenticated"], sourceIPs: ["10.0.0.5"], annotations: { "authorization.k8s.io/decision": "allow" }, level: "RequestResponse" },
+    diff: null,
+    snapshot: null,
+    noop: false,
+    ...fields,
+  };
+}
+
+const deployment = object(1, "deployments", "Deployment", CASCADE.deployment.name, CASCADE.deployment.uid, "14:53:16.000", "15:20:00.000");
+const replicaSet = object(2, "replicasets", "ReplicaSet", CASCADE.replicaSets.rev3.name, CASCADE.replicaSets.rev3.uid, "14:57:19.900", "15:20:00.240");
+const pod = object(3, "pods", "Pod", "apiserver-5d887d5fcd-qnvqh", "59f78c54-17f0-4910-9c80-ec2484886076", "14:57:20.050", "15:20:31.000");
+const node = object(9, "nodes", "Node", CASCADE.nodes.master1.name, CASCADE.nodes.master1.uid, "10:00:00.000", null);
+
+const snapshot = { kind: "Deployment", metadata: { name: "apiserver", uid: CASCADE.deployment.uid } };
+const ENTRIES = {
+  create: entry(1, "14:53:16.000", { verb: "create", title: "system:serviceaccount:openshift-apiserver-operator:openshift-apiserver-operator create", statusCode: 201, snapshot }),
+  scale: entry(1, "14:55:16.000", { verb: "patch", title: "kube:admin patch", diff: [{ path: "spec.replicas", old: 3, new: 5 }, { path: "metadata.generation", old: 1, new: 2 }] }),
+  conflict: entry(1, "15:00:16.000", {
+    verb: "update",
+    title: "kube:admin update (Conflict)",
+    statusCode: 409,
+    details: {
+      user: "kube:admin",
+      failure: {
+        status: "Failure",
+        reason: "Conflict",
+        message: 'Operation cannot be fulfilled on deployments.apps "apiserver": the object has been modified; please apply your changes to the latest version and try again',
+        causes: [{ field: "metadata.resourceVersion", reason: "FieldValueInvalid", message: "stale" }],
+      },
+    },
+  }),
+  noop: entry(1, "15:01:16.000", { verb: "update", title: "system:serviceaccount:openshift-apiserver-operator:openshift-apiserver-operator update", noop: true }),
+  impersonated: entry(1, "15:02:16.000", {
+    verb: "update",
+    title: "system:serviceaccount:openshift-apiserver-operator:openshift-apiserver-operator update",
+    actor: "system:serviceaccount:openshift-apiserver-operator:openshift-apiserver-operator",
+    details: { user: "system:serviceaccount:openshift-apiserver-operator:openshift-apiserver-operator", impersonatedBy: { username: "kube:admin", groups: ["system:cluster-admins"] }, dryRun: true },
+  }),
+  delete: entry(1, "15:20:00.000", { verb: "delete", title: "kube:admin delete", snapshot }),
+  rsStatus: entry(2, "14:57:20.060", { verb: "update", subresource: "status", title: "system:serviceaccount:kube-system:replicaset-controller update status", diff: [{ path: "status.replicas", old: 0, new: 1 }] }),
+  binding: entry(3, "14:58:37.005", { verb: "create", subresource: "binding", title: "system:kube-scheduler create binding", actor: "system:kube-scheduler", statusCode: 201 }),
+  eviction: entry(3, "15:19:00.000", { verb: "create", subresource: "eviction", title: "kube:admin create eviction", statusCode: 201 }),
+  event: entry(3, "15:19:30.000", { source: "event", verb: "event", title: "Killing", statusCode: null, details: { reason: "Killing", message: "Stopping container openshift-apiserver", count: 1, type: "Normal" } }),
+};
+
+function node_(object: TraceObject, parentId: number | null, relation: string | null, level: number, entries: TraceEntry[], related: TraceNode["related"] = []): TraceNode {
+  return { object, parentId, relation, level, entries, related, relatedTruncated: false };
+}
+
+function trace(nodes: TraceNode[], queriedObjectId = 1): AssembledTrace {
+  return {
+    query: { rootObjectId: queriedObjectId, relationMode: "full", displayMode: "tracing", depth: 3, startSeconds: Date.parse("2021-09-13T14:50:00Z") / 1000, endSeconds: Date.parse("2021-09-13T15:30:00Z") / 1000 },
+    queriedObjectId,
+    nodes,
+    start: at("14:50:00"),
+    end: at("15:30:00"),
+  };
+}
+
+const RANGE: TimelineRange = { startMicros: at("14:50:00"), endMicros: at("15:30:00"), fromLifetime: false };
+const CASCADE_TREE = () =>
+  trace([
+    node_(deployment, null, null, 0, [ENTRIES.create, ENTRIES.scale, ENTRIES.conflict, ENTRIES.noop, ENTRIES.impersonated, ENTRIES.delete]),
+    node_(replicaSet, 1, "controller-owner", 1, [ENTRIES.rsStatus]),
+    node_(pod, 2, "controller-owner", 2, [ENTRIES.binding, ENTRIES.eviction, ENTRIES.event], [{ kind: "node", hierarchical: false, role: "parent", object: node }]),
+  ]);
+
+describe("buildTimeline", () => {
+  it("lists the objects in tree order, indented by their depth in the tree, with their relation and lifetime", () => {
+    const timeline = buildTimeline(CASCADE_TREE(), RANGE, 1);
+    expect(timeline.rows.map((row) => [row.depth, `${row.object.kind} ${row.object.namespace}/${row.object.name}`, row.relation, row.parentId, row.queried])).toEqual([
+      [0, "Deployment openshift-apiserver/apiserver", null, null, true],
+      [1, `ReplicaSet openshift-apiserver/${CASCADE.replicaSets.rev3.name}`, "controller-owner", 1, false],
+      [2, "Pod openshift-apiserver/apiserver-5d887d5fcd-qnvqh", "controller-owner", 2, false],
+    ]);
+    expect(timeline.rows[2]!.lifetime).toEqual({ firstSeenMicros: at("14:57:20.050"), lastSeenMicros: at("15:20:31.000"), deletedAtMicros: at("15:20:31.000") });
+    expect(timeline).toMatchObject({ objectId: 1, requestedId: 1, relations: "full", depth: 3, range: RANGE, omittedRows: 0 });
+  });
+
+  it("starts the indentation at the topmost object when the page is about a descendant", () => {
+    // Ancestors mode from the Pod: levels -2, -1, 0; depths 0, 1, 2.
+    const timeline = buildTimeline(trace([node_(deployment, null, null, -2, []), node_(replicaSet, 1, "controller-owner", -1, []), node_(pod, 2, "controller-owner", 0, [])], 3), RANGE, 3);
+    expect(timeline.rows.map((row) => [row.depth, row.queried])).toEqual([
+      [0, false],
+      [1, false],
+      [2, true],
+    ]);
+  });
+
+  it("says which object an alias named: the one asked for and the one it went to", () => {
+    expect(buildTimeline(CASCADE_TREE(), RANGE, 77)).toMatchObject({ objectId: 1, requestedId: 77 });
+  });
+
+  it("lists the related objects of a row, such as a Pod's Node", () => {
+    const [, , podRow] = buildTimeline(CASCADE_TREE(), RANGE, 1).rows;
+    expect(podRow!.related).toEqual([{ relation: "node", role: "parent", object: expect.objectContaining({ id: 9, kind: "Node", namespace: "", name: CASCADE.nodes.master1.name }) }]);
+  });
+
+  it("cuts the rows at MAX_TIMELINE_ROWS and says how many it left out", () => {
+    // Pods the scheduler bound in the range.
+    const pods = Array.from({ length: MAX_TIMELINE_ROWS + 5 }, (_, i) => node_({ ...pod, id: 1000 + i, name: `pod-${i}` }, 2, "controller-owner", 2, [{ ...ENTRIES.binding, id: 5000 + i, objectId: 1000 + i }]));
+    const timeline = buildTimeline(trace([node_(deployment, null, null, 0, []), node_(replicaSet, 1, "controller-owner", 1, []), ...pods]), RANGE, 1);
+    expect(timeline.rows).toHaveLength(MAX_TIMELINE_ROWS);
+    expect(timeline.omittedRows).toBe(7);
+  });
+
+  it("keeps only the entries that overlap a range given to the microsecond, and the objects below the page's with any", () => {
+    // The trace is assembled over whole seconds: 14:58:37 to 14:58:38 holds the Pod's binding (14:58:37.005 for 7 ms).
+    const second = trace([
+      node_(deployment, null, null, 0, []),
+      node_(replicaSet, 1, "controller-owner", 1, []),
+      node_(pod, 2, "controller-owner", 2, [ENTRIES.binding]),
+    ]);
+    const outline = (range: TimelineRange) => buildTimeline(second, range, 1).rows.map((row) => `${row.object.kind} ${row.entries.length}`);
+    expect(outline({ startMicros: at("14:58:37.000"), endMicros: at("14:58:38.000"), fromLifetime: false })).toEqual(["Deployment 0", "ReplicaSet 0", "Pod 1"]);
+    // Began before the range and still running at its start: in it.
+    expect(outline({ startMicros: at("14:58:37.010"), endMicros: at("14:58:37.020"), fromLifetime: false })).toEqual(["Deployment 0", "ReplicaSet 0", "Pod 1"]);
+    // Ended before it, or began at its end: not.
+    expect(outline({ startMicros: at("14:58:37.013"), endMicros: at("14:58:38.000"), fromLifetime: false })).toEqual(["Deployment 0"]);
+    expect(outline({ startMicros: at("14:58:37.000"), endMicros: at("14:58:37.005"), fromLifetime: false })).toEqual(["Deployment 0"]);
+    // The page's object and its ancestors stay, entries or not.
+    const fromPod = trace([node_(deployment, null, null, -2, []), node_(replicaSet, 1, "controller-owner", -1, []), node_(pod, 2, "controller-owner", 0, [ENTRIES.binding])], 3);
+    expect(buildTimeline(fromPod, { startMicros: at("14:58:37.013"), endMicros: at("14:58:38.000"), fromLifetime: false }, 3).rows.map((row) => row.entries.length)).toEqual([0, 0, 0]);
+  });
+
+  it("keeps the snapshot out of the list: only whether there is one", () => {
+    const timeline = buildTimeline(CASCADE_TREE(), RANGE, 1);
+    const create = timeline.rows[0]!.entries[0]!;
+    expect(create.hasSnapshot).toBe(true);
+    expect(create).not.toHaveProperty("snapshot");
+    // The snapshot's body is the only `metadata` the trace holds.
+    expect(JSON.stringify(CASCADE_TREE())).toContain('"metadata":{');
+    expect(JSON.stringify(timeline)).not.toContain('"metadata":{');
+    expect(timeline.rows[0]!.entries[1]!.hasSnapshot).toBe(false);
+  });
+});
+
+describe("timelineEntryOf", () => {
+  it("gives each entry the mark of what it did: created, patched, updated, deleted, failed, changed nothing", () => {
+    const marks = Object.fromEntries(Object.entries(ENTRIES).map(([name, e]) => [name, timelineEntryOf(e).mark]));
+    expect(marks).toEqual({
+      create: "create",
+      scale: "patch",
+      conflict: "failed",
+      noop: "noop",
+      // A dry run changed nothing either.
+      impersonated: "noop",
+      delete: "delete",
+      rsStatus: "update",
+      // The scheduler's binding writes to a Pod that exists; an eviction deletes it.
+      binding: "update",
+      eviction: "delete",
+      event: "event",
+    });
+  });
+
+  it("marks a failure the apiserver answered with a success code as failed (a failed Status in the details)", () => {
+    const refused = entry(3, "15:19:10.000", { verb: "create", subresource: "eviction", title: "kube:admin create eviction", statusCode: 201, details: { failure: { status: "Failure", reason: "TooManyRequests", message: "Cannot evict pod as it would violate the pod's disruption budget." } } });
+    expect(markKindOf(refused)).toBe("failed");
+    expect(timelineEntryOf(refused).failure).toEqual({ status: "Failure", reason: "TooManyRequests", message: "Cannot evict pod as it would violate the pod's disruption budget.", causes: [] });
+  });
+
+  it("carries the diff as lines, the failure's reason and message, the impersonator and the user agent", () => {
+    expect(timelineEntryOf(ENTRIES.scale)).toMatchObject({ diff: ["spec.replicas 3 -> 5", "metadata.generation 1 -> 2"], diffLineCount: 2, failure: null, impersonator: null, statusCode: 200 });
+    expect(timelineEntryOf(ENTRIES.conflict)).toMatchObject({
+      statusCode: 409,
+      failure: { status: "Failure", reason: "Conflict", message: expect.stringContaining("the object has been modified"), causes: ["metadata.resourceVersion: FieldValueInvalid: stale"] },
+    });
+    expect(timelineEntryOf(ENTRIES.impersonated)).toMatchObject({ actor: "system:serviceaccount:openshift-apiserver-operator:openshift-apiserver-operator", impersonator: "kube:admin", userAgent: "kubectl/v1.21.1 (linux/amd64) kubernetes/a4ab7a9" });
+  });
+
+  it("cuts a long diff at LIST_DIFF_LINES and counts the whole", () => {
+    const many = entry(1, "15:03:00.000", { verb: "update", title: "kube:admin update", diff: Array.from({ length: LIST_DIFF_LINES + 3 }, (_, i) => ({ path: `metadata.labels.l${i}`, new: "x" })) });
+    const listed = timelineEntryOf(many);
+    expect(listed.diff).toHaveLength(LIST_DIFF_LINES);
+    expect(listed.diff[0]).toBe("metadata.labels.l0 (added) x");
+    expect(listed.diffLineCount).toBe(LIST_DIFF_LINES + 3);
+    expect(entryDetailsOf(many, deployment).diff).toHaveLength(LIST_DIFF_LINES + 3);
+  });
+});
+
+describe("entryDetailsOf", () => {
+  it("gives the side panel the snapshot, the annotations and the request's envelope", () => {
+    const details = entryDetailsOf(ENTRIES.delete, deployment);
+    expect(details).toMatchObject({
+      id: ENTRIES.delete.id,
+      mark: "delete",
+      object: { id: 1, kind: "Deployment", name: "apiserver" },
+      snapshot,
+      annotations: { "authorization.k8s.io/decision": "allow" },
+      request: { auditId: ENTRIES.delete.auditId, stage: "ResponseComplete", level: "RequestResponse", sourceIps: ["10.0.0.5"], groups: ["system:cluster-admins", "system:authenticated"], dryRun: false },
+      other: {},
+    });
+  });
+
+  it("keeps what a source recorded beyond the audit fields (a Kubernetes Event's reason and count)", () => {
+    expect(entryDetailsOf(ENTRIES.event, pod).other).toEqual({ reason: "Killing", message: "Stopping container openshift-apiserver", count: 1, type: "Normal" });
+    expect(entryDetailsOf(ENTRIES.impersonated, deployment).request).toMatchObject({ impersonatorGroups: ["system:cluster-admins"], dryRun: true });
+  });
+});
+
+describe("lifetimeRange", () => {
+  it("widens the lifetime by a twentieth each side", () => {
+    // 26 min 44 s of life: 80.2 s each side.
+    expect(lifetimeRange({ firstSeenMicros: at("14:53:16"), lastSeenMicros: at("15:20:00"), deletedAtMicros: at("15:20:00") })).toEqual({
+      startMicros: at("14:51:55.800"),
+      endMicros: at("15:21:20.200"),
+    });
+  });
+
+  it("within the years the store holds, for an object an apiserver stamped in year 1", () => {
+    const first = Date.parse("0001-01-01T00:00:10Z") * 1000;
+    expect(lifetimeRange({ firstSeenMicros: first, lastSeenMicros: first, deletedAtMicros: null })).toEqual({ startMicros: FIRST_STORABLE_MICROS, endMicros: first + 60_000_000 });
+  });
+
+  it("by at least a minute, and to the last time seen for an object not deleted", () => {
+    expect(lifetimeRange({ firstSeenMicros: at("14:53:16"), lastSeenMicros: at("14:53:20"), deletedAtMicros: null })).toEqual({ startMicros: at("14:52:16"), endMicros: at("14:54:20") });
+  });
+});

@@ -1,0 +1,148 @@
+import type { JsonObject, JsonValue } from "../../ingest/audit/types";
+import type { HistorySource } from "../trace/assembled";
+import type { RelationMode } from "../trace/types";
+
+/**
+ * The object page's payload (objects.timeline, objects.entry), as its client reads it: plain
+ * JSON, built by payload.ts. Free of server code, so that the dashboard's client components
+ * import it. Times are integer microseconds since the epoch, in fields named `…Micros`.
+ */
+
+/** How a history entry is drawn: what it did, or that it failed / changed nothing. */
+export const MARK_KINDS = ["create", "update", "patch", "delete", "failed", "noop", "event"] as const;
+export type MarkKind = (typeof MARK_KINDS)[number];
+
+/** An object as a row names it. `kind` is the display kind: "Pod", "Rollout.argoproj.io". */
+export interface TimelineObject {
+  id: number;
+  cluster: string;
+  apiGroup: string;
+  apiVersion: string;
+  resource: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string | null;
+}
+
+/** When the object existed, as far as Kubetrail saw it. */
+export interface TimelineLifetime {
+  firstSeenMicros: number;
+  lastSeenMicros: number;
+  /** Null while the object exists. */
+  deletedAtMicros: number | null;
+}
+
+/** A failed request's Status: why the write did not happen. */
+export interface TimelineFailure {
+  status: string | null;
+  reason: string | null;
+  message: string | null;
+  /** `<field>: <reason>: <message>`, one per cause. */
+  causes: string[];
+}
+
+/** One history entry on a lane: enough for its mark, its tooltip and a list of what it changed. */
+export interface TimelineEntry {
+  /** history_entries.id: what `objects.entry` takes. */
+  id: number;
+  startMicros: number;
+  endMicros: number;
+  mark: MarkKind;
+  source: HistorySource;
+  verb: string;
+  /** "" when none. */
+  subresource: string;
+  title: string;
+  /** The impersonated user when the request was impersonated, else the authenticated one. */
+  actor: string;
+  /** The authenticated user who impersonated `actor`; null when not impersonated. */
+  impersonator: string | null;
+  userAgent: string | null;
+  statusCode: number | null;
+  failure: TimelineFailure | null;
+  /** `path old -> new`, at most LIST_DIFF_LINES (see diffLineCount). */
+  diff: string[];
+  /** How many diff lines the entry has in all. */
+  diffLineCount: number;
+  /** Whether the entry holds the object's body (creates and deletes); `objects.entry` returns it. */
+  hasSnapshot: boolean;
+}
+
+/** Another object a row's object is related to besides its place in the tree (a Pod's Node). */
+export interface TimelineRelated {
+  /** The relation kind, e.g. "node", "endpoint-target". */
+  relation: string;
+  /** "parent": the other object is the relation's parent side (a Pod's Node is its parent). */
+  role: "parent" | "child";
+  object: TimelineObject;
+}
+
+/** One object of the hierarchy, in tree order. */
+export interface TimelineRow {
+  object: TimelineObject;
+  /** 0 for the topmost row, its children 1, …: the indentation. */
+  depth: number;
+  /** objects.id of the row above it in the tree; null for the topmost. */
+  parentId: number | null;
+  /** The relation to that parent, e.g. "controller-owner"; null for the topmost. */
+  relation: string | null;
+  /** The object the page is about. */
+  queried: boolean;
+  lifetime: TimelineLifetime;
+  /** Oldest first. */
+  entries: TimelineEntry[];
+  related: TimelineRelated[];
+  /** More related objects exist than are listed (a Node's Pods). */
+  relatedTruncated: boolean;
+}
+
+export interface TimelineRange {
+  startMicros: number;
+  endMicros: number;
+  /** True when no range was asked: the object's lifetime with a margin (lifetimeRange). */
+  fromLifetime: boolean;
+}
+
+export interface Timeline {
+  /** objects.id of the object the page is about: the one asked, or the row an alias names. */
+  objectId: number;
+  /** The id asked for; differs from objectId when that object was merged into another. */
+  requestedId: number;
+  relations: RelationMode;
+  /** Relation hops followed (limited to the configured maximum). */
+  depth: number;
+  range: TimelineRange;
+  rows: TimelineRow[];
+  /** Rows left out past MAX_TIMELINE_ROWS (the end of the tree order). */
+  omittedRows: number;
+}
+
+/** What `objects.entry` returns for the side panel: the whole entry, snapshot included. */
+export interface TimelineEntryDetails extends TimelineEntry {
+  object: TimelineObject;
+  /** Every diff line. */
+  diff: string[];
+  /** The object's body on create and delete, as stored (secret values `<redacted>`). */
+  snapshot: JsonObject | null;
+  /** The patch document of a patch request, as stored (redacted). */
+  patch: JsonValue | null;
+  /** The audit event's annotations, e.g. authorization.k8s.io/decision. */
+  annotations: Record<string, string>;
+  request: {
+    auditId: string | null;
+    stage: string | null;
+    level: string | null;
+    requestUri: string | null;
+    sourceIps: string[];
+    groups: string[];
+    impersonatorGroups: string[];
+    resourceVersionBefore: string | null;
+    resourceVersionAfter: string | null;
+    /** Set when the write came after a newer version of its object and has no diff. */
+    arrivedAfterResourceVersion: string | null;
+    dryRun: boolean;
+  };
+  /** What else the source recorded (a Kubernetes Event's reason, message, count…). */
+  other: Record<string, JsonValue>;
+}
