@@ -269,7 +269,7 @@ function execOnCascadePod() {
   };
 }
 
-test("an exec gets its own mark and legend entry; at 800 px the panel below the chart scrolls into view with its command, and not when wide", async ({ page, request }) => {
+test("an exec gets its own mark and legend entry; at 800 × 480 the panel, below the chart and the fold, scrolls into view with its command, and not when wide", async ({ page, request }) => {
   await postCascade(request);
   const headers = { "content-type": "application/json", authorization: `Bearer ${E2E_TOKEN}` };
   const posted = await request.post(`/api/audit/${CLUSTER}`, { headers, data: JSON.stringify(eventList([execOnCascadePod()])) });
@@ -278,7 +278,8 @@ test("an exec gets its own mark and legend entry; at 800 px the panel below the 
   const exec = (await timelineOf(request, id)).rows.flatMap((row) => row.entries).find((entry) => entry.subresource === "exec")!;
   expect(exec).toMatchObject({ mark: "connect", verb: "create", statusCode: 101 });
 
-  await page.setViewportSize({ width: 800, height: 700 });
+  // The twelve lanes fill the window: the panel opens below what it shows.
+  await page.setViewportSize({ width: 800, height: 480 });
   await page.goto(`/objects/${id}`);
   await expect(page.getByRole("list", { name: "Legend" })).toContainText("exec / attach / port-forward / proxy");
   const mark = page.locator(`[data-entry-id="${exec.id}"]`);
@@ -307,7 +308,7 @@ test("an exec gets its own mark and legend entry; at 800 px the panel below the 
   await expect(heading).toBeFocused();
 
   // Beside the chart the panel is in view already: the page stays where it is and the mark keeps the focus.
-  await page.setViewportSize({ width: 1400, height: 700 });
+  await page.setViewportSize({ width: 1400, height: 480 });
   await page.evaluate(() => window.scrollTo(0, 0));
   await mark.click();
   await expect(heading).toHaveText(exec.title);
