@@ -1,6 +1,8 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { E2E_TOKEN } from "../playwright.config";
-import { CASCADE, cascadeEventList, openshiftCascade } from "../server/testing/scenarios/openshiftCascade";
+import { CASCADE, CASCADE_PODS, cascadeEventList, openshiftCascade } from "../server/testing/scenarios/openshiftCascade";
+import { eventList } from "../server/testing/scenarios/rollout";
+import { loadFalcoTraceEvent } from "../server/testing/fixtures";
 import { decodeTraceId } from "../server/query/trace/traceId";
 import type { TimelineResult } from "../server/query/timeline/load";
 import { instantMicros, isoOfMicros } from "../server/model/time/instant";
@@ -244,6 +246,74 @@ test("at a phone's width the tree keeps what tells each Pod apart, and a tooltip
   expect(box.x).toBeGreaterThanOrEqual(0);
   expect(box.x + box.width).toBeLessThanOrEqual(390);
   await page.screenshot({ path: "test-results/timeline-phone-tooltip.png" });
+});
+
+/**
+ * `kubectl exec apiserver-5d887d5fcd-qnvqh -- sh -c 'echo hi > /tmp/ready'` as the apiserver logs
+ * it when the session ends: the real falco event exec_pod.json (shared/fixtures/real/
+ * falco-k8s-audit-traces) at stage ResponseComplete, moved onto a Pod of the rollout while it ran.
+ */
+function execOnCascadePod() {
+  const event = structuredClone(loadFalcoTraceEvent("exec_pod.json")) as Record<string, any>;
+  const path = `/api/v1/namespaces/${CASCADE.namespace}/pods/${CASCADE_PODS.qnvqh}/exec`;
+  return {
+    ...event,
+    auditID: "ca1ed9f4-7bf4-4c85-81a8-00000000e2e1",
+    stage: "ResponseComplete",
+    objectRef: { ...event.objectRef, namespace: CASCADE.namespace, name: CASCADE_PODS.qnvqh },
+    requestURI: `${path}?command=sh&command=-c&command=echo+hi+%3E+%2Ftmp%2Fready&container=openshift-apiserver&stdin=true&stdout=true&tty=true`,
+    metadata: { creationTimestamp: "2021-09-13T15:10:42Z" },
+    requestReceivedTimestamp: "2021-09-13T15:10:00.000000Z",
+    stageTimestamp: "2021-09-13T15:10:42.500000Z",
+    timestamp: "2021-09-13T15:10:42Z",
+  };
+}
+
+test("an exec gets its own mark and legend entry; at 800 × 480 the panel, below the chart and the fold, scrolls into view with its command, and not when wide", async ({ page, request }) => {
+  await postCascade(request);
+  const headers = { "content-type": "application/json", authorization: `Bearer ${E2E_TOKEN}` };
+  const posted = await request.post(`/api/audit/${CLUSTER}`, { headers, data: JSON.stringify(eventList([execOnCascadePod()])) });
+  expect(await posted.json()).toMatchObject({ rejected: 0 });
+  const id = await deploymentId(request);
+  const exec = (await timelineOf(request, id)).rows.flatMap((row) => row.entries).find((entry) => entry.subresource === "exec")!;
+  expect(exec).toMatchObject({ mark: "connect", verb: "create", statusCode: 101 });
+
+  // The twelve lanes fill the window: the panel opens below what it shows.
+  await page.setViewportSize({ width: 800, height: 480 });
+  await page.goto(`/objects/${id}`);
+  await expect(page.getByRole("list", { name: "Legend" })).toContainText("exec / attach / port-forward / proxy");
+  const mark = page.locator(`[data-entry-id="${exec.id}"]`);
+  await expect(mark).toHaveAttribute("data-mark", "connect");
+  // Its own colour: the legend's swatch's, no update's.
+  const fill = await mark.evaluate((element) => getComputedStyle(element).fill);
+  const updateFill = await page.locator('[data-mark="update"]').first().evaluate((element) => getComputedStyle(element).fill);
+  expect(fill).toBe("rgb(51, 65, 85)");
+  expect(fill).not.toBe(updateFill);
+
+  await mark.click();
+  const heading = panel(page).getByRole("heading", { level: 2 });
+  await expect(heading).toHaveText(exec.title);
+  await expect(heading).toBeInViewport();
+  await expect(heading).toBeFocused();
+  await expect(panel(page)).toContainText("sh -c 'echo hi > /tmp/ready'");
+  await expect(panel(page)).toContainText("opens a session through the object");
+  await page.screenshot({ path: "test-results/timeline-exec-narrow.png" });
+
+  // Enter on a mark does the same, from the top of the page.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.locator('[data-mark="create"]').first().focus();
+  await page.keyboard.press("Enter");
+  await expect(heading).not.toHaveText(exec.title);
+  await expect(heading).toBeInViewport();
+  await expect(heading).toBeFocused();
+
+  // Beside the chart the panel is in view already: the page stays where it is and the mark keeps the focus.
+  await page.setViewportSize({ width: 1400, height: 480 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await mark.click();
+  await expect(heading).toHaveText(exec.title);
+  await expect(mark).toBeFocused();
+  expect(await page.evaluate(() => window.scrollY)).toBe(0);
 });
 
 test("the home page links a change to its object's page, the change selected", async ({ page, request }) => {

@@ -1,9 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import type { ReactNode } from "react";
+import type { ReactNode, Ref } from "react";
 import type { TimelineEntry, TimelineEntryDetails, TimelineRow } from "@/server/query/timeline/types";
-import { formatDuration, formatInstant } from "./format";
+import { formatCommand, formatDuration, formatInstant } from "./format";
 import { objectPageHref } from "./urlState";
 import styles from "./EntryPanel.module.css";
 
@@ -17,6 +17,8 @@ export interface EntryPanelProps {
   row: TimelineRow | undefined;
   /** The object the page is about: its own name is not linked. */
   currentObjectId: number;
+  /** The heading, which the page scrolls to and focuses when the panel opens below the chart. */
+  headingRef?: Ref<HTMLHeadingElement>;
   onClose(): void;
 }
 
@@ -35,6 +37,7 @@ const json = (value: unknown) => JSON.stringify(value, null, 2);
 function whyNoDiff(entry: TimelineEntry): string {
   if (entry.mark === "failed") return "None: the request failed.";
   if (entry.mark === "noop") return "None: the object did not change.";
+  if (entry.mark === "connect") return `None: ${entry.subresource} opens a session through the object; it does not change it.`;
   if (entry.verb === "create" && entry.subresource === "") return entry.hasSnapshot ? "Created: see the snapshot." : "Created.";
   if (entry.verb === "delete" || entry.verb === "deletecollection") return entry.hasSnapshot ? "Deleted: see the snapshot." : "Deleted.";
   return "None recorded (the audit event had no body to compare).";
@@ -44,12 +47,14 @@ function whyNoDiff(entry: TimelineEntry): string {
  * The selected entry: what happened, when, who did it (and who impersonated whom), from which
  * client, what the apiserver answered, what changed, and — collapsed — the object's body.
  */
-export function EntryPanel({ summary, details, error, row, currentObjectId, onClose }: EntryPanelProps) {
+export function EntryPanel({ summary, details, error, row, currentObjectId, headingRef, onClose }: EntryPanelProps) {
   const entry: TimelineEntry | undefined = details ?? summary;
   return (
     <aside className={styles.panel} aria-label="Entry details">
       <div className={styles.head}>
-        <h2>{entry ? entry.title : "Entry"}</h2>
+        <h2 ref={headingRef} tabIndex={-1}>
+          {entry ? entry.title : "Entry"}
+        </h2>
         <button type="button" className={styles.close} onClick={onClose} aria-label="Close the details">
           ×
         </button>
@@ -109,6 +114,11 @@ export function EntryPanel({ summary, details, error, row, currentObjectId, onCl
                 </div>
               ))}
             </Field>
+            {details && details.request.command.length > 0 ? (
+              <Field label="Command">
+                <code>{formatCommand(details.request.command)}</code>
+              </Field>
+            ) : null}
             {details?.request.requestUri ? (
               <Field label="Request">
                 <code>{details.request.requestUri}</code>

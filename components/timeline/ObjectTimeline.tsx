@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useEffect, useMemo } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import type { inferRouterInputs } from "@trpc/server";
 import { useTRPC } from "@/components/trpc/client";
 import type { AppRouter } from "@/server/trpc/router";
@@ -30,10 +30,14 @@ const MARK_LABELS: Record<(typeof MARK_KINDS)[number], string> = {
   update: "update",
   patch: "patch",
   delete: "delete",
+  connect: "exec / attach / port-forward / proxy",
   failed: "failed",
   noop: "no change",
   event: "Event",
 };
+
+/** Where the details panel opens below the chart, not beside it (ObjectTimeline.module.css). */
+const PANEL_BELOW_CHART = "(max-width: 1000px)";
 
 /** A count as the page writes it: `2,000`. */
 const count = (n: number) => n.toLocaleString("en-US");
@@ -88,6 +92,31 @@ export function ObjectTimeline({ objectId }: { objectId: number }) {
   const relations = view.relations ?? "full";
   const setWindow = useCallback((shown: TimeWindow) => navigate(rangeParams(shown), "replace"), [navigate]);
   const selectEntry = useCallback((entryId: number | null) => navigate({ entry: entryId }), [navigate]);
+
+  // Below the chart the panel opens out of sight: an entry picked on the chart (click, Enter)
+  // brings its heading into view and gives it the focus. Beside the chart it is in view already,
+  // and a selection from the URL (a link, a reload, Back) leaves the page where it is.
+  const panelHeading = useRef<HTMLHeadingElement>(null);
+  const revealFor = useRef<number | null>(null);
+  const revealPanel = useCallback(() => {
+    panelHeading.current?.scrollIntoView({ block: "start" });
+    panelHeading.current?.focus({ preventScroll: true });
+  }, []);
+  const selectOnChart = useCallback(
+    (entryId: number | null) => {
+      const below = entryId !== null && window.matchMedia(PANEL_BELOW_CHART).matches;
+      // The panel shows it already when it was selected: no change of URL to wait for.
+      if (below && entryId === view.entry) revealPanel();
+      revealFor.current = below && entryId !== view.entry ? entryId : null;
+      selectEntry(entryId);
+    },
+    [revealPanel, selectEntry, view.entry],
+  );
+  useEffect(() => {
+    if (view.entry === null || revealFor.current !== view.entry) return;
+    revealFor.current = null;
+    revealPanel();
+  }, [revealPanel, view.entry]);
   const selectedRow: TimelineRow | undefined = view.entry === null ? undefined : data?.rows.find((row) => row.entries.some((e) => e.id === view.entry));
   const error = timeline.error ? describeError(timeline.error) : null;
 
@@ -186,7 +215,7 @@ export function ObjectTimeline({ objectId }: { objectId: number }) {
                   {view.from !== null ? ": Reset shows the object's lifetime" : ""}.
                 </p>
               ) : null}
-              <TimelineChart rows={data.rows} range={shownWindow} selectedEntryId={view.entry} onSelect={selectEntry} onWindowChange={setWindow} loading={timeline.isFetching} />
+              <TimelineChart rows={data.rows} range={shownWindow} selectedEntryId={view.entry} onSelect={selectOnChart} onWindowChange={setWindow} loading={timeline.isFetching} />
             </>
           ) : timeline.isPending ? (
             <p className="muted">Loading…</p>
@@ -199,6 +228,7 @@ export function ObjectTimeline({ objectId }: { objectId: number }) {
             error={entry.error ? describeError(entry.error).message : null}
             row={selectedRow}
             currentObjectId={data?.objectId ?? objectId}
+            headingRef={panelHeading}
             onClose={() => selectEntry(null)}
           />
         ) : null}

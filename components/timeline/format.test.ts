@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, formatInstant, formatRangeEnd } from "./format";
+import { formatCommand, formatDuration, formatInstant, formatRangeEnd } from "./format";
 
 describe("formatting times", () => {
   it("writes an instant in UTC to the microsecond, as audit events time requests", () => {
@@ -30,5 +30,15 @@ describe("formatting times", () => {
     expect(formatDuration(119_700_000)).toBe("2 min");
     expect(formatDuration(3_599_700_000)).toBe("1 h");
     expect(formatDuration(7_199_999_999)).toBe("2 h");
+  });
+});
+
+describe("formatCommand", () => {
+  it("writes an exec's command as it would be typed, quoting the arguments a shell would split", () => {
+    // exec_pod.json (falco-k8s-audit-traces) asked for `bash`.
+    expect(formatCommand(["bash"])).toBe("bash");
+    expect(formatCommand(["sh", "-c", "echo hi > /tmp/x"])).toBe("sh -c 'echo hi > /tmp/x'");
+    expect(formatCommand(["cat", "/etc/hostname", "--", "a=b"])).toBe("cat /etc/hostname -- a=b");
+    expect(formatCommand(["echo", "it's", ""])).toBe("echo 'it'\\''s' ''");
   });
 });

@@ -1,4 +1,4 @@
-/** How the object page writes times and durations: always UTC, as the axis and the audit log do. */
+/** How the object page writes times, durations and commands: times always UTC, as the axis and the audit log do. */
 
 /** `2021-09-13 14:53:16.123456 UTC` from µs since the epoch (to the µs: audit timestamps have them). */
 export function formatInstant(micros: number): string {
@@ -29,4 +29,15 @@ export function formatDuration(micros: number): string {
   const minutes = Math.round(us / 60_000_000);
   if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`.replace(" 0 min", "");
   return `${Math.round(minutes / 1440)} d`;
+}
+
+/** An argument a shell reads as itself, unquoted. */
+const PLAIN_ARGUMENT = /^[\w@%+=:,./-]+$/;
+
+/**
+ * An exec's command as it would be typed: `sh -c 'echo hi'`. Arguments a shell would split or
+ * expand are single-quoted (a `'` in one as `'\''`), so that where one ends stays readable.
+ */
+export function formatCommand(args: readonly string[]): string {
+  return args.map((arg) => (PLAIN_ARGUMENT.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`)).join(" ");
 }

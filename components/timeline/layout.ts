@@ -138,10 +138,11 @@ export function marksOf(scale: TimeScale, entries: ReadonlyArray<Pick<TimelineEn
 
 /**
  * The order marks are drawn in, last on top: what changed the object (create, delete, a failure)
- * over its updates, and those over no-ops and Events. A create and the controller's status write
+ * over a session opened through it (exec, attach, …), that over its updates, and those over no-ops
+ * and Events. A create and the controller's status write
  * a millisecond later fall on the same pixels; drawn in time order, the update hid the create.
  */
-const PAINT_RANK: Record<MarkKind, number> = { noop: 0, event: 1, update: 2, patch: 3, create: 4, delete: 5, failed: 6 };
+const PAINT_RANK: Record<MarkKind, number> = { noop: 0, event: 1, update: 2, patch: 3, connect: 4, create: 5, delete: 6, failed: 7 };
 
 /** `marks` in the order to draw them (PAINT_RANK, then time). Keyboard focus still moves in time order. */
 export function paintOrder<M extends Pick<Mark, "kind">>(marks: readonly M[]): M[] {

@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../trace/assembled";
 import type { EpochMicros } from "../trace/types";
 import { FIRST_STORABLE_MICROS } from "../../model/time/instant";
+import { loadFalcoTraceEvent } from "../../testing/fixtures";
 import { CASCADE } from "../../testing/scenarios/openshiftCascade";
-import { buildTimeline, entryDetailsOf, LIST_DIFF_LINES, lifetimeRange, markKindOf, MAX_TIMELINE_ROWS, timelineEntryOf, type TimelineRange } from "./payload";
+import { buildTimeline, entryDetailsOf, execCommandOf, LIST_DIFF_LINES, lifetimeRange, markKindOf, MAX_TIMELINE_ROWS, timelineEntryOf, type TimelineRange } from "./payload";
 
 /**
  * The object page's payload from an assembled trace, built by hand here with the names, uids,
@@ -225,6 +226,60 @@ describe("timelineEntryOf", () => {
     expect(listed.diff[0]).toBe("metadata.labels.l0 (added) x");
     expect(listed.diffLineCount).toBe(LIST_DIFF_LINES + 3);
     expect(entryDetailsOf(many, deployment).diff).toHaveLength(LIST_DIFF_LINES + 3);
+  });
+});
+
+/**
+ * A kubectl exec or attach as the history holds it: the real falco events exec_pod.json and
+ * attach_pod.json (shared/fixtures/real/falco-k8s-audit-traces), at the stage ingest keeps
+ * (ResponseComplete: convert.test.ts), with their verb, subresource, code 101, user and URI.
+ */
+function connectEntry(file: string, fields: Partial<TraceEntry> = {}): TraceEntry {
+  const raw = loadFalcoTraceEvent(file) as { auditID: string; requestURI: string; objectRef: { subresource: string }; user: { username: string; groups: string[] }; sourceIPs: string[]; annotations: Record<string, string> };
+  const subresource = raw.objectRef.subresource;
+  return entry(3, "15:10:00.000", {
+    verb: "create",
+    subresource,
+    title: `${raw.user.username} create ${subresource}`,
+    actor: raw.user.username,
+    statusCode: 101,
+    auditId: raw.auditID,
+    userAgent: null,
+    details: { user: raw.user.username, groups: raw.user.groups, sourceIPs: raw.sourceIPs, requestURI: raw.requestURI, annotations: raw.annotations, level: "Request" },
+    ...fields,
+  });
+}
+
+describe("connect requests (exec, attach, port-forward, proxy)", () => {
+  it("marks an exec or an attach as a session opened through the Pod, not an update of it", () => {
+    expect(timelineEntryOf(connectEntry("exec_pod.json"))).toMatchObject({ mark: "connect", verb: "create", subresource: "exec", statusCode: 101 });
+    expect(timelineEntryOf(connectEntry("attach_pod.json"))).toMatchObject({ mark: "connect", subresource: "attach" });
+    // Derived: kubectl port-forward, and a DELETE through a Node's proxy, which deletes nothing.
+    expect(markKindOf(connectEntry("exec_pod.json", { subresource: "portforward" }))).toBe("connect");
+    expect(markKindOf(connectEntry("exec_pod.json", { verb: "delete", subresource: "proxy" }))).toBe("connect");
+  });
+
+  it("still marks a refused exec as failed", () => {
+    const refused = connectEntry("exec_pod.json", { statusCode: 403, details: { failure: { status: "Failure", reason: "Forbidden", message: 'pods "nginx-deployment-7998647bdf-phvq7" is forbidden' } } });
+    expect(markKindOf(refused)).toBe("failed");
+  });
+
+  it("gives the panel an exec's command from its request URI, and none for an attach", () => {
+    expect(entryDetailsOf(connectEntry("exec_pod.json"), pod).request).toMatchObject({
+      requestUri: "/api/v1/namespaces/default/pods/nginx-deployment-7998647bdf-phvq7/exec?command=bash&container=nginx1&container=nginx1&stdin=true&stdout=true&tty=true",
+      command: ["bash"],
+    });
+    expect(entryDetailsOf(connectEntry("attach_pod.json"), pod).request.command).toEqual([]);
+    expect(entryDetailsOf(ENTRIES.binding, pod).request.command).toEqual([]);
+  });
+
+  it("reads every command parameter, decoded, in order", () => {
+    // kubectl exec … -- sh -c 'echo "$HOME" > /tmp/x' (client-go encodes a space as +).
+    expect(execCommandOf("/api/v1/namespaces/default/pods/p/exec?command=sh&container=c&command=-c&command=echo+%22%24HOME%22+%3E+%2Ftmp%2Fx&stdout=true")).toEqual(["sh", "-c", 'echo "$HOME" > /tmp/x']);
+    expect(execCommandOf("/api/v1/namespaces/default/pods/p/exec")).toEqual([]);
+    expect(execCommandOf(null)).toEqual([]);
+    // A malformed escape stays as it came rather than failing the page.
+    expect(execCommandOf("/api/v1/namespaces/default/pods/p/exec?command=100%")).toEqual(["100%"]);
   });
 });
 

@@ -35,11 +35,19 @@ export function lifetimeRange(lifetime: TimelineLifetime): { startMicros: number
   return { startMicros: clampToStorable(start - margin), endMicros: clampToStorable(end + margin) };
 }
 
+/**
+ * The subresources that open a session through their object rather than write to it: kubectl
+ * exec, attach, port-forward and the apiserver's proxy (pods/, services/ and nodes/proxy). Their
+ * verb is the HTTP method's (a POST is a `create`, a DELETE through a proxy a `delete`).
+ */
+export const CONNECT_SUBRESOURCES: ReadonlySet<string> = new Set(["exec", "attach", "portforward", "proxy"]);
+
 /** Which mark an entry gets. Failures first (nothing happened), then no-ops and dry runs (nothing changed). */
 export function markKindOf(entry: Pick<TraceEntry, "source" | "verb" | "subresource" | "statusCode" | "details" | "noop">): MarkKind {
   if (isFailedRequest(entry.statusCode, entry.details)) return "failed";
   if (entry.noop || entry.details.dryRun === true) return "noop";
   if (entry.source === "event") return "event";
+  if (CONNECT_SUBRESOURCES.has(entry.subresource)) return "connect";
   switch (entry.verb) {
     case "create":
       // A create on a subresource writes to an object that exists: a binding sets a Pod's Node,
@@ -66,6 +74,17 @@ function failureOf(entry: TraceEntry): TimelineFailure | null {
     .filter(isJsonObject)
     .map((cause) => [cause.field, cause.reason, cause.message].filter((part) => typeof part === "string" && part !== "").join(": "));
   return { status: text(f.status), reason: text(f.reason), message: text(f.message), causes };
+}
+
+/**
+ * The command of an exec from its request URI: the `command` parameters, decoded, in order
+ * (`kubectl exec pod -- sh -c 'echo hi'` asks `?command=sh&command=-c&command=echo+hi`). Empty
+ * when the URI has none.
+ */
+export function execCommandOf(requestUri: string | null): string[] {
+  const query = requestUri?.indexOf("?") ?? -1;
+  if (requestUri == null || query < 0) return [];
+  return new URLSearchParams(requestUri.slice(query + 1)).getAll("command");
 }
 
 function impersonatorOf(entry: TraceEntry): string | null {
@@ -139,6 +158,7 @@ export function entryDetailsOf(entry: TraceEntry, object: TraceObject): Timeline
       stage: entry.stage,
       level: text(d.level),
       requestUri: text(d.requestURI),
+      command: entry.subresource === "exec" ? execCommandOf(text(d.requestURI)) : [],
       sourceIps: texts(d.sourceIPs),
       groups: texts(d.groups),
       impersonatorGroups: isJsonObject(d.impersonatedBy) ? texts(d.impersonatedBy.groups) : [],

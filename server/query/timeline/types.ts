@@ -8,8 +8,11 @@ import type { RelationMode } from "../trace/types";
  * import it. Times are integer microseconds since the epoch, in fields named `…Micros`.
  */
 
-/** How a history entry is drawn: what it did, or that it failed / changed nothing. */
-export const MARK_KINDS = ["create", "update", "patch", "delete", "failed", "noop", "event"] as const;
+/**
+ * How a history entry is drawn: what it did, or that it failed / changed nothing. `connect` is a
+ * session opened through the object (exec, attach, port-forward, proxy), not a write to it.
+ */
+export const MARK_KINDS = ["create", "update", "patch", "delete", "connect", "failed", "noop", "event"] as const;
 export type MarkKind = (typeof MARK_KINDS)[number];
 
 /** An object as a row names it. `kind` is the display kind: "Pod", "Rollout.argoproj.io". */
@@ -134,6 +137,8 @@ export interface TimelineEntryDetails extends TimelineEntry {
     stage: string | null;
     level: string | null;
     requestUri: string | null;
+    /** The command of an exec, one argument each, from the request URI's `command` parameters in order; empty for other entries. */
+    command: string[];
     sourceIps: string[];
     groups: string[];
     impersonatorGroups: string[];
