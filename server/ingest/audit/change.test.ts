@@ -562,6 +562,20 @@ describe("computeChange: delete", () => {
     expect(computeChange(UNKNOWN, writeOf(loadFalcoTraceEvent("delete_secret.json")))).toEqual({ ...NOTHING_KNOWN, deleted: true });
   });
 
+  it("deletes nothing by a DELETE through the object's proxy: the request went to the Pod's server, not to the Pod", () => {
+    // Derived from exec_pod.json's envelope (a request to a subresource of a real Pod): a
+    // `kubectl proxy` client's DELETE to an endpoint of the Pod's own HTTP server.
+    const event = structuredClone(loadFalcoTraceEvent("exec_pod.json")) as Loose;
+    event.verb = "delete";
+    event.stage = "ResponseComplete";
+    event.objectRef.subresource = "proxy";
+    event.requestURI = `/api/v1/namespaces/${event.objectRef.namespace}/pods/${event.objectRef.name}/proxy/cache/entries`;
+    event.responseStatus = { metadata: {}, code: 200 };
+    const write = writeOf(event);
+    expect(write.subresource).toBe("proxy");
+    expect(computeChange(known(realPod()), write)).toEqual(NOTHING_KNOWN);
+  });
+
   it("takes a Status that reached it as no body", () => {
     const write = writeOf(loadFalcoTraceEvent("delete_configmap.json"));
     const status = loadFalcoTraceEvent("delete_configmap.json").responseObject as JsonObject;

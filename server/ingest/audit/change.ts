@@ -240,7 +240,9 @@ export function computeChange(previous: PreviousState, write: AuditWrite, option
     case "patch":
       return modification(previous, write, body, options);
     case "delete":
-      return deletion(previous, body);
+      // Only a DELETE of the object itself removes it: one through a subresource (a Pod's,
+      // Service's or Node's proxy, forwarded to the server behind it) leaves it as it was.
+      return write.subresource === "" ? deletion(previous, body) : nothingKnown();
     case "deletecollection":
       // The collection, not one object: the objects it removed are not named in the event.
       return nothingKnown();

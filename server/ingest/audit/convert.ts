@@ -143,8 +143,9 @@ function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): A
   const identifyingResponse = dryRun && (verb === "create" || statusCode === 201) ? null : responseObject;
   const object = identityOf(ref, verb, apiGroup, resource, expectedKind, identifyingResponse, requestObject);
   // A delete answered with a Status (ConfigMaps, Secrets, most kinds but Pods) names the deleted
-  // object's uid there: what tells it from a later object of the same name.
-  if (object.uid === null && verb === "delete" && !failed) object.uid = deletedUidOf(event.responseObject);
+  // object's uid there: what tells it from a later object of the same name. Not a DELETE through
+  // a subresource (a proxy's): its answer is the server's behind it, whatever it names.
+  if (object.uid === null && verb === "delete" && subresource === "" && !failed) object.uid = deletedUidOf(event.responseObject);
   const target = { apiGroup, resource };
   // A failed request changed nothing, so there is no "after" to show; nor does a dry run, whose
   // answer shows what the object would have become.

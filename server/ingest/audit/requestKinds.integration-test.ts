@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import { rolloutScenario, ROLLOUT_DEPLOYMENT_UID } from "../../testing/scenarios/rollout";
+import { openshiftCascade } from "../../testing/scenarios/openshiftCascade";
 import { createAuditIngestor, type AuditIngestor } from "./ingest";
 import type { DiffEntry } from "./types";
 import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
@@ -107,5 +108,58 @@ describe.each(STORE_KINDS)("dry runs and server-side apply, on %s", (kind) => {
       ["11111111-0000-4000-8000-000000000001", "2021-09-13T15:02:00.000Z"],
       ["11111111-0000-4000-8000-000000000002", null],
     ]);
+  });
+});
+
+/*
+ * Requests through a Pod's proxy subresource (`kubectl proxy`, or the apiserver's
+ * /api/v1/namespaces/…/pods/…/proxy/… URLs) reach the Pod's own HTTP server: their verb is the
+ * HTTP method's, so a DELETE there is an audit `delete` of the Pod's subresource, which removes
+ * nothing. The Pod's life is the cascade's (real OpenShift objects); the proxy request is built
+ * on its create's envelope.
+ */
+describe.each(STORE_KINDS)("a DELETE through a Pod's proxy, on %s", (kind) => {
+  let test: TestDatabase;
+  let ingestor: AuditIngestor;
+  beforeAll(async () => {
+    test = await openTestDatabase(kind);
+    ingestor = createAuditIngestor(test.db, options);
+  });
+  afterAll(() => test.dispose());
+
+  const POD = "apiserver-85b76d5494-tscjb";
+  const life = () => openshiftCascade().filter((s) => s.label.endsWith(POD) || s.label.includes(`pod ${POD} `));
+  const podRow = async () =>
+    (await test.db.query<{ deleted_at: Date | null; entries: number }>(
+      `SELECT o.deleted_at, (SELECT count(*) FROM history_entries h WHERE h.object_id = o.id)::int AS entries
+         FROM objects o WHERE o.resource = 'pods' AND o.name = $1`,
+      [POD],
+    )).rows;
+
+  it("keeps the Pod alive and records the request; the Pod's own delete later still removes it", async () => {
+    const [create, ...rest] = life();
+    expect(create!.label).toBe(`create pod ${POD}`);
+    const created = create!.event as Event;
+    const at = new Date(create!.at.getTime() + 1000);
+    const proxyDelete: Event = {
+      ...structuredClone(created),
+      auditID: "8b0f3c5e-1d2a-4c6b-9e7f-0a1b2c3d4e5f",
+      verb: "delete",
+      requestURI: `/api/v1/namespaces/${created.objectRef.namespace}/pods/${POD}/proxy/cache/entries`,
+      objectRef: { ...created.objectRef, name: POD, subresource: "proxy" },
+      responseStatus: { metadata: {}, code: 200 },
+      requestReceivedTimestamp: new Date(at.getTime() - 5).toISOString().replace("Z", "000Z"),
+      stageTimestamp: at.toISOString().replace("Z", "000Z"),
+    };
+    delete proxyDelete.requestObject;
+    // What the Pod's server answered, shaped like a Status naming another uid: never the Pod's.
+    proxyDelete.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details: { name: POD, kind: "pods", uid: "0d9c3b7a-5e41-4f8e-9a2b-6c1d7e3f4a50" } };
+
+    await ingestor.ingest("proxy", [create!.event, proxyDelete]);
+    expect(await podRow()).toEqual([{ deleted_at: null, entries: 2 }]);
+
+    await ingestor.ingest("proxy", rest.map((s) => s.event));
+    const [row] = await podRow();
+    expect(row!.deleted_at).not.toBeNull();
   });
 });
