@@ -5,7 +5,7 @@ import { isDecimal, placeLateWrites, type LatePlacement, type LatePlacements, ty
 import { createsObject } from "../ingest/audit/change";
 import { mayHaveEffect } from "../ingest/audit/subresourceEffect";
 import { toldVersion } from "./stateVersion";
-import type { DiffEntry, JsonObject, WriteVerb } from "../ingest/audit/types";
+import type { DiffEntry, HistoryVerb, JsonObject } from "../ingest/audit/types";
 
 /**
  * The store's side of placing late writes (server/ingest/audit/lateWrites.ts): reading an
@@ -104,7 +104,7 @@ async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: 
 /** What createsObject needs of a stored entry (stored failed writes and dry runs have no version after them, and never get here). */
 function storedWrite(entry: { verb: string; subresource: string; status_code: number | null; details: JsonObject }) {
   const statusCode = entry.status_code;
-  return { verb: entry.verb as WriteVerb, subresource: entry.subresource, statusCode, failed: isFailedRequest(statusCode, entry.details), dryRun: entry.details.dryRun === true };
+  return { verb: entry.verb as HistoryVerb, subresource: entry.subresource, statusCode, failed: isFailedRequest(statusCode, entry.details), dryRun: entry.details.dryRun === true };
 }
 
 /** stateWrittenSince's statement (exported for the plan test). */

@@ -246,5 +246,8 @@ export function computeChange(previous: PreviousState, write: AuditWrite, option
     case "deletecollection":
       // The collection, not one object: the objects it removed are not named in the event.
       return nothingKnown();
+    case "get":
+      // A session opened in a Pod over WebSocket (SESSION_SUBRESOURCES): the Pod is as it was.
+      return nothingKnown();
   }
 }

@@ -316,6 +316,36 @@ describe("convertAuditEvent: subresources", () => {
     expect(write.endTime.toISOString()).toBe("2018-10-26T13:50:00.000Z");
   });
 
+  it.each([
+    ["exec_pod.json", "exec"],
+    ["attach_pod.json", "attach"],
+  ])("records %s sent over WebSocket (kubectl 1.30 on: a GET, audit verb get) as a session on the Pod, not a read", (file, subresource) => {
+    // Derived: the same request as kubectl 1.30 and later sends it, a GET upgraded to WebSocket,
+    // at its closing stage (the verb as kube-apiserver logs it: kubernetes/kubectl#1761).
+    const raw = falco(file);
+    raw.verb = "get";
+    raw.stage = "ResponseComplete";
+    raw.stageTimestamp = "2018-10-26T13:50:00.000000Z";
+    const write = asWrite(convert(raw));
+    expect(write).toMatchObject({
+      verb: "get",
+      subresource,
+      title: `minikube-user get ${subresource}`,
+      statusCode: 101,
+      bodyAfter: null,
+      object: { resource: "pods", kind: "Pod", namespace: "default", name: "nginx-deployment-7998647bdf-phvq7" },
+    });
+  });
+
+  it.each(["log", "proxy", ""])("still counts a GET of a Pod's %s as a read", (subresource) => {
+    const raw = falco("exec_pod.json"); // derived: a GET of another subresource of the same Pod
+    raw.verb = "get";
+    raw.stage = "ResponseComplete";
+    raw.objectRef.subresource = subresource === "" ? undefined : subresource;
+    if (subresource === "") delete raw.objectRef.subresource;
+    expect(asRead(convert(raw)).resource).toBe(subresource === "" ? "pods" : `pods/${subresource}`);
+  });
+
   it("takes a request whose stage came before it was received as instant, so that it ends no earlier than it starts", () => {
     const raw = falco("exec_pod.json"); // derived: a stage timestamp a clock step put before the request's
     raw.stage = "ResponseComplete";

@@ -17,7 +17,9 @@ import { isJsonObject,
   type JsonValue,
   type ObjectIdentity,
   type SubresourceEffect,
+  type HistoryVerb,
   type WriteVerb,
+  SESSION_SUBRESOURCES,
 } from "./types";
 
 /**
@@ -30,8 +32,18 @@ export function convertAuditEvent(event: AuditEvent, options: ConvertOptions): C
   if (event.stage !== "ResponseComplete" && event.stage !== "Panic") return skipped(event, `stage ${event.stage} is not traced`);
   const noise = noiseReason(event, options);
   if (noise !== null) return skipped(event, noise);
+  if (isSessionOverWebSocket(event)) return toWrite(event, "get", options);
   if (!isWriteVerb(event.verb) || isReviewRequest(event)) return toRead(event);
   return toWrite(event, event.verb, options);
+}
+
+/**
+ * `kubectl exec`, `attach` or `port-forward` over WebSocket (kubectl 1.30 on): a GET, so the
+ * audit verb is `get`, but a session someone opened in the Pod, as the POST of older kubectl is.
+ */
+function isSessionOverWebSocket(event: AuditEvent): boolean {
+  const ref = event.objectRef;
+  return event.verb === "get" && (ref?.apiGroup ?? "") === "" && ref?.resource === "pods" && SESSION_SUBRESOURCES.has(ref.subresource ?? "");
 }
 
 /**
@@ -117,7 +129,7 @@ function pathOf(requestURI: string): string {
   return requestURI.split("?", 1)[0] ?? "";
 }
 
-function toWrite(event: AuditEvent, verb: WriteVerb, options: ConvertOptions): AuditWrite | AuditSkipped {
+function toWrite(event: AuditEvent, verb: HistoryVerb, options: ConvertOptions): AuditWrite | AuditSkipped {
   const ref = event.objectRef;
   if (!ref?.resource) return skipped(event, `${verb} of ${pathOf(event.requestURI) || "an unknown URL"} has no objectRef.resource`);
 
@@ -316,7 +328,7 @@ function isTheObject(body: JsonValue | null, expectedKind: string | null, name: 
  */
 function identityOf(
   ref: AuditObjectRef,
-  verb: WriteVerb,
+  verb: HistoryVerb,
   apiGroup: string,
   resource: string,
   expectedKind: string | null,

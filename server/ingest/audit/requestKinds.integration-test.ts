@@ -136,7 +136,7 @@ describe.each(STORE_KINDS)("a DELETE through a Pod's proxy, on %s", (kind) => {
       [POD],
     )).rows;
 
-  it("keeps the Pod alive and records the request; the Pod's own delete later still removes it", async () => {
+  it("keeps the Pod alive and records the request, and an exec over WebSocket; the Pod's own delete later still removes it", async () => {
     const [create, ...rest] = life();
     expect(create!.label).toBe(`create pod ${POD}`);
     const created = create!.event as Event;
@@ -155,8 +155,21 @@ describe.each(STORE_KINDS)("a DELETE through a Pod's proxy, on %s", (kind) => {
     // What the Pod's server answered, shaped like a Status naming another uid: never the Pod's.
     proxyDelete.responseObject = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details: { name: POD, kind: "pods", uid: "0d9c3b7a-5e41-4f8e-9a2b-6c1d7e3f4a50" } };
 
-    await ingestor.ingest("proxy", [create!.event, proxyDelete]);
-    expect(await podRow()).toEqual([{ deleted_at: null, entries: 2 }]);
+    // And `kubectl exec` as kubectl 1.30 and later sends it: a GET over WebSocket, audit verb get.
+    const execOverWebSocket: Event = {
+      ...structuredClone(proxyDelete),
+      auditID: "3e7a9c21-6b4d-4f0e-8c5a-2d1f9e8b7a60",
+      verb: "get",
+      requestURI: `/api/v1/namespaces/${created.objectRef.namespace}/pods/${POD}/exec?command=sh&container=openshift-apiserver&stdin=true&stdout=true&tty=true`,
+      objectRef: { ...created.objectRef, name: POD, subresource: "exec" },
+      responseStatus: { metadata: {}, code: 101 },
+    };
+    delete execOverWebSocket.responseObject;
+
+    await ingestor.ingest("proxy", [create!.event, proxyDelete, execOverWebSocket]);
+    expect(await podRow()).toEqual([{ deleted_at: null, entries: 3 }]);
+    const titles = (await test.db.query<{ title: string }>(`SELECT title FROM history_entries WHERE subresource <> '' ORDER BY id`)).rows.map((r) => r.title);
+    expect(titles).toEqual([expect.stringMatching(/ delete proxy$/), expect.stringMatching(/ get exec$/)]);
 
     await ingestor.ingest("proxy", rest.map((s) => s.event));
     const [row] = await podRow();

@@ -32,14 +32,27 @@ export interface ObjectIdentity {
 export const WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"] as const;
 export type WriteVerb = (typeof WRITE_VERBS)[number];
 
-/** A write request (create/update/patch/delete/deletecollection) at stage ResponseComplete or Panic. */
+/**
+ * The subresources that open a session in a Pod's containers. kubectl sends them as a POST (the
+ * audit verb `create`) over SPDY, and since 1.30 as a GET (`get`) over WebSocket: either way a
+ * session someone opened, which history keeps, though the second reads like a read.
+ */
+export const SESSION_SUBRESOURCES: ReadonlySet<string> = new Set(["exec", "attach", "portforward"]);
+
+/** The verbs of history entries: the writes', and `get` for a session opened over WebSocket. */
+export type HistoryVerb = WriteVerb | "get";
+
+/**
+ * A request that becomes history — a write (create/update/patch/delete/deletecollection), or a
+ * session opened in a Pod (SESSION_SUBRESOURCES) — at stage ResponseComplete or Panic.
+ */
 export interface AuditWrite {
   kind: "write";
   auditId: string;
   stage: string;
   level: "None" | "Metadata" | "Request" | "RequestResponse";
   object: ObjectIdentity;
-  verb: WriteVerb;
+  verb: HistoryVerb;
   /** "" when none, e.g. "status", "scale". */
   subresource: string;
   startTime: Date;

@@ -61,7 +61,7 @@ export const ATTR = {
   impersonatedBy: "impersonatedBy",
   /** Entry: the groups of the impersonating user, comma-separated (absent when not impersonated). */
   impersonatedByGroups: "impersonatedByGroups",
-  /** Entry: request verb: create, update, patch, delete, deletecollection. */
+  /** Entry: request verb: create, update, patch, delete, deletecollection; get for a session opened in a Pod over WebSocket (exec, attach, port-forward). */
   verb: "verb",
   /** Entry: subresource, e.g. "status", "scale" (absent for the object itself). */
   subresource: "subresource",
