@@ -68,7 +68,18 @@ export interface Config {
    * audit events tell (server/ingest/audit/apiserverBehaviour.ts).
    */
   kubernetesVersions: Record<string, KubernetesVersion>;
+  /**
+   * Clusters Kubetrail connects to (KUBETRAIL_CLUSTERS), each watched for Kubernetes Events
+   * (server/ingest/events/eventsSource.ts). Only parsed here: the kubeconfig is read at start-up
+   * (server/k8s/clusterConnections.ts).
+   */
+  clusterConnections: ClusterConnectionConfig[];
 }
+
+/** How to reach one cluster's API server: a kubeconfig file (and one of its contexts), or the Pod's own service account. */
+export type ClusterConnectionConfig =
+  | { cluster: string; kind: "kubeconfig"; file: string; context: string | null }
+  | { cluster: string; kind: "in-cluster" };
 
 export type IngestAuthConfig =
   | { mode: "disabled" }
@@ -168,6 +179,47 @@ const kubernetesVersions = z
     return versions;
   });
 
+/**
+ * `prod=/etc/kubetrail/prod.kubeconfig,staging=/k/staging.yaml#admin@staging,local=in-cluster`:
+ * per cluster name, a kubeconfig file (its current context, or the one after `#`), or
+ * `in-cluster` for the service account of the Pod Kubetrail runs in.
+ */
+const clusterConnections = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const connections: ClusterConnectionConfig[] = [];
+    for (const [index, item] of (text ?? "").split(",").entries()) {
+      if (item.trim() === "") continue;
+      const eq = item.indexOf("=");
+      const cluster = item.slice(0, eq).trim();
+      const target = item.slice(eq + 1).trim();
+      const hash = target.lastIndexOf("#");
+      const file = hash < 0 ? target : target.slice(0, hash);
+      const context = hash < 0 ? null : target.slice(hash + 1);
+      const problem =
+        eq <= 0 || target === ""
+          ? `expected cluster=kubeconfig-file[#context] or cluster=in-cluster, e.g. prod=/etc/kubetrail/prod.kubeconfig, got "${item.trim()}"`
+          : !clusterName.safeParse(cluster).success
+            ? `"${cluster}" is not a valid cluster name`
+            : connections.some((c) => c.cluster === cluster)
+              ? `cluster "${cluster}" is given twice`
+              : file === "" || context === ""
+                ? `"${target}" names no file or no context`
+                : null;
+      if (problem !== null) {
+        ctx.addIssue({ code: "custom", message: `KUBETRAIL_CLUSTERS item ${index + 1}: ${problem}` });
+        return z.NEVER;
+      }
+      connections.push(
+        target === "in-cluster"
+          ? { cluster, kind: "in-cluster" }
+          : { cluster, kind: "kubeconfig", file: path.resolve(/*turbopackIgnore: true*/ file), context },
+      );
+    }
+    return connections;
+  });
+
 /** More ingest workers than this would only add connections and memory on any machine we know. */
 const MAX_INGEST_WORKERS = 16;
 
@@ -215,6 +267,7 @@ const envSchema = z.object({
   KUBETRAIL_JAEGER_BASE_PATH: jaegerBasePath,
   JAEGER_UI_DIR: z.string().optional(),
   KUBETRAIL_KUBERNETES_VERSIONS: kubernetesVersions,
+  KUBETRAIL_CLUSTERS: clusterConnections,
 });
 
 /**
@@ -359,5 +412,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jaegerUiDir: e.JAEGER_UI_DIR ? path.resolve(/*turbopackIgnore: true*/ e.JAEGER_UI_DIR) : null,
     otlpExport,
     kubernetesVersions: e.KUBETRAIL_KUBERNETES_VERSIONS,
+    clusterConnections: e.KUBETRAIL_CLUSTERS,
   };
 }

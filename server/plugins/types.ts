@@ -1,5 +1,6 @@
 import type { JsonObject, ObjectIdentity } from "../ingest/audit/types";
 import type { Linker, RelationKindInfo } from "../model/links/types";
+import type { ObservedHistorySummary } from "../store/observedHistoryWriter";
 
 /**
  * Kubetrail plugins: TypeScript (or JavaScript) modules named in KUBETRAIL_PLUGINS and loaded
@@ -34,11 +35,12 @@ export interface KubetrailPlugin {
  * starts each data source once at start-up and aborts `signal` at shutdown; `start` resolves
  * when the source has stopped (after the abort, or on a fatal error, which is logged: the rest
  * of Kubetrail keeps running). A source reports what it saw with `ingestHistory`, which stores
- * entries as the audit ingestor does (one transaction per call, deduplicated by `key`): history
- * with diffs when a body is given, and the relations the linkers read from that body.
+ * entries as the audit ingestor does: one transaction per call, each entry once by its `key`, on
+ * the object it names (found by uid, else by name; a placeholder for one never seen).
  *
- * Not wired yet: plugins' data sources are loaded and validated, but nothing starts them until
- * the first built-in source (Kubernetes Events) brings the runner and `ingestHistory`.
+ * Stored today: entries without a body (`source: "event"`), as the built-in Kubernetes Events
+ * source reports them (server/ingest/events). Entries with a body or `deleted` (watches) are
+ * rejected, each with its reason, until the watch source brings diffs of observed bodies.
  */
 export interface DataSource {
   /** Unique within its plugin, e.g. "events". */
@@ -47,8 +49,12 @@ export interface DataSource {
 }
 
 export interface DataSourceContext {
-  /** Stores entries of one cluster; resolves once they are committed. Call it in batches. */
-  ingestHistory(cluster: string, entries: ObservedHistoryEntry[]): Promise<void>;
+  /**
+   * Stores entries of one cluster in one transaction; resolves once they are committed, with how
+   * many were new, duplicates (stored before, by `key`) and rejected (with why). Call it in
+   * batches. Rejects only when nothing could be stored (the database is down): report again later.
+   */
+  ingestHistory(cluster: string, entries: ObservedHistoryEntry[]): Promise<ObservedHistorySummary>;
   /** Aborted when Kubetrail shuts down. */
   signal: AbortSignal;
   log(message: string): void;

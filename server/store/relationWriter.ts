@@ -168,6 +168,47 @@ export async function applyRelationClaims(sql: Sql, clusterId: number, observati
   return outcome;
 }
 
+/** Where resolveObjectReferences found each reference, in the order given. */
+export interface ResolvedReferences {
+  ids: number[];
+  /** Rows made for references to objects never seen. */
+  placeholders: number;
+  /** Resolves once those rows are written; to be awaited inside the caller's transaction. */
+  written: Promise<unknown>;
+}
+
+/**
+ * The objects `references` name in cluster `clusterId`, found as relations' targets are (by uid,
+ * else the latest incarnation of the name) or made as placeholders for objects never seen, each
+ * at its `at`: what sources that only name an object (a Kubernetes Event's involvedObject) need.
+ * Under the same locks as relations' targets, held until the caller's transaction ends, so a row
+ * found here is not pruned before what the caller writes of it commits.
+ */
+export async function resolveObjectReferences(
+  sql: Sql,
+  clusterId: number,
+  references: ReadonlyArray<{ ref: ObjectReference; at: Date }>,
+  objectIds: ObjectIdPool,
+): Promise<ResolvedReferences> {
+  const outcome: RelationOutcome = { opened: 0, ended: 0, placeholders: 0 };
+  const targets = new Map<string, { target: Target; at: Date }>();
+  for (const { ref, at } of references) {
+    const target: Target = { clusterId, ref };
+    const key = targetKey(target);
+    const known = targets.get(key);
+    // A placeholder starts at the earliest time anything named it.
+    if (known === undefined) targets.set(key, { target, at });
+    else if (at < known.at) known.at = at;
+  }
+  const { found, placeholdersWritten } = await resolveTargets(sql, [...targets.values()], outcome, objectIds);
+  const ids = references.map(({ ref }) => {
+    const id = found.get(targetKey({ clusterId, ref }));
+    if (id === undefined) throw new Error(`resolveObjectReferences: ${ref.resource} ${ref.namespace}/${ref.name} was neither found nor made`);
+    return id;
+  });
+  return { ids, placeholders: outcome.placeholders, written: placeholdersWritten };
+}
+
 function rowOf(claimant: number, held: { kind: string; role: "parent" | "child"; otherId: number }, validFrom: Date, validTo: Date | null) {
   // from is the parent side: the other object when it is the claimant's parent.
   const [from, to] = held.role === "parent" ? [held.otherId, claimant] : [claimant, held.otherId];

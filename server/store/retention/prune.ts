@@ -3,6 +3,7 @@ import { advisoryLockIdOf, objectKeyOf } from "../objectKey";
 
 export interface PruneResult {
   historyEntries: number;
+  /** Dedup receipts: the audit webhook's and other sources' (observation_receipts). */
   receipts: number;
   requestCounts: number;
   relations: number;
@@ -86,7 +87,7 @@ async function pruneObjects(db: Database, at: string): Promise<{ objects: number
 /**
  * Deletes what is older than `cutoff`: history entries, read counters and ended relations whose
  * time (start, minute, end) and storage (stored_at) are both before it, so that history imported
- * from an old log is kept as long as history received live; dedup receipts received before it
+ * from an old log is kept as long as history received live; dedup receipts (audit and observed) received before it
  * (so an event can be stored again once its entry is gone, and not before); and then the objects
  * that left nothing referring to them (last seen before the cutoff, no history, no relation),
  * with their states and the ids merged into them (object_aliases).
@@ -102,6 +103,11 @@ export async function pruneOlderThan(db: Database, cutoff: Date): Promise<PruneR
     db,
     `DELETE FROM audit_receipts WHERE (cluster_id, audit_id, stage) IN
        (SELECT cluster_id, audit_id, stage FROM audit_receipts WHERE received_at < $1 LIMIT ${BATCH})`,
+    [at],
+  ) + await deleteInBatches(
+    db,
+    `DELETE FROM observation_receipts WHERE (cluster_id, source, key) IN
+       (SELECT cluster_id, source, key FROM observation_receipts WHERE received_at < $1 LIMIT ${BATCH})`,
     [at],
   );
   const requestCounts = await deleteInBatches(

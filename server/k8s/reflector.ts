@@ -1,0 +1,383 @@
+import http from "node:http";
+import https from "node:https";
+import { createInterface } from "node:readline";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { isJsonObject, type JsonObject, type JsonValue } from "../ingest/audit/types";
+
+/**
+ * Keeps a consumer in step with one collection of a Kubernetes API server, the way client-go's
+ * reflector does: a paginated LIST, then a WATCH from the list's resourceVersion with bookmarks,
+ * watched again from the last version handed over when a watch ends, and listed again when the
+ * server says that version is gone (410 Expired). Connection, TLS and credentials come from
+ * @kubernetes/client-node's KubeConfig (kubeconfig files, in-cluster service accounts, exec
+ * plugins).
+ *
+ * Delivery is at least once: a resourceVersion counts as reached only once the consumer has
+ * taken every change up to it (its promise resolved). When the consumer fails (the database is
+ * down), the reflector backs off and watches again from the last version reached, so the changes
+ * it could not take come again; when that version has expired meanwhile, a relist brings every
+ * object as it is now. Consumers must therefore be idempotent (Kubetrail's stores are: receipts).
+ * We do not use client-node's ListWatch: it keeps every object in memory, asks for no bookmarks,
+ * stops for good on the first error that is not a 410, and drops lines it cannot parse silently.
+ */
+
+export type ChangeType = "LISTED" | "ADDED" | "MODIFIED" | "DELETED";
+
+export interface ObservedChange {
+  type: ChangeType;
+  object: JsonObject;
+}
+
+export interface ReflectorOptions {
+  kubeConfig: KubeConfig;
+  /** The collection's path, e.g. "/api/v1/events" (every namespace) or "/apis/apps/v1/namespaces/x/deployments". */
+  path: string;
+  /**
+   * Takes a batch of changes; the reflector waits for it before it reads on (backpressure).
+   * `apiVersion` is the collection's (list items and watch objects may lack their own).
+   */
+  consume(changes: ObservedChange[], apiVersion: string | null): Promise<void>;
+  signal: AbortSignal;
+  log?(message: string): void;
+  /** Objects per LIST page (default 500). */
+  pageSize?: number;
+  /** How long the server keeps one watch open (default 300 s, as client-go's 5–10 min range). */
+  watchTimeoutSeconds?: number;
+  /** Changes handed over at most together, and how long a change waits for others (default 500, 200 ms). */
+  maxBatch?: number;
+  batchDelayMs?: number;
+  /** Back-off after a failure: doubling from `minBackoffMs` to `maxBackoffMs` (default 1 s to 30 s). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Largest LIST page body accepted (default 64 MiB): a bigger one is an error, not a crash. */
+  maxPageBytes?: number;
+}
+
+/** The server answered with an error status; `code` 410 means the resourceVersion or continue token expired. */
+export class ApiServerError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly reason: string | null,
+  ) {
+    super(message);
+  }
+}
+
+const isGone = (error: unknown): boolean => error instanceof ApiServerError && error.code === 410;
+
+/** What a reflector has done so far, for logs and tests. */
+export interface ReflectorStats {
+  lists: number;
+  watches: number;
+  /** Relists because the server had compacted the version being watched (or a continue token). */
+  expired: number;
+  failures: number;
+  changes: number;
+  bookmarks: number;
+  /** The last resourceVersion whose changes the consumer took. */
+  resourceVersion: string | null;
+}
+
+/** Runs until `signal` aborts; resolves then. Never rejects: failures are logged and retried with back-off. */
+export async function runReflector(options: ReflectorOptions, stats: ReflectorStats = newReflectorStats()): Promise<ReflectorStats> {
+  const log = options.log ?? (() => {});
+  const minBackoff = options.minBackoffMs ?? 1000;
+  const maxBackoff = options.maxBackoffMs ?? 30_000;
+  let backoff = 0;
+  let resourceVersion: string | null = null;
+  while (!options.signal.aborted) {
+    try {
+      if (resourceVersion === null) {
+        resourceVersion = await listAll(options, stats);
+        stats.resourceVersion = resourceVersion;
+        backoff = 0;
+      }
+      const outcome = await watchFrom(options, resourceVersion, stats);
+      // Even a watch that failed moves on to the last version whose changes were taken.
+      resourceVersion = outcome.resourceVersion;
+      stats.resourceVersion = resourceVersion;
+      if (outcome.gone) {
+        stats.expired++;
+        log(`${options.path}: resourceVersion ${resourceVersion} expired; listing again`);
+        resourceVersion = null;
+        continue;
+      }
+      if (outcome.error !== null) throw outcome.error;
+      if (outcome.progressed) backoff = 0;
+      // A watch that ended having brought nothing at all (a server that closes at once) is retried with back-off.
+      else if (!options.signal.aborted) backoff = await pause(options.signal, backoff, minBackoff, maxBackoff);
+    } catch (error) {
+      if (options.signal.aborted) break;
+      if (isGone(error)) {
+        // A continue token (or the watched version) expired: list again from the start.
+        stats.expired++;
+        resourceVersion = null;
+        continue;
+      }
+      stats.failures++;
+      log(`${options.path}: ${(error as Error).message}; trying again in ${Math.round(nextBackoff(backoff, minBackoff, maxBackoff) / 1000)} s`);
+      backoff = await pause(options.signal, backoff, minBackoff, maxBackoff);
+    }
+  }
+  return stats;
+}
+
+export function newReflectorStats(): ReflectorStats {
+  return { lists: 0, watches: 0, expired: 0, failures: 0, changes: 0, bookmarks: 0, resourceVersion: null };
+}
+
+const nextBackoff = (current: number, min: number, max: number) => Math.min(current === 0 ? min : current * 2, max);
+
+async function pause(signal: AbortSignal, current: number, min: number, max: number): Promise<number> {
+  const wait = nextBackoff(current, min, max);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, wait);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+  return wait;
+}
+
+/** Lists the collection page by page, handing each page over; returns the list's resourceVersion. */
+async function listAll(options: ReflectorOptions, stats: ReflectorStats): Promise<string> {
+  stats.lists++;
+  let continueToken: string | null = null;
+  for (;;) {
+    const query: Record<string, string> = { limit: String(options.pageSize ?? 500) };
+    if (continueToken) query.continue = continueToken;
+    const page = await getJson(options, query);
+    const metadata = isJsonObject(page.metadata) ? page.metadata : {};
+    const items = Array.isArray(page.items) ? page.items.filter(isJsonObject) : null;
+    if (items === null) throw new Error(`LIST ${options.path}: the answer has no items array`);
+    const apiVersion = typeof page.apiVersion === "string" ? page.apiVersion : null;
+    if (items.length > 0) {
+      await options.consume(items.map((object) => ({ type: "LISTED", object })), apiVersion);
+      stats.changes += items.length;
+    }
+    continueToken = typeof metadata.continue === "string" && metadata.continue !== "" ? metadata.continue : null;
+    if (continueToken === null) {
+      const version = metadata.resourceVersion;
+      if (typeof version !== "string" || version === "") throw new Error(`LIST ${options.path}: the answer has no metadata.resourceVersion`);
+      return version;
+    }
+  }
+}
+
+interface WatchOutcome {
+  /** The last version whose changes the consumer took. */
+  resourceVersion: string;
+  /** The server said the version expired (410): list again. */
+  gone: boolean;
+  /** Whether the watch brought anything (a change or a bookmark). */
+  progressed: boolean;
+  /** Why it ended, when it failed (the consumer's failure, a bad line, an error event); null: it just ended. */
+  error: unknown;
+}
+
+async function requestOptions(options: ReflectorOptions, query: Record<string, string>): Promise<{ url: URL; init: https.RequestOptions }> {
+  const cluster = options.kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error("the kubeconfig has no current cluster");
+  const url = new URL(cluster.server.replace(/\/+$/, "") + options.path);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  const init: https.RequestOptions = { method: "GET", headers: { Accept: "application/json" } };
+  await options.kubeConfig.applyToHTTPSOptions(init);
+  return { url, init };
+}
+
+function send(url: URL, init: https.RequestOptions, signal: AbortSignal): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === "https:" ? https : http).request(url, { ...init, signal }, resolve);
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+/** Reads a Status answer's message and reason, for errors that name what the server said. */
+async function statusError(what: string, response: http.IncomingMessage): Promise<ApiServerError> {
+  let text = "";
+  for await (const chunk of response) {
+    if (text.length < 64 * 1024) text += chunk;
+  }
+  let message = text.trim().slice(0, 500);
+  let reason: string | null = null;
+  try {
+    const status = JSON.parse(text) as JsonValue;
+    if (isJsonObject(status)) {
+      if (typeof status.message === "string") message = status.message;
+      if (typeof status.reason === "string") reason = status.reason;
+    }
+  } catch {
+    // Not a Status: the text itself is the best message.
+  }
+  return new ApiServerError(`${what}: HTTP ${response.statusCode}${message ? `: ${message}` : ""}`, response.statusCode ?? 0, reason);
+}
+
+async function getJson(options: ReflectorOptions, query: Record<string, string>): Promise<JsonObject> {
+  const { url, init } = await requestOptions(options, query);
+  const response = await send(url, init, options.signal);
+  if (response.statusCode !== 200) throw await statusError(`LIST ${options.path}`, response);
+  const limit = options.maxPageBytes ?? 64 * 1024 * 1024;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      response.destroy();
+      throw new Error(`LIST ${options.path}: a page larger than ${limit} bytes; lower the page size`);
+    }
+    chunks.push(chunk);
+  }
+  let page: JsonValue;
+  try {
+    page = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (error) {
+    throw new Error(`LIST ${options.path}: the answer is not JSON (${(error as Error).message})`);
+  }
+  if (!isJsonObject(page)) throw new Error(`LIST ${options.path}: the answer is not a JSON object`);
+  return page;
+}
+
+function versionOf(object: JsonObject): string | null {
+  const metadata = object.metadata;
+  return isJsonObject(metadata) && typeof metadata.resourceVersion === "string" && metadata.resourceVersion !== "" ? metadata.resourceVersion : null;
+}
+
+/**
+ * One watch from `resourceVersion`, until the server ends it (timeoutSeconds), the connection
+ * drops, or the server says the version expired. Changes are handed over in batches; the
+ * version returned is the last one whose changes the consumer took (or a bookmark's, when
+ * nothing was waiting to be taken).
+ */
+async function watchFrom(options: ReflectorOptions, resourceVersion: string, stats: ReflectorStats): Promise<WatchOutcome> {
+  stats.watches++;
+  const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
+  const maxBatch = options.maxBatch ?? 500;
+  const delay = options.batchDelayMs ?? 200;
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  options.signal.addEventListener("abort", abort, { once: true });
+  const { url, init } = await requestOptions(options, {
+    watch: "1",
+    resourceVersion,
+    allowWatchBookmarks: "true",
+    timeoutSeconds: String(timeoutSeconds),
+  });
+  const outcome: WatchOutcome = { resourceVersion, gone: false, progressed: false, error: null };
+  // Changes read and not yet taken, with the version the last of them brings.
+  let pending: ObservedChange[] = [];
+  let pendingVersion: string | null = null;
+  let apiVersion: string | null = null;
+  let taking: Promise<void> = Promise.resolve();
+  let failed: unknown = null;
+  let timer: NodeJS.Timeout | null = null;
+  let response: http.IncomingMessage | null = null;
+
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (pending.length === 0) return;
+    const batch = pending;
+    const version = pendingVersion;
+    pending = [];
+    pendingVersion = null;
+    // Taken one batch at a time, in order; reading pauses while the consumer is behind.
+    response?.pause();
+    taking = taking.then(async () => {
+      if (failed !== null) return;
+      try {
+        await options.consume(batch, apiVersion);
+        stats.changes += batch.length;
+        if (version !== null) outcome.resourceVersion = version;
+        response?.resume();
+      } catch (error) {
+        failed = error;
+        controller.abort();
+      }
+    });
+  };
+
+  try {
+    response = await send(url, init, controller.signal);
+    if (response.statusCode !== 200) throw await statusError(`WATCH ${options.path}`, response);
+    // A server that stops sending (a half-open connection) is given up on a minute after the
+    // watch should have ended; bookmarks and the timeout keep a healthy one talking.
+    response.setTimeout((timeoutSeconds + 60) * 1000, () => controller.abort());
+    const lines = createInterface({ input: response, crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line.trim() === "") continue;
+      let event: JsonValue;
+      try {
+        event = JSON.parse(line);
+      } catch {
+        throw new Error(`WATCH ${options.path}: a line that is not JSON: ${line.slice(0, 200)}`);
+      }
+      if (!isJsonObject(event) || typeof event.type !== "string" || !isJsonObject(event.object)) {
+        throw new Error(`WATCH ${options.path}: an event without type and object: ${line.slice(0, 200)}`);
+      }
+      const object = event.object;
+      switch (event.type) {
+        case "ADDED":
+        case "MODIFIED":
+        case "DELETED": {
+          outcome.progressed = true;
+          if (typeof object.apiVersion === "string") apiVersion ??= object.apiVersion;
+          pending.push({ type: event.type, object });
+          pendingVersion = versionOf(object) ?? pendingVersion;
+          if (pending.length >= maxBatch) flush();
+          else timer ??= setTimeout(flush, delay);
+          break;
+        }
+        case "BOOKMARK": {
+          outcome.progressed = true;
+          stats.bookmarks++;
+          const version = versionOf(object);
+          // Reached once everything read before it is taken.
+          if (version !== null) {
+            if (pending.length === 0) taking = taking.then(() => {
+              if (failed === null) outcome.resourceVersion = version;
+            });
+            else pendingVersion = version;
+          }
+          break;
+        }
+        case "ERROR": {
+          const code = typeof object.code === "number" ? object.code : 0;
+          if (code === 410) {
+            flush();
+            await taking;
+            if (failed !== null) throw failed;
+            return { ...outcome, gone: true };
+          }
+          throw new ApiServerError(`WATCH ${options.path}: ${typeof object.message === "string" ? object.message : `error ${code}`}`, code, typeof object.reason === "string" ? object.reason : null);
+        }
+        default:
+          throw new Error(`WATCH ${options.path}: an event of unknown type ${JSON.stringify(event.type)}`);
+      }
+    }
+    flush();
+    await taking;
+    if (failed !== null) throw failed;
+    return outcome;
+  } catch (error) {
+    // What was read before the failure is still handed over, so the next watch starts after it.
+    if (failed === null && !options.signal.aborted) {
+      flush();
+      await taking;
+    }
+    if (failed !== null) return { ...outcome, error: failed };
+    if (isGone(error)) return { ...outcome, gone: true };
+    // Ended from here (shutdown, a silent connection) or by the network (an apiserver restarting):
+    // an ordinary end once the watch had brought something; else a failure, retried with back-off.
+    const dropped = controller.signal.aborted || (error as NodeJS.ErrnoException).code === "ECONNRESET" || (error as Error).name === "AbortError";
+    return { ...outcome, error: dropped && outcome.progressed ? null : error };
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal.removeEventListener("abort", abort);
+    response?.destroy();
+  }
+}

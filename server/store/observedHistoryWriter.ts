@@ -1,0 +1,186 @@
+import { prepared, type Database, type Sql } from "./database";
+import { int8Array, textArray, timestamptzArray } from "./arrayParam";
+import type { ClusterRegistry } from "./clusters";
+import { INDEXED_TEXT_MAX_BYTES as MAX, unstorableTextProblem } from "./indexedText";
+import type { ObjectIdPool } from "./objectIdPool";
+import { resolveObjectReferences } from "./relationWriter";
+import { isStorableMs } from "./storableTime";
+import type { ObservedHistoryEntry } from "../plugins/types";
+import type { ObjectReference } from "../model/links/types";
+
+/**
+ * Stores history that a source other than the audit webhook observed (server/plugins/types.ts):
+ * Kubernetes Events now. Such a source names an object (an Event's involvedObject) but does not
+ * write it, so its entries go onto the object as relations' targets are found (by uid, else the
+ * latest incarnation of the name), or onto a placeholder made for an object never seen, which
+ * the object's own audit writes later make the object (auditWriter.ts). Each entry is stored
+ * once by its key (observation_receipts): a relist, a restarted watcher or a re-imported file
+ * changes nothing.
+ */
+
+export interface ObservedHistorySummary {
+  received: number;
+  /** New entries stored. */
+  stored: number;
+  /** Entries stored before (or twice in this call): nothing changed. */
+  duplicates: number;
+  /** Entries that cannot be stored, with their position in the call and why. */
+  rejected: Array<{ index: number; key: string | null; reason: string }>;
+  /** Objects made because an entry named one never seen. */
+  placeholders: number;
+}
+
+/** How many times a call is stored again when Postgres fails it only for another transaction's sake (as audit ingest does). */
+const CONFLICT_ATTEMPTS = 3;
+const CONFLICT_CODES = new Set(["40P01", "40001"]);
+const MAX_KEY_BYTES = 1024;
+const MAX_DETAILS_BYTES = 64 * 1024;
+
+/** Why the store cannot hold `entry`, naming the field, or null. */
+export function observedEntryProblem(entry: ObservedHistoryEntry): string | null {
+  if (entry.source !== "event") {
+    // Watches bring bodies, whose diffs and relations need the audit writer's object states: not wired yet.
+    return `source: "${String(entry.source)}" cannot be stored yet (only "event")`;
+  }
+  if (entry.body !== undefined && entry.body !== null) return "body: observations with bodies (watches) cannot be stored yet";
+  if (entry.deleted) return "deleted: observations of deletions (watches) cannot be stored yet";
+  if (typeof entry.key !== "string" || entry.key === "") return "key: required";
+  for (const [field, time] of [["startTime", entry.startTime], ["endTime", entry.endTime]] as const) {
+    if (!(time instanceof Date) || !isStorableMs(time.getTime())) return `${field}: not a time the store can hold (years 0001–9999)`;
+  }
+  if (entry.endTime < entry.startTime) return "endTime: before startTime";
+  const o = entry.object;
+  if (typeof o?.name !== "string" || o.name === "") return "object.name: required";
+  if (typeof o.resource !== "string" || o.resource === "") return "object.resource: required";
+  const texts: Array<[string, string | null, number | undefined]> = [
+    ["key", entry.key, MAX_KEY_BYTES],
+    ["actor", entry.actor, MAX.username],
+    ["verb", entry.verb, MAX.verb],
+    ["title", entry.title, undefined],
+    ["object.apiGroup", o.apiGroup, undefined],
+    ["object.apiVersion", o.apiVersion, undefined],
+    ["object.resource", o.resource, MAX.resource],
+    ["object.kind", o.kind, undefined],
+    ["object.namespace", o.namespace, MAX.namespace],
+    ["object.name", o.name, MAX.name],
+    ["object.uid", o.uid, MAX.uid],
+  ];
+  for (const [field, text, maxBytes] of texts) {
+    if (text === null || text === undefined) continue;
+    if (typeof text !== "string") return `${field}: not a string`;
+    const problem = unstorableTextProblem(text, maxBytes);
+    if (problem !== null) return `${field}: ${problem}`;
+  }
+  // JSON text escapes NUL, so details are safe from it; their size is bounded here.
+  if (JSON.stringify(entry.details ?? {}).length > MAX_DETAILS_BYTES) return `details: larger than ${MAX_DETAILS_BYTES} bytes`;
+  return null;
+}
+
+function referenceOf(entry: ObservedHistoryEntry): ObjectReference {
+  const o = entry.object;
+  return {
+    apiGroup: o.apiGroup,
+    resource: o.resource,
+    namespace: o.namespace,
+    name: o.name,
+    ...(o.uid ? { uid: o.uid } : {}),
+    ...(o.kind ? { kind: o.kind } : {}),
+    ...(o.apiVersion ? { apiVersion: o.apiGroup === "" ? o.apiVersion : `${o.apiGroup}/${o.apiVersion}` } : {}),
+  };
+}
+
+/**
+ * Stores `entries` of cluster `clusterName` in one transaction: resolves once committed. Entries
+ * that cannot be stored are rejected one by one (the summary says why) and the rest are stored.
+ */
+export async function storeObservedHistory(
+  db: Database,
+  clusters: ClusterRegistry,
+  objectIds: ObjectIdPool,
+  clusterName: string,
+  entries: readonly ObservedHistoryEntry[],
+): Promise<ObservedHistorySummary> {
+  const summary: ObservedHistorySummary = { received: entries.length, stored: 0, duplicates: 0, rejected: [], placeholders: 0 };
+  const valid: ObservedHistoryEntry[] = [];
+  const keys = new Set<string>();
+  entries.forEach((entry, index) => {
+    const problem = observedEntryProblem(entry);
+    if (problem !== null) {
+      summary.rejected.push({ index, key: typeof entry?.key === "string" ? entry.key : null, reason: problem });
+      return;
+    }
+    const receipt = `${entry.source}\u0000${entry.key}`;
+    if (keys.has(receipt)) summary.duplicates++;
+    else {
+      keys.add(receipt);
+      valid.push(entry);
+    }
+  });
+  if (valid.length === 0) return summary;
+  const clusterId = await clusters.idOf(clusterName);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { stored, placeholders } = await db.transaction((tx) => storeInTransaction(tx, clusterId, valid, objectIds));
+      summary.stored = stored;
+      summary.duplicates += valid.length - stored;
+      summary.placeholders = placeholders;
+      return summary;
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt >= CONFLICT_ATTEMPTS || typeof code !== "string" || !CONFLICT_CODES.has(code)) throw error;
+    }
+  }
+}
+
+async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedHistoryEntry[], objectIds: ObjectIdPool): Promise<{ stored: number; placeholders: number }> {
+  // Sorted, so that two calls holding the same keys take their rows' locks in one order.
+  const sorted = [...entries].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const receipts = await tx.query<{ source: string; key: string }>(
+    prepared("kt_record_observation_receipts", `INSERT INTO observation_receipts (cluster_id, source, key)
+       SELECT $1, s::history_source, k FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(s, k, i) ORDER BY i
+       ON CONFLICT DO NOTHING
+       RETURNING source::text AS source, key`),
+    [clusterId, textArray(sorted.map((e) => e.source)), textArray(sorted.map((e) => e.key))],
+  );
+  const fresh = new Set(receipts.rows.map((row) => `${row.source}\u0000${row.key}`));
+  const stored = sorted.filter((e) => fresh.has(`${e.source}\u0000${e.key}`));
+  if (stored.length === 0) return { stored: 0, placeholders: 0 };
+
+  const resolved = await resolveObjectReferences(tx, clusterId, stored.map((e) => ({ ref: referenceOf(e), at: e.startTime })), objectIds);
+  await resolved.written;
+  await tx.query(
+    prepared("kt_insert_observed_history", `INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, title, details)
+       SELECT o, $1, s::history_source, st, et, a, v, t, d::json
+         FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[]) AS x(o, s, st, et, a, v, t, d)`),
+    [
+      clusterId,
+      int8Array(resolved.ids),
+      textArray(stored.map((e) => e.source)),
+      timestamptzArray(stored.map((e) => e.startTime)),
+      timestamptzArray(stored.map((e) => e.endTime)),
+      textArray(stored.map((e) => e.actor)),
+      textArray(stored.map((e) => e.verb)),
+      textArray(stored.map((e) => e.title)),
+      textArray(stored.map((e) => JSON.stringify(e.details ?? {}))),
+    ],
+  );
+  // The object was seen then: its last sighting moves on, and a kind no source told yet is the Event's.
+  const latest = new Map<number, { at: Date; kind: string | null }>();
+  stored.forEach((entry, i) => {
+    const id = resolved.ids[i]!;
+    const known = latest.get(id);
+    if (known === undefined) latest.set(id, { at: entry.endTime, kind: entry.object.kind });
+    else {
+      if (entry.endTime > known.at) known.at = entry.endTime;
+      known.kind ??= entry.object.kind;
+    }
+  });
+  const ids = [...latest.keys()].sort((a, b) => a - b);
+  await tx.query(
+    prepared("kt_observed_objects_seen", `UPDATE objects o SET last_seen = GREATEST(o.last_seen, x.t), kind = COALESCE(o.kind, x.k)
+       FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS x(id, t, k)
+      WHERE o.id = x.id AND (o.last_seen < x.t OR (o.kind IS NULL AND x.k IS NOT NULL))`),
+    [int8Array(ids), timestamptzArray(ids.map((id) => latest.get(id)!.at)), textArray(ids.map((id) => latest.get(id)!.kind))],
+  );
+  return { stored: stored.length, placeholders: resolved.placeholders };
+}
