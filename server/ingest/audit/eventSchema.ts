@@ -21,7 +21,7 @@ export type AuditLevel = (typeof AUDIT_LEVELS)[number];
 const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 /** An RFC 3339 time as the apiserver writes it, that the store can hold. */
-function isStorableRfc3339(text: string): boolean {
+export function isStorableRfc3339(text: string): boolean {
   if (!RFC3339.test(text) || !isCalendarDate(text)) return false;
   // Outside the store's years, such a time failed the whole batch, which the apiserver then resent
   // forever; now it is its own event's error. Date.parse is NaN when V8 cannot read it.
@@ -372,7 +372,7 @@ export function parseEventListEnvelope(raw: unknown): ParsedEventList {
 
 const MAX_REPORTED_ISSUES = 3;
 
-function formatIssues(issues: z.core.$ZodIssue[]): string {
+export function formatIssues(issues: z.core.$ZodIssue[]): string {
   const described = issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
   const more = issues.length - MAX_REPORTED_ISSUES;
   return described.join("; ") + (more > 0 ? `; and ${more} more` : "");
@@ -388,7 +388,7 @@ function formatPath(path: PropertyKey[]): string {
 }
 
 /** Error messages for the issues whose schema gives none: short, and saying what was found. */
-function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+export function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === "invalid_type") {
     return issue.input === undefined ? "required" : `expected ${issue.expected}, got ${describeValue(issue.input)}`;
   }
@@ -396,7 +396,7 @@ function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
   return undefined;
 }
 
-function describeValue(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
