@@ -9,6 +9,11 @@ import { IngestWorkerPool } from "../ingest/workers/pool";
 import { ensureGeneratedIngestToken } from "../ingest/ingestToken";
 import { createOtlpTraceExport, type TraceExport } from "../export/otlp/traceExport";
 import { urlForLogs } from "../export/otlp/otelEnv";
+import { loadPlugins } from "../plugins/load";
+import { kubeConfigFor } from "../k8s/clusterConnections";
+import { kubernetesEventsSource } from "../ingest/events/eventsSource";
+import { createObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
+import { startDataSources, type RunnableDataSource, type RunningDataSources } from "../ingest/sources/dataSourceRunner";
 
 /** Everything a running Kubetrail needs, built once from the configuration. */
 export interface AppContext {
@@ -31,6 +36,7 @@ export async function createAppContext(config: Config, options: { log?: (message
   let traceExport: TraceExport | null = null;
   let ingestor: AuditIngestor;
   let ingestWorkers: IngestWorkerPool | null = null;
+  let dataSources: RunnableDataSource[] = [];
   try {
     traceExport = config.otlpExport ? createOtlpTraceExport(db, { ...config.otlpExport, traceDepth: config.traceMaxDepth }, log) : null;
     // First on this thread: a bad rules file or plugin is reported once, and the redaction key
@@ -39,8 +45,14 @@ export async function createAppContext(config: Config, options: { log?: (message
     if (config.ingestWorkers > 0) {
       ingestWorkers = await IngestWorkerPool.start({ workers: config.ingestWorkers, config, onCommitted: traceExport?.onCommitted, log });
     }
+    // Every cluster's kubeconfig is read now: a wrong one stops start-up, naming it.
+    dataSources = [
+      ...config.clusterConnections.map((connection) => ({ owner: "kubetrail", source: kubernetesEventsSource(connection.cluster, kubeConfigFor(connection)) })),
+      ...(await loadPlugins(config.plugins)).flatMap((plugin) => (plugin.dataSources ?? []).map((source) => ({ owner: plugin.name, source }))),
+    ];
   } catch (error) {
-    // A bad rules file or plugin: give the database back (the embedded one is locked while open).
+    // A bad rules file, plugin or kubeconfig: give the database back (the embedded one is locked while open).
+    await ingestWorkers?.close().catch(() => undefined);
     await traceExport?.shutdown().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw error;
@@ -66,6 +78,7 @@ export async function createAppContext(config: Config, options: { log?: (message
     config.retentionMs !== null && (options.prune ?? true) ? startPruner(db, config.retentionMs, config.pruneIntervalMs, log) : () => {};
   log(`store: ${db.kind === "pglite" ? `embedded database in ${config.dataDir}` : "Postgres (DATABASE_URL)"}`);
   if (ingestWorkers) log(`ingest: ${config.ingestWorkers} worker thread${config.ingestWorkers === 1 ? "" : "s"} (KUBETRAIL_INGEST_WORKERS)`);
+  const runningSources: RunningDataSources | null = dataSources.length > 0 ? startDataSources(dataSources, createObservedHistoryIngestor(db), log) : null;
 
   return {
     config,
@@ -77,6 +90,8 @@ export async function createAppContext(config: Config, options: { log?: (message
     traceExport,
     async close() {
       stopPruner();
+      // Sources first: what they hold is stored (or given up) while the database is still open.
+      await runningSources?.stop();
       // Batches in hand are finished (their commits reach the trace export) before it stops.
       await ingestWorkers?.close();
       // Before the database: what is still waiting is read back from it.

@@ -65,8 +65,8 @@ export interface ObservedHistoryEntry {
   /** "event": a Kubernetes Event about the object; "watch": a state observed by a watch/informer. */
   source: "event" | "watch";
   /**
-   * Identifies the entry so that a repeated report is stored once: e.g. an Event's uid and
-   * count, or a watched object's uid and resourceVersion.
+   * Identifies the entry so that a repeated report is stored once: e.g. an Event's uid, count and
+   * time (server/ingest/events/observeEvent.ts), or a watched object's uid and resourceVersion.
    */
   key: string;
   object: ObjectIdentity;
@@ -74,7 +74,7 @@ export interface ObservedHistoryEntry {
   endTime: Date;
   /** Who did it, as far as the source tells: an Event's reportingController, or "watch". */
   actor: string;
-  /** e.g. an Event's reason ("Scheduled", "Killing"), or "observed" / "deleted" for a watch. */
+  /** "event" for a Kubernetes Event (its reason is in details and the title), or e.g. "observed" / "deleted" for a watch. */
   verb: string;
   /** One line for people, e.g. `kubelet Killing: Stopping container openshift-apiserver`. */
   title: string;
