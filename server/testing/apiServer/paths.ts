@@ -20,7 +20,8 @@ export function resolveApiPath(pathname: string, resources: readonly ServedResou
   } catch {
     return undefined;
   }
-  if (segments.some((segment) => segment === "")) return undefined;
+  // kube-apiserver names no object "", "." or "..", nor with "/" or "%" in it (as decoded).
+  if (segments.some((segment) => segment === "" || segment === "." || segment === ".." || /[/%]/.test(segment))) return undefined;
   const [root, ...afterRoot] = segments;
   let apiGroup: string;
   let rest: string[];

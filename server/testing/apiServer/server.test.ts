@@ -47,7 +47,7 @@ describe("authentication and paths", () => {
   });
 
   it("answers a path no served resource has 404, and another method than GET 405, with a Status", async () => {
-    for (const path of ["/api/v1/pods", "/api/v2/events", "/apis/apps/v1beta1/deployments", "/api/v1/events/some-name", "/api/v1/namespaces/x/namespaces", "/api/v1/namespaces/x/events/y/status", "/api/v1/events/", "/healthz"]) {
+    for (const path of ["/api/v1/pods", "/api/v2/events", "/apis/apps/v1beta1/deployments", "/api/v1/events/some-name", "/api/v1/namespaces/x/namespaces", "/api/v1/namespaces/x/events/y/status", "/api/v1/events/", "/api/v1/namespaces/x/events/a%2Fb", "/healthz"]) {
       expect(await getJson(server, path), path).toMatchObject({
         status: 404,
         body: { kind: "Status", status: "Failure", reason: "NotFound", message: "the server could not find the requested resource", code: 404 },

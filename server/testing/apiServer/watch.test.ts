@@ -141,6 +141,15 @@ describe("watch", () => {
     expect(fromCompaction.events).toEqual([]);
   });
 
+  it("answers a watch from a resourceVersion the server has not reached with one 504 ERROR event", async () => {
+    const ahead = String(Number(server.resourceVersion()) + 10);
+
+    const watched = await watchToEnd(server, CONSOLE_EVENTS, { resourceVersion: ahead });
+
+    expect(watched.status).toBe(200);
+    expect(watched.lines).toMatchObject([{ type: "ERROR", object: { code: 504, reason: "Timeout", message: `Too large resource version: ${ahead}, current: ${server.resourceVersion()}` } }]);
+  });
+
   it("ends the stream cleanly after timeoutSeconds", async () => {
     const session = await watch(CONSOLE_EVENTS, { resourceVersion: server.resourceVersion(), timeoutSeconds: 1 });
     await server.waitForWatches(1);

@@ -18,7 +18,7 @@ export class OpenWatch {
     private readonly response: ServerResponse,
     private readonly resource: ServedResource,
     /** Whether the client asked for bookmarks (allowWatchBookmarks). */
-    readonly wantsBookmarks: boolean,
+    private readonly wantsBookmarks: boolean,
   ) {
     // The client went away (or the socket was destroyed): stop streaming to it.
     response.on("close", () => this.finish());
@@ -38,8 +38,10 @@ export class OpenWatch {
    * carries an empty object of the watched kind; this one carries its kind, apiVersion and
    * metadata.resourceVersion only (the zero-valued fields are left out).
    */
-  sendBookmark(resourceVersion: string): void {
-    if (this.wantsBookmarks) this.send({ type: "BOOKMARK", object: { kind: this.resource.kind, apiVersion: apiVersionOf(this.resource), metadata: { resourceVersion } } });
+  sendBookmark(resourceVersion: string): boolean {
+    if (!this.wantsBookmarks || this.ended) return false;
+    this.send({ type: "BOOKMARK", object: { kind: this.resource.kind, apiVersion: apiVersionOf(this.resource), metadata: { resourceVersion } } });
+    return true;
   }
 
   /** A clean end of the stream (the terminating chunk), as on timeoutSeconds or a graceful apiserver shutdown. */
@@ -97,9 +99,7 @@ export class WatchRegistry {
 
   /** Sends a BOOKMARK at `resourceVersion` to every open watch that asked for bookmarks; returns how many got one. */
   bookmark(resourceVersion: string): number {
-    const wanting = [...this.open].filter((watch) => watch.wantsBookmarks);
-    for (const watch of wanting) watch.sendBookmark(resourceVersion);
-    return wanting.length;
+    return [...this.open].filter((watch) => watch.sendBookmark(resourceVersion)).length;
   }
 
   /** Ends every open watch: cleanly, or by dropping its connection when `abruptly`. */
