@@ -123,7 +123,9 @@ describe("watch", () => {
     server.compact();
     const compactedTo = server.resourceVersion();
 
-    const watched = await watchToEnd(server, CONSOLE_EVENTS, { resourceVersion: listed });
+    // watch=1 asks for a watch as watch=true does.
+    const watched = await watchToEnd(server, CONSOLE_EVENTS, { watch: "1", resourceVersion: listed });
+    expect(server.requests.at(-1)?.query).toEqual({ watch: "1", resourceVersion: listed });
     expect(watched.status).toBe(200);
     expect(watched.lines).toEqual([
       {
