@@ -292,7 +292,7 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
       try {
         await options.consume(batch, apiVersion);
         stats.changes += batch.length;
-        if (version !== null) outcome.resourceVersion = version;
+        if (version !== null) stats.resourceVersion = outcome.resourceVersion = version;
         response?.resume();
       } catch (error) {
         failed = error;
@@ -339,7 +339,7 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
           // Reached once everything read before it is taken.
           if (version !== null) {
             if (pending.length === 0) taking = taking.then(() => {
-              if (failed === null) outcome.resourceVersion = version;
+              if (failed === null) stats.resourceVersion = outcome.resourceVersion = version;
             });
             else pendingVersion = version;
           }

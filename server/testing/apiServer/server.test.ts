@@ -4,7 +4,7 @@ import { loadYamlList } from "../fixtures";
 import type { JsonObject } from "../../ingest/audit/types";
 import { CORE_EVENTS, type ServedResource } from "./resources";
 import { startTestApiServer, type TestApiServer } from "./server";
-import { getJson, kubeConfigFor, TEST_TOKEN } from "./testClients";
+import { getJson, loopbackKubeConfig, TEST_TOKEN } from "./testClients";
 import { newEvent, recordedEvents } from "./testEvents";
 
 // Real Events and Deployments recorded by an OpenShift 4.8 must-gather (PROVENANCE.md in that folder).
@@ -29,7 +29,7 @@ afterEach(async () => {
   await server.close();
 });
 
-const core = () => kubeConfigFor(server.url, TEST_TOKEN).makeApiClient(CoreV1Api);
+const core = () => loopbackKubeConfig(server.url, TEST_TOKEN).makeApiClient(CoreV1Api);
 
 describe("authentication and paths", () => {
   it("answers a request without the bearer token, or with another, 401 with kube-apiserver's Status", async () => {
@@ -39,7 +39,7 @@ describe("authentication and paths", () => {
     expect(await getJson(server, "/api/v1/events", {}, { authorization: "Bearer nope" })).toMatchObject({ status: 401, body: unauthorized });
     // Before routing: an unauthenticated client learns nothing about paths.
     expect(await getJson(server, "/no/such/path", {}, { authorization: null })).toMatchObject({ status: 401 });
-    await expect(kubeConfigFor(server.url, "wrong").makeApiClient(CoreV1Api).listEventForAllNamespaces()).rejects.toMatchObject({ code: 401 });
+    await expect(loopbackKubeConfig(server.url, "wrong").makeApiClient(CoreV1Api).listEventForAllNamespaces()).rejects.toMatchObject({ code: 401 });
     expect(server.requests.slice(0, 2)).toEqual([
       { method: "GET", path: "/api/v1/events", query: {}, authorization: undefined },
       { method: "GET", path: "/api/v1/events", query: {}, authorization: "Bearer nope" },

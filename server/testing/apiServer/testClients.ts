@@ -8,7 +8,7 @@ import type { TestApiServer } from "./server";
  */
 
 /** A kubeconfig pointing at `url` with a bearer token, as server/k8s/clientNode.integration-test.ts builds one. */
-export function kubeConfigFor(url: string, token: string): KubeConfig {
+export function loopbackKubeConfig(url: string, token: string): KubeConfig {
   const config = new KubeConfig();
   config.loadFromOptions({
     // client-node refuses plain HTTP unless TLS verification is explicitly off.

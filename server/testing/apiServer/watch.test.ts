@@ -3,7 +3,7 @@ import { CoreV1Api, makeInformer, type CoreV1Event } from "@kubernetes/client-no
 import type { JsonObject } from "../../ingest/audit/types";
 import { CORE_EVENTS } from "./resources";
 import { startTestApiServer, type TestApiServer } from "./server";
-import { kubeConfigFor, TEST_TOKEN, watchToEnd, watchWithClientNode, type ReceivedEvent, type WatchSession } from "./testClients";
+import { loopbackKubeConfig, TEST_TOKEN, watchToEnd, watchWithClientNode, type ReceivedEvent, type WatchSession } from "./testClients";
 import { newEvent, recordedEvents } from "./testEvents";
 
 // Real Events recorded by an OpenShift 4.8 must-gather (PROVENANCE.md in that folder).
@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 async function watch(path: string, query: Record<string, string | number | boolean | undefined>): Promise<WatchSession> {
-  const session = await watchWithClientNode(kubeConfigFor(server.url, TEST_TOKEN), path, query);
+  const session = await watchWithClientNode(loopbackKubeConfig(server.url, TEST_TOKEN), path, query);
   sessions.push(session);
   return session;
 }
@@ -50,7 +50,7 @@ describe("watch", () => {
 
   it("from a list's resourceVersion, delivers exactly the later changes, in order, then live ones", async () => {
     server.load("events", recordedEvents(CONSOLE));
-    const list = await kubeConfigFor(server.url, TEST_TOKEN).makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: CONSOLE });
+    const list = await loopbackKubeConfig(server.url, TEST_TOKEN).makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: CONSOLE });
     // The stored objects, not client-node's typed ones (which hold Dates where the API has strings).
     const [changed, deleted] = list.items.slice(0, 2).map((event) => server.get("events", { namespace: CONSOLE, name: event.metadata!.name! })!);
     const before = [
@@ -197,7 +197,7 @@ describe("watch", () => {
 describe("client-node's informer against the test API server", () => {
   it("lists, follows changes, and after a watch from a compacted resourceVersion gets 410, lists again", async () => {
     server.load("events", recordedEvents(CONSOLE));
-    const config = kubeConfigFor(server.url, TEST_TOKEN);
+    const config = loopbackKubeConfig(server.url, TEST_TOKEN);
     const core = config.makeApiClient(CoreV1Api);
     const informer = makeInformer<CoreV1Event>(config, CONSOLE_EVENTS, () => core.listNamespacedEvent({ namespace: CONSOLE }));
     const seen: string[] = [];

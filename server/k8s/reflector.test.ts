@@ -1,0 +1,219 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startTestApiServer, type TestApiServer } from "../testing/apiServer/server";
+import { CORE_EVENTS } from "../testing/apiServer/resources";
+import { loopbackKubeConfig, TEST_TOKEN } from "../testing/apiServer/testClients";
+import { newEvent, recordedEvents } from "../testing/apiServer/testEvents";
+import { newReflectorStats, runReflector, type ObservedChange, type ReflectorOptions, type ReflectorStats } from "./reflector";
+
+/**
+ * The reflector against the project's protocol-faithful test API server (server/testing/
+ * apiServer) on loopback, fed with the real Events of an OpenShift must-gather: lists in pages,
+ * watches from the list's version, follows bookmarks, lists again after a 410, and hands every
+ * change over at least once whatever fails in between. No waits on time: each test waits for
+ * what the consumer receives.
+ */
+
+const NAMESPACE = "openshift-apiserver";
+const nameOf = (change: ObservedChange) => (change.object.metadata as { name: string }).name;
+
+interface Running {
+  received: ObservedChange[];
+  stats: ReflectorStats;
+  logs: string[];
+  /** Resolves once the consumer has received a change matching `predicate` (at any time). */
+  seen(predicate: (change: ObservedChange) => boolean): Promise<void>;
+  /** Resolves once `condition` holds after some consumer call or log line. */
+  until(condition: () => boolean): Promise<void>;
+  stop(): Promise<ReflectorStats>;
+}
+
+let server: TestApiServer | null = null;
+let running: Running | null = null;
+
+afterEach(async () => {
+  await running?.stop();
+  running = null;
+  await server?.close();
+  server = null;
+});
+
+async function startServer(options: { historyLimit?: number } = {}): Promise<TestApiServer> {
+  server = await startTestApiServer({ token: TEST_TOKEN, resources: [CORE_EVENTS], ...options });
+  return server;
+}
+
+function start(api: TestApiServer, options: Partial<ReflectorOptions> & { token?: string; failWhen?: (changes: ObservedChange[]) => boolean } = {}): Running {
+  const controller = new AbortController();
+  const received: ObservedChange[] = [];
+  const logs: string[] = [];
+  const waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
+  const wake = () => {
+    for (const waiter of [...waiters]) {
+      if (waiter.check()) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  };
+  // The server's side (requests, bookmarks) changes without a call here: checked every few ms too.
+  const poll = setInterval(wake, 5);
+  const until = (check: () => boolean) =>
+    check() ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ check, resolve }));
+  const stats = newReflectorStats();
+  const done = runReflector(
+    {
+      kubeConfig: loopbackKubeConfig(api.url, options.token ?? TEST_TOKEN),
+      path: "/api/v1/events",
+      signal: controller.signal,
+      minBackoffMs: 5,
+      maxBackoffMs: 20,
+      batchDelayMs: 1,
+      log: (line) => {
+        logs.push(line);
+        wake();
+      },
+      ...options,
+      async consume(changes) {
+        if (options.failWhen?.(changes)) {
+          wake();
+          throw new Error("the database is down");
+        }
+        received.push(...changes);
+        wake();
+      },
+    },
+    stats,
+  );
+  const result: Running = {
+    received,
+    stats,
+    logs,
+    seen: (predicate) => until(() => received.some(predicate)),
+    until,
+    async stop() {
+      clearInterval(poll);
+      controller.abort();
+      return done;
+    },
+  };
+  running = result;
+  return result;
+}
+
+describe("reflector", () => {
+  it("lists every object page by page, then hands over what changes after, from the list's version", async () => {
+    const api = await startServer();
+    const events = api.load("events", recordedEvents(NAMESPACE));
+    const reflector = start(api, { pageSize: 50 });
+    await reflector.until(() => reflector.received.length >= events.length);
+    expect(reflector.received.every((change) => change.type === "LISTED")).toBe(true);
+    expect(new Set(reflector.received.map(nameOf)).size).toBe(events.length);
+    const lists = api.requests.filter((r) => r.path === "/api/v1/events" && r.query.watch === undefined);
+    expect(lists.map((r) => r.query.limit)).toEqual(Array(Math.ceil(events.length / 50)).fill("50"));
+
+    await api.waitForWatches(1);
+    const watch = api.requests.find((r) => r.query.watch !== undefined)!;
+    // Nothing was written since the list: the server's newest version is the list's.
+    expect(watch.query).toMatchObject({ resourceVersion: api.resourceVersion(), allowWatchBookmarks: "true" });
+
+    api.create("events", newEvent(NAMESPACE, "later.1"));
+    await reflector.seen((change) => nameOf(change) === "later.1");
+    expect(reflector.received.at(-1)!.type).toBe("ADDED");
+    expect(reflector.received).toHaveLength(events.length + 1);
+    expect(reflector.stats).toMatchObject({ lists: 1, expired: 0, failures: 0 });
+  });
+
+  it("moves on to a bookmark's version, so the next watch starts there", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 3));
+    const reflector = start(api);
+    await api.waitForWatches(1);
+    // Writes to another resource move the server's version on without a change this watch sees;
+    // here a write and a delete of one Event move it, and then a bookmark tells the newest.
+    api.create("events", newEvent(NAMESPACE, "passing.1"));
+    api.delete("events", { namespace: NAMESPACE, name: "passing.1" });
+    await reflector.seen((change) => change.type === "DELETED");
+    api.create("events", newEvent(NAMESPACE, "passing.2"));
+    await reflector.seen((change) => nameOf(change) === "passing.2");
+    const newest = api.resourceVersion();
+    expect(api.bookmark()).toBe(1);
+    await reflector.until(() => reflector.stats.bookmarks === 1 && reflector.stats.resourceVersion === newest);
+
+    api.closeWatches();
+    await reflector.until(() => api.requests.filter((r) => r.query.watch !== undefined).length === 2);
+    expect(api.requests.filter((r) => r.query.watch !== undefined).at(-1)!.query.resourceVersion).toBe(newest);
+    expect(reflector.stats.lists).toBe(1);
+  });
+
+  it("watches again from the last version taken when the connection drops, losing nothing and listing nothing", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    const reflector = start(api);
+    await api.waitForWatches(1);
+    api.create("events", newEvent(NAMESPACE, "before-drop"));
+    await reflector.seen((change) => nameOf(change) === "before-drop");
+    api.closeWatches({ abruptly: true });
+    api.create("events", newEvent(NAMESPACE, "while-away"));
+    await reflector.seen((change) => nameOf(change) === "while-away");
+    expect(reflector.stats.lists).toBe(1);
+    expect(reflector.received.filter((change) => nameOf(change) === "before-drop")).toHaveLength(1);
+  });
+
+  it("lists again when the version it watches from has been compacted (410), and gets what changed meanwhile", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    const reflector = start(api);
+    await api.waitForWatches(1);
+    // The watch ends; while Kubetrail is away the Events change and etcd compacts past its version.
+    api.closeWatches({ abruptly: true });
+    api.create("events", newEvent(NAMESPACE, "while-compacted"));
+    api.compact();
+    await reflector.seen((change) => nameOf(change) === "while-compacted");
+    expect(reflector.stats.expired).toBe(1);
+    expect(reflector.stats.lists).toBe(2);
+    expect(reflector.logs.some((line) => line.includes("expired; listing again"))).toBe(true);
+    // The relist brings every Event again: the consumer's receipts make that harmless.
+    expect(reflector.received.filter((change) => change.type === "LISTED")).toHaveLength(11);
+  });
+
+  it("hands a batch the consumer failed to take over again, after backing off", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 2));
+    let failures = 0;
+    const reflector = start(api, {
+      failWhen: (changes) => changes.some((change) => nameOf(change) === "unlucky") && failures++ < 2,
+    });
+    await api.waitForWatches(1);
+    api.create("events", newEvent(NAMESPACE, "unlucky"));
+    await reflector.seen((change) => nameOf(change) === "unlucky");
+    expect(failures).toBe(3);
+    expect(reflector.stats.failures).toBe(2);
+    expect(reflector.logs.filter((line) => line.includes("the database is down"))).toHaveLength(2);
+    // Taken once, when it finally succeeded; the list was not repeated.
+    expect(reflector.received.filter((change) => nameOf(change) === "unlucky")).toHaveLength(1);
+    expect(reflector.stats.lists).toBe(1);
+  });
+
+  it("keeps trying with back-off while the server refuses its credentials, saying why, and stops when aborted", async () => {
+    const api = await startServer();
+    const reflector = start(api, { token: "wrong-token" });
+    await reflector.until(() => reflector.logs.length >= 3);
+    expect(reflector.logs[0]).toMatch(/^\/api\/v1\/events: LIST \/api\/v1\/events: HTTP 401/);
+    expect(reflector.received).toEqual([]);
+    const stats = await reflector.stop();
+    expect(stats.failures).toBeGreaterThanOrEqual(3);
+    // Never got as far as a watch.
+    expect(stats.watches).toBe(0);
+  });
+
+  it("watches again when the server ends a watch at its timeout", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 2));
+    const reflector = start(api, { watchTimeoutSeconds: 1 });
+    await reflector.until(() => api.requests.filter((r) => r.query.watch !== undefined).length >= 2);
+    const watches = api.requests.filter((r) => r.query.watch !== undefined);
+    expect(watches[0]!.query.timeoutSeconds).toBe("1");
+    expect(watches[1]!.query.resourceVersion).toBe(watches[0]!.query.resourceVersion);
+    expect(reflector.stats).toMatchObject({ lists: 1, failures: 0 });
+  });
+});
