@@ -37,5 +37,11 @@ export function kubeConfigFor(connection: ClusterConnectionConfig): KubeConfig {
   if (!/^https?:\/\//.test(cluster.server)) {
     throw new ConfigError(`${setting}: the server "${cluster.server}" of the kubeconfig ${connection.file} is not an http(s) URL`);
   }
+  if (cluster.server.startsWith("http://") && !cluster.skipTLSVerify) {
+    // @kubernetes/client-node refuses plain HTTP otherwise (kubectl does not): say so now, not in the background.
+    throw new ConfigError(
+      `${setting}: the server ${cluster.server} of the kubeconfig ${connection.file} is plain HTTP (e.g. \`kubectl proxy\`): set \`insecure-skip-tls-verify: true\` on its cluster, as @kubernetes/client-node requires`,
+    );
+  }
   return kubeConfig;
 }
