@@ -8,6 +8,9 @@ import { advisoryLockIdOf, objectKeyOf } from "../objectKey";
 import { declaredReferences } from "../schemaParity";
 import { applyRelationClaims } from "../relationWriter";
 import { pruneOlderThan } from "./prune";
+import { createObservedHistoryIngestor } from "../../ingest/sources/observedHistoryIngestor";
+import { observeKubernetesEvent } from "../../ingest/events/observeEvent";
+import { recordedEvents } from "../../testing/apiServer/testEvents";
 
 const count = async (app: TestApp, table: string) =>
   (await app.context.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
@@ -76,6 +79,25 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
     const result = await pruneOlderThan(app.context.db, new Date(Date.now() + 86_400_000));
     expect(result).toMatchObject({ historyEntries: 1200, objects: 1200, receipts: 1200 });
     for (const table of ["history_entries", "objects", "object_states", "audit_receipts", "request_counts"]) expect(await count(app, table)).toBe(0);
+  });
+
+  it("prunes Kubernetes Events' entries and receipts with the rest, then the objects only they named; an Event stored again is new", async () => {
+    app = await startTestApp(kind);
+    // Real must-gather Events of 2021: old history, stored now.
+    const entries = recordedEvents("openshift-console").slice(0, 30).map((event) => {
+      const observed = observeKubernetesEvent(event);
+      if (!observed.ok) throw new Error(observed.problem);
+      return observed.entry;
+    });
+    const ingestor = createObservedHistoryIngestor(app.context.db);
+    expect(await ingestor.ingest("default", entries)).toMatchObject({ stored: 30 });
+    expect(await pruneOlderThan(app.context.db, new Date(Date.now() - 14 * 86_400_000))).toMatchObject({ historyEntries: 0, receipts: 0, objects: 0 });
+
+    const result = await pruneOlderThan(app.context.db, new Date(Date.now() + 86_400_000));
+    expect(result).toMatchObject({ historyEntries: 30, receipts: 30 });
+    expect(result.objects).toBeGreaterThan(0);
+    for (const table of ["history_entries", "objects", "observation_receipts"]) expect(await count(app, table)).toBe(0);
+    expect(await ingestor.ingest("default", entries)).toMatchObject({ stored: 30 });
   });
 
   it("leaves no row referring to a missing object or cluster: a pruned object's state goes with it", async () => {

@@ -87,7 +87,8 @@ async function pruneObjects(db: Database, at: string): Promise<{ objects: number
 /**
  * Deletes what is older than `cutoff`: history entries, read counters and ended relations whose
  * time (start, minute, end) and storage (stored_at) are both before it, so that history imported
- * from an old log is kept as long as history received live; dedup receipts (audit and observed) received before it
+ * from an old log is kept as long as history received live; dedup receipts (the audit webhook's
+ * and other sources') received before it
  * (so an event can be stored again once its entry is gone, and not before); and then the objects
  * that left nothing referring to them (last seen before the cutoff, no history, no relation),
  * with their states and the ids merged into them (object_aliases).
