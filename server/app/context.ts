@@ -78,7 +78,7 @@ export async function createAppContext(config: Config, options: { log?: (message
     config.retentionMs !== null && (options.prune ?? true) ? startPruner(db, config.retentionMs, config.pruneIntervalMs, log) : () => {};
   log(`store: ${db.kind === "pglite" ? `embedded database in ${config.dataDir}` : "Postgres (DATABASE_URL)"}`);
   if (ingestWorkers) log(`ingest: ${config.ingestWorkers} worker thread${config.ingestWorkers === 1 ? "" : "s"} (KUBETRAIL_INGEST_WORKERS)`);
-  const runningSources: RunningDataSources | null = dataSources.length > 0 ? startDataSources(dataSources, createObservedHistoryIngestor(db), log) : null;
+  const runningSources: RunningDataSources | null = dataSources.length > 0 ? startDataSources(dataSources, createObservedHistoryIngestor(db, { onCommitted: traceExport?.onCommitted }), log) : null;
 
   return {
     config,

@@ -63,7 +63,7 @@ describe.each(STORE_KINDS)("observed history (%s)", (kind) => {
     const db = database.db;
     const clusters = new ClusterRegistry(db);
     const ids = new ObjectIdPool(8);
-    return { db, store: (entries: ObservedHistoryEntry[], cluster = "prod") => storeObservedHistory(db, clusters, ids, cluster, entries) };
+    return { db, store: async (entries: ObservedHistoryEntry[], cluster = "prod") => (await storeObservedHistory(db, clusters, ids, cluster, entries)).summary };
   }
 
   async function entriesOf(db: TestDatabase["db"]) {
@@ -172,7 +172,7 @@ describe.each(STORE_KINDS)("observed history beside audit history (%s)", (kind) 
   }
 
   async function storeEvent(testApp: TestApp) {
-    return storeObservedHistory(testApp.context.db, new ClusterRegistry(testApp.context.db), new ObjectIdPool(8), "default", [scheduled()]);
+    return (await storeObservedHistory(testApp.context.db, new ClusterRegistry(testApp.context.db), new ObjectIdPool(8), "default", [scheduled()])).summary;
   }
 
   it("puts an Event onto the object its audit writes made", async () => {
@@ -196,7 +196,7 @@ describe.each(STORE_KINDS)("observed history beside audit history (%s)", (kind) 
     const at = new Date("2018-10-25T13:58:50.000Z");
     const namespace = { apiGroup: "", apiVersion: "v1", resource: "namespaces", kind: "Namespace", namespace: "", name: "foo", uid: null };
     const event: ObservedHistoryEntry = { source: "event", key: "5d3f0c1e-1111-4a5b-9c8d-7e6f5a4b3c2d:1", object: namespace, startTime: at, endTime: at, actor: "namespace-security-allocation-controller", verb: "event", title: "namespace-security-allocation-controller CreatedSCCRanges: created SCC ranges", details: { reason: "CreatedSCCRanges", count: 1, type: "Normal" } };
-    expect(await storeObservedHistory(app.context.db, new ClusterRegistry(app.context.db), new ObjectIdPool(8), "default", [event])).toMatchObject({ stored: 1, placeholders: 1 });
+    expect((await storeObservedHistory(app.context.db, new ClusterRegistry(app.context.db), new ObjectIdPool(8), "default", [event])).summary).toMatchObject({ stored: 1, placeholders: 1 });
     expect((await app.postAudit(eventList(falcoEvents("some-user_creates_namespace_foo.json")))).status).toBe(200);
     const rows = await app.context.db.query<{ id: number; first_seen: Date; deleted_at: Date | null; source: string }>(
       `SELECT o.id, o.first_seen, o.deleted_at, h.source::text AS source FROM objects o JOIN history_entries h ON h.object_id = o.id ORDER BY h.start_time`,

@@ -30,6 +30,12 @@ export interface ObservedHistorySummary {
   placeholders: number;
 }
 
+/** What storeObservedHistory did, and the ids of the entries it wrote (for trace export). */
+export interface ObservedHistoryOutcome {
+  summary: ObservedHistorySummary;
+  entryIds: number[];
+}
+
 /** How many times a call is stored again when Postgres fails it only for another transaction's sake (as audit ingest does). */
 const CONFLICT_ATTEMPTS = 3;
 const CONFLICT_CODES = new Set(["40P01", "40001"]);
@@ -99,7 +105,7 @@ export async function storeObservedHistory(
   objectIds: ObjectIdPool,
   clusterName: string,
   entries: readonly ObservedHistoryEntry[],
-): Promise<ObservedHistorySummary> {
+): Promise<ObservedHistoryOutcome> {
   const summary: ObservedHistorySummary = { received: entries.length, stored: 0, duplicates: 0, rejected: [], placeholders: 0 };
   const valid: ObservedHistoryEntry[] = [];
   const keys = new Set<string>();
@@ -116,15 +122,15 @@ export async function storeObservedHistory(
       valid.push(entry);
     }
   });
-  if (valid.length === 0) return summary;
+  if (valid.length === 0) return { summary, entryIds: [] };
   const clusterId = await clusters.idOf(clusterName);
   for (let attempt = 1; ; attempt++) {
     try {
-      const { stored, placeholders } = await db.transaction((tx) => storeInTransaction(tx, clusterId, valid, objectIds));
+      const { stored, placeholders, entryIds } = await db.transaction((tx) => storeInTransaction(tx, clusterId, valid, objectIds));
       summary.stored = stored;
       summary.duplicates += valid.length - stored;
       summary.placeholders = placeholders;
-      return summary;
+      return { summary, entryIds };
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       if (attempt >= CONFLICT_ATTEMPTS || typeof code !== "string" || !CONFLICT_CODES.has(code)) throw error;
@@ -132,7 +138,7 @@ export async function storeObservedHistory(
   }
 }
 
-async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedHistoryEntry[], objectIds: ObjectIdPool): Promise<{ stored: number; placeholders: number }> {
+async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedHistoryEntry[], objectIds: ObjectIdPool): Promise<{ stored: number; placeholders: number; entryIds: number[] }> {
   // Sorted, so that two calls holding the same keys take their rows' locks in one order.
   const sorted = [...entries].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const receipts = await tx.query<{ source: string; key: string }>(
@@ -144,14 +150,15 @@ async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedH
   );
   const fresh = new Set(receipts.rows.map((row) => `${row.source}\u0000${row.key}`));
   const stored = sorted.filter((e) => fresh.has(`${e.source}\u0000${e.key}`));
-  if (stored.length === 0) return { stored: 0, placeholders: 0 };
+  if (stored.length === 0) return { stored: 0, placeholders: 0, entryIds: [] };
 
   const resolved = await resolveObjectReferences(tx, clusterId, stored.map((e) => ({ ref: referenceOf(e), at: e.startTime })), objectIds);
   await resolved.written;
-  await tx.query(
+  const inserted = await tx.query<{ id: number }>(
     prepared("kt_insert_observed_history", `INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, title, details)
        SELECT o, $1, s::history_source, st, et, a, v, t, d::json
-         FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[]) AS x(o, s, st, et, a, v, t, d)`),
+         FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[]) AS x(o, s, st, et, a, v, t, d)
+       RETURNING id`),
     [
       clusterId,
       int8Array(resolved.ids),
@@ -182,5 +189,5 @@ async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedH
       WHERE o.id = x.id AND (o.last_seen < x.t OR (o.kind IS NULL AND x.k IS NOT NULL))`),
     [int8Array(ids), timestamptzArray(ids.map((id) => latest.get(id)!.at)), textArray(ids.map((id) => latest.get(id)!.kind))],
   );
-  return { stored: stored.length, placeholders: resolved.placeholders };
+  return { stored: stored.length, placeholders: resolved.placeholders, entryIds: inserted.rows.map((row) => Number(row.id)) };
 }

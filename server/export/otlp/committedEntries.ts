@@ -1,5 +1,5 @@
 import type { Sql } from "../../store/database";
-import type { CommittedBatch } from "../../ingest/audit/ingest";
+import { committedEntryCount, type CommittedBatch } from "../../ingest/audit/ingest";
 import { BUILTIN_REFERENCE_KINDS, OBJECTS_SQL, PARENTS_SQL } from "../../query/trace/assemble";
 import type { TraceEntry, TraceObject } from "../../query/trace/assembled";
 import { climb, type AncestorLine, type ParentCandidate } from "../../query/trace/parentChoice";
@@ -33,14 +33,28 @@ export const COMMITTED_ENTRIES_SQL = `
     JOIN history_entries h ON h.cluster_id = $1 AND h.audit_id = k.audit_id AND h.stage = k.stage
    ORDER BY h.start_time, h.id`;
 
+/** The entries of sources other than audit (Kubernetes Events), by id. */
+export const COMMITTED_ENTRIES_BY_ID_SQL = `
+  SELECT h.id, h.object_id AS "objectId", h.source, ${micros("h.start_time")} AS start, ${micros("h.end_time")} AS "end",
+         h.actor, h.verb, h.subresource, h.status_code AS "statusCode", h.title, h.audit_id AS "auditId", h.stage,
+         h.user_agent AS "userAgent", h.details, h.diff, h.snapshot, h.noop
+    FROM history_entries h
+   WHERE h.id = ANY($1::bigint[])
+   ORDER BY h.start_time, h.id`;
+
 export async function loadCommittedEntries(sql: Sql, batch: CommittedBatch, depth: number): Promise<CommittedEntry[]> {
-  if (batch.historyEntries.length === 0) return [];
-  const rows = await sql.query<TraceEntry>(COMMITTED_ENTRIES_SQL, [
-    batch.clusterId,
-    batch.historyEntries.map((e) => e.auditId),
-    batch.historyEntries.map((e) => e.stage),
-  ]);
-  const entries = rows.rows.map(normalizeEntry);
+  if (committedEntryCount(batch) === 0) return [];
+  const rows: TraceEntry[] = [];
+  if (batch.historyEntries.length > 0) {
+    const byKey = await sql.query<TraceEntry>(COMMITTED_ENTRIES_SQL, [
+      batch.clusterId,
+      batch.historyEntries.map((e) => e.auditId),
+      batch.historyEntries.map((e) => e.stage),
+    ]);
+    rows.push(...byKey.rows);
+  }
+  if (batch.entryIds && batch.entryIds.length > 0) rows.push(...(await sql.query<TraceEntry>(COMMITTED_ENTRIES_BY_ID_SQL, [batch.entryIds])).rows);
+  const entries = rows.map(normalizeEntry);
 
   // Ancestry per (object, day): the parent choice trace assembly makes for a trace over that day (parentChoice.ts).
   const lines = new Map<string, AncestorLine>();

@@ -14,6 +14,10 @@ import { decodeTraceId } from "../../query/trace/traceId";
 import { loadCommittedEntries } from "./committedEntries";
 import { ephemeralClaimOf, NEW_PODS, OLD_POD, RS_NEW, RS_OLD, rolloutTreeEvents, withEphemeralVolume, withParentLinkToDeployment } from "../../query/trace/rolloutTree.fixture";
 import type { JaegerTrace } from "../../jaeger/v1/jaegerJson";
+import { cascadeEventList, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
+import { recordedEvents } from "../../testing/apiServer/testEvents";
+import { observeKubernetesEvent } from "../../ingest/events/observeEvent";
+import { createObservedHistoryIngestor } from "../../ingest/sources/observedHistoryIngestor";
 
 const nanos = (timestamp: string) => BigInt(Date.parse(timestamp)) * 1_000_000n;
 const DAY_START = nanos("2021-09-13T00:00:00Z");
@@ -437,5 +441,51 @@ describe.each(STORE_KINDS)("reading committed entries back with their ancestors 
     const [shallow] = await loadCommittedEntries(db, { clusterId: cluster, cluster: "tree", historyEntries: [{ auditId: "a-1", stage: "ResponseComplete" }] }, 1);
     expect(shallow!.line.map((o) => o.name)).toEqual(["web-5d8f-x2x", "web-5d8f"]);
     expect(shallow!.relations).toEqual(["controller-owner"]);
+  });
+});
+
+/**
+ * Kubernetes Events exported as they are stored, as audit entries are: the real must-gather
+ * Events of the rollout's namespace (shared/fixtures/real/openshift-must-gather-azure) on the
+ * objects of the cascade the same capture dates (server/testing/scenarios/openshiftCascade.ts).
+ */
+describe.each(STORE_KINDS)("OTLP export of Kubernetes Events on %s", (kind) => {
+  let receiver: OtlpReceiver;
+  let app: TestApp;
+  let stored = 0;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    app = await startTestApp(kind, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
+    expect((await app.postAudit(cascadeEventList(openshiftCascade()), { cluster: "openshift" })).status).toBe(200);
+    // The cascade's spans, the Pods' object spans among them, are exported now; Events' spans join them below.
+    await app.context.traceExport!.flush();
+    const entries = recordedEvents("openshift-apiserver").map((event) => {
+      const observed = observeKubernetesEvent(event);
+      if (!observed.ok) throw new Error(observed.problem);
+      return observed.entry;
+    });
+    const ingestor = createObservedHistoryIngestor(app.context.db, { onCommitted: app.context.traceExport!.onCommitted });
+    stored = (await ingestor.ingest("openshift", entries)).stored;
+    // Stored again (a relist): nothing new, nothing exported twice.
+    expect((await ingestor.ingest("openshift", entries)).stored).toBe(0);
+    await app.context.traceExport!.flush();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await receiver?.close();
+  });
+
+  it("exports one span per Event stored, under its object's span, with its reason and message", () => {
+    const eventSpans = receiver.spans.filter((span) => span.attributes.source === "event");
+    expect(eventSpans).toHaveLength(stored);
+    const scheduled = eventSpans.find((span) => span.attributes.reason === "Scheduled" && String(span.attributes.message).includes("apiserver-5d887d5fcd-mrn5h"))!;
+    expect(scheduled).toBeDefined();
+    expect(scheduled.name).toMatch(/^default-scheduler Scheduled: Successfully assigned openshift-apiserver\/apiserver-5d887d5fcd-mrn5h to /);
+    const parent = receiver.spans.find((span) => span.spanId === scheduled.parentSpanId)!;
+    expect(parent.attributes).toMatchObject({ kind: "Pod", name: "apiserver-5d887d5fcd-mrn5h" });
+    // Under the Deployment's trace, as the Pod's audit entries were.
+    const root = receiver.spans.find((span) => span.traceId === scheduled.traceId && span.parentSpanId === null)!;
+    expect(root.attributes).toMatchObject({ kind: "Deployment", name: "apiserver" });
   });
 });

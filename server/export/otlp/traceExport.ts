@@ -3,7 +3,7 @@ import { OTLPExporterBase } from "@opentelemetry/otlp-exporter-base";
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from "@opentelemetry/otlp-exporter-base/node-http";
 import { ProtobufTraceSerializer, TraceExporterMetricsHelper, type IExportTraceServiceResponse, type ISerializer } from "@opentelemetry/otlp-transformer";
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
-import type { CommittedBatch } from "../../ingest/audit/ingest";
+import { committedEntryCount, type CommittedBatch } from "../../ingest/audit/ingest";
 import type { Sql } from "../../store/database";
 import { loadCommittedEntries } from "./committedEntries";
 import { ExportedObjectSpans, spansOfCommittedEntries } from "./exportSpans";
@@ -220,7 +220,7 @@ export function createTraceExport(sql: Sql, exporter: SpanExporter, options: Tra
   return {
     onCommitted(batch) {
       if (closed) return;
-      const count = batch.historyEntries.length;
+      const count = committedEntryCount(batch);
       if (count === 0) return;
       if (waiting + count > options.maxQueueSize) {
         drop(count, "queue full");

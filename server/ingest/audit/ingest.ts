@@ -101,7 +101,12 @@ export interface CommittedBatch {
   clusterId: number;
   cluster: string;
   historyEntries: Array<{ auditId: string; stage: string }>;
+  /** Entries of sources other than audit (Kubernetes Events), which have no auditID: by history_entries.id. */
+  entryIds?: number[];
 }
+
+/** How many new entries a committed batch names. */
+export const committedEntryCount = (batch: CommittedBatch): number => batch.historyEntries.length + (batch.entryIds?.length ?? 0);
 
 export interface IngestHooks {
   /** Called once a batch that wrote history is committed (trace export); must return at once and not throw. */

@@ -4,6 +4,7 @@ import { ObjectIdPool } from "../../store/objectIdPool";
 import { storeObservedHistory, type ObservedHistorySummary } from "../../store/observedHistoryWriter";
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
 import type { ObservedHistoryEntry } from "../../plugins/types";
+import type { IngestHooks } from "../audit/ingest";
 
 /**
  * Stores what data sources (Kubernetes Events, plugins' sources) observed: the `ingestHistory`
@@ -14,7 +15,8 @@ export interface ObservedHistoryIngestor {
   ingest(cluster: string, entries: readonly ObservedHistoryEntry[]): Promise<ObservedHistorySummary>;
 }
 
-export function createObservedHistoryIngestor(db: Database): ObservedHistoryIngestor {
+/** `onCommitted`: told of each call's new entries once committed (OTLP trace export), as audit ingest tells its batches. */
+export function createObservedHistoryIngestor(db: Database, hooks: IngestHooks = {}): ObservedHistoryIngestor {
   const clusters = new ClusterRegistry(db);
   // Small blocks: sources make placeholders rarely, and each block is a gap in the ids once the process ends.
   const objectIds = new ObjectIdPool(64);
@@ -24,7 +26,15 @@ export function createObservedHistoryIngestor(db: Database): ObservedHistoryInge
         throw new Error(`ingestHistory: "${String(cluster)}" is not a valid cluster name (${CLUSTER_NAME_RULE})`);
       }
       if (!Array.isArray(entries)) throw new Error("ingestHistory: entries must be an array");
-      return storeObservedHistory(db, clusters, objectIds, cluster, entries);
+      const { summary, entryIds } = await storeObservedHistory(db, clusters, objectIds, cluster, entries);
+      if (entryIds.length > 0 && hooks.onCommitted) {
+        try {
+          hooks.onCommitted({ clusterId: clusters.known(cluster)!, cluster, historyEntries: [], entryIds });
+        } catch {
+          // Stored; a failing observer must not turn that into an error.
+        }
+      }
+      return summary;
     },
   };
 }
