@@ -24,9 +24,11 @@ import { LF, CR, SPACE, TAB, QUOTE, BACKSLASH, COMMA, COLON, OPEN_BRACE, CLOSE_B
  * One event read, or why some text could not be read: `error` says where (the line and byte
  * offset where the broken value or item starts) and why in full; `reason` is the short cause
  * alone (e.g. "invalid JSON"), the same for all alike items. `line` is the 1-based line on which
- * the event's (or the broken text's) JSON starts.
+ * the event's (or the broken text's) JSON starts. `listApiVersion`: an item's list's apiVersion,
+ * when the list gave one (before its items, when they are read one by one), for items that
+ * leave theirs out, as the API's lists do.
  */
-export type JsonStreamItem = { line: number; raw: unknown } | { line: number; error: string; reason: string };
+export type JsonStreamItem = { line: number; raw: unknown; listApiVersion?: string } | { line: number; error: string; reason: string };
 
 /** Takes an item and how many bytes of JSON text it stood for (for batch sizes). */
 export type Emit = (item: JsonStreamItem, textBytes: number) => void;
@@ -125,8 +127,22 @@ function formatLimit(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
-function isEventList(value: unknown): value is { items: unknown[] } {
+function isEventList(value: unknown): value is { items: unknown[]; apiVersion?: unknown } {
   return typeof value === "object" && value !== null && !Array.isArray(value) && Array.isArray((value as { items?: unknown }).items);
+}
+
+/**
+ * The apiVersion among a list's fields before its items (`{"kind":"EventList","apiVersion":"v1",
+ * "metadata":{…},"items":`), or undefined when it has none there or they do not read as JSON.
+ */
+function apiVersionBeforeItems(head: Buffer): string | undefined {
+  const fields = head.toString("utf8").replace(/,?\s*"items"\s*:\s*$/, "");
+  try {
+    const { apiVersion } = JSON.parse(`${fields}}`) as { apiVersion?: unknown };
+    return typeof apiVersion === "string" ? apiVersion : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An error item at `line`, `byte` (0-based offset in the text); `detail` follows the reason (": …" or " (…)"). */
@@ -163,6 +179,8 @@ export class ConcatenatedJsonScanner {
 
   // The items array being read: its depth (2 in an EventList, 1 for a top-level array) and item.
   private arrayDepth = 0;
+  /** The apiVersion the EventList being read gave before its items. */
+  private listApiVersion: string | undefined = undefined;
   private listOneLine: boolean | null = null;
   private itemInProgress = false;
   private itemOneLine: boolean | null = null;
@@ -333,6 +351,7 @@ export class ConcatenatedJsonScanner {
     this.valueByte = this.chunkOffset + i;
     this.depth = 0;
     this.deciding = 0;
+    this.listApiVersion = undefined;
     if (b === OPEN_BRACE) {
       this.state = "object";
       this.open(OBJECT);
@@ -521,8 +540,9 @@ export class ConcatenatedJsonScanner {
   private scanObject(chunk: Buffer, i: number, b: number): void {
     if (this.depth === 1) {
       if (this.awaitingItemsValue && b === OPEN_BRACKET) {
-        // An EventList: its items are read one by one; the list's own fields are not kept.
-        this.stopCollecting();
+        // An EventList: its items are read one by one; of the list's own fields, only the apiVersion is kept.
+        const head = this.takeCollected(chunk, i);
+        this.listApiVersion = typeof head === "number" ? undefined : apiVersionBeforeItems(head);
         this.open(ARRAY);
         this.deciding = DECIDE_LIST;
         this.enterItems(2);
@@ -576,11 +596,6 @@ export class ConcatenatedJsonScanner {
     this.unitByte = this.chunkOffset + i;
   }
 
-  private stopCollecting(): void {
-    this.collectFrom = -1;
-    this.collected.reset();
-  }
-
   /** Ends the collected text just before `end` of `chunk` (null: where the last chunk ended): its bytes, or their count when over the limit. */
   private takeCollected(chunk: Buffer | null, end: number): Buffer | number {
     const tail = chunk && this.collectFrom >= 0 ? chunk.subarray(this.collectFrom, end) : Buffer.alloc(0);
@@ -607,7 +622,7 @@ export class ConcatenatedJsonScanner {
       this.emit(errorItem(this.unitLine, this.unitByte, "invalid JSON", `: ${describeParseError(error)}`), 0);
       return;
     }
-    this.emitValue(value, this.unitLine, bytes.length);
+    this.emitValue(value, this.unitLine, bytes.length, this.state === "items" ? this.listApiVersion : undefined);
   }
 
   /**
@@ -615,12 +630,13 @@ export class ConcatenatedJsonScanner {
    * list item that is one as the line after a list cut between two items is, or a list whose
    * "items" key was written with escapes).
    */
-  private emitValue(value: unknown, line: number, textBytes: number): void {
+  private emitValue(value: unknown, line: number, textBytes: number, listApiVersion: string | undefined = undefined): void {
     if (isEventList(value)) {
       const share = Math.ceil(textBytes / Math.max(1, value.items.length));
-      for (const raw of value.items) this.emit({ line, raw }, share);
+      const own = typeof value.apiVersion === "string" ? value.apiVersion : undefined;
+      for (const raw of value.items) this.emit(own === undefined ? { line, raw } : { line, raw, listApiVersion: own }, share);
     } else {
-      this.emit({ line, raw: value }, textBytes);
+      this.emit(listApiVersion === undefined ? { line, raw: value } : { line, raw: value, listApiVersion }, textBytes);
     }
   }
 

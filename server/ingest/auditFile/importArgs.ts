@@ -1,4 +1,4 @@
-import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
+import { clusterOptionProblem, parseImportCommandLine, positiveIntegerOption } from "../importCommandLine";
 import { MAX_EVENTS_PER_TRANSACTION } from "../audit/defaults";
 /** What `npm run import` was asked to do. */
 export interface ImportArgs {
@@ -30,51 +30,18 @@ in KUBETRAIL_DATA_DIR).`;
 
 /** Parses the command line after the script name (`process.argv.slice(2)`). */
 export function parseImportArgs(argv: readonly string[]): ParsedImportArgs {
-  const files: string[] = [];
   let cluster: string | null = null;
   let batchSize = DEFAULT_IMPORT_BATCH_SIZE;
-  let optionsEnded = false;
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (optionsEnded || arg === "-" || !arg.startsWith("-")) {
-      files.push(arg);
-      continue;
-    }
-    if (arg === "--") {
-      optionsEnded = true;
-      continue;
-    }
-    if (arg === "-h" || arg === "--help") return { kind: "help" };
-
-    const eq = arg.indexOf("=");
-    const name = eq < 0 ? arg : arg.slice(0, eq);
-    if (name !== "--cluster" && name !== "--batch-size") return { kind: "invalid", message: `unknown option ${name}` };
-    let value: string;
-    if (eq >= 0) {
-      value = arg.slice(eq + 1);
-    } else {
-      const next = argv[i + 1];
-      if (next === undefined) return { kind: "invalid", message: `${name} needs a value` };
-      value = next;
-      i++;
-    }
-
+  const parsed = parseImportCommandLine(argv, ["--cluster", "--batch-size"], (name, value) => {
     if (name === "--cluster") {
-      if (!isValidClusterName(value)) {
-        return { kind: "invalid", message: `--cluster "${value}" is not a valid cluster name (${CLUSTER_NAME_RULE})` };
-      }
       cluster = value;
-    } else {
-      const n = Number(value);
-      if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
-        return { kind: "invalid", message: `--batch-size must be a positive integer, got "${value}"` };
-      }
-      batchSize = n;
+      return clusterOptionProblem(value);
     }
-  }
-
-  if (files.length === 0) return { kind: "invalid", message: "no file given (use - for standard input)" };
-  if (files.length > 1) return { kind: "invalid", message: `one file at a time, got ${files.length}: ${files.join(" ")}` };
-  return { kind: "import", args: { file: files[0]!, cluster, batchSize } };
+    const n = positiveIntegerOption(name, value);
+    if (typeof n !== "number") return n.problem;
+    batchSize = n;
+    return null;
+  });
+  if (parsed.kind !== "file") return parsed;
+  return { kind: "import", args: { file: parsed.file, cluster, batchSize } };
 }

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -7,29 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPglite } from "../../store/pglite";
 import { falcoEventLines } from "../../testing/fixtures";
 import { HKERMA_CSV } from "../../testing/hkermaCsv";
+import { runImportScript, summaryCount } from "../../testing/importScript";
 import { rolloutScenario } from "../../testing/scenarios/rollout";
 
-const root = path.resolve(import.meta.dirname, "../../..");
-
-/** Runs `npm run import`'s script as a child process on the embedded database in `dataDir`, with `stdin` as its standard input. */
-function runImport(dataDir: string, args: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, KUBETRAIL_DATA_DIR: dataDir };
-  delete env.DATABASE_URL;
-  delete env.KUBETRAIL_DEFAULT_CLUSTER;
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ["--import", "tsx", "scripts/import.ts", ...args], { cwd: root, env, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
-    child.stdin!.end(stdin);
-  });
-}
-
-/** The number in a summary row such as "  accepted    1,234  new: …". */
-function count(stdout: string, label: string): number {
-  const match = new RegExp(`^  ${label} +([\\d,]+)`, "m").exec(stdout);
-  if (!match) throw new Error(`no "${label}" row in:\n${stdout}`);
-  return Number(match[1]!.replaceAll(",", ""));
-}
+/** Runs `npm run import`'s script on the embedded database in `dataDir`, with `stdin` as its standard input. */
+const runImport = (dataDir: string, args: string[], stdin = "") => runImportScript("scripts/import.ts", { KUBETRAIL_DATA_DIR: dataDir }, args, stdin);
+const count = summaryCount;
 
 describe("npm run import", () => {
   let dir: string;

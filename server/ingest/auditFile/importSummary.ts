@@ -45,12 +45,19 @@ export function createImportSummary(): ImportSummary {
   return { valuesRead: 0, unreadable: 0, accepted: 0, history: 0, reads: 0, skipped: 0, duplicates: 0, rejected: 0, rejections: new Map() };
 }
 
-function addRejection(summary: ImportSummary, reason: string, position: number, example: string | null): void {
-  summary.rejected++;
-  let group = summary.rejections.get(reason);
+/** Rejections counted and grouped by reason: an import's summary holds them (this one's, and the Kubernetes Events import's). */
+export interface RejectionTally {
+  rejected: number;
+  rejections: Map<string, RejectionGroup>;
+}
+
+/** Counts one rejection at `position` (a line); `example` is kept when it is the reason's first. */
+export function addRejection(tally: RejectionTally, reason: string, position: number, example: string | null): void {
+  tally.rejected++;
+  let group = tally.rejections.get(reason);
   if (!group) {
     group = { reason, count: 0, positions: [], morePositions: false, example };
-    summary.rejections.set(reason, group);
+    tally.rejections.set(reason, group);
   }
   group.count++;
   if (group.positions.at(-1) === position) return;
@@ -75,7 +82,7 @@ export function addIngestResult(summary: ImportSummary, result: IngestSummary, p
   for (const rejection of result.rejected) addRejection(summary, rejection.reason, positions[rejection.index] ?? -1, null);
 }
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
 }
 
@@ -88,7 +95,7 @@ function formatPositions(group: RejectionGroup): string {
  * Text from the file made safe for a terminal: the parser quotes the bad line, and a reason can
  * quote a value, so control characters (escape sequences among them) are written as `\u001b`.
  */
-function printable(text: string): string {
+export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
@@ -108,6 +115,22 @@ function describeItemsRead(summary: ImportSummary): string {
   if (summary.unreadable === 0) return summary.valuesRead === 0 ? "" : values;
   if (summary.valuesRead === 0) return unreadable;
   return `${formatCount(summary.valuesRead)} ${values}, ${formatCount(summary.unreadable)} ${unreadable}`;
+}
+
+/** The rejections' lines of a summary: the most frequent reasons first, each with its lines and example. */
+export function formatRejectionGroups(rejections: ReadonlyMap<string, RejectionGroup>): string[] {
+  const out: string[] = [];
+  const groups = [...rejections.values()].sort((a, b) => b.count - a.count);
+  const countWidth = Math.max(0, ...groups.slice(0, LISTED_REASONS).map((g) => formatCount(g.count).length));
+  for (const group of groups.slice(0, LISTED_REASONS)) {
+    out.push(`    ${formatCount(group.count).padStart(countWidth)} × ${printable(group.reason)} (${formatPositions(group)})`);
+    if (group.example) out.push(`    ${" ".repeat(countWidth)}   e.g. ${printable(group.example)}`);
+  }
+  if (groups.length > LISTED_REASONS) {
+    const rest = groups.slice(LISTED_REASONS);
+    out.push(`    … and ${plural(rest.reduce((n, g) => n + g.count, 0), "more rejection")} for ${plural(rest.length, "other reason")}`);
+  }
+  return out;
 }
 
 /** The summary printed at the end of an import. */
@@ -135,16 +158,7 @@ export function formatImportSummary(
   const width = Math.max(...rows.map(([, n]) => formatCount(n).length));
   for (const [label, n, note] of rows) out.push(`  ${label.padEnd(12)}${formatCount(n).padStart(width)}${note ? `  ${note}` : ""}`.trimEnd());
 
-  const groups = [...summary.rejections.values()].sort((a, b) => b.count - a.count);
-  const countWidth = Math.max(0, ...groups.slice(0, LISTED_REASONS).map((g) => formatCount(g.count).length));
-  for (const group of groups.slice(0, LISTED_REASONS)) {
-    out.push(`    ${formatCount(group.count).padStart(countWidth)} × ${printable(group.reason)} (${formatPositions(group)})`);
-    if (group.example) out.push(`    ${" ".repeat(countWidth)}   e.g. ${printable(group.example)}`);
-  }
-  if (groups.length > LISTED_REASONS) {
-    const rest = groups.slice(LISTED_REASONS);
-    out.push(`    … and ${plural(rest.reduce((n, g) => n + g.count, 0), "more rejection")} for ${plural(rest.length, "other reason")}`);
-  }
+  out.push(...formatRejectionGroups(summary.rejections));
   if (run.interrupted) {
     out.push(`The rest of ${run.source} was not read. Import it again to finish: events already stored count as duplicates.`);
   } else if (nothingStorable(summary)) {
