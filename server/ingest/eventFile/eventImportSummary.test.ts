@@ -14,7 +14,7 @@ describe("formatEventImportSummary", () => {
     expect(formatEventImportSummary(summary, run)).toBe(
       [
         'Imported events.yaml into cluster "must-gather" in 2s',
-        "  read        163  Events, or what should have been ones",
+        "  read        163  values (Events, and whatever else the file held)",
         "  stored      150  new history entries",
         "  duplicates   10  already stored, unchanged",
         "  rejected      2",

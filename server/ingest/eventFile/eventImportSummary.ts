@@ -79,7 +79,7 @@ export function formatEventImportSummary(
   const what = run.interrupted ? `Interrupted importing ${run.source}` : nothing ? `Imported nothing from ${run.source}` : `Imported ${run.source}`;
   const out = [`${what} into cluster "${run.cluster}" in ${formatDuration(run.elapsedMs)}`];
   const rows: Array<[string, number, string] | null> = [
-    ["read", summary.read, summary.read > 0 ? "Events, or what should have been ones" : ""],
+    ["read", summary.read, summary.read > 0 ? "values (Events, and whatever else the file held)" : ""],
     ["stored", summary.stored, summary.stored > 0 ? `new history ${summary.stored === 1 ? "entry" : "entries"}` : ""],
     ["duplicates", summary.duplicates, summary.duplicates > 0 ? "already stored, unchanged" : ""],
     ["rejected", summary.rejected, ""],
