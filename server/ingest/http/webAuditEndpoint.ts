@@ -1,4 +1,5 @@
-import { answerAuditPost, auditMethodNotAllowed, auditPathNotFound, type AuditAnswer, type AuditEndpointDeps } from "./auditEndpoint";
+import { answerAuditPost, auditMethodNotAllowed, auditPathNotFound, type AuditEndpointDeps } from "./auditEndpoint";
+import { responseOf } from "./jsonPost";
 import { readBodyWithLimit } from "./readBody";
 
 /**
@@ -20,10 +21,6 @@ export async function handleAuditPost(request: Request, clusterSegment: string |
     deps,
   );
   return responseOf(answer);
-}
-
-function responseOf(answer: AuditAnswer): Response {
-  return Response.json(answer.body, { status: answer.status, headers: answer.headers });
 }
 
 /**
