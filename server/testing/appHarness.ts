@@ -114,3 +114,25 @@ function postJson(endpoint: string, body: unknown, options: PostOptions = {}): P
     body: typeof body === "string" ? body : body instanceof Uint8Array ? new Blob([new Uint8Array(body)]) : JSON.stringify(body),
   });
 }
+
+/**
+ * POSTs `text` in two chunks of a streamed body (the first `firstChars` long), which declares no
+ * length (chunked transfer encoding): how a body over the limit reaches a server that must stop
+ * reading it, whatever its Content-Length would have said.
+ */
+export function postStreamed(url: string, text: string, firstChars: number, token: string = TEST_TOKEN): Promise<Response> {
+  const chunks = [text.slice(0, firstChars), text.slice(firstChars)];
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: new ReadableStream({
+      pull(controller) {
+        const chunk = chunks.shift();
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(chunk));
+      },
+    }),
+    // @ts-expect-error Node's fetch needs duplex for streamed bodies.
+    duplex: "half",
+  });
+}

@@ -1,7 +1,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../../testing/databases";
-import { startTestApp, TEST_TOKEN, type TestApp } from "../../testing/appHarness";
+import { postStreamed, startTestApp, TEST_TOKEN, type TestApp } from "../../testing/appHarness";
 import { recordedEvents } from "../../testing/apiServer/testEvents";
 import { asEventsV1, mustGatherEvents } from "../../testing/mustGatherEvents";
 import { CASCADE, CASCADE_PODS, cascadeEventList, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
@@ -127,20 +127,7 @@ describe.each(STORE_KINDS)("POST /api/events on %s", (kind) => {
         message: `request body of ${Buffer.byteLength(huge)} bytes is larger than the limit of ${MAX_BODY_BYTES} bytes (KUBETRAIL_MAX_BODY_BYTES)`,
       });
 
-      const chunks = [huge.slice(0, 100_000), huge.slice(100_000)];
-      const streamed = await fetch(`${app.url}/api/events/large`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${TEST_TOKEN}` },
-        body: new ReadableStream({
-          pull(controller) {
-            const chunk = chunks.shift();
-            if (chunk === undefined) controller.close();
-            else controller.enqueue(new TextEncoder().encode(chunk));
-          },
-        }),
-        // @ts-expect-error Node's fetch needs duplex for streamed bodies.
-        duplex: "half",
-      });
+      const streamed = await postStreamed(`${app.url}/api/events/large`, huge, 100_000);
       expect(streamed.status).toBe(413);
       expect((await streamed.json()).error.message).toBe(`request body is larger than the limit of ${MAX_BODY_BYTES} bytes (KUBETRAIL_MAX_BODY_BYTES)`);
       expect(await eventCount("large")).toBe(0);

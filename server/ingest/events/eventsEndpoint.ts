@@ -3,7 +3,7 @@ import type { ObservedHistoryEntry } from "../../plugins/types";
 import type { AdmissionGate } from "../admission";
 import type { IngestAuthorizer } from "../auth";
 import { InvalidUtf8Error, parseEventListJson } from "../http/eventListJson";
-import { declaredTooLarge, errorAnswer, headerRefusal, quotedPath, readBodyOrRefusal, refusalHeaders, type IngestPost, type JsonAnswer } from "../http/jsonPost";
+import { admitPost, errorAnswer, quotedPath, type IngestPost, type JsonAnswer } from "../http/jsonPost";
 import type { ObservedHistoryIngestor } from "../sources/observedHistoryIngestor";
 import { eventsOfDocument } from "./eventsDocument";
 import { observeKubernetesEvent } from "./observeEvent";
@@ -61,26 +61,10 @@ export function eventsPathNotFound(path: string): JsonAnswer {
  */
 export async function answerEventsPost(post: IngestPost, deps: EventsEndpointDeps): Promise<JsonAnswer> {
   const { config } = deps;
-  const declaredLength = Number(post.contentLength ?? NaN);
-  const unread = refusalHeaders(declaredLength, config.maxBodyBytes);
-  const cluster = post.clusterSegment ?? config.defaultCluster;
-  const refused = headerRefusal(post, cluster, deps.authorizer, unread, "send the body uncompressed");
-  if (refused) return refused;
-  const tooLarge = declaredTooLarge(declaredLength, config.maxBodyBytes, unread);
-  if (tooLarge) return tooLarge;
-
-  const ticket = deps.gate.tryAdmit(Number.isFinite(declaredLength) ? declaredLength : config.maxBodyBytes);
-  if (!ticket) {
-    return errorAnswer(429, "overloaded", "too many posts in progress; retry later", { headers: { "Retry-After": String(config.retryAfterSeconds), ...unread } });
-  }
-  try {
-    const read = await readBodyOrRefusal(post, config.maxBodyBytes);
-    if ("refusal" in read) return read.refusal;
-    await ticket.whenRunning();
-
+  return admitPost(post, deps, { encodingAdvice: "send the body uncompressed", busy: "too many posts in progress; retry later" }, async (cluster, bytes) => {
     let document: unknown;
     try {
-      document = parseEventListJson(read.bytes);
+      document = parseEventListJson(bytes);
     } catch (error) {
       if (error instanceof InvalidUtf8Error) return errorAnswer(400, "invalid_encoding", error.message);
       return errorAnswer(400, "invalid_json", `request body is not valid JSON: ${(error as Error).message}`);
@@ -104,9 +88,7 @@ export async function answerEventsPost(post: IngestPost, deps: EventsEndpointDep
       return errorAnswer(400, "invalid_events", only, { details: { ...summary } });
     }
     return { status: 200, headers: {}, body: summary };
-  } finally {
-    ticket.release();
-  }
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AdmissionGate } from "../admission";
 import type { IngestAuthorizer } from "../auth";
 import type { AuditIngestor } from "../audit/ingest";
 import { ingestEventList, type EventListIngestor, type EventListOutcome } from "../eventList";
-import { declaredTooLarge, errorAnswer, headerRefusal, quotedPath, readBodyOrRefusal, refusalHeaders, type IngestPost, type JsonAnswer } from "./jsonPost";
+import { admitPost, errorAnswer, quotedPath, refusalHeaders, type IngestPost, type JsonAnswer } from "./jsonPost";
 
 export interface AuditEndpointDeps {
   config: Pick<Config, "defaultCluster" | "maxBodyBytes" | "maxBatchEvents" | "retryAfterSeconds" | "bodyIdleTimeoutMs">;
@@ -59,29 +59,7 @@ export function auditPathNotFound(path: string): AuditAnswer {
  */
 export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps): Promise<AuditAnswer> {
   const { config } = deps;
-  const declaredLength = Number(post.contentLength ?? NaN);
-  const unread = refusalHeaders(declaredLength, config.maxBodyBytes);
-  const cluster = post.clusterSegment ?? config.defaultCluster;
-  const refused = headerRefusal(post, cluster, deps.authorizer, unread, "send the body uncompressed, as kube-apiserver does");
-  if (refused) return refused;
-
-  const tooLarge = declaredTooLarge(declaredLength, config.maxBodyBytes, unread);
-  if (tooLarge) return tooLarge;
-
-  const ticket = deps.gate.tryAdmit(Number.isFinite(declaredLength) ? declaredLength : config.maxBodyBytes);
-  if (!ticket) {
-    return errorAnswer(429, "overloaded", "too many audit batches in progress; retry later", {
-      headers: { "Retry-After": String(config.retryAfterSeconds), ...unread },
-    });
-  }
-  try {
-    const read = await readBodyOrRefusal(post, config.maxBodyBytes);
-    if ("refusal" in read) return read.refusal;
-    const { bytes } = read;
-    // A waiting batch holds only its raw bytes; parsed JSON is several times larger, so it
-    // is made only once the batch may run. That keeps memory flat under overload.
-    await ticket.whenRunning();
-
+  return admitPost(post, deps, { encodingAdvice: "send the body uncompressed, as kube-apiserver does", busy: "too many audit batches in progress; retry later" }, async (cluster, bytes) => {
     let outcome: EventListOutcome;
     try {
       outcome = deps.ingestWorkers ? await deps.ingestWorkers.ingest(cluster, bytes) : await ingestEventList(deps.ingestor, cluster, bytes, config.maxBatchEvents);
@@ -110,7 +88,5 @@ export async function answerAuditPost(post: AuditPost, deps: AuditEndpointDeps):
       return errorAnswer(400, "invalid_events", `all ${summary.received} events were rejected`, { details: body });
     }
     return { status: 200, headers: {}, body };
-  } finally {
-    ticket.release();
-  }
+  });
 }

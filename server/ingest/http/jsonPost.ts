@@ -1,3 +1,5 @@
+import type { Config } from "../../config/config";
+import type { AdmissionGate } from "../admission";
 import type { IngestAuthorizer } from "../auth";
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
 import { BodyTimeoutError, BodyTooLargeError } from "./readBody";
@@ -76,7 +78,7 @@ const JSON_MEDIA_TYPE = /^application\/(json|[\w.+-]*\+json)\s*(;|$)/i;
  * about its request), 400 for a cluster name that is not one, 415 for a body that is not plain
  * JSON. `encodingAdvice` completes the 415 for a compressed body (what the usual sender does).
  */
-export function headerRefusal(post: IngestPost, cluster: string, authorizer: IngestAuthorizer, unread: Record<string, string>, encodingAdvice: string): JsonAnswer | null {
+function headerRefusal(post: IngestPost, cluster: string, authorizer: IngestAuthorizer, unread: Record<string, string>, encodingAdvice: string): JsonAnswer | null {
   const denied = authorizer.check(post.authorization, cluster);
   if (denied) return errorAnswer(401, "unauthorized", denied, { headers: { "WWW-Authenticate": 'Bearer realm="kubetrail"', ...unread } });
   if (!isValidClusterName(cluster)) {
@@ -101,7 +103,7 @@ export function headerRefusal(post: IngestPost, cluster: string, authorizer: Ing
 const MAX_BODY_SETTING = "(KUBETRAIL_MAX_BODY_BYTES)";
 
 /** The 413 for a body that declares more than `maxBodyBytes`, before any of it is read; null when it does not. */
-export function declaredTooLarge(declaredLength: number, maxBodyBytes: number, unread: Record<string, string>): JsonAnswer | null {
+function declaredTooLarge(declaredLength: number, maxBodyBytes: number, unread: Record<string, string>): JsonAnswer | null {
   if (!(declaredLength > maxBodyBytes)) return null;
   return errorAnswer(413, "body_too_large", `request body of ${declaredLength} bytes is larger than the limit of ${maxBodyBytes} bytes ${MAX_BODY_SETTING}`, { headers: unread });
 }
@@ -112,12 +114,53 @@ export function declaredTooLarge(declaredLength: number, maxBodyBytes: number, u
  * may still come, and would be read as the next request). Both close the connection. Any other
  * failure to read is thrown.
  */
-export async function readBodyOrRefusal(post: IngestPost, maxBodyBytes: number): Promise<{ bytes: Uint8Array } | { refusal: JsonAnswer }> {
+async function readBodyOrRefusal(post: IngestPost, maxBodyBytes: number): Promise<{ bytes: Uint8Array } | { refusal: JsonAnswer }> {
   try {
     return { bytes: await post.readBody(maxBodyBytes) };
   } catch (error) {
     if (error instanceof BodyTooLargeError) return { refusal: errorAnswer(413, "body_too_large", `${error.message} ${MAX_BODY_SETTING}`, { headers: { Connection: "close" } }) };
     if (error instanceof BodyTimeoutError) return { refusal: errorAnswer(408, "body_timeout", error.message, { headers: { Connection: "close" } }) };
     throw error;
+  }
+}
+
+/** What admitPost needs: the limits, who may post, and the gate shared by the ingest endpoints. */
+export interface PostAdmission {
+  config: Pick<Config, "defaultCluster" | "maxBodyBytes" | "retryAfterSeconds">;
+  authorizer: IngestAuthorizer;
+  gate: AdmissionGate;
+}
+
+/**
+ * Everything an ingest post goes through before its body is parsed: the refusals its headers
+ * earn (headerRefusal, a declared length over the limit), a place among the bodies the server
+ * holds (429 with Retry-After past the gate's limits, saying `busy`), its body read within the
+ * limit, and its turn to run. Then `handle` answers it with the body and the cluster (the path's,
+ * else the default); the place is given back whatever happens.
+ */
+export async function admitPost(
+  post: IngestPost,
+  deps: PostAdmission,
+  words: { encodingAdvice: string; busy: string },
+  handle: (cluster: string, body: Uint8Array) => Promise<JsonAnswer>,
+): Promise<JsonAnswer> {
+  const { config } = deps;
+  const declaredLength = Number(post.contentLength ?? NaN);
+  const unread = refusalHeaders(declaredLength, config.maxBodyBytes);
+  const cluster = post.clusterSegment ?? config.defaultCluster;
+  const refused = headerRefusal(post, cluster, deps.authorizer, unread, words.encodingAdvice) ?? declaredTooLarge(declaredLength, config.maxBodyBytes, unread);
+  if (refused) return refused;
+
+  const ticket = deps.gate.tryAdmit(Number.isFinite(declaredLength) ? declaredLength : config.maxBodyBytes);
+  if (!ticket) return errorAnswer(429, "overloaded", words.busy, { headers: { "Retry-After": String(config.retryAfterSeconds), ...unread } });
+  try {
+    const read = await readBodyOrRefusal(post, config.maxBodyBytes);
+    if ("refusal" in read) return read.refusal;
+    // A waiting body holds only its raw bytes; parsed JSON is several times larger, so it is
+    // made only once the post may run. That keeps memory flat under overload.
+    await ticket.whenRunning();
+    return await handle(cluster, read.bytes);
+  } finally {
+    ticket.release();
   }
 }
