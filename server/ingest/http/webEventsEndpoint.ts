@@ -26,6 +26,11 @@ export async function handleEventsPost(request: Request, clusterSegment: string 
       },
       deps,
     );
+    // A refusal that keeps the connection (refusalHeaders) reads and drops the body first. Left
+    // unread, a body the route handler's stream had begun to take stalls the connection: Node's
+    // server does not drain a request its consumer holds, and the caller's next request on that
+    // connection waits until the server's keep-alive timeout resets it (seen with a 401 or 413 of
+    // a few hundred KB: eventsEndpoint.integration-test.ts).
     if (!bodyRead && answer.headers.Connection !== "close") await discardBody(request.body, DRAINED_BODY_FACTOR * deps.config.maxBodyBytes);
     return responseOf(answer);
   } catch (error) {
