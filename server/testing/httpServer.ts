@@ -136,7 +136,13 @@ export async function startTestServer(context: AppContext, options: { auditVia?:
         duplex: "half",
       });
       const response = await handler(request, { params: Promise.resolve(params) });
-      // A body the handler did not read is read and dropped by Node's server, unless the answer closes the connection.
+      // A body the handler did not touch is read and dropped, as Next does, so that the connection
+      // serves the next request; unless the answer closes it. Node's server does not drain it: the
+      // web stream made of the request has begun to take it.
+      if (request.body && !request.bodyUsed && response.headers.get("connection") !== "close") {
+        const reader = request.body.getReader();
+        while (!(await reader.read()).done);
+      }
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     } catch (error) {

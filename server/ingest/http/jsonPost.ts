@@ -36,7 +36,7 @@ export interface JsonAnswer {
 }
 
 /** Refused bodies up to this many times the limit are read and dropped; see refusalHeaders. */
-export const DRAINED_BODY_FACTOR = 2;
+const DRAINED_BODY_FACTOR = 2;
 
 /**
  * Headers of a refusal given before the body was read. A body whose declared length is at most

@@ -48,29 +48,6 @@ export async function readBodyWithLimit(body: ReadableStream<Uint8Array> | null,
 }
 
 /**
- * Reads a body to its end and drops it, keeping none of it: for a request refused without its
- * body, whose connection is to serve the next request. Stops (cancelling the rest) past `limit`
- * bytes, or at the first error: the connection is then not worth keeping, and a refusal that
- * lets a body this large through says so with `Connection: close` (refusalHeaders).
- */
-export async function discardBody(body: ReadableStream<Uint8Array> | null, limit: number): Promise<void> {
-  if (!body) return;
-  const reader = body.getReader();
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      total += value.byteLength;
-      if (total > limit) break;
-    }
-  } catch {
-    return;
-  }
-  await reader.cancel().catch(() => undefined);
-}
-
-/**
  * `readBodyWithLimit` for a Node request stream, without web streams in between. When the
  * request declares its length (within the limit), its bytes are copied straight into one
  * buffer of that size as they arrive; otherwise the chunks are kept and joined at the end.

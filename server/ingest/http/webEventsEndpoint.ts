@@ -1,7 +1,7 @@
 import { INTERNAL_ERROR_MESSAGE } from "../../app/internalError";
 import { answerEventsPost, eventsMethodNotAllowed, eventsPathNotFound, type EventsEndpointDeps } from "../events/eventsEndpoint";
-import { DRAINED_BODY_FACTOR, errorAnswer, responseOf } from "./jsonPost";
-import { discardBody, readBodyWithLimit } from "./readBody";
+import { errorAnswer, responseOf } from "./jsonPost";
+import { readBodyWithLimit } from "./readBody";
 
 /**
  * The Kubernetes Events endpoint as a web `Request` handler: what the route handlers under
@@ -10,7 +10,6 @@ import { discardBody, readBodyWithLimit } from "./readBody";
  */
 export async function handleEventsPost(request: Request, clusterSegment: string | undefined, deps: EventsEndpointDeps): Promise<Response> {
   const headers = request.headers;
-  let bodyRead = false;
   try {
     const answer = await answerEventsPost(
       {
@@ -19,19 +18,10 @@ export async function handleEventsPost(request: Request, clusterSegment: string 
         contentType: headers.get("content-type"),
         contentEncoding: headers.get("content-encoding"),
         contentLength: headers.get("content-length"),
-        readBody: (limit) => {
-          bodyRead = true;
-          return readBodyWithLimit(request.body, limit);
-        },
+        readBody: (limit) => readBodyWithLimit(request.body, limit),
       },
       deps,
     );
-    // A refusal that keeps the connection (refusalHeaders) reads and drops the body first. Left
-    // unread, a body the route handler's stream had begun to take stalls the connection: Node's
-    // server does not drain a request its consumer holds, and the caller's next request on that
-    // connection waits until the server's keep-alive timeout resets it (seen with a 401 or 413 of
-    // a few hundred KB: eventsEndpoint.integration-test.ts).
-    if (!bodyRead && answer.headers.Connection !== "close") await discardBody(request.body, DRAINED_BODY_FACTOR * deps.config.maxBodyBytes);
     return responseOf(answer);
   } catch (error) {
     // Bad input is answered above; this is the server's own failure, told in its log only.
