@@ -2,7 +2,7 @@ import type { Config } from "../../config/config";
 import type { AdmissionGate } from "../admission";
 import type { IngestAuthorizer } from "../auth";
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
-import { BodyTimeoutError, BodyTooLargeError } from "./readBody";
+import { BodyTimeoutError, BodyTooLargeError, readBodyWithLimit } from "./readBody";
 
 /**
  * What the app's JSON push endpoints share, whatever HTTP layer carries them: the request as
@@ -26,6 +26,19 @@ export interface IngestPost {
    * not at all when the request is refused from its headers.
    */
   readBody(limit: number): Promise<Uint8Array>;
+}
+
+/** A web `Request` (a route handler's) as an IngestPost. */
+export function ingestPostOf(request: Request, clusterSegment: string | undefined): IngestPost {
+  const headers = request.headers;
+  return {
+    clusterSegment,
+    authorization: headers.get("authorization"),
+    contentType: headers.get("content-type"),
+    contentEncoding: headers.get("content-encoding"),
+    contentLength: headers.get("content-length"),
+    readBody: (limit) => readBodyWithLimit(request.body, limit),
+  };
 }
 
 /** An endpoint's answer: always a JSON body. */

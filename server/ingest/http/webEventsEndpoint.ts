@@ -1,7 +1,6 @@
 import { INTERNAL_ERROR_MESSAGE } from "../../app/internalError";
 import { answerEventsPost, eventsMethodNotAllowed, eventsPathNotFound, type EventsEndpointDeps } from "../events/eventsEndpoint";
-import { errorAnswer, responseOf } from "./jsonPost";
-import { readBodyWithLimit } from "./readBody";
+import { errorAnswer, ingestPostOf, responseOf } from "./jsonPost";
 
 /**
  * The Kubernetes Events endpoint as a web `Request` handler: what the route handlers under
@@ -9,22 +8,11 @@ import { readBodyWithLimit } from "./readBody";
  * few and small: they do not need the audit webhook's own Node handler).
  */
 export async function handleEventsPost(request: Request, clusterSegment: string | undefined, deps: EventsEndpointDeps): Promise<Response> {
-  const headers = request.headers;
   try {
-    const answer = await answerEventsPost(
-      {
-        clusterSegment,
-        authorization: headers.get("authorization"),
-        contentType: headers.get("content-type"),
-        contentEncoding: headers.get("content-encoding"),
-        contentLength: headers.get("content-length"),
-        readBody: (limit) => readBodyWithLimit(request.body, limit),
-      },
-      deps,
-    );
+    const answer = await answerEventsPost(ingestPostOf(request, clusterSegment), deps);
     return responseOf(answer);
   } catch (error) {
-    // Bad input is answered above; this is the server's own failure, told in its log only.
+    // answerEventsPost answers bad input; this is the server's own failure, told in its log only.
     console.error(`Kubernetes Events endpoint: ${(error as Error).stack ?? error}`);
     return responseOf(errorAnswer(500, "internal", INTERNAL_ERROR_MESSAGE));
   }
