@@ -1,7 +1,8 @@
 // The production server process: what `npm start` runs (with the Node flags of
 // scripts/lib/serverNodeFlags.ts), on PORT (default 3000) and HOSTNAME (default: every address).
 //
-// Next.js serves the app, except for the audit webhook (POST /api/audit[/{cluster}], and the
+// Next.js serves the app (the Kubernetes Events endpoint, POST /api/events[/{cluster}], among it:
+// its posts are few and small), except for the audit webhook (POST /api/audit[/{cluster}], and the
 // refusals of other methods and paths under it), which is answered on Node's own request and
 // response (server/ingest/http/nodeAuditEndpoint.ts). A
 // webhook batch is about 1 MB; through Next's route handler it is read as a web stream, which

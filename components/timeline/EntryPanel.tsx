@@ -2,7 +2,8 @@
 
 import Link from "next/link";
 import type { ReactNode, Ref } from "react";
-import type { TimelineEntry, TimelineEntryDetails, TimelineRow } from "@/server/query/timeline/types";
+import type { TimelineEntry, TimelineEntryDetails, TimelineEventDetails, TimelineEventSummary, TimelineRow } from "@/server/query/timeline/types";
+import { countText, eventKindName, isWarning, objectReferenceText, reporterWhereText, timesText } from "./eventText";
 import { formatCommand, formatDuration, formatInstant } from "./format";
 import { objectPageHref } from "./urlState";
 import styles from "./EntryPanel.module.css";
@@ -43,9 +44,142 @@ function whyNoDiff(entry: TimelineEntry): string {
   return "None recorded (the audit event had no body to compare).";
 }
 
+/** What the audit event said of a request: when, who (and who impersonated whom), from which client, what the apiserver answered. */
+function AuditFields({ entry, details }: { entry: TimelineEntry; details: TimelineEntryDetails | undefined }) {
+  return (
+    <>
+      <Field label="Time">
+        {formatInstant(entry.startMicros)}
+        <span className="muted"> · took {formatDuration(entry.endMicros - entry.startMicros)}</span>
+      </Field>
+      <Field label="Actor">
+        <code>{entry.actor}</code>
+        {details && details.request.groups.length > 0 ? <div className="muted">{details.request.groups.join(", ")}</div> : null}
+      </Field>
+      {entry.impersonator ? (
+        <Field label="Impersonated by">
+          <code>{entry.impersonator}</code>
+          {details && details.request.impersonatorGroups.length > 0 ? <div className="muted">{details.request.impersonatorGroups.join(", ")}</div> : null}
+        </Field>
+      ) : null}
+      <Field label="User agent">{entry.userAgent ? <code>{entry.userAgent}</code> : <span className="muted">none recorded</span>}</Field>
+      <Field label="Response">
+        <span className={entry.failure ? "failed" : undefined}>
+          {entry.statusCode ?? "no code"}
+          {entry.failure?.reason ? ` ${entry.failure.reason}` : ""}
+        </span>
+        {entry.failure?.message ? <div className="failed">{entry.failure.message}</div> : null}
+        {entry.failure?.causes.map((cause) => (
+          <div key={cause} className="failed">
+            {cause}
+          </div>
+        ))}
+      </Field>
+      {details && details.request.command.length > 0 ? (
+        <Field label="Command">
+          <code>{formatCommand(details.request.command)}</code>
+        </Field>
+      ) : null}
+      {details?.request.requestUri ? (
+        <Field label="Request">
+          <code>{details.request.requestUri}</code>
+          {details.request.sourceIps.length > 0 ? <div className="muted">from {details.request.sourceIps.join(", ")}</div> : null}
+          {details.request.dryRun ? <div className="muted">dry run: nothing was stored</div> : null}
+        </Field>
+      ) : null}
+      {details?.request.resourceVersionBefore || details?.request.resourceVersionAfter ? (
+        <Field label="resourceVersion">
+          {details.request.resourceVersionBefore ?? "?"} → {details.request.resourceVersionAfter ?? "?"}
+        </Field>
+      ) : null}
+      {details?.request.arrivedAfterResourceVersion ? (
+        <Field label="Arrived late">after version {details.request.arrivedAfterResourceVersion} was stored: no diff</Field>
+      ) : null}
+      {details?.request.auditId ? (
+        <Field label="Audit ID">
+          <code>{details.request.auditId}</code>
+          {details.request.level ? <span className="muted"> · {details.request.level}</span> : null}
+        </Field>
+      ) : null}
+    </>
+  );
+}
+
+/** What the request changed: its diff, or why there is none. */
+function Changes({ entry, details }: { entry: TimelineEntry; details: TimelineEntryDetails | undefined }) {
+  return (
+    <>
+      <h3>Changes</h3>
+      {entry.diff.length > 0 ? (
+        <ul className={styles.diff} aria-label="Changes">
+          {entry.diff.map((line, i) => (
+            <li key={i}>
+              <code>{line}</code>
+            </li>
+          ))}
+          {!details && entry.diffLineCount > entry.diff.length ? <li className="muted">… {entry.diffLineCount - entry.diff.length} more</li> : null}
+        </ul>
+      ) : (
+        <p className="muted">{whyNoDiff(entry)}</p>
+      )}
+    </>
+  );
+}
+
 /**
- * The selected entry: what happened, when, who did it (and who impersonated whom), from which
- * client, what the apiserver answered, what changed, and — collapsed — the object's body.
+ * What a Kubernetes Event said: when it last happened and how often, why (reason, type, message),
+ * who reported it from where, and what else it names. `event` is undefined until the whole entry
+ * is loaded; the lane's summary shows meanwhile.
+ */
+function EventFields({ entry, summary, event }: { entry: TimelineEntry; summary: TimelineEventSummary; event: TimelineEventDetails | undefined }) {
+  const where = event ? reporterWhereText(event) : null;
+  return (
+    <>
+      <Field label="Reason">{summary.reason ? <code>{summary.reason}</code> : <span className="muted">none given</span>}</Field>
+      <Field label="Type">{isWarning(summary) ? <strong className={styles.warning}>{summary.type}</strong> : (summary.type ?? <span className="muted">none given</span>)}</Field>
+      {event ? (
+        <Field label="Message">
+          {event.message === null || event.message.trim() === "" ? (
+            <span className="muted">none given</span>
+          ) : (
+            <div className={styles.message} aria-label="Message">
+              {event.message}
+            </div>
+          )}
+          {event.messageCutFromBytes !== null ? <div className="muted">cut at 8 KiB of its {event.messageCutFromBytes.toLocaleString("en-US")} bytes</div> : null}
+        </Field>
+      ) : null}
+      <Field label="Count">{event ? countText(event, entry.startMicros) : `seen ${timesText(summary.count)}`}</Field>
+      <Field label="Last seen">{formatInstant(entry.startMicros)}</Field>
+      {event?.action ? <Field label="Action">{event.action}</Field> : null}
+      <Field label="Reported by">
+        <code>{entry.actor}</code>
+        {where ? <div className="muted">{where}</div> : null}
+      </Field>
+      {event?.fieldPath ? (
+        <Field label="Field path">
+          <code>{event.fieldPath}</code>
+        </Field>
+      ) : null}
+      {event?.related ? (
+        <Field label="Related object">
+          {objectReferenceText(event.related)}
+          {event.related.uid ? <div className="muted">uid {event.related.uid}</div> : null}
+        </Field>
+      ) : null}
+      {event?.eventObject.name ? (
+        <Field label="Event object">
+          <code>{objectReferenceText(event.eventObject)}</code>
+        </Field>
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * The selected entry: for a request, what happened, when, who did it (and who impersonated whom),
+ * from which client, what the apiserver answered, what changed, and — collapsed — the object's
+ * body; for a Kubernetes Event, what it said (EventFields).
  */
 export function EntryPanel({ summary, details, error, row, currentObjectId, headingRef, onClose }: EntryPanelProps) {
   const entry: TimelineEntry | undefined = details ?? summary;
@@ -68,11 +202,18 @@ export function EntryPanel({ summary, details, error, row, currentObjectId, head
         error ? null : <p className="muted">Loading…</p>
       ) : (
         <>
-          <p>
-            <span className={`${styles.pill} ${styles[`pill-${entry.mark}`]}`}>{entry.mark === "noop" ? "no change" : entry.mark}</span>
-            {entry.verb}
-            {entry.subresource ? ` ${entry.subresource}` : ""}
-          </p>
+          {entry.event ? (
+            <p>
+              <span className={`${styles.pill} ${isWarning(entry.event) ? styles.pillWarning : styles["pill-event"]}`}>{eventKindName(entry.event)}</span>
+              {entry.event.reason ?? <span className="muted">no reason given</span>}
+            </p>
+          ) : (
+            <p>
+              <span className={`${styles.pill} ${styles[`pill-${entry.mark}`]}`}>{entry.mark === "noop" ? "no change" : entry.mark}</span>
+              {entry.verb}
+              {entry.subresource ? ` ${entry.subresource}` : ""}
+            </p>
+          )}
           <dl className={styles.fields}>
             {details ? (
               <Field label="Object">
@@ -87,75 +228,9 @@ export function EntryPanel({ summary, details, error, row, currentObjectId, head
                 <span className="muted">in {details.object.cluster}</span>
               </Field>
             ) : null}
-            <Field label="Time">
-              {formatInstant(entry.startMicros)}
-              <span className="muted"> · took {formatDuration(entry.endMicros - entry.startMicros)}</span>
-            </Field>
-            <Field label="Actor">
-              <code>{entry.actor}</code>
-              {details && details.request.groups.length > 0 ? <div className="muted">{details.request.groups.join(", ")}</div> : null}
-            </Field>
-            {entry.impersonator ? (
-              <Field label="Impersonated by">
-                <code>{entry.impersonator}</code>
-                {details && details.request.impersonatorGroups.length > 0 ? <div className="muted">{details.request.impersonatorGroups.join(", ")}</div> : null}
-              </Field>
-            ) : null}
-            <Field label="User agent">{entry.userAgent ? <code>{entry.userAgent}</code> : <span className="muted">none recorded</span>}</Field>
-            <Field label="Response">
-              <span className={entry.failure ? "failed" : undefined}>
-                {entry.statusCode ?? "no code"}
-                {entry.failure?.reason ? ` ${entry.failure.reason}` : ""}
-              </span>
-              {entry.failure?.message ? <div className="failed">{entry.failure.message}</div> : null}
-              {entry.failure?.causes.map((cause) => (
-                <div key={cause} className="failed">
-                  {cause}
-                </div>
-              ))}
-            </Field>
-            {details && details.request.command.length > 0 ? (
-              <Field label="Command">
-                <code>{formatCommand(details.request.command)}</code>
-              </Field>
-            ) : null}
-            {details?.request.requestUri ? (
-              <Field label="Request">
-                <code>{details.request.requestUri}</code>
-                {details.request.sourceIps.length > 0 ? <div className="muted">from {details.request.sourceIps.join(", ")}</div> : null}
-                {details.request.dryRun ? <div className="muted">dry run: nothing was stored</div> : null}
-              </Field>
-            ) : null}
-            {details?.request.resourceVersionBefore || details?.request.resourceVersionAfter ? (
-              <Field label="resourceVersion">
-                {details.request.resourceVersionBefore ?? "?"} → {details.request.resourceVersionAfter ?? "?"}
-              </Field>
-            ) : null}
-            {details?.request.arrivedAfterResourceVersion ? (
-              <Field label="Arrived late">after version {details.request.arrivedAfterResourceVersion} was stored: no diff</Field>
-            ) : null}
-            {details?.request.auditId ? (
-              <Field label="Audit ID">
-                <code>{details.request.auditId}</code>
-                {details.request.level ? <span className="muted"> · {details.request.level}</span> : null}
-              </Field>
-            ) : null}
+            {entry.event ? <EventFields entry={entry} summary={entry.event} event={details?.event ?? undefined} /> : <AuditFields entry={entry} details={details} />}
           </dl>
-
-          <h3>Changes</h3>
-          {entry.diff.length > 0 ? (
-            <ul className={styles.diff} aria-label="Changes">
-              {entry.diff.map((line, i) => (
-                <li key={i}>
-                  <code>{line}</code>
-                </li>
-              ))}
-              {!details && entry.diffLineCount > entry.diff.length ? <li className="muted">… {entry.diffLineCount - entry.diff.length} more</li> : null}
-            </ul>
-          ) : (
-            <p className="muted">{whyNoDiff(entry)}</p>
-          )}
-
+          {entry.event ? null : <Changes entry={entry} details={details} />}
           {details && details.patch !== null ? (
             <details className={styles.collapsible}>
               <summary>Patch</summary>

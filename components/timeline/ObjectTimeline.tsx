@@ -36,6 +36,23 @@ const MARK_LABELS: Record<(typeof MARK_KINDS)[number], string> = {
   event: "Event",
 };
 
+/** A legend entry: a mark's swatch and what it means. */
+interface LegendItem {
+  key: string;
+  swatch: string;
+  label: string;
+}
+
+/** The legend, in the marks' order, with Warning Events beside Normal ones. */
+const LEGEND: LegendItem[] = MARK_KINDS.flatMap((kind) =>
+  kind === "event"
+    ? [
+        { key: "event", swatch: styles["swatch-event"]!, label: "Event" },
+        { key: "warning", swatch: styles.swatchWarning!, label: "Warning Event" },
+      ]
+    : [{ key: kind, swatch: styles[`swatch-${kind}`]!, label: MARK_LABELS[kind] }],
+);
+
 /** Where the details panel opens below the chart, not beside it (ObjectTimeline.module.css). */
 const PANEL_BELOW_CHART = "(max-width: 1000px)";
 
@@ -172,10 +189,10 @@ export function ObjectTimeline({ objectId }: { objectId: number }) {
           ) : null}
         </div>
         <ul className={styles.legend} aria-label="Legend">
-          {MARK_KINDS.map((kind) => (
-            <li key={kind}>
-              <span className={`${styles.swatch} ${styles[`swatch-${kind}`]}`} />
-              {MARK_LABELS[kind]}
+          {LEGEND.map((item) => (
+            <li key={item.key}>
+              <span className={`${styles.swatch} ${item.swatch}`} aria-hidden="true" />
+              {item.label}
             </li>
           ))}
           <li>

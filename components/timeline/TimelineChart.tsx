@@ -5,8 +5,10 @@ import Link from "next/link";
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent } from "react";
 import type { TimelineEntry, TimelineRow } from "@/server/query/timeline/types";
 import { formatDuration, formatInstant } from "./format";
+import { eventKindName, isWarning, markLabel, timesText } from "./eventText";
 import {
   BAND_HEIGHT,
+  eventMarkShape,
   formatTick,
   indentOf,
   labelWidthFor,
@@ -24,6 +26,7 @@ import {
   tooltipPlacement,
   visibleRows,
   zoomedWindow,
+  type Mark,
   type ScreenBox,
   type TimeScale,
   type TimeWindow,
@@ -247,7 +250,7 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
   const [focusedId, setFocusedId] = useState<number | null>(null);
   const band = lifetimeBand(scale, row.lifetime, shown, width);
   const marks = marksOf(scale, row.entries, width);
-  const titles = useMemo(() => new Map(row.entries.map((entry) => [entry.id, `${entry.title}, ${formatInstant(entry.startMicros)}`])), [row.entries]);
+  const labels = useMemo(() => new Map(row.entries.map((entry) => [entry.id, markLabel(entry)])), [row.entries]);
   const selected = selectedEntryId !== null && row.entries.some((entry) => entry.id === selectedEntryId);
   const deleted = row.lifetime.deletedAtMicros !== null;
   const fullName = `${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
@@ -299,41 +302,69 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
             {band.endsInWindow ? <line className={styles.bandEnd} x1={band.x + band.width} x2={band.x + band.width} y1={(ROW_HEIGHT - BAND_HEIGHT) / 2} y2={(ROW_HEIGHT + BAND_HEIGHT) / 2} /> : null}
           </>
         ) : null}
-        {paintOrder(marks).map((mark) => {
-          const failed = mark.kind === "failed";
-          const height = failed ? BAND_HEIGHT : MARK_HEIGHT;
-          return (
-            <rect
-              key={mark.entryId}
-              role="button"
-              tabIndex={mark.entryId === tabStop ? 0 : -1}
-              aria-label={titles.get(mark.entryId)}
-              aria-pressed={mark.entryId === selectedEntryId}
-              data-entry-id={mark.entryId}
-              data-mark={mark.kind}
-              className={[styles.mark, styles[`mark-${mark.kind}`], mark.entryId === selectedEntryId ? styles.selected : ""].join(" ")}
-              x={mark.x}
-              y={(ROW_HEIGHT - height) / 2}
-              width={mark.width}
-              height={height}
-              rx={failed ? 0 : 2}
-              onMouseEnter={(event) => onHover(mark.entryId, pointAt(event))}
-              onMouseMove={(event) => onHover(mark.entryId, pointAt(event))}
-              onMouseLeave={onLeave}
-              onFocus={(event) => {
-                setFocusedId(mark.entryId);
-                onHover(mark.entryId, boxOf(event));
-              }}
-              onBlur={onLeave}
-              onClick={() => onSelect(mark.entryId)}
-              onKeyDown={keyed(mark.entryId)}
-            />
-          );
-        })}
+        {paintOrder(marks).map((mark) => (
+          <MarkShape
+            key={mark.entryId}
+            mark={mark}
+            label={labels.get(mark.entryId)}
+            tabStop={mark.entryId === tabStop}
+            selected={mark.entryId === selectedEntryId}
+            onMouseEnter={(event) => onHover(mark.entryId, pointAt(event))}
+            onMouseMove={(event) => onHover(mark.entryId, pointAt(event))}
+            onMouseLeave={onLeave}
+            onFocus={(event) => {
+              setFocusedId(mark.entryId);
+              onHover(mark.entryId, boxOf(event));
+            }}
+            onBlur={onLeave}
+            onClick={() => onSelect(mark.entryId)}
+            onKeyDown={keyed(mark.entryId)}
+          />
+        ))}
       </svg>
     </div>
   );
 });
+
+interface MarkShapeProps {
+  mark: Mark;
+  label: string | undefined;
+  /** The lane's one stop of the Tab key. */
+  tabStop: boolean;
+  selected: boolean;
+  onMouseEnter(event: MouseEvent): void;
+  onMouseMove(event: MouseEvent): void;
+  onMouseLeave(): void;
+  onFocus(event: FocusEvent<Element>): void;
+  onBlur(): void;
+  onClick(): void;
+  onKeyDown(event: KeyboardEvent): void;
+}
+
+/**
+ * One entry's mark, a button: a bar from its start to its end for a request (a failure's the
+ * lane's full height, square), a dot for a Kubernetes Event, a triangle for a Warning Event.
+ */
+function MarkShape({ mark, label, tabStop, selected, ...handlers }: MarkShapeProps) {
+  const common = {
+    role: "button",
+    tabIndex: tabStop ? 0 : -1,
+    "aria-label": label,
+    "aria-pressed": selected,
+    "data-entry-id": mark.entryId,
+    "data-mark": mark.kind,
+    className: [styles.mark, styles[`mark-${mark.kind}`], mark.warning ? styles.markWarning : "", selected ? styles.selected : ""].filter(Boolean).join(" "),
+    ...handlers,
+  };
+  if (mark.kind === "event") {
+    const shape = eventMarkShape(mark);
+    const eventType = mark.warning ? "Warning" : "Normal";
+    return shape.shape === "dot" ? <circle {...common} data-event-type={eventType} cx={shape.cx} cy={shape.cy} r={shape.r} /> : <polygon {...common} data-event-type={eventType} points={shape.points} />;
+  }
+  const failed = mark.kind === "failed";
+  const height = failed ? BAND_HEIGHT : MARK_HEIGHT;
+  return <rect {...common} x={mark.x} y={(ROW_HEIGHT - height) / 2} width={mark.width} height={height} rx={failed ? 0 : 2} />;
+}
 
 /** What a hovered or focused mark is: its title, when, who, and the first changes. Placed where it fits in the window (tooltipPlacement). */
 function Tooltip({ hover }: { hover: Hover }) {
@@ -349,11 +380,20 @@ function Tooltip({ hover }: { hover: Hover }) {
     <div ref={ref} className={styles.tooltip} style={position ?? { left: 0, top: 0, visibility: "hidden" }} role="tooltip">
       <div className={styles.tooltipTitle}>{entry.title}</div>
       <div>
-        {formatInstant(entry.startMicros)} · {formatDuration(entry.endMicros - entry.startMicros)}
+        {formatInstant(entry.startMicros)}
+        {/* An Event is an instant: no duration to tell. */}
+        {entry.event ? null : ` · ${formatDuration(entry.endMicros - entry.startMicros)}`}
       </div>
       <div className="muted">
         {row.object.kind} {row.object.name}
       </div>
+      {entry.event ? (
+        <div>
+          <span className={isWarning(entry.event) ? styles.tooltipWarning : undefined}>{eventKindName(entry.event)}</span>
+          {entry.event.reason ? ` · ${entry.event.reason}` : ""}
+          {entry.event.count > 1 ? ` · seen ${timesText(entry.event.count)}` : ""}
+        </div>
+      ) : null}
       {entry.failure ? (
         <div className="failed">
           {entry.statusCode} {entry.failure.reason ?? ""}

@@ -25,6 +25,8 @@ import {
   zoomedWindow,
   zoomWindowBy,
   paintOrder,
+  eventMarkShape,
+  EVENT_MARK_SIZE,
   tooltipPlacement,
   TOOLTIP_GAP,
   type TimeWindow,
@@ -38,6 +40,7 @@ import type { MarkKind } from "@/server/query/timeline/types";
  */
 const us = (clock: string) => Date.parse(`2021-09-13T${clock}Z`) * 1000;
 const HOUR: TimeWindow = { startMicros: us("14:50:00"), endMicros: us("15:50:00") };
+const entry = (id: number, mark: MarkKind, start: string, end: string) => ({ id, mark, startMicros: us(start), endMicros: us(end) });
 const WIDTH = 1200;
 
 describe("timeScale", () => {
@@ -70,7 +73,6 @@ describe("timeScale", () => {
 
 describe("marks", () => {
   const scale = timeScale(HOUR, WIDTH);
-  const entry = (id: number, mark: MarkKind, start: string, end: string) => ({ id, mark, startMicros: us(start), endMicros: us(end) });
 
   it("draws a write of a few milliseconds at least MIN_MARK_WIDTH wide, from its start", () => {
     const create = { startMicros: us("14:53:16.000"), endMicros: us("14:53:16.007") };
@@ -116,6 +118,45 @@ describe("marks", () => {
     expect(new Set(marks.map((mark) => Math.round(mark.x))).size).toBe(1);
     // Last drawn is on top.
     expect(paintOrder(marks).map((mark) => mark.entryId)).toEqual([3, 2, 4, 1, 5]);
+  });
+});
+
+describe("Event marks", () => {
+  const scale = timeScale(HOUR, WIDTH);
+  // The Events of Pod apiserver-5d887d5fcd-mrn5h (the must-gather's openshift-apiserver namespace):
+  // the scheduler's Warning FailedScheduling at 14:59:11.708, its Normal Scheduled at 15:00:13.834.
+  const failedScheduling = { ...entry(1, "event", "14:59:11.708", "14:59:11.708"), event: { reason: "FailedScheduling", type: "Warning", count: 1 } };
+  const scheduled = { ...entry(2, "event", "15:00:13.834", "15:00:13.834"), event: { reason: "Scheduled", type: "Normal", count: 1 } };
+  const create = entry(3, "create", "14:58:47.150", "14:58:47.157");
+
+  it("tells a Warning Event's mark from a Normal one's, and any other mark from both", () => {
+    expect(marksOf(scale, [failedScheduling, scheduled, create], WIDTH).map((mark) => [mark.entryId, mark.kind, mark.warning])).toEqual([
+      [1, "event", true],
+      [2, "event", false],
+      [3, "create", false],
+    ]);
+  });
+
+  it("draws a Normal Event as a dot and a Warning as a triangle, both centred on the Event's time and the lane", () => {
+    const [warning, normal] = marksOf(scale, [failedScheduling, scheduled], WIDTH);
+    const dot = eventMarkShape(normal!);
+    expect(dot).toEqual({ shape: "dot", cx: normal!.x + MIN_MARK_WIDTH / 2, cy: ROW_HEIGHT / 2, r: EVENT_MARK_SIZE / 2 - 1 });
+    const triangle = eventMarkShape(warning!);
+    if (triangle.shape !== "triangle") throw new Error("a Warning is a triangle");
+    const points = triangle.points.split(" ").map((point) => point.split(",").map(Number) as [number, number]);
+    expect(points).toHaveLength(3);
+    const xs = points.map(([x]) => x);
+    const ys = points.map(([, y]) => y);
+    // Pointing up, centred on its time, within the lane.
+    expect(ys[0]).toBeLessThan(Math.min(ys[1]!, ys[2]!));
+    expect((Math.min(...xs) + Math.max(...xs)) / 2).toBeCloseTo(warning!.x + MIN_MARK_WIDTH / 2, 1);
+    expect(Math.min(...ys)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...ys)).toBeLessThanOrEqual(ROW_HEIGHT);
+  });
+
+  it("draws a Warning over the Normal Events it overlaps, and both under the writes", () => {
+    const sameTime = [{ ...failedScheduling, startMicros: us("14:58:47.150"), endMicros: us("14:58:47.150") }, { ...scheduled, startMicros: us("14:58:47.151"), endMicros: us("14:58:47.151") }, create];
+    expect(paintOrder(marksOf(scale, sameTime, WIDTH)).map((mark) => mark.entryId)).toEqual([2, 1, 3]);
   });
 });
 

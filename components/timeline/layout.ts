@@ -1,6 +1,6 @@
 import { scaleUtc, type ScaleTime } from "d3";
 import { FIRST_STORABLE_MICROS, LAST_STORABLE_MICROS } from "@/server/model/time/instant";
-import type { MarkKind, TimelineEntry, TimelineLifetime } from "@/server/query/timeline/types";
+import { WARNING_EVENT_TYPE, type MarkKind, type TimelineEntry, type TimelineLifetime } from "@/server/query/timeline/types";
 
 /**
  * The object page's rendering math, free of React and the DOM: the time scale, where each lane
@@ -115,7 +115,12 @@ function clip(span: Span, width: number): Span {
 export interface Mark extends Span {
   entryId: number;
   kind: MarkKind;
+  /** A Kubernetes Event of type Warning (kind "event"): drawn apart from Normal ones, and over them. */
+  warning: boolean;
 }
+
+/** What of an entry its mark needs: `event` only for a Kubernetes Event. */
+export type MarkedEntry = Pick<TimelineEntry, "id" | "mark" | "startMicros" | "endMicros"> & { event?: TimelineEntry["event"] };
 
 /**
  * Where an entry's mark goes: from its start to its end, at least MIN_MARK_WIDTH wide (a write
@@ -127,13 +132,34 @@ export function markSpan(scale: TimeScale, entry: Pick<TimelineEntry, "startMicr
 }
 
 /** The marks of a lane that are (partly) within [0, width], in the entries' order. */
-export function marksOf(scale: TimeScale, entries: ReadonlyArray<Pick<TimelineEntry, "id" | "mark" | "startMicros" | "endMicros">>, width: number): Mark[] {
+export function marksOf(scale: TimeScale, entries: readonly MarkedEntry[], width: number): Mark[] {
   const marks: Mark[] = [];
   for (const entry of entries) {
     const span = markSpan(scale, entry);
-    if (onScreen(span, width)) marks.push({ entryId: entry.id, kind: entry.mark, ...span });
+    if (onScreen(span, width)) marks.push({ entryId: entry.id, kind: entry.mark, warning: entry.event?.type === WARNING_EVENT_TYPE, ...span });
   }
   return marks;
+}
+
+/** How wide and high an Event's mark is: larger than a write's, whose shape it does not share. */
+export const EVENT_MARK_SIZE = 12;
+
+/** An Event's mark: a dot for a Normal Event, a triangle (a warning sign's shape) for a Warning. */
+export type EventMarkShape = { shape: "dot"; cx: number; cy: number; r: number } | { shape: "triangle"; points: string };
+
+/**
+ * Where an Event's mark goes in its lane: centred on its span (an Event is an instant, its span
+ * MIN_MARK_WIDTH wide) and on the lane. A Warning differs from a Normal Event by its shape as
+ * well as its colour, for whoever does not tell the colours apart; its triangle is a little
+ * larger than the dot, as a triangle of the same width looks smaller.
+ */
+export function eventMarkShape(mark: Pick<Mark, "x" | "width" | "warning">, rowHeight: number = ROW_HEIGHT): EventMarkShape {
+  const cx = mark.x + mark.width / 2;
+  const cy = rowHeight / 2;
+  if (!mark.warning) return { shape: "dot", cx, cy, r: EVENT_MARK_SIZE / 2 - 1 };
+  const half = EVENT_MARK_SIZE / 2 + 1;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return { shape: "triangle", points: [[cx, cy - half], [cx + half, cy + half - 1], [cx - half, cy + half - 1]].map(([x, y]) => `${round(x!)},${round(y!)}`).join(" ") };
 }
 
 /**
@@ -144,9 +170,10 @@ export function marksOf(scale: TimeScale, entries: ReadonlyArray<Pick<TimelineEn
  */
 const PAINT_RANK: Record<MarkKind, number> = { noop: 0, event: 1, update: 2, patch: 3, connect: 4, create: 5, delete: 6, failed: 7 };
 
-/** `marks` in the order to draw them (PAINT_RANK, then time). Keyboard focus still moves in time order. */
-export function paintOrder<M extends Pick<Mark, "kind">>(marks: readonly M[]): M[] {
-  return [...marks].sort((a, b) => PAINT_RANK[a.kind] - PAINT_RANK[b.kind]);
+/** `marks` in the order to draw them (PAINT_RANK, Warning Events over Normal ones, then time). Keyboard focus still moves in time order. */
+export function paintOrder<M extends Pick<Mark, "kind"> & Partial<Pick<Mark, "warning">>>(marks: readonly M[]): M[] {
+  const rank = (mark: M) => PAINT_RANK[mark.kind] + (mark.warning ? 0.5 : 0);
+  return [...marks].sort((a, b) => rank(a) - rank(b));
 }
 
 /** An object's lifetime on its lane, and whether it ends there (deleted) or runs on. */

@@ -12,7 +12,7 @@ import { urlForLogs } from "../export/otlp/otelEnv";
 import { loadPlugins } from "../plugins/load";
 import { kubeConfigFor } from "../k8s/clusterConnections";
 import { kubernetesEventsSource } from "../ingest/events/eventsSource";
-import { createObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
+import { createObservedHistoryIngestor, type ObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
 import { startDataSources, type RunnableDataSource, type RunningDataSources } from "../ingest/sources/dataSourceRunner";
 
 /** Everything a running Kubetrail needs, built once from the configuration. */
@@ -27,6 +27,8 @@ export interface AppContext {
   gate: AdmissionGate;
   /** OTLP trace export (OTEL_EXPORTER_OTLP_ENDPOINT); null when off. */
   traceExport: TraceExport | null;
+  /** Stores what is observed rather than audited: Kubernetes Events, watched or posted, and plugins' sources. One per process (one cluster registry and id pool). */
+  observedHistoryIngestor: ObservedHistoryIngestor;
   close(): Promise<void>;
 }
 
@@ -78,7 +80,9 @@ export async function createAppContext(config: Config, options: { log?: (message
     config.retentionMs !== null && (options.prune ?? true) ? startPruner(db, config.retentionMs, config.pruneIntervalMs, log) : () => {};
   log(`store: ${db.kind === "pglite" ? `embedded database in ${config.dataDir}` : "Postgres (DATABASE_URL)"}`);
   if (ingestWorkers) log(`ingest: ${config.ingestWorkers} worker thread${config.ingestWorkers === 1 ? "" : "s"} (KUBETRAIL_INGEST_WORKERS)`);
-  const runningSources: RunningDataSources | null = dataSources.length > 0 ? startDataSources(dataSources, createObservedHistoryIngestor(db, { onCommitted: traceExport?.onCommitted }), log) : null;
+  // One for the watchers and the Events endpoint alike; their commits reach the trace export.
+  const observedHistoryIngestor = createObservedHistoryIngestor(db, { onCommitted: traceExport?.onCommitted });
+  const runningSources: RunningDataSources | null = dataSources.length > 0 ? startDataSources(dataSources, observedHistoryIngestor, log) : null;
 
   return {
     config,
@@ -88,6 +92,7 @@ export async function createAppContext(config: Config, options: { log?: (message
     authorizer,
     gate,
     traceExport,
+    observedHistoryIngestor,
     async close() {
       stopPruner();
       // Sources first: what they hold is stored (or given up) while the database is still open.

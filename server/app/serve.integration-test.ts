@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureNextBuild } from "../../scripts/lib/nextBuild";
 import { SERVER_NODE_FLAGS, serverEntryOf } from "../../scripts/lib/serverNodeFlags";
 import { createPostgresDatabase } from "../testing/databases";
+import { recordedEvents } from "../testing/apiServer/testEvents";
 
 /**
  * The production server process itself (`scripts/serve.mjs`, what `npm start` runs) on Postgres
@@ -115,6 +117,44 @@ describe("the production server (scripts/serve.mjs) on Postgres with ingest work
     const refused = await post(huge);
     expect(refused.status).toBe(413);
     expect((await refused.json()).error.code).toBe("body_too_large");
+  });
+
+  it("takes Kubernetes Events through Next's route handler: real Events once, a retry changing nothing, a 405 for another method", async () => {
+    const events = JSON.stringify({ kind: "EventList", apiVersion: "v1", items: recordedEvents("openshift-apiserver") });
+    const first = await post(events, {}, "/api/events/sample");
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ cluster: "sample", received: 163, stored: 163, duplicates: 0, rejected: [] });
+    const retry = await post(events, {}, "/api/events/sample");
+    expect(await retry.json()).toMatchObject({ stored: 0, duplicates: 163 });
+    const wrongMethod = await fetch(`${url}/api/events/sample`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
+    expect((await wrongMethod.json()).error.code).toBe("method_not_allowed");
+    const belowCluster = await post(events, {}, "/api/events/sample/extra");
+    expect(belowCluster.status).toBe(404);
+    expect((await belowCluster.json()).error.code).toBe("not_found");
+  });
+
+  it("keeps serving a connection on which it refused a post of Events without reading the body", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const body = JSON.stringify(recordedEvents("openshift-apiserver"));
+    const postOn = (token: string) =>
+      new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+        const request = http.request(`${url}/api/events/kept`, { method: "POST", agent, headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "content-length": Buffer.byteLength(body) } }, (response) => {
+          response.resume().on("end", () => resolve({ status: response.statusCode!, socket: request.socket }));
+        });
+        request.on("error", reject);
+        request.end(body);
+      });
+    try {
+      const refused = await postOn("wrong");
+      expect(refused.status).toBe(401);
+      const stored = await postOn(TOKEN);
+      expect(stored.status).toBe(200);
+      expect(stored.socket).toBe(refused.socket);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("answers malformed JSON with a 400 that names the problem", async () => {

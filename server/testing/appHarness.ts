@@ -12,8 +12,16 @@ import { openTestDatabase, type StoreKind, type TestDatabase } from "./databases
 import { startTestServer, type AuditVia, type TestServer } from "./httpServer";
 import { createOtlpTraceExport } from "../export/otlp/traceExport";
 import { IngestWorkerPool } from "../ingest/workers/pool";
+import { createObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
 
 export const TEST_TOKEN = "test-token-0123456789";
+
+/** How a test posts: to a cluster's path (else the default cluster's), with a token (null: none), with more headers. */
+export interface PostOptions {
+  cluster?: string;
+  token?: string | null;
+  headers?: Record<string, string>;
+}
 
 /** A running app on a fresh database, served over loopback HTTP: what integration tests post to. */
 export interface TestApp {
@@ -21,7 +29,9 @@ export interface TestApp {
   context: AppContext;
   database: TestDatabase;
   /** POSTs a JSON body (or a raw string) to the audit webhook. */
-  postAudit(body: unknown, options?: { cluster?: string; token?: string | null; headers?: Record<string, string> }): Promise<Response>;
+  postAudit(body: unknown, options?: PostOptions): Promise<Response>;
+  /** POSTs a JSON body (or a raw string) to the Kubernetes Events endpoint. */
+  postEvents(body: unknown, options?: PostOptions): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -70,6 +80,7 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
     authorizer: createIngestAuthorizer(config.ingestAuth),
     gate: new AdmissionGate({ concurrency: config.ingestConcurrency, queueLength: config.ingestQueueLength, maxPendingBytes: config.ingestMaxPendingBytes }),
     traceExport,
+    observedHistoryIngestor: createObservedHistoryIngestor(database.db, { onCommitted: traceExport?.onCommitted }),
     close: async () => {
       await context.ingestWorkers?.close();
       await database.dispose();
@@ -80,18 +91,8 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
     url: server.url,
     context,
     database,
-    postAudit(body, options = {}) {
-      const token = options.token === undefined ? TEST_TOKEN : options.token;
-      return fetch(`${server.url}/api/audit${options.cluster ? `/${options.cluster}` : ""}`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...options.headers,
-        },
-        body: typeof body === "string" ? body : body instanceof Uint8Array ? new Blob([new Uint8Array(body)]) : JSON.stringify(body),
-      });
-    },
+    postAudit: (body, options) => postJson(`${server.url}/api/audit`, body, options),
+    postEvents: (body, options) => postJson(`${server.url}/api/events`, body, options),
     async close() {
       await server.close();
       await context.ingestWorkers?.close();
@@ -99,4 +100,39 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
       await database.dispose();
     },
   };
+}
+
+function postJson(endpoint: string, body: unknown, options: PostOptions = {}): Promise<Response> {
+  const token = options.token === undefined ? TEST_TOKEN : options.token;
+  return fetch(`${endpoint}${options.cluster ? `/${options.cluster}` : ""}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...options.headers,
+    },
+    body: typeof body === "string" ? body : body instanceof Uint8Array ? new Blob([new Uint8Array(body)]) : JSON.stringify(body),
+  });
+}
+
+/**
+ * POSTs `text` in two chunks of a streamed body (the first `firstChars` long), which declares no
+ * length (chunked transfer encoding): how a body over the limit reaches a server that must stop
+ * reading it, whatever its Content-Length would have said.
+ */
+export function postStreamed(url: string, text: string, firstChars: number, token: string = TEST_TOKEN): Promise<Response> {
+  const chunks = [text.slice(0, firstChars), text.slice(firstChars)];
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: new ReadableStream({
+      pull(controller) {
+        const chunk = chunks.shift();
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(chunk));
+      },
+    }),
+    // @ts-expect-error Node's fetch needs duplex for streamed bodies.
+    duplex: "half",
+  });
 }

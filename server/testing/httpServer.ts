@@ -6,6 +6,9 @@ import { createAuditWebhookHandler } from "../ingest/http/nodeAuditEndpoint";
 import * as auditRoute from "../../app/api/audit/route";
 import * as auditClusterRoute from "../../app/api/audit/[cluster]/route";
 import * as auditBelowClusterRoute from "../../app/api/audit/[cluster]/[...rest]/route";
+import * as eventsRoute from "../../app/api/events/route";
+import * as eventsClusterRoute from "../../app/api/events/[cluster]/route";
+import * as eventsBelowClusterRoute from "../../app/api/events/[cluster]/[...rest]/route";
 import * as healthRoute from "../../app/api/health/route";
 import * as readyRoute from "../../app/api/ready/route";
 import * as jaegerServicesRoute from "../../app/jaeger/api/services/route";
@@ -37,6 +40,9 @@ const ROUTES: Array<{ pattern: RegExp; params: string[]; module: RouteModule }> 
   { pattern: /^\/api\/audit\/?$/, params: [], module: auditRoute },
   { pattern: /^\/api\/audit\/([^/]+)\/?$/, params: ["cluster"], module: auditClusterRoute },
   { pattern: /^\/api\/audit\/([^/]+)\/(.+?)\/?$/, params: ["cluster", "...rest"], module: auditBelowClusterRoute },
+  { pattern: /^\/api\/events\/?$/, params: [], module: eventsRoute },
+  { pattern: /^\/api\/events\/([^/]+)\/?$/, params: ["cluster"], module: eventsClusterRoute },
+  { pattern: /^\/api\/events\/([^/]+)\/(.+?)\/?$/, params: ["cluster", "...rest"], module: eventsBelowClusterRoute },
   { pattern: /^\/api\/health\/?$/, params: [], module: healthRoute },
   { pattern: /^\/api\/ready\/?$/, params: [], module: readyRoute },
   { pattern: /^\/api\/trpc\/([^/]+)\/?$/, params: ["trpc"], module: dashboardApiRoute },
@@ -130,7 +136,13 @@ export async function startTestServer(context: AppContext, options: { auditVia?:
         duplex: "half",
       });
       const response = await handler(request, { params: Promise.resolve(params) });
-      // A body the handler did not read is read and dropped by Node's server, unless the answer closes the connection.
+      // A body the handler did not touch is read and dropped, as Next does, so that the connection
+      // serves the next request; unless the answer closes it. Node's server does not drain it: the
+      // web stream made of the request has begun to take it.
+      if (request.body && !request.bodyUsed && response.headers.get("connection") !== "close") {
+        const reader = request.body.getReader();
+        while (!(await reader.read()).done);
+      }
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     } catch (error) {

@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APP_SETUPS, startTestApp, TEST_TOKEN, type AppSetup, type TestApp } from "../../testing/appHarness";
+import { APP_SETUPS, postStreamed, startTestApp, TEST_TOKEN, type AppSetup, type TestApp } from "../../testing/appHarness";
 import { allFalcoEvents, falcoEvents } from "../../testing/fixtures";
 import { incompressibleText } from "../../testing/incompressibleText";
 import { eventList } from "../../testing/scenarios/rollout";
@@ -85,20 +85,7 @@ describe.each(SETUPS)("POST /api/audit on $label", ({ kind, env, auditVia }) => 
       // Named as the limit on events is, for whoever reads the apiserver's log of the dropped batch.
       expect((await declared.json()).error.message).toMatch(/larger than the limit of 4194304 bytes \(KUBETRAIL_MAX_BODY_BYTES\)/);
 
-      const chunks = [huge.slice(0, 1_000_000), huge.slice(1_000_000)];
-      const streamed = await fetch(`${app.url}/api/audit`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${TEST_TOKEN}` },
-        body: new ReadableStream({
-          pull(controller) {
-            const chunk = chunks.shift();
-            if (chunk === undefined) controller.close();
-            else controller.enqueue(new TextEncoder().encode(chunk));
-          },
-        }),
-        // @ts-expect-error Node's fetch needs duplex for streamed bodies.
-        duplex: "half",
-      });
+      const streamed = await postStreamed(`${app.url}/api/audit`, huge, 1_000_000);
       expect(streamed.status).toBe(413);
       expect((await streamed.json()).error.message).toMatch(/larger than the limit of 4194304 bytes \(KUBETRAIL_MAX_BODY_BYTES\)/);
     });

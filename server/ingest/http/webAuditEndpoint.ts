@@ -1,5 +1,5 @@
-import { answerAuditPost, auditMethodNotAllowed, auditPathNotFound, type AuditAnswer, type AuditEndpointDeps } from "./auditEndpoint";
-import { readBodyWithLimit } from "./readBody";
+import { answerAuditPost, auditMethodNotAllowed, auditPathNotFound, type AuditEndpointDeps } from "./auditEndpoint";
+import { ingestPostOf, responseOf } from "./jsonPost";
 
 /**
  * The audit webhook as a web `Request` handler: what the Next.js route handlers under
@@ -7,23 +7,8 @@ import { readBodyWithLimit } from "./readBody";
  * server answers the same path with `nodeAuditEndpoint.ts`, which skips the web streams.
  */
 export async function handleAuditPost(request: Request, clusterSegment: string | undefined, deps: AuditEndpointDeps): Promise<Response> {
-  const headers = request.headers;
-  const answer = await answerAuditPost(
-    {
-      clusterSegment,
-      authorization: headers.get("authorization"),
-      contentType: headers.get("content-type"),
-      contentEncoding: headers.get("content-encoding"),
-      contentLength: headers.get("content-length"),
-      readBody: (limit) => readBodyWithLimit(request.body, limit),
-    },
-    deps,
-  );
+  const answer = await answerAuditPost(ingestPostOf(request, clusterSegment), deps);
   return responseOf(answer);
-}
-
-function responseOf(answer: AuditAnswer): Response {
-  return Response.json(answer.body, { status: answer.status, headers: answer.headers });
 }
 
 /**

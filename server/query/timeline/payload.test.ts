@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../trace/assembled";
 import type { EpochMicros } from "../trace/types";
-import { FIRST_STORABLE_MICROS } from "../../model/time/instant";
+import { FIRST_STORABLE_MICROS, instantMicros } from "../../model/time/instant";
 import { loadFalcoTraceEvent } from "../../testing/fixtures";
 import { CASCADE } from "../../testing/scenarios/openshiftCascade";
+import { mustGatherEvent } from "../../testing/mustGatherEvents";
+import { observeKubernetesEvent } from "../../ingest/events/observeEvent";
+import type { JsonObject } from "../../ingest/audit/types";
 import { buildTimeline, entryDetailsOf, execCommandOf, LIST_DIFF_LINES, lifetimeRange, markKindOf, MAX_TIMELINE_ROWS, timelineEntryOf, type TimelineRange } from "./payload";
 
 /**
@@ -297,9 +300,110 @@ describe("entryDetailsOf", () => {
     });
   });
 
-  it("keeps what a source recorded beyond the audit fields (a Kubernetes Event's reason and count)", () => {
-    expect(entryDetailsOf(ENTRIES.event, pod).other).toEqual({ reason: "Killing", message: "Stopping container openshift-apiserver", count: 1, type: "Normal" });
+  it("keeps what a source recorded beyond the fields it names", () => {
+    const event = { ...ENTRIES.event, details: { ...ENTRIES.event.details, clusterName: "azure" } };
+    expect(entryDetailsOf(event, pod).other).toEqual({ clusterName: "azure" });
+    expect(entryDetailsOf({ ...ENTRIES.scale, details: { ...ENTRIES.scale.details, fieldManager: "kubectl-edit" } }, deployment).other).toEqual({ fieldManager: "kubectl-edit" });
     expect(entryDetailsOf(ENTRIES.impersonated, deployment).request).toMatchObject({ impersonatorGroups: ["system:cluster-admins"], dryRun: true });
+  });
+});
+
+/**
+ * Kubernetes Events as the history holds them: real Events of the must-gather's
+ * openshift-apiserver namespace (shared/fixtures/real/openshift-must-gather-azure) through the
+ * same conversion the watcher and the endpoint use (observeKubernetesEvent).
+ */
+function eventEntry(name: string, change: (event: JsonObject) => void = () => {}): TraceEntry {
+  const raw = mustGatherEvent(name);
+  change(raw);
+  const observed = observeKubernetesEvent(raw);
+  if (!observed.ok) throw new Error(observed.problem);
+  const e = observed.entry;
+  return entry(3, "15:00:00.000", {
+    source: "event",
+    start: (e.startTime.getTime() * 1000) as EpochMicros,
+    end: (e.endTime.getTime() * 1000) as EpochMicros,
+    verb: e.verb,
+    title: e.title,
+    actor: e.actor,
+    statusCode: null,
+    auditId: null,
+    stage: null,
+    userAgent: null,
+    details: e.details,
+  });
+}
+/** The scheduler's (events.k8s.io recorder): a Warning with action, instance, eventTime and a series. */
+const FAILED_SCHEDULING = "apiserver-5d887d5fcd-mrn5h.16a469a9bec77322";
+/** The kubelet's (core recorder): a Warning seen 3 times, with host, field path and a two-line message. */
+const PROBE_ERROR = "apiserver-85b76d5494-c6q5q.16a469bf8be0e029";
+/** The kubelet's Normal Killing, seen once. */
+const KILLING = "apiserver-85b76d5494-c6q5q.16a469bca7443dce";
+
+describe("Kubernetes Events", () => {
+  it("gives an Event's mark its reason, type and count, and every other entry none", () => {
+    expect(timelineEntryOf(eventEntry(FAILED_SCHEDULING))).toMatchObject({ mark: "event", event: { reason: "FailedScheduling", type: "Warning", count: 1 } });
+    expect(timelineEntryOf(eventEntry(PROBE_ERROR)).event).toEqual({ reason: "ProbeError", type: "Warning", count: 3 });
+    expect(timelineEntryOf(eventEntry(KILLING)).event).toEqual({ reason: "Killing", type: "Normal", count: 1 });
+    for (const audit of [ENTRIES.create, ENTRIES.conflict, ENTRIES.binding]) expect(timelineEntryOf(audit).event).toBeNull();
+  });
+
+  it("gives the panel every field of the scheduler's Event, and nothing of them twice under 'Also recorded'", () => {
+    const details = entryDetailsOf(eventEntry(FAILED_SCHEDULING), pod);
+    expect(details.event).toEqual({
+      reason: "FailedScheduling",
+      type: "Warning",
+      count: 1,
+      message: expect.stringMatching(/^0\/6 nodes are available: 1 node\(s\) had taint/),
+      messageCutFromBytes: null,
+      action: "Scheduling",
+      reportedBy: "default-scheduler",
+      reportingInstance: "default-scheduler-ci-ln-k7vx6h2-002ac-w7gjh-master-0",
+      host: null,
+      fieldPath: null,
+      // Its eventTime: the first occurrence, as the newer recorder writes it; the series its repeat.
+      firstMicros: instantMicros("2021-09-13T14:59:02.786069Z"),
+      series: { count: 1, lastObservedMicros: instantMicros("2021-09-13T14:59:11.708284Z") },
+      related: null,
+      eventObject: { namespace: CASCADE.namespace, name: FAILED_SCHEDULING, uid: expect.any(String) },
+    });
+    expect(details.other).toEqual({});
+    // Nothing of an audit event to show.
+    expect(details.request).toMatchObject({ auditId: null, requestUri: null, groups: [], sourceIps: [] });
+  });
+
+  it("reads the kubelet's Event: its host, the container it is about, a message with its line break, seen 3 times since its first", () => {
+    expect(entryDetailsOf(eventEntry(PROBE_ERROR), pod).event).toMatchObject({
+      reason: "ProbeError",
+      count: 3,
+      message: 'Readiness probe error: Get "https://10.128.0.25:8443/healthz": dial tcp 10.128.0.25:8443: connect: connection refused\nbody: \n',
+      reportedBy: "kubelet",
+      reportingInstance: null,
+      host: CASCADE.nodes.master2.name,
+      fieldPath: "spec.containers{openshift-apiserver}",
+      firstMicros: us("2021-09-13T15:00:36Z"),
+      series: null,
+    });
+  });
+
+  it("names the related object, and says how long a message was that was cut", () => {
+    // Derived: the recorded Event with a related Node, as the events API lets a reporter name one, and a message past 8 KiB.
+    const long = "x".repeat(10_000);
+    const details = entryDetailsOf(
+      eventEntry(KILLING, (event) => {
+        event.related = { apiVersion: "v1", kind: "Node", name: CASCADE.nodes.master2.name, uid: CASCADE.nodes.master2.uid };
+        event.message = long;
+      }),
+      pod,
+    ).event!;
+    expect(details.related).toEqual({ kind: "Node", apiVersion: "v1", namespace: null, name: CASCADE.nodes.master2.name, uid: CASCADE.nodes.master2.uid });
+    expect(details.message).toHaveLength(8 * 1024);
+    expect(details.messageCutFromBytes).toBe(10_000);
+  });
+
+  it("reads details another source wrote with missing or mistyped fields as absent, and a count below 1 as once", () => {
+    const odd = { ...ENTRIES.event, details: { reason: 7, type: "", count: 0, series: "no", related: {}, event: null, firstTimestamp: "yesterday" } };
+    expect(entryDetailsOf(odd as unknown as TraceEntry, pod).event).toMatchObject({ reason: null, type: null, count: 1, series: null, related: null, firstMicros: null, eventObject: { namespace: null, name: null, uid: null } });
   });
 });
 

@@ -4,6 +4,7 @@ import { formatDiffEntry } from "../../model/diff/diff";
 import { isFailedRequest } from "../../model/failedRequest";
 import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../trace/assembled";
 import { AUDIT_DETAIL_KEYS, serviceNameOf } from "../trace/display/common";
+import { eventDetailsOf, eventSummaryOf, EVENT_DETAIL_KEYS } from "./eventEntry";
 import type { MarkKind, Timeline, TimelineEntry, TimelineEntryDetails, TimelineFailure, TimelineLifetime, TimelineObject, TimelineRange, TimelineRow } from "./types";
 
 export * from "./types";
@@ -131,11 +132,12 @@ export function timelineEntryOf(entry: TraceEntry): TimelineEntry {
     diff: diff.slice(0, LIST_DIFF_LINES),
     diffLineCount: diff.length,
     hasSnapshot: entry.snapshot !== null,
+    event: entry.source === "event" ? eventSummaryOf(entry.details) : null,
   };
 }
 
 /** Details keys that entryDetailsOf reads into named fields (the spans' named attributes, and dryRun); the rest go to `other`. */
-const NAMED_DETAILS = new Set([...AUDIT_DETAIL_KEYS, "dryRun"]);
+const NAMED_AUDIT_DETAILS = new Set([...AUDIT_DETAIL_KEYS, "dryRun"]);
 
 /** The whole of one entry, for the side panel. */
 export function entryDetailsOf(entry: TraceEntry, object: TraceObject): TimelineEntryDetails {
@@ -144,8 +146,10 @@ export function entryDetailsOf(entry: TraceEntry, object: TraceObject): Timeline
   if (isJsonObject(d.annotations)) {
     for (const [key, value] of Object.entries(d.annotations)) annotations[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
+  const isEvent = entry.source === "event";
+  const named = isEvent ? EVENT_DETAIL_KEYS : NAMED_AUDIT_DETAILS;
   const other: Record<string, JsonValue> = {};
-  for (const [key, value] of Object.entries(d)) if (!NAMED_DETAILS.has(key) && value !== undefined) other[key] = value;
+  for (const [key, value] of Object.entries(d)) if (!named.has(key) && value !== undefined) other[key] = value;
   return {
     ...timelineEntryOf(entry),
     object: timelineObjectOf(object),
@@ -167,6 +171,7 @@ export function entryDetailsOf(entry: TraceEntry, object: TraceObject): Timeline
       arrivedAfterResourceVersion: text(d.arrivedAfterResourceVersion),
       dryRun: d.dryRun === true,
     },
+    event: isEvent ? eventDetailsOf(d, entry.actor) : null,
     other,
   };
 }

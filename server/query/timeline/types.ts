@@ -45,6 +45,54 @@ export interface TimelineFailure {
   causes: string[];
 }
 
+/** The type of a Kubernetes Event that reports a problem (core/v1 EventTypeWarning); the other is "Normal". */
+export const WARNING_EVENT_TYPE = "Warning";
+
+/** What a lane needs of a Kubernetes Event to draw and name its mark. */
+export interface TimelineEventSummary {
+  /** Why it happened, in one word: `FailedScheduling`, `Killing`; null when the reporter gave none. */
+  reason: string | null;
+  /** `Normal` or `Warning` (or what else a reporter wrote); null when none. */
+  type: string | null;
+  /** How many times it happened (at least 1), as kubectl counts: the series', else the Event's count. */
+  count: number;
+}
+
+/** The object an Event names besides the one it is about (`related`, e.g. a Pod's Node); any part may be missing. */
+export interface TimelineEventRelated {
+  kind: string | null;
+  /** `apps/v1`: which group, when a kind is served by more than one. */
+  apiVersion: string | null;
+  namespace: string | null;
+  name: string | null;
+  uid: string | null;
+}
+
+/** Everything a Kubernetes Event said, for the side panel (server/ingest/events/observeEvent.ts stores it). */
+export interface TimelineEventDetails extends TimelineEventSummary {
+  /** The Event's message (core/v1 `message`, events.k8s.io `note`) with its line breaks, cut at 8 KiB. */
+  message: string | null;
+  /** The message's size in bytes when it was longer than what is kept; null when whole. */
+  messageCutFromBytes: number | null;
+  /** What was done or failed (events.k8s.io `action`: `Scheduling`, `Binding`). */
+  action: string | null;
+  /** The component that reported it: the entry's actor (`default-scheduler`, `kubelet`). */
+  reportedBy: string;
+  /** Which instance of it (`reportingInstance`: the scheduler's leader, a kubelet's Node). */
+  reportingInstance: string | null;
+  /** The older recorder's `source.host`: the Node the kubelet runs on. */
+  host: string | null;
+  /** The part of the object it is about: `spec.containers{apiserver}`. */
+  fieldPath: string | null;
+  /** When it first happened (firstTimestamp, else eventTime, the newer recorder's first occurrence); null when not told. */
+  firstMicros: number | null;
+  /** The newer recorder's repeats: how many, and when the last one was. Null for a singleton or the older recorder. */
+  series: { count: number | null; lastObservedMicros: number | null } | null;
+  related: TimelineEventRelated | null;
+  /** The Event object itself, which lives in its own namespace and expires (an hour by default). */
+  eventObject: { namespace: string | null; name: string | null; uid: string | null };
+}
+
 /** One history entry on a lane: enough for its mark, its tooltip and a list of what it changed. */
 export interface TimelineEntry {
   /** history_entries.id: what `objects.entry` takes. */
@@ -70,6 +118,8 @@ export interface TimelineEntry {
   diffLineCount: number;
   /** Whether the entry holds the object's body (creates and deletes); `objects.entry` returns it. */
   hasSnapshot: boolean;
+  /** A Kubernetes Event's reason, type and count (mark "event"); null for any other entry. */
+  event: TimelineEventSummary | null;
 }
 
 /** Another object a row's object is related to besides its place in the tree (a Pod's Node). */
@@ -148,6 +198,8 @@ export interface TimelineEntryDetails extends TimelineEntry {
     arrivedAfterResourceVersion: string | null;
     dryRun: boolean;
   };
-  /** What else the source recorded (a Kubernetes Event's reason, message, count…). */
+  /** A Kubernetes Event's own fields; null for any other entry. */
+  event: TimelineEventDetails | null;
+  /** What else the source recorded, beyond the fields named above. */
   other: Record<string, JsonValue>;
 }
