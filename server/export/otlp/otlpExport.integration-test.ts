@@ -16,8 +16,6 @@ import { ephemeralClaimOf, NEW_PODS, OLD_POD, RS_NEW, RS_OLD, rolloutTreeEvents,
 import type { JaegerTrace } from "../../jaeger/v1/jaegerJson";
 import { cascadeEventList, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
 import { recordedEvents } from "../../testing/apiServer/testEvents";
-import { observeKubernetesEvent } from "../../ingest/events/observeEvent";
-import { createObservedHistoryIngestor } from "../../ingest/sources/observedHistoryIngestor";
 
 const nanos = (timestamp: string) => BigInt(Date.parse(timestamp)) * 1_000_000n;
 const DAY_START = nanos("2021-09-13T00:00:00Z");
@@ -460,15 +458,13 @@ describe.each(STORE_KINDS)("OTLP export of Kubernetes Events on %s", (kind) => {
     expect((await app.postAudit(cascadeEventList(openshiftCascade()), { cluster: "openshift" })).status).toBe(200);
     // The cascade's spans, the Pods' object spans among them, are exported now; Events' spans join them below.
     await app.context.traceExport!.flush();
-    const entries = recordedEvents("openshift-apiserver").map((event) => {
-      const observed = observeKubernetesEvent(event);
-      if (!observed.ok) throw new Error(observed.problem);
-      return observed.entry;
-    });
-    const ingestor = createObservedHistoryIngestor(app.context.db, { onCommitted: app.context.traceExport!.onCommitted });
-    stored = (await ingestor.ingest("openshift", entries)).stored;
-    // Stored again (a relist): nothing new, nothing exported twice.
-    expect((await ingestor.ingest("openshift", entries)).stored).toBe(0);
+    // Pushed to the Events endpoint, as an event exporter would.
+    const list = { kind: "EventList", apiVersion: "v1", items: recordedEvents("openshift-apiserver") };
+    const first = await app.postEvents(list, { cluster: "openshift" });
+    expect(first.status).toBe(200);
+    stored = ((await first.json()) as { stored: number }).stored;
+    // Posted again: nothing new, nothing exported twice.
+    expect(((await (await app.postEvents(list, { cluster: "openshift" })).json()) as { stored: number }).stored).toBe(0);
     await app.context.traceExport!.flush();
   });
   afterAll(async () => {
