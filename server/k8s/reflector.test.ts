@@ -24,6 +24,12 @@ interface Running {
   seen(predicate: (change: ObservedChange) => boolean): Promise<void>;
   /** Resolves once `condition` holds after some consumer call or log line. */
   until(condition: () => boolean): Promise<void>;
+  /** The reflector's shutdown signal. */
+  signal: AbortSignal;
+  /** Aborts it (what shutting down does), without waiting for the reflector to stop. */
+  abort(): void;
+  /** Settles once the reflector has stopped. */
+  done: Promise<ReflectorStats>;
   stop(): Promise<ReflectorStats>;
 }
 
@@ -42,7 +48,14 @@ async function startServer(options: { historyLimit?: number } = {}): Promise<Tes
   return server;
 }
 
-function start(api: TestApiServer, options: Partial<ReflectorOptions> & { token?: string; failWhen?: (changes: ObservedChange[]) => boolean } = {}): Running {
+interface StartOptions extends Partial<ReflectorOptions> {
+  token?: string;
+  failWhen?: (changes: ObservedChange[]) => boolean;
+  /** Runs inside the consumer before a batch counts as received (a slow database, a side effect). */
+  whileTaking?: (changes: ObservedChange[]) => Promise<void> | void;
+}
+
+function start(api: TestApiServer, options: StartOptions = {}): Running {
   const controller = new AbortController();
   const received: ObservedChange[] = [];
   const logs: string[] = [];
@@ -78,6 +91,7 @@ function start(api: TestApiServer, options: Partial<ReflectorOptions> & { token?
           wake();
           throw new Error("the database is down");
         }
+        await options.whileTaking?.(changes);
         received.push(...changes);
         wake();
       },
@@ -90,6 +104,9 @@ function start(api: TestApiServer, options: Partial<ReflectorOptions> & { token?
     logs,
     seen: (predicate) => until(() => received.some(predicate)),
     until,
+    signal: controller.signal,
+    abort: () => controller.abort(),
+    done,
     async stop() {
       clearInterval(poll);
       controller.abort();
@@ -216,4 +233,33 @@ describe("reflector", () => {
     expect(watches[1]!.query.resourceVersion).toBe(watches[0]!.query.resourceVersion);
     expect(reflector.stats).toMatchObject({ lists: 1, failures: 0 });
   });
+
+  it("stops only once the batch the consumer is taking is taken, so that nothing writes after shutdown", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 2));
+    const order: string[] = [];
+    let taking!: () => void;
+    const takingStarted = new Promise<void>((resolve) => (taking = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const reflector = start(api, {
+      async whileTaking(changes) {
+        if (!changes.some((change) => nameOf(change) === "slow-to-store")) return;
+        taking();
+        await released;
+        order.push("taken");
+      },
+    });
+    await api.waitForWatches(1);
+    api.create("events", newEvent(NAMESPACE, "slow-to-store"));
+    await takingStarted;
+    reflector.abort();
+    const stopped = reflector.done.then(() => order.push("stopped"));
+    // Time for a reflector that does not wait to stop; the consumer is still inside its transaction.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await stopped;
+    expect(order).toEqual(["taken", "stopped"]);
+  });
+
 });

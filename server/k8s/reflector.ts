@@ -288,7 +288,8 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
     // Taken one batch at a time, in order; reading pauses while the consumer is behind.
     response?.pause();
     taking = taking.then(async () => {
-      if (failed !== null) return;
+      // Not started once shut down: its changes come again, as its version was not reached.
+      if (failed !== null || options.signal.aborted) return;
       try {
         await options.consume(batch, apiVersion);
         stats.changes += batch.length;
@@ -365,10 +366,10 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
     return outcome;
   } catch (error) {
     // What was read before the failure is still handed over, so the next watch starts after it.
-    if (failed === null && !options.signal.aborted) {
-      flush();
-      await taking;
-    }
+    if (failed === null && !options.signal.aborted) flush();
+    // Even when shutting down: the batch being taken is finished (its transaction is under way),
+    // and the reflector stops only then, before what it writes to is closed.
+    await taking;
     if (failed !== null) return { ...outcome, error: failed };
     if (isGone(error)) return { ...outcome, gone: true };
     // Ended from here (shutdown, a silent connection) or by the network (an apiserver restarting):
