@@ -262,4 +262,20 @@ describe("reflector", () => {
     expect(order).toEqual(["taken", "stopped"]);
   });
 
+  it("watches nothing when shut down while the list's last page is taken", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 3));
+    let stopNow!: () => void;
+    const reflector = start(api, {
+      whileTaking: (changes) => {
+        if (changes.some((change) => change.type === "LISTED")) stopNow();
+      },
+    });
+    stopNow = () => reflector.abort();
+    // A watch opened after the shutdown would stay open until the server's timeout (5 minutes).
+    const first = await Promise.race([reflector.done.then(() => "stopped"), api.waitForWatches(1).then(() => "watching")]);
+    expect(first).toBe("stopped");
+    expect(api.requests.filter((r) => r.query.watch !== undefined)).toEqual([]);
+  });
+
 });

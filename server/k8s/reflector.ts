@@ -254,6 +254,9 @@ function versionOf(object: JsonObject): string | null {
  * nothing was waiting to be taken).
  */
 async function watchFrom(options: ReflectorOptions, resourceVersion: string, stats: ReflectorStats): Promise<WatchOutcome> {
+  const outcome: WatchOutcome = { resourceVersion, gone: false, progressed: false, error: null };
+  // Shut down while the list's last page was taken: an abort before the listener below never fires it.
+  if (options.signal.aborted) return outcome;
   stats.watches++;
   const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
   const maxBatch = options.maxBatch ?? 500;
@@ -267,7 +270,6 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
     allowWatchBookmarks: "true",
     timeoutSeconds: String(timeoutSeconds),
   });
-  const outcome: WatchOutcome = { resourceVersion, gone: false, progressed: false, error: null };
   // Changes read and not yet taken, with the version the last of them brings.
   let pending: ObservedChange[] = [];
   let pendingVersion: string | null = null;
