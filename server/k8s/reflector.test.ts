@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestApiServer, type TestApiServer } from "../testing/apiServer/server";
 import { CORE_EVENTS } from "../testing/apiServer/resources";
@@ -278,4 +279,21 @@ describe("reflector", () => {
     expect(api.requests.filter((r) => r.query.watch !== undefined)).toEqual([]);
   });
 
+  it("leaves no listener on the shutdown signal behind when its credentials cannot be had for a watch", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 3));
+    // The list gets credentials; every watch after it finds the kubeconfig's exec plugin failing.
+    const kubeConfig = loopbackKubeConfig(api.url, TEST_TOKEN);
+    const apply = kubeConfig.applyToHTTPSOptions.bind(kubeConfig);
+    let calls = 0;
+    kubeConfig.applyToHTTPSOptions = async (opts) => {
+      if (calls++ > 0) throw new Error("exec plugin: the credential helper exited with status 1");
+      return apply(opts);
+    };
+    const reflector = start(api, { kubeConfig });
+    await reflector.until(() => reflector.stats.failures >= 12);
+    expect(reflector.logs.at(-1)).toContain("the credential helper exited with status 1");
+    // At most the back-off's own, while it waits.
+    expect(getEventListeners(reflector.signal, "abort").length).toBeLessThanOrEqual(1);
+  });
 });

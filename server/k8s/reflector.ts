@@ -264,12 +264,6 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
   const controller = new AbortController();
   const abort = () => controller.abort();
   options.signal.addEventListener("abort", abort, { once: true });
-  const { url, init } = await requestOptions(options, {
-    watch: "1",
-    resourceVersion,
-    allowWatchBookmarks: "true",
-    timeoutSeconds: String(timeoutSeconds),
-  });
   // Changes read and not yet taken, with the version the last of them brings.
   let pending: ObservedChange[] = [];
   let pendingVersion: string | null = null;
@@ -305,6 +299,12 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
   };
 
   try {
+    const { url, init } = await requestOptions(options, {
+      watch: "1",
+      resourceVersion,
+      allowWatchBookmarks: "true",
+      timeoutSeconds: String(timeoutSeconds),
+    });
     response = await send(url, init, controller.signal);
     if (response.statusCode !== 200) throw await statusError(`WATCH ${options.path}`, response);
     // A server that stops sending (a half-open connection) is given up on a minute after the
