@@ -296,4 +296,30 @@ describe("reflector", () => {
     // At most the back-off's own, while it waits.
     expect(getEventListeners(reflector.signal, "abort").length).toBeLessThanOrEqual(1);
   });
+
+  it("gets the whole list when its continue token expires on every try, the consumer being slower than compaction", async () => {
+    const api = await startServer();
+    const events = api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    const lists = () => api.requests.filter((r) => r.path === "/api/v1/events" && r.query.watch === undefined);
+    let meanwhile = 0;
+    const reflector = start(api, {
+      pageSize: 2,
+      // Storing a first page takes longer than etcd keeps the list's snapshot (compaction every 5
+      // minutes), and the cluster's Events change meanwhile.
+      whileTaking: (changes) => {
+        const last = lists().at(-1)!;
+        if (changes[0]!.type !== "LISTED" || last.query.limit === undefined || last.query.continue !== undefined) return;
+        api.create("events", newEvent(NAMESPACE, `meanwhile.${++meanwhile}`));
+        api.compact();
+      },
+    });
+    await reflector.until(() => api.openWatches() > 0 || reflector.stats.lists >= 10);
+    expect(reflector.stats.lists).toBeLessThan(10);
+    expect(api.openWatches()).toBe(1);
+    const names = [...events.map((event) => (event.metadata as { name: string }).name), ...Array.from({ length: meanwhile }, (_, i) => `meanwhile.${i + 1}`)];
+    expect(new Set(reflector.received.map(nameOf))).toEqual(new Set(names));
+    // The second list asked for no pages: nothing in it could expire.
+    expect(lists().at(-1)!.query).toEqual({});
+    expect(reflector.logs.some((line) => line.includes("continue token expired"))).toBe(true);
+  });
 });

@@ -49,7 +49,10 @@ export interface ReflectorOptions {
   /** Back-off after a failure: doubling from `minBackoffMs` to `maxBackoffMs` (default 1 s to 30 s). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
-  /** Largest LIST page body accepted (default 64 MiB): a bigger one is an error, not a crash. */
+  /**
+   * Largest LIST answer accepted (default 64 MiB): a bigger one is an error, not a crash. The
+   * whole list, when a continue token expired, must fit too.
+   */
   maxPageBytes?: number;
 }
 
@@ -146,26 +149,64 @@ async function pause(signal: AbortSignal, current: number, min: number, max: num
 /** Lists the collection page by page, handing each page over; returns the list's resourceVersion. */
 async function listAll(options: ReflectorOptions, stats: ReflectorStats): Promise<string> {
   stats.lists++;
+  const pageSize = options.pageSize ?? 500;
   let continueToken: string | null = null;
   for (;;) {
-    const query: Record<string, string> = { limit: String(options.pageSize ?? 500) };
+    const query: Record<string, string> = { limit: String(pageSize) };
     if (continueToken) query.continue = continueToken;
-    const page = await getJson(options, query);
-    const metadata = isJsonObject(page.metadata) ? page.metadata : {};
-    const items = Array.isArray(page.items) ? page.items.filter(isJsonObject) : null;
-    if (items === null) throw new Error(`LIST ${options.path}: the answer has no items array`);
-    const apiVersion = typeof page.apiVersion === "string" ? page.apiVersion : null;
-    if (items.length > 0) {
-      await options.consume(items.map((object) => ({ type: "LISTED", object })), apiVersion);
-      stats.changes += items.length;
+    let page: ListPage;
+    try {
+      page = readListPage(options, await getJson(options, query));
+    } catch (error) {
+      if (continueToken === null || !isGone(error)) throw error;
+      // Taking the pages took longer than etcd keeps the list's snapshot: listed again in pages, it
+      // would most likely expire again, for ever. As client-go's pager does, the whole list in one
+      // answer, whose items are then taken a page at a time: nothing is left to expire.
+      stats.expired++;
+      options.log?.(`${options.path}: the list's continue token expired while its pages were taken; listing everything at once`);
+      stats.lists++;
+      const whole = readListPage(options, await getJson(options, {}));
+      for (let start = 0; start < whole.items.length; start += pageSize) {
+        await takeListed(options, stats, whole.items.slice(start, start + pageSize), whole.apiVersion);
+      }
+      return listVersion(options, whole);
     }
-    continueToken = typeof metadata.continue === "string" && metadata.continue !== "" ? metadata.continue : null;
-    if (continueToken === null) {
-      const version = metadata.resourceVersion;
-      if (typeof version !== "string" || version === "") throw new Error(`LIST ${options.path}: the answer has no metadata.resourceVersion`);
-      return version;
-    }
+    await takeListed(options, stats, page.items, page.apiVersion);
+    if (page.continueToken === null) return listVersion(options, page);
+    continueToken = page.continueToken;
   }
+}
+
+interface ListPage {
+  items: JsonObject[];
+  /** The list's (its items may lack their own). */
+  apiVersion: string | null;
+  continueToken: string | null;
+  resourceVersion: string | null;
+}
+
+function readListPage(options: ReflectorOptions, page: JsonObject): ListPage {
+  const metadata = isJsonObject(page.metadata) ? page.metadata : {};
+  const items = Array.isArray(page.items) ? page.items.filter(isJsonObject) : null;
+  if (items === null) throw new Error(`LIST ${options.path}: the answer has no items array`);
+  return {
+    items,
+    apiVersion: typeof page.apiVersion === "string" ? page.apiVersion : null,
+    continueToken: typeof metadata.continue === "string" && metadata.continue !== "" ? metadata.continue : null,
+    resourceVersion: typeof metadata.resourceVersion === "string" && metadata.resourceVersion !== "" ? metadata.resourceVersion : null,
+  };
+}
+
+/** The resourceVersion the list was read at, as its last page tells. */
+function listVersion(options: ReflectorOptions, lastPage: ListPage): string {
+  if (lastPage.resourceVersion === null) throw new Error(`LIST ${options.path}: the answer has no metadata.resourceVersion`);
+  return lastPage.resourceVersion;
+}
+
+async function takeListed(options: ReflectorOptions, stats: ReflectorStats, items: JsonObject[], apiVersion: string | null): Promise<void> {
+  if (items.length === 0) return;
+  await options.consume(items.map((object) => ({ type: "LISTED", object })), apiVersion);
+  stats.changes += items.length;
 }
 
 interface WatchOutcome {
@@ -228,7 +269,7 @@ async function getJson(options: ReflectorOptions, query: Record<string, string>)
     size += chunk.length;
     if (size > limit) {
       response.destroy();
-      throw new Error(`LIST ${options.path}: a page larger than ${limit} bytes; lower the page size`);
+      throw new Error(`LIST ${options.path}: ${query.limit ? "a page" : "the whole list"} larger than ${limit} bytes (maxPageBytes)${query.limit ? "; lower the page size" : ""}`);
     }
     chunks.push(chunk);
   }
