@@ -322,4 +322,36 @@ describe("reflector", () => {
     expect(lists().at(-1)!.query).toEqual({});
     expect(reflector.logs.some((line) => line.includes("continue token expired"))).toBe(true);
   });
+
+  it("lists again when the server has not reached the version it watches from (etcd restored from a backup)", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    const kubeConfig = loopbackKubeConfig(api.url, TEST_TOKEN);
+    const reflector = start(api, { kubeConfig });
+    await api.waitForWatches(1);
+    const watchedFrom = Number(reflector.stats.resourceVersion);
+
+    // The cluster comes back from an older backup, at the same address: fewer writes, a smaller resourceVersion.
+    const restored = await startTestApiServer({ token: TEST_TOKEN, resources: [CORE_EVENTS] });
+    try {
+      const kept = restored.load("events", recordedEvents(NAMESPACE).slice(0, 2));
+      expect(Number(restored.resourceVersion())).toBeLessThan(watchedFrom);
+      const { clusters, users, contexts, currentContext } = loopbackKubeConfig(restored.url, TEST_TOKEN);
+      kubeConfig.loadFromOptions({ clusters, users, contexts, currentContext });
+      api.closeWatches();
+      await reflector.until(() => restored.openWatches() > 0 || reflector.stats.failures >= 5);
+      // kube-apiserver answers such a watch with an ERROR event: 504, cause ResourceVersionTooLarge.
+      expect(reflector.stats.failures).toBe(0);
+      const watches = restored.requests.filter((r) => r.query.watch !== undefined);
+      expect(watches.map((r) => r.query.resourceVersion)).toEqual([String(watchedFrom), restored.resourceVersion()]);
+      expect(reflector.received.slice(-kept.length).map((change) => [change.type, nameOf(change)])).toEqual(kept.map((event) => ["LISTED", (event.metadata as { name: string }).name]));
+      restored.create("events", newEvent(NAMESPACE, "after-restore"));
+      await reflector.seen((change) => nameOf(change) === "after-restore");
+      expect(reflector.logs.some((line) => line.includes("not reached"))).toBe(true);
+      expect(reflector.stats).toMatchObject({ ahead: 1, lists: 2 });
+    } finally {
+      await reflector.stop();
+      await restored.close();
+    }
+  });
 });

@@ -8,7 +8,8 @@ import { isJsonObject, type JsonObject, type JsonValue } from "../ingest/audit/t
  * Keeps a consumer in step with one collection of a Kubernetes API server, the way client-go's
  * reflector does: a paginated LIST, then a WATCH from the list's resourceVersion with bookmarks,
  * watched again from the last version handed over when a watch ends, and listed again when the
- * server says that version is gone (410 Expired). Connection, TLS and credentials come from
+ * server says that version is gone (410 Expired) or not reached (its etcd restored from a
+ * backup). Connection, TLS and credentials come from
  * @kubernetes/client-node's KubeConfig (kubeconfig files, in-cluster service accounts, exec
  * plugins).
  *
@@ -62,6 +63,8 @@ export class ApiServerError extends Error {
     message: string,
     readonly code: number,
     readonly reason: string | null,
+    /** The Status's details.causes. */
+    readonly causes: ReadonlyArray<{ reason: string | null; message: string | null }> = [],
   ) {
     super(message);
   }
@@ -69,12 +72,38 @@ export class ApiServerError extends Error {
 
 const isGone = (error: unknown): boolean => error instanceof ApiServerError && error.code === 410;
 
+/**
+ * The server has not reached the resourceVersion asked for, as client-go's
+ * isTooLargeResourceVersionError reads it: the cause ResourceVersionTooLarge, or (1.17.0–1.18.5)
+ * a 504 whose cause says "Too large resource version", or (before) whose message says so.
+ */
+function isAhead(error: unknown): boolean {
+  if (!(error instanceof ApiServerError)) return false;
+  if (error.causes.some((cause) => cause.reason === "ResourceVersionTooLarge")) return true;
+  return error.code === 504 && (error.causes.some((cause) => cause.message === "Too large resource version") || error.message.includes("Too large non-consistent resource version"));
+}
+
+/** A Status's details.causes, as far as they are given. */
+function causesOf(status: JsonObject): ApiServerError["causes"] {
+  const causes = isJsonObject(status.details) && Array.isArray(status.details.causes) ? status.details.causes.filter(isJsonObject) : [];
+  return causes.map((cause) => ({
+    reason: typeof cause.reason === "string" ? cause.reason : null,
+    message: typeof cause.message === "string" ? cause.message : null,
+  }));
+}
+
 /** What a reflector has done so far, for logs and tests. */
 export interface ReflectorStats {
   lists: number;
   watches: number;
   /** Relists because the server had compacted the version being watched (or a continue token). */
   expired: number;
+  /**
+   * Relists because the server had not reached the version being watched from: its etcd was
+   * restored from a backup, or another cluster answers at its address. Watching on from there
+   * would wait for a version that, when reached, is another history.
+   */
+  ahead: number;
   failures: number;
   changes: number;
   bookmarks: number;
@@ -106,6 +135,12 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
         resourceVersion = null;
         continue;
       }
+      if (outcome.ahead) {
+        stats.ahead++;
+        log(`${options.path}: the server has not reached resourceVersion ${resourceVersion} (restored from a backup?); listing again`);
+        resourceVersion = null;
+        continue;
+      }
       if (outcome.error !== null) throw outcome.error;
       if (outcome.progressed) backoff = 0;
       // A watch that ended having brought nothing at all (a server that closes at once) is retried with back-off.
@@ -127,7 +162,7 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
 }
 
 export function newReflectorStats(): ReflectorStats {
-  return { lists: 0, watches: 0, expired: 0, failures: 0, changes: 0, bookmarks: 0, resourceVersion: null };
+  return { lists: 0, watches: 0, expired: 0, ahead: 0, failures: 0, changes: 0, bookmarks: 0, resourceVersion: null };
 }
 
 const nextBackoff = (current: number, min: number, max: number) => Math.min(current === 0 ? min : current * 2, max);
@@ -214,6 +249,8 @@ interface WatchOutcome {
   resourceVersion: string;
   /** The server said the version expired (410): list again. */
   gone: boolean;
+  /** The server said it has not reached the version (isAhead): list again. */
+  ahead: boolean;
   /** Whether the watch brought anything (a change or a bookmark). */
   progressed: boolean;
   /** Why it ended, when it failed (the consumer's failure, a bad line, an error event); null: it just ended. */
@@ -246,16 +283,18 @@ async function statusError(what: string, response: http.IncomingMessage): Promis
   }
   let message = text.trim().slice(0, 500);
   let reason: string | null = null;
+  let causes: ApiServerError["causes"] = [];
   try {
     const status = JSON.parse(text) as JsonValue;
     if (isJsonObject(status)) {
       if (typeof status.message === "string") message = status.message;
       if (typeof status.reason === "string") reason = status.reason;
+      causes = causesOf(status);
     }
   } catch {
     // Not a Status: the text itself is the best message.
   }
-  return new ApiServerError(`${what}: HTTP ${response.statusCode}${message ? `: ${message}` : ""}`, response.statusCode ?? 0, reason);
+  return new ApiServerError(`${what}: HTTP ${response.statusCode}${message ? `: ${message}` : ""}`, response.statusCode ?? 0, reason, causes);
 }
 
 async function getJson(options: ReflectorOptions, query: Record<string, string>): Promise<JsonObject> {
@@ -295,7 +334,7 @@ function versionOf(object: JsonObject): string | null {
  * nothing was waiting to be taken).
  */
 async function watchFrom(options: ReflectorOptions, resourceVersion: string, stats: ReflectorStats): Promise<WatchOutcome> {
-  const outcome: WatchOutcome = { resourceVersion, gone: false, progressed: false, error: null };
+  const outcome: WatchOutcome = { resourceVersion, gone: false, ahead: false, progressed: false, error: null };
   // Shut down while the list's last page was taken: an abort before the listener below never fires it.
   if (options.signal.aborted) return outcome;
   stats.watches++;
@@ -397,7 +436,12 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
             if (failed !== null) throw failed;
             return { ...outcome, gone: true };
           }
-          throw new ApiServerError(`WATCH ${options.path}: ${typeof object.message === "string" ? object.message : `error ${code}`}`, code, typeof object.reason === "string" ? object.reason : null);
+          throw new ApiServerError(
+            `WATCH ${options.path}: ${typeof object.message === "string" ? object.message : `error ${code}`}`,
+            code,
+            typeof object.reason === "string" ? object.reason : null,
+            causesOf(object),
+          );
         }
         default:
           throw new Error(`WATCH ${options.path}: an event of unknown type ${JSON.stringify(event.type)}`);
@@ -415,6 +459,7 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
     await taking;
     if (failed !== null) return { ...outcome, error: failed };
     if (isGone(error)) return { ...outcome, gone: true };
+    if (isAhead(error)) return { ...outcome, ahead: true };
     // Ended from here (shutdown, a silent connection) or by the network (an apiserver restarting):
     // an ordinary end once the watch had brought something; else a failure, retried with back-off.
     const dropped = controller.signal.aborted || (error as NodeJS.ErrnoException).code === "ECONNRESET" || (error as Error).name === "AbortError";
