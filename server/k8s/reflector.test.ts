@@ -1,4 +1,6 @@
 import { getEventListeners } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestApiServer, type TestApiServer } from "../testing/apiServer/server";
 import { CORE_EVENTS } from "../testing/apiServer/resources";
@@ -352,6 +354,30 @@ describe("reflector", () => {
     } finally {
       await reflector.stop();
       await restored.close();
+    }
+  });
+
+  it("gives up on a watch event larger than it accepts, saying so, instead of holding it all in memory", async () => {
+    // Not kube-apiserver (which streams one object per line, an object at most ~1.5 MiB in etcd):
+    // a wrong address, a proxy, a broken server streaming what has no end of line.
+    const watchBody = Buffer.alloc(3 * 1024 * 1024, "x");
+    const endless = http.createServer((request, response) => {
+      const url = new URL(request.url ?? "/", "http://apiserver");
+      response.writeHead(200, { "Content-Type": "application/json" });
+      if (url.searchParams.get("watch") === null) response.end(JSON.stringify({ kind: "EventList", apiVersion: "v1", metadata: { resourceVersion: "5" }, items: [] }));
+      else response.end(watchBody);
+    });
+    await new Promise<void>((resolve) => endless.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
+      const api = await startServer();
+      const reflector = start(api, { kubeConfig: loopbackKubeConfig(url, TEST_TOKEN), maxWatchEventBytes: 1024 * 1024 });
+      await reflector.until(() => reflector.stats.failures >= 1);
+      expect(reflector.logs[0]).toContain("a watch event larger than 1048576 bytes");
+      await reflector.stop();
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
     }
   });
 });

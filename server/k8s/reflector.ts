@@ -55,6 +55,8 @@ export interface ReflectorOptions {
    * whole list, when a continue token expired, must fit too.
    */
   maxPageBytes?: number;
+  /** Largest watch event (one line) accepted (default 16 MiB; an object is at most ~1.5 MiB in etcd). */
+  maxWatchEventBytes?: number;
 }
 
 /** The server answered with an error status; `code` 410 means the resourceVersion or continue token expired. */
@@ -390,6 +392,15 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
     // A server that stops sending (a half-open connection) is given up on a minute after the
     // watch should have ended; bookmarks and the timeout keep a healthy one talking.
     response.setTimeout((timeoutSeconds + 60) * 1000, () => controller.abort());
+    // readline holds a line until its end comes: one longer than any object is given up on here,
+    // before it fills memory (a wrong address, a proxy, a server streaming what has no end of line).
+    const maxEventBytes = options.maxWatchEventBytes ?? 16 * 1024 * 1024;
+    let lineBytes = 0;
+    response.on("data", (chunk: Buffer) => {
+      const end = chunk.lastIndexOf(0x0a);
+      lineBytes = end < 0 ? lineBytes + chunk.length : chunk.length - end - 1;
+      if (lineBytes > maxEventBytes) response?.destroy(new Error(`WATCH ${options.path}: a watch event larger than ${maxEventBytes} bytes (maxWatchEventBytes)`));
+    });
     const lines = createInterface({ input: response, crlfDelay: Infinity });
     for await (const line of lines) {
       if (line.trim() === "") continue;
