@@ -1,6 +1,6 @@
 import { getEventListeners } from "node:events";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestApiServer, type TestApiServer } from "../testing/apiServer/server";
 import { CORE_EVENTS } from "../testing/apiServer/resources";
@@ -378,6 +378,25 @@ describe("reflector", () => {
     } finally {
       endless.closeAllConnections();
       await new Promise((resolve) => endless.close(resolve));
+    }
+  });
+
+  it("gives up on a server that takes the connection and never answers, and tries again", async () => {
+    // A black-holed address behind a load balancer, an apiserver hung at start: the connection is
+    // taken, nothing comes back.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const api = await startServer();
+      const reflector = start(api, { kubeConfig: loopbackKubeConfig(url, TEST_TOKEN), requestTimeoutMs: 100 });
+      await reflector.until(() => reflector.stats.failures >= 2);
+      expect(reflector.logs[0]).toContain("LIST /api/v1/events: no answer for 0.1 s");
+      await reflector.stop();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });

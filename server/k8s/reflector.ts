@@ -57,6 +57,13 @@ export interface ReflectorOptions {
   maxPageBytes?: number;
   /** Largest watch event (one line) accepted (default 16 MiB; an object is at most ~1.5 MiB in etcd). */
   maxWatchEventBytes?: number;
+  /**
+   * How long a request may wait for the server without a byte coming back (default 2 minutes;
+   * kube-apiserver ends its own requests after 1): a LIST until its answer ends, a WATCH until its
+   * headers come (then the watch's own timeout applies). Else a connection that was taken and
+   * never answered (a black-holed address, a hung server) would hold the reflector for ever.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** The server answered with an error status; `code` 410 means the resourceVersion or continue token expired. */
@@ -269,13 +276,24 @@ async function requestOptions(options: ReflectorOptions, query: Record<string, s
   return { url, init };
 }
 
-function send(url: URL, init: https.RequestOptions, signal: AbortSignal): Promise<http.IncomingMessage> {
+/**
+ * One GET. `timeout.ms` without a byte from the server fails it, naming `timeout.what`: until the
+ * answer ends, or (`untilHeaders`, a watch) until its headers come.
+ */
+function send(url: URL, init: https.RequestOptions, signal: AbortSignal, timeout: { what: string; ms: number; untilHeaders: boolean }): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const request = (url.protocol === "https:" ? https : http).request(url, { ...init, signal }, resolve);
+    const silent = () => request.destroy(new Error(`${timeout.what}: no answer for ${timeout.ms / 1000} s`));
+    const request = (url.protocol === "https:" ? https : http).request(url, { ...init, signal }, (response) => {
+      if (timeout.untilHeaders) request.removeListener("timeout", silent);
+      resolve(response);
+    });
+    request.setTimeout(timeout.ms, silent);
     request.on("error", reject);
     request.end();
   });
 }
+
+const requestTimeoutOf = (options: ReflectorOptions) => options.requestTimeoutMs ?? 120_000;
 
 /** Reads a Status answer's message and reason, for errors that name what the server said. */
 async function statusError(what: string, response: http.IncomingMessage): Promise<ApiServerError> {
@@ -301,7 +319,7 @@ async function statusError(what: string, response: http.IncomingMessage): Promis
 
 async function getJson(options: ReflectorOptions, query: Record<string, string>): Promise<JsonObject> {
   const { url, init } = await requestOptions(options, query);
-  const response = await send(url, init, options.signal);
+  const response = await send(url, init, options.signal, { what: `LIST ${options.path}`, ms: requestTimeoutOf(options), untilHeaders: false });
   if (response.statusCode !== 200) throw await statusError(`LIST ${options.path}`, response);
   const limit = options.maxPageBytes ?? 64 * 1024 * 1024;
   const chunks: Buffer[] = [];
@@ -387,7 +405,7 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
       allowWatchBookmarks: "true",
       timeoutSeconds: String(timeoutSeconds),
     });
-    response = await send(url, init, controller.signal);
+    response = await send(url, init, controller.signal, { what: `WATCH ${options.path}`, ms: requestTimeoutOf(options), untilHeaders: true });
     if (response.statusCode !== 200) throw await statusError(`WATCH ${options.path}`, response);
     // A server that stops sending (a half-open connection) is given up on a minute after the
     // watch should have ended; bookmarks and the timeout keep a healthy one talking.
