@@ -381,6 +381,36 @@ describe("reflector", () => {
     }
   });
 
+  it("reads a watch event that arrives in pieces, up to the largest it accepts", async () => {
+    const event = recordedEvents(NAMESPACE)[0]!;
+    const line = `${JSON.stringify({ type: "ADDED", object: { ...event, apiVersion: "v1", kind: "Event" } })}\n`;
+    const pieces = http.createServer(async (request, response) => {
+      const url = new URL(request.url ?? "/", "http://apiserver");
+      response.writeHead(200, { "Content-Type": "application/json" });
+      if (url.searchParams.get("watch") === null) return response.end(JSON.stringify({ kind: "EventList", apiVersion: "v1", metadata: { resourceVersion: "5" }, items: [] }));
+      // Twice, each line in 64-byte writes, each sent on its own.
+      for (const text of [line, line]) {
+        for (let start = 0; start < text.length; start += 64) {
+          response.write(text.slice(start, start + 64));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    });
+    await new Promise<void>((resolve) => pieces.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(pieces.address() as AddressInfo).port}`;
+      const api = await startServer();
+      const reflector = start(api, { kubeConfig: loopbackKubeConfig(url, TEST_TOKEN), maxWatchEventBytes: Buffer.byteLength(line) });
+      await reflector.until(() => reflector.received.length >= 2 || reflector.stats.failures > 0);
+      expect(reflector.stats.failures).toBe(0);
+      expect(reflector.received.map(nameOf)).toEqual([(event.metadata as { name: string }).name, (event.metadata as { name: string }).name]);
+      await reflector.stop();
+    } finally {
+      pieces.closeAllConnections();
+      await new Promise((resolve) => pieces.close(resolve));
+    }
+  });
+
   it("gives up on a server that takes the connection and never answers, and tries again", async () => {
     // A black-holed address behind a load balancer, an apiserver hung at start: the connection is
     // taken, nothing comes back.
