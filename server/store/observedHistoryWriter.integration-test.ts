@@ -3,6 +3,7 @@ import { openTestDatabase, STORE_KINDS, type TestDatabase } from "../testing/dat
 import { ClusterRegistry } from "./clusters";
 import { ObjectIdPool } from "./objectIdPool";
 import { storeObservedHistory } from "./observedHistoryWriter";
+import { objectsInNamespace } from "../query/history";
 import type { ObservedHistoryEntry } from "../plugins/types";
 import { startTestApp, type TestApp } from "../testing/appHarness";
 import { cascadeEventList, openshiftCascade } from "../testing/scenarios/openshiftCascade";
@@ -104,6 +105,20 @@ describe.each(STORE_KINDS)("observed history (%s)", (kind) => {
     expect(objects.rows[0]!.namespace).toBe("");
   });
 
+  it("starts a row only Events named at the earliest of them, whichever came first", async () => {
+    // A list brings an object's Events in key order: by first occurrence, not by the latest, which is the entry's time.
+    const { db, store } = await open();
+    await store([nodeEvent(3)]);
+    await store([nodeEvent(1)]);
+    const objects = await db.query<{ first_seen: Date; last_seen: Date }>(`SELECT first_seen, last_seen FROM objects`);
+    expect(objects.rows.map((row) => [new Date(row.first_seen).toISOString(), new Date(row.last_seen).toISOString()])).toEqual([
+      [nodeEvent(1).startTime.toISOString(), nodeEvent(3).endTime.toISOString()],
+    ]);
+    // So a search of the time of its first Event finds it.
+    const around = { from: new Date(nodeEvent(1).startTime.getTime() - 500), to: new Date(nodeEvent(1).startTime.getTime() + 500) };
+    expect((await objectsInNamespace(db, "", around)).map((o) => o.name)).toEqual([NODE.name]);
+  });
+
   it("counts a key given twice in one call as a duplicate", async () => {
     const { store } = await open();
     expect(await store([scheduled(), scheduled()])).toMatchObject({ received: 2, stored: 1, duplicates: 1 });
@@ -183,6 +198,17 @@ describe.each(STORE_KINDS)("observed history beside audit history (%s)", (kind) 
     expect((await app.postAudit(cascadeEventList(openshiftCascade()))).status).toBe(200);
     expect(await storeEvent(app)).toMatchObject({ stored: 1, placeholders: 0 });
     expect(await rowsOfPod(app)).toEqual([{ id: expect.anything(), uid: POD.uid, sources: ["audit", "event"] }]);
+  });
+
+  it("leaves the start of an object its audit writes made where its create put it, whatever its Events' times", async () => {
+    app = await startTestApp(kind);
+    expect((await app.postAudit(cascadeEventList(openshiftCascade()))).status).toBe(200);
+    const firstSeen = async () => (await app!.context.db.query<{ first_seen: Date }>(`SELECT first_seen FROM objects WHERE resource = 'pods' AND name = $1`, [POD.name])).rows.map((row) => new Date(row.first_seen).toISOString());
+    const before = await firstSeen();
+    // Reported by a clock a minute behind the apiserver's.
+    const early = new Date(Date.parse(before[0]!) - 60_000);
+    await storeObservedHistory(app.context.db, new ClusterRegistry(app.context.db), new ObjectIdPool(8), "default", [scheduled({ key: "skewed:1", startTime: early, endTime: early })]);
+    expect(await firstSeen()).toEqual(before);
   });
 
   it("makes the row an Event made the object once its audit writes come", async () => {
