@@ -9,9 +9,8 @@ import { isJsonObject, type JsonObject, type JsonValue } from "../ingest/audit/t
  * reflector does: a paginated LIST, then a WATCH from the list's resourceVersion with bookmarks,
  * watched again from the last version handed over when a watch ends, and listed again when the
  * server says that version is gone (410 Expired) or not reached (its etcd restored from a
- * backup). Connection, TLS and credentials come from
- * @kubernetes/client-node's KubeConfig (kubeconfig files, in-cluster service accounts, exec
- * plugins).
+ * backup). Connection, TLS and credentials come from @kubernetes/client-node's KubeConfig
+ * (kubeconfig files, in-cluster service accounts, exec plugins).
  *
  * Delivery is at least once: a resourceVersion counts as reached only once the consumer has
  * taken every change up to it (its promise resolved). When the consumer fails (the database is
