@@ -1,3 +1,6 @@
+import { getEventListeners } from "node:events";
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestApiServer, type TestApiServer } from "../testing/apiServer/server";
 import { CORE_EVENTS } from "../testing/apiServer/resources";
@@ -24,6 +27,12 @@ interface Running {
   seen(predicate: (change: ObservedChange) => boolean): Promise<void>;
   /** Resolves once `condition` holds after some consumer call or log line. */
   until(condition: () => boolean): Promise<void>;
+  /** The reflector's shutdown signal. */
+  signal: AbortSignal;
+  /** Aborts it (what shutting down does), without waiting for the reflector to stop. */
+  abort(): void;
+  /** Settles once the reflector has stopped. */
+  done: Promise<ReflectorStats>;
   stop(): Promise<ReflectorStats>;
 }
 
@@ -42,7 +51,14 @@ async function startServer(options: { historyLimit?: number } = {}): Promise<Tes
   return server;
 }
 
-function start(api: TestApiServer, options: Partial<ReflectorOptions> & { token?: string; failWhen?: (changes: ObservedChange[]) => boolean } = {}): Running {
+interface StartOptions extends Partial<ReflectorOptions> {
+  token?: string;
+  failWhen?: (changes: ObservedChange[]) => boolean;
+  /** Runs inside the consumer before a batch counts as received (a slow database, a side effect). */
+  whileTaking?: (changes: ObservedChange[]) => Promise<void> | void;
+}
+
+function start(api: TestApiServer, options: StartOptions = {}): Running {
   const controller = new AbortController();
   const received: ObservedChange[] = [];
   const logs: string[] = [];
@@ -78,6 +94,7 @@ function start(api: TestApiServer, options: Partial<ReflectorOptions> & { token?
           wake();
           throw new Error("the database is down");
         }
+        await options.whileTaking?.(changes);
         received.push(...changes);
         wake();
       },
@@ -90,6 +107,9 @@ function start(api: TestApiServer, options: Partial<ReflectorOptions> & { token?
     logs,
     seen: (predicate) => until(() => received.some(predicate)),
     until,
+    signal: controller.signal,
+    abort: () => controller.abort(),
+    done,
     async stop() {
       clearInterval(poll);
       controller.abort();
@@ -215,5 +235,198 @@ describe("reflector", () => {
     expect(watches[0]!.query.timeoutSeconds).toBe("1");
     expect(watches[1]!.query.resourceVersion).toBe(watches[0]!.query.resourceVersion);
     expect(reflector.stats).toMatchObject({ lists: 1, failures: 0 });
+  });
+
+  it("stops only once the batch the consumer is taking is taken, so that nothing writes after shutdown", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 2));
+    const order: string[] = [];
+    let taking!: () => void;
+    const takingStarted = new Promise<void>((resolve) => (taking = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const reflector = start(api, {
+      async whileTaking(changes) {
+        if (!changes.some((change) => nameOf(change) === "slow-to-store")) return;
+        taking();
+        await released;
+        order.push("taken");
+      },
+    });
+    await api.waitForWatches(1);
+    api.create("events", newEvent(NAMESPACE, "slow-to-store"));
+    await takingStarted;
+    reflector.abort();
+    const stopped = reflector.done.then(() => order.push("stopped"));
+    // Time for a reflector that does not wait to stop; the consumer is still inside its transaction.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await stopped;
+    expect(order).toEqual(["taken", "stopped"]);
+  });
+
+  it("watches nothing when shut down while the list's last page is taken", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 3));
+    let stopNow!: () => void;
+    const reflector = start(api, {
+      whileTaking: (changes) => {
+        if (changes.some((change) => change.type === "LISTED")) stopNow();
+      },
+    });
+    stopNow = () => reflector.abort();
+    // A watch opened after the shutdown would stay open until the server's timeout (5 minutes).
+    const first = await Promise.race([reflector.done.then(() => "stopped"), api.waitForWatches(1).then(() => "watching")]);
+    expect(first).toBe("stopped");
+    expect(api.requests.filter((r) => r.query.watch !== undefined)).toEqual([]);
+  });
+
+  it("leaves no listener on the shutdown signal behind when its credentials cannot be had for a watch", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 3));
+    // The list gets credentials; every watch after it finds the kubeconfig's exec plugin failing.
+    const kubeConfig = loopbackKubeConfig(api.url, TEST_TOKEN);
+    const apply = kubeConfig.applyToHTTPSOptions.bind(kubeConfig);
+    let calls = 0;
+    kubeConfig.applyToHTTPSOptions = async (opts) => {
+      if (calls++ > 0) throw new Error("exec plugin: the credential helper exited with status 1");
+      return apply(opts);
+    };
+    const reflector = start(api, { kubeConfig });
+    await reflector.until(() => reflector.stats.failures >= 12);
+    expect(reflector.logs.at(-1)).toContain("the credential helper exited with status 1");
+    // At most the back-off's own, while it waits.
+    expect(getEventListeners(reflector.signal, "abort").length).toBeLessThanOrEqual(1);
+  });
+
+  it("gets the whole list when its continue token expires on every try, the consumer being slower than compaction", async () => {
+    const api = await startServer();
+    const events = api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    const lists = () => api.requests.filter((r) => r.path === "/api/v1/events" && r.query.watch === undefined);
+    let meanwhile = 0;
+    const reflector = start(api, {
+      pageSize: 2,
+      // Storing a first page takes longer than etcd keeps the list's snapshot (compaction every 5
+      // minutes), and the cluster's Events change meanwhile.
+      whileTaking: (changes) => {
+        const last = lists().at(-1)!;
+        if (changes[0]!.type !== "LISTED" || last.query.limit === undefined || last.query.continue !== undefined) return;
+        api.create("events", newEvent(NAMESPACE, `meanwhile.${++meanwhile}`));
+        api.compact();
+      },
+    });
+    await reflector.until(() => api.openWatches() > 0 || reflector.stats.lists >= 10);
+    expect(reflector.stats.lists).toBeLessThan(10);
+    expect(api.openWatches()).toBe(1);
+    const names = [...events.map((event) => (event.metadata as { name: string }).name), ...Array.from({ length: meanwhile }, (_, i) => `meanwhile.${i + 1}`)];
+    expect(new Set(reflector.received.map(nameOf))).toEqual(new Set(names));
+    // The second list asked for no pages: nothing in it could expire.
+    expect(lists().at(-1)!.query).toEqual({});
+    expect(reflector.logs.some((line) => line.includes("continue token expired"))).toBe(true);
+  });
+
+  it("lists again when the server has not reached the version it watches from (etcd restored from a backup)", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    const kubeConfig = loopbackKubeConfig(api.url, TEST_TOKEN);
+    const reflector = start(api, { kubeConfig });
+    await api.waitForWatches(1);
+    const watchedFrom = Number(reflector.stats.resourceVersion);
+
+    // The cluster comes back from an older backup, at the same address: fewer writes, a smaller resourceVersion.
+    const restored = await startTestApiServer({ token: TEST_TOKEN, resources: [CORE_EVENTS] });
+    try {
+      const kept = restored.load("events", recordedEvents(NAMESPACE).slice(0, 2));
+      expect(Number(restored.resourceVersion())).toBeLessThan(watchedFrom);
+      const { clusters, users, contexts, currentContext } = loopbackKubeConfig(restored.url, TEST_TOKEN);
+      kubeConfig.loadFromOptions({ clusters, users, contexts, currentContext });
+      api.closeWatches();
+      await reflector.until(() => restored.openWatches() > 0 || reflector.stats.failures >= 5);
+      // kube-apiserver answers such a watch with an ERROR event: 504, cause ResourceVersionTooLarge.
+      expect(reflector.stats.failures).toBe(0);
+      const watches = restored.requests.filter((r) => r.query.watch !== undefined);
+      expect(watches.map((r) => r.query.resourceVersion)).toEqual([String(watchedFrom), restored.resourceVersion()]);
+      expect(reflector.received.slice(-kept.length).map((change) => [change.type, nameOf(change)])).toEqual(kept.map((event) => ["LISTED", (event.metadata as { name: string }).name]));
+      restored.create("events", newEvent(NAMESPACE, "after-restore"));
+      await reflector.seen((change) => nameOf(change) === "after-restore");
+      expect(reflector.logs.some((line) => line.includes("not reached"))).toBe(true);
+      expect(reflector.stats).toMatchObject({ ahead: 1, lists: 2 });
+    } finally {
+      await reflector.stop();
+      await restored.close();
+    }
+  });
+
+  it("gives up on a watch event larger than it accepts, saying so, instead of holding it all in memory", async () => {
+    // Not kube-apiserver (which streams one object per line, an object at most ~1.5 MiB in etcd):
+    // a wrong address, a proxy, a broken server streaming what has no end of line.
+    const watchBody = Buffer.alloc(3 * 1024 * 1024, "x");
+    const endless = http.createServer((request, response) => {
+      const url = new URL(request.url ?? "/", "http://apiserver");
+      response.writeHead(200, { "Content-Type": "application/json" });
+      if (url.searchParams.get("watch") === null) response.end(JSON.stringify({ kind: "EventList", apiVersion: "v1", metadata: { resourceVersion: "5" }, items: [] }));
+      else response.end(watchBody);
+    });
+    await new Promise<void>((resolve) => endless.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
+      const api = await startServer();
+      const reflector = start(api, { kubeConfig: loopbackKubeConfig(url, TEST_TOKEN), maxWatchEventBytes: 1024 * 1024 });
+      await reflector.until(() => reflector.stats.failures >= 1);
+      expect(reflector.logs[0]).toContain("a watch event larger than 1048576 bytes");
+      await reflector.stop();
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
+    }
+  });
+
+  it("reads a watch event that arrives in pieces, up to the largest it accepts", async () => {
+    const event = recordedEvents(NAMESPACE)[0]!;
+    const line = `${JSON.stringify({ type: "ADDED", object: { ...event, apiVersion: "v1", kind: "Event" } })}\n`;
+    const pieces = http.createServer(async (request, response) => {
+      const url = new URL(request.url ?? "/", "http://apiserver");
+      response.writeHead(200, { "Content-Type": "application/json" });
+      if (url.searchParams.get("watch") === null) return response.end(JSON.stringify({ kind: "EventList", apiVersion: "v1", metadata: { resourceVersion: "5" }, items: [] }));
+      // Twice, each line in 64-byte writes, each sent on its own.
+      for (const text of [line, line]) {
+        for (let start = 0; start < text.length; start += 64) {
+          response.write(text.slice(start, start + 64));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    });
+    await new Promise<void>((resolve) => pieces.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(pieces.address() as AddressInfo).port}`;
+      const api = await startServer();
+      const reflector = start(api, { kubeConfig: loopbackKubeConfig(url, TEST_TOKEN), maxWatchEventBytes: Buffer.byteLength(line) });
+      await reflector.until(() => reflector.received.length >= 2 || reflector.stats.failures > 0);
+      expect(reflector.stats.failures).toBe(0);
+      expect(reflector.received.map(nameOf)).toEqual([(event.metadata as { name: string }).name, (event.metadata as { name: string }).name]);
+      await reflector.stop();
+    } finally {
+      pieces.closeAllConnections();
+      await new Promise((resolve) => pieces.close(resolve));
+    }
+  });
+
+  it("gives up on a server that takes the connection and never answers, and tries again", async () => {
+    // A black-holed address behind a load balancer, an apiserver hung at start: the connection is
+    // taken, nothing comes back.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const api = await startServer();
+      const reflector = start(api, { kubeConfig: loopbackKubeConfig(url, TEST_TOKEN), requestTimeoutMs: 100 });
+      await reflector.until(() => reflector.stats.failures >= 2);
+      expect(reflector.logs[0]).toContain("LIST /api/v1/events: no answer for 0.1 s");
+      await reflector.stop();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

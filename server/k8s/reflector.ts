@@ -8,9 +8,9 @@ import { isJsonObject, type JsonObject, type JsonValue } from "../ingest/audit/t
  * Keeps a consumer in step with one collection of a Kubernetes API server, the way client-go's
  * reflector does: a paginated LIST, then a WATCH from the list's resourceVersion with bookmarks,
  * watched again from the last version handed over when a watch ends, and listed again when the
- * server says that version is gone (410 Expired). Connection, TLS and credentials come from
- * @kubernetes/client-node's KubeConfig (kubeconfig files, in-cluster service accounts, exec
- * plugins).
+ * server says that version is gone (410 Expired) or not reached (its etcd restored from a
+ * backup). Connection, TLS and credentials come from @kubernetes/client-node's KubeConfig
+ * (kubeconfig files, in-cluster service accounts, exec plugins).
  *
  * Delivery is at least once: a resourceVersion counts as reached only once the consumer has
  * taken every change up to it (its promise resolved). When the consumer fails (the database is
@@ -49,8 +49,20 @@ export interface ReflectorOptions {
   /** Back-off after a failure: doubling from `minBackoffMs` to `maxBackoffMs` (default 1 s to 30 s). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
-  /** Largest LIST page body accepted (default 64 MiB): a bigger one is an error, not a crash. */
+  /**
+   * Largest LIST answer accepted (default 64 MiB): a bigger one is an error, not a crash. The
+   * whole list, when a continue token expired, must fit too.
+   */
   maxPageBytes?: number;
+  /** Largest watch event (one line) accepted (default 16 MiB; an object is at most ~1.5 MiB in etcd). */
+  maxWatchEventBytes?: number;
+  /**
+   * How long a request may wait for the server without a byte coming back (default 2 minutes;
+   * kube-apiserver ends its own requests after 1): a LIST until its answer ends, a WATCH until its
+   * headers come (then the watch's own timeout applies). Else a connection that was taken and
+   * never answered (a black-holed address, a hung server) would hold the reflector for ever.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** The server answered with an error status; `code` 410 means the resourceVersion or continue token expired. */
@@ -59,6 +71,8 @@ export class ApiServerError extends Error {
     message: string,
     readonly code: number,
     readonly reason: string | null,
+    /** The Status's details.causes. */
+    readonly causes: ReadonlyArray<{ reason: string | null; message: string | null }> = [],
   ) {
     super(message);
   }
@@ -66,12 +80,38 @@ export class ApiServerError extends Error {
 
 const isGone = (error: unknown): boolean => error instanceof ApiServerError && error.code === 410;
 
+/**
+ * The server has not reached the resourceVersion asked for, as client-go's
+ * isTooLargeResourceVersionError reads it: the cause ResourceVersionTooLarge, or (1.17.0–1.18.5)
+ * a 504 whose cause says "Too large resource version", or (before) whose message says so.
+ */
+function isAhead(error: unknown): boolean {
+  if (!(error instanceof ApiServerError)) return false;
+  if (error.causes.some((cause) => cause.reason === "ResourceVersionTooLarge")) return true;
+  return error.code === 504 && (error.causes.some((cause) => cause.message === "Too large resource version") || error.message.includes("Too large non-consistent resource version"));
+}
+
+/** A Status's details.causes, as far as they are given. */
+function causesOf(status: JsonObject): ApiServerError["causes"] {
+  const causes = isJsonObject(status.details) && Array.isArray(status.details.causes) ? status.details.causes.filter(isJsonObject) : [];
+  return causes.map((cause) => ({
+    reason: typeof cause.reason === "string" ? cause.reason : null,
+    message: typeof cause.message === "string" ? cause.message : null,
+  }));
+}
+
 /** What a reflector has done so far, for logs and tests. */
 export interface ReflectorStats {
   lists: number;
   watches: number;
   /** Relists because the server had compacted the version being watched (or a continue token). */
   expired: number;
+  /**
+   * Relists because the server had not reached the version being watched from: its etcd was
+   * restored from a backup, or another cluster answers at its address. Watching on from there
+   * would wait for a version that, when reached, is another history.
+   */
+  ahead: number;
   failures: number;
   changes: number;
   bookmarks: number;
@@ -103,6 +143,12 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
         resourceVersion = null;
         continue;
       }
+      if (outcome.ahead) {
+        stats.ahead++;
+        log(`${options.path}: the server has not reached resourceVersion ${resourceVersion} (restored from a backup?); listing again`);
+        resourceVersion = null;
+        continue;
+      }
       if (outcome.error !== null) throw outcome.error;
       if (outcome.progressed) backoff = 0;
       // A watch that ended having brought nothing at all (a server that closes at once) is retried with back-off.
@@ -124,7 +170,7 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
 }
 
 export function newReflectorStats(): ReflectorStats {
-  return { lists: 0, watches: 0, expired: 0, failures: 0, changes: 0, bookmarks: 0, resourceVersion: null };
+  return { lists: 0, watches: 0, expired: 0, ahead: 0, failures: 0, changes: 0, bookmarks: 0, resourceVersion: null };
 }
 
 const nextBackoff = (current: number, min: number, max: number) => Math.min(current === 0 ? min : current * 2, max);
@@ -146,26 +192,64 @@ async function pause(signal: AbortSignal, current: number, min: number, max: num
 /** Lists the collection page by page, handing each page over; returns the list's resourceVersion. */
 async function listAll(options: ReflectorOptions, stats: ReflectorStats): Promise<string> {
   stats.lists++;
+  const pageSize = options.pageSize ?? 500;
   let continueToken: string | null = null;
   for (;;) {
-    const query: Record<string, string> = { limit: String(options.pageSize ?? 500) };
+    const query: Record<string, string> = { limit: String(pageSize) };
     if (continueToken) query.continue = continueToken;
-    const page = await getJson(options, query);
-    const metadata = isJsonObject(page.metadata) ? page.metadata : {};
-    const items = Array.isArray(page.items) ? page.items.filter(isJsonObject) : null;
-    if (items === null) throw new Error(`LIST ${options.path}: the answer has no items array`);
-    const apiVersion = typeof page.apiVersion === "string" ? page.apiVersion : null;
-    if (items.length > 0) {
-      await options.consume(items.map((object) => ({ type: "LISTED", object })), apiVersion);
-      stats.changes += items.length;
+    let page: ListPage;
+    try {
+      page = readListPage(options, await getJson(options, query));
+    } catch (error) {
+      if (continueToken === null || !isGone(error)) throw error;
+      // Taking the pages took longer than etcd keeps the list's snapshot: listed again in pages, it
+      // would most likely expire again, for ever. As client-go's pager does, the whole list in one
+      // answer, whose items are then taken a page at a time: nothing is left to expire.
+      stats.expired++;
+      options.log?.(`${options.path}: the list's continue token expired while its pages were taken; listing everything at once`);
+      stats.lists++;
+      const whole = readListPage(options, await getJson(options, {}));
+      for (let start = 0; start < whole.items.length; start += pageSize) {
+        await takeListed(options, stats, whole.items.slice(start, start + pageSize), whole.apiVersion);
+      }
+      return listVersion(options, whole);
     }
-    continueToken = typeof metadata.continue === "string" && metadata.continue !== "" ? metadata.continue : null;
-    if (continueToken === null) {
-      const version = metadata.resourceVersion;
-      if (typeof version !== "string" || version === "") throw new Error(`LIST ${options.path}: the answer has no metadata.resourceVersion`);
-      return version;
-    }
+    await takeListed(options, stats, page.items, page.apiVersion);
+    if (page.continueToken === null) return listVersion(options, page);
+    continueToken = page.continueToken;
   }
+}
+
+interface ListPage {
+  items: JsonObject[];
+  /** The list's (its items may lack their own). */
+  apiVersion: string | null;
+  continueToken: string | null;
+  resourceVersion: string | null;
+}
+
+function readListPage(options: ReflectorOptions, page: JsonObject): ListPage {
+  const metadata = isJsonObject(page.metadata) ? page.metadata : {};
+  const items = Array.isArray(page.items) ? page.items.filter(isJsonObject) : null;
+  if (items === null) throw new Error(`LIST ${options.path}: the answer has no items array`);
+  return {
+    items,
+    apiVersion: typeof page.apiVersion === "string" ? page.apiVersion : null,
+    continueToken: typeof metadata.continue === "string" && metadata.continue !== "" ? metadata.continue : null,
+    resourceVersion: typeof metadata.resourceVersion === "string" && metadata.resourceVersion !== "" ? metadata.resourceVersion : null,
+  };
+}
+
+/** The resourceVersion the list was read at, as its last page tells. */
+function listVersion(options: ReflectorOptions, lastPage: ListPage): string {
+  if (lastPage.resourceVersion === null) throw new Error(`LIST ${options.path}: the answer has no metadata.resourceVersion`);
+  return lastPage.resourceVersion;
+}
+
+async function takeListed(options: ReflectorOptions, stats: ReflectorStats, items: JsonObject[], apiVersion: string | null): Promise<void> {
+  if (items.length === 0) return;
+  await options.consume(items.map((object) => ({ type: "LISTED", object })), apiVersion);
+  stats.changes += items.length;
 }
 
 interface WatchOutcome {
@@ -173,6 +257,8 @@ interface WatchOutcome {
   resourceVersion: string;
   /** The server said the version expired (410): list again. */
   gone: boolean;
+  /** The server said it has not reached the version (isAhead): list again. */
+  ahead: boolean;
   /** Whether the watch brought anything (a change or a bookmark). */
   progressed: boolean;
   /** Why it ended, when it failed (the consumer's failure, a bad line, an error event); null: it just ended. */
@@ -189,13 +275,24 @@ async function requestOptions(options: ReflectorOptions, query: Record<string, s
   return { url, init };
 }
 
-function send(url: URL, init: https.RequestOptions, signal: AbortSignal): Promise<http.IncomingMessage> {
+/**
+ * One GET. `timeout.ms` without a byte from the server fails it, naming `timeout.what`: until the
+ * answer ends, or (`untilHeaders`, a watch) until its headers come.
+ */
+function send(url: URL, init: https.RequestOptions, signal: AbortSignal, timeout: { what: string; ms: number; untilHeaders: boolean }): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const request = (url.protocol === "https:" ? https : http).request(url, { ...init, signal }, resolve);
+    const silent = () => request.destroy(new Error(`${timeout.what}: no answer for ${timeout.ms / 1000} s`));
+    const request = (url.protocol === "https:" ? https : http).request(url, { ...init, signal }, (response) => {
+      if (timeout.untilHeaders) request.removeListener("timeout", silent);
+      resolve(response);
+    });
+    request.setTimeout(timeout.ms, silent);
     request.on("error", reject);
     request.end();
   });
 }
+
+const requestTimeoutOf = (options: ReflectorOptions) => options.requestTimeoutMs ?? 120_000;
 
 /** Reads a Status answer's message and reason, for errors that name what the server said. */
 async function statusError(what: string, response: http.IncomingMessage): Promise<ApiServerError> {
@@ -205,21 +302,23 @@ async function statusError(what: string, response: http.IncomingMessage): Promis
   }
   let message = text.trim().slice(0, 500);
   let reason: string | null = null;
+  let causes: ApiServerError["causes"] = [];
   try {
     const status = JSON.parse(text) as JsonValue;
     if (isJsonObject(status)) {
       if (typeof status.message === "string") message = status.message;
       if (typeof status.reason === "string") reason = status.reason;
+      causes = causesOf(status);
     }
   } catch {
     // Not a Status: the text itself is the best message.
   }
-  return new ApiServerError(`${what}: HTTP ${response.statusCode}${message ? `: ${message}` : ""}`, response.statusCode ?? 0, reason);
+  return new ApiServerError(`${what}: HTTP ${response.statusCode}${message ? `: ${message}` : ""}`, response.statusCode ?? 0, reason, causes);
 }
 
 async function getJson(options: ReflectorOptions, query: Record<string, string>): Promise<JsonObject> {
   const { url, init } = await requestOptions(options, query);
-  const response = await send(url, init, options.signal);
+  const response = await send(url, init, options.signal, { what: `LIST ${options.path}`, ms: requestTimeoutOf(options), untilHeaders: false });
   if (response.statusCode !== 200) throw await statusError(`LIST ${options.path}`, response);
   const limit = options.maxPageBytes ?? 64 * 1024 * 1024;
   const chunks: Buffer[] = [];
@@ -228,7 +327,7 @@ async function getJson(options: ReflectorOptions, query: Record<string, string>)
     size += chunk.length;
     if (size > limit) {
       response.destroy();
-      throw new Error(`LIST ${options.path}: a page larger than ${limit} bytes; lower the page size`);
+      throw new Error(`LIST ${options.path}: ${query.limit ? "a page" : "the whole list"} larger than ${limit} bytes (maxPageBytes)${query.limit ? "; lower the page size" : ""}`);
     }
     chunks.push(chunk);
   }
@@ -254,6 +353,9 @@ function versionOf(object: JsonObject): string | null {
  * nothing was waiting to be taken).
  */
 async function watchFrom(options: ReflectorOptions, resourceVersion: string, stats: ReflectorStats): Promise<WatchOutcome> {
+  const outcome: WatchOutcome = { resourceVersion, gone: false, ahead: false, progressed: false, error: null };
+  // Shut down while the list's last page was taken: an abort before the listener below never fires it.
+  if (options.signal.aborted) return outcome;
   stats.watches++;
   const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
   const maxBatch = options.maxBatch ?? 500;
@@ -261,13 +363,6 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
   const controller = new AbortController();
   const abort = () => controller.abort();
   options.signal.addEventListener("abort", abort, { once: true });
-  const { url, init } = await requestOptions(options, {
-    watch: "1",
-    resourceVersion,
-    allowWatchBookmarks: "true",
-    timeoutSeconds: String(timeoutSeconds),
-  });
-  const outcome: WatchOutcome = { resourceVersion, gone: false, progressed: false, error: null };
   // Changes read and not yet taken, with the version the last of them brings.
   let pending: ObservedChange[] = [];
   let pendingVersion: string | null = null;
@@ -288,7 +383,8 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
     // Taken one batch at a time, in order; reading pauses while the consumer is behind.
     response?.pause();
     taking = taking.then(async () => {
-      if (failed !== null) return;
+      // Not started once shut down: its changes come again, as its version was not reached.
+      if (failed !== null || options.signal.aborted) return;
       try {
         await options.consume(batch, apiVersion);
         stats.changes += batch.length;
@@ -302,11 +398,26 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
   };
 
   try {
-    response = await send(url, init, controller.signal);
+    const { url, init } = await requestOptions(options, {
+      watch: "1",
+      resourceVersion,
+      allowWatchBookmarks: "true",
+      timeoutSeconds: String(timeoutSeconds),
+    });
+    response = await send(url, init, controller.signal, { what: `WATCH ${options.path}`, ms: requestTimeoutOf(options), untilHeaders: true });
     if (response.statusCode !== 200) throw await statusError(`WATCH ${options.path}`, response);
     // A server that stops sending (a half-open connection) is given up on a minute after the
     // watch should have ended; bookmarks and the timeout keep a healthy one talking.
     response.setTimeout((timeoutSeconds + 60) * 1000, () => controller.abort());
+    // readline holds a line until its end comes: one longer than any object is given up on here,
+    // before it fills memory (a wrong address, a proxy, a server streaming what has no end of line).
+    const maxEventBytes = options.maxWatchEventBytes ?? 16 * 1024 * 1024;
+    let lineBytes = 0;
+    response.on("data", (chunk: Buffer) => {
+      const end = chunk.lastIndexOf(0x0a);
+      lineBytes = end < 0 ? lineBytes + chunk.length : chunk.length - end - 1;
+      if (lineBytes > maxEventBytes) response?.destroy(new Error(`WATCH ${options.path}: a watch event larger than ${maxEventBytes} bytes (maxWatchEventBytes)`));
+    });
     const lines = createInterface({ input: response, crlfDelay: Infinity });
     for await (const line of lines) {
       if (line.trim() === "") continue;
@@ -353,7 +464,12 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
             if (failed !== null) throw failed;
             return { ...outcome, gone: true };
           }
-          throw new ApiServerError(`WATCH ${options.path}: ${typeof object.message === "string" ? object.message : `error ${code}`}`, code, typeof object.reason === "string" ? object.reason : null);
+          throw new ApiServerError(
+            `WATCH ${options.path}: ${typeof object.message === "string" ? object.message : `error ${code}`}`,
+            code,
+            typeof object.reason === "string" ? object.reason : null,
+            causesOf(object),
+          );
         }
         default:
           throw new Error(`WATCH ${options.path}: an event of unknown type ${JSON.stringify(event.type)}`);
@@ -365,12 +481,13 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
     return outcome;
   } catch (error) {
     // What was read before the failure is still handed over, so the next watch starts after it.
-    if (failed === null && !options.signal.aborted) {
-      flush();
-      await taking;
-    }
+    if (failed === null && !options.signal.aborted) flush();
+    // Even when shutting down: the batch being taken is finished (its transaction is under way),
+    // and the reflector stops only then, before what it writes to is closed.
+    await taking;
     if (failed !== null) return { ...outcome, error: failed };
     if (isGone(error)) return { ...outcome, gone: true };
+    if (isAhead(error)) return { ...outcome, ahead: true };
     // Ended from here (shutdown, a silent connection) or by the network (an apiserver restarting):
     // an ordinary end once the watch had brought something; else a failure, retried with back-off.
     const dropped = controller.signal.aborted || (error as NodeJS.ErrnoException).code === "ECONNRESET" || (error as Error).name === "AbortError";

@@ -5,6 +5,7 @@ import { advisoryLockIdOf, lockIdsExclusive, lockNamesShared, objectKeyOf, uidLo
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
 import { afterUntoldChange, isOlderThanState, toldVersion } from "./stateVersion";
+import { WRITTEN_ENTRY, hasWrittenHistory } from "./writtenHistory";
 import { computeChange, createsObject, type ChangeOptions } from "../ingest/audit/change";
 import { predatesEffects } from "../ingest/audit/subresourceEffect";
 import { kindForResource, otherGroupsServing } from "../k8s/resources";
@@ -178,7 +179,7 @@ export const OBJECTS_BY_UID_SQL = `SELECT k.i, ${OBJECT_COLUMNS}
          SELECT x.* FROM objects x WHERE x.cluster_id = $1 AND x.uid = k.u AND (x.namespace = k.ns OR k.ns = '')
           ORDER BY x.namespace = k.ns DESC,
                    CASE WHEN x.namespace = k.ns THEN false
-                        ELSE EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = x.id)
+                        ELSE ${hasWrittenHistory("x.id")}
                           OR EXISTS (SELECT 1 FROM object_states t WHERE t.object_id = x.id) END,
                    x.first_seen DESC, x.id DESC LIMIT 1) o
        LEFT JOIN object_states s ON s.object_id = o.id`;
@@ -1211,14 +1212,15 @@ export function detailsJson(details: JsonObject, patch: JsonValue | null, hasDif
 
 /**
  * The ids of `rows` that are placeholders: rows made for the targets of relations (relationWriter.ts),
- * with no uid, no body and no history yet. Only rows without a uid or a stored state are asked about.
+ * with no uid, no body and no history its writes made yet (Kubernetes Events' entries don't count:
+ * writtenHistory.ts). Only rows without a uid or a stored state are asked about.
  */
 async function placeholdersAmong(sql: Sql, rows: ObjectRow[]): Promise<Set<number>> {
   const candidates = [...new Set(rows.filter((row) => !row.isNew && !row.uid && !row.deletedAt && !row.hasStoredState).map((row) => row.id))];
   if (candidates.length === 0) return new Set();
   const result = await sql.query<{ id: number }>(
     prepared("kt_placeholders_among", `SELECT k.id FROM unnest($1::bigint[]) AS k(id)
-      WHERE NOT EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = k.id)`),
+      WHERE NOT ${hasWrittenHistory("k.id")}`),
     [int8Array(candidates)],
   );
   return new Set(result.rows.map((row) => Number(row.id)));
@@ -1264,7 +1266,7 @@ export const PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL = `SELECT k.i, ${OBJECT_COLUMNS
           ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
        LEFT JOIN object_states s ON s.object_id = o.id
       WHERE o.deleted_at IS NULL AND s.object_id IS NULL
-        AND NOT EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = o.id)`;
+        AND NOT ${hasWrittenHistory("o.id")}`;
 
 /**
  * Rows a batch found by uid under another name than the writes naming that uid (`named`, the
@@ -1373,9 +1375,9 @@ const NO_DRY_RUN = `h.details::text NOT LIKE '%"dryRun":true%'`;
  * name whose latest row holds no uid, which an ordinary write's does (exported for the plan test).
  */
 export const UIDLESS_ROWS_SQL = `SELECT k.i,
-         EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = k.id) AS has_history,
+         ${hasWrittenHistory("k.id")} AS has_history,
          EXISTS (SELECT 1 FROM history_entries h
-                  WHERE h.object_id = k.id AND h.start_time < k.created AND h.end_time < k.created
+                  WHERE h.object_id = k.id AND ${WRITTEN_ENTRY} AND h.start_time < k.created AND h.end_time < k.created
                     AND (h.status_code IS NULL OR h.status_code < 300) AND ${NO_DRY_RUN}) AS ended_before_creation,
          c.last_create,
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = k.id AND h.start_time < c.last_create) AS last_end_before_create,
@@ -1921,7 +1923,7 @@ function isSameObjectThroughAnotherGroup(a: ObjectIdentity, b: ObjectIdentity): 
 
 /** Rows by id as they are now, and whether each has history or a body (settleRowsNamedElsewhere). */
 export const ROWS_NAMED_ELSEWHERE_SQL = `SELECT o.id, o.api_group, o.api_version, o.resource, o.kind, o.namespace, o.name,
-         EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = o.id)
+         ${hasWrittenHistory("o.id")}
            OR EXISTS (SELECT 1 FROM object_states s WHERE s.object_id = o.id) AS has_history
     FROM objects o WHERE o.id = ANY($1::bigint[])`;
 
@@ -2025,11 +2027,13 @@ const ALIAS_MERGED_ROWS_CTES = (source: string) => `aliased AS (INSERT INTO obje
 
 /**
  * Moves the relations of each merged placeholder to the row it is merged into, and deletes it (a
- * placeholder has no history and no state). Its name is the write's, locked exclusively by this
- * batch: no other batch can look it up meanwhile, nor the pruner delete it (docs/storage.md, "No
- * foreign keys", says what is left: a claimant's relation ended and stated again in one batch).
+ * placeholder has no state, and no history but Kubernetes Events', which moves with it). Its name
+ * is the write's, locked exclusively by this batch: no other batch can look it up meanwhile, nor
+ * the pruner delete it (docs/storage.md, "No foreign keys", says what is left: a claimant's
+ * relation ended and stated again in one batch).
  */
 export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(gone, kept, alias_to)),
+       observed AS (UPDATE history_entries h SET object_id = m.kept FROM merged m WHERE h.object_id = m.gone),
        parents AS (UPDATE relations r SET from_object_id = m.kept FROM merged m WHERE r.from_object_id = m.gone),
        children AS (UPDATE relations r SET to_object_id = m.kept FROM merged m WHERE r.to_object_id = m.gone),
        ${ALIAS_MERGED_ROWS_CTES("merged")}

@@ -20,6 +20,8 @@ import type { Database, Sql, Statement, Transaction } from "./database";
 import { advisoryLockIdOf, objectKeyOf } from "./objectKey";
 import { ObjectIdPool } from "./objectIdPool";
 import { applyRelationClaims, observeRelations } from "./relationWriter";
+import { storeObservedHistory } from "./observedHistoryWriter";
+import type { ObservedHistoryEntry } from "../plugins/types";
 
 /*
  * A namespaced object owned by a cluster-scoped custom resource. An ownerReference does not say
@@ -439,6 +441,63 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
       expect(dangling.rows[0]!.n).toBe(0);
     },
   );
+
+  /**
+   * A Kubernetes Event about the Console, as the console operator records one on it (regarding the
+   * Console, cluster-scoped; with its uid, or by name alone): written out here, the capture has none.
+   */
+  function consoleEvent(uid: string | null): ObservedHistoryEntry {
+    const time = new Date(at("15:00:40.000"));
+    return {
+      source: "event",
+      key: `4e5f6a7b-8c9d-4e0f-9a1b-2c3d4e5f6a7b:1:${uid ?? "by-name"}`,
+      object: { ...CONSOLE, namespace: "", uid },
+      startTime: time,
+      endTime: time,
+      actor: "console-operator",
+      verb: "event",
+      title: "console-operator OperatorStatusChanged: Status for clusteroperator/console changed: Available changed from False to True",
+      details: { reason: "OperatorStatusChanged", count: 1, type: "Normal" },
+    };
+  }
+  const storeEvent = (cluster: string, entry: ObservedHistoryEntry) => storeObservedHistory(app.context.db, new ClusterRegistry(app.context.db), new ObjectIdPool(8), cluster, [entry]);
+
+  it("keeps the placeholder an ownerReference made one Console when an Event found it by uid: Pods of another namespace share it, and the Console's write takes it", async () => {
+    const db = app.context.db;
+    const cluster = "event-on-placeholder";
+    await post(cluster, [podUpdate("c0a50000-0000-4000-8000-0000000001e1", "15:00:00.000", "25400")]);
+    const [placeholder] = await objectsWithUid(db, cluster, CONSOLE_UID);
+    expect(await storeEvent(cluster, consoleEvent(CONSOLE_UID))).toMatchObject({ stored: 1, placeholders: 0 });
+    // The placeholder, with the Event on it, is still the one owner Pods of any namespace name.
+    await post(cluster, [otherPodUpdate("c0a50000-0000-4000-8000-0000000001e2", "15:00:50.000", "25500")]);
+    await post(cluster, [consoleUpdate("c0a50000-0000-4000-8000-0000000001e3", "15:01:00.000", "31001")]);
+    expect(await objectsWithUid(db, cluster, CONSOLE_UID)).toEqual([{ id: placeholder!.id, ...CONSOLE, namespace: "", entries: 2 }]);
+    expect((await parentsOf(db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+    expect((await parentsOf(db, cluster, OTHER_POD, "owner")).map((r) => r.parent)).toEqual([placeholder!.id]);
+    expect(await inNamespace(db, cluster, NAMESPACE)).not.toContain("consoles/cluster");
+  });
+
+  it("makes one Console of the row an Event without a uid made and the placeholder a Pod's ownerReference made, with the Event on it", async () => {
+    const db = app.context.db;
+    const cluster = "event-by-name";
+    await post(cluster, [podUpdate("c0a50000-0000-4000-8000-0000000001f1", "15:00:00.000", "25400")]);
+    expect(await storeEvent(cluster, consoleEvent(null))).toMatchObject({ stored: 1, placeholders: 1 });
+    await post(cluster, [consoleUpdate("c0a50000-0000-4000-8000-0000000001f2", "15:01:00.000", "31001")]);
+    const consoles = await db.query<{ id: number; namespace: string; uid: string | null }>(
+      `SELECT o.id, o.namespace, o.uid FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.resource = 'consoles'`,
+      [cluster],
+    );
+    expect(consoles.rows.map((row) => ({ namespace: row.namespace, uid: row.uid }))).toEqual([{ namespace: "", uid: CONSOLE_UID }]);
+    const console = Number(consoles.rows[0]!.id);
+    const sources = await db.query<{ source: string }>(
+      `SELECT h.source::text AS source FROM history_entries h JOIN clusters c ON c.id = h.cluster_id WHERE c.name = $1 AND h.object_id = $2 ORDER BY h.start_time`,
+      [cluster, console],
+    );
+    expect(sources.rows.map((row) => row.source)).toEqual(["event", "audit"]);
+    const orphans = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM history_entries h WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = h.object_id)`);
+    expect(orphans.rows[0]!.n).toBe(0);
+    expect((await parentsOf(db, cluster, POD, "owner")).map((r) => r.parent)).toEqual([console]);
+  });
 
   it("never moves an object with history of its own to another namespace because a uid matches", async () => {
     // The same uid in openshift-console, written there (the CRD namespaced, or two clusters' logs

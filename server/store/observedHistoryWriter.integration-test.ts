@@ -3,11 +3,15 @@ import { openTestDatabase, STORE_KINDS, type TestDatabase } from "../testing/dat
 import { ClusterRegistry } from "./clusters";
 import { ObjectIdPool } from "./objectIdPool";
 import { storeObservedHistory } from "./observedHistoryWriter";
+import { objectsInNamespace } from "../query/history";
 import type { ObservedHistoryEntry } from "../plugins/types";
 import { startTestApp, type TestApp } from "../testing/appHarness";
 import { cascadeEventList, openshiftCascade } from "../testing/scenarios/openshiftCascade";
 import { eventList } from "../testing/scenarios/rollout";
-import { falcoEvents } from "../testing/fixtures";
+import { falcoEvents, sonobuoyItems, type EditableObject } from "../testing/fixtures";
+import { writeEvent } from "../testing/writeEvent";
+import { createObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
+import { observeKubernetesEvent } from "../ingest/events/observeEvent";
 
 /**
  * The store of observed history (Kubernetes Events) on both stores. The entries are written out
@@ -101,6 +105,20 @@ describe.each(STORE_KINDS)("observed history (%s)", (kind) => {
     expect(objects.rows[0]!.namespace).toBe("");
   });
 
+  it("starts a row only Events named at the earliest of them, whichever came first", async () => {
+    // A list brings an object's Events in key order: by first occurrence, not by the latest, which is the entry's time.
+    const { db, store } = await open();
+    await store([nodeEvent(3)]);
+    await store([nodeEvent(1)]);
+    const objects = await db.query<{ first_seen: Date; last_seen: Date }>(`SELECT first_seen, last_seen FROM objects`);
+    expect(objects.rows.map((row) => [new Date(row.first_seen).toISOString(), new Date(row.last_seen).toISOString()])).toEqual([
+      [nodeEvent(1).startTime.toISOString(), nodeEvent(3).endTime.toISOString()],
+    ]);
+    // So a search of the time of its first Event finds it.
+    const around = { from: new Date(nodeEvent(1).startTime.getTime() - 500), to: new Date(nodeEvent(1).startTime.getTime() + 500) };
+    expect((await objectsInNamespace(db, "", around)).map((o) => o.name)).toEqual([NODE.name]);
+  });
+
   it("counts a key given twice in one call as a duplicate", async () => {
     const { store } = await open();
     expect(await store([scheduled(), scheduled()])).toMatchObject({ received: 2, stored: 1, duplicates: 1 });
@@ -182,6 +200,17 @@ describe.each(STORE_KINDS)("observed history beside audit history (%s)", (kind) 
     expect(await rowsOfPod(app)).toEqual([{ id: expect.anything(), uid: POD.uid, sources: ["audit", "event"] }]);
   });
 
+  it("leaves the start of an object its audit writes made where its create put it, whatever its Events' times", async () => {
+    app = await startTestApp(kind);
+    expect((await app.postAudit(cascadeEventList(openshiftCascade()))).status).toBe(200);
+    const firstSeen = async () => (await app!.context.db.query<{ first_seen: Date }>(`SELECT first_seen FROM objects WHERE resource = 'pods' AND name = $1`, [POD.name])).rows.map((row) => new Date(row.first_seen).toISOString());
+    const before = await firstSeen();
+    // Reported by a clock a minute behind the apiserver's.
+    const early = new Date(Date.parse(before[0]!) - 60_000);
+    await storeObservedHistory(app.context.db, new ClusterRegistry(app.context.db), new ObjectIdPool(8), "default", [scheduled({ key: "skewed:1", startTime: early, endTime: early })]);
+    expect(await firstSeen()).toEqual(before);
+  });
+
   it("makes the row an Event made the object once its audit writes come", async () => {
     app = await startTestApp(kind);
     expect(await storeEvent(app)).toMatchObject({ stored: 1, placeholders: 1 });
@@ -205,5 +234,82 @@ describe.each(STORE_KINDS)("observed history beside audit history (%s)", (kind) 
     expect(new Set(rows.rows.map((row) => Number(row.id))).size).toBe(1);
     expect(new Date(rows.rows[0]!.first_seen).toISOString()).toBe("2018-10-25T13:58:49.730Z");
     expect(rows.rows[0]!.deleted_at).toBeNull();
+  });
+
+  // A Node's registration, from the real Events of sonobuoy's capture (shared/fixtures/real/
+  // sonobuoy-results-missing-e2e, Kubernetes 1.8, default/Events.json): the kubelet of
+  // ip-10-0-26-239 says Starting (17:02:16), NodeAllocatableEnforced and NodeHas… (17:02:16–17),
+  // naming the Node with its name as uid, as the kubelet does, before it registers the Node; the
+  // node controller's RegisteredNode (17:02:21) gives the Node's real uid, a time-based (v1) UUID
+  // made at the create: 17:02:17.472742. The kubelet's create is written here at that time with
+  // that uid; the body is a minimal Node.
+  const NODE_NAME = "ip-10-0-26-239.us-west-2.compute.internal";
+  const NODE_UID = "5fdc9500-e027-11e7-8132-0254a9767590";
+
+  function registrationEvents(): ObservedHistoryEntry[] {
+    return sonobuoyItems("default", "Events")
+      .filter((event) => event.involvedObject.name === NODE_NAME)
+      .map((event) => {
+        const observed = observeKubernetesEvent(event);
+        if (!observed.ok) throw new Error(observed.problem);
+        return observed.entry;
+      })
+      .sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  }
+
+  function nodeWrite(verb: "create" | "update", level: "Metadata" | "RequestResponse", at: string, labels: Record<string, string> = {}): EditableObject {
+    const body = {
+      kind: "Node",
+      apiVersion: "v1",
+      metadata: { name: NODE_NAME, uid: NODE_UID, resourceVersion: verb === "create" ? "640" : "900", creationTimestamp: "2017-12-13T17:02:17Z", labels: { "kubernetes.io/hostname": NODE_NAME, ...labels } },
+      spec: { externalID: "i-0b1f6c8c2a1e4d3f0" },
+      status: {},
+    };
+    const event = writeEvent({ id: `5d6a1b2c-0000-4000-8000-00000000000${verb === "create" ? 1 : 2}`, at, verb, apiGroup: "", resource: "nodes", body });
+    if (verb === "create") event.user = { username: `system:node:${NODE_NAME}`, groups: ["system:nodes", "system:authenticated"] };
+    if (level === "Metadata") {
+      event.level = "Metadata";
+      delete event.requestObject;
+      delete event.responseObject;
+    }
+    return event;
+  }
+
+  async function nodeRows(testApp: TestApp) {
+    const rows = await testApp.context.db.query<{ id: number; uid: string | null; deleted_at: Date | null; entries: string[] }>(
+      `SELECT o.id, o.uid, o.deleted_at, array_agg(coalesce(h.details->>'reason', h.verb) ORDER BY h.start_time, h.id) AS entries
+         FROM objects o JOIN history_entries h ON h.object_id = o.id WHERE o.resource = 'nodes' GROUP BY o.id ORDER BY o.id`,
+    );
+    return rows.rows.map((row) => ({ uid: row.uid, deleted: row.deleted_at !== null, entries: row.entries }));
+  }
+
+  const REGISTRATION = ["Starting", "NodeAllocatableEnforced", "NodeHasSufficientDisk", "NodeHasSufficientMemory", "NodeHasNoDiskPressure", "create", "RegisteredNode", "NodeReady"];
+
+  for (const level of ["RequestResponse", "Metadata"] as const) {
+    it(`keeps a Node one object when the kubelet's Events before its registration are stored before its create (${level})`, async () => {
+      app = await startTestApp(kind);
+      const ingestor = createObservedHistoryIngestor(app.context.db);
+      const events = registrationEvents();
+      const beforeCreate = events.filter((entry) => entry.startTime < new Date("2017-12-13T17:02:18Z"));
+      // As the watch brings them, a batch each; the webhook's batch with the create comes later.
+      for (const entry of beforeCreate) await ingestor.ingest("default", [entry]);
+      expect((await app.postAudit(eventList([nodeWrite("create", level, "2017-12-13T17:02:17.480Z")]))).status).toBe(200);
+      await ingestor.ingest("default", events.filter((entry) => !beforeCreate.includes(entry)));
+      const rows = await nodeRows(app);
+      expect(rows).toHaveLength(1);
+      // At Metadata level no write gives the uid (nor does an Event: it names the object, it does not write it).
+      expect(rows[0]).toMatchObject({ deleted: false, uid: level === "RequestResponse" ? NODE_UID : null });
+      expect([...rows[0]!.entries].sort()).toEqual([...REGISTRATION].sort());
+    });
+  }
+
+  it("keeps a Node one object when a write giving its uid follows its Metadata-level create and the kubelet's Events", async () => {
+    app = await startTestApp(kind);
+    expect((await app.postAudit(eventList([nodeWrite("create", "Metadata", "2017-12-13T17:02:17.480Z")]))).status).toBe(200);
+    await createObservedHistoryIngestor(app.context.db).ingest("default", registrationEvents());
+    // An admin labels the Node; the policy records that at RequestResponse, which gives its uid.
+    expect((await app.postAudit(eventList([nodeWrite("update", "RequestResponse", "2017-12-13T17:10:00.000Z", { role: "worker" })]))).status).toBe(200);
+    const rows = await nodeRows(app);
+    expect(rows).toEqual([{ uid: NODE_UID, deleted: false, entries: expect.arrayContaining([...REGISTRATION, "update"]) }]);
   });
 });

@@ -4,6 +4,7 @@ import type { ClusterRegistry } from "./clusters";
 import { INDEXED_TEXT_MAX_BYTES as MAX, unstorableTextProblem } from "./indexedText";
 import type { ObjectIdPool } from "./objectIdPool";
 import { resolveObjectReferences } from "./relationWriter";
+import { hasWrittenHistory } from "./writtenHistory";
 import { isStorableMs } from "./storableTime";
 import type { ObservedHistoryEntry } from "../plugins/types";
 import type { ObjectReference } from "../model/links/types";
@@ -171,23 +172,34 @@ async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedH
       textArray(stored.map((e) => JSON.stringify(e.details ?? {}))),
     ],
   );
-  // The object was seen then: its last sighting moves on, and a kind no source told yet is the Event's.
-  const latest = new Map<number, { at: Date; kind: string | null }>();
+  // The object was seen then: its last sighting moves on, and a kind no source told yet is the
+  // Event's. A row only Events (or relations) named begins at the earliest of them, whichever
+  // was stored first (a list brings an object's Events by their first occurrence, the entry's
+  // time is the latest); an object its writes made keeps the start its create gave it.
+  const seen = new Map<number, { first: Date; last: Date; kind: string | null }>();
   stored.forEach((entry, i) => {
     const id = resolved.ids[i]!;
-    const known = latest.get(id);
-    if (known === undefined) latest.set(id, { at: entry.endTime, kind: entry.object.kind });
+    const known = seen.get(id);
+    if (known === undefined) seen.set(id, { first: entry.startTime, last: entry.endTime, kind: entry.object.kind });
     else {
-      if (entry.endTime > known.at) known.at = entry.endTime;
+      if (entry.startTime < known.first) known.first = entry.startTime;
+      if (entry.endTime > known.last) known.last = entry.endTime;
       known.kind ??= entry.object.kind;
     }
   });
-  const ids = [...latest.keys()].sort((a, b) => a - b);
+  const ids = [...seen.keys()].sort((a, b) => a - b);
   await tx.query(
-    prepared("kt_observed_objects_seen", `UPDATE objects o SET last_seen = GREATEST(o.last_seen, x.t), kind = COALESCE(o.kind, x.k)
-       FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS x(id, t, k)
-      WHERE o.id = x.id AND (o.last_seen < x.t OR (o.kind IS NULL AND x.k IS NOT NULL))`),
-    [int8Array(ids), timestamptzArray(ids.map((id) => latest.get(id)!.at)), textArray(ids.map((id) => latest.get(id)!.kind))],
+    prepared("kt_observed_objects_seen", `UPDATE objects o SET last_seen = GREATEST(o.last_seen, x.t), kind = COALESCE(o.kind, x.k),
+           first_seen = CASE WHEN x.f < o.first_seen AND NOT ${hasWrittenHistory("o.id")}
+                              AND NOT EXISTS (SELECT 1 FROM object_states s WHERE s.object_id = o.id) THEN x.f ELSE o.first_seen END
+       FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::timestamptz[]) AS x(id, t, k, f)
+      WHERE o.id = x.id AND (o.last_seen < x.t OR (o.kind IS NULL AND x.k IS NOT NULL) OR o.first_seen > x.f)`),
+    [
+      int8Array(ids),
+      timestamptzArray(ids.map((id) => seen.get(id)!.last)),
+      textArray(ids.map((id) => seen.get(id)!.kind)),
+      timestamptzArray(ids.map((id) => seen.get(id)!.first)),
+    ],
   );
   return { stored: stored.length, placeholders: resolved.placeholders, entryIds: inserted.rows.map((row) => Number(row.id)) };
 }

@@ -3,6 +3,7 @@ import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam"
 import { ObjectIdPool } from "./objectIdPool";
 import type { ObjectObservation } from "./auditWriter";
 import { advisoryLockIdOf, lockNamesShared, objectKeyOf, uidLockIdOf } from "./objectKey";
+import { hasWrittenHistory } from "./writtenHistory";
 import type { ObjectIdentity } from "../ingest/audit/types";
 import { kindForResource } from "../k8s/resources";
 import { claimsOf } from "../model/links/claims";
@@ -547,8 +548,8 @@ async function lookUp(sql: Sql, targets: TargetItem[], found: Map<string, number
 
 /**
  * Every row holding each target's uid that the claim may name (mayNameByUid), with whether it is
- * in the claim's scope: a row of another namespace comes only if it is a placeholder (no history,
- * no body), which is asked of those rows only (exported for the plan test).
+ * in the claim's scope: a row of another namespace comes only if it is a placeholder (no written
+ * history, no body), which is asked of those rows only (exported for the plan test).
  */
 export const TARGETS_BY_UID_SQL = `SELECT k.i, o.id, o.cluster_id, o.api_group, o.resource, o.namespace, o.name, o.first_seen, o.in_scope
        FROM unnest($1::int[], $2::text[], $3::text[]) WITH ORDINALITY AS k(c, u, ns, i)
@@ -557,7 +558,7 @@ export const TARGETS_BY_UID_SQL = `SELECT k.i, o.id, o.cluster_id, o.api_group, 
            FROM objects x
           WHERE x.cluster_id = k.c AND x.uid = k.u
             AND CASE WHEN x.namespace IN (k.ns, '') THEN true
-                     ELSE NOT EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = x.id)
+                     ELSE NOT ${hasWrittenHistory("x.id")}
                       AND NOT EXISTS (SELECT 1 FROM object_states s WHERE s.object_id = x.id) END) o`;
 
 /**
@@ -593,7 +594,7 @@ async function holdFoundElsewhere(sql: Sql, elsewhere: LookedUp["elsewhere"], fo
 
 /** Rows by id as they are now, and whether each is a placeholder (holdFoundElsewhere). */
 const OBJECTS_PRESENT_SQL = `SELECT o.id, o.api_group, o.resource, o.namespace,
-         NOT EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = o.id)
+         NOT ${hasWrittenHistory("o.id")}
            AND NOT EXISTS (SELECT 1 FROM object_states s WHERE s.object_id = o.id) AS placeholder
     FROM objects o WHERE o.id = ANY($1::bigint[])`;
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { JsonObject } from "../audit/types";
 import type { ObservedHistoryEntry } from "../../plugins/types";
 import { asEventsV1, mustGatherEvent, mustGatherEvents } from "../../testing/mustGatherEvents";
+import { sonobuoyItems } from "../../testing/fixtures";
 import { DETAILS_MESSAGE_MAX_BYTES, TITLE_MESSAGE_MAX_CHARS, observeKubernetesEvent } from "./observeEvent";
 
 function observed(raw: unknown, hint?: { apiVersion?: string }): ObservedHistoryEntry {
@@ -203,6 +204,27 @@ describe("observeKubernetesEvent on the real must-gather Events", () => {
     expect(deployment.object).toMatchObject({ apiGroup: "apps", apiVersion: "v1", resource: "deployments", name: "apiserver", uid: "fbf76809-33a5-4017-a1f5-8be34cd2b2fd" });
     expect(deployment.title).toBe("deployment-controller ScalingReplicaSet: Scaled up replica set apiserver-85b76d5494 to 3");
     expect(deployment.startTime.toISOString()).toBe("2021-09-13T14:53:16.000Z");
+  });
+});
+
+describe("observeKubernetesEvent on the real Events of Kubernetes 1.8 (Sonobuoy)", () => {
+  it("reads a reference whose apiVersion is a group alone, as 1.8's controllers wrote it, as that group at an unknown version", () => {
+    // shared/fixtures/real/sonobuoy-results-missing-e2e: `apiVersion: extensions` in the
+    // deployment-controller's ScalingReplicaSet and the replicaset-controller's SuccessfulCreate.
+    const events = sonobuoyItems("kube-system", "Events");
+    const about = (kind: string, name: string) => events.find((event) => event.involvedObject.kind === kind && event.involvedObject.name === name)!;
+    const deployment = observed(about("Deployment", "kube-dns"));
+    expect(deployment.object).toEqual({
+      apiGroup: "extensions",
+      apiVersion: "",
+      resource: "deployments",
+      kind: "Deployment",
+      namespace: "kube-system",
+      name: "kube-dns",
+      uid: "f40ea3ab-e026-11e7-8132-0254a9767590",
+    });
+    const replicaSet = observed(about("ReplicaSet", "kube-dns-545bc4bfd4"));
+    expect(replicaSet.object).toMatchObject({ apiGroup: "extensions", apiVersion: "", resource: "replicasets", kind: "ReplicaSet", uid: "fce41ecc-e026-11e7-8132-0254a9767590" });
   });
 });
 

@@ -20,7 +20,10 @@ export type RegardedObjectIdentity = { ok: true; object: ObjectIdentity } | { ok
  * Event sits in "default" (or kube-system), which is not the object's.
  */
 export function regardedObjectIdentity(ref: RegardedObject, eventNamespace: string | null, field: string): RegardedObjectIdentity {
-  const reference = referenceByKind({ apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name, namespace: ref.namespace ?? "" });
+  const groupAlone = ref.apiVersion !== null && isGroupAlone(ref.apiVersion);
+  // referenceByKind reads the group before the slash.
+  const apiVersion = groupAlone ? `${ref.apiVersion}/` : ref.apiVersion;
+  const reference = referenceByKind({ apiVersion, kind: ref.kind, name: ref.name, namespace: ref.namespace ?? "" });
   const builtin = builtinResource(reference.apiGroup, reference.resource);
   let namespace = reference.namespace;
   if (namespace === "" && builtin?.namespaced === true) {
@@ -32,7 +35,7 @@ export function regardedObjectIdentity(ref: RegardedObject, eventNamespace: stri
     object: {
       apiGroup: reference.apiGroup,
       // The version alone, as audit objectRefs give it ("" when unknown, as there).
-      apiVersion: ref.apiVersion === null ? "" : versionOfApiVersion(ref.apiVersion),
+      apiVersion: ref.apiVersion === null || groupAlone ? "" : versionOfApiVersion(ref.apiVersion),
       resource: reference.resource,
       kind: ref.kind,
       namespace,
@@ -50,4 +53,16 @@ export function regardedObjectIdentity(ref: RegardedObject, eventNamespace: stri
 function regardedUid(ref: RegardedObject): string | null {
   if (ref.kind === "Node" && ref.uid === ref.name) return null;
   return ref.uid;
+}
+
+/** A core API version: v1, v2beta1... (the only kind of apiVersion without a group). */
+const CORE_VERSION = /^v\d+((alpha|beta)\d+)?$/;
+
+/**
+ * An apiVersion that names a group and no version, as Kubernetes 1.8's controllers wrote their
+ * Events' references (`extensions` for a Deployment or a ReplicaSet: real Sonobuoy data). Read as
+ * a version, it would put the object in the core group, as an object that does not exist there.
+ */
+function isGroupAlone(apiVersion: string): boolean {
+  return apiVersion !== "" && !apiVersion.includes("/") && !CORE_VERSION.test(apiVersion);
 }
