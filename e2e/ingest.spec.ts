@@ -14,6 +14,10 @@ test("the production server is alive and ready", async ({ request }) => {
   const ready = await request.get("/api/ready");
   expect(ready.status()).toBe(200);
   expect(await ready.json()).toEqual({ status: "ready" });
+  // No cluster is watched here (KUBETRAIL_CLUSTERS unset): the sources' status says so.
+  const sources = await request.get("/api/sources");
+  expect(sources.status()).toBe(200);
+  expect(await sources.json()).toEqual({ sources: [] });
 });
 
 test("the audit webhook takes a real batch once, and refuses a caller without the token", async ({ request }) => {

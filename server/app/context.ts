@@ -11,6 +11,8 @@ import { createOtlpTraceExport, type TraceExport } from "../export/otlp/traceExp
 import { urlForLogs } from "../export/otlp/otelEnv";
 import { loadPlugins } from "../plugins/load";
 import { kubeConfigFor } from "../k8s/clusterConnections";
+import { newReflectorStats } from "../k8s/reflector";
+import type { SourceStatus } from "../ingest/sources/sourceStatus";
 import { kubernetesEventsSource } from "../ingest/events/eventsSource";
 import { createObservedHistoryIngestor, type ObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
 import { startDataSources, type RunnableDataSource, type RunningDataSources } from "../ingest/sources/dataSourceRunner";
@@ -29,6 +31,8 @@ export interface AppContext {
   traceExport: TraceExport | null;
   /** Stores what is observed rather than audited: Kubernetes Events, watched or posted, and plugins' sources. One per process (one cluster registry and id pool). */
   observedHistoryIngestor: ObservedHistoryIngestor;
+  /** The built-in sources (each cluster's Events, KUBETRAIL_CLUSTERS) and how each is doing, live. */
+  sources: SourceStatus[];
   close(): Promise<void>;
 }
 
@@ -39,6 +43,7 @@ export async function createAppContext(config: Config, options: { log?: (message
   let ingestor: AuditIngestor;
   let ingestWorkers: IngestWorkerPool | null = null;
   let dataSources: RunnableDataSource[] = [];
+  const sources: SourceStatus[] = [];
   try {
     traceExport = config.otlpExport ? createOtlpTraceExport(db, { ...config.otlpExport, traceDepth: config.traceMaxDepth }, log) : null;
     // First on this thread: a bad rules file or plugin is reported once, and the redaction key
@@ -49,7 +54,12 @@ export async function createAppContext(config: Config, options: { log?: (message
     }
     // Every cluster's kubeconfig is read now: a wrong one stops start-up, naming it.
     dataSources = [
-      ...config.clusterConnections.map((connection) => ({ owner: "kubetrail", source: kubernetesEventsSource(connection.cluster, kubeConfigFor(connection)) })),
+      ...config.clusterConnections.map((connection) => {
+        const kubeConfig = kubeConfigFor(connection);
+        const status: SourceStatus = { name: `events/${connection.cluster}`, cluster: connection.cluster, kind: "events", server: kubeConfig.getCurrentCluster()?.server ?? "", stats: newReflectorStats() };
+        sources.push(status);
+        return { owner: "kubetrail", source: kubernetesEventsSource(connection.cluster, kubeConfig, {}, status.stats) };
+      }),
       ...(await loadPlugins(config.plugins)).flatMap((plugin) => (plugin.dataSources ?? []).map((source) => ({ owner: plugin.name, source }))),
     ];
   } catch (error) {
@@ -93,6 +103,7 @@ export async function createAppContext(config: Config, options: { log?: (message
     gate,
     traceExport,
     observedHistoryIngestor,
+    sources,
     async close() {
       stopPruner();
       // Sources first: what they hold is stored (or given up) while the database is still open.

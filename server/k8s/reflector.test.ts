@@ -220,8 +220,10 @@ describe("reflector", () => {
     await reflector.until(() => reflector.logs.length >= 3);
     expect(reflector.logs[0]).toMatch(/^\/api\/v1\/events: LIST \/api\/v1\/events: HTTP 401/);
     expect(reflector.received).toEqual([]);
+    expect(reflector.stats).toMatchObject({ state: "backing-off", lastError: { message: expect.stringMatching(/^LIST \/api\/v1\/events: HTTP 401/) } });
     const stats = await reflector.stop();
     expect(stats.failures).toBeGreaterThanOrEqual(3);
+    expect(stats.state).toBe("stopped");
     // Never got as far as a watch.
     expect(stats.watches).toBe(0);
   });

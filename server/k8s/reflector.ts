@@ -100,8 +100,14 @@ function causesOf(status: JsonObject): ApiServerError["causes"] {
   }));
 }
 
-/** What a reflector has done so far, for logs and tests. */
+/** What a reflector is doing: listing, watching, waiting after a failure, or stopped (after a shutdown). */
+export type ReflectorState = "starting" | "listing" | "watching" | "backing-off" | "stopped";
+
+/** What a reflector has done so far, for logs, tests and the status endpoint (GET /api/sources). */
 export interface ReflectorStats {
+  state: ReflectorState;
+  /** The last failure's message and when it came (ISO 8601); null until one does. Not cleared by success: `state` tells whether it lasts. */
+  lastError: { message: string; at: string } | null;
   lists: number;
   watches: number;
   /** Relists because the server had compacted the version being watched (or a continue token). */
@@ -129,10 +135,12 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
   while (!options.signal.aborted) {
     try {
       if (resourceVersion === null) {
+        stats.state = "listing";
         resourceVersion = await listAll(options, stats);
         stats.resourceVersion = resourceVersion;
         backoff = 0;
       }
+      stats.state = "watching";
       const outcome = await watchFrom(options, resourceVersion, stats);
       // Even a watch that failed moves on to the last version whose changes were taken.
       resourceVersion = outcome.resourceVersion;
@@ -152,7 +160,10 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
       if (outcome.error !== null) throw outcome.error;
       if (outcome.progressed) backoff = 0;
       // A watch that ended having brought nothing at all (a server that closes at once) is retried with back-off.
-      else if (!options.signal.aborted) backoff = await pause(options.signal, backoff, minBackoff, maxBackoff);
+      else if (!options.signal.aborted) {
+        stats.state = "backing-off";
+        backoff = await pause(options.signal, backoff, minBackoff, maxBackoff);
+      }
     } catch (error) {
       if (options.signal.aborted) break;
       if (isGone(error)) {
@@ -162,15 +173,18 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
         continue;
       }
       stats.failures++;
+      stats.lastError = { message: (error as Error).message, at: new Date().toISOString() };
+      stats.state = "backing-off";
       log(`${options.path}: ${(error as Error).message}; trying again in ${Math.round(nextBackoff(backoff, minBackoff, maxBackoff) / 1000)} s`);
       backoff = await pause(options.signal, backoff, minBackoff, maxBackoff);
     }
   }
+  stats.state = "stopped";
   return stats;
 }
 
 export function newReflectorStats(): ReflectorStats {
-  return { lists: 0, watches: 0, expired: 0, ahead: 0, failures: 0, changes: 0, bookmarks: 0, resourceVersion: null };
+  return { state: "starting", lastError: null, lists: 0, watches: 0, expired: 0, ahead: 0, failures: 0, changes: 0, bookmarks: 0, resourceVersion: null };
 }
 
 const nextBackoff = (current: number, min: number, max: number) => Math.min(current === 0 ? min : current * 2, max);

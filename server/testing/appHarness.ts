@@ -81,6 +81,7 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
     gate: new AdmissionGate({ concurrency: config.ingestConcurrency, queueLength: config.ingestQueueLength, maxPendingBytes: config.ingestMaxPendingBytes }),
     traceExport,
     observedHistoryIngestor: createObservedHistoryIngestor(database.db, { onCommitted: traceExport?.onCommitted }),
+    sources: [],
     close: async () => {
       await context.ingestWorkers?.close();
       await database.dispose();

@@ -11,6 +11,7 @@ import * as eventsClusterRoute from "../../app/api/events/[cluster]/route";
 import * as eventsBelowClusterRoute from "../../app/api/events/[cluster]/[...rest]/route";
 import * as healthRoute from "../../app/api/health/route";
 import * as readyRoute from "../../app/api/ready/route";
+import * as sourcesRoute from "../../app/api/sources/route";
 import * as jaegerServicesRoute from "../../app/jaeger/api/services/route";
 import * as jaegerServiceOperationsRoute from "../../app/jaeger/api/services/[service]/operations/route";
 import * as jaegerOperationsRoute from "../../app/jaeger/api/operations/route";
@@ -45,6 +46,7 @@ const ROUTES: Array<{ pattern: RegExp; params: string[]; module: RouteModule }> 
   { pattern: /^\/api\/events\/([^/]+)\/(.+?)\/?$/, params: ["cluster", "...rest"], module: eventsBelowClusterRoute },
   { pattern: /^\/api\/health\/?$/, params: [], module: healthRoute },
   { pattern: /^\/api\/ready\/?$/, params: [], module: readyRoute },
+  { pattern: /^\/api\/sources\/?$/, params: [], module: sourcesRoute },
   { pattern: /^\/api\/trpc\/([^/]+)\/?$/, params: ["trpc"], module: dashboardApiRoute },
   { pattern: /^\/jaeger\/api\/services\/?$/, params: [], module: jaegerServicesRoute },
   { pattern: /^\/jaeger\/api\/services\/([^/]+)\/operations\/?$/, params: ["service"], module: jaegerServiceOperationsRoute },

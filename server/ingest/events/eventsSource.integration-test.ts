@@ -9,6 +9,8 @@ import { startTestApiServer, type TestApiServer } from "../../testing/apiServer/
 import { CORE_EVENTS } from "../../testing/apiServer/resources";
 import { TEST_TOKEN } from "../../testing/apiServer/testClients";
 import { newEvent, recordedEvents } from "../../testing/apiServer/testEvents";
+import { handleSources } from "../../app/sources";
+import type { SourceStatus } from "../sources/sourceStatus";
 
 /**
  * The app watching a cluster's Events, as `npm start` runs it: KUBETRAIL_CLUSTERS names a
@@ -107,6 +109,25 @@ describe.each(STORE_KINDS)("watching a cluster's Kubernetes Events (%s)", (kind)
     );
     expect(newest.rows[0]).toEqual({ name: (recorded[0]!.involvedObject as { name: string }).name, reason: "BackOff", cluster: "prod" });
     expect(await eventCount(context)).toBe(recorded.length + 1);
+
+    // GET /api/sources says it is watching, what it has taken, and no failure.
+    const status = (await (await handleSources(async () => context)).json()) as { sources: SourceStatus[] };
+    expect(status.sources).toEqual([
+      { name: "events/prod", cluster: "prod", kind: "events", server: api.url, stats: expect.objectContaining({ state: "watching", lastError: null, lists: 1, changes: recorded.length + 1, failures: 0 }) },
+    ]);
+  });
+
+  it("says, in the log and at /api/sources, that the cluster refuses its credentials, and keeps trying", async () => {
+    api = await startTestApiServer({ token: "another-token", resources: [CORE_EVENTS] });
+    cleanups.push(() => api.close());
+    const dir = tempDir();
+    const logs: string[] = [];
+    const context = await startApp(dir, writeKubeconfig(dir, api.url), logs);
+    while (context.sources[0]!.stats.failures === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const status = (await (await handleSources(async () => context)).json()) as { sources: SourceStatus[] };
+    expect(status.sources[0]!.stats).toMatchObject({ state: "backing-off", lastError: { message: expect.stringMatching(/^LIST \/api\/v1\/events: HTTP 401/) } });
+    expect(logs.some((line) => line.startsWith("data source kubetrail/events/prod: /api/v1/events: LIST /api/v1/events: HTTP 401"))).toBe(true);
+    expect(await eventCount(context)).toBe(0);
   });
 
   it("stores nothing twice across a restart: the Events listed again are known", async () => {
