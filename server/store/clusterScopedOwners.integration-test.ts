@@ -460,7 +460,7 @@ describe.each(APP_SETUPS)("a cluster-scoped owner of a namespaced object on $lab
       details: { reason: "OperatorStatusChanged", count: 1, type: "Normal" },
     };
   }
-  const storeEvent = (cluster: string, entry: ObservedHistoryEntry) => storeObservedHistory(app.context.db, new ClusterRegistry(app.context.db), new ObjectIdPool(8), cluster, [entry]);
+  const storeEvent = async (cluster: string, entry: ObservedHistoryEntry) => (await storeObservedHistory(app.context.db, new ClusterRegistry(app.context.db), new ObjectIdPool(8), cluster, [entry])).summary;
 
   it("keeps the placeholder an ownerReference made one Console when an Event found it by uid: Pods of another namespace share it, and the Console's write takes it", async () => {
     const db = app.context.db;
