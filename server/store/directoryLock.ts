@@ -104,7 +104,11 @@ export function acquireDirectoryLock(lockFile: string): () => void {
       continue;
     }
     // Another process is taking over; or one died doing it, leaving the takeover file behind.
-    if (isStale(ownerOf(takeoverFile)) && ownerOf(takeoverFile) !== null) fs.rmSync(takeoverFile, { force: true });
+    // Read once: read twice, the file could be gone at the first read (stale: no owner) and a live
+    // process's new takeover at the second, which this would then delete while that process
+    // replaced the lock under it; a third could then take over too, and two would hold the lock.
+    const takingOver = ownerOf(takeoverFile);
+    if (takingOver !== null && isStale(takingOver)) fs.rmSync(takeoverFile, { force: true });
     if (Date.now() > deadline) throw new DirectoryLockedError(`could not lock ${lockFile}: ${takeoverFile} stayed in place`);
     sleepSync(TAKEOVER_POLL_MS);
   }
