@@ -4,6 +4,7 @@ import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam"
 import { advisoryLockIdOf, lockIdsExclusive, lockNamesShared, objectKeyOf, uidLockIdOf } from "./objectKey";
 import type { ObjectIdPool } from "./objectIdPool";
 import type { StateCache } from "./stateCache";
+import { withoutNulEscapes } from "./nulEscapes";
 import { afterUntoldChange, isOlderThanState, toldVersion } from "./stateVersion";
 import { WRITTEN_ENTRY, hasWrittenHistory } from "./writtenHistory";
 import { computeChange, createsObject, type ChangeOptions } from "../ingest/audit/change";
@@ -1194,9 +1195,14 @@ const MAX_PATCH_BYTES_WITH_DIFF = 1024;
 /**
  * The history entry's details as JSON text, with the patch the client sent: always when it is
  * all we know of the change, else when small (else only its size, `patchBytes`). The patch is
- * turned into text once, to measure it, and that text is put in as the last key.
+ * turned into text once, to measure it, and that text is put in as the last key. A NUL the
+ * client sent is stored as U+FFFD (nulEscapes.ts), so that Postgres can look inside.
  */
 export function detailsJson(details: JsonObject, patch: JsonValue | null, hasDiff: boolean): string {
+  return withoutNulEscapes(detailsJsonWithPatch(details, patch, hasDiff));
+}
+
+function detailsJsonWithPatch(details: JsonObject, patch: JsonValue | null, hasDiff: boolean): string {
   const text = JSON.stringify(toDisplay(details));
   if (patch === null) return text;
   const patchText = JSON.stringify(toDisplay(patch));
