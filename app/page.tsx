@@ -3,11 +3,13 @@ import { traceLinkOf } from "@/server/jaeger/redirect";
 import { loadOverview } from "@/server/query/overview";
 import { RecentHistory } from "@/components/RecentHistory";
 import { HomeSearchBox } from "@/components/search/HomeSearchBox";
+import { SourcesStatus } from "@/components/SourcesStatus";
+import { sourceStatusSnapshot } from "@/server/ingest/sources/sourceStatus";
 
 export const dynamic = "force-dynamic";
 
 export default async function HomePage() {
-  const { db, config } = await getAppContext();
+  const { db, config, sources } = await getAppContext();
   const overview = await loadOverview(db);
   // Linked by the object itself, not by its name through /redirect: a name reused after a
   // delete belongs to several objects, and /redirect would only list them.
@@ -21,6 +23,7 @@ export default async function HomePage() {
         <div><strong>{overview.objects}</strong>objects</div>
         <div><strong>{overview.historyEntries}</strong>history entries</div>
       </div>
+      <SourcesStatus sources={sourceStatusSnapshot(sources)} />
       <h2>Latest changes</h2>
       <RecentHistory entries={recent} />
     </>
