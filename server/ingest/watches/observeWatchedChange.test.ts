@@ -85,10 +85,16 @@ describe("observeWatchedChange", () => {
     expect(entry.details).toMatchObject({ watchEvent: "LISTED", subresource: "status" });
   });
 
-  it("a list item without kind (a typed list's items carry none) takes the resource's", () => {
-    const { kind: _kind, apiVersion: _apiVersion, ...item } = write((w) => w.groupResource === "replicasets.apps").body;
+  it("a list item without kind and apiVersion (a typed list's items carry none) reads as the watch would give it", () => {
+    const watched = write((w) => w.groupResource === "replicasets.apps").body;
+    const { kind: _kind, apiVersion: _apiVersion, ...item } = watched;
     const result = observeWatchedChange({ type: "LISTED", object: item }, RESOURCES["replicasets.apps"], AT);
     expect(result.ok && result.entry.object.kind).toBe("ReplicaSet");
+    expect(result.ok && result.entry.body).toEqual(watched);
+    // A resource that is not built in has no kind to give: its list items stay without one.
+    const custom = observeWatchedChange({ type: "LISTED", object: item }, resourceOf("widgets.example.com/v1"), AT);
+    expect(custom.ok && custom.entry.object.kind).toBeNull();
+    expect(custom.ok && custom.entry.body).toEqual({ ...item, apiVersion: "example.com/v1" });
   });
 
   it("a deletion, seen DELETED: its own key, the last body, deleted, and no writer named (managedFields tell who wrote, not who deleted)", () => {

@@ -28,9 +28,8 @@ const VERBS = { LISTED: "observed", ADDED: "create", MODIFIED: "update", DELETED
  * name, no uid, no resourceVersion) is a problem naming what it lacks.
  */
 export function observeWatchedChange(change: ObservedChange, resource: WatchedResource, observedAt: Date): WatchedObservation {
-  const body = change.object;
-  if (!isJsonObject(body.metadata)) return { ok: false, problem: "it has no metadata" };
-  const metadata = body.metadata;
+  if (!isJsonObject(change.object.metadata)) return { ok: false, problem: "it has no metadata" };
+  const metadata = change.object.metadata;
   if (typeof metadata.name !== "string" || metadata.name === "") return { ok: false, problem: "it has no metadata.name" };
   if (typeof metadata.uid !== "string" || metadata.uid === "") return { ok: false, problem: "it has no metadata.uid" };
   if (typeof metadata.resourceVersion !== "string" || metadata.resourceVersion === "") return { ok: false, problem: "it has no metadata.resourceVersion" };
@@ -40,12 +39,15 @@ export function observeWatchedChange(change: ObservedChange, resource: WatchedRe
     // The collection is read at this version, so its objects come at it.
     apiVersion: resource.version,
     resource: resource.resource,
-    kind: typeof body.kind === "string" && body.kind !== "" ? body.kind : resource.kind,
+    kind: typeof change.object.kind === "string" && change.object.kind !== "" ? change.object.kind : resource.kind,
     namespace: metadata.namespace ?? "",
     name: metadata.name,
     uid: metadata.uid,
   };
   const resourceVersion = metadata.resourceVersion;
+  // A typed list's items carry no kind or apiVersion, watch events' objects do: the same object
+  // must read the same either way, or its next version would differ from a listed one by them.
+  const body = { apiVersion: change.object.apiVersion ?? (resource.apiGroup === "" ? resource.version : `${resource.apiGroup}/${resource.version}`), ...(object.kind !== null ? { kind: object.kind } : {}), ...change.object };
   const deleted = change.type === "DELETED";
   const writers = deleted ? null : latestWriters(body);
   const actor = writers?.managers.length === 1 ? writers.managers[0]! : "watch";
