@@ -271,16 +271,20 @@ describe("reflector", () => {
     const api = await startServer();
     api.load("events", recordedEvents(NAMESPACE).slice(0, 3));
     let stopNow!: () => void;
+    let completions = 0;
     const reflector = start(api, {
       whileTaking: (changes) => {
         if (changes.some((change) => change.type === "LISTED")) stopNow();
       },
+      // Nor does it tell the consumer the list is complete: that would be a write begun after shutdown.
+      listComplete: async () => void completions++,
     });
     stopNow = () => reflector.abort();
     // A watch opened after the shutdown would stay open until the server's timeout (5 minutes).
     const first = await Promise.race([reflector.done.then(() => "stopped"), api.waitForWatches(1).then(() => "watching")]);
     expect(first).toBe("stopped");
     expect(api.requests.filter((r) => r.query.watch !== undefined)).toEqual([]);
+    expect(completions).toBe(0);
   });
 
   it("leaves no listener on the shutdown signal behind when its credentials cannot be had for a watch", async () => {

@@ -249,8 +249,9 @@ async function listAll(options: ReflectorOptions, stats: ReflectorStats): Promis
   }
 }
 
+/** Tells the consumer the list is complete, unless shutting down: nothing is begun after that. */
 async function completed(options: ReflectorOptions, resourceVersion: string): Promise<string> {
-  await options.listComplete?.(resourceVersion);
+  if (!options.signal.aborted) await options.listComplete?.(resourceVersion);
   return resourceVersion;
 }
 

@@ -122,6 +122,21 @@ function apply(api: TestApiServer, writes: readonly CascadeWrite[]): Applied[] {
   return applied;
 }
 
+/**
+ * The rollout up to just before the second revision's first Pod is deleted (it never ran: deleted
+ * outright), listed and watched: `removal` is that deletion's index in `writes`, `removed` the Pod's name.
+ */
+async function watchingUntilFirstPodRemoval(api: TestApiServer) {
+  const writes = cascadeWrites();
+  const removal = writes.findIndex((w) => w.change === "DELETED" && w.groupResource === "pods");
+  const removed = (writes[removal]!.body.metadata as { name: string }).name;
+  apply(api, writes.slice(0, removal));
+  const running = startSources(api);
+  await api.waitForWatches(3);
+  await running.until(() => running.stats.every((stats) => stats.state === "watching"));
+  return { writes, removal, removed, running };
+}
+
 const VERBS = { ADDED: "create", MODIFIED: "update", DELETED: "delete" } as const;
 const nameOf = (entry: ObservedHistoryEntry) => entry.object.name;
 
@@ -165,7 +180,7 @@ describe("objectWatchSource", () => {
     const byKey = new Map(watched.map((entry) => [entry.key, entry]));
     for (const { write, change, uid, resourceVersion } of applied) {
       const entry = byKey.get(`${uid}@${resourceVersion}${change === "DELETED" ? "/deleted" : ""}`);
-      expect(entry, `${write.verb} ${nameOf({ object: { name: (write.body.metadata as { name: string }).name } } as ObservedHistoryEntry)} at ${resourceVersion}`).toBeDefined();
+      expect(entry, `${write.verb} ${(write.body.metadata as { name: string }).name} at ${resourceVersion}`).toBeDefined();
       expect(entry!.verb).toBe(VERBS[change]);
       expect(entry!.details).toMatchObject({ watchEvent: change, resourceVersionAfter: resourceVersion });
       // Writes through the field manager name their writer: alone, or among the managers who
@@ -201,14 +216,7 @@ describe("objectWatchSource", () => {
 
   it("after a 410 relist, hands over as gone what was deleted during the gap, what changed meanwhile as listed, and nothing twice", async () => {
     const api = await startServer();
-    const writes = cascadeWrites();
-    // Up to just before the second revision's first Pod is deleted (it never ran: deleted outright).
-    const removal = writes.findIndex((w) => w.change === "DELETED" && w.groupResource === "pods");
-    const removed = (writes[removal]!.body.metadata as { name: string }).name;
-    apply(api, writes.slice(0, removal));
-    const running = startSources(api);
-    await api.waitForWatches(3);
-    await running.until(() => running.stats.every((stats) => stats.state === "watching"));
+    const { writes, removal, removed, running } = await watchingUntilFirstPodRemoval(api);
     const removedBefore = running.store.entries.find((entry) => nameOf(entry) === removed)!;
     const keysBefore = new Set(running.store.keys);
 
@@ -264,13 +272,7 @@ describe("objectWatchSource", () => {
 
   it("hands the gone objects over again at the next relist when the store could not take them", async () => {
     const api = await startServer();
-    const writes = cascadeWrites();
-    const removal = writes.findIndex((w) => w.change === "DELETED" && w.groupResource === "pods");
-    const removed = (writes[removal]!.body.metadata as { name: string }).name;
-    apply(api, writes.slice(0, removal));
-    const running = startSources(api);
-    await api.waitForWatches(3);
-    await running.until(() => running.stats.every((stats) => stats.state === "watching"));
+    const { writes, removal, removed, running } = await watchingUntilFirstPodRemoval(api);
     api.closeWatches({ abruptly: true });
     apply(api, [writes[removal]!]);
     api.compact();
