@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../audit/types";
 import { newReflectorStats, type ReflectorStats } from "../../k8s/reflector";
@@ -268,6 +270,36 @@ describe("objectWatchSource", () => {
     const entriesBefore = running.store.entries.length;
     await running.until(() => running.stats.every((stats) => stats.expired >= 2) && api.openWatches() === 3);
     expect(running.store.entries.slice(entriesBefore).map((entry) => [entry.key, entry.details.watchEvent])).toEqual([[`${next!.uid}@${next!.resourceVersion}`, "LISTED"]]);
+  });
+
+  it("names in the log, with why, each listed object it cannot identify, and hands over the others", async () => {
+    // No API server serves an object without a uid; a server that answers the list as a broken
+    // proxy or aggregated API might: one real Pod as served, one without its uid.
+    const pods = cascadeWrites().filter((w) => w.groupResource === "pods" && w.change === "ADDED").slice(0, 2).map((w) => structuredClone(w.body));
+    delete (pods[1]!.metadata as JsonObject).uid;
+    const server = http.createServer((request, response) => {
+      if (new URL(request.url!, "http://x").searchParams.has("watch")) return void response.writeHead(200, { "Content-Type": "application/json" }).flushHeaders();
+      response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: "9107" }, items: pods }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    const store = new RecordingStore();
+    const logs: string[] = [];
+    const controller = new AbortController();
+    const stats = newReflectorStats();
+    const podsResource = WATCHED.find((resource) => resource.resource === "pods")!;
+    const running = objectWatchSource(CLUSTER, loopbackKubeConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, TEST_TOKEN), podsResource, {}, stats, () => OBSERVED_AT).start({
+      ingestHistory: (cluster, entries) => store.ingestHistory(cluster, entries),
+      signal: controller.signal,
+      log: (line) => logs.push(line),
+    });
+    cleanups.push(async () => {
+      controller.abort();
+      await running;
+    });
+    while (stats.state !== "watching") await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(store.entries.map(nameOf)).toEqual([(pods[0]!.metadata as { name: string }).name]);
+    expect(logs).toContain(`an object that cannot be identified was left out (LISTED openshift-apiserver/${(pods[1]!.metadata as { name: string }).name}): it has no metadata.uid`);
   });
 
   it("hands the gone objects over again at the next relist when the store could not take them", async () => {
