@@ -14,6 +14,7 @@ import { kubeConfigFor } from "../k8s/clusterConnections";
 import { newReflectorStats } from "../k8s/reflector";
 import type { SourceStatus } from "../ingest/sources/sourceStatus";
 import { kubernetesEventsSource } from "../ingest/events/eventsSource";
+import { objectWatchSource, watchSourceName } from "../ingest/watches/objectWatchSource";
 import { createObservedHistoryIngestor, type ObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
 import { startDataSources, type RunnableDataSource, type RunningDataSources } from "../ingest/sources/dataSourceRunner";
 
@@ -31,7 +32,7 @@ export interface AppContext {
   traceExport: TraceExport | null;
   /** Stores what is observed rather than audited: Kubernetes Events, watched or posted, and plugins' sources. One per process (one cluster registry and id pool). */
   observedHistoryIngestor: ObservedHistoryIngestor;
-  /** The built-in sources (each cluster's Events, KUBETRAIL_CLUSTERS) and how each is doing, live. */
+  /** The built-in sources (each cluster's Events and watched resources, KUBETRAIL_CLUSTERS) and how each is doing, live. */
   sources: SourceStatus[];
   close(): Promise<void>;
 }
@@ -54,11 +55,20 @@ export async function createAppContext(config: Config, options: { log?: (message
     }
     // Every cluster's kubeconfig is read now: a wrong one stops start-up, naming it.
     dataSources = [
-      ...config.clusterConnections.map((connection) => {
+      ...config.clusterConnections.flatMap((connection) => {
         const kubeConfig = kubeConfigFor(connection);
-        const status: SourceStatus = { name: `events/${connection.cluster}`, cluster: connection.cluster, kind: "events", server: kubeConfig.getCurrentCluster()?.server ?? "", stats: newReflectorStats() };
-        sources.push(status);
-        return { owner: "kubetrail", source: kubernetesEventsSource(connection.cluster, kubeConfig, {}, status.stats) };
+        const server = kubeConfig.getCurrentCluster()?.server ?? "";
+        const { cluster } = connection;
+        const events: SourceStatus = { name: `events/${cluster}`, cluster, kind: "events", server, stats: newReflectorStats() };
+        sources.push(events);
+        // Each watched resource (KUBETRAIL_WATCH_RESOURCES) its own source: one failing (not
+        // served, not allowed) leaves the others watching, and says so at /api/sources.
+        const watches = config.watchResources.map((resource) => {
+          const status: SourceStatus = { name: watchSourceName(cluster, resource), cluster, kind: "watch", server, stats: newReflectorStats() };
+          sources.push(status);
+          return { owner: "kubetrail", source: objectWatchSource(cluster, kubeConfig, resource, {}, status.stats) };
+        });
+        return [{ owner: "kubetrail", source: kubernetesEventsSource(cluster, kubeConfig, {}, events.stats) }, ...watches];
       }),
       ...(await loadPlugins(config.plugins)).flatMap((plugin) => (plugin.dataSources ?? []).map((source) => ({ owner: plugin.name, source }))),
     ];

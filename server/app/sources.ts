@@ -2,7 +2,8 @@ import { sourceStatusSnapshot, type SourceStatus } from "../ingest/sources/sourc
 import { INTERNAL_ERROR_MESSAGE } from "./internalError";
 
 /**
- * `GET /api/sources`: each cluster watched for Events (KUBETRAIL_CLUSTERS) and how it is doing:
+ * `GET /api/sources`: each cluster watched for Events (KUBETRAIL_CLUSTERS), each resource watched
+ * in it (KUBETRAIL_WATCH_RESOURCES), and how each is doing:
  * listing, watching, or backing off after a failure, with the last failure's message and the
  * counts of lists, watches and changes taken. Says nothing secret: server URLs and counts, no
  * credentials. Plugins' sources report through the log only.

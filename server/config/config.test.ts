@@ -268,3 +268,51 @@ describe("loadConfig: OTLP trace export", () => {
     );
   });
 });
+
+describe("loadConfig: watched resources (KUBETRAIL_WATCH_RESOURCES)", () => {
+  const watched = (value: string | undefined) => loadConfig(value === undefined ? {} : { KUBETRAIL_WATCH_RESOURCES: value }).watchResources;
+
+  it("watches the workloads and Services by default, each at the version current Kubernetes serves it", () => {
+    expect(watched(undefined)).toEqual([
+      { apiGroup: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true },
+      { apiGroup: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true },
+      { apiGroup: "apps", version: "v1", resource: "statefulsets", kind: "StatefulSet", namespaced: true },
+      { apiGroup: "apps", version: "v1", resource: "daemonsets", kind: "DaemonSet", namespaced: true },
+      { apiGroup: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true },
+      { apiGroup: "", version: "v1", resource: "services", kind: "Service", namespaced: true },
+      { apiGroup: "batch", version: "v1", resource: "jobs", kind: "Job", namespaced: true },
+      { apiGroup: "batch", version: "v1", resource: "cronjobs", kind: "CronJob", namespaced: true },
+    ]);
+    expect(watched("")).toEqual(watched(undefined));
+  });
+
+  it("reads resource[.group][/version] items; `none` watches nothing", () => {
+    expect(watched(" pods , horizontalpodautoscalers.autoscaling, nodes/v1, widgets.example.com/v1alpha1 ,")).toEqual([
+      { apiGroup: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true },
+      { apiGroup: "autoscaling", version: "v2", resource: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler", namespaced: true },
+      { apiGroup: "", version: "v1", resource: "nodes", kind: "Node", namespaced: false },
+      { apiGroup: "example.com", version: "v1alpha1", resource: "widgets", kind: null, namespaced: null },
+    ]);
+    expect(watched("none")).toEqual([]);
+    expect(watched(" NONE ")).toEqual([]);
+  });
+
+  it("refuses a bad item at start-up, naming it and why", () => {
+    expect(() => watched("pods,Deployments.apps")).toThrow(/KUBETRAIL_WATCH_RESOURCES item 2: "Deployments.apps" is not resource\[\.group\]\[\/version\]/);
+    expect(() => watched("apps/deployments")).toThrow(/KUBETRAIL_WATCH_RESOURCES item 1: "deployments" in "apps\/deployments" is not an API version/);
+    expect(() => watched("widgets.example.com")).toThrow(/KUBETRAIL_WATCH_RESOURCES item 1: "widgets.example.com" is not a built-in resource Kubetrail knows: name its version, e.g. widgets.example.com\/v1/);
+    expect(() => watched("ingresses.extensions")).toThrow(/current Kubernetes releases no longer serve ingresses.extensions; name the version/);
+    expect(watched("ingresses.extensions/v1beta1")).toEqual([{ apiGroup: "extensions", version: "v1beta1", resource: "ingresses", kind: "Ingress", namespaced: true }]);
+    expect(() => watched("pods,pods/v1")).toThrow(/KUBETRAIL_WATCH_RESOURCES item 2: pods is given twice/);
+    expect(() => watched("pods,none")).toThrow(/KUBETRAIL_WATCH_RESOURCES item 2: "none" cannot be combined with resources/);
+  });
+
+  it("refuses Secrets, saying why, and Events, which their own source watches", () => {
+    expect(() => watched("pods,secrets")).toThrow(
+      /KUBETRAIL_WATCH_RESOURCES item 2: Secrets are not watched: their data would travel to Kubetrail for nothing \(audit events already give Secrets' history without their data\)/,
+    );
+    expect(() => watched("secrets/v1")).toThrow(/Secrets are not watched/);
+    expect(() => watched("events")).toThrow(/KUBETRAIL_WATCH_RESOURCES item 1: Events are not watched as objects/);
+    expect(() => watched("events.events.k8s.io")).toThrow(/Events are not watched as objects/);
+  });
+});

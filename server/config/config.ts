@@ -8,6 +8,7 @@ import type { SensitiveRule } from "../ingest/audit/types";
 import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from "../model/clusterName";
 import { parseOtlpExportEnv, type OtlpExportConfig } from "../export/otlp/otelEnv";
 import { parseKubernetesVersion, type KubernetesVersion } from "../k8s/kubernetesVersion";
+import { DEFAULT_WATCH_RESOURCES, groupResourceName, parseWatchedResource, type WatchedResource } from "../k8s/watchedResources";
 
 /**
  * Kubetrail's configuration, read once from environment variables. Every variable is
@@ -74,6 +75,11 @@ export interface Config {
    * (server/k8s/clusterConnections.ts).
    */
   clusterConnections: ClusterConnectionConfig[];
+  /**
+   * Resources listed and watched in every cluster of `clusterConnections` (KUBETRAIL_WATCH_RESOURCES),
+   * each observed version of each object a history entry (server/ingest/watches). Empty: none.
+   */
+  watchResources: WatchedResource[];
 }
 
 /** How to reach one cluster's API server: a kubeconfig file (and one of its contexts), or the Pod's own service account. */
@@ -220,6 +226,33 @@ const clusterConnections = z
     return connections;
   });
 
+/** `deployments.apps,pods,widgets.example.com/v1`, or `none`; unset: DEFAULT_WATCH_RESOURCES. */
+const watchResources = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const value = text === undefined || text.trim() === "" ? DEFAULT_WATCH_RESOURCES : text;
+    const items = value.split(",").map((item) => item.trim());
+    const resources: WatchedResource[] = [];
+    for (const [index, item] of items.entries()) {
+      if (item === "") continue;
+      let problem: string | null = null;
+      if (item.toLowerCase() === "none") {
+        if (items.some((other) => other !== "" && other.toLowerCase() !== "none")) problem = `"none" cannot be combined with resources`;
+      } else {
+        const parsed = parseWatchedResource(item);
+        if ("problem" in parsed) problem = parsed.problem;
+        else if (resources.some((r) => r.apiGroup === parsed.apiGroup && r.resource === parsed.resource)) problem = `${groupResourceName(parsed)} is given twice`;
+        else resources.push(parsed);
+      }
+      if (problem !== null) {
+        ctx.addIssue({ code: "custom", message: `KUBETRAIL_WATCH_RESOURCES item ${index + 1}: ${problem}` });
+        return z.NEVER;
+      }
+    }
+    return resources;
+  });
+
 /** More ingest workers than this would only add connections and memory on any machine we know. */
 const MAX_INGEST_WORKERS = 16;
 
@@ -268,6 +301,7 @@ const envSchema = z.object({
   JAEGER_UI_DIR: z.string().optional(),
   KUBETRAIL_KUBERNETES_VERSIONS: kubernetesVersions,
   KUBETRAIL_CLUSTERS: clusterConnections,
+  KUBETRAIL_WATCH_RESOURCES: watchResources,
 });
 
 /**
@@ -413,5 +447,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     otlpExport,
     kubernetesVersions: e.KUBETRAIL_KUBERNETES_VERSIONS,
     clusterConnections: e.KUBETRAIL_CLUSTERS,
+    watchResources: e.KUBETRAIL_WATCH_RESOURCES,
   };
 }

@@ -271,16 +271,20 @@ describe("reflector", () => {
     const api = await startServer();
     api.load("events", recordedEvents(NAMESPACE).slice(0, 3));
     let stopNow!: () => void;
+    let completions = 0;
     const reflector = start(api, {
       whileTaking: (changes) => {
         if (changes.some((change) => change.type === "LISTED")) stopNow();
       },
+      // Nor does it tell the consumer the list is complete: that would be a write begun after shutdown.
+      listComplete: async () => void completions++,
     });
     stopNow = () => reflector.abort();
     // A watch opened after the shutdown would stay open until the server's timeout (5 minutes).
     const first = await Promise.race([reflector.done.then(() => "stopped"), api.waitForWatches(1).then(() => "watching")]);
     expect(first).toBe("stopped");
     expect(api.requests.filter((r) => r.query.watch !== undefined)).toEqual([]);
+    expect(completions).toBe(0);
   });
 
   it("leaves no listener on the shutdown signal behind when its credentials cannot be had for a watch", async () => {
@@ -411,6 +415,69 @@ describe("reflector", () => {
       pieces.closeAllConnections();
       await new Promise((resolve) => pieces.close(resolve));
     }
+  });
+
+  it("tells the consumer when a list starts and once all of it is taken, before it watches, on every relist", async () => {
+    const api = await startServer();
+    const events = api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    // What the consumer has when each hook runs: a relist's view of the collection is complete at listComplete.
+    const calls: string[] = [];
+    const reflector = start(api, {
+      pageSize: 2,
+      listStarting: () => void calls.push(`starting after ${reflector.received.length}`),
+      listComplete: async (resourceVersion) => void calls.push(`complete at ${resourceVersion} after ${reflector.received.length}, ${api.openWatches()} watching`),
+    });
+    await api.waitForWatches(1);
+    const firstListVersion = api.requests.find((r) => r.query.watch !== undefined)!.query.resourceVersion;
+    expect(calls).toEqual(["starting after 0", `complete at ${firstListVersion} after ${events.length}, 0 watching`]);
+
+    api.closeWatches({ abruptly: true });
+    api.delete("events", { namespace: NAMESPACE, name: (events[0]!.metadata as { name: string }).name });
+    api.compact();
+    await reflector.until(() => calls.length === 4);
+    expect(calls.slice(2)).toEqual([`starting after ${events.length}`, `complete at ${api.resourceVersion()} after ${2 * events.length - 1}, 0 watching`]);
+    // A watch that ends and goes on from its version is no list: no call.
+    await api.waitForWatches(1);
+    api.closeWatches();
+    await reflector.until(() => api.requests.filter((r) => r.query.watch !== undefined).length === 3);
+    expect(calls).toHaveLength(4);
+  });
+
+  it("starts a list over, saying so, when it falls back to the whole list after its continue token expired", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    let starts = 0;
+    let compacted = false;
+    const reflector = start(api, {
+      pageSize: 2,
+      listStarting: () => void starts++,
+      whileTaking: (changes) => {
+        if (compacted || changes[0]!.type !== "LISTED") return;
+        compacted = true;
+        api.create("events", newEvent(NAMESPACE, "meanwhile"));
+        api.compact();
+      },
+    });
+    await api.waitForWatches(1);
+    expect(reflector.logs.some((line) => line.includes("continue token expired"))).toBe(true);
+    // The pages taken before the fallback are not the list the fallback completes.
+    expect(starts).toBe(2);
+  });
+
+  it("lists again, with back-off, when the consumer fails to take a list's completion, and watches only once it has", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 3));
+    let failures = 0;
+    const reflector = start(api, {
+      listComplete: async () => {
+        if (failures++ < 2) throw new Error("the database is down");
+      },
+    });
+    await api.waitForWatches(1);
+    expect(failures).toBe(3);
+    expect(reflector.stats).toMatchObject({ lists: 3, failures: 2 });
+    expect(api.requests.filter((r) => r.query.watch !== undefined)).toHaveLength(1);
+    expect(reflector.logs.filter((line) => line.includes("the database is down"))).toHaveLength(2);
   });
 
   it("gives up on a server that takes the connection and never answers, and tries again", async () => {

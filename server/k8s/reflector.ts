@@ -39,6 +39,19 @@ export interface ReflectorOptions {
   consume(changes: ObservedChange[], apiVersion: string | null): Promise<void>;
   signal: AbortSignal;
   log?(message: string): void;
+  /**
+   * Called as a LIST starts (again): what is listed from here on is one view of the collection. A
+   * list given up half-way, or started over as a whole after its continue token expired, starts anew.
+   */
+  listStarting?(): void;
+  /**
+   * Called once a whole LIST has been taken (every page's `consume` resolved), with its
+   * resourceVersion, before the watch from it: every object that exists at that version has been
+   * handed over as LISTED since `listStarting`, so what the consumer knew and the list did not
+   * bring was deleted meanwhile (client-go's DeletedFinalStateUnknown). A failure counts as the
+   * list's: backed off and listed again.
+   */
+  listComplete?(resourceVersion: string): Promise<void>;
   /** Objects per LIST page (default 500). */
   pageSize?: number;
   /** How long the server keeps one watch open (default 300 s, as client-go's 5–10 min range). */
@@ -206,6 +219,7 @@ async function pause(signal: AbortSignal, current: number, min: number, max: num
 /** Lists the collection page by page, handing each page over; returns the list's resourceVersion. */
 async function listAll(options: ReflectorOptions, stats: ReflectorStats): Promise<string> {
   stats.lists++;
+  options.listStarting?.();
   const pageSize = options.pageSize ?? 500;
   let continueToken: string | null = null;
   for (;;) {
@@ -223,15 +237,22 @@ async function listAll(options: ReflectorOptions, stats: ReflectorStats): Promis
       options.log?.(`${options.path}: the list's continue token expired while its pages were taken; listing everything at once`);
       stats.lists++;
       const whole = readListPage(options, await getJson(options, {}));
+      options.listStarting?.();
       for (let start = 0; start < whole.items.length; start += pageSize) {
         await takeListed(options, stats, whole.items.slice(start, start + pageSize), whole.apiVersion);
       }
-      return listVersion(options, whole);
+      return completed(options, listVersion(options, whole));
     }
     await takeListed(options, stats, page.items, page.apiVersion);
-    if (page.continueToken === null) return listVersion(options, page);
+    if (page.continueToken === null) return completed(options, listVersion(options, page));
     continueToken = page.continueToken;
   }
+}
+
+/** Tells the consumer the list is complete, unless shutting down: nothing is begun after that. */
+async function completed(options: ReflectorOptions, resourceVersion: string): Promise<string> {
+  if (!options.signal.aborted) await options.listComplete?.(resourceVersion);
+  return resourceVersion;
 }
 
 interface ListPage {

@@ -125,3 +125,15 @@ export function otherGroupsServing(apiGroup: string, resource: string): readonly
   if (known === null) return [];
   return (groupsByResourceKind.get(`${resource}/${known.kind}`) ?? []).filter((group) => group !== apiGroup);
 }
+
+/**
+ * The version current Kubernetes releases serve a built-in resource at (the group's preferred
+ * one), for reading its collection; null when no current release serves it (the `extensions`
+ * group, PodSecurityPolicies) or it is not built in.
+ */
+export function preferredVersion(apiGroup: string, resource: string): string | null {
+  if (builtinResource(apiGroup, resource) === null) return null;
+  if (apiGroup === "extensions" || resource === "podsecuritypolicies") return null;
+  // autoscaling/v2 is preferred since 1.23 (v1 serves only the CPU target); every other group here serves v1.
+  return apiGroup === "autoscaling" ? "v2" : "v1";
+}

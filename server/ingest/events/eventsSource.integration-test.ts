@@ -8,6 +8,7 @@ import { createPostgresDatabase, STORE_KINDS, type StoreKind } from "../../testi
 import { startTestApiServer, type TestApiServer } from "../../testing/apiServer/server";
 import { CORE_EVENTS } from "../../testing/apiServer/resources";
 import { TEST_TOKEN } from "../../testing/apiServer/testClients";
+import { writeKubeconfig } from "../../testing/apiServer/kubeconfigFile";
 import { newEvent, recordedEvents } from "../../testing/apiServer/testEvents";
 import { handleSources } from "../../app/sources";
 import type { SourceStatus } from "../sources/sourceStatus";
@@ -28,35 +29,6 @@ function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kt-events-"));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/**
- * A kubeconfig as `kubectl config view --flatten` writes one, for a bearer token over plain HTTP
- * (as `kubectl proxy` serves), which client-node accepts only with TLS verification off.
- */
-function writeKubeconfig(dir: string, server: string, context = "loopback", skipTlsVerify = true): string {
-  const file = path.join(dir, "kubeconfig.yaml");
-  fs.writeFileSync(
-    file,
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: loopback
-  cluster:
-    server: ${server}${skipTlsVerify ? "\n    insecure-skip-tls-verify: true" : ""}
-users:
-- name: kubetrail
-  user:
-    token: ${TEST_TOKEN}
-contexts:
-- name: ${context}
-  context:
-    cluster: loopback
-    user: kubetrail
-current-context: ${context}
-`,
-  );
-  return file;
 }
 
 async function storeEnv(kind: StoreKind, dir: string): Promise<Record<string, string>> {
@@ -83,7 +55,7 @@ describe.each(STORE_KINDS)("watching a cluster's Kubernetes Events (%s)", (kind)
   let api: TestApiServer;
 
   async function startApp(dir: string, file: string, logs: string[] = []): Promise<AppContext> {
-    const config = loadConfig({ ...(await storeEnv(kind, dir)), KUBETRAIL_CLUSTERS: `prod=${file}`, KUBETRAIL_RETENTION: "off" });
+    const config = loadConfig({ ...(await storeEnv(kind, dir)), KUBETRAIL_CLUSTERS: `prod=${file}`, KUBETRAIL_WATCH_RESOURCES: "none", KUBETRAIL_RETENTION: "off" });
     const context = await createAppContext(config, { log: (line) => logs.push(line), prune: false });
     cleanups.push(() => context.close());
     return context;
@@ -136,7 +108,7 @@ describe.each(STORE_KINDS)("watching a cluster's Kubernetes Events (%s)", (kind)
     const recorded = api.load("events", recordedEvents(NAMESPACE).slice(0, 20));
     const dir = tempDir();
     const file = writeKubeconfig(dir, api.url);
-    const config = loadConfig({ ...(await storeEnv(kind, dir)), KUBETRAIL_CLUSTERS: `prod=${file}`, KUBETRAIL_RETENTION: "off" });
+    const config = loadConfig({ ...(await storeEnv(kind, dir)), KUBETRAIL_CLUSTERS: `prod=${file}`, KUBETRAIL_WATCH_RESOURCES: "none", KUBETRAIL_RETENTION: "off" });
     const first = await createAppContext(config, { log: () => {}, prune: false });
     await eventsStored(first, recorded.length);
     await first.close();
@@ -155,7 +127,7 @@ describe.each(STORE_KINDS)("watching a cluster's Kubernetes Events (%s)", (kind)
 });
 
 describe("KUBETRAIL_CLUSTERS at start-up", () => {
-  const start = (value: string, dir: string) => createAppContext(loadConfig({ KUBETRAIL_DATA_DIR: dir, KUBETRAIL_CLUSTERS: value }), { log: () => {}, prune: false });
+  const start = (value: string, dir: string) => createAppContext(loadConfig({ KUBETRAIL_DATA_DIR: dir, KUBETRAIL_CLUSTERS: value, KUBETRAIL_WATCH_RESOURCES: "none" }), { log: () => {}, prune: false });
 
   it("stops start-up naming the cluster and the problem, and leaves the embedded database free", async () => {
     const dir = tempDir();

@@ -1,0 +1,106 @@
+import { isJsonObject, type JsonObject, type ObjectIdentity } from "../audit/types";
+import type { ObservedChange } from "../../k8s/reflector";
+import type { WatchedResource } from "../../k8s/watchedResources";
+import type { ObservedHistoryEntry } from "../../plugins/types";
+import { latestWriters } from "./latestWriters";
+
+/**
+ * What a watch source remembers of an object between lists (server/ingest/watches/knownObjects.ts):
+ * enough to say it is gone when a relist no longer brings it, never its body.
+ */
+export interface KnownObject {
+  resourceVersion: string;
+  object: ObjectIdentity & { uid: string };
+}
+
+export type WatchedObservation = { ok: true; entry: ObservedHistoryEntry; known: KnownObject } | { ok: false; problem: string };
+
+/** The watch event each change type is, in entries' details. */
+const WATCH_EVENTS = { LISTED: "LISTED", ADDED: "ADDED", MODIFIED: "MODIFIED", DELETED: "DELETED" } as const;
+const VERBS = { LISTED: "observed", ADDED: "create", MODIFIED: "update", DELETED: "delete" } as const;
+
+/**
+ * One observed version of a watched object as a history entry (docs: the watch contract): keyed
+ * by uid and resourceVersion, so a relist or a repeated watch event is stored once; timed when it
+ * was observed; its actor the field manager that wrote it last (managedFields), as an Event's
+ * actor is its reporting controller. A deletion's actor is "watch": managedFields name who wrote
+ * the object last, not who deleted it. Never throws: an object that cannot be identified (no
+ * name, no uid, no resourceVersion) is a problem naming what it lacks.
+ */
+export function observeWatchedChange(change: ObservedChange, resource: WatchedResource, observedAt: Date): WatchedObservation {
+  if (!isJsonObject(change.object.metadata)) return { ok: false, problem: "it has no metadata" };
+  const metadata = change.object.metadata;
+  if (typeof metadata.name !== "string" || metadata.name === "") return { ok: false, problem: "it has no metadata.name" };
+  if (typeof metadata.uid !== "string" || metadata.uid === "") return { ok: false, problem: "it has no metadata.uid" };
+  if (typeof metadata.resourceVersion !== "string" || metadata.resourceVersion === "") return { ok: false, problem: "it has no metadata.resourceVersion" };
+  if (metadata.namespace !== undefined && typeof metadata.namespace !== "string") return { ok: false, problem: "its metadata.namespace is not a string" };
+  const object = {
+    apiGroup: resource.apiGroup,
+    // The collection is read at this version, so its objects come at it.
+    apiVersion: resource.version,
+    resource: resource.resource,
+    kind: typeof change.object.kind === "string" && change.object.kind !== "" ? change.object.kind : resource.kind,
+    namespace: metadata.namespace ?? "",
+    name: metadata.name,
+    uid: metadata.uid,
+  };
+  const resourceVersion = metadata.resourceVersion;
+  // A typed list's items carry no kind or apiVersion, watch events' objects do: the same object
+  // must read the same either way, or its next version would differ from a listed one by them.
+  const body = { apiVersion: change.object.apiVersion ?? (resource.apiGroup === "" ? resource.version : `${resource.apiGroup}/${resource.version}`), ...(object.kind !== null ? { kind: object.kind } : {}), ...change.object };
+  const deleted = change.type === "DELETED";
+  const writers = deleted ? null : latestWriters(body);
+  const actor = writers?.managers.length === 1 ? writers.managers[0]! : "watch";
+  const verb = VERBS[change.type];
+  const subresource = writers?.subresource ?? null;
+  const details: JsonObject = {
+    watchEvent: WATCH_EVENTS[change.type],
+    resourceVersionAfter: resourceVersion,
+    ...(writers ? { managers: writers.managers, managedAt: writers.at } : {}),
+    ...(subresource ? { subresource } : {}),
+  };
+  const entry: ObservedHistoryEntry = {
+    source: "watch",
+    key: `${object.uid}@${resourceVersion}${deleted ? "/deleted" : ""}`,
+    object,
+    startTime: observedAt,
+    endTime: observedAt,
+    actor,
+    verb,
+    title: change.type === "LISTED" ? "watched: already existed" : `${actor} ${verb}${subresource ? ` ${subresource}` : ""} (watched)`,
+    details,
+    body,
+    ...(deleted ? { deleted: true } : {}),
+  };
+  return { ok: true, entry, known: { resourceVersion, object } };
+}
+
+/**
+ * An object a relist no longer brings: deleted while it was not watched (client-go's
+ * DeletedFinalStateUnknown). Its last body is not kept in memory: the store has it.
+ */
+export function goneEntry(known: KnownObject, observedAt: Date): ObservedHistoryEntry {
+  return {
+    source: "watch",
+    key: `${known.object.uid}@${known.resourceVersion}/gone`,
+    object: known.object,
+    startTime: observedAt,
+    endTime: observedAt,
+    actor: "watch",
+    verb: "delete",
+    title: "watched: gone (deleted while not watched)",
+    details: { watchEvent: "GONE", resourceVersionAfter: known.resourceVersion },
+    body: null,
+    deleted: true,
+  };
+}
+
+/** `namespace/name`, or the name, or what the object lacks: how logs name an object that could not be taken. */
+export function describeWatchedObject(object: JsonObject): string {
+  const metadata = isJsonObject(object.metadata) ? object.metadata : {};
+  const name = typeof metadata.name === "string" && metadata.name !== "" ? metadata.name : null;
+  const namespace = typeof metadata.namespace === "string" && metadata.namespace !== "" ? `${metadata.namespace}/` : "";
+  if (name !== null) return `${namespace}${name}`;
+  if (typeof metadata.generateName === "string") return `${namespace}${metadata.generateName}… (no name)`;
+  return "an object without a name";
+}
