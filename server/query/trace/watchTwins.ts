@@ -5,10 +5,11 @@ import type { EpochMicros } from "./types";
 
 /**
  * One write seen twice: by the audit webhook and by a watch (history entries of source "watch",
- * server/plugins/types.ts ObservedHistoryEntry). The audit
- * entry knows who did it (user, user agent, request); the watch entry may know what changed when
- * the audit entry does not (Metadata level, or a previous version audit never saw). Views show the
- * write once, as its audit entry; a watch entry without an audit twin stays as it is.
+ * server/plugins/types.ts ObservedHistoryEntry). The audit entry knows who did it (user, user
+ * agent, request); the watch entry may know what changed when the audit entry does not (audit
+ * never saw the version before). Views show the write once, as its audit entry; a watch entry
+ * without an audit twin stays as it is. Only a response body tells audit the version after a
+ * write: below RequestResponse level an audit entry has none, and pairs with nothing.
  *
  * Twins: the same object, source "audit" and "watch", the same details.resourceVersionAfter, and
  * at most TWIN_WINDOW_MICROS apart. The window keeps the decision the same whatever range is
