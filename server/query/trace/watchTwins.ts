@@ -43,6 +43,9 @@ export interface TwinCandidate {
   diff: DiffEntry[] | null;
 }
 
+/** What the fold reads of an entry: a TraceEntry, or a row of another view with these columns. */
+export type TwinEntry = Pick<TraceEntry, "id" | "objectId" | "source" | "start" | "details" | "noop" | "diff">;
+
 const hasDiff = (diff: DiffEntry[] | null) => diff !== null && diff.length > 0;
 
 /** The version an entry may share with a twin: an audit write's that made a version, a watch entry's other than GONE. */
@@ -55,18 +58,18 @@ export function twinVersionOf(entry: Pick<TraceEntry, "source" | "details" | "no
 }
 
 /** A loaded entry as a candidate. */
-export function candidateOf(entry: TraceEntry): TwinCandidate {
+export function candidateOf(entry: TwinEntry): TwinCandidate {
   return { id: entry.id, objectId: entry.objectId, source: entry.source, start: entry.start, version: twinVersionOf(entry), diff: entry.source === "watch" ? entry.diff : null };
 }
 
 /** Whether an audit entry would take a watch twin's diff: it has a version and no diff of its own. */
-export const wantsWatchDiff = (entry: TraceEntry) => entry.source === "audit" && !hasDiff(entry.diff) && twinVersionOf(entry) !== null;
+export const wantsWatchDiff = (entry: TwinEntry) => entry.source === "audit" && !hasDiff(entry.diff) && twinVersionOf(entry) !== null;
 
 /**
  * Whether an entry's twin may lie outside the loaded range [start, end): a watch entry, or an
  * audit entry that would take a diff, less than TWIN_WINDOW_MICROS from an edge.
  */
-export function mayHaveTwinOutside(entry: TraceEntry, start: number, end: number): boolean {
+export function mayHaveTwinOutside(entry: TwinEntry, start: number, end: number): boolean {
   const nearEdge = entry.start < start + TWIN_WINDOW_MICROS || entry.start >= end - TWIN_WINDOW_MICROS;
   if (!nearEdge) return false;
   return entry.source === "watch" ? twinVersionOf(entry) !== null : wantsWatchDiff(entry);
@@ -116,12 +119,12 @@ function pairTwins(candidates: Iterable<TwinCandidate>): { auditOfWatch: Map<num
  * (near the range, loaded by loadOutsideCandidates): they pair, and are never returned.
  * Order is kept.
  */
-export function foldWatchTwins(entries: TraceEntry[], outside: readonly TwinCandidate[] = []): TraceEntry[] {
+export function foldWatchTwins<E extends TwinEntry>(entries: E[], outside: readonly TwinCandidate[] = []): E[] {
   if (!entries.some((entry) => entry.source === "watch") && !outside.some((c) => c.source === "watch")) return entries;
   const loaded = new Set(entries.map((entry) => entry.id));
   const candidates = [...entries.map(candidateOf), ...outside.filter((c) => !loaded.has(c.id))];
   const { auditOfWatch, watchesOfAudit } = pairTwins(candidates);
-  const folded: TraceEntry[] = [];
+  const folded: E[] = [];
   for (const entry of entries) {
     if (entry.source === "watch" && auditOfWatch.has(entry.id)) continue;
     const lender = entry.source === "audit" && !hasDiff(entry.diff) ? (watchesOfAudit.get(entry.id) ?? []).find((watch) => hasDiff(watch.diff)) : undefined;
@@ -178,7 +181,7 @@ export async function loadTwinCandidates(sql: Sql, objectIds: number[], fromMicr
  * the objects that need them, within TWIN_WINDOW_MICROS before and after it. No query when no
  * entry is near an edge with a version to pair.
  */
-export async function loadOutsideCandidates(sql: Sql, entries: TraceEntry[], start: number, end: number): Promise<TwinCandidate[]> {
+export async function loadOutsideCandidates(sql: Sql, entries: TwinEntry[], start: number, end: number): Promise<TwinCandidate[]> {
   const ids = [...new Set(entries.filter((entry) => mayHaveTwinOutside(entry, start, end)).map((entry) => entry.objectId))].sort((a, b) => a - b);
   if (ids.length === 0) return [];
   const [before, after] = await Promise.all([loadTwinCandidates(sql, ids, start - TWIN_WINDOW_MICROS, start), loadTwinCandidates(sql, ids, end, end + TWIN_WINDOW_MICROS)]);
