@@ -29,14 +29,15 @@ import { foldWatchTwins, loadOutsideCandidates } from "./watchTwins";
  * Queries: one to find the root object, one per level of the walk (≤ depth up, ≤ depth down,
  * the two directions run concurrently), then three concurrent ones for objects, entries and
  * other relations; then, only when an entry near an edge of the range may have a twin outside
- * it (watchTwins.ts), two concurrent ones for the entries just before and after the range. The walk is a loop of one query per level rather than a recursive CTE
+ * it (watchTwins.ts), two concurrent ones for the entries just before and after the range. The
+ * walk is a loop of one query per level rather than a recursive CTE
  * because the choice at each level needs relationKindInfo and parentPrecedence, which know
  * the relation kinds that rules files and plugins register in this process — SQL doesn't.
  * Every statement is answered from an index: relations_to_idx / relations_from_idx
  * (object id + valid_from), the objects primary key, history_object_time_idx (object id +
  * start time), history_slow_start_time_idx and history_long_end_time_idx (the entries that ran into
  * the range from before it: ../overlappingEntries.ts) — see assemble.integration-test.ts, which
- * checks the plans.
+ * checks the plans (watchTwins.integration-test.ts checks the twins' statement's).
  */
 
 /** The configured maximum depth when the caller gives none (KUBETRAIL_TRACE_MAX_DEPTH's default). */
