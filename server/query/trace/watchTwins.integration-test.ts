@@ -92,13 +92,12 @@ describe.each(STORE_KINDS)("watch entries folded into their audit twins on %s", 
     expect(firstAudited.diff.some((line) => line.startsWith('status (added) {"observedGeneration":1,'))).toBe(true);
     const whole = (await loadTimelineEntry(app.context.db, firstAudited.id))!;
     expect(whole.diff).toEqual(watchDiffOf("9109"));
-    expect(whole.other).toMatchObject({ diffFrom: "watch", diffFromEntryId: watchIdOf.get("9109") });
-    expect(whole.request).toMatchObject({ resourceVersionAfter: "9109", auditId: expect.any(String) });
+    expect(whole).toMatchObject({ source: "audit", diffFrom: "watch", request: { resourceVersionAfter: "9109", diffFromEntryId: watchIdOf.get("9109"), auditId: expect.any(String) } });
 
     // rev2: audit compared it with what it held (9109, since it missed 9119), and keeps its own diff.
     const rev2 = entries[3]!;
     const rev2Whole = (await loadTimelineEntry(app.context.db, rev2.id))!;
-    expect(rev2Whole.other).not.toHaveProperty("diffFrom");
+    expect(rev2Whole).toMatchObject({ diffFrom: null, request: { diffFromEntryId: null } });
     expect(rev2Whole.diff).not.toEqual(watchDiffOf("9120"));
     expect(rev2Whole.diff).toContain("metadata.generation 1 -> 2");
   });
@@ -108,7 +107,7 @@ describe.each(STORE_KINDS)("watch entries folded into their audit twins on %s", 
     const trace = await jaegerTrace(at("14:50:00"), at("15:30:00"));
     expect(logVersions(trace)).toEqual(expected);
     const firstAudited = fieldsOf(trace.spans[0]!.logs[0]!.fields);
-    expect(firstAudited).toMatchObject({ [ATTR.diff]: watchDiffOf("9109").join("\n"), "detail.diffFrom": "watch", [ATTR.user]: "system:serviceaccount:kube-system:deployment-controller" });
+    expect(firstAudited).toMatchObject({ [ATTR.diff]: watchDiffOf("9109").join("\n"), [ATTR.diffFrom]: "watch", [ATTR.diffFromEntryId]: watchIdOf.get("9109"), [ATTR.user]: "system:serviceaccount:kube-system:deployment-controller" });
 
     // Grouped: the "watch" child span holds only the writes audit missed.
     const grouped = await jaegerTrace(at("14:50:00"), at("15:30:00"), "grouped");
