@@ -7,7 +7,8 @@ import type { TraceEntry, TraceObject } from "@/server/query/trace/assembled";
 import type { EpochMicros } from "@/server/query/trace/types";
 import { entryDetailsOf, timelineEntryOf } from "@/server/query/timeline/payload";
 import { mustGatherEvent } from "@/server/testing/mustGatherEvents";
-import { CASCADE } from "@/server/testing/scenarios/openshiftCascade";
+import { CASCADE, openshiftCascade } from "@/server/testing/scenarios/openshiftCascade";
+import { versionsOf, watchRowsOf, type WatchRow } from "@/server/testing/scenarios/watchedCascade";
 import { EntryPanel } from "./EntryPanel";
 
 /**
@@ -106,5 +107,80 @@ describe("the side panel of a Kubernetes Event", () => {
     expect(html).toContain('<ul class="');
     expect(textOf(html)).toContain("status.phase Running -> Succeeded");
     expect(field(html, "Reason")).toBeNull();
+  });
+});
+
+/**
+ * The side panel of what a watch observed: the entries a watch of the OpenShift Deployment would
+ * have stored (server/testing/scenarios/watchedCascade.ts, from the rollout's real bodies), and an
+ * audit entry that shows its watch twin's diff (server/query/trace/watchTwins.ts).
+ */
+describe("the side panel of a watch entry", () => {
+  const rows = watchRowsOf(versionsOf(openshiftCascade(), "deployments", "apiserver"));
+  const deployment: TraceObject = { ...pod, id: 1, apiGroup: "apps", resource: "deployments", kind: "Deployment", name: "apiserver", uid: CASCADE.deployment.uid };
+  function watchEntry(row: WatchRow, details: JsonObject = row.details): TraceEntry {
+    const at = (row.startTime.getTime() * 1000) as EpochMicros;
+    return { id: 31, objectId: 1, source: "watch", start: at, end: at, actor: row.actor, verb: row.verb, subresource: "", statusCode: null, title: row.title, auditId: null, stage: null, userAgent: null, details, diff: row.diff, snapshot: row.snapshot, noop: false };
+  }
+  const render = (entry: TraceEntry, loaded = true) =>
+    renderToStaticMarkup(createElement(EntryPanel, { summary: timelineEntryOf(entry), details: loaded ? entryDetailsOf(entry, deployment) : undefined, error: null, row: undefined, currentObjectId: 1, onClose: () => {} }));
+
+  it("says a watch observed it, what it reported, who wrote it and when, on which subresource, the versions and the changes; nothing of a request", () => {
+    const html = render(watchEntry(rows[1]!));
+    expect(html).toMatch(/<span class="[^"]*pill-update[^"]*">update<\/span>observed by a watch/);
+    expect(field(html, "Observed")).toBe("2021-09-13 14:53:17.500000 UTC");
+    expect(field(html, "Watch event")).toBe("updated · MODIFIED");
+    expect(field(html, "Manager")).toBe("kube-controller-manager wrote it at 2021-09-13 14:53:16.000000 UTC");
+    expect(field(html, "Subresource")).toBe("status");
+    expect(field(html, "resourceVersion")).toBe("9101 → 9109");
+    expect(textOf(html)).toContain('metadata.annotations["deployment.kubernetes.io/revision"] "3" -> "1"');
+    for (const audit of ["User agent", "Response", "Audit ID", "Also recorded"]) expect(textOf(html), audit).not.toContain(audit);
+  });
+
+  it("shows the snapshot of a version first seen, and says why there is no diff", () => {
+    const html = render(watchEntry(rows[0]!));
+    expect(html).toMatch(/<span class="[^"]*pill-create[^"]*">create<\/span>observed by a watch/);
+    expect(field(html, "Watch event")).toBe("created · ADDED");
+    expect(field(html, "Manager")).toBe("cluster-openshift-apiserver-operator wrote it at 2021-09-13 14:53:16.000000 UTC");
+    expect(field(html, "resourceVersion")).toBe("(first seen) → 9101");
+    expect(field(html, "Subresource")).toBeNull();
+    expect(textOf(html)).toContain("Created: see the snapshot.");
+    expect(textOf(html)).toContain("Snapshot of the object");
+    expect(html).toMatch(/aria-label="Snapshot">\{\n {2}&quot;apiVersion&quot;: &quot;apps\/v1&quot;/);
+  });
+
+  it("names a deletion the watch missed, with no manager to tell", () => {
+    const gone = { ...watchEntry({ ...rows.at(-1)!, verb: "delete", title: "watched: gone (deleted while not watched)", diff: null, snapshot: rows.at(-1)!.snapshot }, { watchEvent: "GONE", resourceVersionAfter: "9162" }), actor: "watch" };
+    const html = render(gone);
+    expect(field(html, "Watch event")).toBe("gone (deleted while not watched) · GONE");
+    expect(field(html, "Managers")).toBe("none recorded");
+    expect(textOf(html)).toContain("Deleted while not watched.");
+  });
+
+  it("shows the lane's watch event, managers and subresource while the whole entry loads", () => {
+    const html = render(watchEntry(rows[1]!), false);
+    expect(field(html, "Watch event")).toBe("updated · MODIFIED");
+    expect(field(html, "Manager")).toBe("kube-controller-manager");
+    expect(field(html, "Subresource")).toBe("status");
+    expect(field(html, "resourceVersion")).toBeNull();
+  });
+
+  it("says when an audit entry's changes are those its watch twin saw", () => {
+    const audit: TraceEntry = {
+      ...watchEntry(rows[1]!),
+      source: "audit",
+      actor: "system:serviceaccount:kube-system:deployment-controller",
+      subresource: "status",
+      statusCode: 200,
+      auditId: "c45ca4de-0000-4000-8000-000000000006",
+      userAgent: "kube-controller-manager/v1.21.1 (linux/amd64) kubernetes/a4ab7a9",
+      title: "system:serviceaccount:kube-system:deployment-controller update status",
+      details: { user: "system:serviceaccount:kube-system:deployment-controller", level: "RequestResponse", resourceVersionAfter: "9109", diffFrom: "watch", diffFromEntryId: 31 },
+    };
+    const html = render(audit);
+    expect(textOf(html)).toContain("As a watch saw the same write (resourceVersion 9109): audit had no earlier version to compare with.");
+    expect(field(html, "User agent")).toBe("kube-controller-manager/v1.21.1 (linux/amd64) kubernetes/a4ab7a9");
+    expect(field(html, "Watch event")).toBeNull();
+    expect(textOf(html)).not.toContain("Also recorded");
   });
 });

@@ -2,10 +2,11 @@
 
 import Link from "next/link";
 import type { ReactNode, Ref } from "react";
-import type { TimelineEntry, TimelineEntryDetails, TimelineEventDetails, TimelineEventSummary, TimelineRow } from "@/server/query/timeline/types";
+import type { TimelineEntry, TimelineEntryDetails, TimelineEventDetails, TimelineEventSummary, TimelineRow, TimelineWatchDetails, TimelineWatchSummary } from "@/server/query/timeline/types";
 import { countText, eventKindName, isWarning, objectReferenceText, reporterWhereText, timesText } from "./eventText";
 import { formatCommand, formatDuration, formatInstant } from "./format";
 import { objectPageHref } from "./urlState";
+import { OBSERVED_BY_WATCH, watchEventText, whyNoWatchDiff } from "./watchText";
 import styles from "./EntryPanel.module.css";
 
 export interface EntryPanelProps {
@@ -36,6 +37,7 @@ const json = (value: unknown) => JSON.stringify(value, null, 2);
 
 /** Why an entry lists no change: the reader should not take an empty list for "nothing happened". */
 function whyNoDiff(entry: TimelineEntry): string {
+  if (entry.watch) return whyNoWatchDiff({ hasSnapshot: entry.hasSnapshot, watch: entry.watch });
   if (entry.mark === "failed") return "None: the request failed.";
   if (entry.mark === "noop") return "None: the object did not change.";
   if (entry.mark === "connect") return `None: ${entry.subresource} opens a session through the object; it does not change it.`;
@@ -105,11 +107,56 @@ function AuditFields({ entry, details }: { entry: TimelineEntry; details: Timeli
   );
 }
 
+/**
+ * What a watch reported: when it saw the object, which event, the field managers who wrote that
+ * version (and when) and on which subresource, and the versions before and after. `watch` is
+ * undefined until the whole entry is loaded; the lane's summary shows meanwhile.
+ */
+function WatchFields({ entry, summary, watch }: { entry: TimelineEntry; summary: TimelineWatchSummary; watch: TimelineWatchDetails | undefined }) {
+  return (
+    <>
+      <Field label="Observed">{formatInstant(entry.startMicros)}</Field>
+      <Field label="Watch event">
+        {watchEventText(summary.event)}
+        {summary.event ? <span className="muted"> · {summary.event}</span> : null}
+      </Field>
+      <Field label={summary.managers.length === 1 ? "Manager" : "Managers"}>
+        {summary.managers.length === 0 ? (
+          <span className="muted">none recorded</span>
+        ) : (
+          summary.managers.map((manager, i) => (
+            <span key={manager}>
+              {i > 0 ? ", " : ""}
+              <code>{manager}</code>
+            </span>
+          ))
+        )}
+        {watch?.managedAtMicros != null ? <div className="muted">wrote it at {formatInstant(watch.managedAtMicros)}</div> : null}
+      </Field>
+      {summary.subresource ? (
+        <Field label="Subresource">
+          <code>{summary.subresource}</code>
+        </Field>
+      ) : null}
+      {watch && (watch.resourceVersionBefore || watch.resourceVersionAfter) ? (
+        <Field label="resourceVersion">
+          {watch.resourceVersionBefore ?? "(first seen)"} → {watch.resourceVersionAfter ?? "?"}
+        </Field>
+      ) : null}
+    </>
+  );
+}
+
 /** What the request changed: its diff, or why there is none. */
 function Changes({ entry, details }: { entry: TimelineEntry; details: TimelineEntryDetails | undefined }) {
   return (
     <>
       <h3>Changes</h3>
+      {entry.diffFrom === "watch" && entry.diff.length > 0 ? (
+        <p className="muted">
+          As a watch saw the same write (resourceVersion {details?.request.resourceVersionAfter ?? "?"}): audit had no earlier version to compare with.
+        </p>
+      ) : null}
       {entry.diff.length > 0 ? (
         <ul className={styles.diff} aria-label="Changes">
           {entry.diff.map((line, i) => (
@@ -179,7 +226,8 @@ function EventFields({ entry, summary, event }: { entry: TimelineEntry; summary:
 /**
  * The selected entry: for a request, what happened, when, who did it (and who impersonated whom),
  * from which client, what the apiserver answered, what changed, and — collapsed — the object's
- * body; for a Kubernetes Event, what it said (EventFields).
+ * body; for a Kubernetes Event, what it said (EventFields); for what a watch observed, what it
+ * reported (WatchFields), what changed and the body, as for a request.
  */
 export function EntryPanel({ summary, details, error, row, currentObjectId, headingRef, onClose }: EntryPanelProps) {
   const entry: TimelineEntry | undefined = details ?? summary;
@@ -207,6 +255,11 @@ export function EntryPanel({ summary, details, error, row, currentObjectId, head
               <span className={`${styles.pill} ${isWarning(entry.event) ? styles.pillWarning : styles["pill-event"]}`}>{eventKindName(entry.event)}</span>
               {entry.event.reason ?? <span className="muted">no reason given</span>}
             </p>
+          ) : entry.watch ? (
+            <p>
+              <span className={`${styles.pill} ${styles[`pill-${entry.mark}`]}`}>{entry.mark === "noop" ? "no change" : entry.mark}</span>
+              {OBSERVED_BY_WATCH}
+            </p>
           ) : (
             <p>
               <span className={`${styles.pill} ${styles[`pill-${entry.mark}`]}`}>{entry.mark === "noop" ? "no change" : entry.mark}</span>
@@ -228,7 +281,13 @@ export function EntryPanel({ summary, details, error, row, currentObjectId, head
                 <span className="muted">in {details.object.cluster}</span>
               </Field>
             ) : null}
-            {entry.event ? <EventFields entry={entry} summary={entry.event} event={details?.event ?? undefined} /> : <AuditFields entry={entry} details={details} />}
+            {entry.event ? (
+              <EventFields entry={entry} summary={entry.event} event={details?.event ?? undefined} />
+            ) : entry.watch ? (
+              <WatchFields entry={entry} summary={entry.watch} watch={details?.watch ?? undefined} />
+            ) : (
+              <AuditFields entry={entry} details={details} />
+            )}
           </dl>
           {entry.event ? null : <Changes entry={entry} details={details} />}
           {details && details.patch !== null ? (

@@ -43,15 +43,21 @@ interface LegendItem {
   label: string;
 }
 
-/** The legend, in the marks' order, with Warning Events beside Normal ones. */
-const LEGEND: LegendItem[] = MARK_KINDS.flatMap((kind) =>
-  kind === "event"
-    ? [
-        { key: "event", swatch: styles["swatch-event"]!, label: "Event" },
-        { key: "warning", swatch: styles.swatchWarning!, label: "Warning Event" },
-      ]
-    : [{ key: kind, swatch: styles[`swatch-${kind}`]!, label: MARK_LABELS[kind] }],
-);
+/**
+ * The legend, in the marks' order, with Warning Events beside Normal ones, and last the shape of
+ * what a watch observed (drawn in the colour of its kind).
+ */
+const LEGEND: LegendItem[] = [
+  ...MARK_KINDS.flatMap((kind) =>
+    kind === "event"
+      ? [
+          { key: "event", swatch: styles["swatch-event"]!, label: "Event" },
+          { key: "warning", swatch: styles.swatchWarning!, label: "Warning Event" },
+        ]
+      : [{ key: kind, swatch: styles[`swatch-${kind}`]!, label: MARK_LABELS[kind] }],
+  ),
+  { key: "watch", swatch: styles.swatchWatch!, label: "observed by a watch" },
+];
 
 /** Where the details panel opens below the chart, not beside it (ObjectTimeline.module.css). */
 const PANEL_BELOW_CHART = "(max-width: 1000px)";

@@ -6,9 +6,11 @@ import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type Focus
 import type { TimelineEntry, TimelineRow } from "@/server/query/timeline/types";
 import { formatDuration, formatInstant } from "./format";
 import { eventKindName, isWarning, markLabel, timesText } from "./eventText";
+import { watchSummaryText } from "./watchText";
 import {
   BAND_HEIGHT,
   eventMarkShape,
+  watchMarkShape,
   formatTick,
   indentOf,
   labelWidthFor,
@@ -343,7 +345,8 @@ interface MarkShapeProps {
 
 /**
  * One entry's mark, a button: a bar from its start to its end for a request (a failure's the
- * lane's full height, square), a dot for a Kubernetes Event, a triangle for a Warning Event.
+ * lane's full height, square), a dot for a Kubernetes Event, a triangle for a Warning Event, a
+ * diamond in its kind's colour for what a watch observed.
  */
 function MarkShape({ mark, label, tabStop, selected, ...handlers }: MarkShapeProps) {
   const common = {
@@ -353,9 +356,11 @@ function MarkShape({ mark, label, tabStop, selected, ...handlers }: MarkShapePro
     "aria-pressed": selected,
     "data-entry-id": mark.entryId,
     "data-mark": mark.kind,
-    className: [styles.mark, styles[`mark-${mark.kind}`], mark.warning ? styles.markWarning : "", selected ? styles.selected : ""].filter(Boolean).join(" "),
+    "data-source": mark.watched ? "watch" : undefined,
+    className: [styles.mark, styles[`mark-${mark.kind}`], mark.warning ? styles.markWarning : "", mark.watched ? styles.markWatched : "", selected ? styles.selected : ""].filter(Boolean).join(" "),
     ...handlers,
   };
+  if (mark.watched) return <polygon {...common} points={watchMarkShape(mark).points} />;
   if (mark.kind === "event") {
     const shape = eventMarkShape(mark);
     const eventType = mark.warning ? "Warning" : "Normal";
@@ -381,8 +386,8 @@ function Tooltip({ hover }: { hover: Hover }) {
       <div className={styles.tooltipTitle}>{entry.title}</div>
       <div>
         {formatInstant(entry.startMicros)}
-        {/* An Event is an instant: no duration to tell. */}
-        {entry.event ? null : ` · ${formatDuration(entry.endMicros - entry.startMicros)}`}
+        {/* An Event, and what a watch saw, is an instant: no duration to tell. */}
+        {entry.event || entry.watch ? null : ` · ${formatDuration(entry.endMicros - entry.startMicros)}`}
       </div>
       <div className="muted">
         {row.object.kind} {row.object.name}
@@ -394,6 +399,8 @@ function Tooltip({ hover }: { hover: Hover }) {
           {entry.event.count > 1 ? ` · seen ${timesText(entry.event.count)}` : ""}
         </div>
       ) : null}
+      {entry.watch ? <div>{watchSummaryText(entry.watch)}</div> : null}
+      {entry.diffFrom === "watch" && entry.diff.length > 0 ? <div className="muted">changes as a watch saw them</div> : null}
       {entry.failure ? (
         <div className="failed">
           {entry.statusCode} {entry.failure.reason ?? ""}

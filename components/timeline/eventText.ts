@@ -1,5 +1,6 @@
 import { WARNING_EVENT_TYPE, type TimelineEntry, type TimelineEventDetails, type TimelineEventSummary } from "@/server/query/timeline/types";
 import { formatInstant } from "./format";
+import { watchLabelLead } from "./watchText";
 
 /** How the object page words a Kubernetes Event: its marks' labels, its tooltip, its panel's fields. */
 
@@ -20,11 +21,12 @@ export function timesText(count: number): string {
 
 /**
  * What a mark is, as a screen reader says it and its keyboard focus shows it: the entry's title
- * and time, led for an Event by its type (`Warning Event: default-scheduler FailedScheduling: …`),
- * which its colour and shape say to the eye.
+ * and time, led for an Event by its type (`Warning Event: default-scheduler FailedScheduling: …`)
+ * and for a watch entry by what the watch saw (`Watched, updated: …`), which its colour and shape
+ * say to the eye.
  */
-export function markLabel(entry: Pick<TimelineEntry, "title" | "startMicros" | "event">): string {
-  const lead = entry.event ? `${eventKindName(entry.event)}: ` : "";
+export function markLabel(entry: Pick<TimelineEntry, "title" | "startMicros" | "event"> & { watch?: TimelineEntry["watch"] }): string {
+  const lead = entry.event ? `${eventKindName(entry.event)}: ` : entry.watch ? watchLabelLead(entry.watch) : "";
   const seen = entry.event && entry.event.count > 1 ? `, seen ${timesText(entry.event.count)}` : "";
   return `${lead}${entry.title}, ${formatInstant(entry.startMicros)}${seen}`;
 }

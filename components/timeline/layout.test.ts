@@ -27,6 +27,8 @@ import {
   paintOrder,
   eventMarkShape,
   EVENT_MARK_SIZE,
+  watchMarkShape,
+  WATCH_MARK_SIZE,
   tooltipPlacement,
   TOOLTIP_GAP,
   type TimeWindow,
@@ -118,6 +120,34 @@ describe("marks", () => {
     expect(new Set(marks.map((mark) => Math.round(mark.x))).size).toBe(1);
     // Last drawn is on top.
     expect(paintOrder(marks).map((mark) => mark.entryId)).toEqual([3, 2, 4, 1, 5]);
+  });
+});
+
+describe("watch marks", () => {
+  const scale = timeScale(HOUR, WIDTH);
+  // The Deployment's status update at 14:53:16.296 as audit reported it, and the one audit missed
+  // (14:53:36) as a watch saw it 1.2 s later (server/testing/scenarios/watchedCascade.ts).
+  const audited = entry(1, "update", "14:53:16.296", "14:53:16.300");
+  const watched = { ...entry(2, "update", "14:53:37.200", "14:53:37.200"), source: "watch" as const };
+
+  it("tells a watch entry's mark from a request's of the same kind", () => {
+    expect(marksOf(scale, [audited, watched], WIDTH).map((mark) => [mark.entryId, mark.kind, mark.watched])).toEqual([
+      [1, "update", false],
+      [2, "update", true],
+    ]);
+  });
+
+  it("draws it as a diamond centred on its time and on the lane", () => {
+    const [, mark] = marksOf(scale, [audited, watched], WIDTH);
+    const points = watchMarkShape(mark!).points.split(" ").map((point) => point.split(",").map(Number) as [number, number]);
+    const cx = mark!.x + MIN_MARK_WIDTH / 2;
+    const round = (n: number) => Math.round(n * 100) / 100;
+    expect(points).toEqual([
+      [round(cx), ROW_HEIGHT / 2 - WATCH_MARK_SIZE / 2],
+      [round(cx + WATCH_MARK_SIZE / 2), ROW_HEIGHT / 2],
+      [round(cx), ROW_HEIGHT / 2 + WATCH_MARK_SIZE / 2],
+      [round(cx - WATCH_MARK_SIZE / 2), ROW_HEIGHT / 2],
+    ]);
   });
 });
 

@@ -117,10 +117,12 @@ export interface Mark extends Span {
   kind: MarkKind;
   /** A Kubernetes Event of type Warning (kind "event"): drawn apart from Normal ones, and over them. */
   warning: boolean;
+  /** Observed by a watch (source "watch"): a diamond in its kind's colour, apart from a request's bar. */
+  watched: boolean;
 }
 
-/** What of an entry its mark needs: `event` only for a Kubernetes Event. */
-export type MarkedEntry = Pick<TimelineEntry, "id" | "mark" | "startMicros" | "endMicros"> & { event?: TimelineEntry["event"] };
+/** What of an entry its mark needs: `event` only for a Kubernetes Event, `source` to tell a watch's. */
+export type MarkedEntry = Pick<TimelineEntry, "id" | "mark" | "startMicros" | "endMicros"> & { event?: TimelineEntry["event"]; source?: TimelineEntry["source"] };
 
 /**
  * Where an entry's mark goes: from its start to its end, at least MIN_MARK_WIDTH wide (a write
@@ -136,7 +138,7 @@ export function marksOf(scale: TimeScale, entries: readonly MarkedEntry[], width
   const marks: Mark[] = [];
   for (const entry of entries) {
     const span = markSpan(scale, entry);
-    if (onScreen(span, width)) marks.push({ entryId: entry.id, kind: entry.mark, warning: entry.event?.type === WARNING_EVENT_TYPE, ...span });
+    if (onScreen(span, width)) marks.push({ entryId: entry.id, kind: entry.mark, warning: entry.event?.type === WARNING_EVENT_TYPE, watched: entry.source === "watch", ...span });
   }
   return marks;
 }
@@ -160,6 +162,23 @@ export function eventMarkShape(mark: Pick<Mark, "x" | "width" | "warning">, rowH
   const half = EVENT_MARK_SIZE / 2 + 1;
   const round = (n: number) => Math.round(n * 100) / 100;
   return { shape: "triangle", points: [[cx, cy - half], [cx + half, cy + half - 1], [cx - half, cy + half - 1]].map(([x, y]) => `${round(x!)},${round(y!)}`).join(" ") };
+}
+
+/** How wide and high a watch entry's diamond is: an instant, like an Event, whose shapes it does not share. */
+export const WATCH_MARK_SIZE = 12;
+
+/**
+ * Where a watch entry's mark goes: a diamond centred on its span and on the lane, in the colour
+ * of what it saw (create, update, delete). Its shape tells it apart from a request's bar and an
+ * Event's dot or triangle, for whoever does not tell the colours apart: the write was seen by a
+ * watch, not reported by the apiserver's audit.
+ */
+export function watchMarkShape(mark: Pick<Mark, "x" | "width">, rowHeight: number = ROW_HEIGHT): { points: string } {
+  const cx = mark.x + mark.width / 2;
+  const cy = rowHeight / 2;
+  const half = WATCH_MARK_SIZE / 2;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return { points: [[cx, cy - half], [cx + half, cy], [cx, cy + half], [cx - half, cy]].map(([x, y]) => `${round(x!)},${round(y!)}`).join(" ") };
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Database } from "../store/database";
-import type { DiffEntry, JsonValue } from "../ingest/audit/types";
+import type { DiffEntry, JsonObject, JsonValue } from "../ingest/audit/types";
+import type { EpochMicros } from "./trace/types";
+import { foldWatchTwins, loadTwinCandidates, mayHaveTwinOutside, TWIN_WINDOW_MICROS } from "./trace/watchTwins";
 import { formatDiffEntry } from "../model/diff/diff";
 import { isFailedRequest } from "../model/failedRequest";
 
@@ -43,6 +45,7 @@ export async function loadOverview(db: Database, limit = 50): Promise<Overview> 
         title: true,
         startTime: true,
         statusCode: true,
+        source: true,
         details: true,
         diff: true,
         noop: true,
@@ -52,17 +55,30 @@ export async function loadOverview(db: Database, limit = 50): Promise<Overview> 
       },
     }),
   ]);
+  const entries = rows.map((row) => ({
+    ...row,
+    id: Number(row.id),
+    objectId: Number(row.objectId),
+    start: (row.startTime.getTime() * 1000) as EpochMicros,
+    details: (row.details ?? {}) as JsonObject,
+    diff: row.diff as DiffEntry[] | null,
+  }));
+  // A write seen by audit and by a watch is listed once, as its audit entry (trace/watchTwins.ts).
+  // The latest entries hold every twin of theirs but those older than the oldest of them.
+  const oldest = entries.at(-1)?.start;
+  const nearOldest = oldest === undefined ? [] : entries.filter((entry) => mayHaveTwinOutside(entry, oldest, Number.POSITIVE_INFINITY));
+  const outside = nearOldest.length === 0 ? [] : await loadTwinCandidates(db, [...new Set(nearOldest.map((entry) => entry.objectId))], oldest! - TWIN_WINDOW_MICROS, oldest! + 1);
   return {
     clusters,
     objects,
     historyEntries,
-    recent: rows.map((row) => {
-      const diff = (row.diff as DiffEntry[] | null) ?? [];
+    recent: foldWatchTwins(entries, outside).map((row) => {
+      const diff = row.diff ?? [];
       const changes = diff.slice(0, MAX_CHANGE_LINES).map(formatDiffEntry);
       if (diff.length > MAX_CHANGE_LINES) changes.push(`… ${diff.length - MAX_CHANGE_LINES} more`);
       return {
-        id: Number(row.id),
-        objectId: Number(row.objectId),
+        id: row.id,
+        objectId: row.objectId,
         cluster: row.cluster.name,
         ...row.object,
         title: row.title,

@@ -3,7 +3,8 @@ import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../trac
 import type { EpochMicros } from "../trace/types";
 import { FIRST_STORABLE_MICROS, instantMicros } from "../../model/time/instant";
 import { loadFalcoTraceEvent } from "../../testing/fixtures";
-import { CASCADE } from "../../testing/scenarios/openshiftCascade";
+import { CASCADE, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
+import { versionsOf, watchRowsOf, type WatchRow } from "../../testing/scenarios/watchedCascade";
 import { mustGatherEvent } from "../../testing/mustGatherEvents";
 import { observeKubernetesEvent } from "../../ingest/events/observeEvent";
 import type { JsonObject } from "../../ingest/audit/types";
@@ -404,6 +405,74 @@ describe("Kubernetes Events", () => {
   it("reads details another source wrote with missing or mistyped fields as absent, and a count below 1 as once", () => {
     const odd = { ...ENTRIES.event, details: { reason: 7, type: "", count: 0, series: "no", related: {}, event: null, firstTimestamp: "yesterday" } };
     expect(entryDetailsOf(odd as unknown as TraceEntry, pod).event).toMatchObject({ reason: null, type: null, count: 1, series: null, related: null, firstMicros: null, eventObject: { namespace: null, name: null, uid: null } });
+  });
+});
+
+/**
+ * Watch entries as the store keeps them: those a watch of the Deployment would have stored
+ * (server/testing/scenarios/watchedCascade.ts, from the rollout's real bodies); the subresource
+ * in the details only, as the store has it.
+ */
+const WATCH_ROWS = watchRowsOf(versionsOf(openshiftCascade(), "deployments", "apiserver"));
+function watchEntry(row: WatchRow, details: JsonObject = row.details, diff = row.diff, verb = row.verb): TraceEntry {
+  const start = (row.startTime.getTime() * 1000) as EpochMicros;
+  return entry(1, "15:00:00.000", { source: "watch", start, end: start, actor: row.actor, verb, title: row.title, statusCode: null, auditId: null, stage: null, userAgent: null, details, diff, snapshot: row.snapshot });
+}
+
+describe("watch entries", () => {
+  const [added, status] = [watchEntry(WATCH_ROWS[0]!), watchEntry(WATCH_ROWS[1]!)];
+
+  it("give a watch entry's mark what the watch reported, its managers and subresource, and every other entry none", () => {
+    expect(timelineEntryOf(status)).toMatchObject({
+      source: "watch",
+      mark: "update",
+      title: "kube-controller-manager update status (watched)",
+      watch: { event: "MODIFIED", managers: ["kube-controller-manager"], subresource: "status" },
+      event: null,
+      diffFrom: null,
+      statusCode: null,
+      failure: null,
+    });
+    expect(timelineEntryOf(status).diff).toContain('metadata.annotations["deployment.kubernetes.io/revision"] "3" -> "1"');
+    expect(timelineEntryOf(added)).toMatchObject({ mark: "create", hasSnapshot: true, watch: { event: "ADDED", managers: ["cluster-openshift-apiserver-operator"], subresource: null } });
+    expect(timelineEntryOf(ENTRIES.create).watch).toBeNull();
+    expect(timelineEntryOf(eventEntry(KILLING)).watch).toBeNull();
+  });
+
+  it("marks a listed object as a change only when it differs from what the watch saw before; a deletion as a delete", () => {
+    const listed = (diff: WatchRow["diff"]) => watchEntry(WATCH_ROWS[2]!, { watchEvent: "LISTED", resourceVersionAfter: "9119" }, diff, "observed");
+    expect(markKindOf(listed(null))).toBe("noop");
+    expect(markKindOf(listed(WATCH_ROWS[2]!.diff))).toBe("update");
+    const gone = watchEntry(WATCH_ROWS.at(-1)!, { watchEvent: "GONE", resourceVersionAfter: "9162" }, null, "delete");
+    expect(timelineEntryOf(gone)).toMatchObject({ mark: "delete", watch: { event: "GONE", managers: [], subresource: null } });
+  });
+
+  it("gives the panel the versions, when the managers wrote it, and nothing of it twice under 'Also recorded'", () => {
+    const details = entryDetailsOf({ ...status, details: { ...status.details, reflector: "apps/v1 deployments" } }, deployment);
+    expect(details.watch).toEqual({
+      event: "MODIFIED",
+      managers: ["kube-controller-manager"],
+      subresource: "status",
+      managedAtMicros: us("2021-09-13T14:53:16Z"),
+      resourceVersionBefore: "9101",
+      resourceVersionAfter: "9109",
+    });
+    expect(details.request).toMatchObject({ auditId: null, resourceVersionBefore: "9101", resourceVersionAfter: "9109", diffFromEntryId: null });
+    expect(details.other).toEqual({ reflector: "apps/v1 deployments" });
+    expect(details.event).toBeNull();
+    expect(entryDetailsOf(ENTRIES.create, deployment).watch).toBeNull();
+  });
+
+  it("reads details with a mistyped or unknown field as absent", () => {
+    expect(timelineEntryOf(watchEntry(WATCH_ROWS[1]!, { watchEvent: "BOOKMARK", managers: "kubelet", subresource: 3 })).watch).toEqual({ event: null, managers: [], subresource: null });
+  });
+
+  it("says when an audit entry shows the diff of its watch twin, and which entry that is", () => {
+    const borrowed = { ...ENTRIES.create, verb: "update", diff: WATCH_ROWS[1]!.diff, details: { ...ENTRIES.create.details, resourceVersionAfter: "9109", diffFrom: "watch", diffFromEntryId: 4711 } };
+    expect(timelineEntryOf(borrowed)).toMatchObject({ source: "audit", diffFrom: "watch", watch: null });
+    const details = entryDetailsOf(borrowed, deployment);
+    expect(details.request.diffFromEntryId).toBe(4711);
+    expect(details.other).toEqual({});
   });
 });
 

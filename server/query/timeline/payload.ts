@@ -5,6 +5,7 @@ import { isFailedRequest } from "../../model/failedRequest";
 import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../trace/assembled";
 import { AUDIT_DETAIL_KEYS, serviceNameOf } from "../trace/display/common";
 import { eventDetailsOf, eventSummaryOf, EVENT_DETAIL_KEYS } from "./eventEntry";
+import { watchDetailsOf, watchSummaryOf, WATCH_ENTRY_DETAIL_KEYS } from "./watchEntry";
 import type { MarkKind, Timeline, TimelineEntry, TimelineEntryDetails, TimelineFailure, TimelineLifetime, TimelineObject, TimelineRange, TimelineRow } from "./types";
 
 export * from "./types";
@@ -44,10 +45,12 @@ export function lifetimeRange(lifetime: TimelineLifetime): { startMicros: number
 export const CONNECT_SUBRESOURCES: ReadonlySet<string> = new Set(["exec", "attach", "portforward", "proxy"]);
 
 /** Which mark an entry gets. Failures first (nothing happened), then no-ops and dry runs (nothing changed). */
-export function markKindOf(entry: Pick<TraceEntry, "source" | "verb" | "subresource" | "statusCode" | "details" | "noop">): MarkKind {
+export function markKindOf(entry: Pick<TraceEntry, "source" | "verb" | "subresource" | "statusCode" | "details" | "noop" | "diff">): MarkKind {
   if (isFailedRequest(entry.statusCode, entry.details)) return "failed";
   if (entry.noop || entry.details.dryRun === true) return "noop";
   if (entry.source === "event") return "event";
+  // A watch listing an object that already existed: a change only when it differs from what the watch saw before.
+  if (entry.source === "watch" && entry.verb === "observed") return entry.diff !== null && entry.diff.length > 0 ? "update" : "noop";
   if (CONNECT_SUBRESOURCES.has(entry.subresource)) return "connect";
   switch (entry.verb) {
     case "create":
@@ -133,6 +136,8 @@ export function timelineEntryOf(entry: TraceEntry): TimelineEntry {
     diffLineCount: diff.length,
     hasSnapshot: entry.snapshot !== null,
     event: entry.source === "event" ? eventSummaryOf(entry.details) : null,
+    watch: entry.source === "watch" ? watchSummaryOf(entry.details, entry.subresource) : null,
+    diffFrom: entry.details.diffFrom === "watch" ? "watch" : null,
   };
 }
 
@@ -147,7 +152,8 @@ export function entryDetailsOf(entry: TraceEntry, object: TraceObject): Timeline
     for (const [key, value] of Object.entries(d.annotations)) annotations[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
   const isEvent = entry.source === "event";
-  const named = isEvent ? EVENT_DETAIL_KEYS : NAMED_AUDIT_DETAILS;
+  const isWatch = entry.source === "watch";
+  const named = isEvent ? EVENT_DETAIL_KEYS : isWatch ? WATCH_ENTRY_DETAIL_KEYS : NAMED_AUDIT_DETAILS;
   const other: Record<string, JsonValue> = {};
   for (const [key, value] of Object.entries(d)) if (!named.has(key) && value !== undefined) other[key] = value;
   return {
@@ -169,9 +175,11 @@ export function entryDetailsOf(entry: TraceEntry, object: TraceObject): Timeline
       resourceVersionBefore: text(d.resourceVersionBefore),
       resourceVersionAfter: text(d.resourceVersionAfter),
       arrivedAfterResourceVersion: text(d.arrivedAfterResourceVersion),
+      diffFromEntryId: typeof d.diffFromEntryId === "number" && Number.isSafeInteger(d.diffFromEntryId) ? d.diffFromEntryId : null,
       dryRun: d.dryRun === true,
     },
     event: isEvent ? eventDetailsOf(d, entry.actor) : null,
+    watch: isWatch ? watchDetailsOf(d, entry.subresource) : null,
     other,
   };
 }

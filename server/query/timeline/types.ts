@@ -93,6 +93,32 @@ export interface TimelineEventDetails extends TimelineEventSummary {
   eventObject: { namespace: string | null; name: string | null; uid: string | null };
 }
 
+/**
+ * What a watch reported (server/plugins/types.ts ObservedHistoryEntry, source "watch"): the
+ * object LISTED (already there), ADDED, MODIFIED, DELETED, or GONE (deleted while not watched).
+ */
+export const WATCH_EVENTS = ["LISTED", "ADDED", "MODIFIED", "DELETED", "GONE"] as const;
+export type WatchEventType = (typeof WATCH_EVENTS)[number];
+
+/** What a lane needs of a watch entry to draw and name its mark. */
+export interface TimelineWatchSummary {
+  /** Null when the entry names none of WATCH_EVENTS. */
+  event: WatchEventType | null;
+  /** The field managers of the version (those of its managedFields with the latest time): who wrote it. */
+  managers: string[];
+  /** The subresource their managedFields entry names (`status`); null for the object itself. */
+  subresource: string | null;
+}
+
+/** Everything a watch entry said, for the side panel. */
+export interface TimelineWatchDetails extends TimelineWatchSummary {
+  /** When the managers wrote it (their managedFields time, whole seconds); null when not told. */
+  managedAtMicros: number | null;
+  /** The version the watch saw before this one; null on first sight. */
+  resourceVersionBefore: string | null;
+  resourceVersionAfter: string | null;
+}
+
 /** One history entry on a lane: enough for its mark, its tooltip and a list of what it changed. */
 export interface TimelineEntry {
   /** history_entries.id: what `objects.entry` takes. */
@@ -120,6 +146,13 @@ export interface TimelineEntry {
   hasSnapshot: boolean;
   /** A Kubernetes Event's reason, type and count (mark "event"); null for any other entry. */
   event: TimelineEventSummary | null;
+  /** What a watch reported (source "watch"); null for any other entry. */
+  watch: TimelineWatchSummary | null;
+  /**
+   * "watch" when the diff is not the entry's own but the one a watch recorded for the same write
+   * (an audit entry that had none: server/query/trace/watchTwins.ts); null when it is its own.
+   */
+  diffFrom: "watch" | null;
 }
 
 /** Another object a row's object is related to besides its place in the tree (a Pod's Node). */
@@ -196,10 +229,14 @@ export interface TimelineEntryDetails extends TimelineEntry {
     resourceVersionAfter: string | null;
     /** Set when the write came after a newer version of its object and has no diff. */
     arrivedAfterResourceVersion: string | null;
+    /** The watch entry (history_entries.id) whose diff the entry shows (diffFrom "watch"); null otherwise. */
+    diffFromEntryId: number | null;
     dryRun: boolean;
   };
   /** A Kubernetes Event's own fields; null for any other entry. */
   event: TimelineEventDetails | null;
+  /** A watch entry's own fields; null for any other entry. */
+  watch: TimelineWatchDetails | null;
   /** What else the source recorded, beyond the fields named above. */
   other: Record<string, JsonValue>;
 }

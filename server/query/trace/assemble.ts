@@ -4,6 +4,7 @@ import { BUILTIN_RELATION_KINDS, relationKindInfo } from "../../model/links/kind
 import type { AssembledTrace, RelatedObject, TraceEntry, TraceNode, TraceObject } from "./assembled";
 import { climb, placeDescendants, type AncestorLine, type ParentCandidate } from "./parentChoice";
 import type { EpochMicros, TraceQuery } from "./types";
+import { foldWatchTwins, loadOutsideCandidates } from "./watchTwins";
 
 /**
  * Trace assembly: the queried object, the relatives its relation mode reaches through
@@ -27,14 +28,16 @@ import type { EpochMicros, TraceQuery } from "./types";
  *
  * Queries: one to find the root object, one per level of the walk (≤ depth up, ≤ depth down,
  * the two directions run concurrently), then three concurrent ones for objects, entries and
- * other relations. The walk is a loop of one query per level rather than a recursive CTE
+ * other relations; then, only when an entry near an edge of the range may have a twin outside
+ * it (watchTwins.ts), two concurrent ones for the entries just before and after the range. The
+ * walk is a loop of one query per level rather than a recursive CTE
  * because the choice at each level needs relationKindInfo and parentPrecedence, which know
  * the relation kinds that rules files and plugins register in this process — SQL doesn't.
  * Every statement is answered from an index: relations_to_idx / relations_from_idx
  * (object id + valid_from), the objects primary key, history_object_time_idx (object id +
  * start time), history_slow_start_time_idx and history_long_end_time_idx (the entries that ran into
  * the range from before it: ../overlappingEntries.ts) — see assemble.integration-test.ts, which
- * checks the plans.
+ * checks the plans (watchTwins.integration-test.ts checks the twins' statement's).
  */
 
 /** The configured maximum depth when the caller gives none (KUBETRAIL_TRACE_MAX_DEPTH's default). */
@@ -227,9 +230,13 @@ export async function assembleTrace(sql: Sql, query: TraceQuery, options: Assemb
   ]);
 
   const objectById = new Map(objects.rows.map((row) => [Number(row.id), normalizeObject(row)]));
+  // One write seen by audit and by a watch is shown once, as its audit entry (watchTwins.ts);
+  // a twin may lie just outside the range.
+  const loaded = entries.rows.map(normalizeEntry);
+  const [startMicros, endMicros] = [query.startSeconds * 1_000_000, query.endSeconds * 1_000_000];
+  const folded = foldWatchTwins(loaded, await loadOutsideCandidates(sql, loaded, startMicros, endMicros));
   const entriesById = new Map<number, TraceEntry[]>();
-  for (const row of entries.rows) {
-    const entry = normalizeEntry(row);
+  for (const entry of folded) {
     const list = entriesById.get(entry.objectId);
     if (list) list.push(entry);
     else entriesById.set(entry.objectId, [entry]);
@@ -248,8 +255,8 @@ export async function assembleTrace(sql: Sql, query: TraceQuery, options: Assemb
     query: { ...query, depth },
     queriedObjectId: rootId,
     nodes: ordered,
-    start: (query.startSeconds * 1_000_000) as EpochMicros,
-    end: (query.endSeconds * 1_000_000) as EpochMicros,
+    start: startMicros as EpochMicros,
+    end: endMicros as EpochMicros,
   };
 }
 

@@ -107,6 +107,16 @@ export const ATTR = {
   count: "count",
   /** Entry: a Kubernetes Event's type, "Normal" or "Warning". */
   eventType: "eventType",
+  /** Entry: the watch event that reported a watch entry: LISTED (already there when listed), ADDED, MODIFIED, DELETED, GONE (deleted while not watched). */
+  watchEvent: "watchEvent",
+  /** Entry: a watch entry's field managers, comma-separated: those of the object's managedFields with the latest time (who wrote that version). */
+  managers: "managers",
+  /** Entry: that latest managedFields time, RFC 3339. */
+  managedAt: "managedAt",
+  /** Entry: where the diff comes from when it is not the entry's own: "watch" on an audit entry showing the diff its watch twin (the same write, seen by a watch) recorded. */
+  diffFrom: "diffFrom",
+  /** Entry: the history_entries.id of that watch entry. */
+  diffFromEntryId: "diffFromEntryID",
   /** Entry: prefix of the audit event's annotations, e.g. `annotation.authorization.k8s.io/decision`. */
   annotationPrefix: "annotation.",
   /** Entry: prefix of anything else a source recorded that has no name above, e.g. `detail.reportingController`. */

@@ -78,6 +78,8 @@ function scalarOrJson(value: JsonValue): AttributeValue | null {
   return typeof value === "object" ? json(value) : value;
 }
 
+const text = (value: JsonValue | undefined): string | null => (typeof value === "string" && value !== "" ? value : null);
+
 function stringList(value: JsonValue | undefined): string | null {
   return Array.isArray(value) && value.length > 0 ? value.map((item) => (typeof item === "string" ? item : json(item))).join(", ") : null;
 }
@@ -97,8 +99,12 @@ export const AUDIT_DETAIL_KEYS: ReadonlySet<string> = new Set([
   "patch",
   "level",
   "stage",
+  "diffFrom",
+  "diffFromEntryId",
 ]);
 const EVENT_DETAIL_KEYS = new Set(["reason", "message", "count", "type"]);
+/** A watch entry's details read into named attributes (server/plugins/types.ts ObservedHistoryEntry, source "watch"). */
+export const WATCH_DETAIL_KEYS: ReadonlySet<string> = new Set(["watchEvent", "managers", "managedAt", "subresource"]);
 
 /** The diff as the `diff` attribute: one `path old -> new` line per change. */
 export function diffText(diff: DiffEntry[] | null): string | null {
@@ -126,7 +132,8 @@ export function entryAttributes(entry: TraceEntry): Record<string, AttributeValu
     set(ATTR.impersonatedByGroups, stringList(d.impersonatedBy.groups));
   }
   set(ATTR.verb, entry.verb);
-  set(ATTR.subresource, entry.subresource);
+  // A watch entry may name its subresource (its manager's managedFields entry's) only in its details.
+  set(ATTR.subresource, entry.subresource !== "" ? entry.subresource : entry.source === "watch" ? text(d.subresource) : null);
   set(ATTR.statusCode, entry.statusCode);
   set(ATTR.auditId, entry.auditId);
   set(ATTR.stage, entry.stage);
@@ -138,6 +145,8 @@ export function entryAttributes(entry: TraceEntry): Record<string, AttributeValu
   set(ATTR.resourceVersionAfter, typeof d.resourceVersionAfter === "string" ? d.resourceVersionAfter : null);
   set(ATTR.arrivedAfterResourceVersion, typeof d.arrivedAfterResourceVersion === "string" ? d.arrivedAfterResourceVersion : null);
   set(ATTR.diff, diffText(entry.diff));
+  set(ATTR.diffFrom, text(d.diffFrom));
+  set(ATTR.diffFromEntryId, typeof d.diffFromEntryId === "number" ? d.diffFromEntryId : null);
   set(ATTR.snapshot, entry.snapshot ? json(entry.snapshot) : null);
   set(ATTR.patch, d.patch !== undefined ? scalarOrJson(d.patch) : null);
   a[ATTR.noop] = entry.noop;
@@ -162,8 +171,13 @@ export function entryAttributes(entry: TraceEntry): Record<string, AttributeValu
     set(ATTR.count, typeof d.count === "number" ? d.count : null);
     set(ATTR.eventType, typeof d.type === "string" ? d.type : null);
   }
+  if (entry.source === "watch") {
+    set(ATTR.watchEvent, text(d.watchEvent));
+    set(ATTR.managers, stringList(d.managers));
+    set(ATTR.managedAt, text(d.managedAt));
+  }
   for (const [key, value] of Object.entries(d)) {
-    if (AUDIT_DETAIL_KEYS.has(key) || (entry.source === "event" && EVENT_DETAIL_KEYS.has(key))) continue;
+    if (AUDIT_DETAIL_KEYS.has(key) || (entry.source === "event" && EVENT_DETAIL_KEYS.has(key)) || (entry.source === "watch" && WATCH_DETAIL_KEYS.has(key))) continue;
     set(`${ATTR.detailPrefix}${key}`, scalarOrJson(value as JsonValue));
   }
   return a;

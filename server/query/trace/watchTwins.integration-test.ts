@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STORE_KINDS } from "../../testing/databases";
+import { startTestApp, type TestApp } from "../../testing/appHarness";
+import { CASCADE, cascadeEventList, openshiftCascade } from "../../testing/scenarios/openshiftCascade";
+import { insertWatchRows, versionsOf, watchRowsOf, WATCH_DELAY_MS } from "../../testing/scenarios/watchedCascade";
+import { formatDiffEntry } from "../../model/diff/diff";
+import { loadTimeline, loadTimelineEntry } from "../timeline/load";
+import type { TimelineEntry } from "../timeline/types";
+import type { JaegerKeyValue, JaegerTrace } from "../../jaeger/v1/jaegerJson";
+import { ATTR } from "./attributes";
+import { objectIdOf } from "./rolloutTree.fixture";
+import { encodeTraceId } from "./traceId";
+import { TWIN_CANDIDATES_SQL } from "./watchTwins";
+import type { DisplayMode } from "./types";
+
+/**
+ * One write seen by the audit webhook and by a watch is shown once, as its audit entry, on the
+ * object page and through the Jaeger API. The audit side: the real OpenShift rollout
+ * (server/testing/scenarios/openshiftCascade.ts, docs/samples/deployment-cascade.jsonl) posted to
+ * the webhook, less two of the Deployment's writes the audit missed (its create, as if the
+ * webhook was set up a moment later, and one status update). The watch side: a watch that saw
+ * every version of the Deployment (watchedCascade.ts, from the same real bodies), stored by SQL.
+ */
+const CLUSTER = "watched";
+const at = (clock: string) => new Date(`2021-09-13T${clock}Z`);
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+const MISSED_BY_AUDIT = new Set(["create deployment apiserver", "deployment apiserver status: 3 available"]);
+const JAEGER = { basePath: "/jaeger", uiServed: false };
+
+describe.each(STORE_KINDS)("watch entries folded into their audit twins on %s", (kind) => {
+  let app: TestApp;
+  let deploymentId: number;
+  const steps = openshiftCascade();
+  const versions = versionsOf(steps, "deployments", CASCADE.deployment.name);
+  const watchRows = watchRowsOf(versions);
+  let watchIdOf: Map<string, number>;
+
+  beforeAll(async () => {
+    app = await startTestApp(kind);
+    const audited = steps.filter((step) => !MISSED_BY_AUDIT.has(step.label));
+    expect((await app.postAudit(cascadeEventList(audited), { cluster: CLUSTER })).status).toBe(200);
+    deploymentId = await objectIdOf(app.context.db, CLUSTER, "deployments", CASCADE.deployment.name);
+    const ids = await insertWatchRows(app.context.db, deploymentId, watchRows);
+    watchIdOf = new Map(versions.map((version, i) => [version.resourceVersion, ids[i]!]));
+  });
+  afterAll(() => app?.close());
+
+  const timelineEntries = async (range?: { startMicros: number; endMicros: number }): Promise<TimelineEntry[]> => {
+    const timeline = await loadTimeline(app.context.db, { id: deploymentId, relations: "self", ...(range ? { range } : {}) }, { jaeger: JAEGER });
+    return timeline!.rows[0]!.entries;
+  };
+  const jaegerTrace = async (start: Date, end: Date, displayMode: DisplayMode = "tracing"): Promise<JaegerTrace> => {
+    const traceId = encodeTraceId({ rootObjectId: deploymentId, relationMode: "self", displayMode, depth: 1, startSeconds: seconds(start), endSeconds: seconds(end) });
+    const response = await fetch(`${app.url}/jaeger/api/traces/${traceId}`);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { data: JaegerTrace[] }).data[0]!;
+  };
+  const fieldsOf = (fields: JaegerKeyValue[]) => Object.fromEntries(fields.map((field) => [field.key, field.value]));
+  /** Each log of the object's span as `<source> <resourceVersionAfter>`: which entries the trace shows. */
+  const logVersions = (trace: JaegerTrace) => trace.spans[0]!.logs.map((log) => fieldsOf(log.fields)).map((f) => `${f[ATTR.source]} ${f[ATTR.resourceVersionAfter] ?? "-"}`);
+  const watchDiffOf = (resourceVersion: string) => watchRows[versions.findIndex((v) => v.resourceVersion === resourceVersion)]!.diff!.map(formatDiffEntry);
+
+  it("the object page shows each write once: the audit entry where audit saw it, the watch entry where only the watch did", async () => {
+    const entries = await timelineEntries();
+    const summary = entries.map((entry) => `${entry.source} ${entry.verb}${entry.subresource ? ` ${entry.subresource}` : ""}`);
+    expect(summary).toEqual([
+      "audit update status",
+      // The create audit missed: the watch's ADDED, with the body it saw (reported after the status update that followed it).
+      "watch create",
+      // The status update audit missed.
+      "watch update status",
+      "audit update",
+      "audit update status",
+      "audit update",
+      "audit update status",
+      "audit update status",
+      "audit update status",
+      "audit update status",
+      "audit delete",
+    ]);
+    expect(entries[1]).toMatchObject({ title: "cluster-openshift-apiserver-operator create (watched)", hasSnapshot: true });
+    expect(entries[2]!.diff).toEqual(watchDiffOf("9119").slice(0, 20));
+  });
+
+  it("an audit entry without a diff shows its watch twin's, and says so; one with its own keeps it", async () => {
+    const entries = await timelineEntries();
+    // Audit's first sight of the Deployment: no earlier version to compare with, but the watch had one.
+    const firstAudited = entries[0]!;
+    expect(firstAudited.diff.length).toBeGreaterThan(0);
+    expect(firstAudited.diff).toEqual(watchDiffOf("9109").slice(0, 20));
+    // The status the deployment controller first wrote: what audit alone could not say.
+    expect(firstAudited.diff.some((line) => line.startsWith('status (added) {"observedGeneration":1,'))).toBe(true);
+    const whole = (await loadTimelineEntry(app.context.db, firstAudited.id))!;
+    expect(whole.diff).toEqual(watchDiffOf("9109"));
+    expect(whole).toMatchObject({ source: "audit", diffFrom: "watch", request: { resourceVersionAfter: "9109", diffFromEntryId: watchIdOf.get("9109"), auditId: expect.any(String) } });
+
+    // rev2: audit compared it with what it held (9109, since it missed 9119), and keeps its own diff.
+    const rev2 = entries[3]!;
+    const rev2Whole = (await loadTimelineEntry(app.context.db, rev2.id))!;
+    expect(rev2Whole).toMatchObject({ diffFrom: null, request: { diffFromEntryId: null } });
+    expect(rev2Whole.diff).not.toEqual(watchDiffOf("9120"));
+    expect(rev2Whole.diff).toContain("metadata.generation 1 -> 2");
+  });
+
+  it("the Jaeger API shows the same entries in every display mode, the borrowed diff on the audit log", async () => {
+    const expected = ["audit 9109", "watch 9101", "watch 9119", "audit 9120", "audit 9127", "audit 9128", "audit 9135", "audit 9146", "audit 9157", "audit 9162", "audit -"];
+    const trace = await jaegerTrace(at("14:50:00"), at("15:30:00"));
+    expect(logVersions(trace)).toEqual(expected);
+    const firstAudited = fieldsOf(trace.spans[0]!.logs[0]!.fields);
+    expect(firstAudited).toMatchObject({ [ATTR.diff]: watchDiffOf("9109").join("\n"), [ATTR.diffFrom]: "watch", [ATTR.diffFromEntryId]: watchIdOf.get("9109"), [ATTR.user]: "system:serviceaccount:kube-system:deployment-controller" });
+
+    // Grouped: the "watch" child span holds only the writes audit missed.
+    const grouped = await jaegerTrace(at("14:50:00"), at("15:30:00"), "grouped");
+    const watchSpan = grouped.spans.find((span) => span.operationName === "watch")!;
+    expect(watchSpan.logs.map((log) => fieldsOf(log.fields)[ATTR.resourceVersionAfter])).toEqual(["9101", "9119"]);
+    // Tree and timeline: one span per entry, the same entries.
+    for (const mode of ["tree", "timeline"] as const) {
+      const spans = (await jaegerTrace(at("14:50:00"), at("15:30:00"), mode)).spans.slice(1);
+      expect(spans.map((span) => `${fieldsOf(span.tags)[ATTR.source]} ${fieldsOf(span.tags)[ATTR.resourceVersionAfter] ?? "-"}`)).toEqual(expected);
+    }
+  });
+
+  it("a twin just outside the range still folds: the audit entry keeps the diff, the watch entry stays hidden", async () => {
+    const audit9109 = at("14:53:16.296");
+    const watch9109 = new Date(at("14:53:16.300").getTime() + WATCH_DELAY_MS);
+    // The range ends between the audit entry and its watch twin (whole seconds: 14:53:17).
+    expect(seconds(watch9109)).toBeGreaterThanOrEqual(seconds(audit9109) + 1);
+    const endsBetween = await jaegerTrace(at("14:53:00"), new Date((seconds(audit9109) + 1) * 1000));
+    expect(logVersions(endsBetween)).toEqual(["audit 9109"]);
+    expect(fieldsOf(endsBetween.spans[0]!.logs[0]!.fields)[ATTR.diff]).toBe(watchDiffOf("9109").join("\n"));
+
+    // The range starts between them: the watch entry is in it, the write it saw is not.
+    const startsBetween = await jaegerTrace(new Date((seconds(audit9109) + 1) * 1000), at("14:54:00"));
+    expect(logVersions(startsBetween)).toEqual(["watch 9101", "watch 9119"]);
+
+    // The object page, µs ranges: the same.
+    const micros = (date: Date) => date.getTime() * 1000;
+    const page = await timelineEntries({ startMicros: micros(audit9109) - 1000, endMicros: micros(audit9109) + 1000 });
+    expect(page.map((entry) => `${entry.source} ${entry.diff.length > 0}`)).toEqual(["audit true"]);
+    const later = await timelineEntries({ startMicros: micros(at("14:53:16.300")) + 1000, endMicros: micros(watch9109) + 1000 });
+    // Only the create audit missed, which the watch reported in the meantime.
+    expect(later.map((entry) => `${entry.source} ${entry.verb}`)).toEqual(["watch create"]);
+  });
+
+  it("reads the entries around a range from the index of an object's history", async () => {
+    // Over a range that holds every entry, only the object's index narrows the search.
+    await app.context.db.query("ANALYZE history_entries");
+    await app.context.db.transaction(async (tx) => {
+      await tx.query("SET LOCAL enable_seqscan = off");
+      const plan = (await tx.query<{ "QUERY PLAN": string }>(`EXPLAIN ${TWIN_CANDIDATES_SQL}`, [[deploymentId], new Date("1970-01-01"), new Date("2100-01-01")])).rows.map((row) => row["QUERY PLAN"]).join("\n");
+      expect(plan).toMatch(/history_object_time_idx/);
+      expect(plan).not.toMatch(/Seq Scan on history_entries/);
+    });
+  });
+});
