@@ -40,7 +40,7 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
     expect(stored.reads).toBeGreaterThan(0);
 
     const result = await pruneOlderThan(app.context.db, new Date(Date.now() - 14 * 86_400_000));
-    expect(result).toEqual({ historyEntries: 0, receipts: 0, requestCounts: 0, relations: 0, objects: 0, objectStates: 0, objectAliases: 0 });
+    expect(result).toEqual({ historyEntries: 0, receipts: 0, requestCounts: 0, relations: 0, objects: 0, objectStates: 0, watchedStates: 0, objectAliases: 0 });
     expect({ history: await count(app, "history_entries"), relations: await count(app, "relations"), reads: await count(app, "request_counts") }).toEqual(stored);
   });
 
