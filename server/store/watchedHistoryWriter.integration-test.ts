@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { STORE_KINDS } from "../testing/databases";
 import { startTestApp, type TestApp } from "../testing/appHarness";
@@ -7,12 +5,13 @@ import { eventList } from "../testing/scenarios/rollout";
 import { exampleSecretBody, realApiserverPod, type EditableObject } from "../testing/fixtures";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint, redactBody } from "../model/redact/redact";
 import { MAX_WATCHED_BODY_BYTES } from "./watchedHistoryWriter";
+import { CASCADE, fromCascade, watched } from "../testing/scenarios/watchedCascade";
 import type { ObservedHistoryEntry } from "../plugins/types";
 import { REDACTED, type JsonObject } from "../ingest/audit/types";
 
 /**
- * The store side of object watches (source "watch"), on both stores. The watched bodies are real:
- * the responseObjects of docs/samples/deployment-cascade.jsonl (RequestResponse audit events of an
+ * The store side of object watches (source "watch"), on both stores. The watched bodies are real
+ * (server/testing/scenarios/watchedCascade.ts): the responseObjects of docs/samples/deployment-cascade.jsonl (RequestResponse audit events of an
  * OpenShift 4.8 rollout, from the must-gather in shared/fixtures/real/openshift-must-gather-azure)
  * are the successive versions of a Deployment, its ReplicaSets and Pods, exactly what a watch of
  * them would have delivered; the Pod of realApiserverPod() (same must-gather) carries real
@@ -20,41 +19,6 @@ import { REDACTED, type JsonObject } from "../ingest/audit/types";
  * Kubernetes documentation's example values). Entries are written as the watch source makes them
  * (the watch contract): the source is not under test here.
  */
-
-const CASCADE: EditableObject[] = fs
-  .readFileSync(path.resolve(import.meta.dirname, "../../docs/samples/deployment-cascade.jsonl"), "utf8")
-  .split("\n")
-  .filter((line) => line.trim() !== "")
-  .map((line) => JSON.parse(line) as EditableObject);
-
-const RESOURCES: Record<string, string> = { Deployment: "deployments", ReplicaSet: "replicasets", Pod: "pods", Secret: "secrets" };
-type WatchEvent = "LISTED" | "ADDED" | "MODIFIED" | "DELETED";
-const VERBS: Record<WatchEvent, string> = { LISTED: "observed", ADDED: "create", MODIFIED: "update", DELETED: "delete" };
-
-/** A watch entry for `body` as the watch source hands it over, observed at `at`. */
-function watched(body: EditableObject, type: WatchEvent, at: Date): ObservedHistoryEntry {
-  const [group, version] = (body.apiVersion as string).includes("/") ? (body.apiVersion as string).split("/") : ["", body.apiVersion as string];
-  const rv = body.metadata.resourceVersion as string;
-  return {
-    source: "watch",
-    key: `${body.metadata.uid}@${rv}${type === "DELETED" ? "/deleted" : ""}`,
-    object: { apiGroup: group!, apiVersion: version!, resource: RESOURCES[body.kind]!, kind: body.kind, namespace: body.metadata.namespace ?? "", name: body.metadata.name, uid: body.metadata.uid },
-    startTime: at,
-    endTime: at,
-    actor: "watch",
-    verb: VERBS[type],
-    title: type === "LISTED" ? "watched: already existed" : `watch ${VERBS[type]} (watched)`,
-    details: { watchEvent: type, resourceVersionAfter: rv },
-    body: structuredClone(body) as JsonObject,
-    ...(type === "DELETED" ? { deleted: true } : {}),
-  };
-}
-
-/** What a watch would have delivered of the audit event on line `line` of the cascade: its response, a moment after the request completed. */
-function fromCascade(line: number, type: WatchEvent): ObservedHistoryEntry {
-  const event = CASCADE[line]!;
-  return watched(event.responseObject, type, new Date(Date.parse(event.stageTimestamp) + 50));
-}
 
 /** A relist no longer listing the object: its last known version, no body. */
 function gone(entry: ObservedHistoryEntry, at: Date): ObservedHistoryEntry {
