@@ -292,3 +292,45 @@ describe.each(STORE_KINDS)("watched history (%s)", (kind) => {
     expect(await entriesOf(RS_UID)).toHaveLength(1);
   });
 });
+
+describe("watched history beside another writer of the object (postgres)", () => {
+  let app: TestApp | null = null;
+  afterEach(async () => {
+    await app?.close();
+    app = null;
+  });
+
+  it("reads an object's watched state only once no other transaction holds its row, so its diff starts from what that one left", async () => {
+    app = await startTestApp("postgres");
+    const db = app.context.db;
+    const versions = RS_LINES.map((line, i) => fromCascade(line, i === 0 ? "ADDED" : "MODIFIED"));
+    await app.context.observedHistoryIngestor.ingest("default", versions.slice(0, 1));
+    // Another call holding the ReplicaSet's row, as storing a version takes it, and leaving 9139 as its state.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const other = db.transaction(async (tx) => {
+      const row = await tx.query<{ id: number }>(`SELECT id FROM objects WHERE uid LIKE $1 FOR NO KEY UPDATE`, [`${RS_UID}%`]);
+      await tx.query(`UPDATE watched_states SET resource_version = '9139', state = $2 WHERE object_id = $1`, [row.rows[0]!.id, JSON.stringify(CASCADE[38]!.responseObject)]);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const storing = app.context.observedHistoryIngestor.ingest("default", [versions[3]!]);
+    // Until the store waits for the row (a lock wait Postgres reports), then the other commits.
+    for (;;) {
+      const waiting = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      if (waiting.rows[0]!.n > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    release();
+    await other;
+    expect(await storing).toMatchObject({ stored: 1 });
+    const rows = await db.query<{ details: JsonObject; diff: Array<{ path: string }> }>(
+      `SELECT h.details, h.diff FROM history_entries h JOIN objects o ON o.id = h.object_id WHERE o.uid LIKE $1 AND h.source = 'watch' ORDER BY h.id DESC LIMIT 1`,
+      [`${RS_UID}%`],
+    );
+    expect(rows.rows[0]!.details).toMatchObject({ resourceVersionBefore: "9139", resourceVersionAfter: "9143" });
+  });
+});
