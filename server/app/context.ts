@@ -15,7 +15,8 @@ import { newReflectorStats } from "../k8s/reflector";
 import type { SourceStatus } from "../ingest/sources/sourceStatus";
 import { kubernetesEventsSource } from "../ingest/events/eventsSource";
 import { objectWatchSource, watchSourceName } from "../ingest/watches/objectWatchSource";
-import { createObservedHistoryIngestor, type ObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
+import { configuredObservedHistoryOptions, createObservedHistoryIngestor, type ObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
+import type { ObservedHistoryOptions } from "../store/observedHistoryWriter";
 import { startDataSources, type RunnableDataSource, type RunningDataSources } from "../ingest/sources/dataSourceRunner";
 
 /** Everything a running Kubetrail needs, built once from the configuration. */
@@ -44,12 +45,15 @@ export async function createAppContext(config: Config, options: { log?: (message
   let ingestor: AuditIngestor;
   let ingestWorkers: IngestWorkerPool | null = null;
   let dataSources: RunnableDataSource[] = [];
+  let observedHistoryOptions: ObservedHistoryOptions;
   const sources: SourceStatus[] = [];
   try {
     traceExport = config.otlpExport ? createOtlpTraceExport(db, { ...config.otlpExport, traceDepth: config.traceMaxDepth }, log) : null;
     // First on this thread: a bad rules file or plugin is reported once, and the redaction key
     // exists before any worker reads it.
     ingestor = await createConfiguredAuditIngestor(db, config, { onCommitted: traceExport?.onCommitted });
+    // Watched bodies redacted and linked as audit bodies are (after the audit ingestor: the key exists).
+    observedHistoryOptions = await configuredObservedHistoryOptions(db, config);
     if (config.ingestWorkers > 0) {
       ingestWorkers = await IngestWorkerPool.start({ workers: config.ingestWorkers, config, onCommitted: traceExport?.onCommitted, log });
     }
@@ -101,7 +105,7 @@ export async function createAppContext(config: Config, options: { log?: (message
   log(`store: ${db.kind === "pglite" ? `embedded database in ${config.dataDir}` : "Postgres (DATABASE_URL)"}`);
   if (ingestWorkers) log(`ingest: ${config.ingestWorkers} worker thread${config.ingestWorkers === 1 ? "" : "s"} (KUBETRAIL_INGEST_WORKERS)`);
   // One for the watchers and the Events endpoint alike; their commits reach the trace export.
-  const observedHistoryIngestor = createObservedHistoryIngestor(db, { onCommitted: traceExport?.onCommitted });
+  const observedHistoryIngestor = createObservedHistoryIngestor(db, { onCommitted: traceExport?.onCommitted }, observedHistoryOptions);
   const runningSources: RunningDataSources | null = dataSources.length > 0 ? startDataSources(dataSources, observedHistoryIngestor, log) : null;
 
   return {

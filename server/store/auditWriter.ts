@@ -1392,7 +1392,7 @@ export const UIDLESS_ROWS_SQL = `SELECT k.i,
     FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS k(id, created, since, i)
     CROSS JOIN LATERAL (
       SELECT max(h.start_time) AS last_create FROM history_entries h
-       WHERE h.object_id = k.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
+       WHERE h.object_id = k.id AND ${WRITTEN_ENTRY} AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
          AND (h.status_code IS NULL OR h.status_code < 300) AND ${NO_DRY_RUN}) c`;
 
 async function uidlessRowEvidence(sql: Sql, rows: ReadonlyMap<number, AuditWrite>): Promise<Map<number, UidlessEvidence>> {
@@ -1458,7 +1458,7 @@ export const CREATES_BEFORE_ROWS_SQL = `SELECT k.i, ${OBJECT_COLUMNS}, c.first_c
     CROSS JOIN LATERAL (SELECT substring(s.state from '"creationTimestamp":"([^"]*)"') AS created) b
     CROSS JOIN LATERAL (
       SELECT min(h.start_time) AS first_create FROM history_entries h
-       WHERE h.object_id = o.id AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
+       WHERE h.object_id = o.id AND ${WRITTEN_ENTRY} AND h.subresource = '' AND (h.verb = 'create' OR (h.verb = 'patch' AND h.status_code = 201))
          AND (h.status_code IS NULL OR h.status_code < 300) AND ${NO_DRY_RUN}) c`;
 
 /** What createsBeforeRows found for a create giving no uid that arrived after its name's latest row began. */
@@ -2033,7 +2033,8 @@ const ALIAS_MERGED_ROWS_CTES = (source: string) => `aliased AS (INSERT INTO obje
 
 /**
  * Moves the relations of each merged placeholder to the row it is merged into, and deletes it (a
- * placeholder has no state, and no history but Kubernetes Events', which moves with it). Its name
+ * placeholder has no state, and no history but Kubernetes Events' and watches', which moves with
+ * it; the last body a watch saw of it goes, and the next watched version is a first sight). Its name
  * is the write's, locked exclusively by this batch: no other batch can look it up meanwhile, nor
  * the pruner delete it (docs/storage.md, "No foreign keys", says what is left: a claimant's
  * relation ended and stated again in one batch).
@@ -2042,6 +2043,7 @@ export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::
        observed AS (UPDATE history_entries h SET object_id = m.kept FROM merged m WHERE h.object_id = m.gone),
        parents AS (UPDATE relations r SET from_object_id = m.kept FROM merged m WHERE r.from_object_id = m.gone),
        children AS (UPDATE relations r SET to_object_id = m.kept FROM merged m WHERE r.to_object_id = m.gone),
+       watched AS (DELETE FROM watched_states w USING merged m WHERE w.object_id = m.gone),
        ${ALIAS_MERGED_ROWS_CTES("merged")}
   DELETE FROM objects o USING merged m WHERE o.id = m.gone`;
 
@@ -2084,6 +2086,7 @@ export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[
                       AND ((m.since IS NULL AND m.until IS NULL)
                            OR ((m.since IS NULL OR r.valid_from >= m.since) AND (m.until IS NULL OR r.valid_from < m.until) AND r.claimed_by_id <> m.gone))),
        states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL AND m.until IS NULL),
+       watched AS (DELETE FROM watched_states w USING moves m WHERE w.object_id = m.gone AND m.since IS NULL AND m.until IS NULL),
        ${ALIAS_MERGED_ROWS_CTES("moves")}
   DELETE FROM objects o USING moves m WHERE o.id = m.gone AND m.since IS NULL AND m.until IS NULL`;
 

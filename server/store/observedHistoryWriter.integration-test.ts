@@ -139,6 +139,8 @@ describe.each(STORE_KINDS)("observed history (%s)", (kind) => {
       scheduled({ key: "far:1", startTime: new Date("+010000-01-01T00:00:00Z"), endTime: new Date("+010000-01-01T00:00:00Z") }),
       scheduled({ key: "body:1", body: { kind: "Pod" } }),
       scheduled({ key: "watch:1", source: "watch" }),
+      // A whole watch entry, but this caller gave no redaction options (Events need none).
+      scheduled({ key: "watch:2", source: "watch", body: { kind: "Pod", metadata: { uid: POD.uid, resourceVersion: "1" } } }),
       scheduled({ key: "", title: "no key" }),
       scheduled({ key: "long:1", object: { ...POD, name: "x".repeat(2000) } }),
       scheduled({ key: "backwards:1", endTime: new Date("2021-09-13T14:00:00Z") }),
@@ -148,11 +150,12 @@ describe.each(STORE_KINDS)("observed history (%s)", (kind) => {
     expect(summary.rejected.map((r) => [r.index, r.reason])).toEqual([
       [0, "title: contains a NUL character (U+0000), which cannot be stored"],
       [1, "startTime: not a time the store can hold (years 0001–9999)"],
-      [2, "body: observations with bodies (watches) cannot be stored yet"],
-      [3, 'source: "watch" cannot be stored yet (only "event")'],
-      [4, "key: required"],
-      [5, "object.name: longer than 1024 bytes (UTF-8), more than the store indexes"],
-      [6, "endTime: before startTime"],
+      [2, 'body: only watch entries (source "watch") bring bodies'],
+      [3, "body: required for a watch entry that is not a deletion"],
+      [4, 'source: "watch" entries need the store\'s redaction options, which this caller did not give'],
+      [5, "key: required"],
+      [6, "object.name: longer than 1024 bytes (UTF-8), more than the store indexes"],
+      [7, "endTime: before startTime"],
     ]);
     expect(await entriesOf(db)).toHaveLength(1);
   });

@@ -6,17 +6,18 @@ import type { ObjectIdPool } from "./objectIdPool";
 import { resolveObjectReferences } from "./relationWriter";
 import { hasWrittenHistory } from "./writtenHistory";
 import { isStorableMs } from "./storableTime";
+import { lockObjectRows, storeWatchedHistory, watchedCreationTime, watchEntryProblem, type ResolvedEntry, type WatchStoreOptions } from "./watchedHistoryWriter";
 import type { ObservedHistoryEntry } from "../plugins/types";
 import type { ObjectReference } from "../model/links/types";
 
 /**
  * Stores history that a source other than the audit webhook observed (server/plugins/types.ts):
- * Kubernetes Events now. Such a source names an object (an Event's involvedObject) but does not
- * write it, so its entries go onto the object as relations' targets are found (by uid, else the
- * latest incarnation of the name), or onto a placeholder made for an object never seen, which
- * the object's own audit writes later make the object (auditWriter.ts). Each entry is stored
- * once by its key (observation_receipts): a relist, a restarted watcher or a re-imported file
- * changes nothing.
+ * Kubernetes Events, and object watches (whose bodies watchedHistoryWriter.ts diffs, redacts and
+ * links). Such a source observes an object but does not write it, so its entries go onto the
+ * object as relations' targets are found (by uid, else the latest incarnation of the name), or
+ * onto a placeholder made for an object never seen, which the object's own audit writes later
+ * make the object (auditWriter.ts). Each entry is stored once by its key (observation_receipts):
+ * a relist, a restarted watcher or a re-imported file changes nothing.
  */
 
 export interface ObservedHistorySummary {
@@ -27,9 +28,17 @@ export interface ObservedHistorySummary {
   duplicates: number;
   /** Entries that cannot be stored, with their position in the call and why. */
   rejected: Array<{ index: number; key: string | null; reason: string }>;
-  /** Objects made because an entry named one never seen. */
+  /** Objects made because an entry (or a watched body's relation) named one never seen. */
   placeholders: number;
+  /**
+   * Watch entries not newer than the version last watched of their object: kept as seen (their
+   * keys are not stored again), no entry. Only in the summary of a call that held watch entries.
+   */
+  stale?: number;
 }
+
+/** What storing watch entries needs (watchedHistoryWriter.ts): the audit path's redaction and linkers. Events need none. */
+export type ObservedHistoryOptions = WatchStoreOptions;
 
 /** What storeObservedHistory did, and the ids of the entries it wrote (for trace export). */
 export interface ObservedHistoryOutcome {
@@ -45,17 +54,18 @@ const MAX_DETAILS_BYTES = 64 * 1024;
 
 /** Why the store cannot hold `entry`, naming the field, or null. */
 export function observedEntryProblem(entry: ObservedHistoryEntry): string | null {
-  if (entry.source !== "event") {
-    // Watches bring bodies, whose diffs and relations need the audit writer's object states: not wired yet.
-    return `source: "${String(entry.source)}" cannot be stored yet (only "event")`;
+  if (entry?.source !== "event" && entry?.source !== "watch") return `source: "${String(entry?.source)}" is not one the store knows ("event" or "watch")`;
+  if (entry.source === "event") {
+    // An Event names its object; it brings no body of it.
+    if (entry.body !== undefined && entry.body !== null) return 'body: only watch entries (source "watch") bring bodies';
+    if (entry.deleted) return 'deleted: only watch entries (source "watch") observe deletions';
   }
-  if (entry.body !== undefined && entry.body !== null) return "body: observations with bodies (watches) cannot be stored yet";
-  if (entry.deleted) return "deleted: observations of deletions (watches) cannot be stored yet";
   if (typeof entry.key !== "string" || entry.key === "") return "key: required";
   for (const [field, time] of [["startTime", entry.startTime], ["endTime", entry.endTime]] as const) {
     if (!(time instanceof Date) || !isStorableMs(time.getTime())) return `${field}: not a time the store can hold (years 0001–9999)`;
   }
   if (entry.endTime < entry.startTime) return "endTime: before startTime";
+  if (typeof entry.details !== "object" || entry.details === null || Array.isArray(entry.details)) return "details: not a JSON object";
   const o = entry.object;
   if (typeof o?.name !== "string" || o.name === "") return "object.name: required";
   if (typeof o.resource !== "string" || o.resource === "") return "object.resource: required";
@@ -80,7 +90,7 @@ export function observedEntryProblem(entry: ObservedHistoryEntry): string | null
   }
   // JSON text escapes NUL, so details are safe from it; their size is bounded here.
   if (JSON.stringify(entry.details ?? {}).length > MAX_DETAILS_BYTES) return `details: larger than ${MAX_DETAILS_BYTES} bytes`;
-  return null;
+  return entry.source === "watch" ? watchEntryProblem(entry) : null;
 }
 
 function referenceOf(entry: ObservedHistoryEntry): ObjectReference {
@@ -106,12 +116,14 @@ export async function storeObservedHistory(
   objectIds: ObjectIdPool,
   clusterName: string,
   entries: readonly ObservedHistoryEntry[],
+  options: ObservedHistoryOptions | null = null,
 ): Promise<ObservedHistoryOutcome> {
-  const summary: ObservedHistorySummary = { received: entries.length, stored: 0, duplicates: 0, rejected: [], placeholders: 0 };
+  const summary: ObservedHistorySummary = { received: entries.length, stored: 0, duplicates: 0, rejected: [], placeholders: 0, ...(entries.some((e) => e?.source === "watch") ? { stale: 0 } : {}) };
   const valid: ObservedHistoryEntry[] = [];
   const keys = new Set<string>();
   entries.forEach((entry, index) => {
-    const problem = observedEntryProblem(entry);
+    // Without the audit path's redaction, a watched body could bring in what audit keeps out.
+    const problem = observedEntryProblem(entry) ?? (entry.source === "watch" && options === null ? 'source: "watch" entries need the store\'s redaction options, which this caller did not give' : null);
     if (problem !== null) {
       summary.rejected.push({ index, key: typeof entry?.key === "string" ? entry.key : null, reason: problem });
       return;
@@ -127,9 +139,10 @@ export async function storeObservedHistory(
   const clusterId = await clusters.idOf(clusterName);
   for (let attempt = 1; ; attempt++) {
     try {
-      const { stored, placeholders, entryIds } = await db.transaction((tx) => storeInTransaction(tx, clusterId, valid, objectIds));
-      summary.stored = stored;
-      summary.duplicates += valid.length - stored;
+      const { fresh, stale, placeholders, entryIds } = await db.transaction((tx) => storeInTransaction(tx, clusterId, valid, objectIds, options));
+      summary.stored = fresh - stale;
+      if (summary.stale !== undefined) summary.stale = stale;
+      summary.duplicates += valid.length - fresh;
       summary.placeholders = placeholders;
       return { summary, entryIds };
     } catch (error) {
@@ -139,7 +152,14 @@ export async function storeObservedHistory(
   }
 }
 
-async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedHistoryEntry[], objectIds: ObjectIdPool): Promise<{ stored: number; placeholders: number; entryIds: number[] }> {
+/** `fresh`: entries whose receipts were new; `stale` of them, watch entries older than their object's watched state, stored no entry. */
+async function storeInTransaction(
+  tx: Sql,
+  clusterId: number,
+  entries: ObservedHistoryEntry[],
+  objectIds: ObjectIdPool,
+  options: ObservedHistoryOptions | null,
+): Promise<{ fresh: number; stale: number; placeholders: number; entryIds: number[] }> {
   // Sorted, so that two calls holding the same keys take their rows' locks in one order.
   const sorted = [...entries].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const receipts = await tx.query<{ source: string; key: string }>(
@@ -150,11 +170,28 @@ async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedH
     [clusterId, textArray(sorted.map((e) => e.source)), textArray(sorted.map((e) => e.key))],
   );
   const fresh = new Set(receipts.rows.map((row) => `${row.source}\u0000${row.key}`));
-  const stored = sorted.filter((e) => fresh.has(`${e.source}\u0000${e.key}`));
-  if (stored.length === 0) return { stored: 0, placeholders: 0, entryIds: [] };
+  const received = sorted.filter((e) => fresh.has(`${e.source}\u0000${e.key}`));
+  if (received.length === 0) return { fresh: 0, stale: 0, placeholders: 0, entryIds: [] };
 
-  const resolved = await resolveObjectReferences(tx, clusterId, stored.map((e) => ({ ref: referenceOf(e), at: e.startTime })), objectIds);
+  const resolved = await resolveObjectReferences(tx, clusterId, received.map((e) => ({ ref: referenceOf(e), at: e.startTime })), objectIds);
   await resolved.written;
+  const events: ResolvedEntry[] = [];
+  const watches: ResolvedEntry[] = [];
+  received.forEach((entry, i) => (entry.source === "watch" ? watches : events).push({ entry, objectId: resolved.ids[i]! }));
+  // Locked before any is written: the watched ones' states are read under the lock, and every row
+  // of the call is then updated (markSeen) in the order taken here.
+  if (watches.length > 0) await lockObjectRows(tx, resolved.ids);
+  const watched =
+    watches.length === 0 ? { stored: [], entryIds: [], stale: 0, placeholders: 0 } : await storeWatchedHistory(tx, clusterId, watches, options!, objectIds);
+  const eventIds = await insertEventHistory(tx, clusterId, events);
+  const stored = [...events, ...watched.stored];
+  await markSeen(tx, stored);
+  return { fresh: received.length, stale: watched.stale, placeholders: resolved.placeholders + watched.placeholders, entryIds: [...eventIds, ...watched.entryIds] };
+}
+
+async function insertEventHistory(tx: Sql, clusterId: number, events: readonly ResolvedEntry[]): Promise<number[]> {
+  if (events.length === 0) return [];
+  const stored = events.map((e) => e.entry);
   const inserted = await tx.query<{ id: number }>(
     prepared("kt_insert_observed_history", `INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, title, details)
        SELECT o, $1, s::history_source, st, et, a, v, t, d::json
@@ -162,7 +199,7 @@ async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedH
        RETURNING id`),
     [
       clusterId,
-      int8Array(resolved.ids),
+      int8Array(events.map((e) => e.objectId)),
       textArray(stored.map((e) => e.source)),
       timestamptzArray(stored.map((e) => e.startTime)),
       timestamptzArray(stored.map((e) => e.endTime)),
@@ -172,17 +209,25 @@ async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedH
       textArray(stored.map((e) => JSON.stringify(e.details ?? {}))),
     ],
   );
-  // The object was seen then: its last sighting moves on, and a kind no source told yet is the
-  // Event's. A row only Events (or relations) named begins at the earliest of them, whichever
-  // was stored first (a list brings an object's Events by their first occurrence, the entry's
-  // time is the latest); an object its writes made keeps the start its create gave it.
+  return inserted.rows.map((row) => Number(row.id));
+}
+
+/**
+ * The objects were seen then: their last sighting moves on, and a kind no source told yet is the
+ * entry's. A row only Events, watches (or relations) named begins at the earliest of them,
+ * whichever was stored first (a list brings an object's Events by their first occurrence, the
+ * entry's time is the latest), or at its watched body's creationTimestamp (a listed object existed
+ * before the watch saw it); an object its writes made keeps the start its create gave it.
+ */
+async function markSeen(tx: Sql, stored: readonly ResolvedEntry[]): Promise<void> {
+  if (stored.length === 0) return;
   const seen = new Map<number, { first: Date; last: Date; kind: string | null }>();
-  stored.forEach((entry, i) => {
-    const id = resolved.ids[i]!;
+  stored.forEach(({ entry, objectId: id }) => {
+    const began = (entry.source === "watch" ? watchedCreationTime(entry) : null) ?? entry.startTime;
     const known = seen.get(id);
-    if (known === undefined) seen.set(id, { first: entry.startTime, last: entry.endTime, kind: entry.object.kind });
+    if (known === undefined) seen.set(id, { first: began, last: entry.endTime, kind: entry.object.kind });
     else {
-      if (entry.startTime < known.first) known.first = entry.startTime;
+      if (began < known.first) known.first = began;
       if (entry.endTime > known.last) known.last = entry.endTime;
       known.kind ??= entry.object.kind;
     }
@@ -201,5 +246,4 @@ async function storeInTransaction(tx: Sql, clusterId: number, entries: ObservedH
       timestamptzArray(ids.map((id) => seen.get(id)!.first)),
     ],
   );
-  return { stored: stored.length, placeholders: resolved.placeholders, entryIds: inserted.rows.map((row) => Number(row.id)) };
 }

@@ -23,7 +23,7 @@ describe.each(STORE_KINDS)("migrated %s database", (kind) => {
     expect(Object.values(actual.tables).flatMap((table) => Object.keys(table.foreignKeys))).toEqual([]);
   });
 
-  it("stores history's JSON as json and compresses it and object states with lz4 when the server has lz4", async () => {
+  it("stores history's JSON as json and compresses it and object states (the audit writer's and the watch's) with lz4 when the server has lz4", async () => {
     // Whether this server was built with lz4: without, it answers feature_not_supported as the migration expects.
     let hasLz4 = true;
     await test.db.query(`CREATE TEMP TABLE lz4_probe (t text COMPRESSION lz4) ON COMMIT DROP`).catch((error: { code?: string }) => {
@@ -34,7 +34,7 @@ describe.each(STORE_KINDS)("migrated %s database", (kind) => {
     const columns = await test.db.query<{ column: string; type: string; compression: string }>(
       `SELECT c.relname || '.' || a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, a.attcompression AS compression
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-        WHERE (c.relname = 'history_entries' AND a.attname IN ('details', 'diff', 'snapshot')) OR (c.relname = 'object_states' AND a.attname = 'state')
+        WHERE (c.relname = 'history_entries' AND a.attname IN ('details', 'diff', 'snapshot')) OR (c.relname IN ('object_states', 'watched_states') AND a.attname = 'state')
         ORDER BY 1`,
     );
     const compression = hasLz4 ? "l" : "";
@@ -43,6 +43,7 @@ describe.each(STORE_KINDS)("migrated %s database", (kind) => {
       { column: "history_entries.diff", type: "json", compression },
       { column: "history_entries.snapshot", type: "json", compression },
       { column: "object_states.state", type: "text", compression },
+      { column: "watched_states.state", type: "text", compression },
     ]);
   });
 });

@@ -12,7 +12,7 @@ import { openTestDatabase, type StoreKind, type TestDatabase } from "./databases
 import { startTestServer, type AuditVia, type TestServer } from "./httpServer";
 import { createOtlpTraceExport } from "../export/otlp/traceExport";
 import { IngestWorkerPool } from "../ingest/workers/pool";
-import { createObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
+import { configuredObservedHistoryOptions, createObservedHistoryIngestor } from "../ingest/sources/observedHistoryIngestor";
 
 export const TEST_TOKEN = "test-token-0123456789";
 
@@ -80,7 +80,7 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
     authorizer: createIngestAuthorizer(config.ingestAuth),
     gate: new AdmissionGate({ concurrency: config.ingestConcurrency, queueLength: config.ingestQueueLength, maxPendingBytes: config.ingestMaxPendingBytes }),
     traceExport,
-    observedHistoryIngestor: createObservedHistoryIngestor(database.db, { onCommitted: traceExport?.onCommitted }),
+    observedHistoryIngestor: createObservedHistoryIngestor(database.db, { onCommitted: traceExport?.onCommitted }, await configuredObservedHistoryOptions(database.db, config)),
     sources: [],
     close: async () => {
       await context.ingestWorkers?.close();

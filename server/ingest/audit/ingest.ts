@@ -129,11 +129,15 @@ export function convertOptionsOf(config: Config, fingerprint: ConvertOptions["fi
  */
 export async function createConfiguredAuditIngestor(db: Database, config: Config, hooks: IngestHooks = {}): Promise<AuditIngestor> {
   const linkers = configuredLinkers(config.linkRulesFile, await loadPlugins(config.plugins));
-  const redactionKey = config.redactionKey ?? (await settingOrGenerate(db, "redaction_key"));
   // The admission gate lets this many batches, each one transaction at a time, in at once, in all
   // of the server's ingest workers together.
   const limits = transactionLimitsFor(await readLockTableSize(db), config.ingestConcurrency);
-  return createAuditIngestor(db, convertOptionsOf(config, hmacFingerprint(redactionKey)), hooks, linkers, limits, config.kubernetesVersions);
+  return createAuditIngestor(db, convertOptionsOf(config, await configuredFingerprint(db, config)), hooks, linkers, limits, config.kubernetesVersions);
+}
+
+/** The fingerprint of redacted values: keyed by KUBETRAIL_REDACTION_KEY, else by the installation's own key (made once, kept in settings). */
+export async function configuredFingerprint(db: Database, config: Config): Promise<ConvertOptions["fingerprint"]> {
+  return hmacFingerprint(config.redactionKey ?? (await settingOrGenerate(db, "redaction_key")));
 }
 
 /**

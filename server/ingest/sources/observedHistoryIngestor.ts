@@ -1,10 +1,13 @@
 import type { Database } from "../../store/database";
 import { ClusterRegistry } from "../../store/clusters";
 import { ObjectIdPool } from "../../store/objectIdPool";
-import { storeObservedHistory, type ObservedHistorySummary } from "../../store/observedHistoryWriter";
+import { storeObservedHistory, type ObservedHistoryOptions, type ObservedHistorySummary } from "../../store/observedHistoryWriter";
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
 import type { ObservedHistoryEntry } from "../../plugins/types";
-import type { IngestHooks } from "../audit/ingest";
+import { configuredFingerprint, type IngestHooks } from "../audit/ingest";
+import type { Config } from "../../config/config";
+import { configuredLinkers } from "../../model/links/configured";
+import { loadPlugins } from "../../plugins/load";
 
 /**
  * Stores what data sources (Kubernetes Events, plugins' sources) observed: the `ingestHistory`
@@ -15,8 +18,24 @@ export interface ObservedHistoryIngestor {
   ingest(cluster: string, entries: readonly ObservedHistoryEntry[]): Promise<ObservedHistorySummary>;
 }
 
-/** `onCommitted`: told of each call's new entries once committed (OTLP trace export), as audit ingest tells its batches. */
-export function createObservedHistoryIngestor(db: Database, hooks: IngestHooks = {}): ObservedHistoryIngestor {
+/**
+ * How watched bodies are stored, as configured: redacted with the audit path's sensitive rules and
+ * fingerprint, linked with its linkers (built-in, KUBETRAIL_LINK_RULES_FILE, KUBETRAIL_PLUGINS).
+ */
+export async function configuredObservedHistoryOptions(db: Database, config: Config): Promise<ObservedHistoryOptions> {
+  return {
+    sensitive: config.sensitiveRules,
+    fingerprint: await configuredFingerprint(db, config),
+    linkers: configuredLinkers(config.linkRulesFile, await loadPlugins(config.plugins)),
+  };
+}
+
+/**
+ * `onCommitted`: told of each call's new entries once committed (OTLP trace export), as audit
+ * ingest tells its batches. `options`: how watched bodies are stored (configuredObservedHistoryOptions);
+ * without them, watch entries are refused (Events need none).
+ */
+export function createObservedHistoryIngestor(db: Database, hooks: IngestHooks = {}, options: ObservedHistoryOptions | null = null): ObservedHistoryIngestor {
   const clusters = new ClusterRegistry(db);
   // Small blocks: sources make placeholders rarely, and each block is a gap in the ids once the process ends.
   const objectIds = new ObjectIdPool(64);
@@ -26,7 +45,7 @@ export function createObservedHistoryIngestor(db: Database, hooks: IngestHooks =
         throw new Error(`ingestHistory: "${String(cluster)}" is not a valid cluster name (${CLUSTER_NAME_RULE})`);
       }
       if (!Array.isArray(entries)) throw new Error("ingestHistory: entries must be an array");
-      const { summary, entryIds } = await storeObservedHistory(db, clusters, objectIds, cluster, entries);
+      const { summary, entryIds } = await storeObservedHistory(db, clusters, objectIds, cluster, entries, options);
       if (entryIds.length > 0 && hooks.onCommitted) {
         try {
           hooks.onCommitted({ clusterId: clusters.known(cluster)!, cluster, historyEntries: [], entryIds });

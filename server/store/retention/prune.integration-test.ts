@@ -11,6 +11,7 @@ import { pruneOlderThan } from "./prune";
 import { createObservedHistoryIngestor } from "../../ingest/sources/observedHistoryIngestor";
 import { observeKubernetesEvent } from "../../ingest/events/observeEvent";
 import { recordedEvents } from "../../testing/apiServer/testEvents";
+import { watchedCascade } from "../../testing/scenarios/watchedCascadeEntries";
 
 const count = async (app: TestApp, table: string) =>
   (await app.context.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
@@ -40,7 +41,7 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
     expect(stored.reads).toBeGreaterThan(0);
 
     const result = await pruneOlderThan(app.context.db, new Date(Date.now() - 14 * 86_400_000));
-    expect(result).toEqual({ historyEntries: 0, receipts: 0, requestCounts: 0, relations: 0, objects: 0, objectStates: 0, objectAliases: 0 });
+    expect(result).toEqual({ historyEntries: 0, receipts: 0, requestCounts: 0, relations: 0, objects: 0, objectStates: 0, watchedStates: 0, objectAliases: 0 });
     expect({ history: await count(app, "history_entries"), relations: await count(app, "relations"), reads: await count(app, "request_counts") }).toEqual(stored);
   });
 
@@ -98,6 +99,23 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
     expect(result.objects).toBeGreaterThan(0);
     for (const table of ["history_entries", "objects", "observation_receipts"]) expect(await count(app, table)).toBe(0);
     expect(await ingestor.ingest("default", entries)).toMatchObject({ stored: 30 });
+  });
+
+  it("prunes watched history and receipts with the rest, then the objects only watches named, with their watched states", async () => {
+    app = await startTestApp(kind);
+    const entries = watchedCascade();
+    expect(await app.context.observedHistoryIngestor.ingest("default", entries)).toMatchObject({ stored: entries.length, rejected: [] });
+    const states = await count(app, "watched_states");
+    expect(states).toBeGreaterThan(0);
+    const result = await pruneOlderThan(app.context.db, new Date(Date.now() + 86_400_000));
+    expect(result).toMatchObject({ historyEntries: entries.length, receipts: entries.length });
+    for (const table of ["history_entries", "observation_receipts"]) expect(await count(app, table)).toBe(0);
+    // The Pods, deleted, ended their relations and went; the Deployment and ReplicaSets, whose
+    // deletes the watch saw no body of, are still in open relations, and keep their states.
+    expect(result.watchedStates).toBeGreaterThan(0);
+    expect(await count(app, "watched_states")).toBe(states - result.watchedStates);
+    expect(await count(app, "watched_states")).toBeGreaterThan(0);
+    expect(await orphans(app)).toEqual([]);
   });
 
   it("leaves no row referring to a missing object or cluster: a pruned object's state goes with it", async () => {

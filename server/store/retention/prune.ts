@@ -9,6 +9,8 @@ export interface PruneResult {
   relations: number;
   objects: number;
   objectStates: number;
+  /** The last bodies watches saw of pruned objects (watched_states). */
+  watchedStates: number;
   /** Ids of merged rows (object_aliases) that named a pruned object. */
   objectAliases: number;
 }
@@ -25,7 +27,7 @@ const OBJECT_BATCH = 500;
 /**
  * An object (`o`) nothing refers to any more: last seen before the cutoff ($1), its history
  * pruned, named by no relation. So deleting it orphans no history entry and no relation; its
- * object_states row is deleted with it. (The database has no foreign keys: see docs/storage.md.)
+ * object_states and watched_states rows are deleted with it. (The database has no foreign keys: see docs/storage.md.)
  */
 const UNREFERENCED = `o.last_seen < $1
   AND NOT EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = o.id)
@@ -48,8 +50,8 @@ async function deleteInBatches(sql: Sql, statement: string, params: unknown[]): 
  * deleted under that lock, and the conditions are checked again once it is held; an object
  * whose lock a batch holds is left for the next run.
  */
-async function pruneObjects(db: Database, at: string): Promise<{ objects: number; objectStates: number; objectAliases: number }> {
-  const pruned = { objects: 0, objectStates: 0, objectAliases: 0 };
+async function pruneObjects(db: Database, at: string): Promise<{ objects: number; objectStates: number; watchedStates: number; objectAliases: number }> {
+  const pruned = { objects: 0, objectStates: 0, watchedStates: 0, objectAliases: 0 };
   for (;;) {
     const candidates = await db.query<{ id: number; cluster_id: number; api_group: string; resource: string; namespace: string; name: string }>(
       `SELECT o.id, o.cluster_id, o.api_group, o.resource, o.namespace, o.name FROM objects o WHERE ${UNREFERENCED} LIMIT ${OBJECT_BATCH}`,
@@ -67,17 +69,19 @@ async function pruneObjects(db: Database, at: string): Promise<{ objects: number
       // A new statement, so a new snapshot: it sees what every batch that held these locks committed.
       // The ids merged into a pruned object (object_aliases) go with it: a trace ID naming one
       // answers as one naming the object itself does, not found.
-      const result = await tx.query<{ objects: number; states: number; aliases: number }>(
+      const result = await tx.query<{ objects: number; states: number; watched: number; aliases: number }>(
         `WITH gone AS (DELETE FROM objects o WHERE o.id = ANY($2::bigint[]) AND ${UNREFERENCED} RETURNING o.id),
               states AS (DELETE FROM object_states s USING gone WHERE s.object_id = gone.id RETURNING 1),
+              watched AS (DELETE FROM watched_states w USING gone WHERE w.object_id = gone.id RETURNING 1),
               aliases AS (DELETE FROM object_aliases a USING gone WHERE a.object_id = gone.id RETURNING 1)
-         SELECT (SELECT count(*) FROM gone)::int AS objects, (SELECT count(*) FROM states)::int AS states, (SELECT count(*) FROM aliases)::int AS aliases`,
+         SELECT (SELECT count(*) FROM gone)::int AS objects, (SELECT count(*) FROM states)::int AS states, (SELECT count(*) FROM watched)::int AS watched, (SELECT count(*) FROM aliases)::int AS aliases`,
         [at, locked.rows.map((row) => row.id)],
       );
       return result.rows[0]!;
     });
     pruned.objects += done.objects;
     pruned.objectStates += done.states;
+    pruned.watchedStates += done.watched;
     pruned.objectAliases += done.aliases;
     // Fewer than asked for: that was the last of them. None deleted: the rest are busy; next run.
     if (candidates.rows.length < OBJECT_BATCH || done.objects === 0) return pruned;
@@ -91,7 +95,7 @@ async function pruneObjects(db: Database, at: string): Promise<{ objects: number
  * and other sources') received before it
  * (so an event can be stored again once its entry is gone, and not before); and then the objects
  * that left nothing referring to them (last seen before the cutoff, no history, no relation),
- * with their states and the ids merged into them (object_aliases).
+ * with their states (the audit writer's and the watch's) and the ids merged into them (object_aliases).
  */
 export async function pruneOlderThan(db: Database, cutoff: Date): Promise<PruneResult> {
   const at = cutoff.toISOString();
@@ -122,8 +126,8 @@ export async function pruneOlderThan(db: Database, cutoff: Date): Promise<PruneR
     `DELETE FROM relations WHERE id IN (SELECT id FROM relations WHERE valid_to < $1 AND stored_at < $1 LIMIT ${BATCH})`,
     [at],
   );
-  const { objects, objectStates, objectAliases } = await pruneObjects(db, at);
-  return { historyEntries, receipts, requestCounts, relations, objects, objectStates, objectAliases };
+  const { objects, objectStates, watchedStates, objectAliases } = await pruneObjects(db, at);
+  return { historyEntries, receipts, requestCounts, relations, objects, objectStates, watchedStates, objectAliases };
 }
 
 /** Runs pruneOlderThan(now - retention) every `intervalMs`; returns a stop function. */

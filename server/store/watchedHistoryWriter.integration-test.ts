@@ -1,0 +1,336 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { STORE_KINDS } from "../testing/databases";
+import { startTestApp, type TestApp } from "../testing/appHarness";
+import { eventList } from "../testing/scenarios/rollout";
+import { exampleSecretBody, realApiserverPod, type EditableObject } from "../testing/fixtures";
+import { DEFAULT_SENSITIVE_RULES, hmacFingerprint, redactBody } from "../model/redact/redact";
+import { MAX_WATCHED_BODY_BYTES } from "./watchedHistoryWriter";
+import { CASCADE, fromCascade, watched } from "../testing/scenarios/watchedCascadeEntries";
+import type { ObservedHistoryEntry } from "../plugins/types";
+import { REDACTED, type JsonObject } from "../ingest/audit/types";
+
+/**
+ * The store side of object watches (source "watch"), on both stores. The watched bodies are real
+ * (server/testing/scenarios/watchedCascade.ts): the responseObjects of docs/samples/deployment-cascade.jsonl (RequestResponse audit events of an
+ * OpenShift 4.8 rollout, from the must-gather in shared/fixtures/real/openshift-must-gather-azure)
+ * are the successive versions of a Deployment, its ReplicaSets and Pods, exactly what a watch of
+ * them would have delivered; the Pod of realApiserverPod() (same must-gather) carries real
+ * managedFields; the Secret is exampleSecretBody() (falco's create_secret.json trace, with the
+ * Kubernetes documentation's example values). Entries are written as the watch source makes them
+ * (the watch contract): the source is not under test here.
+ */
+
+/** A relist no longer listing the object: its last known version, no body. */
+function gone(entry: ObservedHistoryEntry, at: Date): ObservedHistoryEntry {
+  const rv = entry.details.resourceVersionAfter as string;
+  return { ...entry, key: `${entry.object.uid}@${rv}/gone`, startTime: at, endTime: at, verb: "delete", title: "watched: gone (deleted while not watched)", details: { watchEvent: "GONE", resourceVersionAfter: rv }, body: null, deleted: true };
+}
+
+// ReplicaSet apiserver-5d887d5fcd (uid 844d9542…): its create and three full updates by the replicaset controller.
+const RS_LINES = [28, 33, 38, 42];
+const RS_UID = "844d9542";
+// Pod apiserver-5d887d5fcd-qnvqh (uid 59f78c54…) of that ReplicaSet: created, its status patched, deleted gracefully, removed.
+const POD_LINES = { added: 32, status: 37, deleting: 76, deleted: 79 };
+
+describe.each(STORE_KINDS)("watched history (%s)", (kind) => {
+  let app: TestApp | null = null;
+  afterEach(async () => {
+    await app?.close();
+    app = null;
+  });
+
+  async function start() {
+    app = await startTestApp(kind);
+    return app;
+  }
+  const store = (entries: ObservedHistoryEntry[], cluster = "default") => app!.context.observedHistoryIngestor.ingest(cluster, entries);
+
+  async function entriesOf(uidPrefix: string, source = "watch") {
+    const rows = await app!.context.db.query<{ object_id: number; verb: string; details: JsonObject; diff: unknown; snapshot: JsonObject | null; start_time: Date }>(
+      `SELECT h.object_id, h.verb, h.details, h.diff, h.snapshot, h.start_time FROM history_entries h JOIN objects o ON o.id = h.object_id
+        WHERE o.uid LIKE $1 AND h.source = $2::history_source ORDER BY h.start_time, h.id`,
+      [`${uidPrefix}%`, source],
+    );
+    return rows.rows;
+  }
+
+  async function watchedState(uidPrefix: string) {
+    const rows = await app!.context.db.query<{ resource_version: string; state: string }>(
+      `SELECT w.resource_version, w.state FROM watched_states w JOIN objects o ON o.id = w.object_id WHERE o.uid LIKE $1`,
+      [`${uidPrefix}%`],
+    );
+    return rows.rows;
+  }
+
+  it("snapshots an object at first sight and diffs each next version against the one before, in resourceVersion order", async () => {
+    await start();
+    const [created, ...updates] = RS_LINES.map((line, i) => fromCascade(line, i === 0 ? "ADDED" : "MODIFIED"));
+    // Handed over out of order: the store applies an object's versions by resourceVersion. Two
+    // placeholders: the ReplicaSet's row, and its owner Deployment's (its ownerReferences).
+    expect(await store([updates[1]!, created!, updates[2]!, updates[0]!])).toEqual({ received: 4, stored: 4, duplicates: 0, rejected: [], placeholders: 2, stale: 0 });
+    const rows = await entriesOf(RS_UID);
+    expect(rows.map((row) => [row.details.resourceVersionBefore ?? null, row.details.resourceVersionAfter])).toEqual([
+      [null, "9129"],
+      ["9129", "9134"],
+      ["9134", "9139"],
+      ["9139", "9143"],
+    ]);
+    expect(rows[0]).toMatchObject({ verb: "create", diff: null, snapshot: { kind: "ReplicaSet", metadata: { name: "apiserver-5d887d5fcd" } } });
+    for (const row of rows.slice(1)) expect(row.snapshot).toBeNull();
+    // 9129 -> 9134: the controller's first status (replicas 0 -> 1, observedGeneration).
+    expect(rows[1]!.diff).toEqual(expect.arrayContaining([expect.objectContaining({ path: "status.replicas" })]));
+    expect(await watchedState(RS_UID)).toEqual([{ resource_version: "9143", state: expect.any(String) }]);
+    expect(JSON.parse((await watchedState(RS_UID))[0]!.state)).toEqual(CASCADE[42]!.responseObject);
+
+    // The same diffs as the audit path computed from the same bodies (posted to another cluster).
+    expect((await app!.postAudit(eventList(RS_LINES.map((line) => CASCADE[line]!)), { cluster: "audited" })).status).toBe(200);
+    const audited = await app!.context.db.query<{ after: string; diff: unknown }>(
+      `SELECT h.details->>'resourceVersionAfter' AS after, h.diff FROM history_entries h JOIN objects o ON o.id = h.object_id
+        WHERE o.uid LIKE $1 AND h.source = 'audit' ORDER BY h.start_time`,
+      [`${RS_UID}%`],
+    );
+    const auditDiffs = new Map(audited.rows.map((row) => [row.after, row.diff]));
+    for (const row of rows.slice(1)) expect(row.diff).toEqual(auditDiffs.get(row.details.resourceVersionAfter as string));
+  });
+
+  it("stores a repeated call once, and keeps a version older than the one stored as seen without an entry", async () => {
+    await start();
+    const [created, first, second, third] = RS_LINES.map((line, i) => fromCascade(line, i === 0 ? "ADDED" : "MODIFIED"));
+    await store([created!, first!, third!]);
+    expect(await store([created!, first!, third!])).toMatchObject({ stored: 0, duplicates: 3, stale: 0 });
+    // 9139, delivered after 9143 (a watch restarted from an older list): stale.
+    expect(await store([second!])).toMatchObject({ received: 1, stored: 0, duplicates: 0, stale: 1, rejected: [] });
+    expect((await entriesOf(RS_UID)).map((row) => row.details.resourceVersionAfter)).toEqual(["9129", "9134", "9143"]);
+    expect(await watchedState(RS_UID)).toEqual([{ resource_version: "9143", state: expect.any(String) }]);
+    // Its receipt is kept: delivered again, a duplicate.
+    expect(await store([second!])).toMatchObject({ stored: 0, duplicates: 1, stale: 0 });
+  });
+
+  it("never stores managedFields", async () => {
+    await start();
+    // The recorded bodies come without managedFields; a current apiserver sends them with every
+    // body. Added to the real ReplicaSet's versions as the apiserver writes them (as
+    // auditWriter.integration-test.ts does), the controller's time moving on with each.
+    const versions = RS_LINES.slice(0, 2).map((line, i) => {
+      const entry = fromCascade(line, i === 0 ? "ADDED" : "MODIFIED");
+      (entry.body as EditableObject).metadata.managedFields = [
+        { manager: "kube-controller-manager", operation: "Update", apiVersion: "apps/v1", time: `2021-09-13T14:57:${20 + i}Z`, fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:replicas": {} } } },
+        ...(i > 0 ? [{ manager: "kube-controller-manager", operation: "Update", apiVersion: "apps/v1", time: "2021-09-13T14:57:21Z", fieldsType: "FieldsV1", fieldsV1: { "f:status": { "f:replicas": {} } }, subresource: "status" }] : []),
+      ];
+      return entry;
+    });
+    expect(await store(versions)).toMatchObject({ stored: 2 });
+    const stored = JSON.stringify([await entriesOf(RS_UID), await watchedState(RS_UID)]);
+    expect(stored).not.toContain("managedFields");
+    expect(stored).not.toContain("fieldsV1");
+    const [created] = await entriesOf(RS_UID);
+    expect(created!.snapshot!.metadata).toMatchObject({ name: "apiserver-5d887d5fcd", uid: expect.stringMatching(/^844d9542/) });
+  });
+
+  it("begins a row the watch listed at its object's creation", async () => {
+    await start();
+    // Listed at 15:30, a Pod created at 14:57 (the must-gather's own Pod of the ReplicaSet).
+    const pod = realApiserverPod();
+    expect(await store([watched(pod, "LISTED", new Date("2021-09-13T15:30:00Z"))])).toMatchObject({ stored: 1 });
+    const metadata = pod.metadata as JsonObject;
+    const [row] = await entriesOf(metadata.uid as string);
+    expect(row).toMatchObject({ verb: "observed", diff: null, snapshot: { metadata: { name: "apiserver-5d887d5fcd-mrn5h" } } });
+    const objects = await app!.context.db.query<{ first_seen: Date }>(`SELECT first_seen FROM objects WHERE uid = $1`, [metadata.uid]);
+    expect(new Date(objects.rows[0]!.first_seen).toISOString()).toBe(new Date(metadata.creationTimestamp as string).toISOString());
+  });
+
+  it("redacts a Secret's data as the audit path does, and diffs it without its values", async () => {
+    await start();
+    const secret = exampleSecretBody();
+    const uid = (secret.metadata as JsonObject).uid as string;
+    const changed = structuredClone(secret) as EditableObject;
+    changed.metadata.resourceVersion = "1434";
+    changed.data.password = Buffer.from("another-password").toString("base64");
+    expect(await store([watched(secret, "ADDED", new Date("2020-04-21T17:57:06Z")), watched(changed, "MODIFIED", new Date("2020-04-21T17:58:00Z"))])).toMatchObject({ stored: 2 });
+    const everything = JSON.stringify([await entriesOf(uid), await watchedState(uid)]);
+    for (const value of ["MWYyZDFlMmU2N2Rm", "YWRtaW4=", changed.data.password, "1f2d1e2e67df"]) expect(everything).not.toContain(value);
+    const [added, modified] = await entriesOf(uid);
+    expect(added!.snapshot!.data).toEqual({ password: REDACTED, username: REDACTED });
+    expect(modified!.diff).toEqual([{ path: "data.password", redacted: true }]);
+    // Fingerprinted with the installation's key, as audit bodies are: equal values compare equal across sources.
+    const expected = redactBody(changed as JsonObject, { apiGroup: "", resource: "secrets" }, DEFAULT_SENSITIVE_RULES, hmacFingerprint(app!.context.config.redactionKey!));
+    expect(JSON.parse((await watchedState(uid))[0]!.state)).toEqual(expected);
+  });
+
+  it("marks a deletion, snapshots what was deleted and ends the relations its body stated", async () => {
+    await start();
+    const rs = fromCascade(RS_LINES[0]!, "ADDED");
+    const pod = [fromCascade(POD_LINES.added, "ADDED"), fromCascade(POD_LINES.status, "MODIFIED"), fromCascade(POD_LINES.deleting, "MODIFIED")];
+    await store([rs, ...pod]);
+    const relations = async () =>
+      (
+        await app!.context.db.query<{ kind: string; parent: string; child: string; ended: boolean }>(
+          `SELECT r.kind, p.name AS parent, c.name AS child, r.valid_to IS NOT NULL AS ended
+             FROM relations r JOIN objects p ON p.id = r.from_object_id JOIN objects c ON c.id = r.to_object_id
+            WHERE c.resource IN ('pods', 'replicasets') AND p.resource IN ('replicasets', 'deployments') ORDER BY c.resource, r.kind`,
+        )
+      ).rows;
+    const open = await relations();
+    expect(open).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ parent: "apiserver-5d887d5fcd", child: "apiserver-5d887d5fcd-qnvqh", ended: false }),
+        expect.objectContaining({ parent: "apiserver", child: "apiserver-5d887d5fcd", ended: false }),
+      ]),
+    );
+
+    const removal = fromCascade(POD_LINES.deleted, "DELETED");
+    expect(await store([removal])).toMatchObject({ stored: 1 });
+    const rows = await entriesOf("59f78c54");
+    const last = rows.at(-1)!;
+    expect(last).toMatchObject({ verb: "delete", details: { resourceVersionBefore: "9173", resourceVersionAfter: "9176" } });
+    expect(last.snapshot).toMatchObject({ kind: "Pod", metadata: { name: "apiserver-5d887d5fcd-qnvqh", resourceVersion: "9176" } });
+    const objects = await app!.context.db.query<{ deleted_at: Date | null }>(`SELECT deleted_at FROM objects WHERE uid LIKE '59f78c54%'`);
+    expect(objects.rows.map((row) => row.deleted_at && new Date(row.deleted_at).toISOString())).toEqual([removal.endTime.toISOString()]);
+    const after = await relations();
+    expect(after.filter((r) => r.child === "apiserver-5d887d5fcd-qnvqh").every((r) => r.ended)).toBe(true);
+    expect(after.filter((r) => r.child === "apiserver-5d887d5fcd").every((r) => !r.ended)).toBe(true);
+  });
+
+  it("stores an object gone while not watched with its last watched body, and ends its relations", async () => {
+    await start();
+    const versions = RS_LINES.map((line, i) => fromCascade(line, i === 0 ? "ADDED" : "MODIFIED"));
+    await store(versions);
+    const at = new Date("2021-09-13T15:10:00Z");
+    expect(await store([gone(versions.at(-1)!, at)])).toMatchObject({ stored: 1, stale: 0 });
+    const last = (await entriesOf(RS_UID)).at(-1)!;
+    expect(last).toMatchObject({ verb: "delete", diff: null, details: { watchEvent: "GONE", resourceVersionBefore: "9143", resourceVersionAfter: "9143" } });
+    expect(last.snapshot).toEqual(CASCADE[42]!.responseObject);
+    const object = await app!.context.db.query<{ deleted_at: Date | null }>(`SELECT deleted_at FROM objects WHERE uid LIKE $1`, [`${RS_UID}%`]);
+    expect(new Date(object.rows[0]!.deleted_at!).toISOString()).toBe(at.toISOString());
+    const open = await app!.context.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM relations r JOIN objects o ON o.id = r.claimed_by_id WHERE o.uid LIKE $1 AND r.valid_to IS NULL`,
+      [`${RS_UID}%`],
+    );
+    expect(open.rows[0]!.n).toBe(0);
+  });
+
+  it("keeps one row for an object watched before its audit writes come, which still make it the object", async () => {
+    await start();
+    // Pod apiserver-5d887d5fcd-mrn5h: its create and status patch as the watch saw them.
+    // Three rows made: the Pod's, its owner ReplicaSet's and its Node's (ownerReferences, nodeName).
+    expect(await store([fromCascade(43, "ADDED"), fromCascade(48, "MODIFIED")])).toMatchObject({ stored: 2, placeholders: 3 });
+    expect((await app!.postAudit(eventList(CASCADE))).status).toBe(200);
+    const rows = await app!.context.db.query<{ id: number; sources: string[]; has_state: boolean; deleted: boolean }>(
+      `SELECT o.id, array_agg(DISTINCT h.source::text ORDER BY h.source::text) AS sources,
+              EXISTS (SELECT 1 FROM object_states s WHERE s.object_id = o.id) AS has_state, o.deleted_at IS NOT NULL AS deleted
+         FROM objects o JOIN history_entries h ON h.object_id = o.id WHERE o.uid LIKE '39535e5f%' GROUP BY o.id`,
+    );
+    expect(rows.rows).toEqual([{ id: expect.anything(), sources: ["audit", "watch"], has_state: true, deleted: true }]);
+    const names = await app!.context.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM objects WHERE resource = 'pods' AND name = 'apiserver-5d887d5fcd-mrn5h'`);
+    expect(names.rows[0]!.n).toBe(1);
+    // The audit create's entry leads the row: its own create, not the watch's.
+    const first = await app!.context.db.query<{ source: string; verb: string }>(
+      `SELECT h.source::text AS source, h.verb FROM history_entries h JOIN objects o ON o.id = h.object_id WHERE o.uid LIKE '39535e5f%' ORDER BY h.start_time, h.id LIMIT 1`,
+    );
+    expect(first.rows[0]).toEqual({ source: "audit", verb: "create" });
+  });
+
+  it("keeps one row for an object watched before its Metadata-level create, which gives no uid", async () => {
+    // The ReplicaSet's create and first status update, audited at Metadata level (no bodies, so
+    // no uid): the create of its name finds the watch's row a placeholder, as it finds one that
+    // only Events named, and makes it the object.
+    await start();
+    expect(await store([fromCascade(RS_LINES[0]!, "ADDED"), fromCascade(RS_LINES[1]!, "MODIFIED")])).toMatchObject({ stored: 2 });
+    const metadataLevel = RS_LINES.slice(0, 2).map((line) => {
+      const event = structuredClone(CASCADE[line]!);
+      event.level = "Metadata";
+      delete event.requestObject;
+      delete event.responseObject;
+      return event;
+    });
+    expect((await app!.postAudit(eventList(metadataLevel))).status).toBe(200);
+    const rows = await app!.context.db.query<{ id: number; sources: string[]; deleted: boolean }>(
+      `SELECT o.id, array_agg(h.source::text ORDER BY h.start_time, h.id) AS sources, o.deleted_at IS NOT NULL AS deleted
+         FROM objects o JOIN history_entries h ON h.object_id = o.id WHERE o.resource = 'replicasets' AND o.name = 'apiserver-5d887d5fcd' GROUP BY o.id`,
+    );
+    expect(rows.rows).toEqual([{ id: expect.anything(), sources: ["audit", "watch", "audit", "watch"], deleted: false }]);
+  });
+
+  it("puts a watched version onto the object its audit writes made", async () => {
+    await start();
+    expect((await app!.postAudit(eventList(CASCADE.slice(0, 45)))).status).toBe(200);
+    expect(await store([fromCascade(48, "MODIFIED")])).toMatchObject({ stored: 1, placeholders: 0 });
+    const rows = await app!.context.db.query<{ n: number }>(`SELECT count(DISTINCT o.id)::int AS n FROM objects o WHERE o.uid LIKE '39535e5f%'`);
+    expect(rows.rows[0]!.n).toBe(1);
+    // First sight for the watch (the audit writer's states are its own): a snapshot.
+    expect((await entriesOf("39535e5f"))[0]!.snapshot).toMatchObject({ metadata: { resourceVersion: "9149" } });
+  });
+
+  it("rejects, one by one and saying why, the watch entries the store cannot hold, and stores the rest", async () => {
+    await start();
+    const good = fromCascade(RS_LINES[0]!, "ADDED");
+    const huge = fromCascade(RS_LINES[1]!, "MODIFIED");
+    (huge.body as EditableObject).metadata.annotations.padding = "x".repeat(MAX_WATCHED_BODY_BYTES);
+    const noVersion = fromCascade(RS_LINES[2]!, "MODIFIED");
+    delete (noVersion.body as EditableObject).metadata.resourceVersion;
+    noVersion.details = { watchEvent: "MODIFIED" };
+    const summary = await store([
+      { ...fromCascade(RS_LINES[1]!, "MODIFIED"), object: { ...good.object, uid: null } },
+      huge,
+      { ...fromCascade(RS_LINES[2]!, "MODIFIED"), body: [] as never },
+      noVersion,
+      { ...fromCascade(RS_LINES[3]!, "MODIFIED"), body: null },
+      { ...fromCascade(RS_LINES[3]!, "MODIFIED"), key: "other", object: { ...good.object, uid: "6f1c2b7e-0000-4000-8000-000000000000" } },
+      { ...fromCascade(POD_LINES.added, "ADDED"), source: "event", body: undefined, deleted: true },
+      good,
+    ]);
+    expect(summary.rejected.map((r) => [r.index, r.reason])).toEqual([
+      [0, "object.uid: required for a watch entry"],
+      [1, `body: larger than ${MAX_WATCHED_BODY_BYTES} bytes as JSON text`],
+      [2, "body: not a JSON object"],
+      [3, "details.resourceVersionAfter: required for a watch entry (or the body's metadata.resourceVersion)"],
+      [4, "body: required for a watch entry that is not a deletion"],
+      [5, "body.metadata.uid: not the entry's object.uid"],
+      [6, 'deleted: only watch entries (source "watch") observe deletions'],
+    ]);
+    expect(summary).toMatchObject({ received: 8, stored: 1 });
+    expect(await entriesOf(RS_UID)).toHaveLength(1);
+  });
+});
+
+describe("watched history beside another writer of the object (postgres)", () => {
+  let app: TestApp | null = null;
+  afterEach(async () => {
+    await app?.close();
+    app = null;
+  });
+
+  it("reads an object's watched state only once no other transaction holds its row, so its diff starts from what that one left", async () => {
+    app = await startTestApp("postgres");
+    const db = app.context.db;
+    const versions = RS_LINES.map((line, i) => fromCascade(line, i === 0 ? "ADDED" : "MODIFIED"));
+    await app.context.observedHistoryIngestor.ingest("default", versions.slice(0, 1));
+    // Another call holding the ReplicaSet's row, as storing a version takes it, and leaving 9139 as its state.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const other = db.transaction(async (tx) => {
+      const row = await tx.query<{ id: number }>(`SELECT id FROM objects WHERE uid LIKE $1 FOR NO KEY UPDATE`, [`${RS_UID}%`]);
+      await tx.query(`UPDATE watched_states SET resource_version = '9139', state = $2 WHERE object_id = $1`, [row.rows[0]!.id, JSON.stringify(CASCADE[38]!.responseObject)]);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const storing = app.context.observedHistoryIngestor.ingest("default", [versions[3]!]);
+    // Until the store waits for the row (a lock wait Postgres reports), then the other commits.
+    for (;;) {
+      const waiting = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      if (waiting.rows[0]!.n > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    release();
+    await other;
+    expect(await storing).toMatchObject({ stored: 1 });
+    const rows = await db.query<{ details: JsonObject; diff: Array<{ path: string }> }>(
+      `SELECT h.details, h.diff FROM history_entries h JOIN objects o ON o.id = h.object_id WHERE o.uid LIKE $1 AND h.source = 'watch' ORDER BY h.id DESC LIMIT 1`,
+      [`${RS_UID}%`],
+    );
+    expect(rows.rows[0]!.details).toMatchObject({ resourceVersionBefore: "9139", resourceVersionAfter: "9143" });
+  });
+});
