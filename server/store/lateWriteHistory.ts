@@ -1,3 +1,4 @@
+import { WRITTEN_ENTRY } from "./writtenHistory";
 import { prepared, type Sql } from "./database";
 import { isFailedRequest } from "../model/failedRequest";
 import { int8Array, textArray, timestamptzArray } from "./arrayParam";
@@ -72,8 +73,8 @@ export async function placeAmongStoredVersions(
 /** An object's newest `limit` history entries since `since`, as the steps between its versions, with each one's details. */
 async function readVersionSteps(sql: Sql, objectId: number, since: Date, limit: number): Promise<{ rows: number; steps: Array<VersionStep<number>>; details: Map<number, JsonObject> }> {
   const result = await sql.query<{ id: number | string; verb: string; subresource: string; status_code: number | null; details: JsonObject; diff: DiffEntry[] | null }>(
-    prepared("kt_history_since", `SELECT id, verb, subresource, status_code, details, diff FROM history_entries
-       WHERE object_id = $1 AND start_time >= $2 ORDER BY start_time DESC, id DESC LIMIT $3`),
+    prepared("kt_history_since", `SELECT id, verb, subresource, status_code, details, diff FROM history_entries h
+       WHERE object_id = $1 AND start_time >= $2 AND ${WRITTEN_ENTRY} ORDER BY start_time DESC, id DESC LIMIT $3`),
     [objectId, since.toISOString(), limit],
   );
   const details = new Map<number, JsonObject>();
@@ -109,7 +110,7 @@ function storedWrite(entry: { verb: string; subresource: string; status_code: nu
 
 /** stateWrittenSince's statement (exported for the plan test). */
 export const STATE_WRITTEN_SINCE_SQL = `SELECT t.i FROM unnest($1::bigint[], $2::timestamptz[]) WITH ORDINALITY AS t(id, since, i)
-   WHERE EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = t.id AND h.start_time > t.since
+   WHERE EXISTS (SELECT 1 FROM history_entries h WHERE h.object_id = t.id AND h.start_time > t.since AND ${WRITTEN_ENTRY}
                    AND (h.details->>'resourceVersionAfter' IS NOT NULL OR (h.diff IS NOT NULL AND h.details->>'arrivedAfterResourceVersion' IS NULL)))`;
 
 /**

@@ -93,6 +93,31 @@ describe.each(STORE_KINDS)("watched history (%s)", (kind) => {
     for (const row of rows.slice(1)) expect(row.diff).toEqual(auditDiffs.get(row.details.resourceVersionAfter as string));
   });
 
+  it("leaves watched entries out of the audit writer's versions: a late audit write is placed among its own, and no watched entry is rediffed", async () => {
+    await start();
+    const watchedVersions = RS_LINES.map((line, i) => fromCascade(line, i === 0 ? "ADDED" : "MODIFIED"));
+    expect(await store(watchedVersions)).toMatchObject({ stored: 4 });
+    const watchedBefore = await entriesOf(RS_UID);
+    // Audit brings 9129, 9139 and 9143, then 9134 late: the late write goes between 9129 and 9139
+    // (lateWrites.ts), and the write of 9139 is diffed again from it.
+    const [create, late, ...rest] = RS_LINES.map((line) => CASCADE[line]!);
+    expect((await app!.postAudit(eventList([create!, ...rest]))).status).toBe(200);
+    expect((await app!.postAudit(eventList([late!]))).status).toBe(200);
+    const audited = await entriesOf(RS_UID, "audit");
+    expect(audited.map((row) => [row.details.resourceVersionBefore ?? null, row.details.resourceVersionAfter])).toEqual([
+      [null, "9129"],
+      ["9129", "9134"],
+      ["9134", "9139"],
+      ["9139", "9143"],
+    ]);
+    // Each audit diff is the step its versions make, as the watch saw the same steps.
+    for (const row of audited.slice(1)) {
+      const twin = watchedBefore.find((w) => w.details.resourceVersionAfter === row.details.resourceVersionAfter)!;
+      expect(row.diff).toEqual(twin.diff);
+    }
+    expect(await entriesOf(RS_UID)).toEqual(watchedBefore);
+  });
+
   it("stores a repeated call once, and keeps a version older than the one stored as seen without an entry", async () => {
     await start();
     const [created, first, second, third] = RS_LINES.map((line, i) => fromCascade(line, i === 0 ? "ADDED" : "MODIFIED"));
