@@ -3,6 +3,7 @@ import { openTestDatabase, STORE_KINDS, type TestDatabase } from "../testing/dat
 import { ClusterRegistry } from "./clusters";
 import { ObjectIdPool } from "./objectIdPool";
 import { storeObservedHistory } from "./observedHistoryWriter";
+import { loadTimeline } from "../query/timeline/load";
 import { objectsInNamespace } from "../query/history";
 import type { ObservedHistoryEntry } from "../plugins/types";
 import { startTestApp, type TestApp } from "../testing/appHarness";
@@ -117,6 +118,18 @@ describe.each(STORE_KINDS)("observed history (%s)", (kind) => {
     // So a search of the time of its first Event finds it.
     const around = { from: new Date(nodeEvent(1).startTime.getTime() - 500), to: new Date(nodeEvent(1).startTime.getTime() + 500) };
     expect((await objectsInNamespace(db, "", around)).map((o) => o.name)).toEqual([NODE.name]);
+  });
+
+  it("stores a NUL of an Event's message as U+FFFD, so that the object's timeline can read its entries' details", async () => {
+    const { db, store } = await open();
+    // Probe output quoted in an Unhealthy Event's message can hold one.
+    const probe = scheduled({ details: { reason: "Unhealthy", message: "Readiness probe failed: \u0000\u0000HTTP/1.1 500", count: 1, type: "Warning" } });
+    expect(await store([probe])).toMatchObject({ stored: 1 });
+    const objectId = Number((await entriesOf(db))[0]!.object_id);
+    const timeline = await loadTimeline(db, { id: objectId, relations: "self" }, { jaeger: { basePath: "/jaeger", uiServed: false } });
+    expect(timeline!.rows[0]!.entries.map((entry) => entry.title)).toEqual([probe.title]);
+    const stored = await db.query<{ message: string }>(`SELECT details->>'message' AS message FROM history_entries`);
+    expect(stored.rows[0]!.message).toBe("Readiness probe failed: \ufffd\ufffdHTTP/1.1 500");
   });
 
   it("counts a key given twice in one call as a duplicate", async () => {

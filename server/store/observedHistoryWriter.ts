@@ -1,3 +1,4 @@
+import { withoutNulEscapes } from "./nulEscapes";
 import { prepared, type Database, type Sql } from "./database";
 import { int8Array, textArray, timestamptzArray } from "./arrayParam";
 import type { ClusterRegistry } from "./clusters";
@@ -88,7 +89,7 @@ export function observedEntryProblem(entry: ObservedHistoryEntry): string | null
     const problem = unstorableTextProblem(text, maxBytes);
     if (problem !== null) return `${field}: ${problem}`;
   }
-  // JSON text escapes NUL, so details are safe from it; their size is bounded here.
+  // JSON text escapes NUL, stored as U+FFFD (nulEscapes.ts); the size is bounded here.
   if (JSON.stringify(entry.details ?? {}).length > MAX_DETAILS_BYTES) return `details: larger than ${MAX_DETAILS_BYTES} bytes`;
   return entry.source === "watch" ? watchEntryProblem(entry) : null;
 }
@@ -206,7 +207,7 @@ async function insertEventHistory(tx: Sql, clusterId: number, events: readonly R
       textArray(stored.map((e) => e.actor)),
       textArray(stored.map((e) => e.verb)),
       textArray(stored.map((e) => e.title)),
-      textArray(stored.map((e) => JSON.stringify(e.details ?? {}))),
+      textArray(stored.map((e) => withoutNulEscapes(JSON.stringify(e.details ?? {})))),
     ],
   );
   return inserted.rows.map((row) => Number(row.id));

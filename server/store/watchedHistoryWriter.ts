@@ -1,3 +1,4 @@
+import { withoutNulEscapes } from "./nulEscapes";
 import { prepared, type Sql } from "./database";
 import { int8Array, textArray, timestamptzArray } from "./arrayParam";
 import type { ObjectIdPool } from "./objectIdPool";
@@ -223,7 +224,7 @@ async function insertWatchedHistory(tx: Sql, clusterId: number, rows: readonly H
       textArray(rows.map((r) => r.watched.entry.actor)),
       textArray(rows.map((r) => r.watched.entry.verb)),
       textArray(rows.map((r) => r.watched.entry.title)),
-      textArray(rows.map((r) => JSON.stringify(r.details))),
+      textArray(rows.map((r) => withoutNulEscapes(JSON.stringify(r.details)))),
       textArray(rows.map((r) => json(r.diff))),
       textArray(rows.map((r) => json(r.snapshot))),
     ],
