@@ -24,6 +24,8 @@ export interface TestApiServerOptions {
   historyLimit?: number;
   /** Also send a bookmark to watches that asked for them every this many milliseconds. */
   bookmarkIntervalMs?: number;
+  /** Write recorded objects at the resourceVersions they carry, when newer (VersionedStoreOptions.keepRecordedVersions). */
+  keepRecordedVersions?: boolean;
 }
 
 /** A request as the server received it (before authentication). */
@@ -62,7 +64,10 @@ export interface TestApiServer {
 
 export async function startTestApiServer(options: TestApiServerOptions): Promise<TestApiServer> {
   if (options.token === "") throw new Error("the test API server needs a non-empty token");
-  const store = new VersionedStore(options.resources, options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {});
+  const store = new VersionedStore(options.resources, {
+    ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}),
+    ...(options.keepRecordedVersions ? { keepRecordedVersions: true } : {}),
+  });
   const watches = new WatchRegistry();
   const requests: RecordedRequest[] = [];
 

@@ -34,6 +34,20 @@ describe("VersionedStore", () => {
     expect(created[0]).toMatchObject({ kind: "Event", apiVersion: "v1" });
   });
 
+  it("keeps recorded objects' resourceVersions when asked, where they are newer, so a replay's watch matches its cluster's audit log", () => {
+    const store = new VersionedStore([CORE_EVENTS, CORE_PODS], { keepRecordedVersions: true });
+    const pod = realApiserverPod();
+    const recorded = meta(pod).resourceVersion;
+    expect(meta(store.create("pods", pod)).resourceVersion).toBe(recorded);
+    const changed = { ...structuredClone(pod), metadata: { ...structuredClone(pod.metadata as JsonObject), labels: { replayed: "yes" }, resourceVersion: String(Number(recorded) + 40) } };
+    expect(meta(store.update("pods", changed)).resourceVersion).toBe(String(Number(recorded) + 40));
+    // An older version than the store's (or none) takes the next revision, as any write does.
+    const [event] = recordedEvents("openshift-console");
+    expect(meta(store.create("events", { ...event!, metadata: { ...(event!.metadata as JsonObject), resourceVersion: "5" } })).resourceVersion).toBe(String(Number(recorded) + 41));
+    // Without the option the store's counter decides.
+    expect(meta(new VersionedStore([CORE_PODS]).create("pods", realApiserverPod())).resourceVersion).toBe("2");
+  });
+
   it("fills uid and creationTimestamp of an object that has none", () => {
     const store = storeWith();
     const event = recordedEvents("openshift-console")[0]!;

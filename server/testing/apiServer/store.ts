@@ -81,6 +81,14 @@ interface Collection {
 export interface VersionedStoreOptions {
   /** Keep at most this many changes for watches to replay; older ones are compacted away, as etcd's auto-compaction does. */
   historyLimit?: number;
+  /**
+   * A create or update whose body carries a decimal resourceVersion newer than the store's is
+   * written at that revision, as if other keys' writes had taken the ones between: recorded
+   * objects replayed in order keep the versions their cluster gave them, so what the watch
+   * delivers matches what the cluster's audit log says of the same writes. Etcd's revisions are
+   * any increasing numbers; other writes (an older or no version) take the next one as usual.
+   */
+  keepRecordedVersions?: boolean;
 }
 
 /** etcd's revision for an empty store: never "0", which the API reads as "any resourceVersion". */
@@ -124,13 +132,14 @@ export class VersionedStore {
   /** Stores a new object; fills uid and creationTimestamp when it has none, as kube-apiserver does on create. */
   create(groupResource: GroupResource, object: JsonObject): JsonObject {
     const collection = this.collection(groupResource);
+    const recorded = recordedVersionOf(object);
     const body = this.admitted(collection.resource, object);
     const key = this.keyOf(collection.resource, body);
     if (this.current(collection, key)) throw new Error(`${groupResource} "${key}" already exists`);
     const metadata = body.metadata as JsonObject;
     metadata.uid ??= randomUUID();
     metadata.creationTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    return structuredClone(this.write(collection, key, "ADDED", body));
+    return structuredClone(this.write(collection, key, "ADDED", body, recorded));
   }
 
   /**
@@ -140,6 +149,7 @@ export class VersionedStore {
    */
   update(groupResource: GroupResource, object: JsonObject): JsonObject {
     const collection = this.collection(groupResource);
+    const recorded = recordedVersionOf(object);
     const body = this.admitted(collection.resource, object);
     const key = this.keyOf(collection.resource, body);
     const stored = this.current(collection, key);
@@ -154,7 +164,7 @@ export class VersionedStore {
     metadata.creationTimestamp = storedMetadata.creationTimestamp!;
     metadata.resourceVersion = storedMetadata.resourceVersion!;
     if (canonicalJson(body) === canonicalJson(stored)) return structuredClone(stored);
-    return structuredClone(this.write(collection, key, "MODIFIED", body));
+    return structuredClone(this.write(collection, key, "MODIFIED", body, recorded));
   }
 
   /** Deletes an object; its DELETED change carries its last state at the deletion's new resourceVersion. */
@@ -244,7 +254,8 @@ export class VersionedStore {
     if (resourceVersion > this.revision) throw new FutureResourceVersionError(resourceVersion, this.revision);
   }
 
-  private write(collection: Collection, key: string, type: ChangeType, object: JsonObject): JsonObject {
+  private write(collection: Collection, key: string, type: ChangeType, object: JsonObject, recorded: number | null = null): JsonObject {
+    if (this.options.keepRecordedVersions && recorded !== null && recorded > this.revision) this.revision = recorded - 1;
     const resourceVersion = ++this.revision;
     (object.metadata as JsonObject).resourceVersion = String(resourceVersion);
     const revisions = collection.revisions.get(key) ?? [];
@@ -350,4 +361,11 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
     isJsonObject(inner as JsonObject) ? Object.fromEntries(Object.entries(inner as JsonObject).sort(([a], [b]) => byteOrder(a, b))) : inner,
   );
+}
+
+/** The decimal resourceVersion a body to write carries, or null. */
+function recordedVersionOf(object: JsonObject): number | null {
+  const metadata = object.metadata;
+  const version = metadata !== null && typeof metadata === "object" && !Array.isArray(metadata) ? (metadata as JsonObject).resourceVersion : undefined;
+  return typeof version === "string" && /^[1-9]\d{0,14}$/.test(version) ? Number(version) : null;
 }
