@@ -28,6 +28,8 @@ export interface CascadeWrite {
   subresource: string | null;
   /** The field manager that wrote it (null for deletes). */
   manager: string | null;
+  /** When the write completed: its audit event's stageTimestamp. */
+  at: string;
 }
 
 const SAMPLE = path.resolve(import.meta.dirname, "../../docs/samples/deployment-cascade.jsonl");
@@ -70,7 +72,7 @@ export function cascadeWrites(): CascadeWrite[] {
       const uid = (body.metadata as JsonObject).uid as string;
       (body.metadata as JsonObject).managedFields = structuredClone(managed.get(uid) ?? []);
       if (!final) lastBody.set(key, body);
-      writes.push({ groupResource, change: final ? "DELETED" : "MODIFIED", body: structuredClone(body), verb: "delete", subresource: null, manager: null });
+      writes.push({ groupResource, change: final ? "DELETED" : "MODIFIED", body: structuredClone(body), verb: "delete", subresource: null, manager: null, at: String(event.stageTimestamp) });
       return;
     }
     if (!isObject) throw new Error(`${key}: a ${String(event.verb)} answered without the object`);
@@ -88,7 +90,7 @@ export function cascadeWrites(): CascadeWrite[] {
     managed.set(uid, entries);
     metadata.managedFields = structuredClone(entries);
     lastBody.set(key, body);
-    writes.push({ groupResource, change: event.verb === "create" ? "ADDED" : "MODIFIED", body: structuredClone(body), verb: String(event.verb), subresource, manager });
+    writes.push({ groupResource, change: event.verb === "create" ? "ADDED" : "MODIFIED", body: structuredClone(body), verb: String(event.verb), subresource, manager, at: String(event.stageTimestamp) });
   });
   return writes;
 }
