@@ -183,7 +183,10 @@ describe("objectWatchSource", () => {
     for (const { write, change, uid, resourceVersion } of applied) {
       const entry = byKey.get(`${uid}@${resourceVersion}${change === "DELETED" ? "/deleted" : ""}`);
       expect(entry, `${write.verb} ${(write.body.metadata as { name: string }).name} at ${resourceVersion}`).toBeDefined();
-      expect(entry!.verb).toBe(VERBS[change]);
+      // A graceful delete's version (deletionTimestamp set, through no field manager) is the deletion's request.
+      const gracefulDelete = write.verb === "delete" && change === "MODIFIED";
+      expect(entry!.verb).toBe(gracefulDelete ? "delete" : VERBS[change]);
+      if (gracefulDelete) expect(entry).toMatchObject({ actor: "watch", title: expect.stringMatching(/^watched: deletion requested \(grace \d+ s\)$/) });
       expect(entry!.details).toMatchObject({ watchEvent: change, resourceVersionAfter: resourceVersion });
       // Writes through the field manager name their writer: alone, or among the managers who
       // wrote in the same second (then the actor is the watch). A deletion names none.
@@ -192,7 +195,7 @@ describe("objectWatchSource", () => {
         expect([write.manager, "watch"]).toContain(entry!.actor);
         if (entry!.actor === "watch") expect((entry!.details.managers as string[]).length).toBeGreaterThan(1);
       }
-      if (change === "DELETED") expect(entry).toMatchObject({ actor: "watch", deleted: true, title: "watch delete (watched)" });
+      if (change === "DELETED") expect(entry).toMatchObject({ actor: "watch", deleted: true, title: "watched: deleted" });
     }
     expect(watched.filter((entry) => entry.deleted).map((entry) => `${entry.object.kind} ${nameOf(entry)}`).sort()).toEqual([
       "Deployment apiserver",

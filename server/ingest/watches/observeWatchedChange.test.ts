@@ -104,11 +104,33 @@ describe("observeWatchedChange", () => {
       key: `${String((removed.body.metadata as JsonObject).uid)}@${rvOf(removed.body)}/deleted`,
       actor: "watch",
       verb: "delete",
-      title: "watch delete (watched)",
+      title: "watched: deleted",
       details: { watchEvent: "DELETED", resourceVersionAfter: rvOf(removed.body) },
       body: removed.body,
       deleted: true,
     });
+  });
+
+  it("a graceful delete's version (deletionTimestamp set, no manager stamped since): deletion requested, by no manager; the kubelet's status after it is the kubelet's", () => {
+    const requested = write((w) => w.groupResource === "pods" && w.verb === "delete" && w.change === "MODIFIED");
+    const metadata = requested.body.metadata as { deletionTimestamp: string; deletionGracePeriodSeconds: number; name: string };
+    const entry = observed("MODIFIED", requested);
+    const at = new Date(Date.parse(metadata.deletionTimestamp) - metadata.deletionGracePeriodSeconds * 1000).toISOString().replace(".000Z", "Z");
+    expect(entry).toMatchObject({
+      actor: "watch",
+      verb: "delete",
+      title: `watched: deletion requested (grace ${metadata.deletionGracePeriodSeconds} s)`,
+      details: { watchEvent: "MODIFIED", deletionRequestedAt: at, deletionGracePeriodSeconds: metadata.deletionGracePeriodSeconds },
+    });
+    expect(entry.deleted).toBeUndefined();
+    // The kubelet's status of the stopping Pod, written after the request (stamped at its second):
+    // the kubelet's, as any write (the capture has none after the request: the same body, restamped).
+    const stopping = structuredClone(requested.body);
+    const kubelet = (stopping.metadata as { managedFields: JsonObject[] }).managedFields.find((e) => e.manager === "kubelet")!;
+    kubelet.time = at;
+    const result = observeWatchedChange({ type: "MODIFIED", object: stopping }, RESOURCES.pods, AT);
+    expect(result.ok && result.entry).toMatchObject({ actor: "kubelet", verb: "update", title: "kubelet update status (watched)" });
+    expect(result.ok && "deletionRequestedAt" in result.entry.details).toBe(false);
   });
 
   it("one manager's two entries stamped at the same second (a create, then its status): that manager, no subresource", () => {
@@ -123,7 +145,7 @@ describe("observeWatchedChange", () => {
     const entries = (pod.metadata as { managedFields: JsonObject[] }).managedFields;
     entries[0]!.time = entries[1]!.time!;
     const result = observeWatchedChange({ type: "MODIFIED", object: pod }, RESOURCES.pods, AT);
-    expect(result.ok && result.entry).toMatchObject({ actor: "watch", title: "watch update (watched)", details: { managers: ["kube-controller-manager", "kubelet"] } });
+    expect(result.ok && result.entry).toMatchObject({ actor: "watch", title: "watched: updated", details: { managers: ["kube-controller-manager", "kubelet"] } });
     expect(result.ok && result.entry.details.subresource).toBeUndefined();
   });
 
@@ -131,7 +153,7 @@ describe("observeWatchedChange", () => {
     const pod = structuredClone(write((w) => w.groupResource === "pods").body);
     delete (pod.metadata as JsonObject).managedFields;
     const result = observeWatchedChange({ type: "MODIFIED", object: pod }, RESOURCES.pods, AT);
-    expect(result.ok && result.entry).toMatchObject({ actor: "watch", title: "watch update (watched)", details: { watchEvent: "MODIFIED" } });
+    expect(result.ok && result.entry).toMatchObject({ actor: "watch", title: "watched: updated", details: { watchEvent: "MODIFIED" } });
     expect(result.ok && "managers" in result.entry.details).toBe(false);
   });
 

@@ -50,14 +50,17 @@ export function observeWatchedChange(change: ObservedChange, resource: WatchedRe
   const body = { apiVersion: change.object.apiVersion ?? (resource.apiGroup === "" ? resource.version : `${resource.apiGroup}/${resource.version}`), ...(object.kind !== null ? { kind: object.kind } : {}), ...change.object };
   const deleted = change.type === "DELETED";
   const writers = deleted ? null : latestWriters(body);
-  const actor = writers?.managers.length === 1 ? writers.managers[0]! : "watch";
-  const verb = VERBS[change.type];
-  const subresource = writers?.subresource ?? null;
+  const deletion = change.type === "MODIFIED" ? deletionRequestedAfterWriters(body, writers?.at ?? null) : null;
+  // A version the deletion request made names no manager: managedFields tell who wrote, not who deleted.
+  const actor = deletion === null && writers?.managers.length === 1 ? writers.managers[0]! : "watch";
+  const verb = deletion !== null ? "delete" : VERBS[change.type];
+  const subresource = deletion === null ? (writers?.subresource ?? null) : null;
   const details: JsonObject = {
     watchEvent: WATCH_EVENTS[change.type],
     resourceVersionAfter: resourceVersion,
     ...(writers ? { managers: writers.managers, managedAt: writers.at } : {}),
     ...(subresource ? { subresource } : {}),
+    ...(deletion !== null ? { deletionRequestedAt: deletion.requestedAt, deletionGracePeriodSeconds: deletion.graceSeconds } : {}),
   };
   const entry: ObservedHistoryEntry = {
     source: "watch",
@@ -67,12 +70,49 @@ export function observeWatchedChange(change: ObservedChange, resource: WatchedRe
     endTime: observedAt,
     actor,
     verb,
-    title: change.type === "LISTED" ? "watched: already existed" : `${actor} ${verb}${subresource ? ` ${subresource}` : ""} (watched)`,
+    title: titleOf(change.type, actor, verb, subresource, deletion),
     details,
     body,
     ...(deleted ? { deleted: true } : {}),
   };
   return { ok: true, entry, known: { resourceVersion, object } };
+}
+
+const PAST: Record<string, string> = { create: "created", update: "updated", delete: "deleted" };
+
+/**
+ * `<manager> <verb>[ <subresource>] (watched)` when one manager wrote the version; else what the
+ * watch saw: `watched: updated status`, `watched: deleted`, `watched: deletion requested (grace 70 s)`.
+ */
+function titleOf(type: ObservedChange["type"], actor: string, verb: string, subresource: string | null, deletion: DeletionRequest | null): string {
+  if (type === "LISTED") return "watched: already existed";
+  if (deletion !== null) return `watched: deletion requested (grace ${deletion.graceSeconds} s)`;
+  const what = `${subresource ? ` ${subresource}` : ""}`;
+  return actor === "watch" ? `watched: ${PAST[verb] ?? verb}${what}` : `${actor} ${verb}${what} (watched)`;
+}
+
+interface DeletionRequest {
+  /** When the delete request came (ISO 8601, to the second): deletionTimestamp less the grace period. */
+  requestedAt: string;
+  graceSeconds: number;
+}
+
+/**
+ * The graceful deletion that made this version, when it did: a delete request sets
+ * metadata.deletionTimestamp (the request's time plus the grace period) without going through
+ * the field manager, so the version it makes still names the last writer before it. A version
+ * whose deletion was requested after every managedFields time (compared to the second, as both
+ * are kept) was made by that request; a later write (the kubelet's status while the Pod stops, a
+ * controller removing its finalizer) stamps its manager at or after it, and is that manager's.
+ */
+function deletionRequestedAfterWriters(body: JsonObject, managedAt: string | null): DeletionRequest | null {
+  const metadata = body.metadata as JsonObject;
+  const deletionTimestamp = Date.parse(typeof metadata.deletionTimestamp === "string" ? metadata.deletionTimestamp : "");
+  const grace = metadata.deletionGracePeriodSeconds;
+  if (Number.isNaN(deletionTimestamp) || typeof grace !== "number" || !Number.isInteger(grace) || grace < 0) return null;
+  const requested = deletionTimestamp - grace * 1000;
+  if (managedAt !== null && !(Date.parse(managedAt) < Math.floor(requested / 1000) * 1000)) return null;
+  return { requestedAt: new Date(requested).toISOString().replace(".000Z", "Z"), graceSeconds: grace };
 }
 
 /**
