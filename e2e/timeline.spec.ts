@@ -58,7 +58,7 @@ test("the object page shows a Deployment's hierarchy on a timeline, an entry's d
   await expect(page.locator('[data-kind="ReplicaSet"]')).toHaveCount(3);
   await expect(page.locator('[data-kind="Pod"]')).toHaveCount(8);
   await expect(lanes(page).nth(1)).toHaveAttribute("data-name", CASCADE.replicaSets.rev1.name);
-  await expect(page.getByText("(its lifetime)")).toBeVisible();
+  await expect(page.getByText("(its history)")).toBeVisible();
   await page.screenshot({ path: "test-results/timeline-full.png" });
 
   // Hover: the tooltip names it. Click: the panel shows its diff, and the URL selects it.
@@ -115,7 +115,7 @@ test("zooming and panning the time axis write the range to the URL, and Reset go
   const span = (url: URL) => Date.parse(url.searchParams.get("to")!) - Date.parse(url.searchParams.get("from")!);
   const lifetime = (await timelineOf(request, id)).range;
   expect(span(zoomed)).toBeCloseTo((lifetime.endMicros - lifetime.startMicros) / 2000, -1);
-  await expect(page.getByText("(its lifetime)")).toBeHidden();
+  await expect(page.getByText("(its history)")).toBeHidden();
 
   // Ctrl + wheel over the lanes zooms in further, about the pointer.
   const lane = page.locator("svg[data-lanes]").nth(1);
@@ -137,7 +137,7 @@ test("zooming and panning the time axis write the range to the URL, and Reset go
 
   await page.getByRole("button", { name: "Reset" }).click();
   await expect(page).toHaveURL(new RegExp(`/objects/${id}$`));
-  await expect(page.getByText("(its lifetime)")).toBeVisible();
+  await expect(page.getByText("(its history)")).toBeVisible();
 });
 
 test("a pan at the deepest zoom moves the lanes as far as the pointer went, and the URL says where they are", async ({ page, request }) => {

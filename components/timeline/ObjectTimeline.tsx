@@ -175,7 +175,7 @@ export function ObjectTimeline({ objectId }: { objectId: number }) {
             {shownWindow ? (
               <span>
                 {formatRangeEnd(shownWindow.startMicros)} – {formatRangeEnd(shownWindow.endMicros)}
-                {view.from === null ? <span className="muted"> (its lifetime)</span> : null}
+                {view.from === null ? <span className="muted"> (its history)</span> : null}
               </span>
             ) : null}
             <button type="button" title="Zoom in" aria-label="Zoom in" disabled={!shownWindow} onClick={() => shownWindow && setWindow(zoomWindowBy(shownWindow, 2))}>

@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from "../testing/appHarness";
 import { eventList } from "../testing/scenarios/rollout";
 import { exampleSecretBody, realApiserverPod, type EditableObject } from "../testing/fixtures";
 import { DEFAULT_SENSITIVE_RULES, hmacFingerprint, redactBody } from "../model/redact/redact";
+import { loadTimeline } from "../query/timeline/load";
 import { MAX_WATCHED_BODY_BYTES } from "./watchedHistoryWriter";
 import { CASCADE, fromCascade, watched } from "../testing/scenarios/watchedCascadeEntries";
 import type { ObservedHistoryEntry } from "../plugins/types";
@@ -162,6 +163,10 @@ describe.each(STORE_KINDS)("watched history (%s)", (kind) => {
     expect(row).toMatchObject({ verb: "observed", diff: null, snapshot: { metadata: { name: "apiserver-5d887d5fcd-mrn5h" } } });
     const objects = await app!.context.db.query<{ first_seen: Date }>(`SELECT first_seen FROM objects WHERE uid = $1`, [metadata.uid]);
     expect(new Date(objects.rows[0]!.first_seen).toISOString()).toBe(new Date(metadata.creationTimestamp as string).toISOString());
+    // Its page opens on what was recorded (from the listing), not on the 33 minutes before it.
+    const id = Number(row!.object_id);
+    const page = await loadTimeline(app!.context.db, { id, relations: "self" }, { jaeger: { basePath: "/jaeger", uiServed: false } });
+    expect(page!.range.startMicros).toBe(Date.parse("2021-09-13T15:29:00Z") * 1000);
   });
 
   it("redacts a Secret's data as the audit path does, and diffs it without its values", async () => {

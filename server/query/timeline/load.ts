@@ -28,16 +28,19 @@ export interface TimelineOptions extends AssembleOptions {
   jaeger: { basePath: string; uiServed: boolean };
 }
 
-/** The object an id names (itself, or the row it was merged into) and its lifetime, in µs. */
+/** When the object's first entry began (history_object_time_idx: one row read), in µs. */
+const FIRST_ENTRY = micros("(SELECT h.start_time FROM history_entries h WHERE h.object_id = o.id ORDER BY h.start_time LIMIT 1)");
+
+/** The object an id names (itself, or the row it was merged into), its lifetime and its first entry, in µs. */
 export const LIFETIME_SQL = `
-  SELECT o.id, ${micros("o.first_seen")} AS "firstSeen", ${micros("o.last_seen")} AS "lastSeen", ${micros("o.deleted_at")} AS "deletedAt"
+  SELECT o.id, ${micros("o.first_seen")} AS "firstSeen", ${micros("o.last_seen")} AS "lastSeen", ${micros("o.deleted_at")} AS "deletedAt", ${FIRST_ENTRY} AS "firstEntry"
     FROM objects o WHERE o.id = $1
   UNION ALL
-  SELECT o.id, ${micros("o.first_seen")}, ${micros("o.last_seen")}, ${micros("o.deleted_at")}
+  SELECT o.id, ${micros("o.first_seen")}, ${micros("o.last_seen")}, ${micros("o.deleted_at")}, ${FIRST_ENTRY}
     FROM object_aliases a JOIN objects o ON o.id = a.object_id WHERE a.id = $1
   LIMIT 1`;
 
-type LifetimeRow = { id: number | string; firstSeen: number | string; lastSeen: number | string; deletedAt: number | string | null };
+type LifetimeRow = { id: number | string; firstSeen: number | string; lastSeen: number | string; deletedAt: number | string | null; firstEntry: number | string | null };
 
 export type TimelineResult = Timeline & {
   /**
@@ -66,11 +69,14 @@ export async function loadTimeline(sql: Sql, request: TimelineRequest, options: 
   const range: TimelineRange = request.range
     ? { ...request.range, fromLifetime: false }
     : {
-        ...lifetimeRange({
-          firstSeenMicros: Number(found.firstSeen),
-          lastSeenMicros: Number(found.lastSeen),
-          deletedAtMicros: found.deletedAt === null ? null : Number(found.deletedAt),
-        }),
+        ...lifetimeRange(
+          {
+            firstSeenMicros: Number(found.firstSeen),
+            lastSeenMicros: Number(found.lastSeen),
+            deletedAtMicros: found.deletedAt === null ? null : Number(found.deletedAt),
+          },
+          found.firstEntry === null ? null : Number(found.firstEntry),
+        ),
         fromLifetime: true,
       };
   const query = traceQueryOfRange(rootObjectId, request.relations, request.depth ?? DEFAULT_TRACE_DEPTH, range);

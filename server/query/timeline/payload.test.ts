@@ -490,6 +490,19 @@ describe("lifetimeRange", () => {
     expect(lifetimeRange({ firstSeenMicros: first, lastSeenMicros: first, deletedAtMicros: null })).toEqual({ startMicros: FIRST_STORABLE_MICROS, endMicros: first + 60_000_000 });
   });
 
+  it("from its first recorded entry when that came long after it began: an object a watch listed a year after its creation", () => {
+    const created = Date.parse("2021-06-10T01:53:01Z") * 1000;
+    const listed = at("14:53:16");
+    expect(lifetimeRange({ firstSeenMicros: created, lastSeenMicros: at("15:20:00"), deletedAtMicros: null }, listed)).toEqual({
+      startMicros: at("14:51:55.800"),
+      endMicros: at("15:21:20.200"),
+    });
+    // An entry before the object's start (an Event its reporter's clock put earlier) changes nothing.
+    expect(lifetimeRange({ firstSeenMicros: listed, lastSeenMicros: at("15:20:00"), deletedAtMicros: null }, created)).toEqual(
+      lifetimeRange({ firstSeenMicros: listed, lastSeenMicros: at("15:20:00"), deletedAtMicros: null }),
+    );
+  });
+
   it("by at least a minute, and to the last time seen for an object not deleted", () => {
     expect(lifetimeRange({ firstSeenMicros: at("14:53:16"), lastSeenMicros: at("14:53:20"), deletedAtMicros: null })).toEqual({ startMicros: at("14:52:16"), endMicros: at("14:54:20") });
   });

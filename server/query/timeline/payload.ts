@@ -29,9 +29,14 @@ export const LIFETIME_MARGIN_FRACTION = 0.05;
 /** …and at least a minute, so that a short-lived object's first and last writes are not on the edge. */
 export const MIN_LIFETIME_MARGIN_MICROS = 60_000_000;
 
-/** The object's lifetime with a margin each side, within the instants the store holds: the range of a page asked for none. */
-export function lifetimeRange(lifetime: TimelineLifetime): { startMicros: number; endMicros: number } {
-  const start = lifetime.firstSeenMicros;
+/**
+ * The object's lifetime with a margin each side, within the instants the store holds: the range
+ * of a page asked for none. It begins at the object's first recorded entry (`firstEntryMicros`)
+ * when that came after the object began: a watch lists objects created long before Kubetrail
+ * started, and their lifetime from creation would squeeze all their history into its last pixels.
+ */
+export function lifetimeRange(lifetime: TimelineLifetime, firstEntryMicros: number | null = null): { startMicros: number; endMicros: number } {
+  const start = firstEntryMicros !== null && firstEntryMicros > lifetime.firstSeenMicros ? firstEntryMicros : lifetime.firstSeenMicros;
   const end = Math.max(start, lifetime.deletedAtMicros ?? lifetime.lastSeenMicros);
   const margin = Math.max(Math.round((end - start) * LIFETIME_MARGIN_FRACTION), MIN_LIFETIME_MARGIN_MICROS);
   return { startMicros: clampToStorable(start - margin), endMicros: clampToStorable(end + margin) };
