@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { parseDurationMs } from "./duration";
@@ -200,7 +201,8 @@ const clusterConnections = z
       const eq = item.indexOf("=");
       const cluster = item.slice(0, eq).trim();
       const target = item.slice(eq + 1).trim();
-      const hash = target.lastIndexOf("#");
+      // A path may hold a # itself: an existing file by the whole name is that file, no context.
+      const hash = target !== "in-cluster" && isFile(target) ? -1 : target.lastIndexOf("#");
       const file = hash < 0 ? target : target.slice(0, hash);
       const context = hash < 0 ? null : target.slice(hash + 1);
       const problem =
@@ -225,6 +227,14 @@ const clusterConnections = z
     }
     return connections;
   });
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(path.resolve(/*turbopackIgnore: true*/ file)).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /** `deployments.apps,pods,widgets.example.com/v1`, or `none`; unset: DEFAULT_WATCH_RESOURCES. */
 const watchResources = z

@@ -158,4 +158,13 @@ describe("KUBETRAIL_CLUSTERS at start-up", () => {
       { cluster: "local", kind: "in-cluster" },
     ]);
   });
+
+  it("reads a kubeconfig path that holds a # as the file it names, when that file exists", () => {
+    const dir = tempDir();
+    const file = path.join(dir, "team#a.yaml");
+    fs.writeFileSync(file, "apiVersion: v1\nkind: Config\n");
+    expect(loadConfig({ KUBETRAIL_CLUSTERS: `prod=${file}` }).clusterConnections).toEqual([{ cluster: "prod", kind: "kubeconfig", file, context: null }]);
+    // Else what follows the last # is the context, as before.
+    expect(loadConfig({ KUBETRAIL_CLUSTERS: `prod=${file}#admin` }).clusterConnections).toEqual([{ cluster: "prod", kind: "kubeconfig", file, context: "admin" }]);
+  });
 });
