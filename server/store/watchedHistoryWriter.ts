@@ -96,13 +96,21 @@ function isStale(entry: ObservedHistoryEntry, version: string, stateVersion: str
   return entry.deleted ? order < 0 : order <= 0;
 }
 
-/** When the object began, by its body's creationTimestamp, when that is a time the store can hold and before `observedAt`. */
+/**
+ * When the object began, by its body's creationTimestamp, when that is a time the store can hold
+ * and before `observedAt`: the end of its second. kube-apiserver keeps creationTimestamp to the
+ * second, cut down, so the second's start is before the create request began (by up to a
+ * second); a row said to begin before its create reads to the audit writer as an earlier object
+ * of the name (a StatefulSet's Pod made again), which the create ends, moving its history away.
+ */
 export function watchedCreationTime(entry: ObservedHistoryEntry): Date | null {
   const metadata = isJsonObject(entry.body ?? null) ? (entry.body as JsonObject).metadata : undefined;
   const created = isJsonObject(metadata ?? null) ? (metadata as JsonObject).creationTimestamp : undefined;
   if (typeof created !== "string") return null;
   const ms = Date.parse(created);
-  return isStorableMs(ms) && ms < entry.startTime.getTime() ? new Date(ms) : null;
+  if (!isStorableMs(ms)) return null;
+  const secondEnd = Math.floor(ms / 1000) * 1000 + 999;
+  return secondEnd < entry.startTime.getTime() ? new Date(secondEnd) : null;
 }
 
 /** An observed entry whose receipt was new, with the row of the object it names (resolveObjectReferences). */
