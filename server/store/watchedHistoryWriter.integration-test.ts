@@ -240,6 +240,22 @@ describe.each(STORE_KINDS)("watched history (%s)", (kind) => {
     expect(open.rows[0]!.n).toBe(0);
   });
 
+  it("marks an object gone when the relist that found it gone knew an older version than the one stored (another replica stored the newer), and stores a gone once deleted as stale", async () => {
+    // A second Kubetrail replica stored the ReplicaSet's last versions; this one, its watch down,
+    // knew it at its first: its relist no longer lists it.
+    await start();
+    const versions = RS_LINES.map((line, i) => fromCascade(line, i === 0 ? "ADDED" : "MODIFIED"));
+    await store(versions);
+    const at = new Date("2021-09-13T15:10:00Z");
+    expect(await store([gone(versions[0]!, at)])).toMatchObject({ stored: 1, stale: 0 });
+    const object = await app!.context.db.query<{ deleted_at: Date | null }>(`SELECT deleted_at FROM objects WHERE uid LIKE $1`, [`${RS_UID}%`]);
+    expect(new Date(object.rows[0]!.deleted_at!).toISOString()).toBe(at.toISOString());
+    expect((await entriesOf(RS_UID)).at(-1)).toMatchObject({ verb: "delete", details: { watchEvent: "GONE", resourceVersionBefore: "9143" }, snapshot: CASCADE[42]!.responseObject });
+    // The other replica's relist finds it gone too, at another version: it is deleted already.
+    expect(await store([gone(versions[1]!, new Date("2021-09-13T15:11:00Z"))])).toMatchObject({ stored: 0, stale: 1 });
+    expect(await watchedState(RS_UID)).toEqual([{ resource_version: "9143", state: expect.any(String) }]);
+  });
+
   it("keeps one row for an object watched before its audit writes come, which still make it the object", async () => {
     await start();
     // Pod apiserver-5d887d5fcd-mrn5h: its create and status patch as the watch saw them.
