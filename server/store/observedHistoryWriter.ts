@@ -181,13 +181,41 @@ async function storeInTransaction(
   received.forEach((entry, i) => (entry.source === "watch" ? watches : events).push({ entry, objectId: resolved.ids[i]! }));
   // Locked before any is written: the watched ones' states are read under the lock, and every row
   // of the call is then updated (markSeen) in the order taken here.
-  if (watches.length > 0) await lockObjectRows(tx, resolved.ids);
+  if (watches.length > 0) {
+    await lockObjectRows(tx, resolved.ids);
+    await giveWatchedUids(tx, watches);
+  }
   const watched =
     watches.length === 0 ? { stored: [], entryIds: [], stale: 0, placeholders: 0 } : await storeWatchedHistory(tx, clusterId, watches, options!, objectIds);
   const eventIds = await insertEventHistory(tx, clusterId, events);
   const stored = [...events, ...watched.stored];
   await markSeen(tx, stored);
   return { fresh: received.length, stale: watched.stale, placeholders: resolved.placeholders + watched.placeholders, entryIds: [...eventIds, ...watched.entryIds] };
+}
+
+/**
+ * A watched object found by name on a row that holds no uid (writes audited at Metadata level give
+ * none at a create) is that row's object, which exists now: the row takes the watched uid, as it
+ * would from a write giving it. Else, once deleted and made again under its name, the new object
+ * (seen by the watch before its audit create comes) would be found by name on the old row too,
+ * its history diffed from the deleted one's. A deleted row is left as it is (the uid it had is
+ * not known). Under the rows' locks (lockObjectRows).
+ */
+export const GIVE_WATCHED_UIDS_SQL = `UPDATE objects o SET uid = x.u
+     FROM unnest($1::bigint[], $2::text[]) AS x(id, u)
+    WHERE o.id = x.id AND o.uid IS NULL AND o.deleted_at IS NULL`;
+
+async function giveWatchedUids(tx: Sql, watches: readonly ResolvedEntry[]): Promise<void> {
+  const uidsOf = new Map<number, Set<string>>();
+  for (const { entry, objectId } of watches) {
+    if (typeof entry.object.uid !== "string" || entry.object.uid === "") continue;
+    uidsOf.set(objectId, (uidsOf.get(objectId) ?? new Set()).add(entry.object.uid));
+  }
+  // Two objects of one name found on one row in one call (one deleted, one made again): which of
+  // them the row is, the name alone cannot tell; it is left as it is.
+  const given = [...uidsOf].filter(([, uids]) => uids.size === 1).sort(([a], [b]) => a - b);
+  if (given.length === 0) return;
+  await tx.query(prepared("kt_give_watched_uids", GIVE_WATCHED_UIDS_SQL), [int8Array(given.map(([id]) => id)), textArray(given.map(([, uids]) => [...uids][0]!))]);
 }
 
 async function insertEventHistory(tx: Sql, clusterId: number, events: readonly ResolvedEntry[]): Promise<number[]> {

@@ -162,7 +162,8 @@ describe.each(STORE_KINDS)("watched history (%s)", (kind) => {
     const [row] = await entriesOf(metadata.uid as string);
     expect(row).toMatchObject({ verb: "observed", diff: null, snapshot: { metadata: { name: "apiserver-5d887d5fcd-mrn5h" } } });
     const objects = await app!.context.db.query<{ first_seen: Date }>(`SELECT first_seen FROM objects WHERE uid = $1`, [metadata.uid]);
-    expect(new Date(objects.rows[0]!.first_seen).toISOString()).toBe(new Date(metadata.creationTimestamp as string).toISOString());
+    // At the end of its creation's second (creationTimestamp is kept to the second, cut down: its start may be before the create began).
+    expect(new Date(objects.rows[0]!.first_seen).toISOString()).toBe(new Date(Date.parse(metadata.creationTimestamp as string) + 999).toISOString());
     // Its page opens on what was recorded (from the listing), not on the 33 minutes before it.
     const id = Number(row!.object_id);
     const page = await loadTimeline(app!.context.db, { id, relations: "self" }, { jaeger: { basePath: "/jaeger", uiServed: false } });
@@ -239,6 +240,22 @@ describe.each(STORE_KINDS)("watched history (%s)", (kind) => {
     expect(open.rows[0]!.n).toBe(0);
   });
 
+  it("marks an object gone when the relist that found it gone knew an older version than the one stored (another replica stored the newer), and stores a gone once deleted as stale", async () => {
+    // A second Kubetrail replica stored the ReplicaSet's last versions; this one, its watch down,
+    // knew it at its first: its relist no longer lists it.
+    await start();
+    const versions = RS_LINES.map((line, i) => fromCascade(line, i === 0 ? "ADDED" : "MODIFIED"));
+    await store(versions);
+    const at = new Date("2021-09-13T15:10:00Z");
+    expect(await store([gone(versions[0]!, at)])).toMatchObject({ stored: 1, stale: 0 });
+    const object = await app!.context.db.query<{ deleted_at: Date | null }>(`SELECT deleted_at FROM objects WHERE uid LIKE $1`, [`${RS_UID}%`]);
+    expect(new Date(object.rows[0]!.deleted_at!).toISOString()).toBe(at.toISOString());
+    expect((await entriesOf(RS_UID)).at(-1)).toMatchObject({ verb: "delete", details: { watchEvent: "GONE", resourceVersionBefore: "9143" }, snapshot: CASCADE[42]!.responseObject });
+    // The other replica's relist finds it gone too, at another version: it is deleted already.
+    expect(await store([gone(versions[1]!, new Date("2021-09-13T15:11:00Z"))])).toMatchObject({ stored: 0, stale: 1 });
+    expect(await watchedState(RS_UID)).toEqual([{ resource_version: "9143", state: expect.any(String) }]);
+  });
+
   it("keeps one row for an object watched before its audit writes come, which still make it the object", async () => {
     await start();
     // Pod apiserver-5d887d5fcd-mrn5h: its create and status patch as the watch saw them.
@@ -279,6 +296,51 @@ describe.each(STORE_KINDS)("watched history (%s)", (kind) => {
          FROM objects o JOIN history_entries h ON h.object_id = o.id WHERE o.resource = 'replicasets' AND o.name = 'apiserver-5d887d5fcd' GROUP BY o.id`,
     );
     expect(rows.rows).toEqual([{ id: expect.anything(), sources: ["audit", "watch", "audit", "watch"], deleted: false }]);
+  });
+
+  it("puts a re-created object (same name, new uid) seen by the watch before its audit create onto a row of its own, not onto the deleted one of its name that Metadata-level audit left without a uid", async () => {
+    // The ReplicaSet's create audited at Metadata level (no body, so no uid on its row), then
+    // watched, deleted (watched), and made again under its name with a new uid: the watch sees the
+    // new object before the audit webhook's batch brings its create, as it usually does.
+    await start();
+    const metadataCreate = structuredClone(CASCADE[RS_LINES[0]!]!);
+    metadataCreate.level = "Metadata";
+    delete metadataCreate.requestObject;
+    delete metadataCreate.responseObject;
+    expect((await app!.postAudit(eventList([metadataCreate]))).status).toBe(200);
+    const first = fromCascade(RS_LINES[0]!, "ADDED");
+    const deletedBody = structuredClone(first.body as EditableObject);
+    deletedBody.metadata.resourceVersion = "9200";
+    const deletion = { ...watched(deletedBody, "DELETED", new Date(first.startTime.getTime() + 60_000)) };
+    expect(await store([first, deletion])).toMatchObject({ stored: 2 });
+    const again = structuredClone(first.body as EditableObject);
+    again.metadata.uid = "a9b1c2d3-0000-4000-8000-000000000001";
+    again.metadata.resourceVersion = "9300";
+    again.metadata.creationTimestamp = new Date(first.startTime.getTime() + 120_000).toISOString().replace(/\.\d+Z$/, "Z");
+    expect(await store([watched(again, "ADDED", new Date(first.startTime.getTime() + 121_000))])).toMatchObject({ stored: 1 });
+    const rows = await app!.context.db.query<{ uid: string | null; deleted: boolean; rvs: string[] }>(
+      `SELECT o.uid, o.deleted_at IS NOT NULL AS deleted, array_agg(h.details->>'resourceVersionAfter' ORDER BY h.start_time, h.id) FILTER (WHERE h.source = 'watch') AS rvs
+         FROM objects o JOIN history_entries h ON h.object_id = o.id WHERE o.resource = 'replicasets' AND o.name = 'apiserver-5d887d5fcd' GROUP BY o.id ORDER BY min(h.start_time)`,
+    );
+    expect(rows.rows).toEqual([
+      { uid: first.object.uid, deleted: true, rvs: ["9129", "9200"] },
+      { uid: "a9b1c2d3-0000-4000-8000-000000000001", deleted: false, rvs: ["9300"] },
+    ]);
+    // The new object's first version is a first sight, not a diff from the deleted one.
+    expect((await entriesOf("a9b1c2d3"))[0]).toMatchObject({ diff: null, snapshot: { metadata: { uid: "a9b1c2d3-0000-4000-8000-000000000001" } } });
+    // The delete and the new create, audited at Metadata level, come after: each on its object.
+    const at = (ms: number) => new Date(first.startTime.getTime() + ms).toISOString();
+    const auditDelete = { ...structuredClone(metadataCreate), auditID: "f1e2d3c4-0000-4000-8000-000000000001", verb: "delete", requestReceivedTimestamp: at(59_000), stageTimestamp: at(59_500) };
+    const auditCreate = { ...structuredClone(metadataCreate), auditID: "f1e2d3c4-0000-4000-8000-000000000002", requestReceivedTimestamp: at(119_000), stageTimestamp: at(120_000) };
+    expect((await app!.postAudit(eventList([auditDelete, auditCreate]))).status).toBe(200);
+    const audited = await app!.context.db.query<{ uid: string | null; verbs: string[] }>(
+      `SELECT o.uid, array_agg(h.verb ORDER BY h.start_time, h.id) AS verbs FROM objects o JOIN history_entries h ON h.object_id = o.id
+        WHERE o.resource = 'replicasets' AND o.name = 'apiserver-5d887d5fcd' AND h.source = 'audit' GROUP BY o.id ORDER BY min(h.start_time)`,
+    );
+    expect(audited.rows).toEqual([
+      { uid: first.object.uid, verbs: ["create", "delete"] },
+      { uid: "a9b1c2d3-0000-4000-8000-000000000001", verbs: ["create"] },
+    ]);
   });
 
   it("puts a watched version onto the object its audit writes made", async () => {

@@ -87,22 +87,33 @@ function compareVersions(a: string, b: string): number | null {
 /**
  * Whether an entry of version `version` tells nothing the watched state of `stateVersion` did not:
  * not newer than it. A deletion of the state's own version is news (a relist that no longer lists
- * the object names the version last seen of it).
+ * the object names the version last seen of it). A gone (no body) names the version its source
+ * knew last, not one of the object's: another replica, or this one before a restart, may have
+ * stored newer ones; it is stale only once the object is deleted (`deleted`).
  */
-function isStale(entry: ObservedHistoryEntry, version: string, stateVersion: string | null): boolean {
+function isStale(entry: ObservedHistoryEntry, version: string, stateVersion: string | null, deleted: boolean): boolean {
+  if (entry.deleted && (entry.body ?? null) === null) return deleted;
   if (stateVersion === null) return false;
   const order = compareVersions(version, stateVersion);
   if (order === null) return false;
   return entry.deleted ? order < 0 : order <= 0;
 }
 
-/** When the object began, by its body's creationTimestamp, when that is a time the store can hold and before `observedAt`. */
+/**
+ * When the object began, by its body's creationTimestamp, when that is a time the store can hold
+ * and before `observedAt`: the end of its second. kube-apiserver keeps creationTimestamp to the
+ * second, cut down, so the second's start is before the create request began (by up to a
+ * second); a row said to begin before its create reads to the audit writer as an earlier object
+ * of the name (a StatefulSet's Pod made again), which the create ends, moving its history away.
+ */
 export function watchedCreationTime(entry: ObservedHistoryEntry): Date | null {
   const metadata = isJsonObject(entry.body ?? null) ? (entry.body as JsonObject).metadata : undefined;
   const created = isJsonObject(metadata ?? null) ? (metadata as JsonObject).creationTimestamp : undefined;
   if (typeof created !== "string") return null;
   const ms = Date.parse(created);
-  return isStorableMs(ms) && ms < entry.startTime.getTime() ? new Date(ms) : null;
+  if (!isStorableMs(ms)) return null;
+  const secondEnd = Math.floor(ms / 1000) * 1000 + 999;
+  return secondEnd < entry.startTime.getTime() ? new Date(secondEnd) : null;
 }
 
 /** An observed entry whose receipt was new, with the row of the object it names (resolveObjectReferences). */
@@ -138,7 +149,9 @@ export async function lockObjectRows(tx: Sql, ids: readonly number[]): Promise<v
   await tx.query(prepared("kt_lock_observed_objects", `SELECT o.id FROM objects o WHERE o.id = ANY($1::bigint[]) ORDER BY o.id FOR NO KEY UPDATE`), [int8Array(sorted)]);
 }
 
-const WATCHED_STATES_SQL = `SELECT object_id, resource_version, state FROM watched_states WHERE object_id = ANY($1::bigint[])`;
+/** Each object's watched state (when it has one) and whether it is deleted. */
+const WATCHED_STATES_SQL = `SELECT o.id AS object_id, o.deleted_at IS NOT NULL AS deleted, w.resource_version, w.state
+    FROM objects o LEFT JOIN watched_states w ON w.object_id = o.id WHERE o.id = ANY($1::bigint[])`;
 
 /**
  * Stores `watched` (new receipts, their objects resolved, whose rows the caller locked with
@@ -157,8 +170,11 @@ export async function storeWatchedHistory(
   const byObject = new Map<number, ResolvedEntry[]>();
   for (const item of watched) byObject.set(item.objectId, [...(byObject.get(item.objectId) ?? []), item]);
   const ids = [...byObject.keys()].sort((a, b) => a - b);
-  const loaded = await tx.query<{ object_id: number; resource_version: string | null; state: string }>(prepared("kt_watched_states", WATCHED_STATES_SQL), [int8Array(ids)]);
-  const states = new Map(loaded.rows.map((row) => [Number(row.object_id), { version: row.resource_version, state: JSON.parse(row.state) as JsonObject }]));
+  const loaded = await tx.query<{ object_id: number; deleted: boolean; resource_version: string | null; state: string | null }>(prepared("kt_watched_states_of_objects", WATCHED_STATES_SQL), [
+    int8Array(ids),
+  ]);
+  const states = new Map(loaded.rows.filter((row) => row.state !== null).map((row) => [Number(row.object_id), { version: row.resource_version, state: JSON.parse(row.state!) as JsonObject }]));
+  const deletedAlready = new Set(loaded.rows.filter((row) => row.deleted).map((row) => Number(row.object_id)));
 
   const rows: HistoryRow[] = [];
   const nextStates: Array<{ id: number; version: string; state: JsonObject }> = [];
@@ -168,11 +184,12 @@ export async function storeWatchedHistory(
   for (const id of ids) {
     const ordered = orderByVersion(byObject.get(id)!);
     let previous = states.get(id) ?? null;
+    let deleted = deletedAlready.has(id);
     let changed = false;
     for (const item of ordered) {
       const { entry } = item;
       const version = watchedVersionOf(entry)!;
-      if (isStale(entry, version, previous?.version ?? null)) {
+      if (isStale(entry, version, previous?.version ?? null, deleted)) {
         stale++;
         continue;
       }
@@ -186,7 +203,10 @@ export async function storeWatchedHistory(
         previous = { version, state: body };
         changed = true;
       }
-      if (entry.deleted) deletions.push({ id, at: entry.endTime });
+      if (entry.deleted) {
+        deletions.push({ id, at: entry.endTime });
+        deleted = true;
+      }
       observations.push({ objectId: id, identity: entry.object, at: entry.endTime, state: body, deleted: entry.deleted === true });
     }
     if (changed && previous !== null) nextStates.push({ id, version: previous.version!, state: previous.state });

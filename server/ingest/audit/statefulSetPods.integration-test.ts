@@ -4,6 +4,8 @@ import { TEST_CONVERT_OPTIONS } from "../../testing/convertOptions";
 import { falcoEvents, type EditableObject } from "../../testing/fixtures";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { createAuditIngestor } from "./ingest";
+import { createObservedHistoryIngestor } from "../sources/observedHistoryIngestor";
+import { watched } from "../../testing/scenarios/watchedCascadeEntries";
 
 /*
  * A StatefulSet Pod recreated under its name at a rollout: the statefulset-controller deletes
@@ -158,6 +160,38 @@ describe.each(STORE_KINDS)("a StatefulSet Pod recreated under its name, on %s", 
       await store(`${level}-${order}`, ...batches);
     }
     for (const order of Object.keys(orders)) expect({ order, rows: await podsOf(`${level}-${order}`) }).toEqual({ order, rows: expectedRows(level, `${level}-old`, `${level}-next`) });
+  });
+
+  it("with the Pods watched too (the watch seeing each version before its audit batch comes): each web-0's watched versions stay on its own row, and its writes as without the watch", async () => {
+    // Metadata level, the next create last. The watch sees the first web-0 made (3.050), removed
+    // (11.050, after the next one's create began) and the next one made (11.060).
+    const old = incarnation("watched-old", UID_1, { second: 3, from: 0, to: 10 }, "Metadata", { second: 10, from: 0, to: 6 }, { second: 11, from: 0, to: 4 });
+    const next = incarnation("watched-next", UID_2, { second: 11, from: 20, to: 30 }, "Metadata", null, null);
+    const watch = createObservedHistoryIngestor(test.db, {}, { sensitive: TEST_CONVERT_OPTIONS.sensitive, fingerprint: TEST_CONVERT_OPTIONS.fingerprint, linkers: BUILTIN_LINKERS });
+    const observe = async (body: EditableObject, type: "ADDED" | "DELETED", at: string) =>
+      expect(await watch.ingest("watched", [watched(body, type, new Date(at))])).toMatchObject({ stored: 1, rejected: [] });
+    const gone = podBody(UID_1, 3, 237000 + 3 * 10 + 7);
+    gone.metadata.deletionTimestamp = createdIn(11);
+    gone.metadata.deletionGracePeriodSeconds = 0;
+    await store("watched", [old.create!]);
+    await observe(podBody(UID_1, 3, 237000 + 3 * 10), "ADDED", time(3, 50));
+    await store("watched", [old.binding!], [old.status!], [old.delete!], [old.finalDelete!]);
+    await observe(gone, "DELETED", time(11, 50));
+    await observe(podBody(UID_2, 11, 237000 + 11 * 10), "ADDED", time(11, 60));
+    await store("watched", [next.binding!], [next.status!], [next.create!]);
+    const rows = await test.db.query<{ uid: string | null; deleted_at: Date | null; audit: string[]; watch: string[] }>(
+      `SELECT o.uid, o.deleted_at,
+              ARRAY(SELECT h.audit_id FROM history_entries h WHERE h.object_id = o.id AND h.source = 'audit' ORDER BY h.start_time) AS audit,
+              ARRAY(SELECT h.details->>'watchEvent' FROM history_entries h WHERE h.object_id = o.id AND h.source = 'watch' ORDER BY h.start_time) AS watch
+         FROM objects o JOIN clusters c ON c.id = o.cluster_id
+        WHERE c.name = 'watched' AND o.resource = 'pods' AND o.name = $1 ORDER BY o.first_seen, o.id`,
+      [NAME],
+    );
+    const [before, after] = expectedRows("Metadata", "watched-old", "watched-next");
+    expect(rows.rows.map((row) => ({ uid: row.uid, deletedAt: row.deleted_at && new Date(row.deleted_at).toISOString(), audit: row.audit, watch: row.watch }))).toEqual([
+      { uid: UID_1, deletedAt: before!.deletedAt, audit: before!.entries, watch: ["ADDED", "DELETED"] },
+      { uid: UID_2, deletedAt: null, audit: after!.entries, watch: ["ADDED"] },
+    ]);
   });
 
   it("keeps on the Pod before it the kubelet's delete that returned that Pod, stamped after the create by a clock ahead", async () => {

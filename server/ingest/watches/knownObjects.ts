@@ -36,6 +36,11 @@ export class KnownObjects {
     this.listed = null;
   }
 
+  /** What is known of `uid`: its last version stored. */
+  get(uid: string): KnownObject | null {
+    return this.byUid.get(uid) ?? null;
+  }
+
   /** Seen at this version (listed, added, modified). */
   seen(known: KnownObject): void {
     this.byUid.set(known.object.uid, known);

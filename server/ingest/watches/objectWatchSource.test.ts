@@ -316,4 +316,31 @@ describe("objectWatchSource", () => {
     expect(running.logs.some((line) => line.includes("the database is down"))).toBe(true);
     expect(running.store.entries.filter((entry) => entry.details.watchEvent === "GONE")).toHaveLength(1);
   });
+
+  it("a version after a deletion request that carries its deletionTimestamp and no newer manager's time (a finalizer removed) is an update by no manager named, listed before or watched", async () => {
+    const api = await startServer();
+    const writes = cascadeWrites();
+    const requests = writes.map((w, i) => ({ w, i })).filter(({ w }) => w.groupResource === "pods" && w.verb === "delete" && w.change === "MODIFIED");
+    expect(requests.length).toBeGreaterThan(1);
+    const [listedRequest, watchedRequest] = [requests[0]!, requests[1]!];
+    // The first Pod's deletion requested before the watch starts (listed), the second's while watched.
+    apply(api, writes.slice(0, listedRequest.i + 1));
+    const running = startSources(api);
+    await api.waitForWatches(3);
+    await running.until(() => running.stats.every((stats) => stats.state === "watching"));
+    const finalize = (w: CascadeWrite) => {
+      const metadata = w.body.metadata as { name: string; namespace: string };
+      const current = structuredClone(api.get("pods", metadata)!);
+      (current.metadata as JsonObject).finalizers = [];
+      return (api.update("pods", current).metadata as { resourceVersion: string; uid: string });
+    };
+    const afterListed = finalize(listedRequest.w);
+    apply(api, writes.slice(listedRequest.i + 1, watchedRequest.i + 1));
+    const afterWatched = finalize(watchedRequest.w);
+    const keys = [afterListed, afterWatched].map((m) => `${m.uid}@${m.resourceVersion}`);
+    await running.until(() => keys.every((key) => running.store.keys.has(key)));
+    for (const key of keys) {
+      expect(running.store.entries.find((entry) => entry.key === key)).toMatchObject({ actor: "watch", verb: "update", title: "watched: updated" });
+    }
+  });
 });

@@ -2,6 +2,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { runReflector, type ObservedChange, type ReflectorOptions, type ReflectorStats } from "../../k8s/reflector";
 import { collectionPath, type WatchedResource } from "../../k8s/watchedResources";
 import type { DataSource, DataSourceContext, ObservedHistoryEntry } from "../../plugins/types";
+import { isJsonObject, type JsonObject } from "../audit/types";
 import { KnownObjects } from "./knownObjects";
 import { describeWatchedObject, goneEntry, observeWatchedChange, type KnownObject } from "./observeWatchedChange";
 
@@ -48,8 +49,12 @@ export function objectWatchSource(
             const observedAt = clock();
             const entries: ObservedHistoryEntry[] = [];
             const updates: Array<{ deleted: boolean; known: KnownObject }> = [];
+            // What this batch saw of each object before (its versions are known only once stored).
+            const seenInBatch = new Map<string, KnownObject>();
             for (const change of changes) {
-              const observed = observeWatchedChange(change, resource, observedAt);
+              const changedUid = uidOf(change.object);
+              const previous = changedUid === null ? null : (seenInBatch.get(changedUid) ?? known.get(changedUid));
+              const observed = observeWatchedChange(change, resource, observedAt, previous);
               if (!observed.ok) {
                 // Not stored, never silently: named in the log with why.
                 context.log(`an object that cannot be identified was left out (${change.type} ${describeWatchedObject(change.object)}): ${observed.problem}`);
@@ -59,6 +64,7 @@ export function objectWatchSource(
               if (change.type === "LISTED" && known.listedUnchanged(uid, observed.known.resourceVersion)) continue;
               entries.push(observed.entry);
               updates.push({ deleted: change.type === "DELETED", known: observed.known });
+              seenInBatch.set(uid, observed.known);
             }
             await ingest(context, cluster, entries);
             // Only once stored: a batch that fails comes again, and must not look known meanwhile.
@@ -78,6 +84,12 @@ export function objectWatchSource(
       );
     },
   };
+}
+
+/** metadata.uid of a watched object, when it has one (observeWatchedChange says what it lacks otherwise). */
+function uidOf(object: JsonObject): string | null {
+  const metadata = isJsonObject(object.metadata) ? object.metadata : null;
+  return typeof metadata?.uid === "string" && metadata.uid !== "" ? metadata.uid : null;
 }
 
 async function ingest(context: DataSourceContext, cluster: string, entries: ObservedHistoryEntry[]): Promise<void> {

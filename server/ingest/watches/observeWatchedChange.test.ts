@@ -133,6 +133,28 @@ describe("observeWatchedChange", () => {
     expect(result.ok && "deletionRequestedAt" in result.entry.details).toBe(false);
   });
 
+  it("a later version of an object whose deletion was requested, stamped by no manager (a finalizer removed): not another deletion request, its writer unknown; a shorter grace is a new request", () => {
+    const requestedWrite = write((w) => w.groupResource === "pods" && w.verb === "delete" && w.change === "MODIFIED");
+    const first = observeWatchedChange({ type: "MODIFIED", object: requestedWrite.body }, RESOURCES.pods, AT);
+    if (!first.ok) throw new Error(first.problem);
+    expect(first.known.deletionTimestamp).toBe((requestedWrite.body.metadata as JsonObject).deletionTimestamp);
+    // The same body with a finalizer removed at the next version: managedFields stamp no time for a removal.
+    const finalized = structuredClone(requestedWrite.body);
+    const metadata = finalized.metadata as JsonObject;
+    metadata.resourceVersion = String(BigInt(rvOf(requestedWrite.body)) + 1n);
+    metadata.finalizers = [];
+    const result = observeWatchedChange({ type: "MODIFIED", object: finalized }, RESOURCES.pods, AT, first.known);
+    expect(result.ok && result.entry).toMatchObject({ actor: "watch", verb: "update", title: "watched: updated" });
+    expect(result.ok && "deletionRequestedAt" in result.entry.details).toBe(false);
+    expect(result.ok && "subresource" in result.entry.details).toBe(false);
+    // Deleted again with a shorter grace period: a new deletionTimestamp, a new request.
+    const shorter = structuredClone(finalized);
+    (shorter.metadata as JsonObject).deletionTimestamp = new Date(Date.parse(String(metadata.deletionTimestamp)) - 10_000).toISOString().replace(".000Z", "Z");
+    (shorter.metadata as JsonObject).deletionGracePeriodSeconds = Number(metadata.deletionGracePeriodSeconds) - 10;
+    const again = observeWatchedChange({ type: "MODIFIED", object: shorter }, RESOURCES.pods, AT, result.ok ? result.known : null);
+    expect(again.ok && again.entry).toMatchObject({ actor: "watch", verb: "delete" });
+  });
+
   it("one manager's two entries stamped at the same second (a create, then its status): that manager, no subresource", () => {
     const replicaSet = write((w) => w.groupResource === "replicasets.apps" && w.subresource === "status");
     const times = (replicaSet.body.metadata as { managedFields: JsonObject[] }).managedFields.map((e) => e.time);

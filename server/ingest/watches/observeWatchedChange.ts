@@ -11,6 +11,8 @@ import { latestWriters } from "./latestWriters";
 export interface KnownObject {
   resourceVersion: string;
   object: ObjectIdentity & { uid: string };
+  /** metadata.deletionTimestamp at that version, when its deletion was requested: a later version with the same one made no new request. */
+  deletionTimestamp?: string;
 }
 
 export type WatchedObservation = { ok: true; entry: ObservedHistoryEntry; known: KnownObject } | { ok: false; problem: string };
@@ -25,9 +27,11 @@ const VERBS = { LISTED: "observed", ADDED: "create", MODIFIED: "update", DELETED
  * was observed; its actor the field manager that wrote it last (managedFields), as an Event's
  * actor is its reporting controller. A deletion's actor is "watch": managedFields name who wrote
  * the object last, not who deleted it. Never throws: an object that cannot be identified (no
- * name, no uid, no resourceVersion) is a problem naming what it lacks.
+ * name, no uid, no resourceVersion) is a problem naming what it lacks. `previous`: what the source
+ * knew of the object before this version (null after a restart), which tells a deletion request
+ * already seen from a new one.
  */
-export function observeWatchedChange(change: ObservedChange, resource: WatchedResource, observedAt: Date): WatchedObservation {
+export function observeWatchedChange(change: ObservedChange, resource: WatchedResource, observedAt: Date, previous: KnownObject | null = null): WatchedObservation {
   if (!isJsonObject(change.object.metadata)) return { ok: false, problem: "it has no metadata" };
   const metadata = change.object.metadata;
   if (typeof metadata.name !== "string" || metadata.name === "") return { ok: false, problem: "it has no metadata.name" };
@@ -50,11 +54,17 @@ export function observeWatchedChange(change: ObservedChange, resource: WatchedRe
   const body = { apiVersion: change.object.apiVersion ?? (resource.apiGroup === "" ? resource.version : `${resource.apiGroup}/${resource.version}`), ...(object.kind !== null ? { kind: object.kind } : {}), ...change.object };
   const deleted = change.type === "DELETED";
   const writers = deleted ? null : latestWriters(body);
-  const deletion = change.type === "MODIFIED" ? deletionRequestedAfterWriters(body, writers?.at ?? null) : null;
+  const deletionTimestamp = typeof metadata.deletionTimestamp === "string" && metadata.deletionTimestamp !== "" ? metadata.deletionTimestamp : null;
+  const requested = change.type === "MODIFIED" ? deletionRequestedAfterWriters(body, writers?.at ?? null) : null;
+  // The request made the first version that carries its deletionTimestamp; a later version with the
+  // same one (a finalizer removed, which stamps no manager's time) made no new request, and no
+  // manager stamped since the request names its writer either.
+  const requestSeenBefore = requested !== null && previous !== null && previous.deletionTimestamp === deletionTimestamp;
+  const deletion = requestSeenBefore ? null : requested;
   // A version the deletion request made names no manager: managedFields tell who wrote, not who deleted.
-  const actor = deletion === null && writers?.managers.length === 1 ? writers.managers[0]! : "watch";
+  const actor = deletion === null && !requestSeenBefore && writers?.managers.length === 1 ? writers.managers[0]! : "watch";
   const verb = deletion !== null ? "delete" : VERBS[change.type];
-  const subresource = deletion === null ? (writers?.subresource ?? null) : null;
+  const subresource = deletion === null && !requestSeenBefore ? (writers?.subresource ?? null) : null;
   const details: JsonObject = {
     watchEvent: WATCH_EVENTS[change.type],
     resourceVersionAfter: resourceVersion,
@@ -75,7 +85,7 @@ export function observeWatchedChange(change: ObservedChange, resource: WatchedRe
     body,
     ...(deleted ? { deleted: true } : {}),
   };
-  return { ok: true, entry, known: { resourceVersion, object } };
+  return { ok: true, entry, known: { resourceVersion, object, ...(deletionTimestamp !== null ? { deletionTimestamp } : {}) } };
 }
 
 const PAST: Record<string, string> = { create: "created", update: "updated", delete: "deleted" };
