@@ -196,6 +196,36 @@ describe("reflector", () => {
     expect(reflector.received.filter((change) => change.type === "LISTED")).toHaveLength(11);
   });
 
+  it("lists again, after backing off, when the server ends a watch with an error event other than 410, as client-go does", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    const reflector = start(api);
+    await api.waitForWatches(1);
+    // The storage layer fails under the watch (a value it cannot decrypt): one ERROR event (500), then the end.
+    expect(api.failWatches()).toBe(1);
+    api.create("events", newEvent(NAMESPACE, "after-the-failure"));
+    await reflector.seen((change) => nameOf(change) === "after-the-failure");
+    expect(reflector.stats.lists).toBe(2);
+    expect(reflector.stats.failures).toBe(1);
+    expect(reflector.stats.lastError?.message).toContain("identity transformer tried to read encrypted data");
+    expect(reflector.logs.some((line) => line.includes("identity transformer tried to read encrypted data") && line.includes("listing again"))).toBe(true);
+    // The relist brought every Event as it is now, the new one with them.
+    expect(reflector.received.filter((change) => change.type === "LISTED")).toHaveLength(11);
+  });
+
+  it("watches again from its version, listing nothing, when the server turns a watch away with 429 (Priority and Fairness)", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    api.refuseWatches(2);
+    const reflector = start(api);
+    await api.waitForWatches(1);
+    const watches = api.requests.filter((r) => r.query.watch !== undefined);
+    expect(watches).toHaveLength(3);
+    expect(new Set(watches.map((r) => r.query.resourceVersion)).size).toBe(1);
+    expect(reflector.stats).toMatchObject({ lists: 1, failures: 2 });
+    expect(reflector.logs[0]).toMatch(/HTTP 429: Too many requests, please try again later\.; trying again in/);
+  });
+
   it("hands a batch the consumer failed to take over again, after backing off", async () => {
     const api = await startServer();
     api.load("events", recordedEvents(NAMESPACE).slice(0, 2));

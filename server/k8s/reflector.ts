@@ -9,7 +9,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from "../ingest/audit/t
  * reflector does: a paginated LIST, then a WATCH from the list's resourceVersion with bookmarks,
  * watched again from the last version handed over when a watch ends, and listed again when the
  * server says that version is gone (410 Expired) or not reached (its etcd restored from a
- * backup). Connection, TLS and credentials come from @kubernetes/client-node's KubeConfig
+ * backup), or ends or refuses the watch with any other error but a 429. Connection, TLS and credentials come from @kubernetes/client-node's KubeConfig
  * (kubeconfig files, in-cluster service accounts, exec plugins).
  *
  * Delivery is at least once: a resourceVersion counts as reached only once the consumer has
@@ -170,7 +170,10 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
         resourceVersion = null;
         continue;
       }
-      if (outcome.error !== null) throw outcome.error;
+      if (outcome.error !== null) {
+        if (outcome.relist) resourceVersion = null;
+        throw outcome.error;
+      }
       if (outcome.progressed) backoff = 0;
       // A watch that ended having brought nothing at all (a server that closes at once) is retried with back-off.
       else if (!options.signal.aborted) {
@@ -188,7 +191,8 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
       stats.failures++;
       stats.lastError = { message: (error as Error).message, at: new Date().toISOString() };
       stats.state = "backing-off";
-      log(`${options.path}: ${(error as Error).message}; trying again in ${Math.round(nextBackoff(backoff, minBackoff, maxBackoff) / 1000)} s`);
+      const again = resourceVersion === null ? "listing again" : "trying again";
+      log(`${options.path}: ${(error as Error).message}; ${again} in ${Math.round(nextBackoff(backoff, minBackoff, maxBackoff) / 1000)} s`);
       backoff = await pause(options.signal, backoff, minBackoff, maxBackoff);
     }
   }
@@ -294,6 +298,13 @@ interface WatchOutcome {
   gone: boolean;
   /** The server said it has not reached the version (isAhead): list again. */
   ahead: boolean;
+  /**
+   * The server ended or refused the watch with another error status (an ERROR event, or the
+   * watch request's answer) that is not a 429: list again after backing off, as client-go's
+   * reflector does (its watch() returns, and ListAndWatch starts over with a list). Going on
+   * from a version the server failed to serve could miss what it failed on; a list cannot.
+   */
+  relist: boolean;
   /** Whether the watch brought anything (a change or a bookmark). */
   progressed: boolean;
   /** Why it ended, when it failed (the consumer's failure, a bad line, an error event); null: it just ended. */
@@ -388,7 +399,7 @@ function versionOf(object: JsonObject): string | null {
  * nothing was waiting to be taken).
  */
 async function watchFrom(options: ReflectorOptions, resourceVersion: string, stats: ReflectorStats): Promise<WatchOutcome> {
-  const outcome: WatchOutcome = { resourceVersion, gone: false, ahead: false, progressed: false, error: null };
+  const outcome: WatchOutcome = { resourceVersion, gone: false, ahead: false, relist: false, progressed: false, error: null };
   // Shut down while the list's last page was taken: an abort before the listener below never fires it.
   if (options.signal.aborted) return outcome;
   stats.watches++;
@@ -523,6 +534,8 @@ async function watchFrom(options: ReflectorOptions, resourceVersion: string, sta
     if (failed !== null) return { ...outcome, error: failed };
     if (isGone(error)) return { ...outcome, gone: true };
     if (isAhead(error)) return { ...outcome, ahead: true };
+    // 429 (Priority and Fairness) is load, not a fault of the version: watched again from it after back-off.
+    if (error instanceof ApiServerError && error.code !== 429) return { ...outcome, error, relist: true };
     // Ended from here (shutdown, a silent connection) or by the network (an apiserver restarting):
     // an ordinary end once the watch had brought something; else a failure, retried with back-off.
     const dropped = controller.signal.aborted || (error as NodeJS.ErrnoException).code === "ECONNRESET" || (error as Error).name === "AbortError";

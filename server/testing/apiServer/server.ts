@@ -5,7 +5,7 @@ import { listCollection, startWatch } from "./collections";
 import { parseCollectionQuery } from "./listOptions";
 import { resolveApiPath } from "./paths";
 import { groupResourceOf, type GroupResource, type ServedResource } from "./resources";
-import { internalError, methodNotAllowed, notAcceptable, objectNotFound, pathNotFound, StatusError, unauthorized, type Status } from "./status";
+import { internalError, methodNotAllowed, notAcceptable, objectNotFound, pathNotFound, StatusError, storageInternalError, tooManyRequests, unauthorized, type Status } from "./status";
 import { VersionedStore, type ObjectName } from "./store";
 import { WatchRegistry } from "./watches";
 
@@ -59,6 +59,10 @@ export interface TestApiServer {
   waitForWatches(count: number): Promise<void>;
   /** Ends every open watch: cleanly (a graceful apiserver shutdown), or by dropping the connection when `abruptly`. Returns how many. */
   closeWatches(options?: { abruptly?: boolean }): number;
+  /** Sends every open watch one ERROR event with `status` (default: a 500 of the storage layer, storageInternalError) and ends it. Returns how many. */
+  failWatches(status?: Status): number;
+  /** Answers the next `count` watch requests with 429 TooManyRequests (Priority and Fairness), before they stream. */
+  refuseWatches(count: number): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +74,7 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
   });
   const watches = new WatchRegistry();
   const requests: RecordedRequest[] = [];
+  let watchesToRefuse = 0;
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://apiserver");
@@ -96,6 +101,12 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
       return respond(response, 200, object);
     }
     const query = parseCollectionQuery(url.searchParams);
+    if (query.watch && watchesToRefuse > 0) {
+      watchesToRefuse--;
+      const status = tooManyRequests();
+      response.setHeader("Retry-After", String(status.details?.retryAfterSeconds ?? 1));
+      throw new StatusError(status);
+    }
     if (query.watch) return startWatch(store, watches, target, query, response);
     respond(response, 200, listCollection(store, target, query));
   }
@@ -121,6 +132,10 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
     openWatches: () => watches.size,
     waitForWatches: (count) => watches.waitFor(count),
     closeWatches: (closeOptions) => watches.closeAll(closeOptions),
+    failWatches: (status = storageInternalError()) => watches.failAll(status),
+    refuseWatches: (count) => {
+      watchesToRefuse += count;
+    },
     close: async () => {
       clearInterval(bookmarkTimer);
       watches.closeAll();

@@ -130,3 +130,20 @@ export function tooLargeResourceVersion(requested: number, current: number): Sta
     retryAfterSeconds: 1,
   });
 }
+
+/**
+ * API Priority and Fairness turning a request away (429, with Retry-After: the apiserver's
+ * default of 1 s). Its message is kube-apiserver's (apiserver/pkg/server/filters/priority-and-fairness.go).
+ */
+export function tooManyRequests(): Status {
+  return failure(429, "TooManyRequests", "Too many requests, please try again later.", { retryAfterSeconds: 1 });
+}
+
+/**
+ * What kube-apiserver's watch sends when its storage cannot read a value: here the identity
+ * transformer's message for a value encrypted at rest under a provider this apiserver lacks
+ * (apiserver/pkg/storage/value/encrypt/identity), wrapped as the etcd3 watcher does.
+ */
+export function storageInternalError(): Status {
+  return failure(500, "InternalError", "Internal error occurred: identity transformer tried to read encrypted data");
+}

@@ -152,6 +152,34 @@ describe("watch", () => {
     expect(watched.lines).toMatchObject([{ type: "ERROR", object: { code: 504, reason: "Timeout", message: `Too large resource version: ${ahead}, current: ${server.resourceVersion()}` } }]);
   });
 
+  it("fails every open watch with one ERROR event carrying the storage layer's 500, then ends it", async () => {
+    const session = await watch(CONSOLE_EVENTS, { resourceVersion: server.resourceVersion() });
+    await server.waitForWatches(1);
+
+    expect(server.failWatches()).toBe(1);
+
+    expect(await session.ended).toBeNull();
+    expect(session.events).toEqual([
+      {
+        type: "ERROR",
+        object: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "Internal error occurred: identity transformer tried to read encrypted data", reason: "InternalError", code: 500 },
+      },
+    ]);
+    expect(server.openWatches()).toBe(0);
+  });
+
+  it("turns the next n watch requests away with 429 and Retry-After, and serves the one after", async () => {
+    server.refuseWatches(1);
+
+    const refused = await watchToEnd(server, CONSOLE_EVENTS, { resourceVersion: server.resourceVersion(), timeoutSeconds: "1" });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(refused.lines).toMatchObject([{ kind: "Status", reason: "TooManyRequests", code: 429, details: { retryAfterSeconds: 1 } }]);
+    // Only the next one: the watch after it streams.
+    const next = await watchToEnd(server, CONSOLE_EVENTS, { resourceVersion: server.resourceVersion(), timeoutSeconds: "1" });
+    expect(next.status).toBe(200);
+  });
+
   it("ends the stream cleanly after timeoutSeconds", async () => {
     const session = await watch(CONSOLE_EVENTS, { resourceVersion: server.resourceVersion(), timeoutSeconds: 1 });
     await server.waitForWatches(1);

@@ -102,6 +102,20 @@ export class WatchRegistry {
     return [...this.open].filter((watch) => watch.sendBookmark(resourceVersion)).length;
   }
 
+  /**
+   * Sends every open watch one ERROR event carrying `status`, then ends it, as kube-apiserver's
+   * watch does when its storage fails (an etcd value it cannot decrypt or decode: 500
+   * InternalError). Returns how many.
+   */
+  failAll(status: Status): number {
+    const failing = [...this.open];
+    for (const watch of failing) {
+      watch.send({ type: "ERROR", object: status });
+      watch.end();
+    }
+    return failing.length;
+  }
+
   /** Ends every open watch: cleanly, or by dropping its connection when `abruptly`. */
   closeAll({ abruptly = false }: { abruptly?: boolean } = {}): number {
     const closing = [...this.open];
