@@ -210,3 +210,23 @@ test("text with ?, #, %, & and + survives the URL, a reload and the link; markup
   await expect(search.getByLabel("Name", { exact: true })).toHaveValue(name);
   await expect(page.getByRole("status")).toHaveText("1 object, most recently active first.");
 });
+
+test("the namespace field suggests the chosen cluster's namespaces only", async ({ page }) => {
+  await page.goto("/search");
+  const search = page.getByRole("search", { name: "Search objects" });
+  const namespaceField = search.getByLabel("Namespace");
+  const suggestions = async () => {
+    const list = await namespaceField.getAttribute("list");
+    return page.locator(`datalist[id="${list}"] option`).evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+  };
+  // Any cluster: every cluster's namespaces, the cascade's and falco's.
+  await expect.poll(suggestions).toEqual(expect.arrayContaining([CASCADE.namespace, "default"]));
+
+  await search.getByLabel("Cluster", { exact: true }).selectOption(FALCO_CLUSTER);
+  await expect.poll(suggestions).toContain("default");
+  expect(await suggestions()).not.toContain(CASCADE.namespace);
+
+  await search.getByLabel("Cluster", { exact: true }).selectOption(CLUSTER);
+  await expect.poll(suggestions).toContain(CASCADE.namespace);
+  expect(await suggestions()).not.toContain("default");
+});

@@ -19,7 +19,8 @@ export function SearchForm({ query, onSearch }: { query: SearchQuery; onSearch: 
   // The choices: few rows, read through an index each (server/query/kinds.ts, namespaces.ts).
   const clusters = useQuery(trpc.clusters.list.queryOptions());
   const kinds = useQuery(trpc.search.kinds.queryOptions());
-  const namespaces = useQuery(trpc.search.namespaces.queryOptions());
+  // The chosen cluster's namespaces only: another cluster's would find nothing there.
+  const namespaces = useQuery(trpc.search.namespaces.queryOptions(fields.cluster === "" ? {} : { cluster: fields.cluster }));
   const clusterNames = clusters.data?.map((cluster) => cluster.name) ?? [];
   // A cluster the URL names that the list lacks (unknown, or not loaded yet) is still shown as chosen.
   if (fields.cluster !== "" && !clusterNames.includes(fields.cluster)) clusterNames.unshift(fields.cluster);

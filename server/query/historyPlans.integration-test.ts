@@ -3,7 +3,7 @@ import { STORE_KINDS, openTestDatabase, type TestDatabase } from "../testing/dat
 import type { Sql } from "../store/database";
 import { REDIRECT_CANDIDATES_SQL } from "../jaeger/redirect";
 import { KINDS_SQL } from "./kinds";
-import { MAX_NAMESPACES, NAMESPACES_SQL } from "./namespaces";
+import { CLUSTER_NAMESPACES_SQL, MAX_CLUSTER_NAMESPACE_PAIRS, MAX_NAMESPACES, NAMESPACES_SQL } from "./namespaces";
 import { RECENT_ENTRIES_SCAN, recentEntriesQuery, traceRootsQuery, type TraceRootCriteria } from "./trace/search";
 import { ENTRIES_SQL } from "./trace/assemble";
 import { HISTORY_OF_OBJECT_SQL, likePattern, OBJECTS_IN_NAMESPACE_SQL, OBJECTS_NAMED_LIKE_SQL, OBJECTS_TOUCHED_BY_SQL } from "./history";
@@ -69,6 +69,8 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
       kinds: await planOf(test.db, KINDS_SQL, []),
       // The dashboard search's namespace choices: one probe per namespace.
       namespaces: await planOf(test.db, NAMESPACES_SQL, [MAX_NAMESPACES]),
+      // The same, of the cluster chosen: one probe per (resource, namespace) of the cluster.
+      clusterNamespaces: await planOf(test.db, CLUSTER_NAMESPACES_SQL, ["prod", MAX_CLUSTER_NAMESPACE_PAIRS, MAX_NAMESPACES]),
       ...Object.fromEntries(
         SEARCHES.map((criteria) => {
           const query = "user" in criteria || Object.keys(criteria).length === 0 ? recentEntriesQuery({ ...criteria, start: range[0]!, end: range[1]!, limit: 20 }) : traceRootsQuery({ ...criteria, start: range[0]!, end: range[1]!, limit: 20 });
@@ -91,6 +93,9 @@ describe.each(STORE_KINDS)("the history questions' plans on %s", (kind) => {
     expect(plans.touchedBy).toMatch(/history_impersonator_time_idx/);
     expect(plans.kinds).toMatch(/objects_kinds_idx/);
     expect(plans.namespaces).toMatch(/objects_namespace_first_seen_idx/);
+    expect(plans.clusterNamespaces).toMatch(/objects_identity_idx/);
+    // Each probe starts at the pair after the last: the index's bound, not a filter.
+    expect(plans.clusterNamespaces).toMatch(/Index Cond: \(\(cluster_id = .*\) AND \(ROW\(resource, namespace\) > ROW\(p\.resource, p\.namespace\)\)\)/);
     const search = (criteria: Partial<TraceRootCriteria>) => plans[`search ${JSON.stringify(criteria)}`];
     expect(search({ namespace: "ns-7" })).toMatch(/objects_namespace_first_seen_idx/);
     expect(search({ name: "pod-1234*" })).toMatch(/objects_name_trgm_idx/);

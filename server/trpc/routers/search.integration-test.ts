@@ -265,6 +265,27 @@ describe.each(STORE_KINDS)("the search page's API on %s", (kind) => {
     expect(namespaces).toEqual(expect.arrayContaining(["default", "kube-public", "kube-system", "openshift-apiserver"]));
   });
 
+  it("lists only the chosen cluster's namespaces for the form's suggestions, once the cluster is chosen", async () => {
+    const namespacesOf = async (cluster: string) =>
+      (await app.context.db.query<{ namespace: string }>(
+        `SELECT DISTINCT o.namespace FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE c.name = $1 AND o.namespace <> '' ORDER BY o.namespace`,
+        [cluster],
+      )).rows.map((row) => row.namespace);
+    const minikube = (await call("search.namespaces", { cluster: "minikube" })).body.result.data as string[];
+    expect(minikube).toEqual(await namespacesOf("minikube"));
+    expect(minikube).toEqual(expect.arrayContaining(["default", "kube-system"]));
+    // The OpenShift clusters' namespace is not minikube's.
+    expect(minikube).not.toContain("openshift-apiserver");
+    expect((await call("search.namespaces", { cluster: "staging" })).body.result.data).toEqual(["openshift-apiserver"]);
+    // No cluster chosen ("" as the form sends it): every cluster's.
+    expect((await call("search.namespaces", { cluster: "" })).body.result.data).toEqual((await call("search.namespaces")).body.result.data);
+    // A cluster the store does not have has none; a name no cluster can have is refused.
+    expect((await call("search.namespaces", { cluster: "nowhere" })).body.result.data).toEqual([]);
+    const tooLong = await call("search.namespaces", { cluster: "c".repeat(254) });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.message).toBe("cluster: at most 253 characters");
+  });
+
   it("refuses with 400 a kind typed in a case that two custom kinds share, and takes either spelled as it is", async () => {
     // The real falco create_configmap.json, as the create of a custom resource of each kind.
     const customResource = (kind: string, group: string, resource: string, auditID: string) => {

@@ -77,6 +77,9 @@ export const objectSearchInput = z
   // No input at all: every object, any time.
   .prefault({});
 
+/** The namespace suggestions' question: one cluster's, or (no input) every cluster's. */
+export const namespacesInput = z.strictObject({ cluster: criterion(253) }).prefault({});
+
 /** searchObjects, with a criterion it cannot tell apart answered as the client's mistake (400). */
 async function searchOrRefuse(sql: Sql, input: ObjectSearch): Promise<ObjectSearchResult> {
   try {
@@ -92,6 +95,9 @@ export const searchRouter = router({
   objects: procedure.input(objectSearchInput).query(({ ctx, input }) => searchOrRefuse(ctx.sql, input)),
   /** The kinds of object in the store, for the kind field's suggestions (objects_kinds_idx). */
   kinds: procedure.query(({ ctx }) => listKindNames(ctx.sql)),
-  /** The namespaces of the objects in the store, for the namespace field's suggestions (objects_namespace_first_seen_idx). */
-  namespaces: procedure.query(({ ctx }) => listNamespaces(ctx.sql)),
+  /**
+   * The namespaces of the objects in the store, for the namespace field's suggestions: every
+   * cluster's (objects_namespace_first_seen_idx), or the chosen cluster's (objects_identity_idx).
+   */
+  namespaces: procedure.input(namespacesInput).query(({ ctx, input }) => listNamespaces(ctx.sql, input.cluster === undefined ? {} : { cluster: input.cluster })),
 });
