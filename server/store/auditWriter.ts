@@ -1541,7 +1541,7 @@ const ENTRIES_FROM_COLUMNS = (id: string, since: string, version: string) => `
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time >= ${since}) AS last_end_since,
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time < ${since}) AS last_end_before,
          (SELECT bool_or(strpos(h.details::text, '"resourceVersionAfter":"' || ${version} || '"') > 0) FROM history_entries h
-           WHERE ${version} IS NOT NULL AND h.object_id = ${id} AND h.start_time >= ${since}) IS TRUE AS body_made_since`;
+           WHERE ${version} IS NOT NULL AND h.object_id = ${id} AND h.start_time >= ${since} AND ${WRITTEN_ENTRY}) IS TRUE AS body_made_since`;
 
 /**
  * For the same creates as CREATES_BEFORE_ROWS_SQL, the row of the name that began last before the
@@ -1569,7 +1569,13 @@ interface EntriesFromCreate {
   firstStartSince: Date | null;
   lastEndSince: Date | null;
   lastEndBefore: Date | null;
-  /** Whether one of them made the body the row holds (its details tell that body's version after). */
+  /**
+   * Whether one of them, a write of the row's (WRITTEN_ENTRY), made the body the row holds (its
+   * details tell that body's version after). Not a watch's entry of that version: the watch saw
+   * the version after the write that made it, by Kubetrail's clock, so its twin of a write made
+   * before the create (a Pod's final delete, seen gone after the next Pod's create began) begins
+   * after it; and the row's body is its writes' alone.
+   */
   bodyMadeSince: boolean;
 }
 
