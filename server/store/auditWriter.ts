@@ -281,9 +281,11 @@ export interface WritePlan {
    * Rows made by writes that gave no uid whose history moves to the row of the object a later
    * write's uid names (uidlessRowEvidence): all of it, the row then going (`since` and `until`
    * null), the entries and relations that began at or after `since`, when the row was an earlier
-   * object, or those that began before `until`, when it was a later one.
+   * object, or those that began before `until`, when it was a later one. Where only part of it
+   * moves and the row holds a uid, its watch entries stay (`keepsWatched`): a watch names its
+   * object by uid, and found the row by it (or gave it its uid: observedHistoryWriter.ts).
    */
-  readonly moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>;
+  readonly moved: ReadonlyArray<{ id: number; into: number; keepsWatched: boolean } & HistoryMove>;
   /**
    * Rows whose deletion, inferred from a later create (`was`), a late create moved to its start
    * (`at`): the relations their bodies stated, ended at `was`, end at `at`.
@@ -879,7 +881,7 @@ export async function planWrites(
     updated: rows.filter((row) => !row.isNew && row.rowDirty),
     reidentified: rows.filter((row) => row.identityDirty),
     merged: merged.map(({ row, into }) => ({ id: row.id, into: into.id })),
-    moved: moved.map(({ row, into, since, until }) => ({ id: row.id, into: into.id, since, until })),
+    moved: moved.map(({ row, into, since, until }) => ({ id: row.id, into: into.id, since, until, keepsWatched: (since !== null || until !== null) && row.uid !== null })),
     reended: reended.map(({ row, was, at }) => ({ id: row.id, was, at })),
     states,
     historyCopyText: historyRows.take(),
@@ -2074,15 +2076,19 @@ interface HistoryMove {
  * object they were (planWrites, uidlessRowIs): all of it, deleting the row and its state, or
  * (`since`) the entries and the relations naming it that began from then, of a row that was an
  * earlier object, or (`until`) those that began before then, of a row that was a later one (not
- * the relations it claimed, which its body stated). Its name is the write's, locked exclusively
+ * the relations it claimed, which its body stated). Watch entries go by uid, not time: a row that
+ * stays holding a uid (`keeps_watched`) keeps them, as the object they observed is the one that
+ * uid names (a Pod's removal the watch saw after the next Pod of its name was created); the time
+ * a watch saw a version is Kubetrail's, after the write that made it. Its name is the write's, locked exclusively
  * by this batch: no other batch can look it up by name meanwhile (it holds no uid to be found
  * by), nor the pruner delete it (docs/storage.md, "No foreign keys", says what is left, as for
  * MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three columns: a row changed by two
  * parts of one statement keeps one change only.
  */
-export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[]) AS t(gone, kept, since, until, alias_to)),
+export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::boolean[]) AS t(gone, kept, since, until, alias_to, keeps_watched)),
        history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m
-                    WHERE h.object_id = m.gone AND (m.since IS NULL OR h.start_time >= m.since) AND (m.until IS NULL OR h.start_time < m.until)),
+                    WHERE h.object_id = m.gone AND (m.since IS NULL OR h.start_time >= m.since) AND (m.until IS NULL OR h.start_time < m.until)
+                      AND NOT (m.keeps_watched AND h.source = 'watch')),
        related AS (UPDATE relations r
                       SET from_object_id = CASE WHEN r.from_object_id = m.gone THEN m.kept ELSE r.from_object_id END,
                           to_object_id = CASE WHEN r.to_object_id = m.gone THEN m.kept ELSE r.to_object_id END,
@@ -2096,7 +2102,7 @@ export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[
        ${ALIAS_MERGED_ROWS_CTES("moves")}
   DELETE FROM objects o USING moves m WHERE o.id = m.gone AND m.since IS NULL AND m.until IS NULL`;
 
-async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>, aliasTo: (id: number) => number | null): Promise<void> {
+async function moveHistory(sql: Sql, moved: WritePlan["moved"], aliasTo: (id: number) => number | null): Promise<void> {
   if (moved.length === 0) return;
   await sql.query(prepared("kt_move_history", MOVE_HISTORY_SQL), [
     int8Array(moved.map((m) => m.id)),
@@ -2104,6 +2110,7 @@ async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: nu
     timestamptzArray(moved.map((m) => m.since)),
     timestamptzArray(moved.map((m) => m.until)),
     int8Array(moved.map((m) => (m.since === null && m.until === null ? aliasTo(m.id) : null))),
+    moved.map((m) => m.keepsWatched),
   ]);
 }
 
