@@ -2040,11 +2040,34 @@ const ALIAS_MERGED_ROWS_CTES = (source: string) => `aliased AS (INSERT INTO obje
        rechained AS (UPDATE object_aliases a SET object_id = m.alias_to FROM ${source} m WHERE a.object_id = m.gone AND m.alias_to IS NOT NULL)`;
 
 /**
+ * CTEs giving the last body a watch saw of each row of `source` (columns gone, kept, alias_to,
+ * since, until) whose whole history moves (since and until null) to the row it ends up on
+ * (alias_to, following a merge into a row merged away in turn; else kept), where that row's own
+ * is not newer: else the object's next watched version, found by its uid on that row, would be
+ * a first sight (a snapshot, no diff from the version before). Its watch entries went there with
+ * the rest. The newer of two decimal resourceVersions wins; versions that cannot be ordered
+ * (Kubernetes calls them opaque) keep the row's own. One row per target, the newest of those
+ * going there: an INSERT … ON CONFLICT may change a row once.
+ */
+const KEEP_WATCHED_STATES_CTES = (source: string) => `unwatched AS (DELETE FROM watched_states w USING ${source} m
+                      WHERE w.object_id = m.gone AND m.since IS NULL AND m.until IS NULL
+                  RETURNING coalesce(m.alias_to, m.kept) AS kept, w.resource_version, w.state),
+       rewatched AS (INSERT INTO watched_states (object_id, resource_version, state)
+                     SELECT DISTINCT ON (u.kept) u.kept, u.resource_version, u.state FROM unwatched u
+                      ORDER BY u.kept, u.resource_version ~ '^[0-9]+$' DESC, length(u.resource_version) DESC, u.resource_version DESC
+                     ON CONFLICT (object_id) DO UPDATE SET resource_version = excluded.resource_version, state = excluded.state
+                      WHERE watched_states.resource_version IS NULL
+                         OR (excluded.resource_version ~ '^[0-9]+$' AND watched_states.resource_version ~ '^[0-9]+$'
+                             AND (length(excluded.resource_version), excluded.resource_version) > (length(watched_states.resource_version), watched_states.resource_version)))`;
+
+/**
  * Moves the relations of each merged placeholder to the row it is merged into, and deletes it (a
  * placeholder has no state, and no history but Kubernetes Events' and watches', which moves with
- * it; the last body a watch saw of it goes, and the next watched version is a first sight). Its name
- * is the write's, locked exclusively by this batch: no other batch can look it up meanwhile, nor
- * the pruner delete it (docs/storage.md, "No foreign keys", says what is left: a claimant's
+ * it). Nor a watched state (deleted with it where it has one): a row the watch wrote to holds
+ * the uid it watched (giveWatchedUids in observedHistoryWriter.ts), unless it was deleted or two
+ * uids named it in one call, and the placeholders merged here hold none and are not deleted. Its
+ * name is the write's, locked exclusively by this batch: no other batch can look it up meanwhile,
+ * nor the pruner delete it (docs/storage.md, "No foreign keys", says what is left: a claimant's
  * relation ended and stated again in one batch).
  */
 export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(gone, kept, alias_to)),
@@ -2076,7 +2099,8 @@ interface HistoryMove {
  * object they were (planWrites, uidlessRowIs): all of it, deleting the row and its state, or
  * (`since`) the entries and the relations naming it that began from then, of a row that was an
  * earlier object, or (`until`) those that began before then, of a row that was a later one (not
- * the relations it claimed, which its body stated). Watch entries go by uid, not time: a row that
+ * the relations it claimed, which its body stated). A row that goes leaves the row it went to the
+ * last body a watch saw of it (KEEP_WATCHED_STATES_CTES). Watch entries go by uid, not time: a row that
  * stays holding a uid (`keeps_watched`) keeps them, as the object they observed is the one that
  * uid names (a Pod's removal the watch saw after the next Pod of its name was created); the time
  * a watch saw a version is Kubetrail's, after the write that made it. Its name is the write's, locked exclusively
@@ -2098,7 +2122,7 @@ export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[
                       AND ((m.since IS NULL AND m.until IS NULL)
                            OR ((m.since IS NULL OR r.valid_from >= m.since) AND (m.until IS NULL OR r.valid_from < m.until) AND r.claimed_by_id <> m.gone))),
        states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL AND m.until IS NULL),
-       watched AS (DELETE FROM watched_states w USING moves m WHERE w.object_id = m.gone AND m.since IS NULL AND m.until IS NULL),
+       ${KEEP_WATCHED_STATES_CTES("moves")},
        ${ALIAS_MERGED_ROWS_CTES("moves")}
   DELETE FROM objects o USING moves m WHERE o.id = m.gone AND m.since IS NULL AND m.until IS NULL`;
 
