@@ -2099,15 +2099,15 @@ interface HistoryMove {
  * object they were (planWrites, uidlessRowIs): all of it, deleting the row and its state, or
  * (`since`) the entries and the relations naming it that began from then, of a row that was an
  * earlier object, or (`until`) those that began before then, of a row that was a later one (not
- * the relations it claimed, which its body stated). A row that goes leaves the row it went to the
- * last body a watch saw of it (KEEP_WATCHED_STATES_CTES). Watch entries go by uid, not time: a row that
- * stays holding a uid (`keeps_watched`) keeps them, as the object they observed is the one that
- * uid names (a Pod's removal the watch saw after the next Pod of its name was created); the time
- * a watch saw a version is Kubetrail's, after the write that made it. Its name is the write's, locked exclusively
- * by this batch: no other batch can look it up by name meanwhile (it holds no uid to be found
- * by), nor the pruner delete it (docs/storage.md, "No foreign keys", says what is left, as for
- * MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three columns: a row changed by two
- * parts of one statement keeps one change only.
+ * the relations it claimed, which its body stated). A row that goes leaves the row it went to
+ * the last body a watch saw of it (KEEP_WATCHED_STATES_CTES). Watch entries go by uid, not time:
+ * a row that stays holding a uid (`keeps_watched`) keeps them, as the object they observed is the
+ * one that uid names (a Pod's removal the watch saw after the next Pod of its name was created);
+ * the time a watch saw a version is Kubetrail's, after the write that made it. Its name is the
+ * write's, locked exclusively by this batch: no other batch can look it up by name meanwhile (it
+ * holds no uid to be found by), nor the pruner delete it (docs/storage.md, "No foreign keys",
+ * says what is left, as for MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three
+ * columns: a row changed by two parts of one statement keeps one change only.
  */
 export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::boolean[]) AS t(gone, kept, since, until, alias_to, keeps_watched)),
        history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m
