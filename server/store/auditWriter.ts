@@ -281,9 +281,11 @@ export interface WritePlan {
    * Rows made by writes that gave no uid whose history moves to the row of the object a later
    * write's uid names (uidlessRowEvidence): all of it, the row then going (`since` and `until`
    * null), the entries and relations that began at or after `since`, when the row was an earlier
-   * object, or those that began before `until`, when it was a later one.
+   * object, or those that began before `until`, when it was a later one. Where only part of it
+   * moves and the row holds a uid, its watch entries stay (`keepsWatched`): a watch names its
+   * object by uid, and found the row by it (or gave it its uid: observedHistoryWriter.ts).
    */
-  readonly moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>;
+  readonly moved: ReadonlyArray<{ id: number; into: number; keepsWatched: boolean } & HistoryMove>;
   /**
    * Rows whose deletion, inferred from a later create (`was`), a late create moved to its start
    * (`at`): the relations their bodies stated, ended at `was`, end at `at`.
@@ -879,7 +881,7 @@ export async function planWrites(
     updated: rows.filter((row) => !row.isNew && row.rowDirty),
     reidentified: rows.filter((row) => row.identityDirty),
     merged: merged.map(({ row, into }) => ({ id: row.id, into: into.id })),
-    moved: moved.map(({ row, into, since, until }) => ({ id: row.id, into: into.id, since, until })),
+    moved: moved.map(({ row, into, since, until }) => ({ id: row.id, into: into.id, since, until, keepsWatched: (since !== null || until !== null) && row.uid !== null })),
     reended: reended.map(({ row, was, at }) => ({ id: row.id, was, at })),
     states,
     historyCopyText: historyRows.take(),
@@ -1541,7 +1543,7 @@ const ENTRIES_FROM_COLUMNS = (id: string, since: string, version: string) => `
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time >= ${since}) AS last_end_since,
          (SELECT max(h.end_time) FROM history_entries h WHERE h.object_id = ${id} AND h.start_time < ${since}) AS last_end_before,
          (SELECT bool_or(strpos(h.details::text, '"resourceVersionAfter":"' || ${version} || '"') > 0) FROM history_entries h
-           WHERE ${version} IS NOT NULL AND h.object_id = ${id} AND h.start_time >= ${since}) IS TRUE AS body_made_since`;
+           WHERE ${version} IS NOT NULL AND h.object_id = ${id} AND h.start_time >= ${since} AND ${WRITTEN_ENTRY}) IS TRUE AS body_made_since`;
 
 /**
  * For the same creates as CREATES_BEFORE_ROWS_SQL, the row of the name that began last before the
@@ -1569,7 +1571,13 @@ interface EntriesFromCreate {
   firstStartSince: Date | null;
   lastEndSince: Date | null;
   lastEndBefore: Date | null;
-  /** Whether one of them made the body the row holds (its details tell that body's version after). */
+  /**
+   * Whether one of them, a write of the row's (WRITTEN_ENTRY), made the body the row holds (its
+   * details tell that body's version after). Not a watch's entry of that version: the watch saw
+   * the version after the write that made it, by Kubetrail's clock, so its twin of a write made
+   * before the create (a Pod's final delete, seen gone after the next Pod's create began) begins
+   * after it; and the row's body is its writes' alone.
+   */
   bodyMadeSince: boolean;
 }
 
@@ -2032,11 +2040,34 @@ const ALIAS_MERGED_ROWS_CTES = (source: string) => `aliased AS (INSERT INTO obje
        rechained AS (UPDATE object_aliases a SET object_id = m.alias_to FROM ${source} m WHERE a.object_id = m.gone AND m.alias_to IS NOT NULL)`;
 
 /**
+ * CTEs giving the last body a watch saw of each row of `source` (columns gone, kept, alias_to,
+ * since, until) whose whole history moves (since and until null) to the row it ends up on
+ * (alias_to, following a merge into a row merged away in turn; else kept), where that row's own
+ * is not newer: else the object's next watched version, found by its uid on that row, would be
+ * a first sight (a snapshot, no diff from the version before). Its watch entries went there with
+ * the rest. The newer of two decimal resourceVersions wins; versions that cannot be ordered
+ * (Kubernetes calls them opaque) keep the row's own. One row per target, the newest of those
+ * going there: an INSERT … ON CONFLICT may change a row once.
+ */
+const KEEP_WATCHED_STATES_CTES = (source: string) => `unwatched AS (DELETE FROM watched_states w USING ${source} m
+                      WHERE w.object_id = m.gone AND m.since IS NULL AND m.until IS NULL
+                  RETURNING coalesce(m.alias_to, m.kept) AS kept, w.resource_version, w.state),
+       rewatched AS (INSERT INTO watched_states (object_id, resource_version, state)
+                     SELECT DISTINCT ON (u.kept) u.kept, u.resource_version, u.state FROM unwatched u
+                      ORDER BY u.kept, u.resource_version ~ '^[0-9]+$' DESC, length(u.resource_version) DESC, u.resource_version DESC
+                     ON CONFLICT (object_id) DO UPDATE SET resource_version = excluded.resource_version, state = excluded.state
+                      WHERE watched_states.resource_version IS NULL
+                         OR (excluded.resource_version ~ '^[0-9]+$' AND watched_states.resource_version ~ '^[0-9]+$'
+                             AND (length(excluded.resource_version), excluded.resource_version) > (length(watched_states.resource_version), watched_states.resource_version)))`;
+
+/**
  * Moves the relations of each merged placeholder to the row it is merged into, and deletes it (a
  * placeholder has no state, and no history but Kubernetes Events' and watches', which moves with
- * it; the last body a watch saw of it goes, and the next watched version is a first sight). Its name
- * is the write's, locked exclusively by this batch: no other batch can look it up meanwhile, nor
- * the pruner delete it (docs/storage.md, "No foreign keys", says what is left: a claimant's
+ * it). Nor a watched state (deleted with it where it has one): a row the watch wrote to holds
+ * the uid it watched (giveWatchedUids in observedHistoryWriter.ts), unless it was deleted or two
+ * uids named it in one call, and the placeholders merged here hold none and are not deleted. Its
+ * name is the write's, locked exclusively by this batch: no other batch can look it up meanwhile,
+ * nor the pruner delete it (docs/storage.md, "No foreign keys", says what is left: a claimant's
  * relation ended and stated again in one batch).
  */
 export const MERGE_PLACEHOLDERS_SQL = `WITH merged AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(gone, kept, alias_to)),
@@ -2068,15 +2099,20 @@ interface HistoryMove {
  * object they were (planWrites, uidlessRowIs): all of it, deleting the row and its state, or
  * (`since`) the entries and the relations naming it that began from then, of a row that was an
  * earlier object, or (`until`) those that began before then, of a row that was a later one (not
- * the relations it claimed, which its body stated). Its name is the write's, locked exclusively
- * by this batch: no other batch can look it up by name meanwhile (it holds no uid to be found
- * by), nor the pruner delete it (docs/storage.md, "No foreign keys", says what is left, as for
- * MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three columns: a row changed by two
- * parts of one statement keeps one change only.
+ * the relations it claimed, which its body stated). A row that goes leaves the row it went to
+ * the last body a watch saw of it (KEEP_WATCHED_STATES_CTES). Watch entries go by uid, not time:
+ * a row that stays holding a uid (`keeps_watched`) keeps them, as the object they observed is the
+ * one that uid names (a Pod's removal the watch saw after the next Pod of its name was created);
+ * the time a watch saw a version is Kubetrail's, after the write that made it. Its name is the
+ * write's, locked exclusively by this batch: no other batch can look it up by name meanwhile (it
+ * holds no uid to be found by), nor the pruner delete it (docs/storage.md, "No foreign keys",
+ * says what is left, as for MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three
+ * columns: a row changed by two parts of one statement keeps one change only.
  */
-export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[]) AS t(gone, kept, since, until, alias_to)),
+export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::boolean[]) AS t(gone, kept, since, until, alias_to, keeps_watched)),
        history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m
-                    WHERE h.object_id = m.gone AND (m.since IS NULL OR h.start_time >= m.since) AND (m.until IS NULL OR h.start_time < m.until)),
+                    WHERE h.object_id = m.gone AND (m.since IS NULL OR h.start_time >= m.since) AND (m.until IS NULL OR h.start_time < m.until)
+                      AND NOT (m.keeps_watched AND h.source = 'watch')),
        related AS (UPDATE relations r
                       SET from_object_id = CASE WHEN r.from_object_id = m.gone THEN m.kept ELSE r.from_object_id END,
                           to_object_id = CASE WHEN r.to_object_id = m.gone THEN m.kept ELSE r.to_object_id END,
@@ -2086,11 +2122,11 @@ export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[
                       AND ((m.since IS NULL AND m.until IS NULL)
                            OR ((m.since IS NULL OR r.valid_from >= m.since) AND (m.until IS NULL OR r.valid_from < m.until) AND r.claimed_by_id <> m.gone))),
        states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL AND m.until IS NULL),
-       watched AS (DELETE FROM watched_states w USING moves m WHERE w.object_id = m.gone AND m.since IS NULL AND m.until IS NULL),
+       ${KEEP_WATCHED_STATES_CTES("moves")},
        ${ALIAS_MERGED_ROWS_CTES("moves")}
   DELETE FROM objects o USING moves m WHERE o.id = m.gone AND m.since IS NULL AND m.until IS NULL`;
 
-async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: number } & HistoryMove>, aliasTo: (id: number) => number | null): Promise<void> {
+async function moveHistory(sql: Sql, moved: WritePlan["moved"], aliasTo: (id: number) => number | null): Promise<void> {
   if (moved.length === 0) return;
   await sql.query(prepared("kt_move_history", MOVE_HISTORY_SQL), [
     int8Array(moved.map((m) => m.id)),
@@ -2098,6 +2134,7 @@ async function moveHistory(sql: Sql, moved: ReadonlyArray<{ id: number; into: nu
     timestamptzArray(moved.map((m) => m.since)),
     timestamptzArray(moved.map((m) => m.until)),
     int8Array(moved.map((m) => (m.since === null && m.until === null ? aliasTo(m.id) : null))),
+    moved.map((m) => m.keepsWatched),
   ]);
 }
 

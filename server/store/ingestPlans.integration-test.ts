@@ -73,6 +73,7 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
           timestamptzArray(BATCH_KEYS.map(() => null)),
           timestamptzArray(BATCH_KEYS.map(() => null)),
           int8Array(BATCH_KEYS.map((id) => id + 1)),
+          BATCH_KEYS.map(() => false),
         ]),
         placeholdersUnderOtherGroups: await planOf(tx, PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL, [
           1,

@@ -343,6 +343,84 @@ describe.each(STORE_KINDS)("watched history (%s)", (kind) => {
     ]);
   });
 
+  it.each([
+    ["seen on the row going only", false],
+    ["the row of the uid having seen a newer one", true],
+  ] as const)("keeps the last body the watch saw of an object whose row, made by Metadata-level writes, goes into the row of its uid: the next watched version is diffed from the newer (%s)", async (_, seenOnUidRow) => {
+    // The cascade's Deployment `apiserver`, its create and its foreground delete audited at
+    // Metadata level (no bodies, so no uid; the delete counts as done, change.ts). The watch,
+    // started after that delete, lists it still there (its finalizer left): found by name on the
+    // deleted row, which the watch gives no uid. A patch through extensions/v1beta1 (served beside
+    // apps up to Kubernetes 1.15) gives its uid first, on a row of that name; the garbage
+    // collector's Metadata-level update through apps, removing the finalizer, gives the uid to the
+    // name of the deleted row: the same object, whose row goes into the one holding the uid
+    // (MOVE_HISTORY_SQL), the watch's entry with it. Bodies derived from the real line 61 (the
+    // Deployment's last status) with the deletion's fields, as the apiserver sets them. Where the
+    // watch saw the patch's version too (`seenOnUidRow`), it found it by uid on the patch's row:
+    // that row's watched body is the newer, and stays.
+    await start();
+    const metadataLevel = (line: number, changes: Partial<EditableObject> = {}) => {
+      const event = { ...structuredClone(CASCADE[line]!), ...changes };
+      event.level = "Metadata";
+      delete event.requestObject;
+      delete event.responseObject;
+      return event;
+    };
+    const uid = CASCADE[0]!.responseObject.metadata.uid as string;
+    const deleting = structuredClone(CASCADE[61]!.responseObject);
+    Object.assign(deleting.metadata, { resourceVersion: "9170", deletionTimestamp: "2021-09-13T15:20:00Z", deletionGracePeriodSeconds: 0, finalizers: ["foregroundDeletion"] });
+    expect((await app!.postAudit(eventList([metadataLevel(0), metadataLevel(72)]))).status).toBe(200);
+    expect(await store([watched(deleting, "LISTED", new Date("2021-09-13T15:20:05Z"))])).toMatchObject({ stored: 1 });
+
+    const annotated = structuredClone(deleting);
+    annotated.apiVersion = "extensions/v1beta1";
+    annotated.metadata.resourceVersion = "9171";
+    annotated.metadata.annotations = { ...annotated.metadata.annotations, "example.com/drained": "true" };
+    const patch = {
+      ...structuredClone(CASCADE[61]!),
+      auditID: "3c1d0b7e-0000-4000-8000-000000000001",
+      verb: "patch",
+      objectRef: { resource: "deployments", namespace: "openshift-apiserver", name: "apiserver", apiGroup: "extensions", apiVersion: "v1beta1" },
+      requestURI: "/apis/extensions/v1beta1/namespaces/openshift-apiserver/deployments/apiserver",
+      requestObject: { metadata: { annotations: { "example.com/drained": "true" } } },
+      responseObject: annotated,
+      requestReceivedTimestamp: "2021-09-13T15:20:10.000000Z",
+      stageTimestamp: "2021-09-13T15:20:10.010000Z",
+    };
+    const released = metadataLevel(61, {
+      auditID: "3c1d0b7e-0000-4000-8000-000000000002",
+      verb: "update",
+      objectRef: { resource: "deployments", namespace: "openshift-apiserver", name: "apiserver", uid, apiGroup: "apps", apiVersion: "v1" },
+      requestURI: "/apis/apps/v1/namespaces/openshift-apiserver/deployments/apiserver",
+      user: { username: "system:serviceaccount:kube-system:generic-garbage-collector", groups: ["system:serviceaccounts"] },
+      requestReceivedTimestamp: "2021-09-13T15:20:20.000000Z",
+      stageTimestamp: "2021-09-13T15:20:20.010000Z",
+    });
+    expect((await app!.postAudit(eventList([patch]))).status).toBe(200);
+    if (seenOnUidRow) {
+      const seen = structuredClone(annotated);
+      seen.apiVersion = "apps/v1";
+      expect(await store([watched(seen, "MODIFIED", new Date("2021-09-13T15:20:12Z"))])).toMatchObject({ stored: 1 });
+    }
+    expect((await app!.postAudit(eventList([released]))).status).toBe(200);
+    const rows = await app!.context.db.query<{ uid: string | null }>(`SELECT uid FROM objects WHERE resource = 'deployments' AND name = 'apiserver'`);
+    expect(rows.rows).toEqual([{ uid }]);
+
+    const finalizerGone = structuredClone(annotated);
+    finalizerGone.apiVersion = "apps/v1";
+    finalizerGone.metadata.resourceVersion = "9172";
+    delete finalizerGone.metadata.finalizers;
+    expect(await store([watched(finalizerGone, "MODIFIED", new Date("2021-09-13T15:20:25Z"))])).toMatchObject({ stored: 1 });
+    const entries = await entriesOf(uid);
+    expect(entries.map((entry) => entry.details.resourceVersionAfter)).toEqual(seenOnUidRow ? ["9170", "9171", "9172"] : ["9170", "9172"]);
+    const before = seenOnUidRow ? "9171" : "9170";
+    expect(entries.at(-1)).toMatchObject({ snapshot: null, details: { resourceVersionBefore: before, resourceVersionAfter: "9172" } });
+    // The finalizer's removal; and the annotation, where the version before is the one without it.
+    const paths = (entries.at(-1)!.diff as Array<{ path: string }>).map((d) => d.path);
+    expect(paths).toContain("metadata.finalizers");
+    expect(paths.some((path) => path.startsWith("metadata.annotations"))).toBe(!seenOnUidRow);
+  });
+
   it("puts a watched version onto the object its audit writes made", async () => {
     await start();
     expect((await app!.postAudit(eventList(CASCADE.slice(0, 45)))).status).toBe(200);

@@ -194,6 +194,46 @@ describe.each(STORE_KINDS)("a StatefulSet Pod recreated under its name, on %s", 
     ]);
   });
 
+  it.each(["Metadata", "RequestResponse"] as const)(
+    "with the Pod before watched, the next create last: the next web-0's binding and status, stored before its create, go to it, and what the watch saw of the Pod before after that create began stays with that Pod's uid (%s)",
+    async (level) => {
+      // The watch sees the first web-0 made (3.050: its row takes the watched uid, which Metadata
+      // level gives none) and removed at 11.050, after the next web-0's create began (11.020). At
+      // RequestResponse level the audit writer's state of the first web-0 is its kubelet's final
+      // delete's answer (resourceVersion 237037, 11.000-11.004), which the watched removal is the
+      // twin of: no write of the first web-0 made after the create, so the next one's binding and
+      // status, which reached its row first, are the next one's. The watched removal names the
+      // first web-0 by its uid: it stays on that row, whatever its time.
+      const tag = `twin-${level.toLowerCase()}`;
+      const old = incarnation(`${tag}-old`, UID_1, { second: 3, from: 0, to: 10 }, level, { second: 10, from: 0, to: 6 }, { second: 11, from: 0, to: 4 });
+      const next = incarnation(`${tag}-next`, UID_2, { second: 11, from: 20, to: 30 }, level, null, null);
+      const watch = createObservedHistoryIngestor(test.db, {}, { sensitive: TEST_CONVERT_OPTIONS.sensitive, fingerprint: TEST_CONVERT_OPTIONS.fingerprint, linkers: BUILTIN_LINKERS });
+      const observe = async (body: EditableObject, type: "ADDED" | "DELETED", at: string) =>
+        expect(await watch.ingest(tag, [watched(body, type, new Date(at))])).toMatchObject({ stored: 1, rejected: [] });
+      const gone = podBody(UID_1, 3, 237000 + 3 * 10 + 7);
+      gone.metadata.deletionTimestamp = createdIn(11);
+      gone.metadata.deletionGracePeriodSeconds = 0;
+      await store(tag, [old.create!]);
+      await observe(podBody(UID_1, 3, 237000 + 3 * 10), "ADDED", time(3, 50));
+      await store(tag, [old.binding!], [old.status!], [old.delete!], [old.finalDelete!]);
+      await observe(gone, "DELETED", time(11, 50));
+      await store(tag, [next.binding!], [next.status!], [next.create!]);
+      const rows = await test.db.query<{ uid: string | null; audit: string[]; watch: string[] }>(
+        `SELECT o.uid,
+                ARRAY(SELECT h.audit_id FROM history_entries h WHERE h.object_id = o.id AND h.source = 'audit' ORDER BY h.start_time) AS audit,
+                ARRAY(SELECT h.details->>'watchEvent' FROM history_entries h WHERE h.object_id = o.id AND h.source = 'watch' ORDER BY h.start_time) AS watch
+           FROM objects o JOIN clusters c ON c.id = o.cluster_id
+          WHERE c.name = $1 AND o.resource = 'pods' AND o.name = $2 ORDER BY o.first_seen, o.id`,
+        [tag, NAME],
+      );
+      const [before, after] = expectedRows(level, `${tag}-old`, `${tag}-next`);
+      expect(rows.rows).toEqual([
+        { uid: UID_1, audit: before!.entries, watch: ["ADDED", "DELETED"] },
+        { uid: after!.uid, audit: after!.entries, watch: [] },
+      ]);
+    },
+  );
+
   it("keeps on the Pod before it the kubelet's delete that returned that Pod, stamped after the create by a clock ahead", async () => {
     // As above at RequestResponse level, with the kubelet's delete stamped 11.030-11.034 by an
     // apiserver whose clock is 30 ms ahead of the one the create (11.020-11.030) went through (HA
