@@ -72,10 +72,10 @@ describe("redactCommandLine: cuts out", () => {
 
 describe("redactCommandLine: sh -c and bash -c scripts, word by word, in place", () => {
   it.each([
-    ["mysql -uroot -pS3cret -e 'select 1'", "mysql -uroot -p'<redacted>' -e 'select 1'"],
+    ["mysql -uroot -pS3cret -e 'select 1'", "mysql -uroot -p<redacted> -e 'select 1'"],
     ['mysql -u root -p"$MYSQL_ROOT_PASSWORD" -e "show databases"', 'mysql -u root -p"<redacted>" -e "show databases"'],
-    ["PGPASSWORD=hunter2 psql -h db -U app -c 'select 1'", "PGPASSWORD='<redacted>' psql -h db -U app -c 'select 1'"],
-    ["export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG; aws s3 ls s3://backups", "export AWS_SECRET_ACCESS_KEY='<redacted>'; aws s3 ls s3://backups"],
+    ["PGPASSWORD=hunter2 psql -h db -U app -c 'select 1'", "PGPASSWORD=<redacted> psql -h db -U app -c 'select 1'"],
+    ["export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG; aws s3 ls s3://backups", "export AWS_SECRET_ACCESS_KEY=<redacted>; aws s3 ls s3://backups"],
     [
       `curl -sS -H "X-Api-Key: abc123" --header 'Authorization: Basic dXNlcjpwYXNz' "https://admin:pw@example.com/x?token=t0k&page=2"`,
       `curl -sS -H "X-Api-Key: <redacted>" --header 'Authorization: Basic <redacted>' "https://admin:<redacted>@example.com/x?token=<redacted>&page=2"`,
@@ -85,7 +85,7 @@ describe("redactCommandLine: sh -c and bash -c scripts, word by word, in place",
     // A quoting that splits the secret: the word is written anew, whole.
     [`mysql --password=ab'cd'ef`, `mysql '--password=<redacted>'`],
     // A script in a script, and a command substitution read on its own.
-    [`su postgres -c "PGPASSWORD=x psql"`, `su postgres -c "PGPASSWORD='<redacted>' psql"`],
+    [`su postgres -c "PGPASSWORD=x psql"`, `su postgres -c "PGPASSWORD=<redacted> psql"`],
     [`TOKEN=$(curl -s -H 'Authorization: Bearer abc' http://vault/token)`, `TOKEN=$(curl -s -H 'Authorization: Bearer <redacted>' http://vault/token)`],
   ])("%s", (script, expected) => {
     expect(redactCommandLine(["sh", "-c", script])).toEqual(["sh", "-c", expected]);

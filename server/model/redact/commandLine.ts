@@ -153,7 +153,7 @@ function assignment(match: string, before: string, name: string, value: string):
 
 /**
  * A script with the secrets of each of its commands cut out, in place: a word with one is
- * written again where the secret was (`-p"$PW"` → `-p"<redacted>"`), or quoted anew whole
+ * written again where the secret was (`-p"$PW"` → `-p"<redacted>"`, `-pS3cret` → `-p<redacted>`), or quoted anew whole
  * where its quoting splits the secret; the rest of the script as written.
  */
 function redactScript(script: string): string {
@@ -184,17 +184,17 @@ function rewritten(written: string, value: string, redacted: string): string {
   const after = redacted.slice(same, redacted.length - sameEnd);
   const at = written.indexOf(before);
   if (before !== "" && at >= 0 && written.indexOf(before, at + 1) < 0) {
-    // As it reads, else with the marker quoted (a bare `<` would read as a redirection).
-    for (const replacement of [after, after.replaceAll(REDACTED, `'${REDACTED}'`)]) {
-      const candidate = `${written.slice(0, at)}${replacement}${written.slice(at + before.length)}`;
-      if (readsAs(candidate, redacted)) return candidate;
-    }
+    const candidate = `${written.slice(0, at)}${after}${written.slice(at + before.length)}`;
+    if (readsAs(candidate, redacted)) return candidate;
   }
   return shellQuoted(redacted);
 }
 
-/** Whether `written` reads as the one word `value`. */
+/** A plain word for the marker while a rewritten word is read back: a bare `<redacted>` reads as a redirection, though it is shown, never run. */
+const MARKER_READ_AS = "\u0001";
+
+/** Whether `written` reads as the one word `value`, the markers in both taken for plain words. */
 function readsAs(written: string, value: string): boolean {
-  const commands = shellCommands(written);
-  return commands.length === 1 && commands[0]!.length === 1 && commands[0]![0]!.value === value;
+  const commands = shellCommands(written.replaceAll(REDACTED, MARKER_READ_AS));
+  return commands.length === 1 && commands[0]!.length === 1 && commands[0]![0]!.value === value.replaceAll(REDACTED, MARKER_READ_AS);
 }
