@@ -21,6 +21,8 @@ describe("isSensitiveName", () => {
   it.each([
     // Names that hold a secret's place, not the secret (sensitiveNames.ts REFERENCE_LAST_WORDS).
     "--key-file", "PASSWORD_FILE", "passwordFile", "--secret-name", "--password-stdin", "--token-ttl", "--auth-type",
+    // Switches, which take no value (SWITCH_FIRST_WORDS).
+    "--no-password", "--ask-vault-pass", "--with-token",
     // Words that only contain a short part.
     "max_tokens", "tokenizer", "monkey", "keyboard", "author", "compass", "bypass", "signal", "PWD", "OLDPWD",
     // What Kubernetes puts in a request URI's query.
@@ -103,6 +105,8 @@ describe("redactCommandLine: leaves alone", () => {
     [["mysql", "-u", "root", "orders", "-e", "select * from users"]],
     [["docker", "run", "--user", "1000:1000", "busybox"]],
     [["docker", "login", "--password-stdin", "registry.example.com"]],
+    [["pg_dump", "--no-password", "-h", "db", "orders"]],
+    [["pg_dump", "-h", "db", "--no-password", "orders"]],
     [["app", "--key-file=/etc/tls/tls.key", "--tls-cert-file=/etc/tls/tls.crt", "--secret-name=db-creds"]],
     [["sort", "-k", "2", "users.txt"]],
     [["sh", "-c", "cd $PWD && ls -la && cat /etc/os-release"]],

@@ -62,11 +62,6 @@ const HEADER = /^([A-Za-z][\w-]*):(\s*)([\s\S]*)$/;
 /** The schemes an Authorization value starts with, kept in view: `Bearer <redacted>` says what kind of credential it was. */
 const AUTH_SCHEME = /^(Basic|Bearer|Digest|Token|Negotiate|AWS4-HMAC-SHA256|ApiKey)(\s+)/i;
 
-/** `args` with the secrets in them shown as REDACTED, one for one. */
-export function redactCommandLine(args: readonly string[]): string[] {
-  return redactCommand(args);
-}
-
 /** The secret part of a value, cut out: all of it but for nothing to cut (""), or a lone `$` that a `$(…)` substitution began (its command follows, read on its own). */
 function cut(secret: string): string {
   return secret === "" || secret === "$" ? secret : REDACTED;
@@ -76,8 +71,8 @@ function basename(word: string): string {
   return word.slice(word.lastIndexOf("/") + 1);
 }
 
-/** The words of one simple command with their secrets cut out. */
-function redactCommand(words: readonly string[]): string[] {
+/** The words of one command line (an exec's arguments, or a simple command of a script) with their secrets cut out, one for one. */
+export function redactCommandLine(words: readonly string[]): string[] {
   const result = [...words];
   const programs: string[] = [];
   // What the word before says the next one is.
@@ -159,7 +154,7 @@ function assignment(match: string, before: string, name: string, value: string):
 function redactScript(script: string): string {
   const edits: Array<{ start: number; end: number; text: string }> = [];
   for (const command of shellCommands(script)) {
-    const redacted = redactCommand(command.map((word) => word.value));
+    const redacted = redactCommandLine(command.map((word) => word.value));
     command.forEach((word, j) => {
       if (redacted[j] !== word.value) edits.push({ start: word.start, end: word.end, text: rewritten(script.slice(word.start, word.end), word.value, redacted[j]!) });
     });

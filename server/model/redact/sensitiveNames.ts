@@ -51,6 +51,13 @@ export const SENSITIVE_NAME_PARTS: readonly SensitivePart[] = [
  */
 const REFERENCE_LAST_WORDS: ReadonlySet<string> = new Set(["file", "files", "path", "dir", "name", "stdin", "type", "ttl", "url", "uri"]);
 
+/**
+ * First words that make a name a switch, which takes no value: `pg_dump --no-password orders`,
+ * `--ask-vault-pass site.yml`, `gh auth login --with-token` (read from stdin); the next word is
+ * an argument of the program's, not a secret.
+ */
+const SWITCH_FIRST_WORDS: ReadonlySet<string> = new Set(["no", "ask", "prompt", "with", "without"]);
+
 /** Whole names that look like a secret's and are not: the shell's working directories. */
 const NOT_SECRET_NAMES: ReadonlySet<string> = new Set(["pwd", "oldpwd"]);
 
@@ -77,7 +84,8 @@ function partIn(word: string, part: SensitivePart): boolean {
 /** Whether a value given under `name` (a parameter, flag, variable or header) is taken for a secret. */
 export function isSensitiveName(name: string): boolean {
   const words = wordsOf(name);
-  const last = words.at(-1);
-  if (last === undefined || REFERENCE_LAST_WORDS.has(last) || NOT_SECRET_NAMES.has(words.join(""))) return false;
+  const [first, last] = [words[0], words.at(-1)];
+  if (first === undefined || last === undefined) return false;
+  if (SWITCH_FIRST_WORDS.has(first) || REFERENCE_LAST_WORDS.has(last) || NOT_SECRET_NAMES.has(words.join(""))) return false;
   return words.some((word) => SENSITIVE_NAME_PARTS.some((part) => partIn(word, part)));
 }
