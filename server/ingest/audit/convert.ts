@@ -3,6 +3,7 @@ import { builtinResource, kindForResource } from "../../k8s/resources";
 import { redactFailure } from "../../model/redact/fieldErrors";
 import { sensitiveValuesIn, withoutKnownValues } from "../../model/redact/knownValues";
 import { redactAuditAnnotations, redactBody, redactPatch, sensitivePathsFor } from "../../model/redact/redact";
+import { redactRequestUri } from "../../model/redact/requestUri";
 import type { AuditEvent, AuditObjectRef, AuditUserInfo } from "./eventSchema";
 import { evictionIsDryRun, setsSensitiveFields, subresourceEffectOf } from "./subresourceEffect";
 import { isJsonObject,
@@ -230,7 +231,8 @@ function detailsOf(
     user: actor.username,
     groups: [...(actor.groups ?? [])],
     sourceIPs: [...event.sourceIPs],
-    requestURI: event.requestURI,
+    // An exec's command, a proxied request's query may hold a password: cut out before it is stored.
+    requestURI: redactRequestUri(event.requestURI),
     annotations: redactAuditAnnotations({ ...event.annotations }, target, options.sensitive, options.fingerprint),
   };
   if (dryRun) details.dryRun = true;

@@ -8,6 +8,10 @@ import { versionsOf, watchRowsOf, type WatchRow } from "../../testing/scenarios/
 import { mustGatherEvent } from "../../testing/mustGatherEvents";
 import { observeKubernetesEvent } from "../../ingest/events/observeEvent";
 import type { JsonObject } from "../../ingest/audit/types";
+import { convertAuditEvent } from "../../ingest/audit/convert";
+import { DEFAULT_SKIP_RESOURCES, DEFAULT_SKIP_USER_AGENT_SUBSTRINGS } from "../../ingest/audit/defaults";
+import { parseAuditEvent } from "../../ingest/audit/eventSchema";
+import { DEFAULT_SENSITIVE_RULES, hmacFingerprint } from "../../model/redact/redact";
 import { buildTimeline, entryDetailsOf, execCommandOf, LIST_DIFF_LINES, lifetimeRange, markKindOf, MAX_TIMELINE_ROWS, timelineEntryOf, type TimelineRange } from "./payload";
 
 /**
@@ -284,6 +288,47 @@ describe("connect requests (exec, attach, port-forward, proxy)", () => {
     expect(execCommandOf(null)).toEqual([]);
     // A malformed escape stays as it came rather than failing the page.
     expect(execCommandOf("/api/v1/namespaces/default/pods/p/exec?command=100%")).toEqual(["100%"]);
+  });
+});
+
+describe("an exec's secrets", () => {
+  /**
+   * The real exec of exec_pod.json at its closing stage, its command changed from `bash` to what
+   * someone would type to look into a database, with a password in it (the credential is ours):
+   * kubectl exec … -- sh -c 'mysql -uroot -pS3cretPw -e "show databases"'.
+   */
+  const EXEC_WITH_PASSWORD_URI =
+    "/api/v1/namespaces/default/pods/nginx-deployment-7998647bdf-phvq7/exec?command=sh&command=-c&command=mysql+-uroot+-pS3cretPw+-e+%22show+databases%22&container=nginx1&stdin=true&stdout=true&tty=true";
+
+  it("are neither stored nor shown: convertAuditEvent keeps the URI redacted, and the panel shows the command without them", () => {
+    const raw = structuredClone(loadFalcoTraceEvent("exec_pod.json")) as Record<string, any>;
+    raw.stage = "ResponseComplete";
+    raw.requestURI = EXEC_WITH_PASSWORD_URI;
+    const parsed = parseAuditEvent(raw);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const converted = convertAuditEvent(parsed.event, {
+      skipResources: DEFAULT_SKIP_RESOURCES,
+      skipUserAgentSubstrings: DEFAULT_SKIP_USER_AGENT_SUBSTRINGS,
+      sensitive: DEFAULT_SENSITIVE_RULES,
+      fingerprint: hmacFingerprint("test-key-of-sixteen-chars"),
+    });
+    if (converted.kind !== "write") throw new Error(`expected a write, got ${converted.kind}`);
+    expect(JSON.stringify(converted)).not.toContain("S3cretPw");
+    expect(converted.details.requestURI).toBe(
+      "/api/v1/namespaces/default/pods/nginx-deployment-7998647bdf-phvq7/exec?command=sh&command=-c&command=mysql+-uroot+-p%3Credacted%3E+-e+%22show+databases%22&container=nginx1&stdin=true&stdout=true&tty=true",
+    );
+    const shown = entryDetailsOf(connectEntry("exec_pod.json", { details: converted.details as unknown as JsonObject }), pod);
+    expect(shown.request.command).toEqual(["sh", "-c", `mysql -uroot -p<redacted> -e "show databases"`]);
+    expect(JSON.stringify(shown)).not.toContain("S3cretPw");
+  });
+
+  it("of an entry stored before redaction reached request URIs are not shown either", () => {
+    const stored = connectEntry("exec_pod.json");
+    const before = { ...stored, details: { ...stored.details, requestURI: EXEC_WITH_PASSWORD_URI } };
+    const shown = entryDetailsOf(before, pod);
+    expect(shown.request.command).toEqual(["sh", "-c", `mysql -uroot -p<redacted> -e "show databases"`]);
+    expect(shown.request.requestUri).toContain("-p%3Credacted%3E");
+    expect(JSON.stringify(shown)).not.toContain("S3cretPw");
   });
 });
 

@@ -3,7 +3,7 @@ import { clampToStorable } from "../../model/time/instant";
 import { formatDiffEntry } from "../../model/diff/diff";
 import { isFailedRequest } from "../../model/failedRequest";
 import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../trace/assembled";
-import { AUDIT_DETAIL_KEYS, serviceNameOf } from "../trace/display/common";
+import { AUDIT_DETAIL_KEYS, serviceNameOf, shownRequestUri } from "../trace/display/common";
 import { eventDetailsOf, eventSummaryOf, EVENT_DETAIL_KEYS } from "./eventEntry";
 import { watchDetailsOf, watchSummaryOf, WATCH_ENTRY_DETAIL_KEYS } from "./watchEntry";
 import type { MarkKind, Timeline, TimelineEntry, TimelineEntryDetails, TimelineFailure, TimelineLifetime, TimelineObject, TimelineRange, TimelineRow } from "./types";
@@ -152,6 +152,7 @@ const NAMED_AUDIT_DETAILS = new Set([...AUDIT_DETAIL_KEYS, "dryRun"]);
 /** The whole of one entry, for the side panel. */
 export function entryDetailsOf(entry: TraceEntry, object: TraceObject): TimelineEntryDetails {
   const d = entry.details;
+  const requestUri = shownRequestUri(d.requestURI);
   const annotations: Record<string, string> = {};
   if (isJsonObject(d.annotations)) {
     for (const [key, value] of Object.entries(d.annotations)) annotations[key] = typeof value === "string" ? value : JSON.stringify(value);
@@ -172,8 +173,8 @@ export function entryDetailsOf(entry: TraceEntry, object: TraceObject): Timeline
       auditId: entry.auditId,
       stage: entry.stage,
       level: text(d.level),
-      requestUri: text(d.requestURI),
-      command: entry.subresource === "exec" ? execCommandOf(text(d.requestURI)) : [],
+      requestUri,
+      command: entry.subresource === "exec" ? execCommandOf(requestUri) : [],
       sourceIps: texts(d.sourceIPs),
       groups: texts(d.groups),
       impersonatorGroups: isJsonObject(d.impersonatedBy) ? texts(d.impersonatedBy.groups) : [],

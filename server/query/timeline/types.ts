@@ -219,8 +219,9 @@ export interface TimelineEntryDetails extends TimelineEntry {
     auditId: string | null;
     stage: string | null;
     level: string | null;
+    /** With its secrets cut out (model/redact/requestUri.ts), also for rows stored before ingest did that. */
     requestUri: string | null;
-    /** The command of an exec, one argument each, from the request URI's `command` parameters in order; empty for other entries. */
+    /** The command of an exec, one argument each, from the (redacted) request URI's `command` parameters in order; empty for other entries. */
     command: string[];
     sourceIps: string[];
     groups: string[];

@@ -2,6 +2,7 @@ import { isJsonObject, type DiffEntry, type JsonValue } from "../../../ingest/au
 import { isFailedRequest } from "../../../model/failedRequest";
 import { BUILTIN_RESOURCES, kindForResource } from "../../../k8s/resources";
 import { formatDiffEntry } from "../../../model/diff/diff";
+import { redactRequestUri } from "../../../model/redact/requestUri";
 import type { AssembledTrace, RelatedObject, TraceEntry, TraceNode, TraceObject } from "../assembled";
 import { ATTR } from "../attributes";
 import { spanIdFor } from "../traceId";
@@ -106,6 +107,14 @@ const EVENT_DETAIL_KEYS = new Set(["reason", "message", "count", "type"]);
 /** A watch entry's details read into named attributes (server/plugins/types.ts ObservedHistoryEntry, source "watch"). */
 export const WATCH_DETAIL_KEYS: ReadonlySet<string> = new Set(["watchEvent", "managers", "managedAt", "subresource"]);
 
+/**
+ * A stored request URI as it may be shown, null when there is none: redacted again, as ingest
+ * does (model/redact/requestUri.ts), because rows stored before ingest did are still read.
+ */
+export function shownRequestUri(value: JsonValue | undefined): string | null {
+  return typeof value === "string" && value !== "" ? redactRequestUri(value) : null;
+}
+
 /** The diff as the `diff` attribute: one `path old -> new` line per change. */
 export function diffText(diff: DiffEntry[] | null): string | null {
   return diff && diff.length > 0 ? diff.map(formatDiffEntry).join("\n") : null;
@@ -140,7 +149,7 @@ export function entryAttributes(entry: TraceEntry): Record<string, AttributeValu
   set(ATTR.level, typeof d.level === "string" ? d.level : null);
   set(ATTR.userAgent, entry.userAgent);
   set(ATTR.sourceIPs, stringList(d.sourceIPs));
-  set(ATTR.requestUri, typeof d.requestURI === "string" ? d.requestURI : null);
+  set(ATTR.requestUri, shownRequestUri(d.requestURI));
   set(ATTR.resourceVersionBefore, typeof d.resourceVersionBefore === "string" ? d.resourceVersionBefore : null);
   set(ATTR.resourceVersionAfter, typeof d.resourceVersionAfter === "string" ? d.resourceVersionAfter : null);
   set(ATTR.arrivedAfterResourceVersion, typeof d.arrivedAfterResourceVersion === "string" ? d.arrivedAfterResourceVersion : null);

@@ -5,7 +5,7 @@ import type { AssembledTrace, TraceEntry, TraceNode, TraceObject } from "../asse
 import { ATTR } from "../attributes";
 import { encodeTraceId, spanIdFor } from "../traceId";
 import type { EpochMicros, TraceQuery, TraceSpan } from "../types";
-import { serviceNameOf } from "./common";
+import { entryAttributes, serviceNameOf } from "./common";
 import { DISPLAY } from "./index";
 
 /**
@@ -168,6 +168,20 @@ describe("span names and object attributes", () => {
     const deployment = only(byService(spans, "Deployment"));
     expect(deployment.attributes).toMatchObject({ [ATTR.apiGroup]: "apps", [ATTR.queried]: true, [ATTR.uid]: "fbf76809-33a5-4017-a1f5-8be34cd2b2fd" });
     expect(deployment.attributes).not.toHaveProperty(ATTR.relation);
+  });
+});
+
+describe("entry attributes", () => {
+  it("show a request URI stored before redaction reached it with its secrets cut out (Jaeger API, OTLP)", () => {
+    // Derived: the real exec of falco's exec_pod.json, its command made `sh -c 'mysql -uroot -pS3cret'`,
+    // and a token parameter, as a row stored before ingest redacted request URIs holds it.
+    const raw = "/api/v1/namespaces/default/pods/nginx-deployment-7998647bdf-phvq7/exec?command=sh&command=-c&command=mysql+-uroot+-pS3cret&container=nginx1&stdin=true&token=abc";
+    const exec = entry(3, "2021-09-13T15:10:00Z", { actor: "minikube-user", verb: "create", subresource: "exec", title: "minikube-user create exec" });
+    const attributes = entryAttributes({ ...exec, details: { ...exec.details, requestURI: raw } });
+    expect(attributes[ATTR.requestUri]).toBe(
+      "/api/v1/namespaces/default/pods/nginx-deployment-7998647bdf-phvq7/exec?command=sh&command=-c&command=mysql+-uroot+-p%3Credacted%3E&container=nginx1&stdin=true&token=%3Credacted%3E",
+    );
+    expect(JSON.stringify(attributes)).not.toMatch(/S3cret|token=abc/);
   });
 });
 
