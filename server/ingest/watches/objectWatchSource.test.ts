@@ -8,9 +8,8 @@ import type { DataSourceContext, ObservedHistoryEntry } from "../../plugins/type
 import type { ObservedHistorySummary } from "../../store/observedHistoryWriter";
 import type { LiveWatchedObject, WatchedCollection } from "../../store/liveWatchedObjects";
 import { startTestApiServer, type TestApiServer } from "../../testing/apiServer/server";
-import type { ServedResource } from "../../testing/apiServer/resources";
 import { loopbackKubeConfig, TEST_TOKEN } from "../../testing/apiServer/testClients";
-import { cascadeWrites, type CascadeWrite } from "../../testing/watchedCascade";
+import { CASCADE_RESOURCES, cascadeWrites, type CascadeWrite } from "../../testing/watchedCascade";
 import { objectWatchSource, watchSourceName } from "./objectWatchSource";
 
 /**
@@ -21,11 +20,7 @@ import { objectWatchSource, watchSourceName } from "./objectWatchSource";
  * goes to an ingestHistory that records it as the DataSource contract describes (each key once).
  */
 
-const SERVED: Record<CascadeWrite["groupResource"], ServedResource> = {
-  "deployments.apps": { apiGroup: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true },
-  "replicasets.apps": { apiGroup: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true },
-  pods: { apiGroup: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true },
-};
+const SERVED = CASCADE_RESOURCES;
 const WATCHED = (Object.keys(SERVED) as Array<CascadeWrite["groupResource"]>).map((name) => parseWatchedResource(name) as WatchedResource);
 const CLUSTER = "prod";
 const OBSERVED_AT = new Date("2026-12-07T10:00:00.000Z");

@@ -3,11 +3,10 @@ import { newReflectorStats, type ReflectorStats } from "../../k8s/reflector";
 import { parseWatchedResource, type WatchedResource } from "../../k8s/watchedResources";
 import type { ObservedHistoryEntry } from "../../plugins/types";
 import { startTestApiServer, type TestApiServer } from "../../testing/apiServer/server";
-import type { ServedResource } from "../../testing/apiServer/resources";
 import { loopbackKubeConfig, TEST_TOKEN } from "../../testing/apiServer/testClients";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
-import { cascadeWrites, type CascadeWrite } from "../../testing/watchedCascade";
+import { CASCADE_RESOURCES, cascadeWrites, type CascadeWrite } from "../../testing/watchedCascade";
 import type { ObservedHistoryIngestor } from "../sources/observedHistoryIngestor";
 import { startDataSources } from "../sources/dataSourceRunner";
 import type { JsonObject } from "../audit/types";
@@ -22,11 +21,7 @@ import { observeWatchedChange } from "./observeWatchedChange";
  * same store. What they hand over is recorded on its way to the app's own ingestor.
  */
 
-const SERVED: Record<CascadeWrite["groupResource"], ServedResource> = {
-  "deployments.apps": { apiGroup: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true },
-  "replicasets.apps": { apiGroup: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true },
-  pods: { apiGroup: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true },
-};
+const SERVED = CASCADE_RESOURCES;
 const GROUP_RESOURCES = Object.keys(SERVED) as Array<CascadeWrite["groupResource"]>;
 const CLUSTER = "default";
 const OBSERVED_AT = new Date("2026-12-07T10:00:00.000Z");
