@@ -38,7 +38,7 @@ export async function liveWatchedObjects(db: Database, cluster: string, collecti
   // whole watched_states table (every watched object of every cluster, deleted ones too) rather
   // than probing its key for each: under ingest's settings (INGEST_PLANNER_SETTINGS), it probes.
   const rows = await db.transaction(async (tx) => {
-    for (const [name, value] of INGEST_PLANNER_SETTINGS) await tx.query(`SELECT set_config($1, $2, true)`, [name, value]);
+    await tx.query(prepared("kt_live_watched_objects_planner", `SELECT ${INGEST_PLANNER_SETTINGS.map(([name, value]) => `set_config('${name}', '${value}', true)`).join(", ")}`));
     return tx.query<{ uid: string; namespace: string; name: string; resource_version: string }>(prepared("kt_live_watched_objects", LIVE_WATCHED_OBJECTS_SQL), [
       cluster,
       collection.resource,
