@@ -6,6 +6,8 @@ import { startTestApiServer, type TestApiServer } from "../../testing/apiServer/
 import { loopbackKubeConfig, TEST_TOKEN } from "../../testing/apiServer/testClients";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
+import { eventList } from "../../testing/scenarios/rollout";
+import { CASCADE } from "../../testing/scenarios/watchedCascadeEntries";
 import { CASCADE_RESOURCES, cascadeWrites, type CascadeWrite } from "../../testing/watchedCascade";
 import type { ObservedHistoryIngestor } from "../sources/observedHistoryIngestor";
 import { startDataSources } from "../sources/dataSourceRunner";
@@ -18,7 +20,8 @@ import { observeWatchedChange } from "./observeWatchedChange";
  * test API server serves the cascade sample's real rollout (docs/samples/deployment-cascade.jsonl,
  * server/testing/watchedCascade.ts) up to its first Pod's removal; the sources list and watch it
  * into the app's store and stop; the Pod is deleted while none runs; new sources start on the
- * same store. What they hand over is recorded on its way to the app's own ingestor.
+ * same store. What they hand over is recorded on its way to the app's own ingestor. Meanwhile
+ * another replica stored a Pod, and audit told of another.
  */
 
 const SERVED = CASCADE_RESOURCES;
@@ -114,6 +117,13 @@ describe.each(STORE_KINDS)("watch sources restarted on their store (%s)", (kind)
     const observed = observeWatchedChange({ type: "ADDED", object: later }, parseWatchedResource("pods") as WatchedResource, OBSERVED_AT);
     if (!observed.ok) throw new Error(observed.problem);
     expect((await app.context.observedHistoryIngestor.ingest(CLUSTER, [observed.entry])).stored).toBe(1);
+    // A Pod only audit told of (its real create event; the test API server never had it): no
+    // watch vouched for it, so no list may judge it gone.
+    const laterPods = writes.slice(removal).filter((w) => w.change === "ADDED" && w.groupResource === "pods");
+    const auditedUid = (laterPods[1]!.body.metadata as { uid: string }).uid;
+    const auditedCreate = CASCADE.find((event) => event.verb === "create" && (event.responseObject as { metadata?: { uid?: string } } | undefined)?.metadata?.uid === auditedUid);
+    expect(auditedCreate).toBeDefined();
+    expect((await app.postAudit(eventList([auditedCreate]))).status).toBe(200);
     const before = await entriesByObject();
 
     const second = await runSourcesUntilWatching(api, app);
@@ -125,6 +135,7 @@ describe.each(STORE_KINDS)("watch sources restarted on their store (%s)", (kind)
     // The other replica's Pod is newer than this list: not this list's to judge.
     expect(await objectRow(laterUid)).toEqual({ deleted: false, gones: 0 });
     expect(second.logs.some((line) => line.includes(nameOf(later)) && line.includes("newer than the list"))).toBe(true);
+    expect(await objectRow(auditedUid)).toEqual({ deleted: false, gones: 0 });
 
     // Restarted again: nothing new.
     const third = await runSourcesUntilWatching(api, app);
