@@ -1,6 +1,7 @@
 import type { JsonObject, ObjectIdentity } from "../ingest/audit/types";
 import type { Linker, RelationKindInfo } from "../model/links/types";
 import type { ObservedHistorySummary } from "../store/observedHistoryWriter";
+import type { LiveWatchedObject, WatchedCollection } from "../store/liveWatchedObjects";
 
 /**
  * Kubetrail plugins: TypeScript (or JavaScript) modules named in KUBETRAIL_PLUGINS and loaded
@@ -38,9 +39,12 @@ export interface KubetrailPlugin {
  * entries as the audit ingestor does: one transaction per call, each entry once by its `key`, on
  * the object it names (found by uid, else by name; a placeholder for one never seen).
  *
- * Stored today: entries without a body (`source: "event"`), as the built-in Kubernetes Events
- * source reports them (server/ingest/events). Entries with a body or `deleted` (watches) are
- * rejected, each with its reason, until the watch source brings diffs of observed bodies.
+ * Entries without a body (`source: "event"`) are stored as the built-in Kubernetes Events source
+ * reports them (server/ingest/events); watch entries (`source: "watch"`, with the observed body or
+ * `deleted`) as the built-in watch sources report them (server/ingest/watches), each diffed
+ * against the version stored before. A watching source learns what the store holds of its
+ * collection with `liveWatchedObjects`, so that a deletion it did not see (made while Kubetrail
+ * was down) can be reported as one.
  */
 export interface DataSource {
   /** Unique within its plugin, e.g. "events". */
@@ -55,6 +59,16 @@ export interface DataSourceContext {
    * batches. Rejects only when nothing could be stored (the database is down): report again later.
    */
   ingestHistory(cluster: string, entries: ObservedHistoryEntry[]): Promise<ObservedHistorySummary>;
+  /**
+   * The objects of one collection of a cluster (its apiGroup, "" for the core group, and plural
+   * resource) that the store holds as existing, as watches stored them: each one's uid,
+   * namespace, name and the resourceVersion last stored. Objects only audit or Events told of are
+   * not among them, nor deleted ones. Read-only, identities only (never bodies). What a watching
+   * source knows when it starts, as if it had watched all along (the built-in watch source
+   * relists against it: server/ingest/watches/objectWatchSource.ts). Rejects when the database
+   * cannot answer.
+   */
+  liveWatchedObjects(cluster: string, collection: WatchedCollection): Promise<LiveWatchedObject[]>;
   /** Aborted when Kubetrail shuts down. */
   signal: AbortSignal;
   log(message: string): void;

@@ -17,6 +17,7 @@ import {
 } from "./auditWriter";
 import { OPEN_RELATIONS_SQL, TARGETS_BY_UID_SQL } from "./relationWriter";
 import { STATE_WRITTEN_SINCE_SQL } from "./lateWriteHistory";
+import { LIVE_WATCHED_OBJECTS_SQL } from "./liveWatchedObjects";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import type { Sql } from "./database";
 
@@ -133,6 +134,37 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.
       expect(plans.objectsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = \S+\) AND \(uid = k\.u\)\)/);
       expect(plans.targetsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = k\.c\) AND \(uid = k\.u\)\)/);
+    });
+  });
+
+  it("reads a watched resource's live objects by index and their watched states by key, on an analysed store of a cluster that ran for a while", async () => {
+    test = await openTestDatabase(kind);
+    // Two clusters audited in full, a few resources watched. Of every 20 objects: 8 Pods (7 of
+    // them deleted: Pods come and go, their rows stay for the retention period), 2 ReplicaSets (1
+    // deleted), a Deployment, and 9 objects of other resources only audit tells of. Watched states
+    // for the watched resources' rows, deleted or not.
+    await test.db.query(`INSERT INTO clusters (id, name) VALUES (1, 'prod'), (2, 'staging')`);
+    await test.db.query(`INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid, first_seen, last_seen, deleted_at)
+      SELECT g, 1 + (g / 20) % 2, CASE WHEN r IN ('replicasets', 'deployments') THEN 'apps' WHEN r = 'leases' THEN 'coordination.k8s.io' WHEN r = 'endpointslices' THEN 'discovery.k8s.io' ELSE '' END,
+             'v1', r, 'X', 'ns-' || (g % 50), 'o-' || g, 'uid-' || g, now(), now(),
+             CASE WHEN r = 'pods' AND g % 8 <> 0 THEN now() WHEN r = 'replicasets' AND g % 2 = 0 THEN now() END
+        FROM (SELECT g, (ARRAY['pods', 'pods', 'pods', 'pods', 'pods', 'pods', 'pods', 'pods', 'replicasets', 'replicasets', 'deployments',
+                               'configmaps', 'configmaps', 'configmaps', 'secrets', 'secrets', 'leases', 'endpointslices', 'endpointslices', 'serviceaccounts'])[g % 20 + 1] AS r
+                FROM generate_series(1, ${ROWS * 4}) g) x`);
+    await test.db.query(`INSERT INTO watched_states (object_id, state, resource_version) SELECT id, '{"kind":"X"}', id::text FROM objects WHERE resource IN ('pods', 'replicasets', 'deployments')`);
+    await test.db.query(`ANALYZE`);
+
+    await test.db.transaction(async (tx) => {
+      // Left to itself, the planner hashes all of watched_states (every watched object of every cluster).
+      if (kind === "postgres") expect(await planOf(tx, LIVE_WATCHED_OBJECTS_SQL, ["prod", "pods", ""])).toMatch(/Seq Scan on watched_states/);
+      for (const [name, value] of INGEST_PLANNER_SETTINGS) await tx.query(`SELECT set_config($1, $2, true)`, [name, value]);
+      for (const [resource, group] of [["pods", ""], ["deployments", "apps"]]) {
+        const plan = await planOf(tx, LIVE_WATCHED_OBJECTS_SQL, ["prod", resource, group]);
+        expect(plan).not.toMatch(/Seq Scan/);
+        // The resource's rows found by an index on it (the kinds index, or the identity index by cluster and resource), not the whole table read.
+        expect(plan).toMatch(/(Index Scan using|Bitmap Index Scan on) objects_(kinds|identity)_idx[^\n]*\n[^\n]*Index Cond: [^\n]*resource = '[a-z]+'::text/);
+        expect(plan).toMatch(/Index Scan using watched_states_pkey on watched_states w[\s\S]*Index Cond: \(object_id = o\.id\)/);
+      }
     });
   });
 });

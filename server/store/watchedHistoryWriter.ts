@@ -6,7 +6,7 @@ import { withoutManagedFields } from "./auditWriter";
 import { applyRelationClaims, observeRelations } from "./relationWriter";
 import { unstorableTextProblem } from "./indexedText";
 import { isStorableMs } from "./storableTime";
-import { isDecimal } from "../ingest/audit/lateWrites";
+import { compareResourceVersions } from "../k8s/resourceVersionOrder";
 import { DEFAULT_IGNORED_PATHS, diffObjects } from "../model/diff/diff";
 import { redactBody, toDisplay } from "../model/redact/redact";
 import { isJsonObject, type DiffEntry, type Fingerprint, type JsonObject, type SensitiveRule } from "../ingest/audit/types";
@@ -72,19 +72,6 @@ export function watchEntryProblem(entry: ObservedHistoryEntry): string | null {
 }
 
 /**
- * Orders resourceVersions: numerically when both are decimal (every etcd-backed apiserver's), else
- * equal ones alike and any other pair as given (Kubernetes calls them opaque). Negative: a first.
- */
-function compareVersions(a: string, b: string): number | null {
-  if (isDecimal(a) && isDecimal(b)) {
-    const x = BigInt(a);
-    const y = BigInt(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  return a === b ? 0 : null;
-}
-
-/**
  * Whether an entry of version `version` tells nothing the watched state of `stateVersion` did not:
  * not newer than it. A deletion of the state's own version is news (a relist that no longer lists
  * the object names the version last seen of it). A gone (no body) names the version its source
@@ -94,7 +81,7 @@ function compareVersions(a: string, b: string): number | null {
 function isStale(entry: ObservedHistoryEntry, version: string, stateVersion: string | null, deleted: boolean): boolean {
   if (entry.deleted && (entry.body ?? null) === null) return deleted;
   if (stateVersion === null) return false;
-  const order = compareVersions(version, stateVersion);
+  const order = compareResourceVersions(version, stateVersion);
   if (order === null) return false;
   return entry.deleted ? order < 0 : order <= 0;
 }
@@ -220,11 +207,11 @@ export async function storeWatchedHistory(
   return { stored: rows.map((row) => row.watched), entryIds: inserted, stale, placeholders: relations.placeholders };
 }
 
-/** An object's entries in resourceVersion order (compareVersions); versions it cannot order keep the order given. */
+/** An object's entries in resourceVersion order (compareResourceVersions); versions it cannot order keep the order given. */
 function orderByVersion(items: ResolvedEntry[]): ResolvedEntry[] {
   return items
     .map((item, index) => ({ item, index, version: watchedVersionOf(item.entry)! }))
-    .sort((a, b) => compareVersions(a.version, b.version) || a.index - b.index)
+    .sort((a, b) => compareResourceVersions(a.version, b.version) || a.index - b.index)
     .map(({ item }) => item);
 }
 

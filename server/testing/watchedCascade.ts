@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { isJsonObject, type JsonObject } from "../ingest/audit/types";
+import type { ServedResource } from "./apiServer/resources";
 
 /**
  * The successive bodies of the Deployment `openshift-apiserver/apiserver`, its ReplicaSets and
@@ -31,6 +32,13 @@ export interface CascadeWrite {
   /** When the write completed: its audit event's stageTimestamp. */
   at: string;
 }
+
+/** The resources the cascade writes, as the test API server serves them. */
+export const CASCADE_RESOURCES: Record<CascadeWrite["groupResource"], ServedResource> = {
+  "deployments.apps": { apiGroup: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true },
+  "replicasets.apps": { apiGroup: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true },
+  pods: { apiGroup: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true },
+};
 
 const SAMPLE = path.resolve(import.meta.dirname, "../../docs/samples/deployment-cascade.jsonl");
 

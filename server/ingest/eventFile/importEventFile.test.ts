@@ -37,6 +37,7 @@ function memoryIngestor(options: { reject?: (entry: ObservedHistoryEntry) => str
       });
       return summary;
     },
+    liveWatchedObjects: async () => [],
   };
   return { ingestor, calls, keys };
 }

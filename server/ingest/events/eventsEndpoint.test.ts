@@ -41,6 +41,7 @@ function post(body: unknown) {
 
 const failingStore: ObservedHistoryIngestor = {
   ingest: () => Promise.reject(new Error('relation "history_entries" does not exist')),
+  liveWatchedObjects: async () => [],
 };
 
 afterEach(() => vi.restoreAllMocks());
@@ -71,6 +72,7 @@ describe("storeEvents", () => {
     const store: ObservedHistoryIngestor = {
       // Rejects the second entry it is given: items[2], since items[1] never reached it.
       ingest: async (_cluster, entries) => ({ received: entries.length, stored: 1, duplicates: 0, rejected: [{ index: 1, key: entries[1]!.key, reason: "object.name: too long" }], placeholders: 0 }),
+      liveWatchedObjects: async () => [],
     };
     const summary = await storeEvents(store, "unit", [a, { ...b, involvedObject: null }, c], undefined);
     expect(summary.rejected).toEqual([

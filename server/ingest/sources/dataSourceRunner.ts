@@ -27,6 +27,7 @@ export function startDataSources(sources: readonly RunnableDataSource[], ingesto
       try {
         await source.start({
           ingestHistory: (cluster, entries) => ingestor.ingest(cluster, entries),
+          liveWatchedObjects: (cluster, collection) => ingestor.liveWatchedObjects(cluster, collection),
           signal: controller.signal,
           log: sourceLog,
         });

@@ -2,6 +2,7 @@ import type { Database } from "../../store/database";
 import { ClusterRegistry } from "../../store/clusters";
 import { ObjectIdPool } from "../../store/objectIdPool";
 import { storeObservedHistory, type ObservedHistoryOptions, type ObservedHistorySummary } from "../../store/observedHistoryWriter";
+import { liveWatchedObjects, type LiveWatchedObject, type WatchedCollection } from "../../store/liveWatchedObjects";
 import { CLUSTER_NAME_RULE, isValidClusterName } from "../../model/clusterName";
 import type { ObservedHistoryEntry } from "../../plugins/types";
 import { configuredFingerprint, type IngestHooks } from "../audit/ingest";
@@ -11,11 +12,14 @@ import { loadPlugins } from "../../plugins/load";
 
 /**
  * Stores what data sources (Kubernetes Events, plugins' sources) observed: the `ingestHistory`
- * they are given. One per process, so its sources share a cluster registry and an id pool.
+ * they are given; and tells a watch source starting what the store holds of its collection (their
+ * `liveWatchedObjects`). One per process, so its sources share a cluster registry and an id pool.
  */
 export interface ObservedHistoryIngestor {
   /** Stores `entries` of `cluster` in one transaction; resolves with what was stored once committed. */
   ingest(cluster: string, entries: readonly ObservedHistoryEntry[]): Promise<ObservedHistorySummary>;
+  /** The objects of `collection` in `cluster` the store holds as existing, as watches stored them (server/store/liveWatchedObjects.ts). */
+  liveWatchedObjects(cluster: string, collection: WatchedCollection): Promise<LiveWatchedObject[]>;
 }
 
 /**
@@ -54,6 +58,15 @@ export function createObservedHistoryIngestor(db: Database, hooks: IngestHooks =
         }
       }
       return summary;
+    },
+    async liveWatchedObjects(cluster, collection) {
+      if (typeof cluster !== "string" || !isValidClusterName(cluster)) {
+        throw new Error(`liveWatchedObjects: "${String(cluster)}" is not a valid cluster name (${CLUSTER_NAME_RULE})`);
+      }
+      if (typeof collection?.apiGroup !== "string" || typeof collection.resource !== "string" || collection.resource === "") {
+        throw new Error("liveWatchedObjects: the collection must name its apiGroup (\"\" for the core group) and resource");
+      }
+      return liveWatchedObjects(db, cluster, collection);
     },
   };
 }

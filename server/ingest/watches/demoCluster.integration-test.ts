@@ -70,6 +70,8 @@ describe("npm run demo:cluster", () => {
         entries.push(...batch);
         return { received: batch.length, stored: batch.length, duplicates: 0, rejected: [], placeholders: 0 };
       },
+      // A fresh store: nothing watched before.
+      liveWatchedObjects: async () => [],
     };
     const running = [
       ...["deployments.apps", "replicasets.apps", "pods"].map((name) =>

@@ -6,10 +6,10 @@ import { newReflectorStats, type ReflectorStats } from "../../k8s/reflector";
 import { parseWatchedResource, type WatchedResource } from "../../k8s/watchedResources";
 import type { DataSourceContext, ObservedHistoryEntry } from "../../plugins/types";
 import type { ObservedHistorySummary } from "../../store/observedHistoryWriter";
+import type { LiveWatchedObject, WatchedCollection } from "../../store/liveWatchedObjects";
 import { startTestApiServer, type TestApiServer } from "../../testing/apiServer/server";
-import type { ServedResource } from "../../testing/apiServer/resources";
 import { loopbackKubeConfig, TEST_TOKEN } from "../../testing/apiServer/testClients";
-import { cascadeWrites, type CascadeWrite } from "../../testing/watchedCascade";
+import { CASCADE_RESOURCES, cascadeWrites, type CascadeWrite } from "../../testing/watchedCascade";
 import { objectWatchSource, watchSourceName } from "./objectWatchSource";
 
 /**
@@ -20,11 +20,7 @@ import { objectWatchSource, watchSourceName } from "./objectWatchSource";
  * goes to an ingestHistory that records it as the DataSource contract describes (each key once).
  */
 
-const SERVED: Record<CascadeWrite["groupResource"], ServedResource> = {
-  "deployments.apps": { apiGroup: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true },
-  "replicasets.apps": { apiGroup: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true },
-  pods: { apiGroup: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true },
-};
+const SERVED = CASCADE_RESOURCES;
 const WATCHED = (Object.keys(SERVED) as Array<CascadeWrite["groupResource"]>).map((name) => parseWatchedResource(name) as WatchedResource);
 const CLUSTER = "prod";
 const OBSERVED_AT = new Date("2026-12-07T10:00:00.000Z");
@@ -40,6 +36,8 @@ class RecordingStore {
   readonly keys = new Set<string>();
   duplicates = 0;
   failNext = 0;
+  /** What it holds as existing, as watches stored it, by collection (`group/resource`): none unless a test says. */
+  readonly live = new Map<string, LiveWatchedObject[]>();
 
   get entries(): ObservedHistoryEntry[] {
     return this.calls.flat();
@@ -62,6 +60,11 @@ class RecordingStore {
     }
     return { received: entries.length, stored, duplicates: entries.length - stored, rejected: [], placeholders: 0 };
   }
+
+  async liveWatchedObjects(cluster: string, collection: WatchedCollection): Promise<LiveWatchedObject[]> {
+    expect(cluster).toBe(CLUSTER);
+    return this.live.get(`${collection.apiGroup}/${collection.resource}`) ?? [];
+  }
 }
 
 interface Running {
@@ -78,11 +81,15 @@ async function startServer(): Promise<TestApiServer> {
 }
 
 /** The three sources, sharing one store, started as the app starts data sources. */
-function startSources(api: TestApiServer): Running {
-  const store = new RecordingStore();
+function startSources(api: TestApiServer, store = new RecordingStore()): Running {
   const logs: string[] = [];
   const controller = new AbortController();
-  const context: DataSourceContext = { ingestHistory: (cluster, entries) => store.ingestHistory(cluster, entries), signal: controller.signal, log: (line) => logs.push(line) };
+  const context: DataSourceContext = {
+    ingestHistory: (cluster, entries) => store.ingestHistory(cluster, entries),
+    liveWatchedObjects: (cluster, collection) => store.liveWatchedObjects(cluster, collection),
+    signal: controller.signal,
+    log: (line) => logs.push(line),
+  };
   const stats = WATCHED.map(() => newReflectorStats());
   const running = WATCHED.map((resource, index) =>
     objectWatchSource(CLUSTER, loopbackKubeConfig(api.url, TEST_TOKEN), resource, { minBackoffMs: 5, maxBackoffMs: 20, batchDelayMs: 1 }, stats[index], () => OBSERVED_AT).start(context),
@@ -293,6 +300,7 @@ describe("objectWatchSource", () => {
     const podsResource = WATCHED.find((resource) => resource.resource === "pods")!;
     const running = objectWatchSource(CLUSTER, loopbackKubeConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, TEST_TOKEN), podsResource, {}, stats, () => OBSERVED_AT).start({
       ingestHistory: (cluster, entries) => store.ingestHistory(cluster, entries),
+      liveWatchedObjects: (cluster, collection) => store.liveWatchedObjects(cluster, collection),
       signal: controller.signal,
       log: (line) => logs.push(line),
     });
@@ -303,6 +311,36 @@ describe("objectWatchSource", () => {
     while (stats.state !== "watching") await new Promise((resolve) => setTimeout(resolve, 5));
     expect(store.entries.map(nameOf)).toEqual([(pods[0]!.metadata as { name: string }).name]);
     expect(logs).toContain(`an object that cannot be identified was left out (LISTED openshift-apiserver/${(pods[1]!.metadata as { name: string }).name}): it has no metadata.uid`);
+  });
+
+  it("after a restart, hands over what the store holds and the first list no longer brings as gone, nothing listed unchanged, and leaves alive, logged, what it cannot order against the list", async () => {
+    const api = await startServer();
+    const writes = cascadeWrites();
+    // Up to the deployment controller's first status update: a Deployment, its first ReplicaSet, three Pods.
+    apply(api, writes.slice(0, writes.findIndex((w) => w.groupResource === "deployments.apps" && w.subresource === "status") + 1));
+    // What a store written before the restart holds of Pods: the three served, at the versions
+    // served; and two later Pods of the rollout, deleted while no source ran. The store held one
+    // at a version before the list's, the other at a version that is not etcd's (opaque).
+    const listedPods = writes.filter((w) => w.groupResource === "pods" && w.change === "ADDED").slice(0, 3);
+    const [deletedPod, opaquePod] = writes.filter((w) => w.groupResource === "pods" && w.change === "ADDED").slice(3, 5).map((w) => w.body.metadata as { uid: string; namespace: string; name: string });
+    const store = new RecordingStore();
+    store.live.set("/pods", [
+      ...listedPods.map((w) => {
+        const metadata = api.get("pods", w.body.metadata as { namespace: string; name: string })!.metadata as { uid: string; namespace: string; name: string; resourceVersion: string };
+        return { uid: metadata.uid, namespace: metadata.namespace, name: metadata.name, resourceVersion: metadata.resourceVersion };
+      }),
+      { uid: deletedPod!.uid, namespace: deletedPod!.namespace, name: deletedPod!.name, resourceVersion: "1" },
+      { uid: opaquePod!.uid, namespace: opaquePod!.namespace, name: opaquePod!.name, resourceVersion: "opaque-7f3a" },
+    ]);
+    const running = startSources(api, store);
+    await api.waitForWatches(3);
+    await running.until(() => running.stats.every((stats) => stats.state === "watching"));
+
+    const pods = store.entries.filter((entry) => entry.object.resource === "pods");
+    expect(pods.map((entry) => [entry.details.watchEvent, entry.object.name, entry.key])).toEqual([["GONE", deletedPod!.name, `${deletedPod!.uid}@1/gone`]]);
+    expect(running.logs).toContainEqual(expect.stringMatching(new RegExp(`^1 object not in the list at resourceVersion \\d+ left alive, not marked gone: their stored versions cannot be ordered .*: openshift-apiserver/${opaquePod!.name}@opaque-7f3a$`)));
+    // The Deployment and ReplicaSet, which the store did not hold, are handed over as listed.
+    expect(store.entries.filter((entry) => entry.object.resource !== "pods").map((entry) => entry.details.watchEvent)).toEqual(["LISTED", "LISTED"]);
   });
 
   it("hands the gone objects over again at the next relist when the store could not take them", async () => {

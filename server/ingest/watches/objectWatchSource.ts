@@ -3,7 +3,8 @@ import { runReflector, type ObservedChange, type ReflectorOptions, type Reflecto
 import { collectionPath, type WatchedResource } from "../../k8s/watchedResources";
 import type { DataSource, DataSourceContext, ObservedHistoryEntry } from "../../plugins/types";
 import { isJsonObject, type JsonObject } from "../audit/types";
-import { KnownObjects } from "./knownObjects";
+import type { LiveWatchedObject } from "../../store/liveWatchedObjects";
+import { KnownObjects, type UndecidedReason } from "./knownObjects";
 import { describeWatchedObject, goneEntry, observeWatchedChange, type KnownObject } from "./observeWatchedChange";
 
 /** Reflector settings a test (or a later option) may change; the rest are the source's own. */
@@ -18,10 +19,12 @@ export function watchSourceName(cluster: string, resource: WatchedResource): str
  * The built-in data source of one resource of one cluster (KUBETRAIL_WATCH_RESOURCES): lists and
  * watches its collection in every namespace (server/k8s/reflector.ts) and hands every observed
  * version of every object over as a history entry (observeWatchedChange.ts), whose body the
- * store diffs against the version before. Objects listed again unchanged are not handed over
- * twice; after a restart they are, and the store's receipts (by uid and resourceVersion) drop them.
- * An object a relist no longer brings was deleted while the watch was down: handed over as gone.
- * Only the objects' identities and versions are kept in memory (knownObjects.ts), not bodies.
+ * store diffs against the version before. Before it takes its first list, it learns what the
+ * store holds as existing of the collection (DataSourceContext.liveWatchedObjects): objects
+ * listed again unchanged, since this start or the last, are not handed over twice. An object a
+ * list no longer brings was deleted while the watch, or Kubetrail, was down: handed over as gone
+ * (unless another replica stored it after the list was read: KnownObjects.notListed). Only the
+ * objects' identities and versions are kept in memory (knownObjects.ts), not bodies.
  */
 export function objectWatchSource(
   cluster: string,
@@ -37,6 +40,20 @@ export function objectWatchSource(
     async start(context) {
       context.log(`watching ${path} of ${kubeConfig.getCurrentCluster()?.server ?? "?"} as cluster "${cluster}"`);
       const known = new KnownObjects();
+      let storedLearned = false;
+      // Once, before the first batch is taken (not at start: a database that cannot answer yet
+      // fails that batch, which the reflector retries with back-off, as when it cannot store).
+      const learnStored = async () => {
+        if (storedLearned) return;
+        let stored: LiveWatchedObject[];
+        try {
+          stored = await context.liveWatchedObjects(cluster, { apiGroup: resource.apiGroup, resource: resource.resource });
+        } catch (error) {
+          throw new Error(`could not read which objects the store holds as existing: ${(error as Error).message}`);
+        }
+        known.learnStored(stored.map((object) => storedKnownObject(object, resource)));
+        storedLearned = true;
+      };
       await runReflector(
         {
           ...tuning,
@@ -46,6 +63,7 @@ export function objectWatchSource(
           log: context.log,
           listStarting: () => known.listStarting(),
           async consume(changes: ObservedChange[]) {
+            await learnStored();
             const observedAt = clock();
             const entries: ObservedHistoryEntry[] = [];
             const updates: Array<{ deleted: boolean; known: KnownObject }> = [];
@@ -73,10 +91,17 @@ export function objectWatchSource(
               else known.seen(update.known);
             }
           },
-          async listComplete() {
-            const gone = known.notListed();
+          async listComplete(listVersion: string) {
+            await learnStored();
+            const { gone, undecided } = known.notListed(listVersion);
             await ingest(context, cluster, gone.map((object) => goneEntry(object, clock())));
             for (const object of gone) known.forget(object.object.uid);
+            // Left as they are, for the watch from here to tell what becomes of them; never silently.
+            for (const reason of ["stored-newer", "unordered"] as const) {
+              const left = undecided.filter((item) => item.reason === reason).map((item) => item.known);
+              if (left.length > 0) context.log(undecidedMessage(left, reason, listVersion));
+            }
+            for (const { known: object } of undecided) known.forget(object.object.uid);
             known.listDone();
           },
         },
@@ -84,6 +109,26 @@ export function objectWatchSource(
       );
     },
   };
+}
+
+/** An object the store holds as existing, known as this source would know it had it watched. */
+function storedKnownObject(stored: LiveWatchedObject, resource: WatchedResource): KnownObject {
+  return {
+    resourceVersion: stored.resourceVersion,
+    object: { apiGroup: resource.apiGroup, apiVersion: resource.version, resource: resource.resource, kind: resource.kind, namespace: stored.namespace, name: stored.name, uid: stored.uid },
+  };
+}
+
+const UNDECIDED_WHY: Record<UndecidedReason, string> = {
+  "stored-newer": "the store holds them at versions newer than the list (stored by another replica after the list was read)",
+  unordered: "their stored versions cannot be ordered against the list's (not decimal, as etcd's are)",
+};
+
+/** One log line for the objects a list did not bring and left alive, naming a few. */
+function undecidedMessage(objects: readonly KnownObject[], reason: UndecidedReason, listVersion: string): string {
+  const named = objects.slice(0, 5).map((o) => `${o.object.namespace === "" ? "" : `${o.object.namespace}/`}${o.object.name}@${o.resourceVersion}`);
+  const more = objects.length > named.length ? ` and ${objects.length - named.length} more` : "";
+  return `${objects.length} object${objects.length === 1 ? "" : "s"} not in the list at resourceVersion ${listVersion} left alive, not marked gone: ${UNDECIDED_WHY[reason]}: ${named.join(", ")}${more}`;
 }
 
 /** metadata.uid of a watched object, when it has one (observeWatchedChange says what it lacks otherwise). */

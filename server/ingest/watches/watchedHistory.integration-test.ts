@@ -4,13 +4,12 @@ import { parseWatchedResource, type WatchedResource } from "../../k8s/watchedRes
 import { loadTimeline } from "../../query/timeline/load";
 import type { TimelineEntry } from "../../query/timeline/types";
 import { startTestApiServer } from "../../testing/apiServer/server";
-import type { ServedResource } from "../../testing/apiServer/resources";
 import { loopbackKubeConfig, TEST_TOKEN } from "../../testing/apiServer/testClients";
 import { STORE_KINDS } from "../../testing/databases";
 import { startTestApp, type TestApp } from "../../testing/appHarness";
 import { eventList } from "../../testing/scenarios/rollout";
 import { CASCADE } from "../../testing/scenarios/watchedCascadeEntries";
-import { cascadeWrites, type CascadeWrite } from "../../testing/watchedCascade";
+import { CASCADE_RESOURCES, cascadeWrites, type CascadeWrite } from "../../testing/watchedCascade";
 import { startDataSources } from "../sources/dataSourceRunner";
 import { objectWatchSource } from "./objectWatchSource";
 import type { JsonObject } from "../audit/types";
@@ -26,11 +25,7 @@ import type { JsonObject } from "../audit/types";
  * request, and the watch's entries of the same versions fold into it.
  */
 
-const SERVED: Record<CascadeWrite["groupResource"], ServedResource> = {
-  "deployments.apps": { apiGroup: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true },
-  "replicasets.apps": { apiGroup: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true },
-  pods: { apiGroup: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true },
-};
+const SERVED = CASCADE_RESOURCES;
 const GROUP_RESOURCES = Object.keys(SERVED) as Array<CascadeWrite["groupResource"]>;
 const CLUSTER = "default";
 const JAEGER = { basePath: "/jaeger", uiServed: false };
