@@ -153,3 +153,79 @@ describe.each(STORE_KINDS)("watch entries folded into their audit twins on %s", 
     });
   });
 });
+
+/**
+ * Two audit entries of one version, and the watch entry of that version between them: the side
+ * panel must lend (or not) the watch entry's diff as the lane does, whatever range the lane shows.
+ * The same rollout as above; by SQL, the Deployment's first audited write (the status update
+ * that made 9109, 14:53:16.296, no diff of its own) recorded a second time 150 s later under
+ * another audit ID, as audit stores a request that changed nothing when it did not know the
+ * version before it (a retried request, a no-op update: `noop` compares with the version audit
+ * knew); and the watch that saw 9109 reporting it 100 s late (a watch that fell behind), nearer
+ * the second entry than the first.
+ */
+describe.each(STORE_KINDS)("a watch entry between two audit entries of its version on %s", (kind) => {
+  let app: TestApp;
+  let deploymentId: number;
+  let first: number;
+  let second: number;
+  let watch9109: number;
+  const steps = openshiftCascade();
+  const versions = versionsOf(steps, "deployments", CASCADE.deployment.name);
+  const watchRows = watchRowsOf(versions);
+  const FIRST_AT = at("14:53:16.296");
+  const WATCH_LATE_MS = 100_000;
+  const SECOND_AFTER_MS = 150_000;
+
+  beforeAll(async () => {
+    app = await startTestApp(kind);
+    const audited = steps.filter((step) => !MISSED_BY_AUDIT.has(step.label));
+    expect((await app.postAudit(cascadeEventList(audited), { cluster: CLUSTER })).status).toBe(200);
+    deploymentId = await objectIdOf(app.context.db, CLUSTER, "deployments", CASCADE.deployment.name);
+    const late = watchRows.map((row, i) => (versions[i]!.resourceVersion === "9109" ? { ...row, startTime: new Date(FIRST_AT.getTime() + WATCH_LATE_MS) } : row));
+    const ids = await insertWatchRows(app.context.db, deploymentId, late);
+    watch9109 = ids[versions.findIndex((v) => v.resourceVersion === "9109")]!;
+    const audit9109 = await app.context.db.query<{ id: string }>(
+      `SELECT id FROM history_entries WHERE object_id = $1 AND source = 'audit' AND details->>'resourceVersionAfter' = '9109'`,
+      [deploymentId],
+    );
+    expect(audit9109.rows).toHaveLength(1);
+    first = Number(audit9109.rows[0]!.id);
+    const copied = await app.context.db.query<{ id: string }>(
+      `INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, subresource, status_code, title, audit_id, stage, user_agent, impersonator, details, diff, snapshot, noop)
+       SELECT object_id, cluster_id, source, start_time + $2 * interval '1 millisecond', end_time + $2 * interval '1 millisecond', actor, verb, subresource, status_code, title,
+              'c0a50000-0000-4000-8000-00000000a109', stage, user_agent, impersonator, details, diff, snapshot, noop
+         FROM history_entries WHERE id = $1
+       RETURNING id`,
+      [first, SECOND_AFTER_MS],
+    );
+    second = Number(copied.rows[0]!.id);
+  });
+  afterAll(() => app?.close());
+
+  const laneOf = async (range?: { startMicros: number; endMicros: number }) =>
+    (await loadTimeline(app.context.db, { id: deploymentId, relations: "self", ...(range ? { range } : {}) }, { jaeger: JAEGER }))!.rows[0]!.entries;
+  const micros = (date: Date) => date.getTime() * 1000;
+
+  it("the watch entry's diff goes to the audit entry nearer it, on the lane and in the side panel", async () => {
+    const lane = await laneOf();
+    const shown = (id: number) => lane.find((entry) => entry.id === id)!;
+    // Folded into the second (50 s from it, 100 s from the first): not on the lane.
+    expect(lane.map((entry) => entry.id)).not.toContain(watch9109);
+    expect(shown(second)).toMatchObject({ diffFrom: "watch" });
+    expect(shown(first)).toMatchObject({ diffFrom: null, diff: [] });
+
+    const panelOfFirst = (await loadTimelineEntry(app.context.db, first))!;
+    expect(panelOfFirst).toMatchObject({ diffFrom: null, diff: [], request: { diffFromEntryId: null } });
+    const panelOfSecond = (await loadTimelineEntry(app.context.db, second))!;
+    expect(panelOfSecond).toMatchObject({ diffFrom: "watch", request: { diffFromEntryId: watch9109 } });
+    expect(panelOfSecond.diff).toEqual(watchRows[versions.findIndex((v) => v.resourceVersion === "9109")]!.diff!.map(formatDiffEntry));
+  });
+
+  it("a lane whose range holds only the first entry pairs the watch entry as the whole lane does", async () => {
+    // The watch entry lies after the range's end (within two minutes of it), the second entry beyond that.
+    const lane = await laneOf({ startMicros: micros(at("14:53:00")), endMicros: micros(at("14:53:30")) });
+    // (The create audit missed, which the watch reported a second after the first entry, is in it too.)
+    expect(lane.map((entry) => `${entry.source} ${entry.id === first} ${entry.diffFrom}`)).toEqual(["audit true null", "watch false null"]);
+  });
+});
