@@ -5,6 +5,8 @@ import { CASCADE, cascadeEventList, openshiftCascade } from "../../testing/scena
 import { insertWatchRows, versionsOf, watchRowsOf, WATCH_DELAY_MS } from "../../testing/scenarios/watchedCascade";
 import { formatDiffEntry } from "../../model/diff/diff";
 import { loadTimeline, loadTimelineEntry } from "../timeline/load";
+import { searchObjects } from "../objectSearch";
+import { findTraceRoots } from "./search";
 import type { TimelineEntry } from "../timeline/types";
 import type { JaegerKeyValue, JaegerTrace } from "../../jaeger/v1/jaegerJson";
 import { ATTR } from "./attributes";
@@ -140,6 +142,42 @@ describe.each(STORE_KINDS)("watch entries folded into their audit twins on %s", 
     const later = await timelineEntries({ startMicros: micros(at("14:53:16.300")) + 1000, endMicros: micros(watch9109) + 1000 });
     // Only the create audit missed, which the watch reported in the meantime.
     expect(later.map((entry) => `${entry.source} ${entry.verb}`)).toEqual(["watch create"]);
+  });
+
+  it("searches count each write once, as its trace shows it: the dashboard's and the Jaeger API's", async () => {
+    const micros = (date: Date) => date.getTime() * 1000;
+    const audit9109 = at("14:53:16.296");
+    // The whole rollout; a range that starts between the audit entry of 9109 and its watch twin (whole seconds, as a trace's).
+    const ranges = [
+      { from: at("14:50:00"), to: at("15:30:00"), deployment: 11 },
+      { from: new Date((seconds(audit9109) + 1) * 1000), to: at("14:54:00"), deployment: 2 },
+    ];
+    for (const { from, to, deployment } of ranges) {
+      const found = await searchObjects(app.context.db, { cluster: CLUSTER, namespace: CASCADE.namespace, from, to, limit: 100 });
+      // The Deployment (watched: twinned and untwinned entries), its ReplicaSets and Pods (not watched).
+      expect(found.objects.filter((object) => object.kind === "Deployment").map((object) => object.entryCount)).toEqual([deployment]);
+      expect(found.objects.length).toBeGreaterThan(1);
+      for (const object of found.objects) {
+        const timeline = await loadTimeline(app.context.db, { id: object.id, relations: "self", range: { startMicros: micros(from), endMicros: micros(to) } }, { jaeger: JAEGER });
+        expect(object.entryCount, `${object.kind}/${object.name} from ${from.toISOString()}`).toBe(timeline!.rows[0]!.entries.length);
+      }
+      expect(logVersions(await jaegerTrace(from, to))).toHaveLength(deployment);
+    }
+    // By kind, over the store's whole range (the dashboard's default): the search that reads the recent entries first.
+    const byKind = await searchObjects(app.context.db, { cluster: CLUSTER, kind: "deployment", limit: 10 });
+    expect(byKind.objects.map((object) => `${object.name} ${object.entryCount}`)).toEqual([`${CASCADE.deployment.name} 11`]);
+  });
+
+  it("counts an object with more watch entries than a search pairs as stored, and says so", async () => {
+    const criteria = { cluster: CLUSTER, resource: "deployments", apiGroup: "apps", name: CASCADE.deployment.name, start: at("14:50:00"), end: at("15:30:00"), limit: 10 };
+    const countOf = async (maxWatchEntriesToFold: number) =>
+      (await findTraceRoots(app.context.db, criteria, { maxWatchEntriesToFold })).map((root) => ({ entryCount: root.entryCount, entryCountFolded: root.entryCountFolded }));
+    // The Deployment's ten versions, each seen by the watch: eight also by audit.
+    expect(watchRows).toHaveLength(10);
+    expect(await countOf(10)).toEqual([{ entryCount: 11, entryCountFolded: true }]);
+    expect(await countOf(9)).toEqual([{ entryCount: 19, entryCountFolded: false }]);
+    // The Jaeger search, which builds the traces, counts as stored.
+    expect((await findTraceRoots(app.context.db, criteria, { entryCounts: "stored" })).map((root) => root.entryCount)).toEqual([19]);
   });
 
   it("reads the entries around a range from the index of an object's history", async () => {

@@ -128,6 +128,28 @@ function pairTwins(candidates: Iterable<TwinCandidate>): { auditOfWatch: Map<num
 }
 
 /**
+ * SQL: whether watch entry `w` (an alias of history_entries) has an audit twin, i.e. whether
+ * foldWatchTwins leaves it out: a version to pair (twinVersionOf) and an audit entry of its
+ * object and version, not a no-op, at most TWIN_WINDOW_MICROS away (which one, pairTwins
+ * decides; that there is one, this). For views that count entries without loading them
+ * (search.ts). `range` (SQL timestamps) bounds where the watch entries began: with it the audit
+ * entries are read only around that range, whether the planner probes history_object_time_idx
+ * for each watch entry or reads them once and hashes them by version.
+ */
+export function watchEntryHasAuditTwin(w: string, range?: { from: string; to: string }): string {
+  const window = `interval '${TWIN_WINDOW_MICROS} microseconds'`;
+  const aroundRange = range ? `AND twin.start_time >= ${range.from}::timestamptz - ${window} AND twin.start_time <= ${range.to}::timestamptz + ${window}` : "";
+  return `(
+  coalesce(${w}.details->>'resourceVersionAfter', '') <> '' AND ${w}.details->>'watchEvent' IS DISTINCT FROM 'GONE'
+  AND EXISTS (
+    SELECT 1 FROM history_entries twin
+     WHERE twin.object_id = ${w}.object_id ${aroundRange}
+       AND twin.start_time >= ${w}.start_time - ${window} AND twin.start_time <= ${w}.start_time + ${window}
+       AND twin.source = 'audit' AND NOT twin.noop
+       AND twin.details->>'resourceVersionAfter' = ${w}.details->>'resourceVersionAfter'))`;
+}
+
+/**
  * `entries` (one or more objects', in any order) with every watch entry that has an audit twin
  * left out, and every audit entry without a diff of its own given its twin's, with details
  * `diffFrom: "watch"` and `diffFromEntryId`. `outside` are candidates that are not in `entries`
