@@ -129,7 +129,13 @@ function ResultsTable({ objects, range }: { objects: FoundObject[]; range: Objec
               <td className={styles.time}>
                 <Instant ms={object.lastEntry} />
               </td>
-              <td className={styles.count}>{object.entryCount}</td>
+              {object.entryCountFolded ? (
+                <td className={styles.count}>{object.entryCount}</td>
+              ) : (
+                <td className={styles.count} title="At most: too many watch entries to tell which are the same writes as audit entries (its page shows each write once)">
+                  ≤ {object.entryCount}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>

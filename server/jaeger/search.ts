@@ -62,9 +62,12 @@ export async function searchCriteria(sql: Sql, service: string | undefined, tags
   return filters.flatMap((filter) => narrow(base, filter) ?? []);
 }
 
-/** Objects matching any of the criteria, most recently active first, at most `limit`. */
+/**
+ * Objects matching any of the criteria, most recently active first, at most `limit`; their
+ * entries counted as stored (the traces built from them say what they show).
+ */
 async function findRoots(sql: Sql, criteria: ObjectCriteria[], range: { start: Date; end: Date }, limit: number): Promise<TraceRoot[]> {
-  const found = await Promise.all(criteria.map((c) => findTraceRoots(sql, { ...c, ...range, limit })));
+  const found = await Promise.all(criteria.map((c) => findTraceRoots(sql, { ...c, ...range, limit }, { entryCounts: "stored" })));
   if (found.length === 1) return found[0]!;
   const byId = new Map(found.flat().map((root) => [root.id, root]));
   return [...byId.values()].sort((a, b) => b.lastEntry - a.lastEntry || b.id - a.id).slice(0, limit);

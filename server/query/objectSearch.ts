@@ -51,8 +51,13 @@ export interface FoundObject {
   firstEntry: number;
   /** Start of its last matching entry that overlaps the range (epoch ms). */
   lastEntry: number;
-  /** How many of its entries overlap the range and match. */
+  /**
+   * How many of its entries overlap the range and match, as its page shows them (a write seen by
+   * audit and a watch once) when `entryCountFolded`; else every stored entry, an upper bound.
+   */
   entryCount: number;
+  /** False for an object with too many watch entries in the range to pair for a count (trace/search.ts). */
+  entryCountFolded: boolean;
 }
 
 export interface ObjectSearchResult {
@@ -85,6 +90,7 @@ function foundObjectOf(root: TraceRoot): FoundObject {
     firstEntry: millis(root.firstEntry),
     lastEntry: millis(root.lastEntry),
     entryCount: root.entryCount,
+    entryCountFolded: root.entryCountFolded,
   };
 }
 

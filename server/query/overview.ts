@@ -1,7 +1,7 @@
 import type { Database } from "../store/database";
 import type { DiffEntry, JsonObject, JsonValue } from "../ingest/audit/types";
 import type { EpochMicros } from "./trace/types";
-import { foldWatchTwins, loadTwinCandidates, mayHaveTwinOutside, TWIN_WINDOW_MICROS } from "./trace/watchTwins";
+import { foldWatchTwins, loadTwinCandidates, mayHaveTwinOutside, TWIN_REACH_MICROS } from "./trace/watchTwins";
 import { formatDiffEntry } from "../model/diff/diff";
 import { isFailedRequest } from "../model/failedRequest";
 
@@ -64,10 +64,11 @@ export async function loadOverview(db: Database, limit = 50): Promise<Overview> 
     diff: row.diff as DiffEntry[] | null,
   }));
   // A write seen by audit and by a watch is listed once, as its audit entry (trace/watchTwins.ts).
-  // The latest entries hold every twin of theirs but those older than the oldest of them.
+  // The latest entries hold every twin of theirs but those older than the oldest of them, read
+  // as far back as the audit entries that decide whose twin each is (TWIN_REACH_MICROS).
   const oldest = entries.at(-1)?.start;
   const nearOldest = oldest === undefined ? [] : entries.filter((entry) => mayHaveTwinOutside(entry, oldest, Number.POSITIVE_INFINITY));
-  const outside = nearOldest.length === 0 ? [] : await loadTwinCandidates(db, [...new Set(nearOldest.map((entry) => entry.objectId))], oldest! - TWIN_WINDOW_MICROS, oldest! + 1);
+  const outside = nearOldest.length === 0 ? [] : await loadTwinCandidates(db, [...new Set(nearOldest.map((entry) => entry.objectId))], oldest! - TWIN_REACH_MICROS, oldest! + 1);
   return {
     clusters,
     objects,

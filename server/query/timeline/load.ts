@@ -3,7 +3,7 @@ import { traceLocationOf } from "../../jaeger/redirect";
 import { assembleTrace, ENTRY_COLUMNS, micros, normalizeEntry, normalizeObject, OBJECTS_SQL, type AssembleOptions } from "../trace/assemble";
 import type { TraceEntry, TraceObject } from "../trace/assembled";
 import { DEFAULT_TRACE_DEPTH, traceIdOrNull } from "../trace/traceId";
-import { foldWatchTwins, loadTwinCandidates, TWIN_WINDOW_MICROS, wantsWatchDiff } from "../trace/watchTwins";
+import { foldWatchTwinOf } from "../trace/watchTwins";
 import type { RelationMode, TraceQuery } from "../trace/types";
 import { clampToStorable, LAST_STORABLE_MICROS } from "../../model/time/instant";
 import { buildTimeline, entryDetailsOf, lifetimeRange, type Timeline, type TimelineEntryDetails, type TimelineRange } from "./payload";
@@ -95,8 +95,7 @@ export async function loadTimelineEntry(sql: Sql, id: number): Promise<TimelineE
   if (!row) return null;
   const loaded = normalizeEntry(row);
   // An audit entry without a diff shows its watch twin's, as on its lane (../trace/watchTwins.ts).
-  const twins = wantsWatchDiff(loaded) ? await loadTwinCandidates(sql, [loaded.objectId], loaded.start - TWIN_WINDOW_MICROS, loaded.start + TWIN_WINDOW_MICROS + 1) : [];
-  const entry = foldWatchTwins([loaded], twins)[0] ?? loaded;
+  const entry = await foldWatchTwinOf(sql, loaded);
   const object = (await sql.query<TraceObject>(OBJECTS_SQL, [[entry.objectId]])).rows[0];
   // Pruned between the two statements.
   if (!object) return null;

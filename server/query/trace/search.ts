@@ -3,6 +3,7 @@ import type { Sql } from "../../store/database";
 import { overRangeParts, rangePartCondition, RUNNING_PARTS, type RangePart } from "../overlappingEntries";
 import type { TraceObject } from "./assembled";
 import { micros, normalizeObject, OBJECT_COLUMNS } from "./assemble";
+import { watchEntryHasAuditTwin } from "./watchTwins";
 import type { EpochMicros } from "./types";
 
 /**
@@ -45,8 +46,18 @@ export interface TraceRoot extends TraceObject {
   firstEntry: EpochMicros;
   /** Start of its last matching entry in the range (also before the range, when that is its only one). */
   lastEntry: EpochMicros;
-  /** How many of its entries that overlap the range match. */
+  /**
+   * How many of its entries that overlap the range match: as its trace shows them (a watch entry
+   * folded into its audit twin, ./watchTwins.ts, not counted) when `entryCountFolded`; else every
+   * stored entry, such a watch entry and its twin both, an upper bound.
+   */
   entryCount: number;
+  /**
+   * False with entryCounts "stored", or for an object with more than
+   * FOLDED_COUNT_MAX_WATCH_ENTRIES watch entries that began in the range: finding their twins
+   * would read them all and the audit entries around them.
+   */
+  entryCountFolded: boolean;
 }
 
 /** A `*` pattern as a LIKE pattern; null when the text has no `*` (then it is matched exactly). */
@@ -54,6 +65,21 @@ export function likePatternOf(text: string): string | null {
   if (!text.includes("*")) return null;
   return text.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, "%");
 }
+
+/**
+ * How a search counts each object's entries: "shown", as its trace shows them (the dashboard
+ * lists the count); "stored", every stored entry, which spares reading the watched objects'
+ * entries for a count nobody reads (the Jaeger search builds the traces themselves).
+ */
+export type EntryCounts = "shown" | "stored";
+
+/**
+ * The most watch entries in the range an object may have for a search to pair them for its count:
+ * pairing reads them and the audit entries around them from the table, some 3 µs a row where the
+ * count alone reads an index (docs/benchmarks.md, "what folding twins costs a search"), so about
+ * 6 ms an object at most.
+ */
+export const FOLDED_COUNT_MAX_WATCH_ENTRIES = 1000;
 
 /** Entries read, most recent first, to find the most recently active objects (see findTraceRoots). */
 export const RECENT_ENTRIES_SCAN = 2000;
@@ -128,16 +154,36 @@ function overRange(select: (where: string) => string, conditions: string[], part
  * are few: they are read once for every object, grouped by object and joined (a probe of each
  * object's index for them, two more per object, made the aggregate of a namespace's thousand
  * objects twice as slow on a table like the query benchmark's).
+ *
+ * With entryCounts "shown" (the default), the count leaves out what the trace folds: the watch
+ * entries that began in the range and have an audit twin (watchEntryHasAuditTwin). They are
+ * counted after the limit, only for the objects returned (counting them for every object of a
+ * namespace would probe a thousand objects to return twenty), through
+ * history_watch_object_time_idx, which holds only watch entries: an object that is not watched
+ * costs one probe that finds nothing, and the count of every object stays an index-only read of
+ * history_object_time_idx. A watched object costs reading its watch entries in the range and the
+ * audit entries around them from the table (their versions are in details); one with more than
+ * FOLDED_COUNT_MAX_WATCH_ENTRIES of them (counted from that index alone, up to one more) is
+ * counted as stored, and says so (entryCountFolded). A watch entry lasts no time (its end is its
+ * start), so none is among those still running at the range's start. An object whose only
+ * entries in the range are folded watch entries (their twins just outside it) is left out after
+ * the limit: its trace shows nothing there, and the list is one shorter. Its first and last
+ * entry may be a folded watch entry's, at most TWIN_WINDOW_MICROS from its twin's.
  */
-export function traceRootsQuery(criteria: TraceRootCriteria, objectIds?: number[]): { text: string; params: unknown[] } {
+export function traceRootsQuery(
+  criteria: TraceRootCriteria,
+  objectIds?: number[],
+  entryCounts: EntryCounts = "shown",
+  maxWatchEntriesToFold = FOLDED_COUNT_MAX_WATCH_ENTRIES,
+): { text: string; params: unknown[] } {
   const { params, objectConditions, entryConditions, param, userParam } = conditionsOf(criteria);
   if (objectIds !== undefined) objectConditions.push(`o.id = ANY(${param(objectIds)}::bigint[])`);
   else if (entryConditions.length > 0) objectConditions.push(`o.id IN (${objectsOfEntries(entryConditions, userParam)})`);
   const began = [rangePartCondition("began", "h", "$1", "$2"), ...entryConditions];
   // least() and greatest() pass over a NULL: an object with no entry of one kind.
-  const text = `
+  const found = `
     SELECT ${OBJECT_COLUMNS}, ${micros("least(act.first, running.first)")} AS "firstEntry", ${micros("greatest(act.last, running.last)")} AS "lastEntry",
-           act.count + coalesce(running.count, 0) AS "entryCount"
+           act.count + coalesce(running.count, 0) AS "${entryCounts === "stored" ? "entryCount" : "matching"}"${entryCounts === "stored" ? `, false AS "entryCountFolded"` : ""}
       FROM objects o
       JOIN clusters c ON c.id = o.cluster_id
      CROSS JOIN LATERAL (
@@ -151,6 +197,23 @@ export function traceRootsQuery(criteria: TraceRootCriteria, objectIds?: number[
      WHERE ${objectConditions.join(" AND ")} AND act.count + coalesce(running.count, 0) > 0
      ORDER BY greatest(act.last, running.last) DESC, o.id DESC
      LIMIT ${param(Math.max(1, Math.floor(criteria.limit)))}`;
+  if (entryCounts === "stored") return { text: found, params };
+  const budget = param(maxWatchEntriesToFold);
+  // CASE pairs only an object within the budget.
+  const text = `
+    SELECT found.*, found.matching - coalesce(folded.count, 0) AS "entryCount", folded.count IS NOT NULL AS "entryCountFolded"
+      FROM (${found}) found
+     CROSS JOIN LATERAL (
+           SELECT CASE
+                    WHEN (SELECT count(*) FROM (SELECT 1 FROM history_entries h WHERE h.object_id = found.id AND h.source = 'watch' AND ${rangePartCondition("began", "h", "$1", "$2")} LIMIT ${budget}::int + 1) w) > ${budget}::int THEN NULL
+                    ELSE (SELECT count(*)
+                            FROM history_entries h
+                           WHERE h.object_id = found.id AND h.source = 'watch' AND ${began.join(" AND ")} AND ${watchEntryHasAuditTwin("h", { from: "$1", to: "$2" })})
+                  END AS count
+           -- Not pulled up into the statement: each use of folded.count would evaluate the CASE again.
+           OFFSET 0) folded
+     WHERE found.matching - coalesce(folded.count, 0) > 0
+     ORDER BY found."lastEntry" DESC, found.id DESC`;
   return { text, params };
 }
 
@@ -196,7 +259,7 @@ export function recentEntriesQuery(criteria: TraceRootCriteria, scan = RECENT_EN
   return { text, params };
 }
 
-type RootRow = TraceObject & { firstEntry: number; lastEntry: number; entryCount: number };
+type RootRow = TraceObject & { firstEntry: number; lastEntry: number; entryCount: number; entryCountFolded: boolean };
 
 /**
  * Objects matching `criteria` with matching entries that overlap [start, end), most recently
@@ -209,12 +272,17 @@ type RootRow = TraceObject & { firstEntry: number; lastEntry: number; entryCount
  * `limit` distinct objects are found; only when a bounded read doesn't find them (a rare kind,
  * one busy object) does the aggregate run.
  */
-export async function findTraceRoots(sql: Sql, criteria: TraceRootCriteria, options: { recentEntriesScan?: number } = {}): Promise<TraceRoot[]> {
+export async function findTraceRoots(
+  sql: Sql,
+  criteria: TraceRootCriteria,
+  options: { recentEntriesScan?: number; entryCounts?: EntryCounts; maxWatchEntriesToFold?: number } = {},
+): Promise<TraceRoot[]> {
   if (criteria.end.getTime() <= criteria.start.getTime()) return [];
   const limit = Math.max(1, Math.floor(criteria.limit));
   // A namespace holds few objects; "" every cluster-scoped one (Nodes, PersistentVolumes, CSRs): many.
   const selectsFewObjects = criteria.uid !== undefined || criteria.name !== undefined || (criteria.namespace !== undefined && criteria.namespace !== "") || criteria.auditId !== undefined;
-  let query = traceRootsQuery(criteria);
+  const entryCounts = options.entryCounts ?? "shown";
+  let query = traceRootsQuery(criteria, undefined, entryCounts, options.maxWatchEntriesToFold);
   if (!selectsFewObjects) {
     const scan = options.recentEntriesScan ?? RECENT_ENTRIES_SCAN;
     const recent = recentEntriesQuery(criteria, scan);
@@ -223,7 +291,7 @@ export async function findTraceRoots(sql: Sql, criteria: TraceRootCriteria, opti
     // Exact when `limit` objects were found, or when the read saw every matching entry.
     if (ids.length === limit || rows.length < scan) {
       if (ids.length === 0) return [];
-      query = traceRootsQuery(criteria, ids);
+      query = traceRootsQuery(criteria, ids, entryCounts, options.maxWatchEntriesToFold);
     }
   }
   const rows = (await sql.query<RootRow>(query.text, query.params)).rows;
@@ -235,6 +303,7 @@ export async function findTraceRoots(sql: Sql, criteria: TraceRootCriteria, opti
       firstEntry: Number(row.firstEntry) as EpochMicros,
       lastEntry: Number(row.lastEntry) as EpochMicros,
       entryCount: Number(row.entryCount),
+      entryCountFolded: row.entryCountFolded,
     };
   });
 }

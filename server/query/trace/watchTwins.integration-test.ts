@@ -5,6 +5,8 @@ import { CASCADE, cascadeEventList, openshiftCascade } from "../../testing/scena
 import { insertWatchRows, versionsOf, watchRowsOf, WATCH_DELAY_MS } from "../../testing/scenarios/watchedCascade";
 import { formatDiffEntry } from "../../model/diff/diff";
 import { loadTimeline, loadTimelineEntry } from "../timeline/load";
+import { searchObjects } from "../objectSearch";
+import { findTraceRoots } from "./search";
 import type { TimelineEntry } from "../timeline/types";
 import type { JaegerKeyValue, JaegerTrace } from "../../jaeger/v1/jaegerJson";
 import { ATTR } from "./attributes";
@@ -142,6 +144,42 @@ describe.each(STORE_KINDS)("watch entries folded into their audit twins on %s", 
     expect(later.map((entry) => `${entry.source} ${entry.verb}`)).toEqual(["watch create"]);
   });
 
+  it("searches count each write once, as its trace shows it: the dashboard's and the Jaeger API's", async () => {
+    const micros = (date: Date) => date.getTime() * 1000;
+    const audit9109 = at("14:53:16.296");
+    // The whole rollout; a range that starts between the audit entry of 9109 and its watch twin (whole seconds, as a trace's).
+    const ranges = [
+      { from: at("14:50:00"), to: at("15:30:00"), deployment: 11 },
+      { from: new Date((seconds(audit9109) + 1) * 1000), to: at("14:54:00"), deployment: 2 },
+    ];
+    for (const { from, to, deployment } of ranges) {
+      const found = await searchObjects(app.context.db, { cluster: CLUSTER, namespace: CASCADE.namespace, from, to, limit: 100 });
+      // The Deployment (watched: twinned and untwinned entries), its ReplicaSets and Pods (not watched).
+      expect(found.objects.filter((object) => object.kind === "Deployment").map((object) => object.entryCount)).toEqual([deployment]);
+      expect(found.objects.length).toBeGreaterThan(1);
+      for (const object of found.objects) {
+        const timeline = await loadTimeline(app.context.db, { id: object.id, relations: "self", range: { startMicros: micros(from), endMicros: micros(to) } }, { jaeger: JAEGER });
+        expect(object.entryCount, `${object.kind}/${object.name} from ${from.toISOString()}`).toBe(timeline!.rows[0]!.entries.length);
+      }
+      expect(logVersions(await jaegerTrace(from, to))).toHaveLength(deployment);
+    }
+    // By kind, over the store's whole range (the dashboard's default): the search that reads the recent entries first.
+    const byKind = await searchObjects(app.context.db, { cluster: CLUSTER, kind: "deployment", limit: 10 });
+    expect(byKind.objects.map((object) => `${object.name} ${object.entryCount}`)).toEqual([`${CASCADE.deployment.name} 11`]);
+  });
+
+  it("counts an object with more watch entries than a search pairs as stored, and says so", async () => {
+    const criteria = { cluster: CLUSTER, resource: "deployments", apiGroup: "apps", name: CASCADE.deployment.name, start: at("14:50:00"), end: at("15:30:00"), limit: 10 };
+    const countOf = async (maxWatchEntriesToFold: number) =>
+      (await findTraceRoots(app.context.db, criteria, { maxWatchEntriesToFold })).map((root) => ({ entryCount: root.entryCount, entryCountFolded: root.entryCountFolded }));
+    // The Deployment's ten versions, each seen by the watch: eight also by audit.
+    expect(watchRows).toHaveLength(10);
+    expect(await countOf(10)).toEqual([{ entryCount: 11, entryCountFolded: true }]);
+    expect(await countOf(9)).toEqual([{ entryCount: 19, entryCountFolded: false }]);
+    // The Jaeger search, which builds the traces, counts as stored.
+    expect((await findTraceRoots(app.context.db, criteria, { entryCounts: "stored" })).map((root) => root.entryCount)).toEqual([19]);
+  });
+
   it("reads the entries around a range from the index of an object's history", async () => {
     // Over a range that holds every entry, only the object's index narrows the search.
     await app.context.db.query("ANALYZE history_entries");
@@ -151,5 +189,81 @@ describe.each(STORE_KINDS)("watch entries folded into their audit twins on %s", 
       expect(plan).toMatch(/history_object_time_idx/);
       expect(plan).not.toMatch(/Seq Scan on history_entries/);
     });
+  });
+});
+
+/**
+ * Two audit entries of one version, and the watch entry of that version between them: the side
+ * panel must lend (or not) the watch entry's diff as the lane does, whatever range the lane shows.
+ * The same rollout as above; by SQL, the Deployment's first audited write (the status update
+ * that made 9109, 14:53:16.296, no diff of its own) recorded a second time 150 s later under
+ * another audit ID, as audit stores a request that changed nothing when it did not know the
+ * version before it (a retried request, a no-op update: `noop` compares with the version audit
+ * knew); and the watch that saw 9109 reporting it 100 s late (a watch that fell behind), nearer
+ * the second entry than the first.
+ */
+describe.each(STORE_KINDS)("a watch entry between two audit entries of its version on %s", (kind) => {
+  let app: TestApp;
+  let deploymentId: number;
+  let first: number;
+  let second: number;
+  let watch9109: number;
+  const steps = openshiftCascade();
+  const versions = versionsOf(steps, "deployments", CASCADE.deployment.name);
+  const watchRows = watchRowsOf(versions);
+  const FIRST_AT = at("14:53:16.296");
+  const WATCH_LATE_MS = 100_000;
+  const SECOND_AFTER_MS = 150_000;
+
+  beforeAll(async () => {
+    app = await startTestApp(kind);
+    const audited = steps.filter((step) => !MISSED_BY_AUDIT.has(step.label));
+    expect((await app.postAudit(cascadeEventList(audited), { cluster: CLUSTER })).status).toBe(200);
+    deploymentId = await objectIdOf(app.context.db, CLUSTER, "deployments", CASCADE.deployment.name);
+    const late = watchRows.map((row, i) => (versions[i]!.resourceVersion === "9109" ? { ...row, startTime: new Date(FIRST_AT.getTime() + WATCH_LATE_MS) } : row));
+    const ids = await insertWatchRows(app.context.db, deploymentId, late);
+    watch9109 = ids[versions.findIndex((v) => v.resourceVersion === "9109")]!;
+    const audit9109 = await app.context.db.query<{ id: string }>(
+      `SELECT id FROM history_entries WHERE object_id = $1 AND source = 'audit' AND details->>'resourceVersionAfter' = '9109'`,
+      [deploymentId],
+    );
+    expect(audit9109.rows).toHaveLength(1);
+    first = Number(audit9109.rows[0]!.id);
+    const copied = await app.context.db.query<{ id: string }>(
+      `INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, subresource, status_code, title, audit_id, stage, user_agent, impersonator, details, diff, snapshot, noop)
+       SELECT object_id, cluster_id, source, start_time + $2 * interval '1 millisecond', end_time + $2 * interval '1 millisecond', actor, verb, subresource, status_code, title,
+              'c0a50000-0000-4000-8000-00000000a109', stage, user_agent, impersonator, details, diff, snapshot, noop
+         FROM history_entries WHERE id = $1
+       RETURNING id`,
+      [first, SECOND_AFTER_MS],
+    );
+    second = Number(copied.rows[0]!.id);
+  });
+  afterAll(() => app?.close());
+
+  const laneOf = async (range?: { startMicros: number; endMicros: number }) =>
+    (await loadTimeline(app.context.db, { id: deploymentId, relations: "self", ...(range ? { range } : {}) }, { jaeger: JAEGER }))!.rows[0]!.entries;
+  const micros = (date: Date) => date.getTime() * 1000;
+
+  it("the watch entry's diff goes to the audit entry nearer it, on the lane and in the side panel", async () => {
+    const lane = await laneOf();
+    const shown = (id: number) => lane.find((entry) => entry.id === id)!;
+    // Folded into the second (50 s from it, 100 s from the first): not on the lane.
+    expect(lane.map((entry) => entry.id)).not.toContain(watch9109);
+    expect(shown(second)).toMatchObject({ diffFrom: "watch" });
+    expect(shown(first)).toMatchObject({ diffFrom: null, diff: [] });
+
+    const panelOfFirst = (await loadTimelineEntry(app.context.db, first))!;
+    expect(panelOfFirst).toMatchObject({ diffFrom: null, diff: [], request: { diffFromEntryId: null } });
+    const panelOfSecond = (await loadTimelineEntry(app.context.db, second))!;
+    expect(panelOfSecond).toMatchObject({ diffFrom: "watch", request: { diffFromEntryId: watch9109 } });
+    expect(panelOfSecond.diff).toEqual(watchRows[versions.findIndex((v) => v.resourceVersion === "9109")]!.diff!.map(formatDiffEntry));
+  });
+
+  it("a lane whose range holds only the first entry pairs the watch entry as the whole lane does", async () => {
+    // The watch entry lies after the range's end (within two minutes of it), the second entry beyond that.
+    const lane = await laneOf({ startMicros: micros(at("14:53:00")), endMicros: micros(at("14:53:30")) });
+    // (The create audit missed, which the watch reported a second after the first entry, is in it too.)
+    expect(lane.map((entry) => `${entry.source} ${entry.id === first} ${entry.diffFrom}`)).toEqual(["audit true null", "watch false null"]);
   });
 });

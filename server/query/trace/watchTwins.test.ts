@@ -70,6 +70,18 @@ describe("folding watch entries into their audit twins", () => {
     expect(ids(foldWatchTwins([a, outsideWatch], [candidateOf(outsideWatch)]))).toEqual([a.id]);
   });
 
+  it("lends the diff of the nearest of two watch entries of one version, in whichever order they are loaded", () => {
+    // Two replicas watching the same object: each reports the version (the side panel loads them in the database's order).
+    const a = audit(0, "9135");
+    const far = watch(900_000, "9135", "MODIFIED", { diff: SPEC_DIFF });
+    const near = watch(300_000, "9135");
+    for (const loaded of [[a, far, near], [a, near, far]]) {
+      const folded = foldWatchTwins(loaded);
+      expect(ids(folded)).toEqual([a.id]);
+      expect(folded[0]).toMatchObject({ diff: STATUS_DIFF, details: { diffFromEntryId: near.id } });
+    }
+  });
+
   it("entries that may have a twin outside a range: watch entries and audit entries that lack a diff, near an edge", () => {
     const start = T0;
     const end = T0 + 10 * TWIN_WINDOW_MICROS;

@@ -26,6 +26,15 @@ import type { EpochMicros } from "./types";
 /** How far apart in time one write's audit entry and watch entry may be: the watch's delay and the two clocks' skew. */
 export const TWIN_WINDOW_MICROS = 2 * 60 * 1_000_000;
 
+/**
+ * How far from an entry the candidates that decide its pairing may lie. A watch entry pairs with
+ * the nearest audit entry of its version within the window, so which watch entry (if any) is an
+ * audit entry's twin also depends on the audit entries within the window of that watch entry: two
+ * windows from the audit entry. Every view that pairs part of a history reads this far around it,
+ * so that an entry takes the same twin on a lane, in the side panel and on the home page.
+ */
+export const TWIN_REACH_MICROS = 2 * TWIN_WINDOW_MICROS;
+
 /** The details key that says an audit entry shows the diff of its watch twin. */
 export const DIFF_FROM_KEY = "diffFrom";
 /** The details key naming that watch entry (history_entries.id). */
@@ -78,7 +87,8 @@ export function mayHaveTwinOutside(entry: TwinEntry, start: number, end: number)
 /**
  * Pairs each watch candidate with the audit candidate of its object and version nearest in
  * time within the window (ties: the lower id). Returns watch id → audit id, and audit id → the
- * watch entries paired with it (one, unless two watches saw one version).
+ * watch entries paired with it (one, unless two watches saw one version), nearest first (ties:
+ * the lower id), whatever order the candidates came in.
  */
 function pairTwins(candidates: Iterable<TwinCandidate>): { auditOfWatch: Map<number, number>; watchesOfAudit: Map<number, TwinCandidate[]> } {
   const auditsByVersion = new Map<string, TwinCandidate[]>();
@@ -109,7 +119,34 @@ function pairTwins(candidates: Iterable<TwinCandidate>): { auditOfWatch: Map<num
     if (list) list.push(watch);
     else watchesOfAudit.set(best.id, [watch]);
   }
+  const auditStart = new Map([...auditsByVersion.values()].flat().map((audit) => [audit.id, audit.start]));
+  for (const [auditId, paired] of watchesOfAudit) {
+    const start = auditStart.get(auditId)!;
+    paired.sort((a, b) => Math.abs(a.start - start) - Math.abs(b.start - start) || a.id - b.id);
+  }
   return { auditOfWatch, watchesOfAudit };
+}
+
+/**
+ * SQL: whether watch entry `w` (an alias of history_entries) has an audit twin, i.e. whether
+ * foldWatchTwins leaves it out: a version to pair (twinVersionOf) and an audit entry of its
+ * object and version, not a no-op, at most TWIN_WINDOW_MICROS away (which one, pairTwins
+ * decides; that there is one, this). For views that count entries without loading them
+ * (search.ts). `range` (SQL timestamps) bounds where the watch entries began: with it the audit
+ * entries are read only around that range, whether the planner probes history_object_time_idx
+ * for each watch entry or reads them once and hashes them by version.
+ */
+export function watchEntryHasAuditTwin(w: string, range?: { from: string; to: string }): string {
+  const window = `interval '${TWIN_WINDOW_MICROS} microseconds'`;
+  const aroundRange = range ? `AND twin.start_time >= ${range.from}::timestamptz - ${window} AND twin.start_time <= ${range.to}::timestamptz + ${window}` : "";
+  return `(
+  coalesce(${w}.details->>'resourceVersionAfter', '') <> '' AND ${w}.details->>'watchEvent' IS DISTINCT FROM 'GONE'
+  AND EXISTS (
+    SELECT 1 FROM history_entries twin
+     WHERE twin.object_id = ${w}.object_id ${aroundRange}
+       AND twin.start_time >= ${w}.start_time - ${window} AND twin.start_time <= ${w}.start_time + ${window}
+       AND twin.source = 'audit' AND NOT twin.noop
+       AND twin.details->>'resourceVersionAfter' = ${w}.details->>'resourceVersionAfter'))`;
 }
 
 /**
@@ -177,13 +214,25 @@ export async function loadTwinCandidates(sql: Sql, objectIds: number[], fromMicr
 }
 
 /**
- * The twins `entries` (loaded for [start, end)) may have outside that range: the candidates of
- * the objects that need them, within TWIN_WINDOW_MICROS before and after it. No query when no
- * entry is near an edge with a version to pair.
+ * The candidates outside `entries`' range [start, end) that decide their twins: those of the
+ * objects that have an entry near an edge with a version to pair, within TWIN_REACH_MICROS
+ * before and after the range (a twin outside it lies within the window, and the audit entries
+ * that decide whose twin it is within the window of that). No query when no entry needs them.
  */
 export async function loadOutsideCandidates(sql: Sql, entries: TwinEntry[], start: number, end: number): Promise<TwinCandidate[]> {
   const ids = [...new Set(entries.filter((entry) => mayHaveTwinOutside(entry, start, end)).map((entry) => entry.objectId))].sort((a, b) => a - b);
   if (ids.length === 0) return [];
-  const [before, after] = await Promise.all([loadTwinCandidates(sql, ids, start - TWIN_WINDOW_MICROS, start), loadTwinCandidates(sql, ids, end, end + TWIN_WINDOW_MICROS)]);
+  const [before, after] = await Promise.all([loadTwinCandidates(sql, ids, start - TWIN_REACH_MICROS, start), loadTwinCandidates(sql, ids, end, end + TWIN_REACH_MICROS)]);
   return [...before, ...after];
+}
+
+/**
+ * One entry as the views show it (the side panel's whole entry): an audit entry without a diff
+ * with its watch twin's, paired as on its lane (the candidates within TWIN_REACH_MICROS of it,
+ * through foldWatchTwins); any other entry as it is. One query, only for an entry that would take a diff.
+ */
+export async function foldWatchTwinOf<E extends TwinEntry>(sql: Sql, entry: E): Promise<E> {
+  if (!wantsWatchDiff(entry)) return entry;
+  const candidates = await loadTwinCandidates(sql, [entry.objectId], entry.start - TWIN_REACH_MICROS, entry.start + TWIN_REACH_MICROS + 1);
+  return foldWatchTwins([entry], candidates)[0] ?? entry;
 }

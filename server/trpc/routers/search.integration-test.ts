@@ -79,6 +79,7 @@ describe.each(STORE_KINDS)("the search page's API on %s", (kind) => {
         firstEntry: timeOf(steps[0]!.event),
         lastEntry: timeOf(deleted),
         entryCount: steps.length,
+        entryCountFolded: true,
       },
     ]);
     expect(result.objects[0]!.deletedAt).toBeGreaterThanOrEqual(timeOf(deleted));
