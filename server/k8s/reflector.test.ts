@@ -4,6 +4,7 @@ import net, { type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestApiServer, type TestApiServer } from "../testing/apiServer/server";
 import { CORE_EVENTS } from "../testing/apiServer/resources";
+import { forbidden } from "../testing/apiServer/status";
 import { loopbackKubeConfig, TEST_TOKEN } from "../testing/apiServer/testClients";
 import { newEvent, recordedEvents } from "../testing/apiServer/testEvents";
 import { newReflectorStats, runReflector, type ObservedChange, type ReflectorOptions, type ReflectorStats } from "./reflector";
@@ -224,6 +225,20 @@ describe("reflector", () => {
     expect(new Set(watches.map((r) => r.query.resourceVersion)).size).toBe(1);
     expect(reflector.stats).toMatchObject({ lists: 1, failures: 2 });
     expect(reflector.logs[0]).toMatch(/HTTP 429: Too many requests, please try again later\.; trying again in/);
+  });
+
+  it("backs off longer after each watch the server refuses, though the list before it succeeds (RBAC granting list but not watch), as client-go does", async () => {
+    const api = await startServer();
+    api.load("events", recordedEvents(NAMESPACE).slice(0, 5));
+    api.refuseWatches(5, forbidden("system:serviceaccount:kubetrail:kubetrail", "watch", CORE_EVENTS));
+    const reflector = start(api);
+    await api.waitForWatches(1);
+    expect(reflector.stats).toMatchObject({ lists: 6, failures: 5 });
+    // Each refusal lists again, and each list succeeds: were that taken for recovery, the
+    // collection would be listed every minBackoffMs (1 s by default) for as long as the role
+    // lacks watch. The back-off doubles up to maxBackoffMs (5 ms to 20 ms here) instead.
+    const waits = reflector.logs.filter((line) => line.includes("cannot watch resource")).map((line) => /listing again in ([0-9.]+) s$/.exec(line)?.[1]);
+    expect(waits).toEqual(["0.005", "0.01", "0.02", "0.02", "0.02"]);
   });
 
   it("hands a batch the consumer failed to take over again, after backing off", async () => {

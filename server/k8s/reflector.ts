@@ -145,13 +145,18 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
   const maxBackoff = options.maxBackoffMs ?? 30_000;
   let backoff = 0;
   let resourceVersion: string | null = null;
+  // A watch the server failed or refused (outcome.relist): the list that follows it succeeding
+  // says nothing of the next watch, so it keeps the back-off growing until a watch brings
+  // something (as client-go's back-off manager does, reset only after two quiet minutes). Else a
+  // server refusing every watch (a role granting list, not watch) was listed every minBackoffMs.
+  let watchFailed = false;
   while (!options.signal.aborted) {
     try {
       if (resourceVersion === null) {
         stats.state = "listing";
         resourceVersion = await listAll(options, stats);
         stats.resourceVersion = resourceVersion;
-        backoff = 0;
+        if (!watchFailed) backoff = 0;
       }
       stats.state = "watching";
       const outcome = await watchFrom(options, resourceVersion, stats);
@@ -171,10 +176,16 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
         continue;
       }
       if (outcome.error !== null) {
-        if (outcome.relist) resourceVersion = null;
+        if (outcome.relist) {
+          resourceVersion = null;
+          watchFailed = true;
+        }
         throw outcome.error;
       }
-      if (outcome.progressed) backoff = 0;
+      if (outcome.progressed) {
+        backoff = 0;
+        watchFailed = false;
+      }
       // A watch that ended having brought nothing at all (a server that closes at once) is retried with back-off.
       else if (!options.signal.aborted) {
         stats.state = "backing-off";
@@ -192,7 +203,7 @@ export async function runReflector(options: ReflectorOptions, stats: ReflectorSt
       stats.lastError = { message: (error as Error).message, at: new Date().toISOString() };
       stats.state = "backing-off";
       const again = resourceVersion === null ? "listing again" : "trying again";
-      log(`${options.path}: ${(error as Error).message}; ${again} in ${Math.round(nextBackoff(backoff, minBackoff, maxBackoff) / 1000)} s`);
+      log(`${options.path}: ${(error as Error).message}; ${again} in ${nextBackoff(backoff, minBackoff, maxBackoff) / 1000} s`);
       backoff = await pause(options.signal, backoff, minBackoff, maxBackoff);
     }
   }

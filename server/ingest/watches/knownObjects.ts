@@ -49,13 +49,19 @@ export class KnownObjects {
   }
 
   /**
-   * The list under way brought `uid`; true when it is known at `resourceVersion` already (nothing
-   * new to hand over). Listed, it is this source's own from here, even unchanged.
+   * The list under way brought `listed`; true when it is known at its resourceVersion already
+   * (nothing new to hand over). Listed, it is this source's own from here, even unchanged, and
+   * known as listed: the store's identities (learnStored) do not tell a deletion request's
+   * deletionTimestamp, without which the next version with it (a finalizer removed) would read
+   * as a second request.
    */
-  listedUnchanged(uid: string, resourceVersion: string): boolean {
+  listedUnchanged(listed: KnownObject): boolean {
+    const { uid } = listed.object;
     this.listed?.add(uid);
     this.onlyStored.delete(uid);
-    return this.byUid.get(uid)?.resourceVersion === resourceVersion;
+    if (this.byUid.get(uid)?.resourceVersion !== listed.resourceVersion) return false;
+    this.byUid.set(uid, listed);
+    return true;
   }
 
   /**

@@ -381,4 +381,36 @@ describe("objectWatchSource", () => {
       expect(running.store.entries.find((entry) => entry.key === key)).toMatchObject({ actor: "watch", verb: "update", title: "watched: updated" });
     }
   });
+
+  it("after a restart, a finalizer removed from an object whose deletion was requested before and which the store holds at the listed version is an update by no manager named, not a second deletion request", async () => {
+    const api = await startServer();
+    const writes = cascadeWrites();
+    const request = writes.map((w, i) => ({ w, i })).find(({ w }) => w.groupResource === "pods" && w.verb === "delete" && w.change === "MODIFIED")!;
+    // The first Pod's deletion requested before Kubetrail went down; the store holds every Pod
+    // served at the version served (the deletion request's, for that one), as the source stored
+    // them before the restart: the first list brings them unchanged.
+    const applied = apply(api, writes.slice(0, request.i + 1));
+    const servedPods = [...new Set(applied.filter((a) => a.write.groupResource === "pods").map((a) => a.write.body.metadata as { name: string; namespace: string }))]
+      .map((name) => api.get("pods", name))
+      .filter((pod) => pod !== undefined);
+    const store = new RecordingStore();
+    store.live.set(
+      "/pods",
+      servedPods.map((pod) => {
+        const metadata = pod.metadata as { uid: string; namespace: string; name: string; resourceVersion: string };
+        return { uid: metadata.uid, namespace: metadata.namespace, name: metadata.name, resourceVersion: metadata.resourceVersion };
+      }),
+    );
+    const running = startSources(api, store);
+    await api.waitForWatches(3);
+    await running.until(() => running.stats.every((stats) => stats.state === "watching"));
+    expect(store.entries.filter((entry) => entry.object.resource === "pods")).toEqual([]);
+    // The Pod's finalizer removed while watched: the same deletionTimestamp, no manager's time.
+    const current = structuredClone(api.get("pods", request.w.body.metadata as { name: string; namespace: string })!);
+    (current.metadata as JsonObject).finalizers = [];
+    const after = api.update("pods", current).metadata as { resourceVersion: string; uid: string };
+    const key = `${after.uid}@${after.resourceVersion}`;
+    await running.until(() => store.keys.has(key));
+    expect(store.entries.find((entry) => entry.key === key)).toMatchObject({ actor: "watch", verb: "update", title: "watched: updated" });
+  });
 });

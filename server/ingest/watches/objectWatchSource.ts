@@ -79,7 +79,7 @@ export function objectWatchSource(
                 continue;
               }
               const { uid } = observed.known.object;
-              if (change.type === "LISTED" && known.listedUnchanged(uid, observed.known.resourceVersion)) continue;
+              if (change.type === "LISTED" && known.listedUnchanged(observed.known)) continue;
               entries.push(observed.entry);
               updates.push({ deleted: change.type === "DELETED", known: observed.known });
               seenInBatch.set(uid, observed.known);

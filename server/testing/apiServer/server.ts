@@ -61,8 +61,12 @@ export interface TestApiServer {
   closeWatches(options?: { abruptly?: boolean }): number;
   /** Sends every open watch one ERROR event with `status` (default: a 500 of the storage layer, storageInternalError) and ends it. Returns how many. */
   failWatches(status?: Status): number;
-  /** Answers the next `count` watch requests with 429 TooManyRequests (Priority and Fairness), before they stream. */
-  refuseWatches(count: number): void;
+  /**
+   * Answers the next `count` watch requests with `status` before they stream: by default 429
+   * TooManyRequests (Priority and Fairness), with its Retry-After; or e.g. `forbidden(...)`, a
+   * service account allowed to list but not to watch.
+   */
+  refuseWatches(count: number, status?: Status): void;
   close(): Promise<void>;
 }
 
@@ -74,7 +78,8 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
   });
   const watches = new WatchRegistry();
   const requests: RecordedRequest[] = [];
-  let watchesToRefuse = 0;
+  /** The answers the next watch requests get instead of a stream, in order. */
+  const watchRefusals: Status[] = [];
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://apiserver");
@@ -101,11 +106,10 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
       return respond(response, 200, object);
     }
     const query = parseCollectionQuery(url.searchParams);
-    if (query.watch && watchesToRefuse > 0) {
-      watchesToRefuse--;
-      const status = tooManyRequests();
-      response.setHeader("Retry-After", String(status.details?.retryAfterSeconds ?? 1));
-      throw new StatusError(status);
+    const refusal = query.watch ? watchRefusals.shift() : undefined;
+    if (refusal !== undefined) {
+      if (refusal.details?.retryAfterSeconds !== undefined) response.setHeader("Retry-After", String(refusal.details.retryAfterSeconds));
+      throw new StatusError(refusal);
     }
     if (query.watch) return startWatch(store, watches, target, query, response);
     respond(response, 200, listCollection(store, target, query));
@@ -133,8 +137,8 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
     waitForWatches: (count) => watches.waitFor(count),
     closeWatches: (closeOptions) => watches.closeAll(closeOptions),
     failWatches: (status = storageInternalError()) => watches.failAll(status),
-    refuseWatches: (count) => {
-      watchesToRefuse += count;
+    refuseWatches: (count, status = tooManyRequests()) => {
+      for (let i = 0; i < count; i++) watchRefusals.push(status);
     },
     close: async () => {
       clearInterval(bookmarkTimer);

@@ -41,6 +41,21 @@ export function unauthorized(): Status {
   return failure(401, "Unauthorized", "Unauthorized");
 }
 
+/**
+ * RBAC denying a verb on a collection across namespaces, worded as kube-apiserver's authorizer
+ * answers it (k8s.io/apimachinery errors.NewForbidden): a service account bound to `list` but not
+ * `watch` gets this for every watch.
+ */
+export function forbidden(user: string, verb: string, resource: ServedResource): Status {
+  const qualified = resource.apiGroup ? `${resource.resource}.${resource.apiGroup}` : resource.resource;
+  return failure(
+    403,
+    "Forbidden",
+    `${qualified} is forbidden: User "${user}" cannot ${verb} resource "${resource.resource}" in API group "${resource.apiGroup}" at the cluster scope`,
+    { ...(resource.apiGroup ? { group: resource.apiGroup } : {}), kind: resource.resource },
+  );
+}
+
 /** A path no served resource answers to (kube-apiserver's not-found handler). */
 export function pathNotFound(): Status {
   return failure(404, "NotFound", "the server could not find the requested resource", {});
