@@ -206,7 +206,7 @@ export async function storeWatchedHistory(
       rows.push({ watched: item, details, diff, snapshot: snapshot === null ? null : (toDisplay(snapshot) as JsonObject) });
       if (body !== null) {
         previous = { version, state: body };
-        if (latest?.version == null || (compareResourceVersions(version, latest.version) ?? 1) >= 0) {
+        if (latest === null || latest.version === null || (compareResourceVersions(version, latest.version) ?? 1) >= 0) {
           latest = previous;
           changed = true;
         }
