@@ -105,7 +105,7 @@ describe.each(STORE_KINDS)("the trace ID of a row merged into another, on %s", (
     // The two merge statements as storeWrites sends them, each in a batch of its own.
     const sql = app.context.db;
     const [a, b, c] = await bareRows(sql, "chained", ["a", "b", "c"]);
-    await sql.query(MOVE_HISTORY_SQL, [[a], [b], [null], [null], [b], [false]]);
+    await sql.query(MOVE_HISTORY_SQL, [[a], [b], [null], [null], [b], [null], [null]]);
     expect(await rootOf(sql, a!)).toEqual([b]);
     await sql.query(MERGE_PLACEHOLDERS_SQL, [[b], [c], [c]]);
     expect(await rootOf(sql, a!)).toEqual([c]);
@@ -113,7 +113,7 @@ describe.each(STORE_KINDS)("the trace ID of a row merged into another, on %s", (
     expect(await rootOf(sql, c!)).toEqual([c]);
     // A row whose history moved only in part stays, and names itself.
     const [d, e] = await bareRows(sql, "chained", ["d", "e"]);
-    await sql.query(MOVE_HISTORY_SQL, [[d], [e], [new Date("2017-12-14T10:00:00Z")], [null], [null], [false]]);
+    await sql.query(MOVE_HISTORY_SQL, [[d], [e], [new Date("2017-12-14T10:00:00Z")], [null], [null], [null], [null]]);
     expect(await rootOf(sql, d!)).toEqual([d]);
   });
 });

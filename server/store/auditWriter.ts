@@ -7,6 +7,7 @@ import type { StateCache } from "./stateCache";
 import { withoutNulEscapes } from "./nulEscapes";
 import { afterUntoldChange, isOlderThanState, toldVersion } from "./stateVersion";
 import { WRITTEN_ENTRY, hasWrittenHistory } from "./writtenHistory";
+import { watchedUidOf } from "./watchedUid";
 import { computeChange, createsObject, type ChangeOptions } from "../ingest/audit/change";
 import { predatesEffects } from "../ingest/audit/subresourceEffect";
 import { kindForResource, otherGroupsServing } from "../k8s/resources";
@@ -282,10 +283,10 @@ export interface WritePlan {
    * write's uid names (uidlessRowEvidence): all of it, the row then going (`since` and `until`
    * null), the entries and relations that began at or after `since`, when the row was an earlier
    * object, or those that began before `until`, when it was a later one. Where only part of it
-   * moves and the row holds a uid, its watch entries stay (`keepsWatched`): a watch names its
-   * object by uid, and found the row by it (or gave it its uid: observedHistoryWriter.ts).
+   * moves, watch entries go by the uid they observed, not by time: the uids the two rows hold
+   * (`uid`, `intoUid`; null for none) say which is whose (MOVE_HISTORY_SQL).
    */
-  readonly moved: ReadonlyArray<{ id: number; into: number; keepsWatched: boolean } & HistoryMove>;
+  readonly moved: ReadonlyArray<{ id: number; into: number; uid: string | null; intoUid: string | null } & HistoryMove>;
   /**
    * Rows whose deletion, inferred from a later create (`was`), a late create moved to its start
    * (`at`): the relations their bodies stated, ended at `was`, end at `at`.
@@ -881,7 +882,7 @@ export async function planWrites(
     updated: rows.filter((row) => !row.isNew && row.rowDirty),
     reidentified: rows.filter((row) => row.identityDirty),
     merged: merged.map(({ row, into }) => ({ id: row.id, into: into.id })),
-    moved: moved.map(({ row, into, since, until }) => ({ id: row.id, into: into.id, since, until, keepsWatched: (since !== null || until !== null) && row.uid !== null })),
+    moved: moved.map(({ row, into, since, until }) => ({ id: row.id, into: into.id, since, until, uid: row.uid, intoUid: into.uid })),
     reended: reended.map(({ row, was, at }) => ({ id: row.id, was, at })),
     states,
     historyCopyText: historyRows.take(),
@@ -2039,18 +2040,53 @@ const ALIAS_MERGED_ROWS_CTES = (source: string) => `aliased AS (INSERT INTO obje
                     SELECT m.gone, m.alias_to FROM ${source} m WHERE m.alias_to IS NOT NULL ON CONFLICT (id) DO UPDATE SET object_id = excluded.object_id),
        rechained AS (UPDATE object_aliases a SET object_id = m.alias_to FROM ${source} m WHERE a.object_id = m.gone AND m.alias_to IS NOT NULL)`;
 
+/** Whether history entry `h` of move `m` began in the part of the row's history that moves. */
+const IN_MOVED_PART = (h: string, m: string) => `(${m}.since IS NULL OR ${h}.start_time >= ${m}.since) AND (${m}.until IS NULL OR ${h}.start_time < ${m}.until)`;
+
 /**
- * CTEs giving the last body a watch saw of each row of `source` (columns gone, kept, alias_to,
+ * For each move of part of a row's history (column i of `moves`) with watch entries in that part:
+ * the uids each side is known as (gone_uids, kept_uids), the uid its row holds and those its
+ * watch entries that do not move by time observed (the staying row's outside the part, all of the
+ * other's). Read through the partial index of watch entries (history_watch_object_time_idx),
+ * only for such moves: a batch merging nothing runs no MOVE_HISTORY_SQL at all.
+ */
+const WATCHED_SIDES_CTE = `watched_moves AS MATERIALIZED (SELECT m.* FROM moves m
+        CROSS JOIN LATERAL (SELECT 1 FROM history_entries h WHERE h.object_id = m.gone AND h.source = 'watch' AND ${IN_MOVED_PART("h", "m")} LIMIT 1) watched
+        WHERE m.since IS NOT NULL OR m.until IS NOT NULL),
+       sides AS MATERIALIZED (SELECT m.i,
+              ARRAY(SELECT DISTINCT u.uid FROM (SELECT m.gone_uid AS uid
+                                                UNION ALL SELECT ${watchedUidOf("h")} FROM history_entries h
+                                                 WHERE h.object_id = m.gone AND h.source = 'watch' AND NOT (${IN_MOVED_PART("h", "m")})) u
+                     WHERE u.uid IS NOT NULL) AS gone_uids,
+              ARRAY(SELECT DISTINCT u.uid FROM (SELECT m.kept_uid AS uid
+                                                UNION ALL SELECT ${watchedUidOf("h")} FROM history_entries h WHERE h.object_id = m.kept AND h.source = 'watch') u
+                     WHERE u.uid IS NOT NULL) AS kept_uids
+         FROM watched_moves m)`;
+
+/**
+ * Whether a watch entry (or watched state) of the object `uid` names, on the row a move of part
+ * of its history leaves (sides `s`), goes to the other row: not when its uid is the leaving row's
+ * (its own, or its staying watch entries'); when it is the other's; else when the leaving row is
+ * another object's, or the other row is no object's yet (by time, as the rest). Null for no uid.
+ */
+const GOES_WITH_ITS_UID = (uid: string) =>
+  `(NOT ${uid} = ANY(s.gone_uids) AND (${uid} = ANY(s.kept_uids) OR cardinality(s.gone_uids) > 0 OR cardinality(s.kept_uids) = 0))`;
+
+/**
+ * CTEs giving the last body a watch saw of each row of `moves` (columns gone, kept, alias_to,
  * since, until) whose whole history moves (since and until null) to the row it ends up on
  * (alias_to, following a merge into a row merged away in turn; else kept), where that row's own
  * is not newer: else the object's next watched version, found by its uid on that row, would be
  * a first sight (a snapshot, no diff from the version before). Its watch entries went there with
- * the rest. The newer of two decimal resourceVersions wins; versions that cannot be ordered
- * (Kubernetes calls them opaque) keep the row's own. One row per target, the newest of those
- * going there: an INSERT … ON CONFLICT may change a row once.
+ * the rest. Where part of the history moves, the body goes where the watch entries of its uid go
+ * (GOES_WITH_ITS_UID, `sides`): a row holding no uid may hold the last body of the next object of
+ * its name, whose row the move finds. The newer of two decimal resourceVersions wins; versions
+ * that cannot be ordered (Kubernetes calls them opaque) keep the row's own. One row per target,
+ * the newest of those going there: an INSERT … ON CONFLICT may change a row once.
  */
-const KEEP_WATCHED_STATES_CTES = (source: string) => `unwatched AS (DELETE FROM watched_states w USING ${source} m
-                      WHERE w.object_id = m.gone AND m.since IS NULL AND m.until IS NULL
+const KEEP_WATCHED_STATES_CTES = `unwatched AS (DELETE FROM watched_states w USING moves m LEFT JOIN sides s ON s.i = m.i
+                      WHERE w.object_id = m.gone
+                        AND ((m.since IS NULL AND m.until IS NULL) OR (s.i IS NOT NULL AND ${GOES_WITH_ITS_UID("(w.state::json->'metadata'->>'uid')")}))
                   RETURNING coalesce(m.alias_to, m.kept) AS kept, w.resource_version, w.state),
        rewatched AS (INSERT INTO watched_states (object_id, resource_version, state)
                      SELECT DISTINCT ON (u.kept) u.kept, u.resource_version, u.state FROM unwatched u
@@ -2100,19 +2136,28 @@ interface HistoryMove {
  * (`since`) the entries and the relations naming it that began from then, of a row that was an
  * earlier object, or (`until`) those that began before then, of a row that was a later one (not
  * the relations it claimed, which its body stated). A row that goes leaves the row it went to
- * the last body a watch saw of it (KEEP_WATCHED_STATES_CTES). Watch entries go by uid, not time:
- * a row that stays holding a uid (`keeps_watched`) keeps them, as the object they observed is the
- * one that uid names (a Pod's removal the watch saw after the next Pod of its name was created);
- * the time a watch saw a version is Kubetrail's, after the write that made it. Its name is the
- * write's, locked exclusively by this batch: no other batch can look it up by name meanwhile (it
- * holds no uid to be found by), nor the pruner delete it (docs/storage.md, "No foreign keys",
- * says what is left, as for MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three
- * columns: a row changed by two parts of one statement keeps one change only.
+ * the last body a watch saw of it (KEEP_WATCHED_STATES_CTES). Its name is the write's, locked
+ * exclusively by this batch: no other batch can look it up by name meanwhile (it holds no uid to
+ * be found by), nor the pruner delete it (docs/storage.md, "No foreign keys", says what is left,
+ * as for MERGE_PLACEHOLDERS_SQL). One UPDATE of relations sets all three columns: a row changed by
+ * two parts of one statement keeps one change only.
+ *
+ * Where only part of a row's history moves, its watch entries go by the object they observed,
+ * not by time: the time a watch saw a version is Kubetrail's, after the write that made it (a
+ * Pod's removal the watch saw after the next Pod of its name was created). Each side's uids
+ * (WATCHED_SIDES_CTE) are the uid its row holds and those of its watch entries that do not move by
+ * time (the staying row's outside the range, all the other's): an entry stays with its uid's side,
+ * else goes to its uid's side, else leaves a side others' uids hold for one none holds, else moves
+ * by time. An entry stored before entries told their uid (none in its details) stays where the
+ * row holds a uid, as the object that uid names is the one its watch found the row by.
  */
-export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::boolean[]) AS t(gone, kept, since, until, alias_to, keeps_watched)),
-       history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m
-                    WHERE h.object_id = m.gone AND (m.since IS NULL OR h.start_time >= m.since) AND (m.until IS NULL OR h.start_time < m.until)
-                      AND NOT (m.keeps_watched AND h.source = 'watch')),
+export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::text[], $7::text[])
+                       WITH ORDINALITY AS t(gone, kept, since, until, alias_to, gone_uid, kept_uid, i)),
+       ${WATCHED_SIDES_CTE},
+       history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m LEFT JOIN sides s ON s.i = m.i
+                    WHERE h.object_id = m.gone AND ${IN_MOVED_PART("h", "m")}
+                      AND (h.source <> 'watch' OR s.i IS NULL
+                           OR CASE WHEN ${watchedUidOf("h")} IS NULL THEN m.gone_uid IS NULL ELSE ${GOES_WITH_ITS_UID(watchedUidOf("h"))} END)),
        related AS (UPDATE relations r
                       SET from_object_id = CASE WHEN r.from_object_id = m.gone THEN m.kept ELSE r.from_object_id END,
                           to_object_id = CASE WHEN r.to_object_id = m.gone THEN m.kept ELSE r.to_object_id END,
@@ -2122,7 +2167,7 @@ export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[
                       AND ((m.since IS NULL AND m.until IS NULL)
                            OR ((m.since IS NULL OR r.valid_from >= m.since) AND (m.until IS NULL OR r.valid_from < m.until) AND r.claimed_by_id <> m.gone))),
        states AS (DELETE FROM object_states s USING moves m WHERE s.object_id = m.gone AND m.since IS NULL AND m.until IS NULL),
-       ${KEEP_WATCHED_STATES_CTES("moves")},
+       ${KEEP_WATCHED_STATES_CTES},
        ${ALIAS_MERGED_ROWS_CTES("moves")}
   DELETE FROM objects o USING moves m WHERE o.id = m.gone AND m.since IS NULL AND m.until IS NULL`;
 
@@ -2134,7 +2179,8 @@ async function moveHistory(sql: Sql, moved: WritePlan["moved"], aliasTo: (id: nu
     timestamptzArray(moved.map((m) => m.since)),
     timestamptzArray(moved.map((m) => m.until)),
     int8Array(moved.map((m) => (m.since === null && m.until === null ? aliasTo(m.id) : null))),
-    moved.map((m) => m.keepsWatched),
+    textArray(moved.map((m) => m.uid)),
+    textArray(moved.map((m) => m.intoUid)),
   ]);
 }
 

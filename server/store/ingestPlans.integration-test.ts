@@ -74,7 +74,18 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
           timestamptzArray(BATCH_KEYS.map(() => null)),
           timestamptzArray(BATCH_KEYS.map(() => null)),
           int8Array(BATCH_KEYS.map((id) => id + 1)),
-          BATCH_KEYS.map(() => false),
+          textArray(BATCH_KEYS.map(() => null)),
+          textArray(BATCH_KEYS.map(() => null)),
+        ]),
+        // Part of each row's history (an earlier object's row, from the create on), the rows holding no uid.
+        moveHistoryInPart: await planOf(tx, MOVE_HISTORY_SQL, [
+          ids,
+          int8Array(BATCH_KEYS.map((id) => id + 1)),
+          timestamptzArray(BATCH_KEYS.map(() => new Date())),
+          timestamptzArray(BATCH_KEYS.map(() => null)),
+          int8Array(BATCH_KEYS.map(() => null)),
+          textArray(BATCH_KEYS.map(() => null)),
+          textArray(BATCH_KEYS.map(() => null)),
         ]),
         placeholdersUnderOtherGroups: await planOf(tx, PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL, [
           1,
@@ -129,6 +140,8 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       // Both columns as the condition: only an object's entries after the time are read, not its whole history.
       expect(plans.stateWrittenSince).toMatch(/history_object_time_idx[\s\S]*Index Cond: \(\(object_id = t\.id\) AND \(start_time > t\.since\)\)/);
       for (const index of ["history_object_time_idx", "relations_from_idx", "relations_to_idx", "relations_claimed_by_idx"]) expect(plans.moveHistory).toContain(index);
+      // The uids each side's watch entries observed are read by the partial index of watch entries, not from every entry.
+      expect(plans.moveHistoryInPart).toContain("history_watch_object_time_idx");
       // The aliases that named a merged row are found by the row they name, in both merges.
       for (const plan of [plans.moveHistory, plans.mergePlaceholders]) expect(plan).toContain("object_aliases_object_idx");
       // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.

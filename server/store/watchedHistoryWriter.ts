@@ -5,6 +5,7 @@ import type { ObjectIdPool } from "./objectIdPool";
 import { withoutManagedFields } from "./auditWriter";
 import { applyRelationClaims, observeRelations } from "./relationWriter";
 import { unstorableTextProblem } from "./indexedText";
+import { WATCHED_UID_DETAIL } from "./watchedUid";
 import { isStorableMs } from "./storableTime";
 import { compareResourceVersions } from "../k8s/resourceVersionOrder";
 import { DEFAULT_IGNORED_PATHS, diffObjects } from "../model/diff/diff";
@@ -103,6 +104,12 @@ export function watchedCreationTime(entry: ObservedHistoryEntry): Date | null {
   return secondEnd < entry.startTime.getTime() ? new Date(secondEnd) : null;
 }
 
+/** Whether `state`, a watched body, is of the object `uid` names (a body without a uid is taken to be). */
+function isBodyOf(state: JsonObject, uid: string): boolean {
+  const metadata = isJsonObject(state.metadata ?? null) ? (state.metadata as JsonObject) : null;
+  return typeof metadata?.uid !== "string" || metadata.uid === uid;
+}
+
 /** An observed entry whose receipt was new, with the row of the object it names (resolveObjectReferences). */
 export interface ResolvedEntry {
   entry: ObservedHistoryEntry;
@@ -171,11 +178,17 @@ export async function storeWatchedHistory(
   for (const id of ids) {
     const ordered = orderByVersion(byObject.get(id)!);
     let previous = states.get(id) ?? null;
+    // The row's watched state: the newest body seen of the objects found on it, though an older
+    // one's versions come after it (MOVE_HISTORY_SQL takes it to the row of its uid).
+    let latest = previous;
     let deleted = deletedAlready.has(id);
     let changed = false;
     for (const item of ordered) {
       const { entry } = item;
       const version = watchedVersionOf(entry)!;
+      // A row holding no uid may be found by name for two objects of that name (one deleted, the
+      // next made): the version another object's watch saw is no base for this one's, nor newer.
+      if (previous !== null && !isBodyOf(previous.state, entry.object.uid!)) previous = null;
       if (isStale(entry, version, previous?.version ?? null, deleted)) {
         stale++;
         continue;
@@ -184,11 +197,19 @@ export async function storeWatchedHistory(
       const diff = previous !== null && body !== null ? diffObjects(previous.state, body, { ignorePaths: DEFAULT_IGNORED_PATHS }) : null;
       // First sight shows the whole body; a deletion what was deleted (gone: the last body seen).
       const snapshot = entry.deleted ? (body ?? previous?.state ?? null) : previous === null ? body : null;
-      const details: JsonObject = { ...entry.details, resourceVersionAfter: version, ...(previous?.version ? { resourceVersionBefore: previous.version } : {}) };
+      const details: JsonObject = {
+        ...entry.details,
+        resourceVersionAfter: version,
+        ...(previous?.version ? { resourceVersionBefore: previous.version } : {}),
+        [WATCHED_UID_DETAIL]: entry.object.uid!,
+      };
       rows.push({ watched: item, details, diff, snapshot: snapshot === null ? null : (toDisplay(snapshot) as JsonObject) });
       if (body !== null) {
         previous = { version, state: body };
-        changed = true;
+        if (latest === null || latest.version === null || (compareResourceVersions(version, latest.version) ?? 1) >= 0) {
+          latest = previous;
+          changed = true;
+        }
       }
       if (entry.deleted) {
         deletions.push({ id, at: entry.endTime });
@@ -196,7 +217,7 @@ export async function storeWatchedHistory(
       }
       observations.push({ objectId: id, identity: entry.object, at: entry.endTime, state: body, deleted: entry.deleted === true });
     }
-    if (changed && previous !== null) nextStates.push({ id, version: previous.version!, state: previous.state });
+    if (changed && latest !== null) nextStates.push({ id, version: latest.version!, state: latest.state });
   }
   if (rows.length === 0) return { stored: [], entryIds: [], stale, placeholders: 0 };
 

@@ -194,9 +194,13 @@ describe.each(STORE_KINDS)("a StatefulSet Pod recreated under its name, on %s", 
     ]);
   });
 
-  it.each(["Metadata", "RequestResponse"] as const)(
-    "with the Pod before watched, the next create last: the next web-0's binding and status, stored before its create, go to it, and what the watch saw of the Pod before after that create began stays with that Pod's uid (%s)",
-    async (level) => {
+  it.each([
+    { level: "Metadata", entries: "entries" },
+    { level: "RequestResponse", entries: "entries" },
+    { level: "Metadata", entries: "entries stored before they told their uid" },
+  ] as const)(
+    "with the Pod before watched, the next create last: the next web-0's binding and status, stored before its create, go to it, and what the watch saw of the Pod before after that create began stays with that Pod's uid ($level, $entries)",
+    async ({ level, entries }) => {
       // The watch sees the first web-0 made (3.050: its row takes the watched uid, which Metadata
       // level gives none) and removed at 11.050, after the next web-0's create began (11.020). At
       // RequestResponse level the audit writer's state of the first web-0 is its kubelet's final
@@ -204,7 +208,7 @@ describe.each(STORE_KINDS)("a StatefulSet Pod recreated under its name, on %s", 
       // twin of: no write of the first web-0 made after the create, so the next one's binding and
       // status, which reached its row first, are the next one's. The watched removal names the
       // first web-0 by its uid: it stays on that row, whatever its time.
-      const tag = `twin-${level.toLowerCase()}`;
+      const tag = `twin-${level.toLowerCase()}${entries === "entries" ? "" : "-untold"}`;
       const old = incarnation(`${tag}-old`, UID_1, { second: 3, from: 0, to: 10 }, level, { second: 10, from: 0, to: 6 }, { second: 11, from: 0, to: 4 });
       const next = incarnation(`${tag}-next`, UID_2, { second: 11, from: 20, to: 30 }, level, null, null);
       const watch = createObservedHistoryIngestor(test.db, {}, { sensitive: TEST_CONVERT_OPTIONS.sensitive, fingerprint: TEST_CONVERT_OPTIONS.fingerprint, linkers: BUILTIN_LINKERS });
@@ -217,6 +221,10 @@ describe.each(STORE_KINDS)("a StatefulSet Pod recreated under its name, on %s", 
       await observe(podBody(UID_1, 3, 237000 + 3 * 10), "ADDED", time(3, 50));
       await store(tag, [old.binding!], [old.status!], [old.delete!], [old.finalDelete!]);
       await observe(gone, "DELETED", time(11, 50));
+      // As stored before watch entries told the uid they observed: the row's uid says whose they are.
+      if (entries !== "entries") {
+        await test.db.query(`UPDATE history_entries h SET details = (h.details::jsonb - 'uid')::json FROM clusters c WHERE c.id = h.cluster_id AND c.name = $1 AND h.source = 'watch'`, [tag]);
+      }
       await store(tag, [next.binding!], [next.status!], [next.create!]);
       const rows = await test.db.query<{ uid: string | null; audit: string[]; watch: string[] }>(
         `SELECT o.uid,
@@ -230,6 +238,67 @@ describe.each(STORE_KINDS)("a StatefulSet Pod recreated under its name, on %s", 
       expect(rows.rows).toEqual([
         { uid: UID_1, audit: before!.entries, watch: ["ADDED", "DELETED"] },
         { uid: after!.uid, audit: after!.entries, watch: [] },
+      ]);
+    },
+  );
+
+  it.each(["one call", "the next web-0's first"] as const)(
+    "with both web-0s watched after the first one's removal was stored (%s), the next create last: each watched version stays with the web-0 whose uid it observed",
+    async (delivery) => {
+      // Metadata level. Audit stores the first web-0's writes, its kubelet's final delete (11.000-
+      // 11.004) last. Then the watch brings the first web-0 made (3.050) and removed (11.050) and
+      // the next one made (11.060): in one call (a watch catching up after the database was down),
+      // or the next one's first (another replica's watch stored it before this one caught up).
+      // Either way both uids are found by name on the first one's deleted row, which takes neither
+      // (which it is, the name alone cannot tell). Then the next web-0's binding and status, and its
+      // create last.
+      const cluster = delivery === "one call" ? "caught-up" : "next-first";
+      const old = incarnation(`${cluster}-old`, UID_1, { second: 3, from: 0, to: 10 }, "Metadata", { second: 10, from: 0, to: 6 }, { second: 11, from: 0, to: 4 });
+      const next = incarnation(`${cluster}-next`, UID_2, { second: 11, from: 20, to: 30 }, "Metadata", null, null);
+      const watch = createObservedHistoryIngestor(test.db, {}, { sensitive: TEST_CONVERT_OPTIONS.sensitive, fingerprint: TEST_CONVERT_OPTIONS.fingerprint, linkers: BUILTIN_LINKERS });
+      const gone = podBody(UID_1, 3, 237000 + 3 * 10 + 7);
+      gone.metadata.deletionTimestamp = createdIn(11);
+      gone.metadata.deletionGracePeriodSeconds = 0;
+      const oldWatched = [watched(podBody(UID_1, 3, 237000 + 3 * 10), "ADDED", new Date(time(3, 50))), watched(gone, "DELETED", new Date(time(11, 50)))];
+      const nextWatched = watched(podBody(UID_2, 11, 237000 + 11 * 10), "ADDED", new Date(time(11, 60)));
+      await store(cluster, ...Object.values(old).map((w) => [w]));
+      const calls = delivery === "one call" ? [[...oldWatched, nextWatched]] : [[nextWatched], oldWatched];
+      for (const call of calls) expect(await watch.ingest(cluster, call)).toMatchObject({ stored: call.length, rejected: [] });
+      await store(cluster, [next.binding!], [next.status!], [next.create!]);
+      // Each watch entry by its event and version, with the Pod its snapshot shows (a first sight's
+      // and a removal's) and whether it is diffed from a version before.
+      const rows = await test.db.query<{ audit: string[]; watch: Array<{ event: string; version: string; shows: string | null; diffed: boolean }> }>(
+        `SELECT ARRAY(SELECT h.audit_id FROM history_entries h WHERE h.object_id = o.id AND h.source = 'audit' ORDER BY h.start_time) AS audit,
+                ARRAY(SELECT json_build_object('event', h.details->>'watchEvent', 'version', h.details->>'resourceVersionAfter',
+                                               'shows', h.snapshot->'metadata'->>'uid', 'diffed', h.diff IS NOT NULL)
+                        FROM history_entries h WHERE h.object_id = o.id AND h.source = 'watch' ORDER BY h.start_time) AS watch
+           FROM objects o JOIN clusters c ON c.id = o.cluster_id
+          WHERE c.name = $1 AND o.resource = 'pods' AND o.name = $2 ORDER BY o.first_seen, o.id`,
+        [cluster, NAME],
+      );
+      const [before, after] = expectedRows("Metadata", `${cluster}-old`, `${cluster}-next`);
+      expect(rows.rows).toEqual([
+        {
+          audit: before!.entries,
+          watch: [
+            { event: "ADDED", version: "237030", shows: UID_1, diffed: false },
+            { event: "DELETED", version: "237037", shows: UID_1, diffed: true },
+          ],
+        },
+        // The next web-0 first seen: not diffed from the Pod before it, whose versions shared its row.
+        { audit: after!.entries, watch: [{ event: "ADDED", version: "237110", shows: UID_2, diffed: false }] },
+      ]);
+      // The next web-0's row has the last body watched of it: the base of its next watched
+      // version's diff, and what tells a restarted watch it exists (liveWatchedObjects.ts).
+      const states = await test.db.query<{ version: string | null; uid: string | null }>(
+        `SELECT w.resource_version AS version, w.state::json->'metadata'->>'uid' AS uid
+           FROM objects o JOIN clusters c ON c.id = o.cluster_id LEFT JOIN watched_states w ON w.object_id = o.id
+          WHERE c.name = $1 AND o.resource = 'pods' AND o.name = $2 ORDER BY o.first_seen, o.id`,
+        [cluster, NAME],
+      );
+      expect(states.rows).toEqual([
+        { version: null, uid: null },
+        { version: "237110", uid: UID_2 },
       ]);
     },
   );

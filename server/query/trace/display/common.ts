@@ -104,8 +104,12 @@ export const AUDIT_DETAIL_KEYS: ReadonlySet<string> = new Set([
   "diffFromEntryId",
 ]);
 const EVENT_DETAIL_KEYS = new Set(["reason", "message", "count", "type"]);
-/** A watch entry's details read into named attributes (server/plugins/types.ts ObservedHistoryEntry, source "watch"). */
-export const WATCH_DETAIL_KEYS: ReadonlySet<string> = new Set(["watchEvent", "managers", "managedAt", "subresource"]);
+/**
+ * A watch entry's details read into named attributes (server/plugins/types.ts ObservedHistoryEntry,
+ * source "watch"), or kept for the store's sake: `uid`, the object the entry observed, by which the
+ * store parts the entries of two objects of one name (server/store/watchedUid.ts).
+ */
+export const WATCH_DETAIL_KEYS: ReadonlySet<string> = new Set(["watchEvent", "managers", "managedAt", "subresource", "uid"]);
 
 /**
  * A stored request URI as it may be shown, null when there is none: redacted again, as ingest
