@@ -1,7 +1,7 @@
 import { REDACTED } from "../../ingest/audit/types";
 import { isSensitiveName } from "./sensitiveNames";
 import { shellCommands, shellQuoted } from "./shellWords";
-import { redactUrlsIn } from "./urlSecrets";
+import { redactQuery, redactUrlsIn } from "./urlSecrets";
 
 /*
  * A command line (an exec's `command` arguments) with the usual shapes of a credential in it
@@ -14,6 +14,8 @@ import { redactUrlsIn } from "./urlSecrets";
  * - an assignment to a sensitive name, alone or among words (`PGPASSWORD=X`,
  *   `export AWS_SECRET_ACCESS_KEY=X`, `--from-literal=password=X`, `helm --set auth.password=X`,
  *   libpq's `"host=db password=X"`);
+ * - a request body as curl's -d takes it: a form's sensitive fields (`user=a&password=X`) and a
+ *   JSON object's members with a sensitive name and a string value (`{"password":"X"}`);
  * - an HTTP header with a sensitive name (`Authorization: Bearer X`, `X-Api-Key: X`, `Cookie: X`),
  *   or any header whose value is `Basic X` / `Bearer X`;
  * - the password in a URL's userinfo and sensitive parameters of its query (urlSecrets.ts);
@@ -45,6 +47,16 @@ const PROGRAM_SECRET_FLAGS: readonly ProgramSecretFlag[] = [
   { programs: /^curl$/, flag: "--user", attachedOnly: false, secret: "after-colon", why: "curl --user user:password; docker --user uid:gid is no secret" },
   { programs: /^curl$/, flag: "-U", attachedOnly: false, secret: "after-colon", why: "curl -U (--proxy-user) user:password" },
   { programs: /^curl$/, flag: "--proxy-user", attachedOnly: false, secret: "after-colon", why: "curl --proxy-user user:password" },
+  { programs: /^etcdctl$/, flag: "--user", attachedOnly: false, secret: "after-colon", why: "etcdctl --user root:password (a user alone, it asks)" },
+  {
+    programs: /^mongo(sh|dump|restore|export|import|stat|top|files)?$/,
+    flag: "-p",
+    attachedOnly: false,
+    secret: "all",
+    why: "mongosh -u root -p <password> and the database tools; their port is --port",
+  },
+  { programs: /^(sqlcmd|bcp)$/, flag: "-P", attachedOnly: false, secret: "all", why: "SQL Server's sqlcmd -U sa -P <password>; its -p (statistics) takes none" },
+  { programs: /^cqlsh$/, flag: "-p", attachedOnly: false, secret: "all", why: "cqlsh -u cassandra -p <password>" },
 ];
 
 /** Programs whose `-c` (or `-lc`, `-ec`…) takes a script, which is read as a command line too. */
@@ -57,6 +69,8 @@ const LONG_FLAG = /^(--?)([A-Za-z][\w.-]+)(?:=([\s\S]*))?$/;
 const ASSIGNMENT = /(^|\s)([A-Za-z_][\w.-]*)=(\S*)/g;
 /** A whole argument that is one assignment: its value runs to the end, blanks and all (`env 'PASSWORD=a b'`). */
 const WHOLE_ASSIGNMENT = /^([A-Za-z_][\w.-]*)=([\s\S]*)$/;
+/** A JSON member with a string value, `"name": "value"` (escapes within either kept as written). */
+const JSON_STRING_MEMBER = /("((?:[^"\\]|\\.)*)"\s*:\s*")((?:[^"\\]|\\.)*)"/g;
 /** `Name: value`, an HTTP header as curl's -H and wget's --header take it. */
 const HEADER = /^([A-Za-z][\w-]*):(\s*)([\s\S]*)$/;
 /** The schemes an Authorization value starts with, kept in view: `Bearer <redacted>` says what kind of credential it was. */
@@ -139,11 +153,18 @@ function redactText(text: string): string {
   }
   const whole = WHOLE_ASSIGNMENT.exec(text);
   if (whole !== null && isSensitiveName(whole[1]!)) return `${whole[1]}=${cut(whole[2]!)}`;
-  return redactUrlsIn(text.includes("=") ? text.replace(ASSIGNMENT, assignment) : text);
+  const withoutMembers = text.includes('"') ? text.replace(JSON_STRING_MEMBER, jsonMember) : text;
+  return redactUrlsIn(withoutMembers.includes("=") ? withoutMembers.replace(ASSIGNMENT, assignment) : withoutMembers);
 }
 
+/** An assignment, or a form (`user=a&password=X`, whose first name only the assignment's is) with its sensitive fields cut. */
 function assignment(match: string, before: string, name: string, value: string): string {
-  return isSensitiveName(name) ? `${before}${name}=${cut(value)}` : match;
+  if (isSensitiveName(name)) return `${before}${name}=${cut(value)}`;
+  return value.includes("&") ? `${before}${redactQuery(`${name}=${value}`, REDACTED)}` : match;
+}
+
+function jsonMember(match: string, opening: string, name: string, value: string): string {
+  return isSensitiveName(name) ? `${opening}${cut(value)}"` : match;
 }
 
 /**

@@ -40,6 +40,7 @@ export const SENSITIVE_NAME_PARTS: readonly SensitivePart[] = [
   { text: "sig", match: "word", why: "an Azure SAS URL's sig; within a word it is signal, sight" },
   { text: "cookie", match: "word", why: "the Cookie header, which carries sessions" },
   { text: "jwt", match: "word", why: "--jwt, jwt=…" },
+  { text: "bearer", match: "word", why: "curl --oauth2-bearer, bearer_token" },
 ];
 
 /**
