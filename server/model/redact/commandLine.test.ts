@@ -148,6 +148,19 @@ describe("redactCommandLine: leaves alone", () => {
   });
 });
 
+it.each([
+  // A secret that is a script's next word is replaced by a bare marker, which a shell would read as redirections.
+  "redis-cli -a r3dis ping",
+  "kubectl --token eyJhbGciOi get pods",
+  "mongosh -u root -p s3cret --eval 'db.stats()'",
+  // A backslash before the secret: the marker written after it.
+  "app -dpassword=\\Authorization: x",
+])("changes nothing when applied again to the script %s", (script) => {
+  const once = redactCommandLine(["sh", "-c", script]);
+  expect(once[2]).toContain("<redacted>");
+  expect(redactCommandLine(once)).toEqual(once);
+});
+
 it("changes nothing when applied again", () => {
   const once = redactCommandLine(["sh", "-c", `mysql -pS3cret; curl -u a:b -H "Authorization: Bearer x" https://u:p@h/?token=t -d 'a=1&password=p' -d '{"token":"t"}'`]);
   expect(redactCommandLine(once)).toEqual(once);

@@ -174,10 +174,14 @@ function jsonMember(match: string, opening: string, name: string, value: string)
  */
 function redactScript(script: string): string {
   const edits: Array<{ start: number; end: number; text: string }> = [];
-  for (const command of shellCommands(script)) {
-    const redacted = redactCommandLine(command.map((word) => word.value));
+  // A script redacted before (a stored URI shown again) holds bare markers, which a shell reads
+  // as redirections (`-a <redacted>`: the word `redacted`, cut again to `<<redacted>>`): read as
+  // plain words, in place, they are secrets already cut and stay as they are.
+  for (const command of shellCommands(script.replaceAll(REDACTED, MARKER_READ_AS))) {
+    const values = command.map((word) => word.value.replaceAll(MARKER_READ_AS, REDACTED));
+    const redacted = redactCommandLine(values);
     command.forEach((word, j) => {
-      if (redacted[j] !== word.value) edits.push({ start: word.start, end: word.end, text: rewritten(script.slice(word.start, word.end), word.value, redacted[j]!) });
+      if (redacted[j] !== values[j]) edits.push({ start: word.start, end: word.end, text: rewritten(script.slice(word.start, word.end), values[j]!, redacted[j]!) });
     });
   }
   let result = script;
@@ -206,8 +210,12 @@ function rewritten(written: string, value: string, redacted: string): string {
   return shellQuoted(redacted);
 }
 
-/** A plain word for the marker while a rewritten word is read back: a bare `<redacted>` reads as a redirection, though it is shown, never run. */
-const MARKER_READ_AS = "\u0001";
+/**
+ * A plain word for the marker while a script is read: a bare `<redacted>` reads as a
+ * redirection, though it is shown, never run. As long as the marker, so that the words of a
+ * script read with it in the marker's place are where they are in the script.
+ */
+const MARKER_READ_AS = `\u0001${REDACTED.slice(1, -1)}\u0001`;
 
 /** Whether `written` reads as the one word `value`, the markers in both taken for plain words. */
 function readsAs(written: string, value: string): boolean {

@@ -52,5 +52,9 @@ describe("redactRequestUri", () => {
     const once = redactRequestUri("/api/v1/namespaces/ns/pods/p/exec?command=env&command=PGPASSWORD%3Dx+y&command=psql&token=abc");
     expect(once).toBe("/api/v1/namespaces/ns/pods/p/exec?command=env&command=PGPASSWORD%3D%3Credacted%3E&command=psql&token=%3Credacted%3E");
     expect(redactRequestUri(once)).toBe(once);
+    // The panel redacts a stored URI again: a script's secret that stood alone stays one marker.
+    const script = redactRequestUri("/api/v1/namespaces/ns/pods/redis-0/exec?command=sh&command=-c&command=redis-cli+-a+r3dis+ping&container=redis&stdin=true");
+    expect(execCommandOf(script)).toEqual(["sh", "-c", "redis-cli -a <redacted> ping"]);
+    expect(redactRequestUri(script)).toBe(script);
   });
 });
