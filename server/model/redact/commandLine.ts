@@ -88,7 +88,10 @@ function basename(word: string): string {
 /** The words of one command line (an exec's arguments, or a simple command of a script) with their secrets cut out, one for one. */
 export function redactCommandLine(words: readonly string[]): string[] {
   const result = [...words];
-  const programs: string[] = [];
+  // What the words so far named as programs: the flag rules of theirs, and whether one runs scripts
+  // (each word judged once as it is passed: a command may have tens of thousands of arguments).
+  const programFlags = new Set<ProgramSecretFlag>();
+  let runsScripts = false;
   // What the word before says the next one is.
   let next: { kind: "secret" } | { kind: "after-colon" } | { kind: "script" } | null = null;
   for (let i = 0; i < words.length; i++) {
@@ -103,7 +106,7 @@ export function redactCommandLine(words: readonly string[]): string[] {
       result[i] = expected.kind === "secret" ? cut(word) : afterColonCut(word);
       continue;
     }
-    const programFlag = PROGRAM_SECRET_FLAGS.find((rule) => programs.some((program) => rule.programs.test(program)) && word.startsWith(rule.flag) && (word === rule.flag ? !rule.attachedOnly : rule.flag.length === 2 || word[rule.flag.length] === "="));
+    const programFlag = PROGRAM_SECRET_FLAGS.find((rule) => programFlags.has(rule) && word.startsWith(rule.flag) && (word === rule.flag ? !rule.attachedOnly : rule.flag.length === 2 || word[rule.flag.length] === "="));
     if (programFlag !== undefined) {
       const attached = word.slice(programFlag.flag.length).replace(/^=/, "");
       const prefix = word.slice(0, word.length - attached.length);
@@ -111,7 +114,7 @@ export function redactCommandLine(words: readonly string[]): string[] {
       else result[i] = `${prefix}${programFlag.secret === "all" ? cut(attached) : afterColonCut(attached)}`;
       continue;
     }
-    if (SCRIPT_FLAG.test(word) && programs.some((program) => SCRIPT_RUNNERS.test(program))) {
+    if (SCRIPT_FLAG.test(word) && runsScripts) {
       next = { kind: "script" };
       continue;
     }
@@ -130,7 +133,11 @@ export function redactCommandLine(words: readonly string[]): string[] {
       result[i] = `-H${redactText(word.slice(2))}`;
       continue;
     }
-    if (!word.startsWith("-") && !WHOLE_ASSIGNMENT.test(word)) programs.push(basename(word));
+    if (!word.startsWith("-") && !WHOLE_ASSIGNMENT.test(word)) {
+      const program = basename(word);
+      for (const rule of PROGRAM_SECRET_FLAGS) if (rule.programs.test(program)) programFlags.add(rule);
+      runsScripts ||= SCRIPT_RUNNERS.test(program);
+    }
     result[i] = redactText(word);
   }
   return result;
@@ -184,9 +191,15 @@ function redactScript(script: string): string {
       if (redacted[j] !== values[j]) edits.push({ start: word.start, end: word.end, text: rewritten(script.slice(word.start, word.end), values[j]!, redacted[j]!) });
     });
   }
-  let result = script;
-  for (const edit of edits.reverse()) result = `${result.slice(0, edit.start)}${edit.text}${result.slice(edit.end)}`;
-  return result;
+  // In order and apart (each a word of its own): the script's text between them kept, read once.
+  const parts: string[] = [];
+  let from = 0;
+  for (const edit of edits) {
+    parts.push(script.slice(from, edit.start), edit.text);
+    from = edit.end;
+  }
+  parts.push(script.slice(from));
+  return parts.join("");
 }
 
 /**
