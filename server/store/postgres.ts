@@ -76,13 +76,23 @@ function runnerOf(client: pg.PoolClient): StatementRunner {
   };
 }
 
+/**
+ * Settings of every connection, sent as it opens (an `options` in the URL takes their place).
+ * jit off: the server compiles a statement whose estimated cost passes jit_above_cost, tens of
+ * milliseconds each time it runs, to save CPU over millions of rows; Kubetrail's statements read
+ * an index's few thousand rows, and an estimate made from the table's averages passes that cost
+ * where the rows are few (the search's count of watch twins on a small cluster: 15 ms became
+ * 60–98, docs/benchmarks.md "JIT and the search's count").
+ */
+const SESSION_OPTIONS = "-c jit=off";
+
 /** Opens a pool to a Postgres server. */
 export function openPostgres(connectionString: string, options: { maxConnections?: number } = {}): Database {
   const max = options.maxConnections ?? 10;
-  const pool = new pg.Pool({ connectionString, max });
+  const pool = new pg.Pool({ connectionString, max, options: SESSION_OPTIONS });
   // Transactions (ingest's, the pruner's) have their own connections, in pipeline mode: see
   // PipelinedTransaction. Prisma and single statements keep the ordinary ones.
-  const transactionPool = new pg.Pool({ connectionString, max, pipeline: true });
+  const transactionPool = new pg.Pool({ connectionString, max, pipeline: true, options: SESSION_OPTIONS });
   // An idle client that loses its connection must not crash the process.
   for (const p of [pool, transactionPool]) p.on("error", (error) => console.error(`postgres pool: ${error.message}`));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

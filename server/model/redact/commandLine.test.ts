@@ -13,7 +13,7 @@ describe("isSensitiveName", () => {
     "password", "--password", "PGPASSWORD", "MYSQL_ROOT_PASSWORD", "newPassword", "passwd", "GPG_PASSPHRASE", "DB_PASS", "MYSQL_PWD",
     "client-secret", "clientSecret", "AWS_SECRET_ACCESS_KEY", "JWT_SECRET", "token", "GITHUB_TOKEN", "access_token", "X-Auth-Token",
     "authtoken", "credentials", "X-Amz-Credential", "api_key", "X-Api-Key", "apikey", "x-apikey", "AWS_ACCESS_KEY_ID", "auth",
-    "Authorization", "Proxy-Authorization", "X-Amz-Signature", "sig", "Cookie", "auth.password",
+    "Authorization", "Proxy-Authorization", "X-Amz-Signature", "sig", "Cookie", "auth.password", "--oauth2-bearer",
   ])("takes %s for a secret's name", (name) => {
     expect(isSensitiveName(name)).toBe(true);
   });
@@ -67,6 +67,23 @@ describe("redactCommandLine: cuts out", () => {
     [["redis-cli", "-u", "redis://:r3dis@cache:6379/0"], ["redis-cli", "-u", "redis://:<redacted>@cache:6379/0"]],
     [["wget", "https://bucket.s3.amazonaws.com/a.tgz?X-Amz-Credential=AKIA%2F20261207&X-Amz-Signature=abcd&X-Amz-Expires=60"], ["wget", "https://bucket.s3.amazonaws.com/a.tgz?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Expires=60"]],
     [["curl", "https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sig=abc%3D"], ["curl", "https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sig=<redacted>"]],
+    // Request bodies to curl: a form (a login, an OAuth token request) and JSON, their sensitive fields only.
+    [["curl", "-X", "POST", "-d", "username=admin&password=hunter2", "http://svc/login"], ["curl", "-X", "POST", "-d", "username=admin&password=<redacted>", "http://svc/login"]],
+    [
+      ["curl", "-d", "grant_type=client_credentials&client_id=app&client_secret=s3cr3t", "https://sso/realms/ops/protocol/openid-connect/token"],
+      ["curl", "-d", "grant_type=client_credentials&client_id=app&client_secret=<redacted>", "https://sso/realms/ops/protocol/openid-connect/token"],
+    ],
+    [["curl", "-H", "Content-Type: application/json", "-d", '{"user":"admin","password":"hunter2"}', "http://grafana:3000/login"], ["curl", "-H", "Content-Type: application/json", "-d", '{"user":"admin","password":"<redacted>"}', "http://grafana:3000/login"]],
+    [["curl", "--data-raw", '{"name": "ci", "api_key": "k3y\\"x", "role": "Viewer"}', "http://svc/"], ["curl", "--data-raw", '{"name": "ci", "api_key": "<redacted>", "role": "Viewer"}', "http://svc/"]],
+    [["curl", "--oauth2-bearer", "eyJhbGciOi", "https://api.example.com/v1"], ["curl", "--oauth2-bearer", "<redacted>", "https://api.example.com/v1"]],
+    // Database shells whose -p (-P) takes the password as the next word.
+    [["mongosh", "-u", "root", "-p", "s3cret", "--authenticationDatabase", "admin"], ["mongosh", "-u", "root", "-p", "<redacted>", "--authenticationDatabase", "admin"]],
+    [["mongodump", "-u", "root", "-p", "s3cret", "--out", "/backup"], ["mongodump", "-u", "root", "-p", "<redacted>", "--out", "/backup"]],
+    [["/opt/mssql-tools18/bin/sqlcmd", "-S", "localhost", "-U", "sa", "-P", "Passw0rd!", "-C"], ["/opt/mssql-tools18/bin/sqlcmd", "-S", "localhost", "-U", "sa", "-P", "<redacted>", "-C"]],
+    [["cqlsh", "-u", "cassandra", "-p", "cassandra", "cassandra-0"], ["cqlsh", "-u", "cassandra", "-p", "<redacted>", "cassandra-0"]],
+    // etcdctl's --user takes user:password, as curl's.
+    [["etcdctl", "--user", "root:s3cret", "get", "/registry", "--prefix"], ["etcdctl", "--user", "root:<redacted>", "get", "/registry", "--prefix"]],
+    [["etcdctl", "--user=root:s3cret", "member", "list"], ["etcdctl", "--user=root:<redacted>", "member", "list"]],
   ])("%j", (args, expected) => {
     expect(redactCommandLine(args)).toEqual(expected);
   });
@@ -89,6 +106,9 @@ describe("redactCommandLine: sh -c and bash -c scripts, word by word, in place",
     // A script in a script, and a command substitution read on its own.
     [`su postgres -c "PGPASSWORD=x psql"`, `su postgres -c "PGPASSWORD=<redacted> psql"`],
     [`TOKEN=$(curl -s -H 'Authorization: Bearer abc' http://vault/token)`, `TOKEN=$(curl -s -H 'Authorization: Bearer <redacted>' http://vault/token)`],
+    [`curl -s -d 'username=admin&password=hunter2' http://svc/login`, `curl -s -d 'username=admin&password=<redacted>' http://svc/login`],
+    [`curl -s -d '{"username":"admin","password":"hunter2"}' http://svc/login`, `curl -s -d '{"username":"admin","password":"<redacted>"}' http://svc/login`],
+    [`mongosh -u root -p "$MONGO_PW" --eval 'db.stats()'`, `mongosh -u root -p "<redacted>" --eval 'db.stats()'`],
   ])("%s", (script, expected) => {
     expect(redactCommandLine(["sh", "-c", script])).toEqual(["sh", "-c", expected]);
     expect(redactCommandLine(["/bin/bash", "-lc", script])).toEqual(["/bin/bash", "-lc", expected]);
@@ -112,6 +132,11 @@ describe("redactCommandLine: leaves alone", () => {
     [["sh", "-c", "cd $PWD && ls -la && cat /etc/os-release"]],
     [["curl", "-sS", "-H", "Content-Type: application/json", "-d", '{"replicas":3}', "http://svc:8080/scale"]],
     [["curl", "https://example.com/search?q=password+reset&page=2"]],
+    [["curl", "-d", "name=web&replicas=3", "http://svc:8080/scale"]],
+    [["curl", "-d", '{"passwordPolicy":{"minLength":12},"tokenTtl":"1h"}', "http://svc/settings"]],
+    [["mongosh", "--host", "mongo-0", "--port", "27017"]],
+    [["sqlcmd", "-S", "localhost", "-p", "-Q", "select 1"]],
+    [["etcdctl", "--endpoints", "https://etcd:2379", "--user", "root", "get", "/"]],
     [["git", "clone", "git@github.com:org/repo.git"]],
     [["kubectl", "get", "secret", "db", "-o", "jsonpath={.data.password}"]],
     [["python", "-m", "http.server", "--bind", "0.0.0.0", "8000"]],
@@ -123,7 +148,20 @@ describe("redactCommandLine: leaves alone", () => {
   });
 });
 
+it.each([
+  // A secret that is a script's next word is replaced by a bare marker, which a shell would read as redirections.
+  "redis-cli -a r3dis ping",
+  "kubectl --token eyJhbGciOi get pods",
+  "mongosh -u root -p s3cret --eval 'db.stats()'",
+  // A backslash before the secret: the marker written after it.
+  "app -dpassword=\\Authorization: x",
+])("changes nothing when applied again to the script %s", (script) => {
+  const once = redactCommandLine(["sh", "-c", script]);
+  expect(once[2]).toContain("<redacted>");
+  expect(redactCommandLine(once)).toEqual(once);
+});
+
 it("changes nothing when applied again", () => {
-  const once = redactCommandLine(["sh", "-c", `mysql -pS3cret; curl -u a:b -H "Authorization: Bearer x" https://u:p@h/?token=t`]);
+  const once = redactCommandLine(["sh", "-c", `mysql -pS3cret; curl -u a:b -H "Authorization: Bearer x" https://u:p@h/?token=t -d 'a=1&password=p' -d '{"token":"t"}'`]);
   expect(redactCommandLine(once)).toEqual(once);
 });

@@ -1,7 +1,7 @@
 import { REDACTED } from "../../ingest/audit/types";
 import { isSensitiveName } from "./sensitiveNames";
 import { shellCommands, shellQuoted } from "./shellWords";
-import { redactUrlsIn } from "./urlSecrets";
+import { redactQuery, redactUrlsIn } from "./urlSecrets";
 
 /*
  * A command line (an exec's `command` arguments) with the usual shapes of a credential in it
@@ -14,6 +14,8 @@ import { redactUrlsIn } from "./urlSecrets";
  * - an assignment to a sensitive name, alone or among words (`PGPASSWORD=X`,
  *   `export AWS_SECRET_ACCESS_KEY=X`, `--from-literal=password=X`, `helm --set auth.password=X`,
  *   libpq's `"host=db password=X"`);
+ * - a request body as curl's -d takes it: a form's sensitive fields (`user=a&password=X`) and a
+ *   JSON object's members with a sensitive name and a string value (`{"password":"X"}`);
  * - an HTTP header with a sensitive name (`Authorization: Bearer X`, `X-Api-Key: X`, `Cookie: X`),
  *   or any header whose value is `Basic X` / `Bearer X`;
  * - the password in a URL's userinfo and sensitive parameters of its query (urlSecrets.ts);
@@ -45,6 +47,16 @@ const PROGRAM_SECRET_FLAGS: readonly ProgramSecretFlag[] = [
   { programs: /^curl$/, flag: "--user", attachedOnly: false, secret: "after-colon", why: "curl --user user:password; docker --user uid:gid is no secret" },
   { programs: /^curl$/, flag: "-U", attachedOnly: false, secret: "after-colon", why: "curl -U (--proxy-user) user:password" },
   { programs: /^curl$/, flag: "--proxy-user", attachedOnly: false, secret: "after-colon", why: "curl --proxy-user user:password" },
+  { programs: /^etcdctl$/, flag: "--user", attachedOnly: false, secret: "after-colon", why: "etcdctl --user root:password (a user alone, it asks)" },
+  {
+    programs: /^mongo(sh|dump|restore|export|import|stat|top|files)?$/,
+    flag: "-p",
+    attachedOnly: false,
+    secret: "all",
+    why: "mongosh -u root -p <password> and the database tools; their port is --port",
+  },
+  { programs: /^(sqlcmd|bcp)$/, flag: "-P", attachedOnly: false, secret: "all", why: "SQL Server's sqlcmd -U sa -P <password>; its -p (statistics) takes none" },
+  { programs: /^cqlsh$/, flag: "-p", attachedOnly: false, secret: "all", why: "cqlsh -u cassandra -p <password>" },
 ];
 
 /** Programs whose `-c` (or `-lc`, `-ec`…) takes a script, which is read as a command line too. */
@@ -57,6 +69,8 @@ const LONG_FLAG = /^(--?)([A-Za-z][\w.-]+)(?:=([\s\S]*))?$/;
 const ASSIGNMENT = /(^|\s)([A-Za-z_][\w.-]*)=(\S*)/g;
 /** A whole argument that is one assignment: its value runs to the end, blanks and all (`env 'PASSWORD=a b'`). */
 const WHOLE_ASSIGNMENT = /^([A-Za-z_][\w.-]*)=([\s\S]*)$/;
+/** A JSON member with a string value, `"name": "value"` (escapes within either kept as written). */
+const JSON_STRING_MEMBER = /("((?:[^"\\]|\\.)*)"\s*:\s*")((?:[^"\\]|\\.)*)"/g;
 /** `Name: value`, an HTTP header as curl's -H and wget's --header take it. */
 const HEADER = /^([A-Za-z][\w-]*):(\s*)([\s\S]*)$/;
 /** The schemes an Authorization value starts with, kept in view: `Bearer <redacted>` says what kind of credential it was. */
@@ -74,7 +88,10 @@ function basename(word: string): string {
 /** The words of one command line (an exec's arguments, or a simple command of a script) with their secrets cut out, one for one. */
 export function redactCommandLine(words: readonly string[]): string[] {
   const result = [...words];
-  const programs: string[] = [];
+  // What the words so far named as programs: the flag rules of theirs, and whether one runs scripts
+  // (each word judged once as it is passed: a command may have tens of thousands of arguments).
+  const programFlags = new Set<ProgramSecretFlag>();
+  let runsScripts = false;
   // What the word before says the next one is.
   let next: { kind: "secret" } | { kind: "after-colon" } | { kind: "script" } | null = null;
   for (let i = 0; i < words.length; i++) {
@@ -89,7 +106,7 @@ export function redactCommandLine(words: readonly string[]): string[] {
       result[i] = expected.kind === "secret" ? cut(word) : afterColonCut(word);
       continue;
     }
-    const programFlag = PROGRAM_SECRET_FLAGS.find((rule) => programs.some((program) => rule.programs.test(program)) && word.startsWith(rule.flag) && (word === rule.flag ? !rule.attachedOnly : rule.flag.length === 2 || word[rule.flag.length] === "="));
+    const programFlag = PROGRAM_SECRET_FLAGS.find((rule) => programFlags.has(rule) && word.startsWith(rule.flag) && (word === rule.flag ? !rule.attachedOnly : rule.flag.length === 2 || word[rule.flag.length] === "="));
     if (programFlag !== undefined) {
       const attached = word.slice(programFlag.flag.length).replace(/^=/, "");
       const prefix = word.slice(0, word.length - attached.length);
@@ -97,7 +114,7 @@ export function redactCommandLine(words: readonly string[]): string[] {
       else result[i] = `${prefix}${programFlag.secret === "all" ? cut(attached) : afterColonCut(attached)}`;
       continue;
     }
-    if (SCRIPT_FLAG.test(word) && programs.some((program) => SCRIPT_RUNNERS.test(program))) {
+    if (SCRIPT_FLAG.test(word) && runsScripts) {
       next = { kind: "script" };
       continue;
     }
@@ -116,7 +133,11 @@ export function redactCommandLine(words: readonly string[]): string[] {
       result[i] = `-H${redactText(word.slice(2))}`;
       continue;
     }
-    if (!word.startsWith("-") && !WHOLE_ASSIGNMENT.test(word)) programs.push(basename(word));
+    if (!word.startsWith("-") && !WHOLE_ASSIGNMENT.test(word)) {
+      const program = basename(word);
+      for (const rule of PROGRAM_SECRET_FLAGS) if (rule.programs.test(program)) programFlags.add(rule);
+      runsScripts ||= SCRIPT_RUNNERS.test(program);
+    }
     result[i] = redactText(word);
   }
   return result;
@@ -139,11 +160,18 @@ function redactText(text: string): string {
   }
   const whole = WHOLE_ASSIGNMENT.exec(text);
   if (whole !== null && isSensitiveName(whole[1]!)) return `${whole[1]}=${cut(whole[2]!)}`;
-  return redactUrlsIn(text.includes("=") ? text.replace(ASSIGNMENT, assignment) : text);
+  const withoutMembers = text.includes('"') ? text.replace(JSON_STRING_MEMBER, jsonMember) : text;
+  return redactUrlsIn(withoutMembers.includes("=") ? withoutMembers.replace(ASSIGNMENT, assignment) : withoutMembers);
 }
 
+/** An assignment, or a form (`user=a&password=X`, whose first name only the assignment's is) with its sensitive fields cut. */
 function assignment(match: string, before: string, name: string, value: string): string {
-  return isSensitiveName(name) ? `${before}${name}=${cut(value)}` : match;
+  if (isSensitiveName(name)) return `${before}${name}=${cut(value)}`;
+  return value.includes("&") ? `${before}${redactQuery(`${name}=${value}`, REDACTED)}` : match;
+}
+
+function jsonMember(match: string, opening: string, name: string, value: string): string {
+  return isSensitiveName(name) ? `${opening}${cut(value)}"` : match;
 }
 
 /**
@@ -153,15 +181,25 @@ function assignment(match: string, before: string, name: string, value: string):
  */
 function redactScript(script: string): string {
   const edits: Array<{ start: number; end: number; text: string }> = [];
-  for (const command of shellCommands(script)) {
-    const redacted = redactCommandLine(command.map((word) => word.value));
+  // A script redacted before (a stored URI shown again) holds bare markers, which a shell reads
+  // as redirections (`-a <redacted>`: the word `redacted`, cut again to `<<redacted>>`): read as
+  // plain words, in place, they are secrets already cut and stay as they are.
+  for (const command of shellCommands(script.replaceAll(REDACTED, MARKER_READ_AS))) {
+    const values = command.map((word) => word.value.replaceAll(MARKER_READ_AS, REDACTED));
+    const redacted = redactCommandLine(values);
     command.forEach((word, j) => {
-      if (redacted[j] !== word.value) edits.push({ start: word.start, end: word.end, text: rewritten(script.slice(word.start, word.end), word.value, redacted[j]!) });
+      if (redacted[j] !== values[j]) edits.push({ start: word.start, end: word.end, text: rewritten(script.slice(word.start, word.end), values[j]!, redacted[j]!) });
     });
   }
-  let result = script;
-  for (const edit of edits.reverse()) result = `${result.slice(0, edit.start)}${edit.text}${result.slice(edit.end)}`;
-  return result;
+  // In order and apart (each a word of its own): the script's text between them kept, read once.
+  const parts: string[] = [];
+  let from = 0;
+  for (const edit of edits) {
+    parts.push(script.slice(from, edit.start), edit.text);
+    from = edit.end;
+  }
+  parts.push(script.slice(from));
+  return parts.join("");
 }
 
 /**
@@ -185,8 +223,12 @@ function rewritten(written: string, value: string, redacted: string): string {
   return shellQuoted(redacted);
 }
 
-/** A plain word for the marker while a rewritten word is read back: a bare `<redacted>` reads as a redirection, though it is shown, never run. */
-const MARKER_READ_AS = "\u0001";
+/**
+ * A plain word for the marker while a script is read: a bare `<redacted>` reads as a
+ * redirection, though it is shown, never run. As long as the marker, so that the words of a
+ * script read with it in the marker's place are where they are in the script.
+ */
+const MARKER_READ_AS = `\u0001${REDACTED.slice(1, -1)}\u0001`;
 
 /** Whether `written` reads as the one word `value`, the markers in both taken for plain words. */
 function readsAs(written: string, value: string): boolean {

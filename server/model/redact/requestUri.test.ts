@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { execCommandOf } from "../../query/timeline/payload";
 import { loadFalcoTraceEvent } from "../../testing/fixtures";
@@ -52,5 +54,48 @@ describe("redactRequestUri", () => {
     const once = redactRequestUri("/api/v1/namespaces/ns/pods/p/exec?command=env&command=PGPASSWORD%3Dx+y&command=psql&token=abc");
     expect(once).toBe("/api/v1/namespaces/ns/pods/p/exec?command=env&command=PGPASSWORD%3D%3Credacted%3E&command=psql&token=%3Credacted%3E");
     expect(redactRequestUri(once)).toBe(once);
+    // The panel redacts a stored URI again: a script's secret that stood alone stays one marker.
+    const script = redactRequestUri("/api/v1/namespaces/ns/pods/redis-0/exec?command=sh&command=-c&command=redis-cli+-a+r3dis+ping&container=redis&stdin=true");
+    expect(execCommandOf(script)).toEqual(["sh", "-c", "redis-cli -a <redacted> ping"]);
+    expect(redactRequestUri(script)).toBe(script);
+  });
+});
+
+describe("redactRequestUri on the longest request lines", () => {
+  // The apiserver reads a request line of up to about a megabyte, and an exec's command is as
+  // long as its user makes it: each of these took a minute or more, ingest's event loop blocked.
+  // Run in a process of its own, stopped when it has not finished in a generous bound (with the
+  // module's loading, it takes about a second), so that a regression fails instead of stalling
+  // the suite.
+  const MEGABYTE = 1 << 20;
+  const REDACT = `
+    const { readFileSync } = await import("node:fs");
+    const { redactRequestUri } = await import(${JSON.stringify(path.resolve("server/model/redact/requestUri.ts"))});
+    process.stdout.write(redactRequestUri(readFileSync(0, "utf8")));`;
+
+  /** The command of `uri` as redacted in a child process; null when it did not finish within 10 s. */
+  function commandRedactedInChild(uri: string): string[] | null {
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", REDACT], { input: uri, encoding: "utf8", timeout: 10_000, maxBuffer: 16 * MEGABYTE });
+    if (child.signal !== null) return null;
+    expect(child.status, child.stderr).toBe(0);
+    return execCommandOf(child.stdout);
+  }
+
+  it("reads a long word that is no URL's scheme once", () => {
+    const word = `${"a".repeat(MEGABYTE)}!token://x`;
+    const uri = `/api/v1/namespaces/ns/pods/p/exec?command=echo&command=${encodeURIComponent(word)}&command=https%3A%2F%2Fu%3Apw%40h%2F`;
+    expect(commandRedactedInChild(uri)).toEqual(["echo", word, "https://u:<redacted>@h/"]);
+  });
+
+  it("reads a command of many arguments once (kubectl exec … -- rm with a local glob expanded)", () => {
+    const files = Array.from({ length: 50_000 }, (_, i) => `/data/cache/part-${i}`);
+    const uri = `/api/v1/namespaces/ns/pods/p/exec?${["rm", "-f", ...files, "--password=x"].map((arg) => `command=${encodeURIComponent(arg)}`).join("&")}`;
+    expect(commandRedactedInChild(uri)).toEqual(["rm", "-f", ...files, "--password=<redacted>"]);
+  });
+
+  it("rewrites a long script with many secrets in one pass", () => {
+    const script = "mysql -pX; ".repeat(MEGABYTE / 11);
+    const uri = `/api/v1/namespaces/ns/pods/p/exec?command=sh&command=-c&command=${encodeURIComponent(script)}`;
+    expect(commandRedactedInChild(uri)).toEqual(["sh", "-c", "mysql -p<redacted>; ".repeat(MEGABYTE / 11)]);
   });
 });

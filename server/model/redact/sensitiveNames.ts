@@ -40,6 +40,7 @@ export const SENSITIVE_NAME_PARTS: readonly SensitivePart[] = [
   { text: "sig", match: "word", why: "an Azure SAS URL's sig; within a word it is signal, sight" },
   { text: "cookie", match: "word", why: "the Cookie header, which carries sessions" },
   { text: "jwt", match: "word", why: "--jwt, jwt=…" },
+  { text: "bearer", match: "word", why: "curl --oauth2-bearer, bearer_token" },
 ];
 
 /**
@@ -81,8 +82,26 @@ function partIn(word: string, part: SensitivePart): boolean {
   }
 }
 
+/**
+ * Names already judged. Every write's request URI asks about its query's names, and they are few
+ * (`timeout`, `fieldManager`, `resourceVersion`: two thirds of a real cluster's requests have
+ * one), where judging one anew took most of a URI's redaction. Bounded: a command line's names
+ * are anyone's.
+ */
+const judged = new Map<string, boolean>();
+const MAX_JUDGED = 1024;
+
 /** Whether a value given under `name` (a parameter, flag, variable or header) is taken for a secret. */
 export function isSensitiveName(name: string): boolean {
+  const known = judged.get(name);
+  if (known !== undefined) return known;
+  const sensitive = judgeName(name);
+  if (judged.size >= MAX_JUDGED) judged.clear();
+  judged.set(name, sensitive);
+  return sensitive;
+}
+
+function judgeName(name: string): boolean {
   const words = wordsOf(name);
   const [first, last] = [words[0], words.at(-1)];
   if (first === undefined || last === undefined) return false;

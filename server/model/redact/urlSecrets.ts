@@ -33,8 +33,12 @@ export function redactQuery(query: string, marker: string): string {
     .join("&");
 }
 
-/** A URL as text in a command line runs to the next space or quote. */
-const URL_IN_TEXT = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"<>`]*/g;
+/**
+ * A URL as text in a command line runs to the next space or quote. Its scheme is read at most 32
+ * characters back from its `://` (the longest in use are about 20): unbounded, each letter of a
+ * long word without one would be read as the start of a scheme, to the word's end, once for each.
+ */
+const URL_IN_TEXT = /[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s'"<>`]*/g;
 
 /**
  * `text` with the secrets of every URL in it shown as REDACTED: the password of its userinfo

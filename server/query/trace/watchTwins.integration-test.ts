@@ -267,3 +267,50 @@ describe.each(STORE_KINDS)("a watch entry between two audit entries of its versi
     expect(lane.map((entry) => `${entry.source} ${entry.id === first} ${entry.diffFrom}`)).toEqual(["audit true null", "watch false null"]);
   });
 });
+
+/**
+ * A data source's watch entry whose version is a JSON number (the plugin API takes any details
+ * object; the built-in watch writes a string): no version a twin may share (twinVersionOf), so
+ * every view shows it as its own entry. The real rollout as above, the watch entry of 9109 stored
+ * with `resourceVersionAfter: 9109`.
+ */
+describe.each(STORE_KINDS)("a watch entry whose version is no string on %s", (kind) => {
+  let app: TestApp;
+  let deploymentId: number;
+  let audit9109: number;
+  let watch9109: number;
+  const steps = openshiftCascade();
+  const versions = versionsOf(steps, "deployments", CASCADE.deployment.name);
+  const micros = (date: Date) => date.getTime() * 1000;
+
+  beforeAll(async () => {
+    app = await startTestApp(kind);
+    const audited = steps.filter((step) => !MISSED_BY_AUDIT.has(step.label));
+    expect((await app.postAudit(cascadeEventList(audited), { cluster: CLUSTER })).status).toBe(200);
+    deploymentId = await objectIdOf(app.context.db, CLUSTER, "deployments", CASCADE.deployment.name);
+    const rows = watchRowsOf(versions).map((row, i) => (versions[i]!.resourceVersion === "9109" ? { ...row, details: { ...row.details, resourceVersionAfter: 9109 } } : row));
+    const ids = await insertWatchRows(app.context.db, deploymentId, rows);
+    watch9109 = ids[versions.findIndex((v) => v.resourceVersion === "9109")]!;
+    const found = await app.context.db.query<{ id: string }>(`SELECT id FROM history_entries WHERE object_id = $1 AND source = 'audit' AND details->>'resourceVersionAfter' = '9109'`, [deploymentId]);
+    audit9109 = Number(found.rows[0]!.id);
+  });
+  afterAll(() => app?.close());
+
+  const laneOf = async (range?: { startMicros: number; endMicros: number }) =>
+    (await loadTimeline(app.context.db, { id: deploymentId, relations: "self", ...(range ? { range } : {}) }, { jaeger: JAEGER }))!.rows[0]!.entries;
+
+  it("is no twin on the lane, at a range's edge, in the side panel, nor in a search's count", async () => {
+    const lane = await laneOf();
+    expect(lane.map((entry) => entry.id)).toContain(watch9109);
+    expect(lane.find((entry) => entry.id === audit9109)).toMatchObject({ diffFrom: null, diff: [] });
+    // A range holding the audit entry alone: the watch entry, just after it, read as a candidate.
+    const edge = await laneOf({ startMicros: micros(at("14:53:16.296")) - 1000, endMicros: micros(at("14:53:16.296")) + 1000 });
+    expect(edge.map((entry) => `${entry.source} ${entry.diffFrom}`)).toEqual(["audit null"]);
+    expect(await loadTimelineEntry(app.context.db, audit9109)).toMatchObject({ diffFrom: null, diff: [] });
+
+    const [from, to] = [at("14:50:00"), at("15:30:00")];
+    const found = await searchObjects(app.context.db, { cluster: CLUSTER, kind: "deployment", from, to, limit: 10 });
+    const shown = await laneOf({ startMicros: micros(from), endMicros: micros(to) });
+    expect(found.objects.map((object) => object.entryCount)).toEqual([shown.length]);
+  });
+});

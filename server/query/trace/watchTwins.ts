@@ -140,13 +140,21 @@ export function watchEntryHasAuditTwin(w: string, range?: { from: string; to: st
   const window = `interval '${TWIN_WINDOW_MICROS} microseconds'`;
   const aroundRange = range ? `AND twin.start_time >= ${range.from}::timestamptz - ${window} AND twin.start_time <= ${range.to}::timestamptz + ${window}` : "";
   return `(
-  coalesce(${w}.details->>'resourceVersionAfter', '') <> '' AND ${w}.details->>'watchEvent' IS DISTINCT FROM 'GONE'
+  ${versionOf(w)} <> '' AND ${w}.details->>'watchEvent' IS DISTINCT FROM 'GONE'
   AND EXISTS (
     SELECT 1 FROM history_entries twin
      WHERE twin.object_id = ${w}.object_id ${aroundRange}
        AND twin.start_time >= ${w}.start_time - ${window} AND twin.start_time <= ${w}.start_time + ${window}
        AND twin.source = 'audit' AND NOT twin.noop
-       AND twin.details->>'resourceVersionAfter' = ${w}.details->>'resourceVersionAfter'))`;
+       AND ${versionOf("twin")} = ${w}.details->>'resourceVersionAfter'))`;
+}
+
+/**
+ * SQL: the details.resourceVersionAfter of entry `h` as twinVersionOf reads it: a JSON string
+ * only (a data source may write a number, which `->>` would turn into text), else NULL.
+ */
+function versionOf(h: string): string {
+  return `CASE WHEN json_typeof(${h}.details->'resourceVersionAfter') = 'string' THEN ${h}.details->>'resourceVersionAfter' END`;
 }
 
 /**
@@ -176,7 +184,7 @@ export function foldWatchTwins<E extends TwinEntry>(entries: E[], outside: reado
  */
 export const TWIN_CANDIDATES_SQL = `
   SELECT h.id, h.object_id AS "objectId", h.source, (extract(epoch from h.start_time) * 1000000)::bigint AS start,
-         h.details->>'resourceVersionAfter' AS "resourceVersionAfter", h.details->>'watchEvent' AS "watchEvent", h.noop,
+         ${versionOf("h")} AS "resourceVersionAfter", h.details->>'watchEvent' AS "watchEvent", h.noop,
          CASE WHEN h.source = 'watch' THEN h.diff END AS diff
     FROM history_entries h
    WHERE h.object_id = ANY($1::bigint[]) AND h.start_time >= $2 AND h.start_time < $3 AND h.source IN ('audit', 'watch')`;
