@@ -2046,9 +2046,10 @@ const IN_MOVED_PART = (h: string, m: string) => `(${m}.since IS NULL OR ${h}.sta
 /**
  * For each move of part of a row's history (column i of `moves`) with watch entries in that part:
  * the uids each side is known as (gone_uids, kept_uids), the uid its row holds and those its
- * watch entries that do not move by time observed (the staying row's outside the part, all of the
- * other's). Read through the partial index of watch entries (history_watch_object_time_idx),
- * only for such moves: a batch merging nothing runs no MOVE_HISTORY_SQL at all.
+ * watch entries that do not move by time observed (the staying row's outside the part but the
+ * other row's uid, which go to it: WATCHED_OF_KEPT_UID; all of the other's). Read through the
+ * partial index of watch entries (history_watch_object_time_idx), only for such moves: a batch
+ * merging nothing runs no MOVE_HISTORY_SQL at all.
  */
 const WATCHED_SIDES_CTE = `watched_moves AS MATERIALIZED (SELECT m.* FROM moves m
         CROSS JOIN LATERAL (SELECT 1 FROM history_entries h WHERE h.object_id = m.gone AND h.source = 'watch' AND ${IN_MOVED_PART("h", "m")} LIMIT 1) watched
@@ -2056,7 +2057,8 @@ const WATCHED_SIDES_CTE = `watched_moves AS MATERIALIZED (SELECT m.* FROM moves 
        sides AS MATERIALIZED (SELECT m.i,
               ARRAY(SELECT DISTINCT u.uid FROM (SELECT m.gone_uid AS uid
                                                 UNION ALL SELECT ${watchedUidOf("h")} FROM history_entries h
-                                                 WHERE h.object_id = m.gone AND h.source = 'watch' AND NOT (${IN_MOVED_PART("h", "m")})) u
+                                                 WHERE h.object_id = m.gone AND h.source = 'watch' AND NOT (${IN_MOVED_PART("h", "m")})
+                                                   AND ${watchedUidOf("h")} IS DISTINCT FROM m.kept_uid) u
                      WHERE u.uid IS NOT NULL) AS gone_uids,
               ARRAY(SELECT DISTINCT u.uid FROM (SELECT m.kept_uid AS uid
                                                 UNION ALL SELECT ${watchedUidOf("h")} FROM history_entries h WHERE h.object_id = m.kept AND h.source = 'watch') u
@@ -2065,12 +2067,25 @@ const WATCHED_SIDES_CTE = `watched_moves AS MATERIALIZED (SELECT m.* FROM moves 
 
 /**
  * Whether a watch entry (or watched state) of the object `uid` names, on the row a move of part
- * of its history leaves (sides `s`), goes to the other row: not when its uid is the leaving row's
- * (its own, or its staying watch entries'); when it is the other's; else when the leaving row is
- * another object's, or the other row is no object's yet (by time, as the rest). Null for no uid.
+ * of its history leaves (move `m`, sides `s`), goes to the other row: not when the leaving row
+ * holds that uid; when the other row does (a row's uid is its object's, whichever side a watch
+ * saw that object on: a later object's row, holding no uid, may hold an earlier one's watched
+ * removal, seen after the later create began, with its creation, seen before); not when it is
+ * another of the leaving row's uids (its staying watch entries'); when it is another of the other
+ * row's; else when the leaving row is another object's, or the other row is no object's yet (by
+ * time, as the rest). Null for no uid.
  */
 const GOES_WITH_ITS_UID = (uid: string) =>
-  `(NOT ${uid} = ANY(s.gone_uids) AND (${uid} = ANY(s.kept_uids) OR cardinality(s.gone_uids) > 0 OR cardinality(s.kept_uids) = 0))`;
+  `(${uid} IS DISTINCT FROM m.gone_uid
+    AND ((${uid} = m.kept_uid) IS TRUE
+         OR (NOT ${uid} = ANY(s.gone_uids) AND (${uid} = ANY(s.kept_uids) OR cardinality(s.gone_uids) > 0 OR cardinality(s.kept_uids) = 0))))`;
+
+/**
+ * Whether watch entry `h`, outside the part of its row's history that move `m` moves, is of the
+ * object the other row holds the uid of (`kept_uid`): it goes there too, as a watch names its
+ * object by uid; the time a watch saw a version is Kubetrail's, after the write that made it.
+ */
+const WATCHED_OF_KEPT_UID = (h: string, m: string) => `(${h}.source = 'watch' AND ${watchedUidOf(h)} = ${m}.kept_uid)`;
 
 /**
  * CTEs giving the last body a watch saw of each row of `moves` (columns gone, kept, alias_to,
@@ -2146,18 +2161,22 @@ interface HistoryMove {
  * not by time: the time a watch saw a version is Kubetrail's, after the write that made it (a
  * Pod's removal the watch saw after the next Pod of its name was created). Each side's uids
  * (WATCHED_SIDES_CTE) are the uid its row holds and those of its watch entries that do not move by
- * time (the staying row's outside the range, all the other's): an entry stays with its uid's side,
- * else goes to its uid's side, else leaves a side others' uids hold for one none holds, else moves
- * by time. An entry stored before entries told their uid (none in its details) stays where the
- * row holds a uid, as the object that uid names is the one its watch found the row by.
+ * time (the staying row's outside the range, all the other's): an entry stays on the row holding
+ * its uid, else goes to the row holding it (from outside the range too: WATCHED_OF_KEPT_UID), else
+ * stays with its uid's side, else goes to its uid's side, else leaves a side others' uids hold for
+ * one none holds, else moves by time. An entry stored before entries told their uid (none in its
+ * details) stays where the row holds a uid, as the object that uid names is the one its watch
+ * found the row by.
  */
 export const MOVE_HISTORY_SQL = `WITH moves AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[], $6::text[], $7::text[])
                        WITH ORDINALITY AS t(gone, kept, since, until, alias_to, gone_uid, kept_uid, i)),
        ${WATCHED_SIDES_CTE},
        history AS (UPDATE history_entries h SET object_id = m.kept FROM moves m LEFT JOIN sides s ON s.i = m.i
-                    WHERE h.object_id = m.gone AND ${IN_MOVED_PART("h", "m")}
-                      AND (h.source <> 'watch' OR s.i IS NULL
-                           OR CASE WHEN ${watchedUidOf("h")} IS NULL THEN m.gone_uid IS NULL ELSE ${GOES_WITH_ITS_UID(watchedUidOf("h"))} END)),
+                    WHERE h.object_id = m.gone
+                      AND ((${IN_MOVED_PART("h", "m")}
+                            AND (h.source <> 'watch' OR s.i IS NULL
+                                 OR CASE WHEN ${watchedUidOf("h")} IS NULL THEN m.gone_uid IS NULL ELSE ${GOES_WITH_ITS_UID(watchedUidOf("h"))} END))
+                           OR (s.i IS NOT NULL AND ${WATCHED_OF_KEPT_UID("h", "m")}))),
        related AS (UPDATE relations r
                       SET from_object_id = CASE WHEN r.from_object_id = m.gone THEN m.kept ELSE r.from_object_id END,
                           to_object_id = CASE WHEN r.to_object_id = m.gone THEN m.kept ELSE r.to_object_id END,

@@ -6,6 +6,8 @@ import { podConfigMapsRulesYaml } from "../../testing/linkers";
 import { BUILTIN_LINKERS } from "../../model/links/builtin";
 import { parseLinkRules } from "../../model/links/rules";
 import { createAuditIngestor } from "./ingest";
+import { createObservedHistoryIngestor } from "../sources/observedHistoryIngestor";
+import { watched } from "../../testing/scenarios/watchedCascadeEntries";
 
 /*
  * A row made by writes that gave no uid (Metadata level: a create, a patch, a delete) when a later
@@ -330,6 +332,48 @@ describe.each(STORE_KINDS)("a row made by writes that gave no uid, when its uid 
     ]);
     expect(await mounts("later-in-order")).toEqual([{ uid: UID_1, validFrom: "2018-10-26T13:13:06.005Z", validTo: null }]);
     expect(await mounts("later-created-first")).toEqual(await mounts("later-in-order"));
+  });
+
+  it("gives a late write of an earlier object the watch entries of its uid that the later object's row held, and leaves the later object's", async () => {
+    // As above, the earlier my-config (UID_1, created at 3) deleted at 20 and the next one created
+    // at 21 (Metadata level: neither its create nor the delete gives a uid); the earlier one's
+    // update at 7, which gives UID_1, arrives last. Meanwhile a watch catching up stores, in one
+    // call, the earlier my-config made (3.050) and removed (21.050, after the next create began)
+    // and the next one made (21.060): all found by name on the later object's row, which takes
+    // neither uid. The bodies are the real ConfigMap's, as configMapWrite's responses.
+    const writes = {
+      patch: configMapWrite("wl-patch", 5, { verb: "patch", level: "Metadata" }),
+      update: configMapWrite("wl-update", 7, { verb: "update", level: "RequestResponse", uid: UID_1, created: 3 }),
+      remove: configMapDelete("wl-delete", 20),
+      create: configMapWrite("wl-create", 21, { verb: "create", level: "Metadata" }),
+    };
+    const configMap = (uid: string, created: number, rv: string, type: "ADDED" | "DELETED", seen: string) => {
+      const entry = watched(configMapWrite("watched", created, { verb: "create", level: "RequestResponse", uid, created, rv }).responseObject, type, new Date(seen));
+      return { ...entry, object: { ...entry.object, resource: "configmaps" } };
+    };
+    const watch = createObservedHistoryIngestor(test.db, {}, { sensitive: TEST_CONVERT_OPTIONS.sensitive, fingerprint: TEST_CONVERT_OPTIONS.fingerprint, linkers: BUILTIN_LINKERS });
+    await store("watched-later", [writes.create], [writes.patch], [writes.remove]);
+    const call = [
+      configMap(UID_1, 3, "265145", "ADDED", "2018-10-26T13:13:03.050Z"),
+      configMap(UID_1, 3, "265162", "DELETED", "2018-10-26T13:13:21.050Z"),
+      configMap(UID_2, 21, "265163", "ADDED", "2018-10-26T13:13:21.060Z"),
+    ];
+    expect(await watch.ingest("watched-later", call)).toMatchObject({ stored: 3, rejected: [] });
+    await store("watched-later", [writes.update]);
+    const rows = await test.db.query<{ uid: string | null; audit: string[]; watch: string[]; watched: string | null }>(
+      `SELECT o.uid,
+              ARRAY(SELECT h.audit_id FROM history_entries h WHERE h.object_id = o.id AND h.source = 'audit' ORDER BY h.start_time) AS audit,
+              ARRAY(SELECT (h.details->>'watchEvent') || ' ' || (h.snapshot->'metadata'->>'uid') FROM history_entries h WHERE h.object_id = o.id AND h.source = 'watch' ORDER BY h.start_time) AS watch,
+              (SELECT w.state::json->'metadata'->>'uid' FROM watched_states w WHERE w.object_id = o.id) AS watched
+         FROM objects o JOIN clusters c ON c.id = o.cluster_id
+        WHERE c.name = 'watched-later' AND o.resource = 'configmaps' ORDER BY o.first_seen, o.id`,
+    );
+    // The earlier my-config's row holds UID_1: what the watch saw of it is there, its removal too,
+    // though seen after the next create began. The later row keeps the next one's, and its body.
+    expect(rows.rows).toEqual([
+      { uid: UID_1, audit: ["wl-patch", "wl-update", "wl-delete"], watch: [`ADDED ${UID_1}`, `DELETED ${UID_1}`], watched: null },
+      { uid: null, audit: ["wl-create"], watch: [`ADDED ${UID_2}`], watched: UID_2 },
+    ]);
   });
 });
 
