@@ -197,7 +197,7 @@ function toWrite(event: AuditEvent, verb: HistoryVerb, options: ConvertOptions):
         : found;
   const details = detailsOf(event, failed, dryRun, responseObject, options, target);
   // A session's end; one refused (RBAC, a missing container) never opened.
-  if (!failed && event.stage !== "ResponseStarted" && apiGroup === "" && resource === "pods" && SESSION_SUBRESOURCES.has(subresource)) details.session = "closed";
+  if (!failed && event.stage !== "ResponseStarted" && isSessionInPod(event)) details.session = "closed";
   // A Scale's resourceVersion is its object's, after the write.
   if (effect?.kind === "scale" && effect.resourceVersion !== null) details.resourceVersionAfter = effect.resourceVersion;
   return {
