@@ -110,6 +110,27 @@ describe("the side panel of a Kubernetes Event", () => {
   });
 });
 
+/** The side panel of a `kubectl exec` whose end is not recorded: the real exec of falco's exec_pod.json, of which only ResponseStarted was logged. */
+describe("the side panel of an open exec session", () => {
+  const micros = (iso: string) => (Date.parse(iso) * 1000) as EpochMicros;
+  const exec: TraceEntry = {
+    id: 9, objectId: pod.id, source: "audit", start: micros("2018-10-26T13:38:34.867Z"), end: micros("2018-10-26T13:38:34.902Z"), actor: "minikube-user", verb: "create", subresource: "exec",
+    statusCode: 101, title: "minikube-user create exec (open)", auditId: "ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6", stage: "ResponseStarted", userAgent: null,
+    details: { user: "minikube-user", requestURI: "/api/v1/namespaces/default/pods/nginx-deployment-7998647bdf-phvq7/exec?command=bash&container=nginx1&container=nginx1&stdin=true&stdout=true&tty=true", session: "open" },
+    diff: null, snapshot: null, noop: false,
+  };
+
+  it("says the session is open rather than how long it took, and keeps the session out of 'Also recorded'", () => {
+    const html = panel(exec);
+    expect(field(html, "Time")).toBe("2018-10-26 13:38:34.867000 UTC · open: in progress, no end recorded yet");
+    expect(textOf(html)).toContain("minikube-user create exec (open)");
+    expect(textOf(html)).not.toContain("took");
+    expect(html).not.toContain('"session"');
+    const closed = panel({ ...exec, stage: "ResponseComplete", title: "minikube-user create exec", end: micros("2018-10-26T14:05:12.250Z"), details: { ...exec.details, session: "closed" } });
+    expect(field(closed, "Time")).toMatch(/ · took 26 min 3\d s$/);
+  });
+});
+
 /**
  * The side panel of what a watch observed: the entries a watch of the OpenShift Deployment would
  * have stored (server/testing/scenarios/watchedCascade.ts, from the rollout's real bodies), and an

@@ -4,7 +4,7 @@ import Link from "next/link";
 import type { ReactNode, Ref } from "react";
 import type { TimelineEntry, TimelineEntryDetails, TimelineEventDetails, TimelineEventSummary, TimelineRow, TimelineWatchDetails, TimelineWatchSummary } from "@/server/query/timeline/types";
 import { countText, eventKindName, isWarning, objectReferenceText, reporterWhereText, timesText } from "./eventText";
-import { formatCommand, formatDuration, formatInstant } from "./format";
+import { formatCommand, formatDuration, formatInstant, OPEN_SESSION_TEXT } from "./format";
 import { objectPageHref } from "./urlState";
 import { OBSERVED_BY_WATCH, watchEventText, whyNoWatchDiff } from "./watchText";
 import styles from "./EntryPanel.module.css";
@@ -52,7 +52,7 @@ function AuditFields({ entry, details }: { entry: TimelineEntry; details: Timeli
     <>
       <Field label="Time">
         {formatInstant(entry.startMicros)}
-        <span className="muted"> · took {formatDuration(entry.endMicros - entry.startMicros)}</span>
+        <span className="muted">{entry.session === "open" ? ` · ${OPEN_SESSION_TEXT}` : ` · took ${formatDuration(entry.endMicros - entry.startMicros)}`}</span>
       </Field>
       <Field label="Actor">
         <code>{entry.actor}</code>

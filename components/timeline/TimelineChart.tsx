@@ -4,7 +4,7 @@ import { axisTop, select, zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavio
 import Link from "next/link";
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent } from "react";
 import type { TimelineEntry, TimelineRow } from "@/server/query/timeline/types";
-import { formatDuration, formatInstant } from "./format";
+import { formatDuration, formatInstant, OPEN_SESSION_TEXT } from "./format";
 import { eventKindName, isWarning, markLabel, timesText } from "./eventText";
 import { watchSummaryText } from "./watchText";
 import {
@@ -387,7 +387,7 @@ function Tooltip({ hover }: { hover: Hover }) {
       <div>
         {formatInstant(entry.startMicros)}
         {/* An Event, and what a watch saw, is an instant: no duration to tell. */}
-        {entry.event || entry.watch ? null : ` · ${formatDuration(entry.endMicros - entry.startMicros)}`}
+        {entry.event || entry.watch ? null : entry.session === "open" ? ` · ${OPEN_SESSION_TEXT}` : ` · ${formatDuration(entry.endMicros - entry.startMicros)}`}
       </div>
       <div className="muted">
         {row.object.kind} {row.object.name}

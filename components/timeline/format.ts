@@ -14,6 +14,12 @@ export function formatRangeEnd(micros: number): string {
 }
 
 /**
+ * What an open session (TimelineEntry.session) says in place of its duration: no end of it is
+ * recorded, so it is running, or its end was never logged (the apiserver restarted).
+ */
+export const OPEN_SESSION_TEXT = "open: in progress, no end recorded yet";
+
+/**
  * A duration in µs as people read it: `7 ms`, `1.25 s`, `4 min 10 s`, `2 h 5 min`. Each unit is
  * chosen by the value rounded to what it shows, so that 119.7 s reads `2 min`, not `1 min 60 s`.
  */

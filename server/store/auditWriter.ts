@@ -385,7 +385,9 @@ export async function lockAndLoadObjects(
  * hundreds of parsed objects (which every young-generation collection would copy).
  *
  * `changeOptions` say what the cluster's kube-apiserver does in a binding or an eviction
- * (its version: server/ingest/audit/apiserverBehaviour.ts).
+ * (its version: server/ingest/audit/apiserverBehaviour.ts). `entriesStored` are writes whose
+ * entry is stored already (a session's end, which closed its open entry: sessionEntries.ts):
+ * they count for their object as any write does, and add no entry.
  */
 export async function planWrites(
   sql: Sql,
@@ -395,6 +397,7 @@ export async function planWrites(
   cache: StateCache | null,
   objectIds: ObjectIdPool,
   changeOptions: ChangeOptions = {},
+  entriesStored: ReadonlySet<AuditWrite> = new Set(),
 ): Promise<WritePlan> {
   if (writes.length === 0) return emptyPlan();
 
@@ -840,6 +843,7 @@ export async function planWrites(
       group.writes.push({ write, body: write.effect?.kind === "scale" ? null : change.nextState!, details });
       continue;
     }
+    if (entriesStored.has(write)) continue;
     const detailsText = detailsJson(details, write.patch, change.diff !== null);
     historyRows.addRow(historyCopyRow(row.id, clusterId, write, detailsText, change.diff, change.snapshot ? toDisplay(change.snapshot) : null, change.noop));
   }

@@ -50,11 +50,13 @@ describe("convertAuditEvent on every Falco trace", () => {
     expect(converted).toHaveLength(51);
   });
 
-  it("finds 48 writes, 1 read, and skips the 2 ResponseStarted streams", () => {
+  it("finds 50 writes, the 2 sessions open at ResponseStarted among them, and 1 read", () => {
     const byKind = (kind: string) => converted.filter((c) => c.result.kind === kind).map((c) => c.file);
-    expect(byKind("write")).toHaveLength(48);
+    expect(byKind("write")).toHaveLength(50);
     expect(byKind("read")).toEqual(["create_nginx_pod_unsensitive_mount.json"]);
-    expect(byKind("skipped")).toEqual(["attach_pod.json", "exec_pod.json"]);
+    expect(byKind("skipped")).toEqual([]);
+    const open = converted.filter((c) => c.result.kind === "write" && c.result.details.session === "open").map((c) => c.file);
+    expect(open).toEqual(["attach_pod.json", "exec_pod.json"]);
   });
 
   it("names every written object and knows its kind", () => {
@@ -62,7 +64,7 @@ describe("convertAuditEvent on every Falco trace", () => {
       if (result.kind !== "write") continue;
       expect(result.object.name, file).not.toBe("");
       expect(result.object.kind, file).not.toBeNull();
-      expect(result.title, file).toBe(`${result.actor} ${result.verb}`);
+      expect(result.title, file).toBe(result.details.session === "open" ? `${result.actor} ${result.verb} ${result.subresource} (open)` : `${result.actor} ${result.verb}`);
     }
   });
 });
@@ -286,14 +288,61 @@ describe("convertAuditEvent: dry runs", () => {
 });
 
 describe("convertAuditEvent: subresources", () => {
-  it("skips the ResponseStarted stage of pods/exec and pods/attach", () => {
-    expect(asSkipped(convert(falco("exec_pod.json")))).toEqual({
-      kind: "skipped",
+  it("records the ResponseStarted stage of the real pods/exec as its session, open", () => {
+    // The recorded exec is only this stage: its ResponseComplete was never logged.
+    const write = asWrite(convert(falco("exec_pod.json")));
+    expect(write).toMatchObject({
       auditId: "ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6",
       stage: "ResponseStarted",
-      reason: "stage ResponseStarted is not traced",
+      verb: "create",
+      subresource: "exec",
+      title: "minikube-user create exec (open)",
+      statusCode: 101,
+      failed: false,
+      bodyAfter: null,
+      object: { resource: "pods", kind: "Pod", namespace: "default", name: "nginx-deployment-7998647bdf-phvq7", uid: null },
+      details: { session: "open", user: "minikube-user", annotations: { "authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": "" } },
     });
-    expect(asSkipped(convert(falco("attach_pod.json"))).reason).toBe("stage ResponseStarted is not traced");
+    expect(write.startTime.toISOString()).toBe("2018-10-26T13:38:34.867Z");
+    // The end as known so far: when the session opened.
+    expect(write.endTime.toISOString()).toBe("2018-10-26T13:38:34.902Z");
+    expect(asWrite(convert(falco("attach_pod.json")))).toMatchObject({ subresource: "attach", title: "minikube-user create attach (open)", details: { session: "open" } });
+  });
+
+  it("records a session opened over WebSocket (a GET) at ResponseStarted as open too", () => {
+    const raw = falco("exec_pod.json"); // derived: the same request as kubectl 1.30 and later sends it
+    raw.verb = "get";
+    expect(asWrite(convert(raw))).toMatchObject({ verb: "get", subresource: "exec", title: "minikube-user get exec (open)", details: { session: "open" } });
+  });
+
+  it.each([
+    ["a watch", (raw: RawEvent) => { raw.verb = "watch"; delete raw.objectRef.subresource; delete raw.objectRef.name; raw.requestURI = "/api/v1/namespaces/default/pods?watch=true"; }],
+    ["a followed log", (raw: RawEvent) => { raw.verb = "get"; raw.objectRef.subresource = "log"; raw.requestURI = raw.requestURI.replace(/exec\?.*/, "log?follow=true"); }],
+    ["a proxied request", (raw: RawEvent) => { raw.verb = "get"; raw.objectRef.subresource = "proxy"; raw.requestURI = raw.requestURI.replace(/exec\?.*/, "proxy/"); }],
+    ["a Service's port-forward-like subresource", (raw: RawEvent) => { raw.objectRef.resource = "services"; raw.objectRef.subresource = "portforward"; }],
+  ])("still skips the ResponseStarted stage of %s", (_, derive) => {
+    const raw = falco("exec_pod.json"); // derived: another long-running request at the same stage
+    derive(raw);
+    expect(asSkipped(convert(raw))).toEqual({ kind: "skipped", auditId: raw.auditID, stage: "ResponseStarted", reason: "stage ResponseStarted is not traced" });
+  });
+
+  it("skips the ResponseStarted stage of a session whose resource is noise by configuration, as any stage of it", () => {
+    const raw = falco("exec_pod.json");
+    raw.userAgent = "kube-controller-manager/v1.30.0 (linux/amd64) kubernetes/abc/leader-election";
+    expect(asSkipped(convert(raw)).reason).toMatch(/user agent contains/);
+  });
+
+  it("marks a session's ResponseComplete closed, and a session refused before it opened not at all", () => {
+    const raw = falco("exec_pod.json"); // derived: the stream's closing event
+    raw.stage = "ResponseComplete";
+    raw.stageTimestamp = "2018-10-26T13:50:00.000000Z";
+    expect(asWrite(convert(raw))).toMatchObject({ title: "minikube-user create exec", details: { session: "closed" } });
+    const refused = falco("exec_pod.json"); // derived: RBAC refusing the exec (no ResponseStarted then)
+    refused.stage = "ResponseComplete";
+    refused.responseStatus = { code: 403, status: "Failure", reason: "Forbidden", metadata: {} };
+    const write = asWrite(convert(refused));
+    expect(write).toMatchObject({ failed: true, title: "minikube-user create exec (Forbidden)" });
+    expect(write.details.session).toBeUndefined();
   });
 
   it.each([

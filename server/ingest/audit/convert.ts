@@ -29,22 +29,40 @@ import { isJsonObject,
  * for a schema-valid event, and no body leaves it unredacted.
  */
 export function convertAuditEvent(event: AuditEvent, options: ConvertOptions): ConvertedAuditEvent {
-  // Earlier stages of the same request repeat what ResponseComplete (or Panic) will tell, minus the outcome.
-  if (event.stage !== "ResponseComplete" && event.stage !== "Panic") return skipped(event, `stage ${event.stage} is not traced`);
+  const closing = event.stage === "ResponseComplete" || event.stage === "Panic";
+  // Earlier stages of the same request repeat what ResponseComplete (or Panic) will tell, minus
+  // the outcome; but a session's ResponseComplete comes when it ends, hours later maybe or never
+  // (the apiserver restarted, the log was cut), and its ResponseStarted is what shows it open.
+  const opening = event.stage === "ResponseStarted" && isSessionInPod(event);
+  if (!closing && !opening) return skipped(event, `stage ${event.stage} is not traced`);
   const noise = noiseReason(event, options);
   if (noise !== null) return skipped(event, noise);
-  if (isSessionOverWebSocket(event)) return toWrite(event, "get", options);
+  if (opening) return sessionOpened(event, options);
+  if (event.verb === "get" && isSessionInPod(event)) return toWrite(event, "get", options);
   if (!isWriteVerb(event.verb) || isReviewRequest(event)) return toRead(event);
   return toWrite(event, event.verb, options);
 }
 
 /**
- * `kubectl exec`, `attach` or `port-forward` over WebSocket (kubectl 1.30 on): a GET, so the
- * audit verb is `get`, but a session someone opened in the Pod, as the POST of older kubectl is.
+ * `kubectl exec`, `attach` or `port-forward`: a POST (audit verb `create`) over SPDY, or over
+ * WebSocket (kubectl 1.30 on) a GET, so the audit verb `get`: either way a session someone
+ * opened in the Pod.
  */
-function isSessionOverWebSocket(event: AuditEvent): boolean {
+function isSessionInPod(event: AuditEvent): boolean {
   const ref = event.objectRef;
-  return event.verb === "get" && (ref?.apiGroup ?? "") === "" && ref?.resource === "pods" && SESSION_SUBRESOURCES.has(ref.subresource ?? "");
+  return (event.verb === "create" || event.verb === "get") && (ref?.apiGroup ?? "") === "" && ref?.resource === "pods" && SESSION_SUBRESOURCES.has(ref.subresource ?? "");
+}
+
+/**
+ * A session's ResponseStarted: its entry while it is open (details.session "open"), ending when
+ * it opened as far as anyone knows yet. The store closes that entry with the ResponseComplete.
+ */
+function sessionOpened(event: AuditEvent, options: ConvertOptions): AuditWrite | AuditSkipped {
+  const write = toWrite(event, event.verb === "get" ? "get" : "create", options);
+  if (write.kind !== "write") return write;
+  write.details.session = "open";
+  write.title = `${write.title} (open)`;
+  return write;
 }
 
 /**
@@ -178,6 +196,8 @@ function toWrite(event: AuditEvent, verb: HistoryVerb, options: ConvertOptions):
         ? redactedBinding(found, target, options)
         : found;
   const details = detailsOf(event, failed, dryRun, responseObject, options, target);
+  // A session's end; one refused (RBAC, a missing container) never opened.
+  if (!failed && event.stage !== "ResponseStarted" && isSessionInPod(event)) details.session = "closed";
   // A Scale's resourceVersion is its object's, after the write.
   if (effect?.kind === "scale" && effect.resourceVersion !== null) details.resourceVersionAfter = effect.resourceVersion;
   return {

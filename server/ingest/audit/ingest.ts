@@ -10,6 +10,7 @@ import { clusterScopedNameToLock, newerGroupNameToLock } from "../../model/links
 import type { Linker, ObjectReference } from "../../model/links/types";
 import { loadPlugins } from "../../plugins/load";
 import { StateCache } from "../../store/stateCache";
+import { settleSessions } from "../../store/sessionEntries";
 import { settingOrGenerate } from "../../store/settings";
 import { hmacFingerprint } from "../../model/redact/redact";
 import { controlPlaneVersionOf, type KubernetesVersion } from "../../k8s/kubernetesVersion";
@@ -288,6 +289,9 @@ export function createAuditIngestor(
       else if (event.kind === "read") reads.push(event);
       else skipped++;
     }
+    // Behind the locks: a session's other stage, stored by another batch, is committed by now.
+    const sessions = await settleSessions(tx, clusterId, writes);
+    skipped += sessions.superseded;
     // Added to: a large batch is stored in several transactions (transactionParts.ts).
     summary.accepted += fresh.count;
     summary.duplicates += batch.converted.length - fresh.count;
@@ -298,7 +302,7 @@ export function createAuditIngestor(
     batch.converted = [];
     const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
 
-    const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds, changeOptions);
+    const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds, changeOptions, sessions.closed);
     const relations = observeRelations(plan.takeObservations(), linkers);
     // Sent back to back (see storeWrites): the relation writer's lookups run after the rows
     // they may look for are written, as the connection runs statements in order.

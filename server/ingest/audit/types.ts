@@ -39,12 +39,16 @@ export type WriteVerb = (typeof WRITE_VERBS)[number];
  */
 export const SESSION_SUBRESOURCES: ReadonlySet<string> = new Set(["exec", "attach", "portforward"]);
 
+/** A session's entry while it runs, and once its end is recorded (AuditDetails.session). */
+export type SessionState = "open" | "closed";
+
 /** The verbs of history entries: the writes', and `get` for a session opened over WebSocket. */
 export type HistoryVerb = WriteVerb | "get";
 
 /**
  * A request that becomes history — a write (create/update/patch/delete/deletecollection), or a
- * session opened in a Pod (SESSION_SUBRESOURCES) — at stage ResponseComplete or Panic.
+ * session opened in a Pod (SESSION_SUBRESOURCES) — at stage ResponseComplete or Panic; a
+ * session also at ResponseStarted, while it is open (details.session).
  */
 export interface AuditWrite {
   kind: "write";
@@ -137,6 +141,12 @@ export interface AuditDetails {
   arrivedAfterResourceVersion?: string;
   /** A dry run (AuditWrite.dryRun): recorded as asked, with nothing changed. */
   dryRun?: true;
+  /**
+   * A session in a Pod (SESSION_SUBRESOURCES): "open" from its ResponseStarted, until its
+   * ResponseComplete (or Panic) closes the same entry, "closed" (server/store/sessionEntries.ts).
+   * Absent on every other entry, and on a session refused before it opened.
+   */
+  session?: SessionState;
   /** For failed requests: from the Status body / responseStatus. */
   failure?: { status?: string; reason?: string; message?: string; causes?: Array<{ reason?: string; message?: string; field?: string }> };
   /** Patch type from the request, when known (e.g. from requestObject shape or URI). */

@@ -291,6 +291,33 @@ describe("connect requests (exec, attach, port-forward, proxy)", () => {
   });
 });
 
+describe("an exec session while it is open", () => {
+  /** The real exec of exec_pod.json as ingest stores it when only its ResponseStarted was logged (as it was), or once closed. */
+  function session(state: "open" | "closed", fields: Partial<TraceEntry> = {}): TraceEntry {
+    const base = connectEntry("exec_pod.json");
+    const title = state === "open" ? `${base.title} (open)` : base.title;
+    return { ...base, stage: state === "open" ? "ResponseStarted" : "ResponseComplete", title, details: { ...base.details, session: state }, ...fields };
+  }
+  const timelineOf = (e: TraceEntry, nowMicros: number) => buildTimeline(trace([node_(pod, null, null, 0, [e])], pod.id), RANGE, pod.id, nowMicros).rows[0]!.entries;
+  const LATER = us("2026-12-07T12:00:00Z");
+
+  it("runs to the range's end, its end not being known, and says it is open", () => {
+    const open = session("open");
+    expect(timelineOf(open, LATER)).toMatchObject([{ mark: "connect", session: "open", title: "minikube-user create exec (open)", startMicros: open.start, endMicros: RANGE.endMicros }]);
+  });
+
+  it("runs to now when the range ends later", () => {
+    expect(timelineOf(session("open"), at("15:20:00"))[0]!.endMicros).toBe(at("15:20:00"));
+  });
+
+  it("keeps a closed session's recorded end, and gives other entries no session", () => {
+    expect(timelineOf(session("closed", { end: at("15:15:00") }), LATER)).toMatchObject([{ session: "closed", endMicros: at("15:15:00") }]);
+    expect(timelineEntryOf(ENTRIES.binding).session).toBeNull();
+    // The panel's entry, which has no range, ends where it is stored.
+    expect(timelineEntryOf(session("open"))).toMatchObject({ session: "open", endMicros: session("open").end });
+  });
+});
+
 describe("an exec's secrets", () => {
   /**
    * The real exec of exec_pod.json at its closing stage, its command changed from `bash` to what

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonValue } from "../../ingest/audit/types";
+import { isJsonObject, type JsonValue, type SessionState } from "../../ingest/audit/types";
 import { clampToStorable } from "../../model/time/instant";
 import { formatDiffEntry } from "../../model/diff/diff";
 import { isFailedRequest } from "../../model/failedRequest";
@@ -120,13 +120,25 @@ export function timelineObjectOf(object: TraceObject): TimelineObject {
   };
 }
 
-/** An entry as a lane lists it: the snapshot only as `hasSnapshot`, the diff cut at LIST_DIFF_LINES. */
-export function timelineEntryOf(entry: TraceEntry): TimelineEntry {
+/** An entry's session state (AuditDetails.session), null when it is no session. */
+function sessionOf(entry: TraceEntry): SessionState | null {
+  const session = entry.source === "audit" ? entry.details.session : undefined;
+  return session === "open" || session === "closed" ? session : null;
+}
+
+/**
+ * An entry as a lane lists it: the snapshot only as `hasSnapshot`, the diff cut at
+ * LIST_DIFF_LINES. An open session runs until `openUntilMicros` when given (its end is not known:
+ * it is still running, or its end was never logged), else ends where its stored end does.
+ */
+export function timelineEntryOf(entry: TraceEntry, openUntilMicros: number | null = null): TimelineEntry {
   const diff = diffLines(entry);
+  const session = sessionOf(entry);
+  const end = Math.max(entry.end, entry.start);
   return {
     id: entry.id,
     startMicros: entry.start,
-    endMicros: Math.max(entry.end, entry.start),
+    endMicros: session === "open" && openUntilMicros !== null ? Math.max(end, openUntilMicros) : end,
     mark: markKindOf(entry),
     source: entry.source,
     verb: entry.verb,
@@ -143,6 +155,7 @@ export function timelineEntryOf(entry: TraceEntry): TimelineEntry {
     event: entry.source === "event" ? eventSummaryOf(entry.details) : null,
     watch: entry.source === "watch" ? watchSummaryOf(entry.details, entry.subresource) : null,
     diffFrom: entry.details.diffFrom === "watch" ? "watch" : null,
+    session,
   };
 }
 
@@ -190,7 +203,7 @@ export function entryDetailsOf(entry: TraceEntry, object: TraceObject): Timeline
   };
 }
 
-function rowOf(node: TraceNode, depth: number, queriedId: number): TimelineRow {
+function rowOf(node: TraceNode, depth: number, queriedId: number, openUntilMicros: number): TimelineRow {
   const o = node.object;
   return {
     object: timelineObjectOf(o),
@@ -199,7 +212,7 @@ function rowOf(node: TraceNode, depth: number, queriedId: number): TimelineRow {
     relation: node.relation,
     queried: o.id === queriedId,
     lifetime: { firstSeenMicros: o.firstSeen, lastSeenMicros: o.lastSeen, deletedAtMicros: o.deletedAt },
-    entries: node.entries.map(timelineEntryOf),
+    entries: node.entries.map((entry) => timelineEntryOf(entry, openUntilMicros)),
     related: node.related.map((related) => ({ relation: related.kind, role: related.role, object: timelineObjectOf(related.object) })),
     relatedTruncated: node.relatedTruncated,
   };
@@ -228,17 +241,19 @@ function narrowedTo(nodes: TraceNode[], range: TimelineRange): TraceNode[] {
 /**
  * The timeline of an assembled trace over `range` (the range asked, or the lifetime range: the
  * trace's own is widened to whole seconds). Rows keep the trace's tree order; each one's depth
- * is its parent's plus one. `requestedId` is the id the caller asked for.
+ * is its parent's plus one. `requestedId` is the id the caller asked for. An open session runs to
+ * the range's end, or to `nowMicros` when the range ends later: it is running as far as anyone knows.
  */
-export function buildTimeline(trace: AssembledTrace, range: TimelineRange, requestedId: number): Timeline {
+export function buildTimeline(trace: AssembledTrace, range: TimelineRange, requestedId: number, nowMicros: number = Date.now() * 1000): Timeline {
   const nodes = narrowedTo(trace.nodes, range);
+  const openUntilMicros = Math.min(range.endMicros, nowMicros);
   const depths = new Map<number, number>();
   const rows: TimelineRow[] = [];
   for (const node of nodes.slice(0, MAX_TIMELINE_ROWS)) {
     const parentDepth = node.parentId === null ? undefined : depths.get(node.parentId);
     const depth = parentDepth === undefined ? 0 : parentDepth + 1;
     depths.set(node.object.id, depth);
-    rows.push(rowOf(node, depth, trace.queriedObjectId));
+    rows.push(rowOf(node, depth, trace.queriedObjectId, openUntilMicros));
   }
   return {
     objectId: trace.queriedObjectId,

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from "../../ingest/audit/types";
+import type { JsonObject, JsonValue, SessionState } from "../../ingest/audit/types";
 import type { HistorySource } from "../trace/assembled";
 import type { RelationMode } from "../trace/types";
 
@@ -153,6 +153,12 @@ export interface TimelineEntry {
    * (an audit entry that had none: server/query/trace/watchTwins.ts); null when it is its own.
    */
   diffFrom: "watch" | null;
+  /**
+   * A session in a Pod (exec, attach, port-forward): "open" while no end of it is recorded (its
+   * ResponseStarted only), when the lane draws it to the range's end or now, whichever is first;
+   * "closed" once its end is. Null for any other entry.
+   */
+  session: SessionState | null;
 }
 
 /** Another object a row's object is related to besides its place in the tree (a Pod's Node). */

@@ -69,8 +69,14 @@ export const ATTR = {
   statusCode: "statusCode",
   /** Entry: the audit event's auditID. */
   auditId: "auditID",
-  /** Entry: audit stage the entry was recorded at (ResponseComplete, Panic). */
+  /** Entry: audit stage the entry was recorded at (ResponseComplete, Panic; ResponseStarted for a session still open). */
   stage: "stage",
+  /**
+   * Entry: a session in a Pod (exec, attach, port-forward): "open" while only its start is
+   * recorded (the span ends where it is known to have run to: when it opened), "closed" once its
+   * end is. Absent on every other entry.
+   */
+  session: "session",
   /** Entry: audit level (Metadata, Request, RequestResponse): below Request there is no diff. */
   level: "level",
   /** Entry: the client's user agent. */

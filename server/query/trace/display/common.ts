@@ -102,6 +102,7 @@ export const AUDIT_DETAIL_KEYS: ReadonlySet<string> = new Set([
   "stage",
   "diffFrom",
   "diffFromEntryId",
+  "session",
 ]);
 const EVENT_DETAIL_KEYS = new Set(["reason", "message", "count", "type"]);
 /**
@@ -150,6 +151,7 @@ export function entryAttributes(entry: TraceEntry): Record<string, AttributeValu
   set(ATTR.statusCode, entry.statusCode);
   set(ATTR.auditId, entry.auditId);
   set(ATTR.stage, entry.stage);
+  set(ATTR.session, entry.source === "audit" ? text(d.session) : null);
   set(ATTR.level, typeof d.level === "string" ? d.level : null);
   set(ATTR.userAgent, entry.userAgent);
   set(ATTR.sourceIPs, stringList(d.sourceIPs));
