@@ -345,6 +345,22 @@ describe("convertAuditEvent: subresources", () => {
     expect(write.details.session).toBeUndefined();
   });
 
+  // kube-apiserver's audit filter sits outside authorization and logs a long-running request's
+  // ResponseStarted at its first status line, whatever the code: a refused exec logs both stages.
+  it("skips the ResponseStarted of a session refused before it opened: its ResponseComplete tells the refusal", () => {
+    const refused = falco("exec_pod.json"); // derived: RBAC refusing the exec, at ResponseStarted
+    refused.responseStatus = { code: 403, status: "Failure", reason: "Forbidden", metadata: {} };
+    expect(asSkipped(convert(refused)).reason).toMatch(/refused/);
+  });
+
+  it("marks a session's Panic closed: the session ended, failing", () => {
+    const panic = falco("exec_pod.json"); // derived: the apiserver panicking during the open session
+    panic.stage = "Panic";
+    panic.stageTimestamp = "2018-10-26T13:50:00.000000Z";
+    panic.responseStatus = { code: 500, status: "Failure", reason: "InternalError", message: "APIServer panic'd: boom", metadata: {} };
+    expect(asWrite(convert(panic))).toMatchObject({ failed: true, statusCode: 500, details: { session: "closed" } });
+  });
+
   it.each([
     ["exec_pod.json", "exec"],
     ["attach_pod.json", "attach"],

@@ -56,10 +56,15 @@ function isSessionInPod(event: AuditEvent): boolean {
 /**
  * A session's ResponseStarted: its entry while it is open (details.session "open"), ending when
  * it opened as far as anyone knows yet. The store closes that entry with the ResponseComplete.
+ *
+ * One refused (RBAC, a missing container) never opened: kube-apiserver's audit filter wraps
+ * authorization and logs a long-running request's ResponseStarted at its first status line, the
+ * 403 too, and the ResponseComplete that follows tells the same refusal, as a failed write.
  */
 function sessionOpened(event: AuditEvent, options: ConvertOptions): AuditWrite | AuditSkipped {
   const write = toWrite(event, event.verb === "get" ? "get" : "create", options);
   if (write.kind !== "write") return write;
+  if (write.failed) return skipped(event, `a session refused before it opened (${write.statusCode ?? "no code"}): its ResponseComplete tells the refusal`);
   write.details.session = "open";
   write.title = `${write.title} (open)`;
   return write;
@@ -196,8 +201,9 @@ function toWrite(event: AuditEvent, verb: HistoryVerb, options: ConvertOptions):
         ? redactedBinding(found, target, options)
         : found;
   const details = detailsOf(event, failed, dryRun, responseObject, options, target);
-  // A session's end; one refused (RBAC, a missing container) never opened.
-  if (!failed && event.stage !== "ResponseStarted" && isSessionInPod(event)) details.session = "closed";
+  // A session's end; one refused (RBAC, a missing container) never opened. A Panic fails, but
+  // comes after the request reached its handler: it ends the session open since its ResponseStarted.
+  if ((!failed || event.stage === "Panic") && event.stage !== "ResponseStarted" && isSessionInPod(event)) details.session = "closed";
   // A Scale's resourceVersion is its object's, after the write.
   if (effect?.kind === "scale" && effect.resourceVersion !== null) details.resourceVersionAfter = effect.resourceVersion;
   return {

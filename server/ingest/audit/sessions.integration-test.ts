@@ -157,6 +157,36 @@ for (const setup of APP_SETUPS) {
       expectClosed(entries[0]!);
     });
 
+    it("closes the open entry with a Panic during the session: one entry, failed, not left open", async () => {
+      const cluster = "started-then-panic";
+      const panic = completed(); // derived: the apiserver panicking while the session ran, in place of its ResponseComplete
+      panic.stage = "Panic";
+      panic.responseStatus = { code: 500, status: "Failure", reason: "InternalError", message: "APIServer panic'd: boom", metadata: {} };
+      await post(cluster, [started()]);
+      await post(cluster, [panic]);
+      const entries = await entriesOf(cluster);
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ stage: "Panic", status_code: 500, details: { session: "closed", stage: "Panic" } });
+      expect(entries[0]!.end_time.toISOString()).toBe("2018-10-26T14:05:12.250Z");
+    });
+
+    it("stores a refused exec, whose ResponseStarted and ResponseComplete both tell the refusal, as one failed entry, not open", async () => {
+      const cluster = "refused";
+      // Derived: RBAC refusing the recorded exec; kube-apiserver logs a long-running request's
+      // ResponseStarted at its first status line, the 403 too.
+      const refused = (stage: string) => {
+        const event = stage === "ResponseStarted" ? started() : completed();
+        event.responseStatus = { code: 403, status: "Failure", reason: "Forbidden", metadata: {} };
+        return event;
+      };
+      await post(cluster, [refused("ResponseStarted")]);
+      await post(cluster, [refused("ResponseComplete")]);
+      const entries = await entriesOf(cluster);
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ stage: "ResponseComplete", status_code: 403 });
+      expect(entries[0]!.details.session).toBeUndefined();
+    });
+
     it("still skips the ResponseStarted of a request that opens no session (a watch)", async () => {
       expect(await post("watch", [watchStarted()])).toMatchObject({ accepted: 1, skipped: 1, history: 0 });
       expect(await entriesOf("watch")).toEqual([]);
