@@ -29,8 +29,8 @@ const GROWTH_PAGES = 8;
 
 /**
  * Whether a table wants ANALYZE and VACUUM, by autovacuum's rules. Two more, because PGlite
- * forgets its cumulative statistics when it is closed (they are only written at a server's clean
- * shutdown, which PGlite never goes through): every start counts changes from zero again. So a
+ * forgets its cumulative statistics when it is closed (Postgres saves them to pg_stat/ at a clean
+ * shutdown; PGlite 0.5.16's close() leaves that folder empty): every start counts from zero again. So a
  * table that holds rows and was never analysed is analysed, and one whose file grew by more than a
  * fifth since its last ANALYZE or VACUUM (which set relpages, kept in the catalog) gets both: that
  * growth is rows inserted, or dead rows that pushed new versions to new pages.
