@@ -24,6 +24,8 @@ describe("the embedded default database", () => {
     expect(logs.join("\n")).toMatch(/generated an ingest token \(kept in .*ingest-token\)/);
     const token = fs.readFileSync(path.join(dataDir, "ingest-token"), "utf8").trim();
     expect(logs.join("\n")).not.toContain(token);
+    // PGlite runs no autovacuum: Kubetrail keeps its tables analysed and vacuumed itself.
+    expect(logs).toContain("maintenance: analysing and vacuuming Kubetrail's tables every 5 min (the embedded database runs no autovacuum)");
     expect(first.authorizer.check(`Bearer ${token}`, "default")).toBeNull();
 
     // A second process-wide context on the same directory would corrupt it: refused clearly.

@@ -2,6 +2,7 @@ import { loadConfig, type Config } from "../config/config";
 import type { Database } from "../store/database";
 import { openDatabase } from "../store/open";
 import { startPruner } from "../store/retention/prune";
+import { startMaintenance } from "../store/maintenance/job";
 import { AdmissionGate } from "../ingest/admission";
 import { createIngestAuthorizer, type IngestAuthorizer } from "../ingest/auth";
 import { createConfiguredAuditIngestor, type AuditIngestor } from "../ingest/audit/ingest";
@@ -102,6 +103,7 @@ export async function createAppContext(config: Config, options: { log?: (message
   });
   const stopPruner =
     config.retentionMs !== null && (options.prune ?? true) ? startPruner(db, config.retentionMs, config.pruneIntervalMs, log) : () => {};
+  const stopMaintenance = await startMaintenance(db, config.maintenance, log);
   log(`store: ${db.kind === "pglite" ? `embedded database in ${config.dataDir}` : "Postgres (DATABASE_URL)"}`);
   if (ingestWorkers) log(`ingest: ${config.ingestWorkers} worker thread${config.ingestWorkers === 1 ? "" : "s"} (KUBETRAIL_INGEST_WORKERS)`);
   // One for the watchers and the Events endpoint alike; their commits reach the trace export.
@@ -120,6 +122,8 @@ export async function createAppContext(config: Config, options: { log?: (message
     sources,
     async close() {
       stopPruner();
+      // A pass under way finishes first: the database is closed after it.
+      await stopMaintenance();
       // Sources first: what they hold is stored (or given up) while the database is still open.
       await runningSources?.stop();
       // Batches in hand are finished (their commits reach the trace export) before it stops.

@@ -10,6 +10,7 @@ describe("loadConfig", () => {
     expect(config.defaultCluster).toBe("default");
     expect(config.ingestAuth).toEqual({ mode: "token", sharedToken: null, clusterTokens: {} });
     expect(config.retentionMs).toBe(14 * 86_400_000);
+    expect(config.maintenance).toBe("auto");
     expect(config.maxBatchEvents).toBe(5000);
     expect(config.bodyIdleTimeoutMs).toBe(30_000);
     expect(config.skipResources).toContainEqual({ apiGroup: "coordination.k8s.io", resource: "leases" });
@@ -33,6 +34,7 @@ describe("loadConfig", () => {
       KUBETRAIL_BODY_IDLE_TIMEOUT: "2m",
       KUBETRAIL_RETENTION: "36h",
       KUBETRAIL_PRUNE_INTERVAL: "10m",
+      KUBETRAIL_MAINTENANCE: "off",
       KUBETRAIL_SKIP_RESOURCES: "coordination.k8s.io/leases, events, example.com/widgets",
       KUBETRAIL_SKIP_USER_AGENTS: "/leader-election,kube-probe",
       KUBETRAIL_SENSITIVE_FIELDS: JSON.stringify([{ resource: "configmaps", paths: [["data", "password"]] }]),
@@ -52,6 +54,7 @@ describe("loadConfig", () => {
       bodyIdleTimeoutMs: 120_000,
       retentionMs: 36 * 3_600_000,
       pruneIntervalMs: 600_000,
+      maintenance: "off",
       skipResources: [
         { apiGroup: "coordination.k8s.io", resource: "leases" },
         { apiGroup: "", resource: "events" },
@@ -91,6 +94,7 @@ describe("loadConfig", () => {
     [{ KUBETRAIL_MAX_BATCH_EVENTS: "-1" }, /KUBETRAIL_MAX_BATCH_EVENTS must be a positive integer/],
     [{ KUBETRAIL_RETENTION: "two weeks" }, /KUBETRAIL_RETENTION must be a duration/],
     [{ KUBETRAIL_RETENTION: "never" }, /KUBETRAIL_RETENTION must be a duration like 30s, 15m, 12h, 14d, or "off", got "never"/],
+    [{ KUBETRAIL_MAINTENANCE: "on" }, /KUBETRAIL_MAINTENANCE must be "auto" or "off", got "on"/],
     [{ KUBETRAIL_PRUNE_INTERVAL: "off" }, /KUBETRAIL_PRUNE_INTERVAL must be a duration like 30s, 15m, 12h, 14d, got "off"/],
     [{ KUBETRAIL_RETENTION: "1000000000d" }, /KUBETRAIL_RETENTION must be at most 36500d \(use "off" to keep everything\), got "1000000000d"/],
     [{ KUBETRAIL_PRUNE_INTERVAL: "4w" }, /KUBETRAIL_PRUNE_INTERVAL must be at most 24d, got "4w"/],

@@ -9,6 +9,7 @@ import type { SensitiveRule } from "../ingest/audit/types";
 import { CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE } from "../model/clusterName";
 import { parseOtlpExportEnv, type OtlpExportConfig } from "../export/otlp/otelEnv";
 import { parseKubernetesVersion, type KubernetesVersion } from "../k8s/kubernetesVersion";
+import type { MaintenanceMode } from "../store/maintenance/job";
 import { DEFAULT_WATCH_RESOURCES, groupResourceName, parseWatchedResource, type WatchedResource } from "../k8s/watchedResources";
 
 /**
@@ -47,6 +48,11 @@ export interface Config {
   /** History older than this is pruned; null keeps everything. */
   retentionMs: number | null;
   pruneIntervalMs: number;
+  /**
+   * "auto": Kubetrail analyses and vacuums its own tables where nothing else does (the embedded
+   * database; Postgres with autovacuum off: server/store/maintenance/job.ts); "off": never.
+   */
+  maintenance: MaintenanceMode;
   skipResources: Array<{ apiGroup: string; resource: string }>;
   skipUserAgentSubstrings: string[];
   sensitiveRules: SensitiveRule[];
@@ -300,6 +306,15 @@ const envSchema = z.object({
   KUBETRAIL_RETENTION: duration("KUBETRAIL_RETENTION", "14d", true, { ms: 36_500 * 86_400_000, text: '36500d (use "off" to keep everything)' }),
   // Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer interval would fire every millisecond.
   KUBETRAIL_PRUNE_INTERVAL: duration("KUBETRAIL_PRUNE_INTERVAL", "1h", false, { ms: 24 * 86_400_000, text: "24d" }),
+  KUBETRAIL_MAINTENANCE: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "" || value === "auto") return "auto" as const;
+      if (value === "off") return "off" as const;
+      ctx.addIssue({ code: "custom", message: `KUBETRAIL_MAINTENANCE must be "auto" or "off", got "${value}"` });
+      return z.NEVER;
+    }),
   KUBETRAIL_SKIP_RESOURCES: z.string().optional(),
   KUBETRAIL_SKIP_USER_AGENTS: z.string().optional(),
   KUBETRAIL_SENSITIVE_FIELDS: z.string().optional(),
@@ -442,6 +457,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyIdleTimeoutMs: e.KUBETRAIL_BODY_IDLE_TIMEOUT!,
     retentionMs: e.KUBETRAIL_RETENTION,
     pruneIntervalMs: e.KUBETRAIL_PRUNE_INTERVAL ?? 3_600_000,
+    maintenance: e.KUBETRAIL_MAINTENANCE,
     skipResources: parseResourceList(e.KUBETRAIL_SKIP_RESOURCES) ?? DEFAULT_SKIP_RESOURCES,
     skipUserAgentSubstrings:
       e.KUBETRAIL_SKIP_USER_AGENTS === undefined
