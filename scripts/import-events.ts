@@ -5,6 +5,7 @@
 // arguments, 130 interrupted.
 import { loadConfig } from "../server/config/config";
 import { openDatabase } from "../server/store/open";
+import { maintainOnce } from "../server/store/maintenance/job";
 import { createObservedHistoryIngestor } from "../server/ingest/sources/observedHistoryIngestor";
 import { IMPORT_EVENTS_USAGE, parseImportEventsArgs } from "../server/ingest/eventFile/importEventsArgs";
 import { importEventFile } from "../server/ingest/eventFile/importEventFile";
@@ -37,7 +38,7 @@ async function main(): Promise<number> {
   }
   const db = await openDatabase(config);
   try {
-    return await runImport({
+    const code = await runImport({
       command: COMMAND,
       itemsRead: "the Events read",
       source,
@@ -61,6 +62,9 @@ async function main(): Promise<number> {
       formatSummary: (summary, run) => formatEventImportSummary(summary, { source: source.name, cluster, ...run }),
       nothingStorable,
     });
+    // What was stored is planned with statistics from the server's first start (the embedded database).
+    await maintainOnce(db, config.maintenance, (message) => console.error(message));
+    return code;
   } finally {
     await db.close();
   }

@@ -3,6 +3,7 @@
 // 1 fatal error, or nothing in the input could be stored, 2 bad arguments, 130 interrupted.
 import { loadConfig } from "../server/config/config";
 import { openDatabase } from "../server/store/open";
+import { maintainOnce } from "../server/store/maintenance/job";
 import { createConfiguredAuditIngestor } from "../server/ingest/audit/ingest";
 import { IMPORT_USAGE, parseImportArgs } from "../server/ingest/auditFile/importArgs";
 import { importAuditFile } from "../server/ingest/auditFile/importAuditFile";
@@ -26,7 +27,7 @@ async function main(): Promise<number> {
   const source = await openImportSource(args.file, { command: "import", what: "audit events" });
   const db = await openDatabase(config);
   try {
-    return await runImport({
+    const code = await runImport({
       command: "import",
       itemsRead: "the events read",
       source,
@@ -44,6 +45,9 @@ async function main(): Promise<number> {
       formatSummary: (summary, run) => formatImportSummary(summary, { source: source.name, cluster, ...run }),
       nothingStorable,
     });
+    // What was stored is planned with statistics from the server's first start (the embedded database).
+    await maintainOnce(db, config.maintenance, (message) => console.error(message));
+    return code;
   } finally {
     await db.close();
   }

@@ -53,6 +53,22 @@ export async function startMaintenance(
   };
 }
 
+/**
+ * One pass now, where maintenanceApplies. Run by `npm run import` and `npm run import:events` when
+ * they are done: they run with the server stopped (the embedded database serves one process at a
+ * time), and what they stored would otherwise be planned without statistics until the server's
+ * first pass, an interval after it starts. Errors are logged, never thrown.
+ */
+export async function maintainOnce(db: Database, mode: MaintenanceMode, log: (message: string) => void): Promise<void> {
+  const autovacuum = mode === "off" ? "" : await readAutovacuum(db, log);
+  if (autovacuum === null || !maintenanceApplies(mode, db.kind, autovacuum)) return;
+  try {
+    await runMaintenancePass(db, log);
+  } catch (error) {
+    log(`maintenance: pass failed: ${(error as Error).message}`);
+  }
+}
+
 /** The server's autovacuum setting; null (logged) if it cannot be read: then no maintenance is started. */
 async function readAutovacuum(db: Database, log: (message: string) => void): Promise<string | null> {
   try {
