@@ -123,10 +123,10 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
           ids,
         ]),
       };
-      // A session's stages find its entry by auditID (sessionEntries.ts): a few keys, as a batch holds few sessions.
+      // A session's stages find its entry by auditID and start (sessionEntries.ts): a few keys, as a batch holds few sessions.
       const sessionIds = textArray(["ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6", "14933b4e-7b09-4964-af09-b7987367e1ba"]);
       const sessionPlans = {
-        sessionsStored: await planOf(tx, SESSIONS_STORED_SQL, [1, sessionIds]),
+        sessionsStored: await planOf(tx, SESSIONS_STORED_SQL, [1, sessionIds, timestamptzArray([new Date(), new Date()])]),
         closeOpenEntries: await planOf(tx, CLOSE_OPEN_ENTRIES_SQL, [
           1,
           sessionIds,
@@ -135,6 +135,7 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
           textArray(["a create exec", "a create attach"]),
           textArray(["ResponseComplete", "ResponseComplete"]),
           textArray(["{}", "{}"]),
+          timestamptzArray([new Date(), new Date()]),
         ]),
       };
       for (const plan of Object.values(sessionPlans)) expect(plan).toContain("history_audit_id_idx");
