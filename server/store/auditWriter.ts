@@ -1,3 +1,4 @@
+import { GROUP_FILTER } from "./nameLookup";
 import { prepared, type Sql, type Transaction } from "./database";
 import { CopyTextBuilder, type CopyText, type CopyValue } from "./copyText";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
@@ -176,17 +177,20 @@ const OBJECT_COLUMNS = `o.id, o.uid, o.uid_given_at, o.kind, o.api_group, o.api_
   o.first_seen, o.last_seen, o.deleted_at, (s.object_id IS NOT NULL) AS has_state, s.resource_version`;
 
 /** The latest incarnation of each name, keyed by objectKeyOf. */
+/** Each name's latest incarnation, with its state's version (exported for the plan test, ingestPlans.integration-test.ts). */
+export const LATEST_BY_NAME_SQL = `SELECT k.i, ${OBJECT_COLUMNS}
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(g, r, ns, n, i)
+       CROSS JOIN LATERAL (
+         SELECT x.* FROM objects x
+          WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND ${GROUP_FILTER}
+          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
+       LEFT JOIN object_states s ON s.object_id = o.id`;
+
 async function loadLatestByName(sql: Sql, clusterId: number, objects: ObjectIdentity[]): Promise<Map<string, ObjectRow>> {
   const result = await sql.query<LoadedObject & { i: number }>(
     // One index probe per name (LATERAL … LIMIT 1 on objects_identity_idx): a join would let a
     // planner with stale statistics hash the cluster's every object, on each batch.
-    prepared("kt_latest_by_name", `SELECT k.i, ${OBJECT_COLUMNS}
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(g, r, ns, n, i)
-       CROSS JOIN LATERAL (
-         SELECT x.* FROM objects x
-          WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
-          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
-       LEFT JOIN object_states s ON s.object_id = o.id`),
+    prepared("kt_latest_by_name", LATEST_BY_NAME_SQL),
     [clusterId, textArray(objects.map((o) => o.apiGroup)), textArray(objects.map((o) => o.resource)), textArray(objects.map((o) => o.namespace)), textArray(objects.map((o) => o.name))],
   );
   const byKey = new Map<string, ObjectRow>();
@@ -951,7 +955,7 @@ export const EARLIER_INCARNATIONS_SQL = `SELECT k.i, ${OBJECT_COLUMNS}
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint[]) WITH ORDINALITY AS k(g, r, ns, n, t, newer, i)
        CROSS JOIN LATERAL (
          SELECT x.* FROM objects x
-          WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
+          WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND ${GROUP_FILTER}
             AND x.first_seen <= k.t AND x.id <> k.newer
           ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
        LEFT JOIN object_states s ON s.object_id = o.id`;
@@ -1305,7 +1309,7 @@ export const PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL = `SELECT k.i, ${OBJECT_COLUMNS
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(g, r, ns, n, i)
        CROSS JOIN LATERAL (
          SELECT x.* FROM objects x
-          WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
+          WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND ${GROUP_FILTER}
           ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
        LEFT JOIN object_states s ON s.object_id = o.id
       WHERE o.deleted_at IS NULL AND s.object_id IS NULL
@@ -1489,7 +1493,7 @@ export const CREATES_BEFORE_ROWS_SQL = `SELECT k.i, ${OBJECT_COLUMNS}, c.first_c
     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS k(g, r, ns, n, t, i)
     CROSS JOIN LATERAL (
       SELECT x.* FROM objects x
-       WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g AND x.first_seen >= k.t
+       WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND ${GROUP_FILTER} AND x.first_seen >= k.t
        ORDER BY x.first_seen, x.id LIMIT 1) o
     LEFT JOIN object_states s ON s.object_id = o.id
     CROSS JOIN LATERAL (SELECT substring(s.state from '"creationTimestamp":"([^"]*)"') AS created) b
@@ -1596,7 +1600,7 @@ export const ROWS_LEFT_BY_LATE_CREATES_SQL = `SELECT k.i, ${OBJECT_COLUMNS}, ${E
     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS k(g, r, ns, n, t, i)
     CROSS JOIN LATERAL (
       SELECT x.* FROM objects x
-       WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g AND x.first_seen < k.t
+       WHERE x.cluster_id = $1 AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND ${GROUP_FILTER} AND x.first_seen < k.t
        ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o
     LEFT JOIN object_states s ON s.object_id = o.id
    WHERE o.deleted_at IS NULL OR o.deleted_at > k.t`;

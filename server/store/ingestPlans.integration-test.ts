@@ -5,6 +5,7 @@ import {
   EARLIER_INCARNATIONS_SQL,
   ENTRIES_FROM_CREATES_SQL,
   INGEST_PLANNER_SETTINGS,
+  LATEST_BY_NAME_SQL,
   MERGE_PLACEHOLDERS_SQL,
   MOVE_HISTORY_SQL,
   OBJECTS_BY_UID_SQL,
@@ -15,7 +16,7 @@ import {
   STATES_BY_ID_SQL,
   UIDLESS_ROWS_SQL,
 } from "./auditWriter";
-import { OPEN_RELATIONS_SQL, TARGETS_BY_UID_SQL } from "./relationWriter";
+import { OPEN_RELATIONS_SQL, TARGETS_BY_NAME_SQL, TARGETS_BY_UID_SQL } from "./relationWriter";
 import { STATE_WRITTEN_SINCE_SQL } from "./lateWriteHistory";
 import { LIVE_WATCHED_OBJECTS_SQL } from "./liveWatchedObjects";
 import { CLOSE_OPEN_ENTRIES_SQL, SESSIONS_STORED_SQL } from "./sessionEntries";
@@ -165,6 +166,42 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
       // Both columns of the uid index as the condition, not the cluster's every object read to test each uid.
       expect(plans.objectsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = \S+\) AND \(uid = k\.u\)\)/);
       expect(plans.targetsByUid).toMatch(/Index Scan using objects_uid_idx on objects x[\s\S]*Index Cond: \(\(cluster_id = k\.c\) AND \(uid = k\.u\)\)/);
+    });
+  });
+
+  it("finds objects by name through the identity index on a large table never analysed, not through the kinds index", async () => {
+    // The store a new database (or one whose autovacuum is off) is before its first ANALYZE:
+    // every condition guessed equally selective. bench:ingest's overload phase met this at 23,000
+    // objects: the name lookups read every object of a resource through objects_kinds_idx (group,
+    // resource), 1.3 s a batch (docs/benchmarks.md, "Runs, 2026-12-07 15:30–16:30").
+    test = await openTestDatabase(kind);
+    await test.db.query(`ALTER TABLE objects SET (autovacuum_enabled = false)`);
+    await test.db.query(`INSERT INTO objects (id, cluster_id, api_group, api_version, resource, kind, namespace, name, uid, first_seen, last_seen)
+      SELECT g, 1, CASE WHEN g % 3 = 0 THEN 'apps' ELSE '' END, 'v1', CASE WHEN g % 3 = 0 THEN 'replicasets' ELSE 'pods' END, NULL,
+             'ns-' || (g % 20), 'o-' || g, 'uid-' || g, now(), now() FROM generate_series(1, ${ROWS * 4}) g`);
+    const names = (length: number) => BATCH_KEYS.slice(0, length).map((id) => `o-${id}`);
+    const byName = (length = BATCH_KEYS.length) => [
+      1,
+      textArray(names(length).map(() => "")),
+      textArray(names(length).map(() => "pods")),
+      textArray(names(length).map(() => "ns-1")),
+      textArray(names(length)),
+    ];
+    const times = timestamptzArray(BATCH_KEYS.map(() => new Date()));
+    await test.db.transaction(async (tx) => {
+      for (const [name, value] of INGEST_PLANNER_SETTINGS) await tx.query(`SELECT set_config($1, $2, true)`, [name, value]);
+      const plans = {
+        latestByName: await planOf(tx, LATEST_BY_NAME_SQL, byName()),
+        earlierIncarnations: await planOf(tx, EARLIER_INCARNATIONS_SQL, [...byName(), times, int8Array(BATCH_KEYS)]),
+        placeholdersUnderOtherGroups: await planOf(tx, PLACEHOLDERS_UNDER_OTHER_GROUPS_SQL, byName()),
+        createsBeforeRows: await planOf(tx, CREATES_BEFORE_ROWS_SQL, [...byName(), times]),
+        rowsLeftByLateCreates: await planOf(tx, ROWS_LEFT_BY_LATE_CREATES_SQL, [...byName(), times]),
+        targetsByName: await planOf(tx, TARGETS_BY_NAME_SQL, [int4Array(BATCH_KEYS.map(() => 1)), ...byName().slice(1)]),
+      };
+      for (const plan of Object.values(plans)) {
+        expect(plan).toMatch(/Index Scan (Backward )?using objects_identity_idx on objects x[^\n]*\n[^\n]*Index Cond: \(\(cluster_id = \S+\) AND \(resource = k\.r\) AND \(namespace = k\.ns\) AND \(name = k\.n\)[^\n]*\)\n/);
+        expect(plan).not.toContain("objects_kinds_idx");
+      }
     });
   });
 

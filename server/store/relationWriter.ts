@@ -1,3 +1,4 @@
+import { GROUP_FILTER } from "./nameLookup";
 import { prepared, type Sql } from "./database";
 import { int4Array, int8Array, textArray, timestamptzArray } from "./arrayParam";
 import { ObjectIdPool } from "./objectIdPool";
@@ -500,12 +501,7 @@ async function lookUp(sql: Sql, targets: TargetItem[], found: Map<string, number
         );
   const refs = targets.map(({ target }) => target);
   const byName = sql.query<{ i: number; id: number; uid: string | null }>(
-    prepared("kt_targets_by_name", `SELECT k.i, o.id, o.uid
-       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(c, g, r, ns, n, i)
-       CROSS JOIN LATERAL (
-         SELECT x.id, x.uid FROM objects x
-          WHERE x.cluster_id = k.c AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND x.api_group = k.g
-          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`),
+    prepared("kt_targets_by_name", TARGETS_BY_NAME_SQL),
     [
       int4Array(refs.map((t) => t.clusterId)),
       textArray(refs.map((t) => t.ref.apiGroup)),
@@ -545,6 +541,14 @@ async function lookUp(sql: Sql, targets: TargetItem[], found: Map<string, number
   }
   return { missing: targets.filter(({ target }) => !found.has(targetKey(target))), elsewhere };
 }
+
+/** Each target's latest incarnation by name (exported for the plan test, ingestPlans.integration-test.ts). */
+export const TARGETS_BY_NAME_SQL = `SELECT k.i, o.id, o.uid
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(c, g, r, ns, n, i)
+       CROSS JOIN LATERAL (
+         SELECT x.id, x.uid FROM objects x
+          WHERE x.cluster_id = k.c AND x.resource = k.r AND x.namespace = k.ns AND x.name = k.n AND ${GROUP_FILTER}
+          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1) o`;
 
 /**
  * Every row holding each target's uid that the claim may name (mayNameByUid), with whether it is
