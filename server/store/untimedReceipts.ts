@@ -7,7 +7,7 @@ import { prepared, type Sql } from "./database";
  * such a receipt's auditID and stage for the one it records, so that re-importing a file imported
  * before the upgrade changes nothing; once retention has pruned them, that look costs nothing.
  *
- * Asked of the partial index audit_receipts_untimed_idx (empty on a database created since), at
+ * Asked of the partial index audit_receipts_untimed_idx (empty on a database created since), by its first column, at
  * most once a minute per cluster: a replica of the version before may write such receipts until it
  * is replaced, so the answer is not kept for good either way.
  */
