@@ -66,6 +66,21 @@ for (const setup of APP_SETUPS) {
       expect(await titlesOf("retries")).toEqual(["minikube-user create", "minikube-user delete"]);
     });
 
+    it("takes an event for its retry whatever form its requestReceivedTimestamp is written in, by the instant it names", async () => {
+      // The same instant with an offset, and with nanoseconds: as a log shipper that re-serialises
+      // times might pass on what the webhook sent as kube-apiserver wrote it.
+      const written = create().requestReceivedTimestamp as string;
+      expect(written).toBe("2018-10-26T13:13:03.539180Z");
+      const withOffset = { ...create(), requestReceivedTimestamp: "2018-10-26T15:13:03.53918+02:00" };
+      const inNanoseconds = { ...create(), requestReceivedTimestamp: "2018-10-26T13:13:03.539180000Z" };
+      expect(await post("forms", [create()])).toMatchObject({ accepted: 1, duplicates: 0, history: 1 });
+      expect(await post("forms", [withOffset, inNanoseconds])).toMatchObject({ accepted: 0, duplicates: 2, history: 0 });
+      // In one batch, the forms are one event too.
+      expect(await post("forms-in-batch", [withOffset, create(), inNanoseconds])).toMatchObject({ accepted: 1, duplicates: 2, history: 1 });
+      expect(await titlesOf("forms")).toEqual(["minikube-user create"]);
+      expect(await titlesOf("forms-in-batch")).toEqual(["minikube-user create"]);
+    });
+
     it("takes the event a receipt stored without its request's time records for a duplicate, as before", async () => {
       // A receipt as stored before request_received_at was kept (the migration gives those -infinity).
       const cluster = "untimed";
