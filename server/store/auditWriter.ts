@@ -67,16 +67,27 @@ const recordReceiptsSql = (guard: string) => `WITH ${RECEIPT_KEYS_CTE},
 export const RECORD_RECEIPTS_SQL = recordReceiptsSql("true");
 
 /**
+ * How much later than an untimed receipt was stored the request it records may say it was received:
+ * the apiserver's clock against the database's. Beyond it, an event is no retry of that receipt's.
+ */
+export const UNTIMED_RECEIPT_CLOCK_SKEW = "1 hour";
+
+/**
  * As RECORD_RECEIPTS_SQL, where receipts stored before their request time was kept may be left
  * (request_received_at -infinity): an event of the same auditID and stage is taken for the one
- * they record, as it was when they were stored. One probe of an index by the whole key per event
- * (audit_receipts_untimed_idx holds it too): OFFSET 0 keeps the planner from turning the NOT EXISTS
- * into an anti join, which (the new column having no statistics after the migration, so the
- * untimed receipts seemed few) read every untimed receipt of the cluster for each batch, and under
- * INGEST_PLANNER_SETTINGS all of them again for each key (ingestPlans.integration-test.ts).
+ * they record, as it was when they were stored, if it was received before that receipt was
+ * (received_at, give or take UNTIMED_RECEIPT_CLOCK_SKEW). A request sent since with the Audit-ID of
+ * one such a receipt records is new, then, whether or not retention ever prunes them (it may be off).
+ *
+ * One probe of an index by the whole key per event (audit_receipts_untimed_idx holds it too):
+ * OFFSET 0 keeps the planner from turning the NOT EXISTS into an anti join, which (the new column
+ * having no statistics after the migration, so the untimed receipts seemed few) read every untimed
+ * receipt of the cluster for each batch, and under INGEST_PLANNER_SETTINGS all of them again for
+ * each key (ingestPlans.integration-test.ts).
  */
 export const RECORD_RECEIPTS_AMONG_UNTIMED_SQL = recordReceiptsSql(`NOT EXISTS (SELECT 1 FROM audit_receipts u
-      WHERE u.cluster_id = $1 AND u.audit_id = k.a AND u.stage = k.s AND u.request_received_at = '-infinity' OFFSET 0)`);
+      WHERE u.cluster_id = $1 AND u.audit_id = k.a AND u.stage = k.s AND u.request_received_at = '-infinity'
+        AND k.r <= u.received_at + interval '${UNTIMED_RECEIPT_CLOCK_SKEW}' OFFSET 0)`);
 
 /**
  * Records receipts (`keys` must be distinct). Usually every event of a batch is new: then one

@@ -345,7 +345,7 @@ describe("20261212120000: a cluster's stored version becomes its first sighting"
 });
 
 describe("20261216120000: audit receipts keyed by the request's time too", () => {
-  it.each(["pglite", "postgres"] as const)("keeps the receipts stored before, untimed, which still take any event of their auditID and stage for a retry, on %s", async (kind) => {
+  it.each(["pglite", "postgres"] as const)("keeps the receipts stored before, untimed, which still take an event of their auditID and stage received before them for a retry, on %s", async (kind) => {
     const { test, migrations } = await migratedUpTo(kind, "20261216120000_audit_receipts_request_time");
     // Receipts as the version before stored them: by auditID and stage alone (the auditID of
     // falco's recorded create of a ConfigMap, shared/fixtures/real/falco-k8s-audit-traces).

@@ -93,6 +93,23 @@ for (const setup of APP_SETUPS) {
       expect(await titlesOf(cluster)).toEqual([]);
     });
 
+    it("stores a request sent after the upgrade with the auditID of one an untimed receipt records, as the hole the receipt's time closes", async () => {
+      // The untimed receipt of falco's create, stored in 2020 (before request_received_at was
+      // kept); then a delete sent with that auditID years later. An untimed receipt can only
+      // record a request received before it was stored: this one is not its retry.
+      const cluster = "untimed-reused";
+      const clusterId = (await app.context.db.query<{ id: number }>(`INSERT INTO clusters (name) VALUES ($1) RETURNING id`, [cluster])).rows[0]!.id;
+      await app.context.db.query(`INSERT INTO audit_receipts (cluster_id, audit_id, stage, received_at) VALUES ($1, $2, 'ResponseComplete', '2020-06-01T00:00:00Z')`, [
+        clusterId,
+        create().auditID,
+      ]);
+      const lateDelete = { ...deleteWithTheCreatesAuditId(), requestReceivedTimestamp: "2026-12-07T10:00:00.000000Z", stageTimestamp: "2026-12-07T10:00:00.010000Z" };
+      expect(await post(cluster, [lateDelete])).toMatchObject({ accepted: 1, duplicates: 0, history: 1 });
+      // Its retry is a duplicate, and the create the receipt records still is.
+      expect(await post(cluster, [lateDelete, create()])).toMatchObject({ accepted: 0, duplicates: 2, history: 0 });
+      expect(await titlesOf(cluster)).toEqual(["minikube-user delete"]);
+    });
+
     describe("two exec sessions", () => {
       const execStarted = (): Event => event("exec_pod.json");
       /** The same session closing, as kube-apiserver logs its ResponseComplete. */
