@@ -11,4 +11,10 @@
 ALTER TABLE "audit_receipts" ADD COLUMN "request_received_at" TIMESTAMPTZ(6) NOT NULL DEFAULT '-infinity';
 ALTER TABLE "audit_receipts" DROP CONSTRAINT "audit_receipts_pkey";
 ALTER TABLE "audit_receipts" ADD CONSTRAINT "audit_receipts_pkey" PRIMARY KEY ("cluster_id", "audit_id", "stage", "request_received_at");
-CREATE INDEX "audit_receipts_untimed_idx" ON "audit_receipts"("cluster_id") WHERE "request_received_at" = '-infinity';
+-- The partial index holds the untimed receipts' whole key. On cluster_id alone, ingest's look for
+-- an untimed receipt of each event's auditID and stage (server/store/auditWriter.ts,
+-- RECORD_RECEIPTS_AMONG_UNTIMED_SQL) could take it, the new column having no statistics yet, and
+-- read every untimed receipt of the cluster for each event. Keyed so, whichever index the planner
+-- takes, each event costs one probe, and whether any are left is read from its first column
+-- (UntimedReceipts).
+CREATE INDEX "audit_receipts_untimed_idx" ON "audit_receipts"("cluster_id", "audit_id", "stage") WHERE "request_received_at" = '-infinity';
