@@ -3,9 +3,9 @@
 -- may share an auditID; keyed by it alone, the second (a delete, say, sent with the Audit-ID of
 -- an earlier get) was dropped as the first one's retry, and never became history.
 --
--- The receipts stored before hold no request time: they get -infinity, and ingest takes any event
--- of their auditID and stage for one already stored, as it did (server/store/auditWriter.ts),
--- until retention has pruned them. The partial index finds whether any are left. The default
+-- The receipts stored before hold no request time: they get -infinity, and ingest takes an event
+-- of their auditID and stage received before they were stored (give or take an hour of clock
+-- skew) for the one they record (server/store/auditWriter.ts), until retention has pruned them. The partial index finds whether any are left. The default
 -- stays, so that a replica of the version before, still running in a rolling deploy, stores
 -- receipts of that same kind rather than failing.
 ALTER TABLE "audit_receipts" ADD COLUMN "request_received_at" TIMESTAMPTZ(6) NOT NULL DEFAULT '-infinity';
