@@ -73,10 +73,10 @@ export function leanPass(bodies: readonly Uint8Array[], options: ConvertOptions,
       if (!parsed.ok) throw new Error(`the workload holds an invalid event: ${parsed.error}`);
       const event = convertAuditEvent(parsed.event, options);
       if (unstorableText(event) !== null) throw new Error("the workload holds unstorable text");
-      const id = receiptId(event.auditId, event.stage);
+      const id = receiptId(event);
       if (memory.receipts.has(id)) continue;
       memory.receipts.add(id);
-      receipts.addRow([CLUSTER_ID, event.auditId, event.stage]);
+      receipts.addRow([CLUSTER_ID, event.auditId, event.stage, event.requestReceived]);
       if (event.kind === "read") {
         const key = `${event.minute.getTime()}\u0000${event.verb}\u0000${event.resource}\u0000${event.username}\u0000${event.code}`;
         memory.readCounts.set(key, (memory.readCounts.get(key) ?? 0) + 1);

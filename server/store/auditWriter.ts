@@ -29,42 +29,87 @@ import type { RelationClaim } from "../model/links/types";
 export interface ReceiptKey {
   auditId: string;
   stage: string;
+  /** requestReceivedTimestamp as written (AuditWrite.requestReceived). */
+  requestReceived: string;
 }
 
 /** Which of a batch's events were new: the rest were accepted before (a retried batch, a re-imported file). */
 export interface RecordedReceipts {
   /** How many were new. */
   count: number;
-  isNew(auditId: string, stage: string): boolean;
+  isNew(key: ReceiptKey): boolean;
 }
+
+/** The receipts of `keys`, numbered from 1 in their order. */
+const RECEIPT_KEYS_CTE = `keys AS (
+    SELECT a, s, r::timestamptz AS r, i FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(a, s, r, i))`;
+
+/**
+ * Inserts the receipts of a batch; answers how many were new and, only when some were there
+ * before, which (their numbers in `keys`). Two keys that Postgres reads as one instant (they differ
+ * below the microsecond) count once. `guard` is a condition on a key `k` that keeps it out.
+ */
+const recordReceiptsSql = (guard: string) => `WITH ${RECEIPT_KEYS_CTE},
+  inserted AS (
+    INSERT INTO audit_receipts (cluster_id, audit_id, stage, request_received_at)
+    SELECT $1, a, s, r FROM keys k WHERE ${guard}
+    ON CONFLICT DO NOTHING
+    RETURNING audit_id, stage, request_received_at),
+  counted AS (SELECT count(*)::int AS inserted FROM inserted)
+  SELECT inserted,
+         CASE WHEN inserted < cardinality($2::text[]) THEN
+           (SELECT array_agg(first) FROM (SELECT min(k.i) AS first FROM keys k
+              JOIN inserted n ON n.audit_id = k.a AND n.stage = k.s AND n.request_received_at = k.r
+             GROUP BY k.a, k.s, k.r) AS fresh)
+         END AS fresh
+    FROM counted`;
+
+export const RECORD_RECEIPTS_SQL = recordReceiptsSql("true");
+
+/**
+ * How much later than an untimed receipt was stored the request it records may say it was received:
+ * the apiserver's clock against the database's. Beyond it, an event is no retry of that receipt's.
+ */
+export const UNTIMED_RECEIPT_CLOCK_SKEW = "1 hour";
+
+/**
+ * As RECORD_RECEIPTS_SQL, where receipts stored before their request time was kept may be left
+ * (request_received_at -infinity): an event of the same auditID and stage is taken for the one
+ * they record, as it was when they were stored, if it was received before that receipt was
+ * (received_at, give or take UNTIMED_RECEIPT_CLOCK_SKEW). A request sent since with the Audit-ID of
+ * one such a receipt records is new, then, whether or not retention ever prunes them (it may be off).
+ *
+ * One probe of an index by the whole key per event (audit_receipts_untimed_idx holds it too):
+ * OFFSET 0 keeps the planner from turning the NOT EXISTS into an anti join, which (the new column
+ * having no statistics after the migration, so the untimed receipts seemed few) read every untimed
+ * receipt of the cluster for each batch, and under INGEST_PLANNER_SETTINGS all of them again for
+ * each key (ingestPlans.integration-test.ts).
+ */
+export const RECORD_RECEIPTS_AMONG_UNTIMED_SQL = recordReceiptsSql(`NOT EXISTS (SELECT 1 FROM audit_receipts u
+      WHERE u.cluster_id = $1 AND u.audit_id = k.a AND u.stage = k.s AND u.request_received_at = '-infinity'
+        AND k.r <= u.received_at + interval '${UNTIMED_RECEIPT_CLOCK_SKEW}' OFFSET 0)`);
 
 /**
  * Records receipts (`keys` must be distinct). Usually every event of a batch is new: then one
  * row with the count comes back, not a row per receipt, and only when some were there before
- * are the new ones listed.
+ * are the new ones listed. `amongUntimed`: whether the cluster may have receipts stored before
+ * their request time was kept (UntimedReceipts).
  */
-export async function recordReceipts(sql: Sql, clusterId: number, keys: ReceiptKey[]): Promise<RecordedReceipts> {
+export async function recordReceipts(sql: Sql, clusterId: number, keys: readonly ReceiptKey[], amongUntimed = false): Promise<RecordedReceipts> {
   if (keys.length === 0) return { count: 0, isNew: () => false };
-  const result = await sql.query<{ inserted: number; audit_ids: string[] | null; stages: string[] | null }>(
-    prepared("kt_record_receipts", `WITH inserted AS (
-       INSERT INTO audit_receipts (cluster_id, audit_id, stage)
-       SELECT $1, a, s FROM unnest($2::text[], $3::text[]) AS t(a, s)
-       ON CONFLICT DO NOTHING
-       RETURNING audit_id, stage)
-     SELECT count(*)::int AS inserted,
-            CASE WHEN count(*) < cardinality($2::text[]) THEN array_agg(audit_id) END AS audit_ids,
-            CASE WHEN count(*) < cardinality($2::text[]) THEN array_agg(stage) END AS stages
-       FROM inserted`),
-    [clusterId, textArray(keys.map((k) => k.auditId)), textArray(keys.map((k) => k.stage))],
+  const result = await sql.query<{ inserted: number; fresh: Array<number | string> | null }>(
+    amongUntimed ? prepared("kt_record_receipts_among_untimed", RECORD_RECEIPTS_AMONG_UNTIMED_SQL) : prepared("kt_record_receipts", RECORD_RECEIPTS_SQL),
+    [clusterId, textArray(keys.map((k) => k.auditId)), textArray(keys.map((k) => k.stage)), textArray(keys.map((k) => k.requestReceived))],
   );
-  const { inserted, audit_ids: auditIds, stages } = result.rows[0]!;
+  const { inserted, fresh } = result.rows[0]!;
   if (inserted === keys.length) return { count: inserted, isNew: () => true };
-  const fresh = new Set((auditIds ?? []).map((auditId, i) => receiptId(auditId, stages![i]!)));
-  return { count: fresh.size, isNew: (auditId, stage) => fresh.has(receiptId(auditId, stage)) };
+  const freshIds = new Set((fresh ?? []).map((number) => receiptId(keys[Number(number) - 1]!)));
+  return { count: freshIds.size, isNew: (key) => freshIds.has(receiptId(key)) };
 }
 
-export function receiptId(auditId: string, stage: string): string {
-  return `${auditId}\u0000${stage}`;
+/** A receipt's key as one string: the same for a retry of the same event, and for no other. */
+export function receiptId(key: ReceiptKey): string {
+  return `${key.auditId}\u0000${key.stage}\u0000${key.requestReceived}`;
 }
 
 /** What we know of an object row while a batch is being applied. */

@@ -14,6 +14,7 @@ import {
   ROWS_LEFT_BY_LATE_CREATES_SQL,
   ROWS_NAMED_ELSEWHERE_SQL,
   STATES_BY_ID_SQL,
+  RECORD_RECEIPTS_AMONG_UNTIMED_SQL,
   UIDLESS_ROWS_SQL,
 } from "./auditWriter";
 import { OPEN_RELATIONS_SQL, TARGETS_BY_NAME_SQL, TARGETS_BY_UID_SQL } from "./relationWriter";
@@ -124,10 +125,10 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
           ids,
         ]),
       };
-      // A session's stages find its entry by auditID (sessionEntries.ts): a few keys, as a batch holds few sessions.
+      // A session's stages find its entry by auditID and start (sessionEntries.ts): a few keys, as a batch holds few sessions.
       const sessionIds = textArray(["ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6", "14933b4e-7b09-4964-af09-b7987367e1ba"]);
       const sessionPlans = {
-        sessionsStored: await planOf(tx, SESSIONS_STORED_SQL, [1, sessionIds]),
+        sessionsStored: await planOf(tx, SESSIONS_STORED_SQL, [1, sessionIds, timestamptzArray([new Date(), new Date()])]),
         closeOpenEntries: await planOf(tx, CLOSE_OPEN_ENTRIES_SQL, [
           1,
           sessionIds,
@@ -136,6 +137,7 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
           textArray(["a create exec", "a create attach"]),
           textArray(["ResponseComplete", "ResponseComplete"]),
           textArray(["{}", "{}"]),
+          timestamptzArray([new Date(), new Date()]),
         ]),
       };
       for (const plan of Object.values(sessionPlans)) expect(plan).toContain("history_audit_id_idx");
@@ -231,6 +233,33 @@ describe.each(STORE_KINDS)("ingest's key lookups on %s", (kind) => {
         // The resource's rows found by an index on it (the kinds index, or the identity index by cluster and resource), not the whole table read.
         expect(plan).toMatch(/(Index Scan using|Bitmap Index Scan on) objects_(kinds|identity)_idx[^\n]*\n[^\n]*Index Cond: [^\n]*resource = '[a-z]+'::text/);
         expect(plan).toMatch(/Index Scan using watched_states_pkey on watched_states w[\s\S]*Index Cond: \(object_id = o\.id\)/);
+      }
+    });
+  });
+  it("probe an index by the whole key for each receipt among receipts stored without their request's time, with or without the ingest settings", async () => {
+    test = await openTestDatabase(kind);
+    // What the migration 20261216120000 leaves on a database that held receipts: all of them
+    // untimed, and none of them in the statistics of the new column (nor of its partial index).
+    await test.db.query(`ALTER TABLE audit_receipts SET (autovacuum_enabled = false)`);
+    await test.db.query(`INSERT INTO clusters (id, name) VALUES (1, 'prod')`);
+    await test.db.query(`INSERT INTO audit_receipts (cluster_id, audit_id, stage) SELECT 1, 'audit-' || g, 'ResponseComplete' FROM generate_series(1, ${ROWS}) g`);
+    const params = [
+      1,
+      textArray(BATCH_KEYS.map((id) => `new-${id}`)),
+      textArray(BATCH_KEYS.map(() => "ResponseComplete")),
+      textArray(BATCH_KEYS.map((id) => new Date(Date.UTC(2026, 11, 16, 12, 0, 0, id)).toISOString())),
+    ];
+    await test.db.transaction(async (tx) => {
+      // Read as a join, the guard read every untimed receipt of the cluster for each batch (a hash
+      // of them all; under the ingest settings, all of them again for each key).
+      const plans = [await planOf(tx, RECORD_RECEIPTS_AMONG_UNTIMED_SQL, params)];
+      for (const [name, value] of INGEST_PLANNER_SETTINGS) await tx.query(`SELECT set_config($1, $2, true)`, [name, value]);
+      plans.push(await planOf(tx, RECORD_RECEIPTS_AMONG_UNTIMED_SQL, params));
+      for (const plan of plans) {
+        expect(plan).not.toMatch(/Anti Join|Seq Scan on audit_receipts/);
+        // By the primary key or the partial index of untimed receipts, as long as the probe is by every column of the key: with
+        // the partial index on cluster_id alone, the planner took it and filtered all of the cluster's untimed receipts for each key.
+        expect(plan).toMatch(/Index (Only )?Scan using audit_receipts_(pkey|untimed_idx) on audit_receipts u[^\n]*\n[^\n]*Index Cond: \(\(cluster_id = (\$1|1)\) AND \(audit_id = k\.a\) AND \(stage = k\.s\)/);
       }
     });
   });

@@ -12,6 +12,8 @@ import { isLongEntry, isSlowEntry } from "../query/overlappingEntries";
 import { ClusterRegistry } from "./clusters";
 import { parseKubernetesVersion } from "../k8s/kubernetesVersion";
 import { VersionTimeline } from "../k8s/kubernetesVersionTimeline";
+import { recordReceipts } from "./auditWriter";
+import { UntimedReceipts } from "./untimedReceipts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -339,5 +341,41 @@ describe("20261212120000: a cluster's stored version becomes its first sighting"
     await clusters.storeSightings("prod");
     const moved = await test.db.query<{ first_seen: Date }>(`SELECT first_seen FROM kubernetes_version_sightings WHERE cluster_id = 1`);
     expect(new Date(moved.rows[0]!.first_seen).toISOString()).toBe("2024-08-20T10:00:00.000Z");
+  });
+});
+
+describe("20261216120000: audit receipts keyed by the request's time too", () => {
+  it.each(["pglite", "postgres"] as const)("keeps the receipts stored before, untimed, which still take an event of their auditID and stage received before them for a retry, on %s", async (kind) => {
+    const { test, migrations } = await migratedUpTo(kind, "20261216120000_audit_receipts_request_time");
+    // Receipts as the version before stored them: by auditID and stage alone (the auditID of
+    // falco's recorded create of a ConfigMap, shared/fixtures/real/falco-k8s-audit-traces).
+    const auditId = "155b887c-c27c-4fdb-9667-999f74512d0a";
+    await test.db.query(`INSERT INTO clusters (id, name) VALUES (1, 'prod'), (2, 'staging')`);
+    await test.db.query(`INSERT INTO audit_receipts (cluster_id, audit_id, stage, received_at)
+      VALUES (1, $1, 'ResponseComplete', '2026-12-01T00:00:00Z'), (1, $1, 'RequestReceived', '2026-12-01T00:00:00Z')`, [auditId]);
+    await applyMigrations(test.db, migrations);
+
+    const rows = await test.db.query<{ stage: string; untimed: boolean; received_at: Date }>(
+      `SELECT stage, request_received_at = '-infinity' AS untimed, received_at FROM audit_receipts ORDER BY stage`,
+    );
+    expect(rows.rows.map((row) => [row.stage, row.untimed, new Date(row.received_at).toISOString()])).toEqual([
+      ["RequestReceived", true, "2026-12-01T00:00:00.000Z"],
+      ["ResponseComplete", true, "2026-12-01T00:00:00.000Z"],
+    ]);
+    const untimed = new UntimedReceipts();
+    expect(await untimed.mayExist(test.db, 1)).toBe(true);
+    expect(await untimed.mayExist(test.db, 2)).toBe(false);
+
+    // A re-import of the file imported before the upgrade: its events are duplicates, whatever
+    // their request's time; a stage never stored, and another cluster's, are new.
+    const requestReceived = "2018-10-26T13:13:03.539180Z";
+    const again = await recordReceipts(test.db, 1, [
+      { auditId, stage: "ResponseComplete", requestReceived },
+      { auditId, stage: "ResponseStarted", requestReceived },
+    ], true);
+    expect(again.count).toBe(1);
+    expect(again.isNew({ auditId, stage: "ResponseComplete", requestReceived })).toBe(false);
+    expect(again.isNew({ auditId, stage: "ResponseStarted", requestReceived })).toBe(true);
+    expect((await recordReceipts(test.db, 2, [{ auditId, stage: "ResponseComplete", requestReceived }], false)).count).toBe(1);
   });
 });

@@ -95,6 +95,8 @@ function defaultOf(field: DmmfField): string | null {
   if (typeof d === "object") {
     if (d.name === "autoincrement") return "autoincrement";
     if (d.name === "now") return "now";
+    // As the database reads it back, with the cast the catalogue adds (see the columns below).
+    if (d.name === "dbgenerated") return String(d.args[0]).replace(/^'(.*)'::[\w ]+$/, "$1");
     return d.name;
   }
   return String(d);

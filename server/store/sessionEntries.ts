@@ -21,7 +21,8 @@ import type { AuditWrite, JsonObject } from "../ingest/audit/types";
  * - any other session stage is stored as a new entry, as any write is.
  *
  * Sessions are rare: a batch without any costs one look at each write's details; with opening
- * stages, one SELECT by audit_id; with closing stages, one UPDATE by audit_id (its hash index).
+ * stages, one SELECT by audit_id; with closing stages, one UPDATE by audit_id (its hash index),
+ * each matching the request's start too (sessionKeyOf).
  */
 
 export interface SessionsSettled {
@@ -43,30 +44,45 @@ export async function settleSessions(sql: Sql, clusterId: number, writes: AuditW
   let opening = false;
   for (const write of writes) {
     if (write.details.session === "open") opening = true;
-    else if (write.details.session === "closed") closing.set(write.auditId, write);
+    else if (write.details.session === "closed") closing.set(sessionKeyOf(write.auditId, write.startTime), write);
   }
   if (!opening && closing.size === 0) return NONE;
 
-  const openedHere = writes.filter((w) => w.details.session === "open" && !closing.has(w.auditId));
+  const openedHere = writes.filter((w) => w.details.session === "open" && !closing.has(sessionKeyOf(w.auditId, w.startTime)));
   const [stored, closed] = await Promise.all([sessionsStored(sql, clusterId, openedHere), closeOpenEntries(sql, clusterId, [...closing.values()])]);
   let kept = 0;
   for (const write of writes) {
-    const supersededOpen = write.details.session === "open" && (closing.has(write.auditId) || stored.has(write.auditId));
+    const key = sessionKeyOf(write.auditId, write.startTime);
+    const supersededOpen = write.details.session === "open" && (closing.has(key) || stored.has(key));
     if (!supersededOpen) writes[kept++] = write;
   }
   const superseded = writes.length - kept;
   writes.length = kept;
-  return { superseded, closed: new Set([...closing.values()].filter((w) => closed.has(w.auditId))) };
+  return { superseded, closed: new Set([...closing.entries()].filter(([key]) => closed.has(key)).map(([, write]) => write)) };
+}
+
+/**
+ * A session's stages by their auditID and the time its request was received, which both stages
+ * tell alike and the entry keeps as its start: a client may send another request's Audit-ID, which
+ * kube-apiserver keeps, so the auditID alone could pair one user's exec with another's (AuditWrite.requestReceived).
+ */
+function sessionKeyOf(auditId: string, startTime: Date): string {
+  // Milliseconds, as a Date holds them (the SQL compares them so).
+  return `${auditId}\u0000${startTime.getTime()}`;
 }
 
 /** Of the sessions of `opens`, those that have an entry already: closed by their ResponseComplete, or open. */
-export const SESSIONS_STORED_SQL = `SELECT DISTINCT h.audit_id FROM unnest($2::text[]) AS k(audit_id)
-  JOIN history_entries h ON h.audit_id = k.audit_id AND h.cluster_id = $1`;
+export const SESSIONS_STORED_SQL = `SELECT DISTINCT h.audit_id, h.start_time FROM unnest($2::text[], $3::timestamptz[]) AS k(audit_id, start_time)
+  JOIN history_entries h ON h.audit_id = k.audit_id AND h.cluster_id = $1 AND date_trunc('milliseconds', h.start_time) = k.start_time`;
 
 async function sessionsStored(sql: Sql, clusterId: number, opens: readonly AuditWrite[]): Promise<Set<string>> {
   if (opens.length === 0) return new Set();
-  const result = await sql.query<{ audit_id: string }>(prepared("kt_sessions_stored", SESSIONS_STORED_SQL), [clusterId, textArray(opens.map((w) => w.auditId))]);
-  return new Set(result.rows.map((row) => row.audit_id));
+  const result = await sql.query<{ audit_id: string; start_time: Date | string }>(prepared("kt_sessions_stored", SESSIONS_STORED_SQL), [
+    clusterId,
+    textArray(opens.map((w) => w.auditId)),
+    timestamptzArray(opens.map((w) => w.startTime)),
+  ]);
+  return new Set(result.rows.map((row) => sessionKeyOf(row.audit_id, new Date(row.start_time))));
 }
 
 /**
@@ -76,13 +92,13 @@ async function sessionsStored(sql: Sql, clusterId: number, opens: readonly Audit
  */
 export const CLOSE_OPEN_ENTRIES_SQL = `UPDATE history_entries h
     SET end_time = t.end_time, status_code = t.status_code, title = t.title, stage = t.stage, details = (h.details::jsonb || t.details::jsonb)::json
-   FROM unnest($2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[], $7::text[]) AS t(audit_id, end_time, status_code, title, stage, details)
-  WHERE h.audit_id = t.audit_id AND h.cluster_id = $1 AND h.stage = 'ResponseStarted'
-  RETURNING h.audit_id`;
+   FROM unnest($2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[], $7::text[], $8::timestamptz[]) AS t(audit_id, end_time, status_code, title, stage, details, start_time)
+  WHERE h.audit_id = t.audit_id AND h.cluster_id = $1 AND date_trunc('milliseconds', h.start_time) = t.start_time AND h.stage = 'ResponseStarted'
+  RETURNING h.audit_id, h.start_time`;
 
 async function closeOpenEntries(sql: Sql, clusterId: number, closes: readonly AuditWrite[]): Promise<Set<string>> {
   if (closes.length === 0) return new Set();
-  const result = await sql.query<{ audit_id: string }>(prepared("kt_close_open_sessions", CLOSE_OPEN_ENTRIES_SQL), [
+  const result = await sql.query<{ audit_id: string; start_time: Date | string }>(prepared("kt_close_open_sessions", CLOSE_OPEN_ENTRIES_SQL), [
     clusterId,
     textArray(closes.map((w) => w.auditId)),
     timestamptzArray(closes.map((w) => w.endTime)),
@@ -90,8 +106,9 @@ async function closeOpenEntries(sql: Sql, clusterId: number, closes: readonly Au
     textArray(closes.map((w) => w.title)),
     textArray(closes.map((w) => w.stage)),
     textArray(closes.map(closedDetailsText)),
+    timestamptzArray(closes.map((w) => w.startTime)),
   ]);
-  return new Set(result.rows.map((row) => row.audit_id));
+  return new Set(result.rows.map((row) => sessionKeyOf(row.audit_id, new Date(row.start_time))));
 }
 
 /** The closing stage's details as its own entry would store them (auditWriter.ts), closed even when it tells a failure. */

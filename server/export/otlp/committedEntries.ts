@@ -24,13 +24,14 @@ export interface CommittedEntry {
 
 const micros = (column: string) => `(extract(epoch from ${column}) * 1000000)::bigint`;
 
-/** The entries a batch wrote, by their dedup key, with every column trace assembly reads. */
+/** The entries a batch wrote, by auditID, stage and start (CommittedBatch), with every column trace assembly reads. */
 export const COMMITTED_ENTRIES_SQL = `
   SELECT h.id, h.object_id AS "objectId", h.source, ${micros("h.start_time")} AS start, ${micros("h.end_time")} AS "end",
          h.actor, h.verb, h.subresource, h.status_code AS "statusCode", h.title, h.audit_id AS "auditId", h.stage,
          h.user_agent AS "userAgent", h.details, h.diff, h.snapshot, h.noop
-    FROM unnest($2::text[], $3::text[]) AS k(audit_id, stage)
+    FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS k(audit_id, stage, start_time)
     JOIN history_entries h ON h.cluster_id = $1 AND h.audit_id = k.audit_id AND h.stage = k.stage
+     AND date_trunc('milliseconds', h.start_time) = k.start_time
    ORDER BY h.start_time, h.id`;
 
 /** The entries of sources other than audit (Kubernetes Events), by id. */
@@ -50,6 +51,7 @@ export async function loadCommittedEntries(sql: Sql, batch: CommittedBatch, dept
       batch.clusterId,
       batch.historyEntries.map((e) => e.auditId),
       batch.historyEntries.map((e) => e.stage),
+      batch.historyEntries.map((e) => e.startTime),
     ]);
     rows.push(...byKey.rows);
   }

@@ -431,14 +431,24 @@ describe.each(STORE_KINDS)("reading committed entries back with their ancestors 
       [pod, cluster],
     );
 
-    const [committed] = await loadCommittedEntries(db, { clusterId: cluster, cluster: "tree", historyEntries: [{ auditId: "a-1", stage: "ResponseComplete" }] }, 10);
+    const [committed] = await loadCommittedEntries(db, { clusterId: cluster, cluster: "tree", historyEntries: [{ auditId: "a-1", stage: "ResponseComplete", startTime: new Date("2024-05-01T12:00:00.123Z") }] }, 10);
     expect(committed!.line.map((o) => o.name)).toEqual(["web-5d8f-x2x", "web-5d8f", "web"]);
     expect(committed!.relations).toEqual(["controller-owner", "controller-owner"]);
     expect(committed!.entry).toMatchObject({ objectId: pod, start: Date.parse("2024-05-01T12:00:00.123Z") * 1000 + 456, title: "kubelet patch status" });
     // No further up than the depth of the exported traces.
-    const [shallow] = await loadCommittedEntries(db, { clusterId: cluster, cluster: "tree", historyEntries: [{ auditId: "a-1", stage: "ResponseComplete" }] }, 1);
+    const [shallow] = await loadCommittedEntries(db, { clusterId: cluster, cluster: "tree", historyEntries: [{ auditId: "a-1", stage: "ResponseComplete", startTime: new Date("2024-05-01T12:00:00.123Z") }] }, 1);
     expect(shallow!.line.map((o) => o.name)).toEqual(["web-5d8f-x2x", "web-5d8f"]);
     expect(shallow!.relations).toEqual(["controller-owner"]);
+
+    // A later request sent with the same Audit-ID (kube-apiserver keeps a client's): its batch
+    // names its own entry, by its start, and the earlier one is not sent again.
+    await db.query(
+      `INSERT INTO history_entries (object_id, cluster_id, source, start_time, end_time, actor, verb, title, audit_id, stage, details)
+       VALUES ($1, $2, 'audit', '2024-05-01T13:00:00.000000Z', '2024-05-01T13:00:00.010000Z', 'kubelet', 'patch', 'kubelet patch status again', 'a-1', 'ResponseComplete', '{}')`,
+      [pod, cluster],
+    );
+    const later = await loadCommittedEntries(db, { clusterId: cluster, cluster: "tree", historyEntries: [{ auditId: "a-1", stage: "ResponseComplete", startTime: new Date("2024-05-01T13:00:00Z") }] }, 1);
+    expect(later.map((c) => c.entry.title)).toEqual(["kubelet patch status again"]);
   });
 });
 

@@ -109,7 +109,7 @@ function fakeStore(entries: TraceEntry[]): Sql {
   };
 }
 
-const batchOf = (entries: TraceEntry[]) => ({ clusterId: 1, cluster: "prod", historyEntries: entries.map((e) => ({ auditId: e.auditId!, stage: e.stage! })) });
+const batchOf = (entries: TraceEntry[]) => ({ clusterId: 1, cluster: "prod", historyEntries: entries.map((e) => ({ auditId: e.auditId!, stage: e.stage!, startTime: new Date(e.start / 1000) })) });
 
 describe("createTraceExport", () => {
   const options = { traceDepth: DEPTH, maxExportBatchSize: 2, scheduledDelayMs: 60_000, exportTimeoutMs: 1_000 };

@@ -23,6 +23,7 @@ function writeOf(event: Loose, overrides: Partial<AuditWrite> = {}): AuditWrite 
     kind: "write",
     auditId: event.auditID,
     stage: event.stage,
+    requestReceived: event.requestReceivedTimestamp,
     level: event.level,
     object: {
       apiGroup: ref.apiGroup ?? "",

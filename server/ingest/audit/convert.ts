@@ -89,7 +89,7 @@ function isReviewRequest(event: AuditEvent): boolean {
 }
 
 function skipped(event: AuditEvent, reason: string): AuditSkipped {
-  return { kind: "skipped", auditId: event.auditID, stage: event.stage, reason };
+  return { kind: "skipped", auditId: event.auditID, stage: event.stage, requestReceived: event.requestReceivedTimestamp, reason };
 }
 
 function isWriteVerb(verb: string): verb is WriteVerb {
@@ -124,6 +124,7 @@ function toRead(event: AuditEvent): AuditRead {
     kind: "read",
     auditId: event.auditID,
     stage: event.stage,
+    requestReceived: event.requestReceivedTimestamp,
     minute: startOfMinute(event.requestReceivedTime),
     verb: event.verb,
     resource: readResourceOf(event),
@@ -210,6 +211,7 @@ function toWrite(event: AuditEvent, verb: HistoryVerb, options: ConvertOptions):
     kind: "write",
     auditId: event.auditID,
     stage: event.stage,
+    requestReceived: event.requestReceivedTimestamp,
     level: event.level,
     object,
     verb,

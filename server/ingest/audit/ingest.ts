@@ -1,5 +1,6 @@
 import type { Config } from "../../config/config";
 import type { Database, Transaction } from "../../store/database";
+import { UntimedReceipts } from "../../store/untimedReceipts";
 import { addReadCounts, lockAndLoadObjects, planWrites, receiptId, recordReceipts, storeWrites } from "../../store/auditWriter";
 import { ObjectIdPool } from "../../store/objectIdPool";
 import { ClusterRegistry } from "../../store/clusters";
@@ -97,13 +98,23 @@ export interface AuditIngestor {
   ingest(clusterName: string, rawItems: RawItems): Promise<IngestSummary>;
 }
 
-/** A committed batch's new history entries, named by their dedup key (retried events are not in it). */
+/**
+ * A committed batch's new history entries (retried events are not in it), named by their auditID,
+ * stage and start (requestReceivedTimestamp to the millisecond): two requests may share an auditID
+ * (AuditWrite.requestReceived).
+ */
 export interface CommittedBatch {
   clusterId: number;
   cluster: string;
-  historyEntries: Array<{ auditId: string; stage: string }>;
+  historyEntries: CommittedEntryKey[];
   /** Entries of sources other than audit (Kubernetes Events), which have no auditID: by history_entries.id. */
   entryIds?: number[];
+}
+
+export interface CommittedEntryKey {
+  auditId: string;
+  stage: string;
+  startTime: Date;
 }
 
 /** How many new entries a committed batch names. */
@@ -159,6 +170,7 @@ export function createAuditIngestor(
   // Most writes update an object written moments before: its state usually needs no read.
   const stateCache = new StateCache(STATE_CACHE_LIMITS);
   const objectIds = new ObjectIdPool();
+  const untimedReceipts = new UntimedReceipts();
 
   /**
    * Validates and converts a batch: synchronous, so that the parsed events it was given can be
@@ -194,7 +206,7 @@ export function createAuditIngestor(
         summary.rejected.push({ index, auditId: parsed.event.auditID, reason: unstorable });
         continue;
       }
-      const id = receiptId(event.auditId, event.stage);
+      const id = receiptId(event);
       if (seenInBatch.has(id)) {
         summary.duplicates++;
         continue;
@@ -271,10 +283,10 @@ export function createAuditIngestor(
   }
 
   /** Stores a converted batch in `tx`; returns the keys of the history entries it sent. */
-  async function storeConverted(tx: Transaction, cluster: { id: number; name: string }, batch: ConvertedBatch, changeOptions: ChangeOptions): Promise<Array<{ auditId: string; stage: string }>> {
+  async function storeConverted(tx: Transaction, cluster: { id: number; name: string }, batch: ConvertedBatch, changeOptions: ChangeOptions): Promise<CommittedEntryKey[]> {
     const clusterId = cluster.id;
     const versions = readsStoredVersions(cluster.name, batch.converted) ? clusters.readSightings(tx, cluster.name) : null;
-    const receipts = recordReceipts(tx, clusterId, batch.converted);
+    const receipts = untimedReceipts.mayExist(tx, clusterId).then((amongUntimed) => recordReceipts(tx, clusterId, batch.converted, amongUntimed));
     // Locked and looked up alongside the receipts (one wait, not two), for every write: the
     // few that turn out to be duplicates cost a lock and a lookup for nothing.
     const objects = lockAndLoadObjects(tx, clusterId, ...objectsToLock(batch.converted));
@@ -284,7 +296,7 @@ export function createAuditIngestor(
     const reads: AuditRead[] = [];
     let skipped = 0;
     for (const event of batch.converted) {
-      if (!fresh.isNew(event.auditId, event.stage)) continue;
+      if (!fresh.isNew(event)) continue;
       if (event.kind === "write") writes.push(event);
       else if (event.kind === "read") reads.push(event);
       else skipped++;
@@ -300,7 +312,7 @@ export function createAuditIngestor(
     summary.reads += reads.length;
     // From here on the bodies are reachable only through `writes`, which planWrites empties.
     batch.converted = [];
-    const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage }));
+    const keys = writes.map((w) => ({ auditId: w.auditId, stage: w.stage, startTime: w.startTime }));
 
     const plan = await planWrites(tx, clusterId, writes, lockedObjects, stateCache, objectIds, changeOptions, sessions.closed);
     const relations = observeRelations(plan.takeObservations(), linkers);
@@ -360,7 +372,7 @@ export function createAuditIngestor(
       knownClusterId = await clusters.idOf(clusterName);
     }
     const clusterId = knownClusterId;
-    let committed: Array<{ auditId: string; stage: string }> = [];
+    let committed: CommittedEntryKey[] = [];
     // What a batch larger than one transaction takes is left for the transactions after the first.
     let rest: ConvertedAuditEvent[] = [];
     let changeOptions: ChangeOptions = {};
@@ -416,7 +428,7 @@ export function createAuditIngestor(
     }
   }
 
-  function notifyCommitted(clusterId: number, cluster: string, historyEntries: Array<{ auditId: string; stage: string }>): void {
+  function notifyCommitted(clusterId: number, cluster: string, historyEntries: CommittedEntryKey[]): void {
     if (historyEntries.length === 0 || !hooks.onCommitted) return;
     try {
       hooks.onCommitted({ clusterId, cluster, historyEntries });

@@ -17,6 +17,7 @@ function podWrite(name: string, node: string, owner: string): AuditWrite {
     kind: "write",
     auditId: name,
     stage: "ResponseComplete",
+    requestReceived: "1970-01-01T00:00:00.000000Z",
     level: "RequestResponse",
     object: { apiGroup: "", apiVersion: "v1", resource: "pods", kind: "Pod", namespace: "openshift-apiserver", name, uid: null },
     verb: "create",
@@ -35,7 +36,7 @@ function podWrite(name: string, node: string, owner: string): AuditWrite {
   };
 }
 
-const read: ConvertedAuditEvent = { kind: "read", auditId: "r", stage: "ResponseComplete", minute: new Date(0), verb: "get", resource: "pods", username: "u", code: 200 };
+const read: ConvertedAuditEvent = { kind: "read", auditId: "r", stage: "ResponseComplete", requestReceived: "1970-01-01T00:00:00.000000Z", minute: new Date(0), verb: "get", resource: "pods", username: "u", code: 200 };
 
 describe("firstPartLength", () => {
   it("takes a whole batch within the limits", () => {

@@ -54,6 +54,13 @@ export interface AuditWrite {
   kind: "write";
   auditId: string;
   stage: string;
+  /**
+   * requestReceivedTimestamp as the apiserver wrote it (microseconds): with auditId and stage, the
+   * event's dedup key (AuditReceipt). The auditID alone names no request for sure: kube-apiserver
+   * takes it from the request's Audit-ID header when the client sends one, so two requests may
+   * share it, and a write reusing an earlier request's auditID must not pass for its retry.
+   */
+  requestReceived: string;
   level: "None" | "Metadata" | "Request" | "RequestResponse";
   object: ObjectIdentity;
   verb: HistoryVerb;
@@ -158,6 +165,8 @@ export interface AuditRead {
   kind: "read";
   auditId: string;
   stage: string;
+  /** requestReceivedTimestamp as written: part of the dedup key (AuditWrite.requestReceived). */
+  requestReceived: string;
   /** Start of the minute of requestReceivedTimestamp. */
   minute: Date;
   verb: string;
@@ -171,6 +180,8 @@ export interface AuditSkipped {
   kind: "skipped";
   auditId: string;
   stage: string;
+  /** requestReceivedTimestamp as written: part of the dedup key (AuditWrite.requestReceived). */
+  requestReceived: string;
   reason: string;
 }
 

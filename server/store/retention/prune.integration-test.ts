@@ -82,6 +82,21 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
     for (const table of ["history_entries", "objects", "object_states", "audit_receipts", "request_counts"]) expect(await count(app, table)).toBe(0);
   });
 
+  it("prunes a receipt stored before the cutoff and keeps a newer one of another request sharing its auditID", async () => {
+    app = await startTestApp(kind);
+    // falco's recorded create, and a later request sent with its Audit-ID (reusedAuditIds.integration-test.ts).
+    const create = falcoEvents("create_configmap.json");
+    const reuse = { ...structuredClone(create[0]!), requestReceivedTimestamp: "2018-10-26T14:00:00.000000Z", stageTimestamp: "2018-10-26T14:00:00.010000Z" };
+    await app.postAudit(eventList(create));
+    await app.context.db.query(`UPDATE audit_receipts SET received_at = '2020-06-01T00:00:00Z'`);
+    await app.postAudit(eventList([reuse]));
+    expect(await count(app, "audit_receipts")).toBe(2);
+
+    expect(await pruneOlderThan(app.context.db, new Date("2021-01-01T00:00:00Z"))).toMatchObject({ receipts: 1 });
+    // The later request's retry is still a duplicate.
+    expect(await (await app.postAudit(eventList([reuse]))).json()).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+
   it("prunes Kubernetes Events' entries and receipts with the rest, then the objects only they named; an Event stored again is new", async () => {
     app = await startTestApp(kind);
     // Real must-gather Events of 2021: old history, stored now.

@@ -106,8 +106,8 @@ export async function pruneOlderThan(db: Database, cutoff: Date): Promise<PruneR
   );
   const receipts = await deleteInBatches(
     db,
-    `DELETE FROM audit_receipts WHERE (cluster_id, audit_id, stage) IN
-       (SELECT cluster_id, audit_id, stage FROM audit_receipts WHERE received_at < $1 LIMIT ${BATCH})`,
+    `DELETE FROM audit_receipts WHERE (cluster_id, audit_id, stage, request_received_at) IN
+       (SELECT cluster_id, audit_id, stage, request_received_at FROM audit_receipts WHERE received_at < $1 LIMIT ${BATCH})`,
     [at],
   ) + await deleteInBatches(
     db,
