@@ -69,3 +69,19 @@ test("long diff values wrap inside the home page's table instead of widening the
   await page.setViewportSize({ width: 800, height: 800 });
   expect(await overflow(page)).toBe(0);
 });
+
+test("at a phone's width the latest changes scroll sideways in their box, not the whole page, and names stay readable", async ({ page, request }) => {
+  const headers = { "content-type": "application/json", authorization: `Bearer ${E2E_TOKEN}` };
+  const posted = await request.post(`/api/audit/${CLUSTER}`, { headers, data: imageChangeBatch() });
+  expect(await posted.json()).toMatchObject({ rejected: 0 });
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/");
+  const row = page.getByRole("row").filter({ hasText: CLUSTER }).filter({ hasText: "data.image" });
+  await expect(row).toBeVisible();
+  expect(await overflow(page)).toBe(0);
+  // Squeezed to the window, a name broke every few characters and took a dozen lines.
+  const objectCell = row.getByRole("cell").nth(2);
+  expect(await objectCell.evaluate((element) => element.getBoundingClientRect().width)).toBeGreaterThanOrEqual(120);
+  await page.screenshot({ path: "test-results/home-phone.png" });
+});
