@@ -85,3 +85,12 @@ test("at a phone's width the latest changes scroll sideways in their box, not th
   expect(await objectCell.evaluate((element) => element.getBoundingClientRect().width)).toBeGreaterThanOrEqual(120);
   await page.screenshot({ path: "test-results/home-phone.png" });
 });
+
+test("pages name an icon that the server has, so the browser does not ask for a missing /favicon.ico", async ({ page, request }) => {
+  await page.goto("/search");
+  const icon = await page.locator('head link[rel="icon"]').first().getAttribute("href", { timeout: 5_000 });
+  expect(icon).not.toBeNull();
+  const fetched = await request.get(icon!);
+  expect(fetched.status()).toBe(200);
+  expect(fetched.headers()["content-type"]).toContain("image/");
+});
