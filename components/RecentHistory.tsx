@@ -11,45 +11,48 @@ export function RecentHistory({ entries }: { entries: Array<RecentEntry & { trac
     return <p className="muted">No history yet. Point an apiserver's audit webhook here or import an audit log (see the README).</p>;
   }
   return (
-    <table className="recent">
-      <thead>
-        <tr>
-          <th>Time</th>
-          <th>Cluster</th>
-          <th>Object</th>
-          <th>What</th>
-          <th>Changes</th>
-          <th></th>
-        </tr>
-      </thead>
-      <tbody>
-        {entries.map((entry) => (
-          <tr key={entry.id} className={entry.failed ? "failed" : undefined}>
-            <td className="time"><code>{entry.startTime.toISOString()}</code></td>
-            <td>{entry.cluster}</td>
-            <td className="object">
-              <a href={objectPageAround(entry.objectId, entry.startTime, entry.id)} title="The object's page around this change">
-                <code>
-                  {entry.kind ?? entry.resource} {entry.namespace ? `${entry.namespace}/` : ""}
-                  {entry.name}
-                </code>
-              </a>
-            </td>
-            <td className="what">
-              {entry.title}
-              {entry.noop ? <span className="muted"> (no change)</span> : null}
-            </td>
-            <td className="changes">
-              {entry.changes.map((line) => (
-                <div key={line}><code>{line}</code></div>
-              ))}
-            </td>
-            <td className="link">
-              <a href={entry.traceLink} title="The object's trace around this time (in the Jaeger UI when it is served)">trace</a>
-            </td>
+    // On a phone the table scrolls sideways in its box rather than widen the page.
+    <div className="recent-scroll">
+      <table className="recent">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Cluster</th>
+            <th>Object</th>
+            <th>What</th>
+            <th>Changes</th>
+            <th></th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {entries.map((entry) => (
+            <tr key={entry.id} className={entry.failed ? "failed" : undefined}>
+              <td className="time"><code>{entry.startTime.toISOString()}</code></td>
+              <td>{entry.cluster}</td>
+              <td className="object">
+                <a href={objectPageAround(entry.objectId, entry.startTime, entry.id)} title="The object's page around this change">
+                  <code>
+                    {entry.kind ?? entry.resource} {entry.namespace ? `${entry.namespace}/` : ""}
+                    {entry.name}
+                  </code>
+                </a>
+              </td>
+              <td className="what">
+                {entry.title}
+                {entry.noop ? <span className="muted"> (no change)</span> : null}
+              </td>
+              <td className="changes">
+                {entry.changes.map((line) => (
+                  <div key={line}><code>{line}</code></div>
+                ))}
+              </td>
+              <td className="link">
+                <a href={entry.traceLink} title="The object's trace around this time (in the Jaeger UI when it is served)">trace</a>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

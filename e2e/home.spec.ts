@@ -69,3 +69,28 @@ test("long diff values wrap inside the home page's table instead of widening the
   await page.setViewportSize({ width: 800, height: 800 });
   expect(await overflow(page)).toBe(0);
 });
+
+test("at a phone's width the latest changes scroll sideways in their box, not the whole page, and names stay readable", async ({ page, request }) => {
+  const headers = { "content-type": "application/json", authorization: `Bearer ${E2E_TOKEN}` };
+  const posted = await request.post(`/api/audit/${CLUSTER}`, { headers, data: imageChangeBatch() });
+  expect(await posted.json()).toMatchObject({ rejected: 0 });
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/");
+  const row = page.getByRole("row").filter({ hasText: CLUSTER }).filter({ hasText: "data.image" });
+  await expect(row).toBeVisible();
+  expect(await overflow(page)).toBe(0);
+  // Squeezed to the window, a name broke every few characters and took a dozen lines.
+  const objectCell = row.getByRole("cell").nth(2);
+  expect(await objectCell.evaluate((element) => element.getBoundingClientRect().width)).toBeGreaterThanOrEqual(120);
+  await page.screenshot({ path: "test-results/home-phone.png" });
+});
+
+test("pages name an icon that the server has, so the browser does not ask for a missing /favicon.ico", async ({ page, request }) => {
+  await page.goto("/search");
+  const icon = await page.locator('head link[rel="icon"]').first().getAttribute("href", { timeout: 5_000 });
+  expect(icon).not.toBeNull();
+  const fetched = await request.get(icon!);
+  expect(fetched.status()).toBe(200);
+  expect(fetched.headers()["content-type"]).toContain("image/");
+});

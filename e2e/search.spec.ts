@@ -230,3 +230,12 @@ test("the namespace field suggests the chosen cluster's namespaces only", async 
   await expect.poll(suggestions).toContain(CASCADE.namespace);
   expect(await suggestions()).not.toContain("default");
 });
+
+test("a part of a name finds no object exactly, and the page offers the names that contain it", async ({ page }) => {
+  await page.goto(`/search?cluster=${CLUSTER}&name=5d887d5fcd`);
+  await expect(page.getByRole("status")).toContainText("No objects match name 5d887d5fcd");
+  await page.getByRole("link", { name: "Search for names containing 5d887d5fcd" }).click();
+  await expect(page).toHaveURL(new RegExp(`/search\\?cluster=${CLUSTER}&name=\\*5d887d5fcd\\*$`));
+  await expect(page.getByRole("status")).toHaveText(/most recently active/);
+  expect((await resultNames(page)).sort()).toEqual(["apiserver-5d887d5fcd", ...REV3_PODS].sort());
+});

@@ -203,6 +203,22 @@ test("the keyboard reaches every mark: Tab from lane to lane, the arrows along a
   await expect.poll(focusedEntry).toBe(String(rows[1]!.entries[0]!.id));
 });
 
+test("Escape closes the details panel and gives the focus back to the mark it was about", async ({ page, request }) => {
+  await postCascade(request);
+  const id = await deploymentId(request);
+  const entry = (await timelineOf(request, id)).rows[0]!.entries[1]!;
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(`/objects/${id}`);
+  const mark = page.locator(`[data-entry-id="${entry.id}"]`);
+  await mark.focus();
+  await page.keyboard.press("Enter");
+  await expect(panel(page).getByRole("heading", { level: 2 })).toHaveText(entry.title);
+  await page.keyboard.press("Escape");
+  await expect(panel(page)).toHaveCount(0);
+  await expect(page).not.toHaveURL(/[?&]entry=/);
+  await expect(mark).toBeFocused();
+});
+
 test("a create is drawn over the status write a few milliseconds after it, which falls on the same pixels", async ({ page, request }) => {
   await postCascade(request);
   const id = await deploymentId(request);

@@ -5,7 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
 import type { FoundObject, ObjectSearchResult } from "@/server/query/objectSearch";
 import { objectHrefOf } from "./objectLink";
-import { apiInputOf, describeSearch, hasCriteria, type SearchQuery } from "./searchQuery";
+import { apiInputOf, describeSearch, hasCriteria, nameContainingSearch, searchHrefOf, type SearchQuery } from "./searchQuery";
 import styles from "./SearchResults.module.css";
 
 /** The most a search lists (the API's bound, server/trpc/routers/search.ts). */
@@ -48,11 +48,17 @@ export function SearchResults({ query, onShowMore }: { query: SearchQuery; onSho
   }
   const { objects, more, range } = results.data;
   if (objects.length === 0) {
+    const containing = nameContainingSearch(query);
     return (
       <div role="status" className={styles.empty}>
         <p>
           <strong>No objects match {describeSearch(query)}.</strong>
         </p>
+        {containing ? (
+          <p>
+            <Link href={searchHrefOf(containing)}>Search for names containing {query.name.trim()}</Link>
+          </p>
+        ) : null}
         <p className="muted">
           {hasCriteria(query)
             ? "Names match exactly unless they hold a *; a kind is its name in any case or its plural (pod, Pod, pods). A wider time range may find more."

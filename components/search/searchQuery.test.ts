@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiInputOf, describeSearch, EMPTY_SEARCH, hasCriteria, queryStringOf, searchHrefOf, searchQueryOf } from "./searchQuery";
+import { apiInputOf, describeSearch, EMPTY_SEARCH, hasCriteria, nameContainingSearch, queryStringOf, searchHrefOf, searchQueryOf } from "./searchQuery";
 
 describe("the search in the URL", () => {
   it("reads every field from the query string, the first of a repeated one, \"\" for a missing one", () => {
@@ -38,5 +38,17 @@ describe("the search in the URL", () => {
     expect(hasCriteria({ ...EMPTY_SEARCH, namespace: "default" })).toBe(true);
     expect(hasCriteria({ ...EMPTY_SEARCH, scope: "cluster" })).toBe(true);
     expect(describeSearch({ ...EMPTY_SEARCH, scope: "cluster", kind: "node" })).toBe("kind node, cluster-scoped, at any time");
+  });
+});
+
+describe("the search for names containing the one typed, offered when an exact name finds nothing", () => {
+  it("puts the name between stars and keeps the other criteria, the limit back to its default", () => {
+    const query = { ...EMPTY_SEARCH, name: " postgres ", cluster: "hkerma", limit: "500" };
+    expect(nameContainingSearch(query)).toEqual({ ...EMPTY_SEARCH, name: "*postgres*", cluster: "hkerma" });
+  });
+
+  it("is none for a pattern already, or for no name", () => {
+    expect(nameContainingSearch({ ...EMPTY_SEARCH, name: "apiserver-*" })).toBeNull();
+    expect(nameContainingSearch({ ...EMPTY_SEARCH, name: "  ", kind: "Pod" })).toBeNull();
   });
 });

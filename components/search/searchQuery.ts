@@ -91,3 +91,14 @@ export function describeSearch(query: SearchQuery): string {
   else parts.push("at any time");
   return parts.join(", ");
 }
+
+/**
+ * The same search for names that contain the exact name typed (`*postgres*`), which the page
+ * offers when that name finds nothing: a first search by a part of a name (`postgres` for
+ * `my-postgresql-0`) should not end at "no objects". Null when the name is a pattern already or empty.
+ */
+export function nameContainingSearch(query: SearchQuery): SearchQuery | null {
+  const name = query.name.trim();
+  if (name === "" || name.includes("*")) return null;
+  return { ...query, name: `*${name}*`, limit: "" };
+}

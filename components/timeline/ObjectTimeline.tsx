@@ -140,6 +140,19 @@ export function ObjectTimeline({ objectId }: { objectId: number }) {
     revealFor.current = null;
     revealPanel();
   }, [revealPanel, view.entry]);
+  // Escape closes the panel, as it closes a dialog, and puts the keyboard back on the mark the
+  // panel was about, so that the arrows go on along its lane.
+  useEffect(() => {
+    if (view.entry === null) return;
+    const selected = view.entry;
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key !== "Escape" || event.defaultPrevented) return;
+      selectEntry(null);
+      document.querySelector<SVGElement>(`[data-entry-id="${selected}"]`)?.focus({ preventScroll: true });
+    };
+    document.addEventListener("keydown", closeOnEscape);
+    return () => document.removeEventListener("keydown", closeOnEscape);
+  }, [selectEntry, view.entry]);
   const selectedRow: TimelineRow | undefined = view.entry === null ? undefined : data?.rows.find((row) => row.entries.some((e) => e.id === view.entry));
   const error = timeline.error ? describeError(timeline.error) : null;
 
