@@ -25,7 +25,7 @@ export default async function HomePage() {
       </div>
       <SourcesStatus sources={sourceStatusSnapshot(sources)} />
       <h2>Latest changes</h2>
-      <RecentHistory entries={recent} />
+      <RecentHistory entries={recent} traceOpensUi={links.uiServed} />
     </>
   );
 }

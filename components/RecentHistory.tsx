@@ -6,7 +6,7 @@ import { objectPageAround } from "@/components/timeline/urlState";
  * linked to its page around the entry (the entry selected), and the entry to its object's trace
  * around it (`traceLink`: the Jaeger UI when it is served, else the API).
  */
-export function RecentHistory({ entries }: { entries: Array<RecentEntry & { traceLink: string }> }) {
+export function RecentHistory({ entries, traceOpensUi }: { entries: Array<RecentEntry & { traceLink: string }>; traceOpensUi: boolean }) {
   if (entries.length === 0) {
     return <p className="muted">No history yet. Point an apiserver's audit webhook here or import an audit log (see the README).</p>;
   }
@@ -47,7 +47,12 @@ export function RecentHistory({ entries }: { entries: Array<RecentEntry & { trac
                 ))}
               </td>
               <td className="link">
-                <a href={entry.traceLink} title="The object's trace around this time (in the Jaeger UI when it is served)">trace</a>
+                <a
+                  href={entry.traceLink}
+                  title={traceOpensUi ? "The object's trace around this time, in the Jaeger UI" : "The object's trace around this time, as the Jaeger API's JSON (set JAEGER_UI_DIR to open it in the Jaeger UI)"}
+                >
+                  {traceOpensUi ? "trace" : "trace JSON"}
+                </a>
               </td>
             </tr>
           ))}

@@ -52,6 +52,8 @@ test("the object page shows a Deployment's hierarchy on a timeline, an entry's d
   await page.setViewportSize({ width: 1600, height: 900 });
   await page.goto(`/objects/${id}`);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Deployment openshift-apiserver/apiserver");
+  // No Jaeger UI is served in these tests: the trace link says it gives the API's JSON.
+  await expect(page.getByRole("link", { name: "Trace JSON", exact: true })).toHaveAttribute("href", /^\/jaeger\/api\/traces\/[0-9a-f]{32}$/);
   // One lane per object: the Deployment, its three ReplicaSets, their eight Pods, in tree order.
   await expect(lanes(page)).toHaveCount(12);
   await expect(lanes(page).first()).toHaveAttribute("data-kind", "Deployment");

@@ -202,8 +202,17 @@ export function ObjectTimeline({ objectId }: { objectId: number }) {
             </button>
           </div>
           {data?.jaegerLink ? (
-            <a className={styles.jaeger} href={data.jaegerLink} title="The same objects and range as a trace (in the Jaeger UI when it is served)">
-              Jaeger trace
+            // Without JAEGER_UI_DIR the link gives the Jaeger API's JSON: said so, not passed off as the UI.
+            <a
+              className={styles.jaeger}
+              href={data.jaegerLink}
+              title={
+                data.jaegerLinkOpensUi
+                  ? "The same objects and range as a trace, in the Jaeger UI"
+                  : "The same objects and range as a trace, as the Jaeger API's JSON (set JAEGER_UI_DIR to open it in the Jaeger UI)"
+              }
+            >
+              {data.jaegerLinkOpensUi ? "Jaeger trace" : "Trace JSON"}
             </a>
           ) : null}
         </div>

@@ -48,6 +48,8 @@ export type TimelineResult = Timeline & {
    * cannot hold its range (before 1970, after 2106: an apiserver's clock that was wrong).
    */
   jaegerLink: string | null;
+  /** Whether jaegerLink opens the Jaeger UI (JAEGER_UI_DIR); else it gives the trace as the API's JSON. */
+  jaegerLinkOpensUi: boolean;
 };
 
 /**
@@ -84,7 +86,7 @@ export async function loadTimeline(sql: Sql, request: TimelineRequest, options: 
   // Deleted by retention between the two statements.
   if (trace === null) return null;
   const traceId = traceIdOrNull(query);
-  return { ...buildTimeline(trace, range, request.id), jaegerLink: traceId === null ? null : traceLocationOf(traceId, options.jaeger) };
+  return { ...buildTimeline(trace, range, request.id), jaegerLink: traceId === null ? null : traceLocationOf(traceId, options.jaeger), jaegerLinkOpensUi: options.jaeger.uiServed };
 }
 
 export const ENTRY_SQL = `SELECT ${ENTRY_COLUMNS} FROM history_entries h WHERE h.id = $1`;

@@ -201,6 +201,8 @@ describe.each(STORE_KINDS)("the object page's API on %s", (kind) => {
     const deployment = await id("openshift", "deployments", "apiserver");
     const page = await timeline({ id: deployment, relations: "descendants", from: at("14:50:00"), to: at("15:30:00") });
     expect(page.jaegerLink).toMatch(/^\/jaeger\/api\/traces\/[0-9a-f]{32}$/);
+    // No Jaeger UI is served here: the link says it gives the API's JSON (the object page's "Trace JSON").
+    expect(page.jaegerLinkOpensUi).toBe(false);
     const traceId = page.jaegerLink!.split("/").pop()!;
     expect(decodeTraceId(traceId)).toMatchObject({ rootObjectId: deployment, relationMode: "descendants", startSeconds: Date.parse(at("14:50:00")) / 1000, endSeconds: Date.parse(at("15:30:00")) / 1000 });
     const trace = await fetch(`${app.url}${page.jaegerLink}`);
