@@ -42,7 +42,24 @@ describe("the kind typed in a search", () => {
   });
 
   it("names nothing for a kind the store has no object of, nor for part of one", () => {
-    for (const text of ["Job", "po", "Deploy", "apps", "pods.", ""]) expect(kindCriteriaOf(text, KINDS), text).toBeNull();
+    for (const text of ["Job", "Deploy", "apps", "pods.", "", "sts", "cj"]) expect(kindCriteriaOf(text, KINDS), text).toBeNull();
     expect(kindCriteriaOf("Pod", [])).toBeNull();
+    expect(kindCriteriaOf("po", [])).toBeNull();
+  });
+
+  it("takes kubectl's short names for built-in resources, spelled as kubectl spells them", () => {
+    expect(kindCriteriaOf("po", KINDS)).toEqual({ resource: "pods", apiGroup: "" });
+    expect(kindsNamed("po", KINDS)).toEqual([KINDS[0], KINDS[1]]);
+    expect(kindCriteriaOf("deploy", KINDS)).toEqual({ resource: "deployments", apiGroup: "apps" });
+    expect(kindCriteriaOf("rs", KINDS)).toEqual({ resource: "replicasets", apiGroup: "apps" });
+    expect(kindCriteriaOf("RS", KINDS)).toBeNull();
+    expect(kindCriteriaOf("cm", KINDS)).toEqual({ resource: "configmaps", apiGroup: "" });
+    expect(kindCriteriaOf("ing", KINDS)).toEqual({ kind: "Ingress" });
+  });
+
+  it("takes a kind or resource the store has spelled as typed over a short name", () => {
+    // A custom resource whose plural is a built-in short name: the store's own spelling wins.
+    const withCustom: KindRow[] = [...KINDS, { kind: "Po", apiGroup: "x.example.com", resource: "pos" }];
+    expect(kindCriteriaOf("po", withCustom)).toEqual({ resource: "pos", apiGroup: "x.example.com" });
   });
 });

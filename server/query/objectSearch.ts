@@ -1,3 +1,4 @@
+import { BUILTIN_SHORT_NAMES } from "../k8s/shortNames";
 import type { Sql } from "../store/database";
 import { listKinds, type KindRow } from "./kinds";
 import { findTraceRoots, type TraceRoot, type TraceRootCriteria } from "./trace/search";
@@ -110,7 +111,11 @@ export class SearchCriterionError extends Error {
 export function kindsNamed(text: string, kinds: KindRow[]): KindRow[] {
   const lower = text.toLowerCase();
   const exact = kinds.filter((row) => row.kind === text);
-  const named = exact.length > 0 ? exact : kinds.filter((row) => row.kind?.toLowerCase() === lower || row.resource === lower);
+  const spelled = exact.length > 0 ? exact : kinds.filter((row) => row.kind?.toLowerCase() === lower || row.resource === lower);
+  // kubectl's short names (`deploy`, `po`), as kubectl spells them (lower case: "Deploy" is a
+  // part of a kind, not a short name), when no kind or resource of the store is spelled so.
+  const aliased = BUILTIN_SHORT_NAMES.get(text) ?? [];
+  const named = spelled.length > 0 ? spelled : kinds.filter((row) => aliased.some((alias) => alias.resource === row.resource && alias.apiGroup === row.apiGroup));
   const resourceOf = (row: KindRow) => `${row.resource}.${row.apiGroup}`;
   const resources = new Set(named.map(resourceOf));
   return kinds.filter((row) => named.includes(row) || (row.kind === null && resources.has(resourceOf(row))));
