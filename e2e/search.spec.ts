@@ -239,3 +239,13 @@ test("a part of a name finds no object exactly, and the page offers the names th
   await expect(page.getByRole("status")).toHaveText(/most recently active/);
   expect((await resultNames(page)).sort()).toEqual(["apiserver-5d887d5fcd", ...REV3_PODS].sort());
 });
+
+test("a name typed as namespace/name finds nothing, and the page offers the search by that namespace and name", async ({ page }) => {
+  await page.goto(`/search?cluster=${CLUSTER}&name=${encodeURIComponent(`${CASCADE.namespace}/apiserver`)}`);
+  await expect(page.getByRole("status")).toContainText(`No objects match name ${CASCADE.namespace}/apiserver`);
+  await expect(page.getByRole("link", { name: /Search for names containing/ })).toHaveCount(0);
+  await page.getByRole("link", { name: `Search for apiserver in namespace ${CASCADE.namespace}` }).click();
+  await expect(page).toHaveURL(new RegExp(`/search\\?cluster=${CLUSTER}&namespace=${CASCADE.namespace}&name=apiserver$`));
+  await expect(page.getByRole("status")).toHaveText(/most recently active/);
+  expect(await resultNames(page)).toEqual(["apiserver"]);
+});

@@ -5,7 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
 import type { FoundObject, ObjectSearchResult } from "@/server/query/objectSearch";
 import { objectHrefOf } from "./objectLink";
-import { apiInputOf, describeSearch, hasCriteria, nameContainingSearch, searchHrefOf, type SearchQuery } from "./searchQuery";
+import { apiInputOf, describeSearch, hasCriteria, nameContainingSearch, namespacedNameSearch, searchHrefOf, type SearchQuery } from "./searchQuery";
 import styles from "./SearchResults.module.css";
 
 /** The most a search lists (the API's bound, server/trpc/routers/search.ts). */
@@ -49,6 +49,7 @@ export function SearchResults({ query, onShowMore }: { query: SearchQuery; onSho
   const { objects, more, range } = results.data;
   if (objects.length === 0) {
     const containing = nameContainingSearch(query);
+    const namespaced = namespacedNameSearch(query);
     return (
       <div role="status" className={styles.empty}>
         <p>
@@ -57,6 +58,14 @@ export function SearchResults({ query, onShowMore }: { query: SearchQuery; onSho
         {containing ? (
           <p>
             <Link href={searchHrefOf(containing)}>Search for names containing {query.name.trim()}</Link>
+          </p>
+        ) : null}
+        {namespaced ? (
+          <p>
+            <Link href={searchHrefOf(namespaced)}>
+              Search for {namespaced.name} in namespace {namespaced.namespace}
+            </Link>{" "}
+            <span className="muted">(no name holds a “/”)</span>
           </p>
         ) : null}
         <p className="muted">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiInputOf, describeSearch, EMPTY_SEARCH, hasCriteria, nameContainingSearch, queryStringOf, searchHrefOf, searchQueryOf } from "./searchQuery";
+import { apiInputOf, describeSearch, EMPTY_SEARCH, hasCriteria, nameContainingSearch, namespacedNameSearch, queryStringOf, searchHrefOf, searchQueryOf } from "./searchQuery";
 
 describe("the search in the URL", () => {
   it("reads every field from the query string, the first of a repeated one, \"\" for a missing one", () => {
@@ -50,5 +50,20 @@ describe("the search for names containing the one typed, offered when an exact n
   it("is none for a pattern already, or for no name", () => {
     expect(nameContainingSearch({ ...EMPTY_SEARCH, name: "apiserver-*" })).toBeNull();
     expect(nameContainingSearch({ ...EMPTY_SEARCH, name: "  ", kind: "Pod" })).toBeNull();
+  });
+});
+
+describe("a name typed as namespace/name", () => {
+  it("is offered as the same search by that namespace and name", () => {
+    const query = { ...EMPTY_SEARCH, name: " openshift-apiserver/apiserver ", cluster: "sample-cascade", limit: "20" };
+    expect(namespacedNameSearch(query)).toEqual({ ...EMPTY_SEARCH, namespace: "openshift-apiserver", name: "apiserver", cluster: "sample-cascade" });
+    // Not as names containing it: no name holds a "/".
+    expect(nameContainingSearch(query)).toBeNull();
+  });
+
+  it("is none for a plain name, more or fewer parts, or when a namespace or cluster scope is asked", () => {
+    for (const name of ["apiserver", "a/b/c", "/apiserver", "openshift-apiserver/", ""]) expect(namespacedNameSearch({ ...EMPTY_SEARCH, name }), name).toBeNull();
+    expect(namespacedNameSearch({ ...EMPTY_SEARCH, name: "a/b", namespace: "c" })).toBeNull();
+    expect(namespacedNameSearch({ ...EMPTY_SEARCH, name: "a/b", scope: "cluster" })).toBeNull();
   });
 });

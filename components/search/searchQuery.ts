@@ -99,6 +99,19 @@ export function describeSearch(query: SearchQuery): string {
  */
 export function nameContainingSearch(query: SearchQuery): SearchQuery | null {
   const name = query.name.trim();
-  if (name === "" || name.includes("*")) return null;
+  if (name === "" || name.includes("*") || name.includes("/")) return null;
   return { ...query, name: `*${name}*`, limit: "" };
+}
+
+/**
+ * The same search for `namespace/name` typed as a name, as the results and kubectl write an
+ * object (`openshift-apiserver/apiserver`), by its namespace and name. No Kubernetes name holds a
+ * "/", so such a name finds nothing, and the page offers this instead. Null when the name is not
+ * two parts around one "/", or a namespace (or cluster scope) is asked already.
+ */
+export function namespacedNameSearch(query: SearchQuery): SearchQuery | null {
+  const parts = query.name.trim().split("/");
+  if (parts.length !== 2 || parts[0] === "" || parts[1] === "") return null;
+  if (query.namespace.trim() !== "" || query.scope.trim() !== "") return null;
+  return { ...query, namespace: parts[0]!, name: parts[1]!, limit: "" };
 }
