@@ -19,11 +19,20 @@ export class UntimedReceipts {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * The last answer for the cluster while it is younger than maxAgeMs, else null. Synchronous, so
+   * that ingest sends the receipts statement at once, ahead of the locks, when it needs no question.
+   */
+  freshAnswer(clusterId: number): boolean | null {
+    const known = this.known.get(clusterId);
+    return known !== undefined && this.now() - known.askedAt < this.maxAgeMs ? known.mayExist : null;
+  }
+
   /** Whether the cluster may hold untimed receipts: asked of `sql` when the last answer is older than maxAgeMs. */
   async mayExist(sql: Sql, clusterId: number): Promise<boolean> {
-    const known = this.known.get(clusterId);
+    const fresh = this.freshAnswer(clusterId);
+    if (fresh !== null) return fresh;
     const now = this.now();
-    if (known !== undefined && now - known.askedAt < this.maxAgeMs) return known.mayExist;
     const result = await sql.query<{ exists: boolean }>(prepared("kt_untimed_receipts_exist", UNTIMED_RECEIPTS_EXIST_SQL), [clusterId]);
     const mayExist = result.rows[0]!.exists;
     this.known.set(clusterId, { mayExist, askedAt: now });

@@ -286,7 +286,13 @@ export function createAuditIngestor(
   async function storeConverted(tx: Transaction, cluster: { id: number; name: string }, batch: ConvertedBatch, changeOptions: ChangeOptions): Promise<CommittedEntryKey[]> {
     const clusterId = cluster.id;
     const versions = readsStoredVersions(cluster.name, batch.converted) ? clusters.readSightings(tx, cluster.name) : null;
-    const receipts = untimedReceipts.mayExist(tx, clusterId).then((amongUntimed) => recordReceipts(tx, clusterId, batch.converted, amongUntimed));
+    // Sent at once when the answer on untimed receipts is fresh (all but a batch a minute), so
+    // that the receipts, the locks and the lookups go out back to back, in that order.
+    const untimed = untimedReceipts.freshAnswer(clusterId);
+    const receipts =
+      untimed !== null
+        ? recordReceipts(tx, clusterId, batch.converted, untimed)
+        : untimedReceipts.mayExist(tx, clusterId).then((amongUntimed) => recordReceipts(tx, clusterId, batch.converted, amongUntimed));
     // Locked and looked up alongside the receipts (one wait, not two), for every write: the
     // few that turn out to be duplicates cost a lock and a lookup for nothing.
     const objects = lockAndLoadObjects(tx, clusterId, ...objectsToLock(batch.converted));

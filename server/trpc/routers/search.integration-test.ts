@@ -210,8 +210,12 @@ describe.each(STORE_KINDS)("the search page's API on %s", (kind) => {
     expect(await found({ cluster: "  staging ", name: " apiserver", namespace: "", kind: " ", from: "", to: " " })).toEqual(["staging Deployment openshift-apiserver/apiserver"]);
   });
 
+  it("takes kubectl's short name for a built-in kind", async () => {
+    expect(await found({ cluster: "staging", name: "apiserver", kind: "deploy" })).toEqual(["staging Deployment openshift-apiserver/apiserver"]);
+  });
+
   it("finds nothing, without an error, for values nothing has", async () => {
-    for (const criteria of [{ cluster: "nowhere" }, { namespace: "no-such-namespace" }, { kind: "NoSuchKind" }, { name: "no-such-*" }, { user: "nobody" }, { kind: "po" }]) {
+    for (const criteria of [{ cluster: "nowhere" }, { namespace: "no-such-namespace" }, { kind: "NoSuchKind" }, { name: "no-such-*" }, { user: "nobody" }, { kind: "Po" }, { kind: "sts" }]) {
       expect(await search(criteria), JSON.stringify(criteria)).toMatchObject({ objects: [], more: false });
     }
   });
