@@ -6,6 +6,7 @@ import { loadFalcoTraceEvent } from "../server/testing/fixtures";
 import { decodeTraceId } from "../server/query/trace/traceId";
 import type { TimelineResult } from "../server/query/timeline/load";
 import { instantMicros, isoOfMicros } from "../server/model/time/instant";
+import { formatInstant } from "../components/timeline/format";
 
 /**
  * The object page in a browser, on the OpenShift rollout posted to the webhook
@@ -420,14 +421,14 @@ test("entries drawn on the same spot show how many there are, and a click on the
   const name = CASCADE.quarantined.name;
   const row = (await timelineOf(request, id)).rows.find((r) => r.object.name === name)!;
   // The relabel out of its ReplicaSet and the garbage collector's release 50 ms later: over the rollout's half hour, one pixel.
-  const [relabel, release] = row.entries.filter((entry) => entry.startMicros >= at("15:05:00") && entry.startMicros < at("15:05:01"));
+  const [relabel, release] = row.entries.filter((entry) => entry.startMicros >= at("15:04:59") && entry.startMicros < at("15:05:01"));
   expect(release).toBeDefined();
   await page.setViewportSize({ width: 1400, height: 900 });
   await page.goto(`/objects/${id}`);
   const lane = page.locator(`[data-name="${name}"]`);
-  const badge = lane.getByRole("button", { name: "2 entries here: show the next" });
+  const badge = lane.getByRole("button", { name: `2 entries at ${formatInstant(relabel!.startMicros)}: show the next` });
   await expect(badge).toBeVisible();
-  await expect(badge).toHaveText("2");
+  await expect(badge.locator("text")).toHaveText("2");
   await expect(lane.locator(`[data-entry-id="${relabel!.id}"]`)).toHaveAttribute("aria-label", /, 1 of 2 here$/);
   await expect(lane.locator(`[data-entry-id="${release!.id}"]`)).toHaveAttribute("aria-label", /, 2 of 2 here$/);
   await page.screenshot({ path: "test-results/timeline-group-badge.png" });

@@ -163,7 +163,9 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
       .selectAll<SVGGElement, Date>(".tick")
       .select<SVGTextElement>("text")
       .attr("x", function (tick) {
-        return axisLabelShift(scale(tick), this.getComputedTextLength(), laneWidth);
+        // Where d3 put the tick: scale(tick), half a pixel on for crisp lines on a low-density screen.
+        const tickX = (this.parentNode as SVGGElement).transform.baseVal.consolidate()?.matrix.e ?? scale(tick);
+        return axisLabelShift(tickX, this.getComputedTextLength(), laneWidth);
       });
   }, [scale, laneWidth]);
 
@@ -265,6 +267,7 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
   const groups = markGroups(marks);
   const groupOf = new Map(groups.flatMap((group) => group.entryIds.map((id) => [id, group] as const)));
   const labels = useMemo(() => new Map(row.entries.map((entry) => [entry.id, markLabel(entry)])), [row.entries]);
+  const startOf = useMemo(() => new Map(row.entries.map((entry) => [entry.id, entry.startMicros])), [row.entries]);
   const selected = selectedEntryId !== null && row.entries.some((entry) => entry.id === selectedEntryId);
   const deleted = row.lifetime.deletedAtMicros !== null;
   const fullName = `${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
@@ -336,7 +339,7 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
           />
         ))}
         {groups.map((group) =>
-          group.entryIds.length > 1 ? <GroupBadge key={group.entryIds[0]} group={group} laneWidth={width} onClick={() => onSelect(nextInGroup(group, selectedEntryId))} /> : null,
+          group.entryIds.length > 1 ? <GroupBadge key={group.entryIds[0]} group={group} startMicros={startOf.get(group.entryIds[0]!)!} laneWidth={width} onClick={() => onSelect(nextInGroup(group, selectedEntryId))} /> : null,
         )}
       </svg>
     </div>
@@ -351,13 +354,13 @@ const BADGE_RADIUS = 6;
  * in the same pixels only one shows. A click selects the next of them; the keyboard reaches each
  * with the arrows, their labels saying `1 of 2 here`. Not a stop of the Tab key: the lane has one.
  */
-function GroupBadge({ group, laneWidth, onClick }: { group: MarkGroup; laneWidth: number; onClick(): void }) {
+function GroupBadge({ group, startMicros, laneWidth, onClick }: { group: MarkGroup; /** The first entry's. */ startMicros: number; laneWidth: number; onClick(): void }) {
   const count = group.entryIds.length;
   const cx = Math.max(BADGE_RADIUS, Math.min(laneWidth - BADGE_RADIUS, group.x + group.width + 2));
   const cy = BADGE_RADIUS;
   return (
-    <g role="button" tabIndex={-1} aria-label={`${count} entries here: show the next`} data-group-count={count} className={styles.groupBadge} onClick={onClick}>
-      <title>{`${count} entries here: click for the next, or use the arrow keys`}</title>
+    <g role="button" tabIndex={-1} aria-label={`${count} entries at ${formatInstant(startMicros)}: show the next`} data-group-count={count} className={styles.groupBadge} onClick={onClick}>
+      <title>{`${count} entries here: click for the next, or use the arrow keys along the lane`}</title>
       <circle cx={cx} cy={cy} r={BADGE_RADIUS} />
       <text x={cx} y={cy} dy="0.35em" textAnchor="middle">
         {count > 9 ? "9+" : count}
