@@ -6,6 +6,7 @@ import { loadFalcoTraceEvent } from "../server/testing/fixtures";
 import { decodeTraceId } from "../server/query/trace/traceId";
 import type { TimelineResult } from "../server/query/timeline/load";
 import { instantMicros, isoOfMicros } from "../server/model/time/instant";
+import { formatInstant } from "../components/timeline/format";
 
 /**
  * The object page in a browser, on the OpenShift rollout posted to the webhook
@@ -412,4 +413,59 @@ test("the object page says what is wrong with an unknown object or a bad range",
     "Can't show this view: from: must be before to (2021-09-13T15:00:00.000Z is not before 2021-09-13T14:00:00.000Z) Show the object's lifetime",
   );
   expect((await page.goto("/objects/not-a-number"))!.status()).toBe(404);
+});
+
+test("entries drawn on the same spot show how many there are, and a click on the count or the arrows reach each; zoomed in, they part", async ({ page, request }) => {
+  await postCascade(request);
+  const id = await deploymentId(request);
+  const name = CASCADE.quarantined.name;
+  const row = (await timelineOf(request, id)).rows.find((r) => r.object.name === name)!;
+  // The relabel out of its ReplicaSet and the garbage collector's release 50 ms later: over the rollout's half hour, one pixel.
+  const [relabel, release] = row.entries.filter((entry) => entry.startMicros >= at("15:04:59") && entry.startMicros < at("15:05:01"));
+  expect(release).toBeDefined();
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(`/objects/${id}`);
+  const lane = page.locator(`[data-name="${name}"]`);
+  const badge = lane.getByRole("button", { name: `2 entries at ${formatInstant(relabel!.startMicros)}: show the next` });
+  await expect(badge).toBeVisible();
+  await expect(badge.locator("text")).toHaveText("2");
+  await expect(lane.locator(`[data-entry-id="${relabel!.id}"]`)).toHaveAttribute("aria-label", /, 1 of 2 here$/);
+  await expect(lane.locator(`[data-entry-id="${release!.id}"]`)).toHaveAttribute("aria-label", /, 2 of 2 here$/);
+  await page.screenshot({ path: "test-results/timeline-group-badge.png" });
+
+  // Each click on the count selects the next entry of the spot, in time order.
+  await badge.click();
+  await expect(panel(page).getByRole("heading", { level: 2 })).toHaveText(relabel!.title);
+  await badge.click();
+  await expect(panel(page).getByRole("heading", { level: 2 })).toHaveText(release!.title);
+
+  // The arrows reach both, one after the other.
+  await lane.locator(`[data-entry-id="${relabel!.id}"]`).focus();
+  await page.keyboard.press("ArrowRight");
+  await expect(lane.locator(`[data-entry-id="${release!.id}"]`)).toBeFocused();
+
+  // 300 ms around them, on the Pod's own page: apart, no count.
+  await page.goto(`/objects/${row.object.id}?relations=self&from=2021-09-13T15:04:59.900Z&to=2021-09-13T15:05:00.200Z`);
+  await expect(lane.locator(`[data-entry-id="${release!.id}"]`)).toBeVisible();
+  await expect(lane.locator("[data-group-count]")).toHaveCount(0);
+  const [a, b] = await Promise.all([relabel, release].map(async (entry) => (await lane.locator(`[data-entry-id="${entry!.id}"]`).boundingBox())!));
+  expect(b!.x - a!.x).toBeGreaterThan(a!.width);
+});
+
+test("the time axis keeps the labels of ticks at its edges inside the chart", async ({ page, request }) => {
+  await postCascade(request);
+  const id = await deploymentId(request);
+  await page.setViewportSize({ width: 1400, height: 900 });
+  // Ticks on the window's ends: 15:05 at the left edge, 15:05:30 at the right.
+  await page.goto(`/objects/${id}?from=2021-09-13T15:05:00Z&to=2021-09-13T15:05:30Z`);
+  const axis = page.locator("svg[data-axis]");
+  const labels = axis.locator(".tick text");
+  await expect(labels.first()).toHaveText("15:05");
+  await expect(labels.last()).toHaveText("15:05:30");
+  const axisBox = (await axis.boundingBox())!;
+  for (const label of await labels.all()) {
+    const [box, text] = [(await label.boundingBox())!, (await label.textContent()) ?? ""];
+    expect(box.x, text).toBeGreaterThanOrEqual(axisBox.x);
+    expect(box.x + box.width, text).toBeLessThanOrEqual(axisBox.x + axisBox.width);
+  }
 });

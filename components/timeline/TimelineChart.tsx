@@ -34,6 +34,8 @@ import {
   type TimeWindow,
   type ZoomTransform,
 } from "./layout";
+import { axisLabelShift } from "./axisLabels";
+import { markGroups, nextInGroup, placeInGroup, type MarkGroup } from "./markGroups";
 import { objectPageHref } from "./urlState";
 import styles from "./TimelineChart.module.css";
 
@@ -149,12 +151,22 @@ export function TimelineChart({ rows, range, selectedEntryId, onSelect, onWindow
   const ticks = useMemo(() => scale.ticks(tickCount(laneWidth)).map((tick) => scale(tick)), [scale, laneWidth]);
 
   useEffect(() => {
-    if (axisRef.current) select(axisRef.current).call(
-        axisTop(scale)
-          .ticks(tickCount(laneWidth))
-          .tickFormat((tick) => formatTick(tick as Date))
-          .tickSizeOuter(0),
-      );
+    if (!axisRef.current) return;
+    select(axisRef.current).call(
+      axisTop(scale)
+        .ticks(tickCount(laneWidth))
+        .tickFormat((tick) => formatTick(tick as Date))
+        .tickSizeOuter(0),
+    );
+    // A label centred on a tick near an edge would be cut there: moved inside, its tick stays put.
+    select(axisRef.current)
+      .selectAll<SVGGElement, Date>(".tick")
+      .select<SVGTextElement>("text")
+      .attr("x", function (tick) {
+        // Where d3 put the tick: scale(tick), half a pixel on for crisp lines on a low-density screen.
+        const tickX = (this.parentNode as SVGGElement).transform.baseVal.consolidate()?.matrix.e ?? scale(tick);
+        return axisLabelShift(tickX, this.getComputedTextLength(), laneWidth);
+      });
   }, [scale, laneWidth]);
 
   const entries = useMemo(() => new Map(rows.flatMap((row) => row.entries.map((entry) => [entry.id, { entry, row }] as const))), [rows]);
@@ -252,7 +264,10 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
   const [focusedId, setFocusedId] = useState<number | null>(null);
   const band = lifetimeBand(scale, row.lifetime, shown, width);
   const marks = marksOf(scale, row.entries, width);
+  const groups = markGroups(marks);
+  const groupOf = new Map(groups.flatMap((group) => group.entryIds.map((id) => [id, group] as const)));
   const labels = useMemo(() => new Map(row.entries.map((entry) => [entry.id, markLabel(entry)])), [row.entries]);
+  const startOf = useMemo(() => new Map(row.entries.map((entry) => [entry.id, entry.startMicros])), [row.entries]);
   const selected = selectedEntryId !== null && row.entries.some((entry) => entry.id === selectedEntryId);
   const deleted = row.lifetime.deletedAtMicros !== null;
   const fullName = `${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
@@ -308,7 +323,7 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
           <MarkShape
             key={mark.entryId}
             mark={mark}
-            label={labels.get(mark.entryId)}
+            label={[labels.get(mark.entryId), placeInGroup(groupOf.get(mark.entryId)!, mark.entryId)].filter(Boolean).join(", ")}
             tabStop={mark.entryId === tabStop}
             selected={mark.entryId === selectedEntryId}
             onMouseEnter={(event) => onHover(mark.entryId, pointAt(event))}
@@ -323,10 +338,36 @@ const Lane = memo(function Lane({ row, label, labelWidth, top, scale, shown, wid
             onKeyDown={keyed(mark.entryId)}
           />
         ))}
+        {groups.map((group) =>
+          group.entryIds.length > 1 ? <GroupBadge key={group.entryIds[0]} group={group} startMicros={startOf.get(group.entryIds[0]!)!} laneWidth={width} onClick={() => onSelect(nextInGroup(group, selectedEntryId))} /> : null,
+        )}
       </svg>
     </div>
   );
 });
+
+/** Radius of a group's count badge, at the top right of its marks. */
+const BADGE_RADIUS = 6;
+
+/**
+ * How many entries are drawn on one spot (markGroups), over their marks' top right: of marks
+ * in the same pixels only one shows. A click selects the next of them; the keyboard reaches each
+ * with the arrows, their labels saying `1 of 2 here`. Not a stop of the Tab key: the lane has one.
+ */
+function GroupBadge({ group, startMicros, laneWidth, onClick }: { group: MarkGroup; /** The first entry's. */ startMicros: number; laneWidth: number; onClick(): void }) {
+  const count = group.entryIds.length;
+  const cx = Math.max(BADGE_RADIUS, Math.min(laneWidth - BADGE_RADIUS, group.x + group.width + 2));
+  const cy = BADGE_RADIUS;
+  return (
+    <g role="button" tabIndex={-1} aria-label={`${count} entries at ${formatInstant(startMicros)}: show the next`} data-group-count={count} className={styles.groupBadge} onClick={onClick}>
+      <title>{`${count} entries here: click for the next, or use the arrow keys along the lane`}</title>
+      <circle cx={cx} cy={cy} r={BADGE_RADIUS} />
+      <text x={cx} y={cy} dy="0.35em" textAnchor="middle">
+        {count > 9 ? "9+" : count}
+      </text>
+    </g>
+  );
+}
 
 interface MarkShapeProps {
   mark: Mark;
