@@ -1,5 +1,5 @@
 import { getAppContext } from "@/server/app/context";
-import { handleRedirect } from "@/server/jaeger/redirect";
+import { handleRedirect, type DashboardLinks } from "@/server/jaeger/redirect";
 import { EMPTY_SEARCH, searchHrefOf } from "@/components/search/searchQuery";
 import { objectPageHref } from "@/components/timeline/urlState";
 
@@ -8,10 +8,10 @@ export const dynamic = "force-dynamic";
 /** `GET /redirect?cluster=&resource=&namespace=&name=&ts=`: to the object's trace, for links from alerts and chat. */
 export async function GET(request: Request): Promise<Response> {
   const { config, db } = await getAppContext();
-  const dashboard = {
+  const dashboard: DashboardLinks = {
     // No from or to: the search over any time.
-    search: (criteria: { cluster?: string; namespace?: string; kind: string; name: string }) => searchHrefOf({ ...EMPTY_SEARCH, ...criteria, cluster: criteria.cluster ?? "", namespace: criteria.namespace ?? "" }),
-    object: (objectId: number, range: { from: string; to: string }) => objectPageHref(objectId, range),
+    search: ({ cluster, namespace, kind, name }) => searchHrefOf({ ...EMPTY_SEARCH, cluster: cluster ?? "", namespace: namespace ?? "", kind, name }),
+    object: (objectId, range) => objectPageHref(objectId, range),
   };
   return handleRedirect(request, { db, basePath: config.jaegerBasePath, uiServed: config.jaegerUiDir !== null, dashboard });
 }
