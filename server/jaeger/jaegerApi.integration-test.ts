@@ -589,6 +589,8 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
         const response = await inBrowser(query);
         expect(response.status).toBe(404);
         expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+        // A cache must not give a browser's page to an API client, or the other way round.
+        expect(response.headers.get("vary")).toBe("Accept");
         const html = await response.text();
         expect(html).toContain(await messageOf(query));
         expect(hrefs(html)).toEqual([`/search?cluster=prod&namespace=${NAMESPACE}&kind=deployments&name=apiserver`, "/"]);
@@ -605,6 +607,7 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
         const query = `${identity}&ts=2021-09-13T14:58:00Z`;
         const response = await inBrowser(query);
         expect(response.status).toBe(409);
+        expect(response.headers.get("vary")).toBe("Accept");
         const html = await response.text();
         const json = (await (await redirect(query)).json()) as { error: { message: string; candidates: Array<{ cluster: string; location: string }> } };
         expect(html).toContain(json.error.message);
@@ -629,6 +632,7 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
           const response = await fetch(`${app.url}/redirect?${query}`, { redirect: "manual", headers: { accept } });
           expect(response.status).toBe(409);
           expect(response.headers.get("content-type")).toBe("application/json");
+          expect(response.headers.get("vary")).toBe("Accept");
           return response.text();
         }),
       );

@@ -113,9 +113,12 @@ export function ambiguityHint(candidates: ReadonlyArray<Pick<Candidate, "cluster
   return "the name was deleted and created again in this window: pick one, or give another ts";
 }
 
-function error(status: number, code: string, message: string, details: Record<string, unknown> = {}): Response {
-  return jsonResponse({ error: { code, message, ...details } }, { status });
+function error(status: number, code: string, message: string, details: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
+  return jsonResponse({ error: { code, message, ...details } }, { status, headers });
 }
+
+/** On the answers that depend on prefersHtml: a cache must not give a browser's page to an API client, or the other way round. */
+const NEGOTIATED = { vary: "Accept" };
 
 export function handleRedirect(request: Request, deps: RedirectDeps): Promise<Response> {
   return answer(request, () => redirect(request, deps), (status, message) => error(status, status === 400 ? "bad_parameter" : "internal", message));
@@ -137,10 +140,10 @@ async function redirect(request: Request, deps: RedirectDeps): Promise<Response>
   const browser = prefersHtml(request.headers.get("accept"));
   if (rows.length === 0) {
     const message = `no object with ${described} existed in ${around}`;
-    if (!browser) return error(404, "not_found", message);
+    if (!browser) return error(404, "not_found", message, {}, NEGOTIATED);
     // The resource as the search's kind takes it (a kind or plural resource, without a group).
     const criteria = { cluster: query.cluster, namespace: query.namespace, kind: resource, name: query.name };
-    return htmlResponse(404, notFoundPage(message, { criteria, href: deps.dashboard.search(criteria) }));
+    return htmlResponse(404, notFoundPage(message, { criteria, href: deps.dashboard.search(criteria) }), NEGOTIATED);
   }
 
   const linkOf = (row: Candidate) => traceLinkOf(Number(row.id), query.ts, deps);
@@ -156,11 +159,11 @@ async function redirect(request: Request, deps: RedirectDeps): Promise<Response>
       ...linkOf(row),
     }));
     const message = `${rows.length}${rows.length === CANDIDATE_LIMIT ? "+" : ""} objects with ${described} existed in ${around}; ${ambiguityHint(rows, query)}`;
-    if (!browser) return error(409, "ambiguous", message, { candidates });
+    if (!browser) return error(409, "ambiguous", message, { candidates }, NEGOTIATED);
     // Each object page opens on the window the trace would have shown.
     const range = { from: start.toISOString(), to: end.toISOString() };
     const links = rows.map((row, index) => ({ ...candidates[index]!, objectHref: deps.dashboard.object(Number(row.id), range), traceHref: candidates[index]!.location }));
-    return htmlResponse(409, ambiguousPage(message, links, { traceLabel: deps.uiServed ? "Jaeger trace" : "Trace JSON" }));
+    return htmlResponse(409, ambiguousPage(message, links, { traceLabel: deps.uiServed ? "Jaeger trace" : "Trace JSON" }), NEGOTIATED);
   }
   const { traceId, location } = linkOf(rows[0]!);
   return new Response(JSON.stringify({ traceId, location }), { status: 302, headers: { location, "content-type": "application/json" } });

@@ -94,6 +94,6 @@ ${items.join("\n")}
 }
 
 /** An HTML page as a response with `status`. */
-export function htmlResponse(status: number, html: string): Response {
-  return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+export function htmlResponse(status: number, html: string, headers: Record<string, string> = {}): Response {
+  return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8", ...headers } });
 }
