@@ -571,6 +571,75 @@ describe.each(STORE_KINDS)("the Jaeger-compatible API on %s", (kind) => {
       }
     });
 
+    describe("to a browser (Accept lists text/html before application/json)", () => {
+      // Chromium's Accept for a page it navigates to.
+      const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
+      const inBrowser = (query: string) => fetch(`${app.url}/redirect?${query}`, { redirect: "manual", headers: { accept: BROWSER_ACCEPT } });
+      const hrefs = (html: string) => [...html.matchAll(/<a href="([^"]*)"/g)].map((match) => match[1]!.replace(/&amp;/g, "&"));
+      const messageOf = async (query: string) => ((await (await redirect(query)).json()) as { error: { message: string } }).error.message;
+
+      it("still redirects when one object matches", async () => {
+        const response = await inBrowser(`cluster=prod&${identity}&ts=2021-09-13T14:58:00Z`);
+        expect(response.status).toBe(302);
+        expect(response.headers.get("location")).toMatch(/^\/jaeger\/api\/traces\/[0-9a-f]{32}$/);
+      });
+
+      it("answers no match with a 404 page that shows the message and offers the search at any time", async () => {
+        const query = `cluster=prod&resource=deployments.apps&namespace=${NAMESPACE}&name=apiserver&ts=2021-09-13T16:00:00Z`;
+        const response = await inBrowser(query);
+        expect(response.status).toBe(404);
+        expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+        // A cache must not give a browser's page to an API client, or the other way round.
+        expect(response.headers.get("vary")).toBe("Accept");
+        const html = await response.text();
+        expect(html).toContain(await messageOf(query));
+        expect(hrefs(html)).toEqual([`/search?cluster=prod&namespace=${NAMESPACE}&kind=deployments&name=apiserver`, "/"]);
+      });
+
+      it("escapes a name like <script> in the page", async () => {
+        const html = await (await inBrowser(`resource=pods&name=${encodeURIComponent('<script>alert("x")</script>')}`)).text();
+        expect(html).not.toContain("<script");
+        expect(html).toContain("name=&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+        expect(hrefs(html)[0]).toBe(`/search?${new URLSearchParams({ kind: "pods", name: '<script>alert("x")</script>' })}`);
+      });
+
+      it("answers ambiguity with a 409 page listing the candidates, each linking to its object page around ts and its trace", async () => {
+        const query = `${identity}&ts=2021-09-13T14:58:00Z`;
+        const response = await inBrowser(query);
+        expect(response.status).toBe(409);
+        expect(response.headers.get("vary")).toBe("Accept");
+        const html = await response.text();
+        const json = (await (await redirect(query)).json()) as { error: { message: string; candidates: Array<{ cluster: string; location: string }> } };
+        expect(html).toContain(json.error.message);
+        const ids = (
+          await app.context.db.query<{ id: string; cluster: string }>(
+            `SELECT o.id, c.name AS cluster FROM objects o JOIN clusters c ON c.id = o.cluster_id WHERE o.resource = 'deployments' AND o.namespace = $1 AND o.name = 'apiserver'`,
+            [NAMESPACE],
+          )
+        ).rows;
+        expect(ids.map((row) => row.cluster).sort()).toEqual(["prod", "staging"]);
+        const window = `from=${encodeURIComponent("2021-09-13T14:28:00.000Z")}&to=${encodeURIComponent("2021-09-13T15:28:00.000Z")}`;
+        const expected = json.error.candidates.flatMap((candidate) => [`/objects/${ids.find((row) => row.cluster === candidate.cluster)!.id}?${window}`, candidate.location]);
+        expect(hrefs(html)).toEqual([...expected, "/"]);
+        for (const cluster of ["prod", "staging"]) expect(html).toContain(`>Deployment ${NAMESPACE}/apiserver in cluster ${cluster}</a>`);
+      });
+    });
+
+    it("keeps answering API clients JSON: */* (curl's), application/json, or JSON listed first", async () => {
+      const query = `${identity}&ts=2021-09-13T14:58:00Z`;
+      const bodies = await Promise.all(
+        ["*/*", "application/json", "application/json, text/html"].map(async (accept) => {
+          const response = await fetch(`${app.url}/redirect?${query}`, { redirect: "manual", headers: { accept } });
+          expect(response.status).toBe(409);
+          expect(response.headers.get("content-type")).toBe("application/json");
+          expect(response.headers.get("vary")).toBe("Accept");
+          return response.text();
+        }),
+      );
+      expect(JSON.parse(bodies[0]!).error.code).toBe("ambiguous");
+      expect(new Set(bodies).size).toBe(1);
+    });
+
     it("answers a bad parameter with a 400 naming it", async () => {
       for (const [query, message] of [
         [`cluster=prod&${identity}&ts=tomorrow`, /^parameter 'ts': /],

@@ -5,13 +5,16 @@ import { encodeTraceId, MAX_SECONDS, traceQueryOf } from "../query/trace/traceId
 import { answer, jsonResponse, parseRfc3339Micros, parseQuery, readQuery, verbatim } from "./params";
 import { parseResource } from "./searchTags";
 import { serviceNameOf } from "../query/trace/display/common";
+import { prefersHtml } from "./prefersHtml";
+import { ambiguousPage, htmlResponse, notFoundPage, type SearchCriteria } from "./redirectPage";
 
 /**
  * `GET /redirect?cluster=&resource=&namespace=&name=&ts=`: a stable link for alerts and chat
  * messages. Finds the object that existed around `ts` (RFC 3339 or unix seconds; default now)
  * and answers 302 to its trace — tracing, full tree, ts ± 30 minutes — in the Jaeger UI when
  * it is served, else in the v1 API. 404 when no object matches, 409 listing the candidates
- * when several do (a name in several namespaces or clusters, or deleted and recreated).
+ * when several do (a name in several namespaces or clusters, or deleted and recreated). A browser
+ * (prefersHtml) gets those two as pages with a way on (redirectPage), API clients as JSON.
  */
 
 export const REDIRECT_WINDOW_MS = 30 * 60_000;
@@ -22,6 +25,16 @@ export interface RedirectDeps {
   basePath: string;
   /** Whether the Jaeger UI is served (JAEGER_UI_DIR): then links open it, else the API. */
   uiServed: boolean;
+  /** The dashboard's URLs, which the pages for a browser link to. */
+  dashboard: DashboardLinks;
+}
+
+/** The dashboard's URLs (components/), given by the route, as server/ code does not import the UI's. */
+export interface DashboardLinks {
+  /** The search page for these criteria over any time. */
+  search(criteria: SearchCriteria): string;
+  /** The object page of `objectId` over [from, to) (ISO-8601 instants). */
+  object(objectId: number, range: { from: string; to: string }): string;
 }
 
 const timestamp = z
@@ -100,9 +113,12 @@ export function ambiguityHint(candidates: ReadonlyArray<Pick<Candidate, "cluster
   return "the name was deleted and created again in this window: pick one, or give another ts";
 }
 
-function error(status: number, code: string, message: string, details: Record<string, unknown> = {}): Response {
-  return jsonResponse({ error: { code, message, ...details } }, { status });
+function error(status: number, code: string, message: string, details: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
+  return jsonResponse({ error: { code, message, ...details } }, { status, headers });
 }
+
+/** On the answers that depend on prefersHtml: a cache must not give a browser's page to an API client, or the other way round. */
+const NEGOTIATED = { vary: "Accept" };
 
 export function handleRedirect(request: Request, deps: RedirectDeps): Promise<Response> {
   return answer(request, () => redirect(request, deps), (status, message) => error(status, status === 400 ? "bad_parameter" : "internal", message));
@@ -121,7 +137,14 @@ async function redirect(request: Request, deps: RedirectDeps): Promise<Response>
     .map(([key, value]) => `${key}=${value}`)
     .join(", ");
   const around = `${start.toISOString()} .. ${end.toISOString()}`;
-  if (rows.length === 0) return error(404, "not_found", `no object with ${described} existed in ${around}`);
+  const browser = prefersHtml(request.headers.get("accept"));
+  if (rows.length === 0) {
+    const message = `no object with ${described} existed in ${around}`;
+    if (!browser) return error(404, "not_found", message, {}, NEGOTIATED);
+    // The resource as the search's kind takes it (a kind or plural resource, without a group).
+    const criteria = { cluster: query.cluster, namespace: query.namespace, kind: resource, name: query.name };
+    return htmlResponse(404, notFoundPage(message, { criteria, href: deps.dashboard.search(criteria) }), NEGOTIATED);
+  }
 
   const linkOf = (row: Candidate) => traceLinkOf(Number(row.id), query.ts, deps);
   if (rows.length > 1) {
@@ -135,7 +158,12 @@ async function redirect(request: Request, deps: RedirectDeps): Promise<Response>
       uid: row.uid,
       ...linkOf(row),
     }));
-    return error(409, "ambiguous", `${rows.length}${rows.length === CANDIDATE_LIMIT ? "+" : ""} objects with ${described} existed in ${around}; ${ambiguityHint(rows, query)}`, { candidates });
+    const message = `${rows.length}${rows.length === CANDIDATE_LIMIT ? "+" : ""} objects with ${described} existed in ${around}; ${ambiguityHint(rows, query)}`;
+    if (!browser) return error(409, "ambiguous", message, { candidates }, NEGOTIATED);
+    // Each object page opens on the window the trace would have shown.
+    const range = { from: start.toISOString(), to: end.toISOString() };
+    const links = rows.map((row, index) => ({ ...candidates[index]!, objectHref: deps.dashboard.object(Number(row.id), range), traceHref: candidates[index]!.location }));
+    return htmlResponse(409, ambiguousPage(message, links, { traceLabel: deps.uiServed ? "Jaeger trace" : "Trace JSON" }), NEGOTIATED);
   }
   const { traceId, location } = linkOf(rows[0]!);
   return new Response(JSON.stringify({ traceId, location }), { status: 302, headers: { location, "content-type": "application/json" } });
