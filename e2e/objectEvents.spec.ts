@@ -102,7 +102,8 @@ test("an Event seen three times says so, since when, with its message's line bre
 
   await page.setViewportSize({ width: 1600, height: 900 });
   await page.goto(`/objects/${id}?relations=self`);
-  await expect(mark(page, probeError)).toHaveAttribute("aria-label", /, seen 3 times$/);
+  // Drawn on the spot of another entry at this zoom, its label also says which of them it is.
+  await expect(mark(page, probeError)).toHaveAttribute("aria-label", /, seen 3 times(, \d+ of \d+ here)?$/);
   await mark(page, probeError).focus();
   await expect(page.getByRole("tooltip")).toContainText("Warning Event · ProbeError · seen 3 times");
   await page.keyboard.press("Enter");
